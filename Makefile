@@ -1,0 +1,37 @@
+# The two set-up commands of the README: `make run` and `make test`.
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+
+.PHONY: run test deps build build-release build-asan bench format tidy clean
+
+run: deps build-release
+	scripts/run.sh
+
+test: deps
+	scripts/test.sh
+
+deps:
+	scripts/install-deps.sh
+
+build: build-release
+
+build-release:
+	cmake -S . -B build/release $(GEN) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build build/release -j $(JOBS)
+
+build-asan:
+	cmake -S . -B build/asan $(GEN) -DCMAKE_BUILD_TYPE=Debug -DNN_SANITIZE=ON -DNN_BUILD_BENCH=OFF >/dev/null
+	cmake --build build/asan -j $(JOBS)
+
+bench: deps build-release
+	scripts/bench.sh
+
+format:
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+tidy:
+	git ls-files 'src/*.cpp' | xargs clang-tidy -p build/release --quiet
+
+clean:
+	rm -rf build

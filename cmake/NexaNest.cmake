@@ -1,0 +1,74 @@
+# Build conventions shared by every folder.
+
+find_program(NN_CCACHE ccache)
+if(NN_CCACHE)
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${NN_CCACHE})
+endif()
+
+if(NOT CMAKE_BUILD_TYPE)
+  set(CMAKE_BUILD_TYPE RelWithDebInfo)
+endif()
+
+add_library(nn_warnings INTERFACE)
+target_compile_options(nn_warnings INTERFACE -Wall -Wextra -Werror -Wno-missing-field-initializers)
+
+add_library(nn_options INTERFACE)
+target_link_libraries(nn_options INTERFACE nn_warnings)
+# Asio/Beast are compiled once (src/infra/runtime/asio_impl.cpp) instead of in every TU.
+target_compile_definitions(nn_options INTERFACE
+  BOOST_ASIO_SEPARATE_COMPILATION BOOST_BEAST_SEPARATE_COMPILATION
+  BOOST_ASIO_NO_DEPRECATED BOOST_JSON_NO_LIB BOOST_URL_NO_LIB)
+if(NN_SANITIZE)
+  target_compile_options(nn_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
+                                                -fno-sanitize-recover=undefined)
+  target_link_options(nn_options INTERFACE -fsanitize=address,undefined)
+  # Asio recycles coroutine frames in a thread-local cache that ASan reports as
+  # use-after-free across threads; plain allocation keeps the reports honest.
+  target_compile_definitions(nn_options INTERFACE BOOST_ASIO_DISABLE_AWAITABLE_FRAME_RECYCLING)
+endif()
+
+# nn_add_library(name SOURCES ... [DEPS ...] [PRIVATE_DEPS ...])
+# Builds a static library from the non-test sources of the calling folder.
+function(nn_add_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(${name} PUBLIC nn_options ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+endfunction()
+
+# nn_add_tests(prefix DEPS ...)
+# Collects the tests next to the code by suffix (STYLE.md):
+#   *_test.cpp       pure, no server           -> <prefix>_test        label unit
+#   *_pgtest.cpp     needs PostgreSQL          -> <prefix>_pgtest      label pg
+#   *_redistest.cpp  needs Redis               -> <prefix>_redistest   label redis
+# Servers come from NEXANEST_TEST_PG_URL / NEXANEST_TEST_REDIS_URL (scripts/test-env.sh).
+function(nn_add_tests prefix)
+  if(NOT NN_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
+  foreach(kind test pgtest redistest)
+    file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_${kind}.cpp)
+    if(srcs)
+      set(exe ${prefix}_${kind})
+      add_executable(${exe} ${srcs})
+      target_link_libraries(${exe} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main nn_options)
+      if(kind STREQUAL "test")
+        set(label unit)
+      elseif(kind STREQUAL "pgtest")
+        set(label pg)
+      else()
+        set(label redis)
+      endif()
+      add_test(NAME ${exe} COMMAND ${exe} --gtest_color=no)
+      set_tests_properties(${exe} PROPERTIES LABELS ${label} TIMEOUT 600)
+    endif()
+  endforeach()
+endfunction()
+
+# Every sources list of a folder without its tests.
+function(nn_folder_sources out)
+  file(GLOB all CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
+  list(FILTER all EXCLUDE REGEX "_(test|pgtest|redistest)\\.cpp$")
+  set(${out} ${all} PARENT_SCOPE)
+endfunction()

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `make test`: builds both configurations (release, ASan+UBSan), starts throw-away PostgreSQL
+# and Redis on free loopback ports in a temporary folder, runs the whole ctest suite in both,
+# and stops the servers whatever happens. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+make --no-print-directory build-release
+make --no-print-directory build-asan
+
+tmp=$(mktemp -d /tmp/nexanest-test.XXXXXX)
+cleanup() { scripts/services.sh stop "$tmp" || true; rm -rf "$tmp"; }
+trap cleanup EXIT INT TERM
+scripts/services.sh start "$tmp"
+# shellcheck disable=SC1091
+. "$tmp/env.sh"
+export NEXANEST_TEST_SERVICES_SCRIPT="$PWD/scripts/services.sh"
+export NEXANEST_TEST_SERVICES_DIR="$tmp"
+export NEXANEST_SOURCE_DIR="$PWD"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+status=0
+for cfg in release asan; do
+  echo "== ctest ($cfg)"
+  ctest --test-dir "build/$cfg" -j 2 --output-on-failure --timeout 900 || status=1
+done
+exit $status
