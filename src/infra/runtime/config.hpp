@@ -1,0 +1,67 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/secret.hpp"
+
+namespace nn::runtime {
+
+enum class LogFormat { kText, kJson };
+
+// Every setting of the process. Sources, later ones winning: built-in defaults, the TOML file
+// (`--config FILE` or NEXANEST_CONFIG), then NEXANEST_* environment variables. The table in
+// config.cpp names each setting once with its TOML key, environment variable and check;
+// docs/configuration.md lists them.
+struct Config {
+    // server
+    std::string listen_host = "127.0.0.1";
+    std::uint16_t listen_port = 8080;
+    std::size_t threads = 0;  // 0: one event loop per core
+    std::size_t max_connections = 10000;
+    std::size_t max_body_bytes = 1 << 20;
+    std::size_t max_header_bytes = 16 << 10;
+    std::chrono::milliseconds request_timeout{30'000};
+    std::chrono::milliseconds idle_timeout{60'000};
+    std::chrono::milliseconds shutdown_drain{10'000};
+    std::vector<std::string> cors_origins;
+    std::string services = "all";  // comma list of auth,portfolio,market,analytics,notify
+
+    // storage
+    Secret database_url;  // administrative URL (migrations); also the host for services
+    std::string database_prefix = "nexanest";
+    Secret db_service_password;                   // password of the nexanest_<service> roles
+    std::map<std::string, Secret> database_urls;  // per database (auth, portfolio, ...), optional
+    std::size_t db_pool_size = 8;                 // per database per event loop
+    std::chrono::milliseconds db_timeout{5'000};
+    Secret redis_url;
+    std::chrono::milliseconds redis_timeout{1'000};
+
+    // runtime
+    std::size_t cpu_threads = 2;
+    std::string log_level = "info";
+    LogFormat log_format = LogFormat::kText;
+    std::string var_dir = "var";
+    std::string migrations_dir = "migrations";
+};
+
+// Reads an environment variable; injectable so tests do not touch the process environment.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+EnvLookup ProcessEnv();
+
+// Builds the configuration. Throws nn::Error(kUnprocessable, "config.invalid") with a message
+// naming the setting, its source and what is expected; a message never contains a value of a
+// secret setting.
+Config LoadConfig(const std::optional<std::string>& toml_file, const EnvLookup& env);
+
+// The five databases of DESIGN.md §2.
+inline const std::vector<std::string> kDatabases = {"auth", "portfolio", "analytics", "notifications",
+                                                    "timescale"};
+
+}  // namespace nn::runtime

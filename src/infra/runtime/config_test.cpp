@@ -1,0 +1,141 @@
+#include "infra/runtime/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "core/error.hpp"
+
+namespace nn::runtime {
+namespace {
+
+EnvLookup Env(std::map<std::string, std::string> vars) {
+    return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
+        auto it = vars.find(name);
+        if (it == vars.end()) return std::nullopt;
+        return it->second;
+    };
+}
+
+std::string WriteToml(const std::string& body) {
+    auto path = std::filesystem::temp_directory_path() /
+                ("nn_config_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".toml");
+    std::ofstream(path) << body;
+    return path.string();
+}
+
+TEST(ConfigTest, DefaultsWithoutAnySource) {
+    auto c = LoadConfig(std::nullopt, Env({}));
+    EXPECT_EQ(c.listen_host, "127.0.0.1");
+    EXPECT_EQ(c.listen_port, 8080);
+    EXPECT_EQ(c.database_prefix, "nexanest");
+    EXPECT_TRUE(c.database_url.Empty());
+}
+
+TEST(ConfigTest, EnvironmentOverridesFile) {
+    auto file = WriteToml(R"(
+[http]
+listen = "0.0.0.0:9000"
+max_body_bytes = 4096
+cors_origins = ["https://a.example", "https://b.example"]
+[log]
+level = "debug"
+)");
+    auto c = LoadConfig(file, Env({{"NEXANEST_LISTEN", "127.0.0.1:7000"}}));
+    EXPECT_EQ(c.listen_port, 7000);
+    EXPECT_EQ(c.max_body_bytes, 4096u);
+    ASSERT_EQ(c.cors_origins.size(), 2u);
+    EXPECT_EQ(c.cors_origins[1], "https://b.example");
+    EXPECT_EQ(c.log_level, "debug");
+    std::filesystem::remove(file);
+}
+
+TEST(ConfigTest, ConfigFileFromEnvironment) {
+    auto file = WriteToml("[database]\nprefix = \"abc\"\n");
+    auto c = LoadConfig(std::nullopt, Env({{"NEXANEST_CONFIG", file}}));
+    EXPECT_EQ(c.database_prefix, "abc");
+    std::filesystem::remove(file);
+}
+
+TEST(ConfigTest, DurationsAndPerDatabaseUrls) {
+    auto c = LoadConfig(std::nullopt, Env({{"NEXANEST_REQUEST_TIMEOUT", "250ms"},
+                                           {"NEXANEST_IDLE_TIMEOUT", "2m"},
+                                           {"NEXANEST_DB_TIMEOUT", "3s"},
+                                           {"NEXANEST_PORTFOLIO_DATABASE_URL", "postgresql://u:p@h:1/x"}}));
+    EXPECT_EQ(c.request_timeout.count(), 250);
+    EXPECT_EQ(c.idle_timeout.count(), 120'000);
+    EXPECT_EQ(c.db_timeout.count(), 3000);
+    ASSERT_EQ(c.database_urls.count("portfolio"), 1u);
+    EXPECT_EQ(c.database_urls.at("portfolio").Reveal(), "postgresql://u:p@h:1/x");
+}
+
+struct BadCase {
+    const char* env;
+    const char* value;
+    const char* expect_in_message;
+};
+
+class ConfigRejects : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(ConfigRejects, NamesTheSettingAndWhatIsExpected) {
+    const auto& p = GetParam();
+    try {
+        LoadConfig(std::nullopt, Env({{p.env, p.value}}));
+        FAIL() << p.env << "=" << p.value << " was accepted";
+    } catch (const Error& e) {
+        std::string what = e.what();
+        EXPECT_EQ(e.Code(), "config.invalid");
+        EXPECT_NE(what.find(p.env), std::string::npos) << what;
+        EXPECT_NE(what.find(p.expect_in_message), std::string::npos) << what;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Table,
+                         ConfigRejects,
+                         ::testing::Values(BadCase{"NEXANEST_LISTEN", "8080", "HOST:PORT"},
+                                           BadCase{"NEXANEST_LISTEN", "h:70000", "port"},
+                                           BadCase{"NEXANEST_THREADS", "-1", "whole number"},
+                                           BadCase{"NEXANEST_MAX_BODY_BYTES", "12", "1024"},
+                                           BadCase{"NEXANEST_REQUEST_TIMEOUT", "10h", "duration"},
+                                           BadCase{"NEXANEST_REQUEST_TIMEOUT", "0", "duration"},
+                                           BadCase{"NEXANEST_LOG_LEVEL", "loud", "one of"},
+                                           BadCase{"NEXANEST_LOG_FORMAT", "xml", "text or json"},
+                                           BadCase{"NEXANEST_DATABASE_URL", "mysql://x", "postgresql://"},
+                                           BadCase{"NEXANEST_REDIS_URL", "http://x", "redis://"},
+                                           BadCase{"NEXANEST_DATABASE_PREFIX", "Bad-Name", "a-z"},
+                                           BadCase{"NEXANEST_SERVICES", "auth,billing", "billing"},
+                                           BadCase{"NEXANEST_CORS_ORIGINS", "example.com", "origins"}));
+
+TEST(ConfigTest, SecretValuesNeverAppearInMessages) {
+    const std::string secret = "mysql://user:hunter2-very-secret@host/db";
+    try {
+        LoadConfig(std::nullopt, Env({{"NEXANEST_DATABASE_URL", secret}}));
+        FAIL() << "accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos) << e.what();
+    }
+    try {
+        LoadConfig(std::nullopt, Env({{"NEXANEST_DB_SERVICE_PASSWORD", "short-hunter2"}}));
+        FAIL() << "accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos) << e.what();
+    }
+}
+
+TEST(ConfigTest, BrokenTomlNamesFileAndLine) {
+    auto file = WriteToml("[http]\nlisten = \n");
+    try {
+        LoadConfig(file, Env({}));
+        FAIL() << "accepted";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find(file), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("line 2"), std::string::npos) << e.what();
+    }
+    std::filesystem::remove(file);
+}
+
+}  // namespace
+}  // namespace nn::runtime
