@@ -146,9 +146,15 @@ bool RoundsAway(Rounding rounding, bool negative, bool inexact, int half, bool q
 U256 DivideRounded(const U256& n, const U256& d, bool negative, Rounding rounding) {
     U256 q;
     U256 r;
-    if (n.hi == 0 && d.hi == 0) {
+    constexpr U128 kU64Max = ~std::uint64_t{0};
+    if (n.hi == 0 && n.lo <= kU64Max && d.hi == 0 && d.lo <= kU64Max) {
+        const auto n64 = static_cast<std::uint64_t>(n.lo);
+        const auto d64 = static_cast<std::uint64_t>(d.lo);
+        q.lo = n64 / d64;
+        r.lo = n64 - static_cast<std::uint64_t>(q.lo) * d64;
+    } else if (n.hi == 0 && d.hi == 0) {
         q.lo = n.lo / d.lo;
-        r.lo = n.lo % d.lo;
+        r.lo = n.lo - q.lo * d.lo;
     } else {
         DivideWide(n, d, q, r);
     }
@@ -203,19 +209,21 @@ std::size_t DigitCount(U128 magnitude) {
 // Digits of a magnitude written backwards from `end`; returns the new start.
 char* WriteDigits(U128 magnitude, char* end) {
     constexpr std::uint64_t kChunk = 10'000'000'000'000'000'000ULL;  // 10^19
-    do {
-        auto chunk = static_cast<std::uint64_t>(magnitude % kChunk);
-        magnitude /= kChunk;
-        int written = 0;
-        do {
+    // 128-bit division is a libgcc call: peel 19-digit chunks only while the value needs it.
+    while (magnitude > ~std::uint64_t{0}) {
+        const U128 quotient = magnitude / kChunk;
+        auto chunk = static_cast<std::uint64_t>(magnitude - quotient * kChunk);
+        magnitude = quotient;
+        for (int i = 0; i < 19; ++i) {
             *--end = static_cast<char>('0' + chunk % 10);
             chunk /= 10;
-            ++written;
-        } while (chunk != 0);
-        if (magnitude != 0) {
-            for (; written < 19; ++written) *--end = '0';
         }
-    } while (magnitude != 0);
+    }
+    auto rest = static_cast<std::uint64_t>(magnitude);
+    do {
+        *--end = static_cast<char>('0' + rest % 10);
+        rest /= 10;
+    } while (rest != 0);
     return end;
 }
 
