@@ -136,7 +136,12 @@ bool IsApplied(const std::vector<Applied>& applied, const std::string& version) 
                              : " failed (no-transaction file: the statements before this one stay applied, "
                                "the migration is not recorded): ";
     message += e.Describe();
-    if (e.position > 0) message += " (line " + std::to_string(LineOfPosition(sql, offset, e.position)) + ")";
+    if (e.position > 0) {
+        message += " (line " + std::to_string(LineOfPosition(sql, offset, e.position)) + ")";
+    } else if (!transactional) {
+        // Statement by statement we know where the failing one starts even without a position.
+        message += " (statement at line " + std::to_string(LineOfPosition(sql, offset, 1)) + ")";
+    }
     throw Error(ErrorKind::kInternal, "migrate.failed", message);
 }
 
@@ -267,6 +272,10 @@ std::vector<PlannedStep> PlanDownAbove(const std::vector<Migration>& files,
 std::vector<Step> Up(const Options& options, std::optional<Database> database) {
     detail::ValidateOptions(options);
     RequireFolder(options);
+    // Bad files fail before anything is created.
+    for (Database d : kAllDatabases) {
+        if (!database || *database == d) LoadMigrations(options.migrations_dir, d);
+    }
     Bootstrap(options);
     std::vector<Step> steps;
     for (Database d : kAllDatabases) {
