@@ -271,6 +271,11 @@ Decimal Decimal::FromUnscaled(__int128 mantissa, int scale) {
     return Decimal(mantissa, scale);
 }
 
+std::optional<Decimal> Decimal::TryFromUnscaled(__int128 mantissa, int scale) noexcept {
+    if (scale < 0 || scale > kMaxScale || Magnitude(mantissa) > kMaxMantissa) return std::nullopt;
+    return Decimal(mantissa, scale);
+}
+
 Result<Decimal, DecimalParseError> Decimal::ParseWithError(std::string_view text) noexcept {
     if (text.empty()) return Fail(DecimalParseError::kEmpty);
     std::size_t i = 0;

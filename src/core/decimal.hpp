@@ -59,6 +59,9 @@ public:
     // mantissa * 10^-scale; throws "decimal.overflow" when |mantissa| has more than 38 digits and
     // "decimal.scale" when scale is outside 0..18.
     static Decimal FromUnscaled(__int128 mantissa, int scale);
+    // The same without throwing: nullopt when the mantissa or the scale is out of range (for
+    // decoders such as PostgreSQL's binary numeric).
+    static std::optional<Decimal> TryFromUnscaled(__int128 mantissa, int scale) noexcept;
 
     // Strict syntax: an optional '+' or '-', one or more digits, optionally a '.' followed by one
     // or more digits. No exponent, no spaces, no "NaN"/"Infinity"; ".5" and "1." are rejected

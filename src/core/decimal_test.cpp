@@ -316,6 +316,18 @@ TEST(DecimalArithmetic, RescaleOverflowIsDetected) {
     EXPECT_EQ(Decimal::FromUnscaled(-D(kMaxDigits).Mantissa(), 0).ToString(), "-" + kMaxDigits);
 }
 
+TEST(DecimalUnscaled, CheckedConstruction) {
+    EXPECT_EQ(Decimal::TryFromUnscaled(-12345, 3)->ToString(), "-12.345");
+    EXPECT_EQ(Decimal::TryFromUnscaled(D(kMaxDigits).Mantissa(), 18)->ToString(),
+              "99999999999999999999.999999999999999999");
+    EXPECT_FALSE(Decimal::TryFromUnscaled(D(kMaxDigits).Mantissa() + 1, 0).has_value());
+    EXPECT_FALSE(Decimal::TryFromUnscaled(1, 19).has_value());
+    EXPECT_FALSE(Decimal::TryFromUnscaled(1, -1).has_value());
+    const auto ok = Decimal::ParseWithError("2.50");
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(ok->Scale(), 2);
+}
+
 TEST(DecimalArithmetic, NegationAbsSign) {
     EXPECT_EQ((-D("1.50")).ToString(), "-1.50");
     EXPECT_EQ((-D("-1.50")).ToString(), "1.50");
