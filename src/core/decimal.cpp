@@ -470,14 +470,15 @@ std::strong_ordering operator<=>(const Decimal& a, const Decimal& b) noexcept {
     if (a.Sign() != b.Sign()) return a.Sign() <=> b.Sign();
     const U256 ma = Multiply(Magnitude(a.mantissa_), kPow10[scale - a.scale_]);
     const U256 mb = Multiply(Magnitude(b.mantissa_), kPow10[scale - b.scale_]);
-    const std::strong_ordering magnitude =
-        ma == mb ? std::strong_ordering::equal
-                 : (ma < mb ? std::strong_ordering::less : std::strong_ordering::greater);
-    return a.mantissa_ < 0 ? 0 <=> magnitude : magnitude;
+    // Both negative: the larger magnitude is the smaller value.
+    const U256& left = a.mantissa_ < 0 ? mb : ma;
+    const U256& right = a.mantissa_ < 0 ? ma : mb;
+    if (left == right) return std::strong_ordering::equal;
+    return left < right ? std::strong_ordering::less : std::strong_ordering::greater;
 }
 
 bool operator==(const Decimal& a, const Decimal& b) noexcept {
-    return (a <=> b) == 0;
+    return std::is_eq(a <=> b);
 }
 
 std::size_t Decimal::Hash() const noexcept {

@@ -98,7 +98,7 @@ Uuid Uuid::GenerateV4() {
 Uuid Uuid::GenerateV7() {
     std::array<std::uint8_t, 10> random;
     FillRandom(random);
-    const std::uint16_t seed = static_cast<std::uint16_t>((random[0] << 8 | random[1]) & kSequenceSeedMask);
+    const auto seed = static_cast<std::uint16_t>((random[0] << 8 | random[1]) & kSequenceSeedMask);
     const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                     std::chrono::system_clock::now().time_since_epoch())
                                     .count();
