@@ -1,0 +1,121 @@
+#include "infra/redis/resp.hpp"
+
+#include <hiredis/hiredis.h>
+
+#include <cstdlib>
+#include <limits>
+#include <memory>
+#include <new>
+#include <utility>
+#include <vector>
+
+#include "infra/redis/pipeline.hpp"
+
+namespace nn::redis {
+namespace detail {
+namespace {
+
+struct ReplyDeleter {
+    void operator()(redisReply* r) const { freeReplyObject(r); }
+};
+
+Reply Copy(const redisReply& r) {
+    switch (r.type) {
+        case REDIS_REPLY_STRING:
+            return Reply::String(std::string(r.str, r.len));
+        case REDIS_REPLY_STATUS:
+            return Reply::Status(std::string(r.str, r.len));
+        case REDIS_REPLY_ERROR:
+            return Reply::Error(std::string(r.str, r.len));
+        case REDIS_REPLY_INTEGER:
+            return Reply::Integer(r.integer);
+        case REDIS_REPLY_ARRAY: {
+            std::vector<Reply> elements;
+            elements.reserve(r.elements);
+            for (std::size_t i = 0; i < r.elements; ++i) elements.push_back(Copy(*r.element[i]));
+            return Reply::Array(std::move(elements));
+        }
+        default:
+            return Reply::Nil();
+    }
+}
+
+[[noreturn]] void ProtocolError(const redisReader* r) {
+    throw nn::Error(ErrorKind::kUnavailable, "redis.protocol",
+                    std::string("Redis protocol error: ") + r->errstr);
+}
+
+}  // namespace
+
+RespReader::RespReader() : reader_(redisReaderCreate()) {
+    if (reader_ == nullptr) throw std::bad_alloc();
+}
+
+RespReader::~RespReader() {
+    redisReaderFree(reader_);
+}
+
+void RespReader::Feed(const char* data, std::size_t size) {
+    if (redisReaderFeed(reader_, data, size) != REDIS_OK) ProtocolError(reader_);
+}
+
+bool RespReader::Next(Reply& out) {
+    void* raw = nullptr;
+    if (redisReaderGetReply(reader_, &raw) != REDIS_OK) ProtocolError(reader_);
+    if (raw == nullptr) return false;
+    std::unique_ptr<redisReply, ReplyDeleter> reply(static_cast<redisReply*>(raw));
+    out = Copy(*reply);
+    return true;
+}
+
+}  // namespace detail
+
+void Pipeline::Append(std::size_t argc, const char* const* argv, const std::size_t* lengths) {
+    if (argc == 0 || argc > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+        throw nn::Error(ErrorKind::kInternal, "redis.bad_command", "a Redis command needs 1.. arguments");
+    }
+    char* out = nullptr;
+    // argv form: every argument goes with its length, so user data is never a format string.
+    int n = redisFormatCommandArgv(&out, static_cast<int>(argc), const_cast<const char**>(argv), lengths);
+    if (n < 0 || out == nullptr) throw std::bad_alloc();
+    payload_.append(out, static_cast<std::size_t>(n));
+    redisFreeCommand(out);
+    ++count_;
+}
+
+namespace {
+
+// Pointers and lengths of the arguments, the shape redisFormatCommandArgv takes.
+template <typename Range>
+std::pair<std::vector<const char*>, std::vector<std::size_t>> ArgvOf(const Range& argv) {
+    std::pair<std::vector<const char*>, std::vector<std::size_t>> out;
+    out.first.reserve(argv.size());
+    out.second.reserve(argv.size());
+    for (const auto& a : argv) {
+        out.first.push_back(a.data());
+        out.second.push_back(a.size());
+    }
+    return out;
+}
+
+}  // namespace
+
+Pipeline& Pipeline::Add(std::initializer_list<std::string_view> argv) {
+    auto [ptrs, lens] = ArgvOf(argv);
+    Append(argv.size(), ptrs.data(), lens.data());
+    return *this;
+}
+
+Pipeline& Pipeline::Add(const std::vector<std::string>& argv) {
+    auto [ptrs, lens] = ArgvOf(argv);
+    Append(argv.size(), ptrs.data(), lens.data());
+    return *this;
+}
+
+Pipeline& Pipeline::Add(const std::vector<std::string_view>& argv) {
+    auto [ptrs, lens] = ArgvOf(argv);
+    Append(argv.size(), ptrs.data(), lens.data());
+    return *this;
+}
+
+}  // namespace nn::redis

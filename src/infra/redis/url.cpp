@@ -1,0 +1,101 @@
+#include "infra/redis/url.hpp"
+
+#include <charconv>
+
+#include "core/error.hpp"
+
+namespace nn::redis {
+namespace {
+
+[[noreturn]] void Bad(const std::string& why) {
+    throw Error(ErrorKind::kInternal, "redis.bad_url", "invalid Redis URL: " + why);
+}
+
+int HexValue(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+std::string PercentDecode(std::string_view in, const char* what) {
+    std::string out;
+    out.reserve(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        if (in[i] != '%') {
+            out.push_back(in[i]);
+            continue;
+        }
+        if (i + 2 >= in.size()) Bad(std::string("truncated escape in ") + what);
+        int hi = HexValue(in[i + 1]);
+        int lo = HexValue(in[i + 2]);
+        if (hi < 0 || lo < 0) Bad(std::string("bad escape in ") + what);
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+    }
+    return out;
+}
+
+template <typename T>
+T ParseNumber(std::string_view text, T min, T max, const char* what) {
+    T value{};
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < min || value > max) {
+        Bad(std::string("bad ") + what + " '" + std::string(text) + "'");
+    }
+    return value;
+}
+
+}  // namespace
+
+Url ParseUrl(std::string_view url) {
+    constexpr std::string_view kScheme = "redis://";
+    if (url.substr(0, kScheme.size()) != kScheme) {
+        Bad("expected the scheme redis:// (rediss:// and unix sockets are not supported)");
+    }
+    std::string_view rest = url.substr(kScheme.size());
+    if (auto q = rest.find_first_of("?#"); q != std::string_view::npos)
+        Bad("query parameters are not supported");
+
+    Url out;
+    // The password may contain '@' only percent-encoded, so the last '@' ends the user info.
+    if (auto at = rest.rfind('@'); at != std::string_view::npos) {
+        std::string_view info = rest.substr(0, at);
+        rest = rest.substr(at + 1);
+        auto colon = info.find(':');
+        out.user = PercentDecode(info.substr(0, colon), "user");
+        if (colon != std::string_view::npos)
+            out.password = Secret(PercentDecode(info.substr(colon + 1), "password"));
+    }
+
+    std::string_view authority = rest.substr(0, rest.find('/'));
+    std::string_view path =
+        authority.size() < rest.size() ? rest.substr(authority.size() + 1) : std::string_view{};
+
+    std::string_view port_text;
+    if (!authority.empty() && authority.front() == '[') {
+        auto close = authority.find(']');
+        if (close == std::string_view::npos) Bad("unterminated IPv6 address");
+        out.host = std::string(authority.substr(1, close - 1));
+        std::string_view after = authority.substr(close + 1);
+        if (!after.empty()) {
+            if (after.front() != ':') Bad("unexpected text after the IPv6 address");
+            port_text = after.substr(1);
+            if (port_text.empty()) Bad("empty port");
+        }
+    } else {
+        auto colon = authority.find(':');
+        std::string_view host = authority.substr(0, colon);
+        if (!host.empty()) out.host = std::string(host);
+        if (colon != std::string_view::npos) {
+            port_text = authority.substr(colon + 1);
+            if (port_text.empty()) Bad("empty port");
+        }
+    }
+    if (out.host.empty()) Bad("empty host");
+    if (!port_text.empty()) out.port = ParseNumber<std::uint16_t>(port_text, 1, 65535, "port");
+    if (!path.empty()) out.db = ParseNumber<int>(path, 0, 1 << 20, "database number");
+    return out;
+}
+
+}  // namespace nn::redis
