@@ -185,9 +185,10 @@ Step RunStep(Session& s, const Options& options, Database database, const Migrat
         if (s.TransactionStatus() != PQTRANS_INTRANS) {
             s.TryExec("ROLLBACK");
             throw Error(
-                ErrorKind::kUnprocessable, "migrate.failed",
+                ErrorKind::kInternal, "migrate.failed",
                 "migration " + Where(database, file) +
-                    " ended the engine's transaction (COMMIT or ROLLBACK in the file); remove them, or "
+                    " ended the engine's transaction (COMMIT or ROLLBACK in the file), so statements before "
+                    "it may be committed while the migration is not recorded; remove them, or "
                     "mark the file with the first line " +
                     std::string(kNoTransactionMarker));
         }

@@ -49,8 +49,12 @@ protected:
     void TearDown() override {
         for (Database d : kAllDatabases) {
             try {
-                test::ExecSql(test::PgUrl(),
-                              "DROP DATABASE IF EXISTS " + DatabaseName(prefix_, d) + " WITH (FORCE)");
+                const std::string name = DatabaseName(prefix_, d);
+                if (QueryUrl(test::PgUrl(), "SELECT 1 FROM pg_database WHERE datname = '" + name + "'")
+                        .empty()) {
+                    continue;
+                }
+                test::ExecSql(test::PgUrl(), "DROP DATABASE " + name + " WITH (FORCE)");
             } catch (const std::exception& e) {
                 ADD_FAILURE() << "cleanup: " << e.what();
             }
