@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "infra/crypto/encoding.hpp"
+#include "infra/crypto/random.hpp"
 
 namespace nn::crypto {
 namespace {
@@ -101,6 +102,11 @@ KeyRing ParseKeyRing(std::string_view spec, std::size_t min_bytes, std::size_t m
         spec.remove_prefix(comma + 1);
     }
     return ring;
+}
+
+std::string NewKeyEntry(std::string_view kid, std::size_t bytes) {
+    if (!KeyRing::IsValidKid(kid)) Fail("crypto.bad_key", "key id must be 1-64 characters of [A-Za-z0-9_-]");
+    return std::string(kid) + ":" + Base64UrlEncode(RandomBytes(bytes));
 }
 
 KeyRing ParseJwtKeys(std::string_view spec) {

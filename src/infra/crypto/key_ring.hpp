@@ -49,6 +49,10 @@ private:
 // malformed, a kid repeats, or the spec is empty.
 KeyRing ParseKeyRing(std::string_view spec, std::size_t min_bytes, std::size_t max_bytes);
 
+// One "kid:base64url-key" entry with `bytes` fresh random bytes, for operators generating
+// configuration (and tests). Throws like KeyRing::Add on a malformed kid.
+std::string NewKeyEntry(std::string_view kid, std::size_t bytes = 32);
+
 // JWT HS256 keys: at least 32 bytes (RFC 7518 §3.2: no shorter than the hash output).
 inline constexpr std::size_t kMinJwtKeyBytes = 32;
 KeyRing ParseJwtKeys(std::string_view spec);

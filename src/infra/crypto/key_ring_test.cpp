@@ -75,6 +75,17 @@ TEST(KeyRingTest, RotationRules) {
     EXPECT_THROW(ring.Add("c", Secret(RandomBytes(16))), Error);
 }
 
+TEST(KeyRingTest, NewKeyEntriesParse) {
+    const std::string spec = NewKeyEntry("fresh") + "," + NewKeyEntry("older", 64);
+    const KeyRing jwt = ParseJwtKeys(spec);
+    EXPECT_EQ(jwt.ActiveKid(), "fresh");
+    EXPECT_EQ(jwt.ActiveKey().Reveal().size(), 32U);
+    EXPECT_EQ(jwt.Find("older")->Reveal().size(), 64U);
+    EXPECT_NE(NewKeyEntry("k"), NewKeyEntry("k"));
+    EXPECT_EQ(ParseSecretboxKeys(NewKeyEntry("f1")).ActiveKey().Reveal().size(), 32U);
+    EXPECT_THROW(NewKeyEntry("bad kid"), Error);
+}
+
 TEST(KeyRingTest, KidCharset) {
     EXPECT_TRUE(KeyRing::IsValidKid("A-z_09"));
     EXPECT_TRUE(KeyRing::IsValidKid(std::string(64, 'k')));
