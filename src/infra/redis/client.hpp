@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -17,6 +18,8 @@
 namespace nn::redis {
 
 using FieldValues = std::vector<std::pair<std::string, std::string>>;
+
+// Trivially copyable, like the stream argument structs below.
 
 struct SetOptions {
     enum class Condition { kAlways, kIfNotExists /* NX */, kIfExists /* XX */ };
@@ -47,23 +50,30 @@ struct StreamEntry {
     friend bool operator==(const StreamEntry&, const StreamEntry&) = default;
 };
 
+// The argument structs below hold string_views and stay trivially copyable on purpose: they are
+// formatted before the call returns, and GCC 12 miscompiles aggregate temporaries with
+// std::string members inside a co_await expression (`co_await c.XAdd(s, f, {.max_len = 10})`
+// freed an invalid pointer).
 struct XAddOptions {
     std::optional<std::int64_t> max_len;  // MAXLEN trim after the add
     bool approximate = true;              // MAXLEN ~ (cheap, trims whole nodes)
-    std::string id = "*";
+    std::string_view id = "*";
 };
 
 struct XReadGroupArgs {
-    std::string group;
-    std::string consumer;
-    std::string stream;
-    std::string id = ">";  // ">": new entries; "0": this consumer's pending entries
+    std::string_view group;
+    std::string_view consumer;
+    std::string_view stream;
+    std::string_view id = ">";  // ">": new entries; "0": this consumer's pending entries
     std::optional<std::int64_t> count;
     // BLOCK: wait up to this long for entries. The call then runs on a connection of its own
     // (see Client), with a deadline of block + command_timeout.
     std::optional<std::chrono::milliseconds> block;
     bool noack = false;
 };
+
+static_assert(std::is_trivially_copyable_v<SetOptions> && std::is_trivially_copyable_v<XAddOptions> &&
+              std::is_trivially_copyable_v<XReadGroupArgs>);
 
 struct XAutoClaimResult {
     std::string next_id;  // "0-0" when the scan is complete
