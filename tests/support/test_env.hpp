@@ -10,6 +10,9 @@ namespace nn::test {
 std::string PgUrl();     // NEXANEST_TEST_PG_URL, a superuser of the test cluster
 std::string RedisUrl();  // NEXANEST_TEST_REDIS_URL
 std::string SourceDir(); // NEXANEST_SOURCE_DIR, or the source dir compiled in
+// NEXANEST_DB_SERVICE_PASSWORD: the service roles are cluster-wide, so every test that
+// bootstraps them must use this one password.
+std::string ServicePassword();
 
 // The same URL with another database name ("postgresql://u:p@h:port/<db>").
 std::string PgUrlFor(const std::string& database);
