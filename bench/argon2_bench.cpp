@@ -8,7 +8,7 @@
 // on the shared machine hits both alike. The auth issue's login benchmark divides its logins/s by
 // the raw figure printed here.
 //
-// Usage: nn_bench_argon2 [seconds per round, default 2] [rounds, default 3]
+// Usage: nn_bench_argon2 [seconds per round, default 0.5] [rounds, default 9]
 #include <argon2.h>
 
 #include <algorithm>
@@ -71,8 +71,8 @@ double Median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const double seconds = argc > 1 ? std::atof(argv[1]) : 2.0;
-    const int rounds = argc > 2 ? std::atoi(argv[2]) : 3;
+    const double seconds = argc > 1 ? std::atof(argv[1]) : 0.5;
+    const int rounds = argc > 2 ? std::atoi(argv[2]) : 9;
     const std::string salt = nn::crypto::RandomBytes(kPasswordParams.salt_bytes);
     const std::string phc = nn::crypto::HashPassword(kPassword);
     const auto raw = [&] { RawHash(salt); };

@@ -83,9 +83,11 @@ GeneratedApiKey GenerateApiKey(const Secret& pepper, std::string_view env) {
     GeneratedApiKey out;
     out.key_id = RandomBase62(kApiKeyIdChars);
     const Secret secret(RandomBase62(kApiKeySecretChars));
-    out.display_prefix = std::string(kApiKeyPrefix) + "_" + std::string(env) + "_" + out.key_id;
-    std::string body = out.display_prefix + "_" + secret.Reveal();
-    body += "_" + Checksum(body);
+    out.display_prefix.append(kApiKeyPrefix).append("_").append(env).append("_").append(out.key_id);
+    std::string body = out.display_prefix;
+    body.append("_").append(secret.Reveal());
+    const std::string check = Checksum(body);
+    body.append("_").append(check);
     out.full_key = Secret(std::move(body));
     out.secret_hash = HashApiKeySecret(pepper, secret);
     return out;
