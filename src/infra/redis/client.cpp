@@ -21,22 +21,26 @@ asio::awaitable<Reply> One(Connection& c,
 }
 
 asio::awaitable<std::int64_t> AsInteger(Connection& c, Pipeline command) {
-    Reply reply = co_await One(c, std::move(command));
+    Reply reply = co_await c.ExecuteOne(std::move(command));
+    reply.ThrowIfError();
     co_return reply.AsInteger();
 }
 
 asio::awaitable<bool> AsFlag(Connection& c, Pipeline command) {
-    Reply reply = co_await One(c, std::move(command));
+    Reply reply = co_await c.ExecuteOne(std::move(command));
+    reply.ThrowIfError();
     co_return reply.AsInteger() != 0;
 }
 
 asio::awaitable<std::optional<std::string>> AsOptionalString(Connection& c, Pipeline command) {
-    Reply reply = co_await One(c, std::move(command));
+    Reply reply = co_await c.ExecuteOne(std::move(command));
+    reply.ThrowIfError();
     co_return reply.AsOptionalString();
 }
 
 asio::awaitable<std::vector<std::string>> AsStrings(Connection& c, Pipeline command) {
-    Reply reply = co_await One(c, std::move(command));
+    Reply reply = co_await c.ExecuteOne(std::move(command));
+    reply.ThrowIfError();
     std::vector<std::string> out;
     out.reserve(reply.AsArray().size());
     for (const Reply& r : reply.AsArray()) out.push_back(r.AsString());
@@ -44,7 +48,8 @@ asio::awaitable<std::vector<std::string>> AsStrings(Connection& c, Pipeline comm
 }
 
 asio::awaitable<std::vector<std::optional<std::string>>> AsOptionalStrings(Connection& c, Pipeline command) {
-    Reply reply = co_await One(c, std::move(command));
+    Reply reply = co_await c.ExecuteOne(std::move(command));
+    reply.ThrowIfError();
     std::vector<std::optional<std::string>> out;
     out.reserve(reply.AsArray().size());
     for (const Reply& r : reply.AsArray()) out.push_back(r.AsOptionalString());
@@ -52,12 +57,14 @@ asio::awaitable<std::vector<std::optional<std::string>>> AsOptionalStrings(Conne
 }
 
 asio::awaitable<void> ExpectOk(Connection& c, Pipeline command) {
-    Reply reply = co_await One(c, std::move(command));
+    Reply reply = co_await c.ExecuteOne(std::move(command));
+    reply.ThrowIfError();
     (void)reply.AsString();
 }
 
 asio::awaitable<std::map<std::string, std::string>> AsMap(Connection& c, Pipeline command) {
-    Reply reply = co_await One(c, std::move(command));
+    Reply reply = co_await c.ExecuteOne(std::move(command));
+    reply.ThrowIfError();
     const auto& flat = reply.AsArray();
     std::map<std::string, std::string> out;
     for (std::size_t i = 0; i + 1 < flat.size(); i += 2)
@@ -66,7 +73,8 @@ asio::awaitable<std::map<std::string, std::string>> AsMap(Connection& c, Pipelin
 }
 
 asio::awaitable<bool> SetReply(Connection& c, Pipeline command) {
-    Reply reply = co_await One(c, std::move(command));
+    Reply reply = co_await c.ExecuteOne(std::move(command));
+    reply.ThrowIfError();
     co_return !reply.IsNil();  // NX/XX not met -> nil
 }
 
@@ -109,7 +117,8 @@ std::vector<StreamEntry> EntriesOf(const Reply& list) {
 }
 
 asio::awaitable<std::string> XAddReply(Connection& c, Pipeline command) {
-    Reply reply = co_await One(c, std::move(command));
+    Reply reply = co_await c.ExecuteOne(std::move(command));
+    reply.ThrowIfError();
     co_return reply.AsString();
 }
 
@@ -140,7 +149,8 @@ asio::awaitable<bool> GroupCreateReply(Connection& c, Pipeline command) {
 }
 
 asio::awaitable<XAutoClaimResult> AutoClaimReply(Connection& c, Pipeline command) {
-    Reply reply = co_await One(c, std::move(command));
+    Reply reply = co_await c.ExecuteOne(std::move(command));
+    reply.ThrowIfError();
     const auto& parts = reply.AsArray();
     XAutoClaimResult out;
     if (parts.size() >= 2) {
@@ -154,7 +164,8 @@ asio::awaitable<XAutoClaimResult> AutoClaimReply(Connection& c, Pipeline command
 }
 
 asio::awaitable<XPendingSummary> PendingReply(Connection& c, Pipeline command) {
-    Reply reply = co_await One(c, std::move(command));
+    Reply reply = co_await c.ExecuteOne(std::move(command));
+    reply.ThrowIfError();
     const auto& parts = reply.AsArray();
     XPendingSummary out;
     if (parts.size() < 4) co_return out;
@@ -171,7 +182,8 @@ asio::awaitable<XPendingSummary> PendingReply(Connection& c, Pipeline command) {
 }
 
 asio::awaitable<std::vector<StreamEntry>> RangeReply(Connection& c, Pipeline command) {
-    Reply reply = co_await One(c, std::move(command));
+    Reply reply = co_await c.ExecuteOne(std::move(command));
+    reply.ThrowIfError();
     co_return EntriesOf(reply);
 }
 

@@ -12,6 +12,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/system/system_error.hpp>
 #include <deque>
+#include <type_traits>
 
 #include "infra/redis/dial.hpp"
 #include "infra/redis/resp.hpp"
@@ -58,12 +59,10 @@ struct Connection::Impl {
     asio::awaitable<void> Run(std::shared_ptr<Impl> self);
     asio::awaitable<void> Reader();
     asio::awaitable<void> Writer();
-    asio::awaitable<std::vector<Reply>> Execute(std::shared_ptr<Impl> self,
-                                                Pipeline pipeline,
-                                                std::chrono::milliseconds timeout);
-    asio::awaitable<Reply> ExecuteOne(std::shared_ptr<Impl> self,
-                                      Pipeline command,
-                                      std::chrono::milliseconds timeout);
+    // One coroutine frame per call on the hot path: Execute and ExecuteOne share it.
+    template <bool kOne>
+    asio::awaitable<std::conditional_t<kOne, Reply, std::vector<Reply>>> Call(
+        std::shared_ptr<Impl> self, Pipeline pipeline, std::chrono::milliseconds timeout);
     asio::awaitable<bool> WaitConnected(std::shared_ptr<Impl> self, std::chrono::milliseconds timeout);
 
     void SetState(State next, const std::string& reason);
@@ -237,10 +236,10 @@ asio::awaitable<void> Connection::Impl::Run(std::shared_ptr<Impl> self) {
     (void)self;
 }
 
-asio::awaitable<std::vector<Reply>> Connection::Impl::Execute(std::shared_ptr<Impl> self,
-                                                              Pipeline pipeline,
-                                                              std::chrono::milliseconds timeout) {
-    if (pipeline.Empty()) co_return std::vector<Reply>{};
+template <bool kOne>
+asio::awaitable<std::conditional_t<kOne, Reply, std::vector<Reply>>> Connection::Impl::Call(
+    std::shared_ptr<Impl> self, Pipeline pipeline, std::chrono::milliseconds timeout) {
+    if (pipeline.Empty()) co_return std::conditional_t<kOne, Reply, std::vector<Reply>>{};
     if (state == State::kClosed) {
         unavailable.fetch_add(1, std::memory_order_relaxed);
         throw Unavailable("the connection is closed");
@@ -271,14 +270,11 @@ asio::awaitable<std::vector<Reply>> Connection::Impl::Execute(std::shared_ptr<Im
     }
     if (p->error) throw *p->error;
     (void)self;
-    co_return std::move(p->replies);
-}
-
-asio::awaitable<Reply> Connection::Impl::ExecuteOne(std::shared_ptr<Impl> self,
-                                                    Pipeline command,
-                                                    std::chrono::milliseconds timeout) {
-    std::vector<Reply> replies = co_await Execute(self, std::move(command), timeout);
-    co_return std::move(replies.front());
+    if constexpr (kOne) {
+        co_return std::move(p->replies.front());
+    } else {
+        co_return std::move(p->replies);
+    }
 }
 
 asio::awaitable<bool> Connection::Impl::WaitConnected(std::shared_ptr<Impl> self,
@@ -317,7 +313,7 @@ Connection::~Connection() {
 
 asio::awaitable<std::vector<Reply>> Connection::Execute(Pipeline pipeline,
                                                         std::optional<std::chrono::milliseconds> timeout) {
-    return impl_->Execute(impl_, std::move(pipeline), timeout.value_or(impl_->opts.command_timeout));
+    return impl_->Call<false>(impl_, std::move(pipeline), timeout.value_or(impl_->opts.command_timeout));
 }
 
 asio::awaitable<Reply> Connection::ExecuteOne(Pipeline command,
@@ -325,7 +321,7 @@ asio::awaitable<Reply> Connection::ExecuteOne(Pipeline command,
     if (command.Size() != 1) {
         throw nn::Error(ErrorKind::kInternal, "redis.bad_command", "ExecuteOne takes exactly one command");
     }
-    return impl_->ExecuteOne(impl_, std::move(command), timeout.value_or(impl_->opts.command_timeout));
+    return impl_->Call<true>(impl_, std::move(command), timeout.value_or(impl_->opts.command_timeout));
 }
 
 asio::awaitable<bool> Connection::WaitConnected(std::chrono::milliseconds timeout) {
