@@ -1,0 +1,72 @@
+#include "infra/http/problem.hpp"
+
+#include <string>
+
+#include <spdlog/spdlog.h>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace nn::http {
+namespace {
+
+constexpr std::string_view kGenericInternal =
+    "The server could not complete the request; quote the request_id when reporting it.";
+
+}  // namespace
+
+Response ProblemResponse(int status,
+                         std::string_view code,
+                         std::string_view detail,
+                         std::string_view request_id,
+                         std::string_view instance,
+                         const std::vector<FieldError>& errors) {
+    boost::json::object body;
+    std::string type(kProblemTypePrefix);
+    type += code;
+    body["type"] = type;
+    body["title"] = StatusTitle(status);
+    body["status"] = status;
+    body["detail"] = detail;
+    body["code"] = code;
+    if (!instance.empty()) body["instance"] = instance;
+    body["request_id"] = request_id;
+    if (!errors.empty()) {
+        boost::json::array list;
+        list.reserve(errors.size());
+        for (const auto& e : errors) {
+            list.push_back(boost::json::object{{"field", e.field}, {"code", e.code}, {"message", e.message}});
+        }
+        body["errors"] = std::move(list);
+    }
+    Response response(status, boost::json::serialize(body), "application/problem+json");
+    if (status == 401) response.SetHeader("WWW-Authenticate", "Bearer");
+    return response;
+}
+
+Response ProblemFromException(std::exception_ptr error, const Request& request) {
+    const std::string_view path = request.Path();
+    try {
+        std::rethrow_exception(error);
+    } catch (const HttpError& e) {
+        const bool internal = e.Status() >= 500 && e.Status() != 503 && e.Status() != 504;
+        if (internal) spdlog::error("request {} failed: {} ({})", request.request_id, e.what(), e.Code());
+        Response response = ProblemResponse(e.Status(), e.Code(), internal ? kGenericInternal : e.what(),
+                                            request.request_id, path, e.Errors());
+        for (const auto& [name, value] : e.Headers()) response.SetHeader(name, value);
+        return response;
+    } catch (const Error& e) {
+        const int status = HttpStatus(e.Kind());
+        const bool internal = e.Kind() == ErrorKind::kInternal;
+        if (internal) spdlog::error("request {} failed: {} ({})", request.request_id, e.what(), e.Code());
+        return ProblemResponse(status, e.Code(), internal ? kGenericInternal : e.what(), request.request_id,
+                               path);
+    } catch (const std::exception& e) {
+        spdlog::error("request {} failed with an unexpected exception: {}", request.request_id, e.what());
+    } catch (...) {
+        spdlog::error("request {} failed with a non-standard exception", request.request_id);
+    }
+    return ProblemResponse(500, "internal", kGenericInternal, request.request_id, path);
+}
+
+}  // namespace nn::http

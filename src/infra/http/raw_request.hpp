@@ -1,0 +1,15 @@
+#pragma once
+
+// Private to nn_http: the Beast message behind a Request. Only .cpp files of this folder
+// include it, so Beast stays out of the public headers.
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+namespace nn::http {
+
+struct RawRequest {
+    boost::beast::http::request<boost::beast::http::string_body> message;
+};
+
+}  // namespace nn::http

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "infra/http/request.hpp"
+#include "infra/http/response.hpp"
+
+namespace nn::http {
+
+// A route handler. It runs on the request's shard; failures are thrown as nn::Error (or
+// HttpError) and become problem+json in the problem middleware.
+using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
+
+struct RouteOptions {
+    std::string name;                           // metrics/log label; default: the pattern
+    bool require_auth = false;                  // 401 unless the authenticator set a principal
+    std::optional<std::size_t> max_body_bytes;  // overrides ServerOptions::max_body_bytes
+};
+
+struct Route {
+    Method method;
+    std::string pattern;
+    std::string name;
+    Handler handler;
+    bool require_auth;
+    std::optional<std::size_t> max_body_bytes;
+};
+
+// The outcome of matching a method and path.
+struct RouteMatch {
+    const Route* route = nullptr;  // nullptr: 404 when `allow` is empty, else 405
+    std::vector<std::pair<std::string, std::string>> params;
+    std::string allow;  // methods the path answers, for Allow / CORS ("GET, HEAD, OPTIONS")
+};
+
+// Routes by method and path pattern. A pattern is '/'-separated segments, each a literal or a
+// parameter "{name}" matching one whole non-empty segment; literals win over parameters
+// ("/portfolios/summary" before "/portfolios/{id}"). Paths match exactly: no trailing-slash or
+// case folding. A GET route also answers HEAD. Register everything before Server::Start.
+class Router {
+public:
+    Router();
+    ~Router();
+    Router(Router&&) noexcept;
+    Router& operator=(Router&&) noexcept;
+
+    // Throws std::invalid_argument on a malformed pattern, a duplicate (method, pattern), or
+    // two parameter names at the same position ("/p/{id}" and "/p/{pid}/x").
+    void Add(Method method, std::string_view pattern, Handler handler, RouteOptions options = {});
+    void Get(std::string_view pattern, Handler handler, RouteOptions options = {});
+    void Post(std::string_view pattern, Handler handler, RouteOptions options = {});
+    void Put(std::string_view pattern, Handler handler, RouteOptions options = {});
+    void Patch(std::string_view pattern, Handler handler, RouteOptions options = {});
+    void Delete(std::string_view pattern, Handler handler, RouteOptions options = {});
+
+    // `path` is the raw (percent-encoded) path. Throws HttpError 400 "http.bad_path" on invalid
+    // percent-encoding, a NUL byte or a "." / ".." segment.
+    RouteMatch Match(Method method, std::string_view path) const;
+
+    const std::vector<std::unique_ptr<Route>>& Routes() const noexcept { return routes_; }
+
+private:
+    struct Node;
+    std::unique_ptr<Node> root_;
+    std::vector<std::unique_ptr<Route>> routes_;
+};
+
+}  // namespace nn::http
