@@ -28,6 +28,8 @@ json::parse_options StrictOptions() {
 
 // Boost.JSON 1.81 keeps the last of two equal keys without telling; a validator and a reader
 // could then see different "alg" or "role" values. This SAX pass only looks for such repeats.
+// The member names are the ones basic_parser calls.
+// NOLINTBEGIN(readability-identifier-naming)
 class DuplicateKeyFinder {
 public:
     static constexpr std::size_t max_array_size = std::numeric_limits<std::size_t>::max();
@@ -79,6 +81,7 @@ private:
     std::vector<std::vector<std::string>> objects_;  // keys seen, per open object
     std::string key_;
 };
+// NOLINTEND(readability-identifier-naming)
 
 // One JSON object, standard syntax, valid UTF-8, no key twice at any depth.
 std::optional<json::object> ParseStrictObject(std::string_view text) {
