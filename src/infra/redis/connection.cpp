@@ -283,7 +283,8 @@ asio::awaitable<bool> Connection::Impl::WaitConnected(std::shared_ptr<Impl> self
     asio::steady_timer timer(ex);
     while (state != State::kConnected) {
         if (state == State::kClosed || Clock::now() >= deadline) co_return false;
-        if (state == State::kDown) backoff_timer.cancel();
+        if (state == State::kDown && Clock::now() - last_attempt >= opts.backoff_initial)
+            backoff_timer.cancel();
         // Woken by the next state change or by the deadline, whichever comes first.
         using namespace asio::experimental::awaitable_operators;
         timer.expires_at(deadline);

@@ -282,7 +282,8 @@ asio::awaitable<bool> Subscriber::Impl::WaitConnected(std::shared_ptr<Impl> self
     asio::steady_timer timer(ex);
     while (state != State::kConnected) {
         if (state == State::kClosed || Clock::now() >= deadline) co_return false;
-        if (state == State::kDown) backoff_timer.cancel();
+        if (state == State::kDown && Clock::now() - last_attempt >= opts.backoff_initial)
+            backoff_timer.cancel();
         using namespace asio::experimental::awaitable_operators;
         timer.expires_at(deadline);
         co_await (state_signal.async_wait(kNoThrow) || timer.async_wait(kNoThrow));

@@ -6,6 +6,7 @@
 
 #include "infra/redis/client.hpp"
 #include "infra/redis/redis_test_util.hpp"
+#include "infra/redis/subscriber.hpp"
 
 namespace nn::redis {
 namespace {
@@ -31,6 +32,8 @@ TEST(RedisRestart, FailsFastWhileDownAndRecovers) {
     }
     asio::io_context io;
     Client client(io.get_executor(), test_util::TestOptions());
+    Subscriber sub(io.get_executor(), test_util::TestOptions());
+    const std::string channel = nn::test::UniqueName("nn_redis_restart_ch_");
     std::vector<bool> states;
     const std::string key = nn::test::UniqueName("nn_redis_restart_");
 
@@ -38,6 +41,8 @@ TEST(RedisRestart, FailsFastWhileDownAndRecovers) {
         EXPECT_TRUE(co_await client.WaitConnected(5s));
         client.OnStateChange([&](bool connected, const std::string&) { states.push_back(connected); });
         EXPECT_TRUE(co_await client.Set(key, "kept", {.ttl = 300s}));
+        const std::vector<std::string> channels{channel};
+        co_await sub.Subscribe(channels);
     }());
 
     bool restarted = false;
@@ -88,6 +93,15 @@ TEST(RedisRestart, FailsFastWhileDownAndRecovers) {
         NN_CO_ASSERT_TRUE(ok);
         EXPECT_EQ(value, "kept");
         EXPECT_EQ(co_await client.Incr(key + ":n"), 1);
+        // the subscriber came back on its own and subscribed again
+        std::int64_t receivers = 0;
+        for (auto until = Clock::now() + 10s; receivers == 0 && Clock::now() < until;) {
+            receivers = co_await client.Publish(channel, "back");
+            if (receivers == 0) co_await Sleep(20ms);
+        }
+        EXPECT_EQ(receivers, 1);
+        auto m = co_await sub.Next(2s);
+        EXPECT_TRUE(m.has_value() && m->payload == "back");
         const std::vector<std::string> keys{key, key + ":n"};
         co_await client.DelMany(keys);
     }());
@@ -98,6 +112,7 @@ TEST(RedisRestart, FailsFastWhileDownAndRecovers) {
     EXPECT_GE(stats.unavailable, 20u);
     // down once, up once: no flapping reported while the server was away
     EXPECT_EQ(states, (std::vector<bool>{false, true}));
+    EXPECT_GE(sub.GetStats().reconnects, 1u);
 }
 
 }  // namespace
