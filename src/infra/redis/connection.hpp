@@ -87,7 +87,7 @@ public:
     // Waits until connected; false if `timeout` passes first or the connection is closed.
     boost::asio::awaitable<bool> WaitConnected(std::chrono::milliseconds timeout);
 
-    State GetState() const noexcept;
+    State GetState() const noexcept;  // on the connection's thread
     bool Connected() const noexcept;  // any thread
     Stats GetStats() const noexcept;  // any thread
     const Options& GetOptions() const noexcept;
