@@ -191,7 +191,7 @@ JwtError ReadClaims(const json::object& object, AccessClaims& claims) {
             return JwtError::kBadPayload;
         }
     }
-    if (!exp || !iat || !object.contains("iss") || !object.contains("sub") || !object.contains("aud")) {
+    if (!exp || !iat || !object.contains("iss") || claims.subject.empty() || !object.contains("aud")) {
         return JwtError::kMissingClaim;
     }
     claims.expires_at = *exp;

@@ -65,7 +65,7 @@ enum class JwtError {
     kUnknownKey,      // kid missing, not a string, or not in the key ring
     kBadSignature,    // MAC mismatch, empty or wrong-length signature
     kBadPayload,      // payload not a JSON object, duplicate keys, a claim of the wrong type
-    kMissingClaim,    // iss, sub, aud, iat or exp absent
+    kMissingClaim,    // iss, aud, iat or exp absent, sub absent or empty
     kExpired,         // now - leeway >= exp
     kNotYetValid,     // nbf > now + leeway
     kIssuedInFuture,  // iat > now + leeway

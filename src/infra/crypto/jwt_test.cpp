@@ -213,6 +213,16 @@ TEST_F(JwtTest, ChecksNotBeforeAndIssuedAt) {
               JwtError::kMissingClaim);
 }
 
+TEST_F(JwtTest, RequiresASubject) {
+    EXPECT_EQ(
+        Check(ForgeWithK1(R"({"iss":"https://auth.nexanest.test","aud":"nexanest-api","iat":1760000000,)"
+                          R"("exp":1760000900})")),
+        JwtError::kMissingClaim);
+    EXPECT_EQ(Check(ForgeWithK1(R"({"iss":"https://auth.nexanest.test","sub":"","aud":"nexanest-api",)"
+                                R"("iat":1760000000,"exp":1760000900})")),
+              JwtError::kMissingClaim);
+}
+
 TEST_F(JwtTest, ChecksIssuerExactly) {
     AccessClaims claims = Claims();
     claims.issuer = "https://auth.nexanest.test/";
