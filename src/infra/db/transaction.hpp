@@ -1,0 +1,90 @@
+#pragma once
+
+#include <chrono>
+#include <exception>
+#include <optional>
+#include <type_traits>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "infra/db/errors.hpp"
+#include "infra/db/pool.hpp"
+#include "infra/db/transaction_options.hpp"
+
+namespace nn::db {
+
+// A transaction on one pooled connection. It rolls back unless `co_await tx.Commit()` ran: a
+// destructor cannot co_await, so the connection goes back to the pool still inside the
+// transaction and the pool runs ROLLBACK before anyone else gets it.
+//
+//   auto tx = co_await pool.Begin(TransactionOptions().ActingAs(user_id, "USER"));
+//   co_await tx.Execute(kInsertPortfolio, id, user_id, name);
+//   co_await tx.Execute(kInsertOutbox, event_id, payload);
+//   co_await tx.Commit();
+class Transaction final : public QueryRunner {
+public:
+    // BEGIN with the options' isolation and access mode; with an acting user, BEGIN and the two
+    // set_config calls go in one pipelined round trip.
+    static boost::asio::awaitable<Transaction> Begin(PooledConnection conn, TransactionOptions options);
+
+    Transaction(Transaction&&) noexcept = default;
+    Transaction& operator=(Transaction&&) = delete;
+    ~Transaction() override = default;
+
+    boost::asio::awaitable<Result> Run(Query query,
+                                       Params params,
+                                       std::optional<std::chrono::milliseconds> timeout) override;
+    boost::asio::awaitable<PipelineResults> RunPipeline(
+        Pipeline pipeline, std::optional<std::chrono::milliseconds> timeout) override;
+
+    // Throws the server's error when COMMIT fails (e.g. SerializationFailure), and
+    // ServerError "db.transaction_aborted" when an earlier statement had already failed (the
+    // server would silently roll back). The transaction is over either way.
+    boost::asio::awaitable<void> Commit();
+    boost::asio::awaitable<void> Rollback();
+    bool Finished() const noexcept { return !conn_; }
+
+    // The underlying connection, e.g. for a CopyIn inside the transaction.
+    Connection& Conn() const;
+
+private:
+    explicit Transaction(PooledConnection conn) : conn_(std::move(conn)) {}
+    void EnsureOpen() const;
+
+    PooledConnection conn_;
+};
+
+namespace detail {
+// Jittered exponential pause before attempt `attempt + 1` of a transaction.
+boost::asio::awaitable<void> RetryPause(int attempt);
+}  // namespace detail
+
+// Runs `fn(Transaction&)` (a coroutine returning awaitable<T>) in a transaction and commits it.
+// On a serialization failure, deadlock or invalidated cached plan the whole transaction is
+// retried with backoff, at most options.max_attempts times in all; then the error propagates
+// (kUnavailable). The body must therefore be safe to run again (no side effects outside the
+// database).
+template <class Fn>
+auto RunInTransaction(Pool& pool, TransactionOptions options, Fn fn)
+    -> std::invoke_result_t<Fn&, Transaction&> {
+    using T = typename std::invoke_result_t<Fn&, Transaction&>::value_type;
+    for (int attempt = 1;; ++attempt) {
+        try {
+            Transaction tx = co_await pool.Begin(options);
+            if constexpr (std::is_void_v<T>) {
+                co_await fn(tx);
+                co_await tx.Commit();
+                co_return;
+            } else {
+                T value = co_await fn(tx);
+                co_await tx.Commit();
+                co_return value;
+            }
+        } catch (const DbError& e) {
+            if (!IsRetryable(e) || attempt >= options.max_attempts) throw;
+        }
+        co_await detail::RetryPause(attempt);
+    }
+}
+
+}  // namespace nn::db
