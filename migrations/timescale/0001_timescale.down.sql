@@ -1,6 +1,7 @@
 -- Drops everything 0001_timescale.up.sql created: the partition sets (partitions go with their
 -- parents), their pg_partman configuration and template tables, the maintenance functions and
 -- the schemas.
+DO $$ BEGIN EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM nexanest_market', current_database()); END $$;
 DROP SCHEMA partman_maint CASCADE;
 DROP TABLE events.system_events, events.trading_events, analytics_ts.portfolio_snapshots,
     market_data.stock_prices, market_data.market_indices, market_data.exchange_rates,

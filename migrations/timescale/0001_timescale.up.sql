@@ -501,6 +501,10 @@ GRANT SELECT ON market_data.instruments, market_data.stock_prices, market_data.m
     market_data.latest_prices, market_data.latest_exchange_rates
     TO nexanest_portfolio, nexanest_analytics, nexanest_notify;
 
+-- Ingest stages each batch in a TEMP table (binary COPY, then INSERT ... ON CONFLICT); the
+-- bootstrap revokes TEMPORARY from PUBLIC, so the market role gets it here.
+DO $$ BEGIN EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO nexanest_market', current_database()); END $$;
+
 GRANT USAGE ON SCHEMA analytics_ts TO nexanest_portfolio, nexanest_analytics;
 GRANT SELECT, INSERT, UPDATE, DELETE ON analytics_ts.portfolio_snapshots TO nexanest_portfolio;
 GRANT SELECT ON analytics_ts.portfolio_snapshots TO nexanest_analytics;

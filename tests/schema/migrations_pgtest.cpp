@@ -1,0 +1,217 @@
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "tests/schema/schema_fixture.hpp"
+#include "tests/support/test_env.hpp"
+
+namespace nn::schema_test {
+namespace {
+
+using migrate::Database;
+using migrate::ServiceRole;
+
+// pg_dump --schema-only of one database, without the lines that differ between two dumps of
+// the same schema (the random \restrict key of recent minor releases).
+std::string DumpSchema(const std::string& url) {
+    const std::string cmd = "/usr/lib/postgresql/15/bin/pg_dump --schema-only --dbname='" + url + "' 2>&1";
+    std::unique_ptr<FILE, decltype(&pclose)> pipe(popen(cmd.c_str(), "r"), &pclose);
+    if (!pipe) throw std::runtime_error("cannot run pg_dump");
+    std::string out;
+    std::array<char, 8192> buf{};
+    while (std::fgets(buf.data(), static_cast<int>(buf.size()), pipe.get()) != nullptr) out += buf.data();
+    std::istringstream in(out);
+    std::string line;
+    std::string kept;
+    while (std::getline(in, line)) {
+        if (line.rfind("\\restrict", 0) == 0 || line.rfind("\\unrestrict", 0) == 0) continue;
+        kept += line + "\n";
+    }
+    return kept;
+}
+
+// Schemas and tables other than what the engine itself keeps (schema_migrations) and the
+// bootstrap's pg_partman schema.
+std::string LeftOver(const std::string& url, bool partman) {
+    Conn c(url);
+    return c.Value(
+        "SELECT coalesce(string_agg(x, ', '), '') FROM ("
+        " SELECT 'schema ' || nspname AS x FROM pg_namespace"
+        "  WHERE nspname NOT IN ('public', 'partman', 'pg_toast', 'pg_catalog', 'information_schema')"
+        "    AND nspname NOT LIKE 'pg_temp_%' AND nspname NOT LIKE 'pg_toast_temp_%'"
+        " UNION ALL SELECT 'relation ' || c.oid::regclass::text FROM pg_class c"
+        "  JOIN pg_namespace n ON n.oid = c.relnamespace"
+        "  WHERE n.nspname IN ('public', 'partman') AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+        "    AND c.relname <> 'schema_migrations'"
+        "    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')"
+        " UNION ALL SELECT 'function ' || p.oid::regprocedure::text FROM pg_proc p"
+        "  JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'" +
+        std::string(partman ? " UNION ALL SELECT 'part_config ' || parent_table FROM partman.part_config"
+                            : "") +
+        ") s");
+}
+
+TEST(Migrations, UpDownUpLeavesAnIdenticalSchema) {
+    migrate::Options o;
+    o.admin_url = Secret(test::PgUrl());
+    o.prefix = test::UniqueName("sud_");
+    o.service_password = Secret(ServicePassword());
+    o.migrations_dir = test::SourceDir() + "/migrations";
+    struct Cleanup {
+        std::string prefix;
+        ~Cleanup() {
+            try {
+                DropDatabases(prefix);
+            } catch (...) {
+                // a leaked test database is harmless in a throw-away cluster
+            }
+        }
+    } cleanup{o.prefix};
+
+    ASSERT_FALSE(migrate::Up(o).empty());
+    std::array<std::string, 5> first;
+    for (Database d : migrate::kAllDatabases) {
+        first[static_cast<std::size_t>(d)] = DumpSchema(migrate::AdminUrlFor(o, d).Reveal());
+        EXPECT_NE(first[static_cast<std::size_t>(d)].find("CREATE TABLE"), std::string::npos);
+    }
+    for (Database d : migrate::kAllDatabases) {
+        migrate::To(o, d, "0");
+        EXPECT_EQ(LeftOver(migrate::AdminUrlFor(o, d).Reveal(), d == Database::kTimescale), "")
+            << "down left objects behind in " << migrate::DatabaseKey(d);
+    }
+    ASSERT_FALSE(migrate::Up(o).empty());
+    for (Database d : migrate::kAllDatabases) {
+        std::string again = DumpSchema(migrate::AdminUrlFor(o, d).Reveal());
+        EXPECT_EQ(first[static_cast<std::size_t>(d)], again)
+            << "schema differs after up, down, up in " << migrate::DatabaseKey(d);
+    }
+}
+
+// The catalog facts row-level security relies on (security.md §2.4 P1), in every database.
+TEST(Migrations, EveryUserTableForcesRowLevelSecurityAndNothingIsPublic) {
+    for (Database d : migrate::kAllDatabases) {
+        SCOPED_TRACE(std::string(migrate::DatabaseKey(d)));
+        Conn c(AdminUrl(d));
+        // Tables holding a user's data: every table with a user_id column, plus auth.users.
+        EXPECT_EQ(c.Value("SELECT coalesce(string_agg(c.oid::regclass::text, ', '), '') FROM pg_class c"
+                          " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                          " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition"
+                          "   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'partman')"
+                          "   AND (EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid"
+                          "                AND a.attname = 'user_id' AND NOT a.attisdropped)"
+                          "        OR c.oid = to_regclass('auth.users'))"
+                          "   AND NOT (c.relrowsecurity AND c.relforcerowsecurity"
+                          "            AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid))"),
+                  "")
+            << "tables with user data but without forced RLS and a policy";
+        EXPECT_GT(std::stoi(c.Value("SELECT count(*) FROM pg_class WHERE relforcerowsecurity")), 0);
+        // Everything belongs to the owner role.
+        EXPECT_EQ(
+            c.Value("SELECT coalesce(string_agg(c.oid::regclass::text, ', '), '') FROM pg_class c"
+                    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'partman')"
+                    "   AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname NOT LIKE 'pg_toast_temp%'"
+                    "   AND c.relname <> 'schema_migrations'"
+                    "   AND pg_get_userbyid(c.relowner) <> 'nexanest_owner'"),
+            "");
+        // Nothing granted to PUBLIC: no table ACL entry, and every function's ACL is explicit.
+        EXPECT_EQ(c.Value("SELECT coalesce(string_agg(c.oid::regclass::text, ', '), '') FROM pg_class c"
+                          " JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a"
+                          " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND a.grantee = 0"),
+                  "");
+        EXPECT_EQ(c.Value("SELECT coalesce(string_agg(p.oid::regprocedure::text, ', '), '') FROM pg_proc p"
+                          " JOIN pg_namespace n ON n.oid = p.pronamespace"
+                          " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'partman')"
+                          "   AND (p.proacl IS NULL OR EXISTS (SELECT 1 FROM aclexplode(p.proacl) a"
+                          "                                    WHERE a.grantee = 0))"),
+                  "");
+        // SECURITY DEFINER functions pin their search_path.
+        EXPECT_EQ(
+            c.Value("SELECT coalesce(string_agg(p.oid::regprocedure::text, ', '), '') FROM pg_proc p"
+                    " JOIN pg_namespace n ON n.oid = p.pronamespace"
+                    " WHERE n.nspname <> 'partman' AND p.prosecdef"
+                    "   AND NOT coalesce(p.proconfig::text LIKE '%search_path=pg_catalog, pg_temp%', false)"),
+            "");
+        // Service roles get DML at most: no TRUNCATE, REFERENCES or TRIGGER anywhere.
+        EXPECT_EQ(
+            c.Value("SELECT coalesce(string_agg(c.oid::regclass::text || ':' || a.privilege_type, ', '), '')"
+                    " FROM pg_class c, aclexplode(c.relacl) a"
+                    " WHERE pg_get_userbyid(a.grantee) LIKE 'nexanest\\_%'"
+                    "   AND pg_get_userbyid(a.grantee) <> 'nexanest_owner'"
+                    "   AND a.privilege_type IN ('TRUNCATE', 'REFERENCES', 'TRIGGER')"),
+            "");
+    }
+    Conn admin(test::PgUrl());
+    EXPECT_EQ(admin.Value("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'nexanest\\_%'"
+                          " AND (rolsuper OR rolbypassrls OR rolcreaterole OR rolcreatedb)"),
+              "0");
+}
+
+// A service role reaches exactly its own database(s).
+TEST(Migrations, ServiceRolesConnectOnlyToTheirDatabases) {
+    for (ServiceRole role : migrate::kAllServiceRoles) {
+        for (Database d : migrate::kAllDatabases) {
+            SCOPED_TRACE(std::string(migrate::RoleName(role)) + " -> " +
+                         std::string(migrate::DatabaseKey(d)));
+            bool connected = false;
+            try {
+                Conn c(ServiceUrl(role, d));
+                connected = c.Value("SELECT current_user") == migrate::RoleName(role);
+            } catch (const PgError& e) {
+                EXPECT_NE(std::string(e.what()).find("permission denied"), std::string::npos) << e.what();
+            }
+            EXPECT_EQ(connected, migrate::MayConnect(role, d));
+        }
+    }
+}
+
+// Inside the shared timescale database each role reaches only its own schemas and rights.
+TEST(Migrations, ServiceRolesCannotReadOrWriteAnotherServicesTables) {
+    const std::string now = "now()";
+    struct Case {
+        ServiceRole role;
+        std::string sql;
+    };
+    const Case denied[] = {
+        {ServiceRole::kAnalytics,
+         "INSERT INTO market_data.stock_prices (time, symbol, close) VALUES (now(), 'X', 1)"},
+        {ServiceRole::kPortfolio, "DELETE FROM market_data.latest_prices"},
+        {ServiceRole::kNotify, "UPDATE market_data.instruments SET name = name"},
+        {ServiceRole::kMarket, "SELECT 1 FROM events.system_events LIMIT 1"},
+        {ServiceRole::kMarket, "SELECT 1 FROM analytics_ts.portfolio_snapshots LIMIT 1"},
+        {ServiceRole::kAnalytics, "SELECT 1 FROM events.system_events LIMIT 1"},
+        {ServiceRole::kPortfolio, "SELECT 1 FROM events.system_events LIMIT 1"},
+        {ServiceRole::kAnalytics, "DELETE FROM analytics_ts.portfolio_snapshots"},
+        {ServiceRole::kNotify, "SELECT 1 FROM analytics_ts.portfolio_snapshots LIMIT 1"},
+        {ServiceRole::kMarket, "SELECT 1 FROM partman.part_config LIMIT 1"},
+        {ServiceRole::kAnalytics, "SELECT partman_maint.set_retention('market_data.stock_prices', '1 day')"},
+        {ServiceRole::kMarket, "SELECT 1 FROM market_data.stock_prices_default LIMIT 1"},
+        {ServiceRole::kMarket, "TRUNCATE market_data.stock_prices"},
+        {ServiceRole::kMarket, "CREATE TABLE market_data.x (id int)"},
+        {ServiceRole::kMarket, "DROP TABLE market_data.latest_prices"},
+    };
+    for (const Case& c : denied) {
+        SCOPED_TRACE(std::string(migrate::RoleName(c.role)) + ": " + c.sql);
+        Conn conn(ServiceUrl(c.role, Database::kTimescale));
+        EXPECT_EQ(conn.ErrorOf(c.sql), "42501");
+    }
+    // and the rights they do need
+    Conn market(ServiceUrl(ServiceRole::kMarket, Database::kTimescale));
+    market.Exec("BEGIN");
+    EXPECT_EQ(market.ErrorOf("CREATE TEMP TABLE stage (LIKE market_data.stock_prices) ON COMMIT DROP"), "");
+    EXPECT_EQ(market.Affected("INSERT INTO market_data.latest_prices (symbol, time, close) VALUES ('X', " +
+                              now + ", 1)"),
+              1);
+    market.Exec("ROLLBACK");
+    Conn auth(ServiceUrl(ServiceRole::kAuth, Database::kAuth));
+    EXPECT_EQ(auth.ErrorOf("TRUNCATE auth.users"), "42501");
+    EXPECT_EQ(auth.ErrorOf("ALTER TABLE auth.users DISABLE ROW LEVEL SECURITY"), "42501");
+    EXPECT_EQ(auth.ErrorOf("CREATE TABLE public.x (id int)"), "42501");
+}
+
+}  // namespace
+}  // namespace nn::schema_test
