@@ -33,7 +33,10 @@ constexpr auto kDecode = MakeDecodeTable();
 QueryParams QueryParams::Parse(std::string_view query) {
     QueryParams result;
     if (query.empty()) return result;
-    auto parsed = boost::urls::parse_query(query);
+    // Boost.URL 1.81 parse_query reads its argument up to a NUL (strlen), past the end of a view
+    // into the request target; a terminated copy keeps it inside the query.
+    const std::string terminated(query);
+    auto parsed = boost::urls::parse_query(boost::urls::string_view(terminated.c_str(), terminated.size()));
     if (!parsed) BadQuery("the query string is not valid percent-encoding");
     boost::urls::encoding_opts options;
     options.space_as_plus = true;
