@@ -1,0 +1,40 @@
+// nexanest: one binary for every service and tool (DESIGN.md §4).
+#include <CLI/CLI.hpp>
+
+#include <exception>
+#include <iostream>
+
+#include "apps/nexanest/global_options.hpp"
+#include "apps/nexanest/migrate_command.hpp"
+#include "apps/nexanest/serve_command.hpp"
+#include "core/error.hpp"
+
+#ifndef NN_VERSION
+#define NN_VERSION "0.0.0"
+#endif
+
+int main(int argc, char** argv) {
+    CLI::App app{"NexaNest investment-portfolio platform"};
+    app.require_subcommand(1);
+    nn::app::GlobalOptions global;
+    app.add_option("--config", global.config_file, "TOML configuration file (environment variables win)");
+
+    app.add_subcommand("version", "Print the version")->callback([] {
+        std::cout << "nexanest " NN_VERSION "\n";
+    });
+    nn::app::AddMigrateCommand(app, global);
+    nn::app::AddServeCommand(app, global);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    } catch (const nn::Error& e) {
+        std::cerr << "nexanest: " << e.what() << '\n';
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "nexanest: " << e.what() << '\n';
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,96 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "infra/db/pool.hpp"
+#include "infra/http/server.hpp"
+#include "infra/jobs/scheduler.hpp"
+#include "infra/migrate/catalog.hpp"
+#include "infra/redis/client.hpp"
+#include "infra/runtime/config.hpp"
+#include "infra/runtime/cpu_pool.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace nn {
+
+using migrate::Database;
+using migrate::ServiceRole;
+
+// Everything a domain module needs to register itself: `auth::Register(App&)` adds routes,
+// jobs, consumers and authenticators; apps/nexanest only chains the registrations.
+//
+// Shards: one io_context per core (Config::threads). Each request, pool and Redis connection
+// lives on one shard; handlers reach theirs with `app.Db(role, db, request.shard)`.
+class App {
+public:
+    App(runtime::Config config, std::vector<boost::asio::io_context*> shards);
+    ~App();
+    App(const App&) = delete;
+    App& operator=(const App&) = delete;
+
+    const runtime::Config& Config() const noexcept { return config_; }
+    std::size_t ShardCount() const noexcept { return shards_.size(); }
+    boost::asio::io_context& Shard(std::size_t i) const { return *shards_.at(i); }
+
+    http::Server& Server() noexcept { return *server_; }
+    http::Router& Routes() { return server_->Routes(); }
+
+    // Whether this process runs a service ("auth", "portfolio", "market", "analytics",
+    // "notify"); `serve --services` picks them.
+    bool Runs(std::string_view service) const;
+
+    // The pool through which `role` reaches `database` on shard `shard`. Pools are made for
+    // every shard on first use (during registration) and connect lazily. The URL is the
+    // per-database URL when configured, else the admin URL's host with the role's name and the
+    // service password.
+    db::Pool& Db(ServiceRole role, Database database, std::size_t shard);
+
+    // The Redis client of a shard.
+    redis::Client& Redis(std::size_t shard);
+
+    runtime::CpuPool& Cpu() noexcept { return *cpu_; }
+    // Periodic jobs; runs on shard 0.
+    jobs::Scheduler& Jobs() noexcept { return *jobs_; }
+
+    // Authenticators tried in order until one sets a principal (bearer tokens, API keys).
+    void AddAuthenticator(http::Authenticator authenticator);
+
+    // Starts the server, the jobs and the readiness/metrics plumbing. Returns the bound port.
+    std::uint16_t Start();
+    // Graceful: stops accepting, drains requests, stops jobs, closes pools and Redis. Call it
+    // from a thread that is not a shard thread, while the shards still run.
+    void Stop();
+
+private:
+    struct PoolKey {
+        ServiceRole role;
+        Database database;
+        auto operator<=>(const PoolKey&) const = default;
+    };
+    http::ServerOptions ServerOptionsFrom(const runtime::Config& config);
+    std::string UrlFor(ServiceRole role, Database database) const;
+    void RegisterHealth();
+
+    runtime::Config config_;
+    std::vector<boost::asio::io_context*> shards_;
+    std::unique_ptr<http::Server> server_;
+    std::unique_ptr<runtime::CpuPool> cpu_;
+    std::unique_ptr<jobs::Scheduler> jobs_;
+    std::map<PoolKey, std::vector<std::unique_ptr<db::Pool>>> pools_;
+    std::vector<std::unique_ptr<redis::Client>> redis_;
+    std::vector<http::Authenticator> authenticators_;
+    struct Snapshot;
+    std::shared_ptr<Snapshot> snapshot_;
+};
+
+}  // namespace nn
