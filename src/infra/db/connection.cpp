@@ -96,7 +96,15 @@ void ConnectionImpl::ThrowError(ErrorInfo info) {
     if (info.sqlstate == "57014" && pg->CancelSent()) {
         throw DeadlineExceeded(ErrorKind::kTimeout, "db.timeout", std::move(info));
     }
-    if (info.sqlstate.starts_with("08") || info.sqlstate.starts_with("57P")) pg->MarkBroken();
+    if (info.sqlstate == "08P01" && info.severity == "ERROR") {
+        // Raised by the type receive functions for malformed binary data (a COPY field of the
+        // wrong width): the session itself is fine.
+        throw DataException(ErrorKind::kUnprocessable, "db.data_exception", std::move(info));
+    }
+    if (info.severity == "FATAL" || info.severity == "PANIC" || info.sqlstate.starts_with("08") ||
+        info.sqlstate.starts_with("57P")) {
+        pg->MarkBroken();
+    }
     if (info.sqlstate == "0A000" || info.sqlstate == "26000") InvalidateStatements();
     ThrowServerError(std::move(info));
 }
@@ -366,10 +374,11 @@ asio::awaitable<void> Connection::Reset(std::chrono::milliseconds timeout) {
 bool Connection::CheckIdleAlive() {
     detail::ConnectionImpl& im = *impl_;
     if (im.pg->Broken()) return false;
-    pollfd p{PQsocket(im.Raw()), POLLIN, 0};
-    if (::poll(&p, 1, 0) > 0) {
-        // An idle session receives nothing but notifications and the server's goodbye
-        // (FATAL 57P01 on shutdown, then EOF).
+    // An idle session receives nothing but notifications and the server's goodbye (a FATAL
+    // error such as 57P01 on shutdown, then EOF), which can arrive in two separate reads.
+    for (int reads = 0; reads < 4; ++reads) {
+        pollfd p{PQsocket(im.Raw()), POLLIN, 0};
+        if (::poll(&p, 1, 0) <= 0) break;
         if (PQconsumeInput(im.Raw()) == 0) {
             im.pg->MarkBroken();
             return false;

@@ -63,19 +63,34 @@ CopyIn::~CopyIn() {
     }
 }
 
+namespace {
+
+std::string CopySql(std::string_view table, const std::vector<std::string>& columns) {
+    std::string sql = "COPY " + QuoteQualifiedName(table) + " (";
+    bool first = true;
+    for (const auto& column : columns) {
+        if (!first) sql += ", ";
+        first = false;
+        sql += QuoteIdentifier(column);
+    }
+    return sql + ") FROM STDIN (FORMAT binary)";
+}
+
+}  // namespace
+
 asio::awaitable<CopyIn> CopyIn::Begin(Connection& conn,
-                                      std::string table,
-                                      std::vector<std::string> columns,
+                                      std::string_view table,
+                                      const std::vector<std::string>& columns,
+                                      std::optional<std::chrono::milliseconds> timeout) {
+    return Start(conn, CopySql(table, columns), columns.size(), timeout);
+}
+
+asio::awaitable<CopyIn> CopyIn::Start(Connection& conn,
+                                      std::string sql,
+                                      std::size_t columns,
                                       std::optional<std::chrono::milliseconds> timeout) {
     detail::ConnectionImpl& im = conn.Impl();
     im.EnsureUsable("copy");
-    std::string sql = "COPY " + QuoteQualifiedName(table) + " (";
-    for (std::size_t i = 0; i < columns.size(); ++i) {
-        if (i > 0) sql += ", ";
-        sql += QuoteIdentifier(columns[i]);
-    }
-    sql += ") FROM STDIN (FORMAT binary)";
-
     auto guard = im.Guard(im.DeadlineFor(timeout));
     if (im.needs_drain) co_await im.Drain();
     if (PQsendQuery(im.Raw(), sql.c_str()) == 0) im.pg->ThrowConnectionError("PQsendQuery", "copy");
@@ -90,7 +105,7 @@ asio::awaitable<CopyIn> CopyIn::Begin(Connection& conn,
         }
         im.ThrowError(std::move(info));
     }
-    co_return CopyIn(conn, columns.size());
+    co_return CopyIn(conn, columns);
 }
 
 void CopyIn::CheckRowWidth(std::size_t fields) const {

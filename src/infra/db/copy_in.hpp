@@ -155,10 +155,12 @@ class CopyIn {
 public:
     static constexpr std::size_t kChunkBytes = 256 * 1024;
 
-    // table may be schema-qualified ("market_data.stock_prices"); names are quoted.
+    // table may be schema-qualified ("market_data.stock_prices"); names are quoted. The
+    // statement is built before the call returns, so temporaries are fine. (A braced list of
+    // columns written inside a coroutine does not compile with g++ 12: name the vector.)
     static boost::asio::awaitable<CopyIn> Begin(Connection& conn,
-                                                std::string table,
-                                                std::vector<std::string> columns,
+                                                std::string_view table,
+                                                const std::vector<std::string>& columns,
                                                 std::optional<std::chrono::milliseconds> timeout = {});
 
     CopyIn(CopyIn&& other) noexcept;
@@ -183,6 +185,10 @@ public:
 
 private:
     CopyIn(Connection& conn, std::size_t columns);
+    static boost::asio::awaitable<CopyIn> Start(Connection& conn,
+                                                std::string sql,
+                                                std::size_t columns,
+                                                std::optional<std::chrono::milliseconds> timeout);
     void CheckRowWidth(std::size_t fields) const;
     boost::asio::awaitable<void> SendBuffer();
 

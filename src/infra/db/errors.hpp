@@ -17,6 +17,7 @@ struct ErrorInfo {
     std::string table;
     std::string column;
     std::string query_name;  // Query::name of the failed command, when known
+    std::string severity;    // ERROR, FATAL, PANIC (not localized)
 };
 
 // Every database failure. The HTTP edge maps it through nn::Error (Kind(), Code()) and never

@@ -206,6 +206,7 @@ ErrorInfo PgConn::ErrorFrom(const PGresult* result, std::string_view query_name)
     info.constraint = Field(result, PG_DIAG_CONSTRAINT_NAME);
     info.table = Field(result, PG_DIAG_TABLE_NAME);
     info.column = Field(result, PG_DIAG_COLUMN_NAME);
+    info.severity = Field(result, PG_DIAG_SEVERITY_NONLOCALIZED);
     info.query_name = query_name;
     return info;
 }

@@ -50,7 +50,8 @@ public:
             auto it = waiters_.insert(waiters_.end(), &waiter);
             co_await waiter.timer.async_wait(asio::as_tuple(asio::use_awaitable));
             if (!waiter.woken) waiters_.erase(it);
-            if (waiter.conn) co_return Lend(std::move(waiter.conn));
+            // A handed-over connection was counted as in use by whoever handed it over.
+            if (waiter.conn) co_return Wrap(std::move(waiter.conn));
             if (!waiter.woken && Clock::now() >= deadline) {
                 ++stats_.acquire_timeouts;
                 ErrorInfo info;
@@ -62,20 +63,17 @@ public:
     }
 
     void Release(std::unique_ptr<Connection> conn) {
-        --in_use_;
         if (closed_ || conn->IsBroken()) {
-            ++stats_.discarded;
-            conn.reset();
-            WakeOne();
+            Discard(std::move(conn));
             return;
         }
         if (conn->NeedsReset()) {
-            ++in_use_;
+            // Still counted as in use until it is clean.
             ++stats_.resets;
             asio::co_spawn(executor_, ResetAndReturn(shared_from_this(), std::move(conn)), asio::detached);
             return;
         }
-        ReturnIdle(std::move(conn));
+        HandOver(std::move(conn), true);
     }
 
     PoolStats Stats() const {
@@ -125,8 +123,20 @@ private:
 
     PooledConnection Lend(std::unique_ptr<Connection> conn) {
         ++in_use_;
+        return Wrap(std::move(conn));
+    }
+
+    PooledConnection Wrap(std::unique_ptr<Connection> conn) {
         stats_.peak_in_use = std::max(stats_.peak_in_use, in_use_);
         return PooledConnection(shared_from_this(), std::move(conn));
+    }
+
+    // Closes a connection counted as in use and lets a waiter use the freed slot.
+    void Discard(std::unique_ptr<Connection> conn) {
+        --in_use_;
+        ++stats_.discarded;
+        conn.reset();
+        WakeOne();
     }
 
     std::unique_ptr<Connection> TakeIdle() {
@@ -141,8 +151,14 @@ private:
         return nullptr;
     }
 
-    void ReturnIdle(std::unique_ptr<Connection> conn) {
-        if (closed_) return;
+    // Gives a usable connection to the first waiter, or makes it idle. `counted`: it is
+    // currently counted in in_use_. A connection in transit to a waiter stays counted, so
+    // nobody opens one too many while the waiter has not resumed yet.
+    void HandOver(std::unique_ptr<Connection> conn, bool counted) {
+        if (closed_) {
+            if (counted) --in_use_;
+            return;
+        }
         while (!waiters_.empty()) {
             Waiter* w = waiters_.front();
             waiters_.pop_front();
@@ -150,8 +166,10 @@ private:
             w->woken = true;
             w->conn = std::move(conn);
             w->timer.cancel();
+            if (!counted) ++in_use_;
             return;
         }
+        if (counted) --in_use_;
         idle_.push_back(Idle{std::move(conn), Clock::now()});
     }
 
@@ -212,14 +230,11 @@ private:
         } catch (const std::exception&) {
             ok = false;
         }
-        --self->in_use_;
         if (!ok || self->closed_ || conn->IsBroken()) {
-            ++self->stats_.discarded;
-            conn.reset();
-            self->WakeOne();
+            self->Discard(std::move(conn));
             co_return;
         }
-        self->ReturnIdle(std::move(conn));
+        self->HandOver(std::move(conn), true);
     }
 
     // Keeps min_size connections open (reconnecting with backoff while the server is down)
@@ -257,7 +272,7 @@ private:
         if (!conn) co_return false;
         ++stats_.connects;
         backoff_ = std::chrono::milliseconds(0);
-        ReturnIdle(std::move(conn));
+        HandOver(std::move(conn), false);
         co_return true;
     }
 
@@ -285,7 +300,7 @@ private:
             }
             --checking_;
             if (ok) {
-                ReturnIdle(std::move(conn));
+                HandOver(std::move(conn), false);
             } else {
                 ++stats_.discarded;
                 conn.reset();
