@@ -14,6 +14,12 @@ if [ -z "${NEXANEST_DATABASE_URL:-}" ] || [ -z "${NEXANEST_REDIS_URL:-}" ]; then
   . var/env.sh
   export NEXANEST_VAR_DIR="$PWD/var"
 fi
+if [ -z "${NEXANEST_JWT_KEYS:-}" ]; then
+  mkdir -p var
+  scripts/app-secrets.sh var
+  # shellcheck disable=SC1091
+  . var/app-secrets.env
+fi
 stop_services() { [ -n "$started" ] && scripts/services.sh stop var; }
 trap stop_services EXIT
 "$bin" migrate up

@@ -13,6 +13,9 @@ trap cleanup EXIT INT TERM
 scripts/services.sh start "$tmp"
 # shellcheck disable=SC1091
 . "$tmp/env.sh"
+scripts/app-secrets.sh "$tmp"
+# shellcheck disable=SC1091
+. "$tmp/app-secrets.env"
 export NEXANEST_TEST_SERVICES_SCRIPT="$PWD/scripts/services.sh"
 export NEXANEST_TEST_SERVICES_DIR="$tmp"
 export NEXANEST_SOURCE_DIR="$PWD"

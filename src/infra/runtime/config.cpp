@@ -160,6 +160,53 @@ std::vector<Setting> Settings() {
         Duration("database.timeout", "NEXANEST_DB_TIMEOUT", &Config::db_timeout),
         Url("redis.url", "NEXANEST_REDIS_URL", &Config::redis_url, {"redis"}),
         Duration("redis.timeout", "NEXANEST_REDIS_TIMEOUT", &Config::redis_timeout),
+        {"auth.jwt_keys", "NEXANEST_JWT_KEYS", true,
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             if (v.find(':') == std::string::npos) return "kid:base64url-secret[,kid:secret...]";
+             c.jwt_keys = Secret(v);
+             return std::nullopt;
+         }},
+        {"auth.api_key_pepper", "NEXANEST_API_KEY_PEPPER", true,
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             if (v.size() < 32) return "at least 32 characters";
+             c.api_key_pepper = Secret(v);
+             return std::nullopt;
+         }},
+        {"auth.field_keys", "NEXANEST_FIELD_KEYS", true,
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             if (v.find(':') == std::string::npos) return "kid:base64url-32-byte-key[,kid:key...]";
+             c.field_keys = Secret(v);
+             return std::nullopt;
+         }},
+        {"auth.jwt_issuer", "NEXANEST_JWT_ISSUER", false,
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             if (v.empty() || v.size() > 200) return "1 to 200 characters";
+             c.jwt_issuer = v;
+             return std::nullopt;
+         }},
+        {"auth.jwt_audience", "NEXANEST_JWT_AUDIENCE", false,
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             if (v.empty() || v.size() > 200) return "1 to 200 characters";
+             c.jwt_audience = v;
+             return std::nullopt;
+         }},
+        Duration("auth.access_token_ttl", "NEXANEST_ACCESS_TOKEN_TTL", &Config::access_token_ttl),
+        Duration("auth.refresh_token_ttl", "NEXANEST_REFRESH_TOKEN_TTL", &Config::refresh_token_ttl),
+        Url("mail.smtp_url", "NEXANEST_SMTP_URL", &Config::smtp_url, {"smtp", "smtps"}),
+        {"mail.from", "NEXANEST_MAIL_FROM", false,
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             if (v.find('@') == std::string::npos || v.find_first_of("\r\n") != std::string::npos) {
+                 return "an address such as 'NexaNest <no-reply@example.com>'";
+             }
+             c.mail_from = v;
+             return std::nullopt;
+         }},
+        {"server.public_url", "NEXANEST_PUBLIC_URL", false,
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             if (auto problem = CheckUrl(v, {"http", "https"})) return problem;
+             c.public_url = v;
+             return std::nullopt;
+         }},
         Count("runtime.cpu_threads", "NEXANEST_CPU_THREADS", &Config::cpu_threads, 1, 64),
         {"log.level", "NEXANEST_LOG_LEVEL", false,
          [](Config& c, const std::string& v) -> std::optional<std::string> {

@@ -43,6 +43,20 @@ struct Config {
     Secret redis_url;
     std::chrono::milliseconds redis_timeout{1'000};
 
+    // auth
+    Secret jwt_keys;         // "kid:base64url,kid2:..." (first is active), crypto::ParseJwtKeys
+    Secret api_key_pepper;   // HMAC key for API key hashes, at least 32 bytes
+    Secret field_keys;       // "kid:base64url" secretbox keys for sensitive profile fields
+    std::string jwt_issuer = "nexanest";
+    std::string jwt_audience = "nexanest-api";
+    std::chrono::milliseconds access_token_ttl{15 * 60'000};
+    std::chrono::milliseconds refresh_token_ttl{30LL * 24 * 3600'000};
+
+    // mail
+    Secret smtp_url;  // smtp://user:pass@host:port or smtps://; empty: .eml files in var/mail
+    std::string mail_from = "NexaNest <no-reply@nexanest.localhost>";
+    std::string public_url = "http://127.0.0.1:8080";  // base of links in emails
+
     // runtime
     std::size_t cpu_threads = 2;
     std::string log_level = "info";
