@@ -1,0 +1,38 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+namespace nn::runtime {
+struct Config;
+}
+
+namespace nn::mail {
+
+struct Message {
+    std::string to;         // one address, "user@example.com"
+    std::string subject;    // UTF-8; encoded as RFC 2047 when not ASCII
+    std::string text_body;  // UTF-8 plain text
+    std::optional<std::string> html_body;
+    std::string kind;       // "verification", "password_reset", "alert", ... (logs, metrics)
+};
+
+// Sends one email. Send returns once the message is handed over (SMTP server accepted it, or
+// the .eml file is durably written) and throws nn::Error (kUnavailable "mail.unavailable" when
+// the server cannot be reached or answers 4xx; kUnprocessable "mail.rejected" on 5xx) otherwise.
+// Never logs bodies (they hold single-use tokens).
+class Mailer {
+public:
+    virtual ~Mailer() = default;
+    virtual boost::asio::awaitable<void> Send(Message message) = 0;
+};
+
+// SMTP (plain with STARTTLS when offered, or smtps://) when Config::smtp_url is set, otherwise
+// one .eml file per message in <var_dir>/mail/.
+std::unique_ptr<Mailer> MakeMailer(const runtime::Config& config, boost::asio::any_io_executor executor);
+
+}  // namespace nn::mail
