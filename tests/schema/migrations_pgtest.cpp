@@ -34,6 +34,23 @@ std::string DumpSchema(const std::string& url) {
     return kept;
 }
 
+// "" when equal, else the first differing line of each dump with its number.
+std::string FirstDifference(const std::string& a, const std::string& b) {
+    std::istringstream ia(a);
+    std::istringstream ib(b);
+    std::string la;
+    std::string lb;
+    for (int n = 1;; ++n) {
+        const bool ha = static_cast<bool>(std::getline(ia, la));
+        const bool hb = static_cast<bool>(std::getline(ib, lb));
+        if (!ha && !hb) return "";
+        if (!ha || !hb || la != lb) {
+            return "line " + std::to_string(n) + ": [" + (ha ? la : "<end>") + "] vs [" +
+                   (hb ? lb : "<end>") + "]";
+        }
+    }
+}
+
 // Schemas and tables other than what the engine itself keeps (schema_migrations) and the
 // bootstrap's pg_partman schema.
 std::string LeftOver(const std::string& url, bool partman) {
@@ -86,7 +103,7 @@ TEST(Migrations, UpDownUpLeavesAnIdenticalSchema) {
     ASSERT_FALSE(migrate::Up(o).empty());
     for (Database d : migrate::kAllDatabases) {
         std::string again = DumpSchema(migrate::AdminUrlFor(o, d).Reveal());
-        EXPECT_EQ(first[static_cast<std::size_t>(d)], again)
+        EXPECT_EQ(FirstDifference(first[static_cast<std::size_t>(d)], again), "")
             << "schema differs after up, down, up in " << migrate::DatabaseKey(d);
     }
 }
