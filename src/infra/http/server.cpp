@@ -496,6 +496,7 @@ asio::awaitable<void> Refuse(State& st,
                              std::string_view detail,
                              std::string_view path,
                              Method method,
+                             std::string_view remote,
                              Clock::time_point started) {
     const std::string request_id = GenerateRequestId();
     Response response = ProblemResponse(status, code, detail, request_id, path);
@@ -508,7 +509,7 @@ asio::awaitable<void> Refuse(State& st,
             .method = MethodName(method),
             .path = path,
             .route = "",
-            .remote_address = "",
+            .remote_address = remote,
             .status = status,
             .response_bytes = response.body.size(),
             .duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started)});
@@ -557,7 +558,7 @@ asio::awaitable<bool> ServeRequest(State& st,
         if (ec) {
             if (auto refusal = RefusalFor(ec)) {
                 co_await Refuse(st, stream, refusal->status, refusal->code, refusal->detail, "",
-                                Method::kOther, started);
+                                Method::kOther, remote, started);
             }
             co_return false;
         }
@@ -567,7 +568,7 @@ asio::awaitable<bool> ServeRequest(State& st,
     const std::string_view target = message.target();
     if (target.empty() || target.front() != '/') {
         co_await Refuse(st, stream, 400, "http.bad_target", "the request target must be an absolute path", "",
-                        method, started);
+                        method, remote, started);
         co_return false;
     }
     const std::string path(target.substr(0, target.find('?')));
@@ -580,7 +581,7 @@ asio::awaitable<bool> ServeRequest(State& st,
     }
     if (bad_path) {
         co_await Refuse(st, stream, bad_path->Status(), bad_path->Code(), bad_path->what(), "", method,
-                        started);
+                        remote, started);
         co_return false;
     }
     const std::size_t limit = match.route != nullptr && match.route->max_body_bytes
@@ -590,7 +591,7 @@ asio::awaitable<bool> ServeRequest(State& st,
         co_await Refuse(
             st, stream, 413, "http.body_too_large",
             "the request body is larger than this endpoint accepts (" + std::to_string(limit) + " bytes)",
-            path, method, started);
+            path, method, remote, started);
         co_return false;
     }
     parser.body_limit(limit);
@@ -606,7 +607,7 @@ asio::awaitable<bool> ServeRequest(State& st,
         if (ec) {
             if (auto refusal = RefusalFor(ec)) {
                 co_await Refuse(st, stream, refusal->status, refusal->code, refusal->detail, path, method,
-                                started);
+                                remote, started);
             }
             co_return false;
         }

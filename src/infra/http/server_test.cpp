@@ -191,6 +191,20 @@ TEST(HttpServer, OversizeBodyIs413AndRoutesCanRaiseTheLimit) {
     EXPECT_EQ(r->status, 200);
 }
 
+TEST(HttpServer, ExpectContinueGetsAnInterimResponse) {
+    TestServer ts;
+    ts.routes().Post("/upload", BodySize);
+    Client c(ts.Start());
+    ASSERT_TRUE(
+        c.Send("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
+    EXPECT_NE(c.ReadUntil("\r\n\r\n", 2s).find("HTTP/1.1 100 Continue"), std::string::npos);
+    ASSERT_TRUE(c.Send("hello"));
+    auto r = c.Read();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, "5");
+}
+
 TEST(HttpServer, OversizeHeaderIs431) {
     ServerOptions options;
     options.max_header_bytes = 8 * 1024;
