@@ -61,57 +61,73 @@ constexpr std::array<double, 14> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,
                                              0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 constexpr std::size_t kMethods = 8;
 
+// Each shard counts into its own slots (single writer: plain load+store, no locked
+// instructions, no cache line shared between cores); a scrape sums the shards.
+void Bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1) {
+    counter.store(counter.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+}
+
 // Per route name: request counts by method and status class, and a latency histogram.
-struct RouteStats {
-    explicit RouteStats(std::string n) : name(std::move(n)) {}
-    std::string name;
+struct alignas(64) RouteStats {
     std::array<std::atomic<std::uint64_t>, kMethods * 5> counts{};
     std::array<std::atomic<std::uint64_t>, kBuckets.size() + 1> buckets{};  // last: above every bound
-    std::atomic<std::uint64_t> count{0};
     std::atomic<std::uint64_t> sum_us{0};
+};
+
+struct alignas(64) ShardStats {
+    std::vector<RouteStats> routes;  // by route slot
+    std::atomic<std::int64_t> in_flight{0};
 };
 
 class HttpMetrics {
 public:
-    void Prepare(const std::vector<std::unique_ptr<Route>>& routes) {
-        std::map<std::string, RouteStats*> by_name;
+    void Prepare(const std::vector<std::unique_ptr<Route>>& routes, std::size_t shards) {
+        std::map<std::string, std::size_t> by_name;
         for (const auto& route : routes) {
-            auto& stats = by_name[route->name];
-            if (stats == nullptr) stats = all_.emplace_back(std::make_unique<RouteStats>(route->name)).get();
-            by_route_[route.get()] = stats;
+            auto [it, added] = by_name.emplace(route->name, names_.size());
+            if (added) names_.push_back(route->name);
+            slot_of_[route.get()] = it->second;
         }
-        all_.push_back(std::make_unique<RouteStats>("unmatched"));
-        unmatched_ = all_.back().get();
+        names_.push_back("unmatched");
+        shards_ = std::vector<ShardStats>(shards);
+        for (auto& shard : shards_) shard.routes = std::vector<RouteStats>(names_.size());
     }
 
-    void Record(const Route* route, Method method, int status, Clock::duration elapsed) {
-        RouteStats* stats = unmatched_;
+    void Record(std::size_t shard, const Route* route, Method method, int status, Clock::duration elapsed) {
+        std::size_t slot = names_.size() - 1;
         if (route != nullptr) {
-            if (auto it = by_route_.find(route); it != by_route_.end()) stats = it->second;
+            if (auto it = slot_of_.find(route); it != slot_of_.end()) slot = it->second;
         }
+        RouteStats& stats = shards_[shard].routes[slot];
         const int status_class = std::clamp(status / 100, 1, 5) - 1;
-        stats->counts[static_cast<std::size_t>(method) * 5 + static_cast<std::size_t>(status_class)]
-            .fetch_add(1, std::memory_order_relaxed);
+        Bump(stats.counts[static_cast<std::size_t>(method) * 5 + static_cast<std::size_t>(status_class)]);
         const double seconds = std::chrono::duration<double>(elapsed).count();
         std::size_t bucket = 0;
         while (bucket < kBuckets.size() && seconds > kBuckets[bucket]) ++bucket;
-        stats->buckets[bucket].fetch_add(1, std::memory_order_relaxed);
-        stats->count.fetch_add(1, std::memory_order_relaxed);
-        stats->sum_us.fetch_add(static_cast<std::uint64_t>(
-                                    std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()),
-                                std::memory_order_relaxed);
+        Bump(stats.buckets[bucket]);
+        Bump(stats.sum_us, static_cast<std::uint64_t>(
+                               std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()));
     }
 
+    std::atomic<std::int64_t>& InFlight(std::size_t shard) { return shards_[shard].in_flight; }
+
     void Render(std::string& out, std::size_t connections) const {
+        auto sum = [&](std::size_t slot, auto field) {
+            std::uint64_t total = 0;
+            for (const auto& shard : shards_)
+                total += field(shard.routes[slot]).load(std::memory_order_relaxed);
+            return total;
+        };
         out += "# HELP nn_http_requests_total HTTP requests answered, by route, method and status class.\n";
         out += "# TYPE nn_http_requests_total counter\n";
-        for (const auto& stats : all_) {
+        for (std::size_t slot = 0; slot < names_.size(); ++slot) {
             for (std::size_t m = 0; m < kMethods; ++m) {
                 for (std::size_t c = 0; c < 5; ++c) {
-                    const auto v = stats->counts[m * 5 + c].load(std::memory_order_relaxed);
+                    const auto v = sum(
+                        slot, [&](const RouteStats& r) -> const auto& { return r.counts[m * 5 + c]; });
                     if (v == 0) continue;
                     AppendSample(out, "nn_http_requests_total",
-                                 {{"route", stats->name},
+                                 {{"route", names_[slot]},
                                   {"method", std::string(MethodName(static_cast<Method>(m)))},
                                   {"status", std::to_string(c + 1) + "xx"}},
                                  static_cast<double>(v));
@@ -122,29 +138,37 @@ public:
             "# HELP nn_http_request_duration_seconds Time from the request header to the response, by "
             "route.\n";
         out += "# TYPE nn_http_request_duration_seconds histogram\n";
-        for (const auto& stats : all_) {
-            const auto count = stats->count.load(std::memory_order_relaxed);
+        for (std::size_t slot = 0; slot < names_.size(); ++slot) {
+            std::array<std::uint64_t, kBuckets.size() + 1> buckets{};
+            std::uint64_t count = 0;
+            for (std::size_t b = 0; b < buckets.size(); ++b) {
+                buckets[b] = sum(
+                    slot, [&](const RouteStats& r) -> const auto& { return r.buckets[b]; });
+                count += buckets[b];
+            }
             if (count == 0) continue;
             std::uint64_t cumulative = 0;
             for (std::size_t b = 0; b < kBuckets.size(); ++b) {
-                cumulative += stats->buckets[b].load(std::memory_order_relaxed);
+                cumulative += buckets[b];
                 char le[32];
                 std::snprintf(le, sizeof le, "%g", kBuckets[b]);
                 AppendSample(out, "nn_http_request_duration_seconds_bucket",
-                             {{"route", stats->name}, {"le", le}}, static_cast<double>(cumulative));
+                             {{"route", names_[slot]}, {"le", le}}, static_cast<double>(cumulative));
             }
-            cumulative += stats->buckets[kBuckets.size()].load(std::memory_order_relaxed);
             AppendSample(out, "nn_http_request_duration_seconds_bucket",
-                         {{"route", stats->name}, {"le", "+Inf"}}, static_cast<double>(cumulative));
-            AppendSample(out, "nn_http_request_duration_seconds_sum", {{"route", stats->name}},
-                         static_cast<double>(stats->sum_us.load(std::memory_order_relaxed)) / 1e6);
-            AppendSample(out, "nn_http_request_duration_seconds_count", {{"route", stats->name}},
-                         static_cast<double>(cumulative));
+                         {{"route", names_[slot]}, {"le", "+Inf"}}, static_cast<double>(count));
+            const auto sum_us = sum(
+                slot, [](const RouteStats& r) -> const auto& { return r.sum_us; });
+            AppendSample(out, "nn_http_request_duration_seconds_sum", {{"route", names_[slot]}},
+                         static_cast<double>(sum_us) / 1e6);
+            AppendSample(out, "nn_http_request_duration_seconds_count", {{"route", names_[slot]}},
+                         static_cast<double>(count));
         }
-        out +=
-            "# HELP nn_http_requests_in_flight Requests being handled now.\n# TYPE "
-            "nn_http_requests_in_flight gauge\n";
-        AppendSample(out, "nn_http_requests_in_flight", {}, static_cast<double>(in_flight.load()));
+        std::int64_t in_flight = 0;
+        for (const auto& shard : shards_) in_flight += shard.in_flight.load(std::memory_order_relaxed);
+        out += "# HELP nn_http_requests_in_flight Requests being handled now.\n";
+        out += "# TYPE nn_http_requests_in_flight gauge\n";
+        AppendSample(out, "nn_http_requests_in_flight", {}, static_cast<double>(in_flight));
         out += "# HELP nn_http_connections Open client connections.\n# TYPE nn_http_connections gauge\n";
         AppendSample(out, "nn_http_connections", {}, static_cast<double>(connections));
         out +=
@@ -154,13 +178,12 @@ public:
         AppendSample(out, "nn_http_connections_rejected_total", {}, static_cast<double>(rejected.load()));
     }
 
-    std::atomic<std::int64_t> in_flight{0};
     std::atomic<std::uint64_t> rejected{0};
 
 private:
-    std::vector<std::unique_ptr<RouteStats>> all_;
-    std::unordered_map<const Route*, RouteStats*> by_route_;
-    RouteStats* unmatched_ = nullptr;
+    std::vector<std::string> names_;  // by slot; the last is "unmatched"
+    std::unordered_map<const Route*, std::size_t> slot_of_;
+    std::vector<ShardStats> shards_;
 };
 
 enum class Phase { kIdle, kReading, kHandling, kStreaming, kClosing };
@@ -405,11 +428,11 @@ private:
 };
 
 struct InFlight {
-    explicit InFlight(HttpMetrics& m) : metrics(m) {
-        metrics.in_flight.fetch_add(1, std::memory_order_relaxed);
+    explicit InFlight(std::atomic<std::int64_t>& c) : counter(c) {
+        counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     }
-    ~InFlight() { metrics.in_flight.fetch_sub(1, std::memory_order_relaxed); }
-    HttpMetrics& metrics;
+    ~InFlight() { counter.store(counter.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed); }
+    std::atomic<std::int64_t>& counter;
 };
 
 asio::awaitable<void> LingeringClose(beast::tcp_stream& stream) {
@@ -490,6 +513,7 @@ asio::awaitable<bool> WriteResponse(beast::tcp_stream& stream,
 // Answers a request the server refuses before the middleware chain can run (unparseable, too
 // large, bad path) and closes the connection.
 asio::awaitable<void> Refuse(State& st,
+                             std::size_t shard,
                              beast::tcp_stream& stream,
                              int status,
                              std::string_view code,
@@ -502,7 +526,7 @@ asio::awaitable<void> Refuse(State& st,
     Response response = ProblemResponse(status, code, detail, request_id, path);
     response.SetHeader("X-Request-Id", request_id);
     const bool ok = co_await WriteResponse(stream, response, false, false, 11, st.options.write_timeout);
-    st.metrics.Record(nullptr, method, status, Clock::now() - started);
+    st.metrics.Record(shard, nullptr, method, status, Clock::now() - started);
     if (st.options.access_log) {
         st.options.access_log(AccessLogEntry{
             .request_id = request_id,
@@ -557,7 +581,7 @@ asio::awaitable<bool> ServeRequest(State& st,
         auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
         if (ec) {
             if (auto refusal = RefusalFor(ec)) {
-                co_await Refuse(st, stream, refusal->status, refusal->code, refusal->detail, "",
+                co_await Refuse(st, ctl.shard, stream, refusal->status, refusal->code, refusal->detail, "",
                                 Method::kOther, remote, started);
             }
             co_return false;
@@ -567,8 +591,8 @@ asio::awaitable<bool> ServeRequest(State& st,
     const Method method = ToMethod(message.method());
     const std::string_view target = message.target();
     if (target.empty() || target.front() != '/') {
-        co_await Refuse(st, stream, 400, "http.bad_target", "the request target must be an absolute path", "",
-                        method, remote, started);
+        co_await Refuse(st, ctl.shard, stream, 400, "http.bad_target",
+                        "the request target must be an absolute path", "", method, remote, started);
         co_return false;
     }
     const std::string path(target.substr(0, target.find('?')));
@@ -580,8 +604,8 @@ asio::awaitable<bool> ServeRequest(State& st,
         bad_path = e;
     }
     if (bad_path) {
-        co_await Refuse(st, stream, bad_path->Status(), bad_path->Code(), bad_path->what(), "", method,
-                        remote, started);
+        co_await Refuse(st, ctl.shard, stream, bad_path->Status(), bad_path->Code(), bad_path->what(), "",
+                        method, remote, started);
         co_return false;
     }
     const std::size_t limit = match.route != nullptr && match.route->max_body_bytes
@@ -589,7 +613,7 @@ asio::awaitable<bool> ServeRequest(State& st,
                                   : o.max_body_bytes;
     if (auto length = parser.content_length(); length && *length > limit) {
         co_await Refuse(
-            st, stream, 413, "http.body_too_large",
+            st, ctl.shard, stream, 413, "http.body_too_large",
             "the request body is larger than this endpoint accepts (" + std::to_string(limit) + " bytes)",
             path, method, remote, started);
         co_return false;
@@ -606,15 +630,15 @@ asio::awaitable<bool> ServeRequest(State& st,
         auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
         if (ec) {
             if (auto refusal = RefusalFor(ec)) {
-                co_await Refuse(st, stream, refusal->status, refusal->code, refusal->detail, path, method,
-                                remote, started);
+                co_await Refuse(st, ctl.shard, stream, refusal->status, refusal->code, refusal->detail, path,
+                                method, remote, started);
             }
             co_return false;
         }
     }
 
     ctl.phase = Phase::kHandling;
-    InFlight in_flight(st.metrics);
+    InFlight in_flight(st.metrics.InFlight(ctl.shard));
     const unsigned version = message.version();
     Request request(std::make_unique<RawRequest>(RawRequest{parser.release()}));
     request.shard = ctl.shard;
@@ -641,7 +665,7 @@ asio::awaitable<bool> ServeRequest(State& st,
         bhttp::response_serializer<bhttp::empty_body> serializer{out};
         stream.expires_after(o.write_timeout);
         auto [ec, n] = co_await bhttp::async_write_header(stream, serializer, kTuple);
-        st.metrics.Record(request.matched, method, 200, Clock::now() - started);
+        st.metrics.Record(ctl.shard, request.matched, method, 200, Clock::now() - started);
         if (ec || st.stopping.load()) co_return false;
         SseSession sse(stream, o.write_timeout, response.sse_options);
         ctl.phase = Phase::kStreaming;
@@ -654,7 +678,7 @@ asio::awaitable<bool> ServeRequest(State& st,
     const bool keep_alive = request.KeepAlive() && !st.stopping.load() && !response.IsStream();
     const int status = response.status;
     const bool written = co_await WriteResponse(stream, response, head, keep_alive, version, o.write_timeout);
-    st.metrics.Record(request.matched, method, status, Clock::now() - started);
+    st.metrics.Record(ctl.shard, request.matched, method, status, Clock::now() - started);
     co_return written&& keep_alive;
 }
 
@@ -820,7 +844,7 @@ std::uint16_t Server::Start() {
     st.chain.push_back(AuthMiddleware(st.options.authenticator));
     if (st.options.rate_limiter) st.chain.push_back(RateLimitMiddleware(st.options.rate_limiter));
     for (auto& m : st.user_middleware) st.chain.push_back(std::move(m));
-    st.metrics.Prepare(st.router.Routes());
+    st.metrics.Prepare(st.router.Routes(), st.contexts.size());
 
     const tcp::endpoint endpoint(asio::ip::make_address(st.options.host), st.options.port);
     st.acceptor.emplace(*st.contexts[0]);
