@@ -519,6 +519,22 @@ TEST(HttpServer, SlowHeadersAreCutOffByTheHeaderTimeout) {
     EXPECT_LT(elapsed, 2s);
 }
 
+TEST(HttpServer, SlowBodiesAreCutOffByTheBodyTimeout) {
+    ServerOptions options;
+    options.body_timeout = 400ms;
+    TestServer ts(options);
+    ts.routes().Post("/upload", BodySize);
+    Client c(ts.Start());
+    ASSERT_TRUE(c.Send("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nabc"));
+    const auto started = std::chrono::steady_clock::now();
+    bool closed = false;
+    for (int i = 0; i < 50 && !closed; ++i) {
+        closed = !c.Send("x", 1s) || c.ClosedWithin(100ms);
+    }
+    EXPECT_TRUE(closed);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+}
+
 TEST(HttpServer, IdleKeepAliveConnectionsAreClosed) {
     ServerOptions options;
     options.idle_timeout = 300ms;
