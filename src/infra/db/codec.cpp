@@ -125,4 +125,44 @@ void AppendNumericBinary(std::string_view text, std::string& out) {
     for (std::size_t g = first; g < last; ++g) AppendBigEndian(groups[g], 2, out);
 }
 
+void AppendNumericBinary(__int128 mantissa, int scale, std::string& out) {
+    if (scale < 0 || scale > 18) throw std::invalid_argument("numeric: scale outside 0..18");
+    const bool negative = mantissa < 0;
+    unsigned __int128 magnitude = negative ? static_cast<unsigned __int128>(-(mantissa + 1)) + 1
+                                           : static_cast<unsigned __int128>(mantissa);
+    unsigned __int128 pow10 = 1;
+    for (int i = 0; i < scale; ++i) pow10 *= 10;
+    unsigned __int128 integer = magnitude / pow10;
+    unsigned __int128 fraction = magnitude % pow10;
+    // Pad the fraction on the right to whole base-10000 digits.
+    const int frac_groups = (scale + 3) / 4;
+    for (int i = scale; i < frac_groups * 4; ++i) fraction *= 10;
+
+    std::uint16_t groups[16];  // 38 integer digits -> 10 groups, 18 fraction digits -> 5 groups
+    int int_groups = 0;
+    std::uint16_t reversed[10];
+    while (integer != 0) {
+        reversed[int_groups++] = static_cast<std::uint16_t>(integer % 10000);
+        integer /= 10000;
+    }
+    int n = 0;
+    for (int i = int_groups - 1; i >= 0; --i) groups[n++] = reversed[i];
+    for (int i = frac_groups - 1; i >= 0; --i) {
+        unsigned __int128 divisor = 1;
+        for (int k = 0; k < i; ++k) divisor *= 10000;
+        groups[n++] = static_cast<std::uint16_t>((fraction / divisor) % 10000);
+    }
+    int weight = int_groups - 1;
+    int first = 0;
+    while (first < n && groups[first] == 0) {
+        ++first;
+        --weight;
+    }
+    int last = n;
+    while (last > first && groups[last - 1] == 0) --last;
+    if (first == last) return AppendHeader(0, 0, kPositive, scale, out);
+    AppendHeader(last - first, weight, negative ? kNegative : kPositive, scale, out);
+    for (int g = first; g < last; ++g) AppendBigEndian(groups[g], 2, out);
+}
+
 }  // namespace nn::db

@@ -52,6 +52,10 @@ std::string NumericBinaryToString(std::string_view bytes);
 // anything else (no exponent, no spaces).
 void AppendNumericBinary(std::string_view text, std::string& out);
 
+// The same from a scaled integer (value = mantissa * 10^-scale, scale 0..18 as in nn::Decimal),
+// without going through text: COPY of prices and quantities stays cheap.
+void AppendNumericBinary(__int128 mantissa, int scale, std::string& out);
+
 // Big-endian helpers shared by parameters, results and COPY.
 inline void AppendBigEndian(std::uint64_t value, int bytes, std::string& out) {
     for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8) {

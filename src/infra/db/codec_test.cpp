@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -99,6 +100,31 @@ TEST(Numeric, RoundTripsManyScales) {
             }
         }
     }
+}
+
+TEST(Numeric, ScaledIntegersEncodeLikeTheirText) {
+    std::mt19937_64 rng(7);
+    const __int128 kMax = (static_cast<__int128>(1) << 126);
+    for (int i = 0; i < 20000; ++i) {
+        // Mantissas of every length up to 38 digits, every scale, both signs, and zeros.
+        const int digits = 1 + static_cast<int>(rng() % 38);
+        __int128 m = 0;
+        for (int d = 0; d < digits; ++d) m = m * 10 + static_cast<int>(rng() % 10);
+        if (m >= kMax) m /= 10;
+        if (rng() % 2) m = -m;
+        if (i % 100 == 0) m = 0;
+        const int scale = static_cast<int>(rng() % 19);
+        const nn::Decimal d = nn::Decimal::FromUnscaled(m, scale);
+        std::string direct;
+        AppendNumericBinary(d.Mantissa(), d.Scale(), direct);
+        ASSERT_EQ(Hex(direct), Hex(Encode(d.ToString()))) << d.ToString();
+        ASSERT_EQ(NumericBinaryToString(direct), d.ToString());
+    }
+    std::string big;
+    AppendNumericBinary(nn::Decimal::FromString("-99999999999999999999.999999999999999999").Mantissa(), 18,
+                        big);
+    EXPECT_EQ(NumericBinaryToString(big), "-99999999999999999999.999999999999999999");
+    EXPECT_THROW(AppendNumericBinary(1, 19, big), std::invalid_argument);
 }
 
 TEST(Numeric, RejectsWhatIsNotADecimal) {

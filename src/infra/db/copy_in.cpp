@@ -12,12 +12,15 @@ namespace asio = boost::asio;
 
 namespace detail {
 
-void CopyNumeric(std::string_view text, std::string& out) {
-    // The length is known only after encoding: reserve it, then patch it.
+namespace {
+
+// The length of a numeric is known only after encoding: reserve it, then patch it.
+template <class Encode>
+void WithLength(std::string& out, Encode encode) {
     const std::size_t at = out.size();
     CopyLength(0, out);
     try {
-        AppendNumericBinary(text, out);
+        encode();
     } catch (const std::invalid_argument& e) {
         out.resize(at);
         ErrorInfo info;
@@ -28,11 +31,18 @@ void CopyNumeric(std::string_view text, std::string& out) {
     for (int i = 0; i < 4; ++i) out[at + i] = static_cast<char>((n >> (24 - 8 * i)) & 0xff);
 }
 
-namespace {
-
 constexpr char kHeader[] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";  // signature, flags, extension length
 
 }  // namespace
+
+void CopyNumeric(std::string_view text, std::string& out) {
+    WithLength(out, [&] { AppendNumericBinary(text, out); });
+}
+
+void CopyDecimal(const nn::Decimal& value, std::string& out) {
+    WithLength(out, [&] { AppendNumericBinary(value.Mantissa(), value.Scale(), out); });
+}
+
 }  // namespace detail
 
 CopyIn::CopyIn(Connection& conn, std::size_t columns) : conn_(&conn), columns_(columns) {

@@ -42,6 +42,7 @@ inline void CopyBytes(std::string_view v, std::string& out) {
     out.append(v.data(), v.size());
 }
 void CopyNumeric(std::string_view text, std::string& out);
+void CopyDecimal(const nn::Decimal& value, std::string& out);
 }  // namespace detail
 
 template <>
@@ -100,7 +101,7 @@ struct CopyTraits<NumericText> {
 };
 template <>
 struct CopyTraits<nn::Decimal> {
-    static void Encode(const nn::Decimal& v, std::string& out) { detail::CopyNumeric(v.ToString(), out); }
+    static void Encode(const nn::Decimal& v, std::string& out) { detail::CopyDecimal(v, out); }
 };
 template <>
 struct CopyTraits<nn::Timestamp> {

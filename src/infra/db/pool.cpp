@@ -18,6 +18,11 @@ using Clock = std::chrono::steady_clock;
 
 namespace detail {
 
+// A connection used this recently is lent without the (one syscall) check for a server-side
+// close: under load connections come back every few microseconds, and a server that just went
+// away is then reported by the query itself.
+constexpr auto kTrustIdleFor = std::chrono::milliseconds(5);
+
 class PoolImpl : public std::enable_shared_from_this<PoolImpl> {
 public:
     PoolImpl(asio::any_io_executor executor, PoolOptions options)
@@ -143,9 +148,10 @@ private:
         while (!idle_.empty()) {
             // Most recently used first: its socket and server caches are warm, and the
             // maintenance task can close the cold ones.
+            const bool recent = Clock::now() - idle_.back().since < kTrustIdleFor;
             std::unique_ptr<Connection> conn = std::move(idle_.back().conn);
             idle_.pop_back();
-            if (conn->CheckIdleAlive()) return conn;
+            if (recent || conn->CheckIdleAlive()) return conn;
             ++stats_.discarded;
         }
         return nullptr;
