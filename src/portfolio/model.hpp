@@ -1,0 +1,154 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/currency.hpp"
+#include "core/decimal.hpp"
+#include "core/ids.hpp"
+#include "core/time.hpp"
+
+// The portfolio domain's values: no I/O here (STYLE.md "model").
+namespace nn::portfolio {
+
+// Stored amounts are numeric(28, 10): 18 integer and 10 fractional digits.
+inline constexpr int kAmountScale = 10;
+inline constexpr int kAmountIntegerDigits = 18;
+
+enum class TransactionType {
+    kBuy,
+    kSell,
+    kDividend,
+    kInterest,
+    kFee,
+    kDeposit,
+    kWithdrawal,
+    kSplit,
+    kTransferIn,
+    kTransferOut,
+};
+std::string_view TypeName(TransactionType type) noexcept;  // "BUY", ...
+std::optional<TransactionType> ParseType(std::string_view name) noexcept;
+
+enum class CostBasisMethod { kAverage, kFifo };
+std::string_view MethodName(CostBasisMethod method) noexcept;  // "AVERAGE", "FIFO"
+std::optional<CostBasisMethod> ParseMethod(std::string_view name) noexcept;
+
+// portfolios.portfolio_type values.
+bool IsPortfolioType(std::string_view name) noexcept;
+
+struct Portfolio {
+    PortfolioId id;
+    UserId user_id;
+    std::string name;
+    std::optional<std::string> description;
+    std::string portfolio_type = "INVESTMENT";
+    Currency currency = Currency::FromCode("USD");
+    CostBasisMethod cost_basis_method = CostBasisMethod::kAverage;
+    bool allow_short = false;
+    Decimal min_trade_amount;
+    bool is_active = true;
+    std::vector<std::string> benchmarks;
+    Timestamp created_at{};
+    Timestamp updated_at{};
+};
+
+// One recorded transaction (portfolio.transactions). Securities trades carry symbol, quantity
+// and price; cash flows carry amount; SPLIT carries split_ratio (new shares per old share).
+struct Transaction {
+    TransactionId id;
+    TransactionType type = TransactionType::kBuy;
+    std::optional<std::string> symbol;
+    std::optional<Decimal> quantity;
+    std::optional<Decimal> price;
+    std::optional<Decimal> amount;
+    Decimal fee;
+    Currency currency = Currency::FromCode("USD");
+    // Units of the portfolio currency per unit of `currency` on the trade date; nullopt when
+    // the currencies are equal or no rate was known (the base figures are then missing).
+    std::optional<Decimal> fx_rate;
+    std::optional<Decimal> split_ratio;
+    Timestamp executed_at{};
+    std::optional<std::string> notes;
+    Timestamp created_at{};
+};
+
+// An open FIFO lot. Quantity is signed (negative: a short lot); cost is what the lot cost in
+// total (fees included), signed like the quantity.
+struct Lot {
+    Decimal quantity;
+    Decimal cost;
+    std::optional<Decimal> cost_base;
+    Timestamp acquired_at{};
+    friend bool operator==(const Lot&, const Lot&) = default;
+};
+
+// The realized result of one closing trade, by both methods.
+struct Sale {
+    TransactionId transaction_id;
+    Timestamp executed_at{};
+    Decimal quantity;  // closed quantity
+    Decimal proceeds;  // net of the trade's fee
+    Decimal realized_average;
+    Decimal realized_fifo;
+    std::optional<Decimal> realized_average_base;
+    std::optional<Decimal> realized_fifo_base;
+};
+
+// A position as the average-cost method sees it: signed quantity (the Holding's) and signed
+// total cost.
+struct AverageBook {
+    Decimal cost;
+    std::optional<Decimal> cost_base;
+    Decimal realized;
+    std::optional<Decimal> realized_base;
+};
+
+struct FifoBook {
+    std::vector<Lot> lots;  // oldest first
+    Decimal realized;
+    std::optional<Decimal> realized_base;
+};
+
+// A holding derived from a portfolio's transactions.
+struct Holding {
+    std::string symbol;
+    Currency currency = Currency::FromCode("USD");
+    Decimal quantity;
+    AverageBook average;
+    FifoBook fifo;
+    Decimal income;  // dividends, net of their fees
+    Decimal fees;    // every fee paid on this symbol's transactions
+    std::vector<Sale> sales;
+    std::optional<Timestamp> first_trade_at;
+    // A trade in a foreign currency without a rate: base-currency figures are unknown.
+    bool base_rate_missing = false;
+
+    // The figures of the portfolio's method.
+    Decimal CostBasis(CostBasisMethod method) const;
+    std::optional<Decimal> CostBasisBase(CostBasisMethod method) const;
+    Decimal Realized(CostBasisMethod method) const;
+    std::optional<Decimal> RealizedBase(CostBasisMethod method) const;
+    // Cost basis / quantity (0 for a flat position), rounded to kAmountScale.
+    Decimal AverageCost(CostBasisMethod method) const;
+};
+
+// Everything derived from a portfolio's transactions.
+struct Ledger {
+    std::map<std::string, Holding> holdings;   // by symbol
+    std::map<Currency, Decimal> cash;          // per currency
+    std::map<Currency, Decimal> net_deposits;  // deposits - withdrawals (external flows)
+    std::map<Currency, Decimal> interest;      // INTEREST not tied to a symbol
+};
+
+// Why a transaction cannot be applied (expected outcomes, answered 422).
+struct LedgerError {
+    std::string code;  // "holdings.insufficient_quantity", "holdings.currency_mismatch", ...
+    std::string message;
+    TransactionId transaction_id;
+};
+
+}  // namespace nn::portfolio
