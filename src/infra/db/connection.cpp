@@ -87,6 +87,24 @@ void ConnectionImpl::EnsureUsable(std::string_view query_name) const {
     throw ConnectionError(ErrorKind::kUnavailable, "db.connection", std::move(info));
 }
 
+BusyGuard::~BusyGuard() {
+    impl_.busy = false;
+}
+
+BusyGuard ConnectionImpl::Claim(std::string_view query_name, bool copy) {
+    EnsureUsable(query_name);
+    if (busy || (copying && !copy)) {
+        ErrorInfo info;
+        info.query_name = query_name;
+        info.server_message = busy ? "the connection is already in use by another coroutine"
+                                   : "a COPY is in progress on this connection";
+        throw ServerError(ErrorKind::kInternal, busy ? "db.connection_busy" : "db.copy_in_progress",
+                          std::move(info));
+    }
+    busy = true;
+    return BusyGuard(*this);
+}
+
 void ConnectionImpl::ThrowError(ErrorInfo info) {
     if (PQstatus(Raw()) == CONNECTION_BAD || info.sqlstate.empty()) {
         pg->MarkBroken();
@@ -295,7 +313,7 @@ asio::awaitable<Result> Connection::Run(Query query,
                                         Params params,
                                         std::optional<std::chrono::milliseconds> timeout) {
     detail::ConnectionImpl& im = *impl_;
-    im.EnsureUsable(query.name);
+    auto busy = im.Claim(query.name);
     const auto start = Clock::now();
     auto guard = im.Guard(im.DeadlineFor(timeout));
     try {
@@ -330,7 +348,7 @@ asio::awaitable<Result> Connection::Run(Query query,
 asio::awaitable<void> Connection::ExecuteScript(std::string_view sql,
                                                 std::optional<std::chrono::milliseconds> timeout) {
     detail::ConnectionImpl& im = *impl_;
-    im.EnsureUsable("script");
+    auto busy = im.Claim("script");
     auto guard = im.Guard(im.DeadlineFor(timeout));
     if (im.needs_drain) co_await im.Drain();
     std::string text(sql);
@@ -358,7 +376,7 @@ bool Connection::NeedsReset() const noexcept {
 
 asio::awaitable<void> Connection::Reset(std::chrono::milliseconds timeout) {
     detail::ConnectionImpl& im = *impl_;
-    im.EnsureUsable("reset");
+    auto busy = im.Claim("reset");
     auto guard = im.Guard(Clock::now() + timeout);
     if (im.needs_drain) co_await im.Drain();
     if (PQtransactionStatus(im.Raw()) == PQTRANS_ACTIVE || PQpipelineStatus(im.Raw()) != PQ_PIPELINE_OFF) {

@@ -5,7 +5,10 @@
 #include <chrono>
 #include <functional>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "infra/db/errors.hpp"
 #include "infra/db/testing/pg.hpp"
@@ -342,6 +345,34 @@ TEST(Connection, ConnectFailuresAreConnectionErrors) {
             EXPECT_EQ(e.Code(), "db.bad_url");
         }
         EXPECT_TRUE(bad_url);
+    });
+}
+
+TEST(Connection, RefusesASecondConcurrentUser) {
+    RunCoro([]() -> asio::awaitable<void> {
+        auto ex = co_await asio::this_coro::executor;
+        auto conn = co_await Open();
+        static constexpr Query kSleep{"SELECT pg_sleep(0.2)", "test.sleep"};
+        bool first_done = false;
+        asio::co_spawn(ex, conn->Execute(kSleep), [&](std::exception_ptr e, Result) {
+            EXPECT_FALSE(e);
+            first_done = true;
+        });
+        asio::steady_timer t(ex, 20ms);
+        co_await t.async_wait(asio::use_awaitable);
+        bool refused = false;
+        try {
+            co_await conn->Execute(Query{"SELECT 1", "t"});
+        } catch (const ServerError& e) {
+            refused = e.Code() == "db.connection_busy";
+        }
+        EXPECT_TRUE(refused);
+        while (!first_done) {
+            asio::steady_timer tick(ex, 10ms);
+            co_await tick.async_wait(asio::use_awaitable);
+        }
+        // The refused call did not disturb the running one or the connection.
+        EXPECT_EQ((co_await conn->Execute(Query{"SELECT 2", "t"})).AsSingleRow<std::int32_t>(), 2);
     });
 }
 

@@ -65,6 +65,7 @@ CopyIn::~CopyIn() {
     // Cannot co_await here: queue CopyFail (the server then rolls the COPY back) and let the
     // connection drain the error result before its next command.
     detail::ConnectionImpl& im = conn_->Impl();
+    im.copying = false;
     if (im.pg->Broken()) return;
     if (PQputCopyEnd(im.Raw(), "COPY aborted by the client") == 1) {
         im.needs_drain = true;
@@ -100,7 +101,7 @@ asio::awaitable<CopyIn> CopyIn::Start(Connection& conn,
                                       std::size_t columns,
                                       std::optional<std::chrono::milliseconds> timeout) {
     detail::ConnectionImpl& im = conn.Impl();
-    im.EnsureUsable("copy");
+    auto busy = im.Claim("copy");
     auto guard = im.Guard(im.DeadlineFor(timeout));
     if (im.needs_drain) co_await im.Drain();
     if (PQsendQuery(im.Raw(), sql.c_str()) == 0) im.pg->ThrowConnectionError("PQsendQuery", "copy");
@@ -115,6 +116,7 @@ asio::awaitable<CopyIn> CopyIn::Start(Connection& conn,
         }
         im.ThrowError(std::move(info));
     }
+    im.copying = true;
     co_return CopyIn(conn, columns);
 }
 
@@ -146,14 +148,14 @@ asio::awaitable<void> CopyIn::SendBuffer() {
 
 asio::awaitable<void> CopyIn::Flush(std::optional<std::chrono::milliseconds> timeout) {
     detail::ConnectionImpl& im = conn_->Impl();
-    im.EnsureUsable("copy");
+    auto busy = im.Claim("copy", true);
     auto guard = im.Guard(im.DeadlineFor(timeout));
     co_await SendBuffer();
 }
 
 asio::awaitable<std::int64_t> CopyIn::Finish(std::optional<std::chrono::milliseconds> timeout) {
     detail::ConnectionImpl& im = conn_->Impl();
-    im.EnsureUsable("copy");
+    auto busy = im.Claim("copy", true);
     auto guard = im.Guard(im.DeadlineFor(timeout));
     AppendBigEndian(0xFFFF, 2, buffer_);  // trailer: field count -1
     co_await SendBuffer();
@@ -164,6 +166,7 @@ asio::awaitable<std::int64_t> CopyIn::Finish(std::optional<std::chrono::millisec
         co_await im.pg->Flush();
     }
     active_ = false;
+    im.copying = false;
     co_await im.pg->Flush();
     Result result = co_await im.Collect("copy");
     co_return result.RowsAffected();

@@ -203,6 +203,16 @@ TEST(CopyIn, ServerRejectionsAreTypedAndLeaveTheConnectionUsable) {
             }
             EXPECT_TRUE(bad_format);
         }
+        {
+            auto copy = co_await CopyIn::Begin(*conn, table, kIdName);
+            bool refused = false;
+            try {
+                co_await conn->Execute(Query{"SELECT 1", "t"});
+            } catch (const ServerError& e) {
+                refused = e.Code() == "db.copy_in_progress";
+            }
+            EXPECT_TRUE(refused);
+        }
         bool wrong_width = false;
         try {
             auto copy = co_await CopyIn::Begin(*conn, table, kIdName);

@@ -8,7 +8,7 @@ namespace asio = boost::asio;
 asio::awaitable<PipelineResults> Connection::RunPipeline(Pipeline pipeline,
                                                          std::optional<std::chrono::milliseconds> timeout) {
     detail::ConnectionImpl& im = *impl_;
-    im.EnsureUsable("pipeline");
+    auto busy = im.Claim("pipeline");
     PipelineResults out;
     if (pipeline.Empty()) co_return out;
     const auto start = detail::Clock::now();

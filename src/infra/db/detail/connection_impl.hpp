@@ -51,6 +51,21 @@ struct WireParams {
 
 std::uint64_t StatementKey(std::string_view sql, const std::vector<Oid>& oids);
 
+struct ConnectionImpl;
+
+// Marks the connection busy for one operation: a connection is used by one coroutine at a
+// time, and a second one gets an error instead of corrupting the protocol state.
+class BusyGuard {
+public:
+    explicit BusyGuard(ConnectionImpl& impl) : impl_(impl) {}
+    ~BusyGuard();
+    BusyGuard(const BusyGuard&) = delete;
+    BusyGuard& operator=(const BusyGuard&) = delete;
+
+private:
+    ConnectionImpl& impl_;
+};
+
 struct ConnectionImpl {
     ConnectionImpl(ConnectOptions opts, std::shared_ptr<PgConn> conn);
 
@@ -60,6 +75,8 @@ struct ConnectionImpl {
     std::uint64_t generation = 0;         // part of statement names; bumped when the cache is dropped
     bool deallocate_all_pending = false;  // old statements to drop once no transaction is open
     bool needs_drain = false;             // an aborted COPY still has results in flight
+    bool busy = false;                    // an operation is running (see BusyGuard)
+    bool copying = false;                 // between CopyIn::Begin and Finish
 
     PGconn* Raw() const noexcept { return pg->Get(); }
     Clock::time_point DeadlineFor(std::optional<std::chrono::milliseconds> timeout) const {
@@ -70,6 +87,9 @@ struct ConnectionImpl {
     }
     // Throws ConnectionError when the connection is broken.
     void EnsureUsable(std::string_view query_name) const;
+    // EnsureUsable, then refuses a second concurrent user (ServerError "db.connection_busy")
+    // and commands during a COPY ("db.copy_in_progress") unless `copy` is set.
+    [[nodiscard]] BusyGuard Claim(std::string_view query_name, bool copy = false);
 
     // Reads every result of the command in flight; returns the last one or throws the first
     // error, typed (DeadlineExceeded when our cancel caused it).
