@@ -381,6 +381,30 @@ TEST(HttpServer, AuthenticationAndRateLimitHooks) {
     EXPECT_EQ(r->Header("retry-after"), "7");
 }
 
+boost::asio::awaitable<Response> Timing(Request& request, Next next) {
+    if (request.Header("X-Block") == "1") co_return Response::Text(418, "blocked early");
+    Response response = co_await next(request);
+    response.SetHeader("X-Route", request.route);
+    co_return response;
+}
+
+TEST(HttpServer, UserMiddlewareCanAnswerEarlyOrWrapTheHandler) {
+    TestServer ts;
+    ts.server().Use(Timing);
+    ts.routes().Get("/x", Ok, {.name = "x.get"});
+    Client c(ts.Start());
+    auto r = c.Request("GET", "/x");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->Header("x-route"), "x.get");
+    EXPECT_FALSE(r->Header("x-request-id").empty());
+    r = c.Request("GET", "/x", "", {{"X-Block", "1"}});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 418);
+    EXPECT_EQ(r->body, "blocked early");
+    EXPECT_FALSE(r->Header("x-request-id").empty());  // outer middleware still ran
+}
+
 TEST(HttpServer, CorsPreflightAndSimpleRequests) {
     ServerOptions options;
     options.cors.allowed_origins = {"https://app.example"};
