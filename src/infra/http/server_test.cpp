@@ -381,7 +381,7 @@ TEST(HttpServer, AuthenticationAndRateLimitHooks) {
     EXPECT_EQ(r->Header("retry-after"), "7");
 }
 
-boost::asio::awaitable<Response> Timing(Request& request, Next next) {
+boost::asio::awaitable<Response> TagRoute(Request& request, Next next) {
     if (request.Header("X-Block") == "1") co_return Response::Text(418, "blocked early");
     Response response = co_await next(request);
     response.SetHeader("X-Route", request.route);
@@ -390,7 +390,7 @@ boost::asio::awaitable<Response> Timing(Request& request, Next next) {
 
 TEST(HttpServer, UserMiddlewareCanAnswerEarlyOrWrapTheHandler) {
     TestServer ts;
-    ts.server().Use(Timing);
+    ts.server().Use(TagRoute);
     ts.routes().Get("/x", Ok, {.name = "x.get"});
     Client c(ts.Start());
     auto r = c.Request("GET", "/x");
