@@ -1,0 +1,36 @@
+#include "market/access.hpp"
+
+#include <algorithm>
+
+#include "core/error.hpp"
+#include "infra/http/request.hpp"
+
+namespace nn::market {
+
+std::optional<Caller> CallerOf(const http::Request& request) {
+    if (const auto* c = request.PrincipalAs<Caller>()) return *c;
+    return std::nullopt;
+}
+
+namespace {
+Caller Authenticated(const http::Request& request) {
+    auto caller = CallerOf(request);
+    if (!caller) throw Error(ErrorKind::kUnauthorized, "auth.required", "authentication required");
+    return *caller;
+}
+}  // namespace
+
+void RequireScope(const http::Request& request, std::string_view scope) {
+    Caller c = Authenticated(request);
+    if (c.admin || std::find(c.scopes.begin(), c.scopes.end(), scope) != c.scopes.end()) return;
+    throw Error(ErrorKind::kForbidden, "auth.scope_missing",
+                "this needs the " + std::string(scope) + " scope");
+}
+
+void RequireAdmin(const http::Request& request) {
+    if (!Authenticated(request).admin) {
+        throw Error(ErrorKind::kForbidden, "auth.admin_required", "only administrators may do this");
+    }
+}
+
+}  // namespace nn::market

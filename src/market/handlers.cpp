@@ -1,0 +1,550 @@
+#include "market/handlers.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "core/error.hpp"
+#include "infra/http/http_error.hpp"
+#include "infra/http/json.hpp"
+#include "infra/http/query.hpp"
+#include "infra/http/request.hpp"
+#include "infra/http/response.hpp"
+#include "infra/http/router.hpp"
+#include "market/access.hpp"
+#include "market/service.hpp"
+
+namespace nn::market {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t kMaxBatchBodyBytes = 16 << 20;
+constexpr int kDefaultHistoryLimit = 1000;
+constexpr int kMaxHistoryLimit = 10'000;
+constexpr std::size_t kMaxLatestSymbols = 200;
+
+std::string Elem(std::string_view list, std::size_t i, std::string_view field) {
+    return fmt::format("{}[{}].{}", list, i, field);
+}
+
+// Reads the fields of one batch element, recording problems under "<list>[i].<field>".
+class ElementReader {
+public:
+    ElementReader(const json::object& o,
+                  std::string_view list,
+                  std::size_t i,
+                  std::vector<http::FieldError>& errors)
+        : o_(o), list_(list), i_(i), errors_(errors) {}
+
+    const json::string* Str(std::string_view field, bool required) {
+        auto it = o_.find(field);
+        if (it == o_.end() || it->value().is_null()) {
+            if (required) Add(field, "required", "is required");
+            return nullptr;
+        }
+        if (!it->value().is_string()) {
+            Add(field, "not_string", "must be a string");
+            return nullptr;
+        }
+        return &it->value().get_string();
+    }
+    std::optional<Decimal> Price(std::string_view field, bool required) {
+        const json::string* s = Str(field, required);
+        if (s == nullptr) return std::nullopt;
+        auto p = ParsePrice(*s);
+        if (!p.value) Add(field, p.code, p.message);
+        return p.value;
+    }
+    std::optional<Timestamp> Time(std::string_view field) {
+        const json::string* s = Str(field, true);
+        if (s == nullptr) return std::nullopt;
+        auto t = ParseRfc3339(*s);
+        if (!t)
+            Add(field, "not_timestamp", "must be an RFC 3339 time with an offset, e.g. 2024-05-01T14:30:00Z");
+        return t;
+    }
+    std::optional<std::int64_t> Volume(std::string_view field) {
+        auto it = o_.find(field);
+        if (it == o_.end() || it->value().is_null()) return std::nullopt;
+        const json::value& v = it->value();
+        if (v.is_int64()) return v.get_int64();
+        if (v.is_uint64()) {
+            Add(field, "too_large", "out of range");
+            return std::nullopt;
+        }
+        if (v.is_string()) {
+            std::int64_t n = 0;
+            const auto& s = v.get_string();
+            auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+            if (ec == std::errc() && p == s.data() + s.size()) return n;
+        }
+        Add(field, "not_integer", "must be a whole number");
+        return std::nullopt;
+    }
+    void AllowOnly(std::initializer_list<std::string_view> allowed) {
+        for (const auto& kv : o_) {
+            if (std::find(allowed.begin(), allowed.end(), kv.key()) == allowed.end()) {
+                Add(kv.key(), "unknown_field", "is not a field of this element");
+            }
+        }
+    }
+    void Add(std::string_view field, std::string code, std::string message) {
+        errors_.push_back(
+            {Elem(list_, i_, field), std::move(code), fmt::format("{} {}", Elem(list_, i_, field), message)});
+    }
+
+private:
+    const json::object& o_;
+    std::string_view list_;
+    std::size_t i_;
+    std::vector<http::FieldError>& errors_;
+};
+
+const json::array& BatchArray(const json::value& body, std::string_view list) {
+    if (!body.is_object()) throw http::HttpError(400, "json.not_object", "the body must be a JSON object");
+    const auto& o = body.get_object();
+    auto it = o.find(list);
+    if (it == o.end() || !it->value().is_array()) {
+        throw http::HttpError(422, "validation.failed", fmt::format("the body needs an array '{}'", list), {},
+                              {{std::string(list), "required", "must be an array"}});
+    }
+    for (const auto& kv : o) {
+        if (kv.key() != list) {
+            throw http::HttpError(
+                400, "request.unknown_fields", "unknown field", {},
+                {{std::string(kv.key()), "unknown_field", "is not a field of this request"}});
+        }
+    }
+    return it->value().get_array();
+}
+
+void ThrowIfAny(std::vector<http::FieldError>& errors) {
+    if (errors.empty()) return;
+    if (errors.size() > 100) errors.resize(100);
+    throw http::HttpError(422, "validation.failed", "the batch has invalid elements; nothing was written", {},
+                          std::move(errors));
+}
+
+std::string DecimalText(const Decimal& d) {
+    return d.ToNormalizedString();
+}
+
+json::value OptDecimal(const std::optional<Decimal>& d) {
+    if (!d) return nullptr;
+    return json::value(DecimalText(*d));
+}
+
+json::object LatestJson(const LatestPrice& p) {
+    json::object o{{"symbol", p.symbol}, {"price", DecimalText(p.price)}, {"time", FormatRfc3339(p.time)}};
+    if (p.volume) o["volume"] = *p.volume;
+    if (p.prev_close) o["prev_close"] = DecimalText(*p.prev_close);
+    return o;
+}
+
+json::object InstrumentJson(const Instrument& i) {
+    auto opt = [](const std::optional<std::string>& s) -> json::value {
+        if (!s) return nullptr;
+        return json::value(*s);
+    };
+    return {{"symbol", i.symbol},
+            {"name", i.name},
+            {"asset_class", i.asset_class},
+            {"sector", opt(i.sector)},
+            {"industry", opt(i.industry)},
+            {"country", opt(i.country)},
+            {"currency", i.currency},
+            {"exchange", opt(i.exchange)},
+            {"exchange_timezone", i.exchange_timezone},
+            {"fractional", i.fractional},
+            {"is_active", i.is_active},
+            {"created_at", FormatRfc3339(i.created_at)},
+            {"updated_at", FormatRfc3339(i.updated_at)}};
+}
+
+json::object IngestJson(const IngestResult& r) {
+    return {{"batch_id", r.batch_id},
+            {"received", r.received},
+            {"inserted", r.inserted},
+            {"updated_latest", r.updated_latest},
+            {"event_published", r.event_published}};
+}
+
+std::string AssetClass(http::FieldReader& in) {
+    return in.Enum("asset_class",
+                   {"EQUITY", "ETF", "FUND", "BOND", "CRYPTO", "COMMODITY", "CASH", "INDEX", "OTHER"});
+}
+
+std::string UpperSymbol(const http::Request& req) {
+    const std::string& s = req.PathParam("symbol");
+    if (!IsValidSymbol(s)) {
+        throw http::HttpError(
+            422, "validation.failed", "invalid symbol", {},
+            {{"symbol", "invalid_symbol", "a symbol is 1-32 characters of A-Z a-z 0-9 ^ . = _ : -"}});
+    }
+    return s;
+}
+
+Timestamp QueryTime(const http::Request& req, std::string_view name, Timestamp fallback) {
+    auto v = req.Query().Get(name);
+    if (!v) return fallback;
+    auto t = ParseRfc3339(*v);
+    if (!t) {
+        throw http::HttpError(
+            422, "validation.failed", fmt::format("'{}' is not an RFC 3339 time", name), {},
+            {{std::string(name), "not_timestamp", "RFC 3339 with an offset, e.g. 2024-05-01T00:00:00Z"}});
+    }
+    return *t;
+}
+
+asio::awaitable<http::Response> IngestPrices(MarketService& svc, http::Request& req, SeriesKind kind) {
+    RequireScope(req, kScopeWrite);
+    http::JsonLimits limits;
+    limits.max_string_bytes = 1024;
+    auto rows = ParsePriceBatch(http::ParseJsonBody(req, limits));
+    auto result = co_await svc.IngestPrices(kind, std::move(rows));
+    co_return http::JsonResponse(IngestJson(result));
+}
+
+asio::awaitable<http::Response> History(MarketService& svc, http::Request& req, SeriesKind kind) {
+    const std::string symbol = UpperSymbol(req);
+    const Timestamp to = QueryTime(req, "to", Now());
+    const Timestamp from = QueryTime(req, "from", to - std::chrono::hours(24));
+    std::vector<http::FieldError> errors;
+    Interval interval = Interval::k1m;
+    if (auto iv = req.Query().Get("interval")) {
+        if (auto parsed = ParseInterval(*iv)) {
+            interval = *parsed;
+        } else {
+            errors.push_back({"interval", "invalid", "one of raw, 1m, 5m, 15m, 1h, 1d, 1w, 1mo"});
+        }
+    }
+    int limit = kDefaultHistoryLimit;
+    if (auto l = req.Query().Get("limit")) {
+        auto [p, ec] = std::from_chars(l->data(), l->data() + l->size(), limit);
+        if (ec != std::errc() || p != l->data() + l->size() || limit < 1 || limit > kMaxHistoryLimit) {
+            errors.push_back({"limit", "out_of_range", fmt::format("an integer in 1..{}", kMaxHistoryLimit)});
+        }
+    }
+    if (!(from < to)) errors.push_back({"from", "after_to", "from must be before to"});
+    if (!errors.empty())
+        throw http::HttpError(422, "validation.failed", "invalid query", {}, std::move(errors));
+    auto bars = co_await svc.Repo().History(kind, symbol, from, to, interval, limit);
+    if (bars.empty() && !(co_await svc.Repo().GetInstrument(symbol))) {
+        throw Error(ErrorKind::kNotFound, "market.unknown_symbol", "no instrument " + symbol);
+    }
+    json::array out;
+    out.reserve(bars.size());
+    for (const Bar& b : bars) {
+        json::object o;
+        if (b.time) o["time"] = FormatRfc3339(*b.time);
+        if (b.date) o["date"] = FormatDate(*b.date);
+        o["open"] = OptDecimal(b.open);
+        o["high"] = OptDecimal(b.high);
+        o["low"] = OptDecimal(b.low);
+        o["close"] = DecimalText(b.close);
+        o["volume"] = b.volume ? json::value(*b.volume) : json::value(nullptr);
+        out.push_back(std::move(o));
+    }
+    co_return http::JsonResponse(json::object{{"symbol", symbol},
+                                              {"interval", IntervalName(interval)},
+                                              {"from", FormatRfc3339(from)},
+                                              {"to", FormatRfc3339(to)},
+                                              {"truncated", static_cast<int>(bars.size()) == limit},
+                                              {"bars", std::move(out)}});
+}
+
+asio::awaitable<http::Response> LatestOne(MarketService& svc, http::Request& req) {
+    const std::string symbol = UpperSymbol(req);
+    auto p = co_await svc.Latest(symbol);
+    if (!p) throw Error(ErrorKind::kNotFound, "market.no_price", "no price for " + symbol);
+    co_return http::JsonResponse(LatestJson(*p));
+}
+
+Instrument ReadInstrument(const json::object& body) {
+    http::FieldReader in(body);
+    Instrument i;
+    i.symbol = in.String("symbol", {.min_length = 1, .max_length = 32});
+    i.name = in.String("name", {.min_length = 1, .max_length = 200});
+    i.asset_class = AssetClass(in);
+    i.sector = in.OptionalString("sector", {.min_length = 1, .max_length = 64});
+    i.industry = in.OptionalString("industry", {.min_length = 1, .max_length = 64});
+    i.country = in.OptionalString("country", {.min_length = 2, .max_length = 2});
+    i.currency = in.String("currency", {.min_length = 3, .max_length = 3});
+    i.exchange = in.OptionalString("exchange", {.min_length = 1, .max_length = 32});
+    i.exchange_timezone =
+        in.OptionalString("exchange_timezone", {.min_length = 1, .max_length = 64}).value_or("UTC");
+    i.fractional = in.OptionalBool("fractional").value_or(false);
+    i.is_active = in.OptionalBool("is_active").value_or(true);
+    in.AllowOnly({"symbol", "name", "asset_class", "sector", "industry", "country", "currency", "exchange",
+                  "exchange_timezone", "fractional", "is_active"});
+    if (in.Ok() && !IsValidSymbol(i.symbol)) {
+        in.AddError("symbol", "invalid_symbol", "a symbol is 1-32 characters of A-Z a-z 0-9 ^ . = _ : -");
+    }
+    if (in.Ok() && !IsCurrencyCode(i.currency)) in.AddError("currency", "invalid_currency", "ISO 4217 code");
+    in.Finish();
+    return i;
+}
+
+InstrumentPatch ReadPatch(const json::object& body) {
+    http::FieldReader in(body);
+    InstrumentPatch p;
+    auto nullable = [&](std::string_view field,
+                        std::size_t max) -> std::optional<std::optional<std::string>> {
+        auto it = body.find(field);
+        if (it == body.end()) return std::nullopt;
+        if (it->value().is_null()) return std::optional<std::string>();
+        return in.OptionalString(field, {.min_length = 1, .max_length = max});
+    };
+    if (body.contains("name")) p.name = in.String("name", {.min_length = 1, .max_length = 200});
+    if (body.contains("asset_class")) p.asset_class = AssetClass(in);
+    p.sector = nullable("sector", 64);
+    p.industry = nullable("industry", 64);
+    p.country = nullable("country", 2);
+    if (body.contains("currency")) p.currency = in.String("currency", {.min_length = 3, .max_length = 3});
+    p.exchange = nullable("exchange", 32);
+    if (body.contains("exchange_timezone")) {
+        p.exchange_timezone = in.String("exchange_timezone", {.min_length = 1, .max_length = 64});
+    }
+    p.fractional = in.OptionalBool("fractional");
+    p.is_active = in.OptionalBool("is_active");
+    in.AllowOnly({"name", "asset_class", "sector", "industry", "country", "currency", "exchange",
+                  "exchange_timezone", "fractional", "is_active"});
+    if (in.Ok() && p.currency && !IsCurrencyCode(*p.currency)) {
+        in.AddError("currency", "invalid_currency", "ISO 4217 code");
+    }
+    in.Finish();
+    return p;
+}
+
+}  // namespace
+
+std::vector<PriceRow> ParsePriceBatch(const json::value& body, std::string_view list) {
+    const json::array& items = BatchArray(body, list);
+    std::vector<PriceRow> rows;
+    rows.reserve(items.size());
+    std::vector<http::FieldError> errors;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (!items[i].is_object()) {
+            errors.push_back({fmt::format("{}[{}]", list, i), "not_object", "each element is an object"});
+            continue;
+        }
+        ElementReader in(items[i].get_object(), list, i, errors);
+        const std::size_t before = errors.size();
+        auto time = in.Time("time");
+        const json::string* symbol = in.Str("symbol", true);
+        auto open = in.Price("open", false);
+        auto high = in.Price("high", false);
+        auto low = in.Price("low", false);
+        auto close = in.Price("close", true);
+        auto volume = in.Volume("volume");
+        in.AllowOnly({"time", "symbol", "open", "high", "low", "close", "volume"});
+        if (errors.size() == before) {
+            rows.push_back(PriceRow{*time, std::string(*symbol), open, high, low, *close, volume});
+        }
+        if (errors.size() >= 100) break;
+    }
+    ThrowIfAny(errors);
+    return rows;
+}
+
+std::vector<FxRow> ParseFxBatch(const json::value& body) {
+    const json::array& items = BatchArray(body, "rates");
+    std::vector<FxRow> rows;
+    std::vector<http::FieldError> errors;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (!items[i].is_object()) {
+            errors.push_back({fmt::format("rates[{}]", i), "not_object", "each element is an object"});
+            continue;
+        }
+        ElementReader in(items[i].get_object(), "rates", i, errors);
+        const std::size_t before = errors.size();
+        auto time = in.Time("time");
+        const json::string* base = in.Str("base", true);
+        const json::string* quote = in.Str("quote", true);
+        std::optional<Decimal> rate;
+        if (const json::string* s = in.Str("rate", true)) {
+            auto parsed = Decimal::ParseWithError(*s);
+            if (!parsed || parsed.Value().Normalized().Scale() > 12 || parsed.Value().IntegerDigits() > 12) {
+                in.Add("rate", "not_decimal", "must be a decimal string with at most 12 digits on each side");
+            } else {
+                rate = parsed.Value();
+            }
+        }
+        in.AllowOnly({"time", "base", "quote", "rate"});
+        if (errors.size() == before)
+            rows.push_back(FxRow{*time, std::string(*base), std::string(*quote), *rate});
+        if (errors.size() >= 100) break;
+    }
+    ThrowIfAny(errors);
+    return rows;
+}
+
+void AddRoutes(http::Router& router, ServiceForShard services) {
+    auto svc = [services](http::Request& req) -> MarketService& { return services(req.shard); };
+    http::RouteOptions ingest;
+    ingest.require_auth = true;
+    ingest.max_body_bytes = kMaxBatchBodyBytes;
+    auto authed = [](std::string name) {
+        http::RouteOptions o;
+        o.name = std::move(name);
+        o.require_auth = true;
+        return o;
+    };
+    auto named = [&](std::string name) {
+        http::RouteOptions o = ingest;
+        o.name = std::move(name);
+        return o;
+    };
+
+    router.Post(
+        "/api/v1/market/prices",
+        [svc](http::Request& req) { return IngestPrices(svc(req), req, SeriesKind::kStock); },
+        named("market.ingest_prices"));
+    router.Post(
+        "/api/v1/market/indices",
+        [svc](http::Request& req) { return IngestPrices(svc(req), req, SeriesKind::kIndex); },
+        named("market.ingest_indices"));
+    router.Post(
+        "/api/v1/market/fx",
+        [svc](http::Request& req) -> asio::awaitable<http::Response> {
+            RequireScope(req, kScopeWrite);
+            auto rows = ParseFxBatch(http::ParseJsonBody(req));
+            auto result = co_await svc(req).IngestFx(std::move(rows));
+            co_return http::JsonResponse(IngestJson(result));
+        },
+        named("market.ingest_fx"));
+
+    router.Get(
+        "/api/v1/market/prices/latest",
+        [svc](http::Request& req) -> asio::awaitable<http::Response> {
+            auto list = req.Query().Get("symbols").value_or("");
+            std::vector<std::string> symbols;
+            std::vector<http::FieldError> errors;
+            while (!list.empty()) {
+                auto comma = list.find(',');
+                auto s = list.substr(0, comma);
+                if (!IsValidSymbol(s)) {
+                    errors.push_back(
+                        {"symbols", "invalid_symbol", fmt::format("'{}' is not a symbol", s.substr(0, 40))});
+                    break;
+                }
+                symbols.emplace_back(s);
+                if (comma == std::string_view::npos) break;
+                list.remove_prefix(comma + 1);
+            }
+            if (symbols.empty() && errors.empty())
+                errors.push_back({"symbols", "required", "a comma list of symbols"});
+            if (symbols.size() > kMaxLatestSymbols) {
+                errors.push_back(
+                    {"symbols", "too_many", fmt::format("at most {} symbols", kMaxLatestSymbols)});
+            }
+            if (!errors.empty())
+                throw http::HttpError(422, "validation.failed", "invalid symbols", {}, std::move(errors));
+            std::sort(symbols.begin(), symbols.end());
+            symbols.erase(std::unique(symbols.begin(), symbols.end()), symbols.end());
+            auto prices = co_await svc(req).LatestMany(symbols);
+            json::array out;
+            for (const auto& p : prices) out.push_back(LatestJson(p));
+            co_return http::JsonResponse(json::object{{"prices", std::move(out)}});
+        },
+        authed("market.latest_many"));
+    router.Get(
+        "/api/v1/market/prices/{symbol}/latest",
+        [svc](http::Request& req) { return LatestOne(svc(req), req); }, authed("market.latest"));
+    router.Get(
+        "/api/v1/market/indices/{symbol}/latest",
+        [svc](http::Request& req) { return LatestOne(svc(req), req); }, authed("market.index_latest"));
+    router.Get(
+        "/api/v1/market/prices/{symbol}",
+        [svc](http::Request& req) { return History(svc(req), req, SeriesKind::kStock); },
+        authed("market.history"));
+    router.Get(
+        "/api/v1/market/indices/{symbol}",
+        [svc](http::Request& req) { return History(svc(req), req, SeriesKind::kIndex); },
+        authed("market.index_history"));
+    router.Get(
+        "/api/v1/market/fx",
+        [svc](http::Request& req) -> asio::awaitable<http::Response> {
+            std::string base(req.Query().Get("base").value_or(""));
+            std::string quote(req.Query().Get("quote").value_or(""));
+            std::vector<http::FieldError> errors;
+            if (!IsCurrencyCode(base)) errors.push_back({"base", "invalid_currency", "ISO 4217 code"});
+            if (!IsCurrencyCode(quote)) errors.push_back({"quote", "invalid_currency", "ISO 4217 code"});
+            if (!errors.empty())
+                throw http::HttpError(422, "validation.failed", "invalid pair", {}, std::move(errors));
+            std::optional<Timestamp> at;
+            if (req.Query().Has("at")) at = QueryTime(req, "at", Now());
+            if (base == quote) {
+                co_return http::JsonResponse(json::object{{"base", base}, {"quote", quote}, {"rate", "1"}});
+            }
+            auto fx = co_await svc(req).Repo().Fx(base, quote, at);
+            if (!fx) throw Error(ErrorKind::kNotFound, "market.no_rate", "no rate for " + base + "/" + quote);
+            co_return http::JsonResponse(json::object{{"base", base},
+                                                      {"quote", quote},
+                                                      {"rate", DecimalText(fx->rate)},
+                                                      {"time", FormatRfc3339(fx->time)},
+                                                      {"inverted", fx->inverted}});
+        },
+        authed("market.fx"));
+
+    router.Get(
+        "/api/v1/market/instruments",
+        [svc](http::Request& req) -> asio::awaitable<http::Response> {
+            auto page = http::ParsePage(req);
+            InstrumentQuery q;
+            q.limit = page.limit;
+            q.after_symbol = page.cursor;
+            if (auto t = req.Query().Get("q"); t && !t->empty()) {
+                if (t->size() > 64) {
+                    throw http::HttpError(422, "validation.failed", "query too long", {},
+                                          {{"q", "too_long", "at most 64 characters"}});
+                }
+                q.text = std::string(*t);
+            }
+            if (auto a = req.Query().Get("asset_class")) q.asset_class = std::string(*a);
+            auto items = co_await svc(req).Repo().SearchInstruments(q);
+            json::array out;
+            for (const auto& i : items) out.push_back(InstrumentJson(i));
+            json::value next = nullptr;
+            if (items.size() == q.limit) next = json::value(http::EncodeCursor(items.back().symbol));
+            co_return http::JsonResponse(json::object{{"items", std::move(out)}, {"next_cursor", next}});
+        },
+        authed("market.instruments"));
+    router.Get(
+        "/api/v1/market/instruments/{symbol}",
+        [svc](http::Request& req) -> asio::awaitable<http::Response> {
+            auto symbol = UpperSymbol(req);
+            auto i = co_await svc(req).Repo().GetInstrument(symbol);
+            if (!i) throw Error(ErrorKind::kNotFound, "market.unknown_symbol", "no instrument " + symbol);
+            co_return http::JsonResponse(InstrumentJson(*i));
+        },
+        authed("market.instrument"));
+    router.Post(
+        "/api/v1/market/instruments",
+        [svc](http::Request& req) -> asio::awaitable<http::Response> {
+            RequireAdmin(req);
+            auto instrument = ReadInstrument(http::ParseJsonObject(req));
+            auto created = co_await svc(req).Repo().CreateInstrument(instrument);
+            auto res = http::JsonResponse(InstrumentJson(created), 201);
+            res.SetHeader("Location", "/api/v1/market/instruments/" + created.symbol);
+            co_return res;
+        },
+        authed("market.create_instrument"));
+    router.Patch(
+        "/api/v1/market/instruments/{symbol}",
+        [svc](http::Request& req) -> asio::awaitable<http::Response> {
+            RequireAdmin(req);
+            auto symbol = UpperSymbol(req);
+            auto patch = ReadPatch(http::ParseJsonObject(req));
+            auto updated = co_await svc(req).Repo().UpdateInstrument(symbol, patch);
+            if (!updated)
+                throw Error(ErrorKind::kNotFound, "market.unknown_symbol", "no instrument " + symbol);
+            co_return http::JsonResponse(InstrumentJson(*updated));
+        },
+        authed("market.update_instrument"));
+}
+
+}  // namespace nn::market

@@ -1,0 +1,218 @@
+#include "market/model.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <map>
+#include <tuple>
+
+namespace nn::market {
+
+namespace {
+
+constexpr int kMaxPriceScale = 10;
+constexpr int kMaxPriceIntegerDigits = 18;
+
+std::string Elem(std::string_view list, std::size_t i, std::string_view field) {
+    return fmt::format("{}[{}].{}", list, i, field);
+}
+
+void CheckTime(std::vector<http::FieldError>& errors,
+               std::string_view list,
+               std::size_t i,
+               Timestamp t,
+               Timestamp now,
+               const IngestLimits& limits) {
+    if (t > now + limits.max_future) {
+        errors.push_back({Elem(list, i, "time"), "in_future",
+                          fmt::format("{} is in the future ({} is later than now + {}s)",
+                                      Elem(list, i, "time"), FormatRfc3339(t), limits.max_future.count())});
+    } else if (t < limits.min_time) {
+        errors.push_back(
+            {Elem(list, i, "time"), "too_old",
+             fmt::format("{} is before {}", Elem(list, i, "time"), FormatRfc3339(limits.min_time))});
+    }
+}
+
+}  // namespace
+
+std::string_view KindName(SeriesKind kind) noexcept {
+    return kind == SeriesKind::kIndex ? "index" : "stock";
+}
+
+PriceParse ParsePrice(std::string_view text) {
+    PriceParse out;
+    auto parsed = Decimal::ParseWithError(text);
+    if (!parsed) {
+        out.code = "not_decimal";
+        out.message = fmt::format("'{}' is not a decimal ({})", text.substr(0, 40), Describe(parsed.Error()));
+        return out;
+    }
+    Decimal v = parsed.Value().Normalized();
+    if (v.Scale() > kMaxPriceScale) {
+        out.code = "too_precise";
+        out.message = fmt::format("at most {} digits after the decimal point", kMaxPriceScale);
+    } else if (v.IntegerDigits() > kMaxPriceIntegerDigits) {
+        out.code = "too_large";
+        out.message = fmt::format("at most {} digits before the decimal point", kMaxPriceIntegerDigits);
+    } else if (!v.IsPositive()) {
+        out.code = "not_positive";
+        out.message = "must be greater than zero";
+    } else {
+        out.value = parsed.Value();
+    }
+    return out;
+}
+
+bool IsValidSymbol(std::string_view symbol) noexcept {
+    if (symbol.empty() || symbol.size() > 32) return false;
+    for (char c : symbol) {
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '^' ||
+                  c == '.' || c == '=' || c == '_' || c == ':' || c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+bool IsCurrencyCode(std::string_view code) noexcept {
+    if (code.size() != 3) return false;
+    for (char c : code) {
+        if (c < 'A' || c > 'Z') return false;
+    }
+    return true;
+}
+
+std::vector<http::FieldError> ValidatePrices(const std::vector<PriceRow>& rows,
+                                             Timestamp now,
+                                             const IngestLimits& limits,
+                                             std::string_view list) {
+    std::vector<http::FieldError> errors;
+    // (symbol, time) → first index, to refuse two different rows for one key in one batch
+    std::map<std::pair<std::string_view, Timestamp>, std::size_t> seen;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const PriceRow& r = rows[i];
+        if (!IsValidSymbol(r.symbol)) {
+            errors.push_back({Elem(list, i, "symbol"), "invalid_symbol",
+                              "a symbol is 1-32 characters of A-Z a-z 0-9 ^ . = _ : -"});
+        }
+        CheckTime(errors, list, i, r.time, now, limits);
+        auto positive = [&](std::string_view field, const std::optional<Decimal>& v) {
+            if (v && !v->IsPositive()) {
+                errors.push_back({Elem(list, i, field), "not_positive", "must be greater than zero"});
+            }
+        };
+        positive("open", r.open);
+        positive("high", r.high);
+        positive("low", r.low);
+        positive("close", r.close);
+        if (r.volume && *r.volume < 0) {
+            errors.push_back({Elem(list, i, "volume"), "negative", "must not be negative"});
+        }
+        if (r.high && r.low && *r.high < *r.low) {
+            errors.push_back({Elem(list, i, "high"), "below_low", "high is below low"});
+        }
+        auto within = [&](std::string_view field, const std::optional<Decimal>& v) {
+            if (!v) return;
+            if ((r.low && *v < *r.low) || (r.high && *v > *r.high)) {
+                errors.push_back({Elem(list, i, field), "outside_range", "must lie within [low, high]"});
+            }
+        };
+        within("open", r.open);
+        within("close", r.close);
+        auto [it, fresh] = seen.emplace(std::make_pair(std::string_view(r.symbol), r.time), i);
+        if (!fresh && !(rows[it->second] == r)) {
+            errors.push_back(
+                {Elem(list, i, "time"), "duplicate_in_batch",
+                 fmt::format("{}[{}] has the same symbol and time with other values", list, it->second)});
+        }
+        if (errors.size() >= 100) break;  // enough to fix the feed; the response stays small
+    }
+    return errors;
+}
+
+std::vector<http::FieldError> ValidateFx(const std::vector<FxRow>& rows,
+                                         Timestamp now,
+                                         const IngestLimits& limits,
+                                         std::string_view list) {
+    std::vector<http::FieldError> errors;
+    std::map<std::tuple<std::string_view, std::string_view, Timestamp>, std::size_t> seen;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const FxRow& r = rows[i];
+        if (!IsCurrencyCode(r.base))
+            errors.push_back({Elem(list, i, "base"), "invalid_currency", "ISO 4217 code"});
+        if (!IsCurrencyCode(r.quote)) {
+            errors.push_back({Elem(list, i, "quote"), "invalid_currency", "ISO 4217 code"});
+        } else if (r.base == r.quote) {
+            errors.push_back({Elem(list, i, "quote"), "same_currency", "quote must differ from base"});
+        }
+        if (!r.rate.IsPositive())
+            errors.push_back({Elem(list, i, "rate"), "not_positive", "must be greater than zero"});
+        CheckTime(errors, list, i, r.time, now, limits);
+        auto [it, fresh] =
+            seen.emplace(std::make_tuple(std::string_view(r.base), std::string_view(r.quote), r.time), i);
+        if (!fresh && !(rows[it->second] == r)) {
+            errors.push_back(
+                {Elem(list, i, "time"), "duplicate_in_batch",
+                 fmt::format("{}[{}] has the same pair and time with another rate", list, it->second)});
+        }
+        if (errors.size() >= 100) break;
+    }
+    return errors;
+}
+
+std::optional<Interval> ParseInterval(std::string_view text) noexcept {
+    static constexpr std::pair<std::string_view, Interval> kNames[] = {
+        {"raw", Interval::kRaw}, {"1m", Interval::k1m}, {"5m", Interval::k5m}, {"15m", Interval::k15m},
+        {"1h", Interval::k1h},   {"1d", Interval::k1d}, {"1w", Interval::k1w}, {"1mo", Interval::k1mo}};
+    for (auto [name, value] : kNames) {
+        if (name == text) return value;
+    }
+    return std::nullopt;
+}
+
+std::string_view IntervalName(Interval interval) noexcept {
+    switch (interval) {
+        case Interval::kRaw:
+            return "raw";
+        case Interval::k1m:
+            return "1m";
+        case Interval::k5m:
+            return "5m";
+        case Interval::k15m:
+            return "15m";
+        case Interval::k1h:
+            return "1h";
+        case Interval::k1d:
+            return "1d";
+        case Interval::k1w:
+            return "1w";
+        case Interval::k1mo:
+            return "1mo";
+    }
+    return "raw";
+}
+
+std::string PriceKey(std::string_view symbol) {
+    return fmt::format("nn:price:{}", symbol);
+}
+
+std::string EncodeCachedPrice(Timestamp time, const Decimal& price) {
+    return fmt::format("{}|{}", time.time_since_epoch().count(), price.ToNormalizedString());
+}
+
+std::optional<LatestPrice> DecodeCachedPrice(std::string_view symbol, std::string_view value) {
+    auto bar = value.find('|');
+    if (bar == std::string_view::npos) return std::nullopt;
+    std::int64_t micros = 0;
+    auto [p, ec] = std::from_chars(value.data(), value.data() + bar, micros);
+    if (ec != std::errc() || p != value.data() + bar) return std::nullopt;
+    auto price = Decimal::Parse(value.substr(bar + 1));
+    if (!price) return std::nullopt;
+    LatestPrice out;
+    out.symbol = std::string(symbol);
+    out.time = Timestamp(std::chrono::microseconds(micros));
+    out.price = *price;
+    return out;
+}
+
+}  // namespace nn::market

@@ -1,0 +1,103 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/decimal.hpp"
+#include "core/time.hpp"
+#include "infra/http/http_error.hpp"
+
+namespace nn::market {
+
+// Which raw table a price series goes to. Both share the rollups and latest_prices (an index
+// symbol is an instrument with asset class INDEX).
+enum class SeriesKind { kStock, kIndex };
+std::string_view KindName(SeriesKind kind) noexcept;  // "stock", "index"
+
+// One tick or bar. A tick carries only close (and maybe volume); a bar carries OHLC too.
+struct PriceRow {
+    Timestamp time;
+    std::string symbol;
+    std::optional<Decimal> open;
+    std::optional<Decimal> high;
+    std::optional<Decimal> low;
+    Decimal close;
+    std::optional<std::int64_t> volume;
+    friend bool operator==(const PriceRow&, const PriceRow&) = default;
+};
+
+// rate = units of quote per unit of base at time.
+struct FxRow {
+    Timestamp time;
+    std::string base;
+    std::string quote;
+    Decimal rate;
+    friend bool operator==(const FxRow&, const FxRow&) = default;
+};
+
+struct IngestLimits {
+    std::size_t max_rows = 50'000;         // per batch (HTTP); larger → 413
+    std::chrono::seconds max_future{300};  // clock skew allowed for timestamps
+    Timestamp min_time = Timestamp{};      // 1970-01-01: older is rejected
+};
+
+// What a committed batch did.
+struct IngestResult {
+    std::string batch_id;             // UUID v7; the event's batch_id
+    std::int64_t received = 0;        // rows in the batch
+    std::int64_t inserted = 0;        // new raw rows (duplicates and replays are not counted)
+    std::int64_t updated_latest = 0;  // symbols whose latest price moved forward
+    bool event_published = false;     // false: the event waits in the outbox for the relay
+};
+
+// Decimal text → price: strictly positive, at most 18 integer and 10 fractional digits (the
+// numeric(28, 10) columns). NaN/Infinity are not decimals. nullopt with a reason code.
+struct PriceParse {
+    std::optional<Decimal> value;
+    std::string code;  // "not_decimal", "too_precise", "too_large", "not_positive"
+    std::string message;
+};
+PriceParse ParsePrice(std::string_view text);
+
+// Checks a batch before anything is written; every problem is reported, each naming the
+// element ("prices[3].high"). `list` is the JSON array name ("prices", "rates").
+std::vector<http::FieldError> ValidatePrices(const std::vector<PriceRow>& rows,
+                                             Timestamp now,
+                                             const IngestLimits& limits,
+                                             std::string_view list = "prices");
+std::vector<http::FieldError> ValidateFx(const std::vector<FxRow>& rows,
+                                         Timestamp now,
+                                         const IngestLimits& limits,
+                                         std::string_view list = "rates");
+
+bool IsValidSymbol(std::string_view symbol) noexcept;  // ^[A-Za-z0-9^.=_:-]{1,32}$
+bool IsCurrencyCode(std::string_view code) noexcept;   // ^[A-Z]{3}$
+
+// Bar intervals of the history query.
+enum class Interval { kRaw, k1m, k5m, k15m, k1h, k1d, k1w, k1mo };
+std::optional<Interval> ParseInterval(std::string_view text) noexcept;
+std::string_view IntervalName(Interval interval) noexcept;
+
+// The latest price as cached in Redis under PriceKey(symbol): "<unix micros>|<price>", so a
+// Lua script can keep only the newest (concurrent batches may finish out of order).
+struct LatestPrice {
+    std::string symbol;
+    Timestamp time;
+    Decimal price;
+    std::optional<std::int64_t> volume;
+    std::optional<Decimal> prev_close;
+};
+std::string PriceKey(std::string_view symbol);
+std::string EncodeCachedPrice(Timestamp time, const Decimal& price);
+std::optional<LatestPrice> DecodeCachedPrice(std::string_view symbol, std::string_view value);
+
+// The Redis Stream every committed batch that moved a latest price is announced on
+// (docs/market.md "Price-update events").
+inline constexpr std::string_view kPriceStream = "nn:events:prices";
+
+}  // namespace nn::market

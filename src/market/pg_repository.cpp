@@ -1,0 +1,588 @@
+#include "market/pg_repository.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "core/error.hpp"
+#include "infra/db/copy_in.hpp"
+#include "infra/db/errors.hpp"
+#include "infra/db/pool.hpp"
+#include "infra/db/result.hpp"
+#include "infra/db/transaction.hpp"
+#include "infra/http/http_error.hpp"
+
+namespace nn::market {
+namespace asio = boost::asio;
+
+namespace {
+
+// Session-lifetime staging tables: created once per connection, emptied at every commit.
+// Typed like the raw tables so the binary COPY needs no casts.
+constexpr db::Query kCreatePriceStage{
+    "CREATE TEMP TABLE IF NOT EXISTS nn_stage_prices (time timestamptz NOT NULL, symbol text NOT NULL, "
+    "open numeric(28,10), high numeric(28,10), low numeric(28,10), close numeric(28,10) NOT NULL, volume "
+    "bigint) "
+    "ON COMMIT DELETE ROWS",
+    "market.create_price_stage"};
+constexpr db::Query kCreateFxStage{
+    "CREATE TEMP TABLE IF NOT EXISTS nn_stage_fx (time timestamptz NOT NULL, base text NOT NULL, "
+    "quote text NOT NULL, rate numeric(24,12) NOT NULL) ON COMMIT DELETE ROWS",
+    "market.create_fx_stage"};
+
+// Symbols of the batch that are not instruments of the right kind (indices must be INDEX,
+// stock prices anything else).
+constexpr db::Query kUnknownSymbols{
+    "SELECT s.symbol FROM (SELECT DISTINCT symbol FROM pg_temp.nn_stage_prices) s "
+    "LEFT JOIN market_data.instruments i ON i.symbol = s.symbol "
+    "WHERE i.symbol IS NULL OR (i.asset_class = 'INDEX') <> $1 ORDER BY 1 LIMIT 20",
+    "market.unknown_symbols"};
+
+// The merge of a set of new rows into a rollup: open from the earliest tick, close from the
+// latest, high/low as max/min, volume and tick_count as sums. It is associative and
+// commutative, so batches may arrive in any order; only rows the raw INSERT really added feed
+// it, so duplicates and replays never count twice.
+constexpr const char* kMergeSet =
+    "open = CASE WHEN EXCLUDED.open_time < b.open_time THEN EXCLUDED.open ELSE b.open END, "
+    "open_time = LEAST(b.open_time, EXCLUDED.open_time), "
+    "high = GREATEST(b.high, EXCLUDED.high), low = LEAST(b.low, EXCLUDED.low), "
+    "close = CASE WHEN EXCLUDED.close_time > b.close_time THEN EXCLUDED.close ELSE b.close END, "
+    "close_time = GREATEST(b.close_time, EXCLUDED.close_time), "
+    "volume = b.volume + EXCLUDED.volume, tick_count = b.tick_count + EXCLUDED.tick_count";
+
+constexpr const char* kAggregates =
+    "(array_agg(o ORDER BY time))[1], max(h), min(l), (array_agg(c ORDER BY time DESC))[1], "
+    "sum(v), count(*), min(time), max(time)";
+
+constexpr const char* kRfc3339 = "to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
+
+std::string IngestSql(std::string_view raw_table) {
+    return fmt::format(
+        "WITH ins AS ("
+        " INSERT INTO {raw} (time, symbol, open, high, low, close, volume)"
+        " SELECT time, symbol, open, high, low, close, volume FROM pg_temp.nn_stage_prices ORDER BY symbol, "
+        "time"
+        " ON CONFLICT (symbol, time) DO NOTHING"
+        " RETURNING time, symbol, coalesce(open, close) AS o, coalesce(high, close) AS h,"
+        " coalesce(low, close) AS l, close AS c, coalesce(volume, 0) AS v, volume AS vol"
+        "), m1 AS ("
+        " INSERT INTO market_data.ohlcv_1m AS b"
+        " (symbol, bucket, open, high, low, close, volume, tick_count, open_time, close_time)"
+        " SELECT symbol, date_bin('1 minute', time, timestamptz '2000-01-03 00:00+00'), {agg}"
+        " FROM ins GROUP BY 1, 2 ORDER BY 1, 2"
+        " ON CONFLICT (symbol, bucket) DO UPDATE SET {merge}"
+        "), h1 AS ("
+        " INSERT INTO market_data.ohlcv_1h AS b"
+        " (symbol, bucket, open, high, low, close, volume, tick_count, open_time, close_time)"
+        " SELECT symbol, date_bin('1 hour', time, timestamptz '2000-01-03 00:00+00'), {agg}"
+        " FROM ins GROUP BY 1, 2 ORDER BY 1, 2"
+        " ON CONFLICT (symbol, bucket) DO UPDATE SET {merge}"
+        "), d1 AS ("
+        " INSERT INTO market_data.ohlcv_1d AS b"
+        " (symbol, trading_date, open, high, low, close, volume, tick_count, open_time, close_time)"
+        " SELECT ins.symbol, (ins.time AT TIME ZONE i.exchange_timezone)::date,"
+        " (array_agg(o ORDER BY ins.time))[1], max(h), min(l), (array_agg(c ORDER BY ins.time DESC))[1],"
+        " sum(v), count(*), min(ins.time), max(ins.time)"
+        " FROM ins JOIN market_data.instruments i ON i.symbol = ins.symbol GROUP BY 1, 2 ORDER BY 1, 2"
+        " ON CONFLICT (symbol, trading_date) DO UPDATE SET {merge}"
+        "), lp AS ("
+        " INSERT INTO market_data.latest_prices AS p (symbol, time, close, volume)"
+        " SELECT DISTINCT ON (symbol) symbol, time, c, vol FROM ins ORDER BY symbol, time DESC"
+        " ON CONFLICT (symbol) DO UPDATE SET"
+        // a newer trading date: the close we held becomes the previous close
+        "  prev_close = CASE WHEN p.time < date_trunc('day', EXCLUDED.time, {tz}) THEN p.close ELSE "
+        "p.prev_close END,"
+        "  prev_close_date = CASE WHEN p.time < date_trunc('day', EXCLUDED.time, {tz})"
+        "   THEN (p.time AT TIME ZONE {tz})::date ELSE p.prev_close_date END,"
+        "  time = EXCLUDED.time, close = EXCLUDED.close, volume = EXCLUDED.volume, updated_at = now()"
+        " WHERE EXCLUDED.time > p.time"
+        " RETURNING symbol, time, close"
+        "), ev AS ("
+        " INSERT INTO market_data.outbox (aggregate_type, aggregate_id, event_type, payload)"
+        " SELECT 'prices', $1::text, 'prices.updated', jsonb_build_object('batch_id', $1::text, 'kind', "
+        "$2::text,"
+        "  'count', count(*), 'prices', jsonb_agg(jsonb_build_object('symbol', symbol,"
+        "  'price', trim_scale(close)::text, 'time', {rfc}) ORDER BY symbol))"
+        " FROM lp HAVING count(*) > 0"
+        " RETURNING id, payload::text AS payload"
+        ")"
+        " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM lp), (SELECT id FROM ev), (SELECT payload "
+        "FROM ev)",
+        fmt::arg("raw", raw_table), fmt::arg("agg", kAggregates), fmt::arg("merge", kMergeSet),
+        fmt::arg("tz",
+                 "(SELECT i.exchange_timezone FROM market_data.instruments i WHERE i.symbol = p.symbol)"),
+        fmt::arg("rfc", kRfc3339));
+}
+
+constexpr const char* kFxIngestSql =
+    "WITH ins AS ("
+    " INSERT INTO market_data.exchange_rates (time, base, quote, rate)"
+    " SELECT time, base, quote, rate FROM pg_temp.nn_stage_fx ORDER BY base, quote, time"
+    " ON CONFLICT (base, quote, time) DO NOTHING RETURNING time, base, quote, rate"
+    "), lp AS ("
+    " INSERT INTO market_data.latest_exchange_rates AS p (base, quote, time, rate)"
+    " SELECT DISTINCT ON (base, quote) base, quote, time, rate FROM ins ORDER BY base, quote, time DESC"
+    " ON CONFLICT (base, quote) DO UPDATE SET time = EXCLUDED.time, rate = EXCLUDED.rate, updated_at = now()"
+    " WHERE EXCLUDED.time > p.time RETURNING base, quote, time, rate"
+    "), ev AS ("
+    " INSERT INTO market_data.outbox (aggregate_type, aggregate_id, event_type, payload)"
+    " SELECT 'fx', $1::text, 'fx.updated', jsonb_build_object('batch_id', $1::text, 'kind', 'fx',"
+    "  'count', count(*), 'rates', jsonb_agg(jsonb_build_object('base', base, 'quote', quote,"
+    "  'rate', trim_scale(rate)::text, 'time', to_char(time AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))"
+    "  ORDER BY base, quote))"
+    " FROM lp HAVING count(*) > 0"
+    " RETURNING id, payload::text AS payload"
+    ")"
+    " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM lp), (SELECT id FROM ev), (SELECT payload "
+    "FROM ev)";
+
+const std::string& IngestSqlFor(SeriesKind kind) {
+    static const std::string stock = IngestSql("market_data.stock_prices");
+    static const std::string index = IngestSql("market_data.market_indices");
+    return kind == SeriesKind::kIndex ? index : stock;
+}
+
+constexpr const char* kRawColumns =
+    "SELECT time, symbol, coalesce(open, close) AS o, coalesce(high, close) AS h, coalesce(low, close) AS l,"
+    " close AS c, coalesce(volume, 0) AS v FROM market_data.{} WHERE time >= $1 AND time < $2";
+
+std::string RawBoth() {
+    return "(" + fmt::format(fmt::runtime(kRawColumns), "stock_prices") + " UNION ALL " +
+           fmt::format(fmt::runtime(kRawColumns), "market_indices") + ")";
+}
+
+constexpr const char* kReplaceSet =
+    "open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close, "
+    "volume = EXCLUDED.volume, tick_count = EXCLUDED.tick_count, open_time = EXCLUDED.open_time, "
+    "close_time = EXCLUDED.close_time";
+
+const std::string& ReconcileBucketSql(std::string_view table, std::string_view width) {
+    static std::map<std::string, std::string> cache;
+    auto key = std::string(table);
+    auto it = cache.find(key);
+    if (it == cache.end()) {
+        it = cache
+                 .emplace(
+                     key,
+                     fmt::format("INSERT INTO market_data.{} AS b (symbol, bucket, open, high, low, close, "
+                                 "volume, tick_count, open_time, close_time) "
+                                 "SELECT symbol, date_bin('{}', time, timestamptz '2000-01-03 00:00+00'), {} "
+                                 "FROM {} r GROUP BY 1, 2 ORDER BY 1, 2 "
+                                 "ON CONFLICT (symbol, bucket) DO UPDATE SET {}",
+                                 table, width, kAggregates, RawBoth(), kReplaceSet))
+                 .first;
+    }
+    return it->second;
+}
+
+const std::string& ReconcileDailySql() {
+    static const std::string sql = fmt::format(
+        "INSERT INTO market_data.ohlcv_1d AS b (symbol, trading_date, open, high, low, close, volume, "
+        "tick_count, "
+        "open_time, close_time) "
+        "SELECT r.symbol, (r.time AT TIME ZONE i.exchange_timezone)::date AS d, "
+        "(array_agg(o ORDER BY r.time))[1], max(h), min(l), (array_agg(c ORDER BY r.time DESC))[1], "
+        "sum(v), count(*), min(r.time), max(r.time) "
+        "FROM {} r JOIN market_data.instruments i ON i.symbol = r.symbol "
+        "WHERE (r.time AT TIME ZONE i.exchange_timezone)::date BETWEEN $3 AND $4 "
+        "GROUP BY 1, 2 ORDER BY 1, 2 ON CONFLICT (symbol, trading_date) DO UPDATE SET {}",
+        RawBoth(), kReplaceSet);
+    return sql;
+}
+
+constexpr db::Query kDeleteMinuteBars{"DELETE FROM market_data.ohlcv_1m WHERE bucket >= $1 AND bucket < $2",
+                                      "market.reconcile_delete_1m"};
+constexpr db::Query kDeleteHourBars{"DELETE FROM market_data.ohlcv_1h WHERE bucket >= $1 AND bucket < $2",
+                                    "market.reconcile_delete_1h"};
+constexpr db::Query kDeleteDayBars{"DELETE FROM market_data.ohlcv_1d WHERE trading_date BETWEEN $1 AND $2",
+                                   "market.reconcile_delete_1d"};
+
+// History: one statement per (raw table, interval). Columns: time, date, open, high, low,
+// close, volume. Coarser bars come from finer rollups (5m/15m from 1m, 1w/1mo from 1d).
+std::string HistorySql(SeriesKind kind, Interval interval) {
+    constexpr const char* kFromMinutes =
+        "SELECT date_bin(interval '{}', bucket, timestamptz '2000-01-03 00:00+00') AS t, NULL::date, "
+        "(array_agg(open ORDER BY open_time))[1], max(high), min(low), (array_agg(close ORDER BY close_time "
+        "DESC))[1], "
+        "sum(volume)::bigint FROM market_data.ohlcv_1m WHERE symbol = $1 AND bucket >= $2 AND bucket < $3 "
+        "GROUP BY 1 ORDER BY 1 LIMIT $4";
+    constexpr const char* kFromDays =
+        "SELECT NULL::timestamptz, date_trunc('{}', trading_date)::date AS d, "
+        "(array_agg(open ORDER BY open_time))[1], max(high), min(low), (array_agg(close ORDER BY close_time "
+        "DESC))[1], "
+        "sum(volume)::bigint FROM market_data.ohlcv_1d WHERE symbol = $1 "
+        "AND trading_date BETWEEN ($2 AT TIME ZONE 'UTC')::date AND ($3 AT TIME ZONE 'UTC')::date "
+        "GROUP BY 2 ORDER BY 2 LIMIT $4";
+    switch (interval) {
+        case Interval::kRaw:
+            return fmt::format(
+                "SELECT time, NULL::date, open, high, low, close, volume FROM market_data.{} "
+                "WHERE symbol = $1 AND time >= $2 AND time < $3 ORDER BY time LIMIT $4",
+                kind == SeriesKind::kIndex ? "market_indices" : "stock_prices");
+        case Interval::k1m:
+        case Interval::k1h:
+            return fmt::format(
+                "SELECT bucket, NULL::date, open, high, low, close, volume FROM market_data.{} "
+                "WHERE symbol = $1 AND bucket >= $2 AND bucket < $3 ORDER BY bucket LIMIT $4",
+                interval == Interval::k1m ? "ohlcv_1m" : "ohlcv_1h");
+        case Interval::k5m:
+            return fmt::format(fmt::runtime(kFromMinutes), "5 minutes");
+        case Interval::k15m:
+            return fmt::format(fmt::runtime(kFromMinutes), "15 minutes");
+        case Interval::k1d:
+            return "SELECT NULL::timestamptz, trading_date, open, high, low, close, volume FROM "
+                   "market_data.ohlcv_1d "
+                   "WHERE symbol = $1 AND trading_date BETWEEN ($2 AT TIME ZONE 'UTC')::date AND "
+                   "($3 AT TIME ZONE 'UTC')::date ORDER BY trading_date LIMIT $4";
+        case Interval::k1w:
+            return fmt::format(fmt::runtime(kFromDays), "week");
+        case Interval::k1mo:
+            return fmt::format(fmt::runtime(kFromDays), "month");
+    }
+    return {};
+}
+
+struct HistoryStatement {
+    std::string sql;
+    std::string name;
+};
+
+const HistoryStatement& HistoryFor(SeriesKind kind, Interval interval) {
+    static const auto table = [] {
+        std::map<std::pair<int, int>, HistoryStatement> m;
+        for (auto k : {SeriesKind::kStock, SeriesKind::kIndex}) {
+            for (int i = 0; i <= static_cast<int>(Interval::k1mo); ++i) {
+                auto iv = static_cast<Interval>(i);
+                m[{static_cast<int>(k), i}] = HistoryStatement{
+                    HistorySql(k, iv), fmt::format("market.history_{}_{}", KindName(k), IntervalName(iv))};
+            }
+        }
+        return m;
+    }();
+    return table.at({static_cast<int>(kind), static_cast<int>(interval)});
+}
+
+constexpr const char* kInstrumentColumns =
+    "symbol, name, asset_class, sector, industry, country, currency, exchange, exchange_timezone, "
+    "fractional, "
+    "is_active, created_at, updated_at";
+
+Instrument InstrumentFrom(const db::Row& r) {
+    Instrument i;
+    i.symbol = r.Get<std::string>(0);
+    i.name = r.Get<std::string>(1);
+    i.asset_class = r.Get<std::string>(2);
+    i.sector = r.Get<std::optional<std::string>>(3);
+    i.industry = r.Get<std::optional<std::string>>(4);
+    i.country = r.Get<std::optional<std::string>>(5);
+    i.currency = r.Get<std::string>(6);
+    i.exchange = r.Get<std::optional<std::string>>(7);
+    i.exchange_timezone = r.Get<std::string>(8);
+    i.fractional = r.Get<bool>(9);
+    i.is_active = r.Get<bool>(10);
+    i.created_at = r.Get<Timestamp>(11);
+    i.updated_at = r.Get<Timestamp>(12);
+    return i;
+}
+
+const std::string kInsertInstrumentSql = fmt::format(
+    "INSERT INTO market_data.instruments (symbol, name, asset_class, sector, industry, country, currency, "
+    "exchange, "
+    "exchange_timezone, fractional, is_active) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+    "RETURNING {}",
+    kInstrumentColumns);
+const std::string kUpdateInstrumentSql = fmt::format(
+    "UPDATE market_data.instruments SET name = coalesce($2, name), asset_class = coalesce($3, asset_class), "
+    "sector = CASE WHEN $4 THEN $5 ELSE sector END, industry = CASE WHEN $6 THEN $7 ELSE industry END, "
+    "country = CASE WHEN $8 THEN $9 ELSE country END, currency = coalesce($10, currency), "
+    "exchange = CASE WHEN $11 THEN $12 ELSE exchange END, "
+    "exchange_timezone = coalesce($13, exchange_timezone), fractional = coalesce($14, fractional), "
+    "is_active = coalesce($15, is_active), updated_at = now() WHERE symbol = $1 RETURNING {}",
+    kInstrumentColumns);
+const std::string kGetInstrumentSql =
+    fmt::format("SELECT {} FROM market_data.instruments WHERE symbol = $1", kInstrumentColumns);
+const std::string kSearchInstrumentsSql = fmt::format(
+    "SELECT {} FROM market_data.instruments "
+    "WHERE ($1::text IS NULL OR upper(symbol) LIKE upper($1::text) || '%' OR lower(name) LIKE "
+    "lower($1::text) || '%') "
+    "AND ($2::text IS NULL OR asset_class = $2::text) AND ($3::text IS NULL OR symbol > $3::text) "
+    "ORDER BY symbol LIMIT $4",
+    kInstrumentColumns);
+
+std::string LikeEscape(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+        if (c == '\\' || c == '%' || c == '_') out.push_back('\\');
+        out.push_back(c);
+    }
+    return out;
+}
+
+// A text[] literal of validated symbols (quoted, so "NULL" stays a symbol).
+std::string SymbolArray(const std::vector<std::string>& symbols) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < symbols.size(); ++i) {
+        if (i != 0) out.push_back(',');
+        out += '"' + symbols[i] + '"';
+    }
+    out.push_back('}');
+    return out;
+}
+
+std::optional<std::string> HoursText(const std::optional<std::chrono::hours>& h) {
+    if (!h) return std::nullopt;
+    return fmt::format("{} hours", h->count());
+}
+
+StoredBatch StoredFrom(const db::Result& res) {
+    StoredBatch out;
+    const auto row = res[0];
+    out.inserted = row.Get<std::int64_t>(0);
+    out.updated_latest = row.Get<std::int64_t>(1);
+    out.outbox_id = row.Get<std::optional<std::int64_t>>(2);
+    out.payload = row.Get<std::optional<std::string>>(3);
+    return out;
+}
+
+}  // namespace
+
+asio::awaitable<StoredBatch> PgRepository::StorePrices(SeriesKind kind,
+                                                       const std::vector<PriceRow>& rows,
+                                                       const std::string& batch_id) {
+    const std::string& sql = IngestSqlFor(kind);
+    const db::Query ingest{sql,
+                           kind == SeriesKind::kIndex ? "market.ingest_indices" : "market.ingest_prices"};
+    const std::string kind_name(KindName(kind));
+    co_return co_await db::RunInTransaction(
+        pool_, db::TransactionOptions(), [&](db::Transaction& tx) -> asio::awaitable<StoredBatch> {
+            co_await tx.Execute(kCreatePriceStage);
+            static const std::vector<std::string> kColumns{"time", "symbol", "open",  "high",
+                                                           "low",  "close",  "volume"};
+            auto copy = co_await db::CopyIn::Begin(tx.Conn(), "nn_stage_prices", kColumns);
+            for (const PriceRow& r : rows) {
+                copy.AddRow(r.time, r.symbol, r.open, r.high, r.low, r.close, r.volume);
+                if (copy.ShouldFlush()) co_await copy.Flush();
+            }
+            co_await copy.Finish();
+
+            auto unknown = co_await tx.Execute(kUnknownSymbols, kind == SeriesKind::kIndex);
+            if (!unknown.Empty()) {
+                std::vector<http::FieldError> errors;
+                for (const auto& u : unknown) {
+                    auto symbol = u.Get<std::string>(0);
+                    auto it = std::find_if(rows.begin(), rows.end(),
+                                           [&](const PriceRow& r) { return r.symbol == symbol; });
+                    errors.push_back(
+                        {fmt::format("prices[{}].symbol", it - rows.begin()), "unknown_symbol",
+                         fmt::format("'{}' is not a known {} instrument (create it first: POST "
+                                     "/api/v1/market/instruments)",
+                                     symbol, kind == SeriesKind::kIndex ? "index" : "non-index")});
+                }
+                throw http::HttpError(422, "market.unknown_symbol",
+                                      "the batch names unknown symbols; nothing was written", {},
+                                      std::move(errors));
+            }
+            co_return StoredFrom(co_await tx.Execute(ingest, batch_id, kind_name));
+        });
+}
+
+asio::awaitable<StoredBatch> PgRepository::StoreFx(const std::vector<FxRow>& rows,
+                                                   const std::string& batch_id) {
+    static constexpr db::Query kIngest{kFxIngestSql, "market.ingest_fx"};
+    co_return co_await db::RunInTransaction(
+        pool_, db::TransactionOptions(), [&](db::Transaction& tx) -> asio::awaitable<StoredBatch> {
+            co_await tx.Execute(kCreateFxStage);
+            static const std::vector<std::string> kColumns{"time", "base", "quote", "rate"};
+            auto copy = co_await db::CopyIn::Begin(tx.Conn(), "nn_stage_fx", kColumns);
+            for (const FxRow& r : rows) {
+                copy.AddRow(r.time, r.base, r.quote, r.rate);
+                if (copy.ShouldFlush()) co_await copy.Flush();
+            }
+            co_await copy.Finish();
+            co_return StoredFrom(co_await tx.Execute(kIngest, batch_id));
+        });
+}
+
+asio::awaitable<std::vector<OutboxEvent>> PgRepository::PendingEvents(std::chrono::seconds min_age,
+                                                                      int limit) {
+    static constexpr db::Query kPending{
+        "SELECT id, payload::text FROM market_data.outbox WHERE published_at IS NULL "
+        "AND created_at < now() - $1::interval ORDER BY id LIMIT $2",
+        "market.outbox_pending"};
+    auto res = co_await pool_.Execute(kPending, fmt::format("{} seconds", min_age.count()),
+                                      static_cast<std::int64_t>(limit));
+    std::vector<OutboxEvent> out;
+    for (const auto& r : res) out.push_back({r.Get<std::int64_t>(0), r.Get<std::string>(1)});
+    co_return out;
+}
+
+asio::awaitable<void> PgRepository::MarkPublished(std::int64_t outbox_id) {
+    static constexpr db::Query kMark{
+        "UPDATE market_data.outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL "
+        "WHERE id = $1 AND published_at IS NULL",
+        "market.outbox_published"};
+    co_await pool_.Execute(kMark, outbox_id);
+}
+
+asio::awaitable<void> PgRepository::MarkFailed(std::int64_t outbox_id, const std::string& error) {
+    static constexpr db::Query kMark{
+        "UPDATE market_data.outbox SET attempts = attempts + 1, last_error = left($2, 500) WHERE id = $1",
+        "market.outbox_failed"};
+    co_await pool_.Execute(kMark, outbox_id, error);
+}
+
+asio::awaitable<std::int64_t> PgRepository::DeletePublishedBefore(std::chrono::hours age) {
+    static constexpr db::Query kDelete{
+        "DELETE FROM market_data.outbox WHERE published_at < now() - $1::interval", "market.outbox_cleanup"};
+    auto res = co_await pool_.Execute(kDelete, fmt::format("{} hours", age.count()));
+    co_return res.RowsAffected();
+}
+
+asio::awaitable<std::vector<LatestPrice>> PgRepository::Latest(const std::vector<std::string>& symbols) {
+    static constexpr db::Query kLatest{
+        "SELECT symbol, time, close, volume, prev_close FROM market_data.latest_prices "
+        "WHERE symbol = ANY($1::text[]) ORDER BY symbol",
+        "market.latest"};
+    auto res = co_await pool_.Execute(kLatest, SymbolArray(symbols));
+    std::vector<LatestPrice> out;
+    for (const auto& r : res) {
+        out.push_back({r.Get<std::string>(0), r.Get<Timestamp>(1), r.Get<Decimal>(2),
+                       r.Get<std::optional<std::int64_t>>(3), r.Get<std::optional<Decimal>>(4)});
+    }
+    co_return out;
+}
+
+asio::awaitable<std::vector<Bar>> PgRepository::History(
+    SeriesKind kind, const std::string& symbol, Timestamp from, Timestamp to, Interval interval, int limit) {
+    const HistoryStatement& st = HistoryFor(kind, interval);
+    const db::Query query{st.sql, st.name};
+    auto res = co_await pool_.Execute(query, symbol, from, to, static_cast<std::int64_t>(limit));
+    std::vector<Bar> out;
+    out.reserve(static_cast<std::size_t>(res.Size()));
+    for (const auto& r : res) {
+        out.push_back({r.Get<std::optional<Timestamp>>(0), r.Get<std::optional<Date>>(1),
+                       r.Get<std::optional<Decimal>>(2), r.Get<std::optional<Decimal>>(3),
+                       r.Get<std::optional<Decimal>>(4), r.Get<Decimal>(5),
+                       r.Get<std::optional<std::int64_t>>(6)});
+    }
+    co_return out;
+}
+
+asio::awaitable<std::optional<FxQuote>> PgRepository::Fx(const std::string& base,
+                                                         const std::string& quote,
+                                                         std::optional<Timestamp> at) {
+    // The direct pair wins; otherwise the inverse of quote/base.
+    static constexpr db::Query kFx{
+        "(SELECT base::text, quote::text, rate, time, false FROM market_data.exchange_rates "
+        " WHERE base = $1 AND quote = $2 AND time <= coalesce($3, 'infinity') ORDER BY time DESC LIMIT 1) "
+        "UNION ALL "
+        "(SELECT quote::text, base::text, round(1 / rate, 12), time, true FROM market_data.exchange_rates "
+        " WHERE base = $2 AND quote = $1 AND time <= coalesce($3, 'infinity') ORDER BY time DESC LIMIT 1) "
+        "ORDER BY 5 LIMIT 1",
+        "market.fx"};
+    auto res = co_await pool_.Execute(kFx, base, quote, at);
+    if (res.Empty()) co_return std::nullopt;
+    auto r = res[0];
+    co_return FxQuote{r.Get<std::string>(0), r.Get<std::string>(1), r.Get<Decimal>(2), r.Get<Timestamp>(3),
+                      r.Get<bool>(4)};
+}
+
+asio::awaitable<Instrument> PgRepository::CreateInstrument(const Instrument& i) {
+    const db::Query query{kInsertInstrumentSql, "market.insert_instrument"};
+    try {
+        auto res =
+            co_await pool_.Execute(query, i.symbol, i.name, i.asset_class, i.sector, i.industry, i.country,
+                                   i.currency, i.exchange, i.exchange_timezone, i.fractional, i.is_active);
+        co_return InstrumentFrom(res[0]);
+    } catch (const db::UniqueViolation&) {
+        throw http::HttpError(409, "market.instrument_exists",
+                              fmt::format("instrument {} already exists", i.symbol));
+    }
+}
+
+asio::awaitable<std::optional<Instrument>> PgRepository::UpdateInstrument(const std::string& symbol,
+                                                                          const InstrumentPatch& p) {
+    const db::Query query{kUpdateInstrumentSql, "market.update_instrument"};
+    auto flat = [](const std::optional<std::optional<std::string>>& v) {
+        return v ? *v : std::optional<std::string>();
+    };
+    auto res = co_await pool_.Execute(
+        query, symbol, p.name, p.asset_class, p.sector.has_value(), flat(p.sector), p.industry.has_value(),
+        flat(p.industry), p.country.has_value(), flat(p.country), p.currency, p.exchange.has_value(),
+        flat(p.exchange), p.exchange_timezone, p.fractional, p.is_active);
+    if (res.Empty()) co_return std::nullopt;
+    co_return InstrumentFrom(res[0]);
+}
+
+asio::awaitable<std::optional<Instrument>> PgRepository::GetInstrument(const std::string& symbol) {
+    const db::Query query{kGetInstrumentSql, "market.get_instrument"};
+    auto res = co_await pool_.Execute(query, symbol);
+    if (res.Empty()) co_return std::nullopt;
+    co_return InstrumentFrom(res[0]);
+}
+
+asio::awaitable<std::vector<Instrument>> PgRepository::SearchInstruments(const InstrumentQuery& q) {
+    const db::Query query{kSearchInstrumentsSql, "market.search_instruments"};
+    std::optional<std::string> text;
+    if (q.text) text = LikeEscape(*q.text);
+    auto res = co_await pool_.Execute(query, text, q.asset_class, q.after_symbol,
+                                      static_cast<std::int64_t>(q.limit));
+    std::vector<Instrument> out;
+    for (const auto& r : res) out.push_back(InstrumentFrom(r));
+    co_return out;
+}
+
+asio::awaitable<std::int64_t> PgRepository::Reconcile(Timestamp from, Timestamp to) {
+    using std::chrono::hours;
+    const Timestamp f = std::chrono::floor<hours>(from);
+    const Timestamp t = std::chrono::floor<hours>(to);
+    if (t <= f) co_return 0;
+    // trading dates lying wholly inside [f, t) whatever the exchange's offset (at most ±14 h)
+    const Date d1 = AddDays(ToDate(f), 1);
+    const Date d2 = AddDays(ToDate(t), -2);
+    const db::Query minute{ReconcileBucketSql("ohlcv_1m", "1 minute"), "market.reconcile_1m"};
+    const db::Query hour{ReconcileBucketSql("ohlcv_1h", "1 hour"), "market.reconcile_1h"};
+    const db::Query day{ReconcileDailySql(), "market.reconcile_1d"};
+    co_return co_await db::RunInTransaction(
+        pool_, db::TransactionOptions(), [&](db::Transaction& tx) -> asio::awaitable<std::int64_t> {
+            std::int64_t written = 0;
+            co_await tx.Execute(kDeleteMinuteBars, f, t);
+            written += (co_await tx.Execute(minute, f, t)).RowsAffected();
+            co_await tx.Execute(kDeleteHourBars, f, t);
+            written += (co_await tx.Execute(hour, f, t)).RowsAffected();
+            if (!(d2 < d1)) {
+                co_await tx.Execute(kDeleteDayBars, d1, d2);
+                written += (co_await tx.Execute(day, f, t, d1, d2)).RowsAffected();
+            }
+            co_return written;
+        });
+}
+
+asio::awaitable<void> PgRepository::Maintain(const RetentionWindows& w) {
+    static constexpr db::Query kSetRetention{"SELECT partman_maint.set_retention($1, $2::interval)",
+                                             "market.set_retention"};
+    static constexpr db::Query kRun{"SELECT partman_maint.run_maintenance($1)", "market.run_maintenance"};
+    const std::pair<const char*, std::optional<std::chrono::hours>> sets[] = {
+        {"market_data.stock_prices", w.raw}, {"market_data.market_indices", w.raw},
+        {"market_data.ohlcv_1m", w.bars_1m}, {"market_data.ohlcv_1h", w.bars_1h},
+        {"market_data.ohlcv_1d", w.bars_1d}, {"market_data.exchange_rates", w.fx}};
+    for (const auto& [table, window] : sets) {
+        co_await pool_.Execute(kSetRetention, std::string(table), HoursText(window));
+        co_await pool_.Execute(kRun, std::string(table));
+    }
+}
+
+asio::awaitable<std::vector<std::pair<std::string, std::int64_t>>> PgRepository::DefaultPartitionRows() {
+    static constexpr db::Query kRows{
+        "SELECT parent_table, row_count FROM partman_maint.default_partition_rows() "
+        "WHERE parent_table LIKE 'market\\_data.%' ORDER BY 1",
+        "market.default_partition_rows"};
+    auto res = co_await pool_.Execute(kRows);
+    std::vector<std::pair<std::string, std::int64_t>> out;
+    for (const auto& r : res) out.emplace_back(r.Get<std::string>(0), r.Get<std::int64_t>(1));
+    co_return out;
+}
+
+}  // namespace nn::market
