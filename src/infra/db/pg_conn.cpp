@@ -98,31 +98,44 @@ asio::awaitable<void> PgConn::Connect(std::vector<std::pair<std::string, std::st
     RefreshSocket();
 }
 
-void PgConn::StartTimer(Clock::time_point at) {
-    timer_.expires_at(at);
-    timer_.async_wait([weak = weak_from_this(), generation = generation_](boost::system::error_code ec) {
-        if (ec) return;
-        auto self = weak.lock();
-        if (!self || self->generation_ != generation) return;
-        self->expired_ = true;
-        boost::system::error_code ignored;
-        self->socket_.cancel(ignored);
-    });
+// The timer is lazy: arming a deadline later than the pending expiry changes nothing, and
+// disarming leaves the timer pending. When it fires it compares the clock with the deadline of
+// the operation in progress (if any) and re-arms for it. Back-to-back queries thus cost no timer
+// operations at all; a connection's timer fires about once per query_timeout while it is busy.
+void PgConn::EnsureTimer(Clock::time_point at) {
+    if (timer_pending_ && timer_at_ <= at) return;
+    timer_at_ = at;
+    timer_pending_ = true;
+    ++timer_generation_;
+    timer_.expires_at(at);  // cancels the previous wait, whose handler then sees a stale generation
+    timer_.async_wait(
+        [weak = weak_from_this(), generation = timer_generation_](boost::system::error_code ec) {
+            auto self = weak.lock();
+            if (!self || self->timer_generation_ != generation) return;
+            self->timer_pending_ = false;
+            if (ec || self->deadline_ == Clock::time_point::max()) return;
+            if (Clock::now() < self->deadline_) {
+                self->EnsureTimer(self->deadline_);
+                return;
+            }
+            self->expired_ = true;
+            boost::system::error_code ignored;
+            self->socket_.cancel(ignored);
+        });
 }
 
 void PgConn::ArmDeadline(Clock::time_point deadline, OnDeadline mode, std::chrono::milliseconds grace) {
-    ++generation_;
+    deadline_ = deadline;
     mode_ = mode;
     grace_ = grace;
     expired_ = false;
     cancel_sent_ = false;
-    StartTimer(deadline);
+    EnsureTimer(deadline);
 }
 
 void PgConn::DisarmDeadline() {
-    ++generation_;
+    deadline_ = Clock::time_point::max();
     expired_ = false;
-    timer_.cancel();
 }
 
 void PgConn::SendCancel() {
@@ -158,8 +171,8 @@ asio::awaitable<bool> PgConn::Wait(int kind) {
             SendCancel();
             cancel_sent_ = true;
             expired_ = false;
-            ++generation_;
-            StartTimer(Clock::now() + grace_);
+            deadline_ = Clock::now() + grace_;
+            EnsureTimer(deadline_);
             continue;
         }
         co_return false;

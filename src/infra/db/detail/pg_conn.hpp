@@ -78,7 +78,7 @@ public:
 
 private:
     boost::asio::awaitable<bool> Wait(int kind);
-    void StartTimer(Clock::time_point at);
+    void EnsureTimer(Clock::time_point at);
     void RefreshSocket();
     void SendCancel();
     static void OnNotice(void* self, const PGresult* result);
@@ -89,7 +89,10 @@ private:
     boost::asio::steady_timer timer_;
     OnDeadline mode_ = OnDeadline::kGiveUp;
     std::chrono::milliseconds grace_{0};
-    std::uint64_t generation_ = 0;
+    Clock::time_point deadline_ = Clock::time_point::max();  // of the operation in progress
+    Clock::time_point timer_at_;
+    bool timer_pending_ = false;
+    std::uint64_t timer_generation_ = 0;
     bool expired_ = false;
     bool cancel_sent_ = false;
     bool broken_ = false;
