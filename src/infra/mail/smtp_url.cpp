@@ -1,0 +1,161 @@
+#include "infra/mail/smtp_url.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <charconv>
+
+#include "core/error.hpp"
+
+namespace nn::mail {
+namespace {
+
+[[noreturn]] void Bad(const std::string& why) {
+    throw Error(ErrorKind::kUnprocessable, "config.invalid", "configuration: mail.smtp_url: " + why);
+}
+
+int HexValue(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+std::string PercentDecode(std::string_view in, const char* what) {
+    std::string out;
+    out.reserve(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        if (in[i] != '%') {
+            out.push_back(in[i]);
+            continue;
+        }
+        if (i + 2 >= in.size()) Bad(std::string("truncated %-escape in the ") + what);
+        int hi = HexValue(in[i + 1]);
+        int lo = HexValue(in[i + 2]);
+        if (hi < 0 || lo < 0) Bad(std::string("bad %-escape in the ") + what);
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+    }
+    return out;
+}
+
+template <typename T>
+T ParseNumber(std::string_view text, T min, T max, const char* what) {
+    T value{};
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < min || value > max)
+        Bad(std::string("bad ") + what + " '" + std::string(text) + "'");
+    return value;
+}
+
+bool ParseBool(std::string_view text, const char* what) {
+    if (text == "true" || text == "1" || text == "yes") return true;
+    if (text == "false" || text == "0" || text == "no") return false;
+    Bad(std::string(what) + " is true or false");
+}
+
+void ApplyOption(SmtpUrl& out, std::string_view key, std::string_view value, bool& starttls_given) {
+    if (key == "starttls") {
+        if (out.implicit_tls) Bad("starttls applies to smtp:// only (smtps:// is TLS from the start)");
+        starttls_given = true;
+        if (value == "required") {
+            out.starttls = StartTls::kRequired;
+        } else if (value == "optional") {
+            out.starttls = StartTls::kOptional;
+        } else if (value == "never") {
+            out.starttls = StartTls::kNever;
+        } else {
+            Bad("starttls is required, optional or never");
+        }
+    } else if (key == "tls_verify") {
+        out.tls_verify = ParseBool(value, "tls_verify");
+    } else if (key == "tls_ca") {
+        if (value.empty()) Bad("tls_ca names a PEM file");
+        out.tls_ca_file = PercentDecode(value, "tls_ca option");
+    } else if (key == "timeout_ms") {
+        out.timeout = std::chrono::milliseconds(ParseNumber<std::int64_t>(value, 1, 3'600'000, "timeout_ms"));
+    } else {
+        Bad("unknown option '" + std::string(key) + "' (known: starttls, tls_verify, tls_ca, timeout_ms)");
+    }
+}
+
+}  // namespace
+
+bool IsLoopbackHost(std::string_view host) {
+    if (host == "localhost" || host.ends_with(".localhost")) return true;
+    boost::system::error_code ec;
+    auto address = boost::asio::ip::make_address(std::string(host), ec);
+    return !ec && address.is_loopback();
+}
+
+SmtpUrl ParseSmtpUrl(std::string_view url) {
+    SmtpUrl out;
+    std::string_view rest;
+    if (url.starts_with("smtp://")) {
+        rest = url.substr(7);
+    } else if (url.starts_with("smtps://")) {
+        rest = url.substr(8);
+        out.implicit_tls = true;
+        out.port = 465;
+    } else {
+        Bad("expected smtp:// or smtps://");
+    }
+    std::string_view query;
+    if (auto q = rest.find('?'); q != std::string_view::npos) {
+        query = rest.substr(q + 1);
+        rest = rest.substr(0, q);
+    }
+    if (rest.find('#') != std::string_view::npos) Bad("a fragment (#) is not allowed");
+    // A trailing slash is harmless; any other path is a mistake.
+    if (auto slash = rest.find('/'); slash != std::string_view::npos) {
+        if (slash + 1 != rest.size()) Bad("a path is not allowed");
+        rest = rest.substr(0, slash);
+    }
+    // The password may contain '@' only percent-encoded, so the last '@' ends the user info.
+    if (auto at = rest.rfind('@'); at != std::string_view::npos) {
+        std::string_view info = rest.substr(0, at);
+        rest = rest.substr(at + 1);
+        auto colon = info.find(':');
+        out.user = PercentDecode(info.substr(0, colon), "user");
+        if (colon != std::string_view::npos)
+            out.password = Secret(PercentDecode(info.substr(colon + 1), "password"));
+        if (out.user.empty()) Bad("a password needs a user name");
+    }
+    std::string_view port_text;
+    if (!rest.empty() && rest.front() == '[') {
+        auto close = rest.find(']');
+        if (close == std::string_view::npos) Bad("unterminated IPv6 address");
+        out.host = std::string(rest.substr(1, close - 1));
+        std::string_view after = rest.substr(close + 1);
+        if (!after.empty()) {
+            if (after.front() != ':') Bad("unexpected text after the IPv6 address");
+            port_text = after.substr(1);
+            if (port_text.empty()) Bad("empty port");
+        }
+    } else {
+        auto colon = rest.find(':');
+        out.host = std::string(rest.substr(0, colon));
+        if (colon != std::string_view::npos) {
+            port_text = rest.substr(colon + 1);
+            if (port_text.empty()) Bad("empty port");
+        }
+    }
+    if (out.host.empty()) Bad("empty host");
+    if (!port_text.empty()) out.port = ParseNumber<std::uint16_t>(port_text, 1, 65535, "port");
+
+    bool loopback = IsLoopbackHost(out.host);
+    bool starttls_given = false;
+    while (!query.empty()) {
+        auto amp = query.find('&');
+        auto pair = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        if (pair.empty()) continue;
+        auto eq = pair.find('=');
+        if (eq == std::string_view::npos) Bad("option '" + std::string(pair) + "' needs a value");
+        ApplyOption(out, pair.substr(0, eq), pair.substr(eq + 1), starttls_given);
+    }
+    if (!starttls_given && loopback) out.starttls = StartTls::kOptional;
+    if (!out.user.empty() && !loopback && !out.implicit_tls && out.starttls != StartTls::kRequired)
+        Bad("credentials go only over TLS to a host that is not loopback: use starttls=required or smtps://");
+    return out;
+}
+
+}  // namespace nn::mail
