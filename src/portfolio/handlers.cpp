@@ -1,0 +1,379 @@
+#include "portfolio/handlers.hpp"
+
+#include <fmt/format.h>
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "auth/principal.hpp"
+#include "auth/user_directory.hpp"
+#include "infra/crypto/hash.hpp"
+#include "infra/http/json.hpp"
+#include "infra/http/query.hpp"
+#include "portfolio/csv_import.hpp"
+#include "portfolio/json_io.hpp"
+
+namespace nn::portfolio {
+namespace asio = boost::asio;
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr std::string_view kRead = "portfolio:read";
+constexpr std::string_view kWrite = "portfolio:write";
+
+struct Ctx {
+    Service& service;
+    std::shared_ptr<auth::UserDirectory> directory;
+};
+
+asio::awaitable<Actor> ActorOf(const Ctx& ctx, const Request& req, std::string_view permission) {
+    const auto* p = req.PrincipalAs<auth::Principal>();
+    if (!p) throw http::HttpError(401, "auth.required", "authentication required");
+    if (!p->Has(permission)) {
+        throw Error(ErrorKind::kForbidden, "auth.insufficient_scope", fmt::format("needs {}", permission));
+    }
+    Actor actor;
+    actor.user_id = p->user_id;
+    actor.role = std::string(auth::RoleName(p->role));
+    if (p->role == auth::Role::kAdvisor && ctx.directory) {
+        auto grants = co_await ctx.directory->GrantsOf(p->user_id, req.shard);
+        actor.read_client_ids = auth::ClientIdsSetting(grants.read);
+        actor.manage_client_ids = auth::ClientIdsSetting(grants.manage);
+    }
+    co_return actor;
+}
+
+template <class Id>
+Id PathId(const Request& req, std::string_view name, const char* what) {
+    auto id = Id::Parse(req.PathParam(name));
+    if (!id)
+        throw Error(ErrorKind::kNotFound, fmt::format("{}.not_found", what), fmt::format("no such {}", what));
+    return *id;
+}
+
+std::string Cursor(Timestamp t, const Uuid& id) {
+    return http::EncodeCursor(fmt::format("{}|{}", ToPgMicros(t), id.ToString()));
+}
+
+template <class Id>
+std::optional<std::pair<Timestamp, Id>> DecodeCursor(const std::optional<std::string>& raw) {
+    if (!raw) return std::nullopt;
+    auto bar = raw->find('|');
+    if (bar == std::string::npos) throw http::HttpError(400, "pagination.bad_cursor", "malformed cursor");
+    try {
+        auto micros = std::stoll(raw->substr(0, bar));
+        auto time = FromPgMicros(micros);
+        auto id = Id::Parse(raw->substr(bar + 1));
+        if (time && id) return std::make_pair(*time, *id);
+    } catch (const std::exception&) {
+    }
+    throw http::HttpError(400, "pagination.bad_cursor", "malformed cursor");
+}
+
+Response Json(const json::value& v, int status = 200) {
+    return http::JsonResponse(v, status);
+}
+
+Response RawJson(int status, std::string body) {
+    return Response(status, std::move(body), "application/json");
+}
+
+Portfolio ReadPortfolioFields(http::FieldReader& in, Portfolio p, bool create) {
+    if (create) {
+        p.name = in.String("name", {.min_length = 1, .max_length = 100});
+        auto currency = in.String("currency", {.min_length = 3, .max_length = 3});
+        if (auto c = Currency::Parse(currency)) {
+            p.currency = *c;
+        } else if (!currency.empty()) {
+            in.AddError("currency", "unknown_currency", "not an ISO 4217 currency code");
+        }
+    } else if (auto name = in.OptionalString("name", {.min_length = 1, .max_length = 100})) {
+        p.name = *name;
+    }
+    if (auto d = in.OptionalString("description", {.min_length = 0, .max_length = 2000})) p.description = *d;
+    if (auto t = in.OptionalEnum("portfolio_type",
+                                 {"INVESTMENT", "RETIREMENT", "SAVINGS", "TRADING", "EDUCATION", "OTHER"})) {
+        p.portfolio_type = *t;
+    }
+    if (auto m = in.OptionalEnum("cost_basis_method", {"AVERAGE", "FIFO"})) {
+        p.cost_basis_method = ParseMethod(*m).value_or(CostBasisMethod::kAverage);
+    }
+    if (auto s = in.OptionalBool("allow_short")) p.allow_short = *s;
+    if (auto m = in.OptionalDecimal("min_trade_amount")) {
+        auto d = Decimal::Parse(*m);
+        if (d && !d->IsNegative() && d->IntegerDigits() <= kAmountIntegerDigits &&
+            d->Normalized().Scale() <= kAmountScale) {
+            p.min_trade_amount = d->Normalized();
+        } else if (d) {
+            in.AddError("min_trade_amount", "invalid", "a non-negative amount within numeric(28, 10)");
+        }
+    }
+    if (!create) {
+        if (auto active = in.OptionalBool("is_active")) p.is_active = *active;
+    }
+    return p;
+}
+
+std::vector<std::string> ReadBenchmarks(const json::object& body, http::FieldReader& in) {
+    std::vector<std::string> out;
+    auto it = body.find("benchmarks");
+    if (it == body.end()) return out;
+    if (!it->value().is_array() || it->value().as_array().size() > 10) {
+        in.AddError("benchmarks", "invalid", "an array of at most 10 index symbols");
+        return out;
+    }
+    for (const auto& v : it->value().as_array()) {
+        if (!v.is_string() || v.as_string().empty() || v.as_string().size() > 32) {
+            in.AddError("benchmarks", "invalid", "index symbols are strings of 1-32 characters");
+            return out;
+        }
+        out.emplace_back(v.as_string());
+    }
+    return out;
+}
+
+}  // namespace
+
+void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::UserDirectory> directory) {
+    auto ctx = std::make_shared<Ctx>(Ctx{service, std::move(directory)});
+
+    routes.Post("/api/v1/portfolios",
+                [ctx](Request& req) -> asio::awaitable<Response> {
+                    Actor actor = co_await ActorOf(*ctx, req, kWrite);
+                    auto body = http::ParseJsonObject(req);
+                    http::FieldReader in(body);
+                    Portfolio draft;
+                    draft.user_id = actor.user_id;
+                    if (auto owner = in.OptionalString("user_id", {.min_length = 36, .max_length = 36})) {
+                        if (auto id = UserId::Parse(*owner)) {
+                            draft.user_id = *id;
+                        } else {
+                            in.AddError("user_id", "invalid", "a UUID");
+                        }
+                    }
+                    draft = ReadPortfolioFields(in, draft, true);
+                    draft.benchmarks = ReadBenchmarks(body, in);
+                    in.AllowOnly({"name", "description", "portfolio_type", "currency", "cost_basis_method",
+                                  "allow_short", "min_trade_amount", "benchmarks", "user_id"});
+                    in.Finish();
+                    Portfolio p = co_await ctx->service.CreatePortfolio(actor, draft, req.shard);
+                    Response res = Json(ToJson(p), 201);
+                    res.SetHeader("Location", "/api/v1/portfolios/" + p.id.ToString());
+                    co_return res;
+                },
+                {.name = "portfolio.create", .require_auth = true});
+
+    routes.Get("/api/v1/portfolios",
+               [ctx](Request& req) -> asio::awaitable<Response> {
+                   Actor actor = co_await ActorOf(*ctx, req, kRead);
+                   auto page = http::ParsePage(req);
+                   PortfolioFilter filter;
+                   filter.limit = page.limit + 1;
+                   filter.after = DecodeCursor<PortfolioId>(page.cursor);
+                   filter.include_inactive =
+                       req.Query().Get("include_inactive") == std::optional<std::string_view>("true");
+                   auto items = co_await ctx->service.ListPortfolios(actor, filter, req.shard);
+                   json::object out;
+                   json::array arr;
+                   bool more = items.size() > page.limit;
+                   if (more) items.resize(page.limit);
+                   for (const auto& p : items) arr.push_back(ToJson(p));
+                   out["items"] = std::move(arr);
+                   if (more) {
+                       out["next_cursor"] = Cursor(items.back().created_at, items.back().id.Value());
+                   } else {
+                       out["next_cursor"] = nullptr;
+                   }
+                   co_return Json(out);
+               },
+               {.name = "portfolio.list", .require_auth = true});
+
+    routes.Get("/api/v1/portfolios/summary",
+               [ctx](Request& req) -> asio::awaitable<Response> {
+                   Actor actor = co_await ActorOf(*ctx, req, kRead);
+                   co_return RawJson(200, co_await ctx->service.SummaryJson(actor, req.shard));
+               },
+               {.name = "portfolio.summary", .require_auth = true});
+
+    routes.Get("/api/v1/portfolios/{id}",
+               [ctx](Request& req) -> asio::awaitable<Response> {
+                   Actor actor = co_await ActorOf(*ctx, req, kRead);
+                   auto id = PathId<PortfolioId>(req, "id", "portfolio");
+                   co_return Json(ToJson(co_await ctx->service.GetPortfolio(actor, id, req.shard)));
+               },
+               {.name = "portfolio.get", .require_auth = true});
+
+    routes.Patch(
+        "/api/v1/portfolios/{id}",
+        [ctx](Request& req) -> asio::awaitable<Response> {
+            Actor actor = co_await ActorOf(*ctx, req, kWrite);
+            auto id = PathId<PortfolioId>(req, "id", "portfolio");
+            auto body = http::ParseJsonObject(req);
+            http::FieldReader in(body);
+            // Validate against a blank portfolio first so every error is reported before the
+            // database is touched; the change is then applied to the stored one.
+            ReadPortfolioFields(in, Portfolio{}, false);
+            bool has_benchmarks = body.contains("benchmarks");
+            auto benchmarks = ReadBenchmarks(body, in);
+            in.AllowOnly({"name", "description", "portfolio_type", "cost_basis_method", "allow_short",
+                          "min_trade_amount", "is_active", "benchmarks"});
+            in.Finish();
+            auto change = [&body, has_benchmarks, benchmarks](Portfolio& p) {
+                http::FieldReader again(body);
+                p = ReadPortfolioFields(again, p, false);
+                if (has_benchmarks) p.benchmarks = benchmarks;
+            };
+            co_return Json(ToJson(co_await ctx->service.UpdatePortfolio(actor, id, change, req.shard)));
+        },
+        {.name = "portfolio.update", .require_auth = true});
+
+    routes.Delete("/api/v1/portfolios/{id}",
+                  [ctx](Request& req) -> asio::awaitable<Response> {
+                      Actor actor = co_await ActorOf(*ctx, req, kWrite);
+                      auto id = PathId<PortfolioId>(req, "id", "portfolio");
+                      co_await ctx->service.UpdatePortfolio(
+                          actor, id, [](Portfolio& p) { p.is_active = false; }, req.shard);
+                      co_return Response::NoContent();
+                  },
+                  {.name = "portfolio.deactivate", .require_auth = true});
+
+    routes.Post(
+        "/api/v1/portfolios/{id}/transactions",
+        [ctx](Request& req) -> asio::awaitable<Response> {
+            Actor actor = co_await ActorOf(*ctx, req, kWrite);
+            auto id = PathId<PortfolioId>(req, "id", "portfolio");
+            auto key = http::IdempotencyKey(req);
+            auto body = http::ParseJsonObject(req);
+            http::FieldReader in(body);
+            Transaction t = ReadTransaction(in, Now());
+            in.Finish();
+            std::optional<Idempotency> idem;
+            if (key) {
+                std::string path(req.Path());
+                idem = Idempotency{*key, crypto::Sha256(fmt::format("POST\n{}\n{}", path, req.Body())),
+                                   "POST", path};
+            }
+            auto render = [id](const Transaction& stored) { return json::serialize(ToJson(stored, id)); };
+            auto res = co_await ctx->service.CreateTransaction(actor, id, std::move(t), idem, render,
+                                                               req.request_id, req.shard);
+            co_return RawJson(res.status, std::move(res.body));
+        },
+        {.name = "portfolio.transactions.create", .require_auth = true});
+
+    routes.Get("/api/v1/portfolios/{id}/transactions",
+               [ctx](Request& req) -> asio::awaitable<Response> {
+                   Actor actor = co_await ActorOf(*ctx, req, kRead);
+                   auto id = PathId<PortfolioId>(req, "id", "portfolio");
+                   auto page = http::ParsePage(req);
+                   TransactionFilter f;
+                   f.limit = page.limit + 1;
+                   f.after = DecodeCursor<TransactionId>(page.cursor);
+                   const auto& q = req.Query();
+                   std::vector<http::FieldError> errors;
+                   if (auto s = q.Get("symbol")) f.symbol = std::string(*s);
+                   if (auto t = q.Get("type")) {
+                       f.type = ParseType(*t);
+                       if (!f.type) errors.push_back({"type", "invalid", "one of the transaction types"});
+                   }
+                   auto time = [&](const char* name, std::optional<Timestamp>& out) {
+                       auto v = q.Get(name);
+                       if (!v) return;
+                       if (auto ts = ParseRfc3339(*v)) {
+                           out = *ts;
+                       } else if (auto d = ParseDate(*v)) {
+                           out = StartOfDay(*d);
+                       } else {
+                           errors.push_back({name, "invalid", "an RFC 3339 time or a YYYY-MM-DD date"});
+                       }
+                   };
+                   time("from", f.from);
+                   time("to", f.to);
+                   if (!errors.empty())
+                       throw http::HttpError(422, "validation.failed", "invalid filters", {}, errors);
+                   auto items = co_await ctx->service.ListTransactions(actor, id, f, req.shard);
+                   bool more = items.size() > page.limit;
+                   if (more) items.resize(page.limit);
+                   json::array arr;
+                   for (const auto& t : items) arr.push_back(ToJson(t, id));
+                   json::object out{{"items", std::move(arr)}};
+                   if (more) {
+                       out["next_cursor"] = Cursor(items.back().executed_at, items.back().id.Value());
+                   } else {
+                       out["next_cursor"] = nullptr;
+                   }
+                   co_return Json(out);
+               },
+               {.name = "portfolio.transactions.list", .require_auth = true});
+
+    routes.Get(
+        "/api/v1/portfolios/{id}/transactions/{tid}",
+        [ctx](Request& req) -> asio::awaitable<Response> {
+            Actor actor = co_await ActorOf(*ctx, req, kRead);
+            auto id = PathId<PortfolioId>(req, "id", "portfolio");
+            auto tid = PathId<TransactionId>(req, "tid", "transaction");
+            co_return Json(ToJson(co_await ctx->service.GetTransaction(actor, id, tid, req.shard), id));
+        },
+        {.name = "portfolio.transactions.get", .require_auth = true});
+
+    routes.Put("/api/v1/portfolios/{id}/transactions/{tid}",
+               [ctx](Request& req) -> asio::awaitable<Response> {
+                   Actor actor = co_await ActorOf(*ctx, req, kWrite);
+                   auto id = PathId<PortfolioId>(req, "id", "portfolio");
+                   auto tid = PathId<TransactionId>(req, "tid", "transaction");
+                   auto body = http::ParseJsonObject(req);
+                   http::FieldReader in(body);
+                   Transaction t = ReadTransaction(in, Now());
+                   in.Finish();
+                   t.id = tid;
+                   co_return Json(ToJson(
+                       co_await ctx->service.UpdateTransaction(actor, id, t, req.request_id, req.shard), id));
+               },
+               {.name = "portfolio.transactions.update", .require_auth = true});
+
+    routes.Delete("/api/v1/portfolios/{id}/transactions/{tid}",
+                  [ctx](Request& req) -> asio::awaitable<Response> {
+                      Actor actor = co_await ActorOf(*ctx, req, kWrite);
+                      auto id = PathId<PortfolioId>(req, "id", "portfolio");
+                      auto tid = PathId<TransactionId>(req, "tid", "transaction");
+                      co_await ctx->service.DeleteTransaction(actor, id, tid, req.request_id, req.shard);
+                      co_return Response::NoContent();
+                  },
+                  {.name = "portfolio.transactions.delete", .require_auth = true});
+
+    routes.Post("/api/v1/portfolios/{id}/transactions/import",
+                [ctx](Request& req) -> asio::awaitable<Response> {
+                    Actor actor = co_await ActorOf(*ctx, req, kWrite);
+                    auto id = PathId<PortfolioId>(req, "id", "portfolio");
+                    bool dry_run = req.Query().Get("dry_run") == std::optional<std::string_view>("true");
+                    CsvImport parsed = ParseTransactionsCsv(req.Body(), Now());
+                    json::object out = ToJson(parsed);
+                    out["dry_run"] = dry_run;
+                    if (!parsed.errors.empty()) {
+                        out["imported"] = 0;
+                        co_return Json(out, 422);
+                    }
+                    if (dry_run) {
+                        // The dry run checks every line; the real run also replays the ledger and
+                        // refuses the whole file (422) when a sale exceeds what is held.
+                        out["imported"] = 0;
+                        co_return Json(out);
+                    }
+                    auto n = co_await ctx->service.ImportTransactions(
+                        actor, id, std::move(parsed.transactions), req.request_id, req.shard);
+                    out["imported"] = n;
+                    co_return Json(out, 201);
+                },
+                {.name = "portfolio.transactions.import", .require_auth = true, .max_body_bytes = 8u << 20});
+
+    routes.Get("/api/v1/portfolios/{id}/holdings",
+               [ctx](Request& req) -> asio::awaitable<Response> {
+                   Actor actor = co_await ActorOf(*ctx, req, kRead);
+                   auto id = PathId<PortfolioId>(req, "id", "portfolio");
+                   co_return Json(ToJson(co_await ctx->service.Holdings(actor, id, req.shard)));
+               },
+               {.name = "portfolio.holdings", .require_auth = true});
+}
+
+}  // namespace nn::portfolio

@@ -1,0 +1,241 @@
+#include "portfolio/json_io.hpp"
+
+#include <fmt/format.h>
+#include <boost/json/array.hpp>
+#include <regex>
+
+namespace nn::portfolio {
+namespace json = boost::json;
+
+namespace {
+
+bool IsSymbol(const std::string& s) {
+    static const std::regex kSymbol("^[A-Za-z0-9^.=_:-]{1,32}$");
+    return std::regex_match(s, kSymbol);
+}
+
+// A decimal field within numeric(p, s) limits; nullopt (and an error) otherwise.
+std::optional<Decimal> Amount(http::FieldReader& in,
+                              const char* field,
+                              const std::optional<std::string>& text,
+                              int max_scale = kAmountScale,
+                              int max_integer = kAmountIntegerDigits) {
+    if (!text) return std::nullopt;
+    auto d = Decimal::Parse(*text);
+    if (!d) return std::nullopt;  // FieldReader already recorded the syntax error
+    if (d->Normalized().Scale() > max_scale) {
+        in.AddError(field, "too_precise",
+                    fmt::format("at most {} digits after the decimal point", max_scale));
+        return std::nullopt;
+    }
+    if (d->IntegerDigits() > max_integer) {
+        in.AddError(field, "too_large",
+                    fmt::format("at most {} digits before the decimal point", max_integer));
+        return std::nullopt;
+    }
+    return d->Normalized();
+}
+
+void Put(json::object& o, const char* key, const std::optional<Decimal>& d) {
+    if (d) {
+        o[key] = d->ToNormalizedString();
+    } else {
+        o[key] = nullptr;
+    }
+}
+
+}  // namespace
+
+Transaction ReadTransaction(http::FieldReader& in, Timestamp now, std::chrono::seconds max_future) {
+    Transaction t;
+    auto type = in.Enum("type", {"BUY", "SELL", "DIVIDEND", "INTEREST", "FEE", "DEPOSIT", "WITHDRAWAL",
+                                 "SPLIT", "TRANSFER_IN", "TRANSFER_OUT"});
+    auto symbol = in.OptionalString("symbol", {.min_length = 1, .max_length = 32});
+    auto quantity = Amount(in, "quantity", in.OptionalDecimal("quantity"));
+    auto price = Amount(in, "price", in.OptionalDecimal("price"));
+    auto amount = Amount(in, "amount", in.OptionalDecimal("amount"));
+    auto fee = Amount(in, "fee", in.OptionalDecimal("fee"));
+    auto fx_rate = Amount(in, "fx_rate", in.OptionalDecimal("fx_rate"), 12, 12);
+    auto split_ratio = Amount(in, "split_ratio", in.OptionalDecimal("split_ratio"), 10, 10);
+    auto currency = in.String("currency", {.min_length = 3, .max_length = 3});
+    auto executed_at = in.Timestamp("executed_at");
+    t.notes = in.OptionalString("notes", {.min_length = 0, .max_length = 2000});
+    in.AllowOnly({"type", "symbol", "quantity", "price", "amount", "fee", "fx_rate", "split_ratio",
+                  "currency", "executed_at", "notes"});
+
+    t.type = ParseType(type).value_or(TransactionType::kBuy);
+    if (symbol) {
+        if (!IsSymbol(*symbol)) {
+            in.AddError("symbol", "invalid", "1-32 characters of A-Z, a-z, 0-9 and ^.=_:-");
+        }
+        t.symbol = symbol;
+    }
+    if (!currency.empty()) {
+        if (auto c = Currency::Parse(currency)) {
+            t.currency = *c;
+        } else {
+            in.AddError("currency", "unknown_currency", "not an ISO 4217 currency code");
+        }
+    }
+    if (!executed_at.empty()) {
+        if (auto ts = ParseRfc3339(executed_at)) {
+            t.executed_at = *ts;
+            if (*ts > now + max_future)
+                in.AddError("executed_at", "in_future", "a transaction cannot be in the future");
+        }
+    }
+    if (quantity && !quantity->IsPositive())
+        in.AddError("quantity", "not_positive", "must be greater than zero");
+    if (price && price->IsNegative()) in.AddError("price", "negative", "must not be negative");
+    if (amount && !amount->IsPositive()) in.AddError("amount", "not_positive", "must be greater than zero");
+    if (fee && fee->IsNegative()) in.AddError("fee", "negative", "must not be negative");
+    if (fx_rate && !fx_rate->IsPositive())
+        in.AddError("fx_rate", "not_positive", "must be greater than zero");
+    if (split_ratio && !split_ratio->IsPositive()) {
+        in.AddError("split_ratio", "not_positive", "must be greater than zero");
+    }
+    t.quantity = quantity;
+    t.price = price;
+    t.amount = amount;
+    t.fee = fee.value_or(Decimal());
+    t.fx_rate = fx_rate;
+    t.split_ratio = split_ratio;
+
+    auto need = [&](bool ok, const char* field, const char* what) {
+        if (!ok) in.AddError(field, "required", fmt::format("{} {}", type, what));
+    };
+    auto forbid = [&](bool present, const char* field) {
+        if (present) in.AddError(field, "not_allowed", fmt::format("a {} has no {}", type, field));
+    };
+    switch (t.type) {
+        case TransactionType::kBuy:
+        case TransactionType::kSell:
+            need(t.symbol.has_value(), "symbol", "needs a symbol");
+            need(quantity.has_value(), "quantity", "needs a quantity");
+            need(price.has_value(), "price", "needs a price");
+            forbid(amount.has_value(), "amount");
+            break;
+        case TransactionType::kSplit:
+            need(t.symbol.has_value(), "symbol", "needs a symbol");
+            need(split_ratio.has_value(), "split_ratio", "needs a split_ratio");
+            break;
+        case TransactionType::kDividend:
+            need(t.symbol.has_value(), "symbol", "needs a symbol");
+            need(amount.has_value(), "amount", "needs an amount");
+            break;
+        case TransactionType::kInterest:
+            need(amount.has_value(), "amount", "needs an amount");
+            break;
+        case TransactionType::kFee:
+            need(amount.has_value() || (fee && fee->IsPositive()), "amount", "needs an amount or a fee");
+            break;
+        case TransactionType::kDeposit:
+        case TransactionType::kWithdrawal:
+            forbid(t.symbol.has_value(), "symbol");
+            need(amount.has_value(), "amount", "needs an amount");
+            break;
+        case TransactionType::kTransferIn:
+        case TransactionType::kTransferOut:
+            if (t.symbol) {
+                need(quantity.has_value(), "quantity", "of securities needs a quantity");
+            } else {
+                need(amount.has_value(), "amount", "of cash needs an amount");
+            }
+            break;
+    }
+    if (t.type != TransactionType::kSplit) forbid(split_ratio.has_value(), "split_ratio");
+    return t;
+}
+
+json::object ToJson(const Transaction& t, PortfolioId portfolio) {
+    json::object o;
+    o["id"] = t.id.ToString();
+    o["portfolio_id"] = portfolio.ToString();
+    o["type"] = TypeName(t.type);
+    if (t.symbol) {
+        o["symbol"] = *t.symbol;
+    } else {
+        o["symbol"] = nullptr;
+    }
+    Put(o, "quantity", t.quantity);
+    Put(o, "price", t.price);
+    Put(o, "amount", t.amount);
+    o["fee"] = t.fee.ToNormalizedString();
+    o["currency"] = t.currency.Code();
+    Put(o, "fx_rate", t.fx_rate);
+    Put(o, "split_ratio", t.split_ratio);
+    o["executed_at"] = FormatRfc3339(t.executed_at);
+    if (t.notes) {
+        o["notes"] = *t.notes;
+    } else {
+        o["notes"] = nullptr;
+    }
+    o["created_at"] = FormatRfc3339(t.created_at);
+    return o;
+}
+
+json::object ToJson(const Portfolio& p) {
+    json::object o;
+    o["id"] = p.id.ToString();
+    o["user_id"] = p.user_id.ToString();
+    o["name"] = p.name;
+    if (p.description) {
+        o["description"] = *p.description;
+    } else {
+        o["description"] = nullptr;
+    }
+    o["portfolio_type"] = p.portfolio_type;
+    o["currency"] = p.currency.Code();
+    o["cost_basis_method"] = MethodName(p.cost_basis_method);
+    o["allow_short"] = p.allow_short;
+    o["min_trade_amount"] = p.min_trade_amount.ToNormalizedString();
+    o["is_active"] = p.is_active;
+    json::array benchmarks;
+    for (const auto& b : p.benchmarks) benchmarks.push_back(json::value(b));
+    o["benchmarks"] = std::move(benchmarks);
+    o["created_at"] = FormatRfc3339(p.created_at);
+    o["updated_at"] = FormatRfc3339(p.updated_at);
+    return o;
+}
+
+json::object ToJson(const HoldingsView& v) {
+    json::array holdings;
+    for (const auto& h : v.holdings) {
+        json::object o;
+        o["symbol"] = h.row.symbol;
+        o["currency"] = h.row.currency;
+        o["quantity"] = h.row.quantity.ToNormalizedString();
+        o["average_cost"] = h.row.average_cost.ToNormalizedString();
+        o["cost_basis"] = h.row.cost_basis.ToNormalizedString();
+        Put(o, "cost_basis_base", h.row.cost_basis_base);
+        o["realized_pnl"] = h.row.realized_pnl.ToNormalizedString();
+        o["income"] = h.row.income.ToNormalizedString();
+        o["fees"] = h.row.fees.ToNormalizedString();
+        Put(o, "current_price", h.row.current_price);
+        Put(o, "previous_close", h.row.previous_close);
+        Put(o, "market_value", h.value.market_value);
+        Put(o, "unrealized_pnl", h.value.unrealized_pnl);
+        Put(o, "day_change", h.value.day_change);
+        Put(o, "market_value_base", h.value.market_value_base);
+        Put(o, "unrealized_pnl_base", h.value.unrealized_pnl_base);
+        Put(o, "price_effect_base", h.value.price_effect_base);
+        Put(o, "currency_effect_base", h.value.currency_effect_base);
+        Put(o, "weight", h.weight);
+        o["fx_status"] = h.value.fx_status;
+        holdings.push_back(std::move(o));
+    }
+    json::array cash;
+    for (const auto& [currency, balance] : v.cash) {
+        cash.push_back(json::object{{"currency", currency}, {"balance", balance.ToNormalizedString()}});
+    }
+    json::object out;
+    out["portfolio_id"] = v.portfolio.id.ToString();
+    out["currency"] = v.portfolio.currency.Code();
+    out["cost_basis_method"] = MethodName(v.portfolio.cost_basis_method);
+    out["holdings"] = std::move(holdings);
+    out["cash"] = std::move(cash);
+    Put(out, "total_value", v.total_value_base);
+    return out;
+}
+
+}  // namespace nn::portfolio

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include <boost/json/object.hpp>
+
+#include "core/time.hpp"
+#include "infra/http/json.hpp"
+#include "portfolio/model.hpp"
+#include "portfolio/service.hpp"
+
+// JSON <-> model for the portfolio API (field names follow the schema's columns).
+namespace nn::portfolio {
+
+// Reads and validates a transaction; every problem is collected into `in` (call Finish after).
+// Rules: quantity > 0, price >= 0, amount > 0, fee >= 0, at most 18 integer and 10 fractional
+// digits (fx_rate 12), a known ISO 4217 currency, executed_at not after now + max_future,
+// the fields each type needs (docs/portfolio.md).
+Transaction ReadTransaction(http::FieldReader& in,
+                            Timestamp now,
+                            std::chrono::seconds max_future = std::chrono::seconds(300));
+
+boost::json::object ToJson(const Transaction& t, PortfolioId portfolio);
+boost::json::object ToJson(const Portfolio& p);
+boost::json::object ToJson(const HoldingsView& view);
+
+}  // namespace nn::portfolio

@@ -1,0 +1,20 @@
+#include "portfolio/module.hpp"
+
+#include "infra/app/app.hpp"
+#include "portfolio/handlers.hpp"
+
+namespace nn::portfolio {
+
+std::shared_ptr<Service> Register(App& app, ModuleOptions options) {
+    auto service = std::make_shared<Service>(app, options.directory, options.service);
+    AddRoutes(app.Routes(), *service, options.directory);
+    return service;
+}
+
+std::shared_ptr<Service> Register(App& app, std::shared_ptr<auth::UserDirectory> directory) {
+    ModuleOptions options;
+    options.directory = std::move(directory);
+    return Register(app, std::move(options));
+}
+
+}  // namespace nn::portfolio

@@ -1,0 +1,167 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "core/ids.hpp"
+#include "core/time.hpp"
+#include "infra/db/pool.hpp"
+#include "infra/db/transaction.hpp"
+#include "portfolio/holdings.hpp"
+#include "portfolio/model.hpp"
+
+// The SQL of the portfolio database (STYLE.md "pg_repository"). Every function runs inside a
+// transaction opened as the acting user (RLS decides what it sees), except the SYSTEM ones.
+namespace nn::portfolio {
+
+// Who acts: the request context of docs/schema.md.
+struct Actor {
+    UserId user_id;
+    std::string role = "USER";      // USER | ADVISOR | ADMIN | SUPERUSER | SYSTEM
+    std::string read_client_ids;    // ADVISOR: "{uuid,...}"
+    std::string manage_client_ids;  // ADVISOR: "{uuid,...}"
+};
+
+// Options that open a transaction as `actor`; call ApplyClientIds first thing inside it.
+db::TransactionOptions ActingOptions(const Actor& actor);
+boost::asio::awaitable<void> ApplyClientIds(db::Transaction& tx, const Actor& actor);
+
+// "{a,b,NULL}" for a PostgreSQL array parameter; elements must not need quoting (symbols,
+// decimals, uuids and RFC 3339 times never do).
+std::string ArrayLiteral(const std::vector<std::optional<std::string>>& items);
+
+struct TransactionFilter {
+    std::optional<std::string> symbol;
+    std::optional<TransactionType> type;
+    std::optional<Timestamp> from;
+    std::optional<Timestamp> to;
+    std::optional<std::pair<Timestamp, TransactionId>> after;  // cursor: rows before this one
+    std::size_t limit = 50;
+};
+
+struct PortfolioFilter {
+    std::optional<std::pair<Timestamp, PortfolioId>> after;
+    std::size_t limit = 50;
+    bool include_inactive = false;
+};
+
+// A stored holding with the price columns the price flow maintains.
+struct HoldingRow {
+    std::string symbol;
+    std::string currency;
+    Decimal quantity;
+    Decimal average_cost;
+    Decimal cost_basis;
+    std::optional<Decimal> cost_basis_base;
+    Decimal realized_pnl;
+    Decimal income;
+    Decimal fees;
+    std::optional<Decimal> current_price;
+    std::optional<Decimal> previous_close;
+    std::optional<Decimal> fx_rate;
+    std::optional<Timestamp> first_trade_at;
+};
+
+struct SummaryRow {
+    PortfolioId id;
+    std::string name;
+    std::string portfolio_type;
+    std::string currency;
+    std::int64_t holdings_count = 0;
+    std::optional<Decimal> total_value;  // nullopt: a foreign holding's rate is unknown
+    bool missing_price = false;
+};
+
+struct IdempotencyRow {
+    std::string request_hash;
+    std::string status;  // IN_FLIGHT | DONE
+    std::optional<std::int32_t> response_status;
+    std::optional<std::string> response_body;
+    bool stale = false;  // IN_FLIGHT for longer than the takeover delay
+};
+
+class PgRepository {
+public:
+    static boost::asio::awaitable<Portfolio> InsertPortfolio(db::Transaction& tx, const Portfolio& p);
+    static boost::asio::awaitable<std::optional<Portfolio>> GetPortfolio(db::Transaction& tx,
+                                                                         PortfolioId id,
+                                                                         bool for_update);
+    static boost::asio::awaitable<std::vector<Portfolio>> ListPortfolios(db::Transaction& tx,
+                                                                         const PortfolioFilter& filter);
+    static boost::asio::awaitable<Portfolio> UpdatePortfolio(db::Transaction& tx, const Portfolio& p);
+    static boost::asio::awaitable<void> ReplaceBenchmarks(db::Transaction& tx, const Portfolio& p);
+
+    static boost::asio::awaitable<void> InsertTransaction(db::Transaction& tx,
+                                                          PortfolioId portfolio,
+                                                          UserId owner,
+                                                          const Transaction& t,
+                                                          const std::optional<std::string>& idempotency_key);
+    static boost::asio::awaitable<bool> UpdateTransaction(db::Transaction& tx,
+                                                          PortfolioId portfolio,
+                                                          const Transaction& t);
+    static boost::asio::awaitable<bool> DeleteTransaction(db::Transaction& tx,
+                                                          PortfolioId portfolio,
+                                                          TransactionId id);
+    static boost::asio::awaitable<std::optional<Transaction>> GetTransaction(db::Transaction& tx,
+                                                                             PortfolioId portfolio,
+                                                                             TransactionId id);
+    static boost::asio::awaitable<std::vector<Transaction>> ListTransactions(db::Transaction& tx,
+                                                                             PortfolioId portfolio,
+                                                                             const TransactionFilter& filter);
+    static boost::asio::awaitable<std::vector<Transaction>> AllTransactions(db::Transaction& tx,
+                                                                            PortfolioId portfolio);
+
+    // Rewrites holdings and cash balances from a replayed ledger (price columns kept).
+    static boost::asio::awaitable<void> WriteLedger(db::Transaction& tx,
+                                                    const Portfolio& p,
+                                                    const Ledger& ledger);
+    static boost::asio::awaitable<std::vector<HoldingRow>> Holdings(db::Transaction& tx,
+                                                                    PortfolioId portfolio);
+    static boost::asio::awaitable<std::vector<std::pair<std::string, Decimal>>> Cash(db::Transaction& tx,
+                                                                                     PortfolioId portfolio);
+    // Sets holdings.fx_rate for a portfolio from (currency, rate) pairs.
+    static boost::asio::awaitable<void> SetRates(db::Transaction& tx,
+                                                 PortfolioId portfolio,
+                                                 const std::vector<std::pair<std::string, Decimal>>& rates);
+
+    // The spec's "User Portfolio Summary": the user's active portfolios with holdings count and
+    // total value in each portfolio's currency.
+    static boost::asio::awaitable<std::vector<SummaryRow>> Summary(db::Transaction& tx, UserId user);
+
+    static boost::asio::awaitable<void> InsertOutbox(db::Transaction& tx,
+                                                     const Actor& actor,
+                                                     UserId owner,
+                                                     std::string_view aggregate_type,
+                                                     std::string_view aggregate_id,
+                                                     std::string_view event_type,
+                                                     const std::string& payload_json,
+                                                     const std::string& request_id);
+
+    // Idempotency keys (security.md §4.3): claim in a short transaction of its own; true when
+    // this request now owns the key.
+    static boost::asio::awaitable<bool> ClaimKey(db::Transaction& tx,
+                                                 UserId user,
+                                                 const std::string& key,
+                                                 std::string_view method,
+                                                 std::string_view path,
+                                                 const std::string& hash);
+    static boost::asio::awaitable<std::optional<IdempotencyRow>> GetKey(db::Transaction& tx,
+                                                                        UserId user,
+                                                                        const std::string& key);
+    // Takes over a stale IN_FLIGHT key (its request died); true when taken.
+    static boost::asio::awaitable<bool> TakeOverKey(db::Transaction& tx, UserId user, const std::string& key);
+    // DONE with the response; returns the stored body as text (what every replay sends).
+    static boost::asio::awaitable<std::string> FinishKey(db::Transaction& tx,
+                                                         UserId user,
+                                                         const std::string& key,
+                                                         int status,
+                                                         const std::string& body,
+                                                         std::optional<Uuid> resource_id);
+    static boost::asio::awaitable<void> ReleaseKey(db::Transaction& tx, UserId user, const std::string& key);
+};
+
+}  // namespace nn::portfolio

@@ -1,0 +1,500 @@
+#include "portfolio/service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <fmt/format.h>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <set>
+
+#include "auth/user_directory.hpp"
+#include "core/error.hpp"
+#include "infra/app/app.hpp"
+#include "infra/db/errors.hpp"
+#include "infra/db/transaction.hpp"
+
+namespace nn::portfolio {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+constexpr db::Query kTradeRate{
+    "SELECT rate FROM (SELECT rate, time FROM market_data.exchange_rates WHERE base = $1 AND quote = $2 AND "
+    "time <= $3 "
+    "ORDER BY time DESC LIMIT 1) a UNION ALL SELECT 1 / rate FROM (SELECT rate FROM "
+    "market_data.exchange_rates "
+    "WHERE base = $2 AND quote = $1 AND time <= $3 ORDER BY time DESC LIMIT 1) b LIMIT 1",
+    "portfolio.trade_rate"};
+
+constexpr db::Query kCurrentRates{
+    "SELECT base, rate FROM market_data.latest_exchange_rates WHERE base = ANY ($1::text[]) AND quote = $2 "
+    "UNION ALL SELECT quote, 1 / rate FROM market_data.latest_exchange_rates WHERE quote = ANY ($1::text[]) "
+    "AND base = $2",
+    "portfolio.current_rates"};
+
+Error NotFound() {
+    return Error(ErrorKind::kNotFound, "portfolio.not_found", "no such portfolio");
+}
+
+Error LedgerRefusal(const LedgerError& e) {
+    return Error(ErrorKind::kUnprocessable, e.code,
+                 fmt::format("{} (transaction {})", e.message, e.transaction_id.ToString()));
+}
+
+std::string EventPayload(const Transaction& t, PortfolioId portfolio) {
+    json::object o;
+    o["portfolio_id"] = portfolio.ToString();
+    o["transaction_id"] = t.id.ToString();
+    o["type"] = TypeName(t.type);
+    if (t.symbol) o["symbol"] = *t.symbol;
+    if (t.quantity) o["quantity"] = t.quantity->ToString();
+    if (t.price) o["price"] = t.price->ToString();
+    if (t.amount) o["amount"] = t.amount->ToString();
+    o["currency"] = t.currency.Code();
+    o["executed_at"] = FormatRfc3339(t.executed_at);
+    return json::serialize(o);
+}
+
+}  // namespace
+
+Service::Service(App& app, std::shared_ptr<auth::UserDirectory> directory, ServiceOptions options)
+    : app_(app), directory_(std::move(directory)), options_(std::move(options)) {}
+
+std::string Service::SummaryKey(UserId user) const {
+    return options_.cache_prefix + "summary:" + user.ToString();
+}
+
+asio::awaitable<void> Service::InvalidateSummary(UserId user, std::size_t shard) {
+    try {
+        co_await app_.Redis(shard).Del(SummaryKey(user));
+    } catch (const std::exception& e) {
+        spdlog::warn("portfolio: summary cache of {} not invalidated: {}", user.ToString(), e.what());
+    }
+}
+
+asio::awaitable<Portfolio> Service::CreatePortfolio(const Actor& actor, Portfolio draft, std::size_t shard) {
+    if (directory_) {
+        auto user = co_await directory_->GetUser(draft.user_id, shard);
+        if (!user || !user->is_active) {
+            throw Error(ErrorKind::kUnprocessable, "portfolio.user_inactive",
+                        "the owner does not exist or is not active");
+        }
+    }
+    draft.id = PortfolioId::Generate();
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    Portfolio created = co_await db::RunInTransaction(
+        pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<Portfolio> {
+            co_await ApplyClientIds(tx, actor);
+            Portfolio p = co_await PgRepository::InsertPortfolio(tx, draft);
+            p.benchmarks = draft.benchmarks;
+            co_await PgRepository::ReplaceBenchmarks(tx, p);
+            json::object payload{{"name", p.name}, {"currency", p.currency.Code()}};
+            co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "portfolio", p.id.ToString(),
+                                                "portfolio.created", json::serialize(payload), "");
+            co_return p;
+        });
+    co_await InvalidateSummary(created.user_id, shard);
+    co_return created;
+}
+
+asio::awaitable<std::vector<Portfolio>> Service::ListPortfolios(const Actor& actor,
+                                                                PortfolioFilter filter,
+                                                                std::size_t shard) {
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    co_return co_await db::RunInTransaction(
+        pool, ActingOptions(actor).ReadOnly(),
+        [&](db::Transaction& tx) -> asio::awaitable<std::vector<Portfolio>> {
+            co_await ApplyClientIds(tx, actor);
+            co_return co_await PgRepository::ListPortfolios(tx, filter);
+        });
+}
+
+asio::awaitable<Portfolio> Service::GetPortfolio(const Actor& actor, PortfolioId id, std::size_t shard) {
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    co_return co_await db::RunInTransaction(pool, ActingOptions(actor).ReadOnly(),
+                                            [&](db::Transaction& tx) -> asio::awaitable<Portfolio> {
+                                                co_await ApplyClientIds(tx, actor);
+                                                auto p = co_await PgRepository::GetPortfolio(tx, id, false);
+                                                if (!p) throw NotFound();
+                                                co_return *p;
+                                            });
+}
+
+asio::awaitable<Portfolio> Service::LockWritable(db::Transaction& tx, PortfolioId id) {
+    // FOR UPDATE serialises writers of one portfolio (each re-derivation sees the previous
+    // one) and needs the write policy: a READ-only advisor gets "not found".
+    std::optional<Portfolio> p;
+    try {
+        p = co_await PgRepository::GetPortfolio(tx, id, true);
+    } catch (const db::InsufficientPrivilege&) {
+        throw NotFound();
+    }
+    if (!p) throw NotFound();
+    co_return *p;
+}
+
+asio::awaitable<Portfolio> Service::UpdatePortfolio(const Actor& actor,
+                                                    PortfolioId id,
+                                                    std::function<void(Portfolio&)> change,
+                                                    std::size_t shard) {
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    Portfolio updated = co_await db::RunInTransaction(
+        pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<Portfolio> {
+            co_await ApplyClientIds(tx, actor);
+            Portfolio before = co_await LockWritable(tx, id);
+            Portfolio after = before;
+            change(after);
+            Portfolio stored = co_await PgRepository::UpdatePortfolio(tx, after);
+            if (after.benchmarks != before.benchmarks) {
+                co_await PgRepository::ReplaceBenchmarks(tx, after);
+                stored.benchmarks = after.benchmarks;
+            }
+            if (after.cost_basis_method != before.cost_basis_method ||
+                after.allow_short != before.allow_short) {
+                co_await Rederive(tx, stored);
+            }
+            json::object payload{{"name", stored.name}, {"is_active", stored.is_active}};
+            co_await PgRepository::InsertOutbox(
+                tx, actor, stored.user_id, "portfolio", stored.id.ToString(),
+                stored.is_active ? "portfolio.updated" : "portfolio.deactivated", json::serialize(payload),
+                "");
+            co_return stored;
+        });
+    co_await InvalidateSummary(updated.user_id, shard);
+    co_return updated;
+}
+
+asio::awaitable<void> Service::Rederive(db::Transaction& tx, const Portfolio& p) {
+    auto txs = co_await PgRepository::AllTransactions(tx, p.id);
+    LedgerSettings settings{p.currency, p.cost_basis_method, p.allow_short};
+    auto ledger = Replay(std::move(txs), settings);
+    if (!ledger) throw LedgerRefusal(ledger.Error());
+    co_await PgRepository::WriteLedger(tx, p, ledger.Value());
+}
+
+asio::awaitable<void> Service::FillTradeRate(Transaction& t, Currency base, std::size_t shard) {
+    if (t.currency == base || t.fx_rate) co_return;
+    try {
+        auto& ts = app_.Db(ServiceRole::kPortfolio, Database::kTimescale, shard);
+        auto res = co_await ts.Execute(kTradeRate, std::string(t.currency.Code()), std::string(base.Code()),
+                                       t.executed_at);
+        if (!res.Empty())
+            t.fx_rate = Decimal::Div(res[0].Get<Decimal>(0), Decimal::FromInt(1), 12).Normalized();
+    } catch (const db::DbError& e) {
+        // The rate stays unknown: the holding reports missing_trade_rate instead of guessing.
+        spdlog::warn("portfolio: trade-date rate {}/{} unavailable: {}", t.currency.Code(), base.Code(),
+                     e.what());
+    }
+}
+
+asio::awaitable<std::vector<std::pair<std::string, Decimal>>> Service::CurrentRates(
+    const std::vector<std::string>& currencies, Currency base, std::size_t shard) {
+    std::vector<std::pair<std::string, Decimal>> out;
+    std::vector<std::optional<std::string>> foreign;
+    for (const auto& c : currencies) {
+        if (c != base.Code()) foreign.push_back(c);
+    }
+    if (foreign.empty()) co_return out;
+    try {
+        auto& ts = app_.Db(ServiceRole::kPortfolio, Database::kTimescale, shard);
+        auto res = co_await ts.Execute(kCurrentRates, ArrayLiteral(foreign), std::string(base.Code()));
+        std::set<std::string> seen;
+        for (auto row : res) {
+            auto currency = row.Get<std::string>(0);
+            if (!seen.insert(currency).second) continue;
+            out.emplace_back(currency,
+                             Decimal::Div(row.Get<Decimal>(1), Decimal::FromInt(1), 12).Normalized());
+        }
+    } catch (const db::DbError& e) {
+        spdlog::warn("portfolio: current rates unavailable: {}", e.what());
+    }
+    co_return out;
+}
+
+asio::awaitable<StoredResponse> Service::CreateTransaction(
+    const Actor& actor,
+    PortfolioId portfolio,
+    Transaction t,
+    std::optional<Idempotency> idem,
+    std::function<std::string(const Transaction&)> render,
+    const std::string& request_id,
+    std::size_t shard) {
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    if (idem) {
+        // Step 1 of security.md §4.3: claim the key in a short transaction of its own.
+        std::optional<StoredResponse> replay = co_await db::RunInTransaction(
+            pool, ActingOptions(actor),
+            [&](db::Transaction& tx) -> asio::awaitable<std::optional<StoredResponse>> {
+                if (co_await PgRepository::ClaimKey(tx, actor.user_id, idem->key, idem->method, idem->path,
+                                                    idem->hash)) {
+                    co_return std::nullopt;
+                }
+                auto row = co_await PgRepository::GetKey(tx, actor.user_id, idem->key);
+                if (!row) throw Error(ErrorKind::kConflict, "idempotency.in_flight", "retry the request");
+                if (row->request_hash != idem->hash) {
+                    throw Error(ErrorKind::kUnprocessable, "idempotency.key_reused",
+                                "this Idempotency-Key was used with another request");
+                }
+                if (row->status == "DONE") {
+                    co_return StoredResponse{row->response_status.value_or(201),
+                                             row->response_body.value_or("")};
+                }
+                if (row->stale && co_await PgRepository::TakeOverKey(tx, actor.user_id, idem->key)) {
+                    co_return std::nullopt;
+                }
+                throw Error(ErrorKind::kConflict, "idempotency.in_flight",
+                            "a request with this Idempotency-Key is still being processed");
+            });
+        if (replay) co_return *replay;
+    }
+    std::exception_ptr failure;
+    try {
+        t.id = TransactionId::Generate();
+        UserId owner;
+        StoredResponse response = co_await db::RunInTransaction(
+            pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<StoredResponse> {
+                co_await ApplyClientIds(tx, actor);
+                Portfolio p = co_await LockWritable(tx, portfolio);
+                if (!p.is_active) {
+                    throw Error(ErrorKind::kUnprocessable, "portfolio.inactive",
+                                "the portfolio is deactivated");
+                }
+                owner = p.user_id;
+                co_await FillTradeRate(t, p.currency, shard);
+                co_await PgRepository::InsertTransaction(
+                    tx, p.id, p.user_id, t, idem ? std::optional<std::string>(idem->key) : std::nullopt);
+                co_await Rederive(tx, p);
+                auto stored = co_await PgRepository::GetTransaction(tx, p.id, t.id);
+                co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "transaction", t.id.ToString(),
+                                                    "transaction.created", EventPayload(*stored, p.id),
+                                                    request_id);
+                std::string body = render(*stored);
+                if (idem) {
+                    body = co_await PgRepository::FinishKey(tx, actor.user_id, idem->key, 201, body,
+                                                            t.id.Value());
+                }
+                co_return StoredResponse{201, std::move(body)};
+            });
+        co_await InvalidateSummary(owner, shard);
+        co_return response;
+    } catch (...) {
+        if (!idem) throw;
+        failure = std::current_exception();
+    }
+    // Nothing happened: the key is released so a corrected retry can use it (Stripe keeps no
+    // result for requests that did not execute).
+    try {
+        co_await db::RunInTransaction(pool, ActingOptions(actor),
+                                      [&](db::Transaction& tx) -> asio::awaitable<void> {
+                                          co_await PgRepository::ReleaseKey(tx, actor.user_id, idem->key);
+                                      });
+    } catch (const std::exception& e) {
+        spdlog::warn("portfolio: idempotency key not released: {}", e.what());
+    }
+    std::rethrow_exception(failure);
+}
+
+asio::awaitable<std::size_t> Service::ImportTransactions(const Actor& actor,
+                                                         PortfolioId portfolio,
+                                                         std::vector<Transaction> txs,
+                                                         const std::string& request_id,
+                                                         std::size_t shard) {
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    UserId owner;
+    std::size_t n = co_await db::RunInTransaction(
+        pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<std::size_t> {
+            co_await ApplyClientIds(tx, actor);
+            Portfolio p = co_await LockWritable(tx, portfolio);
+            owner = p.user_id;
+            for (Transaction& t : txs) {
+                t.id = TransactionId::Generate();
+                co_await FillTradeRate(t, p.currency, shard);
+                co_await PgRepository::InsertTransaction(tx, p.id, p.user_id, t, std::nullopt);
+            }
+            co_await Rederive(tx, p);
+            json::object payload{{"portfolio_id", p.id.ToString()}, {"count", txs.size()}};
+            co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "portfolio", p.id.ToString(),
+                                                "transactions.imported", json::serialize(payload),
+                                                request_id);
+            co_return txs.size();
+        });
+    co_await InvalidateSummary(owner, shard);
+    co_return n;
+}
+
+asio::awaitable<std::vector<Transaction>> Service::ListTransactions(const Actor& actor,
+                                                                    PortfolioId portfolio,
+                                                                    TransactionFilter filter,
+                                                                    std::size_t shard) {
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    co_return co_await db::RunInTransaction(
+        pool, ActingOptions(actor).ReadOnly(),
+        [&](db::Transaction& tx) -> asio::awaitable<std::vector<Transaction>> {
+            co_await ApplyClientIds(tx, actor);
+            if (!co_await PgRepository::GetPortfolio(tx, portfolio, false)) throw NotFound();
+            co_return co_await PgRepository::ListTransactions(tx, portfolio, filter);
+        });
+}
+
+asio::awaitable<Transaction> Service::GetTransaction(const Actor& actor,
+                                                     PortfolioId portfolio,
+                                                     TransactionId id,
+                                                     std::size_t shard) {
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    co_return co_await db::RunInTransaction(
+        pool, ActingOptions(actor).ReadOnly(), [&](db::Transaction& tx) -> asio::awaitable<Transaction> {
+            co_await ApplyClientIds(tx, actor);
+            auto t = co_await PgRepository::GetTransaction(tx, portfolio, id);
+            if (!t) throw Error(ErrorKind::kNotFound, "transaction.not_found", "no such transaction");
+            co_return *t;
+        });
+}
+
+asio::awaitable<Transaction> Service::UpdateTransaction(const Actor& actor,
+                                                        PortfolioId portfolio,
+                                                        Transaction t,
+                                                        const std::string& request_id,
+                                                        std::size_t shard) {
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    UserId owner;
+    Transaction stored = co_await db::RunInTransaction(
+        pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<Transaction> {
+            co_await ApplyClientIds(tx, actor);
+            Portfolio p = co_await LockWritable(tx, portfolio);
+            owner = p.user_id;
+            co_await FillTradeRate(t, p.currency, shard);
+            if (!co_await PgRepository::UpdateTransaction(tx, p.id, t)) {
+                throw Error(ErrorKind::kNotFound, "transaction.not_found", "no such transaction");
+            }
+            co_await Rederive(tx, p);
+            auto after = co_await PgRepository::GetTransaction(tx, p.id, t.id);
+            co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "transaction", t.id.ToString(),
+                                                "transaction.updated", EventPayload(*after, p.id),
+                                                request_id);
+            co_return *after;
+        });
+    co_await InvalidateSummary(owner, shard);
+    co_return stored;
+}
+
+asio::awaitable<void> Service::DeleteTransaction(const Actor& actor,
+                                                 PortfolioId portfolio,
+                                                 TransactionId id,
+                                                 const std::string& request_id,
+                                                 std::size_t shard) {
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    UserId owner;
+    co_await db::RunInTransaction(
+        pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<void> {
+            co_await ApplyClientIds(tx, actor);
+            Portfolio p = co_await LockWritable(tx, portfolio);
+            owner = p.user_id;
+            if (!co_await PgRepository::DeleteTransaction(tx, p.id, id)) {
+                throw Error(ErrorKind::kNotFound, "transaction.not_found", "no such transaction");
+            }
+            co_await Rederive(tx, p);
+            json::object payload{{"portfolio_id", p.id.ToString()}, {"transaction_id", id.ToString()}};
+            co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "transaction", id.ToString(),
+                                                "transaction.deleted", json::serialize(payload), request_id);
+        });
+    co_await InvalidateSummary(owner, shard);
+}
+
+asio::awaitable<HoldingsView> Service::Holdings(const Actor& actor,
+                                                PortfolioId portfolio,
+                                                std::size_t shard) {
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    HoldingsView view = co_await db::RunInTransaction(
+        pool, ActingOptions(actor).ReadOnly(), [&](db::Transaction& tx) -> asio::awaitable<HoldingsView> {
+            co_await ApplyClientIds(tx, actor);
+            auto p = co_await PgRepository::GetPortfolio(tx, portfolio, false);
+            if (!p) throw NotFound();
+            HoldingsView v;
+            v.portfolio = *p;
+            for (auto& row : co_await PgRepository::Holdings(tx, portfolio))
+                v.holdings.push_back({row, {}, {}});
+            v.cash = co_await PgRepository::Cash(tx, portfolio);
+            co_return v;
+        });
+    std::vector<std::string> currencies;
+    for (const auto& h : view.holdings) currencies.push_back(h.row.currency);
+    auto rates = co_await CurrentRates(currencies, view.portfolio.currency, shard);
+    std::optional<Decimal> total = Decimal();
+    for (auto& h : view.holdings) {
+        std::optional<Decimal> rate;
+        if (h.row.currency == view.portfolio.currency.Code()) {
+            rate = Decimal::FromInt(1);
+        } else {
+            for (const auto& [c, r] : rates) {
+                if (c == h.row.currency) rate = r;
+            }
+        }
+        // The stored figures are of the portfolio's method; value them with one book.
+        Holding derived;
+        derived.symbol = h.row.symbol;
+        derived.quantity = h.row.quantity;
+        derived.average.cost = h.row.cost_basis;
+        derived.average.cost_base = h.row.cost_basis_base;
+        derived.base_rate_missing = !h.row.cost_basis_base.has_value();
+        h.value =
+            ValueHolding(derived, CostBasisMethod::kAverage, h.row.current_price, h.row.previous_close, rate);
+        if (h.row.quantity.IsZero()) continue;
+        if (total && h.value.market_value_base) {
+            *total += *h.value.market_value_base;
+        } else {
+            total.reset();
+        }
+    }
+    view.total_value_base = total;
+    if (total && total->IsPositive()) {
+        for (auto& h : view.holdings) {
+            if (h.value.market_value_base) h.weight = Decimal::Div(*h.value.market_value_base, *total, 6);
+        }
+    }
+    co_return view;
+}
+
+asio::awaitable<std::string> Service::SummaryJson(const Actor& actor, std::size_t shard) {
+    const std::string key = SummaryKey(actor.user_id);
+    try {
+        if (auto cached = co_await app_.Redis(shard).Get(key)) co_return *cached;
+    } catch (const std::exception& e) {
+        spdlog::debug("portfolio: summary cache unavailable: {}", e.what());
+    }
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    auto rows =
+        co_await db::RunInTransaction(pool, ActingOptions(actor).ReadOnly(),
+                                      [&](db::Transaction& tx) -> asio::awaitable<std::vector<SummaryRow>> {
+                                          co_await ApplyClientIds(tx, actor);
+                                          co_return co_await PgRepository::Summary(tx, actor.user_id);
+                                      });
+    json::array items;
+    for (const auto& r : rows) {
+        json::object o;
+        o["id"] = r.id.ToString();
+        o["name"] = r.name;
+        o["portfolio_type"] = r.portfolio_type;
+        o["currency"] = r.currency;
+        o["holdings_count"] = r.holdings_count;
+        if (r.total_value) {
+            o["total_value"] = r.total_value->ToString();
+        } else {
+            o["total_value"] = nullptr;
+        }
+        o["value_status"] = !r.total_value ? "missing_rate" : (r.missing_price ? "missing_price" : "ok");
+        items.push_back(std::move(o));
+    }
+    std::string body = json::serialize(json::object{{"items", std::move(items)}});
+    try {
+        redis::SetOptions set;
+        set.ttl = std::chrono::duration_cast<std::chrono::milliseconds>(options_.summary_cache_ttl);
+        co_await app_.Redis(shard).Set(key, body, set);
+    } catch (const std::exception& e) {
+        spdlog::debug("portfolio: summary not cached: {}", e.what());
+    }
+    co_return body;
+}
+
+}  // namespace nn::portfolio

@@ -1,0 +1,137 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "core/ids.hpp"
+#include "portfolio/holdings.hpp"
+#include "portfolio/model.hpp"
+#include "portfolio/pg_repository.hpp"
+
+namespace nn {
+class App;
+}
+namespace nn::auth {
+class UserDirectory;
+}
+
+// The portfolio service: orchestrates the repository, the pure derivation, the summary cache
+// and idempotency keys. Handlers parse and serialise; every call acts as `actor` under RLS.
+namespace nn::portfolio {
+
+struct ServiceOptions {
+    std::chrono::seconds summary_cache_ttl{60};
+    std::string cache_prefix = "nn:portfolio:";
+};
+
+struct Idempotency {
+    std::string key;
+    std::string hash;  // SHA-256 of method, path and body
+    std::string method;
+    std::string path;
+};
+
+// A response that may be a replay of the first one (body as stored).
+struct StoredResponse {
+    int status = 201;
+    std::string body;
+};
+
+struct HoldingView {
+    HoldingRow row;
+    HoldingValue value;
+    std::optional<Decimal> weight;  // share of the holdings' value in the base currency
+};
+
+struct HoldingsView {
+    Portfolio portfolio;
+    std::vector<HoldingView> holdings;
+    std::vector<std::pair<std::string, Decimal>> cash;
+    std::optional<Decimal> total_value_base;  // nullopt when a rate or price is missing
+};
+
+class Service {
+public:
+    Service(App& app, std::shared_ptr<auth::UserDirectory> directory, ServiceOptions options = {});
+
+    boost::asio::awaitable<Portfolio> CreatePortfolio(const Actor& actor, Portfolio draft, std::size_t shard);
+    boost::asio::awaitable<std::vector<Portfolio>> ListPortfolios(const Actor& actor,
+                                                                  PortfolioFilter filter,
+                                                                  std::size_t shard);
+    boost::asio::awaitable<Portfolio> GetPortfolio(const Actor& actor, PortfolioId id, std::size_t shard);
+    // `change` edits the stored portfolio; a method change re-derives the holdings.
+    boost::asio::awaitable<Portfolio> UpdatePortfolio(const Actor& actor,
+                                                      PortfolioId id,
+                                                      std::function<void(Portfolio&)> change,
+                                                      std::size_t shard);
+
+    // Creates a transaction; `render` builds the 201 body from the stored transaction (inside the
+    // database transaction, so an idempotent replay returns exactly the stored body).
+    boost::asio::awaitable<StoredResponse> CreateTransaction(
+        const Actor& actor,
+        PortfolioId portfolio,
+        Transaction tx,
+        std::optional<Idempotency> idem,
+        std::function<std::string(const Transaction&)> render,
+        const std::string& request_id,
+        std::size_t shard);
+    // Several transactions, all or none (CSV import).
+    boost::asio::awaitable<std::size_t> ImportTransactions(const Actor& actor,
+                                                           PortfolioId portfolio,
+                                                           std::vector<Transaction> txs,
+                                                           const std::string& request_id,
+                                                           std::size_t shard);
+    boost::asio::awaitable<std::vector<Transaction>> ListTransactions(const Actor& actor,
+                                                                      PortfolioId portfolio,
+                                                                      TransactionFilter filter,
+                                                                      std::size_t shard);
+    boost::asio::awaitable<Transaction> GetTransaction(const Actor& actor,
+                                                       PortfolioId portfolio,
+                                                       TransactionId id,
+                                                       std::size_t shard);
+    boost::asio::awaitable<Transaction> UpdateTransaction(const Actor& actor,
+                                                          PortfolioId portfolio,
+                                                          Transaction tx,
+                                                          const std::string& request_id,
+                                                          std::size_t shard);
+    boost::asio::awaitable<void> DeleteTransaction(const Actor& actor,
+                                                   PortfolioId portfolio,
+                                                   TransactionId id,
+                                                   const std::string& request_id,
+                                                   std::size_t shard);
+
+    boost::asio::awaitable<HoldingsView> Holdings(const Actor& actor,
+                                                  PortfolioId portfolio,
+                                                  std::size_t shard);
+    // The summary as JSON text: Redis first, the database when the cache is empty or Redis down.
+    boost::asio::awaitable<std::string> SummaryJson(const Actor& actor, std::size_t shard);
+
+    // Forgets a user's cached summary (best effort; the TTL bounds staleness when Redis is down).
+    boost::asio::awaitable<void> InvalidateSummary(UserId user, std::size_t shard);
+    std::string SummaryKey(UserId user) const;
+
+    const ServiceOptions& Options() const noexcept { return options_; }
+
+private:
+    // Replays the portfolio's transactions and rewrites holdings; throws 422 on a ledger error.
+    boost::asio::awaitable<void> Rederive(db::Transaction& tx, const Portfolio& p);
+    // Fills a foreign transaction's fx_rate from the trade-date rate when the client sent none.
+    boost::asio::awaitable<void> FillTradeRate(Transaction& tx, Currency base, std::size_t shard);
+    // Current rates (base per unit) for currencies; missing ones are absent.
+    boost::asio::awaitable<std::vector<std::pair<std::string, Decimal>>> CurrentRates(
+        const std::vector<std::string>& currencies, Currency base, std::size_t shard);
+    boost::asio::awaitable<Portfolio> LockWritable(db::Transaction& tx, PortfolioId id);
+
+    App& app_;
+    std::shared_ptr<auth::UserDirectory> directory_;
+    ServiceOptions options_;
+};
+
+}  // namespace nn::portfolio
