@@ -1,5 +1,6 @@
 #include "infra/db/codec.hpp"
 
+#include <cstdint>
 #include <stdexcept>
 #include <vector>
 
@@ -125,32 +126,50 @@ void AppendNumericBinary(std::string_view text, std::string& out) {
     for (std::size_t g = first; g < last; ++g) AppendBigEndian(groups[g], 2, out);
 }
 
+namespace {
+
+// Base-10000 digits of integer.fraction, most significant first; `fraction` holds frac_groups*4
+// decimal digits. Templated so values that fit 64 bits (nearly all prices and quantities) avoid
+// 128-bit division.
+template <class U>
+int SplitGroups(U integer, U fraction, int frac_groups, std::uint16_t* groups, int& int_groups) {
+    std::uint16_t reversed[16];
+    int n = 0;
+    for (int i = 0; i < frac_groups; ++i) {
+        reversed[n++] = static_cast<std::uint16_t>(fraction % 10000);
+        fraction /= 10000;
+    }
+    while (integer != 0) {
+        reversed[n++] = static_cast<std::uint16_t>(integer % 10000);
+        integer /= 10000;
+    }
+    int_groups = n - frac_groups;
+    for (int i = 0; i < n; ++i) groups[i] = reversed[n - 1 - i];
+    return n;
+}
+
+}  // namespace
+
 void AppendNumericBinary(__int128 mantissa, int scale, std::string& out) {
     if (scale < 0 || scale > 18) throw std::invalid_argument("numeric: scale outside 0..18");
     const bool negative = mantissa < 0;
-    unsigned __int128 magnitude = negative ? static_cast<unsigned __int128>(-(mantissa + 1)) + 1
-                                           : static_cast<unsigned __int128>(mantissa);
-    unsigned __int128 pow10 = 1;
+    const unsigned __int128 magnitude = negative ? static_cast<unsigned __int128>(-(mantissa + 1)) + 1
+                                                 : static_cast<unsigned __int128>(mantissa);
+    std::uint64_t pow10 = 1;
     for (int i = 0; i < scale; ++i) pow10 *= 10;
-    unsigned __int128 integer = magnitude / pow10;
-    unsigned __int128 fraction = magnitude % pow10;
-    // Pad the fraction on the right to whole base-10000 digits.
     const int frac_groups = (scale + 3) / 4;
-    for (int i = scale; i < frac_groups * 4; ++i) fraction *= 10;
+    std::uint64_t pad = 1;
+    for (int i = scale; i < frac_groups * 4; ++i) pad *= 10;
 
-    std::uint16_t groups[16];  // 38 integer digits -> 10 groups, 18 fraction digits -> 5 groups
+    std::uint16_t groups[16];  // up to 10 integer and 5 fraction groups
     int int_groups = 0;
-    std::uint16_t reversed[10];
-    while (integer != 0) {
-        reversed[int_groups++] = static_cast<std::uint16_t>(integer % 10000);
-        integer /= 10000;
-    }
     int n = 0;
-    for (int i = int_groups - 1; i >= 0; --i) groups[n++] = reversed[i];
-    for (int i = frac_groups - 1; i >= 0; --i) {
-        unsigned __int128 divisor = 1;
-        for (int k = 0; k < i; ++k) divisor *= 10000;
-        groups[n++] = static_cast<std::uint16_t>((fraction / divisor) % 10000);
+    if (magnitude <= UINT64_MAX && scale <= 16) {
+        const auto m = static_cast<std::uint64_t>(magnitude);
+        n = SplitGroups<std::uint64_t>(m / pow10, (m % pow10) * pad, frac_groups, groups, int_groups);
+    } else {
+        n = SplitGroups<unsigned __int128>(magnitude / pow10, (magnitude % pow10) * pad, frac_groups, groups,
+                                           int_groups);
     }
     int weight = int_groups - 1;
     int first = 0;
