@@ -100,8 +100,9 @@ public:
 
     boost::asio::awaitable<void> Send(Message message) override {
         std::string content = BuildMessage(message, from_, NewStamp(from_));
-        auto path = co_await io_.Run(
-            [this, &message, &content] { return WriteDurably(dir_, message.kind, content); });
+        // Named, not written inside the co_await: GCC 12 miscompiles a capturing lambda there.
+        auto write = [this, &message, &content] { return WriteDurably(dir_, message.kind, content); };
+        auto path = co_await io_.Run(write);
         spdlog::info("mail: {} message written to {}", message.kind, path.string());
     }
 

@@ -106,10 +106,13 @@ std::string PercentEncode(std::string_view text) {
 }
 
 std::string FormatValidity(std::chrono::seconds duration) {
+    constexpr long long kMinute = 60;
+    constexpr long long kHour = 60 * kMinute;
+    constexpr long long kDay = 24 * kHour;
     long long s = duration.count();
-    if (s >= 2 * 86400 && s % 86400 == 0) return Plural(s / 86400, "day");
-    if (s > 0 && s % 3600 == 0) return Plural(s / 3600, "hour");
-    if (s > 0 && s % 60 == 0) return Plural(s / 60, "minute");
+    if (s >= 2 * kDay && s % kDay == 0) return Plural(s / kDay, "day");
+    if (s > 0 && s % kHour == 0) return Plural(s / kHour, "hour");
+    if (s > 0 && s % kMinute == 0) return Plural(s / kMinute, "minute");
     return Plural(s, "second");
 }
 
