@@ -251,9 +251,10 @@ db::TransactionOptions ActingOptions(const Actor& actor) {
 
 asio::awaitable<void> ApplyClientIds(db::Transaction& tx, const Actor& actor) {
     if (actor.role != "ADVISOR") co_return;
-    co_await tx.Execute(kSetClients,
-                        actor.read_client_ids.empty() ? std::string("{}") : actor.read_client_ids,
-                        actor.manage_client_ids.empty() ? std::string("{}") : actor.manage_client_ids);
+    // Named values: GCC 12 mishandles conditional temporaries inside a co_await expression.
+    const std::string read = actor.read_client_ids.empty() ? "{}" : actor.read_client_ids;
+    const std::string manage = actor.manage_client_ids.empty() ? "{}" : actor.manage_client_ids;
+    co_await tx.Execute(kSetClients, read, manage);
 }
 
 std::string ArrayLiteral(const std::vector<std::optional<std::string>>& items) {

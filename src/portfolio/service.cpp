@@ -249,6 +249,9 @@ asio::awaitable<StoredResponse> Service::CreateTransaction(
             });
         if (replay) co_return *replay;
     }
+    // Named, not a conditional inside the co_await: GCC 12 mishandles such temporaries there.
+    std::optional<std::string> key_text;
+    if (idem) key_text = idem->key;
     std::exception_ptr failure;
     try {
         t.id = TransactionId::Generate();
@@ -263,8 +266,7 @@ asio::awaitable<StoredResponse> Service::CreateTransaction(
                 }
                 owner = p.user_id;
                 co_await FillTradeRate(t, p.currency, shard);
-                co_await PgRepository::InsertTransaction(
-                    tx, p.id, p.user_id, t, idem ? std::optional<std::string>(idem->key) : std::nullopt);
+                co_await PgRepository::InsertTransaction(tx, p.id, p.user_id, t, key_text);
                 co_await Rederive(tx, p);
                 auto stored = co_await PgRepository::GetTransaction(tx, p.id, t.id);
                 co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "transaction", t.id.ToString(),

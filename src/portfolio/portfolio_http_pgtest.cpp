@@ -1,0 +1,375 @@
+// The portfolio API end to end: an in-process App on 127.0.0.1:0 against freshly migrated
+// portfolio and timescale databases and the test Redis. A test authenticator turns the
+// X-Test-User header into a principal (the auth service has its own tests); the user directory
+// is a small in-memory implementation of auth's interface.
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+
+#include <boost/json/parse.hpp>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "auth/principal.hpp"
+#include "auth/user_directory.hpp"
+#include "infra/app/app.hpp"
+#include "infra/http/test_server.hpp"
+#include "infra/migrate/migrator.hpp"
+#include "portfolio/module.hpp"
+#include "tests/support/test_env.hpp"
+
+namespace nn::portfolio {
+namespace {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+std::string Sql(const std::string& url, const std::string& sql) {
+    PGconn* c = PQconnectdb(url.c_str());
+    PGresult* r = PQexec(c, sql.c_str());
+    std::string out;
+    auto status = PQresultStatus(r);
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+        std::string msg = PQerrorMessage(c);
+        PQclear(r);
+        PQfinish(c);
+        throw std::runtime_error(msg);
+    }
+    if (status == PGRES_TUPLES_OK && PQntuples(r) > 0) out = PQgetvalue(r, 0, 0);
+    PQclear(r);
+    PQfinish(c);
+    return out;
+}
+
+class Directory final : public auth::UserDirectory {
+public:
+    std::set<std::string> inactive;
+    std::map<std::string, auth::AdvisorGrants> grants;
+    asio::awaitable<std::optional<auth::UserStatus>> GetUser(UserId id, std::size_t) override {
+        auth::UserStatus s;
+        s.id = id;
+        s.is_active = !inactive.count(id.ToString());
+        co_return s;
+    }
+    asio::awaitable<auth::AdvisorGrants> GrantsOf(UserId advisor, std::size_t) override {
+        co_return grants[advisor.ToString()];
+    }
+};
+
+struct Reply {
+    int status = 0;
+    std::string body;
+    json::value Json() const { return json::parse(body); }
+};
+
+class PortfolioApi : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        migrate_ = new migrate::Options;
+        migrate_->admin_url = Secret(test::PgUrl());
+        migrate_->prefix = test::UniqueName("t_pf_");
+        migrate_->service_password = Secret(test::ServicePassword());
+        migrate_->migrations_dir = test::SourceDir() + "/migrations";
+        migrate::Up(*migrate_, migrate::Database::kPortfolio);
+        migrate::Up(*migrate_, migrate::Database::kTimescale);
+    }
+    static void TearDownTestSuite() {
+        for (const char* db : {"_portfolio", "_timescale"}) {
+            try {
+                Sql(test::PgUrl(), "DROP DATABASE IF EXISTS " + migrate_->prefix + db + " WITH (FORCE)");
+            } catch (...) {
+                // a leaked database in the throw-away cluster is harmless
+            }
+        }
+        delete migrate_;
+    }
+
+    void SetUp() override {
+        shards_ = std::make_unique<http::testing::Shards>(2);
+        runtime::Config c;
+        c.listen_port = 0;
+        c.threads = 2;
+        c.services = "portfolio";
+        c.database_url = Secret(test::PgUrl());
+        c.database_prefix = migrate_->prefix;
+        c.db_service_password = Secret(test::ServicePassword());
+        c.redis_url = Secret(test::RedisUrl());
+        c.redis_timeout = std::chrono::milliseconds(300);
+        app_ = std::make_unique<App>(c, shards_->Pointers());
+        app_->AddAuthenticator([](http::Request& req) -> asio::awaitable<void> {
+            auto h = std::string(req.Header("X-Test-User"));
+            auto colon = h.find(':');
+            if (colon == std::string::npos) co_return;
+            auth::Principal p;
+            p.user_id = *UserId::Parse(h.substr(0, colon));
+            p.role = *auth::ParseRole(h.substr(colon + 1));
+            p.scopes = auth::PermissionStrings(p.role);
+            req.principal = p;
+        });
+        directory_ = std::make_shared<Directory>();
+        ModuleOptions mo;
+        mo.directory = directory_;
+        mo.service.cache_prefix = test::UniqueName("t_pf_cache_") + ":";
+        service_ = Register(*app_, mo);
+        port_ = app_->Start();
+    }
+    void TearDown() override {
+        app_->Stop();
+        shards_->Stop();
+        service_.reset();
+        app_.reset();
+    }
+
+    Reply Call(const std::string& user,
+               const std::string& method,
+               const std::string& target,
+               const std::string& body = "",
+               std::map<std::string, std::string> headers = {}) {
+        http::testing::Client client(port_);
+        if (!user.empty()) headers["X-Test-User"] = user;
+        if (!body.empty() && !headers.count("Content-Type")) headers["Content-Type"] = "application/json";
+        auto r = client.Request(method, target, body, headers);
+        Reply out;
+        if (r) {
+            out.status = r->status;
+            out.body = r->body;
+        }
+        return out;
+    }
+
+    static std::string NewUser(const char* role = "USER") {
+        return UserId::Generate().ToString() + ":" + role;
+    }
+    static std::string IdOf(const std::string& user) { return user.substr(0, 36); }
+
+    std::string CreatePortfolio(const std::string& user, const std::string& extra = "") {
+        auto r = Call(user, "POST", "/api/v1/portfolios", R"({"name":"Main","currency":"USD")" + extra + "}");
+        EXPECT_EQ(r.status, 201) << r.body;
+        return std::string(r.Json().at("id").as_string());
+    }
+
+    std::string PortfolioDb() const { return test::PgUrlFor(migrate_->prefix + "_portfolio"); }
+    long Count(const std::string& sql) { return std::stol(Sql(PortfolioDb(), sql)); }
+
+    static migrate::Options* migrate_;
+    std::unique_ptr<http::testing::Shards> shards_;
+    std::unique_ptr<App> app_;
+    std::shared_ptr<Directory> directory_;
+    std::shared_ptr<Service> service_;
+    std::uint16_t port_ = 0;
+};
+
+migrate::Options* PortfolioApi::migrate_ = nullptr;
+
+std::string Buy(const char* symbol,
+                const char* qty,
+                const char* price,
+                const char* date = "2024-03-01T10:00:00Z") {
+    return std::string(R"({"type":"BUY","symbol":")") + symbol + R"(","quantity":")" + qty +
+           R"(","price":")" + price + R"(","fee":"1","currency":"USD","executed_at":")" + date + R"("})";
+}
+
+TEST_F(PortfolioApi, TransactionsDeriveHoldingsAndRefuseShortSales) {
+    auto user = NewUser();
+    auto pid = CreatePortfolio(user);
+    auto base = "/api/v1/portfolios/" + pid;
+    ASSERT_EQ(Call(user, "POST", base + "/transactions", Buy("AAPL", "10", "100")).status, 201);
+    ASSERT_EQ(
+        Call(user, "POST", base + "/transactions", Buy("AAPL", "10", "120", "2024-03-02T10:00:00Z")).status,
+        201);
+    auto sell = Call(
+        user, "POST", base + "/transactions",
+        R"({"type":"SELL","symbol":"AAPL","quantity":"25","price":"130","currency":"USD","executed_at":"2024-03-03T00:00:00Z"})");
+    EXPECT_EQ(sell.status, 422) << sell.body;
+    EXPECT_NE(sell.body.find("holdings.insufficient_quantity"), std::string::npos);
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.transactions WHERE portfolio_id = '" + pid + "'"), 2);
+
+    auto h = Call(user, "GET", base + "/holdings");
+    ASSERT_EQ(h.status, 200) << h.body;
+    auto holding = h.Json().at("holdings").as_array().at(0).as_object();
+    EXPECT_EQ(holding.at("quantity").as_string(), "20");
+    EXPECT_EQ(holding.at("cost_basis").as_string(), "2202");
+    EXPECT_EQ(holding.at("fx_status").as_string(), "missing_price");
+    auto cash = h.Json().at("cash").as_array().at(0).as_object();
+    EXPECT_EQ(cash.at("balance").as_string(), "-2202");
+
+    // Deleting the second buy re-derives the holding.
+    auto list = Call(user, "GET", base + "/transactions?limit=1");
+    ASSERT_EQ(list.status, 200);
+    auto newest = std::string(list.Json().at("items").as_array().at(0).at("id").as_string());
+    auto cursor = list.Json().at("next_cursor");
+    ASSERT_TRUE(cursor.is_string());
+    auto page2 = Call(user, "GET", base + "/transactions?limit=1&cursor=" + std::string(cursor.as_string()));
+    ASSERT_EQ(page2.Json().at("items").as_array().size(), 1u);
+    EXPECT_NE(std::string(page2.Json().at("items").as_array().at(0).at("id").as_string()), newest);
+    EXPECT_EQ(Call(user, "DELETE", base + "/transactions/" + newest).status, 204);
+    EXPECT_EQ(Sql(PortfolioDb(),
+                  "SELECT quantity::text FROM portfolio.holdings WHERE portfolio_id = '" + pid + "'"),
+              "10.0000000000");
+    EXPECT_GE(
+        Count("SELECT count(*) FROM portfolio.outbox WHERE aggregate_type = 'transaction' AND payload->>"
+              "'portfolio_id' = '" +
+              pid + "'"),
+        3);
+}
+
+TEST_F(PortfolioApi, SummaryIsCachedAndInvalidatedOnChange) {
+    auto user = NewUser();
+    auto pid = CreatePortfolio(user);
+    auto first = Call(user, "GET", "/api/v1/portfolios/summary");
+    ASSERT_EQ(first.status, 200) << first.body;
+    EXPECT_EQ(first.Json().at("items").as_array().at(0).at("holdings_count").as_int64(), 0);
+    // The cache answers while the database changes behind the service's back...
+    Sql(PortfolioDb(), "UPDATE portfolio.portfolios SET name = 'Renamed' WHERE id = '" + pid + "'");
+    EXPECT_EQ(Call(user, "GET", "/api/v1/portfolios/summary").body, first.body);
+    // ...and a change through the service invalidates it.
+    ASSERT_EQ(
+        Call(user, "POST", "/api/v1/portfolios/" + pid + "/transactions", Buy("MSFT", "2", "300")).status,
+        201);
+    Sql(PortfolioDb(),
+        "UPDATE portfolio.holdings SET current_price = 310 WHERE portfolio_id = '" + pid + "'");
+    auto after =
+        Call(user, "GET", "/api/v1/portfolios/summary").Json().at("items").as_array().at(0).as_object();
+    EXPECT_EQ(after.at("name").as_string(), "Renamed");
+    EXPECT_EQ(after.at("holdings_count").as_int64(), 1);
+    EXPECT_EQ(after.at("total_value").as_string(), "620");
+}
+
+TEST_F(PortfolioApi, IdempotencyKeySameOtherAndInFlight) {
+    auto user = NewUser();
+    auto pid = CreatePortfolio(user);
+    auto path = "/api/v1/portfolios/" + pid + "/transactions";
+    auto a = Call(user, "POST", path, Buy("AAPL", "1", "10"), {{"Idempotency-Key", "k-1"}});
+    auto b = Call(user, "POST", path, Buy("AAPL", "1", "10"), {{"Idempotency-Key", "k-1"}});
+    ASSERT_EQ(a.status, 201) << a.body;
+    EXPECT_EQ(b.status, 201);
+    EXPECT_EQ(a.body, b.body);
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.transactions WHERE portfolio_id = '" + pid + "'"), 1);
+    auto other = Call(user, "POST", path, Buy("AAPL", "2", "10"), {{"Idempotency-Key", "k-1"}});
+    EXPECT_EQ(other.status, 422) << other.body;
+    // A request still in flight (its row claimed, not done) makes the duplicate answer 409.
+    Sql(PortfolioDb(),
+        "INSERT INTO portfolio.idempotency_keys (user_id, key, request_method, request_path, "
+        "request_hash, expires_at) VALUES ('" +
+            IdOf(user) + "', 'k-2', 'POST', '" + path + "', sha256(convert_to('POST\n" + path + "\n" +
+            Buy("AAPL", "1", "10") + "', 'UTF8')), now() + interval '1 day')");
+    auto dup = Call(user, "POST", path, Buy("AAPL", "1", "10"), {{"Idempotency-Key", "k-2"}});
+    EXPECT_EQ(dup.status, 409) << dup.body;
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.transactions WHERE portfolio_id = '" + pid + "'"), 1);
+    // A failed request releases its key: the corrected retry succeeds with the same key.
+    auto bad = Call(
+        user, "POST", path,
+        R"({"type":"SELL","symbol":"AAPL","quantity":"5","price":"1","currency":"USD","executed_at":"2024-03-03T00:00:00Z"})",
+        {{"Idempotency-Key", "k-3"}});
+    EXPECT_EQ(bad.status, 422);
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.idempotency_keys WHERE key = 'k-3'"), 0);
+}
+
+TEST_F(PortfolioApi, UsersAreIsolatedThroughTheApiAndInSql) {
+    auto alice = NewUser();
+    auto bob = NewUser();
+    auto pid = CreatePortfolio(alice);
+    ASSERT_EQ(
+        Call(alice, "POST", "/api/v1/portfolios/" + pid + "/transactions", Buy("AAPL", "1", "10")).status,
+        201);
+    EXPECT_EQ(Call(bob, "GET", "/api/v1/portfolios/" + pid).status, 404);
+    EXPECT_EQ(Call(bob, "GET", "/api/v1/portfolios/" + pid + "/holdings").status, 404);
+    EXPECT_EQ(Call(bob, "POST", "/api/v1/portfolios/" + pid + "/transactions", Buy("AAPL", "1", "10")).status,
+              404);
+    EXPECT_EQ(Call(bob, "GET", "/api/v1/portfolios").Json().at("items").as_array().size(), 0u);
+    EXPECT_EQ(Call(bob, "GET", "/api/v1/portfolios/summary").Json().at("items").as_array().size(), 0u);
+    EXPECT_EQ(Call("", "GET", "/api/v1/portfolios").status, 401);
+
+    // An advisor with a READ grant reads but cannot write.
+    auto advisor = NewUser("ADVISOR");
+    directory_->grants[IdOf(advisor)].read.push_back(*UserId::Parse(IdOf(alice)));
+    EXPECT_EQ(Call(advisor, "GET", "/api/v1/portfolios/" + pid + "/holdings").status, 200);
+    EXPECT_EQ(
+        Call(advisor, "POST", "/api/v1/portfolios/" + pid + "/transactions", Buy("AAPL", "1", "10")).status,
+        404);
+
+    // In SQL, as the service role with Bob's context: nothing of Alice's is visible.
+    auto url =
+        migrate::ServiceUrlFor(*migrate_, migrate::ServiceRole::kPortfolio, migrate::Database::kPortfolio);
+    auto seen = Sql(
+        std::string(url.Reveal()),
+        "BEGIN; SELECT set_config('app.user_id', '" + IdOf(bob) +
+            "', true), set_config('app.role', 'USER', true); SELECT count(*) FROM portfolio.transactions");
+    EXPECT_EQ(seen, "0");
+}
+
+TEST_F(PortfolioApi, BadInputsAre4xxWithNothingWritten) {
+    auto user = NewUser();
+    auto pid = CreatePortfolio(user);
+    auto path = "/api/v1/portfolios/" + pid + "/transactions";
+    const std::string bodies[] = {
+        Buy("AAPL", "-1", "10"),
+        Buy("AAPL", "0", "10"),
+        R"({"type":"BUY","symbol":"AAPL","quantity":"1","price":"1","currency":"XYZ","executed_at":"2024-03-01T00:00:00Z"})",
+        Buy("AAPL", "1234567890123456789012345678901234567890", "10"),
+        Buy("AAPL", "1", "10", "2999-01-01T00:00:00Z"),
+        R"({"type":"DEPOSIT","symbol":"AAPL","amount":"1","currency":"USD","executed_at":"2024-03-01T00:00:00Z"})",
+        R"({"type":"BUY","symbol":"AAPL","quantity":1,"price":"1","currency":"USD","executed_at":"2024-03-01T00:00:00Z"})",
+        R"({"type":"BUY","symbol":"AAPL","quantity":"1","price":"1","currency":"USD","executed_at":"2024-03-01T00:00:00Z","user_id":"x"})",
+        "{not json",
+    };
+    for (const auto& body : bodies) {
+        auto r = Call(user, "POST", path, body);
+        EXPECT_GE(r.status, 400) << body;
+        EXPECT_LT(r.status, 500) << body << " → " << r.body;
+    }
+    EXPECT_EQ(Call(user, "POST", "/api/v1/portfolios/" + UserId::Generate().ToString() + "/transactions",
+                   Buy("AAPL", "1", "10"))
+                  .status,
+              404);
+    EXPECT_EQ(Call(user, "POST", "/api/v1/portfolios/not-a-uuid/transactions", Buy("AAPL", "1", "10")).status,
+              404);
+    EXPECT_EQ(Call(user, "POST", "/api/v1/portfolios", R"({"name":"X","currency":"ABC"})").status, 422);
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.transactions WHERE portfolio_id = '" + pid + "'"), 0);
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.holdings WHERE portfolio_id = '" + pid + "'"), 0);
+
+    directory_->inactive.insert(IdOf(user));
+    EXPECT_EQ(Call(user, "POST", "/api/v1/portfolios", R"({"name":"Y","currency":"EUR"})").status, 422);
+}
+
+TEST_F(PortfolioApi, CsvImportDryRunAndAllOrNothing) {
+    auto user = NewUser();
+    auto pid = CreatePortfolio(user);
+    auto path = "/api/v1/portfolios/" + pid + "/transactions/import";
+    std::map<std::string, std::string> csv{{"Content-Type", "text/csv"}};
+    const std::string bad =
+        "Action,Ticker,Shares,Price / share,Currency,Date,Commission\n"
+        "Market buy,AAPL,10,100,USD,2024-01-02,1\n"
+        "Market buy,AAPL,-0,100,USD,2024-01-03,1\n"
+        "Market buy,AAPL,1,100,XXX,2024-01-04,0\n"
+        "Market buy,AAPL,1,100,USD,not-a-date,0\n";
+    auto dry = Call(user, "POST", path + "?dry_run=true", bad, csv);
+    EXPECT_EQ(dry.status, 422) << dry.body;
+    auto errors = dry.Json().at("errors").as_array();
+    std::set<std::int64_t> lines;
+    for (const auto& e : errors) lines.insert(e.at("line").as_int64());
+    EXPECT_EQ(lines, (std::set<std::int64_t>{3, 4, 5}));
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.transactions WHERE portfolio_id = '" + pid + "'"), 0);
+
+    // Valid lines, but the sale exceeds the holding: nothing is imported.
+    const std::string oversold =
+        "type,symbol,quantity,price,currency,executed_at\n"
+        "BUY,AAPL,10,100,USD,2024-01-02\n"
+        "SELL,AAPL,11,100,USD,2024-01-03\n";
+    EXPECT_EQ(Call(user, "POST", path, oversold, csv).status, 422);
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.transactions WHERE portfolio_id = '" + pid + "'"), 0);
+
+    const std::string good =
+        "type,symbol,quantity,price,currency,executed_at\n"
+        "BUY,AAPL,10,100,USD,2024-01-02\n"
+        "SELL,AAPL,4,110,USD,2024-01-03\n";
+    auto ok = Call(user, "POST", path, good, csv);
+    EXPECT_EQ(ok.status, 201) << ok.body;
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.transactions WHERE portfolio_id = '" + pid + "'"), 2);
+    EXPECT_EQ(Sql(PortfolioDb(),
+                  "SELECT realized_pnl::text FROM portfolio.holdings WHERE portfolio_id = '" + pid + "'"),
+              "40.0000000000");
+}
+
+}  // namespace
+}  // namespace nn::portfolio
