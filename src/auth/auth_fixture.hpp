@@ -1,0 +1,203 @@
+#pragma once
+
+// An in-process App with the auth module on 127.0.0.1:0 against a freshly migrated auth
+// database, for the *_pgtest.cpp files of this folder (and the benchmark).
+
+#include <libpq-fe.h>
+
+#include <boost/json.hpp>
+#include <memory>
+#include <mutex>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "auth/module.hpp"
+#include "infra/app/app.hpp"
+#include "infra/crypto/encoding.hpp"
+#include "infra/crypto/key_ring.hpp"
+#include "infra/crypto/random.hpp"
+#include "infra/http/test_server.hpp"
+#include "infra/mail/mailer.hpp"
+#include "infra/migrate/migrator.hpp"
+#include "tests/support/test_env.hpp"
+
+namespace nn::auth::testing {
+
+// Keeps every message instead of sending it.
+class CapturingMailer final : public mail::Mailer {
+public:
+    boost::asio::awaitable<void> Send(mail::Message message) override {
+        std::lock_guard lock(mu_);
+        sent_.push_back(std::move(message));
+        co_return;
+    }
+    std::vector<mail::Message> Sent() {
+        std::lock_guard lock(mu_);
+        return sent_;
+    }
+    // The token of the last message of `kind` to `to` ("" when none).
+    std::string LastToken(const std::string& to, const std::string& kind) {
+        std::lock_guard lock(mu_);
+        static const std::regex kToken("token=([A-Za-z0-9_-]+)");
+        for (auto it = sent_.rbegin(); it != sent_.rend(); ++it) {
+            std::smatch m;
+            if (it->to == to && it->kind == kind && std::regex_search(it->text_body, m, kToken)) return m[1];
+        }
+        return {};
+    }
+
+private:
+    std::mutex mu_;
+    std::vector<mail::Message> sent_;
+};
+
+// One blocking superuser query; the first column of the first row ("" for none / NULL).
+inline std::string Sql(const std::string& url, const std::string& sql) {
+    PGconn* c = PQconnectdb(url.c_str());
+    if (PQstatus(c) != CONNECTION_OK) {
+        std::string e = PQerrorMessage(c);
+        PQfinish(c);
+        throw std::runtime_error(e);
+    }
+    PGresult* r = PQexec(c, sql.c_str());
+    const auto status = PQresultStatus(r);
+    std::string out;
+    if (status == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0)) out = PQgetvalue(r, 0, 0);
+    std::string error = PQresultErrorMessage(r);
+    PQclear(r);
+    PQfinish(c);
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) throw std::runtime_error(error + sql);
+    return out;
+}
+
+struct Reply {
+    int status = 0;
+    std::string body;
+    std::map<std::string, std::string> headers;
+    boost::json::value Json() const { return boost::json::parse(body); }
+    std::string Field(std::string_view k) const {
+        auto v = Json();
+        const auto* f = v.as_object().if_contains(k);
+        return f && f->is_string() ? std::string(f->as_string()) : std::string();
+    }
+};
+
+struct HarnessOptions {
+    AuthSettings settings;
+    bool redis_down = false;  // point Redis at a closed port
+    std::size_t shards = 2;
+};
+
+class Harness {
+public:
+    explicit Harness(HarnessOptions o = {}) : shards_(o.shards) {
+        migrate_.admin_url = Secret(test::PgUrl());
+        migrate_.prefix = test::UniqueName("t_auth_");
+        migrate_.service_password = Secret(test::ServicePassword());
+        migrate_.migrations_dir = test::SourceDir() + "/migrations";
+        migrate::Up(migrate_, migrate::Database::kAuth);
+
+        runtime::Config c;
+        c.listen_port = 0;
+        c.threads = o.shards;
+        c.services = "auth";
+        c.database_url = Secret(test::PgUrl());
+        c.database_prefix = migrate_.prefix;
+        c.db_service_password = Secret(test::ServicePassword());
+        c.redis_url = Secret(o.redis_down ? "redis://127.0.0.1:1/0" : test::RedisUrl());
+        c.redis_timeout = std::chrono::milliseconds(300);
+        c.jwt_keys = Secret(crypto::NewKeyEntry("k1", 32) + "," + crypto::NewKeyEntry("k0", 32));
+        c.api_key_pepper = Secret(crypto::RandomToken(32));
+        c.field_keys = Secret(crypto::NewKeyEntry("f1", 32));
+        c.cpu_threads = 2;
+        config_ = c;
+        app_ = std::make_unique<App>(c, shards_.Pointers());
+        mailer_ = std::make_shared<CapturingMailer>();
+        ModuleOptions mo;
+        mo.settings = o.settings;
+        mo.settings.redis_prefix = test::UniqueName("t_auth_rl_") + ":";
+        mo.mailer = mailer_;
+        directory_ = Register(*app_, mo);
+        port_ = app_->Start();
+    }
+    ~Harness() {
+        app_->Stop();
+        shards_.Stop();
+        directory_.reset();
+        app_.reset();
+        try {
+            Sql(test::PgUrl(), "DROP DATABASE IF EXISTS " + migrate_.prefix + "_auth WITH (FORCE)");
+        } catch (...) {
+            // a leaked database in the throw-away cluster is harmless
+        }
+    }
+
+    Reply Call(const std::string& method,
+               const std::string& target,
+               const std::string& body = "",
+               std::map<std::string, std::string> headers = {}) {
+        http::testing::Client client(port_);
+        if (!body.empty() && !headers.count("Content-Type")) headers["Content-Type"] = "application/json";
+        auto r = client.Request(method, target, body, headers);
+        Reply out;
+        if (!r) return out;
+        out.status = r->status;
+        out.body = r->body;
+        out.headers = r->headers;
+        return out;
+    }
+    Reply Bearer(const std::string& method,
+                 const std::string& target,
+                 const std::string& token,
+                 const std::string& body = "") {
+        return Call(method, target, body, {{"Authorization", "Bearer " + token}});
+    }
+
+    std::string Db() const { return test::PgUrlFor(migrate_.prefix + "_auth"); }
+    std::string Scalar(const std::string& sql) { return Sql(Db(), sql); }
+    long Count(const std::string& table) { return std::stol(Scalar("SELECT count(*) FROM " + table)); }
+
+    // Register, verify by the mailed token, log in: the token pair JSON.
+    boost::json::object SignUp(const std::string& email,
+                               const std::string& password = "correct horse battery",
+                               bool verify = true) {
+        auto r = Call("POST", "/api/v1/auth/register",
+                      R"({"email":")" + email + R"(","password":")" + password + R"("})");
+        if (r.status != 202) throw std::runtime_error("register: " + r.body);
+        if (verify) {
+            auto token = mailer_->LastToken(email, "verification");
+            auto v = Call("POST", "/api/v1/auth/verify-email", R"({"token":")" + token + R"("})");
+            if (v.status != 200) throw std::runtime_error("verify: " + v.body);
+        }
+        return Login(email, password);
+    }
+    boost::json::object Login(const std::string& email,
+                              const std::string& password = "correct horse battery") {
+        auto r = Call("POST", "/api/v1/auth/login",
+                      R"({"email":")" + email + R"(","password":")" + password + R"("})");
+        if (r.status != 200) throw std::runtime_error("login: " + r.body);
+        return r.Json().as_object();
+    }
+
+    App& app() { return *app_; }
+    CapturingMailer& mailer() { return *mailer_; }
+    UserDirectory& directory() { return *directory_; }
+    std::uint16_t port() const { return port_; }
+    const runtime::Config& config() const { return config_; }
+
+private:
+    http::testing::Shards shards_;
+    migrate::Options migrate_;
+    runtime::Config config_;
+    std::unique_ptr<App> app_;
+    std::shared_ptr<CapturingMailer> mailer_;
+    std::shared_ptr<UserDirectory> directory_;
+    std::uint16_t port_ = 0;
+};
+
+inline std::string S(const boost::json::object& o, std::string_view k) {
+    return std::string(o.at(k).as_string());
+}
+
+}  // namespace nn::auth::testing

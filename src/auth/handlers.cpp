@@ -1,0 +1,483 @@
+#include "auth/handlers.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "infra/crypto/encoding.hpp"
+#include "infra/http/json.hpp"
+#include "infra/http/query.hpp"
+#include "infra/http/request.hpp"
+#include "infra/http/response.hpp"
+#include "infra/http/router.hpp"
+
+namespace nn::auth {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using http::FieldReader;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr std::size_t kMaxEmailBytes = 320;
+// Parsing limit only; the policy (12..128 characters) is checked by the service.
+constexpr std::size_t kMaxPasswordBytes = 1024;
+constexpr std::size_t kMaxTokenBytes = 256;
+
+const Principal& PrincipalOf(const Request& r) {
+    const auto* p = r.PrincipalAs<Principal>();
+    if (p == nullptr)
+        throw Error(ErrorKind::kUnauthorized, "auth.unauthenticated", "authentication required");
+    return *p;
+}
+
+json::value Time(const Timestamp& t) {
+    return json::value(FormatRfc3339(t));
+}
+json::value Time(const std::optional<Timestamp>& t) {
+    return t ? Time(*t) : json::value(nullptr);
+}
+json::value Str(const std::optional<std::string>& s) {
+    return s ? json::value(*s) : json::value(nullptr);
+}
+
+// An email address as the API accepts it: 3-320 bytes, one '@' not first or last, no spaces or
+// control characters (the mailer's header injection guard sits on top).
+std::string Email(FieldReader& in, std::string_view field) {
+    auto email = in.String(field, {.min_length = 3, .max_length = kMaxEmailBytes});
+    if (email.empty()) return email;
+    const auto at = email.find('@');
+    bool ok = at != std::string::npos && at > 0 && at + 1 < email.size() &&
+              email.find('@', at + 1) == std::string::npos;
+    for (unsigned char c : email) {
+        if (c <= 0x20 || c == 0x7F) ok = false;
+    }
+    if (!ok) in.AddError(std::string(field), "invalid_email", "must be an email address");
+    return email;
+}
+
+Response Json(const json::value& v, int status = 200) {
+    auto r = http::JsonResponse(v, status);
+    r.SetHeader("Cache-Control", "no-store");
+    return r;
+}
+
+json::object TokensJson(const TokenPair& t) {
+    return {{"access_token", t.access_token},
+            {"refresh_token", t.refresh_token},
+            {"token_type", "Bearer"},
+            {"expires_in", t.expires_in}};
+}
+
+json::object AccountJson(const Account& a, bool with_sensitive) {
+    json::object profile{{"first_name", Str(a.profile.first_name)},
+                         {"last_name", Str(a.profile.last_name)},
+                         {"display_name", Str(a.profile.display_name)},
+                         {"timezone", a.profile.timezone},
+                         {"locale", a.profile.locale},
+                         {"base_currency", a.profile.base_currency},
+                         {"preferences", json::parse(a.profile.preferences_json)}};
+    if (with_sensitive) {
+        profile["phone"] = Str(a.profile.phone);
+        profile["date_of_birth"] = Str(a.profile.date_of_birth);
+        profile["tax_id"] = Str(a.profile.tax_id);
+        profile["address"] = Str(a.profile.address);
+    }
+    return {{"id", a.id.ToString()},
+            {"email", a.email},
+            {"role", RoleName(a.role)},
+            {"is_active", a.is_active},
+            {"email_verified", a.email_verified_at.has_value()},
+            {"created_at", Time(a.created_at)},
+            {"last_login_at", Time(a.last_login_at)},
+            {"profile", std::move(profile)}};
+}
+
+json::object ApiKeyJson(const ApiKeyInfo& k) {
+    json::array scopes;
+    for (const auto& s : k.scopes) scopes.emplace_back(s);
+    return {{"id", k.id.ToString()},
+            {"name", k.name},
+            {"prefix", k.prefix},
+            {"scopes", std::move(scopes)},
+            {"created_at", Time(k.created_at)},
+            {"expires_at", Time(k.expires_at)},
+            {"last_used_at", Time(k.last_used_at)},
+            {"revoked_at", Time(k.revoked_at)}};
+}
+
+json::object GrantJson(const AdvisorGrantInfo& g) {
+    return {{"advisor_id", g.advisor_id.ToString()},
+            {"client_id", g.client_id.ToString()},
+            {"email", g.email},
+            {"access", g.access == GrantAccess::kManage ? "MANAGE" : "READ"},
+            {"granted_at", Time(g.granted_at)}};
+}
+
+// A nullable string field of a PATCH: absent → nullopt, null → inner nullopt.
+std::optional<std::optional<std::string>> Nullable(const json::object& body,
+                                                   FieldReader& in,
+                                                   std::string_view field,
+                                                   std::size_t max_length) {
+    const auto* v = body.if_contains(field);
+    if (v == nullptr) return std::nullopt;
+    if (v->is_null()) return std::optional<std::string>();
+    auto s = in.OptionalString(field, {.min_length = 0, .max_length = max_length});
+    return std::optional<std::string>(s.value_or(""));
+}
+
+template <class Id>
+Id PathId(const Request& r, std::string_view name) {
+    auto id = Id::Parse(r.PathParam(name));
+    if (!id) throw Error(ErrorKind::kNotFound, "http.not_found", "no such resource");
+    return *id;
+}
+
+}  // namespace
+
+Audit AuditOf(const Request& request) {
+    Audit a;
+    a.request_id = request.request_id.substr(0, 128);
+    if (!request.remote_address.empty()) a.ip = request.remote_address;
+    auto ua = request.Header("User-Agent");
+    if (!ua.empty()) {
+        std::string clean(ua.substr(0, 512));
+        for (auto& c : clean) {
+            if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7E) c = '?';
+        }
+        a.user_agent = std::move(clean);
+    }
+    return a;
+}
+
+void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services) {
+    auto f = std::move(services);
+
+    router.Post("/api/v1/auth/register",
+                [f](Request& r) -> asio::awaitable<Response> {
+                    auto body = http::ParseJsonObject(r);
+                    FieldReader in(body);
+                    auto email = Email(in, "email");
+                    auto password = in.String("password", {.min_length = 1, .max_length = kMaxPasswordBytes});
+                    auto display = in.OptionalString("display_name", {.min_length = 1, .max_length = 100});
+                    in.AllowOnly({"email", "password", "display_name"});
+                    in.Finish();
+                    co_await f->For(r).Register(email, password, display, AuditOf(r));
+                    co_return Json(json::object{{"status", "verification_sent"}}, 202);
+                },
+                {.name = "auth.register", .max_body_bytes = 16 << 10});
+
+    router.Post("/api/v1/auth/verify-email",
+                [f](Request& r) -> asio::awaitable<Response> {
+                    auto body = http::ParseJsonObject(r);
+                    FieldReader in(body);
+                    auto token = in.String("token", {.min_length = 1, .max_length = kMaxTokenBytes});
+                    in.AllowOnly({"token"});
+                    in.Finish();
+                    co_await f->For(r).VerifyEmail(token, AuditOf(r));
+                    co_return Json(json::object{{"status", "verified"}});
+                },
+                {.name = "auth.verify_email", .max_body_bytes = 16 << 10});
+
+    router.Post("/api/v1/auth/password/forgot",
+                [f](Request& r) -> asio::awaitable<Response> {
+                    auto body = http::ParseJsonObject(r);
+                    FieldReader in(body);
+                    auto email = Email(in, "email");
+                    in.AllowOnly({"email"});
+                    in.Finish();
+                    co_await f->For(r).ForgotPassword(email, AuditOf(r));
+                    co_return Json(json::object{{"status", "if_the_account_exists_an_email_was_sent"}}, 202);
+                },
+                {.name = "auth.password_forgot", .max_body_bytes = 16 << 10});
+
+    router.Post("/api/v1/auth/password/reset",
+                [f](Request& r) -> asio::awaitable<Response> {
+                    auto body = http::ParseJsonObject(r);
+                    FieldReader in(body);
+                    auto token = in.String("token", {.min_length = 1, .max_length = kMaxTokenBytes});
+                    auto password = in.String("password", {.min_length = 1, .max_length = kMaxPasswordBytes});
+                    in.AllowOnly({"token", "password"});
+                    in.Finish();
+                    co_await f->For(r).ResetPassword(token, password, AuditOf(r));
+                    co_return Response::NoContent();
+                },
+                {.name = "auth.password_reset", .max_body_bytes = 16 << 10});
+
+    router.Post("/api/v1/auth/login",
+                [f](Request& r) -> asio::awaitable<Response> {
+                    auto body = http::ParseJsonObject(r);
+                    FieldReader in(body);
+                    auto email = Email(in, "email");
+                    auto password = in.String("password", {.min_length = 1, .max_length = kMaxPasswordBytes});
+                    in.AllowOnly({"email", "password"});
+                    in.Finish();
+                    auto tokens = co_await f->For(r).Login(email, password, AuditOf(r));
+                    co_return Json(TokensJson(tokens));
+                },
+                {.name = "auth.login", .max_body_bytes = 16 << 10});
+
+    router.Post("/api/v1/auth/refresh",
+                [f](Request& r) -> asio::awaitable<Response> {
+                    auto body = http::ParseJsonObject(r);
+                    FieldReader in(body);
+                    auto token = in.String("refresh_token", {.min_length = 1, .max_length = kMaxTokenBytes});
+                    in.AllowOnly({"refresh_token"});
+                    in.Finish();
+                    auto tokens = co_await f->For(r).Refresh(token, AuditOf(r));
+                    co_return Json(TokensJson(tokens));
+                },
+                {.name = "auth.refresh", .max_body_bytes = 16 << 10});
+
+    router.Post("/api/v1/auth/logout",
+                [f](Request& r) -> asio::awaitable<Response> {
+                    co_await f->For(r).Logout(PrincipalOf(r), false, AuditOf(r));
+                    co_return Response::NoContent();
+                },
+                {.name = "auth.logout", .require_auth = true, .max_body_bytes = 16 << 10});
+
+    router.Post("/api/v1/auth/logout-all",
+                [f](Request& r) -> asio::awaitable<Response> {
+                    co_await f->For(r).Logout(PrincipalOf(r), true, AuditOf(r));
+                    co_return Response::NoContent();
+                },
+                {.name = "auth.logout_all", .require_auth = true, .max_body_bytes = 16 << 10});
+
+    router.Get("/api/v1/me",
+               [f](Request& r) -> asio::awaitable<Response> {
+                   auto account = co_await f->For(r).Me(PrincipalOf(r));
+                   co_return Json(AccountJson(account, true));
+               },
+               {.name = "auth.me", .require_auth = true});
+
+    router.Patch(
+        "/api/v1/me/profile",
+        [f](Request& r) -> asio::awaitable<Response> {
+            auto body = http::ParseJsonObject(r);
+            FieldReader in(body);
+            ProfilePatch patch;
+            patch.first_name = Nullable(body, in, "first_name", 100);
+            patch.last_name = Nullable(body, in, "last_name", 100);
+            patch.display_name = Nullable(body, in, "display_name", 100);
+            patch.phone = Nullable(body, in, "phone", 32);
+            patch.date_of_birth = Nullable(body, in, "date_of_birth", 10);
+            patch.tax_id = Nullable(body, in, "tax_id", 64);
+            patch.address = Nullable(body, in, "address", 500);
+            patch.timezone = in.OptionalString("timezone", {.min_length = 1, .max_length = 64});
+            patch.locale = in.OptionalString("locale", {.min_length = 2, .max_length = 35});
+            patch.base_currency = in.OptionalString("base_currency", {.min_length = 3, .max_length = 3});
+            if (patch.base_currency) {
+                const auto& c = *patch.base_currency;
+                if (!std::all_of(c.begin(), c.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; })) {
+                    in.AddError("base_currency", "invalid_currency", "must be an ISO 4217 code such as USD");
+                }
+            }
+            if (patch.date_of_birth && *patch.date_of_birth && !ParseDate(**patch.date_of_birth)) {
+                in.AddError("date_of_birth", "invalid_date", "must be a date YYYY-MM-DD");
+            }
+            if (const auto* prefs = body.if_contains("preferences")) {
+                if (!prefs->is_object()) {
+                    in.AddError("preferences", "not_object", "must be a JSON object");
+                } else {
+                    auto text = json::serialize(*prefs);
+                    if (text.size() > 16 << 10) in.AddError("preferences", "too_large", "at most 16 kB");
+                    patch.preferences_json = std::move(text);
+                }
+            }
+            in.AllowOnly({"first_name", "last_name", "display_name", "phone", "date_of_birth", "tax_id",
+                          "address", "timezone", "locale", "base_currency", "preferences"});
+            in.Finish();
+            auto account = co_await f->For(r).UpdateProfile(PrincipalOf(r), std::move(patch), AuditOf(r));
+            co_return Json(AccountJson(account, true));
+        },
+        {.name = "auth.update_profile", .require_auth = true, .max_body_bytes = 32 << 10});
+
+    router.Post("/api/v1/me/password",
+                [f](Request& r) -> asio::awaitable<Response> {
+                    auto body = http::ParseJsonObject(r);
+                    FieldReader in(body);
+                    auto current =
+                        in.String("current_password", {.min_length = 1, .max_length = kMaxPasswordBytes});
+                    auto next = in.String("new_password", {.min_length = 1, .max_length = kMaxPasswordBytes});
+                    in.AllowOnly({"current_password", "new_password"});
+                    in.Finish();
+                    co_await f->For(r).ChangePassword(PrincipalOf(r), current, next, AuditOf(r));
+                    co_return Response::NoContent();
+                },
+                {.name = "auth.change_password", .require_auth = true, .max_body_bytes = 16 << 10});
+
+    router.Get("/api/v1/me/sessions",
+               [f](Request& r) -> asio::awaitable<Response> {
+                   auto sessions = co_await f->For(r).Sessions(PrincipalOf(r));
+                   json::array items;
+                   for (const auto& s : sessions) {
+                       items.push_back(json::object{{"id", s.id},
+                                                    {"started_at", Time(s.started_at)},
+                                                    {"last_used_at", Time(s.last_used_at)},
+                                                    {"expires_at", Time(s.expires_at)},
+                                                    {"user_agent", Str(s.user_agent)},
+                                                    {"ip", Str(s.ip)},
+                                                    {"current", s.current}});
+                   }
+                   co_return Json(json::object{{"items", std::move(items)}});
+               },
+               {.name = "auth.list_sessions", .require_auth = true});
+
+    router.Delete("/api/v1/me/sessions",
+                  [f](Request& r) -> asio::awaitable<Response> {
+                      co_await f->For(r).DeleteSessions(PrincipalOf(r), std::nullopt, AuditOf(r));
+                      co_return Response::NoContent();
+                  },
+                  {.name = "auth.delete_sessions", .require_auth = true});
+
+    router.Delete("/api/v1/me/sessions/{id}",
+                  [f](Request& r) -> asio::awaitable<Response> {
+                      if (!co_await f->For(r).DeleteSessions(PrincipalOf(r), r.PathParam("id"), AuditOf(r))) {
+                          throw Error(ErrorKind::kNotFound, "http.not_found", "no such session");
+                      }
+                      co_return Response::NoContent();
+                  },
+                  {.name = "auth.delete_session", .require_auth = true});
+
+    router.Post("/api/v1/api-keys",
+                [f](Request& r) -> asio::awaitable<Response> {
+                    auto body = http::ParseJsonObject(r);
+                    FieldReader in(body);
+                    auto name = in.String("name", {.min_length = 1, .max_length = 100});
+                    auto expires = in.OptionalTimestamp("expires_at");
+                    std::vector<std::string> scopes;
+                    const auto* sv = body.if_contains("scopes");
+                    if (sv == nullptr) {
+                        in.AddError("scopes", "required", "field 'scopes' is required");
+                    } else if (!sv->is_array() || sv->as_array().empty() || sv->as_array().size() > 32) {
+                        in.AddError("scopes", "not_array", "must be an array of 1-32 scope names");
+                    } else {
+                        for (const auto& s : sv->as_array()) {
+                            if (!s.is_string() || s.as_string().size() > 64) {
+                                in.AddError("scopes", "not_string", "each scope must be a string");
+                                break;
+                            }
+                            scopes.emplace_back(s.as_string());
+                        }
+                    }
+                    in.AllowOnly({"name", "scopes", "expires_at"});
+                    in.Finish();
+                    std::optional<Timestamp> expires_at;
+                    if (expires) expires_at = ParseRfc3339(*expires);
+                    auto key = co_await f->For(r).CreateApiKey(PrincipalOf(r), name, std::move(scopes),
+                                                               expires_at, AuditOf(r));
+                    auto out = ApiKeyJson(key.info);
+                    out["key"] = key.key;
+                    co_return Json(out, 201);
+                },
+                {.name = "auth.create_api_key", .require_auth = true, .max_body_bytes = 16 << 10});
+
+    router.Get("/api/v1/api-keys",
+               [f](Request& r) -> asio::awaitable<Response> {
+                   auto keys = co_await f->For(r).ListApiKeys(PrincipalOf(r));
+                   json::array items;
+                   for (const auto& k : keys) items.push_back(ApiKeyJson(k));
+                   co_return Json(json::object{{"items", std::move(items)}});
+               },
+               {.name = "auth.list_api_keys", .require_auth = true});
+
+    router.Delete(
+        "/api/v1/api-keys/{id}",
+        [f](Request& r) -> asio::awaitable<Response> {
+            if (!co_await f->For(r).RevokeApiKey(PrincipalOf(r), PathId<ApiKeyId>(r, "id"), AuditOf(r))) {
+                throw Error(ErrorKind::kNotFound, "http.not_found", "no such API key");
+            }
+            co_return Response::NoContent();
+        },
+        {.name = "auth.revoke_api_key", .require_auth = true});
+
+    router.Get("/api/v1/admin/users",
+               [f](Request& r) -> asio::awaitable<Response> {
+                   auto page = http::ParsePage(r);
+                   std::string q(r.Query().Get("q").value_or(""));
+                   if (q.size() > 320)
+                       throw http::HttpError(422, "validation.failed", "q is too long", {},
+                                             {{"q", "too_long", "at most 320 bytes"}});
+                   std::optional<UserId> after;
+                   if (page.cursor) {
+                       after = UserId::Parse(*page.cursor);
+                       if (!after) throw http::HttpError(400, "pagination.bad_cursor", "invalid cursor");
+                   }
+                   auto users =
+                       co_await f->For(r).SearchUsers(PrincipalOf(r), q, after, static_cast<int>(page.limit));
+                   json::array items;
+                   for (const auto& u : users) items.push_back(AccountJson(u, false));
+                   json::object out{{"items", std::move(items)}};
+                   out["next_cursor"] = users.size() == page.limit && !users.empty()
+                                            ? json::value(http::EncodeCursor(users.back().id.ToString()))
+                                            : json::value(nullptr);
+                   co_return Json(out);
+               },
+               {.name = "auth.admin_list_users", .require_auth = true});
+
+    router.Patch("/api/v1/admin/users/{id}",
+                 [f](Request& r) -> asio::awaitable<Response> {
+                     auto body = http::ParseJsonObject(r);
+                     FieldReader in(body);
+                     auto active = in.OptionalBool("is_active");
+                     auto role_text = in.OptionalEnum("role", {"USER", "ADVISOR", "ADMIN", "SUPERUSER"});
+                     in.AllowOnly({"is_active", "role"});
+                     if (!active && !role_text && in.Ok())
+                         in.AddError("role", "required", "give is_active or role");
+                     in.Finish();
+                     std::optional<Role> role;
+                     if (role_text) role = ParseRole(*role_text);
+                     auto account = co_await f->For(r).UpdateUser(PrincipalOf(r), PathId<UserId>(r, "id"),
+                                                                  active, role, AuditOf(r));
+                     co_return Json(AccountJson(account, false));
+                 },
+                 {.name = "auth.admin_update_user", .require_auth = true, .max_body_bytes = 16 << 10});
+
+    router.Post("/api/v1/me/advisors",
+                [f](Request& r) -> asio::awaitable<Response> {
+                    auto body = http::ParseJsonObject(r);
+                    FieldReader in(body);
+                    auto email = Email(in, "advisor_email");
+                    auto access = in.Enum("access", {"READ", "MANAGE"});
+                    in.AllowOnly({"advisor_email", "access"});
+                    in.Finish();
+                    co_await f->For(r).GrantAdvisor(
+                        PrincipalOf(r), email, access == "MANAGE" ? GrantAccess::kManage : GrantAccess::kRead,
+                        AuditOf(r));
+                    co_return Json(json::object{{"status", "granted"}}, 201);
+                },
+                {.name = "auth.grant_advisor", .require_auth = true, .max_body_bytes = 16 << 10});
+
+    router.Get("/api/v1/me/advisors",
+               [f](Request& r) -> asio::awaitable<Response> {
+                   auto grants = co_await f->For(r).Grants(PrincipalOf(r), false);
+                   json::array items;
+                   for (const auto& g : grants) items.push_back(GrantJson(g));
+                   co_return Json(json::object{{"items", std::move(items)}});
+               },
+               {.name = "auth.list_advisors", .require_auth = true});
+
+    router.Delete("/api/v1/me/advisors/{advisor_id}",
+                  [f](Request& r) -> asio::awaitable<Response> {
+                      if (!co_await f->For(r).RevokeAdvisor(PrincipalOf(r), PathId<UserId>(r, "advisor_id"),
+                                                            AuditOf(r))) {
+                          throw Error(ErrorKind::kNotFound, "http.not_found", "no such grant");
+                      }
+                      co_return Response::NoContent();
+                  },
+                  {.name = "auth.revoke_advisor", .require_auth = true});
+
+    router.Get("/api/v1/advisor/clients",
+               [f](Request& r) -> asio::awaitable<Response> {
+                   auto grants = co_await f->For(r).Grants(PrincipalOf(r), true);
+                   json::array items;
+                   for (const auto& g : grants) items.push_back(GrantJson(g));
+                   co_return Json(json::object{{"items", std::move(items)}});
+               },
+               {.name = "auth.advisor_clients", .require_auth = true});
+}
+
+}  // namespace nn::auth

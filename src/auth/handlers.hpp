@@ -1,0 +1,29 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "auth/service.hpp"
+
+namespace nn::http {
+class Router;
+class Request;
+}  // namespace nn::http
+
+namespace nn::auth {
+
+// Makes the service for one request (on its shard): repository, limiter and shared deps.
+class ServiceFactory {
+public:
+    virtual ~ServiceFactory() = default;
+    // The service of the request's shard (the shard's pool, Redis client and limiter).
+    virtual Service& For(http::Request& request) = 0;
+};
+
+// Declares every auth route on the router (JSON ↔ service; no logic here).
+void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services);
+
+// Request facts for the audit trail (ip, user agent trimmed to what the columns hold).
+Audit AuditOf(const http::Request& request);
+
+}  // namespace nn::auth

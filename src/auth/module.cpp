@@ -1,0 +1,198 @@
+#include "auth/module.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <string_view>
+
+#include "auth/handlers.hpp"
+#include "auth/pg_repository.hpp"
+#include "auth/service.hpp"
+#include "infra/app/app.hpp"
+#include "infra/crypto/key_ring.hpp"
+#include "infra/mail/mailer.hpp"
+
+namespace nn::auth {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Redis fixed windows; nullopt when Redis cannot answer (the caller falls back or fails open).
+class RedisLimiter final : public Limiter {
+public:
+    explicit RedisLimiter(redis::Client& redis) : redis_(redis) {}
+
+    asio::awaitable<std::optional<std::pair<std::int64_t, std::chrono::seconds>>> Hit(
+        std::string key, std::chrono::seconds window) override {
+        try {
+            auto c = co_await redis_.RateLimit(key, window);
+            co_return std::make_pair(c.count, Ceil(c.ttl));
+        } catch (const Error& e) {
+            co_return Unavailable(e);
+        }
+    }
+
+    asio::awaitable<std::optional<std::pair<std::int64_t, std::chrono::seconds>>> Peek(
+        std::string key) override {
+        try {
+            auto value = co_await redis_.Get(key);
+            if (!value) co_return std::make_pair(std::int64_t{0}, std::chrono::seconds(0));
+            auto ttl = co_await redis_.PTtl(key);
+            co_return std::make_pair(std::stoll(*value),
+                                     Ceil(std::chrono::milliseconds(std::max<std::int64_t>(ttl, 0))));
+        } catch (const Error& e) {
+            co_return Unavailable(e);
+        }
+    }
+
+private:
+    static std::chrono::seconds Ceil(std::chrono::milliseconds ms) {
+        return std::chrono::ceil<std::chrono::seconds>(ms);
+    }
+    static std::optional<std::pair<std::int64_t, std::chrono::seconds>> Unavailable(const Error& e) {
+        if (e.Kind() != ErrorKind::kUnavailable && e.Kind() != ErrorKind::kTimeout) throw;
+        spdlog::warn("auth: rate limiter unavailable ({}); using the fallback", e.Code());
+        return std::nullopt;
+    }
+
+    redis::Client& redis_;
+};
+
+struct Shard {
+    std::unique_ptr<PgRepository> repo;
+    std::unique_ptr<RedisLimiter> limiter;
+    std::unique_ptr<Service> service;
+};
+
+// Everything the module owns; shared by the routes, authenticators, job and directory.
+class Module final : public ServiceFactory, public UserDirectory {
+public:
+    Module(App& app, ModuleOptions options)
+        : settings_(std::move(options.settings)), mailer_(std::move(options.mailer)) {
+        const auto& config = app.Config();
+        if (config.jwt_keys.Empty()) {
+            throw Error(ErrorKind::kUnprocessable, "config.missing",
+                        "configuration: NEXANEST_JWT_KEYS is required");
+        }
+        if (config.api_key_pepper.Reveal().size() < 32) {
+            throw Error(ErrorKind::kUnprocessable, "config.missing",
+                        "configuration: NEXANEST_API_KEY_PEPPER (at least 32 bytes) is required");
+        }
+        jwt_keys_ = crypto::ParseJwtKeys(config.jwt_keys.Reveal());
+        if (!config.field_keys.Empty()) field_keys_ = crypto::ParseSecretboxKeys(config.field_keys.Reveal());
+        pepper_ = config.api_key_pepper;
+        if (!mailer_) mailer_ = mail::MakeMailer(config, app.Shard(0).get_executor());
+        deps_.settings = &settings_;
+        deps_.jwt_keys = &jwt_keys_;
+        deps_.field_keys = &field_keys_;
+        deps_.api_key_pepper = &pepper_;
+        deps_.mailer = mailer_.get();
+        deps_.cpu = &app.Cpu();
+        deps_.public_url = config.public_url;
+        for (std::size_t i = 0; i < app.ShardCount(); ++i) {
+            Shard s;
+            s.repo = std::make_unique<PgRepository>(app.Db(ServiceRole::kAuth, Database::kAuth, i));
+            s.limiter = std::make_unique<RedisLimiter>(app.Redis(i));
+            s.service = std::make_unique<Service>(deps_, *s.repo, *s.limiter);
+            shards_.push_back(std::move(s));
+        }
+    }
+
+    Service& For(http::Request& request) override { return *shards_.at(request.shard).service; }
+    Service& OnShard(std::size_t shard) { return *shards_.at(shard).service; }
+
+    asio::awaitable<std::optional<UserStatus>> GetUser(UserId id, std::size_t shard) override {
+        co_return co_await shards_.at(shard).repo->UserStatusOf(id);
+    }
+    asio::awaitable<AdvisorGrants> GrantsOf(UserId advisor, std::size_t shard) override {
+        co_return co_await shards_.at(shard).repo->GrantsOf(advisor);
+    }
+
+    const AuthSettings& Settings() const { return settings_; }
+
+private:
+    AuthSettings settings_;
+    std::shared_ptr<mail::Mailer> mailer_;
+    crypto::KeyRing jwt_keys_;
+    crypto::KeyRing field_keys_;
+    Secret pepper_;
+    ServiceDeps deps_;
+    std::vector<Shard> shards_;
+};
+
+// "Bearer <token>" / "ApiKey <key>": the scheme (case-insensitive) and the credentials.
+std::optional<std::pair<std::string, std::string_view>> SplitAuthorization(std::string_view header) {
+    auto space = header.find(' ');
+    if (space == std::string_view::npos) return std::nullopt;
+    std::string scheme(header.substr(0, space));
+    for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto rest = header.substr(space + 1);
+    while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+    return std::make_pair(scheme, rest);
+}
+
+}  // namespace
+
+std::string ClientIdsSetting(const std::vector<UserId>& ids) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (i) out += ',';
+        out += ids[i].ToString();
+    }
+    return out + "}";
+}
+
+AuthSettings SettingsFromConfig(const App& app) {
+    const auto& c = app.Config();
+    AuthSettings s;
+    s.issuer = c.jwt_issuer;
+    s.audience = c.jwt_audience;
+    s.access_ttl = std::chrono::duration_cast<std::chrono::seconds>(c.access_token_ttl);
+    s.refresh_ttl = std::chrono::duration_cast<std::chrono::seconds>(c.refresh_token_ttl);
+    return s;
+}
+
+std::shared_ptr<UserDirectory> Register(App& app) {
+    ModuleOptions options;
+    options.settings = SettingsFromConfig(app);
+    return Register(app, std::move(options));
+}
+
+std::shared_ptr<UserDirectory> Register(App& app, ModuleOptions options) {
+    auto module = std::make_shared<Module>(app, std::move(options));
+    AddRoutes(app.Routes(), module);
+
+    app.AddAuthenticator([module](http::Request& request) -> asio::awaitable<void> {
+        const auto count = request.HeaderCount("Authorization");
+        if (count == 0) co_return;
+        if (count > 1) ThrowInvalidToken();
+        auto parts = SplitAuthorization(request.Header("Authorization"));
+        if (!parts || parts->second.empty()) ThrowInvalidToken();
+        if (parts->first == "bearer") {
+            request.principal = module->For(request).AuthenticateBearer(parts->second);
+        } else if (parts->first == "apikey") {
+            std::optional<std::string> ip;
+            if (!request.remote_address.empty()) ip = request.remote_address;
+            request.principal = co_await module->For(request).AuthenticateApiKey(parts->second, ip);
+        } else {
+            ThrowInvalidToken();
+        }
+    });
+
+    jobs::JobSpec cleanup;
+    cleanup.name = "auth.cleanup";
+    cleanup.interval =
+        std::chrono::duration_cast<std::chrono::milliseconds>(module->Settings().cleanup_interval);
+    cleanup.lease_pool = &app.Db(ServiceRole::kAuth, Database::kAuth, 0);
+    cleanup.run = [module]() -> asio::awaitable<void> {
+        auto c = co_await module->OnShard(0).Cleanup();
+        spdlog::info(
+            "auth.cleanup: removed {} refresh tokens, {} verifications, {} resets, {} login attempts",
+            c.refresh_tokens, c.verifications, c.resets, c.login_attempts);
+    };
+    app.Jobs().Add(std::move(cleanup));
+    return module;
+}
+
+}  // namespace nn::auth

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/permissions.hpp"
+#include "core/ids.hpp"
+
+namespace nn::auth {
+
+// Who is calling, as the auth authenticators set it on http::Request::principal. Other domains
+// read it with `request.PrincipalAs<auth::Principal>()` and run their transactions as
+// `ActingAs(p->user_id.ToString(), std::string(RoleName(p->role)))`.
+struct Principal {
+    UserId user_id;
+    Role role = Role::kUser;
+    // For a bearer token: the role's permissions (PermissionsOf). For an API key: exactly the
+    // scopes the key was created with, never more than its owner's role allows.
+    std::vector<std::string> scopes;
+    std::string session_id;  // refresh-token family of a bearer token; "" for API keys
+    std::string api_key_id;  // the key's id for API keys; "" for bearer tokens
+    bool is_api_key = false;
+    bool email_verified = false;
+
+    bool Has(std::string_view permission) const {
+        return std::find(scopes.begin(), scopes.end(), permission) != scopes.end();
+    }
+};
+
+}  // namespace nn::auth

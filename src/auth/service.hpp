@@ -1,0 +1,153 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "auth/model.hpp"
+#include "auth/principal.hpp"
+#include "auth/repository.hpp"
+#include "core/secret.hpp"
+
+namespace nn::crypto {
+class KeyRing;
+}
+namespace nn::mail {
+class Mailer;
+}
+namespace nn::runtime {
+class CpuPool;
+}
+
+namespace nn::auth {
+
+// Fixed-window counters (Redis in production). A call returns nullopt when the store is
+// unavailable, so the caller can fall back (login: the login_attempts table) or fail open.
+class Limiter {
+public:
+    virtual ~Limiter() = default;
+    // Counts one hit; the count in the window (this one included) and the window's remaining time.
+    virtual boost::asio::awaitable<std::optional<std::pair<std::int64_t, std::chrono::seconds>>> Hit(
+        std::string key, std::chrono::seconds window) = 0;
+    // The current count without counting, and the window's remaining time.
+    virtual boost::asio::awaitable<std::optional<std::pair<std::int64_t, std::chrono::seconds>>> Peek(
+        std::string key) = 0;
+};
+
+// What the service needs besides the repository; owned by the module, shared by all shards.
+struct ServiceDeps {
+    const AuthSettings* settings = nullptr;
+    const crypto::KeyRing* jwt_keys = nullptr;
+    const crypto::KeyRing* field_keys = nullptr;  // empty ring: sensitive fields cannot be stored
+    const Secret* api_key_pepper = nullptr;
+    mail::Mailer* mailer = nullptr;
+    runtime::CpuPool* cpu = nullptr;
+    std::string public_url;
+};
+
+// PATCH /me/profile: an absent field stays, a present one is set; for the nullable ones an
+// inner nullopt (JSON null) clears the value.
+struct ProfilePatch {
+    std::optional<std::optional<std::string>> first_name, last_name, display_name;
+    std::optional<std::optional<std::string>> phone, date_of_birth, tax_id, address;
+    std::optional<std::string> timezone, locale, base_currency, preferences_json;
+};
+
+// The counters after one more failed attempt: at the threshold the account waits
+// LockoutDelay(lockouts so far) and the consecutive count starts again.
+FailureState NextFailureState(const LoginRecord& account, const AuthSettings& settings, Timestamp now);
+
+// The auth use cases. Constructed per request around the shard's repository; all I/O goes through
+// the Repository, the Limiter, the Mailer and the CPU pool it is given.
+class Service {
+public:
+    Service(const ServiceDeps& deps, Repository& repo, Limiter& limiter)
+        : d_(deps), repo_(repo), limiter_(limiter) {}
+
+    boost::asio::awaitable<void> Register(std::string email,
+                                          std::string password,
+                                          std::optional<std::string> display_name,
+                                          Audit audit);
+    boost::asio::awaitable<void> VerifyEmail(std::string token, Audit audit);
+    boost::asio::awaitable<void> ForgotPassword(std::string email, Audit audit);
+    boost::asio::awaitable<void> ResetPassword(std::string token, std::string password, Audit audit);
+
+    boost::asio::awaitable<TokenPair> Login(std::string email, std::string password, Audit audit);
+    boost::asio::awaitable<TokenPair> Refresh(std::string refresh_token, Audit audit);
+    boost::asio::awaitable<void> Logout(const Principal& p, bool all_sessions, Audit audit);
+
+    boost::asio::awaitable<Account> Me(const Principal& p);
+    boost::asio::awaitable<Account> UpdateProfile(const Principal& p, ProfilePatch patch, Audit audit);
+    boost::asio::awaitable<void> ChangePassword(const Principal& p,
+                                                std::string current,
+                                                std::string next,
+                                                Audit audit);
+    boost::asio::awaitable<std::vector<SessionInfo>> Sessions(const Principal& p);
+    // Revokes one session (by id) or all; false when there was no such live session.
+    boost::asio::awaitable<bool> DeleteSessions(const Principal& p,
+                                                std::optional<std::string> session,
+                                                Audit audit);
+
+    boost::asio::awaitable<NewApiKey> CreateApiKey(const Principal& p,
+                                                   std::string name,
+                                                   std::vector<std::string> scopes,
+                                                   std::optional<Timestamp> expires_at,
+                                                   Audit audit);
+    boost::asio::awaitable<std::vector<ApiKeyInfo>> ListApiKeys(const Principal& p);
+    boost::asio::awaitable<bool> RevokeApiKey(const Principal& p, ApiKeyId id, Audit audit);
+
+    boost::asio::awaitable<std::vector<Account>> SearchUsers(const Principal& p,
+                                                             std::string query,
+                                                             std::optional<UserId> after,
+                                                             int limit);
+    boost::asio::awaitable<Account> UpdateUser(const Principal& p,
+                                               UserId target,
+                                               std::optional<bool> is_active,
+                                               std::optional<Role> role,
+                                               Audit audit);
+
+    boost::asio::awaitable<void> GrantAdvisor(const Principal& p,
+                                              std::string advisor_email,
+                                              GrantAccess access,
+                                              Audit audit);
+    boost::asio::awaitable<bool> RevokeAdvisor(const Principal& p, UserId advisor, Audit audit);
+    // As client (the advisors I granted) or as advisor (my clients).
+    boost::asio::awaitable<std::vector<AdvisorGrantInfo>> Grants(const Principal& p, bool as_advisor);
+
+    // Authenticators: a valid principal or nn::Error kUnauthorized "auth.invalid_token".
+    Principal AuthenticateBearer(std::string_view token) const;
+    boost::asio::awaitable<Principal> AuthenticateApiKey(std::string_view key, std::optional<std::string> ip);
+
+    boost::asio::awaitable<CleanupCounts> Cleanup();
+
+    // Signs an access token for a session (exposed for tests of the JWT edge).
+    TokenPair IssueTokens(UserId user,
+                          Role role,
+                          bool email_verified,
+                          const std::string& session,
+                          std::string refresh_token) const;
+
+private:
+    boost::asio::awaitable<void> CheckRate(std::string kind,
+                                           std::string key,
+                                           std::int64_t limit,
+                                           std::chrono::seconds window);
+    boost::asio::awaitable<void> CheckLoginRate(const std::string& email, const Audit& audit);
+    boost::asio::awaitable<void> CountLoginFailure(const std::string& email);
+    std::optional<std::string> Decrypt(const std::optional<std::string>& blob) const;
+    Account Decrypted(Account account) const;
+
+    const ServiceDeps& d_;
+    Repository& repo_;
+    Limiter& limiter_;
+};
+
+// The problems every caller sees the same way.
+[[noreturn]] void ThrowInvalidToken();
+[[noreturn]] void ThrowInvalidCredentials();
+
+}  // namespace nn::auth
