@@ -2,12 +2,19 @@
 
 #include "infra/app/app.hpp"
 #include "portfolio/handlers.hpp"
+#include "portfolio/price_consumer.hpp"
 
 namespace nn::portfolio {
 
 std::shared_ptr<Service> Register(App& app, ModuleOptions options) {
     auto service = std::make_shared<Service>(app, options.directory, options.service);
     AddRoutes(app.Routes(), *service, options.directory);
+    if (options.start_price_consumer) {
+        PriceConsumerOptions consumer;
+        consumer.cache_prefix = options.service.cache_prefix;
+        auto prices = std::make_shared<PriceConsumer>(app, consumer);
+        prices->Start();
+    }
     return service;
 }
 

@@ -110,6 +110,7 @@ protected:
         ModuleOptions mo;
         mo.directory = directory_;
         mo.service.cache_prefix = test::UniqueName("t_pf_cache_") + ":";
+        mo.start_price_consumer = false;
         service_ = Register(*app_, mo);
         port_ = app_->Start();
     }
