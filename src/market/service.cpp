@@ -131,7 +131,7 @@ asio::awaitable<bool> MarketService::Publish(std::int64_t outbox_id, const std::
                                   {fx ? "rates" : "prices", json::serialize(items)}};
         redis::XAddOptions options;
         options.max_len = options_.stream_max_len;
-        co_await redis_->XAdd(kPriceStream, fields, options);
+        co_await redis_->XAdd(options_.stream, fields, options);
     } catch (const Error& e) {
         spdlog::warn("market: event {} left in the outbox for the relay: {}", outbox_id, e.what());
         co_return false;

@@ -28,6 +28,7 @@ struct MarketOptions {
     // The relay leaves younger events to the ingest call that is publishing them right now.
     std::chrono::seconds relay_min_age{5};
     std::int64_t stream_max_len = 100'000;  // XADD MAXLEN ~
+    std::string stream{kPriceStream};       // tests use their own
 };
 
 // The ingest pipeline and the reads that prefer Redis. One per shard (its pool and Redis

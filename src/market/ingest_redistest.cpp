@@ -1,0 +1,400 @@
+// The ingest pipeline against a migrated timescale database (as nexanest_market) and Redis.
+#include <gtest/gtest.h>
+
+#include <libpq-fe.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include "core/error.hpp"
+#include "infra/db/pool.hpp"
+#include "infra/db/result.hpp"
+#include "infra/http/http_error.hpp"
+#include "infra/migrate/migrator.hpp"
+#include "infra/redis/client.hpp"
+#include "infra/redis/url.hpp"
+#include "market/pg_repository.hpp"
+#include "market/service.hpp"
+#include "tests/support/test_env.hpp"
+
+namespace nn::market {
+namespace {
+namespace asio = boost::asio;
+
+// One migrated database set for the whole binary.
+struct MigratedSet {
+    MigratedSet() {
+        options.admin_url = Secret(test::PgUrl());
+        options.prefix = test::UniqueName("mkt_");
+        options.service_password = Secret(test::ServicePassword());
+        options.migrations_dir = test::SourceDir() + "/migrations";
+        migrate::Up(options, migrate::Database::kTimescale);
+    }
+    ~MigratedSet() {
+        for (auto d : migrate::kAllDatabases) {
+            try {
+                test::ExecSql(test::PgUrl(), "DROP DATABASE IF EXISTS " +
+                                                 migrate::DatabaseName(options.prefix, d) + " WITH (FORCE)");
+            } catch (...) {
+                // a leaked database in a throw-away cluster is harmless
+            }
+        }
+    }
+    std::string AdminUrl() const {
+        return migrate::AdminUrlFor(options, migrate::Database::kTimescale).Reveal();
+    }
+    std::string MarketUrl() const {
+        return migrate::ServiceUrlFor(options, migrate::ServiceRole::kMarket, migrate::Database::kTimescale)
+            .Reveal();
+    }
+    migrate::Options options;
+};
+
+MigratedSet& Set() {
+    static MigratedSet set;
+    return set;
+}
+
+// Blocking superuser queries for set-up and checks; returns the first column of each row.
+std::vector<std::string> Query(const std::string& sql) {
+    PGconn* c = PQconnectdb(Set().AdminUrl().c_str());
+    PGresult* r = PQexec(c, sql.c_str());
+    std::vector<std::string> out;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
+        std::string err = PQerrorMessage(c);
+        PQclear(r);
+        PQfinish(c);
+        throw std::runtime_error(err);
+    }
+    for (int i = 0; i < PQntuples(r); ++i)
+        out.emplace_back(PQgetisnull(r, i, 0) ? "NULL" : PQgetvalue(r, i, 0));
+    PQclear(r);
+    PQfinish(c);
+    return out;
+}
+
+std::string One(const std::string& sql) {
+    auto rows = Query(sql);
+    return rows.empty() ? std::string() : rows.front();
+}
+
+// The rollups that recomputing from raw gives, minus what the tables hold (and the other way
+// round), for the given symbols: empty means identical.
+std::vector<std::string> RollupDiff(const std::string& symbols) {
+    const std::string raw =
+        "(SELECT time, symbol, coalesce(open, close) o, coalesce(high, close) h, coalesce(low, close) l, "
+        "close c,"
+        " coalesce(volume, 0) v FROM market_data.stock_prices WHERE symbol IN (" +
+        symbols + "))";
+    const std::string agg =
+        "(array_agg(o ORDER BY time))[1], max(h), min(l), (array_agg(c ORDER BY time DESC))[1], "
+        "sum(v)::bigint,"
+        " count(*)::int, min(time), max(time)";
+    auto bucket = [&](const std::string& width) {
+        return "SELECT symbol, date_bin('" + width + "', time, timestamptz '2000-01-03') b, " + agg +
+               " FROM " + raw + " r GROUP BY 1, 2";
+    };
+    auto stored = [&](const std::string& table, const std::string& key) {
+        return "SELECT symbol, " + key +
+               ", open, high, low, close, volume, tick_count, open_time, close_time FROM "
+               "market_data." +
+               table + " WHERE symbol IN (" + symbols + ")";
+    };
+    const std::string daily =
+        "SELECT r.symbol, (r.time AT TIME ZONE i.exchange_timezone)::date, (array_agg(o ORDER BY "
+        "r.time))[1], max(h), "
+        "min(l), (array_agg(c ORDER BY r.time DESC))[1], sum(v)::bigint, count(*)::int, min(r.time), "
+        "max(r.time) FROM " +
+        raw + " r JOIN market_data.instruments i ON i.symbol = r.symbol GROUP BY 1, 2";
+    std::vector<std::string> diff;
+    for (auto [expected, actual] : {std::pair{bucket("1 minute"), stored("ohlcv_1m", "bucket")},
+                                    std::pair{bucket("1 hour"), stored("ohlcv_1h", "bucket")},
+                                    std::pair{daily, stored("ohlcv_1d", "trading_date")}}) {
+        for (auto& row : Query("SELECT format('%s', x) FROM ((" + expected + ") EXCEPT (" + actual + ")) x"))
+            diff.push_back("missing " + row);
+        for (auto& row : Query("SELECT format('%s', x) FROM ((" + actual + ") EXCEPT (" + expected + ")) x"))
+            diff.push_back("extra " + row);
+    }
+    return diff;
+}
+
+class IngestTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        sym_ = "T" + test::UniqueName("").substr(0, 8);
+        for (auto& c : sym_) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        stream_ = test::UniqueName("nn:test:prices:");
+        Query(
+            "INSERT INTO market_data.instruments (symbol, name, asset_class, currency, exchange_timezone) "
+            "VALUES "
+            "('" +
+            sym_ + "', 'Test', 'EQUITY', 'USD', 'America/New_York'), ('" + sym_ +
+            "B', 'Test B', 'EQUITY', 'USD', 'UTC'), ('" + sym_ + "X', 'Index', 'INDEX', 'USD', 'UTC')");
+        db::PoolOptions o;
+        o.connection.url = Set().MarketUrl();
+        o.max_size = 4;
+        pool_ = std::make_unique<db::Pool>(io_.get_executor(), std::move(o));
+        repo_ = std::make_unique<PgRepository>(*pool_);
+        redis::Options ro;
+        ro.url = redis::ParseUrl(test::RedisUrl());
+        redis_ = std::make_unique<redis::Client>(io_.get_executor(), std::move(ro));
+        options_.stream = stream_;
+        options_.relay_min_age = std::chrono::seconds(0);
+        svc_ = std::make_unique<MarketService>(*repo_, redis_.get(), options_);
+    }
+    void TearDown() override {
+        Run([&]() -> asio::awaitable<void> {
+            std::vector<std::string> keys{stream_, PriceKey(sym_), PriceKey(sym_ + "B")};
+            co_await redis_->DelMany(keys);
+        });
+        redis_->Close();
+        pool_->Close();
+    }
+
+    // The pools and Redis clients keep timers alive, so the loop runs until the future is ready.
+    template <class T>
+    void Drive(std::future<T>& fut) {
+        io_.restart();
+        while (fut.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+            io_.run_one_for(std::chrono::milliseconds(20));
+        }
+    }
+
+    template <class F>
+    void Run(F body) {
+        auto fut = asio::co_spawn(io_, body(), asio::use_future);
+        Drive(fut);
+        fut.get();
+    }
+
+    PriceRow Tick(const std::string& time,
+                  const std::string& close,
+                  std::int64_t volume,
+                  std::string symbol = {}) {
+        return PriceRow{TimestampFromString(time),
+                        symbol.empty() ? sym_ : symbol,
+                        std::nullopt,
+                        std::nullopt,
+                        std::nullopt,
+                        Decimal::FromString(close),
+                        volume};
+    }
+
+    std::string Count(const std::string& table) {
+        return One("SELECT count(*) FROM market_data." + table + " WHERE symbol LIKE '" + sym_ + "%'");
+    }
+
+    std::string sym_;
+    std::string stream_;
+    asio::io_context io_;
+    std::unique_ptr<db::Pool> pool_;
+    std::unique_ptr<PgRepository> repo_;
+    std::unique_ptr<redis::Client> redis_;
+    MarketOptions options_;
+    std::unique_ptr<MarketService> svc_;
+};
+
+TEST_F(IngestTest, LateAndDuplicateTicksMergeLikeARecompute) {
+    const std::string day = FormatDate(ToDate(Now() - std::chrono::hours(24)));
+    auto t = [&](const char* hms) { return day + "T" + hms + "Z"; };
+    std::vector<PriceRow> first{Tick(t("14:30:10"), "400.00", 10), Tick(t("14:30:20"), "401.50", 5),
+                                Tick(t("14:30:40"), "399.00", 7),
+                                Tick(t("15:10:00"), "402.00", 1, sym_ + "B")};
+    // a late tick earlier in the same minute, a duplicate, a tick in the next hour, and (01:30
+    // UTC) one on the previous New York trading date
+    std::vector<PriceRow> second{Tick(t("14:30:05"), "398.00", 3), Tick(t("14:30:20"), "401.50", 5),
+                                 Tick(t("15:00:00"), "405.00", 2), Tick(t("01:30:00"), "390.00", 4)};
+    IngestResult r1, r2, replay;
+    Run([&]() -> asio::awaitable<void> {
+        r1 = co_await svc_->IngestPrices(SeriesKind::kStock, first);
+        r2 = co_await svc_->IngestPrices(SeriesKind::kStock, second);
+        replay = co_await svc_->IngestPrices(SeriesKind::kStock, first);
+    });
+    EXPECT_EQ(r1.inserted, 4);
+    EXPECT_EQ(r2.inserted, 3);
+    EXPECT_EQ(replay.inserted, 0);
+    EXPECT_EQ(replay.updated_latest, 0);
+    const std::string syms = "'" + sym_ + "', '" + sym_ + "B'";
+    EXPECT_EQ(RollupDiff(syms), std::vector<std::string>{});
+
+    // the minute bar itself: open from the late tick, duplicate volume counted once
+    EXPECT_EQ(One("SELECT format('%s %s %s %s %s %s', trim_scale(open), trim_scale(high), trim_scale(low), "
+                  "trim_scale(close), volume, tick_count) FROM market_data.ohlcv_1m WHERE symbol = '" +
+                  sym_ + "' AND bucket = '" + t("14:30:00") + "'"),
+              "398 401.5 398 399 25 4");
+    // 01:30 UTC belongs to the previous New York trading date
+    EXPECT_EQ(
+        Query("SELECT trading_date::text FROM market_data.ohlcv_1d WHERE symbol = '" + sym_ + "' ORDER BY 1")
+            .size(),
+        2u);
+    EXPECT_EQ(
+        One("SELECT trim_scale(close)::text FROM market_data.latest_prices WHERE symbol = '" + sym_ + "'"),
+        "405.00");
+
+    // the reconcile job rebuilds the same bars from raw
+    std::int64_t written = 0;
+    Run([&]() -> asio::awaitable<void> {
+        written = co_await repo_->Reconcile(Now() - std::chrono::hours(72), Now());
+    });
+    EXPECT_GT(written, 0);
+    EXPECT_EQ(RollupDiff(syms), std::vector<std::string>{});
+}
+
+TEST_F(IngestTest, BadInputIsRejectedWithNothingWritten) {
+    const auto now = FormatRfc3339(std::chrono::floor<std::chrono::seconds>(Now() - std::chrono::minutes(1)));
+    auto expect_rejected = [&](std::vector<PriceRow> rows, const std::string& field,
+                               const std::string& code) {
+        try {
+            Run([&]() -> asio::awaitable<void> { co_await svc_->IngestPrices(SeriesKind::kStock, rows); });
+            ADD_FAILURE() << "accepted a batch with a bad " << field;
+        } catch (const http::HttpError& e) {
+            EXPECT_GE(e.Status(), 400);
+            EXPECT_LT(e.Status(), 500);
+            ASSERT_FALSE(e.Errors().empty());
+            EXPECT_EQ(e.Errors()[0].field, field);
+            EXPECT_EQ(e.Errors()[0].code, code);
+        }
+    };
+    auto good = Tick(now, "10", 1);
+    auto negative = Tick(now, "10", 1);
+    negative.close = Decimal::FromString("-1");
+    expect_rejected({good, negative}, "prices[1].close", "not_positive");
+    auto inverted = good;
+    inverted.high = Decimal::FromString("9");
+    inverted.low = Decimal::FromString("11");
+    expect_rejected({good, inverted}, "prices[1].high", "below_low");
+    auto future = Tick(FormatRfc3339(Now() + std::chrono::hours(2)), "10", 1);
+    expect_rejected({good, future}, "prices[1].time", "in_future");
+    expect_rejected({good, Tick(now, "10", 1, sym_ + "NOPE")}, "prices[1].symbol", "unknown_symbol");
+    // an index symbol is not a stock
+    expect_rejected({good, Tick(now, "10", 1, sym_ + "X")}, "prices[1].symbol", "unknown_symbol");
+    std::vector<PriceRow> huge(options_.limits.max_rows + 1, good);
+    try {
+        Run([&]() -> asio::awaitable<void> { co_await svc_->IngestPrices(SeriesKind::kStock, huge); });
+        ADD_FAILURE() << "accepted an oversized batch";
+    } catch (const http::HttpError& e) {
+        EXPECT_EQ(e.Status(), 413);
+    }
+    for (auto table : {"stock_prices", "ohlcv_1m", "ohlcv_1h", "ohlcv_1d", "latest_prices"}) {
+        EXPECT_EQ(Count(table), "0") << table;
+    }
+    EXPECT_EQ(One("SELECT count(*) FROM market_data.outbox WHERE payload::text LIKE '%" + sym_ + "%'"), "0");
+}
+
+TEST_F(IngestTest, LatestPricesUnderConcurrentBatches) {
+    // 8 batches in flight at once on 4 connections; each carries ticks of both symbols at
+    // interleaved times, so they commit in an order unrelated to their prices' times.
+    const Timestamp base = std::chrono::floor<std::chrono::seconds>(Now() - std::chrono::hours(1));
+    std::vector<std::vector<PriceRow>> batches(8);
+    for (int i = 0; i < 400; ++i) {
+        auto time = FormatRfc3339(base + std::chrono::seconds(i));
+        auto price = std::to_string(100 + i) + ".25";
+        batches[static_cast<std::size_t>((i * 7) % 8)].push_back(
+            Tick(time, price, 1, i % 2 ? sym_ : sym_ + "B"));
+    }
+    std::vector<std::future<IngestResult>> futures;
+    for (auto& b : batches) {
+        futures.push_back(asio::co_spawn(io_, svc_->IngestPrices(SeriesKind::kStock, b), asio::use_future));
+    }
+    for (auto& f : futures) Drive(f);
+    for (auto& f : futures) EXPECT_EQ(f.get().received, 50);
+    // the newest tick per symbol: 399 (odd → sym_) and 398 (even → B)
+    EXPECT_EQ(
+        One("SELECT trim_scale(close)::text FROM market_data.latest_prices WHERE symbol = '" + sym_ + "'"),
+        "499.25");
+    EXPECT_EQ(
+        One("SELECT trim_scale(close)::text FROM market_data.latest_prices WHERE symbol = '" + sym_ + "B'"),
+        "498.25");
+    EXPECT_EQ(Count("stock_prices"), "400");
+    EXPECT_EQ(RollupDiff("'" + sym_ + "', '" + sym_ + "B'"), std::vector<std::string>{});
+    std::vector<LatestPrice> latest;
+    Run([&]() -> asio::awaitable<void> {
+        std::vector<std::string> symbols{sym_, sym_ + "B"};
+        latest = co_await svc_->LatestMany(symbols);
+        auto cached = co_await redis_->Get(PriceKey(sym_));
+        EXPECT_TRUE(cached.has_value());
+    });
+    ASSERT_EQ(latest.size(), 2u);
+    EXPECT_EQ(latest[0].price, Decimal::FromString("499.25"));
+    EXPECT_EQ(latest[1].price, Decimal::FromString("498.25"));
+}
+
+TEST_F(IngestTest, RedisDownStillCommitsAndTheRelayPublishesLater) {
+    redis::Options dead;
+    dead.url = redis::ParseUrl("redis://127.0.0.1:1/0");
+    dead.connect_timeout = std::chrono::milliseconds(200);
+    auto down = std::make_unique<redis::Client>(io_.get_executor(), std::move(dead));
+    MarketService offline(*repo_, down.get(), options_);
+    const auto time =
+        FormatRfc3339(std::chrono::floor<std::chrono::seconds>(Now() - std::chrono::minutes(2)));
+    IngestResult r;
+    std::optional<LatestPrice> latest;
+    Run([&]() -> asio::awaitable<void> {
+        std::vector<PriceRow> rows{Tick(time, "55.5", 10)};
+        r = co_await offline.IngestPrices(SeriesKind::kStock, rows);
+        latest = co_await offline.Latest(sym_);
+    });
+    down->Close();
+    EXPECT_EQ(r.inserted, 1);
+    EXPECT_FALSE(r.event_published);
+    ASSERT_TRUE(latest) << "the read falls back to the database";
+    EXPECT_EQ(latest->price, Decimal::FromString("55.5"));
+    EXPECT_EQ(One("SELECT count(*) FROM market_data.outbox WHERE published_at IS NULL AND aggregate_id = '" +
+                  r.batch_id + "'"),
+              "1");
+
+    int relayed = 0;
+    std::vector<redis::StreamEntry> entries;
+    std::optional<std::string> cached;
+    Run([&]() -> asio::awaitable<void> {
+        relayed = co_await svc_->RelayOutbox();
+        entries = co_await redis_->XRange(stream_);
+        cached = co_await redis_->Get(PriceKey(sym_));
+    });
+    EXPECT_GE(relayed, 1);
+    bool found = false;
+    for (const auto& e : entries) {
+        std::map<std::string, std::string> f(e.fields.begin(), e.fields.end());
+        if (f["batch_id"] != r.batch_id) continue;
+        found = true;
+        EXPECT_EQ(f["kind"], "stock");
+        EXPECT_EQ(f["count"], "1");
+        EXPECT_NE(f["prices"].find("\"symbol\":\"" + sym_ + "\""), std::string::npos) << f["prices"];
+        EXPECT_NE(f["prices"].find("\"price\":\"55.5\""), std::string::npos) << f["prices"];
+    }
+    EXPECT_TRUE(found) << "the outbox event reached the stream";
+    ASSERT_TRUE(cached);
+    EXPECT_NE(cached->find("|55.5"), std::string::npos);
+    EXPECT_EQ(One("SELECT count(*) FROM market_data.outbox WHERE published_at IS NULL AND aggregate_id = '" +
+                  r.batch_id + "'"),
+              "0");
+}
+
+TEST_F(IngestTest, RetentionDropsExpiredPartitions) {
+    const Timestamp old = std::chrono::floor<std::chrono::days>(Now() - std::chrono::hours(24 * 200));
+    Run([&]() -> asio::awaitable<void> {
+        static constexpr db::Query kEnsure{
+            "SELECT partman_maint.ensure_partitions('market_data.stock_prices', $1, $2)", "test.ensure"};
+        co_await pool_->Execute(kEnsure, old, old + std::chrono::hours(48));
+        std::vector<PriceRow> rows{Tick(FormatRfc3339(old + std::chrono::hours(12)), "20", 1)};
+        co_await svc_->IngestPrices(SeriesKind::kStock, rows);
+    });
+    const std::string partition_of =
+        "SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE i.inhparent = 'market_data.stock_prices'::regclass AND c.relname = 'stock_prices_p" +
+        FormatDate(ToDate(old)).replace(4, 1, "_").replace(7, 1, "_") + "'";
+    EXPECT_EQ(One(partition_of), "1");
+    EXPECT_EQ(Count("stock_prices"), "1");
+    Run([&]() -> asio::awaitable<void> { co_await repo_->Maintain(options_.retention); });
+    EXPECT_EQ(One(partition_of), "0") << "the 200-day-old partition is past the 90-day retention";
+    EXPECT_EQ(Count("stock_prices"), "0");
+    // partitions ahead exist after maintenance
+    EXPECT_EQ(One("SELECT count(*) > 0 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                  "WHERE i.inhparent = 'market_data.stock_prices'::regclass AND c.relname = 'stock_prices_p" +
+                  FormatDate(AddDays(ToDate(Now()), 3)).replace(4, 1, "_").replace(7, 1, "_") + "'"),
+              "t");
+}
+
+}  // namespace
+}  // namespace nn::market
