@@ -25,5 +25,5 @@ trap stop_services EXIT
 "$bin" migrate up
 # Ctrl-C reaches the server (same process group); it drains and exits, then the trap stops
 # the databases.
-trap '' INT
+trap ':' INT
 "$bin" serve --listen "${NEXANEST_LISTEN:-127.0.0.1:8080}" || true
