@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "apps/nexanest/global_options.hpp"
+#include "apps/nexanest/market_commands.hpp"
 #include "apps/nexanest/migrate_command.hpp"
 #include "apps/nexanest/serve_command.hpp"
 #include "core/error.hpp"
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
         std::cout << "nexanest " NN_VERSION "\n";
     });
     nn::app::AddMigrateCommand(app, global);
+    nn::app::AddMarketCommands(app, global);
     nn::app::AddServeCommand(app, global);
 
     try {

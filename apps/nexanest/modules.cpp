@@ -1,11 +1,12 @@
 #include "apps/nexanest/modules.hpp"
 
 #include "infra/app/app.hpp"
+#include "market/module.hpp"
 
 namespace nn::app {
 
 void RegisterModules(App& app) {
-    (void)app;
+    if (app.Runs("market")) market::Register(app);
 }
 
 }  // namespace nn::app
