@@ -1,0 +1,245 @@
+// End-to-end market data ingest vs raw binary COPY, and the HTTP JSON batch path.
+//
+//   nn_bench_market_ingest [ticks=5000000] [symbols=500] [batch=50000] [http_ticks=200000]
+//
+// Migrates a throw-away database set (unique prefix, dropped at the end) on
+// NEXANEST_BENCH_PG_URL or NEXANEST_TEST_PG_URL, with Redis from NEXANEST_TEST_REDIS_URL
+// (optional: without it events stay in the outbox, as when Redis is down). The same ticks
+// (time-ordered, `symbols` symbols, one tick per symbol per second in the last hours) are:
+//   1. COPYed in binary into a bare unlogged-free table with the same columns and no index
+//      (the physical limit: what PostgreSQL takes in at all on this machine), then
+//   2. ingested through MarketService::IngestPricesUnlimited in `batch`-row batches (the
+//      path `nexanest import prices` and `feed simulate --direct` use).
+// Then `http_ticks` more go through POST /api/v1/market/prices (5000-row JSON batches, one
+// keep-alive connection) on an in-process server. Prints rows/s and the ratios.
+#include <libpq-fe.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <thread>
+
+#include "infra/app/app.hpp"
+#include "infra/db/connection.hpp"
+#include "infra/db/copy_in.hpp"
+#include "infra/db/pool.hpp"
+#include "infra/http/test_server.hpp"
+#include "infra/migrate/migrator.hpp"
+#include "market/access.hpp"
+#include "market/module.hpp"
+#include "market/service.hpp"
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+using namespace nn;
+
+namespace {
+
+std::string Env(const char* a, const char* b = nullptr) {
+    for (const char* n : {a, b}) {
+        if (n == nullptr) continue;
+        const char* v = std::getenv(n);
+        if (v != nullptr && *v != '\0') return v;
+    }
+    return {};
+}
+
+void Exec(const std::string& url, const std::string& sql) {
+    PGconn* c = PQconnectdb(url.c_str());
+    PGresult* r = PQexec(c, sql.c_str());
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+        std::fprintf(stderr, "%s\n", PQerrorMessage(c));
+        std::exit(1);
+    }
+    PQclear(r);
+    PQfinish(c);
+}
+
+template <class T>
+T Drive(asio::io_context& io, asio::awaitable<T> work) {
+    auto fut = asio::co_spawn(io, std::move(work), asio::use_future);
+    while (fut.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+        io.run_one_for(std::chrono::milliseconds(20));
+    }
+    return fut.get();
+}
+
+std::vector<market::PriceRow> MakeTicks(std::int64_t n, int symbols, Timestamp start) {
+    std::mt19937_64 rng(7);
+    std::vector<market::PriceRow> rows;
+    rows.reserve(static_cast<std::size_t>(n));
+    std::vector<std::int64_t> price(static_cast<std::size_t>(symbols), 1'000'000);
+    for (std::int64_t i = 0; i < n; ++i) {
+        auto s = static_cast<std::size_t>(i % symbols);
+        price[s] = std::max<std::int64_t>(10'000, price[s] + static_cast<std::int64_t>(rng() % 2001) - 1000);
+        rows.push_back(
+            market::PriceRow{start + std::chrono::milliseconds(1000 * (i / symbols) + static_cast<int>(s)),
+                             "B" + std::to_string(s), std::nullopt, std::nullopt, std::nullopt,
+                             Decimal::FromUnscaled(price[s], 4), 1 + static_cast<std::int64_t>(rng() % 500)});
+    }
+    return rows;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::int64_t ticks = argc > 1 ? std::atoll(argv[1]) : 5'000'000;
+    const int symbols = argc > 2 ? std::atoi(argv[2]) : 500;
+    const std::size_t batch = argc > 3 ? static_cast<std::size_t>(std::atoll(argv[3])) : 50'000;
+    const std::int64_t http_ticks = argc > 4 ? std::atoll(argv[4]) : 200'000;
+    const std::string admin = Env("NEXANEST_BENCH_PG_URL", "NEXANEST_TEST_PG_URL");
+    if (admin.empty()) {
+        std::fprintf(stderr, "set NEXANEST_BENCH_PG_URL (or NEXANEST_TEST_PG_URL)\n");
+        return 2;
+    }
+    const std::string redis_url = Env("NEXANEST_TEST_REDIS_URL");
+    const std::string password = Env("NEXANEST_DB_SERVICE_PASSWORD").empty()
+                                     ? "bench-service-password"
+                                     : Env("NEXANEST_DB_SERVICE_PASSWORD");
+    migrate::Options mo;
+    mo.admin_url = Secret(admin);
+    mo.prefix = "bench_mkt_" + std::to_string(std::random_device{}() % 1'000'000);
+    mo.service_password = Secret(password);
+    mo.migrations_dir = std::string(NN_SOURCE_DIR) + "/migrations";
+    migrate::Up(mo, migrate::Database::kTimescale);
+    const std::string owner_url = migrate::AdminUrlFor(mo, migrate::Database::kTimescale).Reveal();
+    const std::string market_url =
+        migrate::ServiceUrlFor(mo, migrate::ServiceRole::kMarket, migrate::Database::kTimescale).Reveal();
+    std::string inst =
+        "INSERT INTO market_data.instruments (symbol, name, asset_class, currency, exchange_timezone) "
+        "SELECT 'B' || g, 'Bench ' || g, 'EQUITY', 'USD', 'America/New_York' FROM generate_series(0, " +
+        std::to_string(symbols - 1) + ") g";
+    Exec(owner_url, inst);
+    Exec(owner_url,
+         "CREATE TABLE public.bare (time timestamptz, symbol text, open numeric(28,10), high numeric(28,10), "
+         "low numeric(28,10), close numeric(28,10), volume bigint); GRANT ALL ON public.bare TO "
+         "nexanest_market");
+
+    // ticks end a few minutes ago, one per symbol per second
+    const Timestamp start =
+        std::chrono::floor<std::chrono::seconds>(Now()) - std::chrono::seconds(ticks / symbols + 300);
+    auto rows = MakeTicks(ticks, symbols, start);
+    std::printf("market ingest bench: %lld ticks, %d symbols, batches of %zu\n",
+                static_cast<long long>(ticks), symbols, batch);
+
+    asio::io_context io(1);
+    double copy_rate = 0;
+    {
+        db::ConnectOptions co;
+        co.url = market_url;
+        co.query_timeout = std::chrono::minutes(10);
+        auto t0 = Clock::now();
+        Drive(io, [&]() -> asio::awaitable<void> {
+            auto conn = co_await db::Connection::Connect(io.get_executor(), co);
+            static const std::vector<std::string> cols{"time", "symbol", "open",  "high",
+                                                       "low",  "close",  "volume"};
+            auto copy = co_await db::CopyIn::Begin(*conn, "public.bare", cols);
+            for (const auto& r : rows) {
+                copy.AddRow(r.time, r.symbol, r.open, r.high, r.low, r.close, r.volume);
+                if (copy.ShouldFlush()) co_await copy.Flush();
+            }
+            co_await copy.Finish();
+        }());
+        copy_rate = static_cast<double>(ticks) / std::chrono::duration<double>(Clock::now() - t0).count();
+        std::printf("  raw binary COPY into a bare table : %10.0f rows/s\n", copy_rate);
+    }
+
+    double pipeline_rate = 0;
+    {
+        db::PoolOptions po;
+        po.connection.url = market_url;
+        po.connection.query_timeout = std::chrono::minutes(5);
+        po.max_size = 2;
+        db::Pool pool(io.get_executor(), std::move(po));
+        std::unique_ptr<redis::Client> redis;
+        if (!redis_url.empty()) {
+            redis::Options ro;
+            ro.url = redis::ParseUrl(redis_url);
+            redis = std::make_unique<redis::Client>(io.get_executor(), std::move(ro));
+        }
+        market::PgRepository repo(pool);
+        market::MarketOptions opts;
+        opts.stream = "nn:bench:prices:" + mo.prefix;
+        market::MarketService svc(repo, redis.get(), opts);
+        auto t0 = Clock::now();
+        std::int64_t inserted = 0;
+        for (std::size_t i = 0; i < rows.size(); i += batch) {
+            std::vector<market::PriceRow> chunk(
+                rows.begin() + static_cast<std::ptrdiff_t>(i),
+                rows.begin() + static_cast<std::ptrdiff_t>(std::min(rows.size(), i + batch)));
+            inserted +=
+                Drive(io, svc.IngestPricesUnlimited(market::SeriesKind::kStock, std::move(chunk))).inserted;
+        }
+        pipeline_rate = static_cast<double>(ticks) / std::chrono::duration<double>(Clock::now() - t0).count();
+        std::printf("  end-to-end ingest pipeline        : %10.0f rows/s (%lld inserted)\n", pipeline_rate,
+                    static_cast<long long>(inserted));
+        std::printf("  ratio pipeline / raw COPY         : %10.2f (goal >= 0.5)\n",
+                    pipeline_rate / copy_rate);
+        if (redis) {
+            std::vector<std::string> keys{opts.stream};
+            Drive(io, redis->DelMany(keys));
+            redis->Close();
+        }
+        pool.Close();
+    }
+
+    if (http_ticks > 0 && !redis_url.empty()) {
+        runtime::Config config;
+        config.database_url = Secret(admin);
+        config.database_prefix = mo.prefix;
+        config.db_service_password = Secret(password);
+        config.redis_url = Secret(redis_url);
+        config.listen_port = 0;
+        config.services = "market";
+        config.max_body_bytes = 16 << 20;
+        http::testing::Shards shards(1);
+        auto app = std::make_unique<App>(config, shards.Pointers());
+        app->AddAuthenticator([](http::Request& req) -> asio::awaitable<void> {
+            req.principal = market::Caller{true, {}};
+            co_return;
+        });
+        market::Register(*app);
+        const auto port = app->Start();
+        http::testing::Client client(port);
+        const Timestamp hstart = std::chrono::floor<std::chrono::seconds>(Now()) -
+                                 std::chrono::seconds(http_ticks / symbols + 120);
+        auto hrows = MakeTicks(http_ticks, symbols, hstart + std::chrono::microseconds(500));
+        std::vector<std::string> bodies;
+        for (std::size_t i = 0; i < hrows.size(); i += 5000) {
+            boost::json::array prices;
+            for (std::size_t k = i; k < std::min(hrows.size(), i + 5000); ++k) {
+                const auto& r = hrows[k];
+                prices.push_back(boost::json::object{{"time", FormatRfc3339(r.time)},
+                                                     {"symbol", r.symbol},
+                                                     {"close", r.close.ToString()},
+                                                     {"volume", *r.volume}});
+            }
+            bodies.push_back(boost::json::serialize(boost::json::object{{"prices", std::move(prices)}}));
+        }
+        auto t0 = Clock::now();
+        for (const auto& body : bodies) {
+            auto res =
+                client.Request("POST", "/api/v1/market/prices", body, {{"Content-Type", "application/json"}});
+            if (!res || res->status != 200) {
+                std::fprintf(stderr, "HTTP batch failed: %d %s\n", res ? res->status : 0,
+                             res ? res->body.c_str() : "");
+                return 1;
+            }
+        }
+        const double http_rate =
+            static_cast<double>(http_ticks) / std::chrono::duration<double>(Clock::now() - t0).count();
+        std::printf("  HTTP JSON batches (5000 rows)     : %10.0f rows/s (%.2f of raw COPY)\n", http_rate,
+                    http_rate / copy_rate);
+        app->Stop();
+        shards.Stop();
+    }
+    for (auto d : migrate::kAllDatabases) {
+        Exec(admin, "DROP DATABASE IF EXISTS " + migrate::DatabaseName(mo.prefix, d) + " WITH (FORCE)");
+    }
+    return 0;
+}
