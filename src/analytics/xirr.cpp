@@ -1,0 +1,173 @@
+#include "analytics/xirr.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace nn::analytics {
+namespace {
+
+constexpr double kGuess = 0.1;
+constexpr int kNewtonIterations = 100;
+constexpr double kLogRateLow = -10.0;
+constexpr double kLogRateHigh = 10.0;
+constexpr int kScanSteps = 400;
+
+// NPV as a function of x = ln(1 + r): sum(a_i * exp(-x * t_i)), defined for every real x.
+double NpvAtLog(std::span<const TimedFlow> flows, double x) {
+    double sum = 0.0;
+    for (const TimedFlow& f : flows) {
+        sum += f.amount * std::exp(-x * f.years);
+    }
+    return sum;
+}
+
+// d/dx of NpvAtLog.
+double NpvAtLogDerivative(std::span<const TimedFlow> flows, double x) {
+    double sum = 0.0;
+    for (const TimedFlow& f : flows) {
+        sum -= f.years * f.amount * std::exp(-x * f.years);
+    }
+    return sum;
+}
+
+int SignChanges(std::span<const TimedFlow> flows) {
+    std::vector<TimedFlow> sorted(flows.begin(), flows.end());
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const TimedFlow& a, const TimedFlow& b) { return a.years < b.years; });
+    int changes = 0;
+    int last = 0;
+    for (const TimedFlow& f : sorted) {
+        const int sign = f.amount > 0 ? 1 : (f.amount < 0 ? -1 : 0);
+        if (sign == 0) {
+            continue;
+        }
+        if (last != 0 && sign != last) {
+            ++changes;
+        }
+        last = sign;
+    }
+    return changes;
+}
+
+// Newton on x = ln(1 + r) (keeps r > -1 by construction). nullopt when it does not converge.
+std::optional<double> Newton(std::span<const TimedFlow> flows, double tolerance) {
+    double x = std::log1p(kGuess);
+    for (int i = 0; i < kNewtonIterations; ++i) {
+        const double value = NpvAtLog(flows, x);
+        if (std::abs(value) <= tolerance) {
+            return x;
+        }
+        const double slope = NpvAtLogDerivative(flows, x);
+        if (slope == 0.0 || !std::isfinite(slope)) {
+            return std::nullopt;
+        }
+        const double next = x - value / slope;
+        if (!std::isfinite(next) || next < kLogRateLow || next > kLogRateHigh) {
+            return std::nullopt;
+        }
+        x = next;
+    }
+    return std::nullopt;
+}
+
+double Bisect(std::span<const TimedFlow> flows, double low, double high, double tolerance) {
+    double f_low = NpvAtLog(flows, low);
+    for (int i = 0; i < 200 && high - low > 1e-15; ++i) {
+        const double mid = 0.5 * (low + high);
+        const double f_mid = NpvAtLog(flows, mid);
+        if (std::abs(f_mid) <= tolerance) {
+            return mid;
+        }
+        if ((f_mid < 0) == (f_low < 0)) {
+            low = mid;
+            f_low = f_mid;
+        } else {
+            high = mid;
+        }
+    }
+    return 0.5 * (low + high);
+}
+
+}  // namespace
+
+const char* Describe(XirrFailure failure) noexcept {
+    switch (failure) {
+        case XirrFailure::kTooFewFlows:
+            return "fewer than two cash flows";
+        case XirrFailure::kNoSignChange:
+            return "all cash flows have the same sign, so no rate makes their present value zero";
+        case XirrFailure::kNoRoot:
+            return "no rate above -100% makes the present value of the cash flows zero";
+        case XirrFailure::kMultipleRoots:
+            return "the cash flows change sign more than once and several rates solve the equation";
+    }
+    return "unknown";
+}
+
+Result<double, XirrFailure> SolveIrr(std::span<const TimedFlow> flows) {
+    if (flows.size() < 2) {
+        return Fail(XirrFailure::kTooFewFlows);
+    }
+    const int changes = SignChanges(flows);
+    if (changes == 0) {
+        return Fail(XirrFailure::kNoSignChange);
+    }
+    double largest = 0.0;
+    for (const TimedFlow& f : flows) {
+        largest = std::max(largest, std::abs(f.amount));
+    }
+    const double tolerance = 1e-9 * largest;
+
+    if (changes == 1) {
+        // Descartes' rule of signs: at most one root, so a converged Newton step is the answer.
+        if (const std::optional<double> x = Newton(flows, tolerance)) {
+            return std::expm1(*x);
+        }
+    }
+
+    // Bracketing: every sign change of the NPV on a grid of ln(1 + r).
+    std::vector<std::pair<double, double>> brackets;
+    double previous_x = kLogRateLow;
+    double previous_value = NpvAtLog(flows, previous_x);
+    for (int i = 1; i <= kScanSteps; ++i) {
+        const double x = kLogRateLow + (kLogRateHigh - kLogRateLow) * i / kScanSteps;
+        const double value = NpvAtLog(flows, x);
+        if (previous_value == 0.0) {
+            brackets.emplace_back(previous_x, previous_x);
+        } else if ((value < 0) != (previous_value < 0) && value != 0.0) {
+            brackets.emplace_back(previous_x, x);
+        }
+        previous_x = x;
+        previous_value = value;
+    }
+    if (previous_value == 0.0) {
+        brackets.emplace_back(previous_x, previous_x);
+    }
+    if (brackets.empty()) {
+        return Fail(XirrFailure::kNoRoot);
+    }
+    if (brackets.size() > 1) {
+        return Fail(XirrFailure::kMultipleRoots);
+    }
+    const auto [low, high] = brackets.front();
+    const double x = low == high ? low : Bisect(flows, low, high, tolerance);
+    return std::expm1(x);
+}
+
+Result<double, XirrFailure> Xirr(std::span<const CashFlow> flows) {
+    if (flows.size() < 2) {
+        return Fail(XirrFailure::kTooFewFlows);
+    }
+    Date first = flows.front().date;
+    for (const CashFlow& f : flows) {
+        first = std::min(first, f.date);
+    }
+    std::vector<TimedFlow> timed;
+    timed.reserve(flows.size());
+    for (const CashFlow& f : flows) {
+        timed.push_back({DaysBetween(first, f.date) / 365.0, f.amount.ToDouble()});
+    }
+    return SolveIrr(timed);
+}
+
+}  // namespace nn::analytics
