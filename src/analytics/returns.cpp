@@ -111,13 +111,14 @@ std::optional<double> SimpleReturn(const GainSplit& gain) {
     return gain.total.ToDouble() / at_risk.ToDouble();
 }
 
-Result<double, XirrFailure> MoneyWeightedAnnualRate(const Period& period) {
+Result<double, XirrFailure> MoneyWeightedReturn(const Period& period) {
     ValidatePeriod(period);
     const Date first = period.days.front().date;
+    const double total_days = DaysBetween(first, period.days.back().date) + 1;
     std::vector<TimedFlow> flows;
-    auto add = [&flows](int day, const Decimal& amount) {
+    auto add = [&flows, total_days](int day, const Decimal& amount) {
         if (!amount.IsZero()) {
-            flows.push_back({day / 365.0, amount.ToDouble()});
+            flows.push_back({day / total_days, amount.ToDouble()});
         }
     };
     add(0, -period.opening_value);
@@ -140,14 +141,13 @@ PeriodPerformance Measure(const Period& period) {
     p.daily = DailyReturns(period);
     p.time_weighted = TimeWeightedReturn(p.daily);
     p.time_weighted_annualised = Annualise(p.time_weighted, p.years);
-    const Result<double, XirrFailure> rate = MoneyWeightedAnnualRate(period);
+    const Result<double, XirrFailure> rate = MoneyWeightedReturn(period);
     if (rate) {
-        // Back from the annual rate to the period: (1 + r)^(days / 365) - 1.
-        p.money_weighted = std::pow(1.0 + *rate, p.days / 365.0) - 1.0;
-        // The annual figure is the XIRR itself (checkable with a spreadsheet), shown only for
-        // periods of at least a year like every annualised figure.
+        p.money_weighted = *rate;
+        // The annual figure is the spreadsheet XIRR of the same flows, (1 + m)^(365 / T) - 1,
+        // shown only for periods of at least a year like every annualised figure.
         if (p.years >= 1.0) {
-            p.money_weighted_annualised = *rate;
+            p.money_weighted_annualised = std::pow(1.0 + *rate, 365.0 / p.days) - 1.0;
         }
     } else {
         p.money_weighted_unavailable = Describe(rate.Error());

@@ -82,10 +82,13 @@ GainSplit SplitGain(const Period& period);
 // nullopt when that capital is zero.
 std::optional<double> SimpleReturn(const GainSplit& gain);
 
-// The money-weighted return: the XIRR of the investor's flows: -V_0 at the period's start,
-// -in_t at the start of day t, +out_t at the end of day t, +V_end at the period's end (times in
-// days / 365, as the spreadsheet XIRR). Annual rate.
-Result<double, XirrFailure> MoneyWeightedAnnualRate(const Period& period);
+// The money-weighted return over the period: the rate m with
+//   -V_0 - sum_t in_t (1 + m)^(-s_t / T) + sum_t out_t (1 + m)^(-(e_t) / T) + V_end (1 + m)^(-1) = 0
+// where T is the period's calendar days, s_t = days from the period's start to the start of day
+// t and e_t = s_t + 1 (its end). It is the XIRR of the same flows expressed over the period
+// rather than per year (the annual rate is (1 + m)^(365 / T) - 1), which keeps the solver in
+// range for short periods whose annual rate would be astronomical.
+Result<double, XirrFailure> MoneyWeightedReturn(const Period& period);
 
 // Every figure of a period side by side (docs/analytics.md).
 struct PeriodPerformance {
