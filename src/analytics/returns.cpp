@@ -103,6 +103,12 @@ GainSplit SplitGain(const Period& period) {
     return g;
 }
 
+Decimal DayCurrencyEffect(const Decimal& local_value_today,
+                          const Decimal& previous_rate,
+                          const Decimal& rate) {
+    return Decimal::Mul(local_value_today, rate - previous_rate, 10);
+}
+
 std::optional<double> SimpleReturn(const GainSplit& gain) {
     const Decimal at_risk = gain.opening_value + gain.inflows;
     if (at_risk.IsZero()) {

@@ -78,6 +78,17 @@ struct GainSplit {
 
 GainSplit SplitGain(const Period& period);
 
+// The currency effect of one foreign-currency position over one day, in the portfolio's
+// currency: the change of its value splits exactly into
+//   q (p_t - p_{t-1}) x_{t-1}   price effect (the move valued at yesterday's rate)
+//   q p_t (x_t - x_{t-1})       currency effect (today's value revalued by the rate change)
+// with q the quantity, p the price in the position's currency and x the rate (portfolio
+// currency per unit). Returns the second term: local_value_today (= q p_t) * (x_t - x_{t-1}),
+// rounded half-even to 10 places (the snapshots' numeric(28, 10)).
+Decimal DayCurrencyEffect(const Decimal& local_value_today,
+                          const Decimal& previous_rate,
+                          const Decimal& rate);
+
 // Simple return: total gain / (V_0 + sum in), the capital that was put at risk.
 // nullopt when that capital is zero.
 std::optional<double> SimpleReturn(const GainSplit& gain);

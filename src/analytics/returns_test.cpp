@@ -200,6 +200,17 @@ TEST(Returns, AnnualisedMoneyWeightedIsTheSpreadsheetXirr) {
     EXPECT_NEAR(*perf.simple, 1900.0 / 12500.0, 1e-15);
 }
 
+// 10 shares at 50 USD -> 52 USD while USD/EUR goes 0.90 -> 0.92 (EUR per USD):
+// value 450 EUR -> 478.40 EUR, change 28.40 = price 10 * 2 * 0.90 = 18.00 + currency
+// 520 * 0.02 = 10.40.
+TEST(Returns, CurrencyEffectSplitsTheDayChangeExactly) {
+    const Decimal effect = DayCurrencyEffect(D("520"), D("0.90"), D("0.92"));
+    EXPECT_EQ(effect, D("10.40"));
+    const Decimal price_effect = D("10") * (D("52") - D("50")) * D("0.90");
+    EXPECT_EQ(price_effect + effect, D("10") * D("52") * D("0.92") - D("10") * D("50") * D("0.90"));
+    EXPECT_EQ(DayCurrencyEffect(D("520"), D("0.92"), D("0.90")), D("-10.40"));
+}
+
 TEST(Returns, SetNetFlowSplitsBySign) {
     DayPoint p;
     SetNetFlow(p, D("25.5"));
