@@ -1,0 +1,79 @@
+#include "apps/nexanest/user_command.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <exception>
+#include <iostream>
+#include <memory>
+
+#include "auth/operator_commands.hpp"
+#include "core/error.hpp"
+#include "infra/db/pool.hpp"
+#include "infra/migrate/migrator.hpp"
+
+namespace nn::app {
+
+namespace {
+
+struct UserArgs {
+    std::string email;
+    std::string password;
+    std::string role = "USER";
+};
+
+std::string AuthUrl(const runtime::Config& config) {
+    if (auto it = config.database_urls.find("auth"); it != config.database_urls.end())
+        return it->second.Reveal();
+    if (config.database_url.Empty() || config.db_service_password.Empty()) {
+        throw Error(
+            ErrorKind::kUnprocessable, "config.missing",
+            "configuration: user create needs NEXANEST_AUTH_DATABASE_URL, or NEXANEST_DATABASE_URL with "
+            "NEXANEST_DB_SERVICE_PASSWORD");
+    }
+    migrate::Options options;
+    options.admin_url = config.database_url;
+    options.prefix = config.database_prefix;
+    options.service_password = config.db_service_password;
+    return migrate::ServiceUrlFor(options, migrate::ServiceRole::kAuth, migrate::Database::kAuth).Reveal();
+}
+
+}  // namespace
+
+void AddUserCommand(CLI::App& app, const GlobalOptions& global) {
+    auto* user = app.add_subcommand("user", "Manage accounts from the command line");
+    user->require_subcommand(1);
+    auto args = std::make_shared<UserArgs>();
+    auto* create = user->add_subcommand("create", "Create an account (email verified), e.g. the first ADMIN");
+    create->add_option("--email", args->email, "the account's email address")->required();
+    create->add_option("--password", args->password, "12-128 characters, not a common password")->required();
+    create->add_option("--role", args->role, "USER, ADVISOR, ADMIN or SUPERUSER (default USER)")
+        ->check(CLI::IsMember({"USER", "ADVISOR", "ADMIN", "SUPERUSER"}));
+    create->callback([&global, args] {
+        auto config = global.Load();
+        boost::asio::io_context io(1);
+        db::PoolOptions options;
+        options.connection.url = AuthUrl(config);
+        options.connection.query_timeout = config.db_timeout;
+        options.min_size = 0;
+        options.max_size = 1;
+        db::Pool pool(io.get_executor(), std::move(options));
+        auto role = *auth::ParseRole(args->role);
+        // The pool's maintenance task would keep io.run() going: stop the loop when the work ends.
+        std::exception_ptr failure;
+        UserId id;
+        boost::asio::co_spawn(io, auth::CreateUserAsOperator(pool, args->email, args->password, role),
+                              [&](std::exception_ptr e, UserId created) {
+                                  failure = e;
+                                  id = created;
+                                  pool.Close();
+                                  io.stop();
+                              });
+        io.run();
+        if (failure) std::rethrow_exception(failure);
+        std::cout << fmt::format("created {} {} ({})\n", args->role, args->email, id.ToString());
+    });
+}
+
+}  // namespace nn::app
