@@ -1,0 +1,525 @@
+#include "notify/handlers.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <regex>
+
+#include "auth/principal.hpp"
+#include "auth/user_directory.hpp"
+#include "infra/app/app.hpp"
+#include "infra/db/transaction.hpp"
+#include "infra/http/json.hpp"
+#include "infra/http/query.hpp"
+#include "infra/http/sse.hpp"
+#include "infra/redis/client.hpp"
+
+namespace nn::notify {
+namespace asio = boost::asio;
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+namespace {
+
+using Ctx = std::shared_ptr<const HandlerContext>;
+
+constexpr std::string_view kNotificationsRead = "notifications:read";
+constexpr std::string_view kAdminRead = "admin:users:read";
+constexpr std::string_view kPortfolioRead = "portfolio:read";
+
+const auth::Principal& PrincipalOf(const Request& req, std::string_view permission) {
+    const auto* p = req.PrincipalAs<auth::Principal>();
+    if (!p) throw http::HttpError(401, "auth.required", "authentication required");
+    if (!p->Has(permission)) {
+        throw Error(ErrorKind::kForbidden, "auth.insufficient_scope", fmt::format("needs {}", permission));
+    }
+    return *p;
+}
+
+json::value ParseData(const std::string& text) {
+    try {
+        return json::parse(text);
+    } catch (const std::exception&) {
+        return json::value(text);
+    }
+}
+
+json::object ToJson(const Notification& n) {
+    json::object o;
+    o["id"] = n.id.ToString();
+    o["kind"] = n.kind;
+    o["title"] = n.title;
+    o["body"] = n.body;
+    o["data"] = ParseData(n.data_json);
+    o["created_at"] = FormatRfc3339(n.created_at);
+    if (n.read_at) {
+        o["read_at"] = FormatRfc3339(*n.read_at);
+    } else {
+        o["read_at"] = nullptr;
+    }
+    return o;
+}
+
+[[noreturn]] void BadCursor() {
+    throw http::HttpError(400, "pagination.bad_cursor", "malformed cursor");
+}
+
+std::vector<std::string> Split(const std::string& text, char sep) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    for (;;) {
+        auto pos = text.find(sep, start);
+        out.push_back(text.substr(start, pos - start));
+        if (pos == std::string::npos) return out;
+        start = pos + 1;
+    }
+}
+
+Timestamp CursorTime(const std::string& micros) {
+    try {
+        std::size_t used = 0;
+        auto value = std::stoll(micros, &used);
+        if (used != micros.size()) BadCursor();
+        if (auto t = FromPgMicros(value)) return *t;
+    } catch (const std::invalid_argument&) {
+    } catch (const std::out_of_range&) {
+    }
+    BadCursor();
+}
+
+std::optional<std::pair<Timestamp, Uuid>> InboxCursor(const std::optional<std::string>& raw) {
+    if (!raw) return std::nullopt;
+    auto parts = Split(*raw, '|');
+    if (parts.size() != 2) BadCursor();
+    auto id = Uuid::Parse(parts[1]);
+    if (!id) BadCursor();
+    return std::make_pair(CursorTime(parts[0]), *id);
+}
+
+std::optional<Timestamp> TimeParam(const Request& req, std::string_view name) {
+    auto v = req.Query().Get(name);
+    if (!v) return std::nullopt;
+    auto t = ParseRfc3339(*v);
+    if (!t) {
+        throw http::HttpError(422, "validation.failed", fmt::format("{} is not an RFC 3339 time", name), {},
+                              {{std::string(name), "invalid", "an RFC 3339 time"}});
+    }
+    return t;
+}
+
+std::optional<std::string> TextParam(const Request& req, std::string_view name, std::size_t max) {
+    auto v = req.Query().Get(name);
+    if (!v) return std::nullopt;
+    if (v->empty() || v->size() > max) {
+        throw http::HttpError(422, "validation.failed", fmt::format("{} is empty or too long", name), {},
+                              {{std::string(name), "invalid", fmt::format("1-{} characters", max)}});
+    }
+    return std::string(*v);
+}
+
+// --- Audit ---
+
+constexpr db::Query kAudit{
+    "SELECT time, source, source_event_id, actor_id, user_id, entity_type, entity_id, action, before::text, "
+    "after::text, request_id, host(ip) FROM events.system_events "
+    "WHERE ($1::uuid IS NULL OR user_id = $1::uuid OR actor_id = $1::uuid) "
+    "AND ($2::text IS NULL OR entity_type = $2) AND ($3::text IS NULL OR entity_id = $3) "
+    "AND ($4::text IS NULL OR action = $4) "
+    "AND ($5::timestamptz IS NULL OR time >= $5) AND ($6::timestamptz IS NULL OR time < $6) "
+    "AND ($7::timestamptz IS NULL OR (time, source, source_event_id) < ($7, $8::text, $9::bigint)) "
+    "ORDER BY time DESC, source DESC, source_event_id DESC LIMIT $10",
+    "notify.audit"};
+
+asio::awaitable<Response> Audit(Ctx ctx, Request& req) {
+    const auto& p = PrincipalOf(req, kAdminRead);
+    if (p.role != auth::Role::kAdmin && p.role != auth::Role::kSuperuser) {
+        throw Error(ErrorKind::kForbidden, "auth.forbidden", "the audit trail is for administrators");
+    }
+    auto page = http::ParsePage(req);
+    std::optional<std::string> user;
+    if (auto u = TextParam(req, "user", 36)) {
+        if (!Uuid::Parse(*u)) {
+            throw http::HttpError(422, "validation.failed", "user is not a UUID", {},
+                                  {{"user", "invalid", "a UUID"}});
+        }
+        user = *u;
+    }
+    auto entity = TextParam(req, "entity", 64);
+    auto entity_id = TextParam(req, "entity_id", 128);
+    auto action = TextParam(req, "action", 64);
+    auto from = TimeParam(req, "from");
+    auto to = TimeParam(req, "to");
+    std::optional<Timestamp> after_time;
+    std::optional<std::string> after_source;
+    std::optional<std::int64_t> after_id;
+    if (page.cursor) {
+        auto parts = Split(*page.cursor, '|');
+        if (parts.size() != 3) BadCursor();
+        after_time = CursorTime(parts[0]);
+        after_source = parts[1];
+        try {
+            after_id = std::stoll(parts[2]);
+        } catch (const std::exception&) {
+            BadCursor();
+        }
+    }
+    auto& pool = ctx->app->Db(ServiceRole::kNotify, Database::kTimescale, req.shard);
+    json::array items;
+    std::string next;
+    auto options =
+        db::TransactionOptions().ActingAs(p.user_id.ToString(), std::string(auth::RoleName(p.role)));
+    co_await db::RunInTransaction(
+        pool, options.ReadOnly(), [&](db::Transaction& tx) -> asio::awaitable<void> {
+            items.clear();
+            next.clear();
+            auto rows =
+                co_await tx.Execute(kAudit, user, entity, entity_id, action, from, to, after_time,
+                                    after_source, after_id, static_cast<std::int64_t>(page.limit + 1));
+            int n = 0;
+            for (db::Row row : rows) {
+                if (static_cast<std::size_t>(n++) == page.limit) break;
+                json::object o;
+                auto time = row.Get<Timestamp>(0);
+                auto source = row.Get<std::string>(1);
+                auto id = row.Get<std::int64_t>(2);
+                o["id"] = fmt::format("{}:{}", source, id);
+                o["time"] = FormatRfc3339(time);
+                o["source"] = source;
+                auto actor = row.Get<std::optional<Uuid>>(3);
+                auto subject = row.Get<std::optional<Uuid>>(4);
+                o["actor_id"] = actor ? json::value(actor->ToString()) : json::value(nullptr);
+                o["user_id"] = subject ? json::value(subject->ToString()) : json::value(nullptr);
+                o["entity_type"] = row.Get<std::string>(5);
+                o["entity_id"] = row.Get<std::string>(6);
+                o["action"] = row.Get<std::string>(7);
+                auto before = row.Get<std::optional<std::string>>(8);
+                auto after = row.Get<std::optional<std::string>>(9);
+                o["before"] = before ? ParseData(*before) : json::value(nullptr);
+                o["after"] = after ? ParseData(*after) : json::value(nullptr);
+                auto request_id = row.Get<std::optional<std::string>>(10);
+                auto ip = row.Get<std::optional<std::string>>(11);
+                o["request_id"] = request_id ? json::value(*request_id) : json::value(nullptr);
+                o["ip"] = ip ? json::value(*ip) : json::value(nullptr);
+                items.push_back(std::move(o));
+                next = http::EncodeCursor(fmt::format("{}|{}|{}", ToPgMicros(time), source, id));
+            }
+            if (static_cast<std::size_t>(n) <= page.limit) next.clear();
+        });
+    json::object out;
+    out["items"] = std::move(items);
+    out["next_cursor"] = next.empty() ? json::value(nullptr) : json::value(next);
+    co_return http::JsonResponse(out);
+}
+
+// --- Portfolio events ---
+
+constexpr db::Query kSetClients{
+    "SELECT set_config('app.read_client_ids', $1, true), set_config('app.manage_client_ids', $2, true)",
+    "notify.set_clients"};
+
+constexpr db::Query kPortfolioVisible{"SELECT user_id FROM portfolio.portfolios WHERE id = $1",
+                                      "notify.portfolio_visible"};
+
+constexpr db::Query kTradingEvents{
+    "SELECT time, source_event_id, event_type, action, transaction_id, actor_id, symbol, quantity::text, "
+    "price::text, amount::text, fee::text, currency::text FROM events.trading_events "
+    "WHERE portfolio_id = $1 AND ($2::timestamptz IS NULL OR (time, source_event_id) < ($2, $3::bigint)) "
+    "ORDER BY time DESC, source_event_id DESC LIMIT $4",
+    "notify.trading_events"};
+
+std::optional<json::value> OptText(const db::Row& row, int column) {
+    auto v = row.Get<std::optional<std::string>>(column);
+    if (!v) return std::nullopt;
+    return json::value(*v);
+}
+
+asio::awaitable<Response> PortfolioEvents(Ctx ctx, Request& req) {
+    const auto& p = PrincipalOf(req, kPortfolioRead);
+    auto portfolio = PortfolioId::Parse(req.PathParam("id"));
+    if (!portfolio) throw Error(ErrorKind::kNotFound, "portfolio.not_found", "no such portfolio");
+    auto page = http::ParsePage(req);
+    std::optional<Timestamp> after_time;
+    std::optional<std::int64_t> after_id;
+    if (page.cursor) {
+        auto parts = Split(*page.cursor, '|');
+        if (parts.size() != 2) BadCursor();
+        after_time = CursorTime(parts[0]);
+        try {
+            after_id = std::stoll(parts[1]);
+        } catch (const std::exception&) {
+            BadCursor();
+        }
+    }
+    std::string read_ids = "{}";
+    std::string manage_ids = "{}";
+    if (p.role == auth::Role::kAdvisor && ctx->directory) {
+        auto grants = co_await ctx->directory->GrantsOf(p.user_id, req.shard);
+        read_ids = auth::ClientIdsSetting(grants.read);
+        manage_ids = auth::ClientIdsSetting(grants.manage);
+    }
+    auto acting = db::TransactionOptions()
+                      .ActingAs(p.user_id.ToString(), std::string(auth::RoleName(p.role)))
+                      .ReadOnly();
+    // The portfolio database's row-level security decides who sees the portfolio (owner,
+    // advisors with a grant, admins); the events are then read under the same context.
+    auto& portfolios = ctx->app->Db(ServiceRole::kPortfolio, Database::kPortfolio, req.shard);
+    bool visible =
+        co_await db::RunInTransaction(portfolios, acting, [&](db::Transaction& tx) -> asio::awaitable<bool> {
+            co_await tx.Execute(kSetClients, read_ids, manage_ids);
+            auto rows = co_await tx.Execute(kPortfolioVisible, *portfolio);
+            co_return !rows.Empty();
+        });
+    if (!visible) throw Error(ErrorKind::kNotFound, "portfolio.not_found", "no such portfolio");
+
+    auto& events = ctx->app->Db(ServiceRole::kNotify, Database::kTimescale, req.shard);
+    json::array items;
+    std::string next;
+    co_await db::RunInTransaction(events, acting, [&](db::Transaction& tx) -> asio::awaitable<void> {
+        items.clear();
+        next.clear();
+        co_await tx.Execute(kSetClients, read_ids, manage_ids);
+        auto rows = co_await tx.Execute(kTradingEvents, *portfolio, after_time, after_id,
+                                        static_cast<std::int64_t>(page.limit + 1));
+        int n = 0;
+        for (db::Row row : rows) {
+            if (static_cast<std::size_t>(n++) == page.limit) break;
+            auto time = row.Get<Timestamp>(0);
+            auto id = row.Get<std::int64_t>(1);
+            json::object o;
+            o["time"] = FormatRfc3339(time);
+            o["type"] = row.Get<std::string>(2);
+            o["action"] = row.Get<std::string>(3);
+            auto tx_id = row.Get<std::optional<Uuid>>(4);
+            auto actor = row.Get<std::optional<Uuid>>(5);
+            o["transaction_id"] = tx_id ? json::value(tx_id->ToString()) : json::value(nullptr);
+            o["actor_id"] = actor ? json::value(actor->ToString()) : json::value(nullptr);
+            const char* names[] = {"symbol", "quantity", "price", "amount", "fee", "currency"};
+            for (int c = 0; c < 6; ++c) o[names[c]] = OptText(row, 6 + c).value_or(nullptr);
+            items.push_back(std::move(o));
+            next = http::EncodeCursor(fmt::format("{}|{}", ToPgMicros(time), id));
+        }
+        if (static_cast<std::size_t>(n) <= page.limit) next.clear();
+    });
+    json::object out;
+    out["items"] = std::move(items);
+    out["next_cursor"] = next.empty() ? json::value(nullptr) : json::value(next);
+    co_return http::JsonResponse(out);
+}
+
+// --- Inbox and preferences ---
+
+asio::awaitable<Response> ListInbox(Ctx ctx, Request& req) {
+    const auto& p = PrincipalOf(req, kNotificationsRead);
+    auto page = http::ParsePage(req);
+    bool unread = false;
+    if (auto u = req.Query().Get("unread")) {
+        if (*u == "true" || *u == "1") {
+            unread = true;
+        } else if (*u != "false" && *u != "0") {
+            throw http::HttpError(422, "validation.failed", "unread is true or false", {},
+                                  {{"unread", "invalid", "true or false"}});
+        }
+    }
+    auto items =
+        co_await ctx->notifier->List(p.user_id, unread, InboxCursor(page.cursor), page.limit + 1, req.shard);
+    bool more = items.size() > page.limit;
+    if (more) items.resize(page.limit);
+    json::array arr;
+    for (const auto& n : items) arr.push_back(ToJson(n));
+    json::object out;
+    out["items"] = std::move(arr);
+    if (more) {
+        out["next_cursor"] = http::EncodeCursor(
+            fmt::format("{}|{}", ToPgMicros(items.back().created_at), items.back().id.ToString()));
+    } else {
+        out["next_cursor"] = nullptr;
+    }
+    co_return http::JsonResponse(out);
+}
+
+asio::awaitable<Response> MarkRead(Ctx ctx, Request& req) {
+    const auto& p = PrincipalOf(req, kNotificationsRead);
+    auto id = Uuid::Parse(req.PathParam("id"));
+    if (!id) throw Error(ErrorKind::kNotFound, "notification.not_found", "no such notification");
+    bool found = co_await ctx->notifier->MarkRead(p.user_id, *id, req.shard);
+    if (!found) throw Error(ErrorKind::kNotFound, "notification.not_found", "no such notification");
+    co_return Response::NoContent();
+}
+
+asio::awaitable<Response> MarkAllRead(Ctx ctx, Request& req) {
+    const auto& p = PrincipalOf(req, kNotificationsRead);
+    auto n = co_await ctx->notifier->MarkAllRead(p.user_id, req.shard);
+    json::object out;
+    out["marked"] = n;
+    co_return http::JsonResponse(out);
+}
+
+json::object PreferencesJson(const std::vector<Preference>& prefs) {
+    json::array arr;
+    for (const auto& pref : prefs) {
+        json::object o;
+        o["kind"] = pref.kind;
+        o["channel"] = pref.channel;
+        o["enabled"] = pref.enabled;
+        arr.push_back(std::move(o));
+    }
+    json::object out;
+    out["preferences"] = std::move(arr);
+    out["channels"] = json::array{"IN_APP", "EMAIL", "LIVE"};
+    out["default"] = true;
+    return out;
+}
+
+asio::awaitable<Response> GetPreferences(Ctx ctx, Request& req) {
+    const auto& p = PrincipalOf(req, kNotificationsRead);
+    auto prefs = co_await ctx->notifier->Preferences(p.user_id, req.shard);
+    co_return http::JsonResponse(PreferencesJson(prefs));
+}
+
+std::vector<Preference> ReadPreferences(const json::object& body) {
+    static const std::regex kKind("^(\\*|[A-Z][A-Z0-9_]{0,63})$");
+    std::vector<Preference> out;
+    auto fail = [](const std::string& detail) {
+        throw http::HttpError(422, "validation.failed", detail, {}, {{"preferences", "invalid", detail}});
+    };
+    if (body.size() != 1 || !body.contains("preferences") || !body.at("preferences").is_array()) {
+        fail("the body is {\"preferences\": [{\"kind\", \"channel\", \"enabled\"}, ...]}");
+    }
+    const auto& arr = body.at("preferences").as_array();
+    if (arr.size() > 200) fail("at most 200 preferences");
+    for (const auto& v : arr) {
+        if (!v.is_object()) fail("each preference is an object");
+        const auto& o = v.as_object();
+        if (o.size() != 3 || !o.contains("kind") || !o.contains("channel") || !o.contains("enabled") ||
+            !o.at("kind").is_string() || !o.at("channel").is_string() || !o.at("enabled").is_bool()) {
+            fail("each preference has exactly kind, channel and enabled");
+        }
+        Preference pref;
+        pref.kind = std::string(o.at("kind").as_string());
+        pref.channel = std::string(o.at("channel").as_string());
+        pref.enabled = o.at("enabled").as_bool();
+        if (!std::regex_match(pref.kind, kKind)) fail("kind is \"*\" or an upper-case name");
+        if (pref.channel != kChannelInApp && pref.channel != kChannelEmail && pref.channel != kChannelLive) {
+            fail("channel is IN_APP, EMAIL or LIVE");
+        }
+        out.push_back(std::move(pref));
+    }
+    return out;
+}
+
+asio::awaitable<Response> PutPreferences(Ctx ctx, Request& req) {
+    const auto& p = PrincipalOf(req, kNotificationsRead);
+    auto prefs = ReadPreferences(http::ParseJsonObject(req));
+    co_await ctx->notifier->SetPreferences(p.user_id, prefs, req.shard);
+    auto stored = co_await ctx->notifier->Preferences(p.user_id, req.shard);
+    co_return http::JsonResponse(PreferencesJson(stored));
+}
+
+// --- Live stream ---
+
+bool IsStreamId(std::string_view id) {
+    static const std::regex kId("^[0-9]{1,20}-[0-9]{1,20}$");
+    return std::regex_match(id.begin(), id.end(), kId);
+}
+
+std::string FieldOf(const redis::StreamEntry& e, std::string_view name) {
+    for (const auto& [k, v] : e.fields) {
+        if (k == name) return v;
+    }
+    return "";
+}
+
+asio::awaitable<void> RunStream(
+    http::SseStream& stream, Ctx ctx, UserId user, std::string last, std::size_t shard) {
+    auto& redis = ctx->app->Redis(shard);
+    auto hub = ctx->hubs.at(shard);
+    const std::string key = ctx->notifier->LiveKey(user);
+    auto waiter = hub->Watch(user.ToString());
+    struct Unwatch {
+        std::shared_ptr<LiveHub> hub;
+        std::string user;
+        std::shared_ptr<LiveHub::Waiter> waiter;
+        ~Unwatch() { hub->Unwatch(user, waiter); }
+    } unwatch{hub, user.ToString(), waiter};
+    constexpr std::int64_t kBatch = 200;
+    bool started = !last.empty();
+    while (stream.IsOpen()) {
+        waiter->pending = false;
+        std::vector<redis::StreamEntry> entries;
+        bool failed = false;
+        try {
+            if (!started) {
+                // Without Last-Event-ID the client gets what arrives from now on.
+                std::vector<std::string> argv{"XREVRANGE", key, "+", "-", "COUNT", "1"};
+                auto reply = co_await redis.Command(std::move(argv));
+                const auto& arr = reply.AsArray();
+                last = arr.empty() ? "0-0" : arr.front().AsArray().at(0).AsString();
+                started = true;
+            }
+            entries = co_await redis.XRange(key, "(" + last, "+", kBatch);
+        } catch (const std::exception& e) {
+            spdlog::debug("notify: live stream read failed: {}", e.what());
+            failed = true;
+        }
+        for (const auto& e : entries) {
+            http::SseEvent event;
+            event.id = e.id;
+            event.event = FieldOf(e, "type");
+            event.data = FieldOf(e, "data");
+            if (!stream.Send(event)) co_return;
+            last = e.id;
+        }
+        if (!failed && (static_cast<std::int64_t>(entries.size()) == kBatch || waiter->pending)) continue;
+        waiter->timer.expires_after(failed ? std::chrono::milliseconds(1000) : ctx->live_poll);
+        boost::system::error_code ec;
+        co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+}
+
+asio::awaitable<Response> Stream(Ctx ctx, Request& req) {
+    const auto& p = PrincipalOf(req, kNotificationsRead);
+    std::string last(req.LastEventId());
+    if (last.empty()) {
+        if (auto q = req.Query().Get("last_event_id")) last = std::string(*q);
+    }
+    if (!last.empty() && !IsStreamId(last)) {
+        throw http::HttpError(400, "stream.bad_last_event_id", "Last-Event-ID is not an id this stream sent");
+    }
+    UserId user = p.user_id;
+    std::size_t shard = req.shard;
+    co_return Response::Sse([ctx, user, last, shard](http::SseStream& stream) {
+        return RunStream(stream, ctx, user, last, shard);
+    });
+}
+
+template <auto Fn>
+http::Handler Bind(const Ctx& ctx) {
+    return [ctx](Request& req) -> asio::awaitable<Response> { co_return co_await Fn(ctx, req); };
+}
+
+}  // namespace
+
+void AddRoutes(http::Router& routes, HandlerContext context) {
+    auto ctx = std::make_shared<const HandlerContext>(std::move(context));
+    routes.Get("/api/v1/notifications", Bind<ListInbox>(ctx), {.name = "notify.list", .require_auth = true});
+    routes.Post("/api/v1/notifications/read-all", Bind<MarkAllRead>(ctx),
+                {.name = "notify.read_all", .require_auth = true});
+    routes.Post("/api/v1/notifications/{id}/read", Bind<MarkRead>(ctx),
+                {.name = "notify.read", .require_auth = true});
+    routes.Get("/api/v1/me/notification-preferences", Bind<GetPreferences>(ctx),
+               {.name = "notify.preferences", .require_auth = true});
+    routes.Put("/api/v1/me/notification-preferences", Bind<PutPreferences>(ctx),
+               {.name = "notify.preferences_put", .require_auth = true});
+    routes.Get("/api/v1/stream", Bind<Stream>(ctx), {.name = "notify.stream", .require_auth = true});
+    routes.Get("/api/v1/admin/audit", Bind<Audit>(ctx), {.name = "notify.audit", .require_auth = true});
+    routes.Get("/api/v1/portfolios/{id}/events", Bind<PortfolioEvents>(ctx),
+               {.name = "notify.portfolio_events", .require_auth = true});
+}
+
+}  // namespace nn::notify

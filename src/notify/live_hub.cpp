@@ -1,0 +1,77 @@
+#include "notify/live_hub.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace nn::notify {
+namespace asio = boost::asio;
+
+LiveHub::LiveHub(asio::any_io_executor executor, redis::Options options, std::string wake_prefix)
+    : executor_(executor), wake_prefix_(std::move(wake_prefix)), subscriber_(executor, std::move(options)) {}
+
+LiveHub::~LiveHub() {
+    subscriber_.Close();
+}
+
+void LiveHub::Start() {
+    if (started_) return;
+    started_ = true;
+    asio::co_spawn(
+        executor_,
+        [self = shared_from_this()]() -> asio::awaitable<void> {
+            std::vector<std::string> patterns{self->wake_prefix_ + "*"};
+            std::string error;
+            try {
+                co_await self->subscriber_.PSubscribe(patterns);
+            } catch (const std::exception& e) {
+                // Remembered by the Subscriber and subscribed once Redis is back.
+                error = e.what();
+            }
+            if (!error.empty()) spdlog::warn("notify: live wake-ups not subscribed yet: {}", error);
+            for (;;) {
+                redis::Message message;
+                try {
+                    message = co_await self->subscriber_.Next();
+                } catch (const std::exception&) {
+                    co_return;  // closed
+                }
+                if (message.channel.size() > self->wake_prefix_.size()) {
+                    self->Wake(message.channel.substr(self->wake_prefix_.size()));
+                }
+            }
+        },
+        asio::detached);
+}
+
+void LiveHub::Stop() {
+    subscriber_.Close();
+}
+
+std::shared_ptr<LiveHub::Waiter> LiveHub::Watch(const std::string& user) {
+    auto waiter = std::make_shared<Waiter>(executor_);
+    waiters_.emplace(user, waiter);
+    return waiter;
+}
+
+void LiveHub::Unwatch(const std::string& user, const std::shared_ptr<Waiter>& waiter) {
+    auto [begin, end] = waiters_.equal_range(user);
+    for (auto it = begin; it != end; ++it) {
+        if (it->second == waiter) {
+            waiters_.erase(it);
+            return;
+        }
+    }
+}
+
+void LiveHub::Wake(const std::string& user) {
+    auto [begin, end] = waiters_.equal_range(user);
+    for (auto it = begin; it != end; ++it) {
+        it->second->pending = true;
+        it->second->timer.cancel();
+    }
+}
+
+}  // namespace nn::notify

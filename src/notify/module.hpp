@@ -1,0 +1,54 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "notify/live_hub.hpp"
+#include "notify/notifier.hpp"
+#include "notify/relay.hpp"
+
+namespace nn {
+class App;
+}
+namespace nn::auth {
+class UserDirectory;
+}
+namespace nn::mail {
+class Mailer;
+}
+
+namespace nn::notify {
+
+struct ModuleOptions {
+    // Advisor grants for GET /api/v1/portfolios/{id}/events; without it advisors see only
+    // their own portfolios.
+    std::shared_ptr<auth::UserDirectory> directory;
+    std::shared_ptr<mail::Mailer> mailer;  // null: mail::MakeMailer(config)
+    NotifierOptions notifier;
+    RelayOptions relay;
+    std::vector<OutboxSource> sources = DefaultSources();
+    bool start_jobs = true;  // the relay and email jobs (tests drive them by hand)
+    std::chrono::milliseconds relay_interval{1000};
+    std::chrono::milliseconds email_interval{5000};
+    // An SSE connection re-reads its stream this often even without a wake-up.
+    std::chrono::milliseconds live_poll{5000};
+};
+
+// What Register built; lives as long as the App.
+struct Module {
+    std::shared_ptr<Notifier> notifier;
+    std::vector<std::shared_ptr<OutboxRelay>> relays;  // one per source, on shard 0's pools
+    std::vector<std::shared_ptr<LiveHub>> hubs;        // one per shard
+    std::shared_ptr<mail::Mailer> mailer;
+    // Closes the pub/sub connections (call before App::Stop).
+    void Stop();
+};
+
+// Registers the notify service: inbox, preferences, SSE stream, audit and portfolio-events
+// routes (docs/notify.md), the relay jobs "notify.relay.<source>" and the email job
+// "notify.email".
+std::shared_ptr<Module> Register(App& app, ModuleOptions options);
+std::shared_ptr<Module> Register(App& app);
+
+}  // namespace nn::notify

@@ -1,0 +1,122 @@
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/ids.hpp"
+#include "core/time.hpp"
+
+namespace nn {
+class App;
+}
+namespace nn::mail {
+class Mailer;
+}
+
+namespace nn::notify {
+
+inline constexpr std::string_view kChannelInApp = "IN_APP";
+inline constexpr std::string_view kChannelEmail = "EMAIL";
+inline constexpr std::string_view kChannelLive = "LIVE";
+
+// What a producer hands to Notifier::Notify.
+struct NotificationDraft {
+    UserId user;
+    std::string kind;  // PRICE_ALERT, ALLOCATION_DRIFT, GOAL_MILESTONE, SECURITY_... (^[A-Z][A-Z0-9_]*$)
+    std::string title;
+    std::string body;
+    std::string data_json = "{}";  // a JSON object
+    // One notification per (user, dedupe_key), whatever the channels: a producer's retry or a
+    // concurrent batch firing the same crossing delivers nothing twice.
+    std::optional<std::string> dedupe_key;
+    // The address for the EMAIL channel; without it that channel is skipped.
+    std::optional<std::string> email;
+};
+
+struct Notification {
+    Uuid id;
+    UserId user;
+    std::string kind;
+    std::string title;
+    std::string body;
+    std::string data_json;
+    Timestamp created_at;
+    std::optional<Timestamp> read_at;
+};
+
+// What Notify did, per channel.
+struct NotifyResult {
+    bool duplicate = false;            // the dedupe key was seen before: nothing was done
+    std::optional<Uuid> notification;  // the inbox row (IN_APP on)
+    bool emailed = false;              // a delivery row was queued (EMAIL on and an address)
+    bool pushed = false;               // appended to the user's live stream (LIVE on, Redis up)
+};
+
+struct Preference {
+    std::string kind;  // "*" for every kind
+    std::string channel;
+    bool enabled = true;
+};
+
+struct NotifierOptions {
+    // Live stream of a user: <prefix><user id>; wake-up channel: <wake_prefix><user id>.
+    std::string live_prefix = "nn:notify:live:";
+    std::string wake_prefix = "nn:notify:wake:";
+    std::int64_t live_max_len = 1000;
+    // Email deliveries: backoff base * 2^(attempts-1), capped; DEAD after max_attempts.
+    std::chrono::seconds email_backoff{30};
+    std::chrono::seconds email_backoff_max{3600};
+    int email_batch = 20;
+};
+
+// The notifications database (role nexanest_notify) and the live streams in Redis. Producers
+// call Notify in SYSTEM context; the inbox calls act for the user (row-level security).
+class Notifier {
+public:
+    Notifier(App& app, NotifierOptions options = {});
+
+    boost::asio::awaitable<NotifyResult> Notify(const NotificationDraft& draft, std::size_t shard);
+
+    // Pushes an event (notification, price, portfolio_value) to the user's live stream and
+    // wakes their SSE connections on every instance. Returns the stream entry id.
+    boost::asio::awaitable<std::string> PushLive(UserId user,
+                                                 const std::string& type,
+                                                 const std::string& data_json,
+                                                 std::size_t shard);
+
+    boost::asio::awaitable<std::vector<Notification>> List(UserId user,
+                                                           bool unread_only,
+                                                           std::optional<std::pair<Timestamp, Uuid>> after,
+                                                           std::size_t limit,
+                                                           std::size_t shard);
+    // False when no such notification of the user's exists.
+    boost::asio::awaitable<bool> MarkRead(UserId user, Uuid id, std::size_t shard);
+    boost::asio::awaitable<std::int64_t> MarkAllRead(UserId user, std::size_t shard);
+
+    // Stored rows only; a missing (kind, channel) means enabled (and "*" is the user's default).
+    boost::asio::awaitable<std::vector<Preference>> Preferences(UserId user, std::size_t shard);
+    // Upserts each given row (others stay).
+    boost::asio::awaitable<void> SetPreferences(UserId user,
+                                                const std::vector<Preference>& prefs,
+                                                std::size_t shard);
+
+    // One round of the email sender: claims due deliveries, sends them with `mailer`, marks them
+    // SENT, or schedules a retry with backoff, or DEAD after max_attempts. Returns how many were
+    // sent.
+    boost::asio::awaitable<int> SendDueEmails(mail::Mailer& mailer, std::size_t shard);
+
+    const NotifierOptions& Options() const noexcept { return options_; }
+    std::string LiveKey(UserId user) const { return options_.live_prefix + user.ToString(); }
+    std::string WakeChannel(UserId user) const { return options_.wake_prefix + user.ToString(); }
+
+private:
+    App& app_;
+    NotifierOptions options_;
+};
+
+}  // namespace nn::notify
