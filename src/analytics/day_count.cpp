@@ -5,14 +5,14 @@
 namespace nn::analytics {
 
 double YearFraction(Date first, Date last) noexcept {
-    const Date end = AddDays(last, 1);  // the period ends when `last` ends
+    const Date opening = AddDays(first, -1);  // the close the period is measured from
     int whole = 0;
-    while (AddMonths(first, 12 * (whole + 1)) <= end) {
+    while (AddMonths(last, -12 * (whole + 1)) >= opening) {
         ++whole;
     }
-    const Date anniversary = AddMonths(first, 12 * whole);
-    const int rest = DaysBetween(anniversary, end);
-    const int year_length = DaysBetween(anniversary, AddMonths(first, 12 * (whole + 1)));
+    const Date anniversary = AddMonths(last, -12 * whole);
+    const int rest = DaysBetween(opening, anniversary);
+    const int year_length = DaysBetween(AddMonths(anniversary, -12), anniversary);
     return whole + static_cast<double>(rest) / year_length;
 }
 

@@ -6,11 +6,13 @@
 
 namespace nn::analytics {
 
-// Length of the period from the start of `first` to the end of `last` (both inclusive), in
-// years by anniversaries: the number of whole years N such that first + N years <= last + 1 day,
-// plus the remaining days divided by the length (365 or 366) of the year that follows the Nth
-// anniversary. A 1Y, 3Y or 5Y range is therefore exactly 1, 3 or 5 years, leap days or not.
-// Precondition: first <= last.
+// Length of the period from the start of `first` to the end of `last` (both included), in
+// years by anniversaries counted back from `last`: the period is measured from the close of the
+// day before `first` (the opening) to the close of `last`; N whole years are those with
+// last - N years >= opening, and the remaining days (opening to last - N years) are divided by
+// the length (365 or 366) of the year that ends on last - N years. A 1Y, 3Y or 5Y range (which
+// opens on the same date N years earlier, range.hpp) is therefore exactly 1, 3 or 5 years, leap
+// days or not. Precondition: first <= last.
 double YearFraction(Date first, Date last) noexcept;
 
 // The annual rate equivalent to a period return: (1 + period_return)^(1 / years) - 1, only for

@@ -19,9 +19,12 @@ TEST(YearFraction, ByAnniversaries) {
         {"2021-01-01", "2023-12-31", 3.0},
         {"2024-01-01", "2024-06-30", 182.0 / 366.0},  // 182 days of a 366-day year
         {"2023-01-01", "2023-07-01", 182.0 / 365.0},
-        {"2023-01-01", "2024-07-01", 1.0 + 183.0 / 366.0},  // 2024-01-01..2024-07-01 is 183 days
-        {"2024-05-10", "2024-05-10", 1.0 / 365.0},          // one day; the year after 2024-05-10 has 365
-        {"2024-02-29", "2025-02-27", 1.0},                  // the anniversary of 29 Feb is 28 Feb
+        // Back one year from 2024-07-01 is 2023-07-01; the opening (2022-12-31) to it is 182 days
+        // of the 365-day year ending on 2023-07-01.
+        {"2023-01-01", "2024-07-01", 1.0 + 182.0 / 365.0},
+        {"2024-05-10", "2024-05-10", 1.0 / 366.0},    // one day; the year ending 2024-05-10 holds 29 Feb
+        {"2024-02-29", "2025-02-27", 365.0 / 366.0},  // opening 2024-02-28: one day short of a year
+        {"2024-02-29", "2025-02-28", 1.0},            // opening 2024-02-28 to 2025-02-28
     };
     for (const Case& c : cases) {
         EXPECT_NEAR(YearFraction(DateFromString(c.first), DateFromString(c.last)), c.years, 1e-12)
