@@ -1,0 +1,253 @@
+#include "analytics/history.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include "core/error.hpp"
+
+namespace nn::analytics {
+namespace {
+
+constexpr int kScale = 10;
+
+// Walks an ascending series forward as the days advance: the last value on or before a day.
+class Cursor {
+public:
+    explicit Cursor(const std::vector<DatedValue>* series) : series_(series) {}
+
+    std::optional<Decimal> AsOf(Date day) {
+        if (series_ == nullptr) {
+            return std::nullopt;
+        }
+        while (next_ < series_->size() && (*series_)[next_].date <= day) {
+            last_ = (*series_)[next_].value;
+            ++next_;
+        }
+        return last_;
+    }
+
+private:
+    const std::vector<DatedValue>* series_;
+    std::size_t next_ = 0;
+    std::optional<Decimal> last_;
+};
+
+struct Position {
+    Decimal quantity;
+    std::optional<Decimal> last_trade_price;
+};
+
+class Rebuilder {
+public:
+    explicit Rebuilder(const HistoryInputs& inputs) : inputs_(inputs) {}
+
+    void Apply(const Movement& m, Date day) {
+        const Decimal rate = RateOnTrade(m);
+        if (!m.symbol.empty()) {
+            Position& p = positions_[m.symbol];
+            if (!m.split_ratio.IsZero()) {
+                p.quantity = Decimal::Mul(p.quantity, m.split_ratio, kScale);
+                if (p.last_trade_price) {
+                    p.last_trade_price = Decimal::Div(*p.last_trade_price, m.split_ratio, kScale);
+                }
+            }
+            if (!m.quantity_change.IsZero()) {
+                p.quantity += m.quantity_change;
+                if (!m.price.IsZero()) {
+                    p.last_trade_price = m.price;
+                }
+            }
+            if (m.securities_transfer) {
+                Decimal price = m.price;
+                if (price.IsZero()) {
+                    price = PriceOf(m.symbol, day).value_or(Decimal());
+                }
+                const Decimal local = Decimal::Mul(m.quantity_change.Abs(), price, kScale);
+                const Decimal flow = Decimal::Mul(local, rate, kScale);
+                AddFlow(m.quantity_change.IsPositive() ? flow : -flow);
+            }
+        }
+        cash_[m.currency] += m.cash_change;
+        if (!m.flow_local.IsZero()) {
+            AddFlow(Decimal::Mul(m.flow_local, rate, kScale));
+        }
+        if (!m.income.IsZero()) {
+            income_ += Decimal::Mul(m.income, rate, kScale);
+        }
+    }
+
+    // Cash that went negative (a purchase without a recorded deposit) is treated as an implicit
+    // deposit of the shortfall: most users record trades, not the transfers that paid for them.
+    void SettleOverdrafts(Date day, std::vector<HistoryGap>& gaps) {
+        for (auto& [currency, amount] : cash_) {
+            if (amount.IsNegative()) {
+                AddFlow(Decimal::Mul(-amount, RateOn(currency, day, gaps), kScale));
+                amount = Decimal();
+            }
+        }
+    }
+
+    // The value at the end of `day`, and the day's currency effect.
+    std::pair<Decimal, Decimal> Value(Date day, std::vector<HistoryGap>& gaps) {
+        std::map<std::string, Decimal> local;  // by currency
+        for (const auto& [currency, amount] : cash_) {
+            local[currency] += amount;
+        }
+        for (const auto& [symbol, position] : positions_) {
+            if (position.quantity.IsZero()) {
+                continue;
+            }
+            std::optional<Decimal> price = PriceOf(symbol, day);
+            if (!price) {
+                price = position.last_trade_price;
+                Note(gaps, day, "price:" + symbol);
+            }
+            local[CurrencyOf(symbol)] += Decimal::Mul(position.quantity, price.value_or(Decimal()), kScale);
+        }
+        Decimal value;
+        Decimal fx_effect;
+        for (const auto& [currency, amount] : local) {
+            const Decimal rate = RateOn(currency, day, gaps);
+            value += Decimal::Mul(amount, rate, kScale);
+            const auto previous = previous_rates_.find(currency);
+            if (previous != previous_rates_.end() && currency != inputs_.base_currency) {
+                fx_effect += Decimal::Mul(amount, rate - previous->second, kScale);
+            }
+        }
+        previous_rates_.clear();
+        for (const auto& [currency, amount] : local) {
+            previous_rates_[currency] = RateOn(currency, day, gaps);
+        }
+        return {value, fx_effect};
+    }
+
+    Decimal TakeInflow() { return std::exchange(inflow_, Decimal()); }
+    Decimal TakeOutflow() { return std::exchange(outflow_, Decimal()); }
+    Decimal TakeIncome() { return std::exchange(income_, Decimal()); }
+
+private:
+    void AddFlow(const Decimal& flow) {
+        if (flow.IsPositive()) {
+            inflow_ += flow;
+        } else {
+            outflow_ -= flow;
+        }
+    }
+
+    std::string CurrencyOf(const std::string& symbol) const {
+        const auto it = inputs_.instrument_currency.find(symbol);
+        return it == inputs_.instrument_currency.end() ? inputs_.base_currency : it->second;
+    }
+
+    std::optional<Decimal> PriceOf(const std::string& symbol, Date day) {
+        auto it = price_cursors_.find(symbol);
+        if (it == price_cursors_.end()) {
+            const auto series = inputs_.closes.find(symbol);
+            it = price_cursors_
+                     .emplace(symbol, Cursor(series == inputs_.closes.end() ? nullptr : &series->second))
+                     .first;
+        }
+        return it->second.AsOf(day);
+    }
+
+    Decimal RateOnTrade(const Movement& m) {
+        if (m.currency == inputs_.base_currency) {
+            return Decimal::FromInt(1);
+        }
+        if (!m.rate.IsZero()) {
+            last_trade_rate_[m.currency] = m.rate;
+            return m.rate;
+        }
+        std::vector<HistoryGap> ignored;
+        return RateOn(m.currency, m.date, ignored);
+    }
+
+    Decimal RateOn(const std::string& currency, Date day, std::vector<HistoryGap>& gaps) {
+        if (currency == inputs_.base_currency) {
+            return Decimal::FromInt(1);
+        }
+        auto it = rate_cursors_.find(currency);
+        if (it == rate_cursors_.end()) {
+            const auto series = inputs_.rates.find(currency);
+            it = rate_cursors_
+                     .emplace(currency, Cursor(series == inputs_.rates.end() ? nullptr : &series->second))
+                     .first;
+        }
+        if (const std::optional<Decimal> rate = it->second.AsOf(day)) {
+            return *rate;
+        }
+        Note(gaps, day, "rate:" + currency);
+        const auto trade = last_trade_rate_.find(currency);
+        return trade == last_trade_rate_.end() ? Decimal() : trade->second;
+    }
+
+    void Note(std::vector<HistoryGap>& gaps, Date day, std::string what) {
+        if (noted_.insert(what).second) {
+            gaps.push_back({day, std::move(what)});
+        }
+    }
+
+    const HistoryInputs& inputs_;
+    std::map<std::string, Position> positions_;
+    std::map<std::string, Decimal> cash_;
+    std::map<std::string, Cursor> price_cursors_;
+    std::map<std::string, Cursor> rate_cursors_;
+    std::map<std::string, Decimal> last_trade_rate_;
+    std::map<std::string, Decimal> previous_rates_;
+    std::set<std::string> noted_;
+    Decimal inflow_;
+    Decimal outflow_;
+    Decimal income_;
+};
+
+}  // namespace
+
+History RebuildHistory(const HistoryInputs& inputs, Date first, Date last) {
+    if (last < first) {
+        throw Error(ErrorKind::kUnprocessable, "analytics.invalid_range",
+                    "the history ends before it starts");
+    }
+    std::vector<Movement> movements = inputs.movements;
+    std::stable_sort(movements.begin(), movements.end(),
+                     [](const Movement& a, const Movement& b) { return a.date < b.date; });
+    Rebuilder rebuilder(inputs);
+    History history;
+    std::size_t next = 0;
+    // Before the period: the opening state, valued at the close of the day before `first`.
+    const Date opening_day = AddDays(first, -1);
+    while (next < movements.size() && movements[next].date <= opening_day) {
+        rebuilder.Apply(movements[next], movements[next].date);
+        ++next;
+    }
+    rebuilder.SettleOverdrafts(opening_day, history.gaps);
+    history.period.opening_value = rebuilder.Value(opening_day, history.gaps).first;
+    rebuilder.TakeInflow();
+    rebuilder.TakeOutflow();
+    rebuilder.TakeIncome();
+
+    for (Date day = first; day <= last; day = AddDays(day, 1)) {
+        while (next < movements.size() && movements[next].date <= day) {
+            rebuilder.Apply(movements[next], day);
+            ++next;
+        }
+        rebuilder.SettleOverdrafts(day, history.gaps);
+        DayPoint point;
+        point.date = day;
+        const auto [value, fx_effect] = rebuilder.Value(day, history.gaps);
+        if (value.IsNegative()) {
+            // Only short positions can make it negative; returns need a non-negative value.
+            history.gaps.push_back({day, "negative_value"});
+        }
+        point.value = value.IsNegative() ? Decimal() : value;
+        point.inflow = rebuilder.TakeInflow();
+        point.outflow = rebuilder.TakeOutflow();
+        point.income = rebuilder.TakeIncome();
+        point.fx_effect = fx_effect;
+        history.period.days.push_back(point);
+    }
+    return history;
+}
+
+}  // namespace nn::analytics

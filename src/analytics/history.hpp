@@ -1,0 +1,70 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "analytics/returns.hpp"
+#include "core/decimal.hpp"
+#include "core/time.hpp"
+
+// Daily history rebuilt from transactions and daily closes: the backfill behind a portfolio's
+// performance when no daily snapshot was stored (a portfolio imported today gets its whole
+// history). Pure: the caller loads the inputs.
+namespace nn::analytics {
+
+// One transaction as the reconstruction needs it (the caller maps portfolio transactions:
+// docs/analytics.md §10). Amounts in the movement's currency unless stated.
+struct Movement {
+    Date date;                // the UTC trade date
+    std::string symbol;       // empty for cash-only movements
+    Decimal quantity_change;  // signed: BUY, TRANSFER_IN +; SELL, TRANSFER_OUT -
+    Decimal split_ratio;      // SPLIT: new shares per old share; 0 otherwise
+    std::string currency;     // of cash_change, income and flow_local
+    Decimal cash_change;      // signed cash effect (fees included)
+    Decimal flow_local;       // signed external flow: DEPOSIT +, WITHDRAWAL -, cash TRANSFER_IN/OUT +/-
+    Decimal income;           // DIVIDEND, INTEREST net of their fee
+    Decimal rate;             // portfolio currency per unit of `currency` on the trade date (1 if equal)
+    bool securities_transfer = false;  // TRANSFER_IN/OUT of a position: an external flow at its value
+    Decimal price;  // trade or transfer price (0 when unknown: a transfer then uses the day's close)
+};
+
+// A dated value (a close in the instrument's currency, a rate in portfolio currency per unit).
+struct DatedValue {
+    Date date;
+    Decimal value;
+};
+
+struct HistoryInputs {
+    std::string base_currency;
+    std::vector<Movement> movements;                         // any order; stable by date
+    std::map<std::string, std::vector<DatedValue>> closes;   // by symbol, ascending
+    std::map<std::string, std::string> instrument_currency;  // by symbol
+    std::map<std::string, std::vector<DatedValue>> rates;    // by currency, ascending
+};
+
+// What the reconstruction had to assume.
+struct HistoryGap {
+    Date date;
+    // "price:AAPL" (no close yet: last trade price used), "rate:USD" (no rate yet: last trade
+    // rate used), "negative_value" (short positions worth more than the rest: valued at 0)
+    std::string what;
+};
+
+struct History {
+    Period period;
+    std::vector<HistoryGap> gaps;  // the first day of each assumption
+};
+
+// Replays the movements day by day from `first` to `last` (inclusive) and values the portfolio
+// at each day's end: cash per currency and positions at the last close on or before the day,
+// converted at the last rate on or before the day. A position without any close yet is valued at
+// its last trade price, a currency without any rate yet at its last trade rate (both reported in
+// `gaps`). Movements before `first` make the opening value. Cash that a day's movements leave
+// negative (a purchase without a recorded deposit) counts as an implicit deposit of the
+// shortfall at that day's rate, so a portfolio recorded as trades only still has a return. Money is rounded
+// half-even to 10 places (numeric(28, 10)) where products need it. Each day's fx_effect is the currency
+// effect (§5) of the foreign positions and cash held at the day's end: local value x rate change.
+History RebuildHistory(const HistoryInputs& inputs, Date first, Date last);
+
+}  // namespace nn::analytics

@@ -1,0 +1,150 @@
+#include "analytics/history.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/error.hpp"
+
+namespace nn::analytics {
+namespace {
+
+Date At(const char* text) {
+    return DateFromString(text);
+}
+
+Decimal D(const char* text) {
+    return Decimal::FromString(text);
+}
+
+Movement Cash(const char* date, const char* change, const char* flow, const char* income = "0") {
+    Movement m;
+    m.date = At(date);
+    m.currency = "EUR";
+    m.cash_change = D(change);
+    m.flow_local = D(flow);
+    m.income = D(income);
+    return m;
+}
+
+Movement Trade(const char* date,
+               const char* symbol,
+               const char* quantity,
+               const char* price,
+               const char* cash,
+               const char* currency = "EUR",
+               const char* rate = "0") {
+    Movement m;
+    m.date = At(date);
+    m.symbol = symbol;
+    m.quantity_change = D(quantity);
+    m.price = D(price);
+    m.cash_change = D(cash);
+    m.currency = currency;
+    m.rate = D(rate);
+    return m;
+}
+
+// Base EUR. By hand:
+//   01-01 deposit 1000                         opening value (end of 01-01) = 1000
+//   01-02 buy 10 AAA at 50 EUR, fee 1          cash 499 + 10 x 50          = 999
+//   01-03 buy 2 BBB at 100 USD (rate 0.90), no USD cash: implicit deposit 200 x 0.90 = 180
+//                                             499 + 10 x 52 + 2 x 100 x 0.90 = 1199
+//   01-04 dividend 5 on AAA; USD 0.95; BBB has no close (carries 100)
+//                                             504 + 10 x 54 + 200 x 0.95   = 1234
+//                                             currency effect 200 x (0.95 - 0.90) = 10
+//   01-05 sell 10 AAA at 55, withdraw 1054     2 x 110 x 0.95               = 209
+HistoryInputs Inputs() {
+    HistoryInputs in;
+    in.base_currency = "EUR";
+    in.movements = {
+        Trade("2024-01-05", "AAA", "-10", "55", "550"),  // order does not matter
+        Cash("2024-01-01", "1000", "1000"),
+        Trade("2024-01-02", "AAA", "10", "50", "-501"),
+        Trade("2024-01-03", "BBB", "2", "100", "-200", "USD", "0.90"),
+        [] {
+            Movement m = Cash("2024-01-04", "5", "0", "5");
+            m.symbol = "AAA";
+            return m;
+        }(),
+        Cash("2024-01-05", "-1054", "-1054"),
+    };
+    in.closes["AAA"] = {{At("2024-01-02"), D("50")},
+                        {At("2024-01-03"), D("52")},
+                        {At("2024-01-04"), D("54")},
+                        {At("2024-01-05"), D("55")}};
+    in.closes["BBB"] = {{At("2024-01-03"), D("100")}, {At("2024-01-05"), D("110")}};
+    in.instrument_currency["AAA"] = "EUR";
+    in.instrument_currency["BBB"] = "USD";
+    in.rates["USD"] = {{At("2024-01-03"), D("0.90")}, {At("2024-01-04"), D("0.95")}};
+    return in;
+}
+
+TEST(History, RebuildsValuesFlowsIncomeAndCurrencyEffect) {
+    const History h = RebuildHistory(Inputs(), At("2024-01-02"), At("2024-01-05"));
+    EXPECT_TRUE(h.gaps.empty());
+    EXPECT_EQ(h.period.opening_value, D("1000"));
+    ASSERT_EQ(h.period.days.size(), 4u);
+    const auto& d = h.period.days;
+    EXPECT_EQ(d[0].value, D("999"));
+    EXPECT_TRUE(d[0].inflow.IsZero());
+    EXPECT_EQ(d[1].value, D("1199"));
+    EXPECT_EQ(d[1].inflow, D("180"));
+    EXPECT_TRUE(d[1].fx_effect.IsZero());
+    EXPECT_EQ(d[2].value, D("1234"));
+    EXPECT_EQ(d[2].income, D("5"));
+    EXPECT_EQ(d[2].fx_effect, D("10"));
+    EXPECT_EQ(d[3].value, D("209"));
+    EXPECT_EQ(d[3].outflow, D("1054"));
+    EXPECT_TRUE(d[3].fx_effect.IsZero());
+
+    // The gain: 209 - 1000 - 180 + 1054 = 83 (AAA +50 after the 1 fee: 49; BBB 2 x 10 x 0.95 = 19;
+    // currency 10; dividend 5).
+    const GainSplit gain = SplitGain(h.period);
+    EXPECT_EQ(gain.total, D("83"));
+    EXPECT_EQ(gain.income, D("5"));
+    EXPECT_EQ(gain.currency, D("10"));
+    EXPECT_EQ(gain.capital, D("68"));
+}
+
+TEST(History, MissingClosesAndRatesFallBackAndAreReported) {
+    HistoryInputs in = Inputs();
+    in.closes.erase("BBB");
+    in.rates.clear();
+    const History h = RebuildHistory(in, At("2024-01-02"), At("2024-01-05"));
+    // BBB at its trade price 100, USD at its trade rate 0.90: 01-05 value 2 x 100 x 0.90 = 180.
+    EXPECT_EQ(h.period.days[3].value, D("180"));
+    ASSERT_EQ(h.gaps.size(), 2u);
+    for (const HistoryGap& gap : h.gaps) {
+        EXPECT_TRUE(gap.what == "price:BBB" || gap.what == "rate:USD") << gap.what;
+        EXPECT_EQ(gap.date, At("2024-01-03")) << gap.what;
+    }
+    EXPECT_NE(h.gaps[0].what, h.gaps[1].what);
+}
+
+// A split doubles the quantity; a securities transfer in without a price is an inflow at the
+// day's close: 5 CCC at 20 = 100.
+TEST(History, SplitAndSecuritiesTransfer) {
+    HistoryInputs in;
+    in.base_currency = "EUR";
+    Movement transfer = Trade("2024-06-03", "CCC", "5", "0", "0");
+    transfer.securities_transfer = true;
+    Movement split;
+    split.date = At("2024-06-04");
+    split.symbol = "CCC";
+    split.currency = "EUR";
+    split.split_ratio = D("2");
+    in.movements = {transfer, split};
+    in.closes["CCC"] = {{At("2024-06-03"), D("20")}, {At("2024-06-04"), D("10.5")}};
+    const History h = RebuildHistory(in, At("2024-06-03"), At("2024-06-04"));
+    EXPECT_TRUE(h.period.opening_value.IsZero());
+    EXPECT_EQ(h.period.days[0].inflow, D("100"));
+    EXPECT_EQ(h.period.days[0].value, D("100"));
+    EXPECT_EQ(h.period.days[1].value, D("105"));  // 10 shares x 10.5
+    EXPECT_NEAR(TimeWeightedReturn(DailyReturns(h.period)), 0.05, 1e-15);
+}
+
+TEST(History, RejectsInvertedRange) {
+    EXPECT_THROW(RebuildHistory(Inputs(), At("2024-01-05"), At("2024-01-02")), Error);
+}
+
+}  // namespace
+}  // namespace nn::analytics
