@@ -3,12 +3,14 @@
 #include "infra/app/app.hpp"
 #include "portfolio/handlers.hpp"
 #include "portfolio/price_consumer.hpp"
+#include "portfolio/watchlist_handlers.hpp"
 
 namespace nn::portfolio {
 
 std::shared_ptr<Service> Register(App& app, ModuleOptions options) {
     auto service = std::make_shared<Service>(app, options.directory, options.service);
     AddRoutes(app.Routes(), *service, options.directory);
+    AddWatchlistRoutes(app.Routes(), std::make_shared<WatchlistService>(app), options.directory);
     if (options.start_price_consumer) {
         PriceConsumerOptions consumer;
         consumer.cache_prefix = options.service.cache_prefix;

@@ -1,0 +1,286 @@
+// Watchlists, goals, allocation rules and rebalancing through the API: an in-process App
+// against freshly migrated portfolio and timescale databases (the fixture of
+// portfolio_http_pgtest.cpp: X-Test-User header authenticator, in-memory user directory).
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+
+#include <boost/json/parse.hpp>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "auth/principal.hpp"
+#include "auth/user_directory.hpp"
+#include "infra/app/app.hpp"
+#include "infra/http/test_server.hpp"
+#include "infra/migrate/migrator.hpp"
+#include "portfolio/module.hpp"
+#include "tests/support/test_env.hpp"
+
+namespace nn::portfolio {
+namespace {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+std::string Sql(const std::string& url, const std::string& sql) {
+    PGconn* c = PQconnectdb(url.c_str());
+    PGresult* r = PQexec(c, sql.c_str());
+    std::string out;
+    auto status = PQresultStatus(r);
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+        std::string msg = PQerrorMessage(c);
+        PQclear(r);
+        PQfinish(c);
+        throw std::runtime_error(msg);
+    }
+    if (status == PGRES_TUPLES_OK && PQntuples(r) > 0) out = PQgetvalue(r, 0, 0);
+    PQclear(r);
+    PQfinish(c);
+    return out;
+}
+
+class Directory final : public auth::UserDirectory {
+public:
+    std::set<std::string> inactive;
+    std::map<std::string, auth::AdvisorGrants> grants;
+    asio::awaitable<std::optional<auth::UserStatus>> GetUser(UserId id, std::size_t) override {
+        auth::UserStatus s;
+        s.id = id;
+        s.is_active = !inactive.count(id.ToString());
+        co_return s;
+    }
+    asio::awaitable<auth::AdvisorGrants> GrantsOf(UserId advisor, std::size_t) override {
+        co_return grants[advisor.ToString()];
+    }
+};
+
+struct Reply {
+    int status = 0;
+    std::string body;
+    json::value Json() const { return json::parse(body); }
+};
+
+class PlanningApi : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        migrate_ = new migrate::Options;
+        migrate_->admin_url = Secret(test::PgUrl());
+        migrate_->prefix = test::UniqueName("t_pl_");
+        migrate_->service_password = Secret(test::ServicePassword());
+        migrate_->migrations_dir = test::SourceDir() + "/migrations";
+        migrate::Up(*migrate_, migrate::Database::kPortfolio);
+        migrate::Up(*migrate_, migrate::Database::kTimescale);
+    }
+    static void TearDownTestSuite() {
+        for (const char* db : {"_portfolio", "_timescale"}) {
+            try {
+                Sql(test::PgUrl(), "DROP DATABASE IF EXISTS " + migrate_->prefix + db + " WITH (FORCE)");
+            } catch (...) {
+                // a leaked database in the throw-away cluster is harmless
+            }
+        }
+        delete migrate_;
+    }
+
+    void SetUp() override {
+        shards_ = std::make_unique<http::testing::Shards>(2);
+        runtime::Config c;
+        c.listen_port = 0;
+        c.threads = 2;
+        c.services = "portfolio";
+        c.database_url = Secret(test::PgUrl());
+        c.database_prefix = migrate_->prefix;
+        c.db_service_password = Secret(test::ServicePassword());
+        c.redis_url = Secret(test::RedisUrl());
+        c.redis_timeout = std::chrono::milliseconds(300);
+        app_ = std::make_unique<App>(c, shards_->Pointers());
+        app_->AddAuthenticator([](http::Request& req) -> asio::awaitable<void> {
+            auto h = std::string(req.Header("X-Test-User"));
+            auto colon = h.find(':');
+            if (colon == std::string::npos) co_return;
+            auth::Principal p;
+            p.user_id = *UserId::Parse(h.substr(0, colon));
+            p.role = *auth::ParseRole(h.substr(colon + 1));
+            p.scopes = auth::PermissionStrings(p.role);
+            req.principal = p;
+        });
+        directory_ = std::make_shared<Directory>();
+        ModuleOptions mo;
+        mo.directory = directory_;
+        mo.service.cache_prefix = test::UniqueName("t_pl_cache_") + ":";
+        mo.start_price_consumer = false;
+        service_ = Register(*app_, mo);
+        port_ = app_->Start();
+    }
+    void TearDown() override {
+        app_->Stop();
+        shards_->Stop();
+        service_.reset();
+        app_.reset();
+    }
+
+    Reply Call(const std::string& user,
+               const std::string& method,
+               const std::string& target,
+               const std::string& body = "",
+               std::map<std::string, std::string> headers = {}) {
+        http::testing::Client client(port_);
+        if (!user.empty()) headers["X-Test-User"] = user;
+        if (!body.empty() && !headers.count("Content-Type")) headers["Content-Type"] = "application/json";
+        auto r = client.Request(method, target, body, headers);
+        Reply out;
+        if (r) {
+            out.status = r->status;
+            out.body = r->body;
+        }
+        return out;
+    }
+
+    static std::string NewUser(const char* role = "USER") {
+        return UserId::Generate().ToString() + ":" + role;
+    }
+    static std::string IdOf(const std::string& user) { return user.substr(0, 36); }
+
+    std::string CreatePortfolio(const std::string& user, const std::string& extra = "") {
+        auto r = Call(user, "POST", "/api/v1/portfolios", R"({"name":"Main","currency":"USD")" + extra + "}");
+        EXPECT_EQ(r.status, 201) << r.body;
+        return std::string(r.Json().at("id").as_string());
+    }
+
+    std::string PortfolioDb() const { return test::PgUrlFor(migrate_->prefix + "_portfolio"); }
+    long Count(const std::string& sql) { return std::stol(Sql(PortfolioDb(), sql)); }
+
+    static migrate::Options* migrate_;
+    std::unique_ptr<http::testing::Shards> shards_;
+    std::unique_ptr<App> app_;
+    std::shared_ptr<Directory> directory_;
+    std::shared_ptr<Service> service_;
+    std::uint16_t port_ = 0;
+};
+
+migrate::Options* PlanningApi::migrate_ = nullptr;
+
+std::string Str(const json::value& v, const char* key) {
+    return std::string(v.at(key).as_string());
+}
+
+TEST_F(PlanningApi, WatchlistCrudWithItemsAndOutbox) {
+    auto user = NewUser();
+    auto created =
+        Call(user, "POST", "/api/v1/watchlists",
+             R"({"name":"Tech","description":"big caps","items":[{"symbol":"AAPL","alert_above":"200.5"},)"
+             R"({"symbol":"MSFT","alert_below":"300","alert_change_pct":"5"}]})");
+    ASSERT_EQ(created.status, 201) << created.body;
+    auto wid = Str(created.Json(), "id");
+    auto items = created.Json().at("items").as_array();
+    ASSERT_EQ(items.size(), 2u);
+    EXPECT_EQ(Str(items[0], "symbol"), "AAPL");
+    EXPECT_EQ(Str(items[0], "alert_above"), "200.5");
+    EXPECT_TRUE(items[0].at("alert_below").is_null());
+    EXPECT_EQ(Str(items[1], "alert_change_pct"), "5");
+
+    auto base = "/api/v1/watchlists/" + wid;
+    auto added = Call(user, "POST", base + "/items", R"({"symbol":"NVDA","alert_below":"90"})");
+    ASSERT_EQ(added.status, 201) << added.body;
+    auto item_id = Str(added.Json(), "id");
+    EXPECT_EQ(Call(user, "POST", base + "/items", R"({"symbol":"NVDA"})").status, 409);
+
+    // A changed threshold re-arms its condition; an untouched one keeps its state.
+    Sql(PortfolioDb(),
+        "UPDATE portfolio.watchlist_items SET below_armed = false, change_armed = false WHERE id = '" +
+            item_id + "'");
+    auto patched = Call(user, "PATCH", base + "/items/" + item_id, R"({"alert_below":"85","notes":"dip"})");
+    ASSERT_EQ(patched.status, 200) << patched.body;
+    EXPECT_EQ(Str(patched.Json(), "alert_below"), "85");
+    EXPECT_TRUE(patched.Json().at("below_armed").as_bool());
+    EXPECT_FALSE(patched.Json().at("change_armed").as_bool());
+    EXPECT_EQ(Str(patched.Json(), "notes"), "dip");
+    auto cleared = Call(user, "PATCH", base + "/items/" + item_id, R"({"alert_below":null})");
+    ASSERT_EQ(cleared.status, 200) << cleared.body;
+    EXPECT_TRUE(cleared.Json().at("alert_below").is_null());
+
+    auto renamed = Call(user, "PATCH", base, R"({"name":"Chips","description":null})");
+    ASSERT_EQ(renamed.status, 200) << renamed.body;
+    EXPECT_EQ(Str(renamed.Json(), "name"), "Chips");
+    EXPECT_TRUE(renamed.Json().at("description").is_null());
+    EXPECT_EQ(renamed.Json().at("items").as_array().size(), 3u);
+
+    auto list = Call(user, "GET", "/api/v1/watchlists");
+    ASSERT_EQ(list.status, 200);
+    ASSERT_EQ(list.Json().at("items").as_array().size(), 1u);
+
+    EXPECT_EQ(Call(user, "DELETE", base + "/items/" + item_id).status, 204);
+    EXPECT_EQ(Call(user, "DELETE", base + "/items/" + item_id).status, 404);
+    EXPECT_EQ(Call(user, "GET", base).Json().at("items").as_array().size(), 2u);
+
+    // One outbox row per write, each in its own transaction with the write.
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.outbox WHERE aggregate_id = '" + wid + "'"), 6);
+    EXPECT_EQ(Call(user, "DELETE", base).status, 204);
+    EXPECT_EQ(Call(user, "GET", base).status, 404);
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.watchlist_items WHERE watchlist_id = '" + wid + "'"), 0);
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.outbox WHERE aggregate_id = '" + wid +
+                    "' AND event_type = 'watchlist.deleted'"),
+              1);
+}
+
+TEST_F(PlanningApi, WatchlistBadInputsAreRefusedWithNothingWritten) {
+    auto user = NewUser();
+    auto uid = IdOf(user);
+    struct Case {
+        const char* body;
+        int status;
+        const char* needle;
+    };
+    const Case cases[] = {
+        {R"({"name":""})", 422, "name"},
+        {R"({"name":"x","items":[{"symbol":"AA PL"}]})", 422, "items[0].symbol"},
+        {R"({"name":"x","items":[{"symbol":"AAPL","alert_above":"0"}]})", 422, "not_positive"},
+        {R"({"name":"x","items":[{"symbol":"AAPL","alert_above":"-3"}]})", 422, "not_positive"},
+        {R"({"name":"x","items":[{"symbol":"AAPL","alert_above":12}]})", 422, "alert_above"},
+        {R"({"name":"x","items":[{"symbol":"AAPL","alert_above":"1234567890123456789012345678901234567890"}]})",
+         422, "alert_above"},
+        {R"({"name":"x","items":[{"symbol":"AAPL","alert_change_pct":"100000"}]})", 422, "out_of_range"},
+        {R"({"name":"x","items":[{"symbol":"AAPL","alert_above":"10","alert_below":"10"}]})", 422,
+         "above_alert_above"},
+        {R"({"name":"x","items":[{"symbol":"AAPL"},{"symbol":"AAPL"}]})", 409, "duplicate_symbol"},
+        {R"({"name":"x","owner":"me"})", 400, "owner"},
+    };
+    for (const auto& c : cases) {
+        auto r = Call(user, "POST", "/api/v1/watchlists", c.body);
+        EXPECT_EQ(r.status, c.status) << c.body << " -> " << r.body;
+        EXPECT_NE(r.body.find(c.needle), std::string::npos) << c.body << " -> " << r.body;
+    }
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.watchlists WHERE user_id = '" + uid + "'"), 0);
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.outbox WHERE user_id = '" + uid + "'"), 0);
+
+    auto created = Call(user, "POST", "/api/v1/watchlists", R"({"name":"x","items":[{"symbol":"AAPL"}]})");
+    ASSERT_EQ(created.status, 201);
+    auto base = "/api/v1/watchlists/" + Str(created.Json(), "id");
+    auto item = Str(created.Json().at("items").as_array()[0], "id");
+    auto bad = Call(user, "PATCH", base + "/items/" + item, R"({"alert_above":"5","alert_below":"6"})");
+    EXPECT_EQ(bad.status, 422) << bad.body;
+    EXPECT_EQ(Call(user, "PATCH", base + "/items/" + item, R"({"symbol":"MSFT"})").status, 400);
+    EXPECT_EQ(Call(user, "GET", "/api/v1/watchlists/not-a-uuid").status, 404);
+}
+
+TEST_F(PlanningApi, WatchlistsAreIsolatedBetweenUsers) {
+    auto alice = NewUser();
+    auto bob = NewUser();
+    auto created =
+        Call(alice, "POST", "/api/v1/watchlists", R"({"name":"Mine","items":[{"symbol":"AAPL"}]})");
+    ASSERT_EQ(created.status, 201);
+    auto base = "/api/v1/watchlists/" + Str(created.Json(), "id");
+    auto item = Str(created.Json().at("items").as_array()[0], "id");
+    EXPECT_EQ(Call(bob, "GET", base).status, 404);
+    EXPECT_EQ(Call(bob, "PATCH", base, R"({"name":"Stolen"})").status, 404);
+    EXPECT_EQ(Call(bob, "DELETE", base).status, 404);
+    EXPECT_EQ(Call(bob, "POST", base + "/items", R"({"symbol":"MSFT"})").status, 404);
+    EXPECT_EQ(Call(bob, "DELETE", base + "/items/" + item).status, 404);
+    EXPECT_EQ(Call(bob, "GET", "/api/v1/watchlists").Json().at("items").as_array().size(), 0u);
+    EXPECT_EQ(Call(alice, "GET", base).Json().at("items").as_array().size(), 1u);
+    EXPECT_EQ(Str(Call(alice, "GET", base).Json(), "name"), "Mine");
+}
+
+}  // namespace
+}  // namespace nn::portfolio

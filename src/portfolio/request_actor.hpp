@@ -1,0 +1,54 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include "core/decimal.hpp"
+#include "infra/http/json.hpp"
+#include "infra/http/request.hpp"
+#include "portfolio/pg_repository.hpp"
+
+namespace nn::auth {
+class UserDirectory;
+}
+
+// Shared by the watchlist, goal and allocation routes: who acts, and the decimal field rules.
+namespace nn::portfolio {
+
+inline constexpr std::string_view kReadPermission = "portfolio:read";
+inline constexpr std::string_view kWritePermission = "portfolio:write";
+
+// The acting user of a request (401 without a principal, 403 without `permission`); an
+// advisor's grants come from the directory so RLS sees the granted clients.
+boost::asio::awaitable<Actor> ActorOfRequest(const http::Request& req,
+                                             std::string_view permission,
+                                             const std::shared_ptr<auth::UserDirectory>& directory);
+
+// Digit limits of a numeric(p, s) column: at most `integer_digits` before the point and
+// `scale` after it.
+struct DecimalRules {
+    int integer_digits = 18;
+    int scale = 10;
+    bool positive = true;  // > 0 (otherwise >= 0)
+};
+
+// A decimal field sent as a string: absent → nullopt in `present` false; JSON null → cleared
+// (present true, value nullopt); anything outside the rules is recorded in `in`.
+struct DecimalField {
+    bool present = false;
+    std::optional<Decimal> value;
+};
+DecimalField ReadDecimalField(const boost::json::object& body,
+                              http::FieldReader& in,
+                              std::string_view field,
+                              DecimalRules rules);
+
+// Trading symbols: 1-32 characters of A-Z, a-z, 0-9 and ^.=_:- (the transaction rule).
+bool IsValidSymbol(std::string_view symbol);
+
+}  // namespace nn::portfolio

@@ -1,0 +1,245 @@
+#include "portfolio/watchlist_handlers.hpp"
+
+#include <fmt/format.h>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include "core/error.hpp"
+#include "infra/http/json.hpp"
+#include "portfolio/request_actor.hpp"
+
+namespace nn::portfolio {
+namespace asio = boost::asio;
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+namespace {
+
+// Prices: numeric(28, 10) > 0; the change threshold: numeric(9, 4) > 0 (percent).
+constexpr DecimalRules kPriceRules{.integer_digits = 18, .scale = 10, .positive = true};
+constexpr DecimalRules kPercentRules{.integer_digits = 5, .scale = 4, .positive = true};
+
+struct Ctx {
+    std::shared_ptr<WatchlistService> service;
+    std::shared_ptr<auth::UserDirectory> directory;
+};
+
+json::value DecimalOrNull(const std::optional<Decimal>& d) {
+    return d ? json::value(d->Normalized().ToString()) : json::value(nullptr);
+}
+
+json::object ToJson(const WatchlistItem& i) {
+    json::object o;
+    o["id"] = i.id.ToString();
+    o["symbol"] = i.symbol;
+    o["alert_above"] = DecimalOrNull(i.alert_above);
+    o["alert_below"] = DecimalOrNull(i.alert_below);
+    o["alert_change_pct"] = DecimalOrNull(i.alert_change_pct);
+    o["above_armed"] = i.above_armed;
+    o["below_armed"] = i.below_armed;
+    o["change_armed"] = i.change_armed;
+    o["last_price"] = DecimalOrNull(i.last_price);
+    o["last_triggered_at"] =
+        i.last_triggered_at ? json::value(FormatRfc3339(*i.last_triggered_at)) : json::value(nullptr);
+    o["notes"] = i.notes ? json::value(*i.notes) : json::value(nullptr);
+    o["created_at"] = FormatRfc3339(i.created_at);
+    o["updated_at"] = FormatRfc3339(i.updated_at);
+    return o;
+}
+
+json::object ToJson(const Watchlist& w) {
+    json::object o;
+    o["id"] = w.id.ToString();
+    o["user_id"] = w.user_id.ToString();
+    o["name"] = w.name;
+    o["description"] = w.description ? json::value(*w.description) : json::value(nullptr);
+    o["created_at"] = FormatRfc3339(w.created_at);
+    o["updated_at"] = FormatRfc3339(w.updated_at);
+    json::array items;
+    for (const auto& i : w.items) items.push_back(ToJson(i));
+    o["items"] = std::move(items);
+    return o;
+}
+
+std::optional<std::optional<std::string>> NullableString(const json::object& body,
+                                                         http::FieldReader& in,
+                                                         std::string_view field) {
+    auto it = body.find(field);
+    if (it == body.end()) return std::nullopt;
+    if (it->value().is_null()) return std::optional<std::string>();
+    auto v = in.OptionalString(field, {.min_length = 0, .max_length = 2000});
+    if (!v) return std::nullopt;
+    return std::optional<std::string>(*v);
+}
+
+// Reads a new item, recording every problem in `in` (the create route prefixes the field
+// names of its items: "items[2].symbol").
+WatchlistItem ReadNewItem(const json::object& body, http::FieldReader& in) {
+    WatchlistItem item;
+    item.symbol = in.String("symbol", {.min_length = 1, .max_length = 32});
+    if (!item.symbol.empty() && !IsValidSymbol(item.symbol)) {
+        in.AddError("symbol", "invalid", "1-32 characters of A-Z, a-z, 0-9 and ^.=_:-");
+    }
+    item.alert_above = ReadDecimalField(body, in, "alert_above", kPriceRules).value;
+    item.alert_below = ReadDecimalField(body, in, "alert_below", kPriceRules).value;
+    item.alert_change_pct = ReadDecimalField(body, in, "alert_change_pct", kPercentRules).value;
+    if (auto notes = NullableString(body, in, "notes")) item.notes = *notes;
+    if (auto problem = CheckAlertBounds(item.alert_above, item.alert_below)) {
+        in.AddError("alert_below", "above_alert_above", *problem);
+    }
+    in.AllowOnly({"symbol", "alert_above", "alert_below", "alert_change_pct", "notes"});
+    return item;
+}
+
+WatchlistId ListId(const Request& req) {
+    auto id = WatchlistId::Parse(req.PathParam("id"));
+    if (!id) throw Error(ErrorKind::kNotFound, "watchlist.not_found", "no such watchlist");
+    return *id;
+}
+
+Uuid ItemId(const Request& req) {
+    auto id = Uuid::Parse(req.PathParam("item_id"));
+    if (!id) throw Error(ErrorKind::kNotFound, "watchlist.item_not_found", "no such watchlist item");
+    return *id;
+}
+
+}  // namespace
+
+void AddWatchlistRoutes(http::Router& routes,
+                        std::shared_ptr<WatchlistService> service,
+                        std::shared_ptr<auth::UserDirectory> directory) {
+    auto ctx = std::make_shared<Ctx>(Ctx{std::move(service), std::move(directory)});
+
+    routes.Get("/api/v1/watchlists",
+               [ctx](Request& req) -> asio::awaitable<Response> {
+                   Actor actor = co_await ActorOfRequest(req, kReadPermission, ctx->directory);
+                   auto lists = co_await ctx->service->List(actor, req.shard);
+                   json::array arr;
+                   for (const auto& w : lists) arr.push_back(ToJson(w));
+                   co_return http::JsonResponse(json::object{{"items", std::move(arr)}});
+               },
+               {.name = "watchlist.list", .require_auth = true});
+
+    routes.Post("/api/v1/watchlists",
+                [ctx](Request& req) -> asio::awaitable<Response> {
+                    Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+                    auto body = http::ParseJsonObject(req);
+                    http::FieldReader in(body);
+                    Watchlist draft;
+                    draft.user_id = actor.user_id;
+                    draft.name = in.String("name", {.min_length = 1, .max_length = 100});
+                    if (auto d = NullableString(body, in, "description")) draft.description = *d;
+                    in.AllowOnly({"name", "description", "items"});
+                    if (auto it = body.find("items"); it != body.end()) {
+                        if (!it->value().is_array() || it->value().as_array().size() > 200) {
+                            in.AddError("items", "invalid", "an array of at most 200 items");
+                        } else {
+                            std::size_t n = 0;
+                            for (const auto& v : it->value().as_array()) {
+                                if (!v.is_object()) {
+                                    in.AddError(fmt::format("items[{}]", n), "invalid", "an object");
+                                } else {
+                                    http::FieldReader item_in(v.as_object());
+                                    draft.items.push_back(ReadNewItem(v.as_object(), item_in));
+                                    for (const auto& e : item_in.Errors()) {
+                                        in.AddError(fmt::format("items[{}].{}", n, e.field), e.code,
+                                                    e.message);
+                                    }
+                                }
+                                ++n;
+                            }
+                        }
+                    }
+                    in.Finish();
+                    Watchlist w = co_await ctx->service->Create(actor, draft, req.request_id, req.shard);
+                    Response res = http::JsonResponse(ToJson(w), 201);
+                    res.SetHeader("Location", "/api/v1/watchlists/" + w.id.ToString());
+                    co_return res;
+                },
+                {.name = "watchlist.create", .require_auth = true});
+
+    routes.Get(
+        "/api/v1/watchlists/{id}",
+        [ctx](Request& req) -> asio::awaitable<Response> {
+            Actor actor = co_await ActorOfRequest(req, kReadPermission, ctx->directory);
+            co_return http::JsonResponse(ToJson(co_await ctx->service->Get(actor, ListId(req), req.shard)));
+        },
+        {.name = "watchlist.get", .require_auth = true});
+
+    routes.Patch("/api/v1/watchlists/{id}",
+                 [ctx](Request& req) -> asio::awaitable<Response> {
+                     Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+                     auto id = ListId(req);
+                     auto body = http::ParseJsonObject(req);
+                     http::FieldReader in(body);
+                     auto name = in.OptionalString("name", {.min_length = 1, .max_length = 100});
+                     auto description = NullableString(body, in, "description");
+                     in.AllowOnly({"name", "description"});
+                     in.Finish();
+                     Watchlist w = co_await ctx->service->Update(actor, id, name, description, req.request_id,
+                                                                 req.shard);
+                     co_return http::JsonResponse(ToJson(w));
+                 },
+                 {.name = "watchlist.update", .require_auth = true});
+
+    routes.Delete("/api/v1/watchlists/{id}",
+                  [ctx](Request& req) -> asio::awaitable<Response> {
+                      Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+                      co_await ctx->service->Delete(actor, ListId(req), req.request_id, req.shard);
+                      co_return Response::NoContent();
+                  },
+                  {.name = "watchlist.delete", .require_auth = true});
+
+    routes.Post("/api/v1/watchlists/{id}/items",
+                [ctx](Request& req) -> asio::awaitable<Response> {
+                    Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+                    auto id = ListId(req);
+                    auto body = http::ParseJsonObject(req);
+                    http::FieldReader in(body);
+                    WatchlistItem item = ReadNewItem(body, in);
+                    in.Finish();
+                    WatchlistItem stored =
+                        co_await ctx->service->AddItem(actor, id, item, req.request_id, req.shard);
+                    co_return http::JsonResponse(ToJson(stored), 201);
+                },
+                {.name = "watchlist.item_add", .require_auth = true});
+
+    routes.Patch("/api/v1/watchlists/{id}/items/{item_id}",
+                 [ctx](Request& req) -> asio::awaitable<Response> {
+                     Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+                     auto id = ListId(req);
+                     auto item_id = ItemId(req);
+                     auto body = http::ParseJsonObject(req);
+                     http::FieldReader in(body);
+                     WatchlistItemChange change;
+                     auto above = ReadDecimalField(body, in, "alert_above", kPriceRules);
+                     auto below = ReadDecimalField(body, in, "alert_below", kPriceRules);
+                     auto pct = ReadDecimalField(body, in, "alert_change_pct", kPercentRules);
+                     change.set_above = above.present;
+                     change.alert_above = above.value;
+                     change.set_below = below.present;
+                     change.alert_below = below.value;
+                     change.set_change = pct.present;
+                     change.alert_change_pct = pct.value;
+                     change.notes = NullableString(body, in, "notes");
+                     in.AllowOnly({"alert_above", "alert_below", "alert_change_pct", "notes"});
+                     in.Finish();
+                     WatchlistItem stored = co_await ctx->service->UpdateItem(actor, id, item_id, change,
+                                                                              req.request_id, req.shard);
+                     co_return http::JsonResponse(ToJson(stored));
+                 },
+                 {.name = "watchlist.item_update", .require_auth = true});
+
+    routes.Delete("/api/v1/watchlists/{id}/items/{item_id}",
+                  [ctx](Request& req) -> asio::awaitable<Response> {
+                      Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+                      auto id = ListId(req);
+                      auto item_id = ItemId(req);
+                      co_await ctx->service->RemoveItem(actor, id, item_id, req.request_id, req.shard);
+                      co_return Response::NoContent();
+                  },
+                  {.name = "watchlist.item_remove", .require_auth = true});
+}
+
+}  // namespace nn::portfolio
