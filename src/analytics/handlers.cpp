@@ -1,0 +1,108 @@
+#include "analytics/handlers.hpp"
+
+#include <charconv>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "auth/principal.hpp"
+#include "auth/user_directory.hpp"
+#include "core/error.hpp"
+#include "infra/http/http_error.hpp"
+#include "infra/http/json.hpp"
+
+namespace nn::analytics {
+namespace asio = boost::asio;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr std::string_view kRead = "portfolio:read";
+
+[[noreturn]] void Invalid(std::string_view code, const std::string& message) {
+    throw Error(ErrorKind::kUnprocessable, std::string(code), message);
+}
+
+asio::awaitable<portfolio::Actor> ActorOf(const Request& req,
+                                          const std::shared_ptr<auth::UserDirectory>& directory) {
+    const auto* p = req.PrincipalAs<auth::Principal>();
+    if (!p) {
+        throw http::HttpError(401, "auth.required", "authentication required");
+    }
+    if (!p->Has(kRead)) {
+        throw Error(ErrorKind::kForbidden, "auth.insufficient_scope", fmt::format("needs {}", kRead));
+    }
+    portfolio::Actor actor;
+    actor.user_id = p->user_id;
+    actor.role = std::string(auth::RoleName(p->role));
+    if (p->role == auth::Role::kAdvisor && directory) {
+        auto grants = co_await directory->GrantsOf(p->user_id, req.shard);
+        actor.read_client_ids = auth::ClientIdsSetting(grants.read);
+        actor.manage_client_ids = auth::ClientIdsSetting(grants.manage);
+    }
+    co_return actor;
+}
+
+std::optional<Date> DateParam(const Request& req, std::string_view name) {
+    const std::optional<std::string_view> raw = req.Query().Get(name);
+    if (!raw) {
+        return std::nullopt;
+    }
+    const std::optional<Date> date = ParseDate(*raw);
+    if (!date) {
+        Invalid("analytics.invalid_date", fmt::format("{} must be a date YYYY-MM-DD", name));
+    }
+    return date;
+}
+
+PerformanceQuery ParseQuery(const Request& req) {
+    PerformanceQuery q;
+    const http::QueryParams& params = req.Query();
+    if (const auto range = params.Get("range")) {
+        q.range = std::string(*range);
+    }
+    q.from = DateParam(req, "from");
+    q.to = DateParam(req, "to");
+    if (q.range && (q.from || q.to)) {
+        Invalid("analytics.invalid_range", "give either range or from/to, not both");
+    }
+    if (const auto benchmark = params.Get("benchmark")) {
+        static const std::regex kSymbol("^[A-Za-z0-9^.=_:-]{1,32}$");
+        if (!std::regex_match(benchmark->begin(), benchmark->end(), kSymbol)) {
+            Invalid("analytics.invalid_benchmark", "benchmark must be a symbol of 1 to 32 characters");
+        }
+        q.benchmark = std::string(*benchmark);
+    }
+    if (const auto rate = params.Get("risk_free_rate")) {
+        double value = 0.0;
+        const auto [end, ec] = std::from_chars(rate->data(), rate->data() + rate->size(), value);
+        if (ec != std::errc() || end != rate->data() + rate->size() || !(value >= 0.0 && value <= 1.0)) {
+            Invalid("analytics.invalid_risk_free_rate",
+                    "risk_free_rate must be a number from 0 to 1 (0.03 = 3%)");
+        }
+        q.risk_free_rate = value;
+    }
+    return q;
+}
+
+}  // namespace
+
+void AddRoutes(http::Router& routes,
+               std::shared_ptr<PerformanceService> service,
+               std::shared_ptr<auth::UserDirectory> directory) {
+    routes.Get("/api/v1/portfolios/{id}/performance",
+               [service, directory](Request& req) -> asio::awaitable<Response> {
+                   const portfolio::Actor actor = co_await ActorOf(req, directory);
+                   const auto id = PortfolioId::Parse(req.PathParam("id"));
+                   if (!id) {
+                       throw Error(ErrorKind::kNotFound, "portfolio.not_found", "no such portfolio");
+                   }
+                   PerformanceQuery query = ParseQuery(req);
+                   co_return http::JsonResponse(
+                       co_await service->Performance(actor, *id, std::move(query), req.shard));
+               },
+               {.name = "analytics.performance", .require_auth = true});
+}
+
+}  // namespace nn::analytics

@@ -1,0 +1,80 @@
+#include "analytics/market_reader.hpp"
+
+#include "infra/db/query.hpp"
+#include "infra/db/result.hpp"
+
+namespace nn::analytics {
+namespace {
+
+inline constexpr db::Query kSelectCloses{
+    "SELECT symbol, trading_date, close FROM market_data.ohlcv_1d "
+    "WHERE symbol = ANY($1::text[]) AND trading_date BETWEEN $2 AND $3 ORDER BY symbol, trading_date",
+    "analytics.select_closes"};
+
+// The last rate of each UTC day for pairs in either direction.
+inline constexpr db::Query kSelectRates{
+    "SELECT DISTINCT ON (base, quote, (time AT TIME ZONE 'UTC')::date) base::text, quote::text, "
+    "(time AT TIME ZONE 'UTC')::date, rate FROM market_data.exchange_rates "
+    "WHERE ((base = ANY($1::text[]) AND quote = $2) OR (base = $2 AND quote = ANY($1::text[]))) "
+    "AND time >= $3::date AND time < $4::date + 1 "
+    "ORDER BY base, quote, (time AT TIME ZONE 'UTC')::date, time DESC",
+    "analytics.select_rates"};
+
+// "{a,b}": symbols and currency codes never need quoting (their CHECK constraints).
+std::string ArrayLiteral(const std::vector<std::string>& items) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i > 0) {
+            out += ',';
+        }
+        out += items[i];
+    }
+    return out + "}";
+}
+
+}  // namespace
+
+boost::asio::awaitable<std::map<std::string, std::vector<DatedValue>>> LoadCloses(
+    db::Pool& pool, const std::vector<std::string>& symbols, Date from, Date to) {
+    std::map<std::string, std::vector<DatedValue>> out;
+    if (symbols.empty()) {
+        co_return out;
+    }
+    const std::string symbol_array = ArrayLiteral(symbols);
+    const db::Result rows = co_await pool.Execute(kSelectCloses, symbol_array, from, to);
+    for (db::Row row : rows) {
+        out[row.Get<std::string>(0)].push_back({row.Get<Date>(1), row.Get<Decimal>(2)});
+    }
+    co_return out;
+}
+
+boost::asio::awaitable<std::map<std::string, std::vector<DatedValue>>> LoadRates(
+    db::Pool& pool, const std::vector<std::string>& currencies, const std::string& base, Date from, Date to) {
+    std::map<std::string, std::vector<DatedValue>> direct;
+    std::map<std::string, std::vector<DatedValue>> inverted;
+    if (currencies.empty()) {
+        co_return direct;
+    }
+    const std::string currency_array = ArrayLiteral(currencies);
+    const db::Result rows = co_await pool.Execute(kSelectRates, currency_array, base, from, to);
+    for (db::Row row : rows) {
+        const std::string from_currency = row.Get<std::string>(0);
+        const std::string to_currency = row.Get<std::string>(1);
+        const Date day = row.Get<Date>(2);
+        const Decimal rate = row.Get<Decimal>(3);
+        if (to_currency == base) {
+            direct[from_currency].push_back({day, rate});
+        } else {
+            inverted[to_currency].push_back({day, Decimal::Div(Decimal::FromInt(1), rate, 12)});
+        }
+    }
+    // Prefer the stored direction; fill from the inverse only where a currency has none.
+    for (auto& [currency, series] : inverted) {
+        if (!direct.contains(currency)) {
+            direct[currency] = std::move(series);
+        }
+    }
+    co_return direct;
+}
+
+}  // namespace nn::analytics

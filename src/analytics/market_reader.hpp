@@ -1,0 +1,26 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "analytics/history.hpp"
+#include "core/time.hpp"
+#include "infra/db/pool.hpp"
+
+// Daily closes and exchange rates from the timescale database (market_data.ohlcv_1d and
+// market_data.exchange_rates), read with the analytics role, which may SELECT market_data.
+namespace nn::analytics {
+
+// Closes per symbol for trading dates in [from, to], ascending.
+boost::asio::awaitable<std::map<std::string, std::vector<DatedValue>>> LoadCloses(
+    db::Pool& pool, const std::vector<std::string>& symbols, Date from, Date to);
+
+// The last rate of each UTC day in [from, to] for each currency, as units of `base` per unit of
+// the currency: stored pairs currency->base as they are, base->currency inverted (12 places).
+boost::asio::awaitable<std::map<std::string, std::vector<DatedValue>>> LoadRates(
+    db::Pool& pool, const std::vector<std::string>& currencies, const std::string& base, Date from, Date to);
+
+}  // namespace nn::analytics
