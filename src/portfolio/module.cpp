@@ -1,6 +1,7 @@
 #include "portfolio/module.hpp"
 
 #include "infra/app/app.hpp"
+#include "portfolio/goal_handlers.hpp"
 #include "portfolio/handlers.hpp"
 #include "portfolio/price_consumer.hpp"
 #include "portfolio/watchlist_handlers.hpp"
@@ -11,6 +12,7 @@ std::shared_ptr<Service> Register(App& app, ModuleOptions options) {
     auto service = std::make_shared<Service>(app, options.directory, options.service);
     AddRoutes(app.Routes(), *service, options.directory);
     AddWatchlistRoutes(app.Routes(), std::make_shared<WatchlistService>(app), options.directory);
+    AddGoalRoutes(app.Routes(), std::make_shared<GoalService>(app, service), options.directory);
     if (options.start_price_consumer) {
         PriceConsumerOptions consumer;
         consumer.cache_prefix = options.service.cache_prefix;

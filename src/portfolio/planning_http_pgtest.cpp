@@ -12,6 +12,8 @@
 
 #include "auth/principal.hpp"
 #include "auth/user_directory.hpp"
+#include "core/decimal.hpp"
+#include "core/time.hpp"
 #include "infra/app/app.hpp"
 #include "infra/http/test_server.hpp"
 #include "infra/migrate/migrator.hpp"
@@ -280,6 +282,122 @@ TEST_F(PlanningApi, WatchlistsAreIsolatedBetweenUsers) {
     EXPECT_EQ(Call(bob, "GET", "/api/v1/watchlists").Json().at("items").as_array().size(), 0u);
     EXPECT_EQ(Call(alice, "GET", base).Json().at("items").as_array().size(), 1u);
     EXPECT_EQ(Str(Call(alice, "GET", base).Json(), "name"), "Mine");
+}
+
+std::string InDays(int days) {
+    return FormatDate(AddDays(ToDate(Now()), days));
+}
+
+TEST_F(PlanningApi, GoalProgressFromLinkedPortfoliosInTheGoalCurrency) {
+    auto user = NewUser();
+    auto pid = CreatePortfolio(user);
+    ASSERT_EQ(
+        Call(user, "POST", "/api/v1/portfolios/" + pid + "/transactions",
+             R"({"type":"DEPOSIT","amount":"5000","currency":"USD","executed_at":"2024-03-01T10:00:00Z"})")
+            .status,
+        201);
+    auto target_date = InDays(3 * 365);
+    auto created =
+        Call(user, "POST", "/api/v1/goals",
+             R"({"name":"House","target_amount":"10000","currency":"USD","target_date":")" + target_date +
+                 R"(","monthly_contribution":"100","portfolio_ids":[")" + pid + R"("]})");
+    ASSERT_EQ(created.status, 201) << created.body;
+    auto gid = Str(created.Json(), "id");
+    EXPECT_EQ(created.Json().at("portfolio_ids").as_array().size(), 1u);
+
+    auto got = Call(user, "GET", "/api/v1/goals/" + gid);
+    ASSERT_EQ(got.status, 200) << got.body;
+    auto progress = got.Json().at("progress");
+    EXPECT_EQ(Str(progress, "current_value"), "5000");
+    EXPECT_EQ(Str(progress, "value_status"), "ok");
+    EXPECT_EQ(Str(progress, "percent_of_target"), "50.00");
+    EXPECT_EQ(Str(progress, "remaining"), "5000");
+    // 5000 / 100 = 50 monthly contributions at 0 % growth.
+    EXPECT_EQ(Str(progress, "projected_date"), FormatDate(AddMonths(ToDate(Now()), 50)));
+    EXPECT_FALSE(progress.at("on_track").as_bool());
+    auto growth = Decimal::FromString(Str(progress, "required_annual_growth"));
+    EXPECT_GT(growth, Decimal::FromString("0.05"));
+    EXPECT_LT(growth, Decimal::FromString("0.09"));
+    EXPECT_EQ(Str(progress, "growth_status"), "ok");
+
+    // A goal in EUR over a USD portfolio: without a rate the value is unknown, never 1:1.
+    auto eur = Call(user, "PATCH", "/api/v1/goals/" + gid, R"({"currency":"EUR"})");
+    ASSERT_EQ(eur.status, 200) << eur.body;
+    progress = Call(user, "GET", "/api/v1/goals/" + gid).Json().at("progress");
+    EXPECT_TRUE(progress.at("current_value").is_null());
+    EXPECT_EQ(Str(progress, "value_status"), "missing_rate");
+    EXPECT_TRUE(progress.at("percent_of_target").is_null());
+    EXPECT_EQ(progress.at("portfolios").as_array()[0].at("missing_rates").as_array()[0].as_string(),
+              "USD/EUR");
+
+    Sql(test::PgUrlFor(migrate_->prefix + "_timescale"),
+        "INSERT INTO market_data.latest_exchange_rates (base, quote, time, rate) VALUES ('EUR', 'USD', "
+        "now(), 1.25) "
+        "ON CONFLICT (base, quote) DO UPDATE SET rate = 1.25");
+    progress = Call(user, "GET", "/api/v1/goals/" + gid).Json().at("progress");
+    EXPECT_EQ(Str(progress, "current_value"), "4000");
+    EXPECT_EQ(Str(progress, "percent_of_target"), "40.00");
+}
+
+TEST_F(PlanningApi, GoalBadInputsAndIsolation) {
+    auto alice = NewUser();
+    auto bob = NewUser();
+    auto bobs_portfolio = CreatePortfolio(bob);
+    auto future = InDays(400);
+    struct Case {
+        std::string body;
+        int status;
+        const char* needle;
+    };
+    const Case cases[] = {
+        {R"({"name":"x","target_amount":"0","currency":"USD","target_date":")" + future + R"("})", 422,
+         "not_positive"},
+        {R"({"name":"x","target_amount":"100","currency":"XXY","target_date":")" + future + R"("})", 422,
+         "unknown_currency"},
+        {R"({"name":"x","target_amount":"100","currency":"USD","target_date":"2020-01-01"})", 422,
+         "not_future"},
+        {R"({"name":"x","target_amount":"100","currency":"USD","target_date":"2030-02-30"})", 422,
+         "target_date"},
+        {R"({"name":"x","target_amount":100,"currency":"USD","target_date":")" + future + R"("})", 422,
+         "target_amount"},
+        {R"({"name":"x","currency":"USD","target_date":")" + future + R"("})", 422, "target_amount"},
+        {R"({"name":"x","target_amount":"100","currency":"USD","target_date":")" + future +
+             R"(","monthly_contribution":"-1"})",
+         422, "negative"},
+        {R"({"name":"x","target_amount":"100","currency":"USD","target_date":")" + future +
+             R"(","portfolio_ids":[")" + bobs_portfolio + R"("]})",
+         422, "goal.portfolio_not_found"},
+        {R"({"name":"x","target_amount":"100","currency":"USD","target_date":")" + future + R"(","x":1})",
+         400, "unknown_field"},
+    };
+    for (const auto& c : cases) {
+        auto r = Call(alice, "POST", "/api/v1/goals", c.body);
+        EXPECT_EQ(r.status, c.status) << c.body << " -> " << r.body;
+        EXPECT_NE(r.body.find(c.needle), std::string::npos) << c.body << " -> " << r.body;
+    }
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.goals WHERE user_id = '" + IdOf(alice) + "'"), 0);
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.outbox WHERE user_id = '" + IdOf(alice) + "'"), 0);
+
+    auto created =
+        Call(alice, "POST", "/api/v1/goals",
+             R"({"name":"Car","target_amount":"100","currency":"USD","target_date":")" + future + R"("})");
+    ASSERT_EQ(created.status, 201) << created.body;
+    auto path = "/api/v1/goals/" + Str(created.Json(), "id");
+    EXPECT_EQ(Call(bob, "GET", path).status, 404);
+    EXPECT_EQ(Call(bob, "PATCH", path, R"({"name":"Mine"})").status, 404);
+    EXPECT_EQ(Call(bob, "DELETE", path).status, 404);
+    EXPECT_EQ(Call(bob, "GET", "/api/v1/goals").Json().at("items").as_array().size(), 0u);
+    auto linked = Call(alice, "PATCH", path, R"({"portfolio_ids":[")" + bobs_portfolio + R"("]})");
+    EXPECT_EQ(linked.status, 422) << linked.body;
+    // No linked portfolio: the value is 0 and the goal needs contributions or growth.
+    auto progress = Call(alice, "GET", path).Json().at("progress");
+    EXPECT_EQ(Str(progress, "current_value"), "0");
+    EXPECT_EQ(Str(progress, "growth_status"), "unreachable");
+    EXPECT_EQ(Call(alice, "DELETE", path).status, 204);
+    EXPECT_EQ(Call(alice, "GET", path).status, 404);
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.outbox WHERE aggregate_type = 'goal' AND user_id = '" +
+                    IdOf(alice) + "'"),
+              2);
 }
 
 }  // namespace

@@ -1,0 +1,245 @@
+#include "portfolio/goal_handlers.hpp"
+
+#include <fmt/format.h>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include "core/error.hpp"
+#include "infra/http/json.hpp"
+#include "portfolio/request_actor.hpp"
+
+namespace nn::portfolio {
+namespace asio = boost::asio;
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr DecimalRules kTargetRules{.integer_digits = 18, .scale = 10, .positive = true};
+constexpr DecimalRules kContributionRules{.integer_digits = 18, .scale = 10, .positive = false};
+
+struct Ctx {
+    std::shared_ptr<GoalService> service;
+    std::shared_ptr<auth::UserDirectory> directory;
+};
+
+json::value DecimalOrNull(const std::optional<Decimal>& d) {
+    return d ? json::value(d->Normalized().ToString()) : json::value(nullptr);
+}
+
+json::object ToJson(const Goal& g) {
+    json::object o;
+    o["id"] = g.id.ToString();
+    o["user_id"] = g.user_id.ToString();
+    o["name"] = g.name;
+    o["target_amount"] = g.target_amount.Normalized().ToString();
+    o["currency"] = g.currency.Code();
+    o["target_date"] = FormatDate(g.target_date);
+    o["monthly_contribution"] = g.monthly_contribution.Normalized().ToString();
+    o["notes"] = g.notes ? json::value(*g.notes) : json::value(nullptr);
+    json::array ids;
+    for (const auto& id : g.portfolio_ids) ids.push_back(json::value(id.ToString()));
+    o["portfolio_ids"] = std::move(ids);
+    o["achieved_at"] = g.achieved_at ? json::value(FormatRfc3339(*g.achieved_at)) : json::value(nullptr);
+    o["created_at"] = FormatRfc3339(g.created_at);
+    o["updated_at"] = FormatRfc3339(g.updated_at);
+    return o;
+}
+
+json::object ToJson(const GoalView& v) {
+    json::object o = ToJson(v.goal);
+    json::object progress;
+    progress["current_value"] = DecimalOrNull(v.current_value);
+    progress["value_status"] = v.value_status;
+    json::array linked;
+    for (const auto& l : v.portfolios) {
+        json::array missing;
+        for (const auto& m : l.missing_rates) missing.push_back(json::value(m));
+        linked.push_back(json::object{{"portfolio_id", l.id.ToString()},
+                                      {"value", DecimalOrNull(l.value)},
+                                      {"status", l.status},
+                                      {"missing_rates", std::move(missing)}});
+    }
+    progress["portfolios"] = std::move(linked);
+    const auto& p = v.progress;
+    progress["percent_of_target"] = p ? json::value(p->percent_of_target.ToString()) : json::value(nullptr);
+    progress["remaining"] = p ? DecimalOrNull(p->remaining) : json::value(nullptr);
+    progress["reached"] = p ? json::value(p->reached) : json::value(nullptr);
+    progress["contributions_left"] = p ? json::value(p->contributions_left) : json::value(nullptr);
+    progress["required_annual_growth"] = p ? DecimalOrNull(p->required_annual_growth) : json::value(nullptr);
+    progress["growth_status"] = p ? json::value(p->growth_status) : json::value(v.value_status);
+    progress["projected_date"] =
+        p && p->projected_date ? json::value(FormatDate(*p->projected_date)) : json::value(nullptr);
+    progress["projection_assumes"] = "0% growth, the monthly contribution at each month's same day";
+    progress["on_track"] = p && p->on_track ? json::value(*p->on_track) : json::value(nullptr);
+    o["progress"] = std::move(progress);
+    return o;
+}
+
+std::optional<std::optional<std::string>> NullableNotes(const json::object& body, http::FieldReader& in) {
+    auto it = body.find("notes");
+    if (it == body.end()) return std::nullopt;
+    if (it->value().is_null()) return std::optional<std::string>();
+    auto v = in.OptionalString("notes", {.min_length = 0, .max_length = 2000});
+    if (!v) return std::nullopt;
+    return std::optional<std::string>(*v);
+}
+
+std::optional<std::vector<PortfolioId>> ReadPortfolioIds(const json::object& body, http::FieldReader& in) {
+    auto it = body.find("portfolio_ids");
+    if (it == body.end()) return std::nullopt;
+    std::vector<PortfolioId> out;
+    if (!it->value().is_array() || it->value().as_array().size() > 50) {
+        in.AddError("portfolio_ids", "invalid", "an array of at most 50 portfolio ids");
+        return out;
+    }
+    for (const auto& v : it->value().as_array()) {
+        std::optional<PortfolioId> id;
+        if (v.is_string()) id = PortfolioId::Parse(v.as_string());
+        if (!id) {
+            in.AddError("portfolio_ids", "invalid", "portfolio ids are UUID strings");
+            return out;
+        }
+        for (const auto& seen : out) {
+            if (seen == *id) {
+                in.AddError("portfolio_ids", "duplicate", "a portfolio is listed twice");
+                return out;
+            }
+        }
+        out.push_back(*id);
+    }
+    return out;
+}
+
+// target_date: YYYY-MM-DD after today (a goal is about the future).
+std::optional<Date> ReadTargetDate(http::FieldReader& in, bool required) {
+    auto text =
+        required ? std::optional<std::string>(in.String("target_date", {.min_length = 10, .max_length = 10}))
+                 : in.OptionalString("target_date", {.min_length = 10, .max_length = 10});
+    if (!text || text->empty()) return std::nullopt;
+    auto date = ParseDate(*text);
+    if (!date) {
+        in.AddError("target_date", "invalid", "a date YYYY-MM-DD");
+        return std::nullopt;
+    }
+    if (*date <= ToDate(Now())) {
+        in.AddError("target_date", "not_future", "must be after today");
+        return std::nullopt;
+    }
+    return date;
+}
+
+std::optional<Currency> ReadCurrency(http::FieldReader& in, bool required) {
+    auto text = required
+                    ? std::optional<std::string>(in.String("currency", {.min_length = 3, .max_length = 3}))
+                    : in.OptionalString("currency", {.min_length = 3, .max_length = 3});
+    if (!text || text->empty()) return std::nullopt;
+    auto c = Currency::Parse(*text);
+    if (!c) in.AddError("currency", "unknown_currency", "not an ISO 4217 currency code");
+    return c;
+}
+
+Uuid GoalId(const Request& req) {
+    auto id = Uuid::Parse(req.PathParam("id"));
+    if (!id) throw Error(ErrorKind::kNotFound, "goal.not_found", "no such goal");
+    return *id;
+}
+
+}  // namespace
+
+void AddGoalRoutes(http::Router& routes,
+                   std::shared_ptr<GoalService> service,
+                   std::shared_ptr<auth::UserDirectory> directory) {
+    auto ctx = std::make_shared<Ctx>(Ctx{std::move(service), std::move(directory)});
+
+    routes.Get("/api/v1/goals",
+               [ctx](Request& req) -> asio::awaitable<Response> {
+                   Actor actor = co_await ActorOfRequest(req, kReadPermission, ctx->directory);
+                   json::array arr;
+                   for (const auto& g : co_await ctx->service->List(actor, req.shard))
+                       arr.push_back(ToJson(g));
+                   co_return http::JsonResponse(json::object{{"items", std::move(arr)}});
+               },
+               {.name = "goal.list", .require_auth = true});
+
+    routes.Post("/api/v1/goals",
+                [ctx](Request& req) -> asio::awaitable<Response> {
+                    Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+                    auto body = http::ParseJsonObject(req);
+                    http::FieldReader in(body);
+                    Goal draft;
+                    draft.user_id = actor.user_id;
+                    draft.name = in.String("name", {.min_length = 1, .max_length = 100});
+                    if (body.contains("target_amount")) {
+                        auto target = ReadDecimalField(body, in, "target_amount", kTargetRules);
+                        if (target.value) draft.target_amount = *target.value;
+                        if (target.present && !target.value && in.Ok())
+                            in.AddError("target_amount", "required", "a positive amount");
+                    } else {
+                        in.AddError("target_amount", "required", "a positive amount");
+                    }
+                    if (auto c = ReadCurrency(in, true)) draft.currency = *c;
+                    if (auto d = ReadTargetDate(in, true)) draft.target_date = *d;
+                    auto contribution =
+                        ReadDecimalField(body, in, "monthly_contribution", kContributionRules);
+                    if (contribution.value) draft.monthly_contribution = *contribution.value;
+                    if (auto notes = NullableNotes(body, in)) draft.notes = *notes;
+                    if (auto ids = ReadPortfolioIds(body, in)) draft.portfolio_ids = *ids;
+                    in.AllowOnly({"name", "target_amount", "currency", "target_date", "monthly_contribution",
+                                  "notes", "portfolio_ids"});
+                    in.Finish();
+                    Goal g = co_await ctx->service->Create(actor, draft, req.request_id, req.shard);
+                    Response res = http::JsonResponse(ToJson(g), 201);
+                    res.SetHeader("Location", "/api/v1/goals/" + g.id.ToString());
+                    co_return res;
+                },
+                {.name = "goal.create", .require_auth = true});
+
+    routes.Get("/api/v1/goals/{id}",
+               [ctx](Request& req) -> asio::awaitable<Response> {
+                   Actor actor = co_await ActorOfRequest(req, kReadPermission, ctx->directory);
+                   auto view = co_await ctx->service->Get(actor, GoalId(req), ToDate(Now()), req.shard);
+                   co_return http::JsonResponse(ToJson(view));
+               },
+               {.name = "goal.get", .require_auth = true});
+
+    routes.Patch("/api/v1/goals/{id}",
+                 [ctx](Request& req) -> asio::awaitable<Response> {
+                     Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+                     auto id = GoalId(req);
+                     auto body = http::ParseJsonObject(req);
+                     http::FieldReader in(body);
+                     GoalChange change;
+                     change.name = in.OptionalString("name", {.min_length = 1, .max_length = 100});
+                     auto target = ReadDecimalField(body, in, "target_amount", kTargetRules);
+                     if (target.present && !target.value && in.Ok())
+                         in.AddError("target_amount", "required", "a positive amount");
+                     change.target_amount = target.value;
+                     change.currency = ReadCurrency(in, false);
+                     change.target_date = ReadTargetDate(in, false);
+                     auto contribution =
+                         ReadDecimalField(body, in, "monthly_contribution", kContributionRules);
+                     if (contribution.present && !contribution.value && in.Ok())
+                         in.AddError("monthly_contribution", "required", "a non-negative amount");
+                     change.monthly_contribution = contribution.value;
+                     change.notes = NullableNotes(body, in);
+                     change.portfolio_ids = ReadPortfolioIds(body, in);
+                     in.AllowOnly({"name", "target_amount", "currency", "target_date", "monthly_contribution",
+                                   "notes", "portfolio_ids"});
+                     in.Finish();
+                     Goal g = co_await ctx->service->Update(actor, id, change, req.request_id, req.shard);
+                     co_return http::JsonResponse(ToJson(g));
+                 },
+                 {.name = "goal.update", .require_auth = true});
+
+    routes.Delete("/api/v1/goals/{id}",
+                  [ctx](Request& req) -> asio::awaitable<Response> {
+                      Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+                      co_await ctx->service->Delete(actor, GoalId(req), req.request_id, req.shard);
+                      co_return Response::NoContent();
+                  },
+                  {.name = "goal.delete", .require_auth = true});
+}
+
+}  // namespace nn::portfolio
