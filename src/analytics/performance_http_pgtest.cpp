@@ -1,0 +1,239 @@
+// GET /api/v1/portfolios/{id}/performance end to end: an in-process App with the portfolio and
+// analytics modules against freshly migrated portfolio and timescale databases and the test
+// Redis. Transactions go in through the portfolio API; daily closes are inserted into
+// market_data.ohlcv_1d directly. A test authenticator turns X-Test-User into a principal.
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+
+#include <boost/json/parse.hpp>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "analytics/module.hpp"
+#include "auth/principal.hpp"
+#include "infra/app/app.hpp"
+#include "infra/http/test_server.hpp"
+#include "infra/migrate/migrator.hpp"
+#include "portfolio/module.hpp"
+#include "tests/support/test_env.hpp"
+
+namespace nn::analytics {
+namespace {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+void Sql(const std::string& url, const std::string& sql) {
+    PGconn* c = PQconnectdb(url.c_str());
+    PGresult* r = PQexec(c, sql.c_str());
+    const auto status = PQresultStatus(r);
+    const std::string message = PQerrorMessage(c);
+    PQclear(r);
+    PQfinish(c);
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+        throw std::runtime_error(message);
+    }
+}
+
+struct Reply {
+    int status = 0;
+    std::string body;
+    json::value Json() const { return json::parse(body); }
+};
+
+double Num(const json::value& v) {
+    return v.is_double() ? v.as_double() : static_cast<double>(v.as_int64());
+}
+
+class PerformanceApi : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        migrate_ = new migrate::Options;
+        migrate_->admin_url = Secret(test::PgUrl());
+        migrate_->prefix = test::UniqueName("t_an_");
+        migrate_->service_password = Secret(test::ServicePassword());
+        migrate_->migrations_dir = test::SourceDir() + "/migrations";
+        migrate::Up(*migrate_, migrate::Database::kPortfolio);
+        migrate::Up(*migrate_, migrate::Database::kTimescale);
+    }
+    static void TearDownTestSuite() {
+        for (const char* db : {"_portfolio", "_timescale"}) {
+            try {
+                Sql(test::PgUrl(), "DROP DATABASE IF EXISTS " + migrate_->prefix + db + " WITH (FORCE)");
+            } catch (...) {
+                // a leaked database in the throw-away cluster is harmless
+            }
+        }
+        delete migrate_;
+    }
+
+    void SetUp() override {
+        shards_ = std::make_unique<http::testing::Shards>(2);
+        runtime::Config c;
+        c.listen_port = 0;
+        c.threads = 2;
+        c.services = "portfolio";
+        c.database_url = Secret(test::PgUrl());
+        c.database_prefix = migrate_->prefix;
+        c.db_service_password = Secret(test::ServicePassword());
+        c.redis_url = Secret(test::RedisUrl());
+        c.redis_timeout = std::chrono::milliseconds(300);
+        app_ = std::make_unique<App>(c, shards_->Pointers());
+        app_->AddAuthenticator([](http::Request& req) -> asio::awaitable<void> {
+            auto h = std::string(req.Header("X-Test-User"));
+            auto colon = h.find(':');
+            if (colon == std::string::npos) co_return;
+            auth::Principal p;
+            p.user_id = *UserId::Parse(h.substr(0, colon));
+            p.role = *auth::ParseRole(h.substr(colon + 1));
+            p.scopes = auth::PermissionStrings(p.role);
+            req.principal = p;
+        });
+        portfolio::ModuleOptions mo;
+        mo.service.cache_prefix = test::UniqueName("t_an_cache_") + ":";
+        mo.start_price_consumer = false;
+        portfolio::Register(*app_, mo);
+        Register(*app_);
+        port_ = app_->Start();
+    }
+    void TearDown() override {
+        app_->Stop();
+        shards_->Stop();
+        app_.reset();
+    }
+
+    Reply Call(const std::string& user,
+               const std::string& method,
+               const std::string& target,
+               const std::string& body = "") {
+        http::testing::Client client(port_);
+        std::map<std::string, std::string> headers;
+        if (!user.empty()) headers["X-Test-User"] = user;
+        if (!body.empty()) headers["Content-Type"] = "application/json";
+        auto r = client.Request(method, target, body, headers);
+        Reply out;
+        if (r) {
+            out.status = r->status;
+            out.body = r->body;
+        }
+        return out;
+    }
+
+    static std::string NewUser() { return UserId::Generate().ToString() + ":USER"; }
+    static std::string Day(int days_ago) { return FormatDate(AddDays(ToDate(Now()), -days_ago)); }
+
+    // Daily closes for `symbol`: close(k days ago) for k in [0, back] (tests share the database
+    // and use the same formulas, so a second insert keeps the first).
+    void Closes(const std::string& symbol, int back, const std::string& close_of_k) {
+        Sql(test::PgUrlFor(migrate_->prefix + "_timescale"),
+            "INSERT INTO market_data.ohlcv_1d (symbol, trading_date, open, high, low, close, tick_count, "
+            "open_time, close_time) SELECT '" +
+                symbol +
+                "', current_date - k, c, c, c, c, 1, "
+                "(current_date - k)::timestamptz, (current_date - k)::timestamptz "
+                "FROM generate_series(0, " +
+                std::to_string(back) + ") AS k, LATERAL (SELECT (" + close_of_k +
+                ")::numeric AS c) AS v ON CONFLICT (symbol, trading_date) DO NOTHING");
+    }
+
+    std::string Portfolio(const std::string& user) {
+        auto r = Call(user, "POST", "/api/v1/portfolios", R"({"name":"Main","currency":"USD"})");
+        EXPECT_EQ(r.status, 201) << r.body;
+        const std::string pid(r.Json().at("id").as_string());
+        const std::string base = "/api/v1/portfolios/" + pid + "/transactions";
+        r = Call(user, "POST", base,
+                 R"({"type":"DEPOSIT","amount":"10000","currency":"USD","executed_at":")" + Day(10) +
+                     R"(T12:00:00Z"})");
+        EXPECT_EQ(r.status, 201) << r.body;
+        r = Call(
+            user, "POST", base,
+            R"({"type":"BUY","symbol":"AAA","quantity":"10","price":"100","currency":"USD","executed_at":")" +
+                Day(9) + R"(T12:00:00Z"})");
+        EXPECT_EQ(r.status, 201) << r.body;
+        return pid;
+    }
+
+    static migrate::Options* migrate_;
+    std::unique_ptr<http::testing::Shards> shards_;
+    std::unique_ptr<App> app_;
+    std::uint16_t port_ = 0;
+};
+
+migrate::Options* PerformanceApi::migrate_ = nullptr;
+
+// Deposit 10,000 ten days ago, buy 10 AAA at 100 nine days ago; AAA closes at 110 - k (k days
+// ago), so today the portfolio holds 9,000 cash + 10 x 110 = 10,100. By hand: gain 100, and
+// with one deposit at the start TWR = MWR = simple = 10,100 / 10,000 - 1 = 1%. The benchmark
+// closes at 1000 + 3 (12 - k): over the period (opening = its close 11 days ago, 1003) it made
+// 1036 / 1003 - 1.
+TEST_F(PerformanceApi, ComputesTheFiguresFromTransactionsAndCloses) {
+    Closes("AAA", 9, "110 - k");
+    Closes("IDX", 12, "1000 + 3 * (12 - k)");
+    const std::string user = NewUser();
+    const std::string pid = Portfolio(user);
+
+    const Reply r = Call(user, "GET",
+                         "/api/v1/portfolios/" + pid + "/performance?from=" + Day(10) + "&to=" + Day(0) +
+                             "&benchmark=IDX&risk_free_rate=0.02");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json::object body = r.Json().as_object();
+    EXPECT_EQ(body.at("currency").as_string(), "USD");
+    EXPECT_EQ(body.at("from").as_string(), Day(10));
+    EXPECT_EQ(body.at("to").as_string(), Day(0));
+    EXPECT_EQ(body.at("days").as_int64(), 11);
+    const json::object& returns = body.at("returns").as_object();
+    EXPECT_NEAR(Num(returns.at("time_weighted")), 0.01, 1e-12);
+    EXPECT_NEAR(Num(returns.at("simple")), 0.01, 1e-12);
+    EXPECT_NEAR(Num(returns.at("money_weighted")), 0.01, 1e-8);
+    EXPECT_TRUE(returns.at("time_weighted_annualized").is_null());
+    const json::object& gain = body.at("gain").as_object();
+    EXPECT_EQ(gain.at("total").as_string(), "100");
+    EXPECT_EQ(gain.at("closing_value").as_string(), "10100");
+    EXPECT_EQ(gain.at("inflows").as_string(), "10000");
+    EXPECT_EQ(gain.at("opening_value").as_string(), "0");
+    const json::object& bench = body.at("benchmark").as_object();
+    EXPECT_EQ(bench.at("symbol").as_string(), "IDX");
+    EXPECT_NEAR(Num(bench.at("return")), 1036.0 / 1003.0 - 1.0, 1e-12);
+    EXPECT_NEAR(Num(bench.at("excess_return")), 0.01 - (1036.0 / 1003.0 - 1.0), 1e-12);
+    EXPECT_NEAR(Num(body.at("risk").as_object().at("risk_free_rate")), 0.02, 1e-15);
+    const json::array& series = body.at("series").as_array();
+    ASSERT_EQ(series.size(), 11u);
+    EXPECT_EQ(series.back().as_object().at("value").as_string(), "10100");
+    EXPECT_EQ(series.front().as_object().at("value").as_string(), "10000");
+    EXPECT_TRUE(body.at("data_gaps").as_array().empty());
+}
+
+TEST_F(PerformanceApi, NamedRangesAndRefusals) {
+    Closes("AAA", 9, "110 - k");
+    const std::string user = NewUser();
+    const std::string pid = Portfolio(user);
+    const std::string path = "/api/v1/portfolios/" + pid + "/performance";
+
+    Reply r = Call(user, "GET", path + "?range=MAX");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.Json().at("from").as_string(), Day(10));  // inception
+    EXPECT_EQ(r.Json().at("range").as_string(), "MAX");
+    EXPECT_TRUE(r.Json().at("benchmark").is_null());
+
+    // 1W opens at the close 7 days ago: 9,000 cash + 10 x 103 = 10,030 -> 10,100.
+    r = Call(user, "GET", path + "?range=1W");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_NEAR(Num(r.Json().at("returns").at("time_weighted")), 10100.0 / 10030.0 - 1.0, 1e-12);
+
+    EXPECT_EQ(Call("", "GET", path).status, 401);
+    EXPECT_EQ(Call(NewUser(), "GET", path).status, 404);  // another user's portfolio
+    EXPECT_EQ(Call(user, "GET", path + "?range=2W").status, 422);
+    EXPECT_EQ(Call(user, "GET", path + "?from=2024-13-01").status, 422);
+    EXPECT_EQ(Call(user, "GET", path + "?range=1Y&from=2024-01-01").status, 422);
+    EXPECT_EQ(Call(user, "GET", path + "?risk_free_rate=abc").status, 422);
+    EXPECT_EQ(Call(user, "GET", path + "?benchmark=bad%20symbol").status, 422);
+    EXPECT_EQ(Call(user, "GET", "/api/v1/portfolios/not-a-uuid/performance").status, 404);
+
+    const std::string empty_user = NewUser();
+    auto created = Call(empty_user, "POST", "/api/v1/portfolios", R"({"name":"Empty","currency":"USD"})");
+    const std::string empty(created.Json().at("id").as_string());
+    EXPECT_EQ(Call(empty_user, "GET", "/api/v1/portfolios/" + empty + "/performance").status, 422);
+}
+
+}  // namespace
+}  // namespace nn::analytics
