@@ -1,0 +1,161 @@
+#include "portfolio/rebalance.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace nn::portfolio {
+
+namespace {
+
+constexpr int kWeightScale = 6;
+constexpr int kFractionalScale = 6;
+constexpr int kMoneyScale = 10;
+
+Decimal Weight(const Decimal& value, const Decimal& total) {
+    if (!total.IsPositive()) return Decimal();
+    return Decimal::Div(value, total, kWeightScale);
+}
+
+bool Within(const Decimal& weight, const AllocationRule& r) {
+    return (weight - r.target_weight).Abs() <= r.tolerance;
+}
+
+Decimal GroupValue(const std::vector<RebalancePosition>& positions,
+                   const std::vector<Decimal>& quantities,
+                   const AllocationRule& rule) {
+    Decimal sum;
+    for (std::size_t i = 0; i < positions.size(); ++i) {
+        if (InGroup(positions[i], rule)) sum += Decimal::Mul(quantities[i], positions[i].price, kMoneyScale);
+    }
+    return sum;
+}
+
+}  // namespace
+
+bool InGroup(const RebalancePosition& p, const AllocationRule& rule) {
+    const std::optional<std::string>* attr = nullptr;
+    if (rule.dimension == "SYMBOL") return p.symbol == rule.key;
+    if (rule.dimension == "ASSET_CLASS") attr = &p.asset_class;
+    if (rule.dimension == "SECTOR") attr = &p.sector;
+    if (rule.dimension == "CURRENCY") attr = &p.currency;
+    if (rule.dimension == "COUNTRY") attr = &p.country;
+    return attr && *attr && **attr == rule.key;
+}
+
+RebalanceProposal ProposeRebalance(const RebalanceInput& in) {
+    RebalanceProposal out;
+    out.cash_before = in.cash;
+    Decimal total = in.cash;
+    std::vector<Decimal> quantities;
+    for (const auto& p : in.positions) {
+        quantities.push_back(p.quantity);
+        total += Decimal::Mul(p.quantity, p.price, kMoneyScale);
+    }
+    out.total_value = total;
+    const std::vector<Decimal> original = quantities;
+
+    // The value each position should gain (or lose), summed over the rules it belongs to.
+    std::vector<Decimal> gap(in.positions.size());
+    std::vector<std::optional<std::string>> reasons(in.rules.size());
+    for (std::size_t r = 0; r < in.rules.size(); ++r) {
+        const auto& rule = in.rules[r];
+        Decimal value = GroupValue(in.positions, quantities, rule);
+        if (Within(Weight(value, total), rule)) continue;
+        Decimal wanted = Decimal::Mul(rule.target_weight, total, kMoneyScale) - value;
+        std::vector<std::size_t> members;
+        for (std::size_t i = 0; i < in.positions.size(); ++i) {
+            if (InGroup(in.positions[i], rule) && in.positions[i].price.IsPositive()) members.push_back(i);
+        }
+        if (members.empty()) {
+            reasons[r] = "no_holding";
+            continue;
+        }
+        for (std::size_t i : members) {
+            Decimal share =
+                value.IsPositive()
+                    ? Decimal::Div(Decimal::Mul(in.positions[i].quantity, in.positions[i].price, kMoneyScale),
+                                   value, kMoneyScale)
+                    : Decimal::Div(Decimal::FromInt(1),
+                                   Decimal::FromInt(static_cast<std::int64_t>(members.size())), kMoneyScale);
+            gap[i] += Decimal::Mul(wanted, share, kMoneyScale);
+        }
+    }
+
+    // Quantities toward zero, small trades dropped.
+    struct Candidate {
+        std::size_t index;
+        Decimal quantity;  // signed
+    };
+    std::vector<Candidate> sells, buys;
+    // Why a position trades less than its gap (or not at all).
+    std::vector<std::string> limits(in.positions.size());
+    for (std::size_t i = 0; i < in.positions.size(); ++i) {
+        if (gap[i].IsZero()) continue;
+        const auto& p = in.positions[i];
+        Decimal q = Decimal::Div(gap[i], p.price, p.fractional ? kFractionalScale : 0, Rounding::kDown);
+        if (q.IsNegative() && -q > p.quantity) q = -p.quantity;  // never propose a short
+        if (!p.fractional && Decimal::Mul(q, p.price, kMoneyScale) != gap[i]) limits[i] = "whole_units";
+        if (q.IsZero()) {
+            limits[i] = "whole_units";
+            continue;
+        }
+        if (Decimal::Mul(q.Abs(), p.price, kMoneyScale) < in.min_trade_amount) {
+            limits[i] = "below_min_trade";
+            continue;
+        }
+        (q.IsNegative() ? sells : buys).push_back({i, q});
+    }
+
+    Decimal cash = in.cash;
+    for (const auto& s : sells) {
+        const auto& p = in.positions[s.index];
+        Decimal q = -s.quantity;
+        Decimal amount = Decimal::Mul(q, p.price, kMoneyScale);
+        cash += amount;
+        quantities[s.index] -= q;
+        out.trades.push_back({p.symbol, "SELL", q.Normalized(), p.price, amount.Normalized()});
+    }
+    std::stable_sort(buys.begin(), buys.end(),
+                     [&](const Candidate& a, const Candidate& b) { return gap[a.index] > gap[b.index]; });
+    for (const auto& b : buys) {
+        const auto& p = in.positions[b.index];
+        Decimal q = b.quantity;
+        Decimal amount = Decimal::Mul(q, p.price, kMoneyScale);
+        if (amount > cash) {
+            q = cash.IsPositive()
+                    ? Decimal::Div(cash, p.price, p.fractional ? kFractionalScale : 0, Rounding::kDown)
+                    : Decimal();
+            amount = Decimal::Mul(q, p.price, kMoneyScale);
+            if (q.IsZero() || amount < in.min_trade_amount) {
+                limits[b.index] = "insufficient_cash";
+                continue;
+            }
+            limits[b.index] = "insufficient_cash";
+        }
+        cash -= amount;
+        quantities[b.index] += q;
+        out.trades.push_back({p.symbol, "BUY", q.Normalized(), p.price, amount.Normalized()});
+    }
+    out.cash_after = cash.Normalized();
+
+    for (std::size_t r = 0; r < in.rules.size(); ++r) {
+        const auto& rule = in.rules[r];
+        RuleOutcome o;
+        o.rule = rule;
+        o.weight_before = Weight(GroupValue(in.positions, original, rule), total);
+        o.weight_after = Weight(GroupValue(in.positions, quantities, rule), total);
+        o.within_before = Within(o.weight_before, rule);
+        o.within_after = Within(o.weight_after, rule);
+        if (!o.within_after) {
+            o.reason = reasons[r];
+            for (std::size_t i = 0; !o.reason && i < in.positions.size(); ++i) {
+                if (InGroup(in.positions[i], rule) && !limits[i].empty()) o.reason = limits[i];
+            }
+            if (!o.reason) o.reason = "conflicting_rules";
+        }
+        out.rules.push_back(std::move(o));
+    }
+    return out;
+}
+
+}  // namespace nn::portfolio
