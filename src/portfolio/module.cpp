@@ -1,6 +1,7 @@
 #include "portfolio/module.hpp"
 
 #include "infra/app/app.hpp"
+#include "portfolio/allocation_handlers.hpp"
 #include "portfolio/goal_handlers.hpp"
 #include "portfolio/handlers.hpp"
 #include "portfolio/price_consumer.hpp"
@@ -13,6 +14,7 @@ std::shared_ptr<Service> Register(App& app, ModuleOptions options) {
     AddRoutes(app.Routes(), *service, options.directory);
     AddWatchlistRoutes(app.Routes(), std::make_shared<WatchlistService>(app), options.directory);
     AddGoalRoutes(app.Routes(), std::make_shared<GoalService>(app, service), options.directory);
+    AddAllocationRoutes(app.Routes(), std::make_shared<AllocationService>(app, service), options.directory);
     if (options.start_price_consumer) {
         PriceConsumerOptions consumer;
         consumer.cache_prefix = options.service.cache_prefix;

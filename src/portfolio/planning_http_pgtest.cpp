@@ -400,5 +400,113 @@ TEST_F(PlanningApi, GoalBadInputsAndIsolation) {
               2);
 }
 
+TEST_F(PlanningApi, AllocationRulesAndRebalanceProposal) {
+    auto user = NewUser();
+    auto pid = CreatePortfolio(user);
+    auto base = "/api/v1/portfolios/" + pid;
+    for (
+        const char* tx :
+        {R"({"type":"DEPOSIT","amount":"1000","currency":"USD","executed_at":"2024-03-01T10:00:00Z"})",
+         R"({"type":"BUY","symbol":"AAPL","quantity":"7","price":"100","currency":"USD","executed_at":"2024-03-02T10:00:00Z"})",
+         R"({"type":"BUY","symbol":"MSFT","quantity":"3","price":"100","currency":"USD","executed_at":"2024-03-02T10:00:00Z"})"}) {
+        ASSERT_EQ(Call(user, "POST", base + "/transactions", tx).status, 201);
+    }
+    Sql(PortfolioDb(),
+        "UPDATE portfolio.holdings SET current_price = 100 WHERE portfolio_id = '" + pid + "'");
+    Sql(test::PgUrlFor(migrate_->prefix + "_timescale"),
+        "INSERT INTO market_data.instruments (symbol, name, asset_class, sector, country, currency, "
+        "fractional) "
+        "VALUES ('AAPL', 'Apple', 'EQUITY', 'Technology', 'US', 'USD', false), "
+        "('MSFT', 'Microsoft', 'EQUITY', 'Technology', 'US', 'USD', false) ON CONFLICT DO NOTHING");
+
+    auto rules = base + "/allocation-rules";
+    auto aapl = Call(user, "POST", rules, R"({"dimension":"SYMBOL","key":"AAPL","target_weight":"0.5"})");
+    ASSERT_EQ(aapl.status, 201) << aapl.body;
+    EXPECT_EQ(Str(aapl.Json(), "tolerance"), "0.05");
+    ASSERT_EQ(Call(user, "POST", rules,
+                   R"({"dimension":"SYMBOL","key":"MSFT","target_weight":"0.5","tolerance":"0.02"})")
+                  .status,
+              201);
+    struct Case {
+        const char* body;
+        int status;
+        const char* needle;
+    };
+    const Case bad[] = {
+        {R"({"dimension":"SYMBOL","key":"NVDA","target_weight":"0.1"})", 422, "weights_exceed_one"},
+        {R"({"dimension":"SYMBOL","key":"AAPL","target_weight":"0"})", 409, "allocation.duplicate"},
+        {R"({"dimension":"REGION","key":"EU","target_weight":"0.1"})", 422, "dimension"},
+        {R"({"dimension":"CURRENCY","key":"EURO","target_weight":"0.1"})", 422, "key"},
+        {R"({"dimension":"COUNTRY","key":"us","target_weight":"0.1"})", 422, "key"},
+        {R"({"dimension":"ASSET_CLASS","key":"BOND","target_weight":"1.5"})", 422, "target_weight"},
+        {R"({"dimension":"ASSET_CLASS","key":"BOND","target_weight":"0.1234567"})", 422, "target_weight"},
+        {R"({"dimension":"ASSET_CLASS","key":"BOND","target_weight":"-0.1"})", 422, "negative"},
+        {R"({"dimension":"ASSET_CLASS","key":"BOND"})", 422, "target_weight"},
+        {R"({"dimension":"ASSET_CLASS","key":"BOND","target_weight":"0.1","armed":true})", 400, "armed"},
+    };
+    for (const auto& c : bad) {
+        auto r = Call(user, "POST", rules, c.body);
+        EXPECT_EQ(r.status, c.status) << c.body << " -> " << r.body;
+        EXPECT_NE(r.body.find(c.needle), std::string::npos) << c.body << " -> " << r.body;
+    }
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.allocation_rules WHERE portfolio_id = '" + pid + "'"), 2);
+
+    auto proposal = Call(user, "GET", base + "/rebalance");
+    ASSERT_EQ(proposal.status, 200) << proposal.body;
+    auto p = proposal.Json();
+    EXPECT_FALSE(p.at("executed").as_bool());
+    EXPECT_EQ(Str(p, "total_value"), "1000");
+    auto trades = p.at("trades").as_array();
+    ASSERT_EQ(trades.size(), 2u) << proposal.body;
+    EXPECT_EQ(Str(trades[0], "side"), "SELL");
+    EXPECT_EQ(Str(trades[0], "symbol"), "AAPL");
+    EXPECT_EQ(Str(trades[0], "quantity"), "2");
+    EXPECT_EQ(Str(trades[1], "side"), "BUY");
+    EXPECT_EQ(Str(trades[1], "symbol"), "MSFT");
+    EXPECT_EQ(Str(trades[1], "quantity"), "2");
+    EXPECT_EQ(Str(p.at("rules").as_array()[0], "weight_before"), "0.700000");
+    EXPECT_TRUE(p.at("rules").as_array()[0].at("within_after").as_bool());
+    EXPECT_EQ(Str(p, "instruments_status"), "ok");
+    EXPECT_EQ(p.at("unknown_instruments").as_array().size(), 0u);
+    // A proposal executes nothing.
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.transactions WHERE portfolio_id = '" + pid + "'"), 3);
+
+    // A higher minimum trade size drops both 200 trades.
+    ASSERT_EQ(Call(user, "PATCH", base, R"({"min_trade_amount":"250"})").status, 200);
+    p = Call(user, "GET", base + "/rebalance").Json();
+    EXPECT_EQ(p.at("trades").as_array().size(), 0u);
+    EXPECT_EQ(Str(p.at("rules").as_array()[0], "reason"), "below_min_trade");
+
+    auto rule_id = Str(aapl.Json(), "id");
+    auto patched = Call(user, "PATCH", rules + "/" + rule_id, R"({"target_weight":"0.7"})");
+    EXPECT_EQ(patched.status, 422) << patched.body;  // 0.7 + 0.5 > 1
+    patched = Call(user, "PATCH", rules + "/" + rule_id, R"({"target_weight":"0.45","tolerance":"0.3"})");
+    ASSERT_EQ(patched.status, 200) << patched.body;
+    EXPECT_EQ(Str(patched.Json(), "target_weight"), "0.45");
+
+    // An unpriced position makes the proposal impossible, said explicitly.
+    Sql(PortfolioDb(), "UPDATE portfolio.holdings SET current_price = NULL WHERE portfolio_id = '" + pid +
+                           "' AND symbol = 'MSFT'");
+    auto unpriced = Call(user, "GET", base + "/rebalance");
+    EXPECT_EQ(unpriced.status, 422);
+    EXPECT_NE(unpriced.body.find("rebalance.missing_price"), std::string::npos) << unpriced.body;
+
+    auto bob = NewUser();
+    EXPECT_EQ(Call(bob, "GET", rules).status, 404);
+    EXPECT_EQ(Call(bob, "GET", base + "/rebalance").status, 404);
+    EXPECT_EQ(Call(bob, "POST", rules, R"({"dimension":"SYMBOL","key":"X","target_weight":"0.1"})").status,
+              404);
+    EXPECT_EQ(Call(bob, "DELETE", rules + "/" + rule_id).status, 404);
+
+    EXPECT_EQ(Call(user, "DELETE", rules + "/" + rule_id).status, 204);
+    EXPECT_EQ(Call(user, "DELETE", rules + "/" + rule_id).status, 404);
+    EXPECT_EQ(Call(user, "GET", rules).Json().at("items").as_array().size(), 1u);
+    EXPECT_EQ(
+        Count(
+            "SELECT count(*) FROM portfolio.outbox WHERE aggregate_type = 'allocation_rule' AND user_id = '" +
+            IdOf(user) + "'"),
+        4);
+}
+
 }  // namespace
 }  // namespace nn::portfolio
