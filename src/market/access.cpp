@@ -2,12 +2,19 @@
 
 #include <algorithm>
 
+#include "auth/principal.hpp"
 #include "core/error.hpp"
 #include "infra/http/request.hpp"
 
 namespace nn::market {
 
 std::optional<Caller> CallerOf(const http::Request& request) {
+    if (const auto* p = request.PrincipalAs<auth::Principal>()) {
+        // An administrator's bearer token may do everything here; an API key only what its
+        // scopes say, even when its owner is an administrator.
+        bool admin_role = p->role == auth::Role::kAdmin || p->role == auth::Role::kSuperuser;
+        return Caller{.admin = admin_role && !p->is_api_key, .scopes = p->scopes};
+    }
     if (const auto* c = request.PrincipalAs<Caller>()) return *c;
     return std::nullopt;
 }

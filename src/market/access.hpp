@@ -12,8 +12,8 @@ class Request;
 namespace nn::market {
 
 // Who is calling, as far as the market module cares. This is the one place that reads the
-// authenticator's principal: today a market::Caller (set by tests and tools); when auth's
-// Principal lands, CallerOf maps it (role ADMIN/SUPERUSER → admin, scopes as they are).
+// authenticator's principal: auth::Principal (role ADMIN/SUPERUSER with a bearer token → admin;
+// scopes as they are), or a market::Caller set by tests and tools.
 struct Caller {
     bool admin = false;
     std::vector<std::string> scopes;  // e.g. "market:write" for an ingest API key
