@@ -37,6 +37,8 @@ private:
 struct Position {
     Decimal quantity;
     std::optional<Decimal> last_trade_price;
+    std::string currency;
+    Cursor prices{nullptr};
 };
 
 class Rebuilder {
@@ -46,7 +48,7 @@ public:
     void Apply(const Movement& m, Date day) {
         const Decimal rate = RateOnTrade(m);
         if (!m.symbol.empty()) {
-            Position& p = positions_[m.symbol];
+            Position& p = PositionOf(m.symbol);
             if (!m.split_ratio.IsZero()) {
                 p.quantity = Decimal::Mul(p.quantity, m.split_ratio, kScale);
                 if (p.last_trade_price) {
@@ -62,7 +64,7 @@ public:
             if (m.securities_transfer) {
                 Decimal price = m.price;
                 if (price.IsZero()) {
-                    price = PriceOf(m.symbol, day).value_or(Decimal());
+                    price = p.prices.AsOf(day).value_or(Decimal());
                 }
                 const Decimal local = Decimal::Mul(m.quantity_change.Abs(), price, kScale);
                 const Decimal flow = Decimal::Mul(local, rate, kScale);
@@ -95,16 +97,16 @@ public:
         for (const auto& [currency, amount] : cash_) {
             local[currency] += amount;
         }
-        for (const auto& [symbol, position] : positions_) {
+        for (auto& [symbol, position] : positions_) {
             if (position.quantity.IsZero()) {
                 continue;
             }
-            std::optional<Decimal> price = PriceOf(symbol, day);
+            std::optional<Decimal> price = position.prices.AsOf(day);
             if (!price) {
                 price = position.last_trade_price;
                 Note(gaps, day, "price:" + symbol);
             }
-            local[CurrencyOf(symbol)] += Decimal::Mul(position.quantity, price.value_or(Decimal()), kScale);
+            local[position.currency] += Decimal::Mul(position.quantity, price.value_or(Decimal()), kScale);
         }
         Decimal value;
         Decimal fx_effect;
@@ -141,15 +143,16 @@ private:
         return it == inputs_.instrument_currency.end() ? inputs_.base_currency : it->second;
     }
 
-    std::optional<Decimal> PriceOf(const std::string& symbol, Date day) {
-        auto it = price_cursors_.find(symbol);
-        if (it == price_cursors_.end()) {
+    Position& PositionOf(const std::string& symbol) {
+        auto it = positions_.find(symbol);
+        if (it == positions_.end()) {
+            Position p;
+            p.currency = CurrencyOf(symbol);
             const auto series = inputs_.closes.find(symbol);
-            it = price_cursors_
-                     .emplace(symbol, Cursor(series == inputs_.closes.end() ? nullptr : &series->second))
-                     .first;
+            p.prices = Cursor(series == inputs_.closes.end() ? nullptr : &series->second);
+            it = positions_.emplace(symbol, std::move(p)).first;
         }
-        return it->second.AsOf(day);
+        return it->second;
     }
 
     Decimal RateOnTrade(const Movement& m) {
@@ -192,7 +195,6 @@ private:
     const HistoryInputs& inputs_;
     std::map<std::string, Position> positions_;
     std::map<std::string, Decimal> cash_;
-    std::map<std::string, Cursor> price_cursors_;
     std::map<std::string, Cursor> rate_cursors_;
     std::map<std::string, Decimal> last_trade_rate_;
     std::map<std::string, Decimal> previous_rates_;
