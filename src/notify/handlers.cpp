@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -435,6 +438,17 @@ std::string FieldOf(const redis::StreamEntry& e, std::string_view name) {
     return "";
 }
 
+// Runs a Redis call out of reach of the SSE producer's cancellation (the client leaving):
+// a command abandoned mid-flight would leave its reply to the next caller on the shard's
+// shared connection.
+template <class T>
+asio::awaitable<T> Shielded(asio::awaitable<T> op) {
+    auto executor = co_await asio::this_coro::executor;
+    co_return co_await asio::co_spawn(
+        executor, std::move(op),
+        asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable));
+}
+
 asio::awaitable<void> RunStream(
     http::SseStream& stream, Ctx ctx, UserId user, std::string last, std::size_t shard) {
     auto& redis = ctx->app->Redis(shard);
@@ -457,12 +471,12 @@ asio::awaitable<void> RunStream(
             if (!started) {
                 // Without Last-Event-ID the client gets what arrives from now on.
                 std::vector<std::string> argv{"XREVRANGE", key, "+", "-", "COUNT", "1"};
-                auto reply = co_await redis.Command(std::move(argv));
+                auto reply = co_await Shielded(redis.Command(std::move(argv)));
                 const auto& arr = reply.AsArray();
                 last = arr.empty() ? "0-0" : arr.front().AsArray().at(0).AsString();
                 started = true;
             }
-            entries = co_await redis.XRange(key, "(" + last, "+", kBatch);
+            entries = co_await Shielded(redis.XRange(key, "(" + last, "+", kBatch));
         } catch (const std::exception& e) {
             spdlog::debug("notify: live stream read failed: {}", e.what());
             failed = true;
@@ -479,6 +493,11 @@ asio::awaitable<void> RunStream(
         waiter->timer.expires_after(failed ? std::chrono::milliseconds(1000) : ctx->live_poll);
         boost::system::error_code ec;
         co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        // A wake-up sets `pending` before cancelling the timer; any other cancellation is the
+        // client leaving or the server stopping.
+        if (ec == asio::error::operation_aborted && !waiter->pending) co_return;
+        auto state = co_await asio::this_coro::cancellation_state;
+        if (state.cancelled() != asio::cancellation_type::none) co_return;
     }
 }
 
