@@ -67,6 +67,22 @@ TEST(PasswordPolicy, Asvs21) {
     EXPECT_EQ(CheckPassword(std::string(64, 'x') + std::string(64, 'y'), "a@b.c"), std::nullopt);
 }
 
+TEST(PasswordPolicy, CommonPasswordsAndTheirVariants) {
+    // Listed as they are (long entries of the shipped list).
+    EXPECT_EQ(CheckPassword("1qaz2wsx3edc", "a@b.c"), "common");
+    EXPECT_EQ(CheckPassword("LeaveMeAlone", "a@b.c"), "common");
+    // A listed word with digits and symbols appended.
+    EXPECT_EQ(CheckPassword("iloveyou2024!", "a@b.c"), "common");
+    EXPECT_EQ(CheckPassword("Sunshine123456", "a@b.c"), "common");
+    // A listed or very short chunk repeated.
+    EXPECT_EQ(CheckPassword("qwertyqwerty", "a@b.c"), "common");
+    EXPECT_EQ(CheckPassword("abcabcabcabc", "a@b.c"), "common");
+    // Not common: a passphrase, a listed word inside other text, digits in the middle.
+    EXPECT_EQ(CheckPassword("sunshine over the harbour", "a@b.c"), std::nullopt);
+    EXPECT_EQ(CheckPassword("ruby-tuesday-kestrel-9", "a@b.c"), std::nullopt);
+    EXPECT_EQ(CheckPassword("abcdabcdabce", "a@b.c"), std::nullopt);
+}
+
 TEST(Lockout, GrowingDelayCapped) {
     AuthSettings s;
     s.lockout_base = std::chrono::seconds(1);
