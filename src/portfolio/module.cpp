@@ -5,6 +5,7 @@
 #include "portfolio/goal_handlers.hpp"
 #include "portfolio/handlers.hpp"
 #include "portfolio/price_consumer.hpp"
+#include "portfolio/snapshot_job.hpp"
 #include "portfolio/watchlist_handlers.hpp"
 
 namespace nn::portfolio {
@@ -15,6 +16,8 @@ std::shared_ptr<Service> Register(App& app, ModuleOptions options) {
     AddWatchlistRoutes(app.Routes(), std::make_shared<WatchlistService>(app), options.directory);
     AddGoalRoutes(app.Routes(), std::make_shared<GoalService>(app, service), options.directory);
     AddAllocationRoutes(app.Routes(), std::make_shared<AllocationService>(app, service), options.directory);
+    // Hourly refreshes of the day's row: the last run of a UTC day leaves its closing values.
+    AddSnapshotJob(app, std::chrono::hours(1));
     if (options.start_price_consumer) {
         PriceConsumerOptions consumer;
         consumer.cache_prefix = options.service.cache_prefix;

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/json/parse.hpp>
 #include <map>
 #include <memory>
@@ -18,6 +20,7 @@
 #include "infra/http/test_server.hpp"
 #include "infra/migrate/migrator.hpp"
 #include "portfolio/module.hpp"
+#include "portfolio/snapshot_job.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace nn::portfolio {
@@ -506,6 +509,61 @@ TEST_F(PlanningApi, AllocationRulesAndRebalanceProposal) {
             "SELECT count(*) FROM portfolio.outbox WHERE aggregate_type = 'allocation_rule' AND user_id = '" +
             IdOf(user) + "'"),
         4);
+}
+
+TEST_F(PlanningApi, DailySnapshotsNetOfFlowsAndSkippedWhenUnknown) {
+    auto user = NewUser();
+    auto pid = CreatePortfolio(user);
+    auto unpriced = CreatePortfolio(user);
+    auto base = "/api/v1/portfolios/" + pid;
+    ASSERT_EQ(
+        Call(user, "POST", base + "/transactions",
+             R"({"type":"DEPOSIT","amount":"1000","currency":"USD","executed_at":"2024-03-01T10:00:00Z"})")
+            .status,
+        201);
+    for (const auto& p : {pid, unpriced}) {
+        ASSERT_EQ(
+            Call(
+                user, "POST", "/api/v1/portfolios/" + p + "/transactions",
+                R"({"type":"BUY","symbol":"AAPL","quantity":"5","price":"100","currency":"USD","executed_at":"2024-03-01T11:00:00Z"})")
+                .status,
+            201);
+    }
+    Sql(PortfolioDb(),
+        "UPDATE portfolio.holdings SET current_price = 120 WHERE portfolio_id = '" + pid + "'");
+    auto& pool = app_->Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
+    auto run = [&](const char* day) {
+        return asio::co_spawn(app_->Shard(0), WriteDailySnapshots(pool, DateFromString(day)),
+                              asio::use_future)
+            .get();
+    };
+    EXPECT_GE(run("2024-03-01"), 1);
+    auto row = [&](const char* day, const char* column) {
+        return Sql(PortfolioDb(), std::string("SELECT ") + column +
+                                      "::text FROM portfolio.portfolio_snapshots WHERE portfolio_id = '" +
+                                      pid + "' AND snapshot_date = '" + day + "'");
+    };
+    // 5 x 120 held + 500 cash; 1000 deposited that day; no previous day.
+    EXPECT_EQ(row("2024-03-01", "total_value"), "1100.0000000000");
+    EXPECT_EQ(row("2024-03-01", "cash_value"), "500.0000000000");
+    EXPECT_EQ(row("2024-03-01", "holdings_value"), "600.0000000000");
+    EXPECT_EQ(row("2024-03-01", "invested_capital"), "500.0000000000");
+    EXPECT_EQ(row("2024-03-01", "net_flows"), "1000.0000000000");
+    EXPECT_EQ(row("2024-03-01", "coalesce(day_change::text, 'null')"), "null");
+
+    Sql(PortfolioDb(),
+        "UPDATE portfolio.holdings SET current_price = 130 WHERE portfolio_id = '" + pid + "'");
+    run("2024-03-02");
+    run("2024-03-02");  // a second run refreshes the day's row
+    EXPECT_EQ(row("2024-03-02", "total_value"), "1150.0000000000");
+    EXPECT_EQ(row("2024-03-02", "day_change"), "50.0000000000");
+    EXPECT_EQ(row("2024-03-02", "day_change_percent"), "4.54545455");
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.portfolio_snapshots WHERE portfolio_id = '" + pid + "'"),
+              2);
+    // No price: no snapshot rather than a wrong one.
+    EXPECT_EQ(
+        Count("SELECT count(*) FROM portfolio.portfolio_snapshots WHERE portfolio_id = '" + unpriced + "'"),
+        0);
 }
 
 }  // namespace
