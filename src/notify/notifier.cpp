@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -106,6 +107,12 @@ constexpr db::Query kDeliveryFailed{
     "WHERE id = $1",
     "notify.delivery_failed"};
 
+// The audit trail of this database's own writes (drained by the "notifications" relay).
+constexpr db::Query kInsertOutbox{
+    "INSERT INTO notifications.outbox (actor_id, user_id, aggregate_type, aggregate_id, event_type, payload) "
+    "VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
+    "notify.insert_outbox"};
+
 Notification ReadNotification(db::Row row) {
     Notification n;
     n.id = row.Get<Uuid>(0);
@@ -153,6 +160,9 @@ asio::awaitable<NotifyResult> Notifier::Notify(const NotificationDraft& draft, s
                                                draft.body, draft.data_json, draft.dedupe_key);
                 id = std::get<0>(row.AsSingleRow<Uuid, Timestamp>());
                 r.notification = id;
+                json::object payload{{"kind", draft.kind}, {"title", draft.title}};
+                co_await tx.Execute(kInsertOutbox, std::optional<UserId>(), draft.user, "notification",
+                                    id->ToString(), "notification.created", json::serialize(payload));
             }
             if (email && draft.email) {
                 co_await tx.Execute(kInsertDelivery, draft.user, id, draft.kind, *draft.email, draft.title,
@@ -224,21 +234,30 @@ asio::awaitable<std::vector<Notification>> Notifier::List(UserId user,
 
 asio::awaitable<bool> Notifier::MarkRead(UserId user, Uuid id, std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kNotify, Database::kNotifications, shard);
-    std::int64_t n = co_await db::RunInTransaction(pool, AsUser(user),
-                                                   [&](db::Transaction& tx) -> asio::awaitable<std::int64_t> {
-                                                       auto r = co_await tx.Execute(kMarkRead, id, user);
-                                                       co_return r.RowsAffected();
-                                                   });
+    auto body = [&](db::Transaction& tx) -> asio::awaitable<std::int64_t> {
+        auto r = co_await tx.Execute(kMarkRead, id, user);
+        if (r.RowsAffected() > 0) {
+            co_await tx.Execute(kInsertOutbox, user, user, "notification", id.ToString(), "notification.read",
+                                "{}");
+        }
+        co_return r.RowsAffected();
+    };
+    std::int64_t n = co_await db::RunInTransaction(pool, AsUser(user), body);
     co_return n > 0;
 }
 
 asio::awaitable<std::int64_t> Notifier::MarkAllRead(UserId user, std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kNotify, Database::kNotifications, shard);
-    co_return co_await db::RunInTransaction(pool, AsUser(user),
-                                            [&](db::Transaction& tx) -> asio::awaitable<std::int64_t> {
-                                                auto r = co_await tx.Execute(kMarkAllRead, user);
-                                                co_return r.RowsAffected();
-                                            });
+    auto body = [&](db::Transaction& tx) -> asio::awaitable<std::int64_t> {
+        auto r = co_await tx.Execute(kMarkAllRead, user);
+        if (r.RowsAffected() > 0) {
+            json::object payload{{"count", r.RowsAffected()}};
+            co_await tx.Execute(kInsertOutbox, user, user, "notification", "*", "notification.all_read",
+                                json::serialize(payload));
+        }
+        co_return r.RowsAffected();
+    };
+    co_return co_await db::RunInTransaction(pool, AsUser(user), body);
 }
 
 asio::awaitable<std::vector<Preference>> Notifier::Preferences(UserId user, std::size_t shard) {
@@ -262,10 +281,19 @@ asio::awaitable<void> Notifier::SetPreferences(UserId user,
                                                const std::vector<Preference>& prefs,
                                                std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kNotify, Database::kNotifications, shard);
-    co_await db::RunInTransaction(pool, AsUser(user), [&](db::Transaction& tx) -> asio::awaitable<void> {
-        for (const auto& p : prefs)
+    auto body = [&](db::Transaction& tx) -> asio::awaitable<void> {
+        json::array after;
+        for (const auto& p : prefs) {
             co_await tx.Execute(kUpsertPreference, user, p.kind, p.channel, p.enabled);
-    });
+            json::object o{{"kind", p.kind}, {"channel", p.channel}, {"enabled", p.enabled}};
+            after.push_back(std::move(o));
+        }
+        json::object state{{"preferences", std::move(after)}};
+        json::object payload{{"after", std::move(state)}};
+        co_await tx.Execute(kInsertOutbox, user, user, "notification_preferences", user.ToString(),
+                            "notification_preferences.updated", json::serialize(payload));
+    };
+    co_await db::RunInTransaction(pool, AsUser(user), body);
 }
 
 asio::awaitable<int> Notifier::SendDueEmails(mail::Mailer& mailer, std::size_t shard) {

@@ -424,6 +424,24 @@ TEST_F(NotifyTest, InboxListsMarksReadAndPaginates) {
               0u);
     EXPECT_EQ(Call(other, "GET", "/api/v1/notifications?unread=true").Json().at("items").as_array().size(),
               1u);
+    // The inbox's own writes are audited too.
+    Run(RelayOf("notifications").Drain());
+    auto uid = IdOf(user).ToString();
+    EXPECT_EQ(Count("_timescale",
+                    "SELECT count(*) FROM events.system_events WHERE source = 'notifications' AND "
+                    "user_id = '" +
+                        uid + "' AND action = 'notification.created'"),
+              5);
+    EXPECT_EQ(Count("_timescale",
+                    "SELECT count(*) FROM events.system_events WHERE source = 'notifications' AND "
+                    "actor_id = '" +
+                        uid + "' AND entity_id = '" + id + "' AND action = 'notification.read'"),
+              1);
+    EXPECT_EQ(Count("_timescale",
+                    "SELECT count(*) FROM events.system_events WHERE source = 'notifications' AND "
+                    "actor_id = '" +
+                        uid + "' AND action = 'notification.all_read' AND after->>'count' = '4'"),
+              1);
     EXPECT_EQ(Call("", "GET", "/api/v1/notifications").status, 401);
     EXPECT_EQ(Call(user, "GET", "/api/v1/notifications?cursor=zz").status, 400);
 }
@@ -436,6 +454,12 @@ TEST_F(NotifyTest, PreferencesOptOutsAreRespectedAndDedupeHolds) {
                     R"({"kind":"SECURITY_LOCKOUT","channel":"EMAIL","enabled":true}]})");
     ASSERT_EQ(put.status, 200) << put.body;
     EXPECT_EQ(put.Json().at("preferences").as_array().size(), 3u);
+    Run(RelayOf("notifications").Drain());
+    EXPECT_EQ(Count("_timescale",
+                    "SELECT count(*) FROM events.system_events WHERE action = "
+                    "'notification_preferences.updated' AND entity_id = '" +
+                        IdOf(user).ToString() + "' AND jsonb_array_length(after->'preferences') = 3"),
+              1);
     EXPECT_EQ(Call(user, "PUT", "/api/v1/me/notification-preferences",
                    R"({"preferences":[{"kind":"x","channel":"IN_APP","enabled":false}]})")
                   .status,
