@@ -71,4 +71,10 @@ std::shared_ptr<Module> Register(App& app) {
     return Register(app, ModuleOptions{});
 }
 
+std::shared_ptr<Module> Register(App& app, std::shared_ptr<auth::UserDirectory> directory) {
+    ModuleOptions options;
+    options.directory = std::move(directory);
+    return Register(app, std::move(options));
+}
+
 }  // namespace nn::notify

@@ -50,5 +50,6 @@ struct Module {
 // "notify.email".
 std::shared_ptr<Module> Register(App& app, ModuleOptions options);
 std::shared_ptr<Module> Register(App& app);
+std::shared_ptr<Module> Register(App& app, std::shared_ptr<auth::UserDirectory> directory);
 
 }  // namespace nn::notify
