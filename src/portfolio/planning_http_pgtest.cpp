@@ -566,5 +566,35 @@ TEST_F(PlanningApi, DailySnapshotsNetOfFlowsAndSkippedWhenUnknown) {
         0);
 }
 
+TEST_F(PlanningApi, AdvisorsActWithinTheirGrant) {
+    auto client = NewUser();
+    auto reader = NewUser("ADVISOR");
+    auto manager = NewUser("ADVISOR");
+    directory_->grants[IdOf(reader)].read.push_back(*UserId::Parse(IdOf(client)));
+    directory_->grants[IdOf(manager)].manage.push_back(*UserId::Parse(IdOf(client)));
+    auto created = Call(client, "POST", "/api/v1/watchlists", R"({"name":"Client list"})");
+    ASSERT_EQ(created.status, 201);
+    auto path = "/api/v1/watchlists/" + Str(created.Json(), "id");
+    auto goal = Call(client, "POST", "/api/v1/goals",
+                     R"({"name":"Retire","target_amount":"100000","currency":"USD","target_date":")" +
+                         InDays(900) + R"("})");
+    ASSERT_EQ(goal.status, 201);
+    auto goal_path = "/api/v1/goals/" + Str(goal.Json(), "id");
+
+    EXPECT_EQ(Call(reader, "GET", path).status, 200);
+    EXPECT_EQ(Call(reader, "GET", goal_path).status, 200);
+    EXPECT_EQ(Call(reader, "POST", path + "/items", R"({"symbol":"AAPL"})").status, 404);
+    EXPECT_EQ(Call(reader, "PATCH", goal_path, R"({"name":"Mine"})").status, 404);
+    auto added = Call(manager, "POST", path + "/items", R"({"symbol":"AAPL"})");
+    EXPECT_EQ(added.status, 201) << added.body;
+    EXPECT_EQ(Call(manager, "PATCH", goal_path, R"({"monthly_contribution":"500"})").status, 200);
+    // The item belongs to the client; the outbox names the advisor as the actor.
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.watchlist_items WHERE user_id = '" + IdOf(client) + "'"),
+              1);
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.outbox WHERE actor_id = '" + IdOf(manager) +
+                    "' AND user_id = '" + IdOf(client) + "'"),
+              2);
+}
+
 }  // namespace
 }  // namespace nn::portfolio
