@@ -12,6 +12,7 @@ namespace asio = boost::asio;
 
 void Module::Stop() {
     for (auto& hub : hubs) hub->Stop();
+    if (security) security->Stop();
 }
 
 std::shared_ptr<Module> Register(App& app, ModuleOptions options) {
@@ -47,7 +48,11 @@ std::shared_ptr<Module> Register(App& app, ModuleOptions options) {
         };
         app.Jobs().Add(std::move(job));
     }
+    SecurityProducerOptions security;
+    security.stream = options.relay.stream;
+    module->security = std::make_shared<SecurityProducer>(app, module->notifier, security);
     if (options.start_jobs) {
+        module->security->Start();
         jobs::JobSpec job;
         job.name = "notify.email";
         job.interval = options.email_interval;

@@ -7,6 +7,7 @@
 #include "notify/live_hub.hpp"
 #include "notify/notifier.hpp"
 #include "notify/relay.hpp"
+#include "notify/security_producer.hpp"
 
 namespace nn {
 class App;
@@ -28,7 +29,7 @@ struct ModuleOptions {
     NotifierOptions notifier;
     RelayOptions relay;
     std::vector<OutboxSource> sources = DefaultSources();
-    bool start_jobs = true;  // the relay and email jobs (tests drive them by hand)
+    bool start_jobs = true;  // the relay and email jobs and the security producer (tests drive them by hand)
     std::chrono::milliseconds relay_interval{1000};
     std::chrono::milliseconds email_interval{5000};
     // An SSE connection re-reads its stream this often even without a wake-up.
@@ -41,13 +42,14 @@ struct Module {
     std::vector<std::shared_ptr<OutboxRelay>> relays;  // one per source, on shard 0's pools
     std::vector<std::shared_ptr<LiveHub>> hubs;        // one per shard
     std::shared_ptr<mail::Mailer> mailer;
+    std::shared_ptr<SecurityProducer> security;
     // Closes the pub/sub connections (call before App::Stop).
     void Stop();
 };
 
 // Registers the notify service: inbox, preferences, SSE stream, audit and portfolio-events
 // routes (docs/notify.md), the relay jobs "notify.relay.<source>" and the email job
-// "notify.email".
+// "notify.email", and the security producer (security_producer.hpp).
 std::shared_ptr<Module> Register(App& app, ModuleOptions options);
 std::shared_ptr<Module> Register(App& app);
 std::shared_ptr<Module> Register(App& app, std::shared_ptr<auth::UserDirectory> directory);

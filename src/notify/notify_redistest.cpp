@@ -638,5 +638,42 @@ TEST_F(NotifyTest, StreamDeliversLiveAndResumesWithoutGaps) {
     EXPECT_EQ(bad.Status(), 400);
 }
 
+TEST_F(NotifyTest, SecurityEventsNotifyTheAccountHolderOnce) {
+    auto user = NewUser();
+    auto uid = IdOf(user).ToString();
+    auto emit = [&](const std::string& action, const std::string& payload) {
+        Sql(Db("_auth"),
+            "INSERT INTO auth.outbox (actor_id, user_id, aggregate_type, aggregate_id, event_type, "
+            "payload) VALUES ('" +
+                uid + "', '" + uid + "', 'user', '" + uid + "', '" + action + "', '" + payload + "')");
+    };
+    emit("api_key.created", R"({"name":"ci"})");
+    emit("user.login_failed", R"({"reason":"bad_password"})");
+    emit("user.login_failed", R"({"reason":"bad_password","locked":true})");
+    emit("user.password_changed", "{}");
+    emit("user.profile_updated", "{}");
+    Run(RelayOf("auth").Drain());
+
+    SecurityProducerOptions options;
+    options.stream = stream_;
+    options.group = test::UniqueName("t_nt_sec_");
+    options.block = std::chrono::milliseconds(100);
+    auto producer = std::make_shared<SecurityProducer>(*app_, module_->notifier, options);
+    EXPECT_GE(Run(producer->RunOnce()), 5u);
+    // Replayed entries (a second group reading the same stream) change nothing.
+    options.group = test::UniqueName("t_nt_sec_");
+    auto replay = std::make_shared<SecurityProducer>(*app_, module_->notifier, options);
+    Run(replay->RunOnce());
+
+    auto inbox = Call(user, "GET", "/api/v1/notifications");
+    ASSERT_EQ(inbox.status, 200);
+    std::multiset<std::string> kinds;
+    auto body = inbox.Json();
+    for (const auto& n : body.at("items").as_array()) kinds.insert(std::string(n.at("kind").as_string()));
+    EXPECT_EQ(kinds, (std::multiset<std::string>{"SECURITY_API_KEY_CREATED", "SECURITY_LOCKOUT",
+                                                 "SECURITY_PASSWORD_CHANGED"}));
+    Run(app_->Redis(0).Del(stream_));
+}
+
 }  // namespace
 }  // namespace nn::notify
