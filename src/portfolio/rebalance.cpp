@@ -122,15 +122,12 @@ RebalanceProposal ProposeRebalance(const RebalanceInput& in) {
         Decimal q = b.quantity;
         Decimal amount = Decimal::Mul(q, p.price, kMoneyScale);
         if (amount > cash) {
+            limits[b.index] = "insufficient_cash";
             q = cash.IsPositive()
                     ? Decimal::Div(cash, p.price, p.fractional ? kFractionalScale : 0, Rounding::kDown)
                     : Decimal();
             amount = Decimal::Mul(q, p.price, kMoneyScale);
-            if (q.IsZero() || amount < in.min_trade_amount) {
-                limits[b.index] = "insufficient_cash";
-                continue;
-            }
-            limits[b.index] = "insufficient_cash";
+            if (q.IsZero() || amount < in.min_trade_amount) continue;
         }
         cash -= amount;
         quantities[b.index] += q;
