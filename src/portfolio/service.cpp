@@ -23,14 +23,14 @@ namespace {
 constexpr db::Query kTradeRate{
     "SELECT rate FROM (SELECT rate, time FROM market_data.exchange_rates WHERE base = $1 AND quote = $2 AND "
     "time <= $3 "
-    "ORDER BY time DESC LIMIT 1) a UNION ALL SELECT 1 / rate FROM (SELECT rate FROM "
+    "ORDER BY time DESC LIMIT 1) a UNION ALL SELECT round(1 / rate, 12) FROM (SELECT rate FROM "
     "market_data.exchange_rates "
     "WHERE base = $2 AND quote = $1 AND time <= $3 ORDER BY time DESC LIMIT 1) b LIMIT 1",
     "portfolio.trade_rate"};
 
 constexpr db::Query kCurrentRates{
     "SELECT base, rate FROM market_data.latest_exchange_rates WHERE base = ANY ($1::text[]) AND quote = $2 "
-    "UNION ALL SELECT quote, 1 / rate FROM market_data.latest_exchange_rates WHERE quote = ANY ($1::text[]) "
+    "UNION ALL SELECT quote, round(1 / rate, 12) FROM market_data.latest_exchange_rates WHERE quote = ANY ($1::text[]) "
     "AND base = $2",
     "portfolio.current_rates"};
 
