@@ -30,7 +30,8 @@ constexpr db::Query kTradeRate{
 
 constexpr db::Query kCurrentRates{
     "SELECT base, rate FROM market_data.latest_exchange_rates WHERE base = ANY ($1::text[]) AND quote = $2 "
-    "UNION ALL SELECT quote, round(1 / rate, 12) FROM market_data.latest_exchange_rates WHERE quote = ANY ($1::text[]) "
+    "UNION ALL SELECT quote, round(1 / rate, 12) FROM market_data.latest_exchange_rates WHERE quote = ANY "
+    "($1::text[]) "
     "AND base = $2",
     "portfolio.current_rates"};
 
