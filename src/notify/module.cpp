@@ -50,6 +50,7 @@ std::shared_ptr<Module> Register(App& app, ModuleOptions options) {
     }
     SecurityProducerOptions security;
     security.stream = options.relay.stream;
+    security.consumer = app.Jobs().InstanceId();
     module->security = std::make_shared<SecurityProducer>(app, module->notifier, security);
     if (options.start_jobs) {
         module->security->Start();
