@@ -1,5 +1,7 @@
 #include "apps/nexanest/market_commands.hpp"
 
+#include "apps/nexanest/progress.hpp"
+
 #include <fmt/format.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -65,16 +67,6 @@ private:
     std::unique_ptr<market::PgRepository> repo_;
     std::unique_ptr<market::MarketService> service_;
 };
-
-void Progress(std::int64_t done, std::int64_t total, Clock::time_point start) {
-    const double secs = std::chrono::duration<double>(Clock::now() - start).count();
-    const int width = 30;
-    const int filled = total > 0 ? static_cast<int>(width * done / total) : width;
-    std::cerr << fmt::format("\r[{}{}] {:3}% {}/{} rows {:.0f} rows/s", std::string(filled, '#'),
-                             std::string(width - filled, ' '), total > 0 ? 100 * done / total : 100, done,
-                             total, secs > 0 ? done / secs : 0.0)
-              << std::flush;
-}
 
 std::vector<std::string_view> SplitCsv(std::string_view line) {
     std::vector<std::string_view> out;
@@ -163,7 +155,7 @@ void ImportPrices(const runtime::Config& config, const ImportArgs& args) {
                             line_no, detail));
         }
         batch.clear();
-        Progress(done, total, start);
+        PrintProgress(done, total, start);
     };
     for (std::string line; std::getline(in, line);) {
         ++line_no;
@@ -346,7 +338,7 @@ void Simulate(const runtime::Config& config, const SimulateArgs& args) {
             }
             sent += n;
         }
-        Progress(sent, total, start);
+        PrintProgress(sent, total, start);
         next += period;
         std::this_thread::sleep_until(next);
     }
