@@ -59,7 +59,8 @@ std::vector<Bar> MakeBars(int n) {
         const auto base = static_cast<std::int64_t>(10'000'000 + symbol * 100'000 + rng() % 1'000'000);
         bars.push_back(Bar{t0 + std::chrono::seconds(259) * (i / 500), "SYM" + std::to_string(symbol),
                            nn::Decimal::FromUnscaled(base, 6), nn::Decimal::FromUnscaled(base + 5'000, 6),
-                           nn::Decimal::FromUnscaled(base - 5'000, 6), nn::Decimal::FromUnscaled(base + 1'234, 6),
+                           nn::Decimal::FromUnscaled(base - 5'000, 6),
+                           nn::Decimal::FromUnscaled(base + 1'234, 6),
                            static_cast<std::int64_t>(rng() % 1'000'000)});
     }
     return bars;
@@ -95,8 +96,10 @@ std::string Encode(const std::vector<Bar>& bars) {
 double Raw(PGconn* conn, const std::string& table, const std::string& encoded, int rows) {
     Exec(conn, "TRUNCATE " + table);
     const auto start = Clock::now();
-    PGresult* r = PQexec(conn, ("COPY " + table + " (time, symbol, open, high, low, close, volume) FROM STDIN "
-                                "(FORMAT binary)").c_str());
+    PGresult* r = PQexec(conn, ("COPY " + table +
+                                " (time, symbol, open, high, low, close, volume) FROM STDIN "
+                                "(FORMAT binary)")
+                                   .c_str());
     if (PQresultStatus(r) != PGRES_COPY_IN) std::exit(1);
     PQclear(r);
     constexpr std::size_t kChunk = 256 * 1024;
@@ -153,19 +156,21 @@ int main(int argc, char** argv) {
         return 1;
     }
     const std::string table = "nn_bench_copy_" + std::to_string(std::random_device{}() % 1'000'000);
-    Exec(admin, "CREATE TABLE " + table +
-                    " (time timestamptz NOT NULL, symbol text NOT NULL, open numeric(18,6), high numeric(18,6),"
-                    " low numeric(18,6), close numeric(18,6), volume int8)");
+    Exec(admin,
+         "CREATE TABLE " + table +
+             " (time timestamptz NOT NULL, symbol text NOT NULL, open numeric(18,6), high numeric(18,6),"
+             " low numeric(18,6), close numeric(18,6), volume int8)");
     const std::vector<Bar> bars = MakeBars(rows);
     const std::string encoded = Encode(bars);
-    std::printf("binary COPY of %d OHLCV rows (%.1f MB encoded) into a bare table\n", rows, encoded.size() / 1e6);
+    std::printf("binary COPY of %d OHLCV rows (%.1f MB encoded) into a bare table\n", rows,
+                encoded.size() / 1e6);
     double best_raw = 0;
     double best_ours = 0;
     for (int r = 1; r <= rounds; ++r) {
         const double raw = Raw(admin, table, encoded, rows);
         const double ours = Ours(admin, url, table, bars);
-        std::printf("round %d: raw libpq %.0f rows/s | nn::db::CopyIn %.0f rows/s | ratio %.2f\n", r, raw, ours,
-                    ours / raw);
+        std::printf("round %d: raw libpq %.0f rows/s | nn::db::CopyIn %.0f rows/s | ratio %.2f\n", r, raw,
+                    ours, ours / raw);
         best_raw = std::max(best_raw, raw);
         best_ours = std::max(best_ours, ours);
     }
@@ -173,8 +178,9 @@ int main(int argc, char** argv) {
     PQfinish(admin);
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
-    std::printf("best: limit (raw libpq) %.0f rows/s, ours %.0f rows/s, ratio %.2f; peak RSS %.1f MB (holds the "
-                "rows and their encoding)\n",
-                best_raw, best_ours, best_ours / best_raw, usage.ru_maxrss / 1024.0);
+    std::printf(
+        "best: limit (raw libpq) %.0f rows/s, ours %.0f rows/s, ratio %.2f; peak RSS %.1f MB (holds the "
+        "rows and their encoding)\n",
+        best_raw, best_ours, best_ours / best_raw, usage.ru_maxrss / 1024.0);
     return 0;
 }

@@ -99,7 +99,8 @@ double Ours(const std::string& url, int clients, int seconds, std::uint64_t& err
         opts.max_size = static_cast<std::size_t>(clients / kShards);
         pools.push_back(std::make_unique<nn::db::Pool>(shards.back()->get_executor(), opts));
         for (int c = 0; c < clients / kShards; ++c) {
-            asio::co_spawn(*shards.back(), Client(*pools.back(), measuring, stop, count, errors), asio::detached);
+            asio::co_spawn(*shards.back(), Client(*pools.back(), measuring, stop, count, errors),
+                           asio::detached);
         }
     }
     std::vector<std::thread> threads;
@@ -134,8 +135,9 @@ int main(int argc, char** argv) {
         const double limit = PgBench(url, clients, seconds);
         std::uint64_t errors = 0;
         const double ours = Ours(url, clients, seconds, errors);
-        std::printf("round %d: pgbench -M prepared %.0f tps | nn::db::Pool %.0f tps (errors %llu) | ratio %.2f\n", r,
-                    limit, ours, static_cast<unsigned long long>(errors), limit > 0 ? ours / limit : 0.0);
+        std::printf(
+            "round %d: pgbench -M prepared %.0f tps | nn::db::Pool %.0f tps (errors %llu) | ratio %.2f\n", r,
+            limit, ours, static_cast<unsigned long long>(errors), limit > 0 ? ours / limit : 0.0);
         best_limit = std::max(best_limit, limit);
         best_ours = std::max(best_ours, ours);
     }

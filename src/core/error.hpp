@@ -10,17 +10,17 @@ namespace nn {
 // (infra/http turns an Error into application/problem+json, RFC 9457); nothing below the
 // edge knows about HTTP.
 enum class ErrorKind {
-    kBadRequest,         // 400 malformed input (syntax)
-    kUnauthorized,       // 401
-    kForbidden,          // 403
-    kNotFound,           // 404
-    kConflict,           // 409 state conflict, duplicate, in-flight idempotency key
-    kPayloadTooLarge,    // 413
-    kUnprocessable,      // 422 well-formed but invalid
-    kTooManyRequests,    // 429
-    kInternal,           // 500
-    kUnavailable,        // 503 a dependency is down; retry later
-    kTimeout,            // 504 a deadline passed
+    kBadRequest,       // 400 malformed input (syntax)
+    kUnauthorized,     // 401
+    kForbidden,        // 403
+    kNotFound,         // 404
+    kConflict,         // 409 state conflict, duplicate, in-flight idempotency key
+    kPayloadTooLarge,  // 413
+    kUnprocessable,    // 422 well-formed but invalid
+    kTooManyRequests,  // 429
+    kInternal,         // 500
+    kUnavailable,      // 503 a dependency is down; retry later
+    kTimeout,          // 504 a deadline passed
 };
 
 int HttpStatus(ErrorKind kind) noexcept;

@@ -20,9 +20,15 @@ std::string Required(const char* name) {
 
 }  // namespace
 
-std::string PgUrl() { return Required("NEXANEST_TEST_PG_URL"); }
-std::string RedisUrl() { return Required("NEXANEST_TEST_REDIS_URL"); }
-std::string ServicePassword() { return Required("NEXANEST_DB_SERVICE_PASSWORD"); }
+std::string PgUrl() {
+    return Required("NEXANEST_TEST_PG_URL");
+}
+std::string RedisUrl() {
+    return Required("NEXANEST_TEST_REDIS_URL");
+}
+std::string ServicePassword() {
+    return Required("NEXANEST_DB_SERVICE_PASSWORD");
+}
 
 std::string SourceDir() {
     const char* v = std::getenv("NEXANEST_SOURCE_DIR");

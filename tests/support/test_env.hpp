@@ -7,9 +7,9 @@ namespace nn::test {
 // URLs of the throw-away servers started by scripts/test.sh. A test that needs one calls
 // these; when the variable is missing the test fails (it does not silently skip), because
 // `make test` always provides both.
-std::string PgUrl();     // NEXANEST_TEST_PG_URL, a superuser of the test cluster
-std::string RedisUrl();  // NEXANEST_TEST_REDIS_URL
-std::string SourceDir(); // NEXANEST_SOURCE_DIR, or the source dir compiled in
+std::string PgUrl();      // NEXANEST_TEST_PG_URL, a superuser of the test cluster
+std::string RedisUrl();   // NEXANEST_TEST_REDIS_URL
+std::string SourceDir();  // NEXANEST_SOURCE_DIR, or the source dir compiled in
 // NEXANEST_DB_SERVICE_PASSWORD: the service roles are cluster-wide, so every test that
 // bootstraps them must use this one password.
 std::string ServicePassword();

@@ -197,8 +197,8 @@ void App::RegisterHealth() {
     auto& metrics = server_->Metrics();
     auto snap = snapshot_;
     metrics.AddFamily(
-        "nn_db_pool_connections", "Connections of each database pool by state",
-        http::MetricType::kGauge, [snap] {
+        "nn_db_pool_connections", "Connections of each database pool by state", http::MetricType::kGauge,
+        [snap] {
             std::lock_guard lock(snap->mutex);
             std::vector<http::MetricSample> out;
             for (const auto& [key, s] : snap->pools) {
@@ -242,8 +242,7 @@ void App::RegisterHealth() {
     metrics.AddGauge("nn_cpu_pool_queued", "CPU pool calls queued or running",
                      [this] { return static_cast<double>(cpu_->Queued()); });
     metrics.AddFamily(
-        "nn_job_runs_total", "Rounds of each periodic job by outcome", http::MetricType::kCounter,
-        [snap] {
+        "nn_job_runs_total", "Rounds of each periodic job by outcome", http::MetricType::kCounter, [snap] {
             std::lock_guard lock(snap->mutex);
             std::vector<http::MetricSample> out;
             for (const auto& j : snap->jobs) {

@@ -44,9 +44,9 @@ struct Config {
     std::chrono::milliseconds redis_timeout{1'000};
 
     // auth
-    Secret jwt_keys;         // "kid:base64url,kid2:..." (first is active), crypto::ParseJwtKeys
-    Secret api_key_pepper;   // HMAC key for API key hashes, at least 32 bytes
-    Secret field_keys;       // "kid:base64url" secretbox keys for sensitive profile fields
+    Secret jwt_keys;        // "kid:base64url,kid2:..." (first is active), crypto::ParseJwtKeys
+    Secret api_key_pepper;  // HMAC key for API key hashes, at least 32 bytes
+    Secret field_keys;      // "kid:base64url" secretbox keys for sensitive profile fields
     std::string jwt_issuer = "nexanest";
     std::string jwt_audience = "nexanest-api";
     std::chrono::milliseconds access_token_ttl{15 * 60'000};
