@@ -1,0 +1,166 @@
+#pragma once
+
+// The fixture of the portfolio API tests: an in-process App on 127.0.0.1:0 against freshly
+// migrated portfolio and timescale databases (one set per test suite, named by Suite::kPrefix)
+// and the test Redis. A test authenticator turns the X-Test-User header ("<uuid>:<ROLE>") into
+// a principal (the auth service has its own tests); the user directory is a small in-memory
+// implementation of auth's interface.
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+
+#include <boost/json/parse.hpp>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "auth/principal.hpp"
+#include "auth/user_directory.hpp"
+#include "infra/app/app.hpp"
+#include "infra/http/test_server.hpp"
+#include "infra/migrate/migrator.hpp"
+#include "portfolio/module.hpp"
+#include "tests/support/test_env.hpp"
+
+namespace nn::portfolio::testing {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+inline std::string Sql(const std::string& url, const std::string& sql) {
+    PGconn* c = PQconnectdb(url.c_str());
+    PGresult* r = PQexec(c, sql.c_str());
+    std::string out;
+    auto status = PQresultStatus(r);
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+        std::string msg = PQerrorMessage(c);
+        PQclear(r);
+        PQfinish(c);
+        throw std::runtime_error(msg);
+    }
+    if (status == PGRES_TUPLES_OK && PQntuples(r) > 0) out = PQgetvalue(r, 0, 0);
+    PQclear(r);
+    PQfinish(c);
+    return out;
+}
+
+class Directory final : public auth::UserDirectory {
+public:
+    std::set<std::string> inactive;
+    std::map<std::string, auth::AdvisorGrants> grants;
+    asio::awaitable<std::optional<auth::UserStatus>> GetUser(UserId id, std::size_t) override {
+        auth::UserStatus s;
+        s.id = id;
+        s.is_active = !inactive.count(id.ToString());
+        co_return s;
+    }
+    asio::awaitable<auth::AdvisorGrants> GrantsOf(UserId advisor, std::size_t) override {
+        co_return grants[advisor.ToString()];
+    }
+};
+
+struct Reply {
+    int status = 0;
+    std::string body;
+    json::value Json() const { return json::parse(body); }
+};
+
+template <class Suite>
+class ApiFixture : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        migrate_ = new migrate::Options;
+        migrate_->admin_url = Secret(test::PgUrl());
+        migrate_->prefix = test::UniqueName(Suite::kPrefix);
+        migrate_->service_password = Secret(test::ServicePassword());
+        migrate_->migrations_dir = test::SourceDir() + "/migrations";
+        migrate::Up(*migrate_, migrate::Database::kPortfolio);
+        migrate::Up(*migrate_, migrate::Database::kTimescale);
+    }
+    static void TearDownTestSuite() {
+        for (const char* db : {"_portfolio", "_timescale"}) {
+            try {
+                Sql(test::PgUrl(), "DROP DATABASE IF EXISTS " + migrate_->prefix + db + " WITH (FORCE)");
+            } catch (...) {
+                // a leaked database in the throw-away cluster is harmless
+            }
+        }
+        delete migrate_;
+    }
+
+    void SetUp() override {
+        shards_ = std::make_unique<http::testing::Shards>(2);
+        runtime::Config c;
+        c.listen_port = 0;
+        c.threads = 2;
+        c.services = "portfolio";
+        c.database_url = Secret(test::PgUrl());
+        c.database_prefix = migrate_->prefix;
+        c.db_service_password = Secret(test::ServicePassword());
+        c.redis_url = Secret(test::RedisUrl());
+        c.redis_timeout = std::chrono::milliseconds(300);
+        app_ = std::make_unique<App>(c, shards_->Pointers());
+        app_->AddAuthenticator([](http::Request& req) -> asio::awaitable<void> {
+            auto h = std::string(req.Header("X-Test-User"));
+            auto colon = h.find(':');
+            if (colon == std::string::npos) co_return;
+            auth::Principal p;
+            p.user_id = *UserId::Parse(h.substr(0, colon));
+            p.role = *auth::ParseRole(h.substr(colon + 1));
+            p.scopes = auth::PermissionStrings(p.role);
+            req.principal = p;
+        });
+        directory_ = std::make_shared<Directory>();
+        ModuleOptions mo;
+        mo.directory = directory_;
+        mo.service.cache_prefix = test::UniqueName(std::string(Suite::kPrefix) + "cache_") + ":";
+        mo.start_price_consumer = false;
+        service_ = Register(*app_, mo);
+        port_ = app_->Start();
+    }
+    void TearDown() override {
+        app_->Stop();
+        shards_->Stop();
+        service_.reset();
+        app_.reset();
+    }
+
+    Reply Call(const std::string& user,
+               const std::string& method,
+               const std::string& target,
+               const std::string& body = "",
+               std::map<std::string, std::string> headers = {}) {
+        http::testing::Client client(port_);
+        if (!user.empty()) headers["X-Test-User"] = user;
+        if (!body.empty() && !headers.count("Content-Type")) headers["Content-Type"] = "application/json";
+        auto r = client.Request(method, target, body, headers);
+        Reply out;
+        if (r) {
+            out.status = r->status;
+            out.body = r->body;
+        }
+        return out;
+    }
+
+    static std::string NewUser(const char* role = "USER") {
+        return UserId::Generate().ToString() + ":" + role;
+    }
+    static std::string IdOf(const std::string& user) { return user.substr(0, 36); }
+
+    std::string CreatePortfolio(const std::string& user, const std::string& extra = "") {
+        auto r = Call(user, "POST", "/api/v1/portfolios", R"({"name":"Main","currency":"USD")" + extra + "}");
+        EXPECT_EQ(r.status, 201) << r.body;
+        return std::string(r.Json().at("id").as_string());
+    }
+
+    std::string PortfolioDb() const { return test::PgUrlFor(migrate_->prefix + "_portfolio"); }
+    long Count(const std::string& sql) { return std::stol(Sql(PortfolioDb(), sql)); }
+
+    inline static migrate::Options* migrate_ = nullptr;
+    std::unique_ptr<http::testing::Shards> shards_;
+    std::unique_ptr<App> app_;
+    std::shared_ptr<Directory> directory_;
+    std::shared_ptr<Service> service_;
+    std::uint16_t port_ = 0;
+};
+
+}  // namespace nn::portfolio::testing
