@@ -23,18 +23,6 @@ namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-void Sql(const std::string& url, const std::string& sql) {
-    PGconn* c = PQconnectdb(url.c_str());
-    PGresult* r = PQexec(c, sql.c_str());
-    const auto status = PQresultStatus(r);
-    const std::string message = PQerrorMessage(c);
-    PQclear(r);
-    PQfinish(c);
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-        throw std::runtime_error(message);
-    }
-}
-
 struct Reply {
     int status = 0;
     std::string body;
@@ -59,7 +47,8 @@ protected:
     static void TearDownTestSuite() {
         for (const char* db : {"_portfolio", "_timescale"}) {
             try {
-                Sql(test::PgUrl(), "DROP DATABASE IF EXISTS " + migrate_->prefix + db + " WITH (FORCE)");
+                test::ExecSql(test::PgUrl(),
+                              "DROP DATABASE IF EXISTS " + migrate_->prefix + db + " WITH (FORCE)");
             } catch (...) {
                 // a leaked database in the throw-away cluster is harmless
             }
@@ -125,7 +114,8 @@ protected:
     // Daily closes for `symbol`: close(k days ago) for k in [0, back] (tests share the database
     // and use the same formulas, so a second insert keeps the first).
     void Closes(const std::string& symbol, int back, const std::string& close_of_k) {
-        Sql(test::PgUrlFor(migrate_->prefix + "_timescale"),
+        test::ExecSql(
+            test::PgUrlFor(migrate_->prefix + "_timescale"),
             "INSERT INTO market_data.ohlcv_1d (symbol, trading_date, open, high, low, close, tick_count, "
             "open_time, close_time) SELECT '" +
                 symbol +

@@ -53,24 +53,6 @@ private:
 };
 
 // One blocking superuser query; the first column of the first row ("" for none / NULL).
-inline std::string Sql(const std::string& url, const std::string& sql) {
-    PGconn* c = PQconnectdb(url.c_str());
-    if (PQstatus(c) != CONNECTION_OK) {
-        std::string e = PQerrorMessage(c);
-        PQfinish(c);
-        throw std::runtime_error(e);
-    }
-    PGresult* r = PQexec(c, sql.c_str());
-    const auto status = PQresultStatus(r);
-    std::string out;
-    if (status == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0)) out = PQgetvalue(r, 0, 0);
-    std::string error = PQresultErrorMessage(r);
-    PQclear(r);
-    PQfinish(c);
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) throw std::runtime_error(error + sql);
-    return out;
-}
-
 struct Reply {
     int status = 0;
     std::string body;
@@ -127,7 +109,8 @@ public:
         directory_.reset();
         app_.reset();
         try {
-            Sql(test::PgUrl(), "DROP DATABASE IF EXISTS " + migrate_.prefix + "_auth WITH (FORCE)");
+            test::QueryValue(test::PgUrl(),
+                             "DROP DATABASE IF EXISTS " + migrate_.prefix + "_auth WITH (FORCE)");
         } catch (...) {
             // a leaked database in the throw-away cluster is harmless
         }
@@ -155,7 +138,7 @@ public:
     }
 
     std::string Db() const { return test::PgUrlFor(migrate_.prefix + "_auth"); }
-    std::string Scalar(const std::string& sql) { return Sql(Db(), sql); }
+    std::string Scalar(const std::string& sql) { return test::QueryValue(Db(), sql); }
     long Count(const std::string& table) { return std::stol(Scalar("SELECT count(*) FROM " + table)); }
 
     // Register, verify by the mailed token, log in: the token pair JSON.

@@ -35,23 +35,6 @@ namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-std::string Sql(const std::string& url, const std::string& sql) {
-    PGconn* c = PQconnectdb(url.c_str());
-    PGresult* r = PQexec(c, sql.c_str());
-    std::string out;
-    auto status = PQresultStatus(r);
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-        std::string msg = PQerrorMessage(c);
-        PQclear(r);
-        PQfinish(c);
-        throw std::runtime_error(msg);
-    }
-    if (status == PGRES_TUPLES_OK && PQntuples(r) > 0) out = PQgetvalue(r, 0, 0);
-    PQclear(r);
-    PQfinish(c);
-    return out;
-}
-
 // Records what it was asked to send; fails the first `fail_first` sends.
 class RecordingMailer final : public mail::Mailer {
 public:
@@ -176,7 +159,8 @@ protected:
     static void TearDownTestSuite() {
         for (const char* db : {"_auth", "_portfolio", "_notifications", "_timescale"}) {
             try {
-                Sql(test::PgUrl(), "DROP DATABASE IF EXISTS " + migrate_->prefix + db + " WITH (FORCE)");
+                test::QueryValue(test::PgUrl(),
+                                 "DROP DATABASE IF EXISTS " + migrate_->prefix + db + " WITH (FORCE)");
             } catch (...) {
                 // a leaked database in the throw-away cluster is harmless
             }
@@ -258,7 +242,9 @@ protected:
     }
     static UserId IdOf(const std::string& user) { return *UserId::Parse(user.substr(0, 36)); }
     static std::string Db(const char* suffix) { return test::PgUrlFor(migrate_->prefix + suffix); }
-    static long Count(const char* db, const std::string& sql) { return std::stol(Sql(Db(db), sql)); }
+    static long Count(const char* db, const std::string& sql) {
+        return std::stol(test::QueryValue(Db(db), sql));
+    }
 
     NotifyResult Notify(const std::string& user,
                         const std::string& kind,
@@ -305,7 +291,8 @@ TEST_F(NotifyTest, RelaySurvivesTimescaleAndRedisOutagesWithoutLossOrDuplicates)
     auto tx1 = UserId::Generate().ToString();
     auto insert = [&](const std::string& type, const std::string& id, const std::string& event,
                       const std::string& payload) {
-        Sql(Db("_portfolio"),
+        test::QueryValue(
+            Db("_portfolio"),
             "INSERT INTO portfolio.outbox (actor_id, user_id, aggregate_type, aggregate_id, event_type, "
             "payload, "
             "request_id) VALUES ('" +
@@ -318,7 +305,8 @@ TEST_F(NotifyTest, RelaySurvivesTimescaleAndRedisOutagesWithoutLossOrDuplicates)
                R"(","type":"BUY","symbol":"AAPL","quantity":"10","price":"150.25","currency":"USD"})");
     insert("transaction", tx1, "transaction.deleted",
            R"({"portfolio_id":")" + portfolio + R"(","transaction_id":")" + tx1 + R"("})");
-    Sql(Db("_auth"),
+    test::QueryValue(
+        Db("_auth"),
         "INSERT INTO auth.outbox (actor_id, user_id, aggregate_type, aggregate_id, event_type, payload, "
         "request_id, "
         "ip) VALUES ('" +
@@ -507,7 +495,8 @@ TEST_F(NotifyTest, EmailDeliveriesRetryWithBackoffAndDeadLetter) {
     ASSERT_TRUE(
         Notify(user, "SECURITY_API_KEY_CREATED", "key created", std::nullopt, "b@example.com").emailed);
     auto uid = IdOf(user).ToString();
-    Sql(Db("_notifications"),
+    test::QueryValue(
+        Db("_notifications"),
         "UPDATE notifications.deliveries SET max_attempts = 2 WHERE to_address = 'b@example.com'");
 
     mailer_->fail_first = 2;  // both fail on the first round
@@ -519,8 +508,8 @@ TEST_F(NotifyTest, EmailDeliveriesRetryWithBackoffAndDeadLetter) {
         2);
     // Not due yet: nothing is sent.
     EXPECT_EQ(Run(module_->notifier->SendDueEmails(*mailer_, 0)), 0);
-    Sql(Db("_notifications"),
-        "UPDATE notifications.deliveries SET next_try_at = now() WHERE user_id = '" + uid + "'");
+    test::QueryValue(Db("_notifications"),
+                     "UPDATE notifications.deliveries SET next_try_at = now() WHERE user_id = '" + uid + "'");
     mailer_->fail_first = 0;
     EXPECT_EQ(Run(module_->notifier->SendDueEmails(*mailer_, 0)), 2);
     ASSERT_EQ(mailer_->sent.size(), 2u);
@@ -529,11 +518,13 @@ TEST_F(NotifyTest, EmailDeliveriesRetryWithBackoffAndDeadLetter) {
               2);
 
     ASSERT_TRUE(Notify(user, "SECURITY_LOCKOUT", "locked", std::nullopt, "c@example.com").emailed);
-    Sql(Db("_notifications"),
+    test::QueryValue(
+        Db("_notifications"),
         "UPDATE notifications.deliveries SET max_attempts = 2 WHERE to_address = 'c@example.com'");
     mailer_->fail_first = 5;
     Run(module_->notifier->SendDueEmails(*mailer_, 0));
-    Sql(Db("_notifications"),
+    test::QueryValue(
+        Db("_notifications"),
         "UPDATE notifications.deliveries SET next_try_at = now() WHERE to_address = 'c@example.com'");
     Run(module_->notifier->SendDueEmails(*mailer_, 0));
     EXPECT_EQ(Count("_notifications",
@@ -541,7 +532,8 @@ TEST_F(NotifyTest, EmailDeliveriesRetryWithBackoffAndDeadLetter) {
                     "'c@example.com' AND status = 'DEAD' AND attempts = 2 AND dead_at IS NOT NULL "
                     "AND last_error LIKE '%smtp down%'"),
               1);
-    Sql(Db("_notifications"),
+    test::QueryValue(
+        Db("_notifications"),
         "UPDATE notifications.deliveries SET next_try_at = now() WHERE to_address = 'c@example.com'");
     mailer_->fail_first = 0;
     EXPECT_EQ(Run(module_->notifier->SendDueEmails(*mailer_, 0)), 0);
@@ -552,18 +544,20 @@ TEST_F(NotifyTest, AuditIsForAdminsAndPortfolioEventsForTheOwner) {
     auto stranger = NewUser();
     auto admin = NewUser("ADMIN");
     auto owner_id = IdOf(owner).ToString();
-    auto portfolio =
-        Sql(Db("_portfolio"), "INSERT INTO portfolio.portfolios (user_id, name, currency) VALUES ('" +
-                                  owner_id + "', 'Main', 'USD') RETURNING id");
+    auto portfolio = test::QueryValue(
+        Db("_portfolio"), "INSERT INTO portfolio.portfolios (user_id, name, currency) VALUES ('" + owner_id +
+                              "', 'Main', 'USD') RETURNING id");
     auto tx = UserId::Generate().ToString();
-    Sql(Db("_portfolio"),
+    test::QueryValue(
+        Db("_portfolio"),
         "INSERT INTO portfolio.outbox (actor_id, user_id, aggregate_type, aggregate_id, event_type, payload) "
         "VALUES "
         "('" +
             owner_id + "', '" + owner_id + "', 'transaction', '" + tx +
             R"(', 'transaction.created', '{"portfolio_id":")" + portfolio + R"(","transaction_id":")" + tx +
             R"(","type":"DEPOSIT","amount":"1000","currency":"USD"}'))");
-    Sql(Db("_auth"),
+    test::QueryValue(
+        Db("_auth"),
         "INSERT INTO auth.outbox (actor_id, user_id, aggregate_type, aggregate_id, event_type) VALUES ('" +
             owner_id + "', '" + owner_id + "', 'api_key', 'k1', 'api_key.created')");
     Run(RelayOf("portfolio").Drain());
@@ -642,7 +636,8 @@ TEST_F(NotifyTest, SecurityEventsNotifyTheAccountHolderOnce) {
     auto user = NewUser();
     auto uid = IdOf(user).ToString();
     auto emit = [&](const std::string& action, const std::string& payload) {
-        Sql(Db("_auth"),
+        test::QueryValue(
+            Db("_auth"),
             "INSERT INTO auth.outbox (actor_id, user_id, aggregate_type, aggregate_id, event_type, "
             "payload) VALUES ('" +
                 uid + "', '" + uid + "', 'user', '" + uid + "', '" + action + "', '" + payload + "')");

@@ -31,7 +31,6 @@ namespace json = boost::json;
 
 using testing::Directory;
 using testing::Reply;
-using testing::Sql;
 
 struct PlanningApiSuite {
     static constexpr const char* kPrefix = "t_pl_";
@@ -64,7 +63,8 @@ TEST_F(PlanningApi, WatchlistCrudWithItemsAndOutbox) {
     EXPECT_EQ(Call(user, "POST", base + "/items", R"({"symbol":"NVDA"})").status, 409);
 
     // A changed threshold re-arms its condition; an untouched one keeps its state.
-    Sql(PortfolioDb(),
+    test::QueryValue(
+        PortfolioDb(),
         "UPDATE portfolio.watchlist_items SET below_armed = false, change_armed = false WHERE id = '" +
             item_id + "'");
     auto patched = Call(user, "PATCH", base + "/items/" + item_id, R"({"alert_below":"85","notes":"dip"})");
@@ -205,7 +205,8 @@ TEST_F(PlanningApi, GoalProgressFromLinkedPortfoliosInTheGoalCurrency) {
     EXPECT_EQ(progress.at("portfolios").as_array()[0].at("missing_rates").as_array()[0].as_string(),
               "USD/EUR");
 
-    Sql(test::PgUrlFor(migrate_->prefix + "_timescale"),
+    test::QueryValue(
+        test::PgUrlFor(migrate_->prefix + "_timescale"),
         "INSERT INTO market_data.latest_exchange_rates (base, quote, time, rate) VALUES ('EUR', 'USD', "
         "now(), 1.25) "
         "ON CONFLICT (base, quote) DO UPDATE SET rate = 1.25");
@@ -286,9 +287,10 @@ TEST_F(PlanningApi, AllocationRulesAndRebalanceProposal) {
          R"({"type":"BUY","symbol":"MSFT","quantity":"3","price":"100","currency":"USD","executed_at":"2024-03-02T10:00:00Z"})"}) {
         ASSERT_EQ(Call(user, "POST", base + "/transactions", tx).status, 201);
     }
-    Sql(PortfolioDb(),
-        "UPDATE portfolio.holdings SET current_price = 100 WHERE portfolio_id = '" + pid + "'");
-    Sql(test::PgUrlFor(migrate_->prefix + "_timescale"),
+    test::QueryValue(PortfolioDb(),
+                     "UPDATE portfolio.holdings SET current_price = 100 WHERE portfolio_id = '" + pid + "'");
+    test::QueryValue(
+        test::PgUrlFor(migrate_->prefix + "_timescale"),
         "INSERT INTO market_data.instruments (symbol, name, asset_class, sector, country, currency, "
         "fractional) "
         "VALUES ('AAPL', 'Apple', 'EQUITY', 'Technology', 'US', 'USD', false), "
@@ -360,8 +362,9 @@ TEST_F(PlanningApi, AllocationRulesAndRebalanceProposal) {
     EXPECT_EQ(Str(patched.Json(), "target_weight"), "0.45");
 
     // An unpriced position makes the proposal impossible, said explicitly.
-    Sql(PortfolioDb(), "UPDATE portfolio.holdings SET current_price = NULL WHERE portfolio_id = '" + pid +
-                           "' AND symbol = 'MSFT'");
+    test::QueryValue(PortfolioDb(),
+                     "UPDATE portfolio.holdings SET current_price = NULL WHERE portfolio_id = '" + pid +
+                         "' AND symbol = 'MSFT'");
     auto unpriced = Call(user, "GET", base + "/rebalance");
     EXPECT_EQ(unpriced.status, 422);
     EXPECT_NE(unpriced.body.find("rebalance.missing_price"), std::string::npos) << unpriced.body;
@@ -401,8 +404,8 @@ TEST_F(PlanningApi, DailySnapshotsNetOfFlowsAndSkippedWhenUnknown) {
                 .status,
             201);
     }
-    Sql(PortfolioDb(),
-        "UPDATE portfolio.holdings SET current_price = 120 WHERE portfolio_id = '" + pid + "'");
+    test::QueryValue(PortfolioDb(),
+                     "UPDATE portfolio.holdings SET current_price = 120 WHERE portfolio_id = '" + pid + "'");
     auto& pool = app_->Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
     auto run = [&](const char* day) {
         return asio::co_spawn(app_->Shard(0), WriteDailySnapshots(pool, DateFromString(day)),
@@ -411,9 +414,10 @@ TEST_F(PlanningApi, DailySnapshotsNetOfFlowsAndSkippedWhenUnknown) {
     };
     EXPECT_GE(run("2024-03-01"), 1);
     auto row = [&](const char* day, const char* column) {
-        return Sql(PortfolioDb(), std::string("SELECT ") + column +
-                                      "::text FROM portfolio.portfolio_snapshots WHERE portfolio_id = '" +
-                                      pid + "' AND snapshot_date = '" + day + "'");
+        return test::QueryValue(PortfolioDb(),
+                                std::string("SELECT ") + column +
+                                    "::text FROM portfolio.portfolio_snapshots WHERE portfolio_id = '" + pid +
+                                    "' AND snapshot_date = '" + day + "'");
     };
     // 5 x 120 held + 500 cash; 1000 deposited that day; no previous day.
     EXPECT_EQ(row("2024-03-01", "total_value"), "1100.0000000000");
@@ -423,8 +427,8 @@ TEST_F(PlanningApi, DailySnapshotsNetOfFlowsAndSkippedWhenUnknown) {
     EXPECT_EQ(row("2024-03-01", "net_flows"), "1000.0000000000");
     EXPECT_EQ(row("2024-03-01", "coalesce(day_change::text, 'null')"), "null");
 
-    Sql(PortfolioDb(),
-        "UPDATE portfolio.holdings SET current_price = 130 WHERE portfolio_id = '" + pid + "'");
+    test::QueryValue(PortfolioDb(),
+                     "UPDATE portfolio.holdings SET current_price = 130 WHERE portfolio_id = '" + pid + "'");
     run("2024-03-02");
     run("2024-03-02");  // a second run refreshes the day's row
     EXPECT_EQ(row("2024-03-02", "total_value"), "1150.0000000000");

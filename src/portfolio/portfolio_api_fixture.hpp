@@ -26,23 +26,6 @@ namespace nn::portfolio::testing {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-inline std::string Sql(const std::string& url, const std::string& sql) {
-    PGconn* c = PQconnectdb(url.c_str());
-    PGresult* r = PQexec(c, sql.c_str());
-    std::string out;
-    auto status = PQresultStatus(r);
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-        std::string msg = PQerrorMessage(c);
-        PQclear(r);
-        PQfinish(c);
-        throw std::runtime_error(msg);
-    }
-    if (status == PGRES_TUPLES_OK && PQntuples(r) > 0) out = PQgetvalue(r, 0, 0);
-    PQclear(r);
-    PQfinish(c);
-    return out;
-}
-
 class Directory final : public auth::UserDirectory {
 public:
     std::set<std::string> inactive;
@@ -79,7 +62,8 @@ protected:
     static void TearDownTestSuite() {
         for (const char* db : {"_portfolio", "_timescale"}) {
             try {
-                Sql(test::PgUrl(), "DROP DATABASE IF EXISTS " + migrate_->prefix + db + " WITH (FORCE)");
+                test::QueryValue(test::PgUrl(),
+                                 "DROP DATABASE IF EXISTS " + migrate_->prefix + db + " WITH (FORCE)");
             } catch (...) {
                 // a leaked database in the throw-away cluster is harmless
             }
@@ -153,7 +137,7 @@ protected:
     }
 
     std::string PortfolioDb() const { return test::PgUrlFor(migrate_->prefix + "_portfolio"); }
-    long Count(const std::string& sql) { return std::stol(Sql(PortfolioDb(), sql)); }
+    long Count(const std::string& sql) { return std::stol(test::QueryValue(PortfolioDb(), sql)); }
 
     inline static migrate::Options* migrate_ = nullptr;
     std::unique_ptr<http::testing::Shards> shards_;

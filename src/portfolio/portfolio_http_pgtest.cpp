@@ -27,7 +27,6 @@ namespace json = boost::json;
 
 using testing::Directory;
 using testing::Reply;
-using testing::Sql;
 
 struct PortfolioApiSuite {
     static constexpr const char* kPrefix = "t_pf_";
@@ -76,9 +75,10 @@ TEST_F(PortfolioApi, TransactionsDeriveHoldingsAndRefuseShortSales) {
     ASSERT_EQ(page2.Json().at("items").as_array().size(), 1u);
     EXPECT_NE(std::string(page2.Json().at("items").as_array().at(0).at("id").as_string()), newest);
     EXPECT_EQ(Call(user, "DELETE", base + "/transactions/" + newest).status, 204);
-    EXPECT_EQ(Sql(PortfolioDb(),
-                  "SELECT quantity::text FROM portfolio.holdings WHERE portfolio_id = '" + pid + "'"),
-              "10.0000000000");
+    EXPECT_EQ(
+        test::QueryValue(PortfolioDb(),
+                         "SELECT quantity::text FROM portfolio.holdings WHERE portfolio_id = '" + pid + "'"),
+        "10.0000000000");
     EXPECT_GE(
         Count("SELECT count(*) FROM portfolio.outbox WHERE aggregate_type = 'transaction' AND payload->>"
               "'portfolio_id' = '" +
@@ -93,14 +93,15 @@ TEST_F(PortfolioApi, SummaryIsCachedAndInvalidatedOnChange) {
     ASSERT_EQ(first.status, 200) << first.body;
     EXPECT_EQ(first.Json().at("items").as_array().at(0).at("holdings_count").as_int64(), 0);
     // The cache answers while the database changes behind the service's back...
-    Sql(PortfolioDb(), "UPDATE portfolio.portfolios SET name = 'Renamed' WHERE id = '" + pid + "'");
+    test::QueryValue(PortfolioDb(),
+                     "UPDATE portfolio.portfolios SET name = 'Renamed' WHERE id = '" + pid + "'");
     EXPECT_EQ(Call(user, "GET", "/api/v1/portfolios/summary").body, first.body);
     // ...and a change through the service invalidates it.
     ASSERT_EQ(
         Call(user, "POST", "/api/v1/portfolios/" + pid + "/transactions", Buy("MSFT", "2", "300")).status,
         201);
-    Sql(PortfolioDb(),
-        "UPDATE portfolio.holdings SET current_price = 310 WHERE portfolio_id = '" + pid + "'");
+    test::QueryValue(PortfolioDb(),
+                     "UPDATE portfolio.holdings SET current_price = 310 WHERE portfolio_id = '" + pid + "'");
     auto after =
         Call(user, "GET", "/api/v1/portfolios/summary").Json().at("items").as_array().at(0).as_object();
     EXPECT_EQ(after.at("name").as_string(), "Renamed");
@@ -121,11 +122,11 @@ TEST_F(PortfolioApi, IdempotencyKeySameOtherAndInFlight) {
     auto other = Call(user, "POST", path, Buy("AAPL", "2", "10"), {{"Idempotency-Key", "k-1"}});
     EXPECT_EQ(other.status, 422) << other.body;
     // A request still in flight (its row claimed, not done) makes the duplicate answer 409.
-    Sql(PortfolioDb(),
-        "INSERT INTO portfolio.idempotency_keys (user_id, key, request_method, request_path, "
-        "request_hash, expires_at) VALUES ('" +
-            IdOf(user) + "', 'k-2', 'POST', '" + path + "', sha256(convert_to('POST\n" + path + "\n" +
-            Buy("AAPL", "1", "10") + "', 'UTF8')), now() + interval '1 day')");
+    test::QueryValue(PortfolioDb(),
+                     "INSERT INTO portfolio.idempotency_keys (user_id, key, request_method, request_path, "
+                     "request_hash, expires_at) VALUES ('" +
+                         IdOf(user) + "', 'k-2', 'POST', '" + path + "', sha256(convert_to('POST\n" + path +
+                         "\n" + Buy("AAPL", "1", "10") + "', 'UTF8')), now() + interval '1 day')");
     auto dup = Call(user, "POST", path, Buy("AAPL", "1", "10"), {{"Idempotency-Key", "k-2"}});
     EXPECT_EQ(dup.status, 409) << dup.body;
     EXPECT_EQ(Count("SELECT count(*) FROM portfolio.transactions WHERE portfolio_id = '" + pid + "'"), 1);
@@ -164,7 +165,7 @@ TEST_F(PortfolioApi, UsersAreIsolatedThroughTheApiAndInSql) {
     // In SQL, as the service role with Bob's context: nothing of Alice's is visible.
     auto url =
         migrate::ServiceUrlFor(*migrate_, migrate::ServiceRole::kPortfolio, migrate::Database::kPortfolio);
-    auto seen = Sql(
+    auto seen = test::QueryValue(
         std::string(url.Reveal()),
         "BEGIN; SELECT set_config('app.user_id', '" + IdOf(bob) +
             "', true), set_config('app.role', 'USER', true); SELECT count(*) FROM portfolio.transactions");
@@ -239,7 +240,8 @@ TEST_F(PortfolioApi, CsvImportDryRunAndAllOrNothing) {
     auto ok = Call(user, "POST", path, good, csv);
     EXPECT_EQ(ok.status, 201) << ok.body;
     EXPECT_EQ(Count("SELECT count(*) FROM portfolio.transactions WHERE portfolio_id = '" + pid + "'"), 2);
-    EXPECT_EQ(Sql(PortfolioDb(),
+    EXPECT_EQ(test::QueryValue(
+                  PortfolioDb(),
                   "SELECT realized_pnl::text FROM portfolio.holdings WHERE portfolio_id = '" + pid + "'"),
               "40.0000000000");
 }

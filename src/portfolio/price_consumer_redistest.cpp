@@ -18,23 +18,6 @@ namespace nn::portfolio {
 namespace {
 namespace asio = boost::asio;
 
-std::string Sql(const std::string& url, const std::string& sql) {
-    PGconn* c = PQconnectdb(url.c_str());
-    PGresult* r = PQexec(c, sql.c_str());
-    std::string out;
-    auto status = PQresultStatus(r);
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-        std::string msg = PQerrorMessage(c);
-        PQclear(r);
-        PQfinish(c);
-        throw std::runtime_error(msg);
-    }
-    if (status == PGRES_TUPLES_OK && PQntuples(r) > 0) out = PQgetvalue(r, 0, 0);
-    PQclear(r);
-    PQfinish(c);
-    return out;
-}
-
 class PriceConsumerTest : public ::testing::Test {
 protected:
     template <class F>
@@ -70,7 +53,8 @@ protected:
         consumer_ = std::make_shared<PriceConsumer>(*app_, o);
 
         // Two users holding AAPL in USD portfolios, one holding SAP (EUR) in a USD portfolio.
-        Sql(Db(),
+        test::QueryValue(
+            Db(),
             "INSERT INTO portfolio.portfolios (id, user_id, name, currency) VALUES "
             "('00000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000001', 'A', 'USD'),"
             "('00000000-0000-4000-8000-000000000002', '10000000-0000-4000-8000-000000000002', 'B', 'USD');"
@@ -95,7 +79,8 @@ protected:
         app_.reset();
         for (const char* db : {"_portfolio", "_timescale"}) {
             try {
-                Sql(test::PgUrl(), "DROP DATABASE IF EXISTS " + migrate_.prefix + db + " WITH (FORCE)");
+                test::QueryValue(test::PgUrl(),
+                                 "DROP DATABASE IF EXISTS " + migrate_.prefix + db + " WITH (FORCE)");
             } catch (...) {
                 // harmless leak in the throw-away cluster
             }
@@ -115,7 +100,7 @@ protected:
     std::string Db() const { return test::PgUrlFor(migrate_.prefix + "_portfolio"); }
     std::string Ts() const { return test::PgUrlFor(migrate_.prefix + "_timescale"); }
     std::string Price(const char* portfolio_suffix, const char* symbol) {
-        return Sql(
+        return test::QueryValue(
             Db(),
             std::string("SELECT coalesce(trim_scale(current_price)::text, 'null') FROM portfolio.holdings "
                         "WHERE portfolio_id = '00000000-0000-4000-8000-00000000000") +
@@ -149,15 +134,17 @@ TEST_F(PriceConsumerTest, AppliesOnceReclaimsPendingAndThrottlesSnapshots) {
     EXPECT_EQ(Run([&]() -> asio::awaitable<std::size_t> { co_return co_await consumer_->RunOnce(); }), 1u);
     EXPECT_EQ(Price("1", "AAPL"), "190.25");
     EXPECT_EQ(Price("2", "AAPL"), "190.25");
-    EXPECT_EQ(Sql(Db(),
+    EXPECT_EQ(test::QueryValue(
+                  Db(),
                   "SELECT trim_scale(market_value)::text FROM portfolio.holdings WHERE symbol = 'AAPL' AND "
                   "quantity = 10"),
               "1902.5");
-    EXPECT_EQ(Sql(Ts(), "SELECT count(*) FROM analytics_ts.portfolio_snapshots"), "1")
+    EXPECT_EQ(test::QueryValue(Ts(), "SELECT count(*) FROM analytics_ts.portfolio_snapshots"), "1")
         << "portfolio 2 holds SAP without a price or rate: no snapshot with an unknown value";
 
     // The same batch delivered again (a relay replay) changes nothing, even after a manual edit.
-    Sql(Db(), "UPDATE portfolio.holdings SET current_price = 1 WHERE symbol = 'AAPL' AND quantity = 3");
+    test::QueryValue(
+        Db(), "UPDATE portfolio.holdings SET current_price = 1 WHERE symbol = 'AAPL' AND quantity = 3");
     XAdd("batch-1", R"([{"symbol":"AAPL","price":"190.25","time":"2024-05-01T10:00:00Z"}])");
     Run([&]() -> asio::awaitable<std::size_t> { co_return co_await consumer_->RunOnce(); });
     EXPECT_EQ(Price("2", "AAPL"), "1");
@@ -192,15 +179,17 @@ TEST_F(PriceConsumerTest, AppliesOnceReclaimsPendingAndThrottlesSnapshots) {
     // The EUR rate arrives: portfolio 2's SAP gets its rate; its snapshot is now computable.
     XAdd("fx-1", "", R"([{"base":"EUR","quote":"USD","rate":"1.08","time":"2024-05-01T10:02:00Z"}])");
     Run([&]() -> asio::awaitable<std::size_t> { co_return co_await consumer_->RunOnce(); });
-    EXPECT_EQ(Sql(Db(), "SELECT trim_scale(fx_rate)::text FROM portfolio.holdings WHERE symbol = 'SAP'"),
+    EXPECT_EQ(test::QueryValue(
+                  Db(), "SELECT trim_scale(fx_rate)::text FROM portfolio.holdings WHERE symbol = 'SAP'"),
               "1.08");
     // Portfolio 1 had its snapshot this interval; portfolio 2 gets its first.
-    EXPECT_EQ(Sql(Ts(), "SELECT count(*) FROM analytics_ts.portfolio_snapshots"), "2");
-    EXPECT_EQ(Sql(Ts(),
+    EXPECT_EQ(test::QueryValue(Ts(), "SELECT count(*) FROM analytics_ts.portfolio_snapshots"), "2");
+    EXPECT_EQ(test::QueryValue(
+                  Ts(),
                   "SELECT trim_scale(holdings_value)::text FROM analytics_ts.portfolio_snapshots WHERE "
                   "portfolio_id = '00000000-0000-4000-8000-000000000002'"),
               "832.2");
-    EXPECT_EQ(Sql(Db(), "SELECT count(*) FROM portfolio.processed_events"), "4");
+    EXPECT_EQ(test::QueryValue(Db(), "SELECT count(*) FROM portfolio.processed_events"), "4");
 }
 
 }  // namespace

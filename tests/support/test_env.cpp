@@ -56,7 +56,7 @@ std::string UniqueName(const std::string& prefix) {
     return out;
 }
 
-void ExecSql(const std::string& url, const std::string& sql) {
+std::string QueryValue(const std::string& url, const std::string& sql) {
     std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(url.c_str()), &PQfinish);
     if (PQstatus(conn.get()) != CONNECTION_OK) {
         throw std::runtime_error(std::string("connect: ") + PQerrorMessage(conn.get()));
@@ -66,6 +66,14 @@ void ExecSql(const std::string& url, const std::string& sql) {
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         throw std::runtime_error(std::string("sql: ") + PQerrorMessage(conn.get()));
     }
+    if (st == PGRES_TUPLES_OK && PQntuples(res.get()) > 0 && !PQgetisnull(res.get(), 0, 0)) {
+        return PQgetvalue(res.get(), 0, 0);
+    }
+    return "";
+}
+
+void ExecSql(const std::string& url, const std::string& sql) {
+    QueryValue(url, sql);
 }
 
 ScratchDatabase::ScratchDatabase(const std::string& prefix) : name_(UniqueName(prefix)) {

@@ -40,4 +40,7 @@ private:
 // throws std::runtime_error with the server's message on failure. For test set-up only.
 void ExecSql(const std::string& url, const std::string& sql);
 
+// The same, returning the first column of the first row ("" when there is no row or it is NULL).
+std::string QueryValue(const std::string& url, const std::string& sql);
+
 }  // namespace nn::test
