@@ -1,0 +1,267 @@
+// Portfolio API against pgbench running the same SQL on the same data, in the same run:
+//   1. GET /api/v1/portfolios/summary at 4, 16 and 64 connections (wrk, a random user per
+//      request), uncached (summary TTL 0: Redis rejects the SET, so every request misses and
+//      runs the query) and cached (default TTL, warmed), each as a ratio to pgbench running
+//      kSummary inside BEGIN; set_config(app.user_id/app.role); ...; COMMIT as
+//      nexanest_portfolio, so RLS applies as in the server (goal: uncached >= 0.7).
+//   2. POST /api/v1/portfolios/{id}/transactions (a BUY into a random portfolio) against
+//      pgbench inserting the same row in the same RLS transaction shape.
+//
+//   nn_bench_portfolio [users=2000] [seconds=4]
+//
+// Migrates a throw-away database set (dropped at the end) on NEXANEST_TEST_PG_URL with the
+// service password NEXANEST_DB_SERVICE_PASSWORD, Redis NEXANEST_TEST_REDIS_URL. A test
+// authenticator turns X-Test-User "<uuid>:USER" into the principal (tokens are auth's bench).
+#include <libpq-fe.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+#include "auth/permissions.hpp"
+#include "auth/principal.hpp"
+#include "infra/app/app.hpp"
+#include "infra/http/test_server.hpp"
+#include "infra/migrate/migrator.hpp"
+#include "portfolio/module.hpp"
+#include "tests/support/test_env.hpp"
+
+namespace asio = boost::asio;
+using namespace nn;
+
+namespace {
+
+// Users are 00000000-0000-4000-8000-<n:012>, their portfolios 00000000-0000-4000-800<k>-<n:012>.
+constexpr const char* kUserExpr = "('00000000-0000-4000-8000-' || lpad(:u::text, 12, '0'))";
+constexpr const char* kPortfolioExpr = "('00000000-0000-4000-800' || :k || '-' || lpad(:u::text, 12, '0'))";
+
+// kSummary of src/portfolio/pg_repository.cpp with $1 bound to the pgbench user.
+std::string SummarySql() {
+    return std::string(
+               "SELECT p.id, p.name, p.portfolio_type, p.currency, count(h.id) FILTER (WHERE h.quantity <> "
+               "0), "
+               "CASE WHEN bool_or(h.quantity <> 0 AND h.currency <> p.currency AND h.fx_rate IS NULL) THEN "
+               "NULL "
+               "ELSE coalesce(sum(h.market_value * CASE WHEN h.currency = p.currency THEN 1 ELSE h.fx_rate "
+               "END), "
+               "0) END, "
+               "coalesce(bool_or(h.quantity <> 0 AND h.current_price IS NULL), false) "
+               "FROM portfolio.portfolios p LEFT JOIN portfolio.holdings h ON h.portfolio_id = p.id "
+               "WHERE p.user_id = ") +
+           kUserExpr + "::uuid AND p.is_active GROUP BY p.id ORDER BY p.created_at, p.id;\n";
+}
+
+void Exec(const std::string& url, const std::string& sql) {
+    PGconn* c = PQconnectdb(url.c_str());
+    PGresult* r = PQexec(c, sql.c_str());
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+        std::fprintf(stderr, "%s\n", PQerrorMessage(c));
+        std::exit(1);
+    }
+    PQclear(r);
+    PQfinish(c);
+}
+
+std::string Run(const std::string& cmd) {
+    std::string out;
+    FILE* p = popen(cmd.c_str(), "r");
+    if (p == nullptr) return out;
+    std::array<char, 512> line;
+    while (std::fgets(line.data(), line.size(), p) != nullptr) out += line.data();
+    pclose(p);
+    return out;
+}
+
+double Grab(const std::string& out, const char* fmt) {
+    std::size_t pos = 0;
+    double best = 0;
+    while (pos < out.size()) {
+        auto end = out.find('\n', pos);
+        if (end == std::string::npos) end = out.size();
+        double v = 0;
+        if (std::sscanf(out.substr(pos, end - pos).c_str(), fmt, &v) == 1) best = v;
+        pos = end + 1;
+    }
+    return best;
+}
+
+double PgBench(const std::string& url, const std::string& body, int users, int clients, int seconds) {
+    const char* bin = std::getenv("PGBENCH");
+    const std::string pgbench = bin != nullptr ? bin : "/usr/lib/postgresql/15/bin/pgbench";
+    const std::string script = "/tmp/nn_bench_portfolio_" + std::to_string(::getpid()) + ".sql";
+    std::ofstream(script) << "\\set u random(1, " << users << ")\n\\set k random(1, 3)\nBEGIN;\n"
+                          << "SELECT set_config('app.user_id', " << kUserExpr
+                          << ", true), set_config('app.role', 'USER', true);\n"
+                          << body << "COMMIT;\n";
+    const std::string out = Run(pgbench + " -n -M prepared -f " + script + " -c " + std::to_string(clients) +
+                                " -j 2 -T " + std::to_string(seconds) + " '" + url + "' 2>&1");
+    std::remove(script.c_str());
+    const double tps = Grab(out, "tps = %lf");
+    if (tps == 0) std::fprintf(stderr, "pgbench failed:\n%s\n", out.c_str());
+    return tps;
+}
+
+double Wrk(std::uint16_t port, const std::string& lua, int connections, int seconds) {
+    const std::string script = "/tmp/nn_bench_portfolio_" + std::to_string(::getpid()) + ".lua";
+    std::ofstream(script) << lua;
+    const std::string out = Run("wrk -t2 -c" + std::to_string(connections) + " -d" + std::to_string(seconds) +
+                                "s -s " + script + " http://127.0.0.1:" + std::to_string(port) + "/ 2>&1");
+    std::remove(script.c_str());
+    // A run with failed requests measures the error path, not the route: no figure.
+    if (out.find("Non-2xx") != std::string::npos || out.find("Socket errors") != std::string::npos) {
+        std::fprintf(stderr, "wrk had failures:\n%s\n", out.c_str());
+        return 0;
+    }
+    return Grab(out, "Requests/sec: %lf");
+}
+
+std::string LuaPrelude(int users) {
+    return "local users = " + std::to_string(users) +
+           "\n"
+           "function setup(thread) thread:set('seed', math.random(1, 1e9)) end\n"
+           "function init() math.randomseed(seed) end\n"
+           "local function user(u) return string.format('00000000-0000-4000-8000-%012d', u) end\n";
+}
+
+std::string SummaryLua(int users) {
+    return LuaPrelude(users) +
+           "request = function()\n"
+           "  return wrk.format('GET', '/api/v1/portfolios/summary', {['X-Test-User'] = user(math.random(1, "
+           "users)) .. ':USER'})\n"
+           "end\n";
+}
+
+constexpr const char* kBuyJson =
+    R"({"type":"BUY","symbol":"S1","quantity":"1","price":"100","currency":"USD","executed_at":"2024-03-01T10:00:00Z"})";
+
+std::string TransactionLua(int users) {
+    return LuaPrelude(users) +
+           "request = function()\n"
+           "  local u = math.random(1, users)\n"
+           "  local p = string.format('00000000-0000-4000-800%d-%012d', math.random(1, 3), u)\n"
+           "  return wrk.format('POST', '/api/v1/portfolios/' .. p .. '/transactions',\n"
+           "    {['X-Test-User'] = user(u) .. ':USER', ['Content-Type'] = 'application/json'},\n"
+           "    '" +
+           std::string(kBuyJson) +
+           "')\n"
+           "end\n";
+}
+
+struct Server {
+    std::unique_ptr<http::testing::Shards> shards;
+    std::unique_ptr<App> app;
+    std::shared_ptr<portfolio::Service> service;
+    std::uint16_t port = 0;
+
+    Server(const migrate::Options& mo, std::chrono::seconds ttl) {
+        shards = std::make_unique<http::testing::Shards>(2);
+        runtime::Config c;
+        c.listen_port = 0;
+        c.threads = 2;
+        c.services = "portfolio";
+        c.database_url = mo.admin_url;
+        c.database_prefix = mo.prefix;
+        c.db_service_password = mo.service_password;
+        c.redis_url = Secret(test::RedisUrl());
+        app = std::make_unique<App>(c, shards->Pointers());
+        // One access-log line per request would measure the logger.
+        spdlog::set_level(spdlog::level::warn);
+        app->AddAuthenticator([](http::Request& req) -> asio::awaitable<void> {
+            auto h = std::string(req.Header("X-Test-User"));
+            auto colon = h.find(':');
+            if (colon == std::string::npos) co_return;
+            auth::Principal p;
+            p.user_id = *UserId::Parse(h.substr(0, colon));
+            p.role = *auth::ParseRole(h.substr(colon + 1));
+            p.scopes = auth::PermissionStrings(p.role);
+            req.principal = p;
+        });
+        portfolio::ModuleOptions o;
+        o.service.summary_cache_ttl = ttl;
+        o.service.cache_prefix = test::UniqueName("bench_pf_cache_") + ":";
+        o.start_price_consumer = false;
+        service = portfolio::Register(*app, o);
+        port = app->Start();
+    }
+    ~Server() {
+        app->Stop();
+        shards->Stop();
+        service.reset();
+        app.reset();
+    }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const int users = argc > 1 ? std::atoi(argv[1]) : 2000;
+    const int seconds = argc > 2 ? std::atoi(argv[2]) : 4;
+    migrate::Options mo;
+    mo.admin_url = Secret(test::PgUrl());
+    mo.prefix = test::UniqueName("bench_pf_");
+    mo.service_password = Secret(test::ServicePassword());
+    mo.migrations_dir = test::SourceDir() + "/migrations";
+    migrate::Up(mo, migrate::Database::kPortfolio);
+    migrate::Up(mo, migrate::Database::kTimescale);
+    const std::string owner = migrate::AdminUrlFor(mo, migrate::Database::kPortfolio).Reveal();
+    const std::string service =
+        migrate::ServiceUrlFor(mo, migrate::ServiceRole::kPortfolio, migrate::Database::kPortfolio).Reveal();
+    const std::string n = std::to_string(users);
+    Exec(owner,
+         "INSERT INTO portfolio.portfolios (id, user_id, name, currency) "
+         "SELECT ('00000000-0000-4000-800' || k || '-' || lpad(u::text, 12, '0'))::uuid, "
+         "('00000000-0000-4000-8000-' || lpad(u::text, 12, '0'))::uuid, 'Portfolio ' || k, 'USD' "
+         "FROM generate_series(1, " +
+             n + ") u, generate_series(1, 3) k");
+    Exec(owner,
+         "INSERT INTO portfolio.holdings (portfolio_id, user_id, symbol, currency, quantity, average_cost, "
+         "cost_basis, current_price) "
+         "SELECT p.id, p.user_id, 'S' || s, 'USD', 10 + s, 90, 90 * (10 + s), 100 + s * 0.25 "
+         "FROM portfolio.portfolios p, generate_series(1, 20) s");
+    Exec(owner, "ANALYZE");
+    std::printf(
+        "portfolio bench: %d users x 3 portfolios x 20 holdings, %d s per measurement, 2 server "
+        "threads, wrk -t2, pgbench -M prepared -j 2\n",
+        users, seconds);
+
+    const std::string summary = SummarySql();
+    for (const bool cached : {false, true}) {
+        Server server(mo, cached ? std::chrono::seconds(600) : std::chrono::seconds(0));
+        const std::string lua = SummaryLua(users);
+        Wrk(server.port, lua, 16, cached ? seconds : 1);  // warm-up (fills the cache when cached)
+        for (const int conns : {4, 16, 64}) {
+            const double limit = PgBench(service, summary, users, conns, seconds);
+            const double ours = Wrk(server.port, lua, conns, seconds);
+            std::printf("GET summary %-8s c=%-2d: %8.0f req/s vs pgbench %8.0f tps: ratio %.2f%s\n",
+                        cached ? "cached" : "uncached", conns, ours, limit, limit > 0 ? ours / limit : 0.0,
+                        cached ? "" : " (goal >= 0.7)");
+        }
+    }
+    {
+        Server server(mo, std::chrono::seconds(0));
+        const std::string insert =
+            std::string(
+                "INSERT INTO portfolio.transactions (portfolio_id, user_id, type, symbol, quantity, "
+                "price, currency, executed_at) VALUES (") +
+            kPortfolioExpr + "::uuid, " + kUserExpr +
+            "::uuid, 'BUY', 'S1', 1, 100, 'USD', '2024-03-01T10:00:00Z');\n";
+        const std::string lua = TransactionLua(users);
+        for (const int conns : {4, 16}) {
+            const double limit = PgBench(service, insert, users, conns, seconds);
+            const double ours = Wrk(server.port, lua, conns, seconds);
+            std::printf("POST transaction  c=%-2d: %8.0f req/s vs pgbench INSERT %8.0f tps: ratio %.2f\n",
+                        conns, ours, limit, limit > 0 ? ours / limit : 0.0);
+        }
+    }
+    for (auto d : migrate::kAllDatabases) {
+        Exec(mo.admin_url.Reveal(),
+             "DROP DATABASE IF EXISTS " + migrate::DatabaseName(mo.prefix, d) + " WITH (FORCE)");
+    }
+    return 0;
+}
