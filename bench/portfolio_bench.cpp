@@ -1,7 +1,7 @@
 // Portfolio API against pgbench running the same SQL on the same data, in the same run:
 //   1. GET /api/v1/portfolios/summary at 4, 16 and 64 connections (wrk, a random user per
 //      request), uncached (summary TTL 0: Redis rejects the SET, so every request misses and
-//      runs the query) and cached (default TTL, warmed), each as a ratio to pgbench running
+//      runs the query) and cached (120 s TTL, warmed), each as a ratio to pgbench running
 //      kSummary inside BEGIN; set_config(app.user_id/app.role); ...; COMMIT as
 //      nexanest_portfolio, so RLS applies as in the server (goal: uncached >= 0.7).
 //   2. POST /api/v1/portfolios/{id}/transactions (a BUY into a random portfolio) against
@@ -232,9 +232,20 @@ int main(int argc, char** argv) {
 
     const std::string summary = SummarySql();
     for (const bool cached : {false, true}) {
-        Server server(mo, cached ? std::chrono::seconds(600) : std::chrono::seconds(0));
+        Server server(mo, cached ? std::chrono::seconds(120) : std::chrono::seconds(0));
         const std::string lua = SummaryLua(users);
         Wrk(server.port, lua, 16, cached ? seconds : 1);  // warm-up (fills the cache when cached)
+        // The mode must be what it claims: user 1's summary is in Redis exactly when cached.
+        const std::string key =
+            server.service->SummaryKey(*UserId::Parse("00000000-0000-4000-8000-000000000001"));
+        const bool present =
+            Run("redis-cli -u '" + test::RedisUrl() + "' EXISTS '" + key + "' 2>/dev/null").find('1') !=
+            std::string::npos;
+        if (present != cached) {
+            std::fprintf(stderr, "summary cache is %s in the %s run\n", present ? "filled" : "empty",
+                         cached ? "cached" : "uncached");
+            return 1;
+        }
         for (const int conns : {4, 16, 64}) {
             const double limit = PgBench(service, summary, users, conns, seconds);
             const double ours = Wrk(server.port, lua, conns, seconds);
