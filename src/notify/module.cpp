@@ -13,6 +13,7 @@ namespace asio = boost::asio;
 void Module::Stop() {
     for (auto& hub : hubs) hub->Stop();
     if (security) security->Stop();
+    if (alerts) alerts->Stop();
 }
 
 std::shared_ptr<Module> Register(App& app, ModuleOptions options) {
@@ -52,8 +53,12 @@ std::shared_ptr<Module> Register(App& app, ModuleOptions options) {
     security.stream = options.relay.stream;
     security.consumer = app.Jobs().InstanceId();
     module->security = std::make_shared<SecurityProducer>(app, module->notifier, security);
+    PriceAlertOptions alerts;
+    alerts.consumer = app.Jobs().InstanceId();
+    module->alerts = std::make_shared<PriceAlertProducer>(app, module->notifier, alerts);
     if (options.start_jobs) {
         module->security->Start();
+        module->alerts->Start();
         jobs::JobSpec job;
         job.name = "notify.email";
         job.interval = options.email_interval;

@@ -6,6 +6,7 @@
 
 #include "notify/live_hub.hpp"
 #include "notify/notifier.hpp"
+#include "notify/price_alerts.hpp"
 #include "notify/relay.hpp"
 #include "notify/security_producer.hpp"
 
@@ -43,6 +44,7 @@ struct Module {
     std::vector<std::shared_ptr<LiveHub>> hubs;        // one per shard
     std::shared_ptr<mail::Mailer> mailer;
     std::shared_ptr<SecurityProducer> security;
+    std::shared_ptr<PriceAlertProducer> alerts;  // watchlist price alerts (price_alerts.hpp)
     // Closes the pub/sub connections (call before App::Stop).
     void Stop();
 };

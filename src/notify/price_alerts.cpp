@@ -1,0 +1,263 @@
+#include "notify/price_alerts.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <optional>
+
+#include "infra/app/app.hpp"
+#include "infra/db/pool.hpp"
+#include "infra/db/transaction.hpp"
+
+namespace nn::notify {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+// Ticks are evaluated in price-time order per item: a tick not newer than the item's
+// last_evaluated_at (a replay, or an entry committed after a newer one) changes nothing.
+constexpr std::string_view kFresh = "(last_evaluated_at IS NULL OR last_evaluated_at < $3::timestamptz)";
+
+// Re-arms by hysteresis (above, below) and at a new UTC trading date (change). Its row locks make
+// a concurrent evaluation of the same symbol wait for this transaction, then find the tick stale.
+const std::string kRearmSql = fmt::format(
+    "UPDATE portfolio.watchlist_items SET "
+    "above_armed = above_armed OR (alert_above IS NOT NULL AND $2::numeric < alert_above * (1 - "
+    "$4::numeric)), "
+    "below_armed = below_armed OR (alert_below IS NOT NULL AND $2::numeric > alert_below * (1 + "
+    "$4::numeric)), "
+    "change_armed = change_armed OR (last_evaluated_at IS NOT NULL AND "
+    "  (last_evaluated_at AT TIME ZONE 'UTC')::date < ($3::timestamptz AT TIME ZONE 'UTC')::date) "
+    "WHERE symbol = $1 AND (alert_above IS NOT NULL OR alert_below IS NOT NULL OR alert_change_pct IS NOT "
+    "NULL) "
+    "AND {} RETURNING id",
+    kFresh);
+const db::Query kRearm{kRearmSql, "notify.alerts.rearm"};
+
+constexpr std::string_view kFireTemplate =
+    "UPDATE portfolio.watchlist_items SET {0}_armed = false, last_triggered_at = now() "
+    "WHERE symbol = $1 AND {0}_armed AND {1} AND {2} "
+    "RETURNING id::text, user_id::text, watchlist_id::text, trim_scale({3})::text";
+
+std::string FireSql(std::string_view condition, std::string_view test, std::string_view threshold) {
+    return fmt::format(fmt::runtime(kFireTemplate), condition, test, kFresh, threshold);
+}
+
+// $1 symbol, $2 price, $3 tick time; for change $4 prev_close (NULL: not evaluated).
+const std::string kFireAboveSql =
+    FireSql("above", "alert_above IS NOT NULL AND $2::numeric >= alert_above", "alert_above");
+const std::string kFireBelowSql =
+    FireSql("below", "alert_below IS NOT NULL AND $2::numeric <= alert_below", "alert_below");
+const std::string kFireChangeSql = FireSql("change",
+                                           "alert_change_pct IS NOT NULL AND $4::numeric IS NOT NULL "
+                                           "AND abs($2::numeric / $4::numeric - 1) * 100 >= alert_change_pct",
+                                           "alert_change_pct");
+const db::Query kFireAbove{kFireAboveSql, "notify.alerts.fire_above"};
+const db::Query kFireBelow{kFireBelowSql, "notify.alerts.fire_below"};
+const db::Query kFireChange{kFireChangeSql, "notify.alerts.fire_change"};
+
+const std::string kEvaluatedSql = fmt::format(
+    "UPDATE portfolio.watchlist_items SET last_price = $2::numeric, last_evaluated_at = $3::timestamptz "
+    "WHERE symbol = $1 AND (alert_above IS NOT NULL OR alert_below IS NOT NULL OR alert_change_pct IS NOT "
+    "NULL) "
+    "AND {}",
+    kFresh);
+const db::Query kEvaluated{kEvaluatedSql, "notify.alerts.evaluated"};
+
+// The previous close applies only to a tick of the latest price's trading date.
+const db::Query kPrevClose{
+    "SELECT prev_close::text FROM market_data.latest_prices WHERE symbol = $1 AND prev_close IS NOT NULL "
+    "AND (time AT TIME ZONE 'UTC')::date = ($2::timestamptz AT TIME ZONE 'UTC')::date",
+    "notify.alerts.prev_close"};
+
+const db::Query kChangePct{"SELECT trim_scale(round(($1::numeric / $2::numeric - 1) * 100, 2))::text",
+                           "notify.alerts.change_pct"};
+
+const db::Query kTradingDate{"SELECT (($1::timestamptz) AT TIME ZONE 'UTC')::date::text",
+                             "notify.alerts.trading_date"};
+
+std::string FieldOf(const redis::StreamEntry& e, std::string_view name) {
+    for (const auto& [k, v] : e.fields) {
+        if (k == name) return v;
+    }
+    return "";
+}
+
+struct Fired {
+    std::string item, user, watchlist, threshold;
+};
+
+std::vector<Fired> FiredOf(db::Result& rows) {
+    std::vector<Fired> out;
+    for (db::Row row : rows) {
+        out.push_back({row.Get<std::string>(0), row.Get<std::string>(1), row.Get<std::string>(2),
+                       row.Get<std::string>(3)});
+    }
+    return out;
+}
+
+}  // namespace
+
+PriceAlertProducer::PriceAlertProducer(App& app,
+                                       std::shared_ptr<Notifier> notifier,
+                                       PriceAlertOptions options)
+    : app_(app), notifier_(std::move(notifier)), options_(std::move(options)) {}
+
+asio::awaitable<int> PriceAlertProducer::Evaluate(const std::string& symbol,
+                                                  const std::string& price,
+                                                  const std::string& time) {
+    std::optional<std::string> prev_close;
+    {
+        auto& ts = app_.Db(ServiceRole::kNotify, Database::kTimescale, 0);
+        auto rows = co_await ts.Execute(kPrevClose, symbol, time);
+        for (db::Row row : rows) prev_close = row.Get<std::string>(0);
+    }
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
+    db::Transaction tx = co_await pool.Begin(db::TransactionOptions().ActingAs("", "SYSTEM"));
+    auto candidates = co_await tx.Execute(kRearm, symbol, price, time, options_.hysteresis);
+    if (candidates.Size() == 0) {
+        co_await tx.Commit();
+        co_return 0;
+    }
+    auto above_rows = co_await tx.Execute(kFireAbove, symbol, price, time);
+    auto above = FiredOf(above_rows);
+    auto below_rows = co_await tx.Execute(kFireBelow, symbol, price, time);
+    auto below = FiredOf(below_rows);
+    auto change_rows = co_await tx.Execute(kFireChange, symbol, price, time, prev_close);
+    auto change = FiredOf(change_rows);
+    co_await tx.Execute(kEvaluated, symbol, price, time);
+
+    std::string change_pct;
+    std::string date;
+    if (!change.empty()) {
+        change_pct = (co_await tx.Execute(kChangePct, price, *prev_close)).AsSingleRow<std::string>();
+        date = (co_await tx.Execute(kTradingDate, time)).AsSingleRow<std::string>();
+    }
+
+    // Notified before the commit: if the commit fails the entry is redelivered and the same
+    // dedupe key turns the second notification into a no-op.
+    int fired = 0;
+    auto notify = [&](const Fired& f, std::string_view condition, std::string title,
+                      std::string crossing) -> asio::awaitable<void> {
+        auto user = UserId::Parse(f.user);
+        if (!user) co_return;
+        NotificationDraft draft;
+        draft.user = *user;
+        draft.kind = "PRICE_ALERT";
+        draft.title = std::move(title);
+        draft.body = fmt::format("Watchlist alert on {}: last price {} at {}.", symbol, price, time);
+        json::object data{{"item_id", f.item},
+                          {"watchlist_id", f.watchlist},
+                          {"symbol", symbol},
+                          {"condition", condition},
+                          {"threshold", f.threshold},
+                          {"price", price},
+                          {"time", time}};
+        if (condition == "change") {
+            data["prev_close"] = *prev_close;
+            data["change_pct"] = change_pct;
+        }
+        draft.data_json = json::serialize(data);
+        draft.dedupe_key = fmt::format("price_alert:{}:{}:{}", f.item, condition, crossing);
+        auto result = co_await notifier_->Notify(draft, 0);
+        if (!result.duplicate) ++fired;
+    };
+    for (const auto& f : above)
+        co_await notify(f, "above", fmt::format("{} rose to {} (alert at {})", symbol, price, f.threshold),
+                        time);
+    for (const auto& f : below)
+        co_await notify(f, "below", fmt::format("{} fell to {} (alert at {})", symbol, price, f.threshold),
+                        time);
+    for (const auto& f : change)
+        co_await notify(f, "change",
+                        fmt::format("{} moved {}% today (alert at {}%)", symbol, change_pct, f.threshold),
+                        date);
+    co_await tx.Commit();
+    co_return fired;
+}
+
+asio::awaitable<void> PriceAlertProducer::Handle(const std::vector<redis::StreamEntry>& entries) {
+    auto& redis = app_.Redis(0);
+    for (const auto& entry : entries) {
+        auto kind = FieldOf(entry, "kind");
+        if (kind == "stock" || kind == "index") {
+            std::error_code ec;
+            auto prices = json::parse(FieldOf(entry, "prices"), ec);
+            if (!ec && prices.is_array()) {
+                for (const auto& p : prices.as_array()) {
+                    if (!p.is_object()) continue;
+                    const auto& o = p.as_object();
+                    const auto* symbol = o.if_contains("symbol");
+                    const auto* price = o.if_contains("price");
+                    const auto* time = o.if_contains("time");
+                    if (!symbol || !price || !time || !symbol->is_string() || !price->is_string() ||
+                        !time->is_string())
+                        continue;
+                    co_await Evaluate(std::string(symbol->as_string()), std::string(price->as_string()),
+                                      std::string(time->as_string()));
+                }
+            } else {
+                spdlog::warn("notify: price event {} has no readable prices", entry.id);
+            }
+        }
+        std::vector<std::string> ids{entry.id};
+        co_await redis.XAck(options_.stream, options_.group, ids);
+    }
+}
+
+asio::awaitable<std::size_t> PriceAlertProducer::RunOnce() {
+    auto& redis = app_.Redis(0);
+    if (!group_ready_) {
+        co_await redis.XGroupCreate(options_.stream, options_.group, "0");
+        group_ready_ = true;
+    }
+    auto claimed = co_await redis.XAutoClaim(options_.stream, options_.group, options_.consumer,
+                                             options_.claim_idle, "0-0", options_.batch);
+    co_await Handle(claimed.entries);
+    redis::XReadGroupArgs args;
+    args.group = options_.group;
+    args.consumer = options_.consumer;
+    args.stream = options_.stream;
+    args.count = options_.batch;
+    args.block = options_.block;
+    auto fresh = co_await redis.XReadGroup(args);
+    co_await Handle(fresh);
+    co_return claimed.entries.size() + fresh.size();
+}
+
+void PriceAlertProducer::Start() {
+    if (stop_) return;
+    stop_ = std::make_shared<bool>(false);
+    asio::co_spawn(
+        app_.Shard(0),
+        [self = shared_from_this(), stop = stop_]() -> asio::awaitable<void> {
+            asio::steady_timer pause(co_await asio::this_coro::executor);
+            while (!*stop) {
+                bool failed = false;
+                try {
+                    co_await self->RunOnce();
+                } catch (const std::exception& e) {
+                    spdlog::warn("notify: price alert round failed: {}", e.what());
+                    failed = true;
+                }
+                if (failed) {
+                    pause.expires_after(std::chrono::seconds(1));
+                    co_await pause.async_wait(asio::use_awaitable);
+                }
+            }
+        },
+        asio::detached);
+}
+
+void PriceAlertProducer::Stop() {
+    if (stop_) *stop_ = true;
+}
+
+}  // namespace nn::notify
