@@ -110,9 +110,7 @@ PriceAlertProducer::PriceAlertProducer(App& app,
                                        PriceAlertOptions options)
     : app_(app), notifier_(std::move(notifier)), options_(std::move(options)) {}
 
-asio::awaitable<int> PriceAlertProducer::Evaluate(const std::string& symbol,
-                                                  const std::string& price,
-                                                  const std::string& time) {
+asio::awaitable<int> PriceAlertProducer::Evaluate(std::string symbol, std::string price, std::string time) {
     std::optional<std::string> prev_close;
     {
         auto& ts = app_.Db(ServiceRole::kNotify, Database::kTimescale, 0);

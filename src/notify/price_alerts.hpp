@@ -40,10 +40,9 @@ public:
     // One round: entries pending too long (XAUTOCLAIM), then new ones (XREADGROUP, blocking up to
     // `block`). Returns how many entries were handled.
     boost::asio::awaitable<std::size_t> RunOnce();
-    // Evaluates one price tick (`time` RFC 3339); returns how many notifications it fired.
-    boost::asio::awaitable<int> Evaluate(const std::string& symbol,
-                                         const std::string& price,
-                                         const std::string& time);
+    // Evaluates one price tick (`time` RFC 3339); returns how many notifications it fired. By
+    // value: a coroutine must own its arguments.
+    boost::asio::awaitable<int> Evaluate(std::string symbol, std::string price, std::string time);
     void Start();
     void Stop();
 
