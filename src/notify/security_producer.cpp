@@ -2,15 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "infra/app/app.hpp"
 #include "infra/redis/client.hpp"
+#include "notify/stream_consumer.hpp"
 
 namespace nn::notify {
 namespace asio = boost::asio;
@@ -80,47 +78,21 @@ asio::awaitable<void> SecurityProducer::Handle(const std::vector<redis::StreamEn
 }
 
 asio::awaitable<std::size_t> SecurityProducer::RunOnce() {
-    auto& redis = app_.Redis(0);
-    if (!group_ready_) {
-        co_await redis.XGroupCreate(options_.stream, options_.group, "0");
-        group_ready_ = true;
-    }
-    auto claimed = co_await redis.XAutoClaim(options_.stream, options_.group, options_.consumer,
-                                             options_.claim_idle, "0-0", options_.batch);
-    co_await Handle(claimed.entries);
-    redis::XReadGroupArgs args;
-    args.group = options_.group;
-    args.consumer = options_.consumer;
-    args.stream = options_.stream;
-    args.count = options_.batch;
-    args.block = options_.block;
-    auto fresh = co_await redis.XReadGroup(args);
-    co_await Handle(fresh);
-    co_return claimed.entries.size() + fresh.size();
+    StreamSpec spec{.stream = options_.stream,
+                    .group = options_.group,
+                    .consumer = options_.consumer,
+                    .batch = options_.batch,
+                    .block = options_.block,
+                    .claim_idle = options_.claim_idle};
+    StreamHandler handle = [this](const std::vector<redis::StreamEntry>& entries) { return Handle(entries); };
+    co_return co_await ConsumeRound(app_.Redis(0), spec, group_ready_, handle);
 }
 
 void SecurityProducer::Start() {
     if (stop_) return;
     stop_ = std::make_shared<bool>(false);
-    asio::co_spawn(
-        app_.Shard(0),
-        [self = shared_from_this(), stop = stop_]() -> asio::awaitable<void> {
-            asio::steady_timer pause(co_await asio::this_coro::executor);
-            while (!*stop) {
-                bool failed = false;
-                try {
-                    co_await self->RunOnce();
-                } catch (const std::exception& e) {
-                    spdlog::warn("notify: security producer round failed: {}", e.what());
-                    failed = true;
-                }
-                if (failed) {
-                    pause.expires_after(std::chrono::seconds(1));
-                    co_await pause.async_wait(asio::use_awaitable);
-                }
-            }
-        },
-        asio::detached);
+    StartRoundLoop(app_.Shard(0), stop_, "security producer",
+                   [self = shared_from_this()] { return self->RunOnce(); });
 }
 
 void SecurityProducer::Stop() {
