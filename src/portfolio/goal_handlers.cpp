@@ -24,10 +24,6 @@ struct Ctx {
     std::shared_ptr<auth::UserDirectory> directory;
 };
 
-json::value DecimalOrNull(const std::optional<Decimal>& d) {
-    return d ? json::value(d->Normalized().ToString()) : json::value(nullptr);
-}
-
 json::object ToJson(const Goal& g) {
     json::object o;
     o["id"] = g.id.ToString();

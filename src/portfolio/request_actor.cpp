@@ -69,4 +69,8 @@ bool IsValidSymbol(std::string_view symbol) {
     return true;
 }
 
+boost::json::value DecimalOrNull(const std::optional<Decimal>& d) {
+    return d ? boost::json::value(d->Normalized().ToString()) : boost::json::value(nullptr);
+}
+
 }  // namespace nn::portfolio

@@ -51,4 +51,7 @@ DecimalField ReadDecimalField(const boost::json::object& body,
 // Trading symbols: 1-32 characters of A-Z, a-z, 0-9 and ^.=_:- (the transaction rule).
 bool IsValidSymbol(std::string_view symbol);
 
+// A decimal for a response: its normalized string (decimals travel as strings), or null.
+boost::json::value DecimalOrNull(const std::optional<Decimal>& d);
+
 }  // namespace nn::portfolio

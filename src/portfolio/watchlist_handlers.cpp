@@ -25,10 +25,6 @@ struct Ctx {
     std::shared_ptr<auth::UserDirectory> directory;
 };
 
-json::value DecimalOrNull(const std::optional<Decimal>& d) {
-    return d ? json::value(d->Normalized().ToString()) : json::value(nullptr);
-}
-
 json::object ToJson(const WatchlistItem& i) {
     json::object o;
     o["id"] = i.id.ToString();
