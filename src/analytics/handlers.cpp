@@ -1,10 +1,12 @@
 #include "analytics/handlers.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <regex>
 
 #include <fmt/format.h>
 
+#include "analytics/allocation.hpp"
 #include "auth/principal.hpp"
 #include "auth/user_directory.hpp"
 #include "core/error.hpp"
@@ -86,23 +88,64 @@ PerformanceQuery ParseQuery(const Request& req) {
     return q;
 }
 
+PortfolioId PortfolioParam(const Request& req) {
+    const auto id = PortfolioId::Parse(req.PathParam("id"));
+    if (!id) {
+        throw Error(ErrorKind::kNotFound, "portfolio.not_found", "no such portfolio");
+    }
+    return *id;
+}
+
+// by=symbol,currency (comma-separated, any order) or absent for every grouping; reported in
+// kAllocationDimensions order.
+std::vector<std::string> ParseDimensions(const Request& req) {
+    std::vector<std::string> out;
+    const std::optional<std::string_view> raw = req.Query().Get("by");
+    std::vector<bool> wanted(kAllocationDimensions.size(), !raw.has_value());
+    if (raw) {
+        std::string_view rest = *raw;
+        for (;;) {
+            const std::size_t comma = rest.find(',');
+            const std::string_view item = rest.substr(0, comma);
+            const auto* found = std::find(kAllocationDimensions.begin(), kAllocationDimensions.end(), item);
+            if (found == kAllocationDimensions.end()) {
+                Invalid("analytics.invalid_dimension",
+                        "by must be symbol, asset_class, sector, country or currency (comma-separated)");
+            }
+            wanted[static_cast<std::size_t>(found - kAllocationDimensions.begin())] = true;
+            if (comma == std::string_view::npos) break;
+            rest.remove_prefix(comma + 1);
+        }
+    }
+    for (std::size_t i = 0; i < kAllocationDimensions.size(); ++i) {
+        if (wanted[i]) out.emplace_back(kAllocationDimensions[i]);
+    }
+    return out;
+}
+
 }  // namespace
 
-void AddRoutes(http::Router& routes,
-               std::shared_ptr<PerformanceService> service,
-               std::shared_ptr<auth::UserDirectory> directory) {
+void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::UserDirectory> directory) {
+    std::shared_ptr<PerformanceService> service = services.performance;
     routes.Get("/api/v1/portfolios/{id}/performance",
                [service, directory](Request& req) -> asio::awaitable<Response> {
                    const portfolio::Actor actor = co_await ActorOf(req, directory);
-                   const auto id = PortfolioId::Parse(req.PathParam("id"));
-                   if (!id) {
-                       throw Error(ErrorKind::kNotFound, "portfolio.not_found", "no such portfolio");
-                   }
+                   const PortfolioId id = PortfolioParam(req);
                    PerformanceQuery query = ParseQuery(req);
                    co_return http::JsonResponse(
-                       co_await service->Performance(actor, *id, std::move(query), req.shard));
+                       co_await service->Performance(actor, id, std::move(query), req.shard));
                },
                {.name = "analytics.performance", .require_auth = true});
+    std::shared_ptr<AllocationService> allocation = services.allocation;
+    routes.Get("/api/v1/portfolios/{id}/allocation",
+               [allocation, directory](Request& req) -> asio::awaitable<Response> {
+                   const portfolio::Actor actor = co_await ActorOf(req, directory);
+                   const PortfolioId id = PortfolioParam(req);
+                   std::vector<std::string> dimensions = ParseDimensions(req);
+                   co_return http::JsonResponse(
+                       co_await allocation->Allocation(actor, id, std::move(dimensions), req.shard));
+               },
+               {.name = "analytics.allocation", .require_auth = true});
 }
 
 }  // namespace nn::analytics

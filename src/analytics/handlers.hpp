@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "analytics/allocation_service.hpp"
 #include "analytics/service.hpp"
 #include "infra/http/router.hpp"
 
@@ -11,10 +12,14 @@ class UserDirectory;
 
 namespace nn::analytics {
 
-// GET /api/v1/portfolios/{id}/performance?range=|from=&to=&benchmark=&risk_free_rate=
-// (docs/analytics.md §11): parse, call the service, serialise.
-void AddRoutes(http::Router& routes,
-               std::shared_ptr<PerformanceService> service,
-               std::shared_ptr<auth::UserDirectory> directory);
+struct Services {
+    std::shared_ptr<PerformanceService> performance;
+    std::shared_ptr<AllocationService> allocation;
+};
+
+// GET /api/v1/portfolios/{id}/performance?range=|from=&to=&benchmark=&risk_free_rate= (§11),
+// GET /api/v1/portfolios/{id}/allocation?by= (§12) (docs/analytics.md): parse, call the
+// service, serialise.
+void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::UserDirectory> directory);
 
 }  // namespace nn::analytics

@@ -9,10 +9,14 @@ std::shared_ptr<PerformanceService> Register(App& app, std::shared_ptr<auth::Use
     // Pools are made on first use, which must happen here, before the shards serve requests.
     app.Db(ServiceRole::kAnalytics, Database::kTimescale, 0);
     app.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
+    app.Db(ServiceRole::kPortfolio, Database::kTimescale, 0);
     auto portfolios = std::make_shared<portfolio::Service>(app, directory);
-    auto service = std::make_shared<PerformanceService>(app, std::move(portfolios));
-    AddRoutes(app.Routes(), service, std::move(directory));
-    return service;
+    Services services;
+    services.performance = std::make_shared<PerformanceService>(app, portfolios);
+    services.allocation = std::make_shared<AllocationService>(
+        app, std::make_shared<portfolio::AllocationService>(app, portfolios));
+    AddRoutes(app.Routes(), services, std::move(directory));
+    return services.performance;
 }
 
 }  // namespace nn::analytics

@@ -13,7 +13,7 @@ class UserDirectory;
 
 namespace nn::analytics {
 
-// Registers the analytics service: GET /api/v1/portfolios/{id}/performance. Transactions are
+// Registers the analytics service: GET /api/v1/portfolios/{id}/performance and /allocation. Transactions are
 // read through a portfolio::Service of its own (the portfolio domain's public interface), so
 // RLS and advisor grants apply as for the portfolio routes; `directory` resolves advisor grants
 // (without it advisors see only their own portfolios).

@@ -205,43 +205,42 @@ asio::awaitable<void> AllocationService::Delete(
         });
 }
 
-asio::awaitable<RebalanceView> AllocationService::Rebalance(const Actor& actor,
+asio::awaitable<AllocationInputs> AllocationService::Inputs(const Actor& actor,
                                                             PortfolioId portfolio,
                                                             std::size_t shard) {
     HoldingsView holdings = co_await portfolios_->Holdings(actor, portfolio, shard);
     auto rules = co_await List(actor, portfolio, shard);
-    RebalanceView view;
+    AllocationInputs out;
+    RebalanceView& view = out.view;
     view.portfolio = portfolio;
     view.currency = std::string(holdings.portfolio.currency.Code());
     view.min_trade_amount = holdings.portfolio.min_trade_amount;
 
-    RebalanceInput in;
+    RebalanceInput& in = out.input;
     in.min_trade_amount = holdings.portfolio.min_trade_amount;
+    out.cash = holdings.cash;
     for (const auto& [currency, balance] : holdings.cash) {
         // Only base-currency cash pays for buys: spending foreign cash would be a conversion.
         if (currency == view.currency) in.cash = balance;
     }
-    std::vector<std::string> missing_price, missing_rate;
     std::vector<std::optional<std::string>> symbols;
     for (const auto& h : holdings.holdings) {
         RebalancePosition p;
         p.symbol = h.row.symbol;
         p.quantity = h.row.quantity;
         p.currency = h.row.currency;
-        if (h.row.quantity.IsNegative()) {
-            throw Error(
-                ErrorKind::kUnprocessable, "rebalance.short_position",
-                "rebalancing is not proposed for portfolios with short positions (" + h.row.symbol + ")");
-        }
+        if (h.row.quantity.IsNegative()) out.short_positions.push_back(h.row.symbol);
+        Decimal value;
         if (!h.row.quantity.IsZero()) {
             if (!h.value.market_value) {
-                missing_price.push_back(h.row.symbol);
+                out.missing_price.push_back(h.row.symbol);
                 continue;
             }
             if (!h.value.market_value_base) {
-                missing_rate.push_back(h.row.symbol);
+                out.missing_rate.push_back(h.row.symbol);
                 continue;
             }
+            value = *h.value.market_value_base;
             p.price = Decimal::Div(*h.value.market_value_base, h.row.quantity, 10);
         } else if (h.row.current_price && h.row.currency == view.currency) {
             p.price = *h.row.current_price;
@@ -253,15 +252,7 @@ asio::awaitable<RebalanceView> AllocationService::Rebalance(const Actor& actor,
         }
         symbols.push_back(p.symbol);
         in.positions.push_back(std::move(p));
-    }
-    if (!missing_price.empty()) {
-        throw Error(ErrorKind::kUnprocessable, "rebalance.missing_price",
-                    fmt::format("no current price for {}", fmt::join(missing_price, ", ")));
-    }
-    if (!missing_rate.empty()) {
-        throw Error(
-            ErrorKind::kUnprocessable, "rebalance.missing_rate",
-            fmt::format("no current rate to {} for {}", view.currency, fmt::join(missing_rate, ", ")));
+        out.values.push_back(value);
     }
 
     if (!symbols.empty()) {
@@ -290,7 +281,29 @@ asio::awaitable<RebalanceView> AllocationService::Rebalance(const Actor& actor,
         in.rules.push_back(r.rule);
         view.rule_ids.push_back(r.id);
     }
-    view.proposal = ProposeRebalance(in);
+    co_return out;
+}
+
+asio::awaitable<RebalanceView> AllocationService::Rebalance(const Actor& actor,
+                                                            PortfolioId portfolio,
+                                                            std::size_t shard) {
+    AllocationInputs inputs = co_await Inputs(actor, portfolio, shard);
+    if (!inputs.short_positions.empty()) {
+        throw Error(ErrorKind::kUnprocessable, "rebalance.short_position",
+                    "rebalancing is not proposed for portfolios with short positions (" +
+                        inputs.short_positions.front() + ")");
+    }
+    if (!inputs.missing_price.empty()) {
+        throw Error(ErrorKind::kUnprocessable, "rebalance.missing_price",
+                    fmt::format("no current price for {}", fmt::join(inputs.missing_price, ", ")));
+    }
+    if (!inputs.missing_rate.empty()) {
+        throw Error(ErrorKind::kUnprocessable, "rebalance.missing_rate",
+                    fmt::format("no current rate to {} for {}", inputs.view.currency,
+                                fmt::join(inputs.missing_rate, ", ")));
+    }
+    RebalanceView view = std::move(inputs.view);
+    view.proposal = ProposeRebalance(inputs.input);
     co_return view;
 }
 

@@ -45,6 +45,19 @@ struct RebalanceView {
     std::vector<std::string> unpriced;             // closed holdings left out: no price
 };
 
+// What Rebalance measures, before any proposal: the valued positions with their instrument
+// attributes, the base-currency cash, the rules, and every cash balance and exact base value for
+// views that count all of them (the allocation view of the analytics service).
+struct AllocationInputs {
+    RebalanceView view;  // everything but `proposal`
+    RebalanceInput input;
+    std::vector<Decimal> values;  // parallel to input.positions: market value in the portfolio currency
+    std::vector<std::pair<std::string, Decimal>> cash;  // every cash balance, by currency
+    std::vector<std::string> missing_price;             // open positions left out: no current price
+    std::vector<std::string> missing_rate;              // open positions left out: no current rate
+    std::vector<std::string> short_positions;           // negative quantities (Rebalance refuses them)
+};
+
 class AllocationService {
 public:
     AllocationService(App& app, std::shared_ptr<Service> portfolios)
@@ -69,6 +82,12 @@ public:
                                               std::size_t shard);
     boost::asio::awaitable<void> Delete(
         const Actor& actor, PortfolioId portfolio, Uuid id, const std::string& request_id, std::size_t shard);
+
+    // The inputs of Rebalance; positions without a price or rate and short positions are listed,
+    // not refused.
+    boost::asio::awaitable<AllocationInputs> Inputs(const Actor& actor,
+                                                    PortfolioId portfolio,
+                                                    std::size_t shard);
 
     // 422 rebalance.missing_price / rebalance.missing_rate when an open position cannot be
     // valued in the portfolio currency (a proposal on a guessed value would be wrong).

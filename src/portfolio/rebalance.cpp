@@ -42,6 +42,26 @@ bool InGroup(const RebalancePosition& p, const AllocationRule& rule) {
     return attr && *attr && **attr == rule.key;
 }
 
+std::vector<RuleOutcome> MeasureRules(const RebalanceInput& in) {
+    Decimal total = in.cash;
+    std::vector<Decimal> quantities;
+    for (const auto& p : in.positions) {
+        quantities.push_back(p.quantity);
+        total += Decimal::Mul(p.quantity, p.price, kMoneyScale);
+    }
+    std::vector<RuleOutcome> out;
+    for (const auto& rule : in.rules) {
+        RuleOutcome o;
+        o.rule = rule;
+        o.weight_before = Weight(GroupValue(in.positions, quantities, rule), total);
+        o.weight_after = o.weight_before;
+        o.within_before = Within(o.weight_before, rule);
+        o.within_after = o.within_before;
+        out.push_back(std::move(o));
+    }
+    return out;
+}
+
 RebalanceProposal ProposeRebalance(const RebalanceInput& in) {
     RebalanceProposal out;
     out.cash_before = in.cash;

@@ -67,6 +67,11 @@ struct RebalanceProposal {
 // the cash available (largest gaps first).
 RebalanceProposal ProposeRebalance(const RebalanceInput& in);
 
+// Each rule's current weight (its group's value / (positions + cash)) and whether it lies within
+// its tolerance: the weight_before and within_before of ProposeRebalance, without proposing
+// trades (weight_after = weight_before). Used by the allocation view.
+std::vector<RuleOutcome> MeasureRules(const RebalanceInput& in);
+
 // Whether a position belongs to a rule's group.
 bool InGroup(const RebalancePosition& p, const AllocationRule& rule);
 

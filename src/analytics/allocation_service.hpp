@@ -1,0 +1,40 @@
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include "core/ids.hpp"
+#include "portfolio/allocation_service.hpp"
+
+namespace nn {
+class App;
+}
+
+// GET /api/v1/portfolios/{id}/allocation (docs/analytics.md §12): the holdings and rules come
+// from portfolio::AllocationService::Inputs (the rebalancing inputs, under RLS as the acting
+// user), foreign cash is converted at market_data.latest_exchange_rates, and the grouping and
+// drift are allocation.hpp.
+namespace nn::analytics {
+
+class AllocationService {
+public:
+    AllocationService(App& app, std::shared_ptr<portfolio::AllocationService> rules)
+        : app_(app), rules_(std::move(rules)) {}
+
+    // `dimensions`: a subset of kAllocationDimensions in that order.
+    boost::asio::awaitable<boost::json::object> Allocation(const portfolio::Actor& actor,
+                                                           PortfolioId id,
+                                                           std::vector<std::string> dimensions,
+                                                           std::size_t shard);
+
+private:
+    App& app_;
+    std::shared_ptr<portfolio::AllocationService> rules_;
+};
+
+}  // namespace nn::analytics

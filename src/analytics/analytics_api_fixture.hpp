@@ -1,0 +1,140 @@
+#pragma once
+
+// The fixture of the analytics HTTP tests: an in-process App with the portfolio and analytics
+// modules against freshly migrated portfolio, timescale and analytics databases (one set per
+// suite, named by Suite::kPrefix) and the test Redis. X-Test-User ("<uuid>:<ROLE>") becomes
+// the principal; advisor grants come from the portfolio tests' in-memory directory.
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "analytics/module.hpp"
+#include "auth/principal.hpp"
+#include "infra/app/app.hpp"
+#include "infra/http/test_server.hpp"
+#include "infra/migrate/migrator.hpp"
+#include "portfolio/module.hpp"
+#include "portfolio/portfolio_api_fixture.hpp"
+#include "tests/support/test_env.hpp"
+
+namespace nn::analytics::testing {
+namespace asio = boost::asio;
+namespace json = boost::json;
+using portfolio::testing::Directory;
+using portfolio::testing::Reply;
+
+template <class Suite>
+class AnalyticsApi : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        migrate_ = new migrate::Options;
+        migrate_->admin_url = Secret(test::PgUrl());
+        migrate_->prefix = test::UniqueName(Suite::kPrefix);
+        migrate_->service_password = Secret(test::ServicePassword());
+        migrate_->migrations_dir = test::SourceDir() + "/migrations";
+        migrate::Up(*migrate_, migrate::Database::kPortfolio);
+        migrate::Up(*migrate_, migrate::Database::kTimescale);
+        migrate::Up(*migrate_, migrate::Database::kAnalytics);
+    }
+    static void TearDownTestSuite() {
+        for (const char* db : {"_portfolio", "_timescale", "_analytics"}) {
+            try {
+                test::QueryValue(test::PgUrl(),
+                                 "DROP DATABASE IF EXISTS " + migrate_->prefix + db + " WITH (FORCE)");
+            } catch (...) {
+                // a leaked database in the throw-away cluster is harmless
+            }
+        }
+        delete migrate_;
+    }
+
+    void SetUp() override {
+        shards_ = std::make_unique<http::testing::Shards>(2);
+        runtime::Config c;
+        c.listen_port = 0;
+        c.threads = 2;
+        c.services = "portfolio,analytics";
+        c.database_url = Secret(test::PgUrl());
+        c.database_prefix = migrate_->prefix;
+        c.db_service_password = Secret(test::ServicePassword());
+        c.redis_url = Secret(test::RedisUrl());
+        c.redis_timeout = std::chrono::milliseconds(300);
+        app_ = std::make_unique<App>(c, shards_->Pointers());
+        app_->AddAuthenticator([](http::Request& req) -> asio::awaitable<void> {
+            auto h = std::string(req.Header("X-Test-User"));
+            auto colon = h.find(':');
+            if (colon == std::string::npos) co_return;
+            auth::Principal p;
+            p.user_id = *UserId::Parse(h.substr(0, colon));
+            p.role = *auth::ParseRole(h.substr(colon + 1));
+            p.scopes = auth::PermissionStrings(p.role);
+            req.principal = p;
+        });
+        directory_ = std::make_shared<Directory>();
+        portfolio::ModuleOptions mo;
+        mo.directory = directory_;
+        mo.service.cache_prefix = test::UniqueName(std::string(Suite::kPrefix) + "cache_") + ":";
+        mo.start_price_consumer = false;
+        portfolio::Register(*app_, mo);
+        Register(*app_, directory_);
+        port_ = app_->Start();
+    }
+    void TearDown() override {
+        app_->Stop();
+        shards_->Stop();
+        app_.reset();
+    }
+
+    Reply Call(const std::string& user,
+               const std::string& method,
+               const std::string& target,
+               const std::string& body = "",
+               std::map<std::string, std::string> headers = {}) {
+        http::testing::Client client(port_);
+        if (!user.empty()) headers["X-Test-User"] = user;
+        if (!body.empty() && !headers.count("Content-Type")) headers["Content-Type"] = "application/json";
+        auto r = client.Request(method, target, body, headers);
+        Reply out;
+        if (r) {
+            out.status = r->status;
+            out.body = r->body;
+            content_type_ = r->Header("content-type");
+        }
+        return out;
+    }
+
+    static std::string NewUser(const char* role = "USER") {
+        return UserId::Generate().ToString() + ":" + role;
+    }
+    static std::string IdOf(const std::string& user) { return user.substr(0, 36); }
+
+    std::string CreatePortfolio(const std::string& user, const std::string& currency = "USD") {
+        auto r =
+            Call(user, "POST", "/api/v1/portfolios", R"({"name":"Main","currency":")" + currency + R"("})");
+        EXPECT_EQ(r.status, 201) << r.body;
+        return std::string(r.Json().at("id").as_string());
+    }
+
+    // Posts a transaction (JSON object text) and expects 201.
+    void Tx(const std::string& user, const std::string& pid, const std::string& body) {
+        auto r = Call(user, "POST", "/api/v1/portfolios/" + pid + "/transactions", body);
+        EXPECT_EQ(r.status, 201) << body << " -> " << r.body;
+    }
+
+    std::string PortfolioDb() const { return test::PgUrlFor(migrate_->prefix + "_portfolio"); }
+    std::string TimescaleDb() const { return test::PgUrlFor(migrate_->prefix + "_timescale"); }
+    std::string AnalyticsDb() const { return test::PgUrlFor(migrate_->prefix + "_analytics"); }
+    std::string Sql(const std::string& url, const std::string& sql) { return test::QueryValue(url, sql); }
+
+    inline static migrate::Options* migrate_ = nullptr;
+    std::unique_ptr<http::testing::Shards> shards_;
+    std::unique_ptr<App> app_;
+    std::shared_ptr<Directory> directory_;
+    std::uint16_t port_ = 0;
+    std::string content_type_;
+};
+
+}  // namespace nn::analytics::testing
