@@ -186,7 +186,9 @@ public:
         bhttp::request<bhttp::string_body> req{bhttp::verb::post, target, 11};
         req.set(bhttp::field::host, host_);
         req.set(bhttp::field::content_type, "application/json");
-        req.set(bhttp::field::authorization, "Bearer " + api_key_);
+        // API keys (nnk_...) have their own scheme; anything else is taken for an access token.
+        req.set(bhttp::field::authorization,
+                (api_key_.starts_with("nnk_") ? "ApiKey " : "Bearer ") + api_key_);
         req.body() = body;
         req.prepare_payload();
         bhttp::write(socket_, req);
