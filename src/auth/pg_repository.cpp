@@ -2,6 +2,9 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <set>
+
+#include "auth/device.hpp"
 
 #include "infra/db/errors.hpp"
 #include "infra/db/pool.hpp"
@@ -88,6 +91,20 @@ inline constexpr Query kInsertRefresh{
     "INSERT INTO auth.refresh_tokens (user_id, token_hash, family_id, parent_id, expires_at, user_agent, ip) "
     "VALUES ($1, $2, $3::uuid, $4, $5, $6, $7::inet) RETURNING id",
     "auth.insert_refresh"};
+// The devices of the user's recent successful sign-ins (login_attempts keeps 90 days): user agent
+// and address network (IPv4 /24, IPv6 /48), compared as auth::DeviceKey.
+inline constexpr Query kKnownDevices{
+    "SELECT DISTINCT coalesce(user_agent, ''), coalesce(host(network(set_masklen(ip, "
+    "CASE WHEN family(ip) = 4 THEN 24 ELSE 48 END))) || '/' || CASE WHEN family(ip) = 4 THEN '24' ELSE '48' "
+    "END, '') "
+    "FROM (SELECT user_agent, ip FROM auth.login_attempts WHERE user_id = $1 AND success "
+    "ORDER BY attempted_at DESC LIMIT 1000) recent",
+    "auth.known_devices"};
+inline constexpr Query kNetworkOf{
+    "SELECT coalesce(host(network(set_masklen($1::inet, CASE WHEN family($1::inet) = 4 THEN 24 ELSE 48 "
+    "END))) "
+    "|| '/' || CASE WHEN family($1::inet) = 4 THEN '24' ELSE '48' END, '')",
+    "auth.network_of"};
 inline constexpr Query kRecentFailures{
     "SELECT by_ip, by_email FROM auth.recent_login_failures($1::inet, $2, $3)", "auth.recent_failures"};
 
@@ -192,7 +209,7 @@ inline constexpr Query kListGrants{
     "WHERE ac.advisor_id = $1 OR ac.client_id = $1 ORDER BY ac.granted_at, ac.advisor_id, ac.client_id",
     "auth.list_grants"};
 inline constexpr Query kUserStatus{
-    "SELECT role, is_active, email_verified_at IS NOT NULL FROM auth.users WHERE id = $1",
+    "SELECT role, is_active, email_verified_at IS NOT NULL, email FROM auth.users WHERE id = $1",
     "auth.user_status"};
 inline constexpr Query kGrantsOf{
     "SELECT ac.client_id, ac.access FROM auth.advisor_clients ac "
@@ -429,6 +446,16 @@ asio::awaitable<void> PgRepository::RecordLoginSuccess(LoginRecord account,
                                                        Audit audit) {
     const Actor actor{account.id, account.role};
     co_await db::RunInTransaction(pool_, As(actor), [&](Transaction& tx) -> asio::awaitable<void> {
+        // Before this attempt is recorded: a device is new when the user signed in before, never
+        // from it (the first sign-in of an account is not news).
+        std::set<std::string> known;
+        for (auto row : co_await tx.Execute(kKnownDevices, actor.id))
+            known.insert(DeviceKey(row.Get<std::string>(0), row.Get<std::string>(1)));
+        const std::string network = (co_await tx.Execute(kNetworkOf, audit.ip)).AsSingleRow<std::string>();
+        const std::string device = DeviceKey(audit.user_agent.value_or(""), network);
+        boost::json::object session;
+        session["device"] = UserAgentFamily(audit.user_agent.value_or(""));
+        session["new_device"] = !known.empty() && !known.contains(device);
         const std::optional<Uuid> no_parent;
         co_await tx.Execute(kInsertRefresh, actor.id, Bytea(refresh.token_hash), refresh.family_id, no_parent,
                             refresh.expires_at, audit.user_agent, audit.ip);
@@ -436,8 +463,8 @@ asio::awaitable<void> PgRepository::RecordLoginSuccess(LoginRecord account,
         const std::optional<std::string> no_reason;
         co_await tx.Execute(kInsertAttempt, std::optional<UserId>(actor.id), email, audit.ip,
                             audit.user_agent, true, no_reason);
-        co_await Emit(tx, actor.id, actor.id, "session", refresh.family_id, "session.created",
-                      boost::json::object(), audit);
+        co_await Emit(tx, actor.id, actor.id, "session", refresh.family_id, "session.created", session,
+                      audit);
     });
 }
 
@@ -752,10 +779,11 @@ asio::awaitable<std::vector<AdvisorGrantInfo>> PgRepository::ListGrants(Actor ac
 
 asio::awaitable<std::optional<UserStatus>> PgRepository::UserStatusOf(UserId id) {
     auto tx = co_await pool_.Begin(AsSystem().ReadOnly());
-    auto row = (co_await tx.Execute(kUserStatus, id)).AsOptionalRow<std::string, bool, bool>();
+    auto row = (co_await tx.Execute(kUserStatus, id)).AsOptionalRow<std::string, bool, bool, std::string>();
     co_await tx.Commit();
     if (!row) co_return std::nullopt;
-    co_return UserStatus{id, RoleOf(std::get<0>(*row)), std::get<1>(*row), std::get<2>(*row)};
+    co_return UserStatus{id, RoleOf(std::get<0>(*row)), std::get<1>(*row), std::get<2>(*row),
+                         std::get<3>(*row)};
 }
 
 asio::awaitable<AdvisorGrants> PgRepository::GrantsOf(UserId advisor) {

@@ -19,6 +19,9 @@ struct UserStatus {
     Role role = Role::kUser;
     bool is_active = false;
     bool email_verified = false;
+    // The sign-in address, for notices by email (docs/notify.md "Email"); send only when
+    // email_verified, so an unproven address never receives account mail.
+    std::optional<std::string> email;
 };
 
 // The clients an advisor may act for. `read` holds every client with a READ or MANAGE grant,

@@ -11,7 +11,10 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
+#include <map>
+#include <optional>
 #include <regex>
+#include <set>
 
 #include "auth/principal.hpp"
 #include "auth/user_directory.hpp"
@@ -35,6 +38,9 @@ using Ctx = std::shared_ptr<const HandlerContext>;
 constexpr std::string_view kNotificationsRead = "notifications:read";
 constexpr std::string_view kAdminRead = "admin:users:read";
 constexpr std::string_view kPortfolioRead = "portfolio:read";
+// Preference kinds of the live updates (LIVE channel only).
+constexpr std::string_view kLivePriceKind = "PRICE";
+constexpr std::string_view kLiveValueKind = "PORTFOLIO_VALUE";
 
 const auth::Principal& PrincipalOf(const Request& req, std::string_view permission) {
     const auto* p = req.PrincipalAs<auth::Principal>();
@@ -449,8 +455,52 @@ asio::awaitable<T> Shielded(asio::awaitable<T> op) {
         asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable));
 }
 
+// Live kinds of the preferences: (kind, LIVE), else ("*", LIVE), else on.
+bool LiveOn(const std::vector<Preference>& prefs, std::string_view kind) {
+    std::optional<bool> exact, any;
+    for (const auto& p : prefs) {
+        if (p.channel != kChannelLive) continue;
+        if (p.kind == kind) exact = p.enabled;
+        if (p.kind == "*") any = p.enabled;
+    }
+    return exact.value_or(any.value_or(true));
+}
+
+// Symbols held (open positions of active portfolios) or watched, read as the user.
+constexpr db::Query kInterest{
+    "SELECT h.symbol FROM portfolio.holdings h JOIN portfolio.portfolios p ON p.id = h.portfolio_id "
+    "WHERE p.user_id = $1 AND p.is_active AND h.quantity <> 0 "
+    "UNION SELECT symbol FROM portfolio.watchlist_items WHERE user_id = $1",
+    "notify.live_interest"};
+
+// What a connection receives besides notifications: its preferences for PRICE and
+// PORTFOLIO_VALUE, and the symbols it gets prices for.
+asio::awaitable<void> LoadInterest(Ctx ctx,
+                                   UserId user,
+                                   std::size_t shard,
+                                   std::shared_ptr<LiveHub> hub,
+                                   std::shared_ptr<LiveHub::Waiter> waiter) {
+    auto prefs = co_await ctx->notifier->Preferences(user, shard);
+    bool prices = LiveOn(prefs, kLivePriceKind);
+    bool values = LiveOn(prefs, kLiveValueKind);
+    std::set<std::string> symbols;
+    if (prices) {
+        auto& pool = ctx->app->Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+        auto tx = co_await pool.Begin(db::TransactionOptions().ActingAs(user.ToString(), "USER").ReadOnly());
+        auto rows = co_await tx.Execute(kInterest, user);
+        co_await tx.Commit();
+        for (db::Row row : rows) symbols.insert(row.Get<std::string>(0));
+    }
+    waiter->prices = prices;
+    waiter->values = values;
+    if (!prices) waiter->pending_prices.clear();
+    if (!values) waiter->pending_values.clear();
+    hub->SetSymbols(waiter, std::move(symbols));
+}
+
 asio::awaitable<void> RunStream(
     http::SseStream& stream, Ctx ctx, UserId user, std::string last, std::size_t shard) {
+    using Clock = std::chrono::steady_clock;
     auto& redis = ctx->app->Redis(shard);
     auto hub = ctx->hubs.at(shard);
     const std::string key = ctx->notifier->LiveKey(user);
@@ -463,41 +513,96 @@ asio::awaitable<void> RunStream(
     } unwatch{hub, user.ToString(), waiter};
     constexpr std::int64_t kBatch = 200;
     bool started = !last.empty();
+    bool read_stream = true;  // the notification stream: at start, on a wake-up, after each poll
+    std::optional<Clock::time_point> next_interest = Clock::now();
+    // When each symbol's ("p:") or portfolio's ("v:") last update went out: the rate bound.
+    std::map<std::string, Clock::time_point> sent_at;
     while (stream.IsOpen()) {
-        waiter->pending = false;
-        std::vector<redis::StreamEntry> entries;
         bool failed = false;
-        try {
-            if (!started) {
-                // Without Last-Event-ID the client gets what arrives from now on.
-                std::vector<std::string> argv{"XREVRANGE", key, "+", "-", "COUNT", "1"};
-                auto reply = co_await Shielded(redis.Command(std::move(argv)));
-                const auto& arr = reply.AsArray();
-                last = arr.empty() ? "0-0" : arr.front().AsArray().at(0).AsString();
-                started = true;
+        if (waiter->pending || read_stream) {
+            waiter->pending = false;
+            read_stream = false;
+            std::vector<redis::StreamEntry> entries;
+            try {
+                if (!started) {
+                    // Without Last-Event-ID the client gets what arrives from now on.
+                    std::vector<std::string> argv{"XREVRANGE", key, "+", "-", "COUNT", "1"};
+                    auto reply = co_await Shielded(redis.Command(std::move(argv)));
+                    const auto& arr = reply.AsArray();
+                    last = arr.empty() ? "0-0" : arr.front().AsArray().at(0).AsString();
+                    started = true;
+                }
+                entries = co_await Shielded(redis.XRange(key, "(" + last, "+", kBatch));
+            } catch (const std::exception& e) {
+                spdlog::debug("notify: live stream read failed: {}", e.what());
+                failed = true;
             }
-            entries = co_await Shielded(redis.XRange(key, "(" + last, "+", kBatch));
-        } catch (const std::exception& e) {
-            spdlog::debug("notify: live stream read failed: {}", e.what());
-            failed = true;
+            for (const auto& e : entries) {
+                http::SseEvent event;
+                event.id = e.id;
+                event.event = FieldOf(e, "type");
+                event.data = FieldOf(e, "data");
+                if (!stream.Send(event)) co_return;
+                last = e.id;
+            }
+            if (static_cast<std::int64_t>(entries.size()) == kBatch) read_stream = true;
         }
-        for (const auto& e : entries) {
-            http::SseEvent event;
-            event.id = e.id;
-            event.event = FieldOf(e, "type");
-            event.data = FieldOf(e, "data");
-            if (!stream.Send(event)) co_return;
-            last = e.id;
+        if (waiter->refresh_interest || (next_interest && Clock::now() >= *next_interest)) {
+            waiter->refresh_interest = false;
+            next_interest = Clock::now() + ctx->interest_refresh;
+            try {
+                co_await Shielded(LoadInterest(ctx, user, shard, hub, waiter));
+            } catch (const std::exception& e) {
+                spdlog::debug("notify: live interest of {} not loaded: {}", user.ToString(), e.what());
+                next_interest = Clock::now() + std::chrono::seconds(1);
+            }
         }
-        if (!failed && (static_cast<std::int64_t>(entries.size()) == kBatch || waiter->pending)) continue;
-        waiter->timer.expires_after(failed ? std::chrono::milliseconds(1000) : ctx->live_poll);
+        // Prices and values: the newest per symbol and per portfolio, at most one of each per
+        // live_min_interval; the rest waits for its turn (only the newest survives).
+        waiter->live_pending = false;
+        const auto now = Clock::now();
+        std::optional<Clock::time_point> next_due;
+        auto flush = [&](std::map<std::string, std::string>& pending, std::string_view type,
+                         std::string_view prefix) {
+            for (auto it = pending.begin(); it != pending.end();) {
+                const std::string k = std::string(prefix) + it->first;
+                auto sent = sent_at.find(k);
+                if (sent != sent_at.end() && now - sent->second < ctx->live_min_interval) {
+                    const auto due = sent->second + ctx->live_min_interval;
+                    if (!next_due || due < *next_due) next_due = due;
+                    ++it;
+                    continue;
+                }
+                http::SseEvent event;
+                event.event = std::string(type);
+                event.data = it->second;
+                if (!stream.Send(event)) return false;
+                sent_at[k] = now;
+                it = pending.erase(it);
+            }
+            return true;
+        };
+        if (!flush(waiter->pending_prices, "price", "p:")) co_return;
+        if (!flush(waiter->pending_values, "portfolio_value", "v:")) co_return;
+        if (!failed && (read_stream || waiter->pending || waiter->live_pending)) continue;
+        auto wait = failed ? std::chrono::milliseconds(1000) : ctx->live_poll;
+        bool poll = true;
+        if (next_due && *next_due - now < wait) {
+            wait = std::chrono::duration_cast<std::chrono::milliseconds>(*next_due - now) +
+                   std::chrono::milliseconds(1);
+            poll = false;
+            waiter->waiting_for_due = true;
+        }
+        waiter->timer.expires_after(wait);
         boost::system::error_code ec;
         co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        // A wake-up sets `pending` before cancelling the timer; any other cancellation is the
-        // client leaving or the server stopping.
-        if (ec == asio::error::operation_aborted && !waiter->pending) co_return;
+        waiter->waiting_for_due = false;
+        // A wake-up sets `pending` or `live_pending` before cancelling the timer; any other
+        // cancellation is the client leaving or the server stopping.
+        if (ec == asio::error::operation_aborted && !waiter->pending && !waiter->live_pending) co_return;
         auto state = co_await asio::this_coro::cancellation_state;
         if (state.cancelled() != asio::cancellation_type::none) co_return;
+        if (!ec && poll) read_stream = true;
     }
 }
 

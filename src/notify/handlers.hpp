@@ -23,6 +23,11 @@ struct HandlerContext {
     std::vector<std::shared_ptr<LiveHub>> hubs;  // by shard
     std::shared_ptr<auth::UserDirectory> directory;
     std::chrono::milliseconds live_poll{5000};
+    // At most one price update per symbol and one value per portfolio per connection this often.
+    std::chrono::milliseconds live_min_interval{250};
+    // A connection reloads its symbols (held or watched) and live preferences this often, and
+    // after each value update of its user (a transaction may have changed the holdings).
+    std::chrono::milliseconds interest_refresh{15000};
 };
 
 // The routes of docs/notify.md.

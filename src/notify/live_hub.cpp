@@ -57,6 +57,7 @@ std::shared_ptr<LiveHub::Waiter> LiveHub::Watch(const std::string& user) {
 }
 
 void LiveHub::Unwatch(const std::string& user, const std::shared_ptr<Waiter>& waiter) {
+    SetSymbols(waiter, {});
     auto [begin, end] = waiters_.equal_range(user);
     for (auto it = begin; it != end; ++it) {
         if (it->second == waiter) {
@@ -71,6 +72,53 @@ void LiveHub::Wake(const std::string& user) {
     for (auto it = begin; it != end; ++it) {
         it->second->pending = true;
         it->second->timer.cancel();
+    }
+}
+
+}  // namespace nn::notify
+
+namespace nn::notify {
+
+void LiveHub::SetSymbols(const std::shared_ptr<Waiter>& waiter, std::set<std::string> symbols) {
+    for (const auto& s : waiter->symbols) {
+        auto it = by_symbol_.find(s);
+        if (it == by_symbol_.end()) continue;
+        it->second.erase(waiter.get());
+        if (it->second.empty()) by_symbol_.erase(it);
+    }
+    waiter->symbols = std::move(symbols);
+    for (const auto& s : waiter->symbols) by_symbol_[s].insert(waiter.get());
+}
+
+void LiveHub::WakeLive(Waiter& w) {
+    if (w.waiting_for_due) return;  // its timer fires when the next update is due anyway
+    w.live_pending = true;
+    w.timer.cancel();
+}
+
+void LiveHub::Prices(const std::vector<PriceUpdate>& updates) {
+    for (const auto& u : updates) {
+        auto it = by_symbol_.find(u.symbol);
+        if (it == by_symbol_.end()) continue;
+        for (Waiter* w : it->second) {
+            if (!w->prices) continue;
+            w->pending_prices[u.symbol] = u.data;
+            WakeLive(*w);
+        }
+    }
+}
+
+void LiveHub::Values(const std::vector<ValueUpdate>& updates) {
+    for (const auto& u : updates) {
+        auto [begin, end] = waiters_.equal_range(u.user);
+        for (auto it = begin; it != end; ++it) {
+            Waiter& w = *it->second;
+            // A value moves after a price batch or a transaction: the held symbols may have changed.
+            w.refresh_interest = true;
+            if (!w.values) continue;
+            w.pending_values[u.portfolio] = u.data;
+            WakeLive(w);
+        }
     }
 }
 

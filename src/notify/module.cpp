@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "infra/app/app.hpp"
+#include "infra/http/metrics.hpp"
+#include "infra/http/server.hpp"
 #include "infra/mail/mailer.hpp"
 #include "infra/redis/url.hpp"
 #include "notify/handlers.hpp"
@@ -12,13 +14,15 @@ namespace asio = boost::asio;
 
 void Module::Stop() {
     for (auto& hub : hubs) hub->Stop();
-    if (security) security->Stop();
+    if (live) live->Stop();
+    if (audit) audit->Stop();
     if (alerts) alerts->Stop();
 }
 
 std::shared_ptr<Module> Register(App& app, ModuleOptions options) {
     auto module = std::make_shared<Module>();
     module->notifier = std::make_shared<Notifier>(app, options.notifier);
+    module->notifier->SetDirectory(options.directory);
     module->mailer =
         options.mailer
             ? options.mailer
@@ -49,15 +53,32 @@ std::shared_ptr<Module> Register(App& app, ModuleOptions options) {
         };
         app.Jobs().Add(std::move(job));
     }
-    SecurityProducerOptions security;
-    security.stream = options.relay.stream;
-    security.consumer = app.Jobs().InstanceId();
-    module->security = std::make_shared<SecurityProducer>(app, module->notifier, security);
-    PriceAlertOptions alerts;
+    AuditProducerOptions audit = options.audit;
+    audit.stream = options.relay.stream;
+    audit.consumer = app.Jobs().InstanceId();
+    module->audit = std::make_shared<AuditProducer>(app, module->notifier, audit);
+    PriceAlertOptions alerts = options.alerts;
     alerts.consumer = app.Jobs().InstanceId();
     module->alerts = std::make_shared<PriceAlertProducer>(app, module->notifier, alerts);
+    app.Server().Metrics().AddFamily(
+        "nn_notify_dead_letters_total", "Stream entries moved to a dead-letter stream (malformed payload)",
+        http::MetricType::kCounter, [alerts = module->alerts] {
+            http::MetricSample sample;
+            sample.labels = {{"stream", alerts->Options().stream}, {"group", alerts->Options().group}};
+            sample.value = static_cast<double>(alerts->DeadLetters());
+            return std::vector<http::MetricSample>{sample};
+        });
+    if (options.start_live_feed) {
+        redis::Options redis_options;
+        redis_options.url = redis::ParseUrl(app.Config().redis_url.Reveal());
+        redis_options.command_timeout = app.Config().redis_timeout;
+        redis_options.client_name = "nexanest-notify-feed";
+        module->live = std::make_shared<LiveFeed>(app.Shard(0).get_executor(), std::move(redis_options),
+                                                  module->hubs, options.live_feed);
+        module->live->Start();
+    }
     if (options.start_jobs) {
-        module->security->Start();
+        module->audit->Start();
         module->alerts->Start();
         jobs::JobSpec job;
         job.name = "notify.email";
@@ -74,6 +95,8 @@ std::shared_ptr<Module> Register(App& app, ModuleOptions options) {
     ctx.hubs = module->hubs;
     ctx.directory = options.directory;
     ctx.live_poll = options.live_poll;
+    ctx.live_min_interval = options.live_min_interval;
+    ctx.interest_refresh = options.interest_refresh;
     AddRoutes(app.Routes(), std::move(ctx));
     return module;
 }

@@ -4,11 +4,12 @@
 #include <memory>
 #include <vector>
 
+#include "notify/audit_producer.hpp"
+#include "notify/live_feed.hpp"
 #include "notify/live_hub.hpp"
 #include "notify/notifier.hpp"
 #include "notify/price_alerts.hpp"
 #include "notify/relay.hpp"
-#include "notify/security_producer.hpp"
 
 namespace nn {
 class App;
@@ -23,18 +24,25 @@ class Mailer;
 namespace nn::notify {
 
 struct ModuleOptions {
-    // Advisor grants for GET /api/v1/portfolios/{id}/events; without it advisors see only
-    // their own portfolios.
+    // Advisor grants for GET /api/v1/portfolios/{id}/events (without it advisors see only
+    // their own portfolios) and the addresses of the EMAIL channel (without it no email).
     std::shared_ptr<auth::UserDirectory> directory;
     std::shared_ptr<mail::Mailer> mailer;  // null: mail::MakeMailer(config)
     NotifierOptions notifier;
     RelayOptions relay;
     std::vector<OutboxSource> sources = DefaultSources();
-    bool start_jobs = true;  // the relay and email jobs and the security producer (tests drive them by hand)
+    AuditProducerOptions audit;  // stream and consumer default to the relay's and the instance's
+    PriceAlertOptions alerts;    // consumer defaults to the instance id
+    LiveFeedOptions live_feed;
+    bool start_jobs = true;       // the relay and email jobs and the producers (tests drive them by hand)
+    bool start_live_feed = true;  // price and portfolio-value updates for SSE connections
     std::chrono::milliseconds relay_interval{1000};
     std::chrono::milliseconds email_interval{5000};
     // An SSE connection re-reads its stream this often even without a wake-up.
     std::chrono::milliseconds live_poll{5000};
+    // Per connection: at most one price per symbol and one value per portfolio this often.
+    std::chrono::milliseconds live_min_interval{250};
+    std::chrono::milliseconds interest_refresh{15000};
 };
 
 // What Register built; lives as long as the App.
@@ -43,15 +51,17 @@ struct Module {
     std::vector<std::shared_ptr<OutboxRelay>> relays;  // one per source, on shard 0's pools
     std::vector<std::shared_ptr<LiveHub>> hubs;        // one per shard
     std::shared_ptr<mail::Mailer> mailer;
-    std::shared_ptr<SecurityProducer> security;
+    std::shared_ptr<AuditProducer> audit;        // security, drift and goal notifications
     std::shared_ptr<PriceAlertProducer> alerts;  // watchlist price alerts (price_alerts.hpp)
+    std::shared_ptr<LiveFeed> live;              // price and value updates for the hubs
     // Closes the pub/sub connections (call before App::Stop).
     void Stop();
 };
 
 // Registers the notify service: inbox, preferences, SSE stream, audit and portfolio-events
 // routes (docs/notify.md), the relay jobs "notify.relay.<source>" and the email job
-// "notify.email", and the security producer (security_producer.hpp).
+// "notify.email", the audit and price-alert producers, the live feed and the metric
+// nn_notify_dead_letters_total.
 std::shared_ptr<Module> Register(App& app, ModuleOptions options);
 std::shared_ptr<Module> Register(App& app);
 std::shared_ptr<Module> Register(App& app, std::shared_ptr<auth::UserDirectory> directory);

@@ -8,9 +8,11 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "auth/user_directory.hpp"
 #include "infra/app/app.hpp"
 #include "infra/db/transaction.hpp"
 #include "infra/mail/mailer.hpp"
+#include "notify/email.hpp"
 
 namespace nn::notify {
 namespace asio = boost::asio;
@@ -50,8 +52,8 @@ constexpr db::Query kInsertNotification{
 
 constexpr db::Query kInsertDelivery{
     "INSERT INTO notifications.deliveries (user_id, notification_id, template, to_address, subject, "
-    "body_text) "
-    "VALUES ($1, $2, lower($3), $4, $5, $6)",
+    "body_text, body_html) "
+    "VALUES ($1, $2, lower($3), $4, $5, $6, $7)",
     "notify.insert_delivery"};
 
 constexpr db::Query kList{
@@ -164,9 +166,18 @@ asio::awaitable<NotifyResult> Notifier::Notify(const NotificationDraft& draft, s
                 co_await tx.Execute(kInsertOutbox, std::optional<UserId>(), draft.user, "notification",
                                     id->ToString(), "notification.created", json::serialize(payload));
             }
-            if (email && draft.email) {
-                co_await tx.Execute(kInsertDelivery, draft.user, id, draft.kind, *draft.email, draft.title,
-                                    draft.body);
+            std::optional<std::string> address = draft.email;
+            if (email && !address) address = co_await AddressOf(draft.user, shard);
+            if (email && address) {
+                mail::Message m = NotificationEmail(app_.Config().public_url, *address, draft.kind,
+                                                    draft.title, draft.body);
+                if (draft.email_subject) m.subject = *draft.email_subject;
+                if (draft.email_text) {
+                    m.text_body = *draft.email_text;
+                    m.html_body = draft.email_html;
+                }
+                co_await tx.Execute(kInsertDelivery, draft.user, id, draft.kind, *address, m.subject,
+                                    m.text_body, m.html_body);
                 r.emailed = true;
             }
             co_return r;
@@ -195,6 +206,13 @@ asio::awaitable<NotifyResult> Notifier::Notify(const NotificationDraft& draft, s
         if (!error.empty()) spdlog::warn("notify: live push to {} failed: {}", draft.user.ToString(), error);
     }
     co_return result;
+}
+
+asio::awaitable<std::optional<std::string>> Notifier::AddressOf(UserId user, std::size_t shard) {
+    if (!directory_) co_return std::nullopt;
+    auto status = co_await directory_->GetUser(user, shard);
+    if (!status || !status->is_active || !status->email_verified || !status->email) co_return std::nullopt;
+    co_return status->email;
 }
 
 asio::awaitable<std::string> Notifier::PushLive(UserId user,

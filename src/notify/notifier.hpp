@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,9 @@ class App;
 }
 namespace nn::mail {
 class Mailer;
+}
+namespace nn::auth {
+class UserDirectory;
 }
 
 namespace nn::notify {
@@ -34,8 +38,14 @@ struct NotificationDraft {
     // One notification per (user, dedupe_key), whatever the channels: a producer's retry or a
     // concurrent batch firing the same crossing delivers nothing twice.
     std::optional<std::string> dedupe_key;
-    // The address for the EMAIL channel; without it that channel is skipped.
+    // The address for the EMAIL channel; without it the Notifier asks its user directory (a
+    // verified address of an active account), and without an address that channel is skipped.
     std::optional<std::string> email;
+    // A producer's own email (e.g. mail::PriceAlertEmail); otherwise NotificationEmail
+    // (email.hpp) renders title and body.
+    std::optional<std::string> email_subject;
+    std::optional<std::string> email_text;
+    std::optional<std::string> email_html;
 };
 
 struct Notification {
@@ -80,6 +90,11 @@ class Notifier {
 public:
     Notifier(App& app, NotifierOptions options = {});
 
+    // Where Notify finds addresses for the EMAIL channel (set once, before producers run).
+    void SetDirectory(std::shared_ptr<auth::UserDirectory> directory) { directory_ = std::move(directory); }
+    // The address to email `user` at: an active account's verified address, else nullopt.
+    boost::asio::awaitable<std::optional<std::string>> AddressOf(UserId user, std::size_t shard);
+
     boost::asio::awaitable<NotifyResult> Notify(const NotificationDraft& draft, std::size_t shard);
 
     // Pushes an event (notification, price, portfolio_value) to the user's live stream and
@@ -117,6 +132,7 @@ public:
 private:
     App& app_;
     NotifierOptions options_;
+    std::shared_ptr<auth::UserDirectory> directory_;
 };
 
 }  // namespace nn::notify

@@ -649,15 +649,15 @@ TEST_F(NotifyTest, SecurityEventsNotifyTheAccountHolderOnce) {
     emit("user.profile_updated", "{}");
     Run(RelayOf("auth").Drain());
 
-    SecurityProducerOptions options;
+    AuditProducerOptions options;
     options.stream = stream_;
     options.group = test::UniqueName("t_nt_sec_");
     options.block = std::chrono::milliseconds(100);
-    auto producer = std::make_shared<SecurityProducer>(*app_, module_->notifier, options);
+    auto producer = std::make_shared<AuditProducer>(*app_, module_->notifier, options);
     EXPECT_GE(Run(producer->RunOnce()), 5u);
     // Replayed entries (a second group reading the same stream) change nothing.
     options.group = test::UniqueName("t_nt_sec_");
-    auto replay = std::make_shared<SecurityProducer>(*app_, module_->notifier, options);
+    auto replay = std::make_shared<AuditProducer>(*app_, module_->notifier, options);
     Run(replay->RunOnce());
 
     auto inbox = Call(user, "GET", "/api/v1/notifications");

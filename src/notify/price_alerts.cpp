@@ -6,7 +6,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cctype>
 #include <optional>
+
+#include "core/decimal.hpp"
+#include "core/time.hpp"
 
 #include "infra/app/app.hpp"
 #include "infra/db/pool.hpp"
@@ -80,13 +84,6 @@ const db::Query kChangePct{"SELECT trim_scale(round(($1::numeric / $2::numeric -
 
 const db::Query kTradingDate{"SELECT (($1::timestamptz) AT TIME ZONE 'UTC')::date::text",
                              "notify.alerts.trading_date"};
-
-std::string FieldOf(const redis::StreamEntry& e, std::string_view name) {
-    for (const auto& [k, v] : e.fields) {
-        if (k == name) return v;
-    }
-    return "";
-}
 
 struct Fired {
     std::string item, user, watchlist, threshold;
@@ -179,30 +176,83 @@ asio::awaitable<int> PriceAlertProducer::Evaluate(std::string symbol, std::strin
     co_return fired;
 }
 
+std::string CheckPriceEntry(const redis::FieldValues& fields, std::vector<PriceTick>& valid) {
+    std::string kind, prices;
+    bool has_prices = false;
+    for (const auto& [k, v] : fields) {
+        if (k == "kind") kind = v;
+        if (k == "prices") {
+            prices = v;
+            has_prices = true;
+        }
+    }
+    if (kind == "fx") return "";
+    if (kind != "stock" && kind != "index") return kind.empty() ? "no kind" : "unknown kind '" + kind + "'";
+    if (!has_prices) return "no prices";
+    std::error_code ec;
+    auto parsed = json::parse(prices, ec);
+    if (ec || !parsed.is_array()) return "prices is not a JSON array";
+    std::vector<std::string> bad;
+    std::size_t index = 0;
+    for (const auto& p : parsed.as_array()) {
+        const std::size_t i = index++;
+        const json::object* o = p.if_object();
+        const json::value* symbol = o ? o->if_contains("symbol") : nullptr;
+        const json::value* price = o ? o->if_contains("price") : nullptr;
+        const json::value* time = o ? o->if_contains("time") : nullptr;
+        if (!symbol || !price || !time || !symbol->is_string() || !price->is_string() || !time->is_string()) {
+            bad.push_back(fmt::format("prices[{}]: needs string symbol, price and time", i));
+            continue;
+        }
+        std::string_view sym = symbol->as_string();
+        bool symbol_ok = !sym.empty() && sym.size() <= 32;
+        for (char c : sym) {
+            if (!std::isalnum(static_cast<unsigned char>(c)) &&
+                std::string_view("^.=_:-").find(c) == std::string_view::npos)
+                symbol_ok = false;
+        }
+        auto value = Decimal::Parse(price->as_string());
+        auto at = ParseRfc3339(time->as_string());
+        if (!symbol_ok) {
+            bad.push_back(fmt::format("prices[{}].symbol: not a symbol", i));
+        } else if (!value || !value->IsPositive()) {
+            bad.push_back(fmt::format("prices[{}].price: not a positive decimal", i));
+        } else if (!at) {
+            bad.push_back(fmt::format("prices[{}].time: not RFC 3339", i));
+        } else {
+            valid.push_back(
+                {std::string(sym), std::string(price->as_string()), std::string(time->as_string())});
+        }
+    }
+    if (bad.empty()) return "";
+    std::string reason;
+    for (const auto& b : bad) reason += (reason.empty() ? "" : "; ") + b;
+    return reason.size() > 1000 ? reason.substr(0, 1000) : reason;
+}
+
+asio::awaitable<void> PriceAlertProducer::DeadLetter(const redis::StreamEntry& entry, std::string reason) {
+    redis::FieldValues fields = entry.fields;
+    fields.emplace_back("dead.source_stream", options_.stream);
+    fields.emplace_back("dead.source_id", entry.id);
+    fields.emplace_back("dead.group", options_.group);
+    fields.emplace_back("dead.reason", reason);
+    redis::XAddOptions xadd;
+    xadd.max_len = options_.dead_letter_max_len;
+    co_await app_.Redis(0).XAdd(options_.dead_letter_stream, fields, xadd);
+    dead_letters_->fetch_add(1);
+    spdlog::warn("notify: price event {} moved to {}: {}", entry.id, options_.dead_letter_stream, reason);
+}
+
 asio::awaitable<void> PriceAlertProducer::Handle(const std::vector<redis::StreamEntry>& entries) {
     auto& redis = app_.Redis(0);
     for (const auto& entry : entries) {
-        auto kind = FieldOf(entry, "kind");
-        if (kind == "stock" || kind == "index") {
-            std::error_code ec;
-            auto prices = json::parse(FieldOf(entry, "prices"), ec);
-            if (!ec && prices.is_array()) {
-                for (const auto& p : prices.as_array()) {
-                    if (!p.is_object()) continue;
-                    const auto& o = p.as_object();
-                    const auto* symbol = o.if_contains("symbol");
-                    const auto* price = o.if_contains("price");
-                    const auto* time = o.if_contains("time");
-                    if (!symbol || !price || !time || !symbol->is_string() || !price->is_string() ||
-                        !time->is_string())
-                        continue;
-                    co_await Evaluate(std::string(symbol->as_string()), std::string(price->as_string()),
-                                      std::string(time->as_string()));
-                }
-            } else {
-                spdlog::warn("notify: price event {} has no readable prices", entry.id);
-            }
-        }
+        std::vector<PriceTick> ticks;
+        // An entry trimmed from the stream while pending comes back without fields: nothing to do.
+        std::string reason = entry.fields.empty() ? "" : CheckPriceEntry(entry.fields, ticks);
+        // The evaluable ticks of a partly malformed entry still count; the entry itself goes to
+        // the dead letters before it is acknowledged, so nothing is dropped unseen.
+        for (auto& t : ticks) co_await Evaluate(std::move(t.symbol), std::move(t.price), std::move(t.time));
+        if (!reason.empty()) co_await DeadLetter(entry, std::move(reason));
         std::vector<std::string> ids{entry.id};
         co_await redis.XAck(options_.stream, options_.group, ids);
     }

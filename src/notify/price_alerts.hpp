@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
@@ -26,7 +27,20 @@ struct PriceAlertOptions {
     // Above re-arms once the price is below alert_above × (1 − hysteresis), below once it is above
     // alert_below × (1 + hysteresis); a decimal string (numeric in SQL).
     std::string hysteresis = "0.005";
+    // Entries (or elements of one) that cannot be evaluated — a malformed payload — are copied
+    // here with the reason, acknowledged, logged and counted (DeadLetters()).
+    std::string dead_letter_stream = "nn:events:prices:dead";
+    std::int64_t dead_letter_max_len = 10000;
 };
+
+// Why a price event entry cannot be evaluated as a whole or in part ("" when it can): a missing
+// or unknown kind, prices that are not a JSON array, or elements without a valid symbol (1-32 of
+// A-Z a-z 0-9 ^.=_:-), a positive decimal price string and an RFC 3339 time (named by index).
+// `valid` receives the evaluable (symbol, price, time) elements.
+struct PriceTick {
+    std::string symbol, price, time;
+};
+std::string CheckPriceEntry(const redis::FieldValues& fields, std::vector<PriceTick>& valid);
 
 // Watchlist price alerts (docs/notify.md "Price alerts"): reads the market's price stream in a
 // consumer group (shard 0), evaluates the watchlist items of each symbol in the portfolio
@@ -45,8 +59,12 @@ public:
     boost::asio::awaitable<int> Evaluate(std::string symbol, std::string price, std::string time);
     void Start();
     void Stop();
+    // Entries moved to the dead-letter stream since start (read from any thread, /metrics).
+    std::uint64_t DeadLetters() const noexcept { return dead_letters_->load(); }
+    const PriceAlertOptions& Options() const noexcept { return options_; }
 
 private:
+    boost::asio::awaitable<void> DeadLetter(const redis::StreamEntry& entry, std::string reason);
     boost::asio::awaitable<void> Handle(const std::vector<redis::StreamEntry>& entries);
 
     App& app_;
@@ -54,6 +72,8 @@ private:
     PriceAlertOptions options_;
     bool group_ready_ = false;
     std::shared_ptr<bool> stop_;
+    std::shared_ptr<std::atomic<std::uint64_t>> dead_letters_ =
+        std::make_shared<std::atomic<std::uint64_t>>(0);
 };
 
 }  // namespace nn::notify

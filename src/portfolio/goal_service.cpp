@@ -257,7 +257,7 @@ asio::awaitable<Goal> GoalService::Create(const Actor& actor,
                                           std::size_t shard) {
     draft.id = Uuid::GenerateV7();
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunInTransaction(
+    Goal created = co_await db::RunInTransaction(
         pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<Goal> {
             co_await ApplyClientIds(tx, actor);
             co_await tx.Execute(kInsertGoal, draft.id, draft.user_id, draft.name, draft.target_amount,
@@ -270,12 +270,14 @@ asio::awaitable<Goal> GoalService::Create(const Actor& actor,
                                                 "goal.created", Payload(stored), request_id);
             co_return stored;
         });
+    co_await GoalChanged(created.id, shard);
+    co_return created;
 }
 
 asio::awaitable<Goal> GoalService::Update(
     const Actor& actor, Uuid id, GoalChange change, const std::string& request_id, std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunInTransaction(
+    Goal updated = co_await db::RunInTransaction(
         pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<Goal> {
             co_await ApplyClientIds(tx, actor);
             Goal g = co_await LockWritable(tx, id);
@@ -297,6 +299,19 @@ asio::awaitable<Goal> GoalService::Update(
                                                 "goal.updated", Payload(stored), request_id);
             co_return stored;
         });
+    co_await GoalChanged(id, shard);
+    co_return updated;
+}
+
+asio::awaitable<void> GoalService::GoalChanged(Uuid goal, std::size_t shard) {
+    if (!goal_hook_) co_return;
+    std::string error;
+    try {
+        co_await goal_hook_(goal, shard);
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+    if (!error.empty()) spdlog::warn("portfolio: after-goal hook for {} failed: {}", goal.ToString(), error);
 }
 
 asio::awaitable<void> GoalService::Delete(const Actor& actor,

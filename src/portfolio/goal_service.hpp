@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -88,7 +89,13 @@ public:
                                         const std::string& request_id,
                                         std::size_t shard);
 
+    // Called after a goal was created or changed (the goal watch, module.cpp); its failures are
+    // logged, never the request's.
+    using GoalHook = std::function<boost::asio::awaitable<void>(Uuid goal, std::size_t shard)>;
+    void OnGoalChanged(GoalHook hook) { goal_hook_ = std::move(hook); }
+
 private:
+    boost::asio::awaitable<void> GoalChanged(Uuid goal, std::size_t shard);
     boost::asio::awaitable<LinkedValue> ValueIn(const Actor& actor,
                                                 PortfolioId portfolio,
                                                 Currency currency,
@@ -100,6 +107,7 @@ private:
 
     App& app_;
     std::shared_ptr<Service> portfolios_;
+    GoalHook goal_hook_;
 };
 
 }  // namespace nn::portfolio

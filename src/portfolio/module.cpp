@@ -6,21 +6,40 @@
 #include "portfolio/handlers.hpp"
 #include "portfolio/price_consumer.hpp"
 #include "portfolio/snapshot_job.hpp"
+#include "portfolio/watches.hpp"
 #include "portfolio/watchlist_handlers.hpp"
 
 namespace nn::portfolio {
 
 std::shared_ptr<Service> Register(App& app, ModuleOptions options) {
     auto service = std::make_shared<Service>(app, options.directory, options.service);
+    auto goals = std::make_shared<GoalService>(app, service);
+    auto allocation = std::make_shared<AllocationService>(app, service);
     AddRoutes(app.Routes(), *service, options.directory);
     AddWatchlistRoutes(app.Routes(), std::make_shared<WatchlistService>(app), options.directory);
-    AddGoalRoutes(app.Routes(), std::make_shared<GoalService>(app, service), options.directory);
-    AddAllocationRoutes(app.Routes(), std::make_shared<AllocationService>(app, service), options.directory);
+    AddGoalRoutes(app.Routes(), goals, options.directory);
+    AddAllocationRoutes(app.Routes(), allocation, options.directory);
+    // Drift, goal milestones and live values after every change of holdings (watches.hpp). The
+    // hooks hold the watches; the services live as long as the App.
+    auto watches = MakeWatches(app, allocation, goals);
+    service->OnHoldingsChanged([watches](PortfolioId portfolio, std::size_t shard) {
+        std::vector<PortfolioId> changed{portfolio};
+        return watches->HoldingsChanged(std::move(changed), shard);
+    });
+    goals->OnGoalChanged(
+        [goal_watch = watches->goals](Uuid goal, std::size_t shard) -> boost::asio::awaitable<void> {
+            co_await goal_watch->CheckGoal(goal, shard);
+        });
     // Hourly refreshes of the day's row: the last run of a UTC day leaves its closing values.
     AddSnapshotJob(app, std::chrono::hours(1));
     if (options.start_price_consumer) {
         PriceConsumerOptions consumer;
         consumer.cache_prefix = options.service.cache_prefix;
+        consumer.on_applied = [watches](std::vector<Uuid> portfolios) {
+            std::vector<PortfolioId> ids;
+            for (const auto& p : portfolios) ids.emplace_back(p);
+            return watches->HoldingsChanged(std::move(ids), 0);
+        };
         auto prices = std::make_shared<PriceConsumer>(app, consumer);
         prices->Start();
     }

@@ -200,6 +200,13 @@ asio::awaitable<ApplyResult> PriceConsumer::Apply(const PriceEvent& event) {
         // Snapshots are throttled samples: a missed one is taken at the next price batch.
         spdlog::warn("portfolio: snapshots not written: {}", e.what());
     }
+    if (options_.on_applied && !result.portfolios.empty()) {
+        try {
+            co_await options_.on_applied(result.portfolios);
+        } catch (const std::exception& e) {
+            spdlog::warn("portfolio: after-price hook failed: {}", e.what());
+        }
+    }
     co_return result;
 }
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -61,6 +62,10 @@ struct PriceConsumerOptions {
     // analytics_ts.portfolio_snapshots: at most one row per portfolio per interval.
     std::chrono::seconds snapshot_interval{300};
     std::string cache_prefix = "nn:portfolio:";
+    // Called after a batch moved holdings, with the affected portfolios (the drift and goal
+    // watches and the live value feed, module.cpp); its failures are logged and never hold the
+    // entry back.
+    std::function<boost::asio::awaitable<void>(std::vector<Uuid> portfolios)> on_applied;
 };
 
 struct ApplyResult {

@@ -75,6 +75,18 @@ asio::awaitable<void> Service::InvalidateSummary(UserId user, std::size_t shard)
     }
 }
 
+asio::awaitable<void> Service::HoldingsChanged(PortfolioId portfolio, std::size_t shard) {
+    if (!holdings_hook_) co_return;
+    std::string error;
+    try {
+        co_await holdings_hook_(portfolio, shard);
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+    if (!error.empty())
+        spdlog::warn("portfolio: after-write hook for {} failed: {}", portfolio.ToString(), error);
+}
+
 asio::awaitable<Portfolio> Service::CreatePortfolio(const Actor& actor, Portfolio draft, std::size_t shard) {
     if (directory_) {
         auto user = co_await directory_->GetUser(draft.user_id, shard);
@@ -281,6 +293,7 @@ asio::awaitable<StoredResponse> Service::CreateTransaction(
                 co_return StoredResponse{201, std::move(body)};
             });
         co_await InvalidateSummary(owner, shard);
+        co_await HoldingsChanged(portfolio, shard);
         co_return response;
     } catch (...) {
         if (!idem) throw;
@@ -324,6 +337,7 @@ asio::awaitable<std::size_t> Service::ImportTransactions(const Actor& actor,
             co_return txs.size();
         });
     co_await InvalidateSummary(owner, shard);
+    co_await HoldingsChanged(portfolio, shard);
     co_return n;
 }
 
@@ -379,6 +393,7 @@ asio::awaitable<Transaction> Service::UpdateTransaction(const Actor& actor,
             co_return *after;
         });
     co_await InvalidateSummary(owner, shard);
+    co_await HoldingsChanged(portfolio, shard);
     co_return stored;
 }
 
@@ -403,6 +418,7 @@ asio::awaitable<void> Service::DeleteTransaction(const Actor& actor,
                                                 "transaction.deleted", json::serialize(payload), request_id);
         });
     co_await InvalidateSummary(owner, shard);
+    co_await HoldingsChanged(portfolio, shard);
 }
 
 asio::awaitable<HoldingsView> Service::Holdings(const Actor& actor,

@@ -119,7 +119,14 @@ public:
 
     const ServiceOptions& Options() const noexcept { return options_; }
 
+    // Called after every committed transaction write (create, import, update, delete) with the
+    // portfolio whose holdings were re-derived: the drift and goal watches and the live value
+    // feed (module.cpp). Its failures are logged, never the request's.
+    using HoldingsHook = std::function<boost::asio::awaitable<void>(PortfolioId, std::size_t shard)>;
+    void OnHoldingsChanged(HoldingsHook hook) { holdings_hook_ = std::move(hook); }
+
 private:
+    boost::asio::awaitable<void> HoldingsChanged(PortfolioId portfolio, std::size_t shard);
     // Replays the portfolio's transactions and rewrites holdings; throws 422 on a ledger error.
     boost::asio::awaitable<void> Rederive(db::Transaction& tx, const Portfolio& p);
     // Fills a foreign transaction's fx_rate from the trade-date rate when the client sent none.
@@ -132,6 +139,7 @@ private:
     App& app_;
     std::shared_ptr<auth::UserDirectory> directory_;
     ServiceOptions options_;
+    HoldingsHook holdings_hook_;
 };
 
 }  // namespace nn::portfolio

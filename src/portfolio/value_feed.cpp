@@ -1,0 +1,71 @@
+#include "portfolio/value_feed.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "infra/app/app.hpp"
+#include "infra/db/transaction.hpp"
+#include "infra/redis/client.hpp"
+#include "portfolio/pg_repository.hpp"
+
+namespace nn::portfolio {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+constexpr db::Query kValues{
+    "SELECT p.id, p.user_id, p.name, p.currency, "
+    "trim_scale(coalesce(sum(h.market_value * CASE WHEN h.currency = p.currency THEN 1 ELSE h.fx_rate END) "
+    "FILTER (WHERE h.quantity <> 0), 0))::text, "
+    "trim_scale(coalesce((SELECT c.balance FROM portfolio.cash_balances c WHERE c.portfolio_id = p.id "
+    "AND c.currency = p.currency), 0))::text, "
+    "coalesce(bool_or(h.quantity <> 0 AND h.current_price IS NULL), false), "
+    "coalesce(bool_or(h.quantity <> 0 AND h.currency <> p.currency AND h.fx_rate IS NULL), false) "
+    "FROM portfolio.portfolios p LEFT JOIN portfolio.holdings h ON h.portfolio_id = p.id "
+    "WHERE p.id = ANY ($1::uuid[]) AND p.is_active GROUP BY p.id",
+    "portfolio.value_feed.values"};
+
+}  // namespace
+
+asio::awaitable<std::string> ValueFeed::Publish(std::vector<PortfolioId> portfolios, std::size_t shard) {
+    if (portfolios.empty()) co_return std::string();
+    std::vector<std::optional<std::string>> ids;
+    for (const auto& p : portfolios) ids.push_back(p.ToString());
+    const std::string id_list = ArrayLiteral(ids);
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    auto tx = co_await pool.Begin(db::TransactionOptions().ActingAs("", "SYSTEM").ReadOnly());
+    auto rows = co_await tx.Execute(kValues, id_list);
+    co_await tx.Commit();
+    const std::string now = FormatRfc3339(Now());
+    json::array values;
+    for (auto row : rows) {
+        const bool missing_price = row.Get<bool>(6);
+        const bool missing_rate = row.Get<bool>(7);
+        const auto holdings = Decimal::Parse(row.Get<std::string>(4));
+        const auto cash = Decimal::Parse(row.Get<std::string>(5));
+        json::object o{{"portfolio_id", row.Get<Uuid>(0).ToString()},
+                       {"user_id", row.Get<Uuid>(1).ToString()},
+                       {"name", row.Get<std::string>(2)},
+                       {"currency", row.Get<std::string>(3)},
+                       {"time", now}};
+        if (missing_price || missing_rate || !holdings || !cash) {
+            o["total_value"] = nullptr;
+            o["value_status"] = missing_price ? "missing_price" : "missing_rate";
+        } else {
+            o["total_value"] = (*holdings + *cash).Normalized().ToString();
+            o["holdings_value"] = holdings->Normalized().ToString();
+            o["cash_value"] = cash->Normalized().ToString();
+            o["value_status"] = "ok";
+        }
+        values.push_back(std::move(o));
+    }
+    if (values.empty()) co_return std::string();
+    redis::XAddOptions xadd;
+    xadd.max_len = options_.max_len;
+    redis::FieldValues fields{{"values", json::serialize(values)}};
+    co_return co_await app_.Redis(shard).XAdd(options_.stream, fields, xadd);
+}
+
+}  // namespace nn::portfolio

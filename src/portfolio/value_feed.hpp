@@ -1,0 +1,45 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "core/ids.hpp"
+
+namespace nn {
+class App;
+}
+
+// Portfolio values for live push (docs/notify.md "Live push"): after the price consumer moved
+// holdings (and after transaction writes) the values of the affected portfolios are appended,
+// as one entry, to a Redis stream every instance's notify live feed reads, so an SSE connection
+// on any instance sees the change. Value = open holdings at current price x current rate + the
+// cash in the portfolio currency (the snapshot figure, docs/portfolio.md); `total_value` is null
+// with `value_status` "missing_price" or "missing_rate" when a holding cannot be valued.
+namespace nn::portfolio {
+
+struct ValueFeedOptions {
+    std::string stream = "nn:events:portfolio_values";
+    std::int64_t max_len = 10000;  // approximate MAXLEN: only the newest values matter
+};
+
+class ValueFeed {
+public:
+    explicit ValueFeed(App& app, ValueFeedOptions options = {}) : app_(app), options_(std::move(options)) {}
+
+    // One XADD with field `values` = [{portfolio_id, user_id, name, currency, total_value,
+    // holdings_value, cash_value, value_status, time}]; returns the entry id ("" when none of the
+    // portfolios is active). By value: a coroutine must own its arguments.
+    boost::asio::awaitable<std::string> Publish(std::vector<PortfolioId> portfolios, std::size_t shard);
+
+    const ValueFeedOptions& Options() const noexcept { return options_; }
+
+private:
+    App& app_;
+    ValueFeedOptions options_;
+};
+
+}  // namespace nn::portfolio

@@ -1,0 +1,43 @@
+#include "portfolio/watches.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace nn::portfolio {
+namespace asio = boost::asio;
+
+asio::awaitable<void> Watches::HoldingsChanged(std::vector<PortfolioId> portfolios, std::size_t shard) {
+    std::string error;
+    try {
+        co_await values->Publish(portfolios, shard);
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+    if (!error.empty()) spdlog::warn("portfolio: live values not published: {}", error);
+    error.clear();
+    try {
+        co_await drift->Check(portfolios, shard);
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+    if (!error.empty()) spdlog::warn("portfolio: drift not evaluated: {}", error);
+    error.clear();
+    try {
+        co_await goals->CheckPortfolios(portfolios, shard);
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+    if (!error.empty()) spdlog::warn("portfolio: goal milestones not evaluated: {}", error);
+}
+
+std::shared_ptr<Watches> MakeWatches(App& app,
+                                     std::shared_ptr<AllocationService> allocation,
+                                     std::shared_ptr<GoalService> goals,
+                                     ValueFeedOptions values) {
+    auto w = std::make_shared<Watches>();
+    w->drift = std::make_shared<DriftWatch>(app, std::move(allocation));
+    w->goals = std::make_shared<GoalWatch>(app, std::move(goals));
+    w->values = std::make_shared<ValueFeed>(app, std::move(values));
+    return w;
+}
+
+}  // namespace nn::portfolio

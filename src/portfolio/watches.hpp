@@ -1,0 +1,42 @@
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "core/ids.hpp"
+#include "portfolio/drift_watch.hpp"
+#include "portfolio/goal_watch.hpp"
+#include "portfolio/value_feed.hpp"
+
+namespace nn {
+class App;
+}
+
+// What runs after a portfolio's holdings moved, whether by a price batch (PriceConsumer's
+// on_applied) or a transaction write (Service::OnHoldingsChanged): the drift watch, the goal
+// watch and the live value feed. Each is best effort on its own: one failing does not stop the
+// others, and nothing here fails the write or holds a price entry back (the next change
+// evaluates again).
+namespace nn::portfolio {
+
+class AllocationService;
+class GoalService;
+
+struct Watches {
+    std::shared_ptr<DriftWatch> drift;
+    std::shared_ptr<GoalWatch> goals;
+    std::shared_ptr<ValueFeed> values;
+
+    // By value: a coroutine must own its arguments.
+    boost::asio::awaitable<void> HoldingsChanged(std::vector<PortfolioId> portfolios, std::size_t shard);
+};
+
+std::shared_ptr<Watches> MakeWatches(App& app,
+                                     std::shared_ptr<AllocationService> allocation,
+                                     std::shared_ptr<GoalService> goals,
+                                     ValueFeedOptions values = {});
+
+}  // namespace nn::portfolio
