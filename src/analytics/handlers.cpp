@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <boost/json/parse.hpp>
+
 #include "analytics/allocation.hpp"
 #include "auth/principal.hpp"
 #include "auth/user_directory.hpp"
@@ -21,19 +23,22 @@ using http::Response;
 namespace {
 
 constexpr std::string_view kRead = "portfolio:read";
+// Generating a statement writes it (analytics.reports).
+constexpr std::string_view kWrite = "portfolio:write";
 
 [[noreturn]] void Invalid(std::string_view code, const std::string& message) {
     throw Error(ErrorKind::kUnprocessable, std::string(code), message);
 }
 
 asio::awaitable<portfolio::Actor> ActorOf(const Request& req,
-                                          const std::shared_ptr<auth::UserDirectory>& directory) {
+                                          const std::shared_ptr<auth::UserDirectory>& directory,
+                                          std::string_view scope = kRead) {
     const auto* p = req.PrincipalAs<auth::Principal>();
     if (!p) {
         throw http::HttpError(401, "auth.required", "authentication required");
     }
-    if (!p->Has(kRead)) {
-        throw Error(ErrorKind::kForbidden, "auth.insufficient_scope", fmt::format("needs {}", kRead));
+    if (!p->Has(scope)) {
+        throw Error(ErrorKind::kForbidden, "auth.insufficient_scope", fmt::format("needs {}", scope));
     }
     portfolio::Actor actor;
     actor.user_id = p->user_id;
@@ -123,6 +128,35 @@ std::vector<std::string> ParseDimensions(const Request& req) {
     return out;
 }
 
+// {period: "monthly"|"annual", year, month (monthly only)}.
+StatementPeriod ParsePeriod(const Request& req) {
+    const boost::json::object body = http::ParseJsonObject(req);
+    http::FieldReader in(body);
+    const std::string period = in.Enum("period", {"monthly", "annual"});
+    const std::int64_t year = in.Int("year", {.min = 1970, .max = 9999});
+    const std::optional<std::int64_t> month = in.OptionalInt("month", {.min = 1, .max = 12});
+    if (period == "monthly" && !month && in.Ok()) {
+        in.AddError("month", "required", "a monthly statement needs month (1-12)");
+    }
+    if (period == "annual" && month) {
+        in.AddError("month", "not_allowed", "an annual statement covers the whole year: no month");
+    }
+    in.AllowOnly({"period", "year", "month"});
+    in.Finish();
+    return period == "monthly" ? MonthlyPeriod(static_cast<int>(year), static_cast<int>(*month))
+                               : AnnualPeriod(static_cast<int>(year));
+}
+
+// ?format=json|csv wins over Accept (text/csv); JSON otherwise.
+bool WantsCsv(const Request& req) {
+    if (const auto format = req.Query().Get("format")) {
+        if (*format == "csv") return true;
+        if (*format == "json") return false;
+        Invalid("analytics.invalid_format", "format must be json or csv");
+    }
+    return req.Header("Accept").find("text/csv") != std::string_view::npos;
+}
+
 }  // namespace
 
 void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::UserDirectory> directory) {
@@ -146,6 +180,52 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
                        co_await allocation->Allocation(actor, id, std::move(dimensions), req.shard));
                },
                {.name = "analytics.allocation", .require_auth = true});
+
+    std::shared_ptr<ReportService> reports = services.reports;
+    routes.Post("/api/v1/portfolios/{id}/reports",
+                [reports, directory](Request& req) -> asio::awaitable<Response> {
+                    const portfolio::Actor actor = co_await ActorOf(req, directory, kWrite);
+                    const PortfolioId id = PortfolioParam(req);
+                    const StatementPeriod period = ParsePeriod(req);
+                    const GeneratedReport generated =
+                        co_await reports->Generate(actor, id, period, req.shard);
+                    boost::json::object body = ToJson(generated.report);
+                    body["content"] = boost::json::parse(generated.content);
+                    co_return http::JsonResponse(body, generated.created ? 201 : 200);
+                },
+                {.name = "analytics.reports.generate", .require_auth = true});
+    routes.Get("/api/v1/portfolios/{id}/reports",
+               [reports, directory](Request& req) -> asio::awaitable<Response> {
+                   const portfolio::Actor actor = co_await ActorOf(req, directory);
+                   const PortfolioId id = PortfolioParam(req);
+                   const std::vector<StoredReport> list = co_await reports->List(actor, id, req.shard);
+                   boost::json::array items;
+                   for (const StoredReport& r : list) items.push_back(ToJson(r));
+                   boost::json::object body;
+                   body["items"] = std::move(items);
+                   co_return http::JsonResponse(body);
+               },
+               {.name = "analytics.reports.list", .require_auth = true});
+    routes.Get("/api/v1/portfolios/{id}/reports/{report_id}",
+               [reports, directory](Request& req) -> asio::awaitable<Response> {
+                   const portfolio::Actor actor = co_await ActorOf(req, directory);
+                   const PortfolioId id = PortfolioParam(req);
+                   const bool csv = WantsCsv(req);
+                   const std::optional<Uuid> report_id = Uuid::Parse(req.PathParam("report_id"));
+                   std::optional<ReportDocument> doc;
+                   if (report_id) doc = co_await reports->Get(actor, id, *report_id, req.shard);
+                   if (!doc) {
+                       throw Error(ErrorKind::kNotFound, "analytics.report_not_found", "no such report");
+                   }
+                   if (!csv) co_return Response(200, std::move(doc->json), "application/json");
+                   Response r(200, std::move(doc->csv), "text/csv; charset=utf-8; header=present");
+                   r.SetHeader(
+                       "Content-Disposition",
+                       fmt::format("attachment; filename=\"statement-{}-{}-{}.csv\"", doc->report.type,
+                                   FormatDate(doc->report.period_start), id.ToString()));
+                   co_return r;
+               },
+               {.name = "analytics.reports.get", .require_auth = true});
 }
 
 }  // namespace nn::analytics

@@ -1,6 +1,7 @@
 #include "analytics/module.hpp"
 
 #include "analytics/handlers.hpp"
+#include "analytics/report_job.hpp"
 #include "infra/app/app.hpp"
 
 namespace nn::analytics {
@@ -10,12 +11,16 @@ std::shared_ptr<PerformanceService> Register(App& app, std::shared_ptr<auth::Use
     app.Db(ServiceRole::kAnalytics, Database::kTimescale, 0);
     app.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
     app.Db(ServiceRole::kPortfolio, Database::kTimescale, 0);
+    app.Db(ServiceRole::kAnalytics, Database::kAnalytics, 0);
     auto portfolios = std::make_shared<portfolio::Service>(app, directory);
     Services services;
     services.performance = std::make_shared<PerformanceService>(app, portfolios);
     services.allocation = std::make_shared<AllocationService>(
         app, std::make_shared<portfolio::AllocationService>(app, portfolios));
+    services.reports = std::make_shared<ReportService>(app, portfolios);
     AddRoutes(app.Routes(), services, std::move(directory));
+    // Hourly: the first run after a month (or year) ends writes its statements.
+    AddStatementJob(app, services.reports, std::chrono::hours(1));
     return services.performance;
 }
 

@@ -43,9 +43,10 @@ protected:
         migrate_->migrations_dir = test::SourceDir() + "/migrations";
         migrate::Up(*migrate_, migrate::Database::kPortfolio);
         migrate::Up(*migrate_, migrate::Database::kTimescale);
+        migrate::Up(*migrate_, migrate::Database::kAnalytics);
     }
     static void TearDownTestSuite() {
-        for (const char* db : {"_portfolio", "_timescale"}) {
+        for (const char* db : {"_portfolio", "_timescale", "_analytics"}) {
             try {
                 test::ExecSql(test::PgUrl(),
                               "DROP DATABASE IF EXISTS " + migrate_->prefix + db + " WITH (FORCE)");

@@ -9,6 +9,7 @@
 #include "analytics/movements.hpp"
 #include "analytics/range.hpp"
 #include "analytics/report.hpp"
+#include "analytics/transaction_reader.hpp"
 #include "core/error.hpp"
 #include "infra/app/app.hpp"
 
@@ -34,22 +35,8 @@ asio::awaitable<boost::json::object> PerformanceService::Performance(const portf
                                                                      std::size_t shard) {
     const portfolio::Portfolio p = co_await portfolios_->GetPortfolio(actor, id, shard);
 
-    // Every transaction, newest first in pages, then replayed oldest first.
-    std::vector<portfolio::Transaction> txs;
-    portfolio::TransactionFilter filter;
-    filter.limit = options_.page_size;
-    for (;;) {
-        std::vector<portfolio::Transaction> page =
-            co_await portfolios_->ListTransactions(actor, id, filter, shard);
-        const bool more = page.size() == options_.page_size;
-        if (!page.empty()) {
-            filter.after = std::make_pair(page.back().executed_at, page.back().id);
-        }
-        txs.insert(txs.end(), std::make_move_iterator(page.begin()), std::make_move_iterator(page.end()));
-        if (!more) {
-            break;
-        }
-    }
+    const std::vector<portfolio::Transaction> txs =
+        co_await LoadAllTransactions(*portfolios_, actor, id, options_.page_size, shard);
     if (txs.empty()) {
         throw Error(ErrorKind::kUnprocessable, "analytics.no_history",
                     "the portfolio has no transactions yet");

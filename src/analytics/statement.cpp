@@ -1,0 +1,456 @@
+#include "analytics/statement.hpp"
+
+#include <algorithm>
+
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "analytics/movements.hpp"
+#include "core/error.hpp"
+#include "portfolio/holdings.hpp"
+
+namespace nn::analytics {
+namespace json = boost::json;
+using portfolio::Transaction;
+using portfolio::TransactionType;
+
+namespace {
+
+constexpr int kScale = 10;
+
+// The last value on or before `day` of an ascending series.
+std::optional<Decimal> AsOf(const std::map<std::string, std::vector<DatedValue>>& series,
+                            const std::string& key,
+                            Date day) {
+    const auto it = series.find(key);
+    if (it == series.end()) return std::nullopt;
+    std::optional<Decimal> last;
+    for (const DatedValue& v : it->second) {
+        if (v.date > day) break;
+        last = v.value;
+    }
+    return last;
+}
+
+// A sum that becomes unknown as soon as one term is.
+void Add(std::optional<Decimal>& sum, const std::optional<Decimal>& term) {
+    if (sum && term) {
+        *sum += *term;
+    } else {
+        sum.reset();
+    }
+}
+
+std::optional<Decimal> Times(const Decimal& amount, const std::optional<Decimal>& rate) {
+    if (!rate) return std::nullopt;
+    return Decimal::Mul(amount, *rate, kScale).Normalized();
+}
+
+json::value Money(const std::optional<Decimal>& d) {
+    if (!d) return nullptr;
+    return json::value(d->ToNormalizedString());
+}
+
+json::value Text(const std::optional<std::string>& s) {
+    if (!s) return nullptr;
+    return json::value(*s);
+}
+
+json::value Number(const std::optional<double>& d) {
+    if (!d) return nullptr;
+    return *d;
+}
+
+}  // namespace
+
+StatementPeriod MonthlyPeriod(int year, int month) {
+    const Date start{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
+                     std::chrono::day(1)};
+    const Date end{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
+                   std::chrono::day(static_cast<unsigned>(DaysInMonth(year, month)))};
+    return {"MONTHLY", start, end};
+}
+
+StatementPeriod AnnualPeriod(int year) {
+    return {"ANNUAL", Date{std::chrono::year(year), std::chrono::January, std::chrono::day(1)},
+            Date{std::chrono::year(year), std::chrono::December, std::chrono::day(31)}};
+}
+
+Statement BuildStatement(const StatementInputs& in) {
+    const portfolio::Portfolio& p = in.portfolio;
+    const std::string base(p.currency.Code());
+    Statement s;
+    s.period = in.period;
+    s.as_of = in.as_of;
+    s.portfolio_id = p.id.ToString();
+    s.currency = base;
+    s.cost_basis_method = std::string(portfolio::MethodName(p.cost_basis_method));
+
+    std::vector<Transaction> to_date;
+    for (const Transaction& tx : in.transactions) {
+        if (ToDate(tx.executed_at) <= in.as_of) to_date.push_back(tx);
+    }
+    portfolio::SortForReplay(to_date);
+    const portfolio::LedgerSettings settings{p.currency, p.cost_basis_method, p.allow_short};
+    auto ledger = portfolio::Replay(to_date, settings);
+    if (!ledger) {
+        throw Error(ErrorKind::kUnprocessable, ledger.Error().code, ledger.Error().message);
+    }
+
+    // The last trade price and rate as fallbacks for a symbol or currency without market data.
+    std::map<std::string, Decimal> last_trade_price;
+    std::map<std::string, Decimal> last_trade_rate;
+    for (const Transaction& tx : to_date) {
+        if (tx.symbol && tx.price) last_trade_price[*tx.symbol] = *tx.price;
+        if (tx.fx_rate && tx.currency != p.currency)
+            last_trade_rate[std::string(tx.currency.Code())] = *tx.fx_rate;
+    }
+    auto rate_of = [&](const std::string& currency) -> std::optional<Decimal> {
+        if (currency == base) return Decimal::FromInt(1);
+        if (auto r = AsOf(in.rates, currency, in.as_of)) return r;
+        const auto t = last_trade_rate.find(currency);
+        if (t == last_trade_rate.end()) return std::nullopt;
+        return t->second;
+    };
+
+    s.holdings_value = Decimal();
+    for (const auto& [symbol, h] : ledger->holdings) {
+        if (h.quantity.IsZero()) continue;
+        StatementHolding out;
+        out.symbol = symbol;
+        out.currency = std::string(h.currency.Code());
+        out.quantity = h.quantity.Normalized();
+        out.cost_basis = h.CostBasis(p.cost_basis_method).Normalized();
+        out.price = AsOf(in.closes, symbol, in.as_of);
+        out.price_source = "close";
+        if (!out.price) {
+            const auto t = last_trade_price.find(symbol);
+            out.price_source = t == last_trade_price.end() ? "none" : "last_trade";
+            if (t != last_trade_price.end()) out.price = t->second;
+        }
+        out.rate = rate_of(out.currency);
+        if (out.price) out.market_value = Decimal::Mul(out.quantity, *out.price, kScale).Normalized();
+        if (out.market_value) out.market_value_base = Times(*out.market_value, out.rate);
+        Add(s.holdings_value, out.market_value_base);
+        s.holdings.push_back(std::move(out));
+    }
+    s.cash_value = Decimal();
+    for (const auto& [currency, balance] : ledger->cash) {
+        if (balance.IsZero()) continue;
+        StatementCash c;
+        c.currency = std::string(currency.Code());
+        c.balance = balance.Normalized();
+        c.rate = rate_of(c.currency);
+        c.value_base = Times(c.balance, c.rate);
+        Add(s.cash_value, c.value_base);
+        s.cash.push_back(std::move(c));
+    }
+    s.total_value = s.holdings_value;
+    Add(s.total_value, s.cash_value);
+
+    // The period's transactions, income and fees, at their trade-date rates.
+    std::map<std::string, const Transaction*> by_id;
+    s.dividends = Decimal();
+    s.interest = Decimal();
+    s.fees_total = Decimal();
+    for (const Transaction& tx : to_date) {
+        const Date day = ToDate(tx.executed_at);
+        if (day < in.period.start) continue;
+        by_id[tx.id.ToString()] = &tx;
+        s.transactions.push_back(tx);
+        const std::string type(portfolio::TypeName(tx.type));
+        const std::string currency(tx.currency.Code());
+        const std::optional<Decimal> rate = portfolio::TradeRate(tx, p.currency);
+        if (tx.type == TransactionType::kDividend || tx.type == TransactionType::kInterest) {
+            const Decimal net = tx.amount.value_or(Decimal()) - tx.fee;
+            StatementLine line{day, type, tx.symbol, currency, net.Normalized(), Times(net, rate), {}, {}};
+            Add(tx.type == TransactionType::kDividend ? s.dividends : s.interest, line.amount_base);
+            s.income.push_back(std::move(line));
+        }
+        const Decimal fee =
+            tx.type == TransactionType::kFee ? tx.amount.value_or(Decimal()) + tx.fee : tx.fee;
+        if (!fee.IsZero()) {
+            StatementLine line{day, type, tx.symbol, currency, fee.Normalized(), Times(fee, rate), {}, {}};
+            Add(s.fees_total, line.amount_base);
+            s.fees.push_back(std::move(line));
+        }
+    }
+    s.realized_total = Decimal();
+    for (const auto& [symbol, h] : ledger->holdings) {
+        for (const portfolio::Sale& sale : h.sales) {
+            const Date day = ToDate(sale.executed_at);
+            if (day < in.period.start) continue;
+            const bool average = p.cost_basis_method == portfolio::CostBasisMethod::kAverage;
+            const auto tx = by_id.find(sale.transaction_id.ToString());
+            StatementLine line;
+            line.date = day;
+            line.type = tx == by_id.end() ? "SELL" : std::string(portfolio::TypeName(tx->second->type));
+            line.symbol = symbol;
+            line.currency = std::string(h.currency.Code());
+            line.amount = (average ? sale.realized_average : sale.realized_fifo).Normalized();
+            const std::optional<Decimal>& realized_base =
+                average ? sale.realized_average_base : sale.realized_fifo_base;
+            if (realized_base) line.amount_base = realized_base->Normalized();
+            line.quantity = sale.quantity.Normalized();
+            line.proceeds = sale.proceeds.Normalized();
+            Add(s.realized_total, line.amount_base);
+            s.realized.push_back(std::move(line));
+        }
+    }
+    std::stable_sort(s.realized.begin(), s.realized.end(),
+                     [](const StatementLine& a, const StatementLine& b) { return a.date < b.date; });
+
+    HistoryInputs history;
+    history.base_currency = base;
+    history.movements = ToMovements(to_date, p.currency);
+    history.closes = in.closes;
+    history.rates = in.rates;
+    for (const Transaction& tx : to_date) {
+        if (tx.symbol) history.instrument_currency[*tx.symbol] = std::string(tx.currency.Code());
+    }
+    const History rebuilt = RebuildHistory(history, in.period.start, in.as_of);
+    AnalyseOptions options;
+    options.max_chart_points = 3;  // a statement has no chart
+    s.performance = Analyse(rebuilt.period, in.benchmark, options);
+    s.gaps = rebuilt.gaps;
+    return s;
+}
+
+json::object StatementJson(const Statement& s) {
+    json::object out;
+    out["report_type"] = s.period.type;
+    out["period_start"] = FormatDate(s.period.start);
+    out["period_end"] = FormatDate(s.period.end);
+    out["as_of"] = FormatDate(s.as_of);
+    out["portfolio_id"] = s.portfolio_id;
+    out["currency"] = s.currency;
+    out["cost_basis_method"] = s.cost_basis_method;
+
+    const PeriodPerformance& perf = s.performance.performance;
+    json::object summary;
+    summary["opening_value"] = Money(perf.gain.opening_value);
+    summary["closing_value"] = Money(perf.gain.closing_value);
+    summary["inflows"] = Money(perf.gain.inflows);
+    summary["outflows"] = Money(perf.gain.outflows);
+    summary["gain"] = Money(perf.gain.total);
+    summary["capital_gain"] = Money(perf.gain.capital);
+    summary["currency_effect"] = Money(perf.gain.currency);
+    summary["dividends"] = Money(s.dividends);
+    summary["interest"] = Money(s.interest);
+    summary["fees"] = Money(s.fees_total);
+    summary["realized_gains"] = Money(s.realized_total);
+    summary["holdings_value"] = Money(s.holdings_value);
+    summary["cash_value"] = Money(s.cash_value);
+    summary["total_value"] = Money(s.total_value);
+    out["summary"] = std::move(summary);
+
+    json::object performance;
+    performance["days"] = perf.days;
+    performance["time_weighted"] = perf.time_weighted;
+    performance["time_weighted_annualized"] = Number(perf.time_weighted_annualised);
+    performance["money_weighted"] = Number(perf.money_weighted);
+    performance["money_weighted_unavailable_reason"] =
+        perf.money_weighted ? json::value(nullptr) : json::value(perf.money_weighted_unavailable);
+    performance["modified_dietz"] = Number(perf.modified_dietz);
+    performance["simple"] = Number(perf.simple);
+    if (s.performance.benchmark) {
+        const BenchmarkFigures& b = *s.performance.benchmark;
+        performance["benchmark"] = json::object{{"symbol", b.symbol},
+                                                {"return", Number(b.period_return)},
+                                                {"excess_return", Number(b.excess_return)}};
+    } else {
+        performance["benchmark"] = nullptr;
+    }
+    out["performance"] = std::move(performance);
+
+    json::array holdings;
+    for (const StatementHolding& h : s.holdings) {
+        holdings.push_back(json::object{{"symbol", h.symbol},
+                                        {"currency", h.currency},
+                                        {"quantity", h.quantity.ToString()},
+                                        {"cost_basis", h.cost_basis.ToString()},
+                                        {"price", Money(h.price)},
+                                        {"price_source", h.price_source},
+                                        {"rate", Money(h.rate)},
+                                        {"market_value", Money(h.market_value)},
+                                        {"market_value_base", Money(h.market_value_base)}});
+    }
+    out["holdings"] = std::move(holdings);
+    json::array cash;
+    for (const StatementCash& c : s.cash) {
+        cash.push_back(json::object{{"currency", c.currency},
+                                    {"balance", c.balance.ToString()},
+                                    {"rate", Money(c.rate)},
+                                    {"value_base", Money(c.value_base)}});
+    }
+    out["cash"] = std::move(cash);
+    json::array transactions;
+    for (const Transaction& tx : s.transactions) {
+        transactions.push_back(json::object{{"id", tx.id.ToString()},
+                                            {"executed_at", FormatRfc3339(tx.executed_at)},
+                                            {"type", portfolio::TypeName(tx.type)},
+                                            {"symbol", Text(tx.symbol)},
+                                            {"quantity", Money(tx.quantity)},
+                                            {"price", Money(tx.price)},
+                                            {"amount", Money(tx.amount)},
+                                            {"fee", tx.fee.ToNormalizedString()},
+                                            {"currency", tx.currency.Code()},
+                                            {"fx_rate", Money(tx.fx_rate)},
+                                            {"notes", Text(tx.notes)}});
+    }
+    out["transactions"] = std::move(transactions);
+    auto lines = [](const std::vector<StatementLine>& items, bool realized) {
+        json::array arr;
+        for (const StatementLine& l : items) {
+            json::object o{{"date", FormatDate(l.date)},
+                           {"type", l.type},
+                           {"symbol", Text(l.symbol)},
+                           {"currency", l.currency},
+                           {realized ? "realized" : "amount", l.amount.ToString()},
+                           {realized ? "realized_base" : "amount_base", Money(l.amount_base)}};
+            if (realized) {
+                o["quantity"] = Money(l.quantity);
+                o["proceeds"] = Money(l.proceeds);
+            }
+            arr.push_back(std::move(o));
+        }
+        return arr;
+    };
+    out["income"] = lines(s.income, false);
+    out["fees"] = lines(s.fees, false);
+    out["realized_gains"] = lines(s.realized, true);
+    json::array gaps;
+    for (const HistoryGap& gap : s.gaps) {
+        gaps.push_back(json::object{{"date", FormatDate(gap.date)}, {"what", gap.what}});
+    }
+    out["data_gaps"] = std::move(gaps);
+    out["definitions"] = "docs/analytics.md";
+    return out;
+}
+
+namespace {
+
+class CsvWriter {
+public:
+    void Section(const std::string& name, const std::vector<std::string>& header) {
+        if (!out_.empty()) out_ += "\r\n";
+        Row({name});
+        Row(header);
+    }
+    void Row(const std::vector<std::string>& fields) {
+        for (std::size_t i = 0; i < fields.size(); ++i) {
+            if (i > 0) out_ += ',';
+            Field(fields[i]);
+        }
+        out_ += "\r\n";
+    }
+    std::string Take() { return std::move(out_); }
+
+private:
+    void Field(const std::string& f) {
+        if (f.find_first_of(",\"\r\n") == std::string::npos) {
+            out_ += f;
+            return;
+        }
+        out_ += '"';
+        for (char c : f) {
+            if (c == '"') out_ += '"';
+            out_ += c;
+        }
+        out_ += '"';
+    }
+    std::string out_;
+};
+
+std::string Str(const std::optional<Decimal>& d) {
+    return d ? d->ToNormalizedString() : std::string();
+}
+
+std::string Str(const std::optional<double>& d) {
+    if (!d) return {};
+    return json::serialize(json::value(*d));
+}
+
+}  // namespace
+
+std::string StatementCsv(const Statement& s) {
+    CsvWriter w;
+    const PeriodPerformance& perf = s.performance.performance;
+    w.Section("summary", {"field", "value"});
+    const std::vector<std::pair<std::string, std::string>> summary{
+        {"report_type", s.period.type},
+        {"period_start", FormatDate(s.period.start)},
+        {"period_end", FormatDate(s.period.end)},
+        {"as_of", FormatDate(s.as_of)},
+        {"portfolio_id", s.portfolio_id},
+        {"currency", s.currency},
+        {"cost_basis_method", s.cost_basis_method},
+        {"opening_value", perf.gain.opening_value.ToNormalizedString()},
+        {"closing_value", perf.gain.closing_value.ToNormalizedString()},
+        {"inflows", perf.gain.inflows.ToNormalizedString()},
+        {"outflows", perf.gain.outflows.ToNormalizedString()},
+        {"gain", perf.gain.total.ToNormalizedString()},
+        {"capital_gain", perf.gain.capital.ToNormalizedString()},
+        {"currency_effect", perf.gain.currency.ToNormalizedString()},
+        {"dividends", Str(s.dividends)},
+        {"interest", Str(s.interest)},
+        {"fees", Str(s.fees_total)},
+        {"realized_gains", Str(s.realized_total)},
+        {"holdings_value", Str(s.holdings_value)},
+        {"cash_value", Str(s.cash_value)},
+        {"total_value", Str(s.total_value)},
+    };
+    for (const auto& [field, value] : summary) w.Row({field, value});
+
+    w.Section("performance", {"measure", "value"});
+    w.Row({"days", std::to_string(perf.days)});
+    w.Row({"time_weighted", Str(std::optional<double>(perf.time_weighted))});
+    w.Row({"time_weighted_annualized", Str(perf.time_weighted_annualised)});
+    w.Row({"money_weighted", Str(perf.money_weighted)});
+    w.Row({"money_weighted_unavailable_reason", perf.money_weighted ? "" : perf.money_weighted_unavailable});
+    w.Row({"modified_dietz", Str(perf.modified_dietz)});
+    w.Row({"simple", Str(perf.simple)});
+    if (s.performance.benchmark) {
+        w.Row({"benchmark", s.performance.benchmark->symbol});
+        w.Row({"benchmark_return", Str(s.performance.benchmark->period_return)});
+        w.Row({"excess_return", Str(s.performance.benchmark->excess_return)});
+    }
+
+    w.Section("holdings", {"symbol", "currency", "quantity", "cost_basis", "price", "price_source", "rate",
+                           "market_value", "market_value_base"});
+    for (const StatementHolding& h : s.holdings) {
+        w.Row({h.symbol, h.currency, h.quantity.ToString(), h.cost_basis.ToString(), Str(h.price),
+               h.price_source, Str(h.rate), Str(h.market_value), Str(h.market_value_base)});
+    }
+    w.Section("cash", {"currency", "balance", "rate", "value_base"});
+    for (const StatementCash& c : s.cash) {
+        w.Row({c.currency, c.balance.ToString(), Str(c.rate), Str(c.value_base)});
+    }
+    w.Section("transactions", {"id", "executed_at", "type", "symbol", "quantity", "price", "amount", "fee",
+                               "currency", "fx_rate", "notes"});
+    for (const Transaction& tx : s.transactions) {
+        w.Row({tx.id.ToString(), FormatRfc3339(tx.executed_at), std::string(portfolio::TypeName(tx.type)),
+               tx.symbol.value_or(""), Str(tx.quantity), Str(tx.price), Str(tx.amount),
+               tx.fee.ToNormalizedString(), std::string(tx.currency.Code()), Str(tx.fx_rate),
+               tx.notes.value_or("")});
+    }
+    w.Section("income", {"date", "type", "symbol", "currency", "amount", "amount_base"});
+    for (const StatementLine& l : s.income) {
+        w.Row({FormatDate(l.date), l.type, l.symbol.value_or(""), l.currency, l.amount.ToString(),
+               Str(l.amount_base)});
+    }
+    w.Section("fees", {"date", "type", "symbol", "currency", "amount", "amount_base"});
+    for (const StatementLine& l : s.fees) {
+        w.Row({FormatDate(l.date), l.type, l.symbol.value_or(""), l.currency, l.amount.ToString(),
+               Str(l.amount_base)});
+    }
+    w.Section("realized_gains",
+              {"date", "type", "symbol", "currency", "quantity", "proceeds", "realized", "realized_base"});
+    for (const StatementLine& l : s.realized) {
+        w.Row({FormatDate(l.date), l.type, l.symbol.value_or(""), l.currency, Str(l.quantity),
+               Str(l.proceeds), l.amount.ToString(), Str(l.amount_base)});
+    }
+    return w.Take();
+}
+
+}  // namespace nn::analytics
