@@ -58,7 +58,10 @@ asio::awaitable<DriftCheck> DriftWatch::Check(std::vector<PortfolioId> portfolio
     const std::string id_list = ArrayLiteral(ids);
     std::vector<PortfolioId> with_rules;
     {
-        auto res = co_await pool.Execute(kWithRules, id_list);
+        // allocation_rules is under row-level security: read it as SYSTEM.
+        auto tx = co_await pool.Begin(db::TransactionOptions().ActingAs("", "SYSTEM").ReadOnly());
+        auto res = co_await tx.Execute(kWithRules, id_list);
+        co_await tx.Commit();
         for (auto row : res) with_rules.push_back(row.Get<PortfolioId>(0));
     }
     const Actor system = System();

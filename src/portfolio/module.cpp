@@ -21,7 +21,7 @@ std::shared_ptr<Service> Register(App& app, ModuleOptions options) {
     AddAllocationRoutes(app.Routes(), allocation, options.directory);
     // Drift, goal milestones and live values after every change of holdings (watches.hpp). The
     // hooks hold the watches; the services live as long as the App.
-    auto watches = MakeWatches(app, allocation, goals);
+    auto watches = MakeWatches(app, allocation, goals, options.values);
     service->OnHoldingsChanged([watches](PortfolioId portfolio, std::size_t shard) {
         std::vector<PortfolioId> changed{portfolio};
         return watches->HoldingsChanged(std::move(changed), shard);

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "portfolio/service.hpp"
+#include "portfolio/value_feed.hpp"
 
 namespace nn {
 class App;
@@ -19,6 +20,7 @@ struct ModuleOptions {
     // portfolio creation trusts the verified token instead of checking the account.
     std::shared_ptr<auth::UserDirectory> directory;
     bool start_price_consumer = true;
+    ValueFeedOptions values;  // where portfolio values go for live push (value_feed.hpp)
 };
 
 // Registers the portfolio service: routes, the price-update consumer (price_consumer.hpp) and
