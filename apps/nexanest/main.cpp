@@ -8,6 +8,7 @@
 #include "apps/nexanest/market_commands.hpp"
 #include "apps/nexanest/migrate_command.hpp"
 #include "apps/nexanest/portfolio_commands.hpp"
+#include "apps/nexanest/report_command.hpp"
 #include "apps/nexanest/serve_command.hpp"
 #include "apps/nexanest/user_command.hpp"
 #include "core/error.hpp"
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
     nn::app::AddMigrateCommand(app, global);
     nn::app::AddMarketCommands(app, global);
     nn::app::AddPortfolioCommands(app, global);
+    nn::app::AddReportCommand(app, global);
     nn::app::AddServeCommand(app, global);
     nn::app::AddUserCommand(app, global);
 

@@ -144,7 +144,7 @@ asio::awaitable<GeneratedReport> ReportService::Generate(portfolio::Actor actor,
     const Statement statement = BuildStatement(in);
     GeneratedReport out;
     out.content = json::serialize(StatementJson(statement));
-    const std::string csv = StatementCsv(statement);
+    out.csv = StatementCsv(statement);
 
     const UserId owner = in.portfolio.user_id;
     const std::optional<Uuid> requested_by =
@@ -157,7 +157,7 @@ asio::awaitable<GeneratedReport> ReportService::Generate(portfolio::Actor actor,
             const Uuid new_id = Uuid::GenerateV7();
             const db::Result res =
                 co_await tx.Execute(kUpsertReport, new_id, owner, id, period.type, period.start, period.end,
-                                    base, out.content, csv, requested_by);
+                                    base, out.content, out.csv, requested_by);
             out.report = ReadReport(res[0]);
             out.created = res[0].Get<bool>(9);
         });

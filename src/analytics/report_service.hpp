@@ -39,6 +39,7 @@ struct GeneratedReport {
     StoredReport report;
     bool created = false;  // false: an existing statement of the period was replaced
     std::string content;   // the JSON document
+    std::string csv;       // its CSV rendering
 };
 
 struct ReportDocument {

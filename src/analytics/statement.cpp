@@ -2,8 +2,9 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include <boost/json/array.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "analytics/movements.hpp"
 #include "core/error.hpp"
@@ -368,7 +369,7 @@ std::string Str(const std::optional<Decimal>& d) {
 
 std::string Str(const std::optional<double>& d) {
     if (!d) return {};
-    return json::serialize(json::value(*d));
+    return fmt::format("{}", *d);  // the shortest text that reads back as the same double
 }
 
 }  // namespace
