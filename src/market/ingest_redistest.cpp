@@ -7,6 +7,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <algorithm>
+#include <map>
+#include <random>
+
 #include "core/error.hpp"
 #include "infra/db/pool.hpp"
 #include "infra/db/result.hpp"
@@ -146,6 +150,7 @@ protected:
     void TearDown() override {
         Run([&]() -> asio::awaitable<void> {
             std::vector<std::string> keys{stream_, PriceKey(sym_), PriceKey(sym_ + "B")};
+            for (const auto& s : extra_symbols_) keys.push_back(PriceKey(s));
             co_await redis_->DelMany(keys);
         });
         redis_->Close();
@@ -185,7 +190,23 @@ protected:
         return One("SELECT count(*) FROM market_data." + table + " WHERE symbol LIKE '" + sym_ + "%'");
     }
 
+    // Instruments made by a test (one per exchange time zone), whose Redis keys TearDown removes.
+    std::vector<std::string> AddInstruments(const std::vector<std::pair<std::string, std::string>>& zones) {
+        std::vector<std::string> symbols;
+        for (const auto& [suffix, zone] : zones) {
+            symbols.push_back(sym_ + suffix);
+            Query(
+                "INSERT INTO market_data.instruments (symbol, name, asset_class, currency, "
+                "exchange_timezone) "
+                "VALUES ('" +
+                symbols.back() + "', 'Zone test', 'EQUITY', 'USD', '" + zone + "')");
+        }
+        extra_symbols_.insert(extra_symbols_.end(), symbols.begin(), symbols.end());
+        return symbols;
+    }
+
     std::string sym_;
+    std::vector<std::string> extra_symbols_;
     std::string stream_;
     asio::io_context io_;
     std::unique_ptr<db::Pool> pool_;
@@ -239,6 +260,98 @@ TEST_F(IngestTest, LateAndDuplicateTicksMergeLikeARecompute) {
     });
     EXPECT_GT(written, 0);
     EXPECT_EQ(RollupDiff(syms), std::vector<std::string>{});
+}
+
+// Batches in random order whose ticks crowd around minute, hour, UTC-day and local-midnight
+// boundaries of exchanges at whole, half and quarter hour offsets (and Lord Howe's 30-minute
+// daylight saving shift), with a replayed batch and a batch overlapping an earlier one: the bars
+// the minute partials built equal a recompute from raw, and latest_prices holds each symbol's
+// newest tick.
+TEST_F(IngestTest, BatchesAcrossMinuteHourAndTradingDateBoundariesMatchARecompute) {
+    auto symbols = AddInstruments({{"K", "Asia/Kolkata"},
+                                   {"N", "Asia/Kathmandu"},
+                                   {"L", "Australia/Lord_Howe"},
+                                   {"C", "America/St_Johns"}});
+    symbols.push_back(sym_);        // America/New_York
+    symbols.push_back(sym_ + "B");  // UTC
+    const Timestamp day = std::chrono::floor<std::chrono::days>(Now() - std::chrono::hours(36));
+    std::mt19937_64 rng(2024);
+    std::map<std::pair<std::string, Timestamp>, PriceRow> unique;
+    while (unique.size() < 6000) {
+        // half the ticks within 90 s of a quarter hour (every local midnight here is one)
+        std::int64_t offset_ms = static_cast<std::int64_t>(rng() % (24 * 3600 * 1000));
+        if (rng() % 2 == 0) {
+            const std::int64_t quarter = static_cast<std::int64_t>(rng() % 96) * 900'000;
+            offset_ms =
+                std::max<std::int64_t>(0, quarter + static_cast<std::int64_t>(rng() % 180'000) - 90'000);
+        }
+        PriceRow r{day + std::chrono::milliseconds(offset_ms),
+                   symbols[rng() % symbols.size()],
+                   std::nullopt,
+                   std::nullopt,
+                   std::nullopt,
+                   Decimal::FromUnscaled(static_cast<std::int64_t>(5'000 + rng() % 1'000), 2),
+                   static_cast<std::int64_t>(rng() % 100)};
+        if (rng() % 5 == 0) r.volume.reset();
+        unique.emplace(std::make_pair(r.symbol, r.time), r);
+    }
+    std::vector<PriceRow> all;
+    for (auto& [key, row] : unique) all.push_back(row);
+    std::shuffle(all.begin(), all.end(), rng);
+    std::vector<std::vector<PriceRow>> batches(6);
+    for (std::size_t i = 0; i < all.size(); ++i) batches[i % 6].push_back(all[i]);
+    std::vector<PriceRow> overlapping = batches[5];
+    overlapping.insert(overlapping.end(), batches[2].begin(), batches[2].begin() + 300);
+    std::int64_t inserted = 0;
+    std::int64_t replayed = -1;
+    Run([&]() -> asio::awaitable<void> {
+        for (int b : {3, 0, 2, 4, 1})
+            inserted += (co_await svc_->IngestPrices(SeriesKind::kStock, batches[b])).inserted;
+        inserted += (co_await svc_->IngestPrices(SeriesKind::kStock, overlapping)).inserted;
+        replayed = (co_await svc_->IngestPrices(SeriesKind::kStock, batches[3])).inserted;
+    });
+    EXPECT_EQ(inserted, static_cast<std::int64_t>(all.size()));
+    EXPECT_EQ(replayed, 0);
+    std::string list;
+    for (const auto& s : symbols) list += (list.empty() ? "'" : ", '") + s + "'";
+    EXPECT_EQ(RollupDiff(list), std::vector<std::string>{});
+    for (const auto& s : symbols) {
+        const PriceRow* newest = nullptr;
+        for (const auto& r : all) {
+            if (r.symbol == s && (newest == nullptr || newest->time < r.time)) newest = &r;
+        }
+        ASSERT_NE(newest, nullptr);
+        EXPECT_EQ(
+            One("SELECT format('%s %s', trim_scale(close), (extract(epoch FROM time) * 1000)::bigint) FROM "
+                "market_data.latest_prices WHERE symbol = '" +
+                s + "'"),
+            newest->close.ToNormalizedString() + " " +
+                std::to_string(newest->time.time_since_epoch().count() / 1000))
+            << s;
+    }
+    // the ticks span two trading dates in every zone that is not UTC
+    EXPECT_EQ(One("SELECT count(*) FROM market_data.ohlcv_1d WHERE symbol = '" + sym_ + "N'"), "2");
+}
+
+// Liberia kept UTC-0:44:30 until 1972, so one UTC minute can hold ticks of two Monrovia trading
+// dates; that batch is redone with one partial per tick and the daily bars still split right.
+TEST_F(IngestTest, AMinuteSpanningTwoTradingDatesStillSplitsTheDailyBars) {
+    const auto m = AddInstruments({{"M", "Africa/Monrovia"}}).front();
+    std::vector<PriceRow> rows{Tick("1971-06-01T00:44:50Z", "2", 3, m),
+                               Tick("1971-06-01T00:43:00Z", "0.5", 1, m),
+                               Tick("1971-06-01T00:44:10Z", "1", 4, m)};
+    IngestResult r;
+    Run([&]() -> asio::awaitable<void> { r = co_await svc_->IngestPrices(SeriesKind::kStock, rows); });
+    EXPECT_EQ(r.inserted, 3);
+    EXPECT_EQ(RollupDiff("'" + m + "'"), std::vector<std::string>{});
+    EXPECT_EQ(Query("SELECT format('%s %s %s', trading_date, trim_scale(close), tick_count) FROM "
+                    "market_data.ohlcv_1d "
+                    "WHERE symbol = '" +
+                    m + "' ORDER BY 1"),
+              (std::vector<std::string>{"1971-05-31 1 2", "1971-06-01 2 1"}));
+    EXPECT_EQ(One("SELECT tick_count FROM market_data.ohlcv_1m WHERE symbol = '" + m +
+                  "' AND bucket = '1971-06-01T00:44:00Z'"),
+              "2");
 }
 
 TEST_F(IngestTest, BadInputIsRejectedWithNothingWritten) {

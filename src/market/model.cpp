@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <map>
 #include <tuple>
+#include <unordered_map>
 
 namespace nn::market {
 
@@ -33,6 +35,13 @@ void CheckTime(std::vector<http::FieldError>& errors,
              fmt::format("{} is before {}", Elem(list, i, "time"), FormatRfc3339(limits.min_time))});
     }
 }
+
+struct SymbolTimeHash {
+    std::size_t operator()(const std::pair<std::string_view, Timestamp>& key) const noexcept {
+        const auto t = static_cast<std::size_t>(key.second.time_since_epoch().count());
+        return std::hash<std::string_view>()(key.first) ^ (t * 0x9E3779B97F4A7C15ull);
+    }
+};
 
 }  // namespace
 
@@ -88,7 +97,8 @@ std::vector<http::FieldError> ValidatePrices(const std::vector<PriceRow>& rows,
                                              std::string_view list) {
     std::vector<http::FieldError> errors;
     // (symbol, time) → first index, to refuse two different rows for one key in one batch
-    std::map<std::pair<std::string_view, Timestamp>, std::size_t> seen;
+    std::unordered_map<std::pair<std::string_view, Timestamp>, std::size_t, SymbolTimeHash> seen;
+    seen.reserve(rows.size());
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const PriceRow& r = rows[i];
         if (!IsValidSymbol(r.symbol)) {
@@ -158,6 +168,79 @@ std::vector<http::FieldError> ValidateFx(const std::vector<FxRow>& rows,
         if (errors.size() >= 100) break;
     }
     return errors;
+}
+
+std::vector<std::uint32_t> IngestOrder(const std::vector<PriceRow>& rows) {
+    // Symbols are few (hundreds) and ticks many: number the symbols, sort the symbols, then
+    // bucket the rows by symbol rank (stable, so input order survives within a symbol) and sort
+    // a symbol's rows by time only when the feed did not send them in order already.
+    std::unordered_map<std::string_view, std::uint32_t> ids;
+    std::vector<std::uint32_t> id_of(rows.size());
+    std::vector<std::string_view> names;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        auto [it, fresh] = ids.try_emplace(rows[i].symbol, static_cast<std::uint32_t>(names.size()));
+        if (fresh) names.push_back(rows[i].symbol);
+        id_of[i] = it->second;
+    }
+    std::vector<std::uint32_t> by_name(names.size());
+    for (std::uint32_t k = 0; k < by_name.size(); ++k) by_name[k] = k;
+    std::sort(by_name.begin(), by_name.end(), [&](auto a, auto b) { return names[a] < names[b]; });
+    std::vector<std::uint32_t> rank(names.size());
+    for (std::uint32_t r = 0; r < by_name.size(); ++r) rank[by_name[r]] = r;
+    std::vector<std::uint32_t> start(names.size() + 1, 0);
+    for (auto id : id_of) ++start[rank[id] + 1];
+    for (std::size_t r = 1; r < start.size(); ++r) start[r] += start[r - 1];
+    std::vector<std::uint32_t> order(rows.size());
+    std::vector<std::uint32_t> next(start.begin(), start.end() - 1);
+    for (std::uint32_t i = 0; i < rows.size(); ++i) order[next[rank[id_of[i]]]++] = i;
+
+    auto earlier = [&](std::uint32_t a, std::uint32_t b) { return rows[a].time < rows[b].time; };
+    std::vector<std::uint32_t> out;
+    out.reserve(rows.size());
+    for (std::size_t r = 0; r + 1 < start.size(); ++r) {
+        auto first = order.begin() + start[r];
+        auto last = order.begin() + start[r + 1];
+        if (!std::is_sorted(first, last, earlier)) std::stable_sort(first, last, earlier);
+        for (auto it = first; it != last; ++it) {
+            if (it != first && rows[*it].time == rows[*(it - 1)].time) continue;
+            out.push_back(*it);
+        }
+    }
+    return out;
+}
+
+std::vector<PartialBar> FoldPartials(const std::vector<PriceRow>& rows,
+                                     const std::vector<std::uint32_t>& order,
+                                     PartialGrouping grouping) {
+    std::vector<PartialBar> out;
+    for (auto i : order) {
+        const PriceRow& r = rows[i];
+        const Timestamp bucket = std::chrono::floor<std::chrono::minutes>(r.time);
+        const Decimal& high = r.high ? *r.high : r.close;
+        const Decimal& low = r.low ? *r.low : r.close;
+        const std::int64_t volume = r.volume.value_or(0);
+        if (grouping == PartialGrouping::kMinute && !out.empty() && out.back().bucket == bucket &&
+            out.back().symbol == r.symbol) {
+            // order is by time within a symbol, so this tick is the latest of the partial
+            PartialBar& p = out.back();
+            if (p.high < high) p.high = high;
+            if (low < p.low) p.low = low;
+            p.close = r.close;
+            p.close_time = r.time;
+            p.close_volume = r.volume;
+            if (__builtin_add_overflow(p.volume, volume, &p.volume)) {
+                // the bigint rollup column could not hold it either
+                throw http::HttpError(422, "validation.failed", "the batch's volumes overflow a bigint", {},
+                                      {{Elem("prices", i, "volume"), "too_large",
+                                        "the volumes of one symbol's minute sum beyond 2^63 - 1"}});
+            }
+            ++p.tick_count;
+            continue;
+        }
+        out.push_back(PartialBar{r.symbol, bucket, r.open ? *r.open : r.close, high, low, r.close, volume, 1,
+                                 r.time, r.time, r.volume});
+    }
+    return out;
 }
 
 std::optional<Interval> ParseInterval(std::string_view text) noexcept {

@@ -31,6 +31,41 @@ struct PriceRow {
     friend bool operator==(const PriceRow&, const PriceRow&) = default;
 };
 
+// The new ticks of one batch folded per (symbol, minute): what the rollups merge. Every rollup
+// level is a fold (open/close = price at the earliest/latest time, high/low = max/min, volume and
+// tick count = sums), so folding a batch into minute partials and those into 1m/1h/1d bars gives
+// the same bars as folding the ticks themselves; the database then merges ~1 000 partials per
+// 50 000 ticks instead of re-reading every tick three times.
+struct PartialBar {
+    std::string_view symbol;  // into the batch's rows, which outlive it
+    Timestamp bucket;         // the UTC minute holding the ticks
+    Decimal open;             // coalesce(open, close) of the earliest tick
+    Decimal high;             // max of coalesce(high, close)
+    Decimal low;              // min of coalesce(low, close)
+    Decimal close;            // close of the latest tick
+    std::int64_t volume = 0;  // sum of coalesce(volume, 0)
+    std::int32_t tick_count = 0;
+    Timestamp open_time;
+    Timestamp close_time;
+    std::optional<std::int64_t> close_volume;  // the latest tick's volume (latest_prices.volume)
+};
+
+// kMinute: one partial per (symbol, minute). kTick: one per tick, for the rare minute whose
+// first and last tick fall on different exchange trading dates (only in zones whose UTC offset
+// is not a whole number of minutes, e.g. Africa/Monrovia before 1972), which a minute partial
+// could not split between two daily bars.
+enum class PartialGrouping { kMinute, kTick };
+
+// Indices of rows in (symbol, time) order, each (symbol, time) once: the first of identical
+// repeats (validation refuses repeats that differ). Sorted rows give every writer the same
+// lock order and make the primary-key inserts of one symbol land next to each other.
+std::vector<std::uint32_t> IngestOrder(const std::vector<PriceRow>& rows);
+
+// The partials of rows[order[...]] (IngestOrder's output), in (symbol, bucket, time) order.
+std::vector<PartialBar> FoldPartials(const std::vector<PriceRow>& rows,
+                                     const std::vector<std::uint32_t>& order,
+                                     PartialGrouping grouping);
+
 // rate = units of quote per unit of base at time.
 struct FxRow {
     Timestamp time;

@@ -19,29 +19,36 @@ namespace asio = boost::asio;
 namespace {
 
 // Session-lifetime staging tables: created once per connection, emptied at every commit.
-// Typed like the raw tables so the binary COPY needs no casts.
+// Typed like their targets so the binary COPY needs no casts.
 constexpr db::Query kCreatePriceStage{
     "CREATE TEMP TABLE IF NOT EXISTS nn_stage_prices (time timestamptz NOT NULL, symbol text NOT NULL, "
     "open numeric(28,10), high numeric(28,10), low numeric(28,10), close numeric(28,10) NOT NULL, volume "
     "bigint) "
     "ON COMMIT DELETE ROWS",
     "market.create_price_stage"};
+// The batch's new ticks folded per (symbol, minute) (model.hpp PartialBar).
+constexpr db::Query kCreateBarStage{
+    "CREATE TEMP TABLE IF NOT EXISTS nn_stage_bars (symbol text NOT NULL, bucket timestamptz NOT NULL, "
+    "open numeric(28,10) NOT NULL, high numeric(28,10) NOT NULL, low numeric(28,10) NOT NULL, "
+    "close numeric(28,10) NOT NULL, volume bigint NOT NULL, tick_count integer NOT NULL, "
+    "open_time timestamptz NOT NULL, close_time timestamptz NOT NULL, close_volume bigint) "
+    "ON COMMIT DELETE ROWS",
+    "market.create_bar_stage"};
 constexpr db::Query kCreateFxStage{
     "CREATE TEMP TABLE IF NOT EXISTS nn_stage_fx (time timestamptz NOT NULL, base text NOT NULL, "
     "quote text NOT NULL, rate numeric(24,12) NOT NULL) ON COMMIT DELETE ROWS",
     "market.create_fx_stage"};
 
-// Symbols of the batch that are not instruments of the right kind (indices must be INDEX,
-// stock prices anything else).
+// Symbols of the batch ($1, a text[]) that are not instruments of the right kind (indices must
+// be INDEX, stock prices anything else).
 constexpr db::Query kUnknownSymbols{
-    "SELECT s.symbol FROM (SELECT DISTINCT symbol FROM pg_temp.nn_stage_prices) s "
-    "LEFT JOIN market_data.instruments i ON i.symbol = s.symbol "
-    "WHERE i.symbol IS NULL OR (i.asset_class = 'INDEX') <> $1 ORDER BY 1 LIMIT 20",
+    "SELECT s FROM unnest($1::text[]) s LEFT JOIN market_data.instruments i ON i.symbol = s "
+    "WHERE i.symbol IS NULL OR (i.asset_class = 'INDEX') <> $2 ORDER BY 1 LIMIT 20",
     "market.unknown_symbols"};
 
-// The merge of a set of new rows into a rollup: open from the earliest tick, close from the
+// The merge of new partial bars into a rollup: open from the earliest tick, close from the
 // latest, high/low as max/min, volume and tick_count as sums. It is associative and
-// commutative, so batches may arrive in any order; only rows the raw INSERT really added feed
+// commutative, so batches may arrive in any order; only ticks the raw insert really added feed
 // it, so duplicates and replays never count twice.
 constexpr const char* kMergeSet =
     "open = CASE WHEN EXCLUDED.open_time < b.open_time THEN EXCLUDED.open ELSE b.open END, "
@@ -51,44 +58,87 @@ constexpr const char* kMergeSet =
     "close_time = GREATEST(b.close_time, EXCLUDED.close_time), "
     "volume = b.volume + EXCLUDED.volume, tick_count = b.tick_count + EXCLUDED.tick_count";
 
+// The same fold over raw rows (reconcile) ...
 constexpr const char* kAggregates =
     "(array_agg(o ORDER BY time))[1], max(h), min(l), (array_agg(c ORDER BY time DESC))[1], "
     "sum(v), count(*), min(time), max(time)";
+// ... and over partial bars (of one symbol, partials never share an open or close time).
+constexpr const char* kPartialAggregates =
+    "(array_agg(s.open ORDER BY s.open_time))[1], max(s.high), min(s.low), "
+    "(array_agg(s.close ORDER BY s.close_time DESC))[1], sum(s.volume), sum(s.tick_count), "
+    "min(s.open_time), max(s.close_time)";
 
 constexpr const char* kRfc3339 = "to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
 
-std::string IngestSql(std::string_view raw_table) {
+constexpr const char* kBarColumns =
+    "(symbol, bucket, open, high, low, close, volume, tick_count, open_time, close_time, close_volume)";
+
+// The path of a batch holding a tick already stored (a replay, an overlapping re-import): stage
+// the rows, insert ignoring the stored ones, and fold what was really inserted into
+// nn_stage_bars. Returns the number of new ticks.
+std::string StagedInsertSql(std::string_view raw_table, PartialGrouping grouping) {
+    const std::string fold =
+        grouping == PartialGrouping::kMinute
+            ? "SELECT symbol, date_bin('1 minute', time, timestamptz '2000-01-03 00:00+00'),"
+              " (array_agg(o ORDER BY time))[1], max(h), min(l), (array_agg(c ORDER BY time DESC))[1],"
+              " sum(v), count(*), min(time), max(time), (array_agg(vol ORDER BY time DESC))[1]"
+              " FROM ins GROUP BY 1, 2"
+            : "SELECT symbol, date_bin('1 minute', time, timestamptz '2000-01-03 00:00+00'),"
+              " o, h, l, c, v, 1, time, time, vol FROM ins";
     return fmt::format(
         "WITH ins AS ("
         " INSERT INTO {raw} (time, symbol, open, high, low, close, volume)"
-        " SELECT time, symbol, open, high, low, close, volume FROM pg_temp.nn_stage_prices ORDER BY symbol, "
-        "time"
+        " SELECT time, symbol, open, high, low, close, volume FROM pg_temp.nn_stage_prices"
         " ON CONFLICT (symbol, time) DO NOTHING"
         " RETURNING time, symbol, coalesce(open, close) AS o, coalesce(high, close) AS h,"
         " coalesce(low, close) AS l, close AS c, coalesce(volume, 0) AS v, volume AS vol"
+        "), bars AS ("
+        " INSERT INTO pg_temp.nn_stage_bars {cols} {fold} RETURNING tick_count"
+        ") SELECT coalesce(sum(tick_count), 0)::bigint FROM bars",
+        fmt::arg("raw", raw_table), fmt::arg("cols", kBarColumns), fmt::arg("fold", fold));
+}
+
+const std::string& StagedInsertSqlFor(SeriesKind kind, PartialGrouping grouping) {
+    static const std::string sql[2][2] = {
+        {StagedInsertSql("market_data.stock_prices", PartialGrouping::kMinute),
+         StagedInsertSql("market_data.stock_prices", PartialGrouping::kTick)},
+        {StagedInsertSql("market_data.market_indices", PartialGrouping::kMinute),
+         StagedInsertSql("market_data.market_indices", PartialGrouping::kTick)}};
+    return sql[kind == SeriesKind::kIndex ? 1 : 0][grouping == PartialGrouping::kTick ? 1 : 0];
+}
+
+// nn_stage_bars → ohlcv_1m, ohlcv_1h (both from the UTC minute), ohlcv_1d (the trading date
+// of the partial's first tick in instruments.exchange_timezone) → latest_prices (only where
+// newer; prev_close/prev_close_date move when the trading date changes) → the outbox event.
+// GROUP BY: ON CONFLICT cannot touch a row twice; ORDER BY: the same lock order in every writer.
+// The last column counts partials whose first and last tick lie on different trading dates:
+// non-zero means the daily merge was wrong and the batch is redone with per-tick partials.
+std::string MergeSql() {
+    return fmt::format(
+        "WITH s AS MATERIALIZED ("
+        " SELECT x.*, (x.open_time AT TIME ZONE i.exchange_timezone)::date AS open_date,"
+        " (x.close_time AT TIME ZONE i.exchange_timezone)::date AS close_date"
+        " FROM pg_temp.nn_stage_bars x JOIN market_data.instruments i ON i.symbol = x.symbol"
         "), m1 AS ("
         " INSERT INTO market_data.ohlcv_1m AS b"
         " (symbol, bucket, open, high, low, close, volume, tick_count, open_time, close_time)"
-        " SELECT symbol, date_bin('1 minute', time, timestamptz '2000-01-03 00:00+00'), {agg}"
-        " FROM ins GROUP BY 1, 2 ORDER BY 1, 2"
+        " SELECT s.symbol, s.bucket, {agg} FROM s GROUP BY 1, 2 ORDER BY 1, 2"
         " ON CONFLICT (symbol, bucket) DO UPDATE SET {merge}"
         "), h1 AS ("
         " INSERT INTO market_data.ohlcv_1h AS b"
         " (symbol, bucket, open, high, low, close, volume, tick_count, open_time, close_time)"
-        " SELECT symbol, date_bin('1 hour', time, timestamptz '2000-01-03 00:00+00'), {agg}"
-        " FROM ins GROUP BY 1, 2 ORDER BY 1, 2"
+        " SELECT s.symbol, date_bin('1 hour', s.bucket, timestamptz '2000-01-03 00:00+00'), {agg}"
+        " FROM s GROUP BY 1, 2 ORDER BY 1, 2"
         " ON CONFLICT (symbol, bucket) DO UPDATE SET {merge}"
         "), d1 AS ("
         " INSERT INTO market_data.ohlcv_1d AS b"
         " (symbol, trading_date, open, high, low, close, volume, tick_count, open_time, close_time)"
-        " SELECT ins.symbol, (ins.time AT TIME ZONE i.exchange_timezone)::date,"
-        " (array_agg(o ORDER BY ins.time))[1], max(h), min(l), (array_agg(c ORDER BY ins.time DESC))[1],"
-        " sum(v), count(*), min(ins.time), max(ins.time)"
-        " FROM ins JOIN market_data.instruments i ON i.symbol = ins.symbol GROUP BY 1, 2 ORDER BY 1, 2"
+        " SELECT s.symbol, s.open_date, {agg} FROM s GROUP BY 1, 2 ORDER BY 1, 2"
         " ON CONFLICT (symbol, trading_date) DO UPDATE SET {merge}"
         "), lp AS ("
         " INSERT INTO market_data.latest_prices AS p (symbol, time, close, volume)"
-        " SELECT DISTINCT ON (symbol) symbol, time, c, vol FROM ins ORDER BY symbol, time DESC"
+        " SELECT DISTINCT ON (symbol) symbol, close_time, close, close_volume FROM s"
+        " ORDER BY symbol, close_time DESC"
         " ON CONFLICT (symbol) DO UPDATE SET"
         // a newer trading date: the close we held becomes the previous close
         "  prev_close = CASE WHEN p.time < date_trunc('day', EXCLUDED.time, {tz}) THEN p.close ELSE "
@@ -107,9 +157,9 @@ std::string IngestSql(std::string_view raw_table) {
         " FROM lp HAVING count(*) > 0"
         " RETURNING id, payload::text AS payload"
         ")"
-        " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM lp), (SELECT id FROM ev), (SELECT payload "
-        "FROM ev)",
-        fmt::arg("raw", raw_table), fmt::arg("agg", kAggregates), fmt::arg("merge", kMergeSet),
+        " SELECT (SELECT count(*) FROM lp), (SELECT id FROM ev), (SELECT payload FROM ev),"
+        " (SELECT count(*) FROM s WHERE open_date <> close_date)",
+        fmt::arg("agg", kPartialAggregates), fmt::arg("merge", kMergeSet),
         fmt::arg("tz",
                  "(SELECT i.exchange_timezone FROM market_data.instruments i WHERE i.symbol = p.symbol)"),
         fmt::arg("rfc", kRfc3339));
@@ -137,12 +187,6 @@ constexpr const char* kFxIngestSql =
     ")"
     " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM lp), (SELECT id FROM ev), (SELECT payload "
     "FROM ev)";
-
-const std::string& IngestSqlFor(SeriesKind kind) {
-    static const std::string stock = IngestSql("market_data.stock_prices");
-    static const std::string index = IngestSql("market_data.market_indices");
-    return kind == SeriesKind::kIndex ? index : stock;
-}
 
 constexpr const char* kRawColumns =
     "SELECT time, symbol, coalesce(open, close) AS o, coalesce(high, close) AS h, coalesce(low, close) AS l,"
@@ -348,44 +392,141 @@ StoredBatch StoredFrom(const db::Result& res) {
 
 }  // namespace
 
-asio::awaitable<StoredBatch> PgRepository::StorePrices(SeriesKind kind,
-                                                       const std::vector<PriceRow>& rows,
-                                                       const std::string& batch_id) {
-    const std::string& sql = IngestSqlFor(kind);
-    const db::Query ingest{sql,
-                           kind == SeriesKind::kIndex ? "market.ingest_indices" : "market.ingest_prices"};
-    const std::string kind_name(KindName(kind));
-    co_return co_await db::RunInTransaction(
-        pool_, db::TransactionOptions(), [&](db::Transaction& tx) -> asio::awaitable<StoredBatch> {
-            co_await tx.Execute(kCreatePriceStage);
-            static const std::vector<std::string> kColumns{"time", "symbol", "open",  "high",
-                                                           "low",  "close",  "volume"};
-            auto copy = co_await db::CopyIn::Begin(tx.Conn(), "nn_stage_prices", kColumns);
-            for (const PriceRow& r : rows) {
+namespace {
+
+// Why a first attempt at a batch is rolled back and redone another way; never leaves
+// StorePrices.
+struct RawRowsAlreadyStored {};
+struct MinuteSpansTwoTradingDates {};
+
+// How the raw rows get in: kDirect COPYs them straight into the raw table (all of them are new,
+// or the COPY fails on the primary key and nothing stays); kStaged COPYs them into a staging
+// table and inserts ON CONFLICT DO NOTHING.
+enum class RawWrite { kDirect, kStaged };
+
+std::vector<std::string> DistinctSymbols(const std::vector<PriceRow>& rows,
+                                         const std::vector<std::uint32_t>& order) {
+    std::vector<std::string> out;
+    for (auto i : order) {
+        if (out.empty() || out.back() != rows[i].symbol) out.push_back(rows[i].symbol);
+    }
+    return out;
+}
+
+asio::awaitable<void> CopyBars(db::Transaction& tx, const std::vector<PartialBar>& bars) {
+    static const std::vector<std::string> kColumns{"symbol",    "bucket",     "open",        "high",
+                                                   "low",       "close",      "volume",      "tick_count",
+                                                   "open_time", "close_time", "close_volume"};
+    auto copy = co_await db::CopyIn::Begin(tx.Conn(), "nn_stage_bars", kColumns);
+    for (const PartialBar& b : bars) {
+        copy.AddRow(b.symbol, b.bucket, b.open, b.high, b.low, b.close, b.volume, b.tick_count, b.open_time,
+                    b.close_time, b.close_volume);
+        if (copy.ShouldFlush()) co_await copy.Flush();
+    }
+    co_await copy.Finish();
+}
+
+// One attempt at a batch, inside tx. Throws RawRowsAlreadyStored (kDirect) or
+// MinuteSpansTwoTradingDates (kMinute) for the caller to roll back and retry differently.
+asio::awaitable<StoredBatch> StoreOnce(db::Transaction& tx,
+                                       SeriesKind kind,
+                                       const std::vector<PriceRow>& rows,
+                                       const std::vector<std::uint32_t>& order,
+                                       const std::string& symbols,
+                                       RawWrite write,
+                                       PartialGrouping grouping,
+                                       const std::string& batch_id) {
+    static const std::string kMerge = MergeSql();
+    static const std::vector<std::string> kRowColumns{"time", "symbol", "open",  "high",
+                                                      "low",  "close",  "volume"};
+    db::Pipeline setup;
+    setup.Push(kCreatePriceStage)
+        .Push(kCreateBarStage)
+        .Push(kUnknownSymbols, symbols, kind == SeriesKind::kIndex);
+    auto prepared = co_await tx.RunPipeline(std::move(setup), std::nullopt);
+    const db::Result& unknown = prepared[2];
+    if (!unknown.Empty()) {
+        std::vector<http::FieldError> errors;
+        for (const auto& u : unknown) {
+            auto symbol = u.Get<std::string>(0);
+            auto it =
+                std::find_if(rows.begin(), rows.end(), [&](const PriceRow& r) { return r.symbol == symbol; });
+            errors.push_back({fmt::format("prices[{}].symbol", it - rows.begin()), "unknown_symbol",
+                              fmt::format("'{}' is not a known {} instrument (create it first: POST "
+                                          "/api/v1/market/instruments)",
+                                          symbol, kind == SeriesKind::kIndex ? "index" : "non-index")});
+        }
+        throw http::HttpError(422, "market.unknown_symbol",
+                              "the batch names unknown symbols; nothing was written", {}, std::move(errors));
+    }
+
+    StoredBatch out;
+    const std::string_view raw =
+        kind == SeriesKind::kIndex ? "market_data.market_indices" : "market_data.stock_prices";
+    if (write == RawWrite::kDirect) {
+        bool duplicate = false;
+        try {
+            auto copy = co_await db::CopyIn::Begin(tx.Conn(), raw, kRowColumns);
+            for (auto i : order) {
+                const PriceRow& r = rows[i];
                 copy.AddRow(r.time, r.symbol, r.open, r.high, r.low, r.close, r.volume);
                 if (copy.ShouldFlush()) co_await copy.Flush();
             }
-            co_await copy.Finish();
+            out.inserted = co_await copy.Finish();
+        } catch (const db::UniqueViolation&) {
+            duplicate = true;
+        }
+        if (duplicate) throw RawRowsAlreadyStored{};
+        co_await CopyBars(tx, FoldPartials(rows, order, grouping));
+    } else {
+        auto copy = co_await db::CopyIn::Begin(tx.Conn(), "nn_stage_prices", kRowColumns);
+        for (auto i : order) {
+            const PriceRow& r = rows[i];
+            copy.AddRow(r.time, r.symbol, r.open, r.high, r.low, r.close, r.volume);
+            if (copy.ShouldFlush()) co_await copy.Flush();
+        }
+        co_await copy.Finish();
+        const db::Query staged{StagedInsertSqlFor(kind, grouping), kind == SeriesKind::kIndex
+                                                                       ? "market.ingest_indices_staged"
+                                                                       : "market.ingest_prices_staged"};
+        out.inserted = (co_await tx.Execute(staged))[0].Get<std::int64_t>(0);
+    }
+    if (out.inserted == 0) co_return out;  // a full replay: nothing to merge, no event
 
-            auto unknown = co_await tx.Execute(kUnknownSymbols, kind == SeriesKind::kIndex);
-            if (!unknown.Empty()) {
-                std::vector<http::FieldError> errors;
-                for (const auto& u : unknown) {
-                    auto symbol = u.Get<std::string>(0);
-                    auto it = std::find_if(rows.begin(), rows.end(),
-                                           [&](const PriceRow& r) { return r.symbol == symbol; });
-                    errors.push_back(
-                        {fmt::format("prices[{}].symbol", it - rows.begin()), "unknown_symbol",
-                         fmt::format("'{}' is not a known {} instrument (create it first: POST "
-                                     "/api/v1/market/instruments)",
-                                     symbol, kind == SeriesKind::kIndex ? "index" : "non-index")});
-                }
-                throw http::HttpError(422, "market.unknown_symbol",
-                                      "the batch names unknown symbols; nothing was written", {},
-                                      std::move(errors));
-            }
-            co_return StoredFrom(co_await tx.Execute(ingest, batch_id, kind_name));
-        });
+    const db::Query merge{kMerge, "market.merge_bars"};
+    auto res = co_await tx.Execute(merge, batch_id, std::string(KindName(kind)));
+    const auto row = res[0];
+    if (row.Get<std::int64_t>(3) != 0) throw MinuteSpansTwoTradingDates{};
+    out.updated_latest = row.Get<std::int64_t>(0);
+    out.outbox_id = row.Get<std::optional<std::int64_t>>(1);
+    out.payload = row.Get<std::optional<std::string>>(2);
+    co_return out;
+}
+
+}  // namespace
+
+asio::awaitable<StoredBatch> PgRepository::StorePrices(SeriesKind kind,
+                                                       const std::vector<PriceRow>& rows,
+                                                       const std::string& batch_id) {
+    const std::vector<std::uint32_t> order = IngestOrder(rows);
+    const std::string symbols = SymbolArray(DistinctSymbols(rows, order));
+    // Most batches are all new ticks in minutes of one trading date: the first attempt. A
+    // stored tick or a minute split between trading dates rolls it back (nothing of it stays)
+    // and the batch is redone the way that copes; the third attempt copes with both.
+    RawWrite write = RawWrite::kDirect;
+    PartialGrouping grouping = PartialGrouping::kMinute;
+    for (;;) {
+        try {
+            co_return co_await db::RunInTransaction(
+                pool_, db::TransactionOptions(), [&](db::Transaction& tx) -> asio::awaitable<StoredBatch> {
+                    co_return co_await StoreOnce(tx, kind, rows, order, symbols, write, grouping, batch_id);
+                });
+        } catch (const RawRowsAlreadyStored&) {
+            write = RawWrite::kStaged;
+        } catch (const MinuteSpansTwoTradingDates&) {
+            grouping = PartialGrouping::kTick;  // per-tick partials never span two dates
+        }
+    }
 }
 
 asio::awaitable<StoredBatch> PgRepository::StoreFx(const std::vector<FxRow>& rows,
