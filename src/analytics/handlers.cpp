@@ -226,6 +226,16 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
                    co_return r;
                },
                {.name = "analytics.reports.get", .require_auth = true});
+    routes.Post(
+        "/api/v1/portfolios/{id}/history/rebuild",
+        [service, directory](Request& req) -> asio::awaitable<Response> {
+            const portfolio::Actor actor = co_await ActorOf(req, directory, kWrite);
+            const PortfolioId id = PortfolioParam(req);
+            const std::optional<Date> from = DateParam(req, "from");
+            const std::optional<Date> to = DateParam(req, "to");
+            co_return http::JsonResponse(co_await service->StoreHistoryRange(actor, id, from, to, req.shard));
+        },
+        {.name = "analytics.history.rebuild", .require_auth = true});
 }
 
 }  // namespace nn::analytics

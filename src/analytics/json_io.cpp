@@ -113,6 +113,7 @@ json::object ToJson(const PerformanceReport& report, const ReportContext& contex
         gaps.push_back(json::object{{"date", FormatDate(gap.date)}, {"what", gap.what}});
     }
     out["data_gaps"] = std::move(gaps);
+    out["history_source"] = context.history_source;
     out["definitions"] = "docs/analytics.md";
     return out;
 }

@@ -19,6 +19,7 @@ struct ReportContext {
     std::optional<std::string> range;  // the named range, if one was asked for
     double risk_free_rate = 0.0;
     std::vector<HistoryGap> gaps;
+    std::string history_source = "rebuilt";  // "stored": the days before today came from §14
 };
 
 // The performance response: ratios as JSON numbers (null where undefined, with a reason for the

@@ -1,5 +1,6 @@
 #include "analytics/module.hpp"
 
+#include "analytics/benchmark_statistics.hpp"
 #include "analytics/handlers.hpp"
 #include "analytics/report_job.hpp"
 #include "infra/app/app.hpp"
@@ -21,6 +22,8 @@ std::shared_ptr<PerformanceService> Register(App& app, std::shared_ptr<auth::Use
     AddRoutes(app.Routes(), services, std::move(directory));
     // Hourly: the first run after a month (or year) ends writes its statements.
     AddStatementJob(app, services.reports, std::chrono::hours(1));
+    // Hourly too: the first run after midnight UTC writes yesterday's figures of every index.
+    AddBenchmarkStatisticsJob(app, std::chrono::hours(1));
     return services.performance;
 }
 

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <set>
 
+#include <spdlog/spdlog.h>
+
 #include "analytics/history.hpp"
+#include "analytics/history_store.hpp"
 #include "analytics/json_io.hpp"
 #include "analytics/market_reader.hpp"
 #include "analytics/movements.hpp"
@@ -12,6 +15,7 @@
 #include "analytics/transaction_reader.hpp"
 #include "core/error.hpp"
 #include "infra/app/app.hpp"
+#include "infra/db/errors.hpp"
 
 namespace nn::analytics {
 namespace asio = boost::asio;
@@ -21,6 +25,44 @@ namespace {
 // Closes and rates are read from this many days before the period, so the opening day has the
 // last close before it even across long holidays.
 constexpr int kLookbackDays = 14;
+
+// The reconstruction's inputs from the transactions (closes and rates still to load), the
+// symbols and foreign currencies to load them for, and the first day with a transaction.
+struct Assembled {
+    HistoryInputs inputs;
+    std::set<std::string> symbols;
+    std::set<std::string> currencies;
+    Date inception;
+};
+
+Assembled Assemble(const portfolio::Portfolio& p, const std::vector<portfolio::Transaction>& txs) {
+    Assembled a;
+    a.inputs.base_currency = std::string(p.currency.Code());
+    a.inputs.movements = ToMovements(txs, p.currency);
+    a.inception = a.inputs.movements.front().date;
+    for (const portfolio::Transaction& tx : txs) {
+        if (tx.symbol) {
+            a.symbols.insert(*tx.symbol);
+            // The portfolio service keeps a symbol in one currency (holdings.currency_mismatch).
+            a.inputs.instrument_currency[*tx.symbol] = std::string(tx.currency.Code());
+        }
+        if (tx.currency != p.currency) {
+            a.currencies.insert(std::string(tx.currency.Code()));
+        }
+    }
+    for (const Movement& m : a.inputs.movements) {
+        a.inception = std::min(a.inception, m.date);
+    }
+    return a;
+}
+
+asio::awaitable<void> LoadMarket(db::Pool& market, Assembled& a, Date from, Date to) {
+    // Named vectors: g++ 12 cannot pass a braced list inside a coroutine (docs/architecture.md).
+    const std::vector<std::string> symbol_list(a.symbols.begin(), a.symbols.end());
+    const std::vector<std::string> currency_list(a.currencies.begin(), a.currencies.end());
+    a.inputs.closes = co_await LoadCloses(market, symbol_list, from, to);
+    a.inputs.rates = co_await LoadRates(market, currency_list, a.inputs.base_currency, from, to);
+}
 
 }  // namespace
 
@@ -42,25 +84,9 @@ asio::awaitable<boost::json::object> PerformanceService::Performance(const portf
                     "the portfolio has no transactions yet");
     }
 
-    HistoryInputs inputs;
-    inputs.base_currency = std::string(p.currency.Code());
-    inputs.movements = ToMovements(txs, p.currency);
-    Date inception = inputs.movements.front().date;
-    std::set<std::string> symbols;
-    std::set<std::string> currencies;
-    for (const portfolio::Transaction& tx : txs) {
-        if (tx.symbol) {
-            symbols.insert(*tx.symbol);
-            // The portfolio service keeps a symbol in one currency (holdings.currency_mismatch).
-            inputs.instrument_currency[*tx.symbol] = std::string(tx.currency.Code());
-        }
-        if (tx.currency != p.currency) {
-            currencies.insert(std::string(tx.currency.Code()));
-        }
-    }
-    for (const Movement& m : inputs.movements) {
-        inception = std::min(inception, m.date);
-    }
+    Assembled a = Assemble(p, txs);
+    HistoryInputs& inputs = a.inputs;
+    const Date inception = a.inception;
 
     const Date today = ToDate(Now());
     DateRange range;
@@ -77,14 +103,40 @@ asio::awaitable<boost::json::object> PerformanceService::Performance(const portf
         query.range = name;
     }
 
+    // Days before today come from the stored history when it was built from these very
+    // transactions (§14); today, whose values still move, is always rebuilt.
+    const std::string fingerprint = TransactionsFingerprint(txs, p.currency);
+    const Date stored_last = std::min(range.last, AddDays(today, -1));
+    db::Pool& stored_pool = app_.Db(ServiceRole::kAnalytics, Database::kAnalytics, shard);
+    std::optional<History> stored;
+    if (range.first <= stored_last) {
+        stored = co_await LoadStoredHistory(stored_pool, actor, id, fingerprint, range.first, stored_last);
+    }
+    const Date rebuild_first = stored ? AddDays(stored_last, 1) : range.first;
+
     db::Pool& market = app_.Db(ServiceRole::kAnalytics, Database::kTimescale, shard);
     const Date window_start = AddDays(range.first, -kLookbackDays);
-    // Named vectors: g++ 12 cannot pass a braced list inside a coroutine (docs/architecture.md).
-    const std::vector<std::string> symbol_list(symbols.begin(), symbols.end());
-    const std::vector<std::string> currency_list(currencies.begin(), currencies.end());
-    inputs.closes = co_await LoadCloses(market, symbol_list, window_start, range.last);
-    inputs.rates = co_await LoadRates(market, currency_list, inputs.base_currency, window_start, range.last);
-    const History history = RebuildHistory(inputs, range.first, range.last);
+    History history;
+    if (rebuild_first <= range.last) {
+        co_await LoadMarket(market, a, AddDays(rebuild_first, -kLookbackDays), range.last);
+        history = RebuildHistory(inputs, rebuild_first, range.last);
+    }
+    if (stored) {
+        for (DayPoint& day : history.period.days) stored->period.days.push_back(std::move(day));
+        for (HistoryGap& gap : history.gaps) stored->gaps.push_back(std::move(gap));
+        history = std::move(*stored);
+    } else if (range.first == inception && range.first <= stored_last) {
+        // A full rebuild from inception: keep its settled days for the next request. Best
+        // effort: a READ advisor may not write, and the answer does not depend on it.
+        History settled = history;
+        settled.period.days.resize(static_cast<std::size_t>(DaysBetween(range.first, stored_last) + 1));
+        try {
+            co_await StoreHistory(stored_pool, actor, id, p.user_id, inputs.base_currency, fingerprint,
+                                  std::move(settled));
+        } catch (const db::DbError& e) {
+            spdlog::debug("analytics: history of {} not stored: {}", id.ToString(), e.what());
+        }
+    }
 
     std::optional<BenchmarkSeries> benchmark;
     std::optional<std::string> benchmark_symbol = query.benchmark;
@@ -112,7 +164,53 @@ asio::awaitable<boost::json::object> PerformanceService::Performance(const portf
     context.range = query.from || query.to ? std::nullopt : query.range;
     context.risk_free_rate = query.risk_free_rate;
     context.gaps = history.gaps;
+    context.history_source = stored ? "stored" : "rebuilt";
     co_return ToJson(report, context);
+}
+
+asio::awaitable<boost::json::object> PerformanceService::StoreHistoryRange(const portfolio::Actor& actor,
+                                                                           PortfolioId id,
+                                                                           std::optional<Date> from,
+                                                                           std::optional<Date> to,
+                                                                           std::size_t shard) {
+    const portfolio::Portfolio p = co_await portfolios_->GetPortfolio(actor, id, shard);
+    const std::vector<portfolio::Transaction> txs =
+        co_await LoadAllTransactions(*portfolios_, actor, id, options_.page_size, shard);
+    if (txs.empty()) {
+        throw Error(ErrorKind::kUnprocessable, "analytics.no_history",
+                    "the portfolio has no transactions yet");
+    }
+    Assembled a = Assemble(p, txs);
+    // Only settled days are stored: today's values still move.
+    const Date yesterday = AddDays(ToDate(Now()), -1);
+    const DateRange range =
+        ExplicitRange(from.value_or(a.inception), to.value_or(yesterday), yesterday, a.inception);
+    db::Pool& market = app_.Db(ServiceRole::kAnalytics, Database::kTimescale, shard);
+    co_await LoadMarket(market, a, AddDays(range.first, -kLookbackDays), range.last);
+    History history = RebuildHistory(a.inputs, range.first, range.last);
+    const std::string fingerprint = TransactionsFingerprint(txs, p.currency);
+    const std::size_t days = history.period.days.size();
+    db::Pool& stored_pool = app_.Db(ServiceRole::kAnalytics, Database::kAnalytics, shard);
+    bool refused = false;
+    HistoryBuild build;
+    try {
+        build = co_await StoreHistory(stored_pool, actor, id, p.user_id, a.inputs.base_currency, fingerprint,
+                                      std::move(history));
+    } catch (const db::InsufficientPrivilege&) {
+        refused = true;  // a READ advisor: as for other writes, no more than a 404
+    }
+    if (refused) {
+        throw Error(ErrorKind::kNotFound, "portfolio.not_found", "no such portfolio");
+    }
+    boost::json::object out;
+    out["portfolio_id"] = id.ToString();
+    out["from"] = FormatDate(range.first);
+    out["to"] = FormatDate(range.last);
+    out["days"] = days;
+    out["stored_from"] = FormatDate(build.first_day);
+    out["stored_to"] = FormatDate(build.last_day);
+    out["fingerprint"] = build.fingerprint;
+    co_return out;
 }
 
 }  // namespace nn::analytics

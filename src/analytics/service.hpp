@@ -41,6 +41,14 @@ public:
                                                             PerformanceQuery query,
                                                             std::size_t shard);
 
+    // POST .../history/rebuild (§14): rebuilds [from, to] (default: inception to yesterday,
+    // clamped to them) and stores it in analytics.portfolio_history.
+    boost::asio::awaitable<boost::json::object> StoreHistoryRange(const portfolio::Actor& actor,
+                                                                  PortfolioId id,
+                                                                  std::optional<Date> from,
+                                                                  std::optional<Date> to,
+                                                                  std::size_t shard);
+
 private:
     App& app_;
     std::shared_ptr<portfolio::Service> portfolios_;

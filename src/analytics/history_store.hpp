@@ -1,0 +1,48 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "analytics/history.hpp"
+#include "core/ids.hpp"
+#include "core/time.hpp"
+#include "infra/db/pool.hpp"
+#include "portfolio/model.hpp"
+#include "portfolio/pg_repository.hpp"
+
+// The rebuilt daily history stored in analytics.portfolio_history (docs/analytics.md §14), as
+// the acting user under RLS. A build is valid for the transactions it was built from: the
+// fingerprint names them, so an added, edited or deleted transaction makes it stale.
+namespace nn::analytics {
+
+// SHA-256 (hex) of everything the reconstruction reads from the transactions, in id order, and
+// the portfolio currency.
+std::string TransactionsFingerprint(const std::vector<portfolio::Transaction>& txs, Currency base);
+
+struct HistoryBuild {
+    Date first_day;
+    Date last_day;
+    std::string fingerprint;
+};
+
+// The stored period [first, last] (its opening value is the row of first - 1) when the build
+// matches `fingerprint` and covers it; nullopt otherwise.
+boost::asio::awaitable<std::optional<History>> LoadStoredHistory(
+    db::Pool& pool, portfolio::Actor actor, PortfolioId id, std::string fingerprint, Date first, Date last);
+
+// Stores `history` (the period starting at `first`): with the same fingerprint and a range that
+// overlaps or touches the stored one, the days are replaced and the build's range extended;
+// otherwise every stored day is replaced. Throws db::InsufficientPrivilege when the actor may
+// not write (a READ advisor).
+boost::asio::awaitable<HistoryBuild> StoreHistory(db::Pool& pool,
+                                                  portfolio::Actor actor,
+                                                  PortfolioId id,
+                                                  UserId owner,
+                                                  std::string currency,
+                                                  std::string fingerprint,
+                                                  History history);
+
+}  // namespace nn::analytics
