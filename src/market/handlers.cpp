@@ -203,8 +203,14 @@ asio::awaitable<http::Response> IngestPrices(MarketService& svc, http::Request& 
     RequireScope(req, kScopeWrite);
     http::JsonLimits limits;
     limits.max_string_bytes = 1024;
-    auto rows = ParsePriceBatch(http::ParseJsonBody(req, limits));
-    auto result = co_await svc.IngestPrices(kind, std::move(rows));
+    // a clean batch is read straight from the text; anything else goes through the strict
+    // parser, which names the problem
+    std::optional<std::vector<PriceRow>> rows;
+    if (req.Header("Content-Type") == "application/json") {
+        rows = ParseCleanPriceBatch(req.Body(), "prices", limits.max_string_bytes);
+    }
+    if (!rows) rows = ParsePriceBatch(http::ParseJsonBody(req, limits));
+    auto result = co_await svc.IngestPrices(kind, std::move(*rows));
     co_return http::JsonResponse(IngestJson(result));
 }
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <boost/json/basic_parser_impl.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <map>
@@ -43,7 +45,185 @@ struct SymbolTimeHash {
     }
 };
 
+// The SAX handler of ParseCleanPriceBatch: a state machine over the one accepted shape. Any
+// event it does not expect fails the parse (the caller falls back to the strict parser).
+class CleanBatchHandler {
+public:
+    static constexpr std::size_t max_object_size = std::size_t(-1);
+    static constexpr std::size_t max_array_size = std::size_t(-1);
+    static constexpr std::size_t max_key_size = std::size_t(-1);
+    static constexpr std::size_t max_string_size = std::size_t(-1);
+
+    CleanBatchHandler(std::string_view list, std::size_t max_string) : list_(list), max_string_(max_string) {}
+
+    std::vector<PriceRow> rows;
+    bool Complete() const noexcept { return state_ == State::kDone; }
+
+    bool on_document_begin(boost::json::error_code&) { return true; }
+    bool on_document_end(boost::json::error_code& ec) { return state_ == State::kDone || Fail(ec); }
+    bool on_object_begin(boost::json::error_code& ec) {
+        if (state_ == State::kStart) {
+            state_ = State::kRootKey;
+        } else if (state_ == State::kElement) {
+            state_ = State::kField;
+            seen_ = 0;
+            row_ = PriceRow{};
+        } else {
+            return Fail(ec);
+        }
+        return true;
+    }
+    bool on_object_end(std::size_t, boost::json::error_code& ec) {
+        if (state_ == State::kRootEnd) {
+            state_ = State::kDone;
+            return true;
+        }
+        // time, symbol and close are required
+        constexpr unsigned kRequired = (1u << kTime) | (1u << kSymbol) | (1u << kClose);
+        if (state_ != State::kField || (seen_ & kRequired) != kRequired) return Fail(ec);
+        rows.push_back(std::move(row_));
+        state_ = State::kElement;
+        return true;
+    }
+    bool on_array_begin(boost::json::error_code& ec) {
+        if (state_ != State::kArray) return Fail(ec);
+        state_ = State::kElement;
+        return true;
+    }
+    bool on_array_end(std::size_t, boost::json::error_code& ec) {
+        if (state_ != State::kElement) return Fail(ec);
+        state_ = State::kRootEnd;
+        return true;
+    }
+    bool on_key_part(std::string_view s, std::size_t n, boost::json::error_code& ec) {
+        if (n > max_string_) return Fail(ec);
+        part_.append(s);
+        return true;
+    }
+    bool on_key(std::string_view s, std::size_t n, boost::json::error_code& ec) {
+        if (n > max_string_) return Fail(ec);
+        const std::string_view key = Whole(s);
+        if (state_ == State::kRootKey) {
+            if (key != list_) return Fail(ec);
+            state_ = State::kArray;
+            return true;
+        }
+        if (state_ != State::kField) return Fail(ec);
+        static constexpr std::string_view kNames[] = {"time", "symbol", "open",  "high",
+                                                      "low",  "close",  "volume"};
+        const auto* it = std::find(std::begin(kNames), std::end(kNames), key);
+        if (it == std::end(kNames)) return Fail(ec);
+        field_ = static_cast<Field>(it - std::begin(kNames));
+        if (seen_ & (1u << field_)) return Fail(ec);
+        seen_ |= 1u << field_;
+        state_ = State::kValue;
+        return true;
+    }
+    bool on_string_part(std::string_view s, std::size_t n, boost::json::error_code& ec) {
+        if (n > max_string_) return Fail(ec);
+        part_.append(s);
+        return true;
+    }
+    bool on_string(std::string_view s, std::size_t n, boost::json::error_code& ec) {
+        if (state_ != State::kValue || n > max_string_) return Fail(ec);
+        const std::string_view v = Whole(s);
+        if (v.find('\0') != std::string_view::npos) return Fail(ec);
+        state_ = State::kField;
+        switch (field_) {
+            case kTime:
+                if (auto t = ParseRfc3339(v)) {
+                    row_.time = *t;
+                    return true;
+                }
+                return Fail(ec);
+            case kSymbol:
+                for (char c : v) {
+                    if (static_cast<unsigned char>(c) >= 0x80) return Fail(ec);
+                }
+                row_.symbol.assign(v);
+                return true;
+            case kOpen:
+                return Price(v, row_.open, ec);
+            case kHigh:
+                return Price(v, row_.high, ec);
+            case kLow:
+                return Price(v, row_.low, ec);
+            case kClose: {
+                std::optional<Decimal> close;
+                if (!Price(v, close, ec)) return false;
+                row_.close = *close;
+                return true;
+            }
+            case kVolume:
+                return Fail(ec);  // a volume string: the strict reader decides
+        }
+        return Fail(ec);
+    }
+    bool on_number_part(std::string_view, boost::json::error_code&) { return true; }
+    bool on_int64(std::int64_t i, std::string_view, boost::json::error_code& ec) {
+        if (state_ != State::kValue || field_ != kVolume) return Fail(ec);
+        row_.volume = i;
+        state_ = State::kField;
+        return true;
+    }
+    bool on_uint64(std::uint64_t, std::string_view, boost::json::error_code& ec) { return Fail(ec); }
+    bool on_double(double, std::string_view, boost::json::error_code& ec) { return Fail(ec); }
+    bool on_bool(bool, boost::json::error_code& ec) { return Fail(ec); }
+    bool on_null(boost::json::error_code& ec) {
+        // an optional field given as null is absent
+        if (state_ != State::kValue || field_ == kTime || field_ == kSymbol || field_ == kClose)
+            return Fail(ec);
+        seen_ |= 1u << field_;
+        state_ = State::kField;
+        return true;
+    }
+    bool on_comment_part(std::string_view, boost::json::error_code& ec) { return Fail(ec); }
+    bool on_comment(std::string_view, boost::json::error_code& ec) { return Fail(ec); }
+
+private:
+    enum class State { kStart, kRootKey, kArray, kElement, kField, kValue, kRootEnd, kDone };
+    enum Field { kTime, kSymbol, kOpen, kHigh, kLow, kClose, kVolume };
+
+    static bool Fail(boost::json::error_code& ec) {
+        ec = boost::json::error::exception;
+        return false;
+    }
+    // The whole key or string: the last piece, after any pieces the parser handed over first.
+    std::string_view Whole(std::string_view last) {
+        if (part_.empty()) return last;
+        part_.append(last);
+        whole_.swap(part_);
+        part_.clear();
+        return whole_;
+    }
+    bool Price(std::string_view text, std::optional<Decimal>& out, boost::json::error_code& ec) {
+        auto p = ParsePrice(text);
+        if (!p.value) return Fail(ec);
+        out = p.value;
+        return true;
+    }
+
+    std::string_view list_;
+    std::size_t max_string_;
+    State state_ = State::kStart;
+    Field field_ = kTime;
+    unsigned seen_ = 0;
+    PriceRow row_;
+    std::string part_;
+    std::string whole_;
+};
+
 }  // namespace
+
+std::optional<std::vector<PriceRow>> ParseCleanPriceBatch(std::string_view json,
+                                                          std::string_view list,
+                                                          std::size_t max_string_bytes) {
+    boost::json::basic_parser<CleanBatchHandler> parser(boost::json::parse_options(), list, max_string_bytes);
+    boost::json::error_code ec;
+    const std::size_t used = parser.write_some(false, json.data(), json.size(), ec);
+    if (ec || !parser.done() || used != json.size() || !parser.handler().Complete()) return std::nullopt;
+    return std::move(parser.handler().rows);
+}
 
 std::string_view KindName(SeriesKind kind) noexcept {
     return kind == SeriesKind::kIndex ? "index" : "stock";

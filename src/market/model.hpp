@@ -110,6 +110,16 @@ std::vector<http::FieldError> ValidateFx(const std::vector<FxRow>& rows,
                                          const IngestLimits& limits,
                                          std::string_view list = "rates");
 
+// A JSON price batch {"<list>": [{time, symbol, open?, high?, low?, close, volume?}, ...]} read
+// straight from its text, without building a document: the HTTP ingest's fast path. It gives up
+// (nullopt) at anything that is not a clean batch (a syntax error, an unknown or repeated key, a
+// value of the wrong type, a NUL, a string over max_string_bytes, a non-ASCII symbol, a price or
+// time that does not parse), and the caller then parses strictly (http::ParseJsonBody +
+// ParsePriceBatch), which names the problem. For a clean batch both give the same rows.
+std::optional<std::vector<PriceRow>> ParseCleanPriceBatch(std::string_view json,
+                                                          std::string_view list,
+                                                          std::size_t max_string_bytes);
+
 bool IsValidSymbol(std::string_view symbol) noexcept;  // ^[A-Za-z0-9^.=_:-]{1,32}$
 bool IsCurrencyCode(std::string_view code) noexcept;   // ^[A-Z]{3}$
 
