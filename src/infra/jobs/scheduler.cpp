@@ -9,6 +9,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <list>
 #include <map>
 #include <random>
 
@@ -47,7 +48,9 @@ struct Scheduler::State {
     asio::any_io_executor executor;
     std::string instance_id;
     std::map<std::string, Job> jobs;
-    asio::cancellation_signal stop;
+    // One signal per loop: a signal's slot holds a single handler, so binding one slot to every
+    // co_spawn would destroy the handler of each loop before it.
+    std::list<asio::cancellation_signal> stops;
     bool started = false;
     std::mt19937_64 rng{std::random_device{}()};
 };
@@ -135,8 +138,9 @@ void Scheduler::Start() {
     if (state_->started) return;
     state_->started = true;
     for (const auto& [name, job] : state_->jobs) {
+        auto& stop = state_->stops.emplace_back();
         asio::co_spawn(state_->executor, Loop(state_, name),
-                       asio::bind_cancellation_slot(state_->stop.slot(), [name = name](std::exception_ptr e) {
+                       asio::bind_cancellation_slot(stop.slot(), [name = name](std::exception_ptr e) {
                            if (!e) return;
                            try {
                                std::rethrow_exception(e);
@@ -153,7 +157,9 @@ void Scheduler::Start() {
 void Scheduler::Stop() {
     if (!state_ || !state_->started) return;
     // The signal must be emitted on the executor that owns the loops.
-    asio::dispatch(state_->executor, [state = state_] { state->stop.emit(asio::cancellation_type::all); });
+    asio::dispatch(state_->executor, [state = state_] {
+        for (auto& stop : state->stops) stop.emit(asio::cancellation_type::all);
+    });
 }
 
 asio::awaitable<bool> Scheduler::RunOnce(const std::string& name) {

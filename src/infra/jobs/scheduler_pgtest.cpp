@@ -126,6 +126,38 @@ TEST_F(SchedulerTest, FailuresAreCountedAndTheLoopGoesOn) {
     EXPECT_GE(stats.runs, 1u);
 }
 
+TEST_F(SchedulerTest, StopEndsEveryLoop) {
+    db::Pool pool(io_.get_executor(), Options());
+    Scheduler s(io_.get_executor());
+    int runs_a = 0;
+    int runs_b = 0;
+    s.Add({.name = "a",
+           .interval = std::chrono::milliseconds(20),
+           .lease_pool = &pool,
+           .run = [&]() -> asio::awaitable<void> {
+               ++runs_a;
+               co_return;
+           }});
+    s.Add({.name = "b",
+           .interval = std::chrono::milliseconds(20),
+           .lease_pool = &pool,
+           .run = [&]() -> asio::awaitable<void> {
+               ++runs_b;
+               co_return;
+           }});
+    s.Start();
+    asio::steady_timer stop(io_, std::chrono::milliseconds(300));
+    stop.async_wait([&](auto) {
+        s.Stop();
+        pool.Close();
+    });
+    // A loop Stop() missed would keep its timer going and the context would never run dry.
+    io_.run_for(std::chrono::seconds(5));
+    EXPECT_TRUE(io_.stopped());
+    EXPECT_GE(runs_a, 1);
+    EXPECT_GE(runs_b, 1);
+}
+
 TEST_F(SchedulerTest, RejectsIncompleteAndDuplicateJobs) {
     db::Pool pool(io_.get_executor(), Options());
     Scheduler s(io_.get_executor());
