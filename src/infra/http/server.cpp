@@ -36,6 +36,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "infra/http/openapi.hpp"
 #include "infra/http/problem.hpp"
 #include "infra/http/raw_request.hpp"
 #include "infra/http/sse.hpp"
@@ -382,6 +383,7 @@ struct Server::State {
     Handler terminal = Dispatch;
     std::vector<std::pair<std::string, ReadinessCheck>> checks;
     MetricsRegistry registry;
+    std::string openapi;  // built at Start, once every route is registered
     HttpMetrics metrics;
 
     std::vector<asio::io_context*> contexts;
@@ -784,6 +786,10 @@ asio::awaitable<Response> Healthz() {
     co_return Response(200, R"({"status":"ok"})", "application/json");
 }
 
+asio::awaitable<Response> OpenApi(State* st) {
+    co_return Response(200, st->openapi, "application/json");
+}
+
 asio::awaitable<Response> MetricsPage(State* st) {
     std::string text;
     st->metrics.Render(text, st->connections.load());
@@ -836,6 +842,8 @@ std::uint16_t Server::Start() {
     st.router.Get("/healthz", [](Request&) { return Healthz(); }, {.name = "healthz"});
     st.router.Get("/readyz", [raw](Request& r) { return Readyz(raw, r); }, {.name = "readyz"});
     st.router.Get("/metrics", [raw](Request&) { return MetricsPage(raw); }, {.name = "metrics"});
+    st.router.Get("/api/v1/openapi.json", [raw](Request&) { return OpenApi(raw); }, {.name = "openapi"});
+    st.openapi = OpenApiDocument(st.router);
 
     st.chain.push_back(RequestIdMiddleware());
     if (st.options.access_log) st.chain.push_back(AccessLogMiddleware(st.options.access_log));

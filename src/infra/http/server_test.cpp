@@ -474,6 +474,24 @@ TEST(HttpServer, MetricsCountRoutesAndShowRegisteredFamilies) {
     EXPECT_NE(text.find("nn_test_cache_hits_total{cache=\"portfolios\"} 4\n"), std::string::npos);
 }
 
+TEST(HttpServer, ServesTheOpenApiDocumentOfItsRoutes) {
+    TestServer ts;
+    ts.server().Routes().Get(
+        "/api/v1/things/{id}",
+        [](Request&) -> boost::asio::awaitable<Response> { co_return Response::NoContent(); },
+        {.name = "things.get", .require_auth = true});
+    Client c(ts.Start());
+    auto r = c.Request("GET", "/api/v1/openapi.json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    auto paths = BodyObject(*r).at("paths").as_object();
+    // The built-in routes are listed too, the document itself included.
+    for (auto p : {"/api/v1/things/{id}", "/healthz", "/readyz", "/metrics", "/api/v1/openapi.json"}) {
+        EXPECT_TRUE(paths.contains(p)) << p;
+    }
+    EXPECT_EQ(paths.size(), 5u);
+}
+
 TEST(HttpServer, HealthzAndReadyzReportEachCheck) {
     TestServer ts;
     std::atomic<bool> redis_up{false};

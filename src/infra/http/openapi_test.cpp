@@ -1,0 +1,55 @@
+#include "infra/http/openapi.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+namespace nn::http {
+namespace {
+namespace json = boost::json;
+
+boost::asio::awaitable<Response> Nothing(Request&) {
+    co_return Response();
+}
+
+TEST(OpenApi, ListsEveryRouteWithItsParametersSecurityAndBodyLimit) {
+    Router router;
+    router.Get("/api/v1/portfolios/{id}/transactions/{tx}", Nothing,
+               {.name = "tx.get", .require_auth = true});
+    router.Post("/api/v1/portfolios/{id}/transactions", Nothing,
+                {.name = "tx.create", .require_auth = true, .max_body_bytes = 4096});
+    router.Delete("/api/v1/portfolios/{id}", Nothing, {.name = "portfolio.delete", .require_auth = true});
+    router.Get("/healthz", Nothing, {.name = "healthz"});
+
+    auto doc = json::parse(OpenApiDocument(router, {.title = "T", .version = "9"})).as_object();
+    EXPECT_EQ(doc.at("openapi").as_string(), "3.1.0");
+    EXPECT_EQ(doc.at("info").at("version").as_string(), "9");
+    const auto& paths = doc.at("paths").as_object();
+    ASSERT_EQ(paths.size(), 4u);
+
+    const auto& get = paths.at("/api/v1/portfolios/{id}/transactions/{tx}").at("get").as_object();
+    EXPECT_EQ(get.at("operationId").as_string(), "get_api_v1_portfolios_id_transactions_tx");
+    EXPECT_EQ(get.at("tags").as_array().at(0).as_string(), "portfolios");
+    const auto& params = get.at("parameters").as_array();
+    ASSERT_EQ(params.size(), 2u);
+    EXPECT_EQ(params[0].at("name").as_string(), "id");
+    EXPECT_EQ(params[1].at("name").as_string(), "tx");
+    EXPECT_TRUE(params[1].at("required").as_bool());
+    EXPECT_EQ(get.at("security").as_array().size(), 2u);
+    EXPECT_TRUE(get.at("responses").as_object().contains("401"));
+    EXPECT_FALSE(get.contains("requestBody"));
+
+    const auto& post = paths.at("/api/v1/portfolios/{id}/transactions").at("post").as_object();
+    EXPECT_EQ(post.at("requestBody").at("x-max-body-bytes").as_int64(), 4096);
+    EXPECT_TRUE(paths.at("/api/v1/portfolios/{id}").as_object().contains("delete"));
+
+    const auto& health = paths.at("/healthz").at("get").as_object();
+    EXPECT_EQ(health.at("tags").as_array().at(0).as_string(), "operations");
+    EXPECT_TRUE(health.at("security").as_array().at(0).as_object().empty());  // no credential
+    EXPECT_FALSE(health.at("responses").as_object().contains("401"));
+    EXPECT_EQ(health.at("responses").at("4XX").at("content").as_object().begin()->key(),
+              "application/problem+json");
+}
+
+}  // namespace
+}  // namespace nn::http
