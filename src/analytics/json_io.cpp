@@ -91,6 +91,8 @@ json::object ToJson(const PerformanceReport& report, const ReportContext& contex
         bench["excess_return"] = Number(b.excess_return);
         bench["beta"] = Number(b.relation.beta);
         bench["correlation"] = Number(b.relation.correlation);
+        bench["tracking_error"] = Number(b.relation.tracking_error);
+        bench["information_ratio"] = Number(b.relation.information_ratio);
         bench["observations"] = b.relation.observations;
         out["benchmark"] = std::move(bench);
     } else {

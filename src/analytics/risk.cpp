@@ -198,7 +198,9 @@ AlignedReturns AlignReturns(std::span<const Level> a, std::span<const Level> b) 
     return out;
 }
 
-BenchmarkRelation RelateToBenchmark(std::span<const Level> portfolio, std::span<const Level> benchmark) {
+BenchmarkRelation RelateToBenchmark(std::span<const Level> portfolio,
+                                    std::span<const Level> benchmark,
+                                    double periods_per_year) {
     const AlignedReturns aligned = AlignReturns(portfolio, benchmark);
     BenchmarkRelation out;
     out.observations = static_cast<int>(aligned.dates.size());
@@ -222,6 +224,17 @@ BenchmarkRelation RelateToBenchmark(std::span<const Level> portfolio, std::span<
     }
     if (var_b > 0.0 && var_p > 0.0) {
         out.correlation = cov / std::sqrt(var_p * var_b);
+    }
+    const double mean_a = mean_p - mean_b;
+    double var_a = 0.0;
+    for (std::size_t k = 0; k < aligned.dates.size(); ++k) {
+        const double da = aligned.first[k] - aligned.second[k] - mean_a;
+        var_a += da * da;
+    }
+    const double n = static_cast<double>(aligned.dates.size());
+    out.tracking_error = std::sqrt(var_a / (n - 1.0)) * std::sqrt(periods_per_year);
+    if (*out.tracking_error > 0.0) {
+        out.information_ratio = mean_a * periods_per_year / *out.tracking_error;
     }
     return out;
 }

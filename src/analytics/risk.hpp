@@ -84,13 +84,19 @@ std::optional<Drawdown> MaxDrawdown(std::span<const Level> levels);
 // close) yields one longer return on both sides rather than misaligned days.
 // beta = cov(p, b) / var(b), correlation = cov(p, b) / (sd(p) sd(b)); sample moments.
 // nullopt where fewer than two common returns or a zero variance.
+// Active return a = p - b on the same returns: tracking error = sample sd(a) x sqrt(periods per
+// year), information ratio = mean(a) x periods per year / tracking error (nullopt when it is 0).
 struct BenchmarkRelation {
     std::optional<double> beta;
     std::optional<double> correlation;
+    std::optional<double> tracking_error;
+    std::optional<double> information_ratio;
     int observations = 0;  // common returns used
 };
 
-BenchmarkRelation RelateToBenchmark(std::span<const Level> portfolio, std::span<const Level> benchmark);
+BenchmarkRelation RelateToBenchmark(std::span<const Level> portfolio,
+                                    std::span<const Level> benchmark,
+                                    double periods_per_year = 252.0);
 
 // Returns between consecutive common dates of two level series (exposed for tests and charts).
 struct AlignedReturns {

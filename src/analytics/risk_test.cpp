@@ -186,5 +186,34 @@ TEST(Benchmark, NegativeAndDegenerate) {
     EXPECT_EQ(RelateToBenchmark(portfolio, disjoint).observations, 0);
 }
 
+// Active returns a = p - b. p: +50%, -25%; b: +25%, -50% (exact in binary) -> a = 0.25 twice:
+// no dispersion, tracking error 0, no information ratio. Then p: +1%, +2%, -1% against b: +0.5%,
+// +1%, 0: a = 0.005, 0.01, -0.01, mean m = 0.005/3, sample variance ((0.005 - m)^2 +
+// (0.01 - m)^2 + (-0.01 - m)^2) / 2; TE = sqrt(var) x sqrt(252), IR = m x 252 / TE.
+TEST(Benchmark, TrackingErrorAndInformationRatio) {
+    const std::vector<Level> b1{{At("2024-01-01"), 100}, {At("2024-01-02"), 125}, {At("2024-01-03"), 62.5}};
+    const std::vector<Level> p1{{At("2024-01-01"), 100}, {At("2024-01-02"), 150}, {At("2024-01-03"), 112.5}};
+    const BenchmarkRelation same = RelateToBenchmark(p1, b1);
+    ASSERT_TRUE(same.tracking_error);
+    EXPECT_EQ(*same.tracking_error, 0.0);
+    EXPECT_FALSE(same.information_ratio.has_value());
+
+    const std::vector<Level> b{{At("2024-01-01"), 100},
+                               {At("2024-01-02"), 100.5},
+                               {At("2024-01-03"), 101.505},
+                               {At("2024-01-04"), 101.505}};
+    const std::vector<Level> p{{At("2024-01-01"), 100},
+                               {At("2024-01-02"), 101},
+                               {At("2024-01-03"), 103.02},
+                               {At("2024-01-04"), 101.9898}};
+    const double m = (0.005 + 0.01 - 0.01) / 3;
+    const double var = ((0.005 - m) * (0.005 - m) + (0.01 - m) * (0.01 - m) + (-0.01 - m) * (-0.01 - m)) / 2;
+    const double te = std::sqrt(var) * std::sqrt(252.0);
+    const BenchmarkRelation rel = RelateToBenchmark(p, b);
+    ASSERT_TRUE(rel.tracking_error && rel.information_ratio);
+    EXPECT_NEAR(*rel.tracking_error, te, 1e-12);
+    EXPECT_NEAR(*rel.information_ratio, m * 252 / te, 1e-9);
+}
+
 }  // namespace
 }  // namespace nn::analytics
