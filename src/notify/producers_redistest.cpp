@@ -1,0 +1,606 @@
+// Producers, email and live push across services and instances, against real servers: freshly
+// migrated auth, portfolio, notifications and timescale databases, the test Redis, a local SMTP
+// sink (Debian's python3-aiosmtpd, src/infra/mail/testdata/smtp_sink.py) and two in-process
+// Apps sharing them: A runs auth, portfolio and notify, B runs notify only (another instance).
+// A test authenticator turns the X-Test-User header ("<uuid>:<ROLE>") into a principal; logins
+// go through the real auth routes.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/json/parse.hpp>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "auth/module.hpp"
+#include "auth/principal.hpp"
+#include "infra/app/app.hpp"
+#include "infra/crypto/key_ring.hpp"
+#include "infra/crypto/password.hpp"
+#include "infra/crypto/random.hpp"
+#include "infra/http/test_server.hpp"
+#include "infra/mail/mail_test_util.hpp"
+#include "infra/mail/mailer.hpp"
+#include "infra/migrate/migrator.hpp"
+#include "infra/redis/client.hpp"
+#include "notify/module.hpp"
+#include "portfolio/module.hpp"
+#include "portfolio/value_feed.hpp"
+#include "tests/support/test_env.hpp"
+
+namespace nn::notify {
+namespace {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+// Auth's own mail (verification, reset) is not under test here.
+class DroppingMailer final : public mail::Mailer {
+public:
+    asio::awaitable<void> Send(mail::Message) override { co_return; }
+};
+
+struct Reply {
+    int status = 0;
+    std::string body;
+    json::value Json() const { return json::parse(body); }
+};
+
+// A blocking SSE reader on a plain socket; keeps every event, with or without an id.
+class SseClient {
+public:
+    SseClient(std::uint16_t port, const std::string& user) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(port);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+            throw std::runtime_error("connect");
+        timeval tv{0, 50000};
+        ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        std::string req =
+            "GET /api/v1/stream HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\nX-Test-User: " +
+            user + "\r\n\r\n";
+        ::send(fd_, req.data(), req.size(), 0);
+    }
+    ~SseClient() { ::close(fd_); }
+
+    struct Event {
+        std::string id, type, data;
+        json::value Json() const { return json::parse(data); }
+    };
+
+    // Reads for `duration` (or until `until` holds for the events so far).
+    std::vector<Event> ReadFor(std::chrono::milliseconds duration,
+                               const std::function<bool(const std::vector<Event>&)>& until = nullptr) {
+        auto deadline = std::chrono::steady_clock::now() + duration;
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (until && until(events_)) break;
+            char buf[8192];
+            auto n = ::recv(fd_, buf, sizeof buf, 0);
+            if (n > 0) {
+                raw_.append(buf, static_cast<std::size_t>(n));
+                Parse();
+            } else if (n == 0) {
+                break;
+            }
+        }
+        return events_;
+    }
+    std::vector<Event> Of(const std::string& type) const {
+        std::vector<Event> out;
+        for (const auto& e : events_) {
+            if (e.type == type) out.push_back(e);
+        }
+        return out;
+    }
+    bool Open() {
+        ReadFor(std::chrono::milliseconds(300));
+        return raw_.rfind("HTTP/1.1 200", 0) == 0;
+    }
+
+private:
+    void Parse() {
+        if (!header_done_) {
+            auto end = raw_.find("\r\n\r\n");
+            if (end == std::string::npos) return;
+            header_done_ = true;
+            pos_ = end + 4;
+        }
+        for (;;) {
+            auto end = raw_.find("\n\n", pos_);
+            if (end == std::string::npos) return;
+            std::string block = raw_.substr(pos_, end - pos_);
+            pos_ = end + 2;
+            Event e;
+            std::size_t start = 0;
+            while (start <= block.size()) {
+                auto nl = block.find('\n', start);
+                std::string line =
+                    block.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+                if (!line.empty() && line.back() == '\r') line.pop_back();
+                if (line.rfind("id: ", 0) == 0) e.id = line.substr(4);
+                if (line.rfind("event: ", 0) == 0) e.type = line.substr(7);
+                if (line.rfind("data: ", 0) == 0) e.data += line.substr(6);
+                if (nl == std::string::npos) break;
+                start = nl + 1;
+            }
+            if (!e.type.empty()) events_.push_back(e);
+        }
+    }
+
+    int fd_ = -1;
+    std::string raw_;
+    std::size_t pos_ = 0;
+    bool header_done_ = false;
+    std::vector<Event> events_;
+};
+
+class ProducersTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        migrate_ = new migrate::Options;
+        migrate_->admin_url = Secret(test::PgUrl());
+        migrate_->prefix = test::UniqueName("t_np_");
+        migrate_->service_password = Secret(test::ServicePassword());
+        migrate_->migrations_dir = test::SourceDir() + "/migrations";
+        for (auto db : {migrate::Database::kAuth, migrate::Database::kPortfolio,
+                        migrate::Database::kNotifications, migrate::Database::kTimescale}) {
+            migrate::Up(*migrate_, db);
+        }
+    }
+    static void TearDownTestSuite() {
+        for (const char* db : {"_auth", "_portfolio", "_notifications", "_timescale"}) {
+            try {
+                test::QueryValue(test::PgUrl(),
+                                 "DROP DATABASE IF EXISTS " + migrate_->prefix + db + " WITH (FORCE)");
+            } catch (...) {
+                // a leaked database in the throw-away cluster is harmless
+            }
+        }
+        delete migrate_;
+    }
+
+    runtime::Config Config() const {
+        runtime::Config c;
+        c.listen_port = 0;
+        c.threads = 2;
+        c.cpu_threads = 2;
+        c.database_url = Secret(test::PgUrl());
+        c.database_prefix = migrate_->prefix;
+        c.db_service_password = Secret(test::ServicePassword());
+        c.redis_url = Secret(test::RedisUrl());
+        c.redis_timeout = std::chrono::milliseconds(500);
+        c.public_url = "https://nexanest.test";
+        c.smtp_url = Secret("smtp://127.0.0.1:" + std::to_string(sink_.Port()));
+        return c;
+    }
+
+    static void TestAuthenticator(App& app) {
+        app.AddAuthenticator([](http::Request& req) -> asio::awaitable<void> {
+            auto h = std::string(req.Header("X-Test-User"));
+            auto colon = h.find(':');
+            if (colon == std::string::npos) co_return;
+            auth::Principal p;
+            p.user_id = *UserId::Parse(h.substr(0, colon));
+            p.role = *auth::ParseRole(h.substr(colon + 1));
+            p.scopes = auth::PermissionStrings(p.role);
+            req.principal = p;
+        });
+    }
+
+    ModuleOptions NotifyOptions() const {
+        ModuleOptions mo;
+        mo.start_jobs = false;
+        mo.live_poll = std::chrono::milliseconds(2000);
+        mo.notifier.live_prefix = prefix_ + ":live:";
+        mo.notifier.wake_prefix = prefix_ + ":wake:";
+        mo.relay.stream = prefix_ + ":audit";
+        mo.audit.group = "notify.audit";
+        mo.audit.block = std::chrono::milliseconds(50);
+        mo.alerts.block = std::chrono::milliseconds(50);
+        mo.alerts.stream = prefix_ + ":prices";
+        mo.alerts.dead_letter_stream = prefix_ + ":prices:dead";
+        mo.live_feed.prices_stream = prefix_ + ":prices";
+        mo.live_feed.values_stream = prefix_ + ":values";
+        mo.live_feed.block = std::chrono::milliseconds(200);
+        mo.sources.clear();
+        return mo;
+    }
+
+    void SetUp() override {
+        prefix_ = test::UniqueName("t_np_");
+        shards_a_ = std::make_unique<http::testing::Shards>(2);
+        auto ca = Config();
+        ca.services = "auth,portfolio,notify";
+        ca.jwt_keys = Secret(crypto::NewKeyEntry("k1", 32));
+        ca.api_key_pepper = Secret(crypto::RandomToken(32));
+        a_ = std::make_unique<App>(ca, shards_a_->Pointers());
+        TestAuthenticator(*a_);
+        auth::ModuleOptions ao;
+        ao.settings = auth::SettingsFromConfig(*a_);
+        ao.settings.redis_prefix = prefix_ + ":rl:";
+        ao.mailer = std::make_shared<DroppingMailer>();
+        directory_ = auth::Register(*a_, ao);
+        portfolio::ModuleOptions po;
+        po.directory = directory_;
+        po.start_price_consumer = false;
+        po.service.cache_prefix = prefix_ + ":cache:";
+        po.values.stream = prefix_ + ":values";
+        portfolio::Register(*a_, po);
+        auto mo = NotifyOptions();
+        mo.directory = directory_;
+        for (const auto& s : DefaultSources()) {
+            if (s.name == "auth" || s.name == "portfolio") mo.sources.push_back(s);
+        }
+        module_a_ = Register(*a_, mo);
+        port_a_ = a_->Start();
+
+        shards_b_ = std::make_unique<http::testing::Shards>(2);
+        auto cb = Config();
+        cb.services = "notify";
+        b_ = std::make_unique<App>(cb, shards_b_->Pointers());
+        TestAuthenticator(*b_);
+        module_b_ = Register(*b_, NotifyOptions());
+        port_b_ = b_->Start();
+    }
+    void TearDown() override {
+        for (const char* s : {":audit", ":prices", ":prices:dead", ":values"}) {
+            try {
+                Run(a_->Redis(0).Del(prefix_ + s));
+            } catch (...) {
+                // the stream goes with the throw-away server
+            }
+        }
+        module_b_->Stop();
+        module_a_->Stop();
+        b_->Stop();
+        a_->Stop();
+        shards_b_->Stop();
+        shards_a_->Stop();
+        module_b_.reset();
+        module_a_.reset();
+        directory_.reset();
+        b_.reset();
+        a_.reset();
+    }
+
+    template <class T>
+    T Run(asio::awaitable<T> op, std::size_t shard = 0) {
+        return asio::co_spawn(a_->Shard(shard), std::move(op), asio::use_future).get();
+    }
+
+    Reply Call(std::uint16_t port,
+               const std::string& user,
+               const std::string& method,
+               const std::string& target,
+               const std::string& body = "",
+               std::map<std::string, std::string> headers = {}) {
+        http::testing::Client client(port);
+        if (!user.empty()) headers["X-Test-User"] = user;
+        if (!body.empty()) headers["Content-Type"] = "application/json";
+        auto r = client.Request(method, target, body, headers);
+        Reply out;
+        if (r) {
+            out.status = r->status;
+            out.body = r->body;
+        }
+        return out;
+    }
+
+    static std::string Db(const char* suffix) { return test::PgUrlFor(migrate_->prefix + suffix); }
+    static long Count(const char* db, const std::string& sql) {
+        return std::stol(test::QueryValue(Db(db), sql));
+    }
+
+    // An account in the auth database; returns "<uuid>:USER" for X-Test-User.
+    static std::string Account(const std::string& email, bool verified, const std::string& password = "") {
+        const std::string hash = crypto::HashPassword(password.empty() ? "unused password 123" : password);
+        auto id = test::QueryValue(
+            Db("_auth"), "INSERT INTO auth.users (email, password_hash, email_verified_at) VALUES ('" +
+                             email + "', '" + hash + "', " + (verified ? "now()" : "NULL") +
+                             ") RETURNING id");
+        return id + ":USER";
+    }
+    static std::string IdOf(const std::string& user) { return user.substr(0, 36); }
+
+    // What the portfolio watches write (their own tests cover when).
+    static void PortfolioEvent(const std::string& user,
+                               const std::string& event,
+                               const std::string& payload) {
+        test::QueryValue(
+            Db("_portfolio"),
+            "INSERT INTO portfolio.outbox (user_id, aggregate_type, aggregate_id, event_type, payload) "
+            "VALUES ('" +
+                IdOf(user) + "', 'x', '" + test::UniqueName("a") + "', '" + event + "', '" + payload + "')");
+    }
+
+    OutboxRelay& RelayOf(const std::string& source) {
+        for (auto& r : module_a_->relays) {
+            if (r->Source().name == source) return *r;
+        }
+        throw std::runtime_error("no relay " + source);
+    }
+
+    // Relays both outboxes and lets the audit producer notify.
+    void Deliver() {
+        Run(RelayOf("auth").Drain());
+        Run(RelayOf("portfolio").Drain());
+        for (int i = 0; i < 3; ++i) Run(module_a_->audit->RunOnce());
+    }
+
+    std::multiset<std::string> Kinds(const std::string& user) {
+        auto inbox = Call(port_a_, user, "GET", "/api/v1/notifications");
+        EXPECT_EQ(inbox.status, 200) << inbox.body;
+        std::multiset<std::string> kinds;
+        auto body = inbox.Json();
+        for (const auto& n : body.at("items").as_array()) kinds.insert(std::string(n.at("kind").as_string()));
+        return kinds;
+    }
+
+    Reply Login(const std::string& email, const std::string& password, const std::string& agent) {
+        return Call(port_a_, "", "POST", "/api/v1/auth/login",
+                    R"({"email":")" + email + R"(","password":")" + password + "\"}",
+                    {{"User-Agent", agent}});
+    }
+
+    static migrate::Options* migrate_;
+    mail::test_util::SmtpSink sink_;
+    std::string prefix_;
+    std::unique_ptr<http::testing::Shards> shards_a_, shards_b_;
+    std::unique_ptr<App> a_, b_;
+    std::shared_ptr<auth::UserDirectory> directory_;
+    std::shared_ptr<Module> module_a_, module_b_;
+    std::uint16_t port_a_ = 0, port_b_ = 0;
+};
+
+migrate::Options* ProducersTest::migrate_ = nullptr;
+
+constexpr const char* kFirefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+
+TEST_F(ProducersTest, DriftGoalAndSecurityEventsNotifyOnceAndEmailTheOwner) {
+    const std::string email = test::UniqueName("owner") + "@example.com";
+    const std::string password = "correct horse battery staple 42";
+    auto user = Account(email, true, password);
+    ASSERT_EQ(Login(email, password, "curl/8.1.2").status, 200);  // the first device: not news
+    ASSERT_EQ(Login(email, password, kFirefox).status, 200);      // a new one
+    ASSERT_EQ(Login(email, password, kFirefox).status, 200);      // seen now
+    EXPECT_EQ(test::QueryValue(Db("_auth"),
+                               "SELECT string_agg(payload->>'new_device', ',' ORDER BY id) FROM "
+                               "auth.outbox WHERE event_type = 'session.created' AND user_id = '" +
+                                   IdOf(user) + "'"),
+              "false,true,false");
+    PortfolioEvent(
+        user, "allocation.drift_breached",
+        R"({"portfolio_id":"p1","rule_id":"r1","dimension":"SYMBOL","key":"AAPL","target_weight":"0.5",)"
+        R"("tolerance":"0.05","weight":"0.565217","total_value":"230","currency":"USD"})");
+    PortfolioEvent(user, "allocation.drift_rearmed", R"({"rule_id":"r1"})");
+    PortfolioEvent(user, "goal.milestone_reached",
+                   R"({"goal_id":"g1","name":"House","milestone_pct":50,"percent_of_target":"52.5",)"
+                   R"("current_value":"525","target_amount":"1000","currency":"USD"})");
+    Deliver();
+    // A second consumer group replaying the whole stream changes nothing.
+    AuditProducerOptions replay;
+    replay.stream = prefix_ + ":audit";
+    replay.group = "replay";
+    replay.block = std::chrono::milliseconds(50);
+    auto second = std::make_shared<AuditProducer>(*a_, module_a_->notifier, replay);
+    Run(second->RunOnce());
+
+    EXPECT_EQ(Kinds(user),
+              (std::multiset<std::string>{"ALLOCATION_DRIFT", "GOAL_MILESTONE", "SECURITY_NEW_DEVICE"}));
+    EXPECT_EQ(Count("_notifications", "SELECT count(*) FROM notifications.deliveries WHERE to_address = '" +
+                                          email + "' AND status = 'PENDING'"),
+              3);
+    EXPECT_EQ(Run(module_a_->notifier->SendDueEmails(*module_a_->mailer, 0)), 3);
+    std::map<std::string, json::object> by_subject;
+    for (int n = 1; n <= 3; ++n) {
+        auto m = sink_.Message(n);
+        by_subject[mail::test_util::Header(m, "subject")] = m;
+    }
+    EXPECT_EQ(sink_.Count(), 3);
+    ASSERT_TRUE(by_subject.count("NexaNest: Goal \"House\" reached 50%")) << sink_.Log();
+    ASSERT_TRUE(
+        by_subject.count("NexaNest: SYMBOL AAPL is at 56.52% of the portfolio (target 50% \u00b1 5%)"));
+    ASSERT_TRUE(by_subject.count("NexaNest: New sign-in from a device we have not seen"));
+    auto goal = by_subject["NexaNest: Goal \"House\" reached 50%"];
+    EXPECT_NE(mail::test_util::Header(goal, "to").find(email), std::string::npos);
+    auto text = mail::test_util::Lf(mail::test_util::Str(goal, "text"));
+    EXPECT_NE(text.find("Current value 525 USD of the 1000 USD target."), std::string::npos) << text;
+    EXPECT_NE(text.find("https://nexanest.test/"), std::string::npos);
+    auto device = mail::test_util::Lf(
+        mail::test_util::Str(by_subject["NexaNest: New sign-in from a device we have not seen"], "text"));
+    EXPECT_NE(device.find("Firefox on Linux"), std::string::npos) << device;
+    EXPECT_EQ(Count("_notifications", "SELECT count(*) FROM notifications.deliveries WHERE to_address = '" +
+                                          email + "' AND status = 'SENT'"),
+              3);
+}
+
+TEST_F(ProducersTest, EmailOptOutsAndUnverifiedAddressesAreRespected) {
+    const std::string email = test::UniqueName("optout") + "@example.com";
+    auto user = Account(email, true);
+    auto unverified = Account(test::UniqueName("unverified") + "@example.com", false);
+    auto put = Call(port_a_, user, "PUT", "/api/v1/me/notification-preferences",
+                    R"({"preferences":[{"kind":"GOAL_MILESTONE","channel":"EMAIL","enabled":false}]})");
+    ASSERT_EQ(put.status, 200) << put.body;
+    const std::string goal = R"({"goal_id":"g1","name":"Car","milestone_pct":25,"current_value":"250",)"
+                             R"("target_amount":"1000","currency":"USD"})";
+    PortfolioEvent(user, "goal.milestone_reached", goal);
+    PortfolioEvent(
+        user, "allocation.drift_breached",
+        R"({"dimension":"SECTOR","key":"Energy","target_weight":"0.1","tolerance":"0.02","weight":"0.2"})");
+    PortfolioEvent(unverified, "goal.milestone_reached", goal);
+    Deliver();
+    EXPECT_EQ(Kinds(user), (std::multiset<std::string>{"ALLOCATION_DRIFT", "GOAL_MILESTONE"}));
+    EXPECT_EQ(Kinds(unverified), (std::multiset<std::string>{"GOAL_MILESTONE"}));
+    EXPECT_EQ(test::QueryValue(Db("_notifications"),
+                               "SELECT string_agg(template, ',') FROM notifications.deliveries "
+                               "WHERE user_id IN ('" +
+                                   IdOf(user) + "', '" + IdOf(unverified) + "')"),
+              "allocation_drift");
+}
+
+TEST_F(ProducersTest, LivePricesAndValuesReachTheirUserOnAnotherInstance) {
+    auto user = Account(test::UniqueName("live") + "@example.com", true);
+    auto other = Account(test::UniqueName("other") + "@example.com", true);
+    const std::string held = "H" + test::UniqueName("").substr(0, 10),
+                      watched = "W" + test::UniqueName("").substr(0, 10),
+                      foreign = "F" + test::UniqueName("").substr(0, 10);
+    auto portfolio = [&](const std::string& u, const std::string& symbol) {
+        auto p = Call(port_a_, u, "POST", "/api/v1/portfolios", R"({"name":"Main","currency":"USD"})");
+        EXPECT_EQ(p.status, 201) << p.body;
+        std::string id(p.Json().at("id").as_string());
+        auto t = Call(port_a_, u, "POST", "/api/v1/portfolios/" + id + "/transactions",
+                      R"({"type":"BUY","symbol":")" + symbol +
+                          R"(","quantity":"2","price":"10","currency":"USD",)" + R"("executed_at":")" +
+                          FormatRfc3339(Now() - std::chrono::minutes(1)) + "\"}");
+        EXPECT_EQ(t.status, 201) << t.body;
+        return id;
+    };
+    auto mine = portfolio(user, held);
+    portfolio(other, foreign);
+    auto list = Call(port_a_, user, "POST", "/api/v1/watchlists",
+                     R"({"name":"w","items":[{"symbol":")" + watched + "\"}]}");
+    ASSERT_EQ(list.status, 201) << list.body;
+
+    SseClient sse(port_b_, user);  // instance B: nothing was produced there
+    ASSERT_TRUE(sse.Open());
+    auto tick = [&](const std::string& symbol, const std::string& price) {
+        redis::FieldValues f{{"batch_id", test::UniqueName("b")},
+                             {"kind", "stock"},
+                             {"prices", R"([{"symbol":")" + symbol + R"(","price":")" + price +
+                                            R"(","time":")" + FormatRfc3339(Now()) + "\"}]"}};
+        Run(a_->Redis(0).XAdd(prefix_ + ":prices", f));
+    };
+    tick(held, "11");
+    tick(watched, "12");
+    tick(foreign, "13");
+    sse.ReadFor(std::chrono::seconds(3), [](const auto& events) { return events.size() >= 2; });
+    sse.ReadFor(std::chrono::milliseconds(300));
+    auto prices = sse.Of("price");
+    ASSERT_EQ(prices.size(), 2u);
+    std::set<std::string> symbols;
+    for (const auto& e : prices) symbols.insert(std::string(e.Json().at("symbol").as_string()));
+    EXPECT_EQ(symbols, (std::set<std::string>{held, watched}));
+
+    // Portfolio values produced on A, a notification produced on A: both arrive on B.
+    std::vector<PortfolioId> ids{*PortfolioId::Parse(mine)};
+    portfolio::ValueFeedOptions vo;
+    vo.stream = prefix_ + ":values";
+    auto feed = std::make_shared<portfolio::ValueFeed>(*a_, vo);
+    test::QueryValue(Db("_portfolio"),
+                     "UPDATE portfolio.holdings SET current_price = 15 WHERE symbol = '" + held + "'");
+    Run(feed->Publish(ids, 0));
+    NotificationDraft d;
+    d.user = *UserId::Parse(IdOf(user));
+    d.kind = "PRICE_ALERT";
+    d.title = "from A";
+    Run(module_a_->notifier->Notify(d, 0));
+    sse.ReadFor(std::chrono::seconds(3), [&](const auto&) {
+        return !sse.Of("portfolio_value").empty() && !sse.Of("notification").empty();
+    });
+    auto values = sse.Of("portfolio_value");
+    ASSERT_FALSE(values.empty());
+    EXPECT_EQ(values.back().Json().at("portfolio_id").as_string(), mine);
+    EXPECT_EQ(values.back().Json().at("total_value").as_string(), "10");  // 2 x 15 - 20 cash
+    EXPECT_FALSE(values.back().Json().as_object().contains("user_id"));
+    ASSERT_EQ(sse.Of("notification").size(), 1u);
+    EXPECT_NE(sse.Of("notification")[0].data.find("from A"), std::string::npos);
+
+    // 40 ticks in a burst: coalesced to at most one per 250 ms, and the newest one arrives.
+    const auto burst = std::chrono::steady_clock::now();
+    for (int i = 1; i <= 40; ++i) tick(held, std::to_string(100 + i));
+    sse.ReadFor(std::chrono::seconds(3), [&](const auto&) {
+        auto p = sse.Of("price");
+        return !p.empty() && p.back().Json().at("price").as_string() == "140";
+    });
+    const auto elapsed = std::chrono::steady_clock::now() - burst;
+    std::size_t burst_events = sse.Of("price").size() - 2;
+    EXPECT_EQ(sse.Of("price").back().Json().at("price").as_string(), "140");
+    EXPECT_GE(burst_events, 1u);
+    EXPECT_LE(burst_events, 2 + static_cast<std::size_t>(elapsed / std::chrono::milliseconds(250)));
+    EXPECT_LT(burst_events, 40u);
+}
+
+TEST_F(ProducersTest, LiveOptOutsAreRespected) {
+    auto user = Account(test::UniqueName("quiet") + "@example.com", true);
+    const std::string watched = "Q" + test::UniqueName("").substr(0, 10);
+    ASSERT_EQ(Call(port_a_, user, "POST", "/api/v1/watchlists",
+                   R"({"name":"w","items":[{"symbol":")" + watched + "\"}]}")
+                  .status,
+              201);
+    auto put = Call(port_a_, user, "PUT", "/api/v1/me/notification-preferences",
+                    R"({"preferences":[{"kind":"PRICE","channel":"LIVE","enabled":false}]})");
+    ASSERT_EQ(put.status, 200) << put.body;
+    SseClient sse(port_b_, user);
+    ASSERT_TRUE(sse.Open());
+    redis::FieldValues f{{"batch_id", "b"},
+                         {"kind", "stock"},
+                         {"prices", R"([{"symbol":")" + watched + R"(","price":"5","time":")" +
+                                        FormatRfc3339(Now()) + "\"}]"}};
+    Run(a_->Redis(0).XAdd(prefix_ + ":prices", f));
+    NotificationDraft d;
+    d.user = *UserId::Parse(IdOf(user));
+    d.kind = "PRICE_ALERT";
+    d.title = "still live";
+    Run(module_a_->notifier->Notify(d, 0));
+    sse.ReadFor(std::chrono::seconds(2), [&](const auto&) { return !sse.Of("notification").empty(); });
+    sse.ReadFor(std::chrono::milliseconds(500));
+    EXPECT_EQ(sse.Of("notification").size(), 1u);
+    EXPECT_TRUE(sse.Of("price").empty());
+    // The opt-in again reaches an open connection at its next refresh; a new one at once.
+    put = Call(port_a_, user, "PUT", "/api/v1/me/notification-preferences",
+               R"({"preferences":[{"kind":"PRICE","channel":"LIVE","enabled":true}]})");
+    SseClient again(port_b_, user);
+    ASSERT_TRUE(again.Open());
+    Run(a_->Redis(0).XAdd(prefix_ + ":prices", f));
+    again.ReadFor(std::chrono::seconds(2), [&](const auto&) { return !again.Of("price").empty(); });
+    EXPECT_EQ(again.Of("price").size(), 1u);
+}
+
+TEST_F(ProducersTest, MalformedPriceEntriesGoToTheDeadLetterStream) {
+    const std::string stream = prefix_ + ":prices", dead = prefix_ + ":prices:dead";
+    auto& redis = a_->Redis(0);
+    redis::FieldValues not_json{{"batch_id", "b1"}, {"kind", "stock"}, {"prices", "[{"}};
+    redis::FieldValues bad_price{
+        {"batch_id", "b2"},
+        {"kind", "stock"},
+        {"prices", R"([{"symbol":"OK","price":"1.5","time":"2024-05-01T10:00:00Z"},)"
+                   R"({"symbol":"BAD","price":"abc","time":"2024-05-01T10:00:00Z"}])"}};
+    redis::FieldValues no_kind{{"batch_id", "b3"}};
+    redis::FieldValues fine{{"batch_id", "b4"},
+                            {"kind", "stock"},
+                            {"prices", R"([{"symbol":"OK","price":"2","time":"2024-05-01T10:00:01Z"}])"}};
+    for (const auto* f : {&not_json, &bad_price, &no_kind, &fine}) Run(redis.XAdd(stream, *f));
+    std::size_t handled = 0;
+    for (int i = 0; i < 5 && handled < 4; ++i) handled += Run(module_a_->alerts->RunOnce());
+    EXPECT_EQ(handled, 4u);
+    EXPECT_EQ(Run(redis.XPending(stream, "notify.alerts")).count, 0);
+    auto letters = Run(redis.XRange(dead, "-", "+"));
+    ASSERT_EQ(letters.size(), 3u);
+    std::vector<std::string> reasons;
+    for (const auto& e : letters) {
+        for (const auto& [k, v] : e.fields) {
+            if (k == "dead.reason") reasons.push_back(v);
+        }
+    }
+    ASSERT_EQ(reasons.size(), 3u);
+    EXPECT_EQ(reasons[0], "prices is not a JSON array");
+    EXPECT_EQ(reasons[1], "prices[1].price: not a positive decimal");
+    EXPECT_EQ(reasons[2], "no kind");
+    EXPECT_EQ(module_a_->alerts->DeadLetters(), 3u);
+    auto metrics = Call(port_a_, "", "GET", "/metrics");
+    EXPECT_NE(metrics.body.find("nn_notify_dead_letters_total{stream=\"" + stream +
+                                "\",group=\"notify.alerts\"} 3"),
+              std::string::npos)
+        << metrics.body.substr(0, 2000);
+}
+
+}  // namespace
+}  // namespace nn::notify
