@@ -20,10 +20,33 @@ if [ -z "${NEXANEST_JWT_KEYS:-}" ]; then
   # shellcheck disable=SC1091
   . var/app-secrets.env
 fi
-stop_services() { [ -n "$started" ] && scripts/services.sh stop var; }
-trap stop_services EXIT
+listen=${NEXANEST_LISTEN:-127.0.0.1:8080}
+feed_pid=""
+serve_pid=""
+cleanup() {
+  if [ -n "$feed_pid" ]; then kill "$feed_pid" 2>/dev/null || true; wait "$feed_pid" 2>/dev/null || true; fi
+  if [ -n "$started" ]; then scripts/services.sh stop var; fi
+}
+trap cleanup EXIT
 "$bin" migrate up
-# Ctrl-C reaches the server (same process group); it drains and exits, then the trap stops
-# the databases.
-trap ':' INT
-"$bin" serve --listen "${NEXANEST_LISTEN:-127.0.0.1:8080}" || true
+# A small simulated feed (docs/market.md "make run"), so prices move: once the server is ready,
+# `feed simulate --direct` writes 5 ticks/s for SIM0000..SIM0019 through the ingest pipeline
+# (creating the instruments). Its output goes to var/feed.log. NEXANEST_RUN_FEED=0 turns it off.
+if [ "${NEXANEST_RUN_FEED:-1}" != 0 ]; then
+  mkdir -p var
+  (
+    for _ in $(seq 1 600); do
+      curl -fs -m 2 -o /dev/null "http://$listen/readyz" && break
+      sleep 0.5
+    done
+    exec "$bin" feed simulate --direct --symbols "${NEXANEST_RUN_FEED_SYMBOLS:-20}" \
+      --rate "${NEXANEST_RUN_FEED_RATE:-5}" --batch-ms 1000 --duration 31536000
+  ) >var/feed.log 2>&1 &
+  feed_pid=$!
+fi
+# The server runs in the background so that Ctrl-C (SIGINT) and kill (SIGTERM) of this script
+# both reach it: it drains and exits, then the trap stops the feed and the databases.
+"$bin" serve --listen "$listen" &
+serve_pid=$!
+trap 'kill -INT "$serve_pid" 2>/dev/null || true' INT TERM
+while kill -0 "$serve_pid" 2>/dev/null; do wait "$serve_pid" || true; done
