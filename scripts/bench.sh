@@ -2,6 +2,7 @@
 # `make bench`: runs every benchmark in build/release/bench against throw-away PostgreSQL and
 # Redis. Each benchmark measures its physical limit in the same run (pgbench, raw COPY,
 # redis-benchmark, a bare Beast server, raw argon2id) and prints our figure as a ratio to it.
+# price_flow (tick → holdings, tick → alert on SSE) compares with a Redis stream hop and a lone commit.
 #   scripts/bench.sh [NAME...]   e.g. scripts/bench.sh http copy
 set -euo pipefail
 cd "$(dirname "$0")/.."
