@@ -15,6 +15,7 @@
 #include "infra/app/app.hpp"
 #include "infra/db/pool.hpp"
 #include "infra/db/transaction.hpp"
+#include "infra/mail/templates.hpp"
 #include "notify/stream_consumer.hpp"
 
 namespace nn::notify {
@@ -159,6 +160,24 @@ asio::awaitable<int> PriceAlertProducer::Evaluate(std::string symbol, std::strin
         }
         draft.data_json = json::serialize(data);
         draft.dedupe_key = fmt::format("price_alert:{}:{}:{}", f.item, condition, crossing);
+        // The email is the alert template (mail::PriceAlertEmail); Notify fills in the address.
+        mail::PriceAlert alert;
+        alert.symbol = symbol;
+        if (condition == "change") {
+            alert.condition =
+                (change_pct.starts_with('-') ? "down " + change_pct.substr(1) : "up " + change_pct) +
+                "% today";
+        } else {
+            alert.condition = std::string(condition) + " " + f.threshold;
+        }
+        alert.price = price;
+        if (auto at = ParseRfc3339(time)) {
+            alert.time = std::chrono::time_point_cast<std::chrono::system_clock::duration>(*at);
+        }
+        const mail::Message email = mail::PriceAlertEmail(app_.Config().public_url, "", alert);
+        draft.email_subject = email.subject;
+        draft.email_text = email.text_body;
+        draft.email_html = email.html_body;
         auto result = co_await notifier_->Notify(draft, 0);
         if (!result.duplicate) ++fired;
     };

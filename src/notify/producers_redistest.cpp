@@ -371,6 +371,8 @@ TEST_F(ProducersTest, DriftGoalAndSecurityEventsNotifyOnceAndEmailTheOwner) {
     ASSERT_EQ(Login(email, password, "curl/8.1.2").status, 200);  // the first device: not news
     ASSERT_EQ(Login(email, password, kFirefox).status, 200);      // a new one
     ASSERT_EQ(Login(email, password, kFirefox).status, 200);      // seen now
+    // Five wrong passwords lock the account; a sixth attempt while locked does not lock it again.
+    for (int i = 0; i < 6; ++i) EXPECT_EQ(Login(email, "wrong password 123456", kFirefox).status, 401);
     EXPECT_EQ(test::QueryValue(Db("_auth"),
                                "SELECT string_agg(payload->>'new_device', ',' ORDER BY id) FROM "
                                "auth.outbox WHERE event_type = 'session.created' AND user_id = '" +
@@ -393,18 +395,22 @@ TEST_F(ProducersTest, DriftGoalAndSecurityEventsNotifyOnceAndEmailTheOwner) {
     auto second = std::make_shared<AuditProducer>(*a_, module_a_->notifier, replay);
     Run(second->RunOnce());
 
-    EXPECT_EQ(Kinds(user),
-              (std::multiset<std::string>{"ALLOCATION_DRIFT", "GOAL_MILESTONE", "SECURITY_NEW_DEVICE"}));
+    EXPECT_EQ(Kinds(user), (std::multiset<std::string>{"ALLOCATION_DRIFT", "GOAL_MILESTONE",
+                                                       "SECURITY_LOCKOUT", "SECURITY_NEW_DEVICE"}));
     EXPECT_EQ(Count("_notifications", "SELECT count(*) FROM notifications.deliveries WHERE to_address = '" +
                                           email + "' AND status = 'PENDING'"),
-              3);
-    EXPECT_EQ(Run(module_a_->notifier->SendDueEmails(*module_a_->mailer, 0)), 3);
+              4);
+    // Other tests of the suite may have left deliveries: keep ours among what was sent.
+    const int sent = Run(module_a_->notifier->SendDueEmails(*module_a_->mailer, 0));
+    EXPECT_GE(sent, 4);
     std::map<std::string, json::object> by_subject;
-    for (int n = 1; n <= 3; ++n) {
+    for (int n = 1; n <= sent; ++n) {
         auto m = sink_.Message(n);
-        by_subject[mail::test_util::Header(m, "subject")] = m;
+        if (mail::test_util::Header(m, "to").find(email) != std::string::npos)
+            by_subject[mail::test_util::Header(m, "subject")] = m;
     }
-    EXPECT_EQ(sink_.Count(), 3);
+    EXPECT_EQ(by_subject.size(), 4u);
+    EXPECT_TRUE(by_subject.count("NexaNest: Your account was locked after failed sign-in attempts"));
     ASSERT_TRUE(by_subject.count("NexaNest: Goal \"House\" reached 50%")) << sink_.Log();
     ASSERT_TRUE(
         by_subject.count("NexaNest: SYMBOL AAPL is at 56.52% of the portfolio (target 50% \u00b1 5%)"));
@@ -419,7 +425,7 @@ TEST_F(ProducersTest, DriftGoalAndSecurityEventsNotifyOnceAndEmailTheOwner) {
     EXPECT_NE(device.find("Firefox on Linux"), std::string::npos) << device;
     EXPECT_EQ(Count("_notifications", "SELECT count(*) FROM notifications.deliveries WHERE to_address = '" +
                                           email + "' AND status = 'SENT'"),
-              3);
+              4);
 }
 
 TEST_F(ProducersTest, EmailOptOutsAndUnverifiedAddressesAreRespected) {
@@ -562,6 +568,36 @@ TEST_F(ProducersTest, LiveOptOutsAreRespected) {
     Run(a_->Redis(0).XAdd(prefix_ + ":prices", f));
     again.ReadFor(std::chrono::seconds(2), [&](const auto&) { return !again.Of("price").empty(); });
     EXPECT_EQ(again.Of("price").size(), 1u);
+}
+
+TEST_F(ProducersTest, PriceAlertsAreEmailedWithTheAlertTemplate) {
+    const std::string email = test::UniqueName("alert") + "@example.com";
+    auto user = Account(email, true);
+    const std::string symbol = "E" + test::UniqueName("").substr(0, 10);
+    auto list = Call(port_a_, user, "POST", "/api/v1/watchlists",
+                     R"({"name":"w","items":[{"symbol":")" + symbol + R"(","alert_above":"100"}]})");
+    ASSERT_EQ(list.status, 201) << list.body;
+    redis::FieldValues f{
+        {"batch_id", "b1"},
+        {"kind", "stock"},
+        {"prices", R"([{"symbol":")" + symbol + R"(","price":"101.5","time":"2024-05-01T14:05:07Z"}])"}};
+    Run(a_->Redis(0).XAdd(prefix_ + ":prices", f));
+    std::size_t handled = 0;
+    for (int i = 0; i < 5 && handled < 1; ++i) handled += Run(module_a_->alerts->RunOnce());
+    EXPECT_EQ(Kinds(user), (std::multiset<std::string>{"PRICE_ALERT"}));
+    // Other tests of the suite may have left deliveries: find ours among what was sent.
+    const int sent = Run(module_a_->notifier->SendDueEmails(*module_a_->mailer, 0));
+    ASSERT_GE(sent, 1);
+    json::object m;
+    for (int n = 1; n <= sent; ++n) {
+        auto candidate = sink_.Message(n);
+        if (mail::test_util::Str(candidate.at("headers").as_object(), "to").find(email) != std::string::npos)
+            m = candidate;
+    }
+    ASSERT_FALSE(m.empty()) << sink_.Log();
+    EXPECT_EQ(mail::test_util::Header(m, "subject"), "NexaNest alert: " + symbol + " above 100");
+    auto text = mail::test_util::Lf(mail::test_util::Str(m, "text"));
+    EXPECT_NE(text.find("Price: 101.5\nTime:  2024-05-01 14:05:07 UTC"), std::string::npos) << text;
 }
 
 TEST_F(ProducersTest, MalformedPriceEntriesGoToTheDeadLetterStream) {
