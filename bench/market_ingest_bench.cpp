@@ -317,8 +317,10 @@ int main(int argc, char** argv) {
         }
         const double http_rate =
             static_cast<double>(http_ticks) / std::chrono::duration<double>(Clock::now() - t0).count();
-        std::printf("  HTTP JSON batches (5000 rows)     : %10.0f rows/s (%.2f of raw COPY)\n", http_rate,
-                    http_rate / bare_rate);
+        std::printf(
+            "  HTTP JSON batches (5000 rows, one connection): %.0f rows/s (%.2f of raw COPY on %d "
+            "stream(s))\n",
+            http_rate, http_rate / bare_rate, streams);
         app->Stop();
         shards.Stop();
     }
