@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 #include <cctype>
 #include <optional>
+#include <set>
 
 #include "core/decimal.hpp"
 #include "core/time.hpp"
@@ -85,6 +86,13 @@ const db::Query kChangePct{"SELECT trim_scale(round(($1::numeric / $2::numeric -
 
 const db::Query kTradingDate{"SELECT (($1::timestamptz) AT TIME ZONE 'UTC')::date::text",
                              "notify.alerts.trading_date"};
+
+// Which symbols of an entry any watchlist item has an alert on (the partial index of
+// docs/schema.md): the others are not evaluated at all.
+const db::Query kWithAlerts{
+    "SELECT DISTINCT symbol FROM portfolio.watchlist_items WHERE symbol = ANY ($1::text[]) "
+    "AND (alert_above IS NOT NULL OR alert_below IS NOT NULL OR alert_change_pct IS NOT NULL)",
+    "notify.alerts.with_alerts"};
 
 struct Fired {
     std::string item, user, watchlist, threshold;
@@ -249,6 +257,21 @@ std::string CheckPriceEntry(const redis::FieldValues& fields, std::vector<PriceT
     return reason.size() > 1000 ? reason.substr(0, 1000) : reason;
 }
 
+asio::awaitable<std::set<std::string>> PriceAlertProducer::WithAlerts(const std::vector<PriceTick>& ticks) {
+    std::set<std::string> out;
+    if (ticks.empty()) co_return out;
+    // CheckPriceEntry let through only symbols of [A-Za-z0-9^.=_:-]: no array-literal quoting.
+    std::string symbols = "{";
+    for (const auto& t : ticks) symbols += (symbols.size() > 1 ? "," : "") + t.symbol;
+    symbols += "}";
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
+    db::Transaction tx = co_await pool.Begin(db::TransactionOptions().ActingAs("", "SYSTEM").ReadOnly());
+    auto rows = co_await tx.Execute(kWithAlerts, symbols);
+    co_await tx.Commit();
+    for (db::Row row : rows) out.insert(row.Get<std::string>(0));
+    co_return out;
+}
+
 asio::awaitable<void> PriceAlertProducer::DeadLetter(const redis::StreamEntry& entry, std::string reason) {
     redis::FieldValues fields = entry.fields;
     fields.emplace_back("dead.source_stream", options_.stream);
@@ -270,7 +293,11 @@ asio::awaitable<void> PriceAlertProducer::Handle(const std::vector<redis::Stream
         std::string reason = entry.fields.empty() ? "" : CheckPriceEntry(entry.fields, ticks);
         // The evaluable ticks of a partly malformed entry still count; the entry itself goes to
         // the dead letters before it is acknowledged, so nothing is dropped unseen.
-        for (auto& t : ticks) co_await Evaluate(std::move(t.symbol), std::move(t.price), std::move(t.time));
+        std::set<std::string> watched = co_await WithAlerts(ticks);
+        for (auto& t : ticks) {
+            if (!watched.contains(t.symbol)) continue;
+            co_await Evaluate(std::move(t.symbol), std::move(t.price), std::move(t.time));
+        }
         if (!reason.empty()) co_await DeadLetter(entry, std::move(reason));
         std::vector<std::string> ids{entry.id};
         co_await redis.XAck(options_.stream, options_.group, ids);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,8 @@ public:
 
 private:
     boost::asio::awaitable<void> DeadLetter(const redis::StreamEntry& entry, std::string reason);
+    // The symbols of `ticks` with an alert on some watchlist item (one query per entry).
+    boost::asio::awaitable<std::set<std::string>> WithAlerts(const std::vector<PriceTick>& ticks);
     boost::asio::awaitable<void> Handle(const std::vector<redis::StreamEntry>& entries);
 
     App& app_;
