@@ -136,7 +136,8 @@ asio::awaitable<std::optional<History>> LoadStoredHistory(
                 p.fx_effect = row.Get<Decimal>(5);
                 h.period.days.push_back(p);
             }
-            for (const json::value& gap : json::parse(build[0].Get<std::string>(3)).as_array()) {
+            const json::value gaps = json::parse(build[0].Get<std::string>(3));
+            for (const json::value& gap : gaps.as_array()) {
                 const Date day = DateFromString(gap.at("date").as_string());
                 if (day <= last) h.gaps.push_back({day, std::string(gap.at("what").as_string())});
             }
