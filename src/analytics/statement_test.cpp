@@ -194,5 +194,38 @@ TEST(Statement, UnknownRateLeavesTotalsUnknown) {
     EXPECT_FALSE(s.total_value);
 }
 
+// February 2024 (29 days): 1,000 deposited and 10 AAA bought at 100 on the first day; AAA closes
+// at 110 on the 15th; everything sold at 110 and 1,100 withdrawn on the last day, so the period
+// ends with nothing (a zero value). TWR = MD = 1,100 / 1,000 - 1 = 10% (the withdrawal leaves at
+// the end of its day); gain 0 - 0 - 1,000 + 1,100 = 100, all of it realized.
+TEST(Statement, FlowsOnTheFirstAndLastDayEndingEmpty) {
+    StatementInputs in;
+    in.portfolio.id = PortfolioId::Generate();
+    in.portfolio.currency = Currency::FromCode("USD");
+    in.transactions = {
+        Cash("2024-02-01", TransactionType::kDeposit, "1000"),
+        Trade("2024-02-01", TransactionType::kBuy, "10", "100", "0"),
+        Trade("2024-02-29", TransactionType::kSell, "10", "110", "0"),
+        Cash("2024-02-29", TransactionType::kWithdrawal, "1100"),
+    };
+    in.closes["AAA"] = {{DateFromString("2024-02-15"), D("110")}};
+    in.period = MonthlyPeriod(2024, 2);
+    in.as_of = in.period.end;
+    const Statement s = BuildStatement(in);
+    const PeriodPerformance& perf = s.performance.performance;
+    EXPECT_EQ(perf.days, 29);
+    EXPECT_EQ(perf.gain.opening_value.ToNormalizedString(), "0");
+    EXPECT_EQ(perf.gain.closing_value.ToNormalizedString(), "0");
+    EXPECT_EQ(perf.gain.total.ToNormalizedString(), "100");
+    EXPECT_NEAR(perf.time_weighted, 0.1, 1e-12);
+    ASSERT_TRUE(perf.modified_dietz);
+    EXPECT_NEAR(*perf.modified_dietz, 0.1, 1e-12);
+    EXPECT_TRUE(s.holdings.empty());
+    EXPECT_TRUE(s.cash.empty());
+    EXPECT_EQ(s.total_value->ToString(), "0");
+    EXPECT_EQ(s.realized_total->ToString(), "100");
+    EXPECT_EQ(s.transactions.size(), 4u);
+}
+
 }  // namespace
 }  // namespace nn::analytics
