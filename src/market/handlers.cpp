@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 #include <charconv>
+#include <chrono>
 
 #include "core/error.hpp"
 #include "infra/http/http_error.hpp"
@@ -214,6 +215,43 @@ asio::awaitable<http::Response> IngestPrices(MarketService& svc, http::Request& 
     co_return http::JsonResponse(IngestJson(result));
 }
 
+// The start of the bucket `t` falls in, so the first bar of a range is a whole bar: the rollup
+// queries filter on the finer rows (1m buckets, trading dates), and a `from` inside a 5-minute
+// bucket or a week would otherwise give a first bar that is labelled as the whole bucket but
+// misses its beginning. Buckets are aligned as the SQL does: on UTC minutes/hours (date_bin from
+// 2000-01-03, a Monday at midnight), UTC dates, ISO weeks (Monday), calendar months.
+Timestamp BucketStart(Timestamp t, Interval interval) {
+    using namespace std::chrono;
+    auto floor_to = [&](minutes width) {
+        const auto m = floor<minutes>(t).time_since_epoch();
+        auto rest = m % width;
+        if (rest < minutes(0)) rest += width;  // before 1970: still downwards
+        return Timestamp(duration_cast<microseconds>(m - rest));
+    };
+    const sys_days day = floor<days>(t);
+    switch (interval) {
+        case Interval::kRaw:
+            return t;
+        case Interval::k1m:
+            return floor_to(minutes(1));
+        case Interval::k5m:
+            return floor_to(minutes(5));
+        case Interval::k15m:
+            return floor_to(minutes(15));
+        case Interval::k1h:
+            return floor_to(minutes(60));
+        case Interval::k1d:
+            return Timestamp(day);
+        case Interval::k1w:
+            return Timestamp(day - (weekday(day) - Monday));
+        case Interval::k1mo: {
+            const year_month_day ymd(day);
+            return Timestamp(sys_days(ymd.year() / ymd.month() / 1));
+        }
+    }
+    return t;
+}
+
 asio::awaitable<http::Response> History(MarketService& svc, http::Request& req, SeriesKind kind) {
     const std::string symbol = UpperSymbol(req);
     const Timestamp to = QueryTime(req, "to", Now());
@@ -237,7 +275,11 @@ asio::awaitable<http::Response> History(MarketService& svc, http::Request& req, 
     if (!(from < to)) errors.push_back({"from", "after_to", "from must be before to"});
     if (!errors.empty())
         throw http::HttpError(422, "validation.failed", "invalid query", {}, std::move(errors));
-    auto bars = co_await svc.Repo().History(kind, symbol, from, to, interval, limit);
+    const Timestamp start = BucketStart(from, interval);
+    // One more than asked: `truncated` only when there is more, not when exactly `limit` exist.
+    auto bars = co_await svc.Repo().History(kind, symbol, start, to, interval, limit + 1);
+    const bool truncated = static_cast<int>(bars.size()) > limit;
+    if (truncated) bars.pop_back();
     if (bars.empty() && !(co_await svc.Repo().GetInstrument(symbol))) {
         throw Error(ErrorKind::kNotFound, "market.unknown_symbol", "no instrument " + symbol);
     }
@@ -256,9 +298,9 @@ asio::awaitable<http::Response> History(MarketService& svc, http::Request& req, 
     }
     co_return http::JsonResponse(json::object{{"symbol", symbol},
                                               {"interval", IntervalName(interval)},
-                                              {"from", FormatRfc3339(from)},
+                                              {"from", FormatRfc3339(start)},
                                               {"to", FormatRfc3339(to)},
-                                              {"truncated", static_cast<int>(bars.size()) == limit},
+                                              {"truncated", truncated},
                                               {"bars", std::move(out)}});
 }
 

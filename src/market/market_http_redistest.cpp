@@ -706,13 +706,23 @@ TEST_F(MarketHttp, HistoryAtEveryIntervalMatchesTheIngestedTicks) {
     }
 
     const std::string range = "&from=" + FormatRfc3339(d0 - days(1)) + "&to=" + FormatRfc3339(Now());
-    auto get = [&](const std::string& interval) {
-        auto r = Call("GET", "/api/v1/market/prices/" + s + "?interval=" + interval + range + "&limit=10000",
+    // From the second tick: inside the first tick's minute, so inside the first bucket of every
+    // interval, which must still come back whole (from moves back to the bucket's start).
+    const std::string inside = "&from=" + FormatRfc3339(ticks[1].time) + "&to=" + FormatRfc3339(Now());
+    auto get_in = [&](const std::string& interval, const std::string& query) {
+        auto r = Call("GET", "/api/v1/market/prices/" + s + "?interval=" + interval + query + "&limit=10000",
                       "", *user_);
         EXPECT_EQ(r.status, 200) << interval << ": " << r.body;
         EXPECT_FALSE(r.Json().at("truncated").as_bool());
         EXPECT_EQ(Str(r.Json(), "interval"), interval);
         return r.Json().at("bars").as_array();
+    };
+    auto get = [&](const std::string& interval) {
+        auto all = get_in(interval, range);
+        if (interval != "raw") {
+            EXPECT_EQ(get_in(interval, inside), all) << interval << " from inside a bucket";
+        }
+        return all;
     };
 
     auto raw = get("raw");
@@ -762,11 +772,19 @@ TEST_F(MarketHttp, HistoryAtEveryIntervalMatchesTheIngestedTicks) {
         return Date(ymd.year() / ymd.month() / 1);
     });
 
-    // limit, the default interval and the bad queries
+    // limit (truncated only when more exist), the echoed bucket start, the default interval and
+    // the bad queries
     auto limited = Call("GET", "/api/v1/market/prices/" + s + "?interval=1d&limit=2" + range, "", *user_);
     ASSERT_EQ(limited.status, 200) << limited.body;
     EXPECT_EQ(limited.Json().at("bars").as_array().size(), 2u);
     EXPECT_TRUE(limited.Json().at("truncated").as_bool());
+    auto exact = Call("GET", "/api/v1/market/prices/" + s + "?interval=1d&limit=7" + range, "", *user_);
+    ASSERT_EQ(exact.status, 200) << exact.body;
+    EXPECT_EQ(exact.Json().at("bars").as_array().size(), 7u) << "one daily bar per tick day";
+    EXPECT_FALSE(exact.Json().at("truncated").as_bool()) << exact.body;
+    auto echoed = Call("GET", "/api/v1/market/prices/" + s + "?interval=15m" + inside, "", *user_);
+    ASSERT_EQ(echoed.status, 200) << echoed.body;
+    EXPECT_EQ(Time(echoed.Json(), "from"), d0 + std::chrono::hours(9));
     auto by_default = Call("GET", "/api/v1/market/prices/" + s + "?" + range.substr(1), "", *user_);
     ASSERT_EQ(by_default.status, 200) << by_default.body;
     EXPECT_EQ(Str(by_default.Json(), "interval"), "1m");
