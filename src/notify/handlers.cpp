@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -514,14 +515,18 @@ asio::awaitable<void> RunStream(
     constexpr std::int64_t kBatch = 200;
     bool started = !last.empty();
     bool read_stream = true;  // the notification stream: at start, on a wake-up, after each poll
+    // The poll re-reads the stream even when price updates keep the connection busy, so a lost
+    // wake-up never costs more than live_poll.
+    Clock::time_point next_poll = Clock::now();
     std::optional<Clock::time_point> next_interest = Clock::now();
     // When each symbol's ("p:") or portfolio's ("v:") last update went out: the rate bound.
     std::map<std::string, Clock::time_point> sent_at;
     while (stream.IsOpen()) {
         bool failed = false;
-        if (waiter->pending || read_stream) {
+        if (waiter->pending || read_stream || Clock::now() >= next_poll) {
             waiter->pending = false;
             read_stream = false;
+            next_poll = Clock::now() + ctx->live_poll;
             std::vector<redis::StreamEntry> entries;
             try {
                 if (!started) {
@@ -585,14 +590,14 @@ asio::awaitable<void> RunStream(
         if (!flush(waiter->pending_prices, "price", "p:")) co_return;
         if (!flush(waiter->pending_values, "portfolio_value", "v:")) co_return;
         if (!failed && (read_stream || waiter->pending || waiter->live_pending)) continue;
-        auto wait = failed ? std::chrono::milliseconds(1000) : ctx->live_poll;
-        bool poll = true;
-        if (next_due && *next_due - now < wait) {
-            wait = std::chrono::duration_cast<std::chrono::milliseconds>(*next_due - now) +
-                   std::chrono::milliseconds(1);
-            poll = false;
+        if (failed) next_poll = std::min(next_poll, now + std::chrono::milliseconds(1000));
+        auto until = next_poll;
+        if (next_due && *next_due < until) {
+            until = *next_due;
             waiter->waiting_for_due = true;
         }
+        const auto wait =
+            std::chrono::duration_cast<std::chrono::milliseconds>(until - now) + std::chrono::milliseconds(1);
         waiter->timer.expires_after(wait);
         boost::system::error_code ec;
         co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -602,7 +607,6 @@ asio::awaitable<void> RunStream(
         if (ec == asio::error::operation_aborted && !waiter->pending && !waiter->live_pending) co_return;
         auto state = co_await asio::this_coro::cancellation_state;
         if (state.cancelled() != asio::cancellation_type::none) co_return;
-        if (!ec && poll) read_stream = true;
     }
 }
 
