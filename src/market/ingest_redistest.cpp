@@ -352,6 +352,20 @@ TEST_F(IngestTest, AMinuteSpanningTwoTradingDatesStillSplitsTheDailyBars) {
     EXPECT_EQ(One("SELECT tick_count FROM market_data.ohlcv_1m WHERE symbol = '" + m +
                   "' AND bucket = '1971-06-01T00:44:00Z'"),
               "2");
+
+    // a stored tick (the staged path) and new ticks on both sides of that midnight in the same
+    // minute: the third way, staged with one partial per tick
+    std::vector<PriceRow> more{Tick("1971-06-01T00:44:50Z", "2", 3, m),
+                               Tick("1971-06-01T00:44:20Z", "1.25", 1, m),
+                               Tick("1971-06-01T00:44:40Z", "1.75", 1, m)};
+    Run([&]() -> asio::awaitable<void> { r = co_await svc_->IngestPrices(SeriesKind::kStock, more); });
+    EXPECT_EQ(r.inserted, 2);
+    EXPECT_EQ(RollupDiff("'" + m + "'"), std::vector<std::string>{});
+    EXPECT_EQ(
+        Query("SELECT format('%s %s %s %s', trading_date, trim_scale(open), trim_scale(close), tick_count) "
+              "FROM market_data.ohlcv_1d WHERE symbol = '" +
+              m + "' ORDER BY 1"),
+        (std::vector<std::string>{"1971-05-31 0.5 1.25 3", "1971-06-01 1.75 2 2"}));
 }
 
 TEST_F(IngestTest, BadInputIsRejectedWithNothingWritten) {
@@ -431,6 +445,26 @@ TEST_F(IngestTest, LatestPricesUnderConcurrentBatches) {
     ASSERT_EQ(latest.size(), 2u);
     EXPECT_EQ(latest[0].price, Decimal::FromString("499.25"));
     EXPECT_EQ(latest[1].price, Decimal::FromString("498.25"));
+}
+
+// Two copies of one batch at once on two connections: one COPY waits on the other's uncommitted
+// ticks, then meets them stored and takes the staged path; the ticks count once.
+TEST_F(IngestTest, TheSameBatchTwiceAtOnceCountsOnce) {
+    const Timestamp base = std::chrono::floor<std::chrono::seconds>(Now() - std::chrono::hours(2));
+    std::vector<PriceRow> batch;
+    for (int i = 0; i < 2000; ++i) {
+        batch.push_back(Tick(FormatRfc3339(base + std::chrono::milliseconds(i * 250)),
+                             std::to_string(100 + i % 37) + ".5", i % 9, i % 3 ? sym_ : sym_ + "B"));
+    }
+    auto a = asio::co_spawn(io_, svc_->IngestPrices(SeriesKind::kStock, batch), asio::use_future);
+    auto b = asio::co_spawn(io_, svc_->IngestPrices(SeriesKind::kStock, batch), asio::use_future);
+    Drive(a);
+    Drive(b);
+    const auto ra = a.get();
+    const auto rb = b.get();
+    EXPECT_EQ(ra.inserted + rb.inserted, 2000);
+    EXPECT_EQ(Count("stock_prices"), "2000");
+    EXPECT_EQ(RollupDiff("'" + sym_ + "', '" + sym_ + "B'"), std::vector<std::string>{});
 }
 
 TEST_F(IngestTest, RedisDownStillCommitsAndTheRelayPublishesLater) {

@@ -486,9 +486,12 @@ asio::awaitable<StoredBatch> StoreOnce(db::Transaction& tx,
             if (copy.ShouldFlush()) co_await copy.Flush();
         }
         co_await copy.Finish();
-        const db::Query staged{StagedInsertSqlFor(kind, grouping), kind == SeriesKind::kIndex
-                                                                       ? "market.ingest_indices_staged"
-                                                                       : "market.ingest_prices_staged"};
+        static constexpr std::string_view kNames[2][2] = {
+            {"market.ingest_prices_staged", "market.ingest_prices_staged_ticks"},
+            {"market.ingest_indices_staged", "market.ingest_indices_staged_ticks"}};
+        const db::Query staged{
+            StagedInsertSqlFor(kind, grouping),
+            kNames[kind == SeriesKind::kIndex ? 1 : 0][grouping == PartialGrouping::kTick ? 1 : 0]};
         out.inserted = (co_await tx.Execute(staged))[0].Get<std::int64_t>(0);
     }
     if (out.inserted == 0) co_return out;  // a full replay: nothing to merge, no event
