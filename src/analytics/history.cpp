@@ -91,6 +91,15 @@ public:
         }
     }
 
+    // Before the period only the state matters (its flows are not measured): negative cash is
+    // set to 0 at the end of each day exactly as SettleOverdrafts does inside the period, so a
+    // period opening later starts from the same holdings and cash as a rebuild from inception.
+    void ZeroOverdrafts() {
+        for (auto& [currency, amount] : cash_) {
+            if (amount.IsNegative()) amount = Decimal();
+        }
+    }
+
     // The value at the end of `day`, and the day's currency effect.
     std::pair<Decimal, Decimal> Value(Date day, std::vector<HistoryGap>& gaps) {
         std::map<std::string, Decimal> local;  // by currency
@@ -220,8 +229,12 @@ History RebuildHistory(const HistoryInputs& inputs, Date first, Date last) {
     // Before the period: the opening state, valued at the close of the day before `first`.
     const Date opening_day = AddDays(first, -1);
     while (next < movements.size() && movements[next].date <= opening_day) {
-        rebuilder.Apply(movements[next], movements[next].date);
-        ++next;
+        const Date day = movements[next].date;
+        while (next < movements.size() && movements[next].date == day) {
+            rebuilder.Apply(movements[next], day);
+            ++next;
+        }
+        rebuilder.ZeroOverdrafts();
     }
     rebuilder.SettleOverdrafts(opening_day, history.gaps);
     history.period.opening_value = rebuilder.Value(opening_day, history.gaps).first;

@@ -146,5 +146,30 @@ TEST(History, RejectsInvertedRange) {
     EXPECT_THROW(RebuildHistory(Inputs(), At("2024-01-05"), At("2024-01-02")), Error);
 }
 
+// A period opening after inception starts from the state a rebuild from inception reaches: cash
+// overdrawn by a purchase without a deposit (an implicit deposit) is back at 0 at the end of
+// that day, not netted against a later sale. By hand (USD): 01-01 buy 10 at 100 with no cash
+// (-1,000: implicit deposit, cash 0); 01-02 sell 10 at 110 (cash 1,100). Rebuilt from 01-03,
+// the value is 1,100 (netting would give 100).
+TEST(History, LaterPeriodsStartFromTheSettledState) {
+    HistoryInputs in;
+    in.base_currency = "USD";
+    in.movements = {Trade("2024-01-01", "AAA", "10", "100", "-1000", "USD"),
+                    Trade("2024-01-02", "AAA", "-10", "110", "1100", "USD")};
+    in.closes["AAA"] = {{At("2024-01-01"), D("100")}, {At("2024-01-02"), D("110")}};
+    in.instrument_currency["AAA"] = "USD";
+    const History full = RebuildHistory(in, At("2024-01-01"), At("2024-01-04"));
+    const History later = RebuildHistory(in, At("2024-01-03"), At("2024-01-04"));
+    ASSERT_EQ(full.period.days.size(), 4u);
+    EXPECT_EQ(full.period.days[0].inflow.ToNormalizedString(), "1000");
+    EXPECT_EQ(full.period.days[3].value.ToNormalizedString(), "1100");
+    EXPECT_EQ(later.period.opening_value.ToNormalizedString(), "1100");
+    ASSERT_EQ(later.period.days.size(), 2u);
+    for (std::size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ(later.period.days[i].value, full.period.days[i + 2].value) << i;
+        EXPECT_TRUE(later.period.days[i].inflow.IsZero()) << i;
+    }
+}
+
 }  // namespace
 }  // namespace nn::analytics
