@@ -188,10 +188,12 @@ protected:
     }
     static void TearDownTestSuite() {
         delete server_;
-        for (const char* db : {"_auth", "_timescale"}) {
+        // migrate::Up bootstraps every database of the prefix, not only the two migrated
+        for (auto d : migrate::kAllDatabases) {
             try {
-                test::QueryValue(test::PgUrl(),
-                                 "DROP DATABASE IF EXISTS " + migrate_->prefix + db + " WITH (FORCE)");
+                test::QueryValue(test::PgUrl(), "DROP DATABASE IF EXISTS " +
+                                                    migrate::DatabaseName(migrate_->prefix, d) +
+                                                    " WITH (FORCE)");
             } catch (...) {
                 // a leaked database in the throw-away cluster is harmless
             }
