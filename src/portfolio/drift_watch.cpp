@@ -51,7 +51,8 @@ Actor System() {
 
 asio::awaitable<DriftCheck> DriftWatch::Check(std::vector<PortfolioId> portfolios, std::size_t shard) {
     DriftCheck out;
-    if (portfolios.empty()) co_return out;
+    auto allocation = allocation_.lock();
+    if (portfolios.empty() || !allocation) co_return out;
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     std::vector<std::optional<std::string>> ids;
     for (const auto& p : portfolios) ids.push_back(p.ToString());
@@ -70,7 +71,7 @@ asio::awaitable<DriftCheck> DriftWatch::Check(std::vector<PortfolioId> portfolio
         std::optional<RebalanceView> view;
         std::string skipped;
         try {
-            view = co_await allocation_->Rebalance(system, portfolio, shard);
+            view = co_await allocation->Rebalance(system, portfolio, shard);
         } catch (const Error& e) {
             skipped = e.what();  // not valued (missing price or rate, short position): no verdict
         }

@@ -33,7 +33,9 @@ struct DriftCheck {
 
 class DriftWatch {
 public:
-    DriftWatch(App& app, std::shared_ptr<AllocationService> allocation)
+    // Weak: the service's hook owns this watch, and the service (through the allocation
+    // service) must not own itself. The allocation service lives as long as its routes.
+    DriftWatch(App& app, std::weak_ptr<AllocationService> allocation)
         : app_(app), allocation_(std::move(allocation)) {}
 
     // Evaluates the rules of those portfolios that have any (active portfolios only). A
@@ -43,7 +45,7 @@ public:
 
 private:
     App& app_;
-    std::shared_ptr<AllocationService> allocation_;
+    std::weak_ptr<AllocationService> allocation_;
 };
 
 }  // namespace nn::portfolio

@@ -68,11 +68,13 @@ asio::awaitable<int> GoalWatch::CheckPortfolios(std::vector<PortfolioId> portfol
 }
 
 asio::awaitable<bool> GoalWatch::CheckGoal(Uuid goal, std::size_t shard) {
+    auto goals = goals_.lock();
+    if (!goals) co_return false;
     Actor system;
     system.role = "SYSTEM";
     std::optional<GoalView> view;
     try {
-        view = co_await goals_->Get(system, goal, ToDate(Now()), shard);
+        view = co_await goals->Get(system, goal, ToDate(Now()), shard);
     } catch (const Error& e) {
         if (e.Kind() != ErrorKind::kNotFound) throw;  // deleted meanwhile: nothing to announce
     }

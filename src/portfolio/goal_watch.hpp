@@ -31,7 +31,8 @@ std::optional<int> MilestoneOf(const Decimal& percent);
 
 class GoalWatch {
 public:
-    GoalWatch(App& app, std::shared_ptr<GoalService> goals) : app_(app), goals_(std::move(goals)) {}
+    // Weak: the goal service's hook owns this watch (see DriftWatch).
+    GoalWatch(App& app, std::weak_ptr<GoalService> goals) : app_(app), goals_(std::move(goals)) {}
 
     // Evaluates every goal linked to one of these portfolios; returns the milestones announced.
     boost::asio::awaitable<int> CheckPortfolios(std::vector<PortfolioId> portfolios, std::size_t shard);
@@ -41,7 +42,7 @@ public:
 
 private:
     App& app_;
-    std::shared_ptr<GoalService> goals_;
+    std::weak_ptr<GoalService> goals_;
 };
 
 }  // namespace nn::portfolio

@@ -30,12 +30,12 @@ asio::awaitable<void> Watches::HoldingsChanged(std::vector<PortfolioId> portfoli
 }
 
 std::shared_ptr<Watches> MakeWatches(App& app,
-                                     std::shared_ptr<AllocationService> allocation,
-                                     std::shared_ptr<GoalService> goals,
+                                     const std::shared_ptr<AllocationService>& allocation,
+                                     const std::shared_ptr<GoalService>& goals,
                                      ValueFeedOptions values) {
     auto w = std::make_shared<Watches>();
-    w->drift = std::make_shared<DriftWatch>(app, std::move(allocation));
-    w->goals = std::make_shared<GoalWatch>(app, std::move(goals));
+    w->drift = std::make_shared<DriftWatch>(app, allocation);
+    w->goals = std::make_shared<GoalWatch>(app, goals);
     w->values = std::make_shared<ValueFeed>(app, std::move(values));
     return w;
 }

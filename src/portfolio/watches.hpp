@@ -34,9 +34,10 @@ struct Watches {
     boost::asio::awaitable<void> HoldingsChanged(std::vector<PortfolioId> portfolios, std::size_t shard);
 };
 
+// The services are held weakly (DriftWatch): keep them alive as long as the watches are used.
 std::shared_ptr<Watches> MakeWatches(App& app,
-                                     std::shared_ptr<AllocationService> allocation,
-                                     std::shared_ptr<GoalService> goals,
+                                     const std::shared_ptr<AllocationService>& allocation,
+                                     const std::shared_ptr<GoalService>& goals,
                                      ValueFeedOptions values = {});
 
 }  // namespace nn::portfolio

@@ -29,8 +29,9 @@ protected:
         ValueFeedOptions values;
         values.stream = test::UniqueName("t_pw_values_");
         values_stream_ = values.stream;
-        watches_ = MakeWatches(*app_, std::make_shared<AllocationService>(*app_, service_),
-                               std::make_shared<GoalService>(*app_, service_), values);
+        allocation_ = std::make_shared<AllocationService>(*app_, service_);
+        goals_ = std::make_shared<GoalService>(*app_, service_);
+        watches_ = MakeWatches(*app_, allocation_, goals_, values);
         PriceConsumerOptions o;
         o.stream = test::UniqueName("t_pw_prices_");
         o.cache_prefix = test::UniqueName("t_pw_cache_") + ":";
@@ -49,6 +50,8 @@ protected:
         }
         prices_.reset();
         watches_.reset();
+        goals_.reset();
+        allocation_.reset();
         ApiFixture::TearDown();
     }
 
@@ -80,6 +83,8 @@ protected:
                      "' AND aggregate_id = '" + aggregate + "'");
     }
 
+    std::shared_ptr<AllocationService> allocation_;
+    std::shared_ptr<GoalService> goals_;
     std::shared_ptr<Watches> watches_;
     std::shared_ptr<PriceConsumer> prices_;
     std::string values_stream_;
@@ -117,8 +122,9 @@ TEST_F(WatchesTest, DriftFiresOncePerBreachAndRearmsWithinTolerance) {
     Price(a, "15");
     EXPECT_EQ(Events(breached, rule_id), 1);
     // A restarted instance (fresh watches) sees the stored state and stays quiet.
-    auto restarted = MakeWatches(*app_, std::make_shared<AllocationService>(*app_, service_),
-                                 std::make_shared<GoalService>(*app_, service_));
+    auto allocation = std::make_shared<AllocationService>(*app_, service_);
+    auto goals = std::make_shared<GoalService>(*app_, service_);
+    auto restarted = MakeWatches(*app_, allocation, goals);
     std::vector<PortfolioId> ids{*PortfolioId::Parse(p)};
     auto check = Run(restarted->drift->Check(ids, 0));
     EXPECT_EQ(check.evaluated, 1u);
