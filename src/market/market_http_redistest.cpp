@@ -22,10 +22,8 @@
 #include "infra/mail/mailer.hpp"
 #include "infra/migrate/migrator.hpp"
 #include "infra/redis/client.hpp"
-#include "market/handlers.hpp"
 #include "market/model.hpp"
-#include "market/pg_repository.hpp"
-#include "market/service.hpp"
+#include "market/module.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace nn::market {
@@ -87,10 +85,7 @@ Timestamp Time(const json::value& v, std::string_view key) {
     return *t;
 }
 
-// An App with auth + market on shards of its own threads. The market part is what
-// market::Register builds (a repository and a service per shard behind AddRoutes) without its
-// jobs: jobs::Scheduler::Start binds every job loop to one cancellation slot, so each co_spawn
-// destroys the handler of the loop before it, and ASan stops the run once such a loop resumes.
+// An App with auth + market (market::Register: routes and jobs) on shards of its own threads.
 class Server {
 public:
     Server(const runtime::Config& config, const std::string& rate_limit_prefix) : shards_(2) {
@@ -99,23 +94,13 @@ public:
         ao.mailer = std::make_shared<DiscardMailer>();
         ao.settings.redis_prefix = rate_limit_prefix;
         directory_ = auth::Register(*app_, ao);
-        MarketOptions options;
-        options.limits.max_rows = kMaxBatch;
-        for (std::size_t i = 0; i < app_->ShardCount(); ++i) {
-            repos_.push_back(
-                std::make_unique<PgRepository>(app_->Db(ServiceRole::kMarket, Database::kTimescale, i)));
-            services_.push_back(std::make_unique<MarketService>(*repos_.back(), &app_->Redis(i), options));
-        }
-        AddRoutes(app_->Routes(),
-                  [this](std::size_t shard) -> MarketService& { return *services_.at(shard); });
+        Register(*app_);
         port_ = app_->Start();
     }
     ~Server() {
         app_->Stop();
         shards_.Stop();
         directory_.reset();
-        services_.clear();
-        repos_.clear();
         app_.reset();
     }
 
@@ -149,14 +134,14 @@ private:
     http::testing::Shards shards_;
     std::unique_ptr<App> app_;
     std::shared_ptr<auth::UserDirectory> directory_;
-    std::vector<std::unique_ptr<PgRepository>> repos_;
-    std::vector<std::unique_ptr<MarketService>> services_;
     std::uint16_t port_ = 0;
 };
 
 class MarketHttp : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
+        // Read by market::Register (OptionsFromEnv); only this binary's servers see it.
+        ::setenv("NEXANEST_MARKET_MAX_BATCH", std::to_string(kMaxBatch).c_str(), 1);
         migrate_ = new migrate::Options;
         migrate_->admin_url = Secret(test::PgUrl());
         migrate_->prefix = test::UniqueName("t_mkthttp_");
