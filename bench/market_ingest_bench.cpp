@@ -15,7 +15,8 @@
 //      table's primary key, printed for reference, then
 //   3. ingested through MarketService::IngestPricesUnlimited in `batch`-row batches (the
 //      path `nexanest import prices` and `feed simulate --direct` use).
-// Each of the three runs on `streams` connections at once (for 1: `streams` COPYs of a share
+// Each phase starts after a CHECKPOINT (so none pays for writing out the previous one's dirty
+// pages) and runs on `streams` connections at once (for 1: `streams` COPYs of a share
 // each; for 2 and 3: batches taken in turn by `streams` concurrent workers), all driven by one
 // client thread.
 // Then `http_ticks` more go through POST /api/v1/market/prices (5000-row JSON batches, one
@@ -157,6 +158,7 @@ int main(int argc, char** argv) {
     // 1. one binary COPY of all rows into the bare table, split over `streams` connections; run
     // before and after the pipeline, as the machine's load drifts
     auto bare_copy = [&]() {
+        Exec(admin, "CHECKPOINT");
         auto t0 = Clock::now();
         std::vector<std::future<void>> done;
         for (int k = 0; k < streams; ++k) {
@@ -186,6 +188,7 @@ int main(int argc, char** argv) {
     // 2. the raw-write step of the pipeline alone: the same batches, each in IngestOrder, one COPY each
     double keyed_rate = 0;
     {
+        Exec(admin, "CHECKPOINT");
         auto t0 = Clock::now();
         std::size_t next = 0;  // the next batch's first row; the workers share one thread
         std::vector<std::future<void>> done;
@@ -236,6 +239,7 @@ int main(int argc, char** argv) {
         market::MarketOptions opts;
         opts.stream = "nn:bench:prices:" + mo.prefix;
         market::MarketService svc(repo, redis.get(), opts);
+        Exec(admin, "CHECKPOINT");
         auto t0 = Clock::now();
         std::int64_t inserted = 0;
         std::size_t next = 0;  // the next batch's first row; the workers share one thread
