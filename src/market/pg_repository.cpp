@@ -75,7 +75,8 @@ constexpr const char* kBarColumns =
 
 // The path of a batch holding a tick already stored (a replay, an overlapping re-import): stage
 // the rows, insert ignoring the stored ones, and fold what was really inserted into
-// nn_stage_bars. Returns the number of new ticks.
+// nn_stage_bars. Returns the number of new ticks. The rows were COPYed in IngestOrder, so the
+// scan inserts them in (symbol, time) order, the lock order of every writer, without a sort.
 std::string StagedInsertSql(std::string_view raw_table, PartialGrouping grouping) {
     const std::string fold =
         grouping == PartialGrouping::kMinute
