@@ -105,15 +105,18 @@ asio::awaitable<void> LiveFeed::Run() {
 }
 
 void LiveFeed::Dispatch(const std::string& stream, const redis::FieldValues& fields) {
+    // No connection on this instance: nothing to parse (a connection opening meanwhile starts
+    // with the next update).
+    bool anyone = false;
+    for (const auto& hub : hubs_) anyone = anyone || hub->Watching() > 0;
+    if (!anyone) return;
     if (stream == options_.prices_stream) {
         std::vector<PriceTick> ticks;
         CheckPriceEntry(fields, ticks);  // malformed elements are the alert producer's dead letters
         if (ticks.empty()) return;
         auto updates = std::make_shared<std::vector<LiveHub::PriceUpdate>>();
-        for (auto& t : ticks) {
-            json::object o{{"symbol", t.symbol}, {"price", t.price}, {"time", t.time}};
-            updates->push_back({std::move(t.symbol), json::serialize(o)});
-        }
+        for (auto& t : ticks)
+            updates->push_back({std::move(t.symbol), std::move(t.price), std::move(t.time)});
         for (const auto& hub : hubs_) asio::post(hub->Executor(), [hub, updates] { hub->Prices(*updates); });
         return;
     }

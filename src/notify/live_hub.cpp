@@ -5,6 +5,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 namespace nn::notify {
 namespace asio = boost::asio;
@@ -53,6 +55,7 @@ void LiveHub::Stop() {
 std::shared_ptr<LiveHub::Waiter> LiveHub::Watch(const std::string& user) {
     auto waiter = std::make_shared<Waiter>(executor_);
     waiters_.emplace(user, waiter);
+    watching_.fetch_add(1, std::memory_order_relaxed);
     return waiter;
 }
 
@@ -62,6 +65,7 @@ void LiveHub::Unwatch(const std::string& user, const std::shared_ptr<Waiter>& wa
     for (auto it = begin; it != end; ++it) {
         if (it->second == waiter) {
             waiters_.erase(it);
+            watching_.fetch_sub(1, std::memory_order_relaxed);
             return;
         }
     }
@@ -100,9 +104,14 @@ void LiveHub::Prices(const std::vector<PriceUpdate>& updates) {
     for (const auto& u : updates) {
         auto it = by_symbol_.find(u.symbol);
         if (it == by_symbol_.end()) continue;
+        std::string data;
         for (Waiter* w : it->second) {
             if (!w->prices) continue;
-            w->pending_prices[u.symbol] = u.data;
+            if (data.empty()) {
+                boost::json::object o{{"symbol", u.symbol}, {"price", u.price}, {"time", u.time}};
+                data = boost::json::serialize(o);
+            }
+            w->pending_prices[u.symbol] = data;
             WakeLive(*w);
         }
     }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -38,10 +39,11 @@ public:
         std::map<std::string, std::string> pending_values;  // portfolio id → newest data (JSON)
     };
 
-    // One price update: `data` is the JSON the client receives.
+    // One price tick; the JSON the client receives is built only for a connection that wants it.
     struct PriceUpdate {
         std::string symbol;
-        std::string data;
+        std::string price;
+        std::string time;
     };
     struct ValueUpdate {
         std::string user;
@@ -64,6 +66,8 @@ public:
     void Values(const std::vector<ValueUpdate>& updates);
 
     boost::asio::any_io_executor Executor() const { return executor_; }
+    // Open connections on this hub; read from any thread (the feed skips idle hubs).
+    std::size_t Watching() const noexcept { return watching_.load(std::memory_order_relaxed); }
 
 private:
     void Wake(const std::string& user);
@@ -75,6 +79,7 @@ private:
     std::multimap<std::string, std::shared_ptr<Waiter>> waiters_;
     std::unordered_map<std::string, std::set<Waiter*>> by_symbol_;
     bool started_ = false;
+    std::atomic<std::size_t> watching_{0};
 };
 
 }  // namespace nn::notify
