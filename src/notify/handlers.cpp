@@ -518,7 +518,10 @@ asio::awaitable<void> RunStream(
     // The poll re-reads the stream even when price updates keep the connection busy, so a lost
     // wake-up never costs more than live_poll.
     Clock::time_point next_poll = Clock::now();
-    std::optional<Clock::time_point> next_interest = Clock::now();
+    // Interest (symbols, live preferences): at start, every interest_refresh, and after a value
+    // update of the user, but at most once a second (value updates may come in bursts).
+    Clock::time_point next_interest = Clock::now();
+    Clock::time_point last_interest = Clock::now() - std::chrono::seconds(1);
     // When each symbol's ("p:") or portfolio's ("v:") last update went out: the rate bound.
     std::map<std::string, Clock::time_point> sent_at;
     while (stream.IsOpen()) {
@@ -552,9 +555,13 @@ asio::awaitable<void> RunStream(
             }
             if (static_cast<std::int64_t>(entries.size()) == kBatch) read_stream = true;
         }
-        if (waiter->refresh_interest || (next_interest && Clock::now() >= *next_interest)) {
+        if (waiter->refresh_interest) {
             waiter->refresh_interest = false;
-            next_interest = Clock::now() + ctx->interest_refresh;
+            next_interest = std::min(next_interest, last_interest + std::chrono::seconds(1));
+        }
+        if (Clock::now() >= next_interest) {
+            last_interest = Clock::now();
+            next_interest = last_interest + ctx->interest_refresh;
             try {
                 co_await Shielded(LoadInterest(ctx, user, shard, hub, waiter));
             } catch (const std::exception& e) {
@@ -591,7 +598,7 @@ asio::awaitable<void> RunStream(
         if (!flush(waiter->pending_values, "portfolio_value", "v:")) co_return;
         if (!failed && (read_stream || waiter->pending || waiter->live_pending)) continue;
         if (failed) next_poll = std::min(next_poll, now + std::chrono::milliseconds(1000));
-        auto until = next_poll;
+        auto until = std::min(next_poll, next_interest);
         if (next_due && *next_due < until) {
             until = *next_due;
             waiter->waiting_for_due = true;

@@ -532,6 +532,27 @@ TEST_F(ProducersTest, LivePricesAndValuesReachTheirUserOnAnotherInstance) {
     EXPECT_GE(burst_events, 1u);
     EXPECT_LE(burst_events, 2 + static_cast<std::size_t>(elapsed / std::chrono::milliseconds(250)));
     EXPECT_LT(burst_events, 40u);
+
+    // A symbol bought while connected: the transaction's value update makes the connection reload
+    // its symbols (within a second), and the new symbol's prices follow.
+    const std::string bought = "N" + test::UniqueName("").substr(0, 10);
+    auto buy =
+        Call(port_a_, user, "POST", "/api/v1/portfolios/" + mine + "/transactions",
+             R"({"type":"BUY","symbol":")" + bought + R"(","quantity":"1","price":"3","currency":"USD",)" +
+                 R"("executed_at":")" + FormatRfc3339(Now() - std::chrono::minutes(1)) + "\"}");
+    ASSERT_EQ(buy.status, 201) << buy.body;
+    auto seen = [&] {
+        for (const auto& e : sse.Of("price")) {
+            if (e.Json().at("symbol").as_string() == bought) return true;
+        }
+        return false;
+    };
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+    while (!seen() && std::chrono::steady_clock::now() < deadline) {
+        tick(bought, "3.5");
+        sse.ReadFor(std::chrono::milliseconds(200));
+    }
+    EXPECT_TRUE(seen());
 }
 
 TEST_F(ProducersTest, LiveOptOutsAreRespected) {
