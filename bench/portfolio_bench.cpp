@@ -25,11 +25,11 @@
 #include <spdlog/spdlog.h>
 
 #include "auth/permissions.hpp"
-#include "auth/principal.hpp"
 #include "infra/app/app.hpp"
 #include "infra/http/test_server.hpp"
 #include "infra/migrate/migrator.hpp"
 #include "portfolio/module.hpp"
+#include "tests/support/app_fixture.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace asio = boost::asio;
@@ -172,16 +172,7 @@ struct Server {
         app = std::make_unique<App>(c, shards->Pointers());
         // One access-log line per request would measure the logger.
         spdlog::set_level(spdlog::level::warn);
-        app->AddAuthenticator([](http::Request& req) -> asio::awaitable<void> {
-            auto h = std::string(req.Header("X-Test-User"));
-            auto colon = h.find(':');
-            if (colon == std::string::npos) co_return;
-            auth::Principal p;
-            p.user_id = *UserId::Parse(h.substr(0, colon));
-            p.role = *auth::ParseRole(h.substr(colon + 1));
-            p.scopes = auth::PermissionStrings(p.role);
-            req.principal = p;
-        });
+        test::AddTestUserAuthenticator(*app);
         portfolio::ModuleOptions o;
         o.service.summary_cache_ttl = ttl;
         o.service.cache_prefix = test::UniqueName("bench_pf_cache_") + ":";

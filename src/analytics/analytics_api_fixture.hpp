@@ -12,12 +12,12 @@
 #include <string>
 
 #include "analytics/module.hpp"
-#include "auth/principal.hpp"
 #include "infra/app/app.hpp"
 #include "infra/http/test_server.hpp"
 #include "infra/migrate/migrator.hpp"
 #include "portfolio/module.hpp"
 #include "portfolio/portfolio_api_fixture.hpp"
+#include "tests/support/app_fixture.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace nn::analytics::testing {
@@ -30,49 +30,19 @@ template <class Suite>
 class AnalyticsApi : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        migrate_ = new migrate::Options;
-        migrate_->admin_url = Secret(test::PgUrl());
-        migrate_->prefix = test::UniqueName(Suite::kPrefix);
-        migrate_->service_password = Secret(test::ServicePassword());
-        migrate_->migrations_dir = test::SourceDir() + "/migrations";
-        migrate::Up(*migrate_, migrate::Database::kPortfolio);
+        migrate_ = new test::SuiteDatabases(
+            Suite::kPrefix,
+            {migrate::Database::kPortfolio, migrate::Database::kTimescale, migrate::Database::kAnalytics});
         migrate::Up(*migrate_, migrate::Database::kTimescale);
         migrate::Up(*migrate_, migrate::Database::kAnalytics);
     }
-    static void TearDownTestSuite() {
-        for (const char* db : {"_portfolio", "_timescale", "_analytics"}) {
-            try {
-                test::QueryValue(test::PgUrl(),
-                                 "DROP DATABASE IF EXISTS " + migrate_->prefix + db + " WITH (FORCE)");
-            } catch (...) {
-                // a leaked database in the throw-away cluster is harmless
-            }
-        }
-        delete migrate_;
-    }
+    static void TearDownTestSuite() { delete migrate_; }
 
     void SetUp() override {
         shards_ = std::make_unique<http::testing::Shards>(2);
-        runtime::Config c;
-        c.listen_port = 0;
-        c.threads = 2;
-        c.services = "portfolio,analytics";
-        c.database_url = Secret(test::PgUrl());
-        c.database_prefix = migrate_->prefix;
-        c.db_service_password = Secret(test::ServicePassword());
-        c.redis_url = Secret(test::RedisUrl());
-        c.redis_timeout = std::chrono::milliseconds(300);
+        auto c = test::AppConfig(*migrate_, "portfolio,analytics", std::chrono::milliseconds(300));
         app_ = std::make_unique<App>(c, shards_->Pointers());
-        app_->AddAuthenticator([](http::Request& req) -> asio::awaitable<void> {
-            auto h = std::string(req.Header("X-Test-User"));
-            auto colon = h.find(':');
-            if (colon == std::string::npos) co_return;
-            auth::Principal p;
-            p.user_id = *UserId::Parse(h.substr(0, colon));
-            p.role = *auth::ParseRole(h.substr(colon + 1));
-            p.scopes = auth::PermissionStrings(p.role);
-            req.principal = p;
-        });
+        test::AddTestUserAuthenticator(*app_);
         directory_ = std::make_shared<Directory>();
         portfolio::ModuleOptions mo;
         mo.directory = directory_;
@@ -129,7 +99,7 @@ protected:
     std::string AnalyticsDb() const { return test::PgUrlFor(migrate_->prefix + "_analytics"); }
     std::string Sql(const std::string& url, const std::string& sql) { return test::QueryValue(url, sql); }
 
-    inline static migrate::Options* migrate_ = nullptr;
+    inline static test::SuiteDatabases* migrate_ = nullptr;
     std::unique_ptr<http::testing::Shards> shards_;
     std::unique_ptr<App> app_;
     std::shared_ptr<Directory> directory_;

@@ -11,11 +11,11 @@
 #include <string>
 
 #include "analytics/module.hpp"
-#include "auth/principal.hpp"
 #include "infra/app/app.hpp"
 #include "infra/http/test_server.hpp"
 #include "infra/migrate/migrator.hpp"
 #include "portfolio/module.hpp"
+#include "tests/support/app_fixture.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace nn::analytics {
@@ -36,49 +36,19 @@ double Num(const json::value& v) {
 class PerformanceApi : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        migrate_ = new migrate::Options;
-        migrate_->admin_url = Secret(test::PgUrl());
-        migrate_->prefix = test::UniqueName("t_an_");
-        migrate_->service_password = Secret(test::ServicePassword());
-        migrate_->migrations_dir = test::SourceDir() + "/migrations";
-        migrate::Up(*migrate_, migrate::Database::kPortfolio);
+        migrate_ = new test::SuiteDatabases(
+            "t_an_",
+            {migrate::Database::kPortfolio, migrate::Database::kTimescale, migrate::Database::kAnalytics});
         migrate::Up(*migrate_, migrate::Database::kTimescale);
         migrate::Up(*migrate_, migrate::Database::kAnalytics);
     }
-    static void TearDownTestSuite() {
-        for (const char* db : {"_portfolio", "_timescale", "_analytics"}) {
-            try {
-                test::ExecSql(test::PgUrl(),
-                              "DROP DATABASE IF EXISTS " + migrate_->prefix + db + " WITH (FORCE)");
-            } catch (...) {
-                // a leaked database in the throw-away cluster is harmless
-            }
-        }
-        delete migrate_;
-    }
+    static void TearDownTestSuite() { delete migrate_; }
 
     void SetUp() override {
         shards_ = std::make_unique<http::testing::Shards>(2);
-        runtime::Config c;
-        c.listen_port = 0;
-        c.threads = 2;
-        c.services = "portfolio";
-        c.database_url = Secret(test::PgUrl());
-        c.database_prefix = migrate_->prefix;
-        c.db_service_password = Secret(test::ServicePassword());
-        c.redis_url = Secret(test::RedisUrl());
-        c.redis_timeout = std::chrono::milliseconds(300);
+        auto c = test::AppConfig(*migrate_, "portfolio", std::chrono::milliseconds(300));
         app_ = std::make_unique<App>(c, shards_->Pointers());
-        app_->AddAuthenticator([](http::Request& req) -> asio::awaitable<void> {
-            auto h = std::string(req.Header("X-Test-User"));
-            auto colon = h.find(':');
-            if (colon == std::string::npos) co_return;
-            auth::Principal p;
-            p.user_id = *UserId::Parse(h.substr(0, colon));
-            p.role = *auth::ParseRole(h.substr(colon + 1));
-            p.scopes = auth::PermissionStrings(p.role);
-            req.principal = p;
-        });
+        test::AddTestUserAuthenticator(*app_);
         portfolio::ModuleOptions mo;
         mo.service.cache_prefix = test::UniqueName("t_an_cache_") + ":";
         mo.start_price_consumer = false;
@@ -144,13 +114,13 @@ protected:
         return pid;
     }
 
-    static migrate::Options* migrate_;
+    static test::SuiteDatabases* migrate_;
     std::unique_ptr<http::testing::Shards> shards_;
     std::unique_ptr<App> app_;
     std::uint16_t port_ = 0;
 };
 
-migrate::Options* PerformanceApi::migrate_ = nullptr;
+test::SuiteDatabases* PerformanceApi::migrate_ = nullptr;
 
 // Deposit 10,000 ten days ago, buy 10 AAA at 100 nine days ago; AAA closes at 110 - k (k days
 // ago), so today the portfolio holds 9,000 cash + 10 x 110 = 10,100. By hand: gain 100, and

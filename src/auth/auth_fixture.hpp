@@ -20,6 +20,7 @@
 #include "infra/http/test_server.hpp"
 #include "infra/mail/mailer.hpp"
 #include "infra/migrate/migrator.hpp"
+#include "tests/support/app_fixture.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace nn::auth::testing {
@@ -73,13 +74,8 @@ struct HarnessOptions {
 
 class Harness {
 public:
-    explicit Harness(HarnessOptions o = {}) : shards_(o.shards) {
-        migrate_.admin_url = Secret(test::PgUrl());
-        migrate_.prefix = test::UniqueName("t_auth_");
-        migrate_.service_password = Secret(test::ServicePassword());
-        migrate_.migrations_dir = test::SourceDir() + "/migrations";
-        migrate::Up(migrate_, migrate::Database::kAuth);
-
+    explicit Harness(HarnessOptions o = {})
+        : shards_(o.shards), migrate_("t_auth_", {migrate::Database::kAuth}) {
         runtime::Config c;
         c.listen_port = 0;
         c.threads = o.shards;
@@ -108,12 +104,6 @@ public:
         shards_.Stop();
         directory_.reset();
         app_.reset();
-        try {
-            test::QueryValue(test::PgUrl(),
-                             "DROP DATABASE IF EXISTS " + migrate_.prefix + "_auth WITH (FORCE)");
-        } catch (...) {
-            // a leaked database in the throw-away cluster is harmless
-        }
     }
 
     Reply Call(const std::string& method,
@@ -171,7 +161,7 @@ public:
 
 private:
     http::testing::Shards shards_;
-    migrate::Options migrate_;
+    test::SuiteDatabases migrate_;  // dropped after the App is gone
     runtime::Config config_;
     std::unique_ptr<App> app_;
     std::shared_ptr<CapturingMailer> mailer_;

@@ -20,6 +20,7 @@
 #include "infra/redis/url.hpp"
 #include "market/pg_repository.hpp"
 #include "market/service.hpp"
+#include "tests/support/app_fixture.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace nn::market {
@@ -28,23 +29,6 @@ namespace asio = boost::asio;
 
 // One migrated database set for the whole binary.
 struct MigratedSet {
-    MigratedSet() {
-        options.admin_url = Secret(test::PgUrl());
-        options.prefix = test::UniqueName("mkt_");
-        options.service_password = Secret(test::ServicePassword());
-        options.migrations_dir = test::SourceDir() + "/migrations";
-        migrate::Up(options, migrate::Database::kTimescale);
-    }
-    ~MigratedSet() {
-        for (auto d : migrate::kAllDatabases) {
-            try {
-                test::ExecSql(test::PgUrl(), "DROP DATABASE IF EXISTS " +
-                                                 migrate::DatabaseName(options.prefix, d) + " WITH (FORCE)");
-            } catch (...) {
-                // a leaked database in a throw-away cluster is harmless
-            }
-        }
-    }
     std::string AdminUrl() const {
         return migrate::AdminUrlFor(options, migrate::Database::kTimescale).Reveal();
     }
@@ -52,7 +36,7 @@ struct MigratedSet {
         return migrate::ServiceUrlFor(options, migrate::ServiceRole::kMarket, migrate::Database::kTimescale)
             .Reveal();
     }
-    migrate::Options options;
+    test::SuiteDatabases options{"mkt_", {migrate::Database::kTimescale}};
 };
 
 MigratedSet& Set() {

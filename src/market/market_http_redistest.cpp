@@ -24,6 +24,7 @@
 #include "infra/redis/client.hpp"
 #include "market/model.hpp"
 #include "market/module.hpp"
+#include "tests/support/app_fixture.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace nn::market {
@@ -142,23 +143,11 @@ protected:
     static void SetUpTestSuite() {
         // Read by market::Register (OptionsFromEnv); only this binary's servers see it.
         ::setenv("NEXANEST_MARKET_MAX_BATCH", std::to_string(kMaxBatch).c_str(), 1);
-        migrate_ = new migrate::Options;
-        migrate_->admin_url = Secret(test::PgUrl());
-        migrate_->prefix = test::UniqueName("t_mkthttp_");
-        migrate_->service_password = Secret(test::ServicePassword());
-        migrate_->migrations_dir = test::SourceDir() + "/migrations";
-        migrate::Up(*migrate_, migrate::Database::kAuth);
+        migrate_ =
+            new test::SuiteDatabases("t_mkthttp_", {migrate::Database::kAuth, migrate::Database::kTimescale});
         migrate::Up(*migrate_, migrate::Database::kTimescale);
 
-        config_ = new runtime::Config;
-        config_->listen_port = 0;
-        config_->threads = 2;
-        config_->services = "auth,market";
-        config_->database_url = Secret(test::PgUrl());
-        config_->database_prefix = migrate_->prefix;
-        config_->db_service_password = Secret(test::ServicePassword());
-        config_->redis_url = Secret(test::RedisUrl());
-        config_->redis_timeout = 300ms;
+        config_ = new runtime::Config(test::AppConfig(*migrate_, "auth,market"));
         config_->jwt_keys = Secret(crypto::NewKeyEntry("k1", 32));
         config_->api_key_pepper = Secret(crypto::RandomToken(32));
         config_->field_keys = Secret(crypto::NewKeyEntry("f1", 32));
@@ -173,16 +162,6 @@ protected:
     }
     static void TearDownTestSuite() {
         delete server_;
-        // migrate::Up bootstraps every database of the prefix, not only the two migrated
-        for (auto d : migrate::kAllDatabases) {
-            try {
-                test::QueryValue(test::PgUrl(), "DROP DATABASE IF EXISTS " +
-                                                    migrate::DatabaseName(migrate_->prefix, d) +
-                                                    " WITH (FORCE)");
-            } catch (...) {
-                // a leaked database in the throw-away cluster is harmless
-            }
-        }
         for (auto* s : {admin_, user_, write_key_, read_key_, rate_prefix_}) delete s;
         delete config_;
         delete migrate_;
@@ -259,7 +238,7 @@ protected:
         return Count("SELECT count(*) FROM market_data." + table + " WHERE symbol = '" + symbol + "'");
     }
 
-    inline static migrate::Options* migrate_ = nullptr;
+    inline static test::SuiteDatabases* migrate_ = nullptr;
     inline static runtime::Config* config_ = nullptr;
     inline static std::string* rate_prefix_ = nullptr;
     inline static Server* server_ = nullptr;

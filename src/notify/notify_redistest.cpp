@@ -28,6 +28,8 @@
 #include "infra/redis/client.hpp"
 #include "infra/redis/url.hpp"
 #include "notify/module.hpp"
+#include "notify/sse_test_client.hpp"
+#include "tests/support/app_fixture.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace nn::notify {
@@ -56,140 +58,22 @@ struct Reply {
     json::value Json() const { return json::parse(body); }
 };
 
-// A blocking SSE reader on a plain socket.
-class SseClient {
-public:
-    SseClient(std::uint16_t port, const std::string& user, const std::string& last_event_id = "") {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(port);
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-            throw std::runtime_error("connect");
-        timeval tv{0, 200000};
-        ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        std::string req =
-            "GET /api/v1/stream HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\nX-Test-User: " +
-            user + "\r\n";
-        if (!last_event_id.empty()) req += "Last-Event-ID: " + last_event_id + "\r\n";
-        req += "\r\n";
-        ::send(fd_, req.data(), req.size(), 0);
-    }
-    ~SseClient() { ::close(fd_); }
-
-    struct Event {
-        std::string id, type, data;
-    };
-
-    // Events received until `count` arrived or `timeout` passed.
-    std::vector<Event> Read(std::size_t count, std::chrono::milliseconds timeout) {
-        auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (events_.size() < count && std::chrono::steady_clock::now() < deadline) {
-            char buf[4096];
-            auto n = ::recv(fd_, buf, sizeof buf, 0);
-            if (n > 0) {
-                raw_.append(buf, static_cast<std::size_t>(n));
-                Parse();
-            } else if (n == 0) {
-                break;
-            }
-        }
-        return events_;
-    }
-    const std::string& Raw() const { return raw_; }
-    int Status() const {
-        if (raw_.rfind("HTTP/1.1 ", 0) != 0) return 0;
-        return std::stoi(raw_.substr(9, 3));
-    }
-
-private:
-    void Parse() {
-        if (!header_done_) {
-            auto end = raw_.find("\r\n\r\n");
-            if (end == std::string::npos) return;
-            header_done_ = true;
-            pos_ = end + 4;
-            chunked_ = raw_.substr(0, end).find("chunked") != std::string::npos;
-        }
-        // Chunk-size lines are not SSE fields; dropping lines of hex digits is enough here.
-        for (;;) {
-            auto end = raw_.find("\n\n", pos_);
-            if (end == std::string::npos) return;
-            std::string block = raw_.substr(pos_, end - pos_);
-            pos_ = end + 2;
-            Event e;
-            std::size_t start = 0;
-            while (start <= block.size()) {
-                auto nl = block.find('\n', start);
-                std::string line =
-                    block.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
-                if (!line.empty() && line.back() == '\r') line.pop_back();
-                if (line.rfind("id: ", 0) == 0) e.id = line.substr(4);
-                if (line.rfind("event: ", 0) == 0) e.type = line.substr(7);
-                if (line.rfind("data: ", 0) == 0) e.data += line.substr(6);
-                if (nl == std::string::npos) break;
-                start = nl + 1;
-            }
-            if (!e.id.empty()) events_.push_back(e);
-        }
-    }
-
-    int fd_ = -1;
-    std::string raw_;
-    std::size_t pos_ = 0;
-    bool header_done_ = false;
-    bool chunked_ = false;
-    std::vector<Event> events_;
-};
+using testing::SseClient;
 
 class NotifyTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        migrate_ = new migrate::Options;
-        migrate_->admin_url = Secret(test::PgUrl());
-        migrate_->prefix = test::UniqueName("t_nt_");
-        migrate_->service_password = Secret(test::ServicePassword());
-        migrate_->migrations_dir = test::SourceDir() + "/migrations";
-        for (auto db : {migrate::Database::kAuth, migrate::Database::kPortfolio,
-                        migrate::Database::kNotifications, migrate::Database::kTimescale}) {
-            migrate::Up(*migrate_, db);
-        }
+        migrate_ = new test::SuiteDatabases(
+            "t_nt_", {migrate::Database::kAuth, migrate::Database::kPortfolio,
+                      migrate::Database::kNotifications, migrate::Database::kTimescale});
     }
-    static void TearDownTestSuite() {
-        for (const char* db : {"_auth", "_portfolio", "_notifications", "_timescale"}) {
-            try {
-                test::QueryValue(test::PgUrl(),
-                                 "DROP DATABASE IF EXISTS " + migrate_->prefix + db + " WITH (FORCE)");
-            } catch (...) {
-                // a leaked database in the throw-away cluster is harmless
-            }
-        }
-        delete migrate_;
-    }
+    static void TearDownTestSuite() { delete migrate_; }
 
     void SetUp() override {
         shards_ = std::make_unique<http::testing::Shards>(2);
-        runtime::Config c;
-        c.listen_port = 0;
-        c.threads = 2;
-        c.services = "notify";
-        c.database_url = Secret(test::PgUrl());
-        c.database_prefix = migrate_->prefix;
-        c.db_service_password = Secret(test::ServicePassword());
-        c.redis_url = Secret(test::RedisUrl());
-        c.redis_timeout = std::chrono::milliseconds(500);
+        auto c = test::AppConfig(*migrate_, "notify", std::chrono::milliseconds(500));
         app_ = std::make_unique<App>(c, shards_->Pointers());
-        app_->AddAuthenticator([](http::Request& req) -> asio::awaitable<void> {
-            auto h = std::string(req.Header("X-Test-User"));
-            auto colon = h.find(':');
-            if (colon == std::string::npos) co_return;
-            auth::Principal p;
-            p.user_id = *UserId::Parse(h.substr(0, colon));
-            p.role = *auth::ParseRole(h.substr(colon + 1));
-            p.scopes = auth::PermissionStrings(p.role);
-            req.principal = p;
-        });
+        test::AddTestUserAuthenticator(*app_);
         mailer_ = std::make_shared<RecordingMailer>();
         ModuleOptions mo;
         mo.mailer = mailer_;
@@ -269,7 +153,7 @@ protected:
         throw std::runtime_error("no relay " + source);
     }
 
-    static migrate::Options* migrate_;
+    static test::SuiteDatabases* migrate_;
     std::unique_ptr<http::testing::Shards> shards_;
     std::unique_ptr<App> app_;
     std::shared_ptr<RecordingMailer> mailer_;
@@ -278,7 +162,7 @@ protected:
     std::uint16_t port_ = 0;
 };
 
-migrate::Options* NotifyTest::migrate_ = nullptr;
+test::SuiteDatabases* NotifyTest::migrate_ = nullptr;
 
 // A URL to the same database on a port nothing listens on: the "time-series database is down".
 std::string DeadPort(const std::string& url) {

@@ -15,6 +15,7 @@
 #include "infra/redis/client.hpp"
 #include "notify/notifier.hpp"
 #include "notify/price_alerts.hpp"
+#include "tests/support/app_fixture.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace nn::notify {
@@ -41,38 +42,16 @@ std::string Sql(const std::string& url, const std::string& sql) {
 class PriceAlertTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        migrate_ = new migrate::Options;
-        migrate_->admin_url = Secret(test::PgUrl());
-        migrate_->prefix = test::UniqueName("t_pa_");
-        migrate_->service_password = Secret(test::ServicePassword());
-        migrate_->migrations_dir = test::SourceDir() + "/migrations";
-        for (auto db : {migrate::Database::kPortfolio, migrate::Database::kNotifications,
-                        migrate::Database::kTimescale}) {
-            migrate::Up(*migrate_, db);
-        }
+        migrate_ = new test::SuiteDatabases("t_pa_",
+                                            {migrate::Database::kPortfolio, migrate::Database::kNotifications,
+                                             migrate::Database::kTimescale});
     }
-    static void TearDownTestSuite() {
-        for (const char* db : {"_portfolio", "_notifications", "_timescale"}) {
-            try {
-                Sql(test::PgUrl(), "DROP DATABASE IF EXISTS " + migrate_->prefix + db + " WITH (FORCE)");
-            } catch (...) {
-                // a leaked database in the throw-away cluster is harmless
-            }
-        }
-        delete migrate_;
-    }
+    static void TearDownTestSuite() { delete migrate_; }
 
     void SetUp() override {
         shards_ = std::make_unique<http::testing::Shards>(1);
-        runtime::Config c;
-        c.listen_port = 0;
+        auto c = test::AppConfig(*migrate_, "notify", std::chrono::milliseconds(500));
         c.threads = 1;
-        c.services = "notify";
-        c.database_url = Secret(test::PgUrl());
-        c.database_prefix = migrate_->prefix;
-        c.db_service_password = Secret(test::ServicePassword());
-        c.redis_url = Secret(test::RedisUrl());
-        c.redis_timeout = std::chrono::milliseconds(500);
         app_ = std::make_unique<App>(c, shards_->Pointers());
         notifier_ = std::make_shared<Notifier>(*app_);
         PriceAlertOptions o;
@@ -127,7 +106,7 @@ protected:
         return Run(producer_->Evaluate(symbol, price, time));
     }
 
-    static migrate::Options* migrate_;
+    static test::SuiteDatabases* migrate_;
     std::unique_ptr<http::testing::Shards> shards_;
     std::unique_ptr<App> app_;
     std::shared_ptr<Notifier> notifier_;
@@ -136,7 +115,7 @@ protected:
     std::string user_;
 };
 
-migrate::Options* PriceAlertTest::migrate_ = nullptr;
+test::SuiteDatabases* PriceAlertTest::migrate_ = nullptr;
 
 TEST_F(PriceAlertTest, AboveFiresOncePerCrossingAndRearmsPastTheHysteresis) {
     auto symbol = Symbol();

@@ -19,7 +19,6 @@
 #include <string>
 
 #include "auth/module.hpp"
-#include "auth/principal.hpp"
 #include "infra/app/app.hpp"
 #include "infra/crypto/key_ring.hpp"
 #include "infra/crypto/password.hpp"
@@ -30,8 +29,10 @@
 #include "infra/migrate/migrator.hpp"
 #include "infra/redis/client.hpp"
 #include "notify/module.hpp"
+#include "notify/sse_test_client.hpp"
 #include "portfolio/module.hpp"
 #include "portfolio/value_feed.hpp"
+#include "tests/support/app_fixture.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace nn::notify {
@@ -51,148 +52,23 @@ struct Reply {
     json::value Json() const { return json::parse(body); }
 };
 
-// A blocking SSE reader on a plain socket; keeps every event, with or without an id.
-class SseClient {
-public:
-    SseClient(std::uint16_t port, const std::string& user) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(port);
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-            throw std::runtime_error("connect");
-        timeval tv{0, 50000};
-        ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        std::string req =
-            "GET /api/v1/stream HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\nX-Test-User: " +
-            user + "\r\n\r\n";
-        ::send(fd_, req.data(), req.size(), 0);
-    }
-    ~SseClient() { ::close(fd_); }
-
-    struct Event {
-        std::string id, type, data;
-        json::value Json() const { return json::parse(data); }
-    };
-
-    // Reads for `duration` (or until `until` holds for the events so far).
-    std::vector<Event> ReadFor(std::chrono::milliseconds duration,
-                               const std::function<bool(const std::vector<Event>&)>& until = nullptr) {
-        auto deadline = std::chrono::steady_clock::now() + duration;
-        while (std::chrono::steady_clock::now() < deadline) {
-            if (until && until(events_)) break;
-            char buf[8192];
-            auto n = ::recv(fd_, buf, sizeof buf, 0);
-            if (n > 0) {
-                raw_.append(buf, static_cast<std::size_t>(n));
-                Parse();
-            } else if (n == 0) {
-                break;
-            }
-        }
-        return events_;
-    }
-    std::vector<Event> Of(const std::string& type) const {
-        std::vector<Event> out;
-        for (const auto& e : events_) {
-            if (e.type == type) out.push_back(e);
-        }
-        return out;
-    }
-    bool Open() {
-        ReadFor(std::chrono::milliseconds(300));
-        return raw_.rfind("HTTP/1.1 200", 0) == 0;
-    }
-
-private:
-    void Parse() {
-        if (!header_done_) {
-            auto end = raw_.find("\r\n\r\n");
-            if (end == std::string::npos) return;
-            header_done_ = true;
-            pos_ = end + 4;
-        }
-        for (;;) {
-            auto end = raw_.find("\n\n", pos_);
-            if (end == std::string::npos) return;
-            std::string block = raw_.substr(pos_, end - pos_);
-            pos_ = end + 2;
-            Event e;
-            std::size_t start = 0;
-            while (start <= block.size()) {
-                auto nl = block.find('\n', start);
-                std::string line =
-                    block.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
-                if (!line.empty() && line.back() == '\r') line.pop_back();
-                if (line.rfind("id: ", 0) == 0) e.id = line.substr(4);
-                if (line.rfind("event: ", 0) == 0) e.type = line.substr(7);
-                if (line.rfind("data: ", 0) == 0) e.data += line.substr(6);
-                if (nl == std::string::npos) break;
-                start = nl + 1;
-            }
-            if (!e.type.empty()) events_.push_back(e);
-        }
-    }
-
-    int fd_ = -1;
-    std::string raw_;
-    std::size_t pos_ = 0;
-    bool header_done_ = false;
-    std::vector<Event> events_;
-};
+using testing::SseClient;
 
 class ProducersTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        migrate_ = new migrate::Options;
-        migrate_->admin_url = Secret(test::PgUrl());
-        migrate_->prefix = test::UniqueName("t_np_");
-        migrate_->service_password = Secret(test::ServicePassword());
-        migrate_->migrations_dir = test::SourceDir() + "/migrations";
-        for (auto db : {migrate::Database::kAuth, migrate::Database::kPortfolio,
-                        migrate::Database::kNotifications, migrate::Database::kTimescale}) {
-            migrate::Up(*migrate_, db);
-        }
+        migrate_ = new test::SuiteDatabases(
+            "t_np_", {migrate::Database::kAuth, migrate::Database::kPortfolio,
+                      migrate::Database::kNotifications, migrate::Database::kTimescale});
     }
-    static void TearDownTestSuite() {
-        for (const char* db : {"_auth", "_portfolio", "_notifications", "_timescale"}) {
-            try {
-                test::QueryValue(test::PgUrl(),
-                                 "DROP DATABASE IF EXISTS " + migrate_->prefix + db + " WITH (FORCE)");
-            } catch (...) {
-                // a leaked database in the throw-away cluster is harmless
-            }
-        }
-        delete migrate_;
-    }
+    static void TearDownTestSuite() { delete migrate_; }
 
     runtime::Config Config() const {
-        runtime::Config c;
-        c.listen_port = 0;
-        c.threads = 2;
+        auto c = test::AppConfig(*migrate_, "all", std::chrono::milliseconds(500));
         c.cpu_threads = 2;
-        c.database_url = Secret(test::PgUrl());
-        c.database_prefix = migrate_->prefix;
-        c.db_service_password = Secret(test::ServicePassword());
-        c.redis_url = Secret(test::RedisUrl());
-        c.redis_timeout = std::chrono::milliseconds(500);
         c.public_url = "https://nexanest.test";
         c.smtp_url = Secret("smtp://127.0.0.1:" + std::to_string(sink_.Port()));
         return c;
-    }
-
-    static void TestAuthenticator(App& app) {
-        app.AddAuthenticator([](http::Request& req) -> asio::awaitable<void> {
-            auto h = std::string(req.Header("X-Test-User"));
-            auto colon = h.find(':');
-            if (colon == std::string::npos) co_return;
-            auth::Principal p;
-            p.user_id = *UserId::Parse(h.substr(0, colon));
-            p.role = *auth::ParseRole(h.substr(colon + 1));
-            p.scopes = auth::PermissionStrings(p.role);
-            req.principal = p;
-        });
     }
 
     ModuleOptions NotifyOptions() const {
@@ -222,7 +98,7 @@ protected:
         ca.jwt_keys = Secret(crypto::NewKeyEntry("k1", 32));
         ca.api_key_pepper = Secret(crypto::RandomToken(32));
         a_ = std::make_unique<App>(ca, shards_a_->Pointers());
-        TestAuthenticator(*a_);
+        test::AddTestUserAuthenticator(*a_);
         auth::ModuleOptions ao;
         ao.settings = auth::SettingsFromConfig(*a_);
         ao.settings.redis_prefix = prefix_ + ":rl:";
@@ -246,7 +122,7 @@ protected:
         auto cb = Config();
         cb.services = "notify";
         b_ = std::make_unique<App>(cb, shards_b_->Pointers());
-        TestAuthenticator(*b_);
+        test::AddTestUserAuthenticator(*b_);
         module_b_ = Register(*b_, NotifyOptions());
         port_b_ = b_->Start();
     }
@@ -350,7 +226,7 @@ protected:
                     {{"User-Agent", agent}});
     }
 
-    static migrate::Options* migrate_;
+    static test::SuiteDatabases* migrate_;
     mail::test_util::SmtpSink sink_;
     std::string prefix_;
     std::unique_ptr<http::testing::Shards> shards_a_, shards_b_;
@@ -360,7 +236,7 @@ protected:
     std::uint16_t port_a_ = 0, port_b_ = 0;
 };
 
-migrate::Options* ProducersTest::migrate_ = nullptr;
+test::SuiteDatabases* ProducersTest::migrate_ = nullptr;
 
 constexpr const char* kFirefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
 

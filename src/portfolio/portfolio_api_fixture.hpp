@@ -14,12 +14,12 @@
 #include <set>
 #include <string>
 
-#include "auth/principal.hpp"
 #include "auth/user_directory.hpp"
 #include "infra/app/app.hpp"
 #include "infra/http/test_server.hpp"
 #include "infra/migrate/migrator.hpp"
 #include "portfolio/module.hpp"
+#include "tests/support/app_fixture.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace nn::portfolio::testing {
@@ -51,48 +51,17 @@ template <class Suite>
 class ApiFixture : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        migrate_ = new migrate::Options;
-        migrate_->admin_url = Secret(test::PgUrl());
-        migrate_->prefix = test::UniqueName(Suite::kPrefix);
-        migrate_->service_password = Secret(test::ServicePassword());
-        migrate_->migrations_dir = test::SourceDir() + "/migrations";
-        migrate::Up(*migrate_, migrate::Database::kPortfolio);
+        migrate_ = new test::SuiteDatabases(Suite::kPrefix,
+                                            {migrate::Database::kPortfolio, migrate::Database::kTimescale});
         migrate::Up(*migrate_, migrate::Database::kTimescale);
     }
-    static void TearDownTestSuite() {
-        for (const char* db : {"_portfolio", "_timescale"}) {
-            try {
-                test::QueryValue(test::PgUrl(),
-                                 "DROP DATABASE IF EXISTS " + migrate_->prefix + db + " WITH (FORCE)");
-            } catch (...) {
-                // a leaked database in the throw-away cluster is harmless
-            }
-        }
-        delete migrate_;
-    }
+    static void TearDownTestSuite() { delete migrate_; }
 
     void SetUp() override {
         shards_ = std::make_unique<http::testing::Shards>(2);
-        runtime::Config c;
-        c.listen_port = 0;
-        c.threads = 2;
-        c.services = "portfolio";
-        c.database_url = Secret(test::PgUrl());
-        c.database_prefix = migrate_->prefix;
-        c.db_service_password = Secret(test::ServicePassword());
-        c.redis_url = Secret(test::RedisUrl());
-        c.redis_timeout = std::chrono::milliseconds(300);
+        auto c = test::AppConfig(*migrate_, "portfolio", std::chrono::milliseconds(300));
         app_ = std::make_unique<App>(c, shards_->Pointers());
-        app_->AddAuthenticator([](http::Request& req) -> asio::awaitable<void> {
-            auto h = std::string(req.Header("X-Test-User"));
-            auto colon = h.find(':');
-            if (colon == std::string::npos) co_return;
-            auth::Principal p;
-            p.user_id = *UserId::Parse(h.substr(0, colon));
-            p.role = *auth::ParseRole(h.substr(colon + 1));
-            p.scopes = auth::PermissionStrings(p.role);
-            req.principal = p;
-        });
+        test::AddTestUserAuthenticator(*app_);
         directory_ = std::make_shared<Directory>();
         ModuleOptions mo;
         mo.directory = directory_;
@@ -139,7 +108,7 @@ protected:
     std::string PortfolioDb() const { return test::PgUrlFor(migrate_->prefix + "_portfolio"); }
     long Count(const std::string& sql) { return std::stol(test::QueryValue(PortfolioDb(), sql)); }
 
-    inline static migrate::Options* migrate_ = nullptr;
+    inline static test::SuiteDatabases* migrate_ = nullptr;
     std::unique_ptr<http::testing::Shards> shards_;
     std::unique_ptr<App> app_;
     std::shared_ptr<Directory> directory_;

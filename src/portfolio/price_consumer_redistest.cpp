@@ -12,6 +12,7 @@
 #include "infra/http/test_server.hpp"
 #include "infra/migrate/migrator.hpp"
 #include "portfolio/price_consumer.hpp"
+#include "tests/support/app_fixture.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace nn::portfolio {
@@ -27,18 +28,15 @@ protected:
     }
 
     void SetUp() override {
-        migrate_.admin_url = Secret(test::PgUrl());
-        migrate_.prefix = test::UniqueName("t_pfc_");
-        migrate_.service_password = Secret(test::ServicePassword());
-        migrate_.migrations_dir = test::SourceDir() + "/migrations";
-        migrate::Up(migrate_, migrate::Database::kPortfolio);
-        migrate::Up(migrate_, migrate::Database::kTimescale);
+        migrate_ = std::make_unique<test::SuiteDatabases>(
+            "t_pfc_", std::initializer_list<migrate::Database>{migrate::Database::kPortfolio,
+                                                               migrate::Database::kTimescale});
         shards_ = std::make_unique<http::testing::Shards>(1);
         runtime::Config c;
         c.listen_port = 0;
         c.threads = 1;
         c.database_url = Secret(test::PgUrl());
-        c.database_prefix = migrate_.prefix;
+        c.database_prefix = migrate_->prefix;
         c.db_service_password = Secret(test::ServicePassword());
         c.redis_url = Secret(test::RedisUrl());
         app_ = std::make_unique<App>(c, shards_->Pointers());
@@ -77,14 +75,7 @@ protected:
         app_->Stop();
         shards_->Stop();
         app_.reset();
-        for (const char* db : {"_portfolio", "_timescale"}) {
-            try {
-                test::QueryValue(test::PgUrl(),
-                                 "DROP DATABASE IF EXISTS " + migrate_.prefix + db + " WITH (FORCE)");
-            } catch (...) {
-                // harmless leak in the throw-away cluster
-            }
-        }
+        migrate_.reset();
     }
 
     std::string XAdd(const std::string& batch, const std::string& prices, const std::string& rates = "") {
@@ -97,8 +88,8 @@ protected:
         });
     }
 
-    std::string Db() const { return test::PgUrlFor(migrate_.prefix + "_portfolio"); }
-    std::string Ts() const { return test::PgUrlFor(migrate_.prefix + "_timescale"); }
+    std::string Db() const { return test::PgUrlFor(migrate_->prefix + "_portfolio"); }
+    std::string Ts() const { return test::PgUrlFor(migrate_->prefix + "_timescale"); }
     std::string Price(const char* portfolio_suffix, const char* symbol) {
         return test::QueryValue(
             Db(),
@@ -107,7 +98,7 @@ protected:
                 portfolio_suffix + "' AND symbol = '" + symbol + "'");
     }
 
-    migrate::Options migrate_;
+    std::unique_ptr<test::SuiteDatabases> migrate_;
     std::unique_ptr<http::testing::Shards> shards_;
     std::unique_ptr<App> app_;
     std::shared_ptr<PriceConsumer> consumer_;

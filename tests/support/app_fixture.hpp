@@ -1,0 +1,79 @@
+#pragma once
+
+// What the in-process App tests of every domain share: the suite's migrated databases, the
+// App's configuration against them, and a test authenticator. Header-only: it needs nn_app,
+// nn_auth and nn_migrate, which only the domain tests link (nn_test_support stays below them).
+#include <chrono>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "auth/principal.hpp"
+#include "infra/app/app.hpp"
+#include "infra/migrate/catalog.hpp"
+#include "infra/migrate/migrator.hpp"
+#include "tests/support/test_env.hpp"
+
+namespace nn::test {
+
+// `databases` migrated under a fresh prefix made from `name_prefix`. On destruction every
+// database of the prefix is dropped (migrate::Up bootstraps all five, not only those migrated; a
+// database left behind by a crash stays in the throw-away cluster, harmlessly). It is the
+// migrate::Options naming them, so `prefix` is what the App's database_prefix takes.
+class SuiteDatabases : public migrate::Options {
+public:
+    SuiteDatabases(std::string_view name_prefix, std::initializer_list<migrate::Database> databases) {
+        admin_url = Secret(PgUrl());
+        prefix = UniqueName(std::string(name_prefix));
+        service_password = Secret(ServicePassword());
+        migrations_dir = SourceDir() + "/migrations";
+        for (auto db : databases) migrate::Up(*this, db);
+    }
+    ~SuiteDatabases() {
+        for (auto db : migrate::kAllDatabases) {
+            try {
+                ExecSql(PgUrl(),
+                        "DROP DATABASE IF EXISTS " + migrate::DatabaseName(prefix, db) + " WITH (FORCE)");
+            } catch (...) {
+                // a leaked database in the throw-away cluster is harmless
+            }
+        }
+    }
+    SuiteDatabases(const SuiteDatabases&) = delete;
+    SuiteDatabases& operator=(const SuiteDatabases&) = delete;
+};
+
+// An App configuration on 127.0.0.1:0 against the suite's databases and the test Redis.
+inline runtime::Config AppConfig(const migrate::Options& databases,
+                                 std::string services,
+                                 std::chrono::milliseconds redis_timeout = std::chrono::milliseconds(300)) {
+    runtime::Config c;
+    c.listen_port = 0;
+    c.threads = 2;
+    c.services = std::move(services);
+    c.database_url = Secret(PgUrl());
+    c.database_prefix = databases.prefix;
+    c.db_service_password = Secret(ServicePassword());
+    c.redis_url = Secret(RedisUrl());
+    c.redis_timeout = redis_timeout;
+    return c;
+}
+
+// Turns the X-Test-User header ("<uuid>:<ROLE>") into the principal, with the role's
+// permissions; the auth service's own tests cover real tokens.
+inline void AddTestUserAuthenticator(App& app) {
+    app.AddAuthenticator([](http::Request& req) -> boost::asio::awaitable<void> {
+        auto h = std::string(req.Header("X-Test-User"));
+        auto colon = h.find(':');
+        if (colon == std::string::npos) co_return;
+        auth::Principal p;
+        p.user_id = *UserId::Parse(h.substr(0, colon));
+        p.role = *auth::ParseRole(h.substr(colon + 1));
+        p.scopes = auth::PermissionStrings(p.role);
+        req.principal = p;
+    });
+}
+
+}  // namespace nn::test
