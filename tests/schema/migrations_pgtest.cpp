@@ -211,13 +211,18 @@ TEST(Migrations, ServiceRolesConnectOnlyToTheirDatabases) {
 // Inside the shared timescale database each role reaches only its own schemas and rights.
 TEST(Migrations, ServiceRolesCannotReadOrWriteAnotherServicesTables) {
     const std::string now = "now()";
+    const std::string insert_segment =
+        "INSERT INTO market_data.stock_price_segments"
+        " (symbol, bucket, first_time, last_time, open, high, low, close, volume, tick_count, times, closes)"
+        " SELECT 'X', date_bin('1 minute', now(), timestamptz '2000-01-03 00:00+00'), now(), now(),"
+        " 1, 1, 1, 1, 0, 1, ARRAY[now()], '{1}'";
     struct Case {
         ServiceRole role;
         std::string sql;
     };
     const Case denied[] = {
-        {ServiceRole::kAnalytics,
-         "INSERT INTO market_data.stock_prices (time, symbol, close) VALUES (now(), 'X', 1)"},
+        {ServiceRole::kAnalytics, insert_segment},
+        {ServiceRole::kPortfolio, "DELETE FROM market_data.market_index_segments"},
         {ServiceRole::kPortfolio, "DELETE FROM market_data.latest_prices"},
         {ServiceRole::kNotify, "UPDATE market_data.instruments SET name = name"},
         {ServiceRole::kMarket, "SELECT 1 FROM events.system_events LIMIT 1"},
@@ -227,9 +232,15 @@ TEST(Migrations, ServiceRolesCannotReadOrWriteAnotherServicesTables) {
         {ServiceRole::kAnalytics, "DELETE FROM analytics_ts.portfolio_snapshots"},
         {ServiceRole::kNotify, "SELECT 1 FROM analytics_ts.portfolio_snapshots LIMIT 1"},
         {ServiceRole::kMarket, "SELECT 1 FROM partman.part_config LIMIT 1"},
-        {ServiceRole::kAnalytics, "SELECT partman_maint.set_retention('market_data.stock_prices', '1 day')"},
-        {ServiceRole::kMarket, "SELECT 1 FROM market_data.stock_prices_default LIMIT 1"},
-        {ServiceRole::kMarket, "TRUNCATE market_data.stock_prices"},
+        {ServiceRole::kAnalytics,
+         "SELECT partman_maint.set_retention('market_data.stock_price_segments', '1 day')"},
+        {ServiceRole::kAnalytics,
+         "SELECT partman_maint.compact_segments('market_data.stock_price_segments', '1 day')"},
+        {ServiceRole::kMarket, "SELECT 1 FROM market_data.stock_price_segments_default LIMIT 1"},
+        {ServiceRole::kNotify, "SELECT 1 FROM market_data.market_index_segments_default LIMIT 1"},
+        {ServiceRole::kMarket, "TRUNCATE market_data.stock_price_segments"},
+        {ServiceRole::kMarket, "UPDATE market_data.stock_price_segments SET closes = closes"},
+        {ServiceRole::kMarket, "UPDATE market_data.market_index_segments SET closes = closes"},
         {ServiceRole::kMarket, "CREATE TABLE market_data.x (id int)"},
         {ServiceRole::kMarket, "DROP TABLE market_data.latest_prices"},
     };
@@ -241,11 +252,24 @@ TEST(Migrations, ServiceRolesCannotReadOrWriteAnotherServicesTables) {
     // and the rights they do need
     Conn market(ServiceUrl(ServiceRole::kMarket, Database::kTimescale));
     market.Exec("BEGIN");
-    EXPECT_EQ(market.ErrorOf("CREATE TEMP TABLE stage (LIKE market_data.stock_prices) ON COMMIT DROP"), "");
+    EXPECT_EQ(market.ErrorOf("CREATE TEMP TABLE stage (symbol text, bucket timestamptz) ON COMMIT DROP"), "");
+    EXPECT_EQ(market.Affected(insert_segment), 1);
+    EXPECT_EQ(market.Affected("DELETE FROM market_data.stock_price_segments WHERE symbol = 'X'"), 1);
+    EXPECT_EQ(market.Value("SELECT count(*) FROM market_data.stock_prices WHERE symbol = 'X'"), "0");
     EXPECT_EQ(market.Affected("INSERT INTO market_data.latest_prices (symbol, time, close) VALUES ('X', " +
                               now + ", 1)"),
               1);
     market.Exec("ROLLBACK");
+    // every service that reads market data reads the segments and the row views
+    for (ServiceRole role : {ServiceRole::kPortfolio, ServiceRole::kAnalytics, ServiceRole::kNotify}) {
+        SCOPED_TRACE(std::string(migrate::RoleName(role)));
+        Conn reader(ServiceUrl(role, Database::kTimescale));
+        for (const char* table :
+             {"market_data.stock_price_segments", "market_data.market_index_segments",
+              "market_data.stock_prices", "market_data.market_indices", "market_data.bars_1m"}) {
+            EXPECT_EQ(reader.ErrorOf(std::string("SELECT 1 FROM ") + table + " LIMIT 1"), "") << table;
+        }
+    }
     Conn auth(ServiceUrl(ServiceRole::kAuth, Database::kAuth));
     EXPECT_EQ(auth.ErrorOf("TRUNCATE auth.users"), "42501");
     EXPECT_EQ(auth.ErrorOf("ALTER TABLE auth.users DISABLE ROW LEVEL SECURITY"), "42501");
