@@ -10,11 +10,13 @@
 //      physical limit: what PostgreSQL takes in at all on this machine; once more after step 3,
 //      and the ratio uses the mean of the two, since the shared machine's load drifts), then
 //   2. COPYed in binary, in the pipeline's batches and row order (IngestOrder), into a table
-//      shaped like market_data.stock_prices (its primary key, BRIN index and check, unpartitioned):
-//      the pipeline's raw-write step alone, the ceiling of any pipeline that keeps the raw
-//      table's primary key, printed for reference, then
+//      with one row per tick and the former raw table's primary key (symbol, time), BRIN index
+//      and check (migration 0001's stock_prices, unpartitioned): the raw-write step alone of the
+//      row layout the segments replaced, the ceiling of any pipeline that keeps it, printed for
+//      reference, then
 //   3. ingested through MarketService::IngestPricesUnlimited in `batch`-row batches (the
-//      path `nexanest import prices` and `feed simulate --direct` use).
+//      path `nexanest import prices` and `feed simulate --direct` use; raw ticks stored as
+//      per-symbol-minute segments, migration 0002).
 // Each phase starts after a CHECKPOINT (so none pays for writing out the previous one's dirty
 // pages) and runs on `streams` connections at once (for 1: `streams` COPYs of a share
 // each; for 2 and 3: batches taken in turn by `streams` concurrent workers), all driven by one
@@ -139,7 +141,13 @@ int main(int argc, char** argv) {
          "CREATE TABLE public.bare (time timestamptz, symbol text, open numeric(28,10), high numeric(28,10), "
          "low numeric(28,10), close numeric(28,10), volume bigint); GRANT ALL ON public.bare TO "
          "nexanest_market; "
-         "CREATE TABLE public.keyed (LIKE market_data.stock_prices INCLUDING ALL); "
+         "CREATE TABLE public.keyed (time timestamptz NOT NULL, symbol text NOT NULL, open numeric(28,10), "
+         "high numeric(28,10), low numeric(28,10), close numeric(28,10) NOT NULL, volume bigint, "
+         "PRIMARY KEY (symbol, time), CHECK (close > 0 AND close < 'Infinity' "
+         "AND (open IS NULL OR (open > 0 AND open < 'Infinity')) AND (high IS NULL OR (high > 0 AND high < "
+         "'Infinity')) AND (low IS NULL OR (low > 0 AND low < 'Infinity')) "
+         "AND (high IS NULL OR low IS NULL OR high >= low) AND (volume IS NULL OR volume >= 0))); "
+         "CREATE INDEX ON public.keyed USING brin (time); "
          "GRANT ALL ON public.keyed TO nexanest_market");
 
     // ticks end a few minutes ago, one per symbol per second
@@ -218,8 +226,8 @@ int main(int argc, char** argv) {
         keyed_rate = static_cast<double>(ticks) / std::chrono::duration<double>(Clock::now() - t0).count();
     }
     std::printf(
-        "  raw-write step (the batches COPYed, sorted, into a stock_prices-shaped table: primary key, BRIN,"
-        " check) : %.0f rows/s (%.2f of bare)\n",
+        "  row layout's raw-write step (the batches COPYed, sorted, into one row per tick with the primary"
+        " key (symbol, time), BRIN, check) : %.0f rows/s (%.2f of bare)\n",
         keyed_rate, keyed_rate / bare_before);
 
     double pipeline_rate = 0;

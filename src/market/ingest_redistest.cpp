@@ -96,7 +96,7 @@ std::vector<std::string> RollupDiff(const std::string& symbols) {
         "max(r.time) FROM " +
         raw + " r JOIN market_data.instruments i ON i.symbol = r.symbol GROUP BY 1, 2";
     std::vector<std::string> diff;
-    for (auto [expected, actual] : {std::pair{bucket("1 minute"), stored("ohlcv_1m", "bucket")},
+    for (auto [expected, actual] : {std::pair{bucket("1 minute"), stored("bars_1m", "bucket")},
                                     std::pair{bucket("1 hour"), stored("ohlcv_1h", "bucket")},
                                     std::pair{daily, stored("ohlcv_1d", "trading_date")}}) {
         for (auto& row : Query("SELECT format('%s', x) FROM ((" + expected + ") EXCEPT (" + actual + ")) x"))
@@ -225,7 +225,7 @@ TEST_F(IngestTest, LateAndDuplicateTicksMergeLikeARecompute) {
 
     // the minute bar itself: open from the late tick, duplicate volume counted once
     EXPECT_EQ(One("SELECT format('%s %s %s %s %s %s', trim_scale(open), trim_scale(high), trim_scale(low), "
-                  "trim_scale(close), volume, tick_count) FROM market_data.ohlcv_1m WHERE symbol = '" +
+                  "trim_scale(close), volume, tick_count) FROM market_data.bars_1m WHERE symbol = '" +
                   sym_ + "' AND bucket = '" + t("14:30:00") + "'"),
               "398 401.5 398 399 25 4");
     // 01:30 UTC belongs to the previous New York trading date
@@ -333,7 +333,7 @@ TEST_F(IngestTest, AMinuteSpanningTwoTradingDatesStillSplitsTheDailyBars) {
                     "WHERE symbol = '" +
                     m + "' ORDER BY 1"),
               (std::vector<std::string>{"1971-05-31 1 2", "1971-06-01 2 1"}));
-    EXPECT_EQ(One("SELECT tick_count FROM market_data.ohlcv_1m WHERE symbol = '" + m +
+    EXPECT_EQ(One("SELECT tick_count FROM market_data.bars_1m WHERE symbol = '" + m +
                   "' AND bucket = '1971-06-01T00:44:00Z'"),
               "2");
 
@@ -387,7 +387,7 @@ TEST_F(IngestTest, BadInputIsRejectedWithNothingWritten) {
     } catch (const http::HttpError& e) {
         EXPECT_EQ(e.Status(), 413);
     }
-    for (auto table : {"stock_prices", "ohlcv_1m", "ohlcv_1h", "ohlcv_1d", "latest_prices"}) {
+    for (auto table : {"stock_prices", "bars_1m", "ohlcv_1h", "ohlcv_1d", "latest_prices"}) {
         EXPECT_EQ(Count(table), "0") << table;
     }
     EXPECT_EQ(One("SELECT count(*) FROM market_data.outbox WHERE payload::text LIKE '%" + sym_ + "%'"), "0");
@@ -431,8 +431,9 @@ TEST_F(IngestTest, LatestPricesUnderConcurrentBatches) {
     EXPECT_EQ(latest[1].price, Decimal::FromString("498.25"));
 }
 
-// Two copies of one batch at once on two connections: one COPY waits on the other's uncommitted
-// ticks, then meets them stored and takes the staged path; the ticks count once.
+// Two copies of one batch at once on two connections: both COPY their segments, one takes the
+// writers' lock first and commits, the other then finds overlapping stored segments, is rolled
+// back and redone under the lock with the stored ticks removed; the ticks count once.
 TEST_F(IngestTest, TheSameBatchTwiceAtOnceCountsOnce) {
     const Timestamp base = std::chrono::floor<std::chrono::seconds>(Now() - std::chrono::hours(2));
     std::vector<PriceRow> batch;
@@ -448,6 +449,39 @@ TEST_F(IngestTest, TheSameBatchTwiceAtOnceCountsOnce) {
     const auto rb = b.get();
     EXPECT_EQ(ra.inserted + rb.inserted, 2000);
     EXPECT_EQ(Count("stock_prices"), "2000");
+    EXPECT_EQ(RollupDiff("'" + sym_ + "', '" + sym_ + "B'"), std::vector<std::string>{});
+}
+
+// Batches sharing some ticks and interleaving others in the same minutes, six at once on four
+// connections, twice over: every (symbol, time) is stored once, the inserted counts add up to
+// the distinct ticks, and the bars equal a recompute from raw.
+TEST_F(IngestTest, OverlappingBatchesAtOnceStoreEveryTickOnce) {
+    const Timestamp base = std::chrono::floor<std::chrono::minutes>(Now() - std::chrono::hours(3));
+    std::mt19937 rng(11);
+    std::vector<std::vector<PriceRow>> batches(6);
+    constexpr int kTicks = 900;
+    for (int i = 0; i < kTicks; ++i) {
+        const auto tick = Tick(FormatRfc3339(base + std::chrono::milliseconds(i * 400)),
+                               std::to_string(50 + i % 41) + ".125", i % 7, i % 2 ? sym_ : sym_ + "B");
+        const auto first = rng() % 6;
+        batches[first].push_back(tick);
+        if (rng() % 3 == 0) batches[(first + 1 + rng() % 5) % 6].push_back(tick);
+    }
+    std::int64_t inserted = 0;
+    for (int round = 0; round < 2; ++round) {
+        std::vector<std::future<IngestResult>> futures;
+        for (auto& b : batches) {
+            futures.push_back(
+                asio::co_spawn(io_, svc_->IngestPrices(SeriesKind::kStock, b), asio::use_future));
+        }
+        for (auto& f : futures) Drive(f);
+        for (auto& f : futures) inserted += f.get().inserted;
+    }
+    EXPECT_EQ(inserted, kTicks);
+    EXPECT_EQ(Count("stock_prices"), std::to_string(kTicks));
+    EXPECT_EQ(One("SELECT count(DISTINCT (symbol, time)) FROM market_data.stock_prices WHERE symbol IN ('" +
+                  sym_ + "', '" + sym_ + "B')"),
+              std::to_string(kTicks));
     EXPECT_EQ(RollupDiff("'" + sym_ + "', '" + sym_ + "B'"), std::vector<std::string>{});
 }
 
@@ -506,14 +540,16 @@ TEST_F(IngestTest, RetentionDropsExpiredPartitions) {
     const Timestamp old = std::chrono::floor<std::chrono::days>(Now() - std::chrono::hours(24 * 200));
     Run([&]() -> asio::awaitable<void> {
         static constexpr db::Query kEnsure{
-            "SELECT partman_maint.ensure_partitions('market_data.stock_prices', $1, $2)", "test.ensure"};
+            "SELECT partman_maint.ensure_partitions('market_data.stock_price_segments', $1, $2)",
+            "test.ensure"};
         co_await pool_->Execute(kEnsure, old, old + std::chrono::hours(48));
         std::vector<PriceRow> rows{Tick(FormatRfc3339(old + std::chrono::hours(12)), "20", 1)};
         co_await svc_->IngestPrices(SeriesKind::kStock, rows);
     });
     const std::string partition_of =
         "SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-        "WHERE i.inhparent = 'market_data.stock_prices'::regclass AND c.relname = 'stock_prices_p" +
+        "WHERE i.inhparent = 'market_data.stock_price_segments'::regclass AND c.relname = "
+        "'stock_price_segments_p" +
         FormatDate(ToDate(old)).replace(4, 1, "_").replace(7, 1, "_") + "'";
     EXPECT_EQ(One(partition_of), "1");
     EXPECT_EQ(Count("stock_prices"), "1");
@@ -522,9 +558,49 @@ TEST_F(IngestTest, RetentionDropsExpiredPartitions) {
     EXPECT_EQ(Count("stock_prices"), "0");
     // partitions ahead exist after maintenance
     EXPECT_EQ(One("SELECT count(*) > 0 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-                  "WHERE i.inhparent = 'market_data.stock_prices'::regclass AND c.relname = 'stock_prices_p" +
+                  "WHERE i.inhparent = 'market_data.stock_price_segments'::regclass AND c.relname = "
+                  "'stock_price_segments_p" +
                   FormatDate(AddDays(ToDate(Now()), 3)).replace(4, 1, "_").replace(7, 1, "_") + "'"),
               "t");
+}
+
+// Raw retention shorter than the 1m bars': an expired segment partition is folded into
+// ohlcv_1m and dropped in one step, so the minute bar reads the same before and after.
+TEST_F(IngestTest, ExpiredRawSegmentsLeaveTheirMinuteBars) {
+    const Timestamp old = std::chrono::floor<std::chrono::days>(Now() - std::chrono::hours(24 * 40));
+    const Timestamp minute = old + std::chrono::hours(12);
+    Run([&]() -> asio::awaitable<void> {
+        static constexpr db::Query kEnsure{
+            "SELECT partman_maint.ensure_partitions('market_data.stock_price_segments', $1, $2)",
+            "test.ensure_segments"};
+        co_await pool_->Execute(kEnsure, old, old + std::chrono::hours(48));
+        // two batches: two segments of one minute
+        std::vector<PriceRow> first{Tick(FormatRfc3339(minute + std::chrono::seconds(10)), "20.5", 3),
+                                    Tick(FormatRfc3339(minute + std::chrono::seconds(30)), "19.25", 4)};
+        std::vector<PriceRow> second{Tick(FormatRfc3339(minute + std::chrono::seconds(5)), "21", 5),
+                                     Tick(FormatRfc3339(minute + std::chrono::seconds(50)), "20", 6)};
+        co_await svc_->IngestPrices(SeriesKind::kStock, first);
+        co_await svc_->IngestPrices(SeriesKind::kStock, second);
+    });
+    const std::string bar =
+        "SELECT format('%s %s %s %s %s %s %s %s', trim_scale(open), trim_scale(high), trim_scale(low), "
+        "trim_scale(close), volume, tick_count, open_time, close_time) FROM market_data.bars_1m WHERE symbol "
+        "= '" +
+        sym_ + "' AND bucket = '" + FormatRfc3339(minute) + "'";
+    const std::string before = One(bar);
+    EXPECT_EQ(before.substr(0, 20), "21 21 19.25 20 18 4 ") << before;
+    EXPECT_EQ(Count("stock_prices"), "4");
+    RetentionWindows w = options_.retention;
+    w.raw = std::chrono::hours(24 * 30);
+    Run([&]() -> asio::awaitable<void> { co_await repo_->Maintain(w); });
+    EXPECT_EQ(Count("stock_prices"), "0") << "the 40-day-old segments are past the 30-day raw window";
+    EXPECT_EQ(One("SELECT count(*) FROM market_data.ohlcv_1m WHERE symbol = '" + sym_ + "'"), "1");
+    EXPECT_EQ(One(bar), before);
+    EXPECT_EQ(One("SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                  "WHERE i.inhparent = 'market_data.stock_price_segments'::regclass AND c.relname = "
+                  "'stock_price_segments_p" +
+                  FormatDate(ToDate(old)).replace(4, 1, "_").replace(7, 1, "_") + "'"),
+              "0");
 }
 
 }  // namespace

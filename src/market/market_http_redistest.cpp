@@ -477,7 +477,7 @@ TEST_F(MarketHttp, BadInputIsRejectedNamingTheElementAndNothingOfTheBatchIsWritt
     ExpectProblem(Call("POST", "/api/v1/market/prices", "{not json", *write_key_), 400, "");
 
     // Nothing of any of those batches: no raw row, no bar, no latest price, no event.
-    for (const char* table : {"stock_prices", "ohlcv_1m", "ohlcv_1h", "ohlcv_1d", "latest_prices"}) {
+    for (const char* table : {"stock_prices", "bars_1m", "ohlcv_1h", "ohlcv_1d", "latest_prices"}) {
         EXPECT_EQ(Rows(table, good), 0) << table;
         EXPECT_EQ(Rows(table, other), 0) << table;
     }

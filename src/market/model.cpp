@@ -423,6 +423,20 @@ std::vector<PartialBar> FoldPartials(const std::vector<PriceRow>& rows,
     return out;
 }
 
+std::vector<Segment> Segments(const std::vector<PriceRow>& rows, const std::vector<std::uint32_t>& order) {
+    std::vector<Segment> out;
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        const PriceRow& r = rows[order[k]];
+        const Timestamp bucket = std::chrono::floor<std::chrono::minutes>(r.time);
+        if (!out.empty() && out.back().bucket == bucket && out.back().symbol == r.symbol) {
+            out.back().end = k + 1;
+        } else {
+            out.push_back(Segment{r.symbol, bucket, k, k + 1});
+        }
+    }
+    return out;
+}
+
 std::optional<Interval> ParseInterval(std::string_view text) noexcept {
     static constexpr std::pair<std::string_view, Interval> kNames[] = {
         {"raw", Interval::kRaw}, {"1m", Interval::k1m}, {"5m", Interval::k5m}, {"15m", Interval::k15m},

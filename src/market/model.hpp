@@ -66,6 +66,18 @@ std::vector<PartialBar> FoldPartials(const std::vector<PriceRow>& rows,
                                      const std::vector<std::uint32_t>& order,
                                      PartialGrouping grouping);
 
+// The raw form of a batch: one segment per (symbol, UTC minute), rows[order[begin..end)] in
+// time order (market_data.stock_price_segments holds each as one row of parallel arrays).
+struct Segment {
+    std::string_view symbol;  // into the batch's rows
+    Timestamp bucket;
+    std::size_t begin;  // positions in order
+    std::size_t end;
+};
+
+// The segments of rows[order[...]] (IngestOrder's output), in (symbol, bucket) order.
+std::vector<Segment> Segments(const std::vector<PriceRow>& rows, const std::vector<std::uint32_t>& order);
+
 // rate = units of quote per unit of base at time.
 struct FxRow {
     Timestamp time;

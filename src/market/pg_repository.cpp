@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "core/error.hpp"
 #include "infra/db/copy_in.hpp"
@@ -20,12 +21,6 @@ namespace {
 
 // Session-lifetime staging tables: created once per connection, emptied at every commit.
 // Typed like their targets so the binary COPY needs no casts.
-constexpr db::Query kCreatePriceStage{
-    "CREATE TEMP TABLE IF NOT EXISTS nn_stage_prices (time timestamptz NOT NULL, symbol text NOT NULL, "
-    "open numeric(28,10), high numeric(28,10), low numeric(28,10), close numeric(28,10) NOT NULL, volume "
-    "bigint) "
-    "ON COMMIT DELETE ROWS",
-    "market.create_price_stage"};
 // The batch's new ticks folded per (symbol, minute) (model.hpp PartialBar).
 constexpr db::Query kCreateBarStage{
     "CREATE TEMP TABLE IF NOT EXISTS nn_stage_bars (symbol text NOT NULL, bucket timestamptz NOT NULL, "
@@ -73,42 +68,54 @@ constexpr const char* kRfc3339 = "to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"
 constexpr const char* kBarColumns =
     "(symbol, bucket, open, high, low, close, volume, tick_count, open_time, close_time, close_volume)";
 
-// The path of a batch holding a tick already stored (a replay, an overlapping re-import): stage
-// the rows, insert ignoring the stored ones, and fold what was really inserted into
-// nn_stage_bars. Returns the number of new ticks. The rows were COPYed in IngestOrder, so the
-// scan inserts them in (symbol, time) order, the lock order of every writer, without a sort.
-std::string StagedInsertSql(std::string_view raw_table, PartialGrouping grouping) {
-    const std::string fold =
-        grouping == PartialGrouping::kMinute
-            ? "SELECT symbol, date_bin('1 minute', time, timestamptz '2000-01-03 00:00+00'),"
-              " (array_agg(o ORDER BY time))[1], max(h), min(l), (array_agg(c ORDER BY time DESC))[1],"
-              " sum(v), count(*), min(time), max(time), (array_agg(vol ORDER BY time DESC))[1]"
-              " FROM ins GROUP BY 1, 2"
-            : "SELECT symbol, date_bin('1 minute', time, timestamptz '2000-01-03 00:00+00'),"
-              " o, h, l, c, v, 1, time, time, vol FROM ins";
+constexpr std::string_view SegmentTable(SeriesKind kind) {
+    return kind == SeriesKind::kIndex ? "market_data.market_index_segments"
+                                      : "market_data.stock_price_segments";
+}
+
+// The writers' lock: every transaction writing raw data of a symbol holds its instruments row
+// (FOR NO KEY UPDATE, in symbol order) from its duplicate check to its commit, so two batches
+// with the same tick cannot both find it absent. FK checks (FOR KEY SHARE) do not wait for it.
+constexpr db::Query kLockSymbols{
+    "SELECT 1 FROM market_data.instruments WHERE symbol = ANY($1::text[]) ORDER BY symbol FOR NO KEY UPDATE",
+    "market.lock_symbols"};
+
+// Whether a tick of this batch is already stored: a segment of another transaction of the same
+// symbol and minute, overlapping the time span of one of this batch's partials, shares a time
+// with this transaction's segment of that minute (time spans that merely interleave, as when
+// two feeds write the same symbols, share none). Usually no segment overlaps at all.
+std::string RepeatSql(SeriesKind kind) {
+    // latest_prices.time is the newest tick ever stored for the symbol (every raw write merges
+    // into it in its transaction, only forward), so a partial starting after it cannot repeat a
+    // stored tick: a feed's batches, in time order, never reach the segment probes. OFFSET 0
+    // keeps the probes per partial (index scans on (symbol, bucket)) instead of a scan of
+    // whole partitions for this transaction's rows.
     return fmt::format(
-        "WITH ins AS ("
-        " INSERT INTO {raw} (time, symbol, open, high, low, close, volume)"
-        " SELECT time, symbol, open, high, low, close, volume FROM pg_temp.nn_stage_prices"
-        " ON CONFLICT (symbol, time) DO NOTHING"
-        " RETURNING time, symbol, coalesce(open, close) AS o, coalesce(high, close) AS h,"
-        " coalesce(low, close) AS l, close AS c, coalesce(volume, 0) AS v, volume AS vol"
-        "), bars AS ("
-        " INSERT INTO pg_temp.nn_stage_bars {cols} {fold} RETURNING tick_count"
-        ") SELECT coalesce(sum(tick_count), 0)::bigint FROM bars",
-        fmt::arg("raw", raw_table), fmt::arg("cols", kBarColumns), fmt::arg("fold", fold));
+        "WITH c AS MATERIALIZED (SELECT p.* FROM pg_temp.nn_stage_bars p"
+        " LEFT JOIN market_data.latest_prices lp ON lp.symbol = p.symbol"
+        " WHERE lp.time IS NULL OR lp.time >= p.open_time)"
+        " SELECT EXISTS (SELECT 1 FROM c p"
+        " CROSS JOIN LATERAL (SELECT s.times FROM {t} s WHERE s.symbol = p.symbol AND s.bucket = p.bucket"
+        "  AND s.first_time <= p.close_time AND s.last_time >= p.open_time"
+        "  AND s.xmin <> pg_current_xact_id()::xid OFFSET 0) s"
+        " CROSS JOIN LATERAL (SELECT o.times FROM {t} o WHERE o.symbol = p.symbol AND o.bucket = p.bucket"
+        "  AND o.xmin = pg_current_xact_id()::xid OFFSET 0) o"
+        " WHERE s.times && o.times)",
+        fmt::arg("t", SegmentTable(kind)));
 }
 
-const std::string& StagedInsertSqlFor(SeriesKind kind, PartialGrouping grouping) {
-    static const std::string sql[2][2] = {
-        {StagedInsertSql("market_data.stock_prices", PartialGrouping::kMinute),
-         StagedInsertSql("market_data.stock_prices", PartialGrouping::kTick)},
-        {StagedInsertSql("market_data.market_indices", PartialGrouping::kMinute),
-         StagedInsertSql("market_data.market_indices", PartialGrouping::kTick)}};
-    return sql[kind == SeriesKind::kIndex ? 1 : 0][grouping == PartialGrouping::kTick ? 1 : 0];
+// The stored ticks inside the time spans of this batch's partials.
+std::string StoredTicksSql(SeriesKind kind) {
+    return fmt::format(
+        "SELECT s.symbol, t.time FROM pg_temp.nn_stage_bars p JOIN {} s ON s.symbol = p.symbol"
+        " AND s.bucket = p.bucket AND s.first_time <= p.close_time AND s.last_time >= p.open_time"
+        " CROSS JOIN LATERAL unnest(s.times) AS t(time) WHERE t.time BETWEEN p.open_time AND p.close_time",
+        SegmentTable(kind));
 }
 
-// nn_stage_bars → ohlcv_1m, ohlcv_1h (both from the UTC minute), ohlcv_1d (the trading date
+constexpr db::Query kClearBars{"DELETE FROM pg_temp.nn_stage_bars", "market.clear_bar_stage"};
+
+// nn_stage_bars → ohlcv_1h (from the UTC minute), ohlcv_1d (the trading date
 // of the partial's first tick in instruments.exchange_timezone) → latest_prices (only where
 // newer; prev_close/prev_close_date move when the trading date changes) → the outbox event.
 // GROUP BY: ON CONFLICT cannot touch a row twice; ORDER BY: the same lock order in every writer.
@@ -120,11 +127,6 @@ std::string MergeSql() {
         " SELECT x.*, (x.open_time AT TIME ZONE i.exchange_timezone)::date AS open_date,"
         " (x.close_time AT TIME ZONE i.exchange_timezone)::date AS close_date"
         " FROM pg_temp.nn_stage_bars x JOIN market_data.instruments i ON i.symbol = x.symbol"
-        "), m1 AS ("
-        " INSERT INTO market_data.ohlcv_1m AS b"
-        " (symbol, bucket, open, high, low, close, volume, tick_count, open_time, close_time)"
-        " SELECT s.symbol, s.bucket, {agg} FROM s GROUP BY 1, 2 ORDER BY 1, 2"
-        " ON CONFLICT (symbol, bucket) DO UPDATE SET {merge}"
         "), h1 AS ("
         " INSERT INTO market_data.ohlcv_1h AS b"
         " (symbol, bucket, open, high, low, close, volume, tick_count, open_time, close_time)"
@@ -189,13 +191,19 @@ constexpr const char* kFxIngestSql =
     " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM lp), (SELECT id FROM ev), (SELECT payload "
     "FROM ev)";
 
+// Raw ticks of [$1, $2) out of the segments (bucket bounds prune partitions and segments; the
+// arrays are read only for the segments of the range).
 constexpr const char* kRawColumns =
-    "SELECT time, symbol, coalesce(open, close) AS o, coalesce(high, close) AS h, coalesce(low, close) AS l,"
-    " close AS c, coalesce(volume, 0) AS v FROM market_data.{} WHERE time >= $1 AND time < $2";
+    "SELECT t.time, s.symbol, coalesce(t.open, t.close) AS o, coalesce(t.high, t.close) AS h,"
+    " coalesce(t.low, t.close) AS l, t.close AS c, coalesce(t.volume, 0) AS v FROM market_data.{} s"
+    " CROSS JOIN LATERAL unnest(s.times, s.opens, s.highs, s.lows, s.closes, s.volumes)"
+    " AS t(time, open, high, low, close, volume)"
+    " WHERE s.bucket >= date_bin('1 minute', $1, timestamptz '2000-01-03 00:00+00') AND s.bucket < $2"
+    " AND t.time >= $1 AND t.time < $2";
 
 std::string RawBoth() {
-    return "(" + fmt::format(fmt::runtime(kRawColumns), "stock_prices") + " UNION ALL " +
-           fmt::format(fmt::runtime(kRawColumns), "market_indices") + ")";
+    return "(" + fmt::format(fmt::runtime(kRawColumns), "stock_price_segments") + " UNION ALL " +
+           fmt::format(fmt::runtime(kRawColumns), "market_index_segments") + ")";
 }
 
 constexpr const char* kReplaceSet =
@@ -237,8 +245,6 @@ const std::string& ReconcileDailySql() {
     return sql;
 }
 
-constexpr db::Query kDeleteMinuteBars{"DELETE FROM market_data.ohlcv_1m WHERE bucket >= $1 AND bucket < $2",
-                                      "market.reconcile_delete_1m"};
 constexpr db::Query kDeleteHourBars{"DELETE FROM market_data.ohlcv_1h WHERE bucket >= $1 AND bucket < $2",
                                     "market.reconcile_delete_1h"};
 constexpr db::Query kDeleteDayBars{"DELETE FROM market_data.ohlcv_1d WHERE trading_date BETWEEN $1 AND $2",
@@ -251,7 +257,7 @@ std::string HistorySql(SeriesKind kind, Interval interval) {
         "SELECT date_bin(interval '{}', bucket, timestamptz '2000-01-03 00:00+00') AS t, NULL::date, "
         "(array_agg(open ORDER BY open_time))[1], max(high), min(low), (array_agg(close ORDER BY close_time "
         "DESC))[1], "
-        "sum(volume)::bigint FROM market_data.ohlcv_1m WHERE symbol = $1 AND bucket >= $2 AND bucket < $3 "
+        "sum(volume)::bigint FROM market_data.bars_1m WHERE symbol = $1 AND bucket >= $2 AND bucket < $3 "
         "GROUP BY 1 ORDER BY 1 LIMIT $4";
     constexpr const char* kFromDays =
         "SELECT NULL::timestamptz, date_trunc('{}', trading_date)::date AS d, "
@@ -263,15 +269,19 @@ std::string HistorySql(SeriesKind kind, Interval interval) {
     switch (interval) {
         case Interval::kRaw:
             return fmt::format(
-                "SELECT time, NULL::date, open, high, low, close, volume FROM market_data.{} "
-                "WHERE symbol = $1 AND time >= $2 AND time < $3 ORDER BY time LIMIT $4",
-                kind == SeriesKind::kIndex ? "market_indices" : "stock_prices");
+                "SELECT t.time, NULL::date, t.open, t.high, t.low, t.close, t.volume FROM {} s"
+                " CROSS JOIN LATERAL unnest(s.times, s.opens, s.highs, s.lows, s.closes, s.volumes)"
+                " AS t(time, open, high, low, close, volume)"
+                " WHERE s.symbol = $1 AND s.bucket >= date_bin('1 minute', $2, timestamptz '2000-01-03 "
+                "00:00+00')"
+                " AND s.bucket < $3 AND t.time >= $2 AND t.time < $3 ORDER BY t.time LIMIT $4",
+                SegmentTable(kind));
         case Interval::k1m:
         case Interval::k1h:
             return fmt::format(
                 "SELECT bucket, NULL::date, open, high, low, close, volume FROM market_data.{} "
                 "WHERE symbol = $1 AND bucket >= $2 AND bucket < $3 ORDER BY bucket LIMIT $4",
-                interval == Interval::k1m ? "ohlcv_1m" : "ohlcv_1h");
+                interval == Interval::k1m ? "bars_1m" : "ohlcv_1h");
         case Interval::k5m:
             return fmt::format(fmt::runtime(kFromMinutes), "5 minutes");
         case Interval::k15m:
@@ -397,13 +407,15 @@ namespace {
 
 // Why a first attempt at a batch is rolled back and redone another way; never leaves
 // StorePrices.
-struct RawRowsAlreadyStored {};
+struct RawRowsMayBeStored {};
 struct MinuteSpansTwoTradingDates {};
 
-// How the raw rows get in: kDirect COPYs them straight into the raw table (all of them are new,
-// or the COPY fails on the primary key and nothing stays); kStaged COPYs them into a staging
-// table and inserts ON CONFLICT DO NOTHING.
-enum class RawWrite { kDirect, kStaged };
+// How the raw rows get in. kOptimistic: COPY the segments straight into the raw table, then
+// take the writers' lock and check that no stored tick repeats one of them (the COPYs of
+// concurrent batches run in parallel; only the check and the merges wait for each other).
+// kLocked, after a repeat: take the lock first, read the stored ticks the batch could repeat
+// and write only the others.
+enum class RawWrite { kOptimistic, kLocked };
 
 std::vector<std::string> DistinctSymbols(const std::vector<PriceRow>& rows,
                                          const std::vector<std::uint32_t>& order) {
@@ -427,25 +439,82 @@ asio::awaitable<void> CopyBars(db::Transaction& tx, const std::vector<PartialBar
     co_await copy.Finish();
 }
 
-// One attempt at a batch, inside tx. Throws RawRowsAlreadyStored (kDirect) or
+// rows[order[...]] as segments (one row of parallel arrays per symbol-minute) into the raw table.
+asio::awaitable<void> CopySegments(db::Transaction& tx,
+                                   SeriesKind kind,
+                                   const std::vector<PriceRow>& rows,
+                                   const std::vector<std::uint32_t>& order) {
+    static const std::vector<std::string> kColumns{
+        "symbol", "bucket",     "first_time", "last_time", "open",  "high", "low",    "close",
+        "volume", "tick_count", "times",      "opens",     "highs", "lows", "closes", "volumes"};
+    constexpr std::uint32_t kTimestamptz = 1184, kNumeric = 1700, kInt8 = 20;
+    auto copy = co_await db::CopyIn::Begin(tx.Conn(), SegmentTable(kind), kColumns);
+    for (const Segment& g : Segments(rows, order)) {
+        const std::size_t n = g.end - g.begin;
+        auto row = [&](std::size_t k) -> const PriceRow& { return rows[order[g.begin + k]]; };
+        bool any_open = false, any_high = false, any_low = false, any_volume = false;
+        // the segment's minute bar, folded like FoldPartials folds a minute
+        const Decimal* high = nullptr;
+        const Decimal* low = nullptr;
+        std::int64_t volume = 0;
+        for (std::size_t k = 0; k < n; ++k) {
+            const PriceRow& r = row(k);
+            any_open = any_open || r.open.has_value();
+            any_high = any_high || r.high.has_value();
+            any_low = any_low || r.low.has_value();
+            any_volume = any_volume || r.volume.has_value();
+            const Decimal& h = r.high ? *r.high : r.close;
+            const Decimal& l = r.low ? *r.low : r.close;
+            if (high == nullptr || *high < h) high = &h;
+            if (low == nullptr || l < *low) low = &l;
+            if (__builtin_add_overflow(volume, r.volume.value_or(0), &volume)) {
+                throw http::HttpError(422, "validation.failed", "the batch's volumes overflow a bigint", {},
+                                      {{fmt::format("prices[{}].volume", order[g.begin + k]), "too_large",
+                                        "the volumes of one symbol's minute sum beyond 2^63 - 1"}});
+            }
+        }
+        const PriceRow& first = row(0);
+        auto optional_array = [&](bool any, std::optional<Decimal> PriceRow::*field) {
+            auto a = db::ArrayField{
+                kNumeric, n,
+                [&row, field](std::size_t k) -> const std::optional<Decimal>& { return row(k).*field; }};
+            return any ? std::optional(a) : std::nullopt;
+        };
+        auto volumes = db::ArrayField{
+            kInt8, n, [&row](std::size_t k) -> const std::optional<std::int64_t>& { return row(k).volume; }};
+        copy.AddRow(
+            g.symbol, g.bucket, first.time, row(n - 1).time, first.open ? *first.open : first.close, *high,
+            *low, row(n - 1).close, volume, static_cast<std::int32_t>(n),
+            db::ArrayField{kTimestamptz, n, [&row](std::size_t k) { return row(k).time; }},
+            optional_array(any_open, &PriceRow::open), optional_array(any_high, &PriceRow::high),
+            optional_array(any_low, &PriceRow::low),
+            db::ArrayField{kNumeric, n, [&row](std::size_t k) -> const Decimal& { return row(k).close; }},
+            any_volume ? std::optional(volumes) : std::nullopt);
+        if (copy.ShouldFlush()) co_await copy.Flush();
+    }
+    co_await copy.Finish();
+}
+
+// One attempt at a batch, inside tx. Throws RawRowsMayBeStored (kOptimistic) or
 // MinuteSpansTwoTradingDates (kMinute) for the caller to roll back and retry differently.
 asio::awaitable<StoredBatch> StoreOnce(db::Transaction& tx,
                                        SeriesKind kind,
                                        const std::vector<PriceRow>& rows,
-                                       const std::vector<std::uint32_t>& order,
+                                       const std::vector<std::uint32_t>& all,
                                        const std::string& symbols,
                                        RawWrite write,
                                        PartialGrouping grouping,
                                        const std::string& batch_id) {
     static const std::string kMerge = MergeSql();
-    static const std::vector<std::string> kRowColumns{"time", "symbol", "open",  "high",
-                                                      "low",  "close",  "volume"};
+    static const std::string kRepeat[2] = {RepeatSql(SeriesKind::kStock), RepeatSql(SeriesKind::kIndex)};
+    static const std::string kStored[2] = {StoredTicksSql(SeriesKind::kStock),
+                                           StoredTicksSql(SeriesKind::kIndex)};
+    const int k = kind == SeriesKind::kIndex ? 1 : 0;
     db::Pipeline setup;
-    setup.Push(kCreatePriceStage)
-        .Push(kCreateBarStage)
-        .Push(kUnknownSymbols, symbols, kind == SeriesKind::kIndex);
+    setup.Push(kCreateBarStage).Push(kUnknownSymbols, symbols, kind == SeriesKind::kIndex);
+    if (write == RawWrite::kLocked) setup.Push(kLockSymbols, symbols);
     auto prepared = co_await tx.RunPipeline(std::move(setup), std::nullopt);
-    const db::Result& unknown = prepared[2];
+    const db::Result& unknown = prepared[1];
     if (!unknown.Empty()) {
         std::vector<http::FieldError> errors;
         for (const auto& u : unknown) {
@@ -462,40 +531,33 @@ asio::awaitable<StoredBatch> StoreOnce(db::Transaction& tx,
     }
 
     StoredBatch out;
-    const std::string_view raw =
-        kind == SeriesKind::kIndex ? "market_data.market_indices" : "market_data.stock_prices";
-    if (write == RawWrite::kDirect) {
-        bool duplicate = false;
-        try {
-            auto copy = co_await db::CopyIn::Begin(tx.Conn(), raw, kRowColumns);
-            for (auto i : order) {
-                const PriceRow& r = rows[i];
-                copy.AddRow(r.time, r.symbol, r.open, r.high, r.low, r.close, r.volume);
-                if (copy.ShouldFlush()) co_await copy.Flush();
-            }
-            out.inserted = co_await copy.Finish();
-        } catch (const db::UniqueViolation&) {
-            duplicate = true;
+    const std::vector<std::uint32_t>* order = &all;
+    std::vector<std::uint32_t> fresh;
+    if (write == RawWrite::kLocked) {
+        // Under the lock nobody else adds ticks of these symbols: drop the stored ones.
+        co_await CopyBars(tx, FoldPartials(rows, all, grouping));
+        const db::Query stored_query{kStored[k],
+                                     k == 1 ? "market.stored_index_ticks" : "market.stored_ticks"};
+        auto stored = co_await tx.Execute(stored_query);
+        std::set<std::pair<std::string, Timestamp>> seen;
+        for (const auto& r : stored) seen.emplace(r.Get<std::string>(0), r.Get<Timestamp>(1));
+        fresh.reserve(all.size());
+        for (auto i : all) {
+            if (!seen.contains({rows[i].symbol, rows[i].time})) fresh.push_back(i);
         }
-        if (duplicate) throw RawRowsAlreadyStored{};
-        co_await CopyBars(tx, FoldPartials(rows, order, grouping));
-    } else {
-        auto copy = co_await db::CopyIn::Begin(tx.Conn(), "nn_stage_prices", kRowColumns);
-        for (auto i : order) {
-            const PriceRow& r = rows[i];
-            copy.AddRow(r.time, r.symbol, r.open, r.high, r.low, r.close, r.volume);
-            if (copy.ShouldFlush()) co_await copy.Flush();
-        }
-        co_await copy.Finish();
-        static constexpr std::string_view kNames[2][2] = {
-            {"market.ingest_prices_staged", "market.ingest_prices_staged_ticks"},
-            {"market.ingest_indices_staged", "market.ingest_indices_staged_ticks"}};
-        const db::Query staged{
-            StagedInsertSqlFor(kind, grouping),
-            kNames[kind == SeriesKind::kIndex ? 1 : 0][grouping == PartialGrouping::kTick ? 1 : 0]};
-        out.inserted = (co_await tx.Execute(staged))[0].Get<std::int64_t>(0);
+        order = &fresh;
+        if (fresh.empty()) co_return out;  // a full replay: nothing to write, no event
+        co_await tx.Execute(kClearBars);
     }
-    if (out.inserted == 0) co_return out;  // a full replay: nothing to merge, no event
+    const std::vector<PartialBar> partials = FoldPartials(rows, *order, grouping);
+    co_await CopySegments(tx, kind, rows, *order);
+    out.inserted = static_cast<std::int64_t>(order->size());
+    co_await CopyBars(tx, partials);
+    if (write == RawWrite::kOptimistic) {
+        co_await tx.Execute(kLockSymbols, symbols);
+        const db::Query repeat{kRepeat[k], k == 1 ? "market.index_repeats" : "market.repeats"};
+        if ((co_await tx.Execute(repeat))[0].Get<bool>(0)) throw RawRowsMayBeStored{};
+    }
 
     const db::Query merge{kMerge, "market.merge_bars"};
     auto res = co_await tx.Execute(merge, batch_id, std::string(KindName(kind)));
@@ -515,9 +577,10 @@ asio::awaitable<StoredBatch> PgRepository::StorePrices(SeriesKind kind,
     const std::vector<std::uint32_t> order = IngestOrder(rows);
     const std::string symbols = SymbolArray(DistinctSymbols(rows, order));
     // Most batches are all new ticks in minutes of one trading date: the first attempt. A
-    // stored tick or a minute split between trading dates rolls it back (nothing of it stays)
-    // and the batch is redone the way that copes; the third attempt copes with both.
-    RawWrite write = RawWrite::kDirect;
+    // segment overlapping a stored one or a minute split between trading dates rolls it back
+    // (nothing of it stays) and the batch is redone the way that copes; the third attempt
+    // copes with both.
+    RawWrite write = RawWrite::kOptimistic;
     PartialGrouping grouping = PartialGrouping::kMinute;
     for (;;) {
         try {
@@ -525,8 +588,8 @@ asio::awaitable<StoredBatch> PgRepository::StorePrices(SeriesKind kind,
                 pool_, db::TransactionOptions(), [&](db::Transaction& tx) -> asio::awaitable<StoredBatch> {
                     co_return co_await StoreOnce(tx, kind, rows, order, symbols, write, grouping, batch_id);
                 });
-        } catch (const RawRowsAlreadyStored&) {
-            write = RawWrite::kStaged;
+        } catch (const RawRowsMayBeStored&) {
+            write = RawWrite::kLocked;
         } catch (const MinuteSpansTwoTradingDates&) {
             grouping = PartialGrouping::kTick;  // per-tick partials never span two dates
         }
@@ -687,14 +750,11 @@ asio::awaitable<std::int64_t> PgRepository::Reconcile(Timestamp from, Timestamp 
     // trading dates lying wholly inside [f, t) whatever the exchange's offset (at most ±14 h)
     const Date d1 = AddDays(ToDate(f), 1);
     const Date d2 = AddDays(ToDate(t), -2);
-    const db::Query minute{ReconcileBucketSql("ohlcv_1m", "1 minute"), "market.reconcile_1m"};
     const db::Query hour{ReconcileBucketSql("ohlcv_1h", "1 hour"), "market.reconcile_1h"};
     const db::Query day{ReconcileDailySql(), "market.reconcile_1d"};
     co_return co_await db::RunInTransaction(
         pool_, db::TransactionOptions(), [&](db::Transaction& tx) -> asio::awaitable<std::int64_t> {
             std::int64_t written = 0;
-            co_await tx.Execute(kDeleteMinuteBars, f, t);
-            written += (co_await tx.Execute(minute, f, t)).RowsAffected();
             co_await tx.Execute(kDeleteHourBars, f, t);
             written += (co_await tx.Execute(hour, f, t)).RowsAffected();
             if (!(d2 < d1)) {
@@ -709,12 +769,21 @@ asio::awaitable<void> PgRepository::Maintain(const RetentionWindows& w) {
     static constexpr db::Query kSetRetention{"SELECT partman_maint.set_retention($1, $2::interval)",
                                              "market.set_retention"};
     static constexpr db::Query kRun{"SELECT partman_maint.run_maintenance($1)", "market.run_maintenance"};
+    static constexpr db::Query kCompact{"SELECT partman_maint.compact_segments($1, $2::interval)",
+                                        "market.compact_segments"};
     const std::pair<const char*, std::optional<std::chrono::hours>> sets[] = {
-        {"market_data.stock_prices", w.raw}, {"market_data.market_indices", w.raw},
-        {"market_data.ohlcv_1m", w.bars_1m}, {"market_data.ohlcv_1h", w.bars_1h},
-        {"market_data.ohlcv_1d", w.bars_1d}, {"market_data.exchange_rates", w.fx}};
+        {"market_data.ohlcv_1m", w.bars_1m},
+        {"market_data.ohlcv_1h", w.bars_1h},
+        {"market_data.ohlcv_1d", w.bars_1d},
+        {"market_data.exchange_rates", w.fx}};
     for (const auto& [table, window] : sets) {
         co_await pool_.Execute(kSetRetention, std::string(table), HoursText(window));
+        co_await pool_.Execute(kRun, std::string(table));
+    }
+    // Raw segments past their window fold into ohlcv_1m (as far as its window, set above, keeps
+    // minutes) and go; pg_partman only makes their partitions ahead.
+    for (const char* table : {"market_data.stock_price_segments", "market_data.market_index_segments"}) {
+        co_await pool_.Execute(kCompact, std::string(table), HoursText(w.raw));
         co_await pool_.Execute(kRun, std::string(table));
     }
 }

@@ -18,8 +18,8 @@ namespace nn::market {
 
 // Retention windows of the maintenance job; nullopt keeps data forever.
 struct RetentionWindows {
-    std::optional<std::chrono::hours> raw{24 * 90};      // stock_prices, market_indices
-    std::optional<std::chrono::hours> bars_1m{24 * 90};  // ohlcv_1m
+    std::optional<std::chrono::hours> raw{24 * 90};      // stock_price_segments, market_index_segments
+    std::optional<std::chrono::hours> bars_1m{24 * 90};  // ohlcv_1m (the minutes of expired raw data)
     std::optional<std::chrono::hours> bars_1h;           // ohlcv_1h
     std::optional<std::chrono::hours> bars_1d;           // ohlcv_1d
     std::optional<std::chrono::hours> fx;                // exchange_rates
@@ -30,11 +30,13 @@ class PgRepository {
 public:
     explicit PgRepository(db::Pool& pool) : pool_(pool) {}
 
-    // The ingest pipeline's database half, one transaction: binary COPY into a TEMP staging
-    // table → unknown symbols refused (HttpError 422 naming the first row of each) → INSERT into
-    // the raw table ON CONFLICT DO NOTHING RETURNING → only the returned (new) rows merge into
-    // ohlcv_1m/1h/1d and latest_prices → the event row in market_data.outbox. A deadlock or
-    // serialization failure retries the whole transaction.
+    // The ingest pipeline's database half, one transaction: unknown symbols refused (HttpError
+    // 422 naming the first row of each) → binary COPY of the ticks as per-symbol-minute segments
+    // into the raw table and of their minute partials into a TEMP table → the symbols' writer
+    // lock and the check that no stored tick is repeated (if one is, the batch is redone under
+    // the lock with the stored ticks left out) → the partials merge into ohlcv_1h/1d and
+    // latest_prices → the event row in market_data.outbox. 1m bars are the segments' own
+    // (market_data.bars_1m). A deadlock or serialization failure retries the whole transaction.
     boost::asio::awaitable<StoredBatch> StorePrices(SeriesKind kind,
                                                     const std::vector<PriceRow>& rows,
                                                     const std::string& batch_id);
@@ -65,12 +67,13 @@ public:
     boost::asio::awaitable<std::optional<Instrument>> GetInstrument(const std::string& symbol);
     boost::asio::awaitable<std::vector<Instrument>> SearchInstruments(const InstrumentQuery& query);
 
-    // Recomputes ohlcv_1m/1h for [from, to) (whole hours) and ohlcv_1d for the trading dates
-    // lying wholly inside it, from the raw tables. Returns the bars written.
+    // Recomputes ohlcv_1h for [from, to) (whole hours) and ohlcv_1d for the trading dates
+    // lying wholly inside it, from the raw segments. Returns the bars written.
     boost::asio::awaitable<std::int64_t> Reconcile(Timestamp from, Timestamp to);
 
     // Applies the retention windows and runs pg_partman maintenance per partition set
-    // (partitions made ahead, expired ones dropped), through the partman_maint functions.
+    // (partitions made ahead, expired ones dropped; expired raw segments are first folded into
+    // ohlcv_1m by partman_maint.compact_segments), through the partman_maint functions.
     boost::asio::awaitable<void> Maintain(const RetentionWindows& windows);
     // Rows that fell into default partitions (no partition for their time), per partition set.
     boost::asio::awaitable<std::vector<std::pair<std::string, std::int64_t>>> DefaultPartitionRows();

@@ -267,6 +267,9 @@ TEST_F(Partitions, SegmentChecksAndTheRowView) {
     // length mismatch between times and closes, and between times and an optional array
     EXPECT_EQ(seg(three, "", "", "", "{1,2}", ""), "23514");
     EXPECT_EQ(seg(three, "{1,2,3,4}", "", "", "{1,2,3}", ""), "23514");
+    // a NULL close or time among the ticks
+    EXPECT_EQ(seg(three, "", "", "", "{1,NULL,3}", ""), "23514");
+    EXPECT_EQ(seg("{\"" + m + ":01+00\",NULL,\"" + m + ":59+00\"}", "", "", "", "{1,2,3}", ""), "23514");
     // a tick count that is not the number of ticks
     EXPECT_EQ(seg(three, "", "", "", "{1,2,3}", "", "", "2"), "23514");
     // a non-positive close, a zero open, a NaN high, a negative volume
