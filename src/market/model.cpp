@@ -38,13 +38,6 @@ void CheckTime(std::vector<http::FieldError>& errors,
     }
 }
 
-struct SymbolTimeHash {
-    std::size_t operator()(const std::pair<std::string_view, Timestamp>& key) const noexcept {
-        const auto t = static_cast<std::size_t>(key.second.time_since_epoch().count());
-        return std::hash<std::string_view>()(key.first) ^ (t * 0x9E3779B97F4A7C15ull);
-    }
-};
-
 // The SAX handler of ParseCleanPriceBatch: a state machine over the one accepted shape. Any
 // event it does not expect fails the parse (the caller falls back to the strict parser).
 class CleanBatchHandler {
@@ -271,14 +264,71 @@ bool IsCurrencyCode(std::string_view code) noexcept {
     return true;
 }
 
+namespace {
+
+// Indices of all rows in (symbol, time) order, rows of one (symbol, time) in input order.
+// Symbols are few (hundreds) and ticks many: number the symbols, sort the symbols, then bucket
+// the rows by symbol rank (stable, so input order survives within a symbol) and sort a
+// symbol's rows by time only when the feed did not send them in order already.
+std::vector<std::uint32_t> SymbolTimeOrder(const std::vector<PriceRow>& rows) {
+    std::unordered_map<std::string_view, std::uint32_t> ids;
+    std::vector<std::uint32_t> id_of(rows.size());
+    std::vector<std::string_view> names;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        auto [it, fresh] = ids.try_emplace(rows[i].symbol, static_cast<std::uint32_t>(names.size()));
+        if (fresh) names.push_back(rows[i].symbol);
+        id_of[i] = it->second;
+    }
+    std::vector<std::uint32_t> by_name(names.size());
+    for (std::uint32_t k = 0; k < by_name.size(); ++k) by_name[k] = k;
+    std::sort(by_name.begin(), by_name.end(), [&](auto a, auto b) { return names[a] < names[b]; });
+    std::vector<std::uint32_t> rank(names.size());
+    for (std::uint32_t r = 0; r < by_name.size(); ++r) rank[by_name[r]] = r;
+    std::vector<std::uint32_t> start(names.size() + 1, 0);
+    for (auto id : id_of) ++start[rank[id] + 1];
+    for (std::size_t r = 1; r < start.size(); ++r) start[r] += start[r - 1];
+    std::vector<std::uint32_t> order(rows.size());
+    std::vector<std::uint32_t> next(start.begin(), start.end() - 1);
+    for (std::uint32_t i = 0; i < rows.size(); ++i) order[next[rank[id_of[i]]]++] = i;
+
+    auto earlier = [&](std::uint32_t a, std::uint32_t b) { return rows[a].time < rows[b].time; };
+    for (std::size_t r = 0; r + 1 < start.size(); ++r) {
+        auto first = order.begin() + start[r];
+        auto last = order.begin() + start[r + 1];
+        if (!std::is_sorted(first, last, earlier)) std::stable_sort(first, last, earlier);
+    }
+    return order;
+}
+
+bool SameKey(const PriceRow& a, const PriceRow& b) {
+    return a.time == b.time && a.symbol == b.symbol;
+}
+
+}  // namespace
+
 std::vector<http::FieldError> ValidatePrices(const std::vector<PriceRow>& rows,
                                              Timestamp now,
                                              const IngestLimits& limits,
-                                             std::string_view list) {
+                                             std::string_view list,
+                                             std::vector<std::uint32_t>* ingest_order) {
     std::vector<http::FieldError> errors;
-    // (symbol, time) → first index, to refuse two different rows for one key in one batch
-    std::unordered_map<std::pair<std::string_view, Timestamp>, std::size_t, SymbolTimeHash> seen;
-    seen.reserve(rows.size());
+    // Two different rows for one (symbol, time) are refused: sorted by key (rows of one key in
+    // input order), each row that differs from the first of its key is remembered with it.
+    std::unordered_map<std::size_t, std::size_t> differs_from;
+    std::vector<std::uint32_t> order = SymbolTimeOrder(rows);
+    {
+        std::size_t first = 0;
+        std::size_t kept = 0;  // order without repeats: IngestOrder
+        for (std::size_t k = 0; k < order.size(); ++k) {
+            if (k == 0 || !SameKey(rows[order[k]], rows[first])) {
+                first = order[k];
+                order[kept++] = order[k];
+            } else if (!(rows[order[k]] == rows[first])) {
+                differs_from.emplace(order[k], first);
+            }
+        }
+        order.resize(kept);
+    }
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const PriceRow& r = rows[i];
         if (!IsValidSymbol(r.symbol)) {
@@ -309,14 +359,14 @@ std::vector<http::FieldError> ValidatePrices(const std::vector<PriceRow>& rows,
         };
         within("open", r.open);
         within("close", r.close);
-        auto [it, fresh] = seen.emplace(std::make_pair(std::string_view(r.symbol), r.time), i);
-        if (!fresh && !(rows[it->second] == r)) {
+        if (auto it = differs_from.find(i); it != differs_from.end()) {
             errors.push_back(
                 {Elem(list, i, "time"), "duplicate_in_batch",
                  fmt::format("{}[{}] has the same symbol and time with other values", list, it->second)});
         }
         if (errors.size() >= 100) break;  // enough to fix the feed; the response stays small
     }
+    if (errors.empty() && ingest_order != nullptr) *ingest_order = std::move(order);
     return errors;
 }
 
@@ -351,41 +401,13 @@ std::vector<http::FieldError> ValidateFx(const std::vector<FxRow>& rows,
 }
 
 std::vector<std::uint32_t> IngestOrder(const std::vector<PriceRow>& rows) {
-    // Symbols are few (hundreds) and ticks many: number the symbols, sort the symbols, then
-    // bucket the rows by symbol rank (stable, so input order survives within a symbol) and sort
-    // a symbol's rows by time only when the feed did not send them in order already.
-    std::unordered_map<std::string_view, std::uint32_t> ids;
-    std::vector<std::uint32_t> id_of(rows.size());
-    std::vector<std::string_view> names;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        auto [it, fresh] = ids.try_emplace(rows[i].symbol, static_cast<std::uint32_t>(names.size()));
-        if (fresh) names.push_back(rows[i].symbol);
-        id_of[i] = it->second;
-    }
-    std::vector<std::uint32_t> by_name(names.size());
-    for (std::uint32_t k = 0; k < by_name.size(); ++k) by_name[k] = k;
-    std::sort(by_name.begin(), by_name.end(), [&](auto a, auto b) { return names[a] < names[b]; });
-    std::vector<std::uint32_t> rank(names.size());
-    for (std::uint32_t r = 0; r < by_name.size(); ++r) rank[by_name[r]] = r;
-    std::vector<std::uint32_t> start(names.size() + 1, 0);
-    for (auto id : id_of) ++start[rank[id] + 1];
-    for (std::size_t r = 1; r < start.size(); ++r) start[r] += start[r - 1];
-    std::vector<std::uint32_t> order(rows.size());
-    std::vector<std::uint32_t> next(start.begin(), start.end() - 1);
-    for (std::uint32_t i = 0; i < rows.size(); ++i) order[next[rank[id_of[i]]]++] = i;
-
-    auto earlier = [&](std::uint32_t a, std::uint32_t b) { return rows[a].time < rows[b].time; };
-    std::vector<std::uint32_t> out;
-    out.reserve(rows.size());
-    for (std::size_t r = 0; r + 1 < start.size(); ++r) {
-        auto first = order.begin() + start[r];
-        auto last = order.begin() + start[r + 1];
-        if (!std::is_sorted(first, last, earlier)) std::stable_sort(first, last, earlier);
-        for (auto it = first; it != last; ++it) {
-            if (it != first && rows[*it].time == rows[*(it - 1)].time) continue;
-            out.push_back(*it);
-        }
-    }
+    std::vector<std::uint32_t> out = SymbolTimeOrder(rows);
+    auto repeat = [&, prev = static_cast<const PriceRow*>(nullptr)](std::uint32_t i) mutable {
+        const bool same = prev != nullptr && SameKey(*prev, rows[i]);
+        prev = &rows[i];
+        return same;
+    };
+    out.erase(std::remove_if(out.begin(), out.end(), repeat), out.end());
     return out;
 }
 
@@ -419,20 +441,6 @@ std::vector<PartialBar> FoldPartials(const std::vector<PriceRow>& rows,
         }
         out.push_back(PartialBar{r.symbol, bucket, r.open ? *r.open : r.close, high, low, r.close, volume, 1,
                                  r.time, r.time, r.volume});
-    }
-    return out;
-}
-
-std::vector<Segment> Segments(const std::vector<PriceRow>& rows, const std::vector<std::uint32_t>& order) {
-    std::vector<Segment> out;
-    for (std::size_t k = 0; k < order.size(); ++k) {
-        const PriceRow& r = rows[order[k]];
-        const Timestamp bucket = std::chrono::floor<std::chrono::minutes>(r.time);
-        if (!out.empty() && out.back().bucket == bucket && out.back().symbol == r.symbol) {
-            out.back().end = k + 1;
-        } else {
-            out.push_back(Segment{r.symbol, bucket, k, k + 1});
-        }
     }
     return out;
 }

@@ -66,18 +66,6 @@ std::vector<PartialBar> FoldPartials(const std::vector<PriceRow>& rows,
                                      const std::vector<std::uint32_t>& order,
                                      PartialGrouping grouping);
 
-// The raw form of a batch: one segment per (symbol, UTC minute), rows[order[begin..end)] in
-// time order (market_data.stock_price_segments holds each as one row of parallel arrays).
-struct Segment {
-    std::string_view symbol;  // into the batch's rows
-    Timestamp bucket;
-    std::size_t begin;  // positions in order
-    std::size_t end;
-};
-
-// The segments of rows[order[...]] (IngestOrder's output), in (symbol, bucket) order.
-std::vector<Segment> Segments(const std::vector<PriceRow>& rows, const std::vector<std::uint32_t>& order);
-
 // rate = units of quote per unit of base at time.
 struct FxRow {
     Timestamp time;
@@ -112,11 +100,13 @@ struct PriceParse {
 PriceParse ParsePrice(std::string_view text);
 
 // Checks a batch before anything is written; every problem is reported, each naming the
-// element ("prices[3].high"). `list` is the JSON array name ("prices", "rates").
+// element ("prices[3].high"). `list` is the JSON array name ("prices", "rates"). When the batch
+// is valid and ingest_order is given, it receives IngestOrder(rows) (computed on the way).
 std::vector<http::FieldError> ValidatePrices(const std::vector<PriceRow>& rows,
                                              Timestamp now,
                                              const IngestLimits& limits,
-                                             std::string_view list = "prices");
+                                             std::string_view list = "prices",
+                                             std::vector<std::uint32_t>* ingest_order = nullptr);
 std::vector<http::FieldError> ValidateFx(const std::vector<FxRow>& rows,
                                          Timestamp now,
                                          const IngestLimits& limits,

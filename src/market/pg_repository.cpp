@@ -417,11 +417,11 @@ struct MinuteSpansTwoTradingDates {};
 // and write only the others.
 enum class RawWrite { kOptimistic, kLocked };
 
-std::vector<std::string> DistinctSymbols(const std::vector<PriceRow>& rows,
-                                         const std::vector<std::uint32_t>& order) {
+// The batch's symbols, in order, from its minute partials (symbol, bucket order).
+std::vector<std::string> DistinctSymbols(const std::vector<PartialBar>& minutes) {
     std::vector<std::string> out;
-    for (auto i : order) {
-        if (out.empty() || out.back() != rows[i].symbol) out.push_back(rows[i].symbol);
+    for (const PartialBar& p : minutes) {
+        if (out.empty() || out.back() != p.symbol) out.emplace_back(p.symbol);
     }
     return out;
 }
@@ -439,41 +439,33 @@ asio::awaitable<void> CopyBars(db::Transaction& tx, const std::vector<PartialBar
     co_await copy.Finish();
 }
 
-// rows[order[...]] as segments (one row of parallel arrays per symbol-minute) into the raw table.
+// rows[order[...]] as segments (one row of parallel arrays per symbol-minute) into the raw
+// table. minutes: FoldPartials(rows, order, kMinute), one per segment, in the same order; each
+// covers tick_count consecutive positions of order and is the segment's minute bar.
 asio::awaitable<void> CopySegments(db::Transaction& tx,
                                    SeriesKind kind,
                                    const std::vector<PriceRow>& rows,
-                                   const std::vector<std::uint32_t>& order) {
+                                   const std::vector<std::uint32_t>& order,
+                                   const std::vector<PartialBar>& minutes) {
     static const std::vector<std::string> kColumns{
         "symbol", "bucket",     "first_time", "last_time", "open",  "high", "low",    "close",
         "volume", "tick_count", "times",      "opens",     "highs", "lows", "closes", "volumes"};
     constexpr std::uint32_t kTimestamptz = 1184, kNumeric = 1700, kInt8 = 20;
     auto copy = co_await db::CopyIn::Begin(tx.Conn(), SegmentTable(kind), kColumns);
-    for (const Segment& g : Segments(rows, order)) {
-        const std::size_t n = g.end - g.begin;
-        auto row = [&](std::size_t k) -> const PriceRow& { return rows[order[g.begin + k]]; };
+    std::size_t begin = 0;
+    for (const PartialBar& m : minutes) {
+        const auto n = static_cast<std::size_t>(m.tick_count);
+        auto row = [&rows, &order, begin](std::size_t k) -> const PriceRow& {
+            return rows[order[begin + k]];
+        };
         bool any_open = false, any_high = false, any_low = false, any_volume = false;
-        // the segment's minute bar, folded like FoldPartials folds a minute
-        const Decimal* high = nullptr;
-        const Decimal* low = nullptr;
-        std::int64_t volume = 0;
         for (std::size_t k = 0; k < n; ++k) {
             const PriceRow& r = row(k);
             any_open = any_open || r.open.has_value();
             any_high = any_high || r.high.has_value();
             any_low = any_low || r.low.has_value();
             any_volume = any_volume || r.volume.has_value();
-            const Decimal& h = r.high ? *r.high : r.close;
-            const Decimal& l = r.low ? *r.low : r.close;
-            if (high == nullptr || *high < h) high = &h;
-            if (low == nullptr || l < *low) low = &l;
-            if (__builtin_add_overflow(volume, r.volume.value_or(0), &volume)) {
-                throw http::HttpError(422, "validation.failed", "the batch's volumes overflow a bigint", {},
-                                      {{fmt::format("prices[{}].volume", order[g.begin + k]), "too_large",
-                                        "the volumes of one symbol's minute sum beyond 2^63 - 1"}});
-            }
         }
-        const PriceRow& first = row(0);
         auto optional_array = [&](bool any, std::optional<Decimal> PriceRow::*field) {
             auto a = db::ArrayField{
                 kNumeric, n,
@@ -483,14 +475,14 @@ asio::awaitable<void> CopySegments(db::Transaction& tx,
         auto volumes = db::ArrayField{
             kInt8, n, [&row](std::size_t k) -> const std::optional<std::int64_t>& { return row(k).volume; }};
         copy.AddRow(
-            g.symbol, g.bucket, first.time, row(n - 1).time, first.open ? *first.open : first.close, *high,
-            *low, row(n - 1).close, volume, static_cast<std::int32_t>(n),
-            db::ArrayField{kTimestamptz, n, [&row](std::size_t k) { return row(k).time; }},
+            m.symbol, m.bucket, m.open_time, m.close_time, m.open, m.high, m.low, m.close, m.volume,
+            m.tick_count, db::ArrayField{kTimestamptz, n, [&row](std::size_t k) { return row(k).time; }},
             optional_array(any_open, &PriceRow::open), optional_array(any_high, &PriceRow::high),
             optional_array(any_low, &PriceRow::low),
             db::ArrayField{kNumeric, n, [&row](std::size_t k) -> const Decimal& { return row(k).close; }},
             any_volume ? std::optional(volumes) : std::nullopt);
         if (copy.ShouldFlush()) co_await copy.Flush();
+        begin += n;
     }
     co_await copy.Finish();
 }
@@ -501,6 +493,7 @@ asio::awaitable<StoredBatch> StoreOnce(db::Transaction& tx,
                                        SeriesKind kind,
                                        const std::vector<PriceRow>& rows,
                                        const std::vector<std::uint32_t>& all,
+                                       const std::vector<PartialBar>& all_minutes,
                                        const std::string& symbols,
                                        RawWrite write,
                                        PartialGrouping grouping,
@@ -532,10 +525,12 @@ asio::awaitable<StoredBatch> StoreOnce(db::Transaction& tx,
 
     StoredBatch out;
     const std::vector<std::uint32_t>* order = &all;
+    const std::vector<PartialBar>* minutes = &all_minutes;
     std::vector<std::uint32_t> fresh;
+    std::vector<PartialBar> fresh_minutes;
     if (write == RawWrite::kLocked) {
         // Under the lock nobody else adds ticks of these symbols: drop the stored ones.
-        co_await CopyBars(tx, FoldPartials(rows, all, grouping));
+        co_await CopyBars(tx, all_minutes);
         const db::Query stored_query{kStored[k],
                                      k == 1 ? "market.stored_index_ticks" : "market.stored_ticks"};
         auto stored = co_await tx.Execute(stored_query);
@@ -548,11 +543,14 @@ asio::awaitable<StoredBatch> StoreOnce(db::Transaction& tx,
         order = &fresh;
         if (fresh.empty()) co_return out;  // a full replay: nothing to write, no event
         co_await tx.Execute(kClearBars);
+        fresh_minutes = FoldPartials(rows, fresh, PartialGrouping::kMinute);
+        minutes = &fresh_minutes;
     }
-    const std::vector<PartialBar> partials = FoldPartials(rows, *order, grouping);
-    co_await CopySegments(tx, kind, rows, *order);
+    co_await CopySegments(tx, kind, rows, *order, *minutes);
     out.inserted = static_cast<std::int64_t>(order->size());
-    co_await CopyBars(tx, partials);
+    std::vector<PartialBar> ticks;  // named: g++ 12 mishandles a temporary in a co_await conditional
+    if (grouping == PartialGrouping::kTick) ticks = FoldPartials(rows, *order, grouping);
+    co_await CopyBars(tx, grouping == PartialGrouping::kMinute ? *minutes : ticks);
     if (write == RawWrite::kOptimistic) {
         co_await tx.Execute(kLockSymbols, symbols);
         const db::Query repeat{kRepeat[k], k == 1 ? "market.index_repeats" : "market.repeats"};
@@ -573,9 +571,11 @@ asio::awaitable<StoredBatch> StoreOnce(db::Transaction& tx,
 
 asio::awaitable<StoredBatch> PgRepository::StorePrices(SeriesKind kind,
                                                        const std::vector<PriceRow>& rows,
+                                                       const std::vector<std::uint32_t>& order,
                                                        const std::string& batch_id) {
-    const std::vector<std::uint32_t> order = IngestOrder(rows);
-    const std::string symbols = SymbolArray(DistinctSymbols(rows, order));
+    // Throws 422 when one symbol-minute's volumes overflow a bigint.
+    const std::vector<PartialBar> minutes = FoldPartials(rows, order, PartialGrouping::kMinute);
+    const std::string symbols = SymbolArray(DistinctSymbols(minutes));
     // Most batches are all new ticks in minutes of one trading date: the first attempt. A
     // segment overlapping a stored one or a minute split between trading dates rolls it back
     // (nothing of it stays) and the batch is redone the way that copes; the third attempt
@@ -586,7 +586,8 @@ asio::awaitable<StoredBatch> PgRepository::StorePrices(SeriesKind kind,
         try {
             co_return co_await db::RunInTransaction(
                 pool_, db::TransactionOptions(), [&](db::Transaction& tx) -> asio::awaitable<StoredBatch> {
-                    co_return co_await StoreOnce(tx, kind, rows, order, symbols, write, grouping, batch_id);
+                    co_return co_await StoreOnce(tx, kind, rows, order, minutes, symbols, write, grouping,
+                                                 batch_id);
                 });
         } catch (const RawRowsMayBeStored&) {
             write = RawWrite::kLocked;

@@ -37,8 +37,10 @@ public:
     // the lock with the stored ticks left out) → the partials merge into ohlcv_1h/1d and
     // latest_prices → the event row in market_data.outbox. 1m bars are the segments' own
     // (market_data.bars_1m). A deadlock or serialization failure retries the whole transaction.
+    // order: IngestOrder(rows) (ValidatePrices gives it).
     boost::asio::awaitable<StoredBatch> StorePrices(SeriesKind kind,
                                                     const std::vector<PriceRow>& rows,
+                                                    const std::vector<std::uint32_t>& order,
                                                     const std::string& batch_id);
     boost::asio::awaitable<StoredBatch> StoreFx(const std::vector<FxRow>& rows, const std::string& batch_id);
 

@@ -66,7 +66,8 @@ asio::awaitable<IngestResult> MarketService::Ingest(SeriesKind kind,
                                                     std::vector<PriceRow> rows,
                                                     bool limited) {
     CheckBatch(rows.size(), options_.limits.max_rows, limited, "prices");
-    auto errors = ValidatePrices(rows, Now(), options_.limits);
+    std::vector<std::uint32_t> order;
+    auto errors = ValidatePrices(rows, Now(), options_.limits, "prices", &order);
     if (!errors.empty()) {
         throw http::HttpError(422, "validation.failed", "the batch has invalid elements; nothing was written",
                               {}, std::move(errors));
@@ -74,7 +75,7 @@ asio::awaitable<IngestResult> MarketService::Ingest(SeriesKind kind,
     IngestResult result;
     result.batch_id = Uuid::GenerateV7().ToString();
     result.received = static_cast<std::int64_t>(rows.size());
-    auto stored = co_await repo_.StorePrices(kind, rows, result.batch_id);
+    auto stored = co_await repo_.StorePrices(kind, rows, order, result.batch_id);
     result.inserted = stored.inserted;
     result.updated_latest = stored.updated_latest;
     if (stored.outbox_id && stored.payload) {
