@@ -116,7 +116,7 @@ market::PriceRow ParseCsvRow(std::string_view line, std::size_t line_no) {
 struct ImportArgs {
     std::string file;
     std::string kind = "stock";
-    std::size_t batch = 50'000;
+    std::size_t batch = 200'000;
 };
 
 void ImportPrices(const runtime::Config& config, const ImportArgs& args) {
@@ -366,7 +366,7 @@ void AddMarketCommands(CLI::App& app, const GlobalOptions& global) {
         ->required();
     prices->add_option("--kind", import_args->kind, "stock (default) or index")
         ->check(CLI::IsMember({"stock", "index"}));
-    prices->add_option("--batch", import_args->batch, "rows per committed batch (default 50000)")
+    prices->add_option("--batch", import_args->batch, "rows per committed batch (default 200000)")
         ->check(CLI::Range(1, 1'000'000));
     prices->callback([&global, import_args] {
         auto config = global.Load();
