@@ -237,7 +237,10 @@ TEST_F(IngestTest, LateAndDuplicateTicksMergeLikeARecompute) {
         One("SELECT trim_scale(close)::text FROM market_data.latest_prices WHERE symbol = '" + sym_ + "'"),
         "405");
 
-    // the reconcile job rebuilds the same bars from raw
+    // the reconcile job rebuilds the hour bars from the raw segments (spoilt here first)
+    Query("UPDATE market_data.ohlcv_1h SET close = close + 1, tick_count = tick_count + 7 WHERE symbol IN (" +
+          syms + ")");
+    ASSERT_NE(RollupDiff(syms), std::vector<std::string>{});
     std::int64_t written = 0;
     Run([&]() -> asio::awaitable<void> {
         written = co_await repo_->Reconcile(Now() - std::chrono::hours(72), Now());
