@@ -1,6 +1,6 @@
 // End-to-end market data ingest vs raw binary COPY, and the HTTP JSON batch path.
 //
-//   nn_bench_market_ingest [ticks=5000000] [symbols=500] [batch=50000] [http_ticks=200000] [streams=1]
+//   nn_bench_market_ingest [ticks=5000000] [symbols=500] [batch=200000] [http_ticks=200000] [streams=1]
 //
 // Migrates a throw-away database set (unique prefix, dropped at the end) on
 // NEXANEST_BENCH_PG_URL or NEXANEST_TEST_PG_URL, with Redis from NEXANEST_TEST_REDIS_URL
@@ -111,7 +111,8 @@ std::vector<market::PriceRow> MakeTicks(std::int64_t n, int symbols, Timestamp s
 int main(int argc, char** argv) {
     const std::int64_t ticks = argc > 1 ? std::atoll(argv[1]) : 5'000'000;
     const int symbols = argc > 2 ? std::atoi(argv[2]) : 500;
-    const std::size_t batch = argc > 3 ? static_cast<std::size_t>(std::atoll(argv[3])) : 50'000;
+    const std::size_t batch =
+        argc > 3 ? static_cast<std::size_t>(std::atoll(argv[3])) : 200'000;  // import prices' default
     const std::int64_t http_ticks = argc > 4 ? std::atoll(argv[4]) : 200'000;
     const int streams = argc > 5 ? std::max(1, std::atoi(argv[5])) : 1;
     const std::string admin = Env("NEXANEST_BENCH_PG_URL", "NEXANEST_TEST_PG_URL");
