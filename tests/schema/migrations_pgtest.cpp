@@ -130,6 +130,83 @@ TEST(Migrations, UpDownUpLeavesAnIdenticalSchema) {
     }
 }
 
+// timescale 0002 turns raw rows into segments and ohlcv_1m into the bars of expired minutes
+// only: every tick, every one-minute bar (raw-backed or not) and every index value reads the
+// same after the up migration (through the views) and after the down migration (tables again).
+TEST(Migrations, PriceSegmentsMigrationKeepsEveryTickAndMinuteBarBothWays) {
+    migrate::Options o;
+    o.admin_url = Secret(test::PgUrl());
+    o.prefix = test::UniqueName("seg_");
+    o.service_password = Secret(ServicePassword());
+    o.migrations_dir = test::SourceDir() + "/migrations";
+    struct Cleanup {
+        std::string prefix;
+        ~Cleanup() {
+            try {
+                DropDatabases(prefix);
+            } catch (...) {
+                // a leaked test database is harmless in a throw-away cluster
+            }
+        }
+    } cleanup{o.prefix};
+    migrate::To(o, Database::kTimescale, "0001");
+    Conn db(migrate::AdminUrlFor(o, Database::kTimescale).Reveal());
+    db.Exec("SET TimeZone = 'UTC'");
+    // 2 symbols x 3 minutes of ticks yesterday, some with open/high/low, some volumes missing
+    db.Exec(
+        "INSERT INTO market_data.stock_prices (time, symbol, open, high, low, close, volume) "
+        "SELECT date_trunc('day', now()) - interval '1 day' + interval '10 hours' + g * interval '7 "
+        "seconds', "
+        "s, CASE WHEN g % 3 = 0 THEN 10 + g END, CASE WHEN g % 3 = 0 THEN 12 + g END, "
+        "CASE WHEN g % 3 = 0 THEN 9 + g END, 10.5 + g * 0.25, CASE WHEN g % 4 <> 0 THEN g END "
+        "FROM generate_series(0, 25) g, unnest(ARRAY['MIGA', 'MIGB']) s");
+    db.Exec(
+        "INSERT INTO market_data.market_indices (time, symbol, close) "
+        "SELECT date_trunc('day', now()) - interval '1 day' + g * interval '1 minute', 'MIGIDX', 1000 + g "
+        "FROM generate_series(0, 4) g");
+    // the one-minute bars ingest kept, plus a minute whose raw ticks are gone
+    db.Exec(
+        "INSERT INTO market_data.ohlcv_1m (symbol, bucket, open, high, low, close, volume, tick_count, "
+        "open_time, close_time) "
+        "SELECT symbol, date_bin('1 minute', time, timestamptz '2000-01-03'), "
+        "(array_agg(coalesce(open, close) ORDER BY time))[1], max(coalesce(high, close)), "
+        "min(coalesce(low, close)), (array_agg(close ORDER BY time DESC))[1], coalesce(sum(volume), 0), "
+        "count(*), min(time), max(time) FROM (SELECT * FROM market_data.stock_prices UNION ALL "
+        "SELECT * FROM market_data.market_indices) r GROUP BY 1, 2");
+    db.Exec(
+        "INSERT INTO market_data.ohlcv_1m (symbol, bucket, open, high, low, close, volume, tick_count, "
+        "open_time, close_time) VALUES ('MIGA', date_trunc('day', now()) - interval '2 days', 5, 6, 4, 5.5, "
+        "70, 3, date_trunc('day', now()) - interval '2 days', "
+        "date_trunc('day', now()) - interval '2 days' + interval '50 seconds')");
+    const std::string ticks =
+        "SELECT count(*) || ' ' || string_agg(format('%s %s %s %s %s %s %s', symbol, time, open, high, low, "
+        "close, volume), ';' ORDER BY symbol, time) FROM market_data.stock_prices";
+    const std::string indices =
+        "SELECT string_agg(format('%s %s %s', symbol, time, close), ';' ORDER BY symbol, time) "
+        "FROM market_data.market_indices";
+    const std::string bars =
+        "SELECT count(*) || ' ' || string_agg(format('%s %s %s %s %s %s %s %s %s %s', symbol, bucket, open, "
+        "high, low, close, volume, tick_count, open_time, close_time), ';' ORDER BY symbol, bucket) FROM "
+        "market_data.";
+    const std::string ticks_before = db.Value(ticks);
+    const std::string indices_before = db.Value(indices);
+    const std::string bars_before = db.Value(bars + "ohlcv_1m");
+    ASSERT_EQ(ticks_before.substr(0, 3), "52 ");
+    ASSERT_EQ(bars_before.substr(0, 3), "12 ") << "3 + 3 + 5 raw-backed minutes and one without raw";
+
+    migrate::To(o, Database::kTimescale, "0002");
+    EXPECT_EQ(db.Value(ticks), ticks_before);
+    EXPECT_EQ(db.Value(indices), indices_before);
+    EXPECT_EQ(db.Value(bars + "bars_1m"), bars_before);
+    EXPECT_EQ(db.Value("SELECT count(*) FROM market_data.ohlcv_1m"), "1") << "only the minute without raw";
+    EXPECT_EQ(db.Value("SELECT count(*) FROM market_data.stock_price_segments"), "6");
+
+    migrate::To(o, Database::kTimescale, "0001");
+    EXPECT_EQ(db.Value(ticks), ticks_before);
+    EXPECT_EQ(db.Value(indices), indices_before);
+    EXPECT_EQ(db.Value(bars + "ohlcv_1m"), bars_before);
+}
+
 // The catalog facts row-level security relies on (security.md §2.4 P1), in every database.
 TEST(Migrations, EveryUserTableForcesRowLevelSecurityAndNothingIsPublic) {
     for (Database d : migrate::kAllDatabases) {
