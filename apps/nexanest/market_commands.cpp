@@ -122,12 +122,20 @@ struct ImportArgs {
 void ImportPrices(const runtime::Config& config, const ImportArgs& args) {
     std::ifstream in(args.file);
     if (!in) throw Error(ErrorKind::kNotFound, "import.no_file", "cannot open " + args.file);
+    // Windows line ends are accepted; blank lines are skipped and not counted.
+    auto read_line = [&in](std::string& line) {
+        if (!std::getline(in, line)) return false;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        return true;
+    };
     std::int64_t total = -1;  // data lines
-    for (std::string line; std::getline(in, line);) ++total;
+    for (std::string line; read_line(line);) {
+        if (!line.empty()) ++total;
+    }
     in.clear();
     in.seekg(0);
     std::string header;
-    std::getline(in, header);
+    read_line(header);
     if (header.rfind("time,symbol", 0) != 0) {
         throw Error(ErrorKind::kUnprocessable, "import.bad_header",
                     "line 1 must be the header time,symbol,open,high,low,close,volume");
@@ -139,6 +147,7 @@ void ImportPrices(const runtime::Config& config, const ImportArgs& args) {
     std::int64_t inserted = 0;
     std::size_t line_no = 1;
     std::vector<market::PriceRow> batch;
+    std::vector<std::size_t> lines;  // the file line of each batch row
     auto flush = [&] {
         if (batch.empty()) return;
         try {
@@ -146,21 +155,42 @@ void ImportPrices(const runtime::Config& config, const ImportArgs& args) {
             inserted += r.inserted;
             done += r.received;
         } catch (const http::HttpError& e) {
+            // the service names rows as prices[i]: turn each into its file line
             std::string detail = e.what();
-            for (const auto& fe : e.Errors()) detail += "; " + fe.field + ": " + fe.message;
-            throw Error(
-                ErrorKind::kUnprocessable, "import.rejected",
-                fmt::format("batch ending at line {} rejected (earlier batches are committed; re-running "
-                            "the import is safe): {}",
-                            line_no, detail));
+            std::optional<std::size_t> first_line;
+            for (const auto& fe : e.Errors()) {
+                std::size_t index = 0;
+                const std::string_view field = fe.field;
+                const auto open = field.find('[');
+                const auto close = field.find(']');
+                std::string where = fe.field;
+                if (open != std::string_view::npos && close != std::string_view::npos && close > open) {
+                    const auto digits = field.substr(open + 1, close - open - 1);
+                    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+                    if (ec == std::errc() && p == digits.data() + digits.size() && index < lines.size()) {
+                        if (!first_line) first_line = lines[index];
+                        const auto rest = field.substr(close + 1);
+                        where = fmt::format("line {}{}", lines[index],
+                                            rest.empty() ? "" : fmt::format(" ({})", rest.substr(1)));
+                    }
+                }
+                detail += "; " + where + ": " + fe.message;
+            }
+            throw Error(ErrorKind::kUnprocessable, "import.rejected",
+                        fmt::format("{} rejected, lines {}-{} not imported (earlier batches are committed; "
+                                    "re-running the import is safe): {}",
+                                    first_line ? fmt::format("line {}", *first_line) : std::string("a batch"),
+                                    lines.front(), lines.back(), detail));
         }
         batch.clear();
+        lines.clear();
         PrintProgress(done, total, start);
     };
-    for (std::string line; std::getline(in, line);) {
+    for (std::string line; read_line(line);) {
         ++line_no;
         if (line.empty()) continue;
         batch.push_back(ParseCsvRow(line, line_no));
+        lines.push_back(line_no);
         if (batch.size() >= args.batch) flush();
     }
     flush();

@@ -327,15 +327,19 @@ protected:
         return rows;
     }
 
+    // eol "\r\n" writes a Windows file; blank_every > 0 puts an empty line after every n rows.
     std::string WriteCsv(const std::vector<Row>& rows,
-                         const std::map<std::size_t, std::string>& replace = {}) {
+                         const std::map<std::size_t, std::string>& replace = {},
+                         const std::string& eol = "\n",
+                         std::size_t blank_every = 0) {
         const std::string path =
             (std::filesystem::temp_directory_path() / test::UniqueName("nn_prices_")).string() + ".csv";
-        std::ofstream f(path);
-        f << "time,symbol,open,high,low,close,volume\n";
+        std::ofstream f(path, std::ios::binary);
+        f << "time,symbol,open,high,low,close,volume" << eol;
         for (std::size_t i = 0; i < rows.size(); ++i) {
             auto it = replace.find(i);
-            f << (it != replace.end() ? it->second : CsvLine(rows[i])) << '\n';
+            f << (it != replace.end() ? it->second : CsvLine(rows[i])) << eol;
+            if (blank_every > 0 && (i + 1) % blank_every == 0) f << eol;
         }
         files_.push_back(path);
         return path;
@@ -444,6 +448,8 @@ TEST_F(ImportCli, AnUnknownSymbolStopsTheImportAfterTheCommittedBatches) {
     auto r = RunCli({"import", "prices", csv, "--batch", "10"});
     EXPECT_NE(r.exit_code, 0);
     EXPECT_NE(r.err.find(bad.symbol), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("line 16 (symbol)"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("lines 12-21 not imported"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("earlier batches are committed"), std::string::npos) << r.err;
     const std::vector<Row> first_batch(rows.begin(), rows.begin() + 10);
     ExpectStoredEqual(first_batch);
@@ -455,16 +461,15 @@ TEST_F(ImportCli, AnUnknownSymbolStopsTheImportAfterTheCommittedBatches) {
     ExpectStoredEqual(rows);
 }
 
-// docs/market.md: "a bad row stops the import naming its line". A row the service refuses is
-// named only as "batch ending at line 21 ... prices[4].symbol" (its batch's last line and its
-// index in the batch), not as line 16. Disabled until the import maps the element back to its
-// line; run with --gtest_also_run_disabled_tests.
-TEST_F(ImportCli, DISABLED_ARowTheServiceRefusesIsNamedByItsLine) {
-    auto rows = MakeRows(25, {a_, b_});
-    rows[14].symbol = a_ + "NOPE";
-    auto r = RunCli({"import", "prices", WriteCsv(rows), "--batch", "10"});
-    EXPECT_NE(r.exit_code, 0);
-    EXPECT_NE(r.err.find("line 16"), std::string::npos) << r.err;
+// A Windows file with blank lines: line ends and blank lines are not data, and progress counts
+// only the rows.
+TEST_F(ImportCli, WindowsLineEndsAndBlankLinesImportLikeAPlainFile) {
+    const auto rows = MakeRows(25, {a_, b_});
+    auto r = RunCli({"import", "prices", WriteCsv(rows, {}, "\r\n", 7), "--batch", "10"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("imported 25 rows (25 new, 0 already present)"), std::string::npos) << r.out;
+    EXPECT_NE(r.err.find("100% 25/25 rows"), std::string::npos) << r.err;
+    ExpectStoredEqual(rows);
 }
 
 TEST_F(ImportCli, KindIndexWritesMarketIndices) {
