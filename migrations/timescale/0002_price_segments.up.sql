@@ -35,6 +35,9 @@ CREATE TABLE market_data.stock_price_segments (
     lows       numeric(28, 10)[],
     closes     numeric(28, 10)[] NOT NULL,
     volumes    bigint[],
+    -- the writing transaction (64-bit, never reused, unlike xmin after wraparound): the repeat
+    -- check tells this transaction's segments from everyone else's by it
+    writer     xid8 NOT NULL DEFAULT pg_current_xact_id(),
     CONSTRAINT stock_price_segments_shape_check CHECK (
         cardinality(times) >= 1 AND array_ndims(times) = 1 AND array_lower(times, 1) = 1
         AND array_position(times, NULL) IS NULL AND array_position(closes, NULL) IS NULL
@@ -60,7 +63,7 @@ CREATE TABLE market_data.stock_price_segments (
 -- Per-symbol history and the duplicate check; a few entries per symbol-minute.
 CREATE INDEX idx_stock_price_segments_symbol_bucket ON market_data.stock_price_segments (symbol, bucket);
 
-CREATE TABLE market_data.market_index_segments (LIKE market_data.stock_price_segments INCLUDING CONSTRAINTS)
+CREATE TABLE market_data.market_index_segments (LIKE market_data.stock_price_segments INCLUDING CONSTRAINTS INCLUDING DEFAULTS)
     PARTITION BY RANGE (bucket);
 ALTER TABLE market_data.market_index_segments
     RENAME CONSTRAINT stock_price_segments_shape_check TO market_index_segments_shape_check;

@@ -97,9 +97,9 @@ std::string RepeatSql(SeriesKind kind) {
         " SELECT EXISTS (SELECT 1 FROM c p"
         " CROSS JOIN LATERAL (SELECT s.times FROM {t} s WHERE s.symbol = p.symbol AND s.bucket = p.bucket"
         "  AND s.first_time <= p.close_time AND s.last_time >= p.open_time"
-        "  AND s.xmin <> pg_current_xact_id()::xid OFFSET 0) s"
+        "  AND s.writer <> pg_current_xact_id() OFFSET 0) s"
         " CROSS JOIN LATERAL (SELECT o.times FROM {t} o WHERE o.symbol = p.symbol AND o.bucket = p.bucket"
-        "  AND o.xmin = pg_current_xact_id()::xid OFFSET 0) o"
+        "  AND o.writer = pg_current_xact_id() OFFSET 0) o"
         " WHERE s.times && o.times)",
         fmt::arg("t", SegmentTable(kind)));
 }
