@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -357,7 +358,10 @@ void Connection::OnStateChange(StateHook hook) {
     impl_->hook = std::move(hook);
 }
 void Connection::Close() {
-    impl_->Close();
+    // The Impl belongs to its executor: on that thread this closes at once; from another (a
+    // module stopping, a destructor) it runs there next, the Impl kept alive until then, so it
+    // never races the coroutines of pending calls.
+    asio::dispatch(impl_->ex, [impl = impl_] { impl->Close(); });
 }
 
 }  // namespace nn::redis

@@ -96,7 +96,8 @@ public:
     // Replaces the hook; it is called for every later change (not for the current state).
     void OnStateChange(StateHook hook);
 
-    // Fails every pending call with kUnavailable and stops reconnecting. Idempotent.
+    // Fails every pending call with kUnavailable and stops reconnecting. Idempotent. Any thread:
+    // on the connection's executor it takes effect at once, from elsewhere it is dispatched there.
     void Close();
 
 private:

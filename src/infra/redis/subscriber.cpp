@@ -4,6 +4,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -355,7 +356,10 @@ void Subscriber::OnStateChange(StateHook hook) {
     impl_->hook = std::move(hook);
 }
 void Subscriber::Close() {
-    impl_->Close();
+    // The Impl belongs to its executor: on that thread this closes at once; from another (a
+    // module stopping, a destructor) it runs there next, the Impl kept alive until then, so it
+    // never races the coroutines of pending calls.
+    asio::dispatch(impl_->ex, [impl = impl_] { impl->Close(); });
 }
 
 }  // namespace nn::redis

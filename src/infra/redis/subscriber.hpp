@@ -57,7 +57,7 @@ public:
     bool Connected() const noexcept;            // any thread
     SubscriberStats GetStats() const noexcept;  // any thread
     void OnStateChange(StateHook hook);
-    void Close();
+    void Close();  // any thread: dispatched to the subscriber's executor (at once when on it)
 
 private:
     struct Impl;
