@@ -125,16 +125,17 @@ DROP TABLE market_data.stock_prices, market_data.market_indices;
 DELETE FROM partman.part_config WHERE parent_table IN ('market_data.stock_prices', 'market_data.market_indices');
 DROP TABLE partman.template_market_data_stock_prices, partman.template_market_data_market_indices;
 
--- The row-shaped reading of the segments (the spec's stock_prices columns). A query through it
--- cannot prune partitions by time (the view's time comes out of the arrays); the application
--- reads the segments with a bucket range instead.
+-- The row-shaped reading of the segments: the spec's stock_prices columns, then the segment's
+-- bucket. A filter on time alone cannot prune partitions (the time comes out of the arrays); a
+-- reader adds `bucket >= date_bin('1 minute', from, ...) AND bucket < to`, which reaches the
+-- segment scan, its partitions and the (symbol, bucket) index.
 CREATE VIEW market_data.stock_prices AS
-SELECT t.time, s.symbol, t.open, t.high, t.low, t.close, t.volume
+SELECT t.time, s.symbol, t.open, t.high, t.low, t.close, t.volume, s.bucket
 FROM market_data.stock_price_segments s
 CROSS JOIN LATERAL unnest(s.times, s.opens, s.highs, s.lows, s.closes, s.volumes)
     AS t(time, open, high, low, close, volume);
 CREATE VIEW market_data.market_indices AS
-SELECT t.time, s.symbol, t.open, t.high, t.low, t.close, t.volume
+SELECT t.time, s.symbol, t.open, t.high, t.low, t.close, t.volume, s.bucket
 FROM market_data.market_index_segments s
 CROSS JOIN LATERAL unnest(s.times, s.opens, s.highs, s.lows, s.closes, s.volumes)
     AS t(time, open, high, low, close, volume);

@@ -361,6 +361,10 @@ protected:
     }
 
     // The stored state equals what `rows` (all stock or all index ticks) alone give.
+    void ExpectBadRow15StopsAfterTheFirstBatch(const std::vector<Row>& rows,
+                                               const std::string& bad_line,
+                                               const std::vector<std::string>& err_has);
+
     void ExpectStoredEqual(const std::vector<Row>& rows, bool index = false) {
         EXPECT_EQ(StoredRaw(index ? "market_indices" : "stock_prices", Symbols()), ExpectedRaw(rows));
         EXPECT_EQ(StoredRaw(index ? "stock_prices" : "market_indices", Symbols()),
@@ -418,16 +422,15 @@ TEST_F(ImportCli, ImportsEveryRowExactlyInBatchesAndAReplayChangesNothing) {
     ExpectStoredEqual(rows);
 }
 
-// A bad 15th data row (line 16) with --batch 10: the import stops naming line 16, rows 1-10
-// stay committed, none of rows 11-20 (the failing batch) is written; after the row is fixed,
-// the re-run adds the rest.
-TEST_F(ImportCli, ANegativeCloseStopsTheImportAtItsLineAfterTheCommittedBatches) {
-    const auto rows = MakeRows(25, {a_, b_});
-    const auto csv = WriteCsv(rows, {{14, CsvLine(rows[14], "-" + FormatMicro(rows[14].close))}});
-    auto r = RunCli({"import", "prices", csv, "--batch", "10"});
+// `rows` imported with data row 15 (line 16) written as `bad_line`, in batches of 10: the import
+// fails, stderr holds each of `err_has`, rows 1-10 stay committed and none of rows 11-20 (the
+// failing batch) is written; after the row is fixed, the re-run adds the other 15.
+void ImportCli::ExpectBadRow15StopsAfterTheFirstBatch(const std::vector<Row>& rows,
+                                                      const std::string& bad_line,
+                                                      const std::vector<std::string>& err_has) {
+    auto r = RunCli({"import", "prices", WriteCsv(rows, {{14, bad_line}}), "--batch", "10"});
     EXPECT_NE(r.exit_code, 0);
-    EXPECT_NE(r.err.find("line 16"), std::string::npos) << r.err;
-    EXPECT_NE(r.err.find("close"), std::string::npos) << r.err;
+    for (const auto& text : err_has) EXPECT_NE(r.err.find(text), std::string::npos) << text << "\n" << r.err;
     const std::vector<Row> first_batch(rows.begin(), rows.begin() + 10);
     ExpectStoredEqual(first_batch);
 
@@ -438,27 +441,21 @@ TEST_F(ImportCli, ANegativeCloseStopsTheImportAtItsLineAfterTheCommittedBatches)
     ExpectStoredEqual(rows);
 }
 
+TEST_F(ImportCli, ANegativeCloseStopsTheImportAtItsLineAfterTheCommittedBatches) {
+    const auto rows = MakeRows(25, {a_, b_});
+    ExpectBadRow15StopsAfterTheFirstBatch(rows, CsvLine(rows[14], "-" + FormatMicro(rows[14].close)),
+                                          {"line 16", "close"});
+}
+
 // The service refuses this row (the CSV parser cannot know the instruments), so the whole batch
-// of rows 11-20 is refused.
+// of rows 11-20 is refused; the message still names the row's line.
 TEST_F(ImportCli, AnUnknownSymbolStopsTheImportAfterTheCommittedBatches) {
     const auto rows = MakeRows(25, {a_, b_});
     Row bad = rows[14];
     bad.symbol = a_ + "NOPE";
-    const auto csv = WriteCsv(rows, {{14, CsvLine(bad)}});
-    auto r = RunCli({"import", "prices", csv, "--batch", "10"});
-    EXPECT_NE(r.exit_code, 0);
-    EXPECT_NE(r.err.find(bad.symbol), std::string::npos) << r.err;
-    EXPECT_NE(r.err.find("line 16 (symbol)"), std::string::npos) << r.err;
-    EXPECT_NE(r.err.find("lines 12-21 not imported"), std::string::npos) << r.err;
-    EXPECT_NE(r.err.find("earlier batches are committed"), std::string::npos) << r.err;
-    const std::vector<Row> first_batch(rows.begin(), rows.begin() + 10);
-    ExpectStoredEqual(first_batch);
-
-    auto rerun = RunCli({"import", "prices", WriteCsv(rows), "--batch", "10"});
-    ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
-    EXPECT_NE(rerun.out.find("imported 25 rows (15 new, 10 already present)"), std::string::npos)
-        << rerun.out;
-    ExpectStoredEqual(rows);
+    ExpectBadRow15StopsAfterTheFirstBatch(
+        rows, CsvLine(bad),
+        {bad.symbol, "line 16 (symbol)", "lines 12-21 not imported", "earlier batches are committed"});
 }
 
 // A Windows file with blank lines: line ends and blank lines are not data, and progress counts

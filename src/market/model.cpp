@@ -300,8 +300,25 @@ std::vector<std::uint32_t> SymbolTimeOrder(const std::vector<PriceRow>& rows) {
     return order;
 }
 
-bool SameKey(const PriceRow& a, const PriceRow& b) {
-    return a.time == b.time && a.symbol == b.symbol;
+// SymbolTimeOrder without repeats of a (symbol, time): the first row of each key stays. A repeat
+// that differs from that row is recorded in *differs_from (repeat index → first index).
+std::vector<std::uint32_t> OrderDroppingRepeats(const std::vector<PriceRow>& rows,
+                                                std::unordered_map<std::size_t, std::size_t>* differs_from) {
+    std::vector<std::uint32_t> order = SymbolTimeOrder(rows);
+    std::size_t kept = 0;
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        const std::uint32_t i = order[k];
+        if (kept > 0) {
+            const PriceRow& first = rows[order[kept - 1]];
+            if (first.time == rows[i].time && first.symbol == rows[i].symbol) {
+                if (differs_from != nullptr && !(first == rows[i])) differs_from->emplace(i, order[kept - 1]);
+                continue;
+            }
+        }
+        order[kept++] = i;
+    }
+    order.resize(kept);
+    return order;
 }
 
 }  // namespace
@@ -312,23 +329,10 @@ std::vector<http::FieldError> ValidatePrices(const std::vector<PriceRow>& rows,
                                              std::string_view list,
                                              std::vector<std::uint32_t>* ingest_order) {
     std::vector<http::FieldError> errors;
-    // Two different rows for one (symbol, time) are refused: sorted by key (rows of one key in
-    // input order), each row that differs from the first of its key is remembered with it.
+    // Two different rows for one (symbol, time) are refused: each row that differs from the
+    // first of its key is found on the way to IngestOrder(rows).
     std::unordered_map<std::size_t, std::size_t> differs_from;
-    std::vector<std::uint32_t> order = SymbolTimeOrder(rows);
-    {
-        std::size_t first = 0;
-        std::size_t kept = 0;  // order without repeats: IngestOrder
-        for (std::size_t k = 0; k < order.size(); ++k) {
-            if (k == 0 || !SameKey(rows[order[k]], rows[first])) {
-                first = order[k];
-                order[kept++] = order[k];
-            } else if (!(rows[order[k]] == rows[first])) {
-                differs_from.emplace(order[k], first);
-            }
-        }
-        order.resize(kept);
-    }
+    std::vector<std::uint32_t> order = OrderDroppingRepeats(rows, &differs_from);
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const PriceRow& r = rows[i];
         if (!IsValidSymbol(r.symbol)) {
@@ -401,14 +405,7 @@ std::vector<http::FieldError> ValidateFx(const std::vector<FxRow>& rows,
 }
 
 std::vector<std::uint32_t> IngestOrder(const std::vector<PriceRow>& rows) {
-    std::vector<std::uint32_t> out = SymbolTimeOrder(rows);
-    auto repeat = [&, prev = static_cast<const PriceRow*>(nullptr)](std::uint32_t i) mutable {
-        const bool same = prev != nullptr && SameKey(*prev, rows[i]);
-        prev = &rows[i];
-        return same;
-    };
-    out.erase(std::remove_if(out.begin(), out.end(), repeat), out.end());
-    return out;
+    return OrderDroppingRepeats(rows, nullptr);
 }
 
 std::vector<PartialBar> FoldPartials(const std::vector<PriceRow>& rows,

@@ -72,6 +72,13 @@ constexpr std::string_view SegmentTable(SeriesKind kind) {
     return kind == SeriesKind::kIndex ? "market_data.market_index_segments"
                                       : "market_data.stock_price_segments";
 }
+// The segments read a row per tick (views with the segment's bucket, which a reader bounds).
+constexpr std::string_view RawView(SeriesKind kind) {
+    return kind == SeriesKind::kIndex ? "market_data.market_indices" : "market_data.stock_prices";
+}
+// Bounds the buckets of a raw view to the segments that can hold ticks of [$from, $to).
+constexpr const char* kBucketsOf =
+    "bucket >= date_bin('1 minute', {from}, timestamptz '2000-01-03 00:00+00') AND bucket < {to}";
 
 // The writers' lock: every transaction writing raw data of a symbol holds its instruments row
 // (FOR NO KEY UPDATE, in symbol order) from its duplicate check to its commit, so two batches
@@ -107,10 +114,9 @@ std::string RepeatSql(SeriesKind kind) {
 // The stored ticks inside the time spans of this batch's partials.
 std::string StoredTicksSql(SeriesKind kind) {
     return fmt::format(
-        "SELECT s.symbol, t.time FROM pg_temp.nn_stage_bars p JOIN {} s ON s.symbol = p.symbol"
-        " AND s.bucket = p.bucket AND s.first_time <= p.close_time AND s.last_time >= p.open_time"
-        " CROSS JOIN LATERAL unnest(s.times) AS t(time) WHERE t.time BETWEEN p.open_time AND p.close_time",
-        SegmentTable(kind));
+        "SELECT v.symbol, v.time FROM pg_temp.nn_stage_bars p JOIN {} v ON v.symbol = p.symbol"
+        " AND v.bucket = p.bucket AND v.time BETWEEN p.open_time AND p.close_time",
+        RawView(kind));
 }
 
 constexpr db::Query kClearBars{"DELETE FROM pg_temp.nn_stage_bars", "market.clear_bar_stage"};
@@ -191,19 +197,15 @@ constexpr const char* kFxIngestSql =
     " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM lp), (SELECT id FROM ev), (SELECT payload "
     "FROM ev)";
 
-// Raw ticks of [$1, $2) out of the segments (bucket bounds prune partitions and segments; the
-// arrays are read only for the segments of the range).
-constexpr const char* kRawColumns =
-    "SELECT t.time, s.symbol, coalesce(t.open, t.close) AS o, coalesce(t.high, t.close) AS h,"
-    " coalesce(t.low, t.close) AS l, t.close AS c, coalesce(t.volume, 0) AS v FROM market_data.{} s"
-    " CROSS JOIN LATERAL unnest(s.times, s.opens, s.highs, s.lows, s.closes, s.volumes)"
-    " AS t(time, open, high, low, close, volume)"
-    " WHERE s.bucket >= date_bin('1 minute', $1, timestamptz '2000-01-03 00:00+00') AND s.bucket < $2"
-    " AND t.time >= $1 AND t.time < $2";
+// Raw ticks of [$1, $2).
+const std::string kRawColumns = fmt::format(
+    "SELECT time, symbol, coalesce(open, close) AS o, coalesce(high, close) AS h, coalesce(low, close) AS l,"
+    " close AS c, coalesce(volume, 0) AS v FROM {{}} WHERE {} AND time >= $1 AND time < $2",
+    fmt::format(fmt::runtime(kBucketsOf), fmt::arg("from", "$1"), fmt::arg("to", "$2")));
 
 std::string RawBoth() {
-    return "(" + fmt::format(fmt::runtime(kRawColumns), "stock_price_segments") + " UNION ALL " +
-           fmt::format(fmt::runtime(kRawColumns), "market_index_segments") + ")";
+    return "(" + fmt::format(fmt::runtime(kRawColumns), RawView(SeriesKind::kStock)) + " UNION ALL " +
+           fmt::format(fmt::runtime(kRawColumns), RawView(SeriesKind::kIndex)) + ")";
 }
 
 constexpr const char* kReplaceSet =
@@ -269,13 +271,10 @@ std::string HistorySql(SeriesKind kind, Interval interval) {
     switch (interval) {
         case Interval::kRaw:
             return fmt::format(
-                "SELECT t.time, NULL::date, t.open, t.high, t.low, t.close, t.volume FROM {} s"
-                " CROSS JOIN LATERAL unnest(s.times, s.opens, s.highs, s.lows, s.closes, s.volumes)"
-                " AS t(time, open, high, low, close, volume)"
-                " WHERE s.symbol = $1 AND s.bucket >= date_bin('1 minute', $2, timestamptz '2000-01-03 "
-                "00:00+00')"
-                " AND s.bucket < $3 AND t.time >= $2 AND t.time < $3 ORDER BY t.time LIMIT $4",
-                SegmentTable(kind));
+                "SELECT time, NULL::date, open, high, low, close, volume FROM {} "
+                "WHERE symbol = $1 AND {} AND time >= $2 AND time < $3 ORDER BY time LIMIT $4",
+                RawView(kind),
+                fmt::format(fmt::runtime(kBucketsOf), fmt::arg("from", "$2"), fmt::arg("to", "$3")));
         case Interval::k1m:
         case Interval::k1h:
             return fmt::format(
@@ -450,7 +449,6 @@ asio::awaitable<void> CopySegments(db::Transaction& tx,
     static const std::vector<std::string> kColumns{
         "symbol", "bucket",     "first_time", "last_time", "open",  "high", "low",    "close",
         "volume", "tick_count", "times",      "opens",     "highs", "lows", "closes", "volumes"};
-    constexpr std::uint32_t kTimestamptz = 1184, kNumeric = 1700, kInt8 = 20;
     auto copy = co_await db::CopyIn::Begin(tx.Conn(), SegmentTable(kind), kColumns);
     std::size_t begin = 0;
     for (const PartialBar& m : minutes) {
@@ -468,19 +466,17 @@ asio::awaitable<void> CopySegments(db::Transaction& tx,
         }
         auto optional_array = [&](bool any, std::optional<Decimal> PriceRow::*field) {
             auto a = db::ArrayField{
-                kNumeric, n,
-                [&row, field](std::size_t k) -> const std::optional<Decimal>& { return row(k).*field; }};
+                n, [&row, field](std::size_t k) -> const std::optional<Decimal>& { return row(k).*field; }};
             return any ? std::optional(a) : std::nullopt;
         };
         auto volumes = db::ArrayField{
-            kInt8, n, [&row](std::size_t k) -> const std::optional<std::int64_t>& { return row(k).volume; }};
-        copy.AddRow(
-            m.symbol, m.bucket, m.open_time, m.close_time, m.open, m.high, m.low, m.close, m.volume,
-            m.tick_count, db::ArrayField{kTimestamptz, n, [&row](std::size_t k) { return row(k).time; }},
-            optional_array(any_open, &PriceRow::open), optional_array(any_high, &PriceRow::high),
-            optional_array(any_low, &PriceRow::low),
-            db::ArrayField{kNumeric, n, [&row](std::size_t k) -> const Decimal& { return row(k).close; }},
-            any_volume ? std::optional(volumes) : std::nullopt);
+            n, [&row](std::size_t k) -> const std::optional<std::int64_t>& { return row(k).volume; }};
+        copy.AddRow(m.symbol, m.bucket, m.open_time, m.close_time, m.open, m.high, m.low, m.close, m.volume,
+                    m.tick_count, db::ArrayField{n, [&row](std::size_t k) { return row(k).time; }},
+                    optional_array(any_open, &PriceRow::open), optional_array(any_high, &PriceRow::high),
+                    optional_array(any_low, &PriceRow::low),
+                    db::ArrayField{n, [&row](std::size_t k) -> const Decimal& { return row(k).close; }},
+                    any_volume ? std::optional(volumes) : std::nullopt);
         if (copy.ShouldFlush()) co_await copy.Flush();
         begin += n;
     }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tests/schema/schema_fixture.hpp"
+#include "tests/support/suite_databases.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace nn::schema_test {
@@ -95,21 +96,7 @@ std::string LeftOver(const std::string& url, bool partman) {
 }
 
 TEST(Migrations, UpDownUpLeavesAnIdenticalSchema) {
-    migrate::Options o;
-    o.admin_url = Secret(test::PgUrl());
-    o.prefix = test::UniqueName("sud_");
-    o.service_password = Secret(ServicePassword());
-    o.migrations_dir = test::SourceDir() + "/migrations";
-    struct Cleanup {
-        std::string prefix;
-        ~Cleanup() {
-            try {
-                DropDatabases(prefix);
-            } catch (...) {
-                // a leaked test database is harmless in a throw-away cluster
-            }
-        }
-    } cleanup{o.prefix};
+    const test::SuiteDatabases o("sud_");  // dropped at the end
 
     ASSERT_FALSE(migrate::Up(o).empty());
     std::array<std::string, 5> first;
@@ -134,21 +121,7 @@ TEST(Migrations, UpDownUpLeavesAnIdenticalSchema) {
 // only: every tick, every one-minute bar (raw-backed or not) and every index value reads the
 // same after the up migration (through the views) and after the down migration (tables again).
 TEST(Migrations, PriceSegmentsMigrationKeepsEveryTickAndMinuteBarBothWays) {
-    migrate::Options o;
-    o.admin_url = Secret(test::PgUrl());
-    o.prefix = test::UniqueName("seg_");
-    o.service_password = Secret(ServicePassword());
-    o.migrations_dir = test::SourceDir() + "/migrations";
-    struct Cleanup {
-        std::string prefix;
-        ~Cleanup() {
-            try {
-                DropDatabases(prefix);
-            } catch (...) {
-                // a leaked test database is harmless in a throw-away cluster
-            }
-        }
-    } cleanup{o.prefix};
+    const test::SuiteDatabases o("seg_");  // dropped at the end
     migrate::To(o, Database::kTimescale, "0001");
     Conn db(migrate::AdminUrlFor(o, Database::kTimescale).Reveal());
     db.Exec("SET TimeZone = 'UTC'");

@@ -131,22 +131,19 @@ TEST_F(QueryPlans, PerformanceAnalyticsUsesTheSnapshotKey) {
 // "Update holdings with latest prices" joins two databases in the spec; here its inner query runs
 // on the timescale database and the UPDATE on the portfolio database takes that batch as arrays
 // (the shape of the price consumer). Raw ticks are segments (one row of parallel arrays per
-// symbol-minute): the application reads a symbol's ticks of a range from the segment table with
-// a bucket range, which prunes partitions and uses the (symbol, bucket) index; the spec's query
-// through the market_data.stock_prices view unnests every segment (it cannot prune by time), so
-// only its result is checked.
+// symbol-minute): the application reads a symbol's ticks of a range through the
+// market_data.stock_prices view bounded by the segments' bucket too, which prunes partitions and
+// uses the (symbol, bucket) index; the spec's query, bounded by time only, unnests every segment
+// (it cannot prune by time), so only its result is checked.
 TEST_F(QueryPlans, MarketDataIntegrationUsesIndexes) {
     Conn ts_admin(AdminUrl(Database::kTimescale));
     Conn market(ServiceUrl(ServiceRole::kPortfolio, Database::kTimescale));
 
     const std::string range =
-        "SELECT t.time, s.symbol, t.open, t.high, t.low, t.close, t.volume"
-        " FROM market_data.stock_price_segments s"
-        " CROSS JOIN LATERAL unnest(s.times, s.opens, s.highs, s.lows, s.closes, s.volumes)"
-        "   AS t(time, open, high, low, close, volume)"
-        " WHERE s.symbol = $1"
-        "   AND s.bucket >= date_bin('1 minute', $2::timestamptz, timestamptz '2000-01-03 00:00+00')"
-        "   AND s.bucket < $3::timestamptz AND t.time >= $2::timestamptz AND t.time < $3::timestamptz";
+        "SELECT time, symbol, open, high, low, close, volume FROM market_data.stock_prices"
+        " WHERE symbol = $1"
+        "   AND bucket >= date_bin('1 minute', $2::timestamptz, timestamptz '2000-01-03 00:00+00')"
+        "   AND bucket < $3::timestamptz AND time >= $2::timestamptz AND time < $3::timestamptz";
     const Rows bounds = ts_admin.Query("SELECT now() - interval '1 hour', now() + interval '1 minute'");
     const std::vector<std::string> params{"S7", bounds.at(0).at(0), bounds.at(0).at(1)};
     const std::string range_plan = market.Value("EXPLAIN (ANALYZE, VERBOSE, FORMAT JSON) " + range, params);

@@ -1,10 +1,9 @@
 #pragma once
 
-// What the in-process App tests of every domain share: the suite's migrated databases, the
-// App's configuration against them, and a test authenticator. Header-only: it needs nn_app,
-// nn_auth and nn_migrate, which only the domain tests link (nn_test_support stays below them).
+// What the in-process App tests of every domain share: the suite's migrated databases
+// (suite_databases.hpp), the App's configuration against them, and a test authenticator. Header-only: it
+// needs nn_app, nn_auth and nn_migrate, which only the domain tests link (nn_test_support stays below them).
 #include <chrono>
-#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -12,38 +11,11 @@
 
 #include "auth/principal.hpp"
 #include "infra/app/app.hpp"
-#include "infra/migrate/catalog.hpp"
 #include "infra/migrate/migrator.hpp"
+#include "tests/support/suite_databases.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace nn::test {
-
-// `databases` migrated under a fresh prefix made from `name_prefix`. On destruction every
-// database of the prefix is dropped (migrate::Up bootstraps all five, not only those migrated; a
-// database left behind by a crash stays in the throw-away cluster, harmlessly). It is the
-// migrate::Options naming them, so `prefix` is what the App's database_prefix takes.
-class SuiteDatabases : public migrate::Options {
-public:
-    SuiteDatabases(std::string_view name_prefix, std::initializer_list<migrate::Database> databases) {
-        admin_url = Secret(PgUrl());
-        prefix = UniqueName(std::string(name_prefix));
-        service_password = Secret(ServicePassword());
-        migrations_dir = SourceDir() + "/migrations";
-        for (auto db : databases) migrate::Up(*this, db);
-    }
-    ~SuiteDatabases() {
-        for (auto db : migrate::kAllDatabases) {
-            try {
-                ExecSql(PgUrl(),
-                        "DROP DATABASE IF EXISTS " + migrate::DatabaseName(prefix, db) + " WITH (FORCE)");
-            } catch (...) {
-                // a leaked database in the throw-away cluster is harmless
-            }
-        }
-    }
-    SuiteDatabases(const SuiteDatabases&) = delete;
-    SuiteDatabases& operator=(const SuiteDatabases&) = delete;
-};
 
 // An App configuration on 127.0.0.1:0 against the suite's databases and the test Redis.
 inline runtime::Config AppConfig(const migrate::Options& databases,

@@ -140,23 +140,25 @@ struct CopyTraits<std::nullopt_t> {
 };
 
 // A one-dimensional array field of `size` elements: element i is at(i), a value or a
-// std::optional of one (NULL when empty), encoded like a column of its type; elem_oid is the
-// element type's OID (1184 timestamptz, 1700 numeric, 20 bigint). array_recv refuses an OID
-// other than the column's element type.
+// std::optional of one (NULL when empty), encoded like a column of its type. The element type's
+// OID, which array_recv checks against the column's, is ParamTraits<element>::kOid.
 template <class At>
 struct ArrayField {
-    std::uint32_t elem_oid;
     std::size_t size;
     At at;
 };
 template <class At>
-ArrayField(std::uint32_t, std::size_t, At) -> ArrayField<At>;
+ArrayField(std::size_t, At) -> ArrayField<At>;
 
 namespace detail {
 template <class T>
-struct IsOptional : std::false_type {};
+struct Unoptional {
+    using type = T;
+};
 template <class T>
-struct IsOptional<std::optional<T>> : std::true_type {};
+struct Unoptional<std::optional<T>> {
+    using type = T;
+};
 inline void PatchBigEndian(std::uint32_t v, std::size_t at, std::string& out) {
     for (int i = 3; i >= 0; --i) {
         out[at + static_cast<std::size_t>(3 - i)] = static_cast<char>((v >> (8 * i)) & 0xff);
@@ -166,21 +168,24 @@ inline void PatchBigEndian(std::uint32_t v, std::size_t at, std::string& out) {
 
 template <class At>
 struct CopyTraits<ArrayField<At>> {
+    using Value = std::remove_cv_t<std::remove_reference_t<std::invoke_result_t<const At&, std::size_t>>>;
+    using Element = typename detail::Unoptional<Value>::type;
+    static_assert(ParamTraits<Element>::kOid != oid::kUnknown, "an array element needs a known type OID");
+
     static void Encode(const ArrayField<At>& a, std::string& out) {
         const std::size_t start = out.size();
         detail::CopyLength(0, out);  // the field's length, patched below
         AppendBigEndian(1, 4, out);  // one dimension
         const std::size_t null_flag = out.size();
         AppendBigEndian(0, 4, out);  // has NULL elements, patched below
-        AppendBigEndian(a.elem_oid, 4, out);
+        AppendBigEndian(ParamTraits<Element>::kOid, 4, out);
         AppendBigEndian(static_cast<std::uint32_t>(a.size), 4, out);
         AppendBigEndian(1, 4, out);  // lower bound
         bool has_null = false;
         for (std::size_t i = 0; i < a.size; ++i) {
             decltype(auto) v = a.at(i);
-            using V = std::remove_cv_t<std::remove_reference_t<decltype(v)>>;
-            if constexpr (detail::IsOptional<V>::value) has_null = has_null || !v.has_value();
-            CopyTraits<V>::Encode(v, out);
+            if constexpr (!std::is_same_v<Value, Element>) has_null = has_null || !v.has_value();
+            CopyTraits<Value>::Encode(v, out);
         }
         if (has_null) detail::PatchBigEndian(1, null_flag, out);
         detail::PatchBigEndian(static_cast<std::uint32_t>(out.size() - start - 4), start, out);
