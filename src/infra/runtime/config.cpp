@@ -207,6 +207,12 @@ std::vector<Setting> Settings() {
              c.public_url = v;
              return std::nullopt;
          }},
+        {"server.web_dir", "NEXANEST_WEB_DIR", false,
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             if (v.empty()) return "a directory path";
+             c.web_dir = v;
+             return std::nullopt;
+         }},
         Count("runtime.cpu_threads", "NEXANEST_CPU_THREADS", &Config::cpu_threads, 1, 64),
         {"log.level", "NEXANEST_LOG_LEVEL", false,
          [](Config& c, const std::string& v) -> std::optional<std::string> {
@@ -296,6 +302,7 @@ Config LoadConfig(const std::optional<std::string>& toml_file, const EnvLookup& 
                 fmt::format("{}: {} (line {})", *path, std::string(e.description()), e.source().begin.line));
         }
     }
+    bool public_url_given = false;
     for (const auto& setting : Settings()) {
         std::optional<std::string> value;
         std::string source;
@@ -312,7 +319,9 @@ Config LoadConfig(const std::optional<std::string>& toml_file, const EnvLookup& 
             Invalid(setting.secret ? fmt::format("{} must be {}", source, *problem)
                                    : fmt::format("{} = '{}' must be {}", source, *value, *problem));
         }
+        if (setting.env == "NEXANEST_PUBLIC_URL") public_url_given = true;
     }
+    if (!public_url_given) config.public_url = fmt::format("http://127.0.0.1:{}", config.listen_port);
     return config;
 }
 

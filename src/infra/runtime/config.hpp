@@ -55,7 +55,11 @@ struct Config {
     // mail
     Secret smtp_url;  // smtp://user:pass@host:port or smtps://; empty: .eml files in var/mail
     std::string mail_from = "NexaNest <no-reply@nexanest.localhost>";
-    std::string public_url = "http://127.0.0.1:8080";  // base of links in emails
+    // Base of links in emails and the dashboard's origin (browser-mode CSRF check); without a
+    // setting, http://127.0.0.1:<listen port>.
+    std::string public_url = "http://127.0.0.1:8080";
+    // The built web dashboard served at "/"; empty: the app looks for web/dist (apps/nexanest).
+    std::string web_dir;
 
     // runtime
     std::size_t cpu_threads = 2;

@@ -139,3 +139,27 @@ TEST(ConfigTest, BrokenTomlNamesFileAndLine) {
 
 }  // namespace
 }  // namespace nn::runtime
+
+namespace nn::runtime {
+namespace {
+
+TEST(ConfigTest, PublicUrlFollowsTheListenPortUnlessSet) {
+    EXPECT_EQ(LoadConfig(std::nullopt, Env({})).public_url, "http://127.0.0.1:8080");
+    EXPECT_EQ(LoadConfig(std::nullopt, Env({{"NEXANEST_LISTEN", "0.0.0.0:9091"}})).public_url,
+              "http://127.0.0.1:9091");
+    EXPECT_EQ(LoadConfig(std::nullopt, Env({{"NEXANEST_LISTEN", "0.0.0.0:9091"},
+                                            {"NEXANEST_PUBLIC_URL", "https://nexanest.example"}}))
+                  .public_url,
+              "https://nexanest.example");
+}
+
+TEST(ConfigTest, WebDirFromFileOrEnvironment) {
+    EXPECT_EQ(LoadConfig(std::nullopt, Env({})).web_dir, "");
+    auto file = WriteToml("[server]\nweb_dir = \"/srv/nexanest/web\"\n");
+    EXPECT_EQ(LoadConfig(file, Env({})).web_dir, "/srv/nexanest/web");
+    EXPECT_EQ(LoadConfig(file, Env({{"NEXANEST_WEB_DIR", "/opt/web"}})).web_dir, "/opt/web");
+    EXPECT_THROW(LoadConfig(std::nullopt, Env({{"NEXANEST_WEB_DIR", ""}})), Error);
+}
+
+}  // namespace
+}  // namespace nn::runtime
