@@ -103,7 +103,15 @@ public:
         // Named, not written inside the co_await: GCC 12 miscompiles a capturing lambda there.
         auto write = [this, &message, &content] { return WriteDurably(dir_, message.kind, content); };
         auto path = co_await io_.Run(write);
-        spdlog::info("mail: {} message written to {}", message.kind, path.string());
+        // Without SMTP this console line is how a local user reaches the verify or reset page
+        // (`make run`); the link is a one-time token for the user's own machine. Never logged by
+        // the SMTP mailer.
+        if (message.link.empty()) {
+            spdlog::info("mail to {}: {}", message.to, message.subject);
+        } else {
+            spdlog::info("mail to {}: {} \u2014 {}", message.to, message.subject, message.link);
+        }
+        spdlog::debug("mail: {} message written to {}", message.kind, path.string());
     }
 
 private:

@@ -7,7 +7,11 @@
 #include <boost/asio/io_context.hpp>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
+
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
 #include "infra/mail/mail_test_util.hpp"
@@ -178,6 +182,33 @@ TEST(EmlMailer, UnwritableDirectoryIsUnavailable) {
         EXPECT_EQ(e.Code(), "mail.unavailable");
         EXPECT_EQ(e.Kind(), ErrorKind::kUnavailable);
     }
+}
+
+// Without SMTP, `make run` shows each verification and reset link on its console.
+TEST(EmlMailer, LogsTheLinkOfEachMessage) {
+    TempDir var;
+    asio::io_context io;
+    auto mailer = MakeMailer(SinkConfig(var.Path()), io.get_executor());
+    std::ostringstream lines;
+    auto previous = spdlog::default_logger();
+    auto capture =
+        std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(lines));
+    capture->set_level(spdlog::level::info);
+    spdlog::set_default_logger(capture);
+    auto verification = VerificationEmail("http://127.0.0.1:8080", "ann@example.com", "tok-1", std::chrono::hours(24));
+    RunCo(io, mailer->Send(verification));
+    auto reset = PasswordResetEmail("http://127.0.0.1:8080/", "bob@example.com", "tok-2", std::chrono::minutes(30));
+    RunCo(io, mailer->Send(reset));
+    spdlog::set_default_logger(previous);
+    const std::string log = lines.str();
+    EXPECT_NE(log.find("mail to ann@example.com: Confirm your email address for NexaNest \xe2\x80\x94 "
+                       "http://127.0.0.1:8080/#/verify?token=tok-1\n"),
+              std::string::npos)
+        << log;
+    EXPECT_NE(log.find("mail to bob@example.com: Reset your NexaNest password \xe2\x80\x94 "
+                       "http://127.0.0.1:8080/#/reset?token=tok-2\n"),
+              std::string::npos)
+        << log;
 }
 
 TEST(MakeMailer, RejectsBadConfiguration) {

@@ -19,6 +19,9 @@ struct Message {
     std::string text_body;  // UTF-8 plain text
     std::optional<std::string> html_body;
     std::string kind;  // "verification", "password_reset", "alert", ... (logs, metrics)
+    // The one link the message is about (the dashboard's verify or reset page), or "". Only the
+    // .eml file sink logs it (docs/configuration.md "Mail without SMTP").
+    std::string link;
 };
 
 // Sends one email. Send returns once the message is handed over (SMTP server accepted it, or

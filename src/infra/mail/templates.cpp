@@ -56,6 +56,7 @@ Message TokenEmail(std::string kind,
                           HtmlEscape(token) + "</code></p>\n<p>The link and the code are valid for " +
                           HtmlEscape(validity) + " and work once. " + HtmlEscape(ignore) + "</p>\n");
     m.subject = std::move(subject);
+    m.link = link;
     return m;
 }
 
@@ -122,7 +123,7 @@ Message VerificationEmail(std::string_view public_url,
                           std::chrono::seconds valid_for) {
     return TokenEmail("verification", std::move(to), "Confirm your email address for NexaNest",
                       "Please confirm your email address by opening this link:",
-                      Base(public_url) + "/verify-email?token=" + PercentEncode(token), token,
+                      Base(public_url) + "/#/verify?token=" + PercentEncode(token), token,
                       "Confirm my email address", valid_for,
                       "If you did not create a NexaNest account, ignore this email.");
 }
@@ -135,7 +136,7 @@ Message PasswordResetEmail(std::string_view public_url,
         "password_reset", std::move(to), "Reset your NexaNest password",
         "Someone asked to reset the password of your NexaNest account. To choose a new password, "
         "open this link:",
-        Base(public_url) + "/reset-password?token=" + PercentEncode(token), token, "Choose a new password",
+        Base(public_url) + "/#/reset?token=" + PercentEncode(token), token, "Choose a new password",
         valid_for, "If you did not ask for this, ignore this email: your password stays as it is.");
 }
 

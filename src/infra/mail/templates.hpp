@@ -11,15 +11,16 @@
 // runtime::Config::public_url (a trailing slash is ignored).
 namespace nn::mail {
 
-// Kind "verification": a link <public_url>/verify-email?token=... and the token itself (for
-// POST /api/v1/auth/verify-email), valid for `valid_for`.
+// Kind "verification": a link <public_url>/#/verify?token=... (the dashboard's hash route) and
+// the token itself (for POST /api/v1/auth/verify-email), valid for `valid_for`. Message::link
+// is the link.
 Message VerificationEmail(std::string_view public_url,
                           std::string to,
                           std::string_view token,
                           std::chrono::seconds valid_for);
 
-// Kind "password_reset": a link <public_url>/reset-password?token=... and the token itself
-// (for POST /api/v1/auth/password/reset), valid for `valid_for`.
+// Kind "password_reset": a link <public_url>/#/reset?token=... and the token itself (for
+// POST /api/v1/auth/password/reset), valid for `valid_for`. Message::link is the link.
 Message PasswordResetEmail(std::string_view public_url,
                            std::string to,
                            std::string_view token,

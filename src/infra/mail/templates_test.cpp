@@ -21,22 +21,24 @@ TEST(Templates, VerificationCarriesLinkAndToken) {
     EXPECT_EQ(m.kind, "verification");
     EXPECT_EQ(m.to, "ann@example.com");
     EXPECT_FALSE(m.subject.empty());
-    EXPECT_TRUE(Has(m.text_body, "https://app.example.com/verify-email?token=tok_AbC-123\n"));
+    EXPECT_TRUE(Has(m.text_body, "https://app.example.com/#/verify?token=tok_AbC-123\n"));
     EXPECT_TRUE(Has(m.text_body, "\ntok_AbC-123\n"));
     EXPECT_TRUE(Has(m.text_body, "24 hours"));
     ASSERT_TRUE(m.html_body);
-    EXPECT_TRUE(Has(*m.html_body, "href=\"https://app.example.com/verify-email?token=tok_AbC-123\""));
+    EXPECT_TRUE(Has(*m.html_body, "href=\"https://app.example.com/#/verify?token=tok_AbC-123\""));
     EXPECT_TRUE(Has(*m.html_body, "<code>tok_AbC-123</code>"));
+    EXPECT_EQ(m.link, "https://app.example.com/#/verify?token=tok_AbC-123");
 }
 
 TEST(Templates, ResetCarriesLinkTokenAndValidity) {
     auto m = PasswordResetEmail("http://127.0.0.1:8080", "bob@example.com", "r3set", minutes(30));
     EXPECT_EQ(m.kind, "password_reset");
-    EXPECT_TRUE(Has(m.text_body, "http://127.0.0.1:8080/reset-password?token=r3set\n"));
+    EXPECT_TRUE(Has(m.text_body, "http://127.0.0.1:8080/#/reset?token=r3set\n"));
     EXPECT_TRUE(Has(m.text_body, "\nr3set\n"));
     EXPECT_TRUE(Has(m.text_body, "30 minutes"));
     EXPECT_TRUE(Has(*m.html_body, "30 minutes"));
-    EXPECT_TRUE(Has(*m.html_body, "href=\"http://127.0.0.1:8080/reset-password?token=r3set\""));
+    EXPECT_TRUE(Has(*m.html_body, "href=\"http://127.0.0.1:8080/#/reset?token=r3set\""));
+    EXPECT_EQ(m.link, "http://127.0.0.1:8080/#/reset?token=r3set");
 }
 
 TEST(Templates, InsertedValuesAreEscaped) {
@@ -46,7 +48,7 @@ TEST(Templates, InsertedValuesAreEscaped) {
     EXPECT_TRUE(Has(*m.html_body, "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;"));
     // In the link the token is percent-encoded, so it cannot end the query or the attribute.
     EXPECT_TRUE(Has(m.text_body, "token=%3Cscript%3Ealert%28%22x%22%29%3C%2Fscript%3E%26%27\n"));
-    EXPECT_TRUE(Has(*m.html_body, "href=\"https://app.example.com/verify-email?token=%3Cscript%3E"));
+    EXPECT_TRUE(Has(*m.html_body, "href=\"https://app.example.com/#/verify?token=%3Cscript%3E"));
 
     PriceAlert alert{"<B&B>", "above \"150\"", "151.20", "USD",
                      sys_days{year{2025} / 3 / 4} + hours(9) + minutes(5)};
