@@ -16,6 +16,9 @@ function cspMeta() {
   };
 }
 
+// `npm run dev` (and `vite preview`) proxy the API to a running `nexanest serve`.
+const API = process.env.NEXANEST_API || 'http://127.0.0.1:8080';
+
 export default defineConfig({
   plugins: [svelte({ compilerOptions: { css: 'external' }, emitCss: true }), cspMeta()],
   build: {
@@ -28,12 +31,17 @@ export default defineConfig({
     assetsInlineLimit: 0,
     reportCompressedSize: false,
   },
+  preview: {
+    host: '127.0.0.1',
+    port: 4173,
+    proxy: { '/api': { target: API, changeOrigin: false } },
+  },
   server: {
     host: '127.0.0.1',
     port: 5173,
     proxy: {
-      '/api': { target: 'http://127.0.0.1:8080', changeOrigin: false },
-      '/healthz': 'http://127.0.0.1:8080',
+      '/api': { target: API, changeOrigin: false },
+      '/healthz': API,
     },
   },
 });

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Browser tests of the web dashboard (web/, Playwright + Debian's chromium) against a real server.
+#
+# Run from `make test` after scripts/test.sh started PostgreSQL and Redis and sourced their
+# env.sh and app-secrets.env; run alone it starts its own throw-away services. It migrates a
+# fresh database set (its own NEXANEST_DATABASE_PREFIX), creates the operator accounts the
+# tests use with `nexanest user create`, serves web/dist with `nexanest serve` on a free port,
+# runs `npx playwright test` in web/ and prints one line `N passed, N failed`. Exit status 1 when
+# anything failed. Screenshots go to build/web-screens/, the benchmark figures to
+# build/web-bench.json.
+#
+#   scripts/web-test.sh [playwright args...]     e.g. scripts/web-test.sh tests/journey.spec.js
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+bin=${NEXANEST_BIN:-$root/build/release/apps/nexanest/nexanest}
+[ -d web/dist ] && [ -d web/node_modules ] || scripts/web-build.sh
+[ -x /usr/bin/chromium ] || { echo "web-test: /usr/bin/chromium is missing (apt-get install chromium)" >&2; exit 1; }
+
+tmp=$(mktemp -d /tmp/nexanest-web.XXXXXX)
+own_services=""
+serve_pid=""
+preview_pid=""
+prefix="nnweb_$(date +%s)_$$"
+cleanup() {
+  [ -n "$preview_pid" ] && kill "$preview_pid" 2>/dev/null || true
+  if [ -n "$serve_pid" ]; then kill -INT "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; fi
+  if [ -n "${NEXANEST_DATABASE_URL:-}" ] && command -v psql >/dev/null; then
+    for db in $(psql "$NEXANEST_DATABASE_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE '${prefix}\\_%'" 2>/dev/null); do
+      psql "$NEXANEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
+    done
+  fi
+  [ -n "$own_services" ] && scripts/services.sh stop "$tmp/svc" >/dev/null 2>&1 || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+if [ -z "${NEXANEST_DATABASE_URL:-}" ] || [ -z "${NEXANEST_REDIS_URL:-}" ]; then
+  scripts/services.sh start "$tmp/svc" >/dev/null
+  own_services=yes
+  # shellcheck disable=SC1091
+  . "$tmp/svc/env.sh"
+fi
+if [ -z "${NEXANEST_JWT_KEYS:-}" ]; then
+  scripts/app-secrets.sh "$tmp"
+  # shellcheck disable=SC1091
+  . "$tmp/app-secrets.env"
+fi
+
+free_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$((20000 + RANDOM % 30000))
+    if ! ss -ltnH "sport = :$p" 2>/dev/null | grep -q .; then echo "$p"; return; fi
+  done
+  echo "no free port" >&2; exit 1
+}
+port=$(free_port)
+export NEXANEST_DATABASE_PREFIX=$prefix
+export NEXANEST_LISTEN=127.0.0.1:$port
+export NEXANEST_PUBLIC_URL=http://127.0.0.1:$port
+export NEXANEST_VAR_DIR=$tmp/var
+export NEXANEST_WEB_DIR=$root/web/dist
+export NEXANEST_LOG_LEVEL=${NEXANEST_LOG_LEVEL:-warn}
+mkdir -p "$tmp/var/mail"
+
+"$bin" migrate up >"$tmp/migrate.log" 2>&1 || { cat "$tmp/migrate.log" >&2; exit 1; }
+pw() { head -c 18 /dev/urandom | base64 | tr -d '/+=' ; }
+export NN_ADMIN_EMAIL="admin@web-test.example" NN_ADMIN_PASSWORD="adm-$(pw)"
+export NN_DEMO_EMAIL="demo@web-test.example" NN_DEMO_PASSWORD="demo-$(pw)"
+export NN_ADVISOR_EMAIL="advisor@web-test.example" NN_ADVISOR_PASSWORD="adv-$(pw)"
+"$bin" user create --email "$NN_ADMIN_EMAIL" --password "$NN_ADMIN_PASSWORD" --role ADMIN >/dev/null
+"$bin" user create --email "$NN_DEMO_EMAIL" --password "$NN_DEMO_PASSWORD" --role USER >/dev/null
+"$bin" user create --email "$NN_ADVISOR_EMAIL" --password "$NN_ADVISOR_PASSWORD" --role ADVISOR >/dev/null
+
+"$bin" serve >"$tmp/serve.log" 2>&1 &
+serve_pid=$!
+for _ in $(seq 1 120); do
+  curl -fs -m 2 -o /dev/null "http://127.0.0.1:$port/readyz" && break
+  kill -0 "$serve_pid" 2>/dev/null || { tail -30 "$tmp/serve.log" >&2; exit 1; }
+  sleep 0.5
+done
+base=http://127.0.0.1:$port
+# A server without static serving yet (older binary): serve web/dist with `vite preview`,
+# which proxies /api to the server (web/vite.config.js).
+if ! curl -fs -m 2 "$base/" | grep -q '<div id="app">'; then
+  pport=$(free_port)
+  (cd web && NEXANEST_API=$base exec npx vite preview --port "$pport" --strictPort) >"$tmp/preview.log" 2>&1 &
+  preview_pid=$!
+  for _ in $(seq 1 60); do curl -fs -m 2 -o /dev/null "http://127.0.0.1:$pport/" && break; sleep 0.5; done
+  base=http://127.0.0.1:$pport
+  echo "web-test: the server does not serve web/dist; using vite preview at $base" >&2
+fi
+
+mkdir -p build/web-screens
+status=0
+(cd web && NN_BASE_URL=$base NN_API_URL=http://127.0.0.1:$port NN_MAIL_DIR=$tmp/var/mail \
+  NN_SCREENS_DIR=$root/build/web-screens NN_RESULTS=$root/build/web-test-results.json NN_BENCH=$root/build/web-bench.json \
+  npx playwright test "$@") >"$tmp/playwright.log" 2>&1 || status=1
+if [ "$status" != 0 ] || [ -n "${NN_VERBOSE:-}" ]; then cat "$tmp/playwright.log" >&2; fi
+if [ "$status" != 0 ]; then tail -40 "$tmp/serve.log" >&2 || true; fi
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const s = r.stats || {};
+  const failed = (s.unexpected || 0) + (s.flaky || 0);
+  console.log(`${s.expected || 0} passed, ${failed} failed`);
+' "$root/build/web-test-results.json" || { echo "0 passed, 1 failed"; status=1; }
+exit $status
