@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "apps/nexanest/dashboard.hpp"
 #include "apps/nexanest/global_options.hpp"
 #include "apps/nexanest/modules.hpp"
 #include "infra/app/app.hpp"
@@ -39,6 +40,7 @@ void Serve(runtime::Config config) {
 
     App app(config, shards);
     RegisterModules(app);
+    ServeDashboard(app);
     auto port = app.Start();
 
     std::vector<std::thread> threads;
