@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <utility>
 
 namespace nn::analytics {
 namespace {
@@ -10,7 +12,9 @@ constexpr double kGuess = 0.1;
 constexpr int kNewtonIterations = 100;
 constexpr double kLogRateLow = -10.0;
 constexpr double kLogRateHigh = 10.0;
-constexpr int kScanSteps = 400;
+// Grid cells of ln(1 + r); two roots inside one cell are still found because the NPV has an
+// extremum between them, which the derivative's sign change inside the cell reveals.
+constexpr int kScanSteps = 1000;
 
 // NPV as a function of x = ln(1 + r): sum(a_i * exp(-x * t_i)), defined for every real x.
 double NpvAtLog(std::span<const TimedFlow> flows, double x) {
@@ -70,11 +74,13 @@ std::optional<double> Newton(std::span<const TimedFlow> flows, double tolerance)
     return std::nullopt;
 }
 
-double Bisect(std::span<const TimedFlow> flows, double low, double high, double tolerance) {
-    double f_low = NpvAtLog(flows, low);
+// Bisection of `f` on [low, high] whose ends have opposite signs (or one is within tolerance).
+template <class F>
+double Bisect(F f, double low, double high, double tolerance) {
+    double f_low = f(low);
     for (int i = 0; i < 200 && high - low > 1e-15; ++i) {
         const double mid = 0.5 * (low + high);
-        const double f_mid = NpvAtLog(flows, mid);
+        const double f_mid = f(mid);
         if (std::abs(f_mid) <= tolerance) {
             return mid;
         }
@@ -86,6 +92,61 @@ double Bisect(std::span<const TimedFlow> flows, double low, double high, double 
         }
     }
     return 0.5 * (low + high);
+}
+
+// Every root of the NPV on [kLogRateLow, kLogRateHigh]: the grid points and the NPV's extrema
+// (where its derivative changes sign inside a cell) cut the range into pieces on which the NPV
+// is monotone, so each piece holds at most one root. A run of points within the tolerance of
+// zero is one root (it touches or crosses zero there).
+struct RootScan {
+    int roots = 0;
+    std::optional<double> at;                          // a point within tolerance of the root
+    std::optional<std::pair<double, double>> bracket;  // or a sign change around it
+};
+
+RootScan ScanRoots(std::span<const TimedFlow> flows, double tolerance) {
+    auto npv = [flows](double x) { return NpvAtLog(flows, x); };
+    auto slope = [flows](double x) { return NpvAtLogDerivative(flows, x); };
+    std::vector<double> points;
+    points.reserve(kScanSteps + 16);
+    double previous_x = kLogRateLow;
+    double previous_slope = slope(previous_x);
+    points.push_back(previous_x);
+    for (int i = 1; i <= kScanSteps; ++i) {
+        const double x = kLogRateLow + (kLogRateHigh - kLogRateLow) * i / kScanSteps;
+        const double s = slope(x);
+        if (s != 0.0 && previous_slope != 0.0 && (s < 0) != (previous_slope < 0)) {
+            points.push_back(Bisect(slope, previous_x, x, 0.0));  // an extremum of the NPV
+        }
+        points.push_back(x);
+        previous_x = x;
+        previous_slope = s;
+    }
+    RootScan scan;
+    int last_sign = 0;
+    double last_x = kLogRateLow;
+    bool in_zero_run = false;
+    for (double x : points) {
+        const double value = npv(x);
+        if (std::abs(value) <= tolerance) {
+            if (!in_zero_run) {
+                ++scan.roots;
+                scan.at = x;
+                in_zero_run = true;
+            }
+            continue;
+        }
+        const int sign = value < 0 ? -1 : 1;
+        if (!in_zero_run && last_sign != 0 && sign != last_sign) {
+            ++scan.roots;
+            scan.bracket = std::make_pair(last_x, x);
+            scan.at.reset();
+        }
+        in_zero_run = false;
+        last_sign = sign;
+        last_x = x;
+    }
+    return scan;
 }
 
 }  // namespace
@@ -125,33 +186,19 @@ Result<double, XirrFailure> SolveIrr(std::span<const TimedFlow> flows) {
         }
     }
 
-    // Bracketing: every sign change of the NPV on a grid of ln(1 + r).
-    std::vector<std::pair<double, double>> brackets;
-    double previous_x = kLogRateLow;
-    double previous_value = NpvAtLog(flows, previous_x);
-    for (int i = 1; i <= kScanSteps; ++i) {
-        const double x = kLogRateLow + (kLogRateHigh - kLogRateLow) * i / kScanSteps;
-        const double value = NpvAtLog(flows, x);
-        if (previous_value == 0.0) {
-            brackets.emplace_back(previous_x, previous_x);
-        } else if ((value < 0) != (previous_value < 0) && value != 0.0) {
-            brackets.emplace_back(previous_x, x);
-        }
-        previous_x = x;
-        previous_value = value;
-    }
-    if (previous_value == 0.0) {
-        brackets.emplace_back(previous_x, previous_x);
-    }
-    if (brackets.empty()) {
+    // Several sign changes (or Newton failed): every root on the grid, none missed inside a cell.
+    const RootScan scan = ScanRoots(flows, tolerance);
+    if (scan.roots == 0) {
         return Fail(XirrFailure::kNoRoot);
     }
-    if (brackets.size() > 1) {
+    if (scan.roots > 1) {
         return Fail(XirrFailure::kMultipleRoots);
     }
-    const auto [low, high] = brackets.front();
-    const double x = low == high ? low : Bisect(flows, low, high, tolerance);
-    return std::expm1(x);
+    if (scan.at) {
+        return std::expm1(*scan.at);
+    }
+    auto npv = [flows](double x) { return NpvAtLog(flows, x); };
+    return std::expm1(Bisect(npv, scan.bracket->first, scan.bracket->second, tolerance));
 }
 
 Result<double, XirrFailure> Xirr(std::span<const CashFlow> flows) {

@@ -38,11 +38,13 @@ const char* Describe(XirrFailure failure) noexcept;
 
 // The rate r > -1 with sum(amount_i / (1 + r)^years_i) = 0.
 //
-// Newton's method from 10% (the spreadsheet default guess); when it does not converge, or the
-// flows change sign more than once (then Descartes' rule allows several roots), the solver scans
-// ln(1 + r) over [-10, 10] (r from -99.995% to about 2.2 million %) for sign changes of the NPV
-// and refines the bracket by bisection. Exactly one bracket: that root; none: kNoRoot; several:
-// kMultipleRoots. The NPV tolerance is 1e-9 of the largest absolute flow.
+// Newton's method from 10% (the spreadsheet default guess) when the flows change sign once
+// (Descartes' rule of signs then allows a single root). Otherwise, or when Newton does not
+// converge, the solver finds every root of the NPV on ln(1 + r) in [-10, 10] (r from -99.995% to
+// about 2.2 million %): a grid of 1000 cells plus the NPV's extrema inside cells (where its
+// derivative changes sign), so two roots in one cell are not missed. Exactly one root: that
+// root, refined by bisection; none: kNoRoot; several: kMultipleRoots (never one of them as if it
+// were the answer). The NPV tolerance is 1e-9 of the largest absolute flow.
 Result<double, XirrFailure> SolveIrr(std::span<const TimedFlow> flows);
 
 // The spreadsheet XIRR: times are (date_i - date_0) / 365 with date_0 the earliest date, so

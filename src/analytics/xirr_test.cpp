@@ -85,6 +85,24 @@ TEST(SolveIrr, TwoRootsAreAmbiguous) {
     EXPECT_NE(std::string(Describe(rate.Error())), "unknown");
 }
 
+// Issue 14.12: two roots inside one cell of the scan. -100 + 226 v - 127.65 v^2 = 0 gives
+// v = (226 +- 4) / 255.3, so r = 11 % and 15 % (ln 1.11 = 0.104, ln 1.15 = 0.140: one 0.05
+// cell of ln(1 + r)). The NPV is negative on both sides, so no bracket was seen and the answer
+// was "no rate": it must be "several rates solve it".
+TEST(SolveIrr, TwoRootsInOneScanCell) {
+    const std::vector<TimedFlow> flows{{0.0, -100.0}, {1.0, 226.0}, {2.0, -127.65}};
+    const auto rate = SolveIrr(flows);
+    ASSERT_FALSE(rate.HasValue());
+    EXPECT_EQ(rate.Error(), XirrFailure::kMultipleRoots);
+    // Scaled to other periods (the same equation in half-years, in ten years) the answer holds.
+    for (double scale : {0.5, 10.0}) {
+        const std::vector<TimedFlow> scaled{{0.0, -100.0}, {scale, 226.0}, {2.0 * scale, -127.65}};
+        const auto r = SolveIrr(scaled);
+        ASSERT_FALSE(r.HasValue()) << scale;
+        EXPECT_EQ(r.Error(), XirrFailure::kMultipleRoots) << scale;
+    }
+}
+
 // -100 + 50 v - 100 v^2 has discriminant 2500 - 40000 < 0: negative for every v.
 TEST(SolveIrr, SignChangesWithoutRoot) {
     const std::vector<TimedFlow> flows{{0.0, -100.0}, {1.0, 50.0}, {2.0, -100.0}};
