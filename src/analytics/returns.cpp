@@ -119,8 +119,12 @@ std::optional<double> SimpleReturn(const GainSplit& gain) {
 
 Result<double, XirrFailure> MoneyWeightedReturn(const Period& period) {
     ValidatePeriod(period);
-    const Date first = period.days.front().date;
-    const double total_days = DaysBetween(first, period.days.back().date) + 1;
+    // Every amount on its own day, as spreadsheet XIRR and Portfolio Performance date them: the
+    // opening value on the opening day (the close of the day before the first day), each flow on
+    // the day it happened, the closing value on the last day. Times are days since the opening
+    // over the period's T days.
+    const Date opening = AddDays(period.days.front().date, -1);
+    const double total_days = DaysBetween(opening, period.days.back().date);
     std::vector<TimedFlow> flows;
     auto add = [&flows, total_days](int day, const Decimal& amount) {
         if (!amount.IsZero()) {
@@ -129,11 +133,10 @@ Result<double, XirrFailure> MoneyWeightedReturn(const Period& period) {
     };
     add(0, -period.opening_value);
     for (const DayPoint& d : period.days) {
-        const int elapsed = DaysBetween(first, d.date);
-        add(elapsed, -d.inflow);
-        add(elapsed + 1, d.outflow);
+        const int day = DaysBetween(opening, d.date);
+        add(day, d.outflow - d.inflow);
     }
-    add(DaysBetween(first, period.days.back().date) + 1, period.days.back().value);
+    add(DaysBetween(opening, period.days.back().date), period.days.back().value);
     return SolveIrr(flows);
 }
 

@@ -94,11 +94,13 @@ Decimal DayCurrencyEffect(const Decimal& local_value_today,
 std::optional<double> SimpleReturn(const GainSplit& gain);
 
 // The money-weighted return over the period: the rate m with
-//   -V_0 - sum_t in_t (1 + m)^(-s_t / T) + sum_t out_t (1 + m)^(-(e_t) / T) + V_end (1 + m)^(-1) = 0
-// where T is the period's calendar days, s_t = days from the period's start to the start of day
-// t and e_t = s_t + 1 (its end). It is the XIRR of the same flows expressed over the period
-// rather than per year (the annual rate is (1 + m)^(365 / T) - 1), which keeps the solver in
-// range for short periods whose annual rate would be astronomical.
+//   -V_0 + sum_t (out_t - in_t) (1 + m)^(-d_t / T) + V_end (1 + m)^(-1) = 0
+// where T is the period's calendar days and d_t = days from the opening day (the day before the
+// first day, whose close is V_0) to day t: every amount is dated on its own day, as spreadsheet
+// XIRR and Portfolio Performance's IRR date them (a deposit and a withdrawal on one day cancel
+// out). It is the XIRR of those rows expressed over the period rather than per year (the annual
+// rate is (1 + m)^(365 / T) - 1), which keeps the solver in range for short periods whose
+// annual rate would be astronomical.
 Result<double, XirrFailure> MoneyWeightedReturn(const Period& period);
 
 // Every figure of a period side by side (docs/analytics.md).

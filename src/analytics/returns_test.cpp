@@ -69,16 +69,18 @@ TEST(Returns, WorkedExampleOtherMethods) {
     EXPECT_NEAR(*SimpleReturn(gain), 200.0 / 1500.0, 1e-15);
 }
 
-// Money-weighted: -1000 at day 0, -500 at day 1, +300 and +1400 at day 3. With g the daily
-// growth factor: 1000 g^3 + 500 g^2 = 1700; the period return is m = g^3 - 1 (~0.1510 by hand:
-// g = 1.04798 gives 1150.9 + 549.1 = 1700.0).
+// Money-weighted (issue 14.14: every flow on its own day, as spreadsheet XIRR and Portfolio
+// Performance date them): -1000 on 2024-02-27 (the opening value, that day's close), -500 on
+// 02-29 (day 2), +300 and +1400 on 03-01 (day 3). With g the daily growth factor, everything
+// carried to day 3: 1000 g^3 + 500 g = 1700; the period return is m = g^3 - 1 (~0.17273 by hand:
+// g = 1.054546 gives 1172.73 + 527.27 = 1700.0).
 TEST(Returns, WorkedExampleMoneyWeighted) {
     const PeriodPerformance perf = Measure(WorkedExample());
     ASSERT_TRUE(perf.money_weighted.has_value()) << perf.money_weighted_unavailable;
     const double m = *perf.money_weighted;
     const double g = std::cbrt(1.0 + m);
-    EXPECT_NEAR(1000.0 * g * g * g + 500.0 * g * g, 1700.0, 1e-5);
-    EXPECT_NEAR(m, 0.1510, 5e-4);
+    EXPECT_NEAR(1000.0 * g * g * g + 500.0 * g, 1700.0, 1e-5);
+    EXPECT_NEAR(m, 0.17273, 5e-5);
     EXPECT_FALSE(perf.money_weighted_annualised.has_value());  // 3 days: never annualised
     EXPECT_FALSE(perf.time_weighted_annualised.has_value());
     EXPECT_EQ(perf.days, 3);
@@ -125,7 +127,11 @@ TEST(Returns, FlowsOnFirstAndLastDayEverythingSold) {
     EXPECT_NEAR(*perf.modified_dietz, 0.03, 1e-14);
     EXPECT_NEAR(*perf.simple, 0.03, 1e-14);
     ASSERT_TRUE(perf.money_weighted.has_value());
-    EXPECT_NEAR(*perf.money_weighted, 0.03, 1e-8);
+    // Money-weighted, every flow on its own day (issue 14.14): the 1000 was in from 12-30 to
+    // 01-01, two of the period's three days (opening 12-29), so the rate over the period is
+    // 1.03^(3/2) - 1 (a spreadsheet's XIRR of -1000 on 12-30 and +1030 on 01-01 is the same rate a
+    // year). It used to be 3% with the withdrawal dated 01-02.
+    EXPECT_NEAR(*perf.money_weighted, std::pow(1.03, 1.5) - 1.0, 1e-8);
     EXPECT_EQ(perf.gain.total, D("30"));
     EXPECT_EQ(perf.gain.closing_value, D("0"));
 }
@@ -179,6 +185,10 @@ TEST(Returns, LeapYearAnnualisation) {
 // the investor's flows dated by the convention: the opening value and each deposit on the
 // date they arrive (start of day), each withdrawal and the closing value on the day after (end
 // of day). So a user can check it with =XIRR() on these five rows.
+// Issue 14.14: the annual money-weighted figure is =XIRR(values, dates) of the rows a user would
+// type: the opening value on its own day (the close of 2021-12-31), each deposit and each
+// withdrawal on the day it happened, the closing value on the last day (2023-12-31). It used to
+// date the withdrawal and the closing value one day later (2023-03-11, 2024-01-01).
 TEST(Returns, AnnualisedMoneyWeightedIsTheSpreadsheetXirr) {
     Period p;
     p.opening_value = D("10000");
@@ -187,17 +197,35 @@ TEST(Returns, AnnualisedMoneyWeightedIsTheSpreadsheetXirr) {
     const PeriodPerformance perf = Measure(p);
     ASSERT_TRUE(perf.money_weighted_annualised.has_value()) << perf.money_weighted_unavailable;
     const std::vector<CashFlow> flows{
-        {DateFromString("2022-01-01"), D("-10000")},
+        {DateFromString("2021-12-31"), D("-10000")},
         {DateFromString("2022-06-15"), D("-2500")},
-        {DateFromString("2023-03-11"), D("1500")},
-        {DateFromString("2024-01-01"), D("12900")},
+        {DateFromString("2023-03-10"), D("1500")},
+        {DateFromString("2023-12-31"), D("12900")},
     };
     const auto xirr = Xirr(flows);
     ASSERT_TRUE(xirr.HasValue());
-    EXPECT_NEAR(*perf.money_weighted_annualised, *xirr, 1e-8);
+    EXPECT_NEAR(*perf.money_weighted_annualised, *xirr, 1e-9);
     EXPECT_NEAR(perf.years, 2.0, 1e-15);
     // Gain 12900 - 10000 - 2500 + 1500 = 1900 on 12500 put in.
     EXPECT_NEAR(*perf.simple, 1900.0 / 12500.0, 1e-15);
+}
+
+// Issue 14.14: a deposit and a withdrawal of the same amount on the same day cancel out in the
+// money-weighted return, as they do in a spreadsheet (same date, opposite signs); they used to
+// be a day apart, a one-day loan at the portfolio's rate.
+TEST(Returns, SameDayDepositAndWithdrawalCancel) {
+    Period with;
+    with.opening_value = D("1000");
+    with.days = {Day("2024-01-01", "1050"), Day("2024-01-02", "1100", "5000", "5000"),
+                 Day("2024-01-03", "1210")};
+    Period without = with;
+    without.days[1].inflow = D("0");
+    without.days[1].outflow = D("0");
+    const PeriodPerformance a = Measure(with);
+    const PeriodPerformance b = Measure(without);
+    ASSERT_TRUE(a.money_weighted && b.money_weighted);
+    EXPECT_NEAR(*a.money_weighted, *b.money_weighted, 1e-9);
+    EXPECT_NEAR(*b.money_weighted, 0.21, 1e-8);
 }
 
 // 10 shares at 50 USD -> 52 USD while USD/EUR goes 0.90 -> 0.92 (EUR per USD):
