@@ -146,7 +146,9 @@ std::optional<Drawdown> MaxDrawdown(std::span<const Level> levels) {
     std::size_t peak = 0;
     std::size_t best_peak = 0;
     for (std::size_t i = 0; i < levels.size(); ++i) {
-        if (levels[i].value > levels[peak].value) {
+        // ">=": the peak is the last day at the high-water mark before the trough (empyrical's
+        // get_max_drawdown_underwater), consistent with recovery counting "back at the peak".
+        if (levels[i].value >= levels[peak].value) {
             peak = i;
         }
         if (levels[peak].value <= 0.0) {

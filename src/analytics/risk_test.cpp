@@ -106,6 +106,27 @@ TEST(Drawdown, NotRecoveredAndNone) {
     EXPECT_FALSE(MaxDrawdown(std::vector<Level>{}).has_value());
 }
 
+// Issue 14.10: the peak is the last day at the high-water mark before the trough, as empyrical's
+// get_max_drawdown_underwater takes it (the last date with underwater == 0 before the valley);
+// recovery is the first day back at that mark. 1.1 is reached on 01-02 and again on 01-03, the
+// trough is 01-04: the peak is 01-03 (one day before the trough), recovered on 01-05.
+TEST(Drawdown, PeakIsTheLastDayAtTheHighWaterMark) {
+    const std::vector<Level> levels{{At("2024-01-01"), 1.0},
+                                    {At("2024-01-02"), 1.1},
+                                    {At("2024-01-03"), 1.1},
+                                    {At("2024-01-04"), 0.99},
+                                    {At("2024-01-05"), 1.1}};
+    const std::optional<Drawdown> dd = MaxDrawdown(levels);
+    ASSERT_TRUE(dd.has_value());
+    EXPECT_NEAR(dd->depth, 0.99 / 1.1 - 1.0, 1e-15);
+    EXPECT_EQ(dd->peak, At("2024-01-03"));
+    EXPECT_EQ(dd->trough, At("2024-01-04"));
+    EXPECT_EQ(dd->duration_days, 1);
+    ASSERT_TRUE(dd->recovery.has_value());
+    EXPECT_EQ(*dd->recovery, At("2024-01-05"));
+    EXPECT_EQ(*dd->recovery_days, 1);
+}
+
 // The wealth index starts at 1 the day before the first return: +10% then -50% then +100%.
 TEST(Drawdown, OnWealthIndex) {
     const std::vector<DayReturn> daily{
