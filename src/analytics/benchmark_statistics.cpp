@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "analytics/day_count.hpp"
 #include "analytics/market_reader.hpp"
 #include "analytics/range.hpp"
 #include "infra/app/app.hpp"
@@ -54,12 +55,17 @@ std::optional<BenchmarkStatistics> ComputeBenchmarkStatistics(const std::vector<
     if (!named) return std::nullopt;
     Period period;
     bool opened = false;
+    // The range is measured between its bounds (§2), not between its first and last close: it
+    // opens at the close of the day before its first day (or at its first close when the index
+    // has none before) and ends on as_of, trading day or not.
+    Date opening = AddDays(named->first, -1);
     for (const DatedValue* c : upto) {
         if (c->date < named->first) {
             period.opening_value = c->value;  // the last close before the range
             opened = true;
         } else if (!opened) {
             period.opening_value = c->value;  // none before: the range opens at its first close
+            opening = c->date;
             opened = true;
         } else {
             DayPoint p;
@@ -75,7 +81,7 @@ std::optional<BenchmarkStatistics> ComputeBenchmarkStatistics(const std::vector<
     BenchmarkStatistics out;
     out.start_date = named->first;
     out.total_return = report.performance.time_weighted;
-    out.annualized_return = report.performance.time_weighted_annualised;
+    out.annualized_return = Annualise(out.total_return, YearFraction(AddDays(opening, 1), as_of));
     out.risk = report.risk;
     return out;
 }

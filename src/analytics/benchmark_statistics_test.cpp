@@ -66,6 +66,29 @@ TEST(BenchmarkStatistics, RangesOpenAtTheLastCloseBefore) {
     EXPECT_NEAR(*month->risk.volatility, std::sqrt(ss / 3) * std::sqrt(252.0), 1e-9);
 }
 
+// Issue 14.7: a range is measured between its bounds, not between its first and last close. As
+// of Sunday 2024-03-10 the 1Y range runs from Saturday 2023-03-11 to that Sunday: exactly one
+// year (§2), opening at Friday 2023-03-10's close. Closes 100 (Fri 2023-03-10), 110 (Mon
+// 2023-03-13), 121 (Fri 2024-03-08): total 21 %, and over exactly a year annualised 21 % too.
+// Measured from the first close after the opening (03-13) to the last (03-08) it was under a year
+// and the annual figure null whenever the as-of day was not a trading day.
+TEST(BenchmarkStatistics, YearsAreTheRangeBoundsNotTheCloses) {
+    const std::vector<DatedValue> closes{{DateFromString("2023-03-10"), Decimal::FromInt(100)},
+                                         {DateFromString("2023-03-13"), Decimal::FromInt(110)},
+                                         {DateFromString("2024-03-08"), Decimal::FromInt(121)}};
+    const auto s = ComputeBenchmarkStatistics(closes, "1Y", DateFromString("2024-03-10"));
+    ASSERT_TRUE(s);
+    EXPECT_EQ(FormatDate(s->start_date), "2023-03-11");
+    EXPECT_NEAR(s->total_return, 0.21, 1e-12);
+    ASSERT_TRUE(s->annualized_return);
+    EXPECT_NEAR(*s->annualized_return, 0.21, 1e-12);
+    // As of Monday 2024-03-11 (no close yet) the same: the range opens at the close of Saturday
+    // 2023-03-11, i.e. Friday's, and is one year long.
+    const auto monday = ComputeBenchmarkStatistics(closes, "1Y", DateFromString("2024-03-11"));
+    ASSERT_TRUE(monday && monday->annualized_return);
+    EXPECT_NEAR(*monday->annualized_return, 0.21, 1e-12);
+}
+
 TEST(BenchmarkStatistics, NothingToMeasure) {
     EXPECT_FALSE(ComputeBenchmarkStatistics({}, "MAX", DateFromString("2024-03-07")));
     // A single close opens the range and leaves no day.
