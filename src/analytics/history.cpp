@@ -45,8 +45,14 @@ class Rebuilder {
 public:
     explicit Rebuilder(const HistoryInputs& inputs) : inputs_(inputs) {}
 
-    void Apply(const Movement& m, Date day) {
-        const Decimal rate = RateOnTrade(m);
+    void Apply(const Movement& m, Date day, std::vector<HistoryGap>& gaps) {
+        if (m.currency != inputs_.base_currency && !m.rate.IsZero()) {
+            last_trade_rate_[m.currency] = m.rate;  // the fallback while the market has no rate
+        }
+        // Only an amount converted now needs the trade-date rate (a trade's cash is valued at the
+        // day's rate, a SPLIT has none).
+        const bool converts = m.securities_transfer || !m.flow_local.IsZero() || !m.income.IsZero();
+        const Decimal rate = converts ? RateOnTrade(m, gaps) : Decimal();
         if (!m.symbol.empty()) {
             Position& p = PositionOf(m.symbol);
             if (!m.split_ratio.IsZero()) {
@@ -57,26 +63,39 @@ public:
             }
             if (!m.quantity_change.IsZero()) {
                 p.quantity += m.quantity_change;
-                if (!m.price.IsZero()) {
+                if (!m.price.IsZero() && !m.securities_transfer) {
                     p.last_trade_price = m.price;
                 }
             }
             if (m.securities_transfer) {
-                Decimal price = m.price;
-                if (price.IsZero()) {
-                    price = p.prices.AsOf(day).value_or(Decimal());
+                // In kind at market value (GIPS): the day's close, which also values the position
+                // at the day's end, so the transfer itself is no gain or loss. The recorded price
+                // (a carried cost) only when there is no close yet.
+                std::optional<Decimal> price = p.prices.AsOf(day);
+                if (!price) {
+                    price = m.price.IsZero() ? p.last_trade_price : std::optional<Decimal>(m.price);
+                    if (!m.price.IsZero()) p.last_trade_price = m.price;
                 }
-                const Decimal local = Decimal::Mul(m.quantity_change.Abs(), price, kScale);
-                const Decimal flow = Decimal::Mul(local, rate, kScale);
-                AddFlow(m.quantity_change.IsPositive() ? flow : -flow);
+                const Decimal local = Decimal::Mul(m.quantity_change, price.value_or(Decimal()), kScale);
+                // The position's currency: it is the position's value that moves in or out.
+                const Decimal position_rate = p.currency == m.currency ? rate : RateOn(p.currency, day, gaps);
+                const Decimal flow = Decimal::Mul(local, position_rate, kScale);
+                AddFlow(flow);
+                AddNewMoney(p.currency, local, flow);
             }
         }
-        cash_[m.currency] += m.cash_change;
+        if (!m.cash_change.IsZero()) {
+            cash_[m.currency] += m.cash_change;
+        }
         if (!m.flow_local.IsZero()) {
-            AddFlow(Decimal::Mul(m.flow_local, rate, kScale));
+            const Decimal flow = Decimal::Mul(m.flow_local, rate, kScale);
+            AddFlow(flow);
+            AddNewMoney(m.currency, m.flow_local, flow);
         }
         if (!m.income.IsZero()) {
-            income_ += Decimal::Mul(m.income, rate, kScale);
+            const Decimal income = Decimal::Mul(m.income, rate, kScale);
+            income_ += income;
+            AddNewMoney(m.currency, m.income, income);
         }
     }
 
@@ -85,7 +104,9 @@ public:
     void SettleOverdrafts(Date day, std::vector<HistoryGap>& gaps) {
         for (auto& [currency, amount] : cash_) {
             if (amount.IsNegative()) {
-                AddFlow(Decimal::Mul(-amount, RateOn(currency, day, gaps), kScale));
+                const Decimal flow = Decimal::Mul(-amount, RateOn(currency, day, gaps), kScale);
+                AddFlow(flow);
+                AddNewMoney(currency, -amount, flow);
                 amount = Decimal();
             }
         }
@@ -100,7 +121,11 @@ public:
         }
     }
 
-    // The value at the end of `day`, and the day's currency effect.
+    // The value at the end of `day`, and the day's currency effect (§5): the money held since the
+    // day before is revalued by the day's rate move, x_t - x_{t-1}; money that arrived during the
+    // day (flows, income, implicit deposits, in its currency) only by the difference between the
+    // day's closing rate and the rate it was booked at, x_t - x_booked. So a deposit made today
+    // gets none of yesterday's move.
     std::pair<Decimal, Decimal> Value(Date day, std::vector<HistoryGap>& gaps) {
         std::map<std::string, Decimal> local;  // by currency
         for (const auto& [currency, amount] : cash_) {
@@ -119,18 +144,29 @@ public:
         }
         Decimal value;
         Decimal fx_effect;
+        std::map<std::string, Decimal> rates;
         for (const auto& [currency, amount] : local) {
+            if (amount.IsZero() && !new_money_.contains(currency)) {
+                continue;  // nothing held in it: no rate needed
+            }
             const Decimal rate = RateOn(currency, day, gaps);
+            rates[currency] = rate;
             value += Decimal::Mul(amount, rate, kScale);
+            if (currency == inputs_.base_currency) {
+                continue;
+            }
+            const auto fresh = new_money_.find(currency);
+            const Decimal new_local = fresh == new_money_.end() ? Decimal() : fresh->second.local;
             const auto previous = previous_rates_.find(currency);
-            if (previous != previous_rates_.end() && currency != inputs_.base_currency) {
-                fx_effect += Decimal::Mul(amount, rate - previous->second, kScale);
+            if (previous != previous_rates_.end()) {
+                fx_effect += Decimal::Mul(amount - new_local, rate - previous->second, kScale);
+            }
+            if (fresh != new_money_.end()) {
+                fx_effect += Decimal::Mul(new_local, rate, kScale) - fresh->second.base;
             }
         }
-        previous_rates_.clear();
-        for (const auto& [currency, amount] : local) {
-            previous_rates_[currency] = RateOn(currency, day, gaps);
-        }
+        previous_rates_ = std::move(rates);
+        new_money_.clear();
         return {value, fx_effect};
     }
 
@@ -145,6 +181,15 @@ private:
         } else {
             outflow_ -= flow;
         }
+    }
+
+    // Money that entered (or, negative, left) a currency during the day, in that currency and as
+    // booked in the portfolio currency.
+    void AddNewMoney(const std::string& currency, const Decimal& local, const Decimal& booked) {
+        if (currency == inputs_.base_currency) return;
+        NewMoney& n = new_money_[currency];
+        n.local += local;
+        n.base += booked;
     }
 
     std::string CurrencyOf(const std::string& symbol) const {
@@ -164,16 +209,16 @@ private:
         return it->second;
     }
 
-    Decimal RateOnTrade(const Movement& m) {
+    // The transaction's own rate, else the market's on its trade date; a missing one is reported
+    // in the gaps like any other (it values the amount at the last trade rate, or 0).
+    Decimal RateOnTrade(const Movement& m, std::vector<HistoryGap>& gaps) {
         if (m.currency == inputs_.base_currency) {
             return Decimal::FromInt(1);
         }
         if (!m.rate.IsZero()) {
-            last_trade_rate_[m.currency] = m.rate;
             return m.rate;
         }
-        std::vector<HistoryGap> ignored;
-        return RateOn(m.currency, m.date, ignored);
+        return RateOn(m.currency, m.date, gaps);
     }
 
     Decimal RateOn(const std::string& currency, Date day, std::vector<HistoryGap>& gaps) {
@@ -207,6 +252,11 @@ private:
     std::map<std::string, Cursor> rate_cursors_;
     std::map<std::string, Decimal> last_trade_rate_;
     std::map<std::string, Decimal> previous_rates_;
+    struct NewMoney {
+        Decimal local;
+        Decimal base;
+    };
+    std::map<std::string, NewMoney> new_money_;
     std::set<std::string> noted_;
     Decimal inflow_;
     Decimal outflow_;
@@ -231,20 +281,25 @@ History RebuildHistory(const HistoryInputs& inputs, Date first, Date last) {
     while (next < movements.size() && movements[next].date <= opening_day) {
         const Date day = movements[next].date;
         while (next < movements.size() && movements[next].date == day) {
-            rebuilder.Apply(movements[next], day);
+            rebuilder.Apply(movements[next], day, history.gaps);
             ++next;
         }
         rebuilder.ZeroOverdrafts();
     }
     rebuilder.SettleOverdrafts(opening_day, history.gaps);
-    history.period.opening_value = rebuilder.Value(opening_day, history.gaps).first;
+    const Decimal opening = rebuilder.Value(opening_day, history.gaps).first;
+    if (opening.IsNegative()) {
+        // Valued at 0 like any day worth less than nothing (only short positions can cause it).
+        history.gaps.push_back({opening_day, "negative_value"});
+    }
+    history.period.opening_value = opening.IsNegative() ? Decimal() : opening;
     rebuilder.TakeInflow();
     rebuilder.TakeOutflow();
     rebuilder.TakeIncome();
 
     for (Date day = first; day <= last; day = AddDays(day, 1)) {
         while (next < movements.size() && movements[next].date <= day) {
-            rebuilder.Apply(movements[next], day);
+            rebuilder.Apply(movements[next], day, history.gaps);
             ++next;
         }
         rebuilder.SettleOverdrafts(day, history.gaps);

@@ -25,8 +25,8 @@ struct Movement {
     Decimal flow_local;       // signed external flow: DEPOSIT +, WITHDRAWAL -, cash TRANSFER_IN/OUT +/-
     Decimal income;           // DIVIDEND, INTEREST net of their fee
     Decimal rate;             // portfolio currency per unit of `currency` on the trade date (1 if equal)
-    bool securities_transfer = false;  // TRANSFER_IN/OUT of a position: an external flow at its value
-    Decimal price;  // trade or transfer price (0 when unknown: a transfer then uses the day's close)
+    bool securities_transfer = false;  // TRANSFER_IN/OUT of a position: an external flow at market value
+    Decimal price;  // trade price, or a transfer's carried cost (used only when there is no close yet)
 };
 
 // A dated value (a close in the instrument's currency, a rate in portfolio currency per unit).
@@ -60,11 +60,16 @@ struct History {
 // at each day's end: cash per currency and positions at the last close on or before the day,
 // converted at the last rate on or before the day. A position without any close yet is valued at
 // its last trade price, a currency without any rate yet at its last trade rate (both reported in
-// `gaps`). Movements before `first` make the opening value. Cash that a day's movements leave
-// negative (a purchase without a recorded deposit) counts as an implicit deposit of the
-// shortfall at that day's rate, so a portfolio recorded as trades only still has a return. Money is rounded
-// half-even to 10 places (numeric(28, 10)) where products need it. Each day's fx_effect is the currency
-// effect (§5) of the foreign positions and cash held at the day's end: local value x rate change.
+// `gaps`, as is a transaction whose trade-date rate is unknown). Movements before `first` make the
+// opening value; a value below 0 (the opening's or a day's: only short positions can cause it) is
+// taken as 0 and reported. Cash that a day's movements leave negative (a purchase without a
+// recorded deposit) counts as an implicit deposit of the shortfall at that day's rate, so a
+// portfolio recorded as trades only still has a return. A securities transfer is an external flow
+// at market value (the day's close; its recorded price only without a close), as GIPS values
+// in-kind flows. Money is rounded half-even to 10 places (numeric(28, 10)) where products need it.
+// Each day's fx_effect is the currency effect (§5): the money held since the day before times the
+// day's rate change, plus the money that arrived during the day times (the day's rate - the rate it
+// was booked at).
 History RebuildHistory(const HistoryInputs& inputs, Date first, Date last);
 
 }  // namespace nn::analytics

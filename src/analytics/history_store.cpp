@@ -92,7 +92,10 @@ std::string TransactionsFingerprint(const std::vector<portfolio::Transaction>& t
     for (const auto& tx : txs) sorted.push_back(&tx);
     std::sort(sorted.begin(), sorted.end(),
               [](const auto* a, const auto* b) { return a->id.ToString() < b->id.ToString(); });
-    std::string text(base.Code());
+    // The reconstruction's conventions are part of what a stored day means: days stored under
+    // older ones (before issue 14: in-kind flows at cost, the currency effect of new money) are
+    // rebuilt rather than mixed with new ones.
+    std::string text = std::string(kHistoryConvention) + '\n' + std::string(base.Code());
     for (const portfolio::Transaction* tx : sorted) {
         text += '\n';
         text += tx->id.ToString() + '|' + std::string(portfolio::TypeName(tx->type)) + '|' +

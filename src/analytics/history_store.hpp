@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -18,8 +19,12 @@
 // fingerprint names them, so an added, edited or deleted transaction makes it stale.
 namespace nn::analytics {
 
-// SHA-256 (hex) of everything the reconstruction reads from the transactions, in id order, and
-// the portfolio currency.
+// The version of the reconstruction's conventions (docs/analytics.md §10), part of every
+// fingerprint: changing a convention makes every stored history stale.
+inline constexpr std::string_view kHistoryConvention = "history-v2";
+
+// SHA-256 (hex) of the convention version, everything the reconstruction reads from the
+// transactions, in id order, and the portfolio currency.
 std::string TransactionsFingerprint(const std::vector<portfolio::Transaction>& txs, Currency base);
 
 struct HistoryBuild {

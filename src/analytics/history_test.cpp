@@ -142,6 +142,103 @@ TEST(History, SplitAndSecuritiesTransfer) {
     EXPECT_NEAR(TimeWeightedReturn(DailyReturns(h.period)), 0.05, 1e-15);
 }
 
+// Issue 14.2, GIPS: an in-kind flow is valued at market, not at its carried cost. 10 XYZ
+// transferred in with a carried cost of 50 on a day XYZ closes at 100: the inflow is 1,000, the
+// value 1,000 and the day's return 0 (valued at cost the day showed +100 %).
+TEST(History, InKindTransferIsAFlowAtMarketValue) {
+    HistoryInputs in;
+    in.base_currency = "EUR";
+    Movement transfer = Trade("2024-06-03", "XYZ", "10", "50", "0");
+    transfer.securities_transfer = true;
+    in.movements = {transfer};
+    in.closes["XYZ"] = {{At("2024-06-03"), D("100")}};
+    in.instrument_currency["XYZ"] = "EUR";
+    const History h = RebuildHistory(in, At("2024-06-03"), At("2024-06-03"));
+    ASSERT_EQ(h.period.days.size(), 1u);
+    EXPECT_EQ(h.period.days[0].inflow, D("1000"));
+    EXPECT_EQ(h.period.days[0].value, D("1000"));
+    EXPECT_NEAR(TimeWeightedReturn(DailyReturns(h.period)), 0.0, 1e-15);
+
+    // Out in kind the same way: 4 XYZ leave at the day's close 110 (carried cost 50): outflow 440.
+    Movement out = Trade("2024-06-04", "XYZ", "-4", "50", "0");
+    out.securities_transfer = true;
+    in.movements.push_back(out);
+    in.closes["XYZ"].push_back({At("2024-06-04"), D("110")});
+    const History h2 = RebuildHistory(in, At("2024-06-03"), At("2024-06-04"));
+    EXPECT_EQ(h2.period.days[1].outflow, D("440"));
+    EXPECT_EQ(h2.period.days[1].value, D("660"));
+    EXPECT_NEAR(DailyReturns(h2.period)[1].value, 0.1, 1e-15);  // (660 + 440) / 1000 - 1
+}
+
+// Issue 14.3: a short position worth less than nothing before the period. Days are valued at 0
+// then (negative_value); the opening value must be too, or every range not starting at
+// inception is an invalid period. By hand (USD, short selling allowed): 01-01 sell 10 SHT at 100
+// (cash +1,000), SHT closes at 300 on 01-01 (value 1,000 - 3,000 = -2,000) and 250 on 01-02
+// (1,000 - 2,500 = -1,500).
+TEST(History, UnderWaterShortOpensAtZero) {
+    HistoryInputs in;
+    in.base_currency = "USD";
+    in.movements = {Trade("2024-01-01", "SHT", "-10", "100", "1000", "USD")};
+    in.closes["SHT"] = {{At("2024-01-01"), D("300")}, {At("2024-01-02"), D("250")}};
+    in.instrument_currency["SHT"] = "USD";
+    const History h = RebuildHistory(in, At("2024-01-02"), At("2024-01-02"));
+    EXPECT_TRUE(h.period.opening_value.IsZero());
+    EXPECT_NO_THROW(Measure(h.period));
+    ASSERT_FALSE(h.gaps.empty());
+    EXPECT_EQ(h.gaps.front().what, "negative_value");
+    EXPECT_EQ(h.gaps.front().date, At("2024-01-01"));
+}
+
+// Issue 14.4: money that arrives today gets no part of yesterday's rate move. Base EUR: 1 USD
+// held since 01-01 (rate 0.90); on 01-02 the rate is 0.95 and 1,000 USD are deposited at that
+// day's trade rate 0.95 (950 EUR). The day's gain is 1,001 x 0.95 - 0.90 - 950 = 0.05, all of it
+// currency (the old dollar's move); the new money has no currency effect (0.95 - 0.95).
+// End-of-day amounts gave 1,001 x 0.05 = 50.05 currency and -50.00 capital.
+TEST(History, CurrencyEffectOnlyOnMoneyHeldBeforeTheDay) {
+    HistoryInputs in;
+    in.base_currency = "EUR";
+    Movement old_money = Cash("2024-01-01", "1", "1");
+    old_money.currency = "USD";
+    old_money.rate = D("0.90");
+    Movement new_money = Cash("2024-01-02", "1000", "1000");
+    new_money.currency = "USD";
+    new_money.rate = D("0.95");
+    in.movements = {old_money, new_money};
+    in.rates["USD"] = {{At("2024-01-01"), D("0.90")}, {At("2024-01-02"), D("0.95")}};
+    const History h = RebuildHistory(in, At("2024-01-02"), At("2024-01-02"));
+    EXPECT_EQ(h.period.opening_value, D("0.9"));
+    EXPECT_EQ(h.period.days[0].inflow, D("950"));
+    EXPECT_EQ(h.period.days[0].value, D("950.95"));
+    EXPECT_EQ(h.period.days[0].fx_effect, D("0.05"));
+    const GainSplit gain = SplitGain(h.period);
+    EXPECT_EQ(gain.total, D("0.05"));
+    EXPECT_EQ(gain.currency, D("0.05"));
+    EXPECT_TRUE(gain.capital.IsZero()) << gain.capital;
+
+    // New money booked at another rate than the day's closing rate: that difference is currency.
+    // 1,000 USD booked at 0.94 (940 EUR), worth 950 at the close: +10 currency, +0.05 old.
+    in.movements[1].rate = D("0.94");
+    const History h2 = RebuildHistory(in, At("2024-01-02"), At("2024-01-02"));
+    EXPECT_EQ(h2.period.days[0].inflow, D("940"));
+    EXPECT_EQ(h2.period.days[0].fx_effect, D("10.05"));
+    EXPECT_TRUE(SplitGain(h2.period).capital.IsZero());
+}
+
+// Issue 14.9: a foreign flow whose trade date has no rate (none recorded with the transaction,
+// none in the market data yet) is valued at 0: that must be reported in the gaps, on its day.
+TEST(History, MissingTradeDateRateIsReported) {
+    HistoryInputs in;
+    in.base_currency = "EUR";
+    Movement deposit = Cash("2024-01-01", "1000", "1000");
+    deposit.currency = "USD";
+    in.movements = {deposit};
+    in.rates["USD"] = {{At("2024-01-02"), D("0.95")}};  // the first rate comes a day later
+    const History h = RebuildHistory(in, At("2024-01-01"), At("2024-01-02"));
+    ASSERT_EQ(h.gaps.size(), 1u);
+    EXPECT_EQ(h.gaps[0].what, "rate:USD");
+    EXPECT_EQ(h.gaps[0].date, At("2024-01-01"));
+}
+
 TEST(History, RejectsInvertedRange) {
     EXPECT_THROW(RebuildHistory(Inputs(), At("2024-01-05"), At("2024-01-02")), Error);
 }
