@@ -20,6 +20,10 @@ inline constexpr db::Query kSelectRates{
     "ORDER BY base, quote, (time AT TIME ZONE 'UTC')::date, time DESC",
     "analytics.select_rates"};
 
+inline constexpr db::Query kSelectInstrumentCurrencies{
+    "SELECT symbol, currency::text FROM market_data.instruments WHERE symbol = ANY($1::text[])",
+    "analytics.select_instrument_currencies"};
+
 // "{a,b}": symbols and currency codes never need quoting (their CHECK constraints).
 std::string ArrayLiteral(const std::vector<std::string>& items) {
     std::string out = "{";
@@ -75,6 +79,20 @@ boost::asio::awaitable<std::map<std::string, std::vector<DatedValue>>> LoadRates
         }
     }
     co_return direct;
+}
+
+boost::asio::awaitable<std::map<std::string, std::string>> LoadInstrumentCurrencies(
+    db::Pool& pool, const std::vector<std::string>& symbols) {
+    std::map<std::string, std::string> out;
+    if (symbols.empty()) {
+        co_return out;
+    }
+    const std::string symbol_array = ArrayLiteral(symbols);
+    const db::Result rows = co_await pool.Execute(kSelectInstrumentCurrencies, symbol_array);
+    for (db::Row row : rows) {
+        out[row.Get<std::string>(0)] = row.Get<std::string>(1);
+    }
+    co_return out;
 }
 
 }  // namespace nn::analytics

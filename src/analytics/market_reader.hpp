@@ -23,4 +23,9 @@ boost::asio::awaitable<std::map<std::string, std::vector<DatedValue>>> LoadClose
 boost::asio::awaitable<std::map<std::string, std::vector<DatedValue>>> LoadRates(
     db::Pool& pool, const std::vector<std::string>& currencies, const std::string& base, Date from, Date to);
 
+// The currency each listed symbol is quoted in (market_data.instruments.currency); symbols
+// without an instruments row are absent.
+boost::asio::awaitable<std::map<std::string, std::string>> LoadInstrumentCurrencies(
+    db::Pool& pool, const std::vector<std::string>& symbols);
+
 }  // namespace nn::analytics

@@ -62,4 +62,24 @@ std::vector<Movement> ToMovements(const std::vector<portfolio::Transaction>& txs
     return out;
 }
 
+std::map<std::string, std::string> InstrumentCurrencies(const std::vector<portfolio::Transaction>& txs,
+                                                        const std::map<std::string, std::string>& listed) {
+    std::vector<portfolio::Transaction> ordered;
+    for (const portfolio::Transaction& tx : txs) {
+        if (tx.symbol && tx.type != TransactionType::kSplit) ordered.push_back(tx);
+    }
+    portfolio::SortForReplay(ordered);
+    std::map<std::string, std::string> out;
+    for (const portfolio::Transaction& tx : ordered) {
+        out.try_emplace(*tx.symbol, std::string(tx.currency.Code()));  // the first one decides
+    }
+    for (const portfolio::Transaction& tx : txs) {
+        if (tx.symbol) out.try_emplace(*tx.symbol, std::string(tx.currency.Code()));  // SPLITs only
+    }
+    for (const auto& [symbol, currency] : listed) {
+        if (out.contains(symbol)) out[symbol] = currency;
+    }
+    return out;
+}
+
 }  // namespace nn::analytics

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <map>
+#include <string>
 #include <vector>
 
 #include "analytics/history.hpp"
@@ -16,5 +18,12 @@ namespace nn::analytics {
 Movement ToMovement(const portfolio::Transaction& tx, Currency base);
 
 std::vector<Movement> ToMovements(const std::vector<portfolio::Transaction>& txs, Currency base);
+
+// The currency each symbol's closes are quoted in, for converting its value: the instrument's
+// own (`listed`, from market_data.instruments) when it has one, else the holding's currency as
+// the portfolio service keeps it, the currency of its first transaction other than a SPLIT (a
+// SPLIT may carry another currency, docs/portfolio.md). Never whichever transaction is read last.
+std::map<std::string, std::string> InstrumentCurrencies(const std::vector<portfolio::Transaction>& txs,
+                                                        const std::map<std::string, std::string>& listed);
 
 }  // namespace nn::analytics

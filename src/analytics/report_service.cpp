@@ -128,8 +128,12 @@ asio::awaitable<GeneratedReport> ReportService::Generate(portfolio::Actor actor,
     db::Pool& market = app_.Db(ServiceRole::kAnalytics, Database::kTimescale, shard);
     const Date window_start = AddDays(period.start, -kLookbackDays);
     const std::vector<std::string> symbol_list(symbols.begin(), symbols.end());
-    const std::vector<std::string> currency_list(currencies.begin(), currencies.end());
     const std::string base(in.portfolio.currency.Code());
+    in.instrument_currency = co_await LoadInstrumentCurrencies(market, symbol_list);
+    for (const auto& [symbol, currency] : in.instrument_currency) {
+        if (currency != base) currencies.insert(currency);
+    }
+    const std::vector<std::string> currency_list(currencies.begin(), currencies.end());
     in.closes = co_await LoadCloses(market, symbol_list, window_start, in.as_of);
     in.rates = co_await LoadRates(market, currency_list, base, window_start, in.as_of);
     if (!in.portfolio.benchmarks.empty()) {

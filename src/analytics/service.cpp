@@ -43,8 +43,6 @@ Assembled Assemble(const portfolio::Portfolio& p, const std::vector<portfolio::T
     for (const portfolio::Transaction& tx : txs) {
         if (tx.symbol) {
             a.symbols.insert(*tx.symbol);
-            // The portfolio service keeps a symbol in one currency (holdings.currency_mismatch).
-            a.inputs.instrument_currency[*tx.symbol] = std::string(tx.currency.Code());
         }
         if (tx.currency != p.currency) {
             a.currencies.insert(std::string(tx.currency.Code()));
@@ -56,9 +54,19 @@ Assembled Assemble(const portfolio::Portfolio& p, const std::vector<portfolio::T
     return a;
 }
 
-asio::awaitable<void> LoadMarket(db::Pool& market, Assembled& a, Date from, Date to) {
+asio::awaitable<void> LoadMarket(db::Pool& market,
+                                 Assembled& a,
+                                 const std::vector<portfolio::Transaction>& txs,
+                                 Date from,
+                                 Date to) {
     // Named vectors: g++ 12 cannot pass a braced list inside a coroutine (docs/architecture.md).
     const std::vector<std::string> symbol_list(a.symbols.begin(), a.symbols.end());
+    // The instrument's own currency decides how its closes convert (not a transaction's).
+    const std::map<std::string, std::string> listed = co_await LoadInstrumentCurrencies(market, symbol_list);
+    a.inputs.instrument_currency = InstrumentCurrencies(txs, listed);
+    for (const auto& [symbol, currency] : a.inputs.instrument_currency) {
+        if (currency != a.inputs.base_currency) a.currencies.insert(currency);
+    }
     const std::vector<std::string> currency_list(a.currencies.begin(), a.currencies.end());
     a.inputs.closes = co_await LoadCloses(market, symbol_list, from, to);
     a.inputs.rates = co_await LoadRates(market, currency_list, a.inputs.base_currency, from, to);
@@ -118,7 +126,7 @@ asio::awaitable<boost::json::object> PerformanceService::Performance(const portf
     const Date window_start = AddDays(range.first, -kLookbackDays);
     History history;
     if (rebuild_first <= range.last) {
-        co_await LoadMarket(market, a, AddDays(rebuild_first, -kLookbackDays), range.last);
+        co_await LoadMarket(market, a, txs, AddDays(rebuild_first, -kLookbackDays), range.last);
         history = RebuildHistory(inputs, rebuild_first, range.last);
     }
     if (stored) {
@@ -186,7 +194,7 @@ asio::awaitable<boost::json::object> PerformanceService::StoreHistoryRange(const
     const DateRange range =
         ExplicitRange(from.value_or(a.inception), to.value_or(yesterday), yesterday, a.inception);
     db::Pool& market = app_.Db(ServiceRole::kAnalytics, Database::kTimescale, shard);
-    co_await LoadMarket(market, a, AddDays(range.first, -kLookbackDays), range.last);
+    co_await LoadMarket(market, a, txs, AddDays(range.first, -kLookbackDays), range.last);
     History history = RebuildHistory(a.inputs, range.first, range.last);
     const std::string fingerprint = TransactionsFingerprint(txs, p.currency);
     const std::size_t days = history.period.days.size();

@@ -1,6 +1,7 @@
 #include "analytics/statement.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include <fmt/format.h>
 
@@ -129,7 +130,10 @@ Statement BuildStatement(const StatementInputs& in) {
             out.price_source = t == last_trade_price.end() ? "none" : "last_trade";
             if (t != last_trade_price.end()) out.price = t->second;
         }
-        out.rate = rate_of(out.currency);
+        // A close is quoted in the instrument's currency, a trade price in the holding's.
+        const auto listed = in.instrument_currency.find(symbol);
+        out.rate = rate_of(out.price_source == "close" && listed != in.instrument_currency.end() ? listed->second
+                                                                                                : out.currency);
         if (out.price) out.market_value = Decimal::Mul(out.quantity, *out.price, kScale).Normalized();
         if (out.market_value) out.market_value_base = Times(*out.market_value, out.rate);
         Add(s.holdings_value, out.market_value_base);
@@ -206,9 +210,7 @@ Statement BuildStatement(const StatementInputs& in) {
     history.movements = ToMovements(to_date, p.currency);
     history.closes = in.closes;
     history.rates = in.rates;
-    for (const Transaction& tx : to_date) {
-        if (tx.symbol) history.instrument_currency[*tx.symbol] = std::string(tx.currency.Code());
-    }
+    history.instrument_currency = InstrumentCurrencies(to_date, in.instrument_currency);
     const History rebuilt = RebuildHistory(history, in.period.start, in.as_of);
     AnalyseOptions options;
     options.max_chart_points = 3;  // a statement has no chart
@@ -329,6 +331,29 @@ json::object StatementJson(const Statement& s) {
     return out;
 }
 
+std::string NeutralizeCsvFormula(std::string_view cell) {
+    if (cell.empty() || std::string_view("=+-@\t\r").find(cell.front()) == std::string_view::npos) {
+        return std::string(cell);
+    }
+    // A signed number stays a number ("-12.50", "+3", "-1e-5"); anything else gets a quote.
+    std::size_t i = 1, digits = 0;
+    if (cell.front() == '-' || cell.front() == '+') {
+        while (i < cell.size() && std::isdigit(static_cast<unsigned char>(cell[i]))) ++i, ++digits;
+        if (i < cell.size() && cell[i] == '.') {
+            ++i;
+            while (i < cell.size() && std::isdigit(static_cast<unsigned char>(cell[i]))) ++i, ++digits;
+        }
+        if (digits > 0 && i < cell.size() && (cell[i] == 'e' || cell[i] == 'E')) {
+            std::size_t j = i + 1, exp = 0;
+            if (j < cell.size() && (cell[j] == '-' || cell[j] == '+')) ++j;
+            while (j < cell.size() && std::isdigit(static_cast<unsigned char>(cell[j]))) ++j, ++exp;
+            if (exp > 0) i = j;
+        }
+        if (digits > 0 && i == cell.size()) return std::string(cell);
+    }
+    return "'" + std::string(cell);
+}
+
 namespace {
 
 class CsvWriter {
@@ -348,7 +373,8 @@ public:
     std::string Take() { return std::move(out_); }
 
 private:
-    void Field(const std::string& f) {
+    void Field(const std::string& raw) {
+        const std::string f = NeutralizeCsvFormula(raw);
         if (f.find_first_of(",\"\r\n") == std::string::npos) {
             out_ += f;
             return;

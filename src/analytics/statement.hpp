@@ -3,6 +3,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -33,6 +34,9 @@ struct StatementInputs {
     std::vector<portfolio::Transaction> transactions;       // every one of the portfolio, any order
     std::map<std::string, std::vector<DatedValue>> closes;  // by symbol, ascending, up to as_of
     std::map<std::string, std::vector<DatedValue>> rates;   // by currency, ascending, up to as_of
+    // The instruments' own currencies (market_data.instruments) by symbol; a symbol not listed
+    // is quoted in its holding's currency (InstrumentCurrencies).
+    std::map<std::string, std::string> instrument_currency;
     std::optional<BenchmarkSeries> benchmark;
     StatementPeriod period;
     Date as_of;  // the last day measured: the period's end, or today while the period runs
@@ -98,5 +102,9 @@ boost::json::object StatementJson(const Statement& s);
 // per table, each a record with the section's name, a header record, the rows and an empty
 // record; the columns are listed in docs/analytics.md §13.
 std::string StatementCsv(const Statement& s);
+
+// A cell as a spreadsheet may safely open it (OWASP CSV injection): text starting with =, +, -,
+// @, tab or CR gets a leading apostrophe; a signed number ("-12.50") stays as it is.
+std::string NeutralizeCsvFormula(std::string_view cell);
 
 }  // namespace nn::analytics

@@ -121,6 +121,25 @@ TEST(Statement, WorkedMonth) {
     EXPECT_FALSE(perf.time_weighted_annualised);  // a month is never annualised
 }
 
+// Issue 14.8: the instrument's currency decides how its closes are converted, not whichever
+// transaction happened to be read last. A SPLIT (ratio 1) of AAA recorded in EUR on 10-28 made
+// the rebuilt history value AAA's USD closes as EUR without an EUR rate (at 0): closing value
+// 8,000 instead of 10,100. Without a listed currency the holding's currency decides (its first
+// trade; a SPLIT may carry another currency, docs/portfolio.md).
+TEST(Statement, InstrumentCurrencyIsNotTakenFromASplit) {
+    StatementInputs in = October();
+    Transaction split = Tx("2026-10-28", TransactionType::kSplit);
+    split.symbol = "AAA";
+    split.split_ratio = D("1");
+    split.currency = Currency::FromCode("EUR");
+    in.transactions.push_back(split);
+    const Statement s = BuildStatement(in);
+    const PeriodPerformance& perf = s.performance.performance;
+    EXPECT_EQ(perf.gain.closing_value.ToNormalizedString(), "10100");
+    EXPECT_NEAR(perf.time_weighted, 10092.0 / 10095.0 * 10100.0 / 9650.0 - 1.0, 1e-12);
+    EXPECT_TRUE(s.gaps.empty());
+}
+
 TEST(Statement, CsvSectionsAreRfc4180) {
     const std::string csv = StatementCsv(BuildStatement(October()));
     EXPECT_EQ(csv.rfind("summary\r\nfield,value\r\nreport_type,MONTHLY\r\n", 0), 0u) << csv.substr(0, 80);
