@@ -61,9 +61,32 @@ GoalProgress ComputeGoalProgress(const GoalInputs& in) {
         out.growth_status = "unreachable";
         return out;
     }
-    // FutureValue rises with r (every exponent is >= 0), so bisection finds the one root.
+    // With a non-negative current value FutureValue rises with r (every exponent is >= 0). With a
+    // negative one (overdrawn cash) a higher rate also grows the debt: FutureValue rises, then
+    // falls. Its slope times (1 + r)^(1 - T) is C T + sum P (T - t_m) (1 + r)^(-t_m), decreasing
+    // in r, so it has one maximum; the answer is the lowest rate that reaches the target, found
+    // by bisection below the maximum, where FutureValue rises.
     double lo = kLowestRate;
     double hi = kHighestRate;
+    if (current < 0) {
+        auto slope_sign = [&](double r) {
+            double s = current * years;
+            for (double t : at) s += contribution * (years - t) * std::pow(1.0 + r, -t);
+            return s;
+        };
+        if (slope_sign(hi) < 0) {
+            double a = lo;
+            double b = hi;
+            if (slope_sign(a) <= 0) {
+                b = a;  // falling everywhere: the best is the lowest rate
+            }
+            for (int i = 0; i < 200 && b - a > 1e-12; ++i) {
+                const double mid = (a + b) / 2;
+                (slope_sign(mid) > 0 ? a : b) = mid;
+            }
+            hi = b;  // the rate of the largest future value
+        }
+    }
     if (FutureValue(current, contribution, years, at, hi) < target) {
         out.growth_status = "unreachable";
         return out;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <optional>
 #include <string>
 
@@ -76,6 +78,42 @@ TEST(GoalProgress, Table) {
         EXPECT_EQ(p.contributions_left, c.contributions);
         EXPECT_EQ(p.reached, Decimal::FromString(c.current) >= Decimal::FromString(c.target));
     }
+}
+
+// Issue 14.11: with overdrawn cash the current value is negative and the future value is no
+// longer increasing in the rate (a higher rate also grows the debt), so the bisection on
+// [-99.9999 %, 10 000 %] saw "unreachable" although 24 x 100 already turn -1000 into 1400 at 0 %.
+// The answer is the lowest rate that reaches the target, checked here with the formula of
+// docs/portfolio.md written out independently: -1000 (1 + r)^T + sum 100 (1 + r)^(T - t_m).
+TEST(GoalProgress, NegativeCurrentValueIsReachable) {
+    const Date today = DateFromString("2025-01-01");
+    const Date target_date = DateFromString("2027-01-01");
+    GoalInputs in{Decimal::FromString("-1000"), Decimal::FromString("1000"), Decimal::FromString("100"), today,
+                  target_date};
+    const GoalProgress p = ComputeGoalProgress(in);
+    EXPECT_EQ(p.growth_status, "ok");
+    ASSERT_TRUE(p.required_annual_growth.has_value());
+    const double T = DaysBetween(today, target_date) / 365.25;
+    auto future = [&](double r) {
+        double v = -1000.0 * std::pow(1.0 + r, T);
+        for (int m = 1; m <= 24; ++m) {
+            const double t = DaysBetween(today, AddMonths(today, m)) / 365.25;
+            v += 100.0 * std::pow(1.0 + r, T - t);
+        }
+        return v;
+    };
+    const double r = p.required_annual_growth->ToDouble();
+    EXPECT_LT(r, 0.0);  // 1400 at 0 %: a yearly loss is still enough
+    EXPECT_NEAR(future(r), 1000.0, 0.05);
+    EXPECT_LT(future(r - 1e-4), 1000.0);  // and no lower rate reaches it
+    EXPECT_EQ(p.contributions_left, 24);
+    ASSERT_TRUE(p.projected_date.has_value());
+    EXPECT_EQ(FormatDate(*p.projected_date), "2026-09-01");  // 2000 / 100 = 20 months at 0 %
+
+    // A target beyond reach at any rate: the debt outgrows the contributions.
+    GoalInputs far{Decimal::FromString("-1000"), Decimal::FromString("100000"), Decimal::FromString("100"),
+                   today, target_date};
+    EXPECT_EQ(ComputeGoalProgress(far).growth_status, "unreachable");
 }
 
 }  // namespace
