@@ -10,6 +10,7 @@ namespace {
 constexpr int kWeightScale = 6;
 constexpr int kFractionalScale = 6;
 constexpr int kMoneyScale = 10;
+constexpr int kGapScale = 4;
 
 Decimal Weight(const Decimal& value, const Decimal& total) {
     if (!total.IsPositive()) return Decimal();
@@ -74,32 +75,76 @@ RebalanceProposal ProposeRebalance(const RebalanceInput& in) {
     out.total_value = total;
     const std::vector<Decimal> original = quantities;
 
-    // The value each position should gain (or lose), summed over the rules it belongs to.
-    std::vector<Decimal> gap(in.positions.size());
+    // The value each position should reach. Rules that share positions (a symbol rule and its
+    // sector rule) are solved together: each rule outside its tolerance is an equation "group
+    // value = target x total"; the equations are satisfied in turn, each sharing its group's gap
+    // among the members in proportion to their value at the start (equally when the group is
+    // held at zero), and the rounds repeat until every equation holds to within 10^-8 of the
+    // total (cyclic projections onto the rules: they converge to a common solution when one
+    // exists). A rule within its tolerance that the solution pushes outside it joins the
+    // equations. Rules that cannot all hold (targets adding up to more than the members allow)
+    // end where the rounds stop and are reported as conflicting_rules.
+    std::vector<Decimal> value(in.positions.size());
+    for (std::size_t i = 0; i < in.positions.size(); ++i) {
+        value[i] = Decimal::Mul(in.positions[i].quantity, in.positions[i].price, kMoneyScale);
+    }
+    std::vector<Decimal> wanted_value = value;
     std::vector<std::optional<std::string>> reasons(in.rules.size());
+    std::vector<std::vector<std::size_t>> members(in.rules.size());
+    std::vector<bool> active(in.rules.size(), false);
     for (std::size_t r = 0; r < in.rules.size(); ++r) {
-        const auto& rule = in.rules[r];
-        Decimal value = GroupValue(in.positions, quantities, rule);
-        if (Within(Weight(value, total), rule)) continue;
-        Decimal wanted = Decimal::Mul(rule.target_weight, total, kMoneyScale) - value;
-        std::vector<std::size_t> members;
         for (std::size_t i = 0; i < in.positions.size(); ++i) {
-            if (InGroup(in.positions[i], rule) && in.positions[i].price.IsPositive()) members.push_back(i);
+            if (InGroup(in.positions[i], in.rules[r]) && in.positions[i].price.IsPositive()) members[r].push_back(i);
         }
-        if (members.empty()) {
+        if (Within(Weight(GroupValue(in.positions, quantities, in.rules[r]), total), in.rules[r])) continue;
+        if (members[r].empty()) {
             reasons[r] = "no_holding";
             continue;
         }
-        for (std::size_t i : members) {
-            Decimal share =
-                value.IsPositive()
-                    ? Decimal::Div(Decimal::Mul(in.positions[i].quantity, in.positions[i].price, kMoneyScale),
-                                   value, kMoneyScale)
-                    : Decimal::Div(Decimal::FromInt(1),
-                                   Decimal::FromInt(static_cast<std::int64_t>(members.size())), kMoneyScale);
-            gap[i] += Decimal::Mul(wanted, share, kMoneyScale);
-        }
+        active[r] = true;
     }
+    auto sum_of = [&](std::size_t r, const std::vector<Decimal>& values) {
+        Decimal sum;
+        for (std::size_t i : members[r]) sum += values[i];
+        return sum;
+    };
+    const Decimal precision = Decimal::Mul(total.Abs(), Decimal::FromString("0.00000001"), kMoneyScale);
+    for (int pass = 0; pass <= static_cast<int>(in.rules.size()); ++pass) {
+        for (int round = 0; round < 200; ++round) {
+            bool settled = true;
+            for (std::size_t r = 0; r < in.rules.size(); ++r) {
+                if (!active[r]) continue;
+                const Decimal gap = Decimal::Mul(in.rules[r].target_weight, total, kMoneyScale) - sum_of(r, wanted_value);
+                if (gap.Abs() <= precision) continue;
+                settled = false;
+                const Decimal held = sum_of(r, value);
+                for (std::size_t i : members[r]) {
+                    const Decimal share =
+                        held.IsPositive()
+                            ? Decimal::Div(value[i], held, kMoneyScale)
+                            : Decimal::Div(Decimal::FromInt(1),
+                                           Decimal::FromInt(static_cast<std::int64_t>(members[r].size())),
+                                           kMoneyScale);
+                    wanted_value[i] += Decimal::Mul(gap, share, kMoneyScale);
+                }
+            }
+            if (settled) break;
+        }
+        // A rule that was within its tolerance and would no longer be joins the equations.
+        bool joined = false;
+        for (std::size_t r = 0; r < in.rules.size(); ++r) {
+            if (active[r] || reasons[r] || members[r].empty()) continue;
+            if (!Within(Weight(sum_of(r, wanted_value), total), in.rules[r])) {
+                active[r] = true;
+                joined = true;
+            }
+        }
+        if (!joined) break;
+    }
+    std::vector<Decimal> gap(in.positions.size());
+    // The rounds approach the solution without always landing on it: 29.9999999 must still
+    // sell 3 units at 10, so the gaps are taken to 4 places before they become quantities.
+    for (std::size_t i = 0; i < in.positions.size(); ++i) gap[i] = (wanted_value[i] - value[i]).Round(kGapScale);
 
     // Quantities toward zero, small trades dropped.
     struct Candidate {
