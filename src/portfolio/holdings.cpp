@@ -19,6 +19,18 @@ std::optional<Decimal> MulOpt(const std::optional<Decimal>& a, const std::option
     return Mul(*a, *b);
 }
 
+// quantity x price x rate rounded once, at the end, to the stored scale (never price x rate
+// rounded first: 10^9 units at 0.0000123456 would lose their last digits). quantity x price is
+// exact when it fits the 18 places a Decimal holds, else kept to 18 places (8 more than the
+// result), then converted.
+std::optional<Decimal> ValueInBase(const Decimal& quantity, const Decimal& price, const std::optional<Decimal>& rate) {
+    if (!rate) return std::nullopt;
+    const Decimal q = quantity.Normalized();
+    const Decimal p = price.Normalized();
+    const Decimal local = Decimal::Mul(q, p, std::min(q.Scale() + p.Scale(), Decimal::kMaxScale));
+    return Mul(local, *rate);
+}
+
 std::optional<Decimal> AddOpt(const std::optional<Decimal>& a, const std::optional<Decimal>& b) {
     if (!a || !b) return std::nullopt;
     return *a + *b;
@@ -78,14 +90,13 @@ Result<Holding, LedgerError> ApplyTrade(Holding h,
                         TypeName(tx.type), abs_d.ToNormalizedString(), h.symbol, q.ToNormalizedString()),
             tx);
     }
-    const std::optional<Decimal> price_base = MulOpt(t.price, t.rate);
     const std::optional<Decimal> fee_base = MulOpt(t.fee, t.rate);
     const Decimal sign = Decimal::FromInt(dir);
 
     if (closing) {
         // Signed value of the closing part; realized = what was received - cost removed.
         const Decimal value = Mul(k, t.price);
-        const std::optional<Decimal> value_base = MulOpt(k, price_base);
+        const std::optional<Decimal> value_base = ValueInBase(k, t.price, t.rate);
         const Decimal avg_removed = Portion(h.average.cost, k, abs_q);
         const std::optional<Decimal> avg_removed_base = PortionOpt(h.average.cost_base, k, abs_q);
         h.average.cost -= avg_removed;
@@ -139,10 +150,10 @@ Result<Holding, LedgerError> ApplyTrade(Holding h,
         const Decimal opened = sign * open;
         const Decimal fee = closing ? Decimal() : t.fee;
         const Decimal cost = Mul(opened, t.price) + fee;
+        const std::optional<Decimal> opened_base = ValueInBase(opened, t.price, t.rate);
         const std::optional<Decimal> cost_base =
-            price_base && fee_base
-                ? std::optional<Decimal>(Mul(opened, *price_base) + (closing ? Decimal() : *fee_base))
-                : std::nullopt;
+            opened_base && fee_base ? std::optional<Decimal>(*opened_base + (closing ? Decimal() : *fee_base))
+                                    : std::nullopt;
         h.average.cost += cost;
         h.average.cost_base = AddOpt(h.average.cost_base, cost_base);
         h.fifo.lots.push_back(Lot{opened, cost, cost_base, tx.executed_at});

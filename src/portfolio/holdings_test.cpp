@@ -195,6 +195,24 @@ TEST(Holdings, ForeignCurrencyCostAtTradeDateRateValueAtCurrentRate) {
     EXPECT_EQ(*v.day_change, D("50"));
 }
 
+// Issue 14.13: the base cost is quantity x price x rate rounded once. 10^9 units at
+// 0.0000123456 USD with 0.923456789012 EUR per USD: 12 345.6 USD = 11 400.6281344265 EUR
+// (11 400.628134426547 exactly). Rounding price x rate to 10 places first (0.0000114006) gave
+// 11 400.6000.
+TEST(Holdings, BaseCostRoundsOnceAtTheEnd) {
+    LedgerSettings s;
+    s.base = Currency::FromCode("EUR");
+    Transaction b = Buy("TINY", "1000000000", "0.0000123456");
+    b.fx_rate = D("0.923456789012");
+    auto ledger = Replay({b}, s);
+    ASSERT_TRUE(ledger.HasValue());
+    const Holding& h = ledger->holdings.at("TINY");
+    EXPECT_EQ(h.CostBasis(CostBasisMethod::kFifo), D("12345.6"));
+    ASSERT_TRUE(h.CostBasisBase(CostBasisMethod::kFifo).has_value());
+    EXPECT_EQ(*h.CostBasisBase(CostBasisMethod::kFifo), D("11400.6281344265"));
+    EXPECT_EQ(*h.CostBasisBase(CostBasisMethod::kAverage), D("11400.6281344265"));
+}
+
 TEST(Holdings, MissingRatesAreExplicitNeverOne) {
     LedgerSettings s;
     s.base = Currency::FromCode("EUR");
