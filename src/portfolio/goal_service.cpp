@@ -20,6 +20,10 @@ namespace json = boost::json;
 
 namespace {
 
+// Money times a rate (12 places) is rounded half-even to the stored 10 places: the exact product
+// of a 10-place amount and a 12-place rate needs 22 (docs/portfolio.md "Goals").
+constexpr int kMoneyScale = 10;
+
 constexpr db::Query kListGoals{
     "SELECT id, user_id, name, target_amount, currency, target_date, monthly_contribution, notes, "
     "achieved_at, created_at, updated_at, "
@@ -201,7 +205,7 @@ asio::awaitable<LinkedValue> GoalService::ValueIn(const Actor& actor,
     } else {
         auto rate = co_await CurrentRate(base, goal_ccy, shard);
         if (rate) {
-            *total += *view.total_value_base * *rate;
+            *total += Decimal::Mul(*view.total_value_base, *rate, kMoneyScale);
         } else {
             total.reset();
             out.status = "missing_rate";
@@ -215,7 +219,7 @@ asio::awaitable<LinkedValue> GoalService::ValueIn(const Actor& actor,
             out.missing_rates.push_back(cash_ccy + "/" + goal_ccy);
             total.reset();
         } else if (total) {
-            *total += balance * *rate;
+            *total += Decimal::Mul(balance, *rate, kMoneyScale);
         }
     }
     if (total) out.value = total->Rescale(std::min(total->Scale(), 10)).Normalized();

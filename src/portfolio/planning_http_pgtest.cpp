@@ -215,6 +215,32 @@ TEST_F(PlanningApi, GoalProgressFromLinkedPortfoliosInTheGoalCurrency) {
     EXPECT_EQ(Str(progress, "percent_of_target"), "40.00");
 }
 
+// Issue 14.1: a 10-place amount times a 12-place rate has 22 places; the exact product threw
+// decimal.precision and GET /goals/{id} answered 422. Products of money and rates are rounded
+// half-even to 10 places (numeric(28, 10)): 5000.1234567891 USD x 0.923456789012 EUR/USD =
+// 4617.39795207004... -> 4617.3979520700.
+TEST_F(PlanningApi, CrossCurrencyGoalRoundsMoneyTimesRate) {
+    auto user = NewUser();
+    auto pid = CreatePortfolio(user);
+    ASSERT_EQ(Call(user, "POST", "/api/v1/portfolios/" + pid + "/transactions",
+                   R"({"type":"DEPOSIT","amount":"5000.1234567891","currency":"USD","executed_at":"2024-03-01T10:00:00Z"})")
+                  .status,
+              201);
+    test::QueryValue(test::PgUrlFor(migrate_->prefix + "_timescale"),
+                     "INSERT INTO market_data.latest_exchange_rates (base, quote, time, rate) VALUES ('USD', 'EUR', "
+                     "now(), 0.923456789012) ON CONFLICT (base, quote) DO UPDATE SET rate = 0.923456789012");
+    auto created = Call(user, "POST", "/api/v1/goals",
+                        R"({"name":"Flat","target_amount":"10000","currency":"EUR","target_date":")" +
+                            InDays(3 * 365) + R"(","portfolio_ids":[")" + pid + R"("]})");
+    ASSERT_EQ(created.status, 201) << created.body;
+    auto got = Call(user, "GET", "/api/v1/goals/" + Str(created.Json(), "id"));
+    ASSERT_EQ(got.status, 200) << got.body;
+    auto progress = got.Json().at("progress");
+    EXPECT_EQ(Str(progress, "value_status"), "ok");
+    EXPECT_EQ(Str(progress, "current_value"), "4617.39795207");
+    EXPECT_EQ(Str(progress, "percent_of_target"), "46.17");
+}
+
 TEST_F(PlanningApi, GoalBadInputsAndIsolation) {
     auto alice = NewUser();
     auto bob = NewUser();
@@ -407,8 +433,9 @@ TEST_F(PlanningApi, DailySnapshotsNetOfFlowsAndSkippedWhenUnknown) {
     test::QueryValue(PortfolioDb(),
                      "UPDATE portfolio.holdings SET current_price = 120 WHERE portfolio_id = '" + pid + "'");
     auto& pool = app_->Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
+    auto& market = app_->Db(ServiceRole::kPortfolio, Database::kTimescale, 0);
     auto run = [&](const char* day) {
-        return asio::co_spawn(app_->Shard(0), WriteDailySnapshots(pool, DateFromString(day)),
+        return asio::co_spawn(app_->Shard(0), WriteDailySnapshots(pool, market, DateFromString(day)),
                               asio::use_future)
             .get();
     };
@@ -440,6 +467,72 @@ TEST_F(PlanningApi, DailySnapshotsNetOfFlowsAndSkippedWhenUnknown) {
     EXPECT_EQ(
         Count("SELECT count(*) FROM portfolio.portfolio_snapshots WHERE portfolio_id = '" + unpriced + "'"),
         0);
+}
+
+// Issue 14.6: the snapshot's flows and its value cover the same money. A USD portfolio:
+//   03-01 deposit 100 USD                                    total 100
+//   03-02 deposit 1,000 EUR at 1.1 (1,100 USD; EUR/USD 1.1)  foreign cash is part of the value:
+//         total 1,200, net flows 1,100, day change 0 (it was 100 - 100 - 1,100 = -1,100)
+//   03-03 transfer in 5 XYZ carried at 50, now at 100        an in-kind flow at market value:
+//         total 1,700, net flows 500, day change 0 (it was +500 with no flow)
+TEST_F(PlanningApi, DailySnapshotFlowsMatchTheValue) {
+    auto user = NewUser();
+    auto pid = CreatePortfolio(user);
+    auto tx = "/api/v1/portfolios/" + pid + "/transactions";
+    test::QueryValue(test::PgUrlFor(migrate_->prefix + "_timescale"),
+                     "INSERT INTO market_data.latest_exchange_rates (base, quote, time, rate) VALUES ('EUR', 'USD', "
+                     "now(), 1.1) ON CONFLICT (base, quote) DO UPDATE SET rate = 1.1");
+    auto& pool = app_->Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
+    auto& market = app_->Db(ServiceRole::kPortfolio, Database::kTimescale, 0);
+    auto run = [&](const char* day) {
+        return asio::co_spawn(app_->Shard(0), WriteDailySnapshots(pool, market, DateFromString(day)),
+                              asio::use_future)
+            .get();
+    };
+    auto row = [&](const char* day, const char* column) {
+        return test::QueryValue(PortfolioDb(), std::string("SELECT coalesce(") + column +
+                                                   "::text, 'null') FROM portfolio.portfolio_snapshots WHERE "
+                                                   "portfolio_id = '" +
+                                                   pid + "' AND snapshot_date = '" + day + "'");
+    };
+    ASSERT_EQ(Call(user, "POST", tx,
+                   R"({"type":"DEPOSIT","amount":"100","currency":"USD","executed_at":"2024-03-01T10:00:00Z"})")
+                  .status,
+              201);
+    run("2024-03-01");
+    EXPECT_EQ(row("2024-03-01", "total_value"), "100.0000000000");
+
+    ASSERT_EQ(Call(user, "POST", tx,
+                   R"({"type":"DEPOSIT","amount":"1000","currency":"EUR","fx_rate":"1.1","executed_at":"2024-03-02T10:00:00Z"})")
+                  .status,
+              201);
+    run("2024-03-02");
+    EXPECT_EQ(row("2024-03-02", "cash_value"), "1200.0000000000");
+    EXPECT_EQ(row("2024-03-02", "total_value"), "1200.0000000000");
+    EXPECT_EQ(row("2024-03-02", "net_flows"), "1100.0000000000");
+    EXPECT_EQ(row("2024-03-02", "day_change"), "0.0000000000");
+
+    ASSERT_EQ(Call(user, "POST", tx,
+                   R"({"type":"TRANSFER_IN","symbol":"XYZ","quantity":"5","price":"50","currency":"USD","executed_at":"2024-03-03T10:00:00Z"})")
+                  .status,
+              201);
+    test::QueryValue(PortfolioDb(), "UPDATE portfolio.holdings SET current_price = 100 WHERE portfolio_id = '" +
+                                        pid + "' AND symbol = 'XYZ'");
+    run("2024-03-03");
+    EXPECT_EQ(row("2024-03-03", "total_value"), "1700.0000000000");
+    EXPECT_EQ(row("2024-03-03", "net_flows"), "500.0000000000");
+    EXPECT_EQ(row("2024-03-03", "day_change"), "0.0000000000");
+    EXPECT_EQ(row("2024-03-03", "day_change_percent"), "0.00000000");
+
+    // Foreign cash without any rate: the value is unknown, so no row rather than a wrong one.
+    ASSERT_EQ(Call(user, "POST", tx,
+                   R"({"type":"DEPOSIT","amount":"10","currency":"CHF","fx_rate":"1.2","executed_at":"2024-03-04T10:00:00Z"})")
+                  .status,
+              201);
+    run("2024-03-04");
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.portfolio_snapshots WHERE portfolio_id = '" + pid +
+                    "' AND snapshot_date = '2024-03-04'"),
+              0);
 }
 
 TEST_F(PlanningApi, AdvisorsActWithinTheirGrant) {

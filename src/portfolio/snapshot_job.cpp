@@ -1,5 +1,8 @@
 #include "portfolio/snapshot_job.hpp"
 
+#include <string>
+#include <vector>
+
 #include <spdlog/spdlog.h>
 
 #include "infra/app/app.hpp"
@@ -14,18 +17,25 @@ namespace asio = boost::asio;
 
 namespace {
 
-// Holdings at their current price and rate plus the portfolio-currency cash; the day's external
-// cash flows (deposits, withdrawals, cash transfers) in the portfolio currency; the day change
-// net of those flows against the previous day's row. A portfolio with an open holding lacking a
-// price or rate, or a flow lacking its trade-date rate, gets no row rather than a wrong one.
-// The day's percentage follows the analytics convention (docs/analytics.md §1): a net inflow
-// arrives at the start of the day and is at work during it, a net outflow leaves at its end, so
-// day_change_percent = day_change / (previous total + max(net flows, 0)) x 100 — the same
-// daily return the time-weighted return chains. total_return is the gain since inception
-// (total - all external cash flows to date) and total_return_percent that gain over everything
-// paid in (deposits and cash transfers in to date): the simple return of §3.4 from inception.
+// Holdings at their current price and rate plus all cash, foreign cash converted at the latest
+// rate ($2..$4: the pairs of market_data.latest_exchange_rates, either direction, the inverse
+// rounded to 12 places) and rounded to 10 places; the day's external flows in the portfolio
+// currency: deposits, withdrawals and cash transfers at their trade-date rate, securities
+// transfers in kind at market value (quantity x the holding's current price x current rate, the
+// valuation the snapshot itself uses, so a transfer is no gain or loss); the day change net of
+// those flows against the previous day's row. A portfolio with an open holding lacking a price
+// or rate, foreign cash without a rate, or a flow lacking its rate gets no row rather than a
+// wrong one. The day's percentage follows the analytics convention (docs/analytics.md §1): a net
+// inflow arrives at the start of the day and is at work during it, a net outflow leaves at its
+// end, so day_change_percent = day_change / (previous total + max(net flows, 0)) x 100 — the same
+// daily return the time-weighted return chains. total_return is the gain since inception (total -
+// all external flows to date) and total_return_percent that gain over everything paid in to date:
+// the simple return of §3.4 from inception. Past securities transfers count there at their
+// recorded price (the carried cost; the current price when none) and trade-date rate: their market
+// value on their own day is not known to this table.
 constexpr db::Query kWriteSnapshots{
-    "WITH vals AS ("
+    "WITH fx AS (SELECT * FROM unnest($2::text[], $3::text[], $4::numeric[]) AS f(base, quote, rate)),"
+    " vals AS ("
     " SELECT p.id, p.user_id, p.currency,"
     "  coalesce(sum(h.market_value * CASE WHEN h.currency = p.currency THEN 1 ELSE h.fx_rate END)"
     "   FILTER (WHERE h.quantity <> 0), 0) AS hv,"
@@ -35,25 +45,43 @@ constexpr db::Query kWriteSnapshots{
     "   (h.fx_rate IS NULL OR h.cost_basis_base IS NULL)))), false) AS unknown"
     " FROM portfolio.portfolios p LEFT JOIN portfolio.holdings h ON h.portfolio_id = p.id"
     " WHERE p.is_active GROUP BY p.id),"
-    " cash AS (SELECT c.portfolio_id, c.balance FROM portfolio.cash_balances c"
-    "  JOIN portfolio.portfolios p ON p.id = c.portfolio_id AND c.currency = p.currency),"
+    " cash AS (SELECT c.portfolio_id,"
+    "  sum(CASE WHEN c.currency = p.currency THEN c.balance ELSE round(c.balance * r.rate, 10) END) AS balance,"
+    "  bool_or(c.currency <> p.currency AND c.balance <> 0 AND r.rate IS NULL) AS unknown"
+    "  FROM portfolio.cash_balances c JOIN portfolio.portfolios p ON p.id = c.portfolio_id"
+    "  LEFT JOIN LATERAL (SELECT coalesce("
+    "   (SELECT f.rate FROM fx f WHERE f.base = c.currency::text AND f.quote = p.currency::text),"
+    "   (SELECT round(1 / f.rate, 12) FROM fx f WHERE f.base = p.currency::text AND f.quote = c.currency::text))"
+    "   AS rate) r ON true"
+    "  GROUP BY c.portfolio_id),"
     " flows AS (SELECT t.portfolio_id,"
-    "  sum(CASE WHEN t.type IN ('DEPOSIT', 'TRANSFER_IN') THEN 1 ELSE -1 END * t.amount *"
-    "   CASE WHEN t.currency = p.currency THEN 1 ELSE t.fx_rate END) AS net,"
-    "  bool_or(t.currency <> p.currency AND t.fx_rate IS NULL) AS unknown"
+    "  sum(CASE WHEN t.type IN ('DEPOSIT', 'TRANSFER_IN') THEN 1 ELSE -1 END *"
+    "   CASE WHEN t.symbol IS NULL THEN t.amount * CASE WHEN t.currency = p.currency THEN 1 ELSE t.fx_rate END"
+    "   ELSE round(t.quantity * h.current_price * CASE WHEN h.currency = p.currency THEN 1 ELSE h.fx_rate END,"
+    "    10) END) AS net,"
+    "  bool_or(CASE WHEN t.symbol IS NULL THEN t.currency <> p.currency AND t.fx_rate IS NULL"
+    "   ELSE h.current_price IS NULL OR (h.currency <> p.currency AND h.fx_rate IS NULL) END) AS unknown"
     "  FROM portfolio.transactions t JOIN portfolio.portfolios p ON p.id = t.portfolio_id"
-    "  WHERE t.type IN ('DEPOSIT', 'WITHDRAWAL', 'TRANSFER_IN', 'TRANSFER_OUT') AND t.symbol IS NULL"
-    "  AND t.amount IS NOT NULL AND t.executed_at >= ($1::date)::timestamp AT TIME ZONE 'UTC'"
+    "  LEFT JOIN portfolio.holdings h ON h.portfolio_id = t.portfolio_id AND h.symbol = t.symbol"
+    "  WHERE t.type IN ('DEPOSIT', 'WITHDRAWAL', 'TRANSFER_IN', 'TRANSFER_OUT')"
+    "  AND ((t.symbol IS NULL AND t.amount IS NOT NULL) OR (t.symbol IS NOT NULL AND t.quantity IS NOT NULL"
+    "   AND t.type IN ('TRANSFER_IN', 'TRANSFER_OUT')))"
+    "  AND t.executed_at >= ($1::date)::timestamp AT TIME ZONE 'UTC'"
     "  AND t.executed_at < ($1::date + 1)::timestamp AT TIME ZONE 'UTC' GROUP BY t.portfolio_id),"
     " to_date AS (SELECT t.portfolio_id,"
-    "  sum(CASE WHEN t.type IN ('DEPOSIT', 'TRANSFER_IN') THEN 1 ELSE -1 END * t.amount *"
+    "  sum(CASE WHEN t.type IN ('DEPOSIT', 'TRANSFER_IN') THEN 1 ELSE -1 END * s.local *"
     "   CASE WHEN t.currency = p.currency THEN 1 ELSE t.fx_rate END) AS net,"
-    "  coalesce(sum(t.amount * CASE WHEN t.currency = p.currency THEN 1 ELSE t.fx_rate END)"
+    "  coalesce(sum(s.local * CASE WHEN t.currency = p.currency THEN 1 ELSE t.fx_rate END)"
     "   FILTER (WHERE t.type IN ('DEPOSIT', 'TRANSFER_IN')), 0) AS paid_in,"
-    "  bool_or(t.currency <> p.currency AND t.fx_rate IS NULL) AS unknown"
+    "  bool_or((t.currency <> p.currency AND t.fx_rate IS NULL) OR s.local IS NULL) AS unknown"
     "  FROM portfolio.transactions t JOIN portfolio.portfolios p ON p.id = t.portfolio_id"
-    "  WHERE t.type IN ('DEPOSIT', 'WITHDRAWAL', 'TRANSFER_IN', 'TRANSFER_OUT') AND t.symbol IS NULL"
-    "  AND t.amount IS NOT NULL AND t.executed_at < ($1::date + 1)::timestamp AT TIME ZONE 'UTC'"
+    "  LEFT JOIN portfolio.holdings h ON h.portfolio_id = t.portfolio_id AND h.symbol = t.symbol"
+    "  CROSS JOIN LATERAL (SELECT CASE WHEN t.symbol IS NULL THEN t.amount"
+    "   ELSE round(t.quantity * coalesce(t.price, h.current_price), 10) END AS local) s"
+    "  WHERE t.type IN ('DEPOSIT', 'WITHDRAWAL', 'TRANSFER_IN', 'TRANSFER_OUT')"
+    "  AND ((t.symbol IS NULL AND t.amount IS NOT NULL) OR (t.symbol IS NOT NULL AND t.quantity IS NOT NULL"
+    "   AND t.type IN ('TRANSFER_IN', 'TRANSFER_OUT')))"
+    "  AND t.executed_at < ($1::date + 1)::timestamp AT TIME ZONE 'UTC'"
     "  GROUP BY t.portfolio_id),"
     " rows AS (SELECT v.id, v.user_id, v.currency, v.hv + coalesce(c.balance, 0) AS total,"
     "  coalesce(c.balance, 0) AS cash, v.hv, v.invested, coalesce(f.net, 0) AS net, prev.total_value AS prev,"
@@ -63,7 +91,7 @@ constexpr db::Query kWriteSnapshots{
     "  LEFT JOIN to_date td ON td.portfolio_id = v.id"
     "  LEFT JOIN portfolio.portfolio_snapshots prev ON prev.portfolio_id = v.id"
     "   AND prev.snapshot_date = $1::date - 1"
-    "  WHERE NOT v.unknown AND NOT coalesce(f.unknown, false))"
+    "  WHERE NOT v.unknown AND NOT coalesce(f.unknown, false) AND NOT coalesce(c.unknown, false))"
     " INSERT INTO portfolio.portfolio_snapshots (portfolio_id, user_id, snapshot_date, currency, total_value,"
     "  cash_value, holdings_value, invested_capital, net_flows, day_change, day_change_percent,"
     "  total_return, total_return_percent)"
@@ -80,24 +108,49 @@ constexpr db::Query kWriteSnapshots{
     "  total_return = EXCLUDED.total_return, total_return_percent = EXCLUDED.total_return_percent",
     "portfolio.write_daily_snapshots"};
 
+// The latest rates, every pair (market_data.latest_exchange_rates holds one row per pair).
+constexpr db::Query kLatestRates{"SELECT base::text, quote::text, rate::text FROM market_data.latest_exchange_rates",
+                                 "portfolio.snapshot_latest_rates"};
+
+std::string ArrayOf(const std::vector<std::string>& items) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i > 0) out += ',';
+        out += items[i];  // currency codes and decimal numbers: nothing to quote
+    }
+    return out + "}";
+}
+
 }  // namespace
 
-asio::awaitable<std::int64_t> WriteDailySnapshots(db::Pool& pool, Date date) {
+asio::awaitable<std::int64_t> WriteDailySnapshots(db::Pool& pool, db::Pool& market, Date date) {
     const std::string day = FormatDate(date);
+    std::vector<std::string> bases, quotes, rates;
+    const db::Result latest = co_await market.Execute(kLatestRates);
+    for (db::Row row : latest) {
+        bases.push_back(row.Get<std::string>(0));
+        quotes.push_back(row.Get<std::string>(1));
+        rates.push_back(row.Get<std::string>(2));
+    }
+    const std::string base_list = ArrayOf(bases);
+    const std::string quote_list = ArrayOf(quotes);
+    const std::string rate_list = ArrayOf(rates);
     co_return co_await db::RunInTransaction(pool, db::TransactionOptions().ActingAs("", "SYSTEM"),
                                             [&](db::Transaction& tx) -> asio::awaitable<std::int64_t> {
-                                                auto res = co_await tx.Execute(kWriteSnapshots, day);
+                                                auto res = co_await tx.Execute(kWriteSnapshots, day, base_list,
+                                                                               quote_list, rate_list);
                                                 co_return res.RowsAffected();
                                             });
 }
 
 void AddSnapshotJob(App& app, std::chrono::milliseconds interval) {
     db::Pool* pool = &app.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
+    db::Pool* market = &app.Db(ServiceRole::kPortfolio, Database::kTimescale, 0);
     app.Jobs().Add({.name = std::string(kSnapshotJobName),
                     .interval = interval,
                     .lease_pool = pool,
-                    .run = [pool]() -> asio::awaitable<void> {
-                        auto n = co_await WriteDailySnapshots(*pool, ToDate(Now()));
+                    .run = [pool, market]() -> asio::awaitable<void> {
+                        auto n = co_await WriteDailySnapshots(*pool, *market, ToDate(Now()));
                         spdlog::info("portfolio: {} daily snapshot(s) written", n);
                     }});
 }

@@ -21,8 +21,9 @@ namespace nn::portfolio {
 inline constexpr std::string_view kSnapshotJobName = "portfolio.daily_snapshots";
 
 // Writes (or refreshes) `date`'s portfolio.portfolio_snapshots row of every active portfolio
-// whose value is known, in SYSTEM context, in one statement; returns the rows written.
-boost::asio::awaitable<std::int64_t> WriteDailySnapshots(db::Pool& pool, Date date);
+// whose value is known, in SYSTEM context, in one statement; returns the rows written. Foreign
+// cash is converted at the latest rates read from `market` (market_data.latest_exchange_rates).
+boost::asio::awaitable<std::int64_t> WriteDailySnapshots(db::Pool& pool, db::Pool& market, Date date);
 
 // Schedules WriteDailySnapshots for the current UTC date every `interval` under the lease
 // public.job_leases of the portfolio database.
