@@ -29,6 +29,10 @@ cleanup() {
 }
 trap cleanup EXIT
 "$bin" migrate up
+# Migrations need the administrative URL; the server and the feed do not: they connect as the
+# service roles, so they get the admin URL's host without its credentials (docs/security.md).
+service_env=(env -u PGPASSWORD -u NEXANEST_TEST_PG_URL
+  "NEXANEST_DATABASE_URL=$(printf '%s' "$NEXANEST_DATABASE_URL" | sed -E 's#^([a-z]+://)[^@/]*@#\1#')")
 # A small simulated feed (docs/market.md "make run"), so prices move: once the server is ready,
 # `feed simulate --direct` writes 5 ticks/s for SIM0000..SIM0019 through the ingest pipeline
 # (creating the instruments). Its output goes to var/feed.log. NEXANEST_RUN_FEED=0 turns it off.
@@ -39,14 +43,14 @@ if [ "${NEXANEST_RUN_FEED:-1}" != 0 ]; then
       curl -fs -m 2 -o /dev/null "http://$listen/readyz" && break
       sleep 0.5
     done
-    exec "$bin" feed simulate --direct --symbols "${NEXANEST_RUN_FEED_SYMBOLS:-20}" \
+    exec "${service_env[@]}" "$bin" feed simulate --direct --symbols "${NEXANEST_RUN_FEED_SYMBOLS:-20}" \
       --rate "${NEXANEST_RUN_FEED_RATE:-5}" --batch-ms 1000 --duration 31536000
   ) >var/feed.log 2>&1 &
   feed_pid=$!
 fi
 # The server runs in the background so that Ctrl-C (SIGINT) and kill (SIGTERM) of this script
 # both reach it: it drains and exits, then the trap stops the feed and the databases.
-"$bin" serve --listen "$listen" &
+"${service_env[@]}" "$bin" serve --listen "$listen" &
 serve_pid=$!
 trap 'kill -INT "$serve_pid" 2>/dev/null || true' INT TERM
 while kill -0 "$serve_pid" 2>/dev/null; do wait "$serve_pid" || true; done

@@ -10,6 +10,8 @@
 # PostgreSQL refuses to run as root: as root the cluster runs as the 'postgres' system user
 # (created by the Debian package), otherwise as the calling user.
 set -euo pipefail
+# Everything written here (passwords, env.sh, configs, logs) is readable by its owner only.
+umask 077
 PGBIN=/usr/lib/postgresql/15/bin
 
 cmd=${1:-}; dir=${2:-}
@@ -57,7 +59,9 @@ start() {
   fi
   if [ ! -f "$dir/pg/data/PG_VERSION" ]; then
     local pwfile
-    pwfile=$(mktemp); echo "$pgpw" >"$pwfile"; chmod 644 "$pwfile"
+    # initdb runs as postgres: the file is handed to that user, never made world-readable
+    pwfile=$(mktemp); echo "$pgpw" >"$pwfile"; chmod 600 "$pwfile"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres "$pwfile"; fi
     as_pg "$PGBIN/initdb" -D "$dir/pg/data" -U postgres --pwfile="$pwfile" -A scram-sha-256 \
       -E UTF8 --locale=C.UTF-8 >"$dir/log/initdb.log" 2>&1 || { cat "$dir/log/initdb.log"; rm -f "$pwfile"; exit 1; }
     rm -f "$pwfile"
@@ -96,7 +100,8 @@ requirepass $rpw
 CONF
     redis-server "$dir/redis/redis.conf"
     for _ in $(seq 1 100); do
-      redis-cli -p "$redis_port" -a "$rpw" --no-auth-warning ping 2>/dev/null | grep -q PONG && break
+      # REDISCLI_AUTH, not -a: a password in argv shows in ps
+      REDISCLI_AUTH="$rpw" redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && break
       sleep 0.1
     done
   fi

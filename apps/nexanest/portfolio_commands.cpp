@@ -65,10 +65,12 @@ void ImportTransactions(const runtime::Config& config, const TransactionsImportA
     for (const auto& e : parsed.errors) {
         std::cerr << fmt::format("{}:{}: {}: {}\n", args.file, e.line, e.field, e.message);
     }
-    if (!parsed.errors.empty()) {
-        throw Error(
-            ErrorKind::kUnprocessable, "import.invalid",
-            fmt::format("{} bad line(s) of {}; nothing imported", parsed.errors.size(), parsed.lines));
+    if (parsed.error_count > parsed.errors.size()) {
+        std::cerr << fmt::format("... and {} more error(s)\n", parsed.error_count - parsed.errors.size());
+    }
+    if (parsed.error_count != 0) {
+        throw Error(ErrorKind::kUnprocessable, "import.invalid",
+                    fmt::format("{} error(s) in {} line(s); nothing imported", parsed.error_count, parsed.lines));
     }
     if (args.dry_run) {
         std::cout << fmt::format("dry run: all {} line(s) are valid; nothing imported\n", parsed.lines);

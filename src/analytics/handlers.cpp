@@ -193,7 +193,7 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
                     body["content"] = boost::json::parse(generated.content);
                     co_return http::JsonResponse(body, generated.created ? 201 : 200);
                 },
-                {.name = "analytics.reports.generate", .require_auth = true});
+                {.name = "analytics.reports.generate", .require_auth = true, .expensive = true});
     routes.Get("/api/v1/portfolios/{id}/reports",
                [reports, directory](Request& req) -> asio::awaitable<Response> {
                    const portfolio::Actor actor = co_await ActorOf(req, directory);
@@ -235,7 +235,7 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
             const std::optional<Date> to = DateParam(req, "to");
             co_return http::JsonResponse(co_await service->StoreHistoryRange(actor, id, from, to, req.shard));
         },
-        {.name = "analytics.history.rebuild", .require_auth = true});
+        {.name = "analytics.history.rebuild", .require_auth = true, .expensive = true});
 }
 
 }  // namespace nn::analytics

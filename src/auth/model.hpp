@@ -18,6 +18,8 @@ struct AuthSettings {
     std::string audience = "nexanest-api";
     std::chrono::seconds access_ttl{15 * 60};
     std::chrono::seconds refresh_ttl{30 * 24 * 3600};
+    // A session ends this long after its sign-in, however often it is refreshed.
+    std::chrono::seconds session_max_lifetime{90 * 24 * 3600};
     std::chrono::seconds verification_ttl{24 * 3600};
     std::chrono::seconds reset_ttl{3600};
 

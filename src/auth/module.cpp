@@ -59,9 +59,47 @@ private:
     redis::Client& redis_;
 };
 
+// Liveness entries in Redis. A Redis that is down or slow is a miss (the service then reads
+// the database); a failed drop is logged and bounded by kLivenessCacheTtl.
+class RedisLivenessCache final : public LivenessCache {
+public:
+    explicit RedisLivenessCache(redis::Client& redis) : redis_(redis) {}
+
+    asio::awaitable<std::optional<std::string>> Get(std::string key) override {
+        try {
+            co_return co_await redis_.Get(key);
+        } catch (const Error& e) {
+            if (e.Kind() != ErrorKind::kUnavailable && e.Kind() != ErrorKind::kTimeout) throw;
+        }
+        co_return std::nullopt;
+    }
+    asio::awaitable<void> Put(std::string key, std::string value, std::chrono::seconds ttl) override {
+        redis::SetOptions options;
+        options.ttl = ttl;
+        try {
+            co_await redis_.Set(key, value, options);
+        } catch (const Error& e) {
+            if (e.Kind() != ErrorKind::kUnavailable && e.Kind() != ErrorKind::kTimeout) throw;
+        }
+    }
+    asio::awaitable<void> Drop(std::string key) override {
+        try {
+            co_await redis_.Del(key);
+        } catch (const Error& e) {
+            if (e.Kind() != ErrorKind::kUnavailable && e.Kind() != ErrorKind::kTimeout) throw;
+            spdlog::warn("auth: liveness entry not dropped ({}); stale for at most {} s", e.Code(),
+                         kLivenessCacheTtl.count());
+        }
+    }
+
+private:
+    redis::Client& redis_;
+};
+
 struct Shard {
     std::unique_ptr<PgRepository> repo;
     std::unique_ptr<RedisLimiter> limiter;
+    std::unique_ptr<RedisLivenessCache> cache;
     std::unique_ptr<Service> service;
 };
 
@@ -94,7 +132,8 @@ public:
             Shard s;
             s.repo = std::make_unique<PgRepository>(app.Db(ServiceRole::kAuth, Database::kAuth, i));
             s.limiter = std::make_unique<RedisLimiter>(app.Redis(i));
-            s.service = std::make_unique<Service>(deps_, *s.repo, *s.limiter);
+            s.cache = std::make_unique<RedisLivenessCache>(app.Redis(i));
+            s.service = std::make_unique<Service>(deps_, *s.repo, *s.limiter, s.cache.get());
             shards_.push_back(std::move(s));
         }
     }
@@ -107,6 +146,18 @@ public:
     }
     asio::awaitable<AdvisorGrants> GrantsOf(UserId advisor, std::size_t shard) override {
         co_return co_await shards_.at(shard).repo->GrantsOf(advisor);
+    }
+    asio::awaitable<bool> StillLive(const Principal& principal, std::size_t shard) override {
+        if (principal.expires_at && *principal.expires_at <= std::chrono::system_clock::now()) co_return false;
+        Principal copy = principal;
+        bool live = true;
+        try {
+            co_await shards_.at(shard).service->CheckLive(copy);
+        } catch (const Error& e) {
+            if (e.Kind() != ErrorKind::kUnauthorized) throw;
+            live = false;
+        }
+        co_return live;
     }
 
     const AuthSettings& Settings() const { return settings_; }
@@ -150,6 +201,7 @@ AuthSettings SettingsFromConfig(const App& app) {
     s.audience = c.jwt_audience;
     s.access_ttl = std::chrono::duration_cast<std::chrono::seconds>(c.access_token_ttl);
     s.refresh_ttl = std::chrono::duration_cast<std::chrono::seconds>(c.refresh_token_ttl);
+    s.session_max_lifetime = std::chrono::duration_cast<std::chrono::seconds>(c.session_max_lifetime);
     return s;
 }
 
@@ -170,7 +222,9 @@ std::shared_ptr<UserDirectory> Register(App& app, ModuleOptions options) {
         auto parts = SplitAuthorization(request.Header("Authorization"));
         if (!parts || parts->second.empty()) ThrowInvalidToken();
         if (parts->first == "bearer") {
-            request.principal = module->For(request).AuthenticateBearer(parts->second);
+            Principal p = module->For(request).AuthenticateBearer(parts->second);
+            co_await module->For(request).CheckLive(p);
+            request.principal = std::move(p);
         } else if (parts->first == "apikey") {
             std::optional<std::string> ip;
             if (!request.remote_address.empty()) ip = request.remote_address;
@@ -178,6 +232,7 @@ std::shared_ptr<UserDirectory> Register(App& app, ModuleOptions options) {
         } else {
             ThrowInvalidToken();
         }
+        request.principal_key = std::any_cast<const Principal&>(request.principal).user_id.ToString();
     });
 
     jobs::JobSpec cleanup;

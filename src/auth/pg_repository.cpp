@@ -88,8 +88,9 @@ inline constexpr Query kLoginSucceeded{
     "password_hash = coalesce($2, password_hash) WHERE id = $1",
     "auth.login_succeeded"};
 inline constexpr Query kInsertRefresh{
-    "INSERT INTO auth.refresh_tokens (user_id, token_hash, family_id, parent_id, expires_at, user_agent, ip) "
-    "VALUES ($1, $2, $3::uuid, $4, $5, $6, $7::inet) RETURNING id",
+    "INSERT INTO auth.refresh_tokens (user_id, token_hash, family_id, parent_id, expires_at, user_agent, ip, "
+    "family_started_at) VALUES ($1, $2, $3::uuid, $4, $5, $6, $7::inet, "
+    "coalesce((SELECT p.family_started_at FROM auth.refresh_tokens p WHERE p.id = $4), now())) RETURNING id",
     "auth.insert_refresh"};
 // The devices of the user's recent successful sign-ins (login_attempts keeps 90 days): user agent
 // and address network (IPv4 /24, IPv6 /48), compared as auth::DeviceKey.
@@ -113,7 +114,7 @@ inline constexpr Query kRefreshByHash{"SELECT id, user_id FROM auth.refresh_toke
                                       "auth.refresh_by_hash"};
 inline constexpr Query kLockRefresh{
     "SELECT t.replaced_by IS NOT NULL, t.revoked_at IS NOT NULL, t.expires_at > now(), t.family_id::text, "
-    "u.role, u.is_active, u.email_verified_at IS NOT NULL "
+    "u.role, u.is_active, u.email_verified_at IS NOT NULL, t.family_started_at "
     "FROM auth.refresh_tokens t JOIN auth.users u ON u.id = t.user_id WHERE t.id = $1 FOR UPDATE OF t",
     "auth.lock_refresh"};
 inline constexpr Query kMarkReplaced{
@@ -183,6 +184,9 @@ inline constexpr Query kListApiKeys{
     "SELECT id, name, prefix, array_to_string(scopes, ' '), created_at, expires_at, last_used_at, revoked_at "
     "FROM auth.api_keys WHERE user_id = $1 ORDER BY created_at DESC, id",
     "auth.list_api_keys"};
+inline constexpr Query kRevokeAllApiKeys{
+    "UPDATE auth.api_keys SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+    "auth.revoke_all_api_keys"};
 inline constexpr Query kRevokeApiKey{
     "UPDATE auth.api_keys SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
     "auth.revoke_api_key"};
@@ -211,6 +215,12 @@ inline constexpr Query kListGrants{
 inline constexpr Query kUserStatus{
     "SELECT role, is_active, email_verified_at IS NOT NULL, email FROM auth.users WHERE id = $1",
     "auth.user_status"};
+inline constexpr Query kLiveness{
+    "SELECT u.role, u.is_active, u.email_verified_at IS NOT NULL, "
+    "array_to_string(ARRAY(SELECT DISTINCT r.family_id::text FROM auth.refresh_tokens r "
+    "WHERE r.user_id = u.id AND r.revoked_at IS NULL AND r.expires_at > now()), ',') "
+    "FROM auth.users u WHERE u.id = $1",
+    "auth.liveness"};
 inline constexpr Query kGrantsOf{
     "SELECT ac.client_id, ac.access FROM auth.advisor_clients ac "
     "JOIN auth.users a ON a.id = ac.advisor_id AND a.role = 'ADVISOR' AND a.is_active "
@@ -393,6 +403,7 @@ asio::awaitable<bool> PgRepository::ConsumeReset(std::string token_hash,
             co_await tx.Execute(kSetPassword, user, password_hash);
             const std::optional<std::string> none;
             co_await tx.Execute(kRevokeSessions, user, std::string("PASSWORD_RESET"), none, none);
+            co_await tx.Execute(kRevokeAllApiKeys, user);
             co_await Emit(tx, user, user, "user", user.ToString(), "user.password_reset",
                           boost::json::object(), audit);
             co_return true;
@@ -486,9 +497,9 @@ asio::awaitable<RotateResult> PgRepository::Rotate(std::string token_hash, NewRe
         pool_, AsUser(user), [&](Transaction& tx) -> asio::awaitable<RotateResult> {
             RotateResult r = result;
             auto row = (co_await tx.Execute(kLockRefresh, token_id))
-                           .AsOptionalRow<bool, bool, bool, std::string, std::string, bool, bool>();
+                           .AsOptionalRow<bool, bool, bool, std::string, std::string, bool, bool, Timestamp>();
             if (!row) co_return r;
-            const auto& [replaced, revoked, live, family, role, active, verified] = *row;
+            const auto& [replaced, revoked, live, family, role, active, verified, started] = *row;
             r.family_id = family;
             r.role = RoleOf(role);
             r.email_verified = verified;
@@ -502,8 +513,16 @@ asio::awaitable<RotateResult> PgRepository::Rotate(std::string token_hash, NewRe
                 co_return r;
             }
             if (revoked || !live || !active) co_return r;
+            // The session's absolute end: refreshing never carries it past sign-in + max lifetime.
+            Timestamp expires = child.expires_at;
+            if (child.family_max_lifetime.count() > 0) {
+                const Timestamp end =
+                    started + std::chrono::duration_cast<std::chrono::microseconds>(child.family_max_lifetime);
+                if (end <= Now()) co_return r;
+                expires = std::min(expires, end);
+            }
             const auto child_id = (co_await tx.Execute(kInsertRefresh, user, Bytea(child.token_hash), family,
-                                                       std::optional<Uuid>(token_id), child.expires_at,
+                                                       std::optional<Uuid>(token_id), expires,
                                                        audit.user_agent, audit.ip))
                                       .AsSingleRow<Uuid>();
             co_await tx.Execute(kMarkReplaced, token_id, child_id);
@@ -618,6 +637,7 @@ asio::awaitable<void> PgRepository::ChangePassword(Actor actor,
         co_await tx.Execute(kSetPassword, actor.id, password_hash);
         const std::optional<std::string> all;
         co_await tx.Execute(kRevokeSessions, actor.id, std::string("PASSWORD_CHANGED"), all, keep_session);
+        co_await tx.Execute(kRevokeAllApiKeys, actor.id);
         co_await Emit(tx, actor.id, actor.id, "user", actor.id.ToString(), "user.password_changed",
                       boost::json::object(), audit);
     });
@@ -784,6 +804,25 @@ asio::awaitable<std::optional<UserStatus>> PgRepository::UserStatusOf(UserId id)
     if (!row) co_return std::nullopt;
     co_return UserStatus{id, RoleOf(std::get<0>(*row)), std::get<1>(*row), std::get<2>(*row),
                          std::get<3>(*row)};
+}
+
+asio::awaitable<std::optional<Liveness>> PgRepository::LivenessOf(UserId id) {
+    auto tx = co_await pool_.Begin(AsSystem().ReadOnly());
+    auto row = (co_await tx.Execute(kLiveness, id)).AsOptionalRow<std::string, bool, bool, std::string>();
+    co_await tx.Commit();
+    if (!row) co_return std::nullopt;
+    Liveness live;
+    live.role = RoleOf(std::get<0>(*row));
+    live.is_active = std::get<1>(*row);
+    live.email_verified = std::get<2>(*row);
+    const std::string& families = std::get<3>(*row);
+    for (std::size_t start = 0; start < families.size();) {
+        auto comma = families.find(',', start);
+        if (comma == std::string::npos) comma = families.size();
+        live.live_sessions.push_back(families.substr(start, comma - start));
+        start = comma + 1;
+    }
+    co_return live;
 }
 
 asio::awaitable<AdvisorGrants> PgRepository::GrantsOf(UserId advisor) {

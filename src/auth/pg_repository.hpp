@@ -99,6 +99,7 @@ public:
     boost::asio::awaitable<std::vector<AdvisorGrantInfo>> ListGrants(Actor actor) override;
 
     boost::asio::awaitable<std::optional<UserStatus>> UserStatusOf(UserId id) override;
+    boost::asio::awaitable<std::optional<Liveness>> LivenessOf(UserId id) override;
     boost::asio::awaitable<AdvisorGrants> GrantsOf(UserId advisor) override;
 
     boost::asio::awaitable<CleanupCounts> Cleanup(Timestamp attempts_before) override;

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +25,8 @@ struct Principal {
     std::string api_key_id;  // the key's id for API keys; "" for bearer tokens
     bool is_api_key = false;
     bool email_verified = false;
+    // When a bearer token stops being valid; long-lived work (a live stream) ends then.
+    std::optional<std::chrono::system_clock::time_point> expires_at;
 
     bool Has(std::string_view permission) const {
         return std::find(scopes.begin(), scopes.end(), permission) != scopes.end();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -59,6 +60,9 @@ struct NewRefresh {
     std::string family_id;   // uuid text
     std::string token_hash;  // raw SHA-256
     Timestamp expires_at{};
+    // On rotation: the session ends this long after its sign-in whatever expires_at says
+    // (0: no absolute end).
+    std::chrono::seconds family_max_lifetime{0};
 };
 
 enum class RotateOutcome { kRotated, kReused, kInvalid };
@@ -93,6 +97,15 @@ struct NewApiKeyRecord {
     std::string key_hash;  // raw HMAC bytes
     std::vector<std::string> scopes;
     std::optional<Timestamp> expires_at;
+};
+
+// What decides, per request, whether a bearer token still speaks for its user: the account's
+// current role, activity and email state, and the sessions (refresh families) still live.
+struct Liveness {
+    Role role = Role::kUser;
+    bool is_active = false;
+    bool email_verified = false;
+    std::vector<std::string> live_sessions;  // family ids (uuid text) with an unrevoked, unexpired token
 };
 
 struct CleanupCounts {
@@ -213,6 +226,8 @@ public:
 
     // The directory for other domains (SYSTEM context).
     virtual boost::asio::awaitable<std::optional<UserStatus>> UserStatusOf(UserId id) = 0;
+    // The account's liveness (as SYSTEM); nullopt when there is no such account.
+    virtual boost::asio::awaitable<std::optional<Liveness>> LivenessOf(UserId id) = 0;
     virtual boost::asio::awaitable<AdvisorGrants> GrantsOf(UserId advisor) = 0;
 
     virtual boost::asio::awaitable<CleanupCounts> Cleanup(Timestamp attempts_before) = 0;

@@ -186,6 +186,7 @@ asio::awaitable<void> Service::VerifyEmail(std::string token, Audit audit) {
                        d_.settings->requests_ip_window);
     auto user = co_await repo_.ConsumeVerification(crypto::Sha256(token), audit);
     if (!user) ThrowInvalidToken();
+    co_await Forget(*user);
 }
 
 asio::awaitable<void> Service::ForgotPassword(std::string email, Audit audit) {
@@ -220,7 +221,9 @@ asio::awaitable<void> Service::ResetPassword(std::string token, std::string pass
     if (auto bad = CheckPassword(password, account->second)) ThrowPasswordPolicy("password", *bad);
     const Secret pw(password);
     auto phc = co_await d_.cpu->Run([&pw] { return crypto::HashPassword(pw); });
-    if (!co_await repo_.ConsumeReset(hash, account->first, std::move(phc), audit)) ThrowInvalidToken();
+    const bool consumed = co_await repo_.ConsumeReset(hash, account->first, std::move(phc), audit);
+    if (!consumed) ThrowInvalidToken();
+    co_await Forget(account->first);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,7 +298,9 @@ asio::awaitable<TokenPair> Service::Refresh(std::string refresh_token, Audit aud
                        d_.settings->requests_ip_window);
     const auto child = crypto::RandomToken();
     NewRefresh next{"", crypto::Sha256(child), AddSeconds(Now(), d_.settings->refresh_ttl)};
+    next.family_max_lifetime = d_.settings->session_max_lifetime;
     auto r = co_await repo_.Rotate(crypto::Sha256(refresh_token), std::move(next), audit);
+    if (r.outcome == RotateOutcome::kReused) co_await Forget(r.user_id);  // the family was revoked
     if (r.outcome != RotateOutcome::kRotated) ThrowInvalidToken();
     co_return IssueTokens(r.user_id, r.role, r.email_verified, r.family_id, child);
 }
@@ -306,6 +311,7 @@ asio::awaitable<void> Service::Logout(const Principal& p, bool all_sessions, Aud
     if (!all_sessions) family = p.session_id;
     co_await repo_.RevokeSessions(ActorOf(p), family, std::nullopt, all_sessions ? "LOGOUT_ALL" : "LOGOUT",
                                   audit);
+    co_await Forget(p.user_id);
 }
 
 asio::awaitable<std::vector<SessionInfo>> Service::Sessions(const Principal& p) {
@@ -322,6 +328,7 @@ asio::awaitable<bool> Service::DeleteSessions(const Principal& p,
     if (session && !Uuid::Parse(*session)) co_return false;
     auto n = co_await repo_.RevokeSessions(ActorOf(p), session, std::nullopt,
                                            session ? "SESSION_DELETED" : "LOGOUT_ALL", audit);
+    co_await Forget(p.user_id);
     co_return n > 0 || !session;
 }
 
@@ -404,6 +411,7 @@ asio::awaitable<void> Service::ChangePassword(const Principal& p,
     const Secret pw(std::move(next));
     auto phc = co_await d_.cpu->Run([&pw] { return crypto::HashPassword(pw); });
     co_await repo_.ChangePassword(ActorOf(p), std::move(phc), p.session_id, audit);
+    co_await Forget(p.user_id);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -465,6 +473,71 @@ asio::awaitable<bool> Service::RevokeApiKey(const Principal& p, ApiKeyId id, Aud
     co_return co_await repo_.RevokeApiKey(ActorOf(p), id, audit);
 }
 
+std::string EncodeLiveness(const Liveness& live) {
+    std::string out(RoleName(live.role));
+    out += live.is_active ? "|1" : "|0";
+    out += live.email_verified ? "|1|" : "|0|";
+    for (std::size_t i = 0; i < live.live_sessions.size(); ++i) {
+        if (i) out += ',';
+        out += live.live_sessions[i];
+    }
+    return out;
+}
+
+std::optional<Liveness> DecodeLiveness(std::string_view text) {
+    std::vector<std::string_view> parts;
+    for (std::size_t start = 0;;) {
+        auto bar = text.find('|', start);
+        parts.push_back(text.substr(start, bar == std::string_view::npos ? std::string_view::npos : bar - start));
+        if (bar == std::string_view::npos) break;
+        start = bar + 1;
+    }
+    if (parts.size() != 4) return std::nullopt;
+    auto role = ParseRole(parts[0]);
+    if (!role || (parts[1] != "0" && parts[1] != "1") || (parts[2] != "0" && parts[2] != "1")) return std::nullopt;
+    Liveness live;
+    live.role = *role;
+    live.is_active = parts[1] == "1";
+    live.email_verified = parts[2] == "1";
+    for (std::size_t start = 0; start < parts[3].size();) {
+        auto comma = parts[3].find(',', start);
+        if (comma == std::string_view::npos) comma = parts[3].size();
+        live.live_sessions.emplace_back(parts[3].substr(start, comma - start));
+        start = comma + 1;
+    }
+    return live;
+}
+
+std::string Service::LivenessKey(UserId user) const {
+    // The braces are a Redis Cluster hash tag: every key of one user lives on one slot.
+    return d_.settings->redis_prefix + "live:{" + user.ToString() + "}";
+}
+
+asio::awaitable<void> Service::CheckLive(Principal& p) {
+    if (p.is_api_key) co_return;  // keys are looked up in the database on every request
+    auto holds = [&p](const Liveness& l) {
+        return std::find(l.live_sessions.begin(), l.live_sessions.end(), p.session_id) != l.live_sessions.end();
+    };
+    std::optional<Liveness> live;
+    if (cache_) {
+        auto cached = co_await cache_->Get(LivenessKey(p.user_id));
+        if (cached) live = DecodeLiveness(*cached);
+    }
+    // A session the cache does not know may be newer than the entry: ask the database.
+    if (!live || !holds(*live)) {
+        live = co_await repo_.LivenessOf(p.user_id);
+        if (live && cache_) co_await cache_->Put(LivenessKey(p.user_id), EncodeLiveness(*live), kLivenessCacheTtl);
+    }
+    if (!live || !live->is_active || !holds(*live)) ThrowInvalidToken();
+    p.role = live->role;
+    p.scopes = PermissionStrings(live->role);
+    p.email_verified = live->email_verified;
+}
+
+asio::awaitable<void> Service::Forget(UserId user) {
+    if (cache_) co_await cache_->Drop(LivenessKey(user));
+}
+
 Principal Service::AuthenticateBearer(std::string_view token) const {
     crypto::JwtExpectations expect;
     expect.issuer = d_.settings->issuer;
@@ -481,6 +554,7 @@ Principal Service::AuthenticateBearer(std::string_view token) const {
     p.role = *role;
     p.scopes = PermissionStrings(*role);
     p.session_id = c.session_id;
+    p.expires_at = c.expires_at;
     if (!c.extra_json.empty()) {
         boost::system::error_code ec;
         auto extra = boost::json::parse(c.extra_json, ec);
@@ -549,6 +623,7 @@ asio::awaitable<Account> Service::UpdateUser(
     };
     auto updated = co_await repo_.UpdateUser(ActorOf(p), target, is_active, role, check, audit);
     if (!updated) throw Error(ErrorKind::kNotFound, "auth.user_not_found", "no such user");
+    co_await Forget(target);
     updated->profile.phone = updated->profile.date_of_birth = updated->profile.tax_id =
         updated->profile.address = std::nullopt;
     co_return *updated;

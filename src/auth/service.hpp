@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -38,6 +39,25 @@ public:
         std::string key) = 0;
 };
 
+// The per-user liveness cache (Redis in production): one string per user, dropped whenever
+// what it holds changes. Get answers nullopt on a miss and when the store is down (the service
+// then asks the database); Put and Drop never throw.
+class LivenessCache {
+public:
+    virtual ~LivenessCache() = default;
+    virtual boost::asio::awaitable<std::optional<std::string>> Get(std::string key) = 0;
+    virtual boost::asio::awaitable<void> Put(std::string key, std::string value, std::chrono::seconds ttl) = 0;
+    virtual boost::asio::awaitable<void> Drop(std::string key) = 0;
+};
+
+// How long a cached liveness entry may live when no change drops it (a change drops it at once;
+// this bounds the damage of a drop that failed because the cache was unreachable).
+inline constexpr std::chrono::seconds kLivenessCacheTtl{15};
+
+// Liveness as the cache stores it: "ROLE|active|verified|family,family,...".
+std::string EncodeLiveness(const Liveness& live);
+std::optional<Liveness> DecodeLiveness(std::string_view text);
+
 // What the service needs besides the repository; owned by the module, shared by all shards.
 struct ServiceDeps {
     const AuthSettings* settings = nullptr;
@@ -65,8 +85,8 @@ FailureState NextFailureState(const LoginRecord& account, const AuthSettings& se
 // the Repository, the Limiter, the Mailer and the CPU pool it is given.
 class Service {
 public:
-    Service(const ServiceDeps& deps, Repository& repo, Limiter& limiter)
-        : d_(deps), repo_(repo), limiter_(limiter) {}
+    Service(const ServiceDeps& deps, Repository& repo, Limiter& limiter, LivenessCache* cache = nullptr)
+        : d_(deps), repo_(repo), limiter_(limiter), cache_(cache) {}
 
     boost::asio::awaitable<void> Register(std::string email,
                                           std::string password,
@@ -119,7 +139,15 @@ public:
     boost::asio::awaitable<std::vector<AdvisorGrantInfo>> Grants(const Principal& p, bool as_advisor);
 
     // Authenticators: a valid principal or nn::Error kUnauthorized "auth.invalid_token".
+    // AuthenticateBearer checks the token alone; CheckLive then holds it against the account as
+    // it is now: a revoked session or a deactivated account is refused, and the role, its
+    // permissions and email_verified are the stored ones, not the token's (docs/auth.md
+    // "Liveness"). The cache answers most requests; a miss, an unknown session or a cache that
+    // is down goes to the database.
     Principal AuthenticateBearer(std::string_view token) const;
+    boost::asio::awaitable<void> CheckLive(Principal& p);
+    // Drops the cached liveness of `user` after a change to its sessions, role or activity.
+    boost::asio::awaitable<void> Forget(UserId user);
     boost::asio::awaitable<Principal> AuthenticateApiKey(std::string_view key, std::optional<std::string> ip);
 
     boost::asio::awaitable<CleanupCounts> Cleanup();
@@ -138,12 +166,14 @@ private:
                                            std::chrono::seconds window);
     boost::asio::awaitable<void> CheckLoginRate(const std::string& email, const Audit& audit);
     boost::asio::awaitable<void> CountLoginFailure(const std::string& email);
+    std::string LivenessKey(UserId user) const;
     std::optional<std::string> Decrypt(const std::optional<std::string>& blob) const;
     Account Decrypted(Account account) const;
 
     const ServiceDeps& d_;
     Repository& repo_;
     Limiter& limiter_;
+    LivenessCache* cache_ = nullptr;
 };
 
 // The problems every caller sees the same way.

@@ -8,6 +8,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "auth/permissions.hpp"
+#include "auth/principal.hpp"
 #include "core/ids.hpp"
 
 namespace nn::auth {
@@ -44,6 +45,9 @@ public:
     virtual boost::asio::awaitable<std::optional<UserStatus>> GetUser(UserId id, std::size_t shard) = 0;
     // Empty for a user who is not an active ADVISOR.
     virtual boost::asio::awaitable<AdvisorGrants> GrantsOf(UserId advisor, std::size_t shard) = 0;
+    // Whether `principal` still speaks for its user: its token unexpired, its session not
+    // revoked, its account active. Long-lived work (a live stream) asks every few seconds.
+    virtual boost::asio::awaitable<bool> StillLive(const Principal& principal, std::size_t shard) = 0;
 };
 
 }  // namespace nn::auth

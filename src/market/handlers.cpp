@@ -13,6 +13,7 @@
 #include "infra/http/request.hpp"
 #include "infra/http/response.hpp"
 #include "infra/http/router.hpp"
+#include "infra/runtime/cpu_pool.hpp"
 #include "market/access.hpp"
 #include "market/service.hpp"
 
@@ -200,18 +201,24 @@ Timestamp QueryTime(const http::Request& req, std::string_view name, Timestamp f
     return *t;
 }
 
-asio::awaitable<http::Response> IngestPrices(MarketService& svc, http::Request& req, SeriesKind kind) {
+asio::awaitable<http::Response> IngestPrices(MarketService& svc,
+                                             runtime::CpuPool& cpu,
+                                             http::Request& req,
+                                             SeriesKind kind) {
     RequireScope(req, kScopeWrite);
-    http::JsonLimits limits;
-    limits.max_string_bytes = 1024;
     // a clean batch is read straight from the text; anything else goes through the strict
-    // parser, which names the problem
-    std::optional<std::vector<PriceRow>> rows;
-    if (req.Header("Content-Type") == "application/json") {
-        rows = ParseCleanPriceBatch(req.Body(), "prices", limits.max_string_bytes);
-    }
-    if (!rows) rows = ParsePriceBatch(http::ParseJsonBody(req, limits));
-    auto result = co_await svc.IngestPrices(kind, std::move(*rows));
+    // parser, which names the problem. Both run on the CPU pool: the batch may be 16 MiB.
+    std::vector<PriceRow> rows = co_await cpu.Run([&req] {
+        http::JsonLimits limits;
+        limits.max_string_bytes = 1024;
+        std::optional<std::vector<PriceRow>> clean;
+        if (req.Header("Content-Type") == "application/json") {
+            clean = ParseCleanPriceBatch(req.Body(), "prices", limits.max_string_bytes);
+        }
+        if (clean) return std::move(*clean);
+        return ParsePriceBatch(http::ParseJsonBody(req, limits));
+    });
+    auto result = co_await svc.IngestPrices(kind, std::move(rows));
     co_return http::JsonResponse(IngestJson(result));
 }
 
@@ -430,11 +437,12 @@ std::vector<FxRow> ParseFxBatch(const json::value& body) {
     return rows;
 }
 
-void AddRoutes(http::Router& router, ServiceForShard services) {
+void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool& cpu) {
     auto svc = [services](http::Request& req) -> MarketService& { return services(req.shard); };
     http::RouteOptions ingest;
     ingest.require_auth = true;
     ingest.max_body_bytes = kMaxBatchBodyBytes;
+    ingest.expensive = true;
     auto authed = [](std::string name) {
         http::RouteOptions o;
         o.name = std::move(name);
@@ -449,17 +457,17 @@ void AddRoutes(http::Router& router, ServiceForShard services) {
 
     router.Post(
         "/api/v1/market/prices",
-        [svc](http::Request& req) { return IngestPrices(svc(req), req, SeriesKind::kStock); },
+        [svc, &cpu](http::Request& req) { return IngestPrices(svc(req), cpu, req, SeriesKind::kStock); },
         named("market.ingest_prices"));
     router.Post(
         "/api/v1/market/indices",
-        [svc](http::Request& req) { return IngestPrices(svc(req), req, SeriesKind::kIndex); },
+        [svc, &cpu](http::Request& req) { return IngestPrices(svc(req), cpu, req, SeriesKind::kIndex); },
         named("market.ingest_indices"));
     router.Post(
         "/api/v1/market/fx",
-        [svc](http::Request& req) -> asio::awaitable<http::Response> {
+        [svc, &cpu](http::Request& req) -> asio::awaitable<http::Response> {
             RequireScope(req, kScopeWrite);
-            auto rows = ParseFxBatch(http::ParseJsonBody(req));
+            auto rows = co_await cpu.Run([&req] { return ParseFxBatch(http::ParseJsonBody(req)); });
             auto result = co_await svc(req).IngestFx(std::move(rows));
             co_return http::JsonResponse(IngestJson(result));
         },

@@ -12,6 +12,9 @@
 namespace nn::http {
 class Router;
 }
+namespace nn::runtime {
+class CpuPool;
+}
 
 namespace nn::market {
 
@@ -20,8 +23,9 @@ class MarketService;
 // The shard's service (handlers run on the request's shard).
 using ServiceForShard = std::function<MarketService&(std::size_t shard)>;
 
-// Registers every /api/v1/market route (docs/market.md lists them).
-void AddRoutes(http::Router& router, ServiceForShard services);
+// Registers every /api/v1/market route (docs/market.md lists them). Ingest batches are parsed
+// on `cpu` (off the I/O threads: a 16 MiB batch takes tens of milliseconds).
+void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool& cpu);
 
 // JSON batch → rows; collects every problem ("prices[2].close": not_decimal, ...) and throws
 // HttpError 422 naming them all when any. Exposed for the CLI and tests.

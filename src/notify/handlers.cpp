@@ -13,6 +13,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <regex>
 #include <set>
@@ -499,9 +500,43 @@ asio::awaitable<void> LoadInterest(Ctx ctx,
     hub->SetSymbols(waiter, std::move(symbols));
 }
 
+// Open streams per user on this instance, across shards.
+class StreamSlots {
+public:
+    // Takes a slot (released when the last copy of the returned guard goes), or nullptr when
+    // the user already holds `max`.
+    std::shared_ptr<const void> Take(const std::string& user, std::size_t max) {
+        std::lock_guard lock(mutex_);
+        std::size_t& n = open_[user];
+        if (n >= max) return nullptr;
+        ++n;
+        return std::make_shared<const Guard>(*this, user);
+    }
+
+private:
+    struct Guard {
+        Guard(StreamSlots& s, std::string u) : slots(s), user(std::move(u)) {}
+        ~Guard() {
+            std::lock_guard lock(slots.mutex_);
+            auto it = slots.open_.find(user);
+            if (it != slots.open_.end() && --it->second == 0) slots.open_.erase(it);
+        }
+        StreamSlots& slots;
+        std::string user;
+    };
+    std::mutex mutex_;
+    std::map<std::string, std::size_t> open_;
+};
+
+StreamSlots& Slots() {
+    static StreamSlots slots;  // process-wide: every App of the process shares the user's cap
+    return slots;
+}
+
 asio::awaitable<void> RunStream(
-    http::SseStream& stream, Ctx ctx, UserId user, std::string last, std::size_t shard) {
+    http::SseStream& stream, Ctx ctx, auth::Principal principal, std::string last, std::size_t shard) {
     using Clock = std::chrono::steady_clock;
+    const UserId user = principal.user_id;
     auto& redis = ctx->app->Redis(shard);
     auto hub = ctx->hubs.at(shard);
     const std::string key = ctx->notifier->LiveKey(user);
@@ -524,8 +559,31 @@ asio::awaitable<void> RunStream(
     Clock::time_point last_interest = Clock::now() - std::chrono::seconds(1);
     // When each symbol's ("p:") or portfolio's ("v:") last update went out: the rate bound.
     std::map<std::string, Clock::time_point> sent_at;
+    Clock::time_point next_liveness = Clock::now() + ctx->liveness_check;
     while (stream.IsOpen()) {
         bool failed = false;
+        if (Clock::now() >= next_liveness) {
+            next_liveness = Clock::now() + ctx->liveness_check;
+            bool live = true;
+            if (ctx->directory) {
+                try {
+                    live = co_await Shielded(ctx->directory->StillLive(principal, shard));
+                } catch (const std::exception& e) {
+                    // The check itself failed (database and cache down): keep the stream, retry.
+                    spdlog::debug("notify: liveness of a stream not checked: {}", e.what());
+                }
+            } else if (principal.expires_at && *principal.expires_at <= std::chrono::system_clock::now()) {
+                live = false;
+            }
+            if (!live) {
+                // The client refreshes its token (or signs in again) and reconnects with Last-Event-ID.
+                http::SseEvent end;
+                end.event = "end";
+                end.data = R"({"reason":"session"})";
+                stream.Send(end);
+                co_return;
+            }
+        }
         if (waiter->pending || read_stream || Clock::now() >= next_poll) {
             waiter->pending = false;
             read_stream = false;
@@ -598,7 +656,7 @@ asio::awaitable<void> RunStream(
         if (!flush(waiter->pending_values, "portfolio_value", "v:")) co_return;
         if (!failed && (read_stream || waiter->pending || waiter->live_pending)) continue;
         if (failed) next_poll = std::min(next_poll, now + std::chrono::milliseconds(1000));
-        auto until = std::min(next_poll, next_interest);
+        auto until = std::min({next_poll, next_interest, next_liveness});
         if (next_due && *next_due < until) {
             until = *next_due;
             waiter->waiting_for_due = true;
@@ -626,10 +684,17 @@ asio::awaitable<Response> Stream(Ctx ctx, Request& req) {
     if (!last.empty() && !IsStreamId(last)) {
         throw http::HttpError(400, "stream.bad_last_event_id", "Last-Event-ID is not an id this stream sent");
     }
-    UserId user = p.user_id;
+    std::shared_ptr<const void> slot = Slots().Take(p.user_id.ToString(), ctx->max_streams_per_user);
+    if (!slot) {
+        throw http::HttpError(429, "stream.too_many",
+                              fmt::format("at most {} live streams per user; close one first",
+                                          ctx->max_streams_per_user),
+                              {{"Retry-After", "5"}});
+    }
+    auth::Principal principal = p;
     std::size_t shard = req.shard;
-    co_return Response::Sse([ctx, user, last, shard](http::SseStream& stream) {
-        return RunStream(stream, ctx, user, last, shard);
+    co_return Response::Sse([ctx, principal, last, shard, slot](http::SseStream& stream) {
+        return RunStream(stream, ctx, principal, last, shard);
     });
 }
 

@@ -28,6 +28,11 @@ struct HandlerContext {
     // A connection reloads its symbols (held or watched) and live preferences this often, and
     // after each value update of its user (a transaction may have changed the holdings).
     std::chrono::milliseconds interest_refresh{15000};
+    // A stream re-checks its principal this often and ends (event `end`) once the access token
+    // expired, the session was revoked or the account deactivated.
+    std::chrono::milliseconds liveness_check{2000};
+    // Live streams one user may hold open on this instance at once (429 beyond).
+    std::size_t max_streams_per_user = 5;
 };
 
 // The routes of docs/notify.md.

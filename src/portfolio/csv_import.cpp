@@ -75,14 +75,26 @@ std::optional<std::string_view> Canonical(std::string_view header) {
     return std::nullopt;
 }
 
-// RFC 4180 fields of one record starting at `pos`; advances `pos` past the record. nullopt on
-// an unterminated quote.
-std::optional<std::vector<std::string>> ReadRecord(std::string_view text, std::size_t& pos) {
-    std::vector<std::string> fields;
+enum class RecordStatus { kOk, kUnterminated, kTooLong, kTooManyFields };
+
+// RFC 4180 fields of one record starting at `pos` into `fields`; advances `pos` past the record.
+// A record longer than kMaxImportLineBytes or with more than kMaxImportColumns fields stops
+// being read there (the rest of its line is skipped), so one line costs at most that much.
+RecordStatus ReadRecord(std::string_view text, std::size_t& pos, std::vector<std::string>& fields) {
+    fields.clear();
+    const std::size_t start = pos;
     std::string field;
     bool quoted = false;
     bool was_quoted = false;
+    auto skip_line = [&] {
+        auto nl = text.find('\n', pos);
+        pos = nl == std::string_view::npos ? text.size() : nl + 1;
+    };
     while (pos < text.size()) {
+        if (pos - start >= kMaxImportLineBytes) {
+            skip_line();
+            return RecordStatus::kTooLong;
+        }
         char c = text[pos++];
         if (quoted) {
             if (c == '"') {
@@ -99,6 +111,10 @@ std::optional<std::vector<std::string>> ReadRecord(std::string_view text, std::s
             quoted = true;
             was_quoted = true;
         } else if (c == ',') {
+            if (fields.size() + 1 >= kMaxImportColumns) {
+                skip_line();
+                return RecordStatus::kTooManyFields;
+            }
             fields.push_back(was_quoted ? field : Trim(field));
             field.clear();
             was_quoted = false;
@@ -108,9 +124,24 @@ std::optional<std::vector<std::string>> ReadRecord(std::string_view text, std::s
             field.push_back(c);
         }
     }
-    if (quoted) return std::nullopt;
+    if (quoted) return RecordStatus::kUnterminated;
     fields.push_back(was_quoted ? field : Trim(field));
-    return fields;
+    return RecordStatus::kOk;
+}
+
+const char* Describe(RecordStatus status) {
+    switch (status) {
+        case RecordStatus::kUnterminated: return "unterminated quoted field";
+        case RecordStatus::kTooLong: return "the line is longer than 16384 bytes";
+        case RecordStatus::kTooManyFields: return "more than 64 fields";
+        case RecordStatus::kOk: break;
+    }
+    return "";
+}
+
+void AddError(CsvImport& out, std::size_t line, std::string_view field, std::string message) {
+    ++out.error_count;
+    if (out.errors.size() < kMaxImportErrors) out.errors.push_back({line, std::string(field), std::move(message)});
 }
 
 std::string CanonicalType(std::string_view raw) {
@@ -130,48 +161,58 @@ CsvImport ParseTransactionsCsv(std::string_view text,
     CsvImport out;
     if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
     std::size_t pos = 0;
-    auto header = ReadRecord(text, pos);
-    if (!header || text.empty()) {
-        out.errors.push_back({1, "", "the file has no header line"});
+    std::vector<std::string> header;
+    const RecordStatus header_status = ReadRecord(text, pos, header);
+    if (text.empty()) {
+        AddError(out, 1, "", "the file has no header line");
+        return out;
+    }
+    if (header_status != RecordStatus::kOk) {
+        AddError(out, 1, "", std::string("header: ") + Describe(header_status));
         return out;
     }
     std::vector<std::optional<std::string_view>> columns;
     std::map<std::string_view, int> seen;
-    for (const auto& h : *header) {
+    for (const auto& h : header) {
         auto c = Canonical(h);
         if (!c) {
-            out.errors.push_back({1, h, "unknown column (see docs/portfolio.md for the accepted names)"});
+            AddError(out, 1, h.substr(0, 64), "unknown column (see docs/portfolio.md for the accepted names)");
         } else if (seen[*c]++) {
-            out.errors.push_back({1, h, "a second column for the same field"});
+            AddError(out, 1, h, "a second column for the same field");
         }
         columns.push_back(c);
     }
     if (!seen.count("type") || !seen.count("executed_at") || !seen.count("currency")) {
-        out.errors.push_back({1, "", "the header needs type, date (executed_at) and currency columns"});
+        AddError(out, 1, "", "the header needs type, date (executed_at) and currency columns");
     }
-    if (!out.errors.empty()) return out;
+    if (out.error_count != 0) return out;
 
     std::size_t line = 1;
+    std::vector<std::string> record;
     while (pos < text.size()) {
         ++line;
-        auto record = ReadRecord(text, pos);
-        if (!record) {
-            out.errors.push_back({line, "", "unterminated quoted field"});
+        const RecordStatus status = ReadRecord(text, pos, record);
+        if (status == RecordStatus::kUnterminated) {
+            AddError(out, line, "", Describe(status));
             break;
         }
-        if (record->size() == 1 && (*record)[0].empty()) continue;  // blank line
+        if (status == RecordStatus::kOk && record.size() == 1 && record[0].empty()) continue;  // blank line
         ++out.lines;
         if (out.lines > kMaxImportLines) {
-            out.errors.push_back({line, "", "more than 100000 lines"});
+            AddError(out, line, "", "more than 100000 lines");
             break;
         }
-        if (record->size() != columns.size()) {
-            out.errors.push_back({line, "", "the number of fields differs from the header"});
+        if (status != RecordStatus::kOk) {
+            AddError(out, line, "", Describe(status));
+            continue;
+        }
+        if (record.size() != columns.size()) {
+            AddError(out, line, "", "the number of fields differs from the header");
             continue;
         }
         json::object o;
         for (std::size_t i = 0; i < columns.size(); ++i) {
-            const std::string& v = (*record)[i];
+            const std::string& v = record[i];
             if (v.empty()) continue;
             std::string_view name = *columns[i];
             if (name == "type") {
@@ -190,7 +231,7 @@ CsvImport ParseTransactionsCsv(std::string_view text,
         if (in.Ok()) {
             out.transactions.push_back(std::move(t));
         } else {
-            for (const auto& e : in.Errors()) out.errors.push_back({line, e.field, e.message});
+            for (const auto& e : in.Errors()) AddError(out, line, e.field, e.message);
         }
         if (progress && out.lines % 1000 == 0) progress(out.lines);
     }
@@ -203,8 +244,11 @@ json::object ToJson(const CsvImport& import) {
     for (const auto& e : import.errors) {
         errors.push_back(json::object{{"line", e.line}, {"field", e.field}, {"message", e.message}});
     }
-    return json::object{
-        {"lines", import.lines}, {"valid", import.transactions.size()}, {"errors", std::move(errors)}};
+    return json::object{{"lines", import.lines},
+                        {"valid", import.transactions.size()},
+                        {"errors", std::move(errors)},
+                        {"error_count", import.error_count},
+                        {"errors_truncated", import.error_count > import.errors.size()}};
 }
 
 }  // namespace nn::portfolio

@@ -23,11 +23,18 @@ struct CsvLineError {
 
 struct CsvImport {
     std::vector<Transaction> transactions;
-    std::vector<CsvLineError> errors;
-    std::size_t lines = 0;  // data lines read
+    std::vector<CsvLineError> errors;  // the first kMaxImportErrors, in line order
+    std::size_t error_count = 0;       // every error found, including those not listed
+    std::size_t lines = 0;             // data lines read
 };
 
 inline constexpr std::size_t kMaxImportLines = 100'000;
+// Bounds that keep a hostile file's cost (memory, the error report, CPU) small: a header may
+// name at most kMaxImportColumns columns, a line may be at most kMaxImportLineBytes long, and
+// only the first kMaxImportErrors errors are listed (error_count counts them all).
+inline constexpr std::size_t kMaxImportColumns = 64;
+inline constexpr std::size_t kMaxImportLineBytes = 16 << 10;
+inline constexpr std::size_t kMaxImportErrors = 100;
 
 // Header names are matched case-insensitively after trimming, with the aliases of common broker
 // exports (docs/portfolio.md "CSV import"): e.g. "Action"/"Transaction Type" → type,

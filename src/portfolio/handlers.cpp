@@ -11,6 +11,7 @@
 #include "infra/http/query.hpp"
 #include "portfolio/csv_import.hpp"
 #include "portfolio/json_io.hpp"
+#include "portfolio/request_actor.hpp"
 
 namespace nn::portfolio {
 namespace asio = boost::asio;
@@ -125,8 +126,9 @@ std::vector<std::string> ReadBenchmarks(const json::object& body, http::FieldRea
         return out;
     }
     for (const auto& v : it->value().as_array()) {
-        if (!v.is_string() || v.as_string().empty() || v.as_string().size() > 32) {
-            in.AddError("benchmarks", "invalid", "index symbols are strings of 1-32 characters");
+        if (!v.is_string() || !IsValidSymbol(v.as_string())) {
+            in.AddError("benchmarks", "invalid",
+                        "index symbols are 1-32 characters of A-Z, a-z, 0-9 and ^.=_:- (the symbol rule)");
             return out;
         }
         out.emplace_back(v.as_string());
@@ -347,10 +349,11 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
                     Actor actor = co_await ActorOf(*ctx, req, kWrite);
                     auto id = PathId<PortfolioId>(req, "id", "portfolio");
                     bool dry_run = req.Query().Get("dry_run") == std::optional<std::string_view>("true");
-                    CsvImport parsed = ParseTransactionsCsv(req.Body(), Now());
+                    co_await ctx->service.CheckWritable(actor, id, req.shard);
+                    CsvImport parsed = co_await ctx->service.ParseImport(req.Body(), Now());
                     json::object out = ToJson(parsed);
                     out["dry_run"] = dry_run;
-                    if (!parsed.errors.empty()) {
+                    if (parsed.error_count != 0) {
                         out["imported"] = 0;
                         co_return Json(out, 422);
                     }
@@ -365,7 +368,10 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
                     out["imported"] = n;
                     co_return Json(out, 201);
                 },
-                {.name = "portfolio.transactions.import", .require_auth = true, .max_body_bytes = 8u << 20});
+                {.name = "portfolio.transactions.import",
+                 .require_auth = true,
+                 .max_body_bytes = 8u << 20,
+                 .expensive = true});
 
     routes.Get("/api/v1/portfolios/{id}/holdings",
                [ctx](Request& req) -> asio::awaitable<Response> {

@@ -261,7 +261,17 @@ std::string ArrayLiteral(const std::vector<std::optional<std::string>>& items) {
     std::string out = "{";
     for (std::size_t i = 0; i < items.size(); ++i) {
         if (i) out.push_back(',');
-        out += items[i] ? *items[i] : "NULL";
+        if (!items[i]) {
+            out += "NULL";
+            continue;
+        }
+        // Every element quoted: "A,B", "{x}" and "NULL" are one text element each.
+        out.push_back('"');
+        for (char c : *items[i]) {
+            if (c == '"' || c == '\\') out.push_back('\\');
+            out.push_back(c);
+        }
+        out.push_back('"');
     }
     out.push_back('}');
     return out;

@@ -39,6 +39,9 @@ public:
     asio::awaitable<auth::AdvisorGrants> GrantsOf(UserId advisor, std::size_t) override {
         co_return grants[advisor.ToString()];
     }
+    asio::awaitable<bool> StillLive(const auth::Principal& p, std::size_t) override {
+        co_return !inactive.count(p.user_id.ToString());
+    }
 };
 
 struct Reply {

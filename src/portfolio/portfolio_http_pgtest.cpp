@@ -206,6 +206,57 @@ TEST_F(PortfolioApi, BadInputsAre4xxWithNothingWritten) {
     EXPECT_EQ(Call(user, "POST", "/api/v1/portfolios", R"({"name":"Y","currency":"EUR"})").status, 422);
 }
 
+// A megabyte of commas once answered 92 MB and held an event loop for two seconds; a stranger's
+// upload was parsed before the portfolio was checked.
+TEST_F(PortfolioApi, CsvImportIsBoundedAndChecksAccessFirst) {
+    auto owner = NewUser();
+    auto stranger = NewUser();
+    auto pid = CreatePortfolio(owner);
+    auto path = "/api/v1/portfolios/" + pid + "/transactions/import";
+    std::map<std::string, std::string> csv{{"Content-Type", "text/csv"}};
+    const std::string commas(1 << 20, ',');
+
+    auto theirs = Call(stranger, "POST", path + "?dry_run=true", commas, csv);
+    EXPECT_EQ(theirs.status, 404) << theirs.body.substr(0, 200);
+    EXPECT_LT(theirs.body.size(), 4096u);
+
+    auto mine = Call(owner, "POST", path + "?dry_run=true", commas, csv);
+    EXPECT_EQ(mine.status, 422) << mine.body.substr(0, 200);
+    EXPECT_LT(mine.body.size(), 4096u);
+    EXPECT_EQ(mine.Json().at("error_count").as_int64(), 1);
+
+    std::string many = "type,symbol,quantity,price,currency,executed_at\n";
+    for (int i = 0; i < 3000; ++i) many += "BUY,AAPL,1,10,XXX,2024-01-02\n";
+    auto report = Call(owner, "POST", path, many, csv);
+    EXPECT_EQ(report.status, 422);
+    EXPECT_EQ(report.Json().at("errors").as_array().size(), 100u);
+    EXPECT_EQ(report.Json().at("error_count").as_int64(), 3000);
+    EXPECT_TRUE(report.Json().at("errors_truncated").as_bool());
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.transactions WHERE portfolio_id = '" + pid + "'"), 0);
+}
+
+// "A,B" was stored as two benchmarks, "{x}" as x, and "NULL" failed with the database's
+// not-null message naming table and statement.
+TEST_F(PortfolioApi, BenchmarkSymbolsAreValidatedAndStoredAsSent) {
+    auto user = NewUser();
+    for (const char* bad : {R"(["A,B"])", R"(["{x}"])", R"(["a b"])", R"([""])"}) {
+        auto r = Call(user, "POST", "/api/v1/portfolios",
+                      std::string(R"({"name":"B","currency":"USD","benchmarks":)") + bad + "}");
+        EXPECT_EQ(r.status, 422) << bad << " " << r.body;
+        EXPECT_EQ(r.body.find("portfolio_benchmarks"), std::string::npos) << r.body;
+    }
+    auto ok = Call(user, "POST", "/api/v1/portfolios",
+                   R"({"name":"B","currency":"USD","benchmarks":["NULL","^GSPC","SPY"]})");
+    ASSERT_EQ(ok.status, 201) << ok.body;
+    auto id = std::string(ok.Json().at("id").as_string());
+    auto got = Call(user, "GET", "/api/v1/portfolios/" + id).Json().at("benchmarks").as_array();
+    std::set<std::string> symbols;
+    for (const auto& g : got) symbols.insert(std::string(g.as_string()));
+    EXPECT_EQ(symbols, (std::set<std::string>{"NULL", "^GSPC", "SPY"}));
+    EXPECT_EQ(got[0].as_string(), "NULL") << "the first one sent is the primary";
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.portfolio_benchmarks WHERE portfolio_id = '" + id + "'"), 3);
+}
+
 TEST_F(PortfolioApi, CsvImportDryRunAndAllOrNothing) {
     auto user = NewUser();
     auto pid = CreatePortfolio(user);

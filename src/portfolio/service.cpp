@@ -312,6 +312,18 @@ asio::awaitable<StoredResponse> Service::CreateTransaction(
     std::rethrow_exception(failure);
 }
 
+asio::awaitable<void> Service::CheckWritable(const Actor& actor, PortfolioId portfolio, std::size_t shard) {
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    co_await db::RunInTransaction(pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<void> {
+        co_await ApplyClientIds(tx, actor);
+        co_await LockWritable(tx, portfolio);
+    });
+}
+
+asio::awaitable<CsvImport> Service::ParseImport(std::string_view csv, Timestamp now) {
+    co_return co_await app_.Cpu().Run([csv, now] { return ParseTransactionsCsv(csv, now); });
+}
+
 asio::awaitable<std::size_t> Service::ImportTransactions(const Actor& actor,
                                                          PortfolioId portfolio,
                                                          std::vector<Transaction> txs,

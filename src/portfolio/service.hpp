@@ -11,6 +11,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "core/ids.hpp"
+#include "portfolio/csv_import.hpp"
 #include "portfolio/holdings.hpp"
 #include "portfolio/model.hpp"
 #include "portfolio/pg_repository.hpp"
@@ -82,6 +83,11 @@ public:
         std::function<std::string(const Transaction&)> render,
         const std::string& request_id,
         std::size_t shard);
+    // 404 unless `actor` may write `portfolio`: the import checks this before it reads a byte
+    // of the file, so a stranger's upload costs no parsing.
+    boost::asio::awaitable<void> CheckWritable(const Actor& actor, PortfolioId portfolio, std::size_t shard);
+    // Parses a CSV import on the CPU pool, never on an I/O thread.
+    boost::asio::awaitable<CsvImport> ParseImport(std::string_view csv, Timestamp now);
     // Several transactions, all or none (CSV import).
     boost::asio::awaitable<std::size_t> ImportTransactions(const Actor& actor,
                                                            PortfolioId portfolio,

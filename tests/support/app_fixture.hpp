@@ -44,6 +44,7 @@ inline void AddTestUserAuthenticator(App& app) {
         p.user_id = *UserId::Parse(h.substr(0, colon));
         p.role = *auth::ParseRole(h.substr(colon + 1));
         p.scopes = auth::PermissionStrings(p.role);
+        req.principal_key = p.user_id.ToString();
         req.principal = p;
     });
 }

@@ -90,6 +90,7 @@ http::ServerOptions App::ServerOptionsFrom(const runtime::Config& config) {
     o.idle_timeout = config.idle_timeout;
     o.cors.allowed_origins = config.cors_origins;
     o.access_log = http::SpdlogAccessLog();
+    o.ops_token = config.ops_token.Reveal();
     // Modules add authenticators after the server exists; the server calls through this one.
     o.authenticator = [this](http::Request& request) -> asio::awaitable<void> {
         for (const auto& authenticate : authenticators_) {

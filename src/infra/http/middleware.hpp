@@ -71,7 +71,8 @@ struct CorsOptions {
 };
 
 // The built-in middleware, in the order the server chains them (outermost first):
-//   request id → access log → CORS → problem mapper → authentication → rate limit → Server::Use
+//   request id → access log → CORS → problem mapper → authentication → rate limit →
+//   expensive-route limit → Server::Use
 // so every answer, errors included, carries X-Request-Id and CORS headers and is logged.
 Middleware RequestIdMiddleware();
 // 32 random hex characters; what RequestIdMiddleware assigns when the client sent no usable id.
@@ -81,5 +82,10 @@ Middleware CorsMiddleware(CorsOptions options);
 Middleware ProblemMiddleware();
 Middleware AuthMiddleware(Authenticator authenticator);
 Middleware RateLimitMiddleware(RateLimiter limiter);
+// For routes marked `expensive`: at most `max_per_key` requests in progress per principal
+// (Request::principal_key, else the peer address) across every shard; beyond, 429
+// "rate_limited.concurrent" with Retry-After: 1. One user cannot occupy the CPU pool or the
+// database with many imports at once.
+Middleware ExpensiveLimitMiddleware(std::size_t max_per_key);
 
 }  // namespace nn::http

@@ -24,6 +24,9 @@ struct RouteOptions {
     std::string name;                           // metrics/log label; default: the pattern
     bool require_auth = false;                  // 401 unless the authenticator set a principal
     std::optional<std::size_t> max_body_bytes;  // overrides ServerOptions::max_body_bytes
+    // Work proportional to the body or to a user's history (imports, batches, statements): at
+    // most ServerOptions::max_expensive_per_key such requests per principal at once (429 beyond).
+    bool expensive = false;
 };
 
 struct Route {
@@ -33,6 +36,7 @@ struct Route {
     Handler handler;
     bool require_auth;
     std::optional<std::size_t> max_body_bytes;
+    bool expensive = false;
 };
 
 // The outcome of matching a method and path.

@@ -768,6 +768,21 @@ asio::awaitable<bool> RunCheck(const ReadinessCheck& check,
     co_return up;
 }
 
+// Whether a request may see the server's insides (metrics, which dependency is down).
+bool OpsAllowed(const State* st, const Request& request) {
+    if (!st->options.ops_token.empty()) {
+        const std::string_view given = request.Header("X-Ops-Token");
+        const std::string& want = st->options.ops_token;
+        if (given.size() != want.size()) return false;
+        unsigned char diff = 0;  // constant time: the token is a secret
+        for (std::size_t i = 0; i < want.size(); ++i) diff |= static_cast<unsigned char>(given[i] ^ want[i]);
+        return diff == 0;
+    }
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(request.remote_address, ec);
+    return !ec && address.is_loopback();
+}
+
 asio::awaitable<Response> Readyz(State* st, Request& request) {
     boost::json::object checks;
     bool all_up = true;
@@ -777,8 +792,8 @@ asio::awaitable<Response> Readyz(State* st, Request& request) {
         all_up = all_up && up;
     }
     const bool draining = st->stopping.load();
-    boost::json::object body{{"status", draining ? "draining" : (all_up ? "ready" : "not_ready")},
-                             {"checks", std::move(checks)}};
+    boost::json::object body{{"status", draining ? "draining" : (all_up ? "ready" : "not_ready")}};
+    if (OpsAllowed(st, request)) body["checks"] = std::move(checks);
     co_return Response(all_up && !draining ? 200 : 503, boost::json::serialize(body), "application/json");
 }
 
@@ -790,7 +805,8 @@ asio::awaitable<Response> OpenApi(State* st) {
     co_return Response(200, st->openapi, "application/json");
 }
 
-asio::awaitable<Response> MetricsPage(State* st) {
+asio::awaitable<Response> MetricsPage(State* st, Request& request) {
+    if (!OpsAllowed(st, request)) throw HttpError(404, "http.not_found", "there is nothing at this path");
     std::string text;
     st->metrics.Render(text, st->connections.load());
     text += st->registry.Render();
@@ -841,7 +857,7 @@ std::uint16_t Server::Start() {
     State* raw = &st;
     st.router.Get("/healthz", [](Request&) { return Healthz(); }, {.name = "healthz"});
     st.router.Get("/readyz", [raw](Request& r) { return Readyz(raw, r); }, {.name = "readyz"});
-    st.router.Get("/metrics", [raw](Request&) { return MetricsPage(raw); }, {.name = "metrics"});
+    st.router.Get("/metrics", [raw](Request& r) { return MetricsPage(raw, r); }, {.name = "metrics"});
     st.router.Get("/api/v1/openapi.json", [raw](Request&) { return OpenApi(raw); }, {.name = "openapi"});
     st.openapi = OpenApiDocument(st.router);
 
@@ -851,6 +867,7 @@ std::uint16_t Server::Start() {
     st.chain.push_back(ProblemMiddleware());
     st.chain.push_back(AuthMiddleware(st.options.authenticator));
     if (st.options.rate_limiter) st.chain.push_back(RateLimitMiddleware(st.options.rate_limiter));
+    st.chain.push_back(ExpensiveLimitMiddleware(st.options.max_expensive_per_key));
     for (auto& m : st.user_middleware) st.chain.push_back(std::move(m));
     st.metrics.Prepare(st.router.Routes(), st.contexts.size());
 

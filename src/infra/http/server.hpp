@@ -45,6 +45,12 @@ struct ServerOptions {
     AccessLogSink access_log;     // empty: no access log
     Authenticator authenticator;  // empty: every request is anonymous
     RateLimiter rate_limiter;     // empty: no limits
+    // /metrics and the per-check detail of /readyz: open to requests whose X-Ops-Token header
+    // equals this; when empty, to loopback peers only. Others get 404 for /metrics and the bare
+    // status from /readyz (what a load balancer needs), so nothing inside is shown to the internet.
+    std::string ops_token;
+    // Requests in progress per principal on routes marked RouteOptions::expensive.
+    std::size_t max_expensive_per_key = 2;
 };
 
 // Returns whether one dependency is usable; `shard` is the index of the io_context it runs on

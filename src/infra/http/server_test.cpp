@@ -381,6 +381,60 @@ TEST(HttpServer, AuthenticationAndRateLimitHooks) {
     EXPECT_EQ(r->Header("retry-after"), "7");
 }
 
+TEST(HttpServer, ExpensiveRoutesAreCappedPerPrincipal) {
+    ServerOptions options;
+    options.max_expensive_per_key = 2;
+    options.authenticator = [](Request& request) -> boost::asio::awaitable<void> {
+        const std::string who(request.Header("X-User"));
+        if (who.empty()) co_return;
+        request.principal = TestPrincipal{who};
+        request.principal_key = who;
+    };
+    TestServer ts(options);
+    std::atomic<int> running{0};
+    ts.routes().Post("/import",
+                     [&running](Request&) -> boost::asio::awaitable<Response> {
+                         ++running;
+                         co_await Sleep(600ms);
+                         --running;
+                         co_return Response::Text(200, "done");
+                     },
+                     {.require_auth = true, .expensive = true});
+    ts.routes().Post("/cheap",
+                     [](Request&) -> boost::asio::awaitable<Response> {
+                         co_await Sleep(600ms);
+                         co_return Response::Text(200, "done");
+                     },
+                     {.require_auth = true});
+    const auto port = ts.Start();
+
+    auto call = [port](std::string path, std::string user) {
+        return std::async(std::launch::async, [port, path, user] {
+            Client c(port);
+            auto r = c.Request("POST", path, "x", {{"X-User", user}});
+            return r ? r->status : 0;
+        });
+    };
+    // Three at once by alice: two run, the third is refused at once; bob is not affected.
+    auto a1 = call("/import", "alice");
+    auto a2 = call("/import", "alice");
+    std::this_thread::sleep_for(200ms);
+    auto a3 = call("/import", "alice");
+    auto b1 = call("/import", "bob");
+    auto c1 = call("/cheap", "alice");
+    auto c2 = call("/cheap", "alice");
+    auto c3 = call("/cheap", "alice");
+    EXPECT_EQ(a3.get(), 429);
+    EXPECT_EQ(a1.get(), 200);
+    EXPECT_EQ(a2.get(), 200);
+    EXPECT_EQ(b1.get(), 200);
+    EXPECT_EQ(c1.get(), 200);
+    EXPECT_EQ(c2.get(), 200);
+    EXPECT_EQ(c3.get(), 200);
+    // The slots are released when the requests end.
+    EXPECT_EQ(call("/import", "alice").get(), 200);
+}
+
 boost::asio::awaitable<Response> TagRoute(Request& request, Next next) {
     if (request.Header("X-Block") == "1") co_return Response::Text(418, "blocked early");
     Response response = co_await next(request);

@@ -192,6 +192,7 @@ std::vector<Setting> Settings() {
          }},
         Duration("auth.access_token_ttl", "NEXANEST_ACCESS_TOKEN_TTL", &Config::access_token_ttl),
         Duration("auth.refresh_token_ttl", "NEXANEST_REFRESH_TOKEN_TTL", &Config::refresh_token_ttl),
+        Duration("auth.session_max_lifetime", "NEXANEST_SESSION_MAX_LIFETIME", &Config::session_max_lifetime),
         Url("mail.smtp_url", "NEXANEST_SMTP_URL", &Config::smtp_url, {"smtp", "smtps"}),
         {"mail.from", "NEXANEST_MAIL_FROM", false,
          [](Config& c, const std::string& v) -> std::optional<std::string> {
@@ -205,6 +206,12 @@ std::vector<Setting> Settings() {
          [](Config& c, const std::string& v) -> std::optional<std::string> {
              if (auto problem = CheckUrl(v, {"http", "https"})) return problem;
              c.public_url = v;
+             return std::nullopt;
+         }},
+        {"server.ops_token", "NEXANEST_OPS_TOKEN", true,
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             if (v.size() < 24) return "at least 24 characters";
+             c.ops_token = Secret(v);
              return std::nullopt;
          }},
         {"server.web_dir", "NEXANEST_WEB_DIR", false,

@@ -51,6 +51,8 @@ struct Config {
     std::string jwt_audience = "nexanest-api";
     std::chrono::milliseconds access_token_ttl{15 * 60'000};
     std::chrono::milliseconds refresh_token_ttl{30LL * 24 * 3600'000};
+    // A session (refresh family) ends this long after its sign-in, however often it refreshes.
+    std::chrono::milliseconds session_max_lifetime{90LL * 24 * 3600'000};
 
     // mail
     Secret smtp_url;  // smtp://user:pass@host:port or smtps://; empty: .eml files in var/mail
@@ -60,6 +62,9 @@ struct Config {
     std::string public_url = "http://127.0.0.1:8080";
     // The built web dashboard served at "/"; empty: the app looks for web/dist (apps/nexanest).
     std::string web_dir;
+    // Opens /metrics and the per-check detail of /readyz to requests carrying it in the
+    // X-Ops-Token header; without it, only loopback peers see them (docs/operations).
+    Secret ops_token;
 
     // runtime
     std::size_t cpu_threads = 2;

@@ -1,0 +1,117 @@
+// Privileges that change take effect at once (issue 15, items 5 and 6): the role, activity and
+// session of a bearer token are the account's as they are now, not as the token was signed.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "auth/auth_fixture.hpp"
+
+namespace nn::auth {
+namespace {
+
+using testing::Harness;
+using testing::HarnessOptions;
+using testing::S;
+
+std::string Email(const std::string& tag) {
+    return test::UniqueName(tag + "_") + "@example.com";
+}
+
+HarnessOptions Options(bool redis_down = false) {
+    HarnessOptions o;
+    o.redis_down = redis_down;
+    o.settings.login_attempts_per_ip = 100000;
+    o.settings.requests_per_ip = 100000;
+    o.settings.session_max_lifetime = std::chrono::seconds(3);
+    return o;
+}
+
+std::string IdOf(Harness& h, const std::string& email) {
+    return h.Scalar("SELECT id FROM auth.users WHERE email = '" + email + "'");
+}
+
+class Liveness : public ::testing::TestWithParam<bool> {
+protected:
+    void SetUp() override { h_ = std::make_unique<Harness>(Options(GetParam())); }
+    void TearDown() override { h_.reset(); }
+    std::unique_ptr<Harness> h_;
+};
+
+// Routes that never look at the session themselves (the key list, the admin list) refused the
+// access token of a signed-out session until it expired (15 minutes).
+TEST_P(Liveness, SignOutEndsTheAccessTokenAtOnce) {
+    auto& h = *h_;
+    const auto email = Email("out");
+    auto pair = h.SignUp(email);
+    auto second = h.Login(email);
+    const auto token = S(pair, "access_token");
+    ASSERT_EQ(h.Bearer("GET", "/api/v1/api-keys", token).status, 200);
+    ASSERT_EQ(h.Bearer("POST", "/api/v1/auth/logout", token).status, 204);
+    EXPECT_EQ(h.Bearer("GET", "/api/v1/api-keys", token).status, 401);
+    // The other session lives on.
+    EXPECT_EQ(h.Bearer("GET", "/api/v1/api-keys", S(second, "access_token")).status, 200);
+    ASSERT_EQ(h.Bearer("DELETE", "/api/v1/me/sessions", S(second, "access_token")).status, 204);
+    EXPECT_EQ(h.Bearer("GET", "/api/v1/api-keys", S(second, "access_token")).status, 401);
+}
+
+TEST_P(Liveness, ADemotedOrDeactivatedAdminLosesAdminRoutesAtOnce) {
+    auto& h = *h_;
+    const auto admin_email = Email("adm"), super_email = Email("sup");
+    h.SignUp(admin_email);
+    h.SignUp(super_email);
+    h.Scalar("UPDATE auth.users SET role = 'ADMIN' WHERE email = '" + admin_email + "'");
+    h.Scalar("UPDATE auth.users SET role = 'SUPERUSER' WHERE email = '" + super_email + "'");
+    const auto admin = S(h.Login(admin_email), "access_token");
+    const auto super = S(h.Login(super_email), "access_token");
+    ASSERT_EQ(h.Bearer("GET", "/api/v1/admin/users?q=x", admin).status, 200);
+
+    auto demote = h.Bearer("PATCH", "/api/v1/admin/users/" + IdOf(h, admin_email), super, R"({"role":"USER"})");
+    ASSERT_EQ(demote.status, 200) << demote.body;
+    EXPECT_EQ(h.Bearer("GET", "/api/v1/admin/users?q=x", admin).status, 403)
+        << "the token still says ADMIN; the account does not";
+    EXPECT_EQ(h.Bearer("GET", "/api/v1/api-keys", admin).status, 200) << "a demoted user keeps a user's routes";
+
+    auto off = h.Bearer("PATCH", "/api/v1/admin/users/" + IdOf(h, admin_email), super, R"({"is_active":false})");
+    ASSERT_EQ(off.status, 200) << off.body;
+    EXPECT_EQ(h.Bearer("GET", "/api/v1/api-keys", admin).status, 401);
+}
+
+TEST_P(Liveness, PasswordChangeRevokesApiKeysAndOtherSessions) {
+    auto& h = *h_;
+    const auto email = Email("pw");
+    auto pair = h.SignUp(email);
+    auto other = h.Login(email);
+    const auto token = S(pair, "access_token");
+    auto key = h.Bearer("POST", "/api/v1/api-keys", token, R"({"name":"ci","scopes":["portfolio:read"]})");
+    ASSERT_EQ(key.status, 201) << key.body;
+    const std::string api_key = key.Field("key");
+    ASSERT_EQ(h.Call("GET", "/api/v1/api-keys", "", {{"Authorization", "ApiKey " + api_key}}).status, 403)
+        << "the key authenticates (its scope does not cover key management)";
+    auto change = h.Bearer("POST", "/api/v1/me/password", token,
+                           R"({"current_password":"correct horse battery","new_password":"a whole new passphrase"})");
+    ASSERT_EQ(change.status, 204) << change.body;
+    EXPECT_EQ(h.Call("GET", "/api/v1/api-keys", "", {{"Authorization", "ApiKey " + api_key}}).status, 401);
+    EXPECT_EQ(h.Bearer("GET", "/api/v1/api-keys", S(other, "access_token")).status, 401);
+    EXPECT_EQ(h.Bearer("GET", "/api/v1/api-keys", token).status, 200) << "the session that changed it stays";
+}
+
+// Refreshing once extended a session forever; it now ends at sign-in + session_max_lifetime (3 s here).
+TEST_P(Liveness, SessionsHaveAnAbsoluteLifetime) {
+    auto& h = *h_;
+    auto pair = h.SignUp(Email("life"));
+    auto refresh = [&h](const std::string& token) {
+        return h.Call("POST", "/api/v1/auth/refresh", R"({"refresh_token":")" + token + R"("})");
+    };
+    auto first = refresh(S(pair, "refresh_token"));
+    ASSERT_EQ(first.status, 200) << first.body;
+    std::this_thread::sleep_for(std::chrono::milliseconds(3200));
+    EXPECT_EQ(refresh(first.Field("refresh_token")).status, 401);
+}
+
+INSTANTIATE_TEST_SUITE_P(RedisUpAndDown, Liveness, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "RedisDown" : "RedisUp"; });
+
+}  // namespace
+}  // namespace nn::auth
