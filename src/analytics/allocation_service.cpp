@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 
 #include "analytics/allocation.hpp"
+#include "analytics/market_reader.hpp"
 #include "infra/app/app.hpp"
 #include "infra/db/query.hpp"
 #include "infra/db/result.hpp"
@@ -12,15 +13,6 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 namespace {
-
-// Units of $2 per unit of each currency: the stored pair, or the inverse of the opposite pair
-// (12 places, as the portfolio service converts), the stored direction first.
-constexpr db::Query kLatestRates{
-    "SELECT base::text, rate, 0 AS pref FROM market_data.latest_exchange_rates "
-    "WHERE base = ANY ($1::text[]) AND quote = $2 "
-    "UNION ALL SELECT quote::text, round(1 / rate, 12), 1 FROM market_data.latest_exchange_rates "
-    "WHERE quote = ANY ($1::text[]) AND base = $2 ORDER BY 3 DESC",
-    "analytics.latest_rates"};
 
 constexpr int kMoneyScale = 10;
 
@@ -48,15 +40,8 @@ asio::awaitable<json::object> AllocationService::Allocation(const portfolio::Act
     for (const auto& [currency, balance] : inputs.cash) {
         if (currency != base && !balance.IsZero()) foreign.push_back(currency);
     }
-    std::map<std::string, Decimal> rates;
-    if (!foreign.empty()) {
-        std::vector<std::optional<std::string>> list(foreign.begin(), foreign.end());
-        const std::string array = portfolio::ArrayLiteral(list);
-        db::Pool& market = app_.Db(ServiceRole::kAnalytics, Database::kTimescale, shard);
-        const db::Result rows = co_await market.Execute(kLatestRates, array, base);
-        // Ordered inverse first, so the stored direction overwrites it.
-        for (db::Row row : rows) rates[row.Get<std::string>(0)] = row.Get<Decimal>(1);
-    }
+    db::Pool& market = app_.Db(ServiceRole::kAnalytics, Database::kTimescale, shard);
+    const std::map<std::string, Decimal> rates = co_await LoadLatestRatesTo(market, foreign, base);
     std::vector<CashValue> cash;
     std::vector<std::string> unvalued_cash;
     for (const auto& [currency, balance] : inputs.cash) {

@@ -24,6 +24,24 @@ inline constexpr db::Query kSelectInstrumentCurrencies{
     "SELECT symbol, currency::text FROM market_data.instruments WHERE symbol = ANY($1::text[])",
     "analytics.select_instrument_currencies"};
 
+inline constexpr db::Query kSelectLastCloses{
+    "SELECT DISTINCT ON (symbol) symbol, trading_date, close FROM market_data.ohlcv_1d "
+    "WHERE symbol = ANY($1::text[]) AND trading_date <= $2 ORDER BY symbol, trading_date DESC",
+    "analytics.select_last_closes"};
+
+inline constexpr db::Query kSelectLatestPriceDates{
+    "SELECT symbol, (time AT TIME ZONE 'UTC')::date FROM market_data.latest_prices WHERE symbol = ANY($1::text[])",
+    "analytics.select_latest_price_dates"};
+
+// Units of $2 per unit of each currency: the stored pair, or the inverse of the opposite pair,
+// the stored direction last so it wins.
+inline constexpr db::Query kSelectLatestRates{
+    "SELECT base::text, rate, 0 AS pref FROM market_data.latest_exchange_rates "
+    "WHERE base = ANY ($1::text[]) AND quote = $2 "
+    "UNION ALL SELECT quote::text, round(1 / rate, 12), 1 FROM market_data.latest_exchange_rates "
+    "WHERE quote = ANY ($1::text[]) AND base = $2 ORDER BY 3 DESC",
+    "analytics.latest_rates"};
+
 // "{a,b}": symbols and currency codes never need quoting (their CHECK constraints).
 std::string ArrayLiteral(const std::vector<std::string>& items) {
     std::string out = "{";
@@ -91,6 +109,51 @@ boost::asio::awaitable<std::map<std::string, std::string>> LoadInstrumentCurrenc
     const db::Result rows = co_await pool.Execute(kSelectInstrumentCurrencies, symbol_array);
     for (db::Row row : rows) {
         out[row.Get<std::string>(0)] = row.Get<std::string>(1);
+    }
+    co_return out;
+}
+
+boost::asio::awaitable<std::map<std::string, DatedValue>> LoadLastCloses(db::Pool& pool,
+                                                                         const std::vector<std::string>& symbols,
+                                                                         Date on_or_before) {
+    std::map<std::string, DatedValue> out;
+    if (symbols.empty()) {
+        co_return out;
+    }
+    const std::string symbol_array = ArrayLiteral(symbols);
+    const db::Result rows = co_await pool.Execute(kSelectLastCloses, symbol_array, on_or_before);
+    for (db::Row row : rows) {
+        out[row.Get<std::string>(0)] = {row.Get<Date>(1), row.Get<Decimal>(2)};
+    }
+    co_return out;
+}
+
+boost::asio::awaitable<std::map<std::string, Date>> LoadLatestPriceDates(db::Pool& pool,
+                                                                         const std::vector<std::string>& symbols) {
+    std::map<std::string, Date> out;
+    if (symbols.empty()) {
+        co_return out;
+    }
+    const std::string symbol_array = ArrayLiteral(symbols);
+    const db::Result rows = co_await pool.Execute(kSelectLatestPriceDates, symbol_array);
+    for (db::Row row : rows) {
+        out[row.Get<std::string>(0)] = row.Get<Date>(1);
+    }
+    co_return out;
+}
+
+boost::asio::awaitable<std::map<std::string, Decimal>> LoadLatestRatesTo(db::Pool& pool,
+                                                                         const std::vector<std::string>& currencies,
+                                                                         const std::string& base) {
+    std::map<std::string, Decimal> out;
+    if (currencies.empty()) {
+        co_return out;
+    }
+    const std::string currency_array = ArrayLiteral(currencies);
+    const db::Result rows = co_await pool.Execute(kSelectLatestRates, currency_array, base);
+    // Ordered inverse first, so the stored direction overwrites it.
+    for (db::Row row : rows) {
+        out[row.Get<std::string>(0)] = row.Get<Decimal>(1);
     }
     co_return out;
 }

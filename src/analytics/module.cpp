@@ -2,6 +2,7 @@
 
 #include "analytics/benchmark_statistics.hpp"
 #include "analytics/handlers.hpp"
+#include "analytics/insights_handlers.hpp"
 #include "analytics/report_job.hpp"
 #include "infra/app/app.hpp"
 
@@ -19,7 +20,8 @@ std::shared_ptr<PerformanceService> Register(App& app, std::shared_ptr<auth::Use
     services.allocation = std::make_shared<AllocationService>(
         app, std::make_shared<portfolio::AllocationService>(app, portfolios));
     services.reports = std::make_shared<ReportService>(app, portfolios);
-    AddRoutes(app.Routes(), services, std::move(directory));
+    AddRoutes(app.Routes(), services, directory);
+    AddInsightsRoutes(app.Routes(), std::make_shared<InsightsService>(app, portfolios), std::move(directory));
     // Hourly: the first run after a month (or year) ends writes its statements.
     AddStatementJob(app, services.reports, std::chrono::hours(1));
     // Hourly too: the first run after midnight UTC writes yesterday's figures of every index.

@@ -1,0 +1,54 @@
+#include "analytics/insights_handlers.hpp"
+
+#include "auth/principal.hpp"
+#include "auth/user_directory.hpp"
+#include "core/error.hpp"
+#include "infra/http/http_error.hpp"
+#include "infra/http/json.hpp"
+
+namespace nn::analytics {
+namespace asio = boost::asio;
+using http::Request;
+using http::Response;
+
+namespace {
+
+// The acting user as the portfolio service's RLS needs it (advisors with their grants), as the
+// other analytics routes build it.
+asio::awaitable<portfolio::Actor> ReaderOf(const Request& req, const std::shared_ptr<auth::UserDirectory>& directory) {
+    const auto* p = req.PrincipalAs<auth::Principal>();
+    if (!p) {
+        throw http::HttpError(401, "auth.required", "authentication required");
+    }
+    if (!p->Has("portfolio:read")) {
+        throw Error(ErrorKind::kForbidden, "auth.insufficient_scope", "needs portfolio:read");
+    }
+    portfolio::Actor actor;
+    actor.user_id = p->user_id;
+    actor.role = std::string(auth::RoleName(p->role));
+    if (p->role == auth::Role::kAdvisor && directory) {
+        auto grants = co_await directory->GrantsOf(p->user_id, req.shard);
+        actor.read_client_ids = auth::ClientIdsSetting(grants.read);
+        actor.manage_client_ids = auth::ClientIdsSetting(grants.manage);
+    }
+    co_return actor;
+}
+
+}  // namespace
+
+void AddInsightsRoutes(http::Router& routes,
+                       std::shared_ptr<InsightsService> service,
+                       std::shared_ptr<auth::UserDirectory> directory) {
+    routes.Get("/api/v1/portfolios/{id}/insights",
+               [service, directory](Request& req) -> asio::awaitable<Response> {
+                   const portfolio::Actor actor = co_await ReaderOf(req, directory);
+                   const auto id = PortfolioId::Parse(req.PathParam("id"));
+                   if (!id) {
+                       throw Error(ErrorKind::kNotFound, "portfolio.not_found", "no such portfolio");
+                   }
+                   co_return http::JsonResponse(co_await service->Insights(actor, *id, req.shard));
+               },
+               {.name = "analytics.insights", .require_auth = true});
+}
+
+}  // namespace nn::analytics

@@ -1,0 +1,130 @@
+#include "analytics/insights_service.hpp"
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/json/array.hpp>
+
+#include "analytics/insights.hpp"
+#include "analytics/market_reader.hpp"
+#include "analytics/transaction_reader.hpp"
+#include "infra/app/app.hpp"
+#include "portfolio/holdings.hpp"
+
+namespace nn::analytics {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+constexpr int kMoneyScale = 10;
+
+json::value OptDecimal(const std::optional<Decimal>& d) {
+    if (!d) return nullptr;
+    return json::value(d->Normalized().ToString());
+}
+
+}  // namespace
+
+asio::awaitable<json::object> InsightsService::Insights(const portfolio::Actor& actor,
+                                                        PortfolioId id,
+                                                        std::size_t shard) {
+    const portfolio::HoldingsView view = co_await portfolios_->Holdings(actor, id, shard);
+    const std::vector<portfolio::Transaction> txs =
+        co_await LoadAllTransactions(*portfolios_, actor, id, page_size_, shard);
+    const std::string base(view.portfolio.currency.Code());
+    const Date today = ToDate(Now());
+
+    InsightInputs in;
+    in.base_currency = base;
+    in.today = today;
+    std::vector<std::string> symbols;
+    for (const portfolio::HoldingView& h : view.holdings) {
+        if (h.row.quantity.IsZero()) continue;
+        symbols.push_back(h.row.symbol);
+        if (!h.value.market_value_base) {
+            in.unvalued.push_back(h.row.symbol);
+            continue;
+        }
+        in.positions.push_back({h.row.symbol, h.row.currency, *h.value.market_value_base});
+        const std::optional<Decimal> cost =
+            h.row.currency == base ? std::optional<Decimal>(h.row.cost_basis) : h.row.cost_basis_base;
+        if (cost) in.invested += *cost;
+    }
+
+    db::Pool& market = app_.Db(ServiceRole::kAnalytics, Database::kTimescale, shard);
+    std::vector<std::string> foreign;
+    for (const auto& [currency, balance] : view.cash) {
+        if (currency != base && !balance.IsZero()) foreign.push_back(currency);
+    }
+    const std::map<std::string, Decimal> rates = co_await LoadLatestRatesTo(market, foreign, base);
+    for (const auto& [currency, balance] : view.cash) {
+        if (balance.IsZero()) continue;
+        if (currency == base) {
+            in.cash[currency] += balance;
+        } else if (const auto rate = rates.find(currency); rate != rates.end()) {
+            in.cash[currency] += Decimal::Mul(balance, rate->second, kMoneyScale);
+        } else {
+            in.unvalued_cash.push_back(currency);
+        }
+    }
+
+    // Fees of the 12 months to today at trade-date rates; every symbol's last trade date.
+    const Date year_ago = AddMonths(today, -12);
+    for (const portfolio::Transaction& tx : txs) {
+        const Date day = ToDate(tx.executed_at);
+        if (tx.symbol) {
+            auto [it, inserted] = in.last_transaction_date.try_emplace(*tx.symbol, day);
+            if (!inserted && it->second < day) it->second = day;
+        }
+        if (day <= year_ago || day > today) continue;
+        Decimal fee = tx.fee;
+        if (tx.type == portfolio::TransactionType::kFee && tx.amount) fee += *tx.amount;
+        if (fee.IsZero()) continue;
+        const std::optional<Decimal> rate = portfolio::TradeRate(tx, view.portfolio.currency);
+        if (!rate) {
+            ++in.fees_without_rate;
+            continue;
+        }
+        in.fees_12m += Decimal::Mul(fee, *rate, kMoneyScale);
+    }
+    // Only held symbols are judged for trades after their last close.
+    const std::set<std::string> held(symbols.begin(), symbols.end());
+    std::erase_if(in.last_transaction_date, [&](const auto& entry) { return !held.contains(entry.first); });
+
+    const std::map<std::string, DatedValue> last = co_await LoadLastCloses(market, symbols, today);
+    const std::map<std::string, DatedValue> then = co_await LoadLastCloses(market, symbols, year_ago);
+    for (const auto& [symbol, close] : last) {
+        in.last_close_date[symbol] = close.date;
+        in.last_close[symbol] = close.value;
+    }
+    for (const auto& [symbol, close] : then) in.close_year_ago[symbol] = close.value;
+    in.latest_price_date = co_await LoadLatestPriceDates(market, symbols);
+
+    const std::vector<Insight> insights = ComputeInsights(in);
+    json::object out;
+    out["portfolio_id"] = id.ToString();
+    out["currency"] = base;
+    out["as_of"] = FormatDate(today);
+    out["total_value"] = InsightsTotal(in).Normalized().ToString();
+    json::array items;
+    for (const Insight& i : insights) {
+        json::array subjects;
+        for (const std::string& s : i.subjects) subjects.push_back(json::value(s));
+        json::object o;
+        o["rule"] = i.rule;
+        o["severity"] = i.severity;
+        o["figure"] = OptDecimal(i.figure);
+        o["threshold"] = OptDecimal(i.threshold);
+        if (i.effect) o["effect"] = OptDecimal(i.effect);
+        o["subjects"] = std::move(subjects);
+        o["detail"] = i.detail;
+        items.push_back(std::move(o));
+    }
+    out["insights"] = std::move(items);
+    out["definitions"] = "docs/analytics.md §16";
+    co_return out;
+}
+
+}  // namespace nn::analytics
