@@ -86,6 +86,12 @@ export default async function globalSetup() {
     { time: now, symbol: 'NNA', close: series.NNA[days.length - 1].close },
     { time: now, symbol: 'NNB', close: series.NNB[days.length - 1].close },
   ] } });
+  // the price consumer applies the tick to the holdings (outbox relay every few seconds)
+  for (let i = 0; i < 60; i++) {
+    const h = await call('GET', `/portfolios/${p.id}/holdings`, { token: demo });
+    if (h.holdings.every((x) => x.current_price !== null)) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
   await call('POST', `/portfolios/${p.id}/allocation-rules`, { token: demo, body: { dimension: 'ASSET_CLASS', key: 'EQUITY', target_weight: '0.6', tolerance: '0.05' } });
   const wl = await call('POST', '/watchlists', { token: demo, body: { name: 'Ideas', items: [{ symbol: 'NNA', alert_above: '100000' }, { symbol: 'NNX', alert_change_pct: '5' }] } });
   process.env.NN_DEMO_WATCHLIST = wl.id;

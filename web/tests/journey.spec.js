@@ -42,21 +42,23 @@ test('register → verify → sign in → portfolio → deposit → buy → live
     await page.getByTestId('portfolio-card').filter({ hasText: 'Journey' }).click();
     await page.getByRole('link', { name: 'Transactions' }).click();
     await page.getByTestId('add-tx').click();
-    await page.getByLabel('Type').selectOption('DEPOSIT');
-    await page.getByLabel('Amount').fill('10000');
-    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    let form = page.getByTestId('tx-form');
+    await form.getByLabel('Type').selectOption('DEPOSIT');
+    await form.getByLabel('Amount').fill('10000');
+    await form.getByRole('button', { name: 'Add', exact: true }).click();
     await expect(page.getByTestId('tx-table')).toContainText('DEPOSIT');
 
     // a bad buy first: the server's field error appears next to the field
     await page.getByTestId('add-tx').click();
-    await page.getByLabel('Type').selectOption('BUY');
-    await page.getByLabel('Symbol').fill('LIVE');
-    await page.getByLabel('Quantity').fill('-3');
-    await page.getByLabel('Price').fill('100');
-    await page.getByRole('button', { name: 'Add', exact: true }).click();
-    await expect(page.locator('#tx-qty-err')).toBeVisible();
-    await page.getByLabel('Quantity').fill('10');
-    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    form = page.getByTestId('tx-form');
+    await form.getByLabel('Type').selectOption('BUY');
+    await form.getByLabel('Symbol').fill('LIVE');
+    await form.getByLabel('Quantity').fill('-3');
+    await form.getByLabel('Price').fill('100');
+    await form.getByRole('button', { name: 'Add', exact: true }).click();
+    await expect(form.locator('#tx-qty-err')).toBeVisible();
+    await form.getByLabel('Quantity').fill('10');
+    await form.getByRole('button', { name: 'Add', exact: true }).click();
     await expect(page.getByTestId('tx-table')).toContainText('LIVE');
   });
 
