@@ -169,6 +169,39 @@ TEST_F(PerformanceApi, ComputesTheFiguresFromTransactionsAndCloses) {
     EXPECT_TRUE(body.at("data_gaps").as_array().empty());
 }
 
+// Issue 14.8: a position's closes are converted from the instrument's own currency. XEU is
+// listed in EUR (market_data.instruments) and closes at 90 EUR; the user recorded the purchase in
+// USD (10 at 99 USD, after depositing 1,000 USD). With EUR/USD at 1.1 the position is worth
+// 10 x 90 x 1.1 = 990 USD, plus 10 USD cash: 1,000. Taking the trades' currency valued it at
+// 900 USD.
+TEST_F(PerformanceApi, ClosesConvertFromTheInstrumentsCurrency) {
+    const std::string xeu = "XE" + test::UniqueName("").substr(0, 6);
+    const std::string ts = test::PgUrlFor(migrate_->prefix + "_timescale");
+    test::ExecSql(ts, "INSERT INTO market_data.instruments (symbol, name, asset_class, currency) VALUES ('" + xeu +
+                          "', 'X', 'EQUITY', 'EUR')");
+    test::ExecSql(ts, "INSERT INTO market_data.exchange_rates (time, base, quote, rate) VALUES (now() - interval "
+                      "'8 days', 'EUR', 'USD', 1.1) ON CONFLICT DO NOTHING");
+    Closes(xeu, 5, "90");
+    const std::string user = NewUser();
+    auto created = Call(user, "POST", "/api/v1/portfolios", R"({"name":"Listed","currency":"USD"})");
+    ASSERT_EQ(created.status, 201) << created.body;
+    const std::string pid(created.Json().at("id").as_string());
+    const std::string base = "/api/v1/portfolios/" + pid + "/transactions";
+    ASSERT_EQ(Call(user, "POST", base,
+                   R"({"type":"DEPOSIT","amount":"1000","currency":"USD","executed_at":")" + Day(5) +
+                       R"(T10:00:00Z"})")
+                  .status,
+              201);
+    ASSERT_EQ(Call(user, "POST", base,
+                   R"({"type":"BUY","symbol":")" + xeu + R"(","quantity":"10","price":"99","currency":"USD","executed_at":")" +
+                       Day(5) + R"(T11:00:00Z"})")
+                  .status,
+              201);
+    const Reply r = Call(user, "GET", "/api/v1/portfolios/" + pid + "/performance?from=" + Day(5) + "&to=" + Day(0));
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.Json().at("gain").at("closing_value").as_string(), "1000");
+}
+
 TEST_F(PerformanceApi, NamedRangesAndRefusals) {
     Closes("AAA", 9, "110 - k");
     const std::string user = NewUser();
