@@ -109,8 +109,9 @@ public:
     Reply Call(const std::string& method,
                const std::string& target,
                const std::string& body = "",
-               std::map<std::string, std::string> headers = {}) {
-        http::testing::Client client(port_);
+               std::map<std::string, std::string> headers = {},
+               const std::string& from = "127.0.0.1") {
+        http::testing::Client client(port_, from);
         if (!body.empty() && !headers.count("Content-Type")) headers["Content-Type"] = "application/json";
         auto r = client.Request(method, target, body, headers);
         Reply out;

@@ -94,24 +94,6 @@ TEST(Lockout, GrowingDelayCapped) {
     EXPECT_EQ(LockoutDelay(s, 1000).count(), 900);
 }
 
-TEST(Lockout, NextFailureState) {
-    AuthSettings s;
-    s.lockout_threshold = 3;
-    LoginRecord r;
-    const auto now = Now();
-    r.failed_login_count = 0;
-    auto a = NextFailureState(r, s, now);
-    EXPECT_EQ(a.failed_login_count, 1);
-    EXPECT_FALSE(a.locked_until);
-    r.failed_login_count = 2;
-    r.lockout_count = 2;
-    auto b = NextFailureState(r, s, now);
-    ASSERT_TRUE(b.locked_until);
-    EXPECT_EQ(*b.locked_until - now, std::chrono::seconds(4));
-    EXPECT_EQ(b.lockout_count, 3);
-    EXPECT_EQ(b.failed_login_count, 0);
-}
-
 TEST(UserDirectory, ClientIdsSetting) {
     EXPECT_EQ(ClientIdsSetting({}), "{}");
     auto a = UserId(Uuid::FromString("00000000-0000-4000-8000-000000000001"));

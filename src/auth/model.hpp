@@ -25,13 +25,17 @@ struct AuthSettings {
 
     // Lockout (ASVS 2.2.1): after `lockout_threshold` consecutive failures the account waits
     // lockout_base * 2^(lockouts so far), at most lockout_max, before a password is checked again.
-    int lockout_threshold = 5;
+    // The threshold is per account whoever fails; one source is stopped far earlier by
+    // login_failures_per_source, so one attacker's address cannot lock a victim out.
+    int lockout_threshold = 20;
     std::chrono::seconds lockout_base{1};
     std::chrono::seconds lockout_max{900};
 
     // Rate limits (fixed windows, Redis; the login ones fall back to login_attempts).
-    std::int64_t login_failures_per_email = 100;  // per hour (ASVS 2.2.1)
+    std::int64_t login_failures_per_email = 100;  // attempts per account per hour, all sources (ASVS 2.2.1)
     std::chrono::seconds login_email_window{3600};
+    std::int64_t login_failures_per_source = 10;  // per account and address, per window
+    std::chrono::seconds login_source_window{900};
     std::int64_t login_attempts_per_ip = 30;  // per 5 minutes (GoTrue-like)
     std::chrono::seconds login_ip_window{300};
     std::int64_t requests_per_ip = 30;  // register, forgot, reset, verify, refresh; per window

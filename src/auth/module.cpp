@@ -33,16 +33,11 @@ public:
         }
     }
 
-    asio::awaitable<std::optional<std::pair<std::int64_t, std::chrono::seconds>>> Peek(
-        std::string key) override {
+    asio::awaitable<void> Reset(std::string key) override {
         try {
-            auto value = co_await redis_.Get(key);
-            if (!value) co_return std::make_pair(std::int64_t{0}, std::chrono::seconds(0));
-            auto ttl = co_await redis_.PTtl(key);
-            co_return std::make_pair(std::stoll(*value),
-                                     Ceil(std::chrono::milliseconds(std::max<std::int64_t>(ttl, 0))));
+            co_await redis_.Del(key);
         } catch (const Error& e) {
-            co_return Unavailable(e);
+            if (e.Kind() != ErrorKind::kUnavailable && e.Kind() != ErrorKind::kTimeout) throw;
         }
     }
 

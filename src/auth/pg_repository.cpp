@@ -74,10 +74,16 @@ inline constexpr Query kUserForLogin{
     "lockout_count, "
     "locked_until FROM auth.user_for_login($1)",
     "auth.user_for_login"};
-inline constexpr Query kSetFailureState{
-    "UPDATE auth.users SET failed_login_count = $2, lockout_count = $3, locked_until = $4, "
-    "last_failed_login_at = now() WHERE id = $1",
-    "auth.set_failure_state"};
+// One failure, counted in the row itself: parallel failures cannot overwrite each other's count.
+// The right-hand sides see the row as it was (LockoutPolicy, model.cpp LockoutDelay).
+inline constexpr Query kCountFailure{
+    "UPDATE auth.users SET "
+    "failed_login_count = CASE WHEN failed_login_count + 1 >= $2 THEN 0 ELSE failed_login_count + 1 END, "
+    "lockout_count = lockout_count + CASE WHEN failed_login_count + 1 >= $2 THEN 1 ELSE 0 END, "
+    "locked_until = CASE WHEN failed_login_count + 1 >= $2 THEN now() + make_interval(secs => "
+    "least($3::float8 * power(2::float8, least(lockout_count, 30)), $4::float8)) ELSE locked_until END, "
+    "last_failed_login_at = now() WHERE id = $1 RETURNING failed_login_count = 0",
+    "auth.count_failure"};
 inline constexpr Query kInsertAttempt{
     "INSERT INTO auth.login_attempts (user_id, email, ip, user_agent, success, failure_reason) "
     "VALUES ($1, $2, $3::inet, $4, $5, $6)",
@@ -107,7 +113,9 @@ inline constexpr Query kNetworkOf{
     "|| '/' || CASE WHEN family($1::inet) = 4 THEN '24' ELSE '48' END, '')",
     "auth.network_of"};
 inline constexpr Query kRecentFailures{
-    "SELECT by_ip, by_email FROM auth.recent_login_failures($1::inet, $2, $3)", "auth.recent_failures"};
+    "SELECT by_ip, by_email, auth.recent_login_failures_from($1::inet, $2, $3) "
+    "FROM auth.recent_login_failures($1::inet, $2, $3)",
+    "auth.recent_failures"};
 
 // --- Sessions ---
 inline constexpr Query kRefreshByHash{"SELECT id, user_id FROM auth.refresh_token_by_hash($1)",
@@ -165,8 +173,6 @@ inline constexpr Query kUpdateProfile{
     "locale = $6, base_currency = $7, preferences = $8::jsonb, phone_enc = $9, date_of_birth_enc = $10, "
     "tax_id_enc = $11, address_enc = $12, enc_key_id = $13, updated_at = now() WHERE user_id = $1",
     "auth.update_profile"};
-inline constexpr Query kSelectPasswordHash{"SELECT password_hash FROM auth.users WHERE id = $1",
-                                           "auth.select_password_hash"};
 // Not FOR UPDATE: that applies the UPDATE policies, so an ADMIN would not even see an ADMIN row
 // and could not be told "forbidden". The update below re-checks the role it read.
 inline constexpr Query kSelectRole{"SELECT role FROM auth.users WHERE id = $1", "auth.select_role"};
@@ -429,21 +435,24 @@ asio::awaitable<std::optional<LoginRecord>> PgRepository::FindForLogin(std::stri
 asio::awaitable<void> PgRepository::RecordLoginFailure(std::optional<LoginRecord> account,
                                                        std::string email,
                                                        std::string reason,
-                                                       std::optional<FailureState> state,
+                                                       std::optional<LockoutPolicy> lockout,
                                                        Audit audit) {
     auto options = account ? As(Actor{account->id, account->role}) : TransactionOptions();
     co_await db::RunInTransaction(pool_, options, [&](Transaction& tx) -> asio::awaitable<void> {
         std::optional<UserId> user;
         if (account) user = account->id;
-        if (account && state) {
-            co_await tx.Execute(kSetFailureState, account->id, state->failed_login_count,
-                                state->lockout_count, state->locked_until);
+        bool locked = false;  // this failure started a lockout
+        if (account && lockout) {
+            auto res = co_await tx.Execute(kCountFailure, account->id, lockout->threshold,
+                                           static_cast<std::int64_t>(lockout->base.count()),
+                                           static_cast<std::int64_t>(lockout->max.count()));
+            locked = res.AsOptionalRow<bool>().value_or(false);
         }
         co_await tx.Execute(kInsertAttempt, user, email, audit.ip, audit.user_agent, false, reason);
         if (account) {
             boost::json::object payload;
             payload["reason"] = reason;
-            if (state && state->locked_until) payload["locked"] = true;
+            if (locked) payload["locked"] = true;
             co_await Emit(tx, user, user, "user", account->id.ToString(), "user.login_failed", payload,
                           audit);
         }
@@ -482,9 +491,10 @@ asio::awaitable<void> PgRepository::RecordLoginSuccess(LoginRecord account,
 asio::awaitable<RecentFailures> PgRepository::RecentLoginFailures(std::optional<std::string> ip,
                                                                   std::string email,
                                                                   Timestamp since) {
-    auto [by_ip, by_email] =
-        (co_await pool_.Execute(kRecentFailures, ip, email, since)).AsSingleRow<std::int64_t, std::int64_t>();
-    co_return RecentFailures{by_ip, by_email};
+    auto [by_ip, by_email, by_source] =
+        (co_await pool_.Execute(kRecentFailures, ip, email, since))
+            .AsSingleRow<std::int64_t, std::int64_t, std::int64_t>();
+    co_return RecentFailures{by_ip, by_email, by_source};
 }
 
 asio::awaitable<RotateResult> PgRepository::Rotate(std::string token_hash, NewRefresh child, Audit audit) {
@@ -620,13 +630,6 @@ asio::awaitable<Profile> PgRepository::UpdateProfile(Actor actor,
                           boost::json::object(), audit);
             co_return next;
         });
-}
-
-asio::awaitable<std::string> PgRepository::PasswordHash(Actor actor) {
-    auto tx = co_await pool_.Begin(As(actor).ReadOnly());
-    auto hash = (co_await tx.Execute(kSelectPasswordHash, actor.id)).AsSingleRow<std::string>();
-    co_await tx.Commit();
-    co_return hash;
 }
 
 asio::awaitable<void> PgRepository::ChangePassword(Actor actor,

@@ -38,7 +38,7 @@ public:
     boost::asio::awaitable<void> RecordLoginFailure(std::optional<LoginRecord> account,
                                                     std::string email,
                                                     std::string reason,
-                                                    std::optional<FailureState> state,
+                                                    std::optional<LockoutPolicy> lockout,
                                                     Audit audit) override;
     boost::asio::awaitable<void> RecordLoginSuccess(LoginRecord account,
                                                     std::string email,
@@ -66,7 +66,6 @@ public:
                                                   std::function<Profile(Profile)> change,
                                                   std::optional<std::string> key_id,
                                                   Audit audit) override;
-    boost::asio::awaitable<std::string> PasswordHash(Actor actor) override;
     boost::asio::awaitable<void> ChangePassword(Actor actor,
                                                 std::string password_hash,
                                                 std::optional<std::string> keep_session,

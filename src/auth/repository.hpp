@@ -43,14 +43,15 @@ struct LoginRecord {
     std::optional<Timestamp> locked_until;
 };
 
-// The account counters after a failed attempt (NextFailureState in service.hpp decides them).
-struct FailureState {
-    FailureState() = default;
-    FailureState(int failed, int lockouts, std::optional<Timestamp> until)
-        : failed_login_count(failed), lockout_count(lockouts), locked_until(until) {}
-    int failed_login_count = 0;
-    int lockout_count = 0;
-    std::optional<Timestamp> locked_until;
+// How consecutive failures lock an account (AuthSettings): at the threshold the account waits
+// base * 2^(lockouts so far), at most max, and the count starts again. The repository applies
+// it in one UPDATE, so parallel failures all count.
+struct LockoutPolicy {
+    LockoutPolicy() = default;
+    LockoutPolicy(int t, std::chrono::seconds b, std::chrono::seconds m) : threshold(t), base(b), max(m) {}
+    int threshold = 20;
+    std::chrono::seconds base{1};
+    std::chrono::seconds max{900};
 };
 
 struct NewRefresh {
@@ -78,6 +79,7 @@ struct RotateResult {
 struct RecentFailures {
     std::int64_t by_ip = 0;
     std::int64_t by_email = 0;
+    std::int64_t by_source = 0;  // for this email from this address
 };
 
 struct ApiKeyRecord {
@@ -150,7 +152,7 @@ public:
     virtual boost::asio::awaitable<void> RecordLoginFailure(std::optional<LoginRecord> account,
                                                             std::string email,
                                                             std::string reason,
-                                                            std::optional<FailureState> state,
+                                                            std::optional<LockoutPolicy> lockout,
                                                             Audit audit) = 0;
     // Starts a session (a refresh family), resets the counters, records the attempt; replaces
     // the password hash when `rehash` is set (parameters changed).
@@ -186,7 +188,6 @@ public:
                                                           std::function<Profile(Profile)> change,
                                                           std::optional<std::string> key_id,
                                                           Audit audit) = 0;
-    virtual boost::asio::awaitable<std::string> PasswordHash(Actor actor) = 0;
     // Sets a new password and revokes every other session (ASVS 3.3.3).
     virtual boost::asio::awaitable<void> ChangePassword(Actor actor,
                                                         std::string password_hash,

@@ -88,15 +88,6 @@ void ThrowInvalidCredentials() {
     throw Error(ErrorKind::kUnauthorized, "auth.invalid_credentials", "invalid email or password");
 }
 
-FailureState NextFailureState(const LoginRecord& account, const AuthSettings& settings, Timestamp now) {
-    FailureState s{account.failed_login_count + 1, account.lockout_count, std::nullopt};
-    if (s.failed_login_count >= settings.lockout_threshold) {
-        s.locked_until = AddSeconds(now, LockoutDelay(settings, account.lockout_count));
-        s.lockout_count = account.lockout_count + 1;
-        s.failed_login_count = 0;
-    }
-    return s;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Rate limits
@@ -114,21 +105,39 @@ asio::awaitable<void> Service::CheckRate(std::string kind,
     }
 }
 
+std::string Service::SourceKey(const std::string& email, const Audit& audit) const {
+    return d_.settings->redis_prefix + "login:fail:" + KeyPart(Lower(email)) + ":" + KeyPart(audit.ip.value_or(""));
+}
+
+LockoutPolicy Service::Lockout() const {
+    const auto& s = *d_.settings;
+    return LockoutPolicy(s.lockout_threshold, s.lockout_base, s.lockout_max);
+}
+
+// Every password check (login, /me/password) counts before the password is checked, so
+// parallel guesses cannot slip past a limit: per address, per account and address (the block one
+// attacker meets), and per account from everywhere (far higher: it never locks a victim out
+// because of one address).
 asio::awaitable<void> Service::CheckLoginRate(const std::string& email, const Audit& audit) {
     const auto& s = *d_.settings;
     const auto ip = audit.ip.value_or("");
     auto by_ip = co_await limiter_.Hit(s.redis_prefix + "login:ip:" + KeyPart(ip), s.login_ip_window);
-    auto by_email = co_await limiter_.Peek(s.redis_prefix + "login:fail:" + KeyPart(Lower(email)));
+    auto by_source = co_await limiter_.Hit(SourceKey(email, audit), s.login_source_window);
+    auto by_email = co_await limiter_.Hit(s.redis_prefix + "login:fail:" + KeyPart(Lower(email)), s.login_email_window);
     std::optional<std::chrono::seconds> wait;
-    if (by_ip && by_ip->first > s.login_attempts_per_ip) wait = by_ip->second;
-    if (by_email && by_email->first >= s.login_failures_per_email)
-        wait = std::max(wait.value_or(by_email->second), by_email->second);
-    if (!by_ip || !by_email) {
+    auto over = [&wait](const auto& hit, std::int64_t limit) {
+        if (hit && hit->first > limit) wait = std::max(wait.value_or(hit->second), hit->second);
+    };
+    over(by_ip, s.login_attempts_per_ip);
+    over(by_source, s.login_failures_per_source);
+    over(by_email, s.login_failures_per_email);
+    if (!by_ip || !by_source || !by_email) {
         // Redis is down: count failures in login_attempts instead (the same limits, failures only).
-        const auto window = std::max(s.login_ip_window, s.login_email_window);
+        const auto window = std::max({s.login_ip_window, s.login_email_window, s.login_source_window});
         const auto since = AddSeconds(Now(), -window);
         auto recent = co_await repo_.RecentLoginFailures(audit.ip, email, since);
         if (!by_ip && recent.by_ip >= s.login_attempts_per_ip) wait = s.login_ip_window;
+        if (!by_source && recent.by_source >= s.login_failures_per_source) wait = s.login_source_window;
         if (!by_email && recent.by_email >= s.login_failures_per_email) wait = s.login_email_window;
     }
     if (wait) {
@@ -138,9 +147,8 @@ asio::awaitable<void> Service::CheckLoginRate(const std::string& email, const Au
     }
 }
 
-asio::awaitable<void> Service::CountLoginFailure(const std::string& email) {
-    (void)co_await limiter_.Hit(d_.settings->redis_prefix + "login:fail:" + KeyPart(Lower(email)),
-                                d_.settings->login_email_window);
+asio::awaitable<void> Service::ClearSourceFailures(const std::string& email, const Audit& audit) {
+    co_await limiter_.Reset(SourceKey(email, audit));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -192,24 +200,23 @@ asio::awaitable<void> Service::VerifyEmail(std::string token, Audit audit) {
 asio::awaitable<void> Service::ForgotPassword(std::string email, Audit audit) {
     co_await CheckRate("forgot", KeyPart(audit.ip.value_or("")), d_.settings->requests_per_ip,
                        d_.settings->requests_ip_window);
-    const auto token = crypto::RandomToken();
-    auto account = co_await repo_.CreateReset(email, crypto::Sha256(token),
-                                              AddSeconds(Now(), d_.settings->reset_ttl), audit);
-    if (!account) co_return;
-    auto m = mail::PasswordResetEmail(d_.public_url, account->second, token, d_.settings->reset_ttl);
-    // Sent in the background so that the answer takes as long whether or not the account exists.
-    auto* mailer = d_.mailer;
+    // The token, its row and the mail are made in the background, so that the answer takes as
+    // long whether or not the account exists (no enumeration by timing).
     auto executor = co_await asio::this_coro::executor;
-    asio::co_spawn(
-        executor,
-        [mailer, m = std::move(m), rid = audit.request_id]() mutable -> asio::awaitable<void> {
-            try {
-                co_await mailer->Send(std::move(m));
-            } catch (const std::exception& e) {
-                spdlog::warn("auth: password reset email not sent (request {}): {}", rid, e.what());
-            }
-        },
-        asio::detached);
+    asio::co_spawn(executor, SendReset(std::move(email), std::move(audit)), asio::detached);
+}
+
+asio::awaitable<void> Service::SendReset(std::string email, Audit audit) {
+    try {
+        const auto token = crypto::RandomToken();
+        auto account = co_await repo_.CreateReset(email, crypto::Sha256(token),
+                                                  AddSeconds(Now(), d_.settings->reset_ttl), audit);
+        if (!account) co_return;
+        auto m = mail::PasswordResetEmail(d_.public_url, account->second, token, d_.settings->reset_ttl);
+        co_await d_.mailer->Send(std::move(m));
+    } catch (const std::exception& e) {
+        spdlog::warn("auth: password reset not sent (request {}): {}", audit.request_id, e.what());
+    }
 }
 
 asio::awaitable<void> Service::ResetPassword(std::string token, std::string password, Audit audit) {
@@ -266,15 +273,12 @@ asio::awaitable<TokenPair> Service::Login(std::string email, std::string passwor
         });
         co_await repo_.RecordLoginFailure(account, email, account ? "LOCKED" : "BAD_CREDENTIALS",
                                           std::nullopt, audit);
-        co_await CountLoginFailure(email);
         ThrowInvalidCredentials();
     }
     const std::string& phc = account->password_hash;
     const bool ok = co_await d_.cpu->Run([&secret, &phc] { return crypto::VerifyPassword(phc, secret); });
     if (!ok) {
-        co_await repo_.RecordLoginFailure(account, email, "BAD_CREDENTIALS",
-                                          NextFailureState(*account, *d_.settings, now), audit);
-        co_await CountLoginFailure(email);
+        co_await repo_.RecordLoginFailure(account, email, "BAD_CREDENTIALS", Lockout(), audit);
         ThrowInvalidCredentials();
     }
     if (!account->is_active) {
@@ -290,6 +294,7 @@ asio::awaitable<TokenPair> Service::Login(std::string email, std::string passwor
     // Named rather than braced inside the co_await: GCC 12 destroys such aggregates twice.
     NewRefresh session{family, crypto::Sha256(refresh), AddSeconds(now, d_.settings->refresh_ttl)};
     co_await repo_.RecordLoginSuccess(*account, email, std::move(session), std::move(rehash), audit);
+    co_await ClearSourceFailures(email, audit);
     co_return IssueTokens(account->id, account->role, account->email_verified, family, refresh);
 }
 
@@ -398,16 +403,28 @@ asio::awaitable<void> Service::ChangePassword(const Principal& p,
                                               std::string next,
                                               Audit audit) {
     RequireSession(p);
-    auto stored = co_await repo_.PasswordHash(ActorOf(p));
+    auto account = co_await repo_.GetAccount(ActorOf(p), p.user_id, std::nullopt);
+    if (!account) ThrowInvalidToken();
+    // The same limits and lockout as login: a stolen access token cannot guess the password.
+    co_await CheckLoginRate(account->email, audit);
+    auto login = co_await repo_.FindForLogin(account->email);
+    if (!login) ThrowInvalidToken();
+    const auto now = Now();
+    if (login->locked_until && *login->locked_until > now) {
+        const auto wait = std::chrono::ceil<std::chrono::seconds>(*login->locked_until - now).count();
+        throw http::HttpError(429, "auth.rate_limited", "too many wrong passwords; retry later",
+                              {{"Retry-After", std::to_string(std::max<std::int64_t>(1, wait))}});
+    }
     const Secret cur(std::move(current));
+    const std::string& stored = login->password_hash;
     if (!co_await d_.cpu->Run([&cur, &stored] { return crypto::VerifyPassword(stored, cur); })) {
+        co_await repo_.RecordLoginFailure(login, account->email, "BAD_CREDENTIALS", Lockout(), audit);
         throw http::HttpError(
             422, "validation.failed", "the current password is wrong", {},
             {http::FieldError{"current_password", "wrong_password", "the current password is wrong"}});
     }
-    auto account = co_await repo_.GetAccount(ActorOf(p), p.user_id, std::nullopt);
-    if (auto bad = CheckPassword(next, account ? account->email : ""))
-        ThrowPasswordPolicy("new_password", *bad);
+    co_await ClearSourceFailures(account->email, audit);
+    if (auto bad = CheckPassword(next, account->email)) ThrowPasswordPolicy("new_password", *bad);
     const Secret pw(std::move(next));
     auto phc = co_await d_.cpu->Run([&pw] { return crypto::HashPassword(pw); });
     co_await repo_.ChangePassword(ActorOf(p), std::move(phc), p.session_id, audit);

@@ -34,9 +34,8 @@ public:
     // Counts one hit; the count in the window (this one included) and the window's remaining time.
     virtual boost::asio::awaitable<std::optional<std::pair<std::int64_t, std::chrono::seconds>>> Hit(
         std::string key, std::chrono::seconds window) = 0;
-    // The current count without counting, and the window's remaining time.
-    virtual boost::asio::awaitable<std::optional<std::pair<std::int64_t, std::chrono::seconds>>> Peek(
-        std::string key) = 0;
+    // Ends the window of `key` (a success clears its source's failures); never throws.
+    virtual boost::asio::awaitable<void> Reset(std::string key) = 0;
 };
 
 // The per-user liveness cache (Redis in production): one string per user, dropped whenever
@@ -77,9 +76,6 @@ struct ProfilePatch {
     std::optional<std::string> timezone, locale, base_currency, preferences_json;
 };
 
-// The counters after one more failed attempt: at the threshold the account waits
-// LockoutDelay(lockouts so far) and the consecutive count starts again.
-FailureState NextFailureState(const LoginRecord& account, const AuthSettings& settings, Timestamp now);
 
 // The auth use cases. Constructed per request around the shard's repository; all I/O goes through
 // the Repository, the Limiter, the Mailer and the CPU pool it is given.
@@ -165,7 +161,10 @@ private:
                                            std::int64_t limit,
                                            std::chrono::seconds window);
     boost::asio::awaitable<void> CheckLoginRate(const std::string& email, const Audit& audit);
-    boost::asio::awaitable<void> CountLoginFailure(const std::string& email);
+    boost::asio::awaitable<void> ClearSourceFailures(const std::string& email, const Audit& audit);
+    std::string SourceKey(const std::string& email, const Audit& audit) const;
+    LockoutPolicy Lockout() const;
+    boost::asio::awaitable<void> SendReset(std::string email, Audit audit);
     std::string LivenessKey(UserId user) const;
     std::optional<std::string> Decrypt(const std::optional<std::string>& blob) const;
     Account Decrypted(Account account) const;

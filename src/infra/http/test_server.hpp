@@ -107,6 +107,14 @@ public:
         socket_.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
         connected_ = !ec;
     }
+    // From another loopback address (127.0.0.2, ...): a second client address for per-source limits.
+    Client(std::uint16_t port, const std::string& local_address) : socket_(io_) {
+        beast::error_code ec;
+        socket_.open(asio::ip::tcp::v4(), ec);
+        if (!ec) socket_.bind({asio::ip::make_address(local_address), 0}, ec);
+        if (!ec) socket_.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+        connected_ = !ec;
+    }
 
     bool Connected() const { return connected_; }
 
