@@ -105,29 +105,33 @@ struct RootScan {
 };
 
 RootScan ScanRoots(std::span<const TimedFlow> flows, double tolerance) {
-    auto npv = [flows](double x) { return NpvAtLog(flows, x); };
     auto slope = [flows](double x) { return NpvAtLogDerivative(flows, x); };
-    std::vector<double> points;
+    // The NPV and its slope at every grid point in one pass over the flows (the exponentials
+    // are shared); extrema inside cells are added with their NPV.
+    std::vector<std::pair<double, double>> points;  // (x, NPV)
     points.reserve(kScanSteps + 16);
-    double previous_x = kLogRateLow;
-    double previous_slope = slope(previous_x);
-    points.push_back(previous_x);
-    for (int i = 1; i <= kScanSteps; ++i) {
+    double previous_slope = 0.0;
+    for (int i = 0; i <= kScanSteps; ++i) {
         const double x = kLogRateLow + (kLogRateHigh - kLogRateLow) * i / kScanSteps;
-        const double s = slope(x);
-        if (s != 0.0 && previous_slope != 0.0 && (s < 0) != (previous_slope < 0)) {
-            points.push_back(Bisect(slope, previous_x, x, 0.0));  // an extremum of the NPV
+        double value = 0.0;
+        double s = 0.0;
+        for (const TimedFlow& f : flows) {
+            const double term = f.amount * std::exp(-x * f.years);
+            value += term;
+            s -= f.years * term;
         }
-        points.push_back(x);
-        previous_x = x;
+        if (i > 0 && s != 0.0 && previous_slope != 0.0 && (s < 0) != (previous_slope < 0)) {
+            const double extremum = Bisect(slope, points.back().first, x, 0.0);
+            points.emplace_back(extremum, NpvAtLog(flows, extremum));
+        }
+        points.emplace_back(x, value);
         previous_slope = s;
     }
     RootScan scan;
     int last_sign = 0;
     double last_x = kLogRateLow;
     bool in_zero_run = false;
-    for (double x : points) {
-        const double value = npv(x);
+    for (const auto& [x, value] : points) {
         if (std::abs(value) <= tolerance) {
             if (!in_zero_run) {
                 ++scan.roots;
