@@ -45,9 +45,36 @@ Reply Copy(const redisReply& r) {
                     std::string("Redis protocol error: ") + r->errstr);
 }
 
+// hiredis' own reply builders (static inside hiredis; reached through a reader it creates).
+const redisReplyObjectFunctions& HiredisFunctions() {
+    static const redisReplyObjectFunctions functions = [] {
+        redisReader* r = redisReaderCreate();
+        if (r == nullptr) throw std::bad_alloc();
+        const redisReplyObjectFunctions f = *r->fn;
+        redisReaderFree(r);
+        return f;
+    }();
+    return functions;
+}
+
+// Refusing (nullptr) makes hiredis fail the stream before it allocates the element pointers.
+void* CreateBoundedArray(const redisReadTask* task, int elements) {
+    if (elements > kMaxArrayElements) return nullptr;
+    return HiredisFunctions().createArray(task, elements);
+}
+
+redisReplyObjectFunctions* BoundedFunctions() {
+    static redisReplyObjectFunctions functions = [] {
+        redisReplyObjectFunctions f = HiredisFunctions();
+        f.createArray = CreateBoundedArray;
+        return f;
+    }();
+    return &functions;
+}
+
 }  // namespace
 
-RespReader::RespReader() : reader_(redisReaderCreate()) {
+RespReader::RespReader() : reader_(redisReaderCreateWithFunctions(BoundedFunctions())) {
     if (reader_ == nullptr) throw std::bad_alloc();
 }
 

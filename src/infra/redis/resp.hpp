@@ -8,6 +8,12 @@ struct redisReader;
 
 namespace nn::redis::detail {
 
+// The most elements one array reply may announce. hiredis 0.14 allocates a pointer for every
+// announced element before any arrives, so "*1000000000\r\n" alone reserved 8 GB (found by
+// fuzz/resp_fuzz); a larger count is a protocol error. Our largest replies (HGETALL, MGET,
+// XRANGE pages) stay far below it.
+inline constexpr int kMaxArrayElements = 1 << 22;
+
 // Incremental RESP2 decoder over hiredis' redisReader: feed bytes as they arrive, then take
 // complete replies in order. A malformed stream throws nn::Error (kUnavailable,
 // "redis.protocol"); the reader stays failed and the connection must be dropped.

@@ -76,6 +76,24 @@ TEST(RedisResp, ProtocolErrorThrows) {
         nn::Error);
 }
 
+// Found by fuzz/resp_fuzz: hiredis 0.14 reserved 8 bytes per announced element up front, so
+// these 13 bytes made the reader allocate 8 GB.
+TEST(RedisResp, RefusesAnArrayCountBeyondTheLimitBeforeAllocating) {
+    Reply r;
+    RespReader huge;
+    huge.Feed("*1000000001\r\n", 13);
+    EXPECT_THROW(huge.Next(r), nn::Error);
+
+    const std::string at_limit = "*" + std::to_string(detail::kMaxArrayElements) + "\r\n";
+    RespReader fits;
+    fits.Feed(at_limit.data(), at_limit.size());
+    EXPECT_FALSE(fits.Next(r));  // waits for the elements
+    const std::string over = "*" + std::to_string(detail::kMaxArrayElements + 1) + "\r\n";
+    RespReader too_many;
+    too_many.Feed(over.data(), over.size());
+    EXPECT_THROW(too_many.Next(r), nn::Error);
+}
+
 TEST(RedisReply, TypedAccess) {
     EXPECT_EQ(Reply::Integer(7).AsInteger(), 7);
     EXPECT_EQ(Reply::Status("PONG").AsString(), "PONG");
