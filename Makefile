@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: run test deps build build-release build-asan bench format tidy clean
+.PHONY: run test deps build build-release build-asan bench fuzz format tidy clean
 
 run: deps build-release
 	scripts/run.sh
@@ -26,6 +26,11 @@ build-asan:
 
 bench: deps build-release
 	scripts/bench.sh
+
+# libFuzzer targets (clang, build/fuzz): each runs FUZZ_SECONDS over its corpus (docs/fuzzing.md).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

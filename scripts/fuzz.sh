@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets of fuzz/ in build/fuzz (clang++, -DNN_FUZZ=ON) and runs each one
+# for SECONDS (default 10) over its seed corpus, one after the other. Prints per target
+# "name: N execs, N findings" and exits non-zero when any target crashed, leaked, timed out or
+# ran out of memory. docs/fuzzing.md.
+#
+#   scripts/fuzz.sh [seconds] [target...]     e.g. scripts/fuzz.sh 60 jwt resp
+#
+# Inputs that found new coverage go to build/fuzz/corpus/<target>/ (kept between runs, never
+# to the committed seeds); crashing inputs to build/fuzz/findings/<target>/. Replay one with
+#   build/fuzz/fuzz/<target>_fuzz build/fuzz/findings/<target>/crash-...
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-10}
+shift || true
+build=build/fuzz
+gen=""
+command -v ninja >/dev/null 2>&1 && gen="-G Ninja"
+
+# shellcheck disable=SC2086
+cmake -S . -B "$build" $gen -DNN_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
+  -DNN_BUILD_TESTS=OFF -DNN_BUILD_BENCH=OFF >/dev/null
+cmake --build "$build" -j "${JOBS:-$(nproc)}"
+
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  for f in fuzz/*_fuzz.cpp; do
+    name=$(basename "$f" _fuzz.cpp)
+    targets+=("$name")
+  done
+fi
+
+# UBSan findings abort (the build uses -fno-sanitize-recover); leaks are findings too.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+status=0
+for name in "${targets[@]}"; do
+  exe="$build/fuzz/${name}_fuzz"
+  work="$build/corpus/$name"
+  findings="$build/findings/$name"
+  log="$build/logs/$name.log"
+  mkdir -p "$work" "$findings" "$(dirname "$log")"
+  before=$(find "$findings" -type f | wc -l)
+  args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+        -artifact_prefix="$findings/")
+  [ -f "fuzz/dict/$name.dict" ] && args+=(-dict="fuzz/dict/$name.dict")
+  rc=0
+  "$exe" "${args[@]}" "$work" "fuzz/corpus/$name" >"$log" 2>&1 || rc=$?
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  after=$(find "$findings" -type f | wc -l)
+  found=$((after - before))
+  if [ "$rc" -ne 0 ] && [ "$found" -eq 0 ]; then found=1; fi  # died without writing an input
+  echo "$name: ${execs:-0} execs, $found findings"
+  if [ "$rc" -ne 0 ]; then
+    status=1
+    echo "  $name failed (exit $rc); log: $log" >&2
+    grep -E '^(==[0-9]+==ERROR|SUMMARY|.*invariant failed|.*runtime error)' "$log" | head -5 >&2 || true
+  fi
+done
+exit $status
