@@ -4,6 +4,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <atomic>
+#include <chrono>
 
 #include "infra/crypto/encoding.hpp"
 #include "infra/http/json.hpp"
@@ -71,6 +73,36 @@ json::object TokensJson(const TokenPair& t) {
             {"token_type", "Bearer"},
             {"expires_in", t.expires_in}};
 }
+
+// The browser mode's answer: the access token in the body, the refresh token only in the cookie.
+Response BrowserTokens(const TokenPair& t, const WebSessionOptions& web) {
+    auto r = Json(json::object{{"access_token", t.access_token}, {"token_type", "Bearer"}, {"expires_in", t.expires_in}});
+    r.AddHeader("Set-Cookie", RefreshCookieHeader(t.refresh_token, web.refresh_max_age));
+    return r;
+}
+
+// The refresh cookie when it can be a token at all (the service judges the rest).
+std::optional<std::string> UsableRefreshCookie(const Request& r) {
+    auto cookie = RefreshCookieOf(r);
+    if (!cookie || cookie->empty() || cookie->size() > kMaxTokenBytes) return std::nullopt;
+    return cookie;
+}
+
+[[noreturn]] void ThrowAuthRequired() {
+    throw http::HttpError(401, "auth.required", "this endpoint needs a bearer token or an API key",
+                          {{"WWW-Authenticate", "Bearer"}});
+}
+
+// How an operator makes the first admin; follows `nexanest user create` (apps/nexanest).
+constexpr std::string_view kFirstAdminCommand = "nexanest user create --email E --role ADMIN --password P";
+
+// GET /api/v1/setup is public and asked by every sign-in page: its answer is kept this long,
+// shared by every shard (a stale answer only shows or hides a hint a little longer).
+constexpr std::chrono::seconds kSetupCacheTime{5};
+struct SetupCache {
+    std::atomic<std::int64_t> valid_until_ms{0};  // steady clock
+    std::atomic<bool> needs_admin{true};
+};
 
 json::object AccountJson(const Account& a, bool with_sensitive) {
     json::object profile{{"first_name", Str(a.profile.first_name)},
@@ -153,8 +185,26 @@ Audit AuditOf(const Request& request) {
     return a;
 }
 
-void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services) {
+void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, WebSessionOptions web) {
     auto f = std::move(services);
+
+    // First run: whether the sign-in page should show how to make the first admin. Public;
+    // reveals one boolean.
+    router.Get("/api/v1/setup",
+               [f, cache = std::make_shared<SetupCache>()](Request& r) -> asio::awaitable<Response> {
+                   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count();
+                   bool needs_admin = cache->needs_admin.load();
+                   if (now >= cache->valid_until_ms.load()) {
+                       needs_admin = co_await f->For(r).NeedsAdmin();
+                       cache->needs_admin.store(needs_admin);
+                       cache->valid_until_ms.store(
+                           now + std::chrono::duration_cast<std::chrono::milliseconds>(kSetupCacheTime).count());
+                   }
+                   co_return Json(json::object{{"needs_admin", needs_admin}, {"how", kFirstAdminCommand}});
+               },
+               {.name = "auth.setup"});
 
     router.Post("/api/v1/auth/register",
                 [f](Request& r) -> asio::awaitable<Response> {
@@ -208,7 +258,9 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services) {
                 {.name = "auth.password_reset", .max_body_bytes = 16 << 10});
 
     router.Post("/api/v1/auth/login",
-                [f](Request& r) -> asio::awaitable<Response> {
+                [f, web](Request& r) -> asio::awaitable<Response> {
+                    const bool browser = IsWebClient(r);
+                    if (browser) CheckWebRequest(r, web.public_url);
                     auto body = http::ParseJsonObject(r);
                     FieldReader in(body);
                     auto email = Email(in, "email");
@@ -216,33 +268,80 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services) {
                     in.AllowOnly({"email", "password"});
                     in.Finish();
                     auto tokens = co_await f->For(r).Login(email, password, AuditOf(r));
+                    if (browser) co_return BrowserTokens(tokens, web);
                     co_return Json(TokensJson(tokens));
                 },
                 {.name = "auth.login", .max_body_bytes = 16 << 10});
 
     router.Post("/api/v1/auth/refresh",
-                [f](Request& r) -> asio::awaitable<Response> {
-                    auto body = http::ParseJsonObject(r);
-                    FieldReader in(body);
-                    auto token = in.String("refresh_token", {.min_length = 1, .max_length = kMaxTokenBytes});
-                    in.AllowOnly({"refresh_token"});
-                    in.Finish();
-                    auto tokens = co_await f->For(r).Refresh(token, AuditOf(r));
-                    co_return Json(TokensJson(tokens));
+                [f, web](Request& r) -> asio::awaitable<Response> {
+                    if (!IsWebClient(r)) {
+                        RefuseCookieWithoutHeader(r);
+                        auto body = http::ParseJsonObject(r);
+                        FieldReader in(body);
+                        auto token = in.String("refresh_token", {.min_length = 1, .max_length = kMaxTokenBytes});
+                        in.AllowOnly({"refresh_token"});
+                        in.Finish();
+                        auto tokens = co_await f->For(r).Refresh(token, AuditOf(r));
+                        co_return Json(TokensJson(tokens));
+                    }
+                    // Browser mode: the token is the cookie's; the body is empty or {}.
+                    CheckWebRequest(r, web.public_url);
+                    if (r.Body().find_first_not_of(" \t\r\n") != std::string::npos) {
+                        auto body = http::ParseJsonObject(r);
+                        FieldReader in(body);
+                        in.AllowOnly({});
+                        in.Finish();
+                    }
+                    const auto cookie = UsableRefreshCookie(r);
+                    bool invalid = !cookie;
+                    std::optional<TokenPair> tokens;
+                    if (cookie) {
+                        try {
+                            tokens = co_await f->For(r).Refresh(*cookie, AuditOf(r));
+                        } catch (const Error& e) {
+                            if (e.Code() != "auth.invalid_token") throw;
+                            invalid = true;
+                        }
+                    }
+                    // A dead cookie is removed with the refusal, so the page stops offering it.
+                    if (invalid) {
+                        throw http::HttpError(401, "auth.invalid_token", "the token is invalid or expired",
+                                              {{"Set-Cookie", ClearRefreshCookieHeader()}});
+                    }
+                    co_return BrowserTokens(*tokens, web);
                 },
                 {.name = "auth.refresh", .max_body_bytes = 16 << 10});
 
+    // Bearer, or in the browser mode the refresh cookie alone (a page reloaded after its access
+    // token expired can still sign out): not require_auth, the handler checks.
     router.Post("/api/v1/auth/logout",
-                [f](Request& r) -> asio::awaitable<Response> {
-                    co_await f->For(r).Logout(PrincipalOf(r), false, AuditOf(r));
-                    co_return Response::NoContent();
+                [f, web](Request& r) -> asio::awaitable<Response> {
+                    const auto* p = r.PrincipalAs<Principal>();
+                    if (!IsWebClient(r)) {
+                        RefuseCookieWithoutHeader(r);
+                        if (p == nullptr) ThrowAuthRequired();
+                        co_await f->For(r).Logout(*p, false, AuditOf(r));
+                        co_return Response::NoContent();
+                    }
+                    CheckWebRequest(r, web.public_url);
+                    const auto cookie = UsableRefreshCookie(r);
+                    if (cookie) co_await f->For(r).LogoutRefreshToken(*cookie, AuditOf(r));
+                    if (p != nullptr && !p->is_api_key) co_await f->For(r).Logout(*p, false, AuditOf(r));
+                    Response out = Response::NoContent();
+                    out.AddHeader("Set-Cookie", ClearRefreshCookieHeader());
+                    co_return out;
                 },
-                {.name = "auth.logout", .require_auth = true, .max_body_bytes = 16 << 10});
+                {.name = "auth.logout", .max_body_bytes = 16 << 10});
 
     router.Post("/api/v1/auth/logout-all",
-                [f](Request& r) -> asio::awaitable<Response> {
+                [f, web](Request& r) -> asio::awaitable<Response> {
+                    const bool browser = IsWebClient(r);
+                    if (browser) CheckWebRequest(r, web.public_url);
                     co_await f->For(r).Logout(PrincipalOf(r), true, AuditOf(r));
-                    co_return Response::NoContent();
+                    Response out = Response::NoContent();
+                    if (browser) out.AddHeader("Set-Cookie", ClearRefreshCookieHeader());
+                    co_return out;
                 },
                 {.name = "auth.logout_all", .require_auth = true, .max_body_bytes = 16 << 10});
 

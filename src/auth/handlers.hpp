@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "auth/service.hpp"
+#include "auth/web_session.hpp"
 
 namespace nn::http {
 class Router;
@@ -20,8 +21,9 @@ public:
     virtual Service& For(http::Request& request) = 0;
 };
 
-// Declares every auth route on the router (JSON ↔ service; no logic here).
-void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services);
+// Declares every auth route on the router (JSON ↔ service; no logic here). `web` configures the
+// browser mode of login, refresh and logout (web_session.hpp).
+void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, WebSessionOptions web);
 
 // Request facts for the audit trail (ip, user agent trimmed to what the columns hold).
 Audit AuditOf(const http::Request& request);

@@ -208,7 +208,10 @@ std::shared_ptr<UserDirectory> Register(App& app) {
 
 std::shared_ptr<UserDirectory> Register(App& app, ModuleOptions options) {
     auto module = std::make_shared<Module>(app, std::move(options));
-    AddRoutes(app.Routes(), module);
+    WebSessionOptions web;
+    web.public_url = app.Config().public_url;
+    web.refresh_max_age = module->Settings().refresh_ttl;
+    AddRoutes(app.Routes(), module, std::move(web));
 
     app.AddAuthenticator([module](http::Request& request) -> asio::awaitable<void> {
         const auto count = request.HeaderCount("Authorization");

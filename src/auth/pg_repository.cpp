@@ -118,6 +118,11 @@ inline constexpr Query kRecentFailures{
     "auth.recent_failures"};
 
 // --- Sessions ---
+inline constexpr Query kRefreshSessionByHash{
+    "SELECT user_id, family_id::text FROM auth.refresh_token_by_hash($1)", "auth.refresh_session_by_hash"};
+inline constexpr Query kHasActiveAdmin{
+    "SELECT EXISTS (SELECT 1 FROM auth.users WHERE role IN ('ADMIN', 'SUPERUSER') AND is_active)",
+    "auth.has_active_admin"};
 inline constexpr Query kRefreshByHash{"SELECT id, user_id FROM auth.refresh_token_by_hash($1)",
                                       "auth.refresh_by_hash"};
 inline constexpr Query kLockRefresh{
@@ -798,6 +803,21 @@ asio::awaitable<std::vector<AdvisorGrantInfo>> PgRepository::ListGrants(Actor ac
         out.push_back(std::move(g));
     }
     co_return out;
+}
+
+asio::awaitable<std::optional<std::pair<UserId, std::string>>> PgRepository::SessionOfRefresh(
+    std::string token_hash) {
+    auto row = (co_await pool_.Execute(kRefreshSessionByHash, Bytea(token_hash)))
+                   .AsOptionalRow<UserId, std::string>();
+    if (!row) co_return std::nullopt;
+    co_return std::make_pair(std::get<0>(*row), std::get<1>(*row));
+}
+
+asio::awaitable<bool> PgRepository::HasActiveAdmin() {
+    auto tx = co_await pool_.Begin(AsSystem().ReadOnly());
+    const bool exists = (co_await tx.Execute(kHasActiveAdmin)).AsSingleRow<bool>();
+    co_await tx.Commit();
+    co_return exists;
 }
 
 asio::awaitable<std::optional<UserStatus>> PgRepository::UserStatusOf(UserId id) {

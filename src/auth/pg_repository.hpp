@@ -101,6 +101,9 @@ public:
     boost::asio::awaitable<std::optional<Liveness>> LivenessOf(UserId id) override;
     boost::asio::awaitable<AdvisorGrants> GrantsOf(UserId advisor) override;
 
+    boost::asio::awaitable<std::optional<std::pair<UserId, std::string>>> SessionOfRefresh(
+        std::string token_hash) override;
+    boost::asio::awaitable<bool> HasActiveAdmin() override;
     boost::asio::awaitable<CleanupCounts> Cleanup(Timestamp attempts_before) override;
 
 private:

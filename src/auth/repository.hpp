@@ -169,6 +169,10 @@ public:
     virtual boost::asio::awaitable<RotateResult> Rotate(std::string token_hash,
                                                         NewRefresh child,
                                                         Audit audit) = 0;
+    // The user and session (refresh family id) of a refresh token in any state (browser-mode
+    // logout); nullopt when no token has that hash.
+    virtual boost::asio::awaitable<std::optional<std::pair<UserId, std::string>>> SessionOfRefresh(
+        std::string token_hash) = 0;
     // Revokes the sessions of `actor.id`: one family, or all (except `keep`). Returns how many
     // token rows were revoked.
     virtual boost::asio::awaitable<std::int64_t> RevokeSessions(Actor actor,
@@ -230,6 +234,9 @@ public:
     // The account's liveness (as SYSTEM); nullopt when there is no such account.
     virtual boost::asio::awaitable<std::optional<Liveness>> LivenessOf(UserId id) = 0;
     virtual boost::asio::awaitable<AdvisorGrants> GrantsOf(UserId advisor) = 0;
+
+    // Whether an active ADMIN or SUPERUSER exists (SYSTEM; GET /api/v1/setup).
+    virtual boost::asio::awaitable<bool> HasActiveAdmin() = 0;
 
     virtual boost::asio::awaitable<CleanupCounts> Cleanup(Timestamp attempts_before) = 0;
 };

@@ -319,6 +319,21 @@ asio::awaitable<void> Service::Logout(const Principal& p, bool all_sessions, Aud
     co_await Forget(p.user_id);
 }
 
+asio::awaitable<void> Service::LogoutRefreshToken(std::string refresh_token, Audit audit) {
+    auto session = co_await repo_.SessionOfRefresh(crypto::Sha256(refresh_token));
+    if (!session) co_return;
+    const UserId user = session->first;
+    // The user's own rows: refresh_tokens_own holds for any role.
+    const Actor actor(user, Role::kUser);
+    co_await repo_.RevokeSessions(actor, session->second, std::nullopt, "LOGOUT", audit);
+    co_await Forget(user);
+}
+
+asio::awaitable<bool> Service::NeedsAdmin() {
+    const bool has_admin = co_await repo_.HasActiveAdmin();
+    co_return !has_admin;
+}
+
 asio::awaitable<std::vector<SessionInfo>> Service::Sessions(const Principal& p) {
     RequireSession(p);
     auto sessions = co_await repo_.ListSessions(ActorOf(p));

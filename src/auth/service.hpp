@@ -95,6 +95,11 @@ public:
     boost::asio::awaitable<TokenPair> Login(std::string email, std::string password, Audit audit);
     boost::asio::awaitable<TokenPair> Refresh(std::string refresh_token, Audit audit);
     boost::asio::awaitable<void> Logout(const Principal& p, bool all_sessions, Audit audit);
+    // Browser-mode logout by the refresh cookie alone: revokes that token's session (refresh
+    // family) whatever state the token is in; nothing when it is unknown.
+    boost::asio::awaitable<void> LogoutRefreshToken(std::string refresh_token, Audit audit);
+    // First run: true while no active ADMIN or SUPERUSER exists.
+    boost::asio::awaitable<bool> NeedsAdmin();
 
     boost::asio::awaitable<Account> Me(const Principal& p);
     boost::asio::awaitable<Account> UpdateProfile(const Principal& p, ProfilePatch patch, Audit audit);
