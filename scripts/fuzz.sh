@@ -14,6 +14,11 @@ cd "$(dirname "$0")/.."
 seconds=${1:-10}
 shift || true
 build=build/fuzz
+if ! command -v clang++ >/dev/null 2>&1 ||
+   ! compgen -G "$(clang++ -print-runtime-dir 2>/dev/null)/libclang_rt.fuzzer*.a" >/dev/null; then
+  echo "fuzz: needs clang++ and its libFuzzer runtime (apt-get install clang libclang-rt-14-dev)" >&2
+  exit 1
+fi
 gen=""
 command -v ninja >/dev/null 2>&1 && gen="-G Ninja"
 
