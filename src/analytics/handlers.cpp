@@ -23,6 +23,7 @@ using http::Response;
 namespace {
 
 constexpr std::string_view kRead = "portfolio:read";
+constexpr std::string_view kAnalyticsRead = "analytics:read";
 // Generating a statement writes it (analytics.reports).
 constexpr std::string_view kWrite = "portfolio:write";
 
@@ -37,8 +38,11 @@ asio::awaitable<portfolio::Actor> ActorOf(const Request& req,
     if (!p) {
         throw http::HttpError(401, "auth.required", "authentication required");
     }
-    if (!p->Has(scope)) {
-        throw Error(ErrorKind::kForbidden, "auth.insufficient_scope", fmt::format("needs {}", scope));
+    // Every analytics route reads analytics (analytics:read) of a portfolio (`scope`).
+    for (std::string_view needed : {kAnalyticsRead, scope}) {
+        if (!p->Has(needed)) {
+            throw Error(ErrorKind::kForbidden, "auth.insufficient_scope", fmt::format("needs {}", needed));
+        }
     }
     portfolio::Actor actor;
     actor.user_id = p->user_id;

@@ -27,5 +27,6 @@ void RequireScope(const http::Request& request, std::string_view scope);
 void RequireAdmin(const http::Request& request);
 
 inline constexpr std::string_view kScopeWrite = "market:write";
+inline constexpr std::string_view kScopeRead = "market:read";
 
 }  // namespace nn::market

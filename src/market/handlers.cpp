@@ -449,6 +449,13 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
         o.require_auth = true;
         return o;
     };
+    // Reads need market:read (every role has it; an API key only when created with it).
+    auto reader = [](http::Handler handler) -> http::Handler {
+        return [handler = std::move(handler)](http::Request& req) -> asio::awaitable<http::Response> {
+            RequireScope(req, kScopeRead);
+            co_return co_await handler(req);
+        };
+    };
     auto named = [&](std::string name) {
         http::RouteOptions o = ingest;
         o.name = std::move(name);
@@ -475,7 +482,7 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
 
     router.Get(
         "/api/v1/market/prices/latest",
-        [svc](http::Request& req) -> asio::awaitable<http::Response> {
+        reader([svc](http::Request& req) -> asio::awaitable<http::Response> {
             auto list = req.Query().Get("symbols").value_or("");
             std::vector<std::string> symbols;
             std::vector<http::FieldError> errors;
@@ -505,25 +512,25 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
             json::array out;
             for (const auto& p : prices) out.push_back(LatestJson(p));
             co_return http::JsonResponse(json::object{{"prices", std::move(out)}});
-        },
+        }),
         authed("market.latest_many"));
     router.Get(
         "/api/v1/market/prices/{symbol}/latest",
-        [svc](http::Request& req) { return LatestOne(svc(req), req); }, authed("market.latest"));
+        reader([svc](http::Request& req) { return LatestOne(svc(req), req); }), authed("market.latest"));
     router.Get(
         "/api/v1/market/indices/{symbol}/latest",
-        [svc](http::Request& req) { return LatestOne(svc(req), req); }, authed("market.index_latest"));
+        reader([svc](http::Request& req) { return LatestOne(svc(req), req); }), authed("market.index_latest"));
     router.Get(
         "/api/v1/market/prices/{symbol}",
-        [svc](http::Request& req) { return History(svc(req), req, SeriesKind::kStock); },
+        reader([svc](http::Request& req) { return History(svc(req), req, SeriesKind::kStock); }),
         authed("market.history"));
     router.Get(
         "/api/v1/market/indices/{symbol}",
-        [svc](http::Request& req) { return History(svc(req), req, SeriesKind::kIndex); },
+        reader([svc](http::Request& req) { return History(svc(req), req, SeriesKind::kIndex); }),
         authed("market.index_history"));
     router.Get(
         "/api/v1/market/fx",
-        [svc](http::Request& req) -> asio::awaitable<http::Response> {
+        reader([svc](http::Request& req) -> asio::awaitable<http::Response> {
             std::string base(req.Query().Get("base").value_or(""));
             std::string quote(req.Query().Get("quote").value_or(""));
             std::vector<http::FieldError> errors;
@@ -543,12 +550,12 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
                                                       {"rate", DecimalText(fx->rate)},
                                                       {"time", FormatRfc3339(fx->time)},
                                                       {"inverted", fx->inverted}});
-        },
+        }),
         authed("market.fx"));
 
     router.Get(
         "/api/v1/market/instruments",
-        [svc](http::Request& req) -> asio::awaitable<http::Response> {
+        reader([svc](http::Request& req) -> asio::awaitable<http::Response> {
             auto page = http::ParsePage(req);
             InstrumentQuery q;
             q.limit = page.limit;
@@ -567,16 +574,16 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
             json::value next = nullptr;
             if (items.size() == q.limit) next = json::value(http::EncodeCursor(items.back().symbol));
             co_return http::JsonResponse(json::object{{"items", std::move(out)}, {"next_cursor", next}});
-        },
+        }),
         authed("market.instruments"));
     router.Get(
         "/api/v1/market/instruments/{symbol}",
-        [svc](http::Request& req) -> asio::awaitable<http::Response> {
+        reader([svc](http::Request& req) -> asio::awaitable<http::Response> {
             auto symbol = UpperSymbol(req);
             auto i = co_await svc(req).Repo().GetInstrument(symbol);
             if (!i) throw Error(ErrorKind::kNotFound, "market.unknown_symbol", "no instrument " + symbol);
             co_return http::JsonResponse(InstrumentJson(*i));
-        },
+        }),
         authed("market.instrument"));
     router.Post(
         "/api/v1/market/instruments",

@@ -410,6 +410,18 @@ TEST_F(MarketHttp, IngestNeedsAKeyWithMarketWrite) {
               "10.5");
 }
 
+// Market reads named market:read but never checked it: a key with the write scope alone read
+// every price.
+TEST_F(MarketHttp, ReadsNeedMarketRead) {
+    const std::string symbol = Instrument("RDS");
+    ExpectProblem(Call("GET", "/api/v1/market/prices/" + symbol + "/latest", "", *write_key_), 403,
+                  "auth.scope_missing");
+    ExpectProblem(Call("GET", "/api/v1/market/prices/" + symbol, "", *write_key_), 403, "auth.scope_missing");
+    ExpectProblem(Call("GET", "/api/v1/market/instruments?q=A", "", *write_key_), 403, "auth.scope_missing");
+    EXPECT_NE(Call("GET", "/api/v1/market/instruments?q=A", "", *read_key_).status, 403);
+    EXPECT_NE(Call("GET", "/api/v1/market/instruments?q=A", "", *user_).status, 403);
+}
+
 TEST_F(MarketHttp, BadInputIsRejectedNamingTheElementAndNothingOfTheBatchIsWritten) {
     const std::string good = Instrument("GOOD");
     const std::string other = Instrument("OTH");

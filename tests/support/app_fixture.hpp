@@ -44,6 +44,18 @@ inline void AddTestUserAuthenticator(App& app) {
         p.user_id = *UserId::Parse(h.substr(0, colon));
         p.role = *auth::ParseRole(h.substr(colon + 1));
         p.scopes = auth::PermissionStrings(p.role);
+        // X-Test-Scopes "a,b" narrows the principal to those scopes, as an API key would be.
+        if (req.HasHeader("X-Test-Scopes")) {
+            p.scopes.clear();
+            p.is_api_key = true;
+            std::string list(req.Header("X-Test-Scopes"));
+            for (std::size_t start = 0; start <= list.size();) {
+                auto comma = list.find(',', start);
+                if (comma == std::string::npos) comma = list.size();
+                if (comma > start) p.scopes.push_back(list.substr(start, comma - start));
+                start = comma + 1;
+            }
+        }
         req.principal_key = p.user_id.ToString();
         req.principal = p;
     });
