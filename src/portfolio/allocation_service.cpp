@@ -241,6 +241,8 @@ asio::awaitable<AllocationInputs> AllocationService::Inputs(const Actor& actor,
                 continue;
             }
             value = *h.value.market_value_base;
+            // The exact value carries the weights; the per-unit price only prices the trades.
+            p.value = value;
             p.price = Decimal::Div(*h.value.market_value_base, h.row.quantity, 10);
         } else if (h.row.current_price && h.row.currency == view.currency) {
             p.price = *h.row.current_price;

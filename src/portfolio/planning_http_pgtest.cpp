@@ -535,6 +535,44 @@ TEST_F(PlanningApi, DailySnapshotFlowsMatchTheValue) {
               0);
 }
 
+// Issue 14.13 in the rebalancing proposal: a position's value is quantity x price x rate rounded
+// once. 10^9 TINY at 0.0000123456 USD with 0.923456789012 EUR per USD is 11 400.6281344265 EUR;
+// a per-unit price rounded to 10 places first (0.0000114006) made it 11 400.6000, and every
+// weight and the total with it. With 600 EUR of cash the total is 12 000.6281344265.
+TEST_F(PlanningApi, RebalanceValuesPositionsWithoutEarlyRounding) {
+    auto user = NewUser();
+    auto created = Call(user, "POST", "/api/v1/portfolios", R"({"name":"Tiny","currency":"EUR"})");
+    ASSERT_EQ(created.status, 201) << created.body;
+    auto pid = Str(created.Json(), "id");
+    auto base = "/api/v1/portfolios/" + pid;
+    ASSERT_EQ(Call(user, "POST", base + "/transactions",
+                   R"({"type":"DEPOSIT","amount":"12000","currency":"EUR","executed_at":"2024-03-01T10:00:00Z"})")
+                  .status,
+              201);
+    ASSERT_EQ(Call(user, "POST", base + "/transactions",
+                   R"({"type":"BUY","symbol":"TINY","quantity":"1000000000","price":"0.0000123456","currency":"USD","fx_rate":"0.923456789012","executed_at":"2024-03-01T11:00:00Z"})")
+                  .status,
+              201);
+    // The purchase is paid in USD: convert 11 400 EUR of the deposit so 600 EUR remain.
+    ASSERT_EQ(Call(user, "POST", base + "/transactions",
+                   R"({"type":"WITHDRAWAL","amount":"11400","currency":"EUR","executed_at":"2024-03-01T12:00:00Z"})")
+                  .status,
+              201);
+    test::QueryValue(PortfolioDb(),
+                     "UPDATE portfolio.holdings SET current_price = 0.0000123456, fx_rate = 0.923456789012 "
+                     "WHERE portfolio_id = '" + pid + "'");
+    test::QueryValue(test::PgUrlFor(migrate_->prefix + "_timescale"),
+                     "INSERT INTO market_data.latest_exchange_rates (base, quote, time, rate) VALUES ('USD', 'EUR', "
+                     "now(), 0.923456789012) ON CONFLICT (base, quote) DO UPDATE SET rate = 0.923456789012");
+    ASSERT_EQ(Call(user, "POST", base + "/allocation-rules",
+                   R"({"dimension":"SYMBOL","key":"TINY","target_weight":"0.95","tolerance":"0.01"})")
+                  .status,
+              201);
+    auto proposal = Call(user, "GET", base + "/rebalance");
+    ASSERT_EQ(proposal.status, 200) << proposal.body;
+    EXPECT_EQ(Str(proposal.Json(), "total_value"), "12000.6281344265") << proposal.body;
+}
+
 TEST_F(PlanningApi, AdvisorsActWithinTheirGrant) {
     auto client = NewUser();
     auto reader = NewUser("ADVISOR");

@@ -21,12 +21,20 @@ bool Within(const Decimal& weight, const AllocationRule& r) {
     return (weight - r.target_weight).Abs() <= r.tolerance;
 }
 
+// A position's value at `quantity`: its exact value as held when known (quantity x price x rate
+// rounded once), plus or minus the units traded at the per-unit price.
+Decimal ValueAt(const RebalancePosition& p, const Decimal& quantity) {
+    if (!p.value) return Decimal::Mul(quantity, p.price, kMoneyScale);
+    if (quantity == p.quantity) return *p.value;
+    return *p.value + Decimal::Mul(quantity - p.quantity, p.price, kMoneyScale);
+}
+
 Decimal GroupValue(const std::vector<RebalancePosition>& positions,
                    const std::vector<Decimal>& quantities,
                    const AllocationRule& rule) {
     Decimal sum;
     for (std::size_t i = 0; i < positions.size(); ++i) {
-        if (InGroup(positions[i], rule)) sum += Decimal::Mul(quantities[i], positions[i].price, kMoneyScale);
+        if (InGroup(positions[i], rule)) sum += ValueAt(positions[i], quantities[i]);
     }
     return sum;
 }
@@ -48,7 +56,7 @@ std::vector<RuleOutcome> MeasureRules(const RebalanceInput& in) {
     std::vector<Decimal> quantities;
     for (const auto& p : in.positions) {
         quantities.push_back(p.quantity);
-        total += Decimal::Mul(p.quantity, p.price, kMoneyScale);
+        total += ValueAt(p, p.quantity);
     }
     std::vector<RuleOutcome> out;
     for (const auto& rule : in.rules) {
@@ -70,7 +78,7 @@ RebalanceProposal ProposeRebalance(const RebalanceInput& in) {
     std::vector<Decimal> quantities;
     for (const auto& p : in.positions) {
         quantities.push_back(p.quantity);
-        total += Decimal::Mul(p.quantity, p.price, kMoneyScale);
+        total += ValueAt(p, p.quantity);
     }
     out.total_value = total;
     const std::vector<Decimal> original = quantities;
@@ -86,7 +94,7 @@ RebalanceProposal ProposeRebalance(const RebalanceInput& in) {
     // end where the rounds stop and are reported as conflicting_rules.
     std::vector<Decimal> value(in.positions.size());
     for (std::size_t i = 0; i < in.positions.size(); ++i) {
-        value[i] = Decimal::Mul(in.positions[i].quantity, in.positions[i].price, kMoneyScale);
+        value[i] = ValueAt(in.positions[i], in.positions[i].quantity);
     }
     std::vector<Decimal> wanted_value = value;
     std::vector<std::optional<std::string>> reasons(in.rules.size());

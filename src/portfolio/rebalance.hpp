@@ -24,6 +24,9 @@ struct RebalancePosition {
     Decimal price;            // per unit, in the portfolio currency (current price x current rate)
     bool fractional = false;  // false: whole units only
     std::optional<std::string> asset_class, sector, currency, country;
+    // The position's market value in the portfolio currency as held (quantity x price x rate
+    // rounded once), when known; otherwise quantity x price. Trades move it by units x price.
+    std::optional<Decimal> value;
 };
 
 struct RebalanceInput {
