@@ -20,8 +20,11 @@ asio::awaitable<portfolio::Actor> ReaderOf(const Request& req, const std::shared
     if (!p) {
         throw http::HttpError(401, "auth.required", "authentication required");
     }
-    if (!p->Has("portfolio:read")) {
-        throw Error(ErrorKind::kForbidden, "auth.insufficient_scope", "needs portfolio:read");
+    // Like every analytics route: analytics:read of a portfolio the caller may read.
+    for (const char* needed : {"analytics:read", "portfolio:read"}) {
+        if (!p->Has(needed)) {
+            throw Error(ErrorKind::kForbidden, "auth.insufficient_scope", std::string("needs ") + needed);
+        }
     }
     portfolio::Actor actor;
     actor.user_id = p->user_id;

@@ -11,8 +11,8 @@ class UserDirectory;
 
 namespace nn::analytics {
 
-// GET /api/v1/portfolios/{id}/insights (docs/analytics.md §16): needs portfolio:read; the owner
-// and advisors with a grant see it, anyone else gets 404.
+// GET /api/v1/portfolios/{id}/insights (docs/analytics.md §16): needs analytics:read and
+// portfolio:read; the owner and advisors with a grant see it, anyone else gets 404.
 void AddInsightsRoutes(http::Router& routes,
                        std::shared_ptr<InsightsService> service,
                        std::shared_ptr<auth::UserDirectory> directory);
