@@ -69,9 +69,9 @@ pw() { head -c 18 /dev/urandom | base64 | tr -d '/+=' ; }
 export NN_ADMIN_EMAIL="admin@web-test.example" NN_ADMIN_PASSWORD="Pw1-$(pw)"
 export NN_DEMO_EMAIL="demo@web-test.example" NN_DEMO_PASSWORD="Pw2-$(pw)"
 export NN_ADVISOR_EMAIL="advisor@web-test.example" NN_ADVISOR_PASSWORD="Pw3-$(pw)"
-"$bin" user create --email "$NN_ADMIN_EMAIL" --password "$NN_ADMIN_PASSWORD" --role ADMIN >/dev/null
-"$bin" user create --email "$NN_DEMO_EMAIL" --password "$NN_DEMO_PASSWORD" --role USER >/dev/null
-"$bin" user create --email "$NN_ADVISOR_EMAIL" --password "$NN_ADVISOR_PASSWORD" --role ADVISOR >/dev/null
+printf '%s\n' "$NN_ADMIN_PASSWORD" | "$bin" user create --email "$NN_ADMIN_EMAIL" --password-file - --role ADMIN >/dev/null
+printf '%s\n' "$NN_DEMO_PASSWORD" | "$bin" user create --email "$NN_DEMO_EMAIL" --password-file - --role USER >/dev/null
+printf '%s\n' "$NN_ADVISOR_PASSWORD" | "$bin" user create --email "$NN_ADVISOR_EMAIL" --password-file - --role ADVISOR >/dev/null
 
 "$bin" serve >"$tmp/serve.log" 2>&1 &
 serve_pid=$!

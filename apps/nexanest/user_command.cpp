@@ -5,6 +5,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <exception>
+#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -19,9 +20,26 @@ namespace {
 
 struct UserArgs {
     std::string email;
-    std::string password;
+    std::string password_file;
     std::string role = "USER";
 };
+
+// The first line of `path` ("-": standard input), without its line end. Passwords never travel
+// in argv, where every user of the machine can read them (ps, /proc/<pid>/cmdline).
+std::string ReadPassword(const std::string& path) {
+    std::string line;
+    if (path == "-") {
+        std::getline(std::cin, line);
+    } else {
+        std::ifstream in(path);
+        if (!in) {
+            throw Error(ErrorKind::kUnprocessable, "cli.password_file", "cannot read the password file " + path);
+        }
+        std::getline(in, line);
+    }
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return line;
+}
 
 std::string AuthUrl(const runtime::Config& config) {
     if (auto it = config.database_urls.find("auth"); it != config.database_urls.end())
@@ -47,10 +65,15 @@ void AddUserCommand(CLI::App& app, const GlobalOptions& global) {
     auto args = std::make_shared<UserArgs>();
     auto* create = user->add_subcommand("create", "Create an account (email verified), e.g. the first ADMIN");
     create->add_option("--email", args->email, "the account's email address")->required();
-    create->add_option("--password", args->password, "12-128 characters, not a common password")->required();
+    create
+        ->add_option("--password-file", args->password_file,
+                     "a file whose first line is the password (12-128 characters, not a common one); "
+                     "'-' reads it from standard input")
+        ->required();
     create->add_option("--role", args->role, "USER, ADVISOR, ADMIN or SUPERUSER (default USER)")
         ->check(CLI::IsMember({"USER", "ADVISOR", "ADMIN", "SUPERUSER"}));
     create->callback([&global, args] {
+        const std::string password = ReadPassword(args->password_file);
         auto config = global.Load();
         boost::asio::io_context io(1);
         db::PoolOptions options;
@@ -63,7 +86,7 @@ void AddUserCommand(CLI::App& app, const GlobalOptions& global) {
         // The pool's maintenance task would keep io.run() going: stop the loop when the work ends.
         std::exception_ptr failure;
         UserId id;
-        boost::asio::co_spawn(io, auth::CreateUserAsOperator(pool, args->email, args->password, role),
+        boost::asio::co_spawn(io, auth::CreateUserAsOperator(pool, args->email, password, role),
                               [&](std::exception_ptr e, UserId created) {
                                   failure = e;
                                   id = created;

@@ -94,7 +94,7 @@ std::optional<std::string> UsableRefreshCookie(const Request& r) {
 }
 
 // How an operator makes the first admin; follows `nexanest user create` (apps/nexanest).
-constexpr std::string_view kFirstAdminCommand = "nexanest user create --email E --role ADMIN --password P";
+constexpr std::string_view kFirstAdminCommand = "nexanest user create --email E --role ADMIN --password-file -  (then type the password)";
 
 // GET /api/v1/setup is public and asked by every sign-in page: its answer is kept this long,
 // shared by every shard (a stale answer only shows or hides a hint a little longer).

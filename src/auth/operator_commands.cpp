@@ -36,7 +36,7 @@ asio::awaitable<UserId> CreateUserAsOperator(db::Pool& pool,
     }
     if (auto bad = CheckPassword(password, email)) {
         throw Error(ErrorKind::kUnprocessable, "auth.password_policy",
-                    "--password does not meet the policy (" + *bad +
+                    "the password does not meet the policy (" + *bad +
                         "): at least 12 characters, at most 128, "
                         "not a common password, not containing the email");
     }
