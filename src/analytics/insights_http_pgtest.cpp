@@ -77,6 +77,10 @@ TEST_F(InsightsApi, RulesOnAValuedPortfolio) {
     EXPECT_EQ(severity("data.no_recent_price"), "ok");
     EXPECT_EQ(severity("data.transactions_after_last_price"), "ok");
 
+    // Like every analytics route it needs analytics:read besides portfolio:read.
+    const auto narrow = Call(user, "GET", "/api/v1/portfolios/" + pid + "/insights", "",
+                             {{"X-Test-Scopes", "portfolio:read"}});
+    EXPECT_EQ(narrow.status, 403) << narrow.body;
     // Another user's portfolio does not exist for them; no credential is a 401.
     EXPECT_EQ(Call(NewUser(), "GET", "/api/v1/portfolios/" + pid + "/insights").status, 404);
     EXPECT_EQ(Call("", "GET", "/api/v1/portfolios/" + pid + "/insights").status, 401);
