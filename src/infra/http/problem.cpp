@@ -44,6 +44,18 @@ Response ProblemResponse(int status,
     return response;
 }
 
+static std::string_view DatabaseDetail(ErrorKind kind) {
+    switch (kind) {
+        case ErrorKind::kConflict: return "the request conflicts with data that already exists";
+        case ErrorKind::kUnprocessable: return "the request breaks a rule of the stored data";
+        case ErrorKind::kForbidden: return "you may not do this";
+        case ErrorKind::kNotFound: return "there is no such thing";
+        case ErrorKind::kUnavailable:
+        case ErrorKind::kTimeout: return "the database is busy; retry shortly";
+        default: return "the request could not be completed";
+    }
+}
+
 Response ProblemFromException(std::exception_ptr error, const Request& request) {
     const std::string_view path = request.Path();
     try {
@@ -59,8 +71,15 @@ Response ProblemFromException(std::exception_ptr error, const Request& request) 
         const int status = HttpStatus(e.Kind());
         const bool internal = e.Kind() == ErrorKind::kInternal;
         if (internal) spdlog::error("request {} failed: {} ({})", request.request_id, e.what(), e.Code());
-        return ProblemResponse(status, e.Code(), internal ? kGenericInternal : e.what(), request.request_id,
-                               path);
+        // PostgreSQL's messages name tables, constraints and policies: they go to the log, the
+        // client gets the code and a sentence about its kind.
+        const bool from_database = std::string_view(e.Code()).starts_with("db.");
+        if (from_database && !internal) {
+            spdlog::warn("request {}: {} ({})", request.request_id, e.what(), e.Code());
+        }
+        const std::string_view detail =
+            internal ? kGenericInternal : (from_database ? DatabaseDetail(e.Kind()) : std::string_view(e.what()));
+        return ProblemResponse(status, e.Code(), detail, request.request_id, path);
     } catch (const std::exception& e) {
         spdlog::error("request {} failed with an unexpected exception: {}", request.request_id, e.what());
     } catch (...) {

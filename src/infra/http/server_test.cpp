@@ -328,6 +328,32 @@ TEST(HttpServer, ExceptionsMapToStatusWithoutLeakingInternals) {
     EXPECT_EQ(BodyObject(*r).at("code").as_string(), "db.broken");
 }
 
+// A constraint the database enforces answered 422 with PostgreSQL's own message: table,
+// constraint and policy names.
+TEST(HttpServer, DatabaseMessagesStayInTheLog) {
+    TestServer ts;
+    ts.routes().Get("/one", [](Request&) -> boost::asio::awaitable<Response> {
+        throw Error(ErrorKind::kUnprocessable, "db.check_violation",
+                    "new row for relation \"portfolio_benchmarks\" violates check constraint \"pb_symbol\"");
+        co_return Response();
+    });
+    ts.routes().Get("/two", [](Request&) -> boost::asio::awaitable<Response> {
+        throw Error(ErrorKind::kForbidden, "db.insufficient_privilege",
+                    "new row violates row-level security policy \"holdings_write\" for table \"holdings\"");
+        co_return Response();
+    });
+    Client c(ts.Start());
+    for (const char* path : {"/one", "/two"}) {
+        auto r = c.Request("GET", path);
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->body.find("portfolio_benchmarks"), std::string::npos) << r->body;
+        EXPECT_EQ(r->body.find("constraint"), std::string::npos) << r->body;
+        EXPECT_EQ(r->body.find("holdings"), std::string::npos) << r->body;
+        EXPECT_EQ(r->body.find("policy"), std::string::npos) << r->body;
+        EXPECT_EQ(std::string(BodyObject(*r).at("code").as_string()).rfind("db.", 0), 0u);
+    }
+}
+
 struct TestPrincipal {
     std::string user;
 };
