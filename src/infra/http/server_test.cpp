@@ -597,6 +597,35 @@ TEST(HttpServer, HealthzAndReadyzReportEachCheck) {
     EXPECT_EQ(BodyObject(*r).at("status").as_string(), "ready");
 }
 
+// /metrics and which dependency is down were open to anyone who could reach the port.
+TEST(HttpServer, MetricsAndReadinessDetailNeedTheOpsToken) {
+    ServerOptions options;
+    options.ops_token = "a-long-operations-token-0123456789";
+    TestServer ts(options);
+    ts.server().AddReadinessCheck("postgres",
+                                  [](std::size_t) -> boost::asio::awaitable<bool> { co_return true; });
+    Client c(ts.Start());
+    auto r = c.Request("GET", "/metrics");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 404);
+    r = c.Request("GET", "/metrics", "", {{"X-Ops-Token", "a-long-operations-token-0123456788"}});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 404);
+    r = c.Request("GET", "/metrics", "", {{"X-Ops-Token", "a-long-operations-token-0123456789"}});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_NE(r->body.find("# TYPE"), std::string::npos);
+
+    r = c.Request("GET", "/readyz");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(BodyObject(*r).at("status").as_string(), "ready");
+    EXPECT_FALSE(BodyObject(*r).contains("checks"));
+    r = c.Request("GET", "/readyz", "", {{"X-Ops-Token", "a-long-operations-token-0123456789"}});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(BodyObject(*r).at("checks").at("postgres").as_string(), "up");
+}
+
 TEST(HttpServer, ReadinessCheckThatHangsTimesOut) {
     ServerOptions options;
     options.readiness_timeout = 200ms;
