@@ -97,6 +97,8 @@ std::shared_ptr<Module> Register(App& app, ModuleOptions options) {
     ctx.live_poll = options.live_poll;
     ctx.live_min_interval = options.live_min_interval;
     ctx.interest_refresh = options.interest_refresh;
+    ctx.liveness_check = options.liveness_check;
+    ctx.max_streams_per_user = options.max_streams_per_user;
     AddRoutes(app.Routes(), std::move(ctx));
     return module;
 }

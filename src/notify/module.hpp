@@ -43,6 +43,9 @@ struct ModuleOptions {
     // Per connection: at most one price per symbol and one value per portfolio this often.
     std::chrono::milliseconds live_min_interval{250};
     std::chrono::milliseconds interest_refresh{15000};
+    // A stream re-checks its principal this often (HandlerContext::liveness_check).
+    std::chrono::milliseconds liveness_check{2000};
+    std::size_t max_streams_per_user = 5;
 };
 
 // What Register built; lives as long as the App.
