@@ -27,4 +27,6 @@ for cfg in release asan; do
   echo "== ctest ($cfg)"
   ctest --test-dir "build/$cfg" -j 2 --output-on-failure --timeout 900 || status=1
 done
+echo "== hostile clients (a running server)"
+scripts/hostile-test.sh || status=1
 exit $status
