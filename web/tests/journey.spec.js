@@ -6,6 +6,14 @@ import { signIn, watchPage } from './helpers.js';
 
 test('register → verify → sign in → portfolio → deposit → buy → live value → alert → CSV dry run → statement', async ({ page }) => {
   const watch = watchPage(page);
+  await page.addInitScript(() => localStorage.setItem('nnDebug', '1'));
+  test.info().annotations.push({ type: 'live-log', description: 'printed on failure' });
+  page.on('close', () => {});
+  const dumpLive = async () => { try { console.log('live events:', JSON.stringify(await page.evaluate(() => window.nnLiveLog))); } catch { /* closed */ } };
+  try { await journey(); } catch (e) { await dumpLive(); throw e; }
+  watch.check();
+
+  async function journey() {
   const key = process.env.NN_MARKET_KEY;
   const email = `journey-${Date.now()}@web-test.example`;
   const password = 'correct horse battery staple 42';
@@ -67,11 +75,12 @@ test('register → verify → sign in → portfolio → deposit → buy → live
     const row = page.locator('tr[data-symbol="LIVE"]');
     await expect(row.getByTestId('value')).toContainText('1,000.00');
     await expect(page.getByTestId('cash-line')).toContainText('9,000.00');
+    await expect(page.getByTestId('live-status')).toHaveText('open');
     await tick('LIVE', '123.45');
     await expect(row.getByTestId('value')).toContainText('1,234.50');
     await expect(row.getByTestId('price')).toContainText('123.45');
     await expect(page.getByTestId('holdings-total')).toContainText('10,234.50');
-    await page.getByRole('link', { name: 'NexaNest' }).click();
+    await page.getByRole('link', { name: 'NexaNest', exact: true }).click();
     await expect(page.getByTestId('portfolio-card').filter({ hasText: 'Journey' }).getByTestId('portfolio-value')).toContainText('10,234.50');
     await tick('LIVE', '130');
     await expect(page.getByTestId('portfolio-card').filter({ hasText: 'Journey' }).getByTestId('portfolio-value')).toContainText('10,300.00');
@@ -82,7 +91,7 @@ test('register → verify → sign in → portfolio → deposit → buy → live
     await page.getByLabel('New watchlist').fill('Alerts');
     await page.getByRole('button', { name: 'Create' }).click();
     const list = page.getByTestId('watchlist').filter({ hasText: 'Alerts' });
-    await list.getByLabel('Symbol').fill('ALRT');
+    await list.getByLabel('Symbol', { exact: true }).fill('ALRT');
     await list.getByLabel('Alert above').fill('50');
     await list.getByRole('button', { name: 'Add symbol' }).click();
     await expect(list.locator('tr[data-symbol="ALRT"]')).toBeVisible();
@@ -96,7 +105,7 @@ test('register → verify → sign in → portfolio → deposit → buy → live
   });
 
   await test.step('CSV import dry run lists the bad lines', async () => {
-    await page.getByRole('link', { name: 'NexaNest' }).click();
+    await page.getByRole('link', { name: 'NexaNest', exact: true }).click();
     await page.getByTestId('portfolio-card').filter({ hasText: 'Journey' }).click();
     await page.getByRole('link', { name: 'Transactions' }).click();
     const csv = [
@@ -110,9 +119,10 @@ test('register → verify → sign in → portfolio → deposit → buy → live
     await page.getByTestId('dry-run').click();
     const bad = page.getByTestId('bad-lines');
     await expect(bad).toBeVisible();
-    await expect(bad.locator('tbody tr')).toHaveCount(2);
-    await expect(bad).toContainText('3');
-    await expect(bad).toContainText('4');
+    const lines = await bad.locator('tbody tr td:first-child').allTextContents();
+    expect([...new Set(lines)].sort()).toEqual(['3', '4']);
+    await expect(bad).toContainText('quantity');
+    await expect(bad).toContainText('currency');
     await expect(page.getByTestId('import-preview')).toContainText('2 with problems');
   });
 
@@ -127,6 +137,5 @@ test('register → verify → sign in → portfolio → deposit → buy → live
     expect(text).toContain('summary');
     expect(text).toContain('LIVE');
   });
-
-  watch.check();
+  }
 });

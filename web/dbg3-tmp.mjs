@@ -1,0 +1,26 @@
+import { chromium } from '@playwright/test';
+const B = 'http://127.0.0.1:18080';
+const api = async (m, p, body, t) => { const r = await fetch(B + '/api/v1' + p, { method: m, headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + t }, body: body ? JSON.stringify(body) : undefined }); return r.json().catch(() => null); };
+const tok = (await (await fetch(B + '/api/v1/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'dev@web.example', password: 'Dev-password-4711' }) })).json()).access_token;
+const P = '01a2425d-6dc9-75d2-a256-4256398c7c16';
+const sym = 'DV' + Date.now() % 100000;
+await api('POST', '/market/instruments', { symbol: sym, name: 'x', asset_class: 'EQUITY', currency: 'USD' }, tok);
+await api('POST', '/market/prices', { prices: [{ time: new Date().toISOString(), symbol: sym, close: '100' }] }, tok);
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const p = await b.newPage();
+p.on('console', (m) => console.log('console:', m.text()));
+p.on('pageerror', (e) => console.log('pageerror:', e.message));
+await p.goto(B + '/#/signin');
+await p.getByLabel('Email').fill('dev@web.example');
+await p.getByLabel('Password').fill('Dev-password-4711');
+await p.getByRole('button', { name: 'Sign in' }).click();
+await p.waitForTimeout(1500);
+await p.evaluate((x) => { location.hash = x; }, '#/p/' + P);
+await p.waitForTimeout(1500);
+console.log('status', await p.getByTestId('live-status').textContent());
+console.log(await api('POST', `/portfolios/${P}/transactions`, { type: 'BUY', symbol: sym, quantity: '10', price: '100', currency: 'USD', executed_at: new Date(Date.now() - 1000).toISOString() }, tok).then((r) => r.id));
+await p.waitForTimeout(2500);
+console.log('row', await p.locator(`tr[data-symbol="${sym}"]`).innerText().catch(() => 'none'));
+await api('POST', '/market/prices', { prices: [{ time: new Date().toISOString(), symbol: sym, close: '123.45' }] }, tok);
+for (let i = 0; i < 6; i++) { await p.waitForTimeout(1000); console.log(i, await p.locator(`tr[data-symbol="${sym}"]`).innerText().catch(() => 'none'), await p.getByTestId('live-status').textContent()); }
+await b.close();
