@@ -57,6 +57,12 @@ free_port() {
 }
 port=$(free_port)
 export NEXANEST_DATABASE_PREFIX=$prefix
+# Redis streams and consumer groups (prices → holdings, alerts, live push) are not named per
+# database set: another server on the same Redis database would consume this server's price
+# events. The browser tests use a Redis database of their own (NN_WEB_REDIS_DB, default 11).
+export NEXANEST_REDIS_URL="${NEXANEST_REDIS_URL%/}"
+[[ "$NEXANEST_REDIS_URL" =~ /[0-9]+$ ]] && NEXANEST_REDIS_URL="${NEXANEST_REDIS_URL%/*}"
+export NEXANEST_REDIS_URL="$NEXANEST_REDIS_URL/${NN_WEB_REDIS_DB:-11}"
 export NEXANEST_LISTEN=127.0.0.1:$port
 export NEXANEST_PUBLIC_URL=http://127.0.0.1:$port
 export NEXANEST_VAR_DIR=$tmp/var
@@ -98,7 +104,8 @@ status=0
   NN_SCREENS_DIR=$root/build/web-screens NN_RESULTS=$root/build/web-test-results.json NN_BENCH=$root/build/web-bench.json \
   npx playwright test "$@") >"$tmp/playwright.log" 2>&1 || status=1
 if [ "$status" != 0 ] || [ -n "${NN_VERBOSE:-}" ]; then cat "$tmp/playwright.log" >&2; fi
-if [ "$status" != 0 ]; then tail -40 "$tmp/serve.log" >&2 || true; fi
+cp "$tmp/serve.log" build/web-test-serve.log 2>/dev/null || true
+if [ "$status" != 0 ]; then echo "web-test: the server's log is in build/web-test-serve.log" >&2; fi
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   const s = r.stats || {};

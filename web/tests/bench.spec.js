@@ -40,6 +40,11 @@ test('first chart paint with ten years of daily history', async ({ page }) => {
     const t = await page.evaluate(() => { const e = performance.getEntriesByName('holding-chart')[0]; return e ? e.startTime : null; });
     if (t === null) break;   // no restore from the cookie: in-app figures only
     full.push(t);
+    if (i === 4) {
+      const parts = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => [e.name.replace(location.origin, '').replace(/\?.*/, '').slice(0, 60), Math.round(e.startTime), Math.round(e.responseEnd)]));
+      console.log('last full load, resources [path, start ms, end ms]:', JSON.stringify(parts));
+      results.first_chart_full_load_resources = parts;
+    }
   }
   const bars = await page.evaluate(() => document.querySelectorAll('[data-chart]').length);
   // in-app navigation from the overview (the chart library already cached by the browser)

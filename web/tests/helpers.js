@@ -49,7 +49,7 @@ export async function visibleAmounts(page) {
     const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
       const el = n.parentElement;
-      if (!el || el.closest('.sr-only, [data-pct], time, input, select, textarea, option, pre, code') ) continue;
+      if (!el || el.closest('.sr-only, [data-pct], [data-ratio], time, input, select, textarea, option, pre, code')) continue;
       if (el.getClientRects().length === 0) continue;
       const t = n.textContent;
       if (/[$€£¥]\s?-?\d|\d[\d,]*\.\d{2}(?!\s?%)(?!\d)/.test(t) && !/%/.test(t)) out.push(t.trim());

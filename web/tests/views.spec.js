@@ -101,6 +101,11 @@ test('advisor and admin views', async ({ page }) => {
   await signIn(page, process.env.NN_ADVISOR_EMAIL, process.env.NN_ADVISOR_PASSWORD);
   await go(page, '#/advisor');
   await settle(page, process.env.NN_DEMO_EMAIL);
+  const accept = page.getByRole('button', { name: `Accept ${process.env.NN_DEMO_EMAIL}` });
+  if (await accept.count()) {
+    await accept.click();
+    await expect(page.getByRole('link', { name: 'Long-term' })).toBeVisible();
+  }
   await shoot(page, 'advisor');
   expect(await axe(page), 'advisor').toEqual([]);
   await page.getByTestId('signout').click();
