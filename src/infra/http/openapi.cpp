@@ -90,7 +90,12 @@ json::object Operation(const Route& route, std::string_view method) {
         params.push_back(json::object{
             {"name", name}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}});
     }
+    for (const auto& name : route.headers) {
+        params.push_back(json::object{
+            {"name", name}, {"in", "header"}, {"required", false}, {"schema", {{"type", "string"}}}});
+    }
     if (!params.empty()) op["parameters"] = std::move(params);
+    if (!route.description.empty()) op["description"] = route.description;
     const bool writes =
         route.method == Method::kPost || route.method == Method::kPut || route.method == Method::kPatch;
     if (writes) {

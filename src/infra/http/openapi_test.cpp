@@ -47,8 +47,24 @@ TEST(OpenApi, ListsEveryRouteWithItsParametersSecurityAndBodyLimit) {
     EXPECT_EQ(health.at("tags").as_array().at(0).as_string(), "operations");
     EXPECT_TRUE(health.at("security").as_array().at(0).as_object().empty());  // no credential
     EXPECT_FALSE(health.at("responses").as_object().contains("401"));
+    EXPECT_FALSE(health.contains("description"));
+    EXPECT_FALSE(health.contains("parameters"));
     EXPECT_EQ(health.at("responses").at("4XX").at("content").as_object().begin()->key(),
               "application/problem+json");
+}
+
+TEST(OpenApi, DescribesAndListsTheHeadersARouteReads) {
+    Router router;
+    router.Post("/api/v1/auth/refresh", Nothing,
+                {.name = "auth.refresh", .description = "Browser mode: the cookie.", .headers = {"X-Client"}});
+    auto doc = json::parse(OpenApiDocument(router)).as_object();
+    const auto& op = doc.at("paths").at("/api/v1/auth/refresh").at("post").as_object();
+    EXPECT_EQ(op.at("description").as_string(), "Browser mode: the cookie.");
+    const auto& params = op.at("parameters").as_array();
+    ASSERT_EQ(params.size(), 1u);
+    EXPECT_EQ(params[0].at("name").as_string(), "X-Client");
+    EXPECT_EQ(params[0].at("in").as_string(), "header");
+    EXPECT_FALSE(params[0].at("required").as_bool());
 }
 
 }  // namespace

@@ -134,7 +134,8 @@ void Router::Add(Method method, std::string_view pattern, Handler handler, Route
     }
     auto route = std::make_unique<Route>(Route{
         method, std::string(pattern), options.name.empty() ? std::string(pattern) : std::move(options.name),
-        std::move(handler), options.require_auth, options.max_body_bytes, options.expensive});
+        std::move(handler), options.require_auth, options.max_body_bytes, options.expensive,
+        std::move(options.description), std::move(options.headers)});
     node->routes[slot] = route.get();
     routes_.push_back(std::move(route));
 }

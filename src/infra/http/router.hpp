@@ -27,6 +27,10 @@ struct RouteOptions {
     // Work proportional to the body or to a user's history (imports, batches, statements): at
     // most ServerOptions::max_expensive_per_key such requests per principal at once (429 beyond).
     bool expensive = false;
+    // For the OpenAPI document only: what the route does beyond its name (markdown), and the
+    // request headers it reads besides the credential (listed as optional header parameters).
+    std::string description;
+    std::vector<std::string> headers;
 };
 
 struct Route {
@@ -37,6 +41,8 @@ struct Route {
     bool require_auth;
     std::optional<std::size_t> max_body_bytes;
     bool expensive = false;
+    std::string description;
+    std::vector<std::string> headers;
 };
 
 // The outcome of matching a method and path.
