@@ -20,9 +20,8 @@ namespace {
 
 constexpr std::string_view kNotBuiltPage =
     "The NexaNest web dashboard is not built.\n\n"
-    "`make run` builds it (npm ci and npm run build in web/), or build it yourself with\n"
-    "`cd web && npm ci && npm run build` and restart the server; NEXANEST_WEB_DIR points the\n"
-    "server at another build.\n\n"
+    "`make run` builds it; by hand: `scripts/web-build.sh` (npm ci and npm run build in web/),\n"
+    "then restart the server. NEXANEST_WEB_DIR points the server at another build.\n\n"
     "The REST API is served under /api/v1 (its description: /api/v1/openapi.json).\n";
 
 std::string Lower(std::string_view s) {
