@@ -100,4 +100,5 @@ export default async function globalSetup() {
   const lastMonth = new Date(); lastMonth.setUTCDate(1); lastMonth.setUTCMonth(lastMonth.getUTCMonth() - 1);
   try { await call('POST', `/portfolios/${p.id}/reports`, { token: demo, body: { period: 'monthly', year: lastMonth.getUTCFullYear(), month: lastMonth.getUTCMonth() + 1 } }); } catch (e) { console.warn('statement:', e.message); }
   try { await call('POST', '/me/advisors', { token: demo, body: { advisor_email: process.env.NN_ADVISOR_EMAIL, access: 'READ' } }); } catch (e) { console.warn('advisor grant:', e.message); }
+  process.env.NN_DEMO_USER_ID = (await call('GET', '/me', { token: demo })).id;
 }

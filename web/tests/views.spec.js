@@ -100,7 +100,7 @@ test('advisor and admin views', async ({ page }) => {
   const watch = watchPage(page);
   await signIn(page, process.env.NN_ADVISOR_EMAIL, process.env.NN_ADVISOR_PASSWORD);
   await go(page, '#/advisor');
-  await settle(page, process.env.NN_DEMO_EMAIL);
+  await settle(page, 'Clients');
   const accept = page.getByRole('button', { name: `Accept ${process.env.NN_DEMO_EMAIL}` });
   if (await accept.count()) {
     await accept.click();
