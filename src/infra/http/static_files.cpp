@@ -338,7 +338,10 @@ Middleware StaticFilesMiddleware(std::shared_ptr<const StaticFiles> files) {
             request.matched == nullptr && request.allow.empty() && (m == Method::kGet || m == Method::kHead);
         if (candidate) {
             auto response = files->Serve(request);
-            if (response) co_return std::move(*response);
+            if (response) {
+                request.route = "web.static";  // the access log's label; metrics count it as unmatched
+                co_return std::move(*response);
+            }
         }
         co_return co_await next(request);
     };

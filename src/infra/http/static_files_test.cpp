@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <random>
 
 #include "infra/http/test_server.hpp"
@@ -75,7 +76,7 @@ private:
 // A server with one API route and the static files behind the routes.
 class Site {
 public:
-    explicit Site(const fs::path& root) {
+    explicit Site(const fs::path& root) : server_(LoggingOptions()) {
         StaticFilesOptions o;
         o.root = root;
         files_ = StaticFiles::Load(o);
@@ -92,8 +93,26 @@ public:
         return c.Request(method, target, "", headers);
     }
     const StaticFiles& files() const { return *files_; }
+    // The access log's route labels, in order.
+    std::vector<std::string> Routes() {
+        std::lock_guard lock(routes_->mutex);
+        return routes_->labels;
+    }
 
 private:
+    struct Labels {
+        std::mutex mutex;
+        std::vector<std::string> labels;
+    };
+    ServerOptions LoggingOptions() {
+        ServerOptions o;
+        o.access_log = [routes = routes_](const AccessLogEntry& e) {
+            std::lock_guard lock(routes->mutex);
+            routes->labels.emplace_back(e.route);
+        };
+        return o;
+    }
+    std::shared_ptr<Labels> routes_ = std::make_shared<Labels>();
     TestServer server_;
     std::shared_ptr<const StaticFiles> files_;
     std::uint16_t port_ = 0;
@@ -121,6 +140,8 @@ TEST(StaticFiles, IndexAtRootIsNeverCached) {
         EXPECT_EQ(r->Header("cache-control"), "no-cache");
         ExpectSecurityHeaders(*r);
     }
+    EXPECT_EQ(site.Get("/nothing-here")->status, 404);
+    EXPECT_EQ(site.Routes(), (std::vector<std::string>{"web.static", "web.static", "web.static", ""}));
 }
 
 TEST(StaticFiles, HashedAssetsAreImmutableAndPrecompressedWhenAccepted) {
