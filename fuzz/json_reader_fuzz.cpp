@@ -1,7 +1,6 @@
 // The strict JSON request reader (infra/http/json.hpp): ParseJson, ParseJsonObject over a
 // request, and FieldReader's typed getters on whatever object comes out. Any exception other
 // than HttpError, and any sanitizer report, is a finding.
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -13,40 +12,12 @@
 #include "infra/http/http_error.hpp"
 #include "infra/http/json.hpp"
 #include "infra/http/request.hpp"
+#include "json_same.hpp"
 
 namespace {
 namespace json = boost::json;
 using nn::http::FieldReader;
 using nn::http::HttpError;
-
-// Equal values, except that a double may come back one rounding step away: Boost.JSON 1.81
-// parses numbers fast rather than correctly rounded, so text -> double -> text -> double may
-// move by an ulp.
-bool Same(const json::value& a, const json::value& b) {
-    if (a.is_double() && b.is_double()) {
-        const double x = a.get_double(), y = b.get_double();
-        return x == y || std::fabs(x - y) <= 1e-15 * std::fmax(std::fabs(x), std::fabs(y));
-    }
-    if (a.kind() != b.kind()) return a.is_number() && b.is_number() && a == b;
-    if (a.is_array()) {
-        const auto &x = a.get_array(), &y = b.get_array();
-        if (x.size() != y.size()) return false;
-        for (std::size_t i = 0; i < x.size(); ++i) {
-            if (!Same(x[i], y[i])) return false;
-        }
-        return true;
-    }
-    if (a.is_object()) {
-        const auto &x = a.get_object(), &y = b.get_object();
-        if (x.size() != y.size()) return false;
-        for (const auto& [k, v] : x) {
-            const auto* w = y.if_contains(k);
-            if (w == nullptr || !Same(v, *w)) return false;
-        }
-        return true;
-    }
-    return a == b;
-}
 
 void CheckStatus(const HttpError& e) {
     NN_FUZZ_CHECK(e.Status() == 400 || e.Status() == 415 || e.Status() == 422);
@@ -99,7 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             std::fprintf(stderr, "re-reading %s failed: %s\n", again.c_str(), e.what());
             NN_FUZZ_CHECK(!"serialised output refused");
         }
-        NN_FUZZ_CHECK(Same(value, reread));
+        NN_FUZZ_CHECK(nn::fuzz::SameJson(value, reread));
         if (value.is_object()) ReadFields(value.get_object());
     } catch (const HttpError& e) {
         CheckStatus(e);
