@@ -108,6 +108,14 @@ test('advisor and admin views', async ({ page }) => {
   }
   await shoot(page, 'advisor');
   expect(await axe(page), 'advisor').toEqual([]);
+  // the client's portfolio within a READ grant: readable, no write controls
+  await page.getByRole('link', { name: 'Long-term' }).click();
+  await expect(page.getByTestId('client-access')).toContainText('read-only');
+  await page.getByRole('link', { name: 'Transactions' }).click();
+  await expect(page.getByTestId('tx-table')).toBeVisible();
+  await expect(page.getByTestId('add-tx')).toHaveCount(0);
+  await expect(page.getByRole('heading', { name: 'Import from CSV' })).toHaveCount(0);
+  expect(await axe(page), 'advisor: client transactions').toEqual([]);
   await page.getByTestId('signout').click();
   await signIn(page, process.env.NN_ADMIN_EMAIL, process.env.NN_ADMIN_PASSWORD);
   await go(page, '#/admin');

@@ -35,3 +35,8 @@ export const live = $state({
 export function hasRole(...roles) {
   return !!session.user && roles.includes(session.user.role);
 }
+
+// What the signed-in user may do with a portfolio: 'owner', or an advisor's grant 'READ' / 'MANAGE'
+// (PortfolioHeader fills it in; views hide their write controls for 'READ').
+export const access = $state({});
+export const canWrite = (id) => access[id] !== 'READ';
