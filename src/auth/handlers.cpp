@@ -146,7 +146,9 @@ json::object GrantJson(const AdvisorGrantInfo& g) {
             {"client_id", g.client_id.ToString()},
             {"email", g.email},
             {"access", g.access == GrantAccess::kManage ? "MANAGE" : "READ"},
-            {"granted_at", Time(g.granted_at)}};
+            {"granted_at", Time(g.granted_at)},
+            {"status", g.accepted_at ? "active" : "pending"},
+            {"accepted_at", Time(g.accepted_at)}};
 }
 
 // A nullable string field of a PATCH: absent → nullopt, null → inner nullopt.
@@ -546,7 +548,8 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                     co_await f->For(r).GrantAdvisor(
                         PrincipalOf(r), email, access == "MANAGE" ? GrantAccess::kManage : GrantAccess::kRead,
                         AuditOf(r));
-                    co_return Json(json::object{{"status", "granted"}}, 201);
+                    // In force once the advisor accepts it (POST /api/v1/advisor/clients/{id}/accept).
+                    co_return Json(json::object{{"status", "pending"}}, 201);
                 },
                 {.name = "auth.grant_advisor", .require_auth = true, .max_body_bytes = 16 << 10});
 
@@ -577,6 +580,16 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                    co_return Json(json::object{{"items", std::move(items)}});
                },
                {.name = "auth.advisor_clients", .require_auth = true});
+
+    router.Post("/api/v1/advisor/clients/{client_id}/accept",
+                [f](Request& r) -> asio::awaitable<Response> {
+                    if (!co_await f->For(r).AcceptClient(PrincipalOf(r), PathId<UserId>(r, "client_id"),
+                                                         AuditOf(r))) {
+                        throw Error(ErrorKind::kNotFound, "auth.grant_not_found", "no pending grant of that client");
+                    }
+                    co_return Json(json::object{{"status", "active"}});
+                },
+                {.name = "auth.accept_client", .require_auth = true, .max_body_bytes = 1 << 10});
 }
 
 }  // namespace nn::auth

@@ -108,6 +108,7 @@ struct AdvisorGrantInfo {
     std::string email;  // the other party's email
     GrantAccess access = GrantAccess::kRead;
     Timestamp granted_at{};
+    std::optional<Timestamp> accepted_at;  // nullopt: pending, the advisor has not accepted yet
 };
 
 }  // namespace nn::auth

@@ -214,14 +214,16 @@ inline constexpr Query kTouchApiKey{
 inline constexpr Query kAdvisorByEmail{"SELECT auth.advisor_id_by_email($1)", "auth.advisor_by_email"};
 inline constexpr Query kUpsertGrant{
     "INSERT INTO auth.advisor_clients (advisor_id, client_id, access) VALUES ($1, $2, $3) "
-    "ON CONFLICT (advisor_id, client_id) DO UPDATE SET access = EXCLUDED.access, updated_at = now()",
+    "ON CONFLICT (advisor_id, client_id) DO UPDATE SET access = EXCLUDED.access, updated_at = now(), "
+    // another access level is a new grant: the advisor accepts it again
+    "accepted_at = CASE WHEN auth.advisor_clients.access = EXCLUDED.access "
+    "THEN auth.advisor_clients.accepted_at END",
     "auth.upsert_grant"};
+inline constexpr Query kAcceptGrant{"SELECT auth.accept_advisor_grant($1)", "auth.accept_grant"};
 inline constexpr Query kDeleteGrant{
     "DELETE FROM auth.advisor_clients WHERE advisor_id = $1 AND client_id = $2", "auth.delete_grant"};
 inline constexpr Query kListGrants{
-    "SELECT ac.advisor_id, ac.client_id, u.email, ac.access, ac.granted_at FROM auth.advisor_clients ac "
-    "JOIN auth.users u ON u.id = CASE WHEN ac.client_id = $1 THEN ac.advisor_id ELSE ac.client_id END "
-    "WHERE ac.advisor_id = $1 OR ac.client_id = $1 ORDER BY ac.granted_at, ac.advisor_id, ac.client_id",
+    "SELECT advisor_id, client_id, email, access, granted_at, accepted_at FROM auth.grant_counterpart_emails()",
     "auth.list_grants"};
 inline constexpr Query kUserStatus{
     "SELECT role, is_active, email_verified_at IS NOT NULL, email FROM auth.users WHERE id = $1",
@@ -235,7 +237,8 @@ inline constexpr Query kLiveness{
 inline constexpr Query kGrantsOf{
     "SELECT ac.client_id, ac.access FROM auth.advisor_clients ac "
     "JOIN auth.users a ON a.id = ac.advisor_id AND a.role = 'ADVISOR' AND a.is_active "
-    "JOIN auth.users c ON c.id = ac.client_id AND c.is_active WHERE ac.advisor_id = $1 ORDER BY ac.client_id",
+    "JOIN auth.users c ON c.id = ac.client_id AND c.is_active "
+    "WHERE ac.advisor_id = $1 AND ac.accepted_at IS NOT NULL ORDER BY ac.client_id",
     "auth.grants_of"};
 
 // --- Cleanup (SYSTEM) ---
@@ -788,9 +791,20 @@ asio::awaitable<bool> PgRepository::RevokeAdvisor(Actor client, UserId advisor, 
     });
 }
 
+asio::awaitable<bool> PgRepository::AcceptAdvisorGrant(Actor advisor, UserId client, Audit audit) {
+    co_return co_await db::RunInTransaction(pool_, As(advisor), [&](Transaction& tx) -> asio::awaitable<bool> {
+        if (!(co_await tx.Execute(kAcceptGrant, client)).AsSingleRow<bool>()) co_return false;
+        boost::json::object payload;
+        payload["client_id"] = client.ToString();
+        co_await Emit(tx, advisor.id, advisor.id, "advisor_grant", client.ToString(), "advisor.accepted", payload,
+                      audit);
+        co_return true;
+    });
+}
+
 asio::awaitable<std::vector<AdvisorGrantInfo>> PgRepository::ListGrants(Actor actor) {
     auto tx = co_await pool_.Begin(As(actor).ReadOnly());
-    auto res = co_await tx.Execute(kListGrants, actor.id);
+    auto res = co_await tx.Execute(kListGrants);
     co_await tx.Commit();
     std::vector<AdvisorGrantInfo> out;
     for (const auto& r : res) {
@@ -800,6 +814,7 @@ asio::awaitable<std::vector<AdvisorGrantInfo>> PgRepository::ListGrants(Actor ac
         g.email = r.Get<std::string>(2);
         g.access = r.Get<std::string>(3) == "MANAGE" ? GrantAccess::kManage : GrantAccess::kRead;
         g.granted_at = r.Get<Timestamp>(4);
+        g.accepted_at = r.Get<std::optional<Timestamp>>(5);
         out.push_back(std::move(g));
     }
     co_return out;

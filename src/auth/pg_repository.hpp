@@ -95,6 +95,7 @@ public:
                                               GrantAccess access,
                                               Audit audit) override;
     boost::asio::awaitable<bool> RevokeAdvisor(Actor client, UserId advisor, Audit audit) override;
+    boost::asio::awaitable<bool> AcceptAdvisorGrant(Actor advisor, UserId client, Audit audit) override;
     boost::asio::awaitable<std::vector<AdvisorGrantInfo>> ListGrants(Actor actor) override;
 
     boost::asio::awaitable<std::optional<UserStatus>> UserStatusOf(UserId id) override;

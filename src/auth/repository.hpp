@@ -226,6 +226,8 @@ public:
                                                       GrantAccess access,
                                                       Audit audit) = 0;
     virtual boost::asio::awaitable<bool> RevokeAdvisor(Actor client, UserId advisor, Audit audit) = 0;
+    // The acting advisor accepts `client`'s pending grant; false when there is none.
+    virtual boost::asio::awaitable<bool> AcceptAdvisorGrant(Actor advisor, UserId client, Audit audit) = 0;
     // The grants the actor gave (as client) and received (as advisor).
     virtual boost::asio::awaitable<std::vector<AdvisorGrantInfo>> ListGrants(Actor actor) = 0;
 

@@ -680,6 +680,12 @@ asio::awaitable<bool> Service::RevokeAdvisor(const Principal& p, UserId advisor,
     co_return co_await repo_.RevokeAdvisor(ActorOf(p), advisor, audit);
 }
 
+asio::awaitable<bool> Service::AcceptClient(const Principal& p, UserId client, Audit audit) {
+    RequireSession(p);
+    Require(p, perm::kAdvisorClients);
+    co_return co_await repo_.AcceptAdvisorGrant(ActorOf(p), client, audit);
+}
+
 asio::awaitable<std::vector<AdvisorGrantInfo>> Service::Grants(const Principal& p, bool as_advisor) {
     if (as_advisor)
         Require(p, perm::kAdvisorClients);

@@ -136,6 +136,8 @@ public:
                                               GrantAccess access,
                                               Audit audit);
     boost::asio::awaitable<bool> RevokeAdvisor(const Principal& p, UserId advisor, Audit audit);
+    // A grant takes effect once its advisor accepts it; false when `client` has no pending grant.
+    boost::asio::awaitable<bool> AcceptClient(const Principal& p, UserId client, Audit audit);
     // As client (the advisors I granted) or as advisor (my clients).
     boost::asio::awaitable<std::vector<AdvisorGrantInfo>> Grants(const Principal& p, bool as_advisor);
 

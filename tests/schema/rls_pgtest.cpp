@@ -339,11 +339,12 @@ TEST(RowLevelSecurity, AuthGrantsRolesAndPreLoginLookups) {
         "42501");
     c.Exec("COMMIT");
 
-    // The advisor sees their own account and their client, not the other user.
+    // A grant lets no one read the other party's users row (it holds the password hash, auth/0003):
+    // the advisor sees their own account only.
     BeginAs(c, advisor.u, "ADVISOR");
     EXPECT_EQ(
         c.Value("SELECT count(*) FROM auth.users WHERE id IN ($1, $2, $3)", {client.u, other.u, advisor.u}),
-        "2");
+        "1");
     EXPECT_EQ(c.Value("SELECT count(*) FROM auth.users WHERE id = $1", {other.u}), "0");
     EXPECT_EQ(c.Affected("DELETE FROM auth.advisor_clients WHERE client_id = $1", {client.u}), 0)
         << "only the client revokes";
