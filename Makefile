@@ -3,9 +3,9 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: run test deps build build-release build-asan bench fuzz format tidy clean
+.PHONY: run test deps build build-release build-asan web bench fuzz format tidy clean
 
-run: deps build-release
+run: deps build-release web
 	scripts/run.sh
 
 test: deps
@@ -15,6 +15,10 @@ deps:
 	scripts/install-deps.sh
 
 build: build-release
+
+# The web dashboard (web/dist): npm ci with the lock file, then the Vite build (docs/web.md).
+web:
+	scripts/web-build.sh
 
 build-release:
 	cmake -S . -B build/release $(GEN) -DCMAKE_BUILD_TYPE=Release >/dev/null

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# `make test`: builds both configurations (release, ASan+UBSan), starts throw-away PostgreSQL
-# and Redis on free loopback ports in a temporary folder, runs the whole ctest suite in both,
-# and stops the servers whatever happens. Exits non-zero on any failure.
+# `make test`: builds both configurations (release, ASan+UBSan) and the web dashboard, starts
+# throw-away PostgreSQL and Redis on free loopback ports in a temporary folder, runs the whole
+# ctest suite in both, then the hostile-client suite and the browser suite against a running
+# server (each prints "N passed, N failed") and a short libFuzzer run, and stops the servers
+# whatever happens. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make --no-print-directory build-release
+scripts/web-build.sh --with-browser
 make --no-print-directory build-asan
 
 tmp=$(mktemp -d /tmp/nexanest-test.XXXXXX)
@@ -29,4 +32,8 @@ for cfg in release asan; do
 done
 echo "== hostile clients (a running server)"
 scripts/hostile-test.sh || status=1
+echo "== browser suite (web/, Playwright + Debian's chromium)"
+scripts/web-test.sh || status=1
+echo "== fuzzing (libFuzzer, 10 s per target)"
+scripts/fuzz.sh 10 || status=1
 exit $status
