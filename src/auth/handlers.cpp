@@ -96,6 +96,17 @@ std::optional<std::string> UsableRefreshCookie(const Request& r) {
 // How an operator makes the first admin; follows `nexanest user create` (apps/nexanest).
 constexpr std::string_view kFirstAdminCommand = "nexanest user create --email E --role ADMIN --password-file -  (then type the password)";
 
+// OpenAPI text of the browser mode (docs/auth.md "Browser mode").
+constexpr std::string_view kBrowserModeNote =
+    " With `X-NexaNest-Client: web` (browser mode) the refresh token travels only in the cookie "
+    "`__Host-nn_refresh` (Path=/; Secure; HttpOnly; SameSite=Strict), never in the body, and the "
+    "request must pass the CSRF checks: `Sec-Fetch-Site: same-origin` when sent, else `Origin` equal "
+    "to the public URL or the Host; 403 `auth.csrf` otherwise.";
+
+std::string Described(std::string_view what) {
+    return std::string(what) + std::string(kBrowserModeNote);
+}
+
 // GET /api/v1/setup is public and asked by every sign-in page: its answer is kept this long,
 // shared by every shard (a stale answer only shows or hides a hint a little longer).
 constexpr std::chrono::seconds kSetupCacheTime{5};
@@ -206,7 +217,9 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                    }
                    co_return Json(json::object{{"needs_admin", needs_admin}, {"how", kFirstAdminCommand}});
                },
-               {.name = "auth.setup"});
+               {.name = "auth.setup",
+                .description = "First run: `needs_admin` is true while no active ADMIN or SUPERUSER exists; `how` "
+                               "is the command that makes one. Cached a few seconds."});
 
     router.Post("/api/v1/auth/register",
                 [f](Request& r) -> asio::awaitable<Response> {
@@ -273,7 +286,10 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                     if (browser) co_return BrowserTokens(tokens, web);
                     co_return Json(TokensJson(tokens));
                 },
-                {.name = "auth.login", .max_body_bytes = 16 << 10});
+                {.name = "auth.login",
+                 .max_body_bytes = 16 << 10,
+                 .description = Described("Returns access_token, refresh_token, token_type, expires_in."),
+                 .headers = {std::string(kClientHeader)}});
 
     router.Post("/api/v1/auth/refresh",
                 [f, web](Request& r) -> asio::awaitable<Response> {
@@ -313,7 +329,11 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                     }
                     co_return BrowserTokens(*tokens, web);
                 },
-                {.name = "auth.refresh", .max_body_bytes = 16 << 10});
+                {.name = "auth.refresh",
+                 .max_body_bytes = 16 << 10,
+                 .description = Described("Rotates the refresh token `{refresh_token}`; in browser mode the "
+                                          "body is empty or `{}` and the cookie is rotated."),
+                 .headers = {std::string(kClientHeader), "Cookie"}});
 
     // Bearer, or in the browser mode the refresh cookie alone (a page reloaded after its access
     // token expired can still sign out): not require_auth, the handler checks.
@@ -334,7 +354,11 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                     out.AddHeader("Set-Cookie", ClearRefreshCookieHeader());
                     co_return out;
                 },
-                {.name = "auth.logout", .max_body_bytes = 16 << 10});
+                {.name = "auth.logout",
+                 .max_body_bytes = 16 << 10,
+                 .description = Described("Ends the session of the bearer token, or in browser mode the cookie's "
+                                          "session (the cookie alone suffices), and clears the cookie."),
+                 .headers = {std::string(kClientHeader), "Cookie"}});
 
     router.Post("/api/v1/auth/logout-all",
                 [f, web](Request& r) -> asio::awaitable<Response> {
