@@ -1,6 +1,7 @@
 // Sign-in safety: the refresh cookie, two tabs, sign-out, CSRF, nothing in web storage.
 import { test, expect } from '@playwright/test';
 import { signIn } from './helpers.js';
+import { call, mailLink, verifyPath } from './api.js';
 
 const EMAIL = () => process.env.NN_DEMO_EMAIL;
 const PASSWORD = () => process.env.NN_DEMO_PASSWORD;
@@ -67,4 +68,21 @@ test('a cross-site POST to a cookie route is refused', async ({ page, context, b
   // the refused attempts did not spoil the session
   await page.reload();
   await expect(page.getByRole('heading', { name: 'Overview', level: 1 })).toBeVisible();
+});
+
+test('forgot password → the reset link from the mail → sign in with the new password', async ({ page }) => {
+  const email = `reset-${Date.now()}@web-test.example`;
+  await call('POST', '/auth/register', { body: { email, password: 'first password for reset 1' } });
+  await page.goto('/#/forgot');
+  await page.getByLabel('Email').fill(email);
+  await page.getByRole('button', { name: 'Send reset link' }).click();
+  await expect(page.getByRole('status')).toContainText(email);
+  const link = await mailLink(email, 'reset');
+  await page.goto(verifyPath(link, 'reset'));
+  await page.getByLabel('New password').fill('second password after reset 2');
+  expect(page.url()).not.toContain('token=');
+  await page.getByLabel('Repeat it').fill('second password after reset 2');
+  await page.getByRole('button', { name: 'Set password' }).click();
+  await expect(page.getByText('Your password was changed')).toBeVisible();
+  await signIn(page, email, 'second password after reset 2');
 });

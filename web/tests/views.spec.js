@@ -57,6 +57,15 @@ test('signed-out views: screenshots and axe', async ({ page }) => {
   watch.check();
 });
 
+test('first run: the sign-in page of a system without an admin says how to create one', async ({ page }) => {
+  // the server's answer on an empty system (this test server already has an admin)
+  await page.route('**/api/v1/setup', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ needs_admin: true, how: 'nexanest user create --email E --role ADMIN --password-file -' }) }));
+  await page.goto('/#/signin');
+  await expect(page.getByTestId('setup')).toContainText('nexanest user create');
+  await shoot(page, 'signin-first-run');
+  expect(await axe(page), 'first run').toEqual([]);
+});
+
 test('user views: screenshots, axe (light and dark), 375 px', async ({ page }) => {
   const watch = watchPage(page);
   await signIn(page, process.env.NN_DEMO_EMAIL, process.env.NN_DEMO_PASSWORD);
