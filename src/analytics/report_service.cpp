@@ -145,10 +145,15 @@ asio::awaitable<GeneratedReport> ReportService::Generate(portfolio::Actor actor,
         }
         in.benchmark = std::move(series);
     }
-    const Statement statement = BuildStatement(in);
-    GeneratedReport out;
-    out.content = json::serialize(StatementJson(statement));
-    out.csv = StatementCsv(statement);
+    // The statement is proportional to the portfolio's history: built on the CPU pool, never on
+    // the request's event loop (issue 15).
+    GeneratedReport out = co_await app_.Cpu().Run([&in] {
+        const Statement statement = BuildStatement(in);
+        GeneratedReport built;
+        built.content = json::serialize(StatementJson(statement));
+        built.csv = StatementCsv(statement);
+        return built;
+    });
 
     const UserId owner = in.portfolio.user_id;
     const std::optional<Uuid> requested_by =
