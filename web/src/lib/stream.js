@@ -55,6 +55,8 @@ export function openStream({ onEvent, onState = () => {}, onReconnect = () => {}
   connect();
   return {
     stop() { stopped = true; clearTimeout(timer); controller && controller.abort(); },
+    /** Drops the current connection as a network failure would (it reconnects and resumes). */
+    drop() { controller && controller.abort(); },
     get lastEventId() { return lastId; },
   };
 }
