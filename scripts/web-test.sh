@@ -63,6 +63,15 @@ export NEXANEST_DATABASE_PREFIX=$prefix
 export NEXANEST_REDIS_URL="${NEXANEST_REDIS_URL%/}"
 [[ "$NEXANEST_REDIS_URL" =~ /[0-9]+$ ]] && NEXANEST_REDIS_URL="${NEXANEST_REDIS_URL%/*}"
 export NEXANEST_REDIS_URL="$NEXANEST_REDIS_URL/${NN_WEB_REDIS_DB:-11}"
+# ... and start it empty: rate-limit windows (30 sign-ins per address and 5 minutes) would
+# otherwise carry over from a run a minute ago.
+if command -v redis-cli >/dev/null; then
+  r=${NEXANEST_REDIS_URL#redis://}; rauth=${r%@*}; rhost=${r#*@}; rhost=${rhost%/*}
+  ruser=()
+  [ -n "${rauth%%:*}" ] && ruser=(--user "${rauth%%:*}")
+  REDISCLI_AUTH=${rauth#*:} redis-cli --no-auth-warning "${ruser[@]}" -h "${rhost%:*}" -p "${rhost##*:}" \
+    -n "${NN_WEB_REDIS_DB:-11}" FLUSHDB >/dev/null
+fi
 export NEXANEST_LISTEN=127.0.0.1:$port
 export NEXANEST_PUBLIC_URL=http://127.0.0.1:$port
 export NEXANEST_VAR_DIR=$tmp/var

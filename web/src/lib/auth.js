@@ -19,6 +19,12 @@ const channel = typeof BroadcastChannel !== 'undefined' ? new BroadcastChannel('
 
 function now() { return Date.now(); }
 
+// A hint (no secret: one flag) that this browser holds a session cookie, so a first visit does not
+// spend a refresh call that can only fail (the cookie itself is invisible to JavaScript).
+const HINT = 'nn-session';
+function hint(on) { try { if (on) localStorage.setItem(HINT, '1'); else localStorage.removeItem(HINT); } catch { /* private mode */ } }
+function hinted() { try { return localStorage.getItem(HINT) === '1'; } catch { return true; } }
+
 function setToken(body, fromOtherTab = false) {
   if (body && body.access_token) {
     access = { token: body.access_token, expiresAt: now() + (Number(body.expires_in || 900) * 1000) };
@@ -28,6 +34,7 @@ function setToken(body, fromOtherTab = false) {
     legacyRefresh = null;
   }
   receivedAt = now();
+  if (!fromOtherTab) hint(!!access);
   for (const l of listeners) l(access ? access.token : null);
 }
 
@@ -138,5 +145,6 @@ export async function logout() {
 /** Restores a session after a page load from the refresh cookie (if any). */
 export async function restore() {
   if (access) return true;
+  if (!hinted()) return false;
   return !!(await refresh());
 }
