@@ -86,3 +86,20 @@ test('forgot password → the reset link from the mail → sign in with the new 
   await expect(page.getByText('Your password was changed')).toBeVisible();
   await signIn(page, email, 'second password after reset 2');
 });
+
+test('keyboard only: skip link, visible focus, sign in with Tab and Enter', async ({ page }) => {
+  await page.goto('/#/signin');
+  await expect(page.getByLabel('Email')).toBeVisible();
+  await page.keyboard.press('Tab');
+  const first = await page.evaluate(() => ({ text: document.activeElement.textContent, outline: getComputedStyle(document.activeElement).outlineStyle }));
+  expect(first.text).toContain('Skip to content');
+  expect(first.outline).not.toBe('none');
+  for (let i = 0; i < 12 && (await page.evaluate(() => document.activeElement.id)) !== 'si-email'; i++) await page.keyboard.press('Tab');
+  expect(await page.evaluate(() => document.activeElement.id)).toBe('si-email');
+  expect(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle)).not.toBe('none');
+  await page.keyboard.type(process.env.NN_DEMO_EMAIL);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(process.env.NN_DEMO_PASSWORD);
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'Overview', level: 1 })).toBeVisible();
+});
