@@ -321,8 +321,7 @@ asio::awaitable<Portfolio> PgRepository::UpdatePortfolio(db::Transaction& tx, co
 asio::awaitable<void> PgRepository::ReplaceBenchmarks(db::Transaction& tx, const Portfolio& p) {
     co_await tx.Execute(kDeleteBenchmarks, p.id);
     if (p.benchmarks.empty()) co_return;
-    std::vector<std::optional<std::string>> symbols(p.benchmarks.begin(), p.benchmarks.end());
-    co_await tx.Execute(kInsertBenchmarks, p.id, p.user_id, ArrayLiteral(symbols));
+    co_await tx.Execute(kInsertBenchmarks, p.id, p.user_id, db::TextArray(p.benchmarks));
 }
 
 asio::awaitable<void> PgRepository::InsertTransaction(db::Transaction& tx,

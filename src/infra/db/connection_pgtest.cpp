@@ -94,6 +94,21 @@ TEST(Connection, ParametersRoundTrip) {
     });
 }
 
+TEST(Connection, TextArraysKeepEveryElementWhole) {
+    RunCoro([]() -> asio::awaitable<void> {
+        auto conn = co_await Open();
+        static constexpr Query kUnnest{"SELECT count(*)::int8, string_agg(s, '|' ORDER BY o) FROM "
+                                       "unnest($1::text[]) WITH ORDINALITY AS t(s, o)",
+                                       "test.text_array"};
+        const std::vector<std::string> items{"A,B", "{x}", "NULL", "a\"b\\c", "", "héllo"};
+        Result r = co_await conn->Execute(kUnnest, TextArray(items));
+        EXPECT_EQ(r[0].Get<std::int64_t>(0), 6);
+        EXPECT_EQ(r[0].Get<std::string>(1), "A,B|{x}|NULL|a\"b\\c||héllo");
+        Result empty = co_await conn->Execute(kUnnest, TextArray());
+        EXPECT_EQ(empty[0].Get<std::int64_t>(0), 0);
+    });
+}
+
 TEST(Connection, EnumsAndNamedColumns) {
     RunCoro([]() -> asio::awaitable<void> {
         auto conn = co_await Open();
