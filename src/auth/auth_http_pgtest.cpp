@@ -407,11 +407,13 @@ TEST_F(AuthHttp, AdvisorReadManageNone) {
                        R"({"advisor_email":")" + adv_email + R"(","access":"MANAGE"})")
                   .status,
               201);
-    // Granting to a non-advisor is refused.
-    EXPECT_EQ(h.Bearer("POST", "/api/v1/me/advisors", S(c3, "access_token"),
-                       R"({"advisor_email":")" + Email("x") + R"(","access":"READ"})")
-                  .status,
-              404);
+    // Granting to an address no active advisor has answers the same (no probing which addresses
+    // are advisors) and stores nothing.
+    auto to_nobody = h.Bearer("POST", "/api/v1/me/advisors", S(c3, "access_token"),
+                              R"({"advisor_email":")" + Email("x") + R"(","access":"READ"})");
+    EXPECT_EQ(to_nobody.status, 201);
+    EXPECT_EQ(to_nobody.Json().at("status").as_string(), "pending");
+    EXPECT_TRUE(h.Bearer("GET", "/api/v1/me/advisors", S(c3, "access_token")).Json().at("items").as_array().empty());
     auto clients = h.Bearer("GET", "/api/v1/advisor/clients", S(adv, "access_token"));
     ASSERT_EQ(clients.status, 200) << clients.body;
     const auto clients_json = clients.Json();

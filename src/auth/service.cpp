@@ -667,12 +667,9 @@ asio::awaitable<void> Service::GrantAdvisor(const Principal& p,
                                             Audit audit) {
     RequireSession(p);
     RequireVerified(p);
-    const bool granted = co_await repo_.GrantAdvisor(ActorOf(p), std::move(advisor_email), access, audit);
-    if (!granted) {
-        throw Error(ErrorKind::kNotFound, "auth.advisor_not_found",
-                    "no active advisor has that email address");
-    }
-    co_return;
+    // The same answer whether or not an active advisor has that address: the grant waits for
+    // the advisor's acceptance either way, so no one can probe which addresses are advisors.
+    co_await repo_.GrantAdvisor(ActorOf(p), std::move(advisor_email), access, audit);
 }
 
 asio::awaitable<bool> Service::RevokeAdvisor(const Principal& p, UserId advisor, Audit audit) {
