@@ -65,9 +65,6 @@ constexpr const char* kPartialAggregates =
 
 constexpr const char* kRfc3339 = "to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
 
-constexpr const char* kBarColumns =
-    "(symbol, bucket, open, high, low, close, volume, tick_count, open_time, close_time, close_volume)";
-
 constexpr std::string_view SegmentTable(SeriesKind kind) {
     return kind == SeriesKind::kIndex ? "market_data.market_index_segments"
                                       : "market_data.stock_price_segments";
