@@ -102,6 +102,9 @@ protected:
         auth::ModuleOptions ao;
         ao.settings = auth::SettingsFromConfig(*a_);
         ao.settings.redis_prefix = prefix_ + ":rl:";
+        // Five consecutive failures lock here (20 by default, which one address never reaches:
+        // it is stopped at 10 by the per-source limit).
+        ao.settings.lockout_threshold = 5;
         ao.mailer = std::make_shared<DroppingMailer>();
         directory_ = auth::Register(*a_, ao);
         portfolio::ModuleOptions po;
