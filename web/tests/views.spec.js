@@ -126,6 +126,7 @@ test('advisor and admin views', async ({ page }) => {
   await expect(page.getByRole('heading', { name: 'Import from CSV' })).toHaveCount(0);
   expect(await axe(page), 'advisor: client transactions').toEqual([]);
   await page.getByTestId('signout').click();
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
   await signIn(page, process.env.NN_ADMIN_EMAIL, process.env.NN_ADMIN_PASSWORD);
   await go(page, '#/admin');
   await settle(page, process.env.NN_DEMO_EMAIL);
