@@ -13,6 +13,15 @@ if [ -z "${NEXANEST_DATABASE_URL:-}" ] || [ -z "${NEXANEST_REDIS_URL:-}" ]; then
   # shellcheck disable=SC1091
   . var/env.sh
   export NEXANEST_VAR_DIR="$PWD/var"
+  # Each service role its own password (generated once, owner-only; migrate sets them).
+  if [ ! -f var/db-role-passwords.env ]; then
+    (umask 077
+     for svc in AUTH PORTFOLIO MARKET ANALYTICS NOTIFY; do
+       printf "export NEXANEST_DB_PASSWORD_%s='%s'\n" "$svc" "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+     done >var/db-role-passwords.env)
+  fi
+  # shellcheck disable=SC1091
+  . var/db-role-passwords.env
 fi
 if [ -z "${NEXANEST_JWT_KEYS:-}" ]; then
   mkdir -p var

@@ -25,6 +25,7 @@ migrate::Options MigrateOptions(const runtime::Config& config) {
     options.admin_url = config.database_url;
     options.prefix = config.database_prefix;
     options.service_password = config.db_service_password;
+    options.role_passwords = config.db_role_passwords;
     options.migrations_dir = config.migrations_dir;
     options.progress = [](const std::string& line) { std::cout << line << '\n'; };
     return options;

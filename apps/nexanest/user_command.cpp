@@ -54,6 +54,7 @@ std::string AuthUrl(const runtime::Config& config) {
     options.admin_url = config.database_url;
     options.prefix = config.database_prefix;
     options.service_password = config.db_service_password;
+    options.role_passwords = config.db_role_passwords;
     return migrate::ServiceUrlFor(options, migrate::ServiceRole::kAuth, migrate::Database::kAuth).Reveal();
 }
 

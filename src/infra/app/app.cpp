@@ -130,6 +130,7 @@ std::string App::UrlFor(ServiceRole role, Database database) const {
     options.admin_url = config_.database_url;
     options.prefix = config_.database_prefix;
     options.service_password = config_.db_service_password;
+    options.role_passwords = config_.db_role_passwords;
     return migrate::ServiceUrlFor(options, role, database).Reveal();
 }
 

@@ -77,7 +77,7 @@ void SetUpRoles(Session& s, const Options& options, bool superuser) {
     for (ServiceRole role : kAllServiceRoles) {
         const std::string name(RoleName(role));
         CreateRoleIfMissing(s, name, "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS");
-        std::string hashed = s.EncryptPassword(options.service_password.Reveal(), name);
+        std::string hashed = s.EncryptPassword(PasswordFor(options, role).Reveal(), name);
         s.Exec(
             "ALTER ROLE " + s.QuoteIdent(name) + " WITH " + restrict + " PASSWORD " + s.QuoteLiteral(hashed),
             "setting the attributes and password of role " + name);

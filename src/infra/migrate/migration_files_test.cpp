@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "infra/migrate/conninfo.hpp"
+#include "infra/migrate/migrator.hpp"
 
 namespace nn::migrate {
 namespace {
@@ -200,6 +201,18 @@ TEST(Conninfo, BuildsServiceCredentials) {
               "postgresql://nexanest_auth:p%40ss%3Aw%2Frd@h:5432/nexanest_auth?sslmode=require");
     EXPECT_EQ(WithCredentials("host=h port=1", "r", "it's", "d"),
               "host=h port=1 user='r' password='it\\'s' dbname='d'");
+}
+
+TEST(Conninfo, EachServiceRoleMayHaveItsOwnPassword) {
+    Options options;
+    options.admin_url = Secret("postgresql://admin:secret@h:5432/postgres");
+    options.service_password = Secret("shared");
+    options.role_passwords["auth"] = Secret("auth-own");
+    EXPECT_EQ(ServiceUrlFor(options, ServiceRole::kAuth, Database::kAuth).Reveal(),
+              "postgresql://nexanest_auth:auth-own@h:5432/nexanest_auth");
+    EXPECT_EQ(ServiceUrlFor(options, ServiceRole::kNotify, Database::kNotifications).Reveal(),
+              "postgresql://nexanest_notify:shared@h:5432/nexanest_notifications");
+    EXPECT_EQ(PasswordFor(options, ServiceRole::kMarket).Reveal(), "shared");
 }
 
 TEST(Conninfo, ScrubsThePassword) {

@@ -414,9 +414,16 @@ Secret AdminUrlFor(const Options& options, Database database) {
     return Secret(WithDatabase(options.admin_url.Reveal(), DatabaseName(options.prefix, database)));
 }
 
+const Secret& PasswordFor(const Options& options, ServiceRole role) {
+    std::string_view name = RoleName(role);
+    name.remove_prefix(name.find('_') + 1);  // "nexanest_auth" -> "auth"
+    auto it = options.role_passwords.find(std::string(name));
+    return it != options.role_passwords.end() ? it->second : options.service_password;
+}
+
 Secret ServiceUrlFor(const Options& options, ServiceRole role, Database database) {
-    return Secret(WithCredentials(options.admin_url.Reveal(), RoleName(role),
-                                  options.service_password.Reveal(), DatabaseName(options.prefix, database)));
+    return Secret(WithCredentials(options.admin_url.Reveal(), RoleName(role), PasswordFor(options, role).Reveal(),
+                                  DatabaseName(options.prefix, database)));
 }
 
 }  // namespace nn::migrate

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,9 @@ struct Options {
     // The password every service role gets (set again on each bootstrap, so rotating it is
     // changing the configuration and running `migrate up`).
     Secret service_password;
+    // A service role's own password (keyed by the service: "auth", "portfolio", "market",
+    // "analytics", "notify"), used instead of service_password for that role.
+    std::map<std::string, Secret> role_passwords;
     std::filesystem::path migrations_dir = "migrations";
     // One line per step ("auth: applied 0002_sessions (14 ms)") and per server notice.
     std::function<void(const std::string&)> progress;
@@ -93,6 +97,8 @@ Secret AdminUrlFor(const Options& options, Database database);
 
 // How a service role reaches a database on the admin URL's cluster: same host, port and
 // options, the role's name and the service password.
+// The password of `role`: its own when role_passwords has one, else service_password.
+const Secret& PasswordFor(const Options& options, ServiceRole role);
 Secret ServiceUrlFor(const Options& options, ServiceRole role, Database database);
 
 }  // namespace nn::migrate

@@ -255,6 +255,18 @@ std::vector<Setting> Settings() {
              return std::nullopt;
          }},
     };
+    for (const char* service : {"auth", "portfolio", "market", "analytics", "notify"}) {
+        std::string upper;
+        for (const char* ch = service; *ch != 0; ++ch)
+            upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(*ch))));
+        const std::string name(service);
+        s.push_back({"database.passwords." + name, "NEXANEST_DB_PASSWORD_" + upper, true,
+                     [name](Config& c, const std::string& v) -> std::optional<std::string> {
+                         if (v.size() < 16) return "at least 16 characters";
+                         c.db_role_passwords[name] = Secret(v);
+                         return std::nullopt;
+                     }});
+    }
     for (const auto& db : kDatabases) {
         std::string upper;
         for (char ch : db) upper.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(ch))));

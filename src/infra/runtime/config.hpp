@@ -38,6 +38,9 @@ struct Config {
     std::string database_prefix = "nexanest";
     Secret db_service_password;                   // password of the nexanest_<service> roles
     std::map<std::string, Secret> database_urls;  // per database (auth, portfolio, ...), optional
+    // Per service role (auth, portfolio, market, analytics, notify), optional: that role's own
+    // password instead of db_service_password (NEXANEST_DB_PASSWORD_<SERVICE>).
+    std::map<std::string, Secret> db_role_passwords;
     std::size_t db_pool_size = 8;                 // per database per event loop
     std::chrono::milliseconds db_timeout{5'000};
     Secret redis_url;

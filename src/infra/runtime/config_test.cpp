@@ -72,6 +72,17 @@ TEST(ConfigTest, DurationsAndPerDatabaseUrls) {
     EXPECT_EQ(c.database_urls.at("portfolio").Reveal(), "postgresql://u:p@h:1/x");
 }
 
+// Each service role may have its own database password (issue 15, item 17).
+TEST(ConfigTest, PerRoleDatabasePasswords) {
+    auto c = LoadConfig(std::nullopt, Env({{"NEXANEST_DB_SERVICE_PASSWORD", "shared-password-000"},
+                                           {"NEXANEST_DB_PASSWORD_AUTH", "auth-only-password-1"},
+                                           {"NEXANEST_DB_PASSWORD_NOTIFY", "notify-only-password"}}));
+    ASSERT_EQ(c.db_role_passwords.size(), 2u);
+    EXPECT_EQ(c.db_role_passwords.at("auth").Reveal(), "auth-only-password-1");
+    EXPECT_EQ(c.db_role_passwords.at("notify").Reveal(), "notify-only-password");
+    EXPECT_THROW(LoadConfig(std::nullopt, Env({{"NEXANEST_DB_PASSWORD_MARKET", "short"}})), Error);
+}
+
 struct BadCase {
     const char* env;
     const char* value;
