@@ -89,6 +89,10 @@ std::shared_ptr<Module> Register(App& app, ModuleOptions options) {
         };
         app.Jobs().Add(std::move(job));
     }
+    // The live stream reads the user's held and watched symbols through the portfolio role
+    // (handlers.cpp LoadInterest): its pools are made here, at registration, never lazily by a
+    // request on a shard thread (App::Db's map is not for concurrent first use).
+    app.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
     HandlerContext ctx;
     ctx.app = &app;
     ctx.notifier = module->notifier;
