@@ -257,6 +257,24 @@ TEST_F(PortfolioApi, BenchmarkSymbolsAreValidatedAndStoredAsSent) {
     EXPECT_EQ(Count("SELECT count(*) FROM portfolio.portfolio_benchmarks WHERE portfolio_id = '" + id + "'"), 3);
 }
 
+// A long ledger is replayed on the CPU pool (above 2000 transactions): the result is the same.
+TEST_F(PortfolioApi, ALongImportIsReplayedOffTheEventLoopWithTheSameResult) {
+    auto user = NewUser();
+    auto pid = CreatePortfolio(user);
+    std::string csv = "type,symbol,quantity,price,currency,executed_at\n";
+    for (int i = 0; i < 2500; ++i) csv += "BUY,AAPL,1,10,USD,2024-01-02\n";
+    csv += "SELL,AAPL,500,12,USD,2024-01-03\n";
+    auto r = Call(user, "POST", "/api/v1/portfolios/" + pid + "/transactions/import", csv,
+                  {{"Content-Type", "text/csv"}});
+    ASSERT_EQ(r.status, 201) << r.body.substr(0, 300);
+    EXPECT_EQ(test::QueryValue(PortfolioDb(), "SELECT quantity::text FROM portfolio.holdings WHERE portfolio_id = '" +
+                                                  pid + "' AND symbol = 'AAPL'"),
+              "2000.0000000000");
+    EXPECT_EQ(test::QueryValue(PortfolioDb(), "SELECT realized_pnl::text FROM portfolio.holdings WHERE portfolio_id = '" +
+                                                  pid + "' AND symbol = 'AAPL'"),
+              "1000.0000000000");
+}
+
 TEST_F(PortfolioApi, CsvImportDryRunAndAllOrNothing) {
     auto user = NewUser();
     auto pid = CreatePortfolio(user);

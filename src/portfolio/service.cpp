@@ -182,9 +182,19 @@ asio::awaitable<Portfolio> Service::UpdatePortfolio(const Actor& actor,
 asio::awaitable<void> Service::Rederive(db::Transaction& tx, const Portfolio& p) {
     auto txs = co_await PgRepository::AllTransactions(tx, p.id);
     LedgerSettings settings{p.currency, p.cost_basis_method, p.allow_short};
-    auto ledger = Replay(std::move(txs), settings);
-    if (!ledger) throw LedgerRefusal(ledger.Error());
-    co_await PgRepository::WriteLedger(tx, p, ledger.Value());
+    // A long ledger (a large import, years of trades) is replayed on the CPU pool, so the event
+    // loop that runs this request keeps serving others (issue 15); a short one costs less than
+    // the hop.
+    constexpr std::size_t kInlineReplayLimit = 2000;
+    using Replayed = std::optional<decltype(Replay(std::move(txs), settings))>;  // co_spawn needs a default
+    Replayed ledger;
+    if (txs.size() > kInlineReplayLimit) {
+        ledger = co_await app_.Cpu().Run([&txs, &settings] { return Replayed(Replay(std::move(txs), settings)); });
+    } else {
+        ledger.emplace(Replay(std::move(txs), settings));
+    }
+    if (!*ledger) throw LedgerRefusal(ledger->Error());
+    co_await PgRepository::WriteLedger(tx, p, ledger->Value());
 }
 
 asio::awaitable<void> Service::FillTradeRate(Transaction& t, Currency base, std::size_t shard) {
