@@ -18,9 +18,7 @@ using testing::Harness;
 using testing::HarnessOptions;
 using testing::S;
 
-std::string Email(const std::string& tag) {
-    return test::UniqueName(tag + "_") + "@example.com";
-}
+using testing::Email;
 
 std::string LoginBody(const std::string& email, const std::string& password) {
     return R"({"email":")" + email + R"(","password":")" + password + R"("})";

@@ -170,6 +170,11 @@ private:
     std::uint16_t port_ = 0;
 };
 
+// A fresh address per call ("<tag>_<unique>@example.com"): suites share the database set.
+inline std::string Email(const std::string& tag) {
+    return test::UniqueName(tag + "_") + "@example.com";
+}
+
 inline std::string S(const boost::json::object& o, std::string_view k) {
     return std::string(o.at(k).as_string());
 }

@@ -17,9 +17,7 @@ using testing::HarnessOptions;
 using testing::Reply;
 using testing::S;
 
-std::string Email(const std::string& tag) {
-    return test::UniqueName(tag + "_") + "@example.com";
-}
+using testing::Email;
 
 // A 401 body without the per-request fields, so bodies of different requests compare.
 std::string Canonical401(const Reply& r) {

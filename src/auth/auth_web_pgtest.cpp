@@ -15,9 +15,7 @@ using testing::Harness;
 using testing::HarnessOptions;
 using testing::Reply;
 
-std::string Email(const std::string& tag) {
-    return test::UniqueName(tag + "_") + "@example.com";
-}
+using testing::Email;
 
 HarnessOptions Open() {
     HarnessOptions o;
