@@ -69,8 +69,9 @@ void ImportTransactions(const runtime::Config& config, const TransactionsImportA
         std::cerr << fmt::format("... and {} more error(s)\n", parsed.error_count - parsed.errors.size());
     }
     if (parsed.error_count != 0) {
-        throw Error(ErrorKind::kUnprocessable, "import.invalid",
-                    fmt::format("{} error(s) in {} line(s); nothing imported", parsed.error_count, parsed.lines));
+        throw Error(
+            ErrorKind::kUnprocessable, "import.invalid",
+            fmt::format("{} error(s) in {} line(s); nothing imported", parsed.error_count, parsed.lines));
     }
     if (args.dry_run) {
         std::cout << fmt::format("dry run: all {} line(s) are valid; nothing imported\n", parsed.lines);

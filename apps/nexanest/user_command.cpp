@@ -33,7 +33,8 @@ std::string ReadPassword(const std::string& path) {
     } else {
         std::ifstream in(path);
         if (!in) {
-            throw Error(ErrorKind::kUnprocessable, "cli.password_file", "cannot read the password file " + path);
+            throw Error(ErrorKind::kUnprocessable, "cli.password_file",
+                        "cannot read the password file " + path);
         }
         std::getline(in, line);
     }

@@ -53,7 +53,13 @@ std::vector<Insight> ComputeInsights(const InsightInputs& in) {
 
     // Concentration: the largest position and the five largest, as shares of the total value.
     {
-        Insight i{"concentration.largest_position", "ok", std::nullopt, D(kLargestPositionWarning), std::nullopt, {}, ""};
+        Insight i{"concentration.largest_position",
+                  "ok",
+                  std::nullopt,
+                  D(kLargestPositionWarning),
+                  std::nullopt,
+                  {},
+                  ""};
         if (!ranked.empty()) {
             i.figure = Share(ranked.front().value, total);
             i.subjects = {ranked.front().symbol};
@@ -61,9 +67,10 @@ std::vector<Insight> ComputeInsights(const InsightInputs& in) {
             i.figure = Decimal();
         }
         i.severity = Grade(i.figure, kLargestPositionWarning, kLargestPositionCritical);
-        i.detail = ranked.empty() ? "no open position"
-                                  : fmt::format("{} is {} of the portfolio (warning above 20 %, critical above 40 %)",
-                                                ranked.front().symbol, Percent(i.figure));
+        i.detail = ranked.empty()
+                       ? "no open position"
+                       : fmt::format("{} is {} of the portfolio (warning above 20 %, critical above 40 %)",
+                                     ranked.front().symbol, Percent(i.figure));
         out.push_back(std::move(i));
     }
     {
@@ -82,7 +89,8 @@ std::vector<Insight> ComputeInsights(const InsightInputs& in) {
     {
         // Herfindahl-Hirschman index of the positions' shares of the holdings (cash excluded):
         // 1 / HHI is the number of equal positions with the same concentration.
-        Insight i{"concentration.herfindahl", "ok", std::nullopt, D(kHerfindahlWarning), std::nullopt, {}, ""};
+        Insight i{
+            "concentration.herfindahl", "ok", std::nullopt, D(kHerfindahlWarning), std::nullopt, {}, ""};
         if (holdings.IsPositive()) {
             Decimal hhi;
             for (const InsightPosition& p : ranked) {
@@ -90,9 +98,10 @@ std::vector<Insight> ComputeInsights(const InsightInputs& in) {
                 hhi += Decimal::Mul(w, w, 18);
             }
             i.figure = hhi.Round(kRatioScale);
-            i.detail = fmt::format("the holdings are as concentrated as {} equal positions (warning above 0.25, "
-                                   "fewer than 4)",
-                                   Decimal::Div(Decimal::FromInt(1), hhi, 1).ToString());
+            i.detail = fmt::format(
+                "the holdings are as concentrated as {} equal positions (warning above 0.25, "
+                "fewer than 4)",
+                Decimal::Div(Decimal::FromInt(1), hhi, 1).ToString());
         } else {
             i.detail = "no open position";
         }
@@ -105,7 +114,8 @@ std::vector<Insight> ComputeInsights(const InsightInputs& in) {
         std::map<std::string, Decimal> by_currency;
         for (const InsightPosition& p : in.positions) by_currency[p.currency] += p.value;
         for (const auto& [currency, value] : in.cash) by_currency[currency] += value;
-        Insight i{"currency.single_exposure", "ok", Decimal(), D(kForeignCurrencyWarning), std::nullopt, {}, ""};
+        Insight i{
+            "currency.single_exposure", "ok", Decimal(), D(kForeignCurrencyWarning), std::nullopt, {}, ""};
         std::string largest;
         Decimal largest_value;
         for (const auto& [currency, value] : by_currency) {
@@ -118,8 +128,9 @@ std::vector<Insight> ComputeInsights(const InsightInputs& in) {
         if (!largest.empty() && total.IsPositive()) {
             i.figure = Share(largest_value, total);
             i.subjects = {largest};
-            i.detail = fmt::format("{} of the portfolio is held in {} (warning above 50 % in one foreign currency)",
-                                   Percent(i.figure), largest);
+            i.detail =
+                fmt::format("{} of the portfolio is held in {} (warning above 50 % in one foreign currency)",
+                            Percent(i.figure), largest);
         } else {
             i.detail = fmt::format("everything is held in {}", in.base_currency);
         }
@@ -132,10 +143,11 @@ std::vector<Insight> ComputeInsights(const InsightInputs& in) {
         Insight i{"fees.ratio", "ok", std::nullopt, D(kFeeRatioWarning), std::nullopt, {}, ""};
         i.figure = Share(in.fees_12m, in.invested);
         i.severity = Grade(i.figure, kFeeRatioWarning, kFeeRatioCritical);
-        i.detail = i.figure ? fmt::format("fees of the last 12 months ({}) are {} of the invested capital ({}) "
-                                          "(warning above 1 %, critical above 2 %)",
-                                          in.fees_12m.Normalized().ToString(), Percent(i.figure),
-                                          in.invested.Normalized().ToString())
+        i.detail = i.figure ? fmt::format(
+                                  "fees of the last 12 months ({}) are {} of the invested capital ({}) "
+                                  "(warning above 1 %, critical above 2 %)",
+                                  in.fees_12m.Normalized().ToString(), Percent(i.figure),
+                                  in.invested.Normalized().ToString())
                             : "nothing invested";
         if (in.fees_without_rate > 0) {
             i.detail += fmt::format("; {} fee(s) without a trade-date rate left out", in.fees_without_rate);
@@ -157,8 +169,10 @@ std::vector<Insight> ComputeInsights(const InsightInputs& in) {
         for (const InsightPosition& p : in.positions) {
             const auto then = in.close_year_ago.find(p.symbol);
             const auto now = in.last_close.find(p.symbol);
-            if (then == in.close_year_ago.end() || now == in.last_close.end() || !then->second.IsPositive()) continue;
-            weighted += Decimal::Mul(p.value, Decimal::Div(now->second, then->second, 12) - Decimal::FromInt(1), 12);
+            if (then == in.close_year_ago.end() || now == in.last_close.end() || !then->second.IsPositive())
+                continue;
+            weighted +=
+                Decimal::Mul(p.value, Decimal::Div(now->second, then->second, 12) - Decimal::FromInt(1), 12);
             weight += p.value;
         }
         i.detail = fmt::format("cash is {} of the portfolio (warning above 10 %)", Percent(i.figure));
@@ -166,9 +180,10 @@ std::vector<Insight> ComputeInsights(const InsightInputs& in) {
             const Decimal holdings_return = Decimal::Div(weighted, weight, kRatioScale);
             const Decimal effect = -Decimal::Mul(*i.figure, holdings_return, kRatioScale);
             i.effect = effect;
-            i.detail += fmt::format("; invested like the holdings ({} over the last year) it would have added {} "
-                                    "to the return",
-                                    Percent(holdings_return), Percent(-effect));
+            i.detail += fmt::format(
+                "; invested like the holdings ({} over the last year) it would have added {} "
+                "to the return",
+                Percent(holdings_return), Percent(-effect));
         }
         out.push_back(std::move(i));
     }
@@ -208,9 +223,10 @@ std::vector<Insight> ComputeInsights(const InsightInputs& in) {
         }
         i.figure = Decimal::FromInt(static_cast<std::int64_t>(i.subjects.size()));
         i.severity = i.subjects.empty() ? "ok" : "warning";
-        i.detail = fmt::format("positions whose last daily close is more than {} days old or missing (figure: how "
-                               "many); their history and returns use older prices",
-                               kStaleCloseDays);
+        i.detail = fmt::format(
+            "positions whose last daily close is more than {} days old or missing (figure: how "
+            "many); their history and returns use older prices",
+            kStaleCloseDays);
         out.push_back(std::move(i));
     }
     {
@@ -221,8 +237,9 @@ std::vector<Insight> ComputeInsights(const InsightInputs& in) {
         }
         i.figure = Decimal::FromInt(static_cast<std::int64_t>(i.subjects.size()));
         i.severity = i.subjects.empty() ? "ok" : "info";
-        i.detail = "symbols traded after their last daily close (figure: how many): valued at the trade price "
-                   "until a close arrives";
+        i.detail =
+            "symbols traded after their last daily close (figure: how many): valued at the trade price "
+            "until a close arrives";
         out.push_back(std::move(i));
     }
     return out;

@@ -26,7 +26,8 @@ struct InsightInputs {
     Date today;
     std::vector<InsightPosition> positions;
     std::map<std::string, Decimal> cash;  // valued cash by currency, in the portfolio currency
-    std::vector<std::string> unvalued;    // open positions without a price or rate: "SYM" (reason in the caller)
+    std::vector<std::string>
+        unvalued;  // open positions without a price or rate: "SYM" (reason in the caller)
     std::vector<std::string> unvalued_cash;  // currencies of cash without a rate
     // Fees paid in the 12 months to today (trade fees, fees of income, FEE transactions), in the
     // portfolio currency at trade-date rates; and the fees whose rate was unknown (left out).
@@ -43,10 +44,10 @@ struct InsightInputs {
 };
 
 struct Insight {
-    std::string rule;       // e.g. "concentration.largest_position"
-    std::string severity;   // "ok" | "info" | "warning" | "critical"
-    std::optional<Decimal> figure;     // the measured figure (a fraction unless the rule says otherwise)
-    std::optional<Decimal> threshold;  // the figure above which the rule is not "ok"
+    std::string rule;                   // e.g. "concentration.largest_position"
+    std::string severity;               // "ok" | "info" | "warning" | "critical"
+    std::optional<Decimal> figure;      // the measured figure (a fraction unless the rule says otherwise)
+    std::optional<Decimal> threshold;   // the figure above which the rule is not "ok"
     std::optional<Decimal> effect;      // cash.drag: the return the cash gave up (<= 0), a fraction
     std::vector<std::string> subjects;  // the symbols or currencies concerned
     std::string detail;                 // one sentence for the reader

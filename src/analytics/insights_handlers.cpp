@@ -15,7 +15,8 @@ namespace {
 
 // The acting user as the portfolio service's RLS needs it (advisors with their grants), as the
 // other analytics routes build it.
-asio::awaitable<portfolio::Actor> ReaderOf(const Request& req, const std::shared_ptr<auth::UserDirectory>& directory) {
+asio::awaitable<portfolio::Actor> ReaderOf(const Request& req,
+                                           const std::shared_ptr<auth::UserDirectory>& directory) {
     const auto* p = req.PrincipalAs<auth::Principal>();
     if (!p) {
         throw http::HttpError(401, "auth.required", "authentication required");

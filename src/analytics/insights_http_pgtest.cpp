@@ -29,26 +29,32 @@ std::string DaysAgo(int days) {
 TEST_F(InsightsApi, RulesOnAValuedPortfolio) {
     const std::string aaa = "IN" + test::UniqueName("").substr(0, 6);
     Sql(TimescaleDb(),
-        "INSERT INTO market_data.latest_exchange_rates (base, quote, time, rate) VALUES ('EUR', 'USD', now(), 1.1) "
+        "INSERT INTO market_data.latest_exchange_rates (base, quote, time, rate) VALUES ('EUR', 'USD', "
+        "now(), 1.1) "
         "ON CONFLICT (base, quote) DO UPDATE SET rate = 1.1");
     Sql(TimescaleDb(),
-        "INSERT INTO market_data.ohlcv_1d (symbol, trading_date, open, high, low, close, tick_count, open_time, "
+        "INSERT INTO market_data.ohlcv_1d (symbol, trading_date, open, high, low, close, tick_count, "
+        "open_time, "
         "close_time) SELECT '" +
-            aaa + "', d, c, c, c, c, 1, d::timestamptz, d::timestamptz FROM (VALUES (current_date - 366, 80), "
-                  "(current_date - 1, 120)) AS v(d, c)");
-    Sql(TimescaleDb(), "INSERT INTO market_data.latest_prices (symbol, time, close) VALUES ('" + aaa +
-                           "', now(), 120)");
+            aaa +
+            "', d, c, c, c, c, 1, d::timestamptz, d::timestamptz FROM (VALUES (current_date - 366, 80), "
+            "(current_date - 1, 120)) AS v(d, c)");
+    Sql(TimescaleDb(),
+        "INSERT INTO market_data.latest_prices (symbol, time, close) VALUES ('" + aaa + "', now(), 120)");
     const std::string user = NewUser();
     const std::string pid = CreatePortfolio(user);
     Tx(user, pid,
-       R"({"type":"DEPOSIT","amount":"1000","currency":"USD","executed_at":")" + DaysAgo(20) + R"(T10:00:00Z"})");
+       R"({"type":"DEPOSIT","amount":"1000","currency":"USD","executed_at":")" + DaysAgo(20) +
+           R"(T10:00:00Z"})");
     Tx(user, pid,
-       R"({"type":"BUY","symbol":")" + aaa + R"(","quantity":"5","price":"100","fee":"2","currency":"USD","executed_at":")" +
-           DaysAgo(20) + R"(T11:00:00Z"})");
+       R"({"type":"BUY","symbol":")" + aaa +
+           R"(","quantity":"5","price":"100","fee":"2","currency":"USD","executed_at":")" + DaysAgo(20) +
+           R"(T11:00:00Z"})");
     Tx(user, pid,
        R"({"type":"DEPOSIT","amount":"100","currency":"EUR","fx_rate":"1.1","executed_at":")" + DaysAgo(20) +
            R"(T12:00:00Z"})");
-    Sql(PortfolioDb(), "UPDATE portfolio.holdings SET current_price = 120 WHERE portfolio_id = '" + pid + "'");
+    Sql(PortfolioDb(),
+        "UPDATE portfolio.holdings SET current_price = 120 WHERE portfolio_id = '" + pid + "'");
 
     const auto r = Call(user, "GET", "/api/v1/portfolios/" + pid + "/insights");
     ASSERT_EQ(r.status, 200) << r.body;

@@ -30,7 +30,8 @@ inline constexpr db::Query kSelectLastCloses{
     "analytics.select_last_closes"};
 
 inline constexpr db::Query kSelectLatestPriceDates{
-    "SELECT symbol, (time AT TIME ZONE 'UTC')::date FROM market_data.latest_prices WHERE symbol = ANY($1::text[])",
+    "SELECT symbol, (time AT TIME ZONE 'UTC')::date FROM market_data.latest_prices WHERE symbol = "
+    "ANY($1::text[])",
     "analytics.select_latest_price_dates"};
 
 // Units of $2 per unit of each currency: the stored pair, or the inverse of the opposite pair,
@@ -113,9 +114,8 @@ boost::asio::awaitable<std::map<std::string, std::string>> LoadInstrumentCurrenc
     co_return out;
 }
 
-boost::asio::awaitable<std::map<std::string, DatedValue>> LoadLastCloses(db::Pool& pool,
-                                                                         const std::vector<std::string>& symbols,
-                                                                         Date on_or_before) {
+boost::asio::awaitable<std::map<std::string, DatedValue>> LoadLastCloses(
+    db::Pool& pool, const std::vector<std::string>& symbols, Date on_or_before) {
     std::map<std::string, DatedValue> out;
     if (symbols.empty()) {
         co_return out;
@@ -128,8 +128,8 @@ boost::asio::awaitable<std::map<std::string, DatedValue>> LoadLastCloses(db::Poo
     co_return out;
 }
 
-boost::asio::awaitable<std::map<std::string, Date>> LoadLatestPriceDates(db::Pool& pool,
-                                                                         const std::vector<std::string>& symbols) {
+boost::asio::awaitable<std::map<std::string, Date>> LoadLatestPriceDates(
+    db::Pool& pool, const std::vector<std::string>& symbols) {
     std::map<std::string, Date> out;
     if (symbols.empty()) {
         co_return out;
@@ -142,9 +142,8 @@ boost::asio::awaitable<std::map<std::string, Date>> LoadLatestPriceDates(db::Poo
     co_return out;
 }
 
-boost::asio::awaitable<std::map<std::string, Decimal>> LoadLatestRatesTo(db::Pool& pool,
-                                                                         const std::vector<std::string>& currencies,
-                                                                         const std::string& base) {
+boost::asio::awaitable<std::map<std::string, Decimal>> LoadLatestRatesTo(
+    db::Pool& pool, const std::vector<std::string>& currencies, const std::string& base) {
     std::map<std::string, Decimal> out;
     if (currencies.empty()) {
         co_return out;

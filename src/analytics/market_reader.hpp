@@ -29,19 +29,17 @@ boost::asio::awaitable<std::map<std::string, std::string>> LoadInstrumentCurrenc
     db::Pool& pool, const std::vector<std::string>& symbols);
 
 // The last close of each symbol on or before `on_or_before` (any age).
-boost::asio::awaitable<std::map<std::string, DatedValue>> LoadLastCloses(db::Pool& pool,
-                                                                         const std::vector<std::string>& symbols,
-                                                                         Date on_or_before);
+boost::asio::awaitable<std::map<std::string, DatedValue>> LoadLastCloses(
+    db::Pool& pool, const std::vector<std::string>& symbols, Date on_or_before);
 
 // The UTC date of each symbol's latest price (market_data.latest_prices.time).
-boost::asio::awaitable<std::map<std::string, Date>> LoadLatestPriceDates(db::Pool& pool,
-                                                                         const std::vector<std::string>& symbols);
+boost::asio::awaitable<std::map<std::string, Date>> LoadLatestPriceDates(
+    db::Pool& pool, const std::vector<std::string>& symbols);
 
 // The latest rate of each currency in units of `base` (market_data.latest_exchange_rates): the
 // stored pair, else the inverse of the opposite pair rounded to 12 places (as the portfolio
 // service converts). Currencies without either are absent.
-boost::asio::awaitable<std::map<std::string, Decimal>> LoadLatestRatesTo(db::Pool& pool,
-                                                                         const std::vector<std::string>& currencies,
-                                                                         const std::string& base);
+boost::asio::awaitable<std::map<std::string, Decimal>> LoadLatestRatesTo(
+    db::Pool& pool, const std::vector<std::string>& currencies, const std::string& base);
 
 }  // namespace nn::analytics

@@ -4,8 +4,8 @@
 // market_data.ohlcv_1d directly. A test authenticator turns X-Test-User into a principal.
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <libpq-fe.h>
+#include <cmath>
 
 #include <boost/json/parse.hpp>
 #include <map>
@@ -177,10 +177,11 @@ TEST_F(PerformanceApi, ComputesTheFiguresFromTransactionsAndCloses) {
 TEST_F(PerformanceApi, ClosesConvertFromTheInstrumentsCurrency) {
     const std::string xeu = "XE" + test::UniqueName("").substr(0, 6);
     const std::string ts = test::PgUrlFor(migrate_->prefix + "_timescale");
-    test::ExecSql(ts, "INSERT INTO market_data.instruments (symbol, name, asset_class, currency) VALUES ('" + xeu +
-                          "', 'X', 'EQUITY', 'EUR')");
-    test::ExecSql(ts, "INSERT INTO market_data.exchange_rates (time, base, quote, rate) VALUES (now() - interval "
-                      "'8 days', 'EUR', 'USD', 1.1) ON CONFLICT DO NOTHING");
+    test::ExecSql(ts, "INSERT INTO market_data.instruments (symbol, name, asset_class, currency) VALUES ('" +
+                          xeu + "', 'X', 'EQUITY', 'EUR')");
+    test::ExecSql(ts,
+                  "INSERT INTO market_data.exchange_rates (time, base, quote, rate) VALUES (now() - interval "
+                  "'8 days', 'EUR', 'USD', 1.1) ON CONFLICT DO NOTHING");
     Closes(xeu, 5, "90");
     const std::string user = NewUser();
     auto created = Call(user, "POST", "/api/v1/portfolios", R"({"name":"Listed","currency":"USD"})");
@@ -193,11 +194,13 @@ TEST_F(PerformanceApi, ClosesConvertFromTheInstrumentsCurrency) {
                   .status,
               201);
     ASSERT_EQ(Call(user, "POST", base,
-                   R"({"type":"BUY","symbol":")" + xeu + R"(","quantity":"10","price":"99","currency":"USD","executed_at":")" +
-                       Day(5) + R"(T11:00:00Z"})")
+                   R"({"type":"BUY","symbol":")" + xeu +
+                       R"(","quantity":"10","price":"99","currency":"USD","executed_at":")" + Day(5) +
+                       R"(T11:00:00Z"})")
                   .status,
               201);
-    const Reply r = Call(user, "GET", "/api/v1/portfolios/" + pid + "/performance?from=" + Day(5) + "&to=" + Day(0));
+    const Reply r =
+        Call(user, "GET", "/api/v1/portfolios/" + pid + "/performance?from=" + Day(5) + "&to=" + Day(0));
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.Json().at("gain").at("closing_value").as_string(), "1000");
 }

@@ -54,11 +54,8 @@ Assembled Assemble(const portfolio::Portfolio& p, const std::vector<portfolio::T
     return a;
 }
 
-asio::awaitable<void> LoadMarket(db::Pool& market,
-                                 Assembled& a,
-                                 const std::vector<portfolio::Transaction>& txs,
-                                 Date from,
-                                 Date to) {
+asio::awaitable<void> LoadMarket(
+    db::Pool& market, Assembled& a, const std::vector<portfolio::Transaction>& txs, Date from, Date to) {
     // Named vectors: g++ 12 cannot pass a braced list inside a coroutine (docs/architecture.md).
     const std::vector<std::string> symbol_list(a.symbols.begin(), a.symbols.end());
     // The instrument's own currency decides how its closes convert (not a transaction's).

@@ -35,7 +35,8 @@ TEST_F(SnapshotConvention, DayChangePercentIsTheAnalyticsDailyReturn) {
     auto& pool = app_->Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
     auto& market = app_->Db(ServiceRole::kPortfolio, Database::kTimescale, 0);
     auto run = [&](const char* day) {
-        return asio::co_spawn(app_->Shard(0), portfolio::WriteDailySnapshots(pool, market, DateFromString(day)),
+        return asio::co_spawn(app_->Shard(0),
+                              portfolio::WriteDailySnapshots(pool, market, DateFromString(day)),
                               asio::use_future)
             .get();
     };

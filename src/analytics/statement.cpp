@@ -132,8 +132,9 @@ Statement BuildStatement(const StatementInputs& in) {
         }
         // A close is quoted in the instrument's currency, a trade price in the holding's.
         const auto listed = in.instrument_currency.find(symbol);
-        out.rate = rate_of(out.price_source == "close" && listed != in.instrument_currency.end() ? listed->second
-                                                                                                : out.currency);
+        out.rate =
+            rate_of(out.price_source == "close" && listed != in.instrument_currency.end() ? listed->second
+                                                                                          : out.currency);
         if (out.price) out.market_value = Decimal::Mul(out.quantity, *out.price, kScale).Normalized();
         if (out.market_value) out.market_value_base = Times(*out.market_value, out.rate);
         Add(s.holdings_value, out.market_value_base);

@@ -41,11 +41,11 @@ TEST(AuthAbuse, ParallelWrongPasswordsAllCount) {
         }));
     }
     for (auto& c : calls) EXPECT_EQ(c.get(), 401);
-    const auto counted = h.Scalar("SELECT lockout_count * 4 + failed_login_count FROM auth.users WHERE email = '" +
-                                  email + "'");
+    const auto counted = h.Scalar(
+        "SELECT lockout_count * 4 + failed_login_count FROM auth.users WHERE email = '" + email + "'");
     // Failures after the first lockout are refused without a check ("LOCKED") and not counted.
-    const auto locked = h.Scalar(
-        "SELECT count(*) FROM auth.login_attempts WHERE email = '" + email + "' AND failure_reason = 'LOCKED'");
+    const auto locked = h.Scalar("SELECT count(*) FROM auth.login_attempts WHERE email = '" + email +
+                                 "' AND failure_reason = 'LOCKED'");
     EXPECT_EQ(std::stol(counted) + std::stol(locked), 10) << "every failure is counted once";
     EXPECT_GE(std::stol(h.Scalar("SELECT lockout_count FROM auth.users WHERE email = '" + email + "'")), 1);
 }
@@ -59,10 +59,12 @@ TEST(AuthAbuse, OneAddressCannotLockTheVictimOut) {
     const auto email = Email("victim");
     h.SignUp(email);
     for (int i = 0; i < 3; ++i) {
-        EXPECT_EQ(h.Call("POST", "/api/v1/auth/login", LoginBody(email, "guess number one"), {}, "127.0.0.2").status,
+        EXPECT_EQ(h.Call("POST", "/api/v1/auth/login", LoginBody(email, "guess number one"), {}, "127.0.0.2")
+                      .status,
                   401);
     }
-    auto blocked = h.Call("POST", "/api/v1/auth/login", LoginBody(email, "correct horse battery"), {}, "127.0.0.2");
+    auto blocked =
+        h.Call("POST", "/api/v1/auth/login", LoginBody(email, "correct horse battery"), {}, "127.0.0.2");
     EXPECT_EQ(blocked.status, 429) << "the attacker's address is stopped, even with the right password";
     EXPECT_FALSE(blocked.headers["retry-after"].empty());
     auto owner = h.Call("POST", "/api/v1/auth/login", LoginBody(email, "correct horse battery"));
@@ -80,8 +82,9 @@ TEST(AuthAbuse, PasswordChangeMeetsTheLoginLimitsAndLockout) {
     const auto email = Email("chg");
     const auto token = S(h.SignUp(email), "access_token");
     auto change = [&](const std::string& current) {
-        return h.Bearer("POST", "/api/v1/me/password", token,
-                        R"({"current_password":")" + current + R"(","new_password":"another long passphrase"})");
+        return h.Bearer(
+            "POST", "/api/v1/me/password", token,
+            R"({"current_password":")" + current + R"(","new_password":"another long passphrase"})");
     };
     EXPECT_EQ(change("wrong guess one").status, 422);
     EXPECT_EQ(change("wrong guess two").status, 422);

@@ -411,7 +411,8 @@ TEST_F(AuthHttp, AdvisorReadManageNone) {
                               R"({"advisor_email":")" + Email("x") + R"(","access":"READ"})");
     EXPECT_EQ(to_nobody.status, 201);
     EXPECT_EQ(to_nobody.Json().at("status").as_string(), "pending");
-    EXPECT_TRUE(h.Bearer("GET", "/api/v1/me/advisors", S(c3, "access_token")).Json().at("items").as_array().empty());
+    EXPECT_TRUE(
+        h.Bearer("GET", "/api/v1/me/advisors", S(c3, "access_token")).Json().at("items").as_array().empty());
     auto clients = h.Bearer("GET", "/api/v1/advisor/clients", S(adv, "access_token"));
     ASSERT_EQ(clients.status, 200) << clients.body;
     const auto clients_json = clients.Json();
@@ -437,13 +438,16 @@ TEST_F(AuthHttp, AdvisorReadManageNone) {
             .get();
     EXPECT_TRUE(pending.read.empty());
     EXPECT_EQ(items[0].at("status").as_string(), "pending");
-    EXPECT_EQ(h.Bearer("POST", "/api/v1/advisor/clients/" + id_of(c1) + "/accept", S(c1, "access_token")).status,
-              403);
-    EXPECT_EQ(h.Bearer("POST", "/api/v1/advisor/clients/" + id_of(c3) + "/accept", S(adv, "access_token")).status,
-              404)
+    EXPECT_EQ(
+        h.Bearer("POST", "/api/v1/advisor/clients/" + id_of(c1) + "/accept", S(c1, "access_token")).status,
+        403);
+    EXPECT_EQ(
+        h.Bearer("POST", "/api/v1/advisor/clients/" + id_of(c3) + "/accept", S(adv, "access_token")).status,
+        404)
         << "no grant of c3";
     for (const auto* c : {&c1, &c2}) {
-        auto accept = h.Bearer("POST", "/api/v1/advisor/clients/" + id_of(*c) + "/accept", S(adv, "access_token"));
+        auto accept =
+            h.Bearer("POST", "/api/v1/advisor/clients/" + id_of(*c) + "/accept", S(adv, "access_token"));
         EXPECT_EQ(accept.status, 200) << accept.body;
     }
     EXPECT_EQ(h.Bearer("GET", "/api/v1/me/advisors", S(c1, "access_token"))
@@ -455,18 +459,22 @@ TEST_F(AuthHttp, AdvisorReadManageNone) {
               "active");
     // A client's database context reads no more of the advisor's users row (password hash
     // included) than the grant list shows; the service role cannot mark a grant accepted.
-    EXPECT_EQ(h.Scalar("BEGIN; SET LOCAL ROLE nexanest_auth; SELECT set_config('app.user_id', '" + id_of(c1) +
-                       "', true), set_config('app.role', 'USER', true); SELECT count(*) FROM auth.users WHERE id = '" +
-                       adv_id.ToString() + "'"),
-              "0");
-    EXPECT_EQ(h.Scalar("BEGIN; SET LOCAL ROLE nexanest_auth; SELECT set_config('app.user_id', '" + id_of(c3) +
-                       "', true), set_config('app.role', 'USER', true); SELECT count(*) FROM auth.advisor_clients"),
-              "0");
-    EXPECT_THROW(h.Scalar("BEGIN; SET LOCAL ROLE nexanest_auth; SELECT set_config('app.user_id', '" + id_of(c3) +
-                          "', true), set_config('app.role', 'USER', true); INSERT INTO auth.advisor_clients "
-                          "(advisor_id, client_id, access, accepted_at) VALUES ('" +
-                          adv_id.ToString() + "', '" + id_of(c3) + "', 'READ', now()) RETURNING 1"),
-                 std::exception);
+    EXPECT_EQ(
+        h.Scalar(
+            "BEGIN; SET LOCAL ROLE nexanest_auth; SELECT set_config('app.user_id', '" + id_of(c1) +
+            "', true), set_config('app.role', 'USER', true); SELECT count(*) FROM auth.users WHERE id = '" +
+            adv_id.ToString() + "'"),
+        "0");
+    EXPECT_EQ(
+        h.Scalar("BEGIN; SET LOCAL ROLE nexanest_auth; SELECT set_config('app.user_id', '" + id_of(c3) +
+                 "', true), set_config('app.role', 'USER', true); SELECT count(*) FROM auth.advisor_clients"),
+        "0");
+    EXPECT_THROW(
+        h.Scalar("BEGIN; SET LOCAL ROLE nexanest_auth; SELECT set_config('app.user_id', '" + id_of(c3) +
+                 "', true), set_config('app.role', 'USER', true); INSERT INTO auth.advisor_clients "
+                 "(advisor_id, client_id, access, accepted_at) VALUES ('" +
+                 adv_id.ToString() + "', '" + id_of(c3) + "', 'READ', now()) RETURNING 1"),
+        std::exception);
 
     auto grants =
         boost::asio::co_spawn(h.app().Shard(0), h.directory().GrantsOf(adv_id, 0), boost::asio::use_future)

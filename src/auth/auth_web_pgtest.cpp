@@ -141,8 +141,10 @@ TEST_F(AuthWeb, LogoutRevokesTheCookieSessionAndClearsIt) {
     const auto email = Email("web_logout");
     const auto cookie = BrowserLogin(email);  // after a JSON-mode login: two sessions
     ASSERT_FALSE(cookie.empty());
-    const std::string live_sessions = "SELECT count(DISTINCT family_id) FROM auth.refresh_tokens t JOIN auth.users u "
-                                      "ON u.id = t.user_id WHERE u.email = '" + email + "' AND t.revoked_at IS NULL";
+    const std::string live_sessions =
+        "SELECT count(DISTINCT family_id) FROM auth.refresh_tokens t JOIN auth.users u "
+        "ON u.id = t.user_id WHERE u.email = '" +
+        email + "' AND t.revoked_at IS NULL";
     ASSERT_EQ(h.Scalar(live_sessions), "2");
     // The cookie alone signs out (no access token in memory after a reload).
     auto out = h.Call("POST", "/api/v1/auth/logout", "", Browser(cookie));
@@ -176,9 +178,10 @@ TEST_F(AuthWeb, CrossSiteRequestsAreRefused) {
     const auto email = Email("web_csrf");
     const auto cookie = BrowserLogin(email);
     ASSERT_FALSE(cookie.empty());
-    const std::string live_before =
-        h.Scalar("SELECT count(*) FROM auth.refresh_tokens t JOIN auth.users u ON u.id = t.user_id "
-                 "WHERE u.email = '" + email + "' AND t.revoked_at IS NULL AND t.replaced_by IS NULL");
+    const std::string live_before = h.Scalar(
+        "SELECT count(*) FROM auth.refresh_tokens t JOIN auth.users u ON u.id = t.user_id "
+        "WHERE u.email = '" +
+        email + "' AND t.revoked_at IS NULL AND t.replaced_by IS NULL");
 
     for (const char* path : {"/api/v1/auth/refresh", "/api/v1/auth/logout"}) {
         auto cross = Browser(cookie);
@@ -213,11 +216,11 @@ TEST_F(AuthWeb, CrossSiteRequestsAreRefused) {
     // Nothing was rotated or revoked by the refused requests; the session still refreshes, also
     // from an older browser whose Origin is the server's own host.
     EXPECT_EQ(h.Scalar("SELECT count(*) FROM auth.refresh_tokens t JOIN auth.users u ON u.id = t.user_id "
-                       "WHERE u.email = '" + email + "' AND t.revoked_at IS NULL AND t.replaced_by IS NULL"),
+                       "WHERE u.email = '" +
+                       email + "' AND t.revoked_at IS NULL AND t.replaced_by IS NULL"),
               live_before);
-    std::map<std::string, std::string> own_origin{{"X-NexaNest-Client", "web"},
-                                                  {"Origin", "http://test"},
-                                                  {"Cookie", "__Host-nn_refresh=" + cookie}};
+    std::map<std::string, std::string> own_origin{
+        {"X-NexaNest-Client", "web"}, {"Origin", "http://test"}, {"Cookie", "__Host-nn_refresh=" + cookie}};
     auto ok = h.Call("POST", "/api/v1/auth/refresh", "", own_origin);
     EXPECT_EQ(ok.status, 200) << ok.body;
 }

@@ -1,10 +1,10 @@
 #include "auth/handlers.hpp"
 
+#include <atomic>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <atomic>
 #include <chrono>
 
 #include "infra/crypto/encoding.hpp"
@@ -76,7 +76,8 @@ json::object TokensJson(const TokenPair& t) {
 
 // The browser mode's answer: the access token in the body, the refresh token only in the cookie.
 Response BrowserTokens(const TokenPair& t, const WebSessionOptions& web) {
-    auto r = Json(json::object{{"access_token", t.access_token}, {"token_type", "Bearer"}, {"expires_in", t.expires_in}});
+    auto r = Json(json::object{
+        {"access_token", t.access_token}, {"token_type", "Bearer"}, {"expires_in", t.expires_in}});
     r.AddHeader("Set-Cookie", RefreshCookieHeader(t.refresh_token, web.refresh_max_age));
     return r;
 }
@@ -94,7 +95,8 @@ std::optional<std::string> UsableRefreshCookie(const Request& r) {
 }
 
 // How an operator makes the first admin; follows `nexanest user create` (apps/nexanest).
-constexpr std::string_view kFirstAdminCommand = "nexanest user create --email E --role ADMIN --password-file -  (then type the password)";
+constexpr std::string_view kFirstAdminCommand =
+    "nexanest user create --email E --role ADMIN --password-file -  (then type the password)";
 
 // OpenAPI text of the browser mode (docs/auth.md "Browser mode").
 constexpr std::string_view kBrowserModeNote =
@@ -203,23 +205,24 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
 
     // First run: whether the sign-in page should show how to make the first admin. Public;
     // reveals one boolean.
-    router.Get("/api/v1/setup",
-               [f, cache = std::make_shared<SetupCache>()](Request& r) -> asio::awaitable<Response> {
-                   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::steady_clock::now().time_since_epoch())
-                                        .count();
-                   bool needs_admin = cache->needs_admin.load();
-                   if (now >= cache->valid_until_ms.load()) {
-                       needs_admin = co_await f->For(r).NeedsAdmin();
-                       cache->needs_admin.store(needs_admin);
-                       cache->valid_until_ms.store(
-                           now + std::chrono::duration_cast<std::chrono::milliseconds>(kSetupCacheTime).count());
-                   }
-                   co_return Json(json::object{{"needs_admin", needs_admin}, {"how", kFirstAdminCommand}});
-               },
-               {.name = "auth.setup",
-                .description = "First run: `needs_admin` is true while no active ADMIN or SUPERUSER exists; `how` "
-                               "is the command that makes one. Cached a few seconds."});
+    router.Get(
+        "/api/v1/setup",
+        [f, cache = std::make_shared<SetupCache>()](Request& r) -> asio::awaitable<Response> {
+            const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::steady_clock::now().time_since_epoch())
+                                 .count();
+            bool needs_admin = cache->needs_admin.load();
+            if (now >= cache->valid_until_ms.load()) {
+                needs_admin = co_await f->For(r).NeedsAdmin();
+                cache->needs_admin.store(needs_admin);
+                cache->valid_until_ms.store(
+                    now + std::chrono::duration_cast<std::chrono::milliseconds>(kSetupCacheTime).count());
+            }
+            co_return Json(json::object{{"needs_admin", needs_admin}, {"how", kFirstAdminCommand}});
+        },
+        {.name = "auth.setup",
+         .description = "First run: `needs_admin` is true while no active ADMIN or SUPERUSER exists; `how` "
+                        "is the command that makes one. Cached a few seconds."});
 
     router.Post("/api/v1/auth/register",
                 [f](Request& r) -> asio::awaitable<Response> {
@@ -297,7 +300,8 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                         RefuseCookieWithoutHeader(r);
                         auto body = http::ParseJsonObject(r);
                         FieldReader in(body);
-                        auto token = in.String("refresh_token", {.min_length = 1, .max_length = kMaxTokenBytes});
+                        auto token =
+                            in.String("refresh_token", {.min_length = 1, .max_length = kMaxTokenBytes});
                         in.AllowOnly({"refresh_token"});
                         in.Finish();
                         auto tokens = co_await f->For(r).Refresh(token, AuditOf(r));
@@ -337,28 +341,29 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
 
     // Bearer, or in the browser mode the refresh cookie alone (a page reloaded after its access
     // token expired can still sign out): not require_auth, the handler checks.
-    router.Post("/api/v1/auth/logout",
-                [f, web](Request& r) -> asio::awaitable<Response> {
-                    const auto* p = r.PrincipalAs<Principal>();
-                    if (!IsWebClient(r)) {
-                        RefuseCookieWithoutHeader(r);
-                        if (p == nullptr) ThrowAuthRequired();
-                        co_await f->For(r).Logout(*p, false, AuditOf(r));
-                        co_return Response::NoContent();
-                    }
-                    CheckWebRequest(r, web.public_url);
-                    const auto cookie = UsableRefreshCookie(r);
-                    if (cookie) co_await f->For(r).LogoutRefreshToken(*cookie, AuditOf(r));
-                    if (p != nullptr && !p->is_api_key) co_await f->For(r).Logout(*p, false, AuditOf(r));
-                    Response out = Response::NoContent();
-                    out.AddHeader("Set-Cookie", ClearRefreshCookieHeader());
-                    co_return out;
-                },
-                {.name = "auth.logout",
-                 .max_body_bytes = 16 << 10,
-                 .description = Described("Ends the session of the bearer token, or in browser mode the cookie's "
-                                          "session (the cookie alone suffices), and clears the cookie."),
-                 .headers = {std::string(kClientHeader), "Cookie"}});
+    router.Post(
+        "/api/v1/auth/logout",
+        [f, web](Request& r) -> asio::awaitable<Response> {
+            const auto* p = r.PrincipalAs<Principal>();
+            if (!IsWebClient(r)) {
+                RefuseCookieWithoutHeader(r);
+                if (p == nullptr) ThrowAuthRequired();
+                co_await f->For(r).Logout(*p, false, AuditOf(r));
+                co_return Response::NoContent();
+            }
+            CheckWebRequest(r, web.public_url);
+            const auto cookie = UsableRefreshCookie(r);
+            if (cookie) co_await f->For(r).LogoutRefreshToken(*cookie, AuditOf(r));
+            if (p != nullptr && !p->is_api_key) co_await f->For(r).Logout(*p, false, AuditOf(r));
+            Response out = Response::NoContent();
+            out.AddHeader("Set-Cookie", ClearRefreshCookieHeader());
+            co_return out;
+        },
+        {.name = "auth.logout",
+         .max_body_bytes = 16 << 10,
+         .description = Described("Ends the session of the bearer token, or in browser mode the cookie's "
+                                  "session (the cookie alone suffices), and clears the cookie."),
+         .headers = {std::string(kClientHeader), "Cookie"}});
 
     router.Post("/api/v1/auth/logout-all",
                 [f, web](Request& r) -> asio::awaitable<Response> {
@@ -609,7 +614,8 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                 [f](Request& r) -> asio::awaitable<Response> {
                     if (!co_await f->For(r).AcceptClient(PrincipalOf(r), PathId<UserId>(r, "client_id"),
                                                          AuditOf(r))) {
-                        throw Error(ErrorKind::kNotFound, "auth.grant_not_found", "no pending grant of that client");
+                        throw Error(ErrorKind::kNotFound, "auth.grant_not_found",
+                                    "no pending grant of that client");
                     }
                     co_return Json(json::object{{"status", "active"}});
                 },

@@ -65,13 +65,16 @@ TEST_P(Liveness, ADemotedOrDeactivatedAdminLosesAdminRoutesAtOnce) {
     const auto super = S(h.Login(super_email), "access_token");
     ASSERT_EQ(h.Bearer("GET", "/api/v1/admin/users?q=x", admin).status, 200);
 
-    auto demote = h.Bearer("PATCH", "/api/v1/admin/users/" + IdOf(h, admin_email), super, R"({"role":"USER"})");
+    auto demote =
+        h.Bearer("PATCH", "/api/v1/admin/users/" + IdOf(h, admin_email), super, R"({"role":"USER"})");
     ASSERT_EQ(demote.status, 200) << demote.body;
     EXPECT_EQ(h.Bearer("GET", "/api/v1/admin/users?q=x", admin).status, 403)
         << "the token still says ADMIN; the account does not";
-    EXPECT_EQ(h.Bearer("GET", "/api/v1/api-keys", admin).status, 200) << "a demoted user keeps a user's routes";
+    EXPECT_EQ(h.Bearer("GET", "/api/v1/api-keys", admin).status, 200)
+        << "a demoted user keeps a user's routes";
 
-    auto off = h.Bearer("PATCH", "/api/v1/admin/users/" + IdOf(h, admin_email), super, R"({"is_active":false})");
+    auto off =
+        h.Bearer("PATCH", "/api/v1/admin/users/" + IdOf(h, admin_email), super, R"({"is_active":false})");
     ASSERT_EQ(off.status, 200) << off.body;
     EXPECT_EQ(h.Bearer("GET", "/api/v1/api-keys", admin).status, 401);
 }
@@ -87,8 +90,9 @@ TEST_P(Liveness, PasswordChangeRevokesApiKeysAndOtherSessions) {
     const std::string api_key = key.Field("key");
     ASSERT_EQ(h.Call("GET", "/api/v1/api-keys", "", {{"Authorization", "ApiKey " + api_key}}).status, 403)
         << "the key authenticates (its scope does not cover key management)";
-    auto change = h.Bearer("POST", "/api/v1/me/password", token,
-                           R"({"current_password":"correct horse battery","new_password":"a whole new passphrase"})");
+    auto change =
+        h.Bearer("POST", "/api/v1/me/password", token,
+                 R"({"current_password":"correct horse battery","new_password":"a whole new passphrase"})");
     ASSERT_EQ(change.status, 204) << change.body;
     EXPECT_EQ(h.Call("GET", "/api/v1/api-keys", "", {{"Authorization", "ApiKey " + api_key}}).status, 401);
     EXPECT_EQ(h.Bearer("GET", "/api/v1/api-keys", S(other, "access_token")).status, 401);
@@ -108,8 +112,9 @@ TEST_P(Liveness, SessionsHaveAnAbsoluteLifetime) {
     EXPECT_EQ(refresh(first.Field("refresh_token")).status, 401);
 }
 
-INSTANTIATE_TEST_SUITE_P(RedisUpAndDown, Liveness, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "RedisDown" : "RedisUp"; });
+INSTANTIATE_TEST_SUITE_P(RedisUpAndDown, Liveness, ::testing::Values(false, true), [](const auto& info) {
+    return info.param ? "RedisDown" : "RedisUp";
+});
 
 }  // namespace
 }  // namespace nn::auth

@@ -143,7 +143,8 @@ public:
         co_return co_await shards_.at(shard).repo->GrantsOf(advisor);
     }
     asio::awaitable<bool> StillLive(const Principal& principal, std::size_t shard) override {
-        if (principal.expires_at && *principal.expires_at <= std::chrono::system_clock::now()) co_return false;
+        if (principal.expires_at && *principal.expires_at <= std::chrono::system_clock::now())
+            co_return false;
         Principal copy = principal;
         bool live = true;
         try {

@@ -2,12 +2,12 @@
 // where `ps` shows it to every user of the machine (issue 15, item 12). Runs the built binary.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <sys/wait.h>
 
 #include "auth/auth_fixture.hpp"
 
@@ -47,11 +47,13 @@ TEST(OperatorCli, UserCreateReadsThePasswordFromStdinOrAFileNeverArgv) {
     const std::string stdin_email = test::UniqueName("cli_in_") + "@example.com";
     const std::string file_email = test::UniqueName("cli_file_") + "@example.com";
 
-    auto argv = Cli(h, "user create --email " + stdin_email + " --password 'correct horse battery' --role ADMIN");
+    auto argv =
+        Cli(h, "user create --email " + stdin_email + " --password 'correct horse battery' --role ADMIN");
     EXPECT_NE(argv.exit_code, 0) << argv.output;
     EXPECT_EQ(h.Scalar("SELECT count(*) FROM auth.users WHERE email = '" + stdin_email + "'"), "0");
 
-    auto in = Cli(h, "user create --email " + stdin_email + " --password-file - --role ADMIN", "correct horse battery");
+    auto in = Cli(h, "user create --email " + stdin_email + " --password-file - --role ADMIN",
+                  "correct horse battery");
     EXPECT_EQ(in.exit_code, 0) << in.output;
     EXPECT_EQ(h.Scalar("SELECT role FROM auth.users WHERE email = '" + stdin_email + "'"), "ADMIN");
     EXPECT_EQ(h.Login(stdin_email).count("access_token"), 1u);

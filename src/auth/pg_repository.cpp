@@ -223,7 +223,8 @@ inline constexpr Query kAcceptGrant{"SELECT auth.accept_advisor_grant($1)", "aut
 inline constexpr Query kDeleteGrant{
     "DELETE FROM auth.advisor_clients WHERE advisor_id = $1 AND client_id = $2", "auth.delete_grant"};
 inline constexpr Query kListGrants{
-    "SELECT advisor_id, client_id, email, access, granted_at, accepted_at FROM auth.grant_counterpart_emails()",
+    "SELECT advisor_id, client_id, email, access, granted_at, accepted_at FROM "
+    "auth.grant_counterpart_emails()",
     "auth.list_grants"};
 inline constexpr Query kUserStatus{
     "SELECT role, is_active, email_verified_at IS NOT NULL, email FROM auth.users WHERE id = $1",
@@ -499,9 +500,8 @@ asio::awaitable<void> PgRepository::RecordLoginSuccess(LoginRecord account,
 asio::awaitable<RecentFailures> PgRepository::RecentLoginFailures(std::optional<std::string> ip,
                                                                   std::string email,
                                                                   Timestamp since) {
-    auto [by_ip, by_email, by_source] =
-        (co_await pool_.Execute(kRecentFailures, ip, email, since))
-            .AsSingleRow<std::int64_t, std::int64_t, std::int64_t>();
+    auto [by_ip, by_email, by_source] = (co_await pool_.Execute(kRecentFailures, ip, email, since))
+                                            .AsSingleRow<std::int64_t, std::int64_t, std::int64_t>();
     co_return RecentFailures{by_ip, by_email, by_source};
 }
 
@@ -514,8 +514,9 @@ asio::awaitable<RotateResult> PgRepository::Rotate(std::string token_hash, NewRe
     co_return co_await db::RunInTransaction(
         pool_, AsUser(user), [&](Transaction& tx) -> asio::awaitable<RotateResult> {
             RotateResult r = result;
-            auto row = (co_await tx.Execute(kLockRefresh, token_id))
-                           .AsOptionalRow<bool, bool, bool, std::string, std::string, bool, bool, Timestamp>();
+            auto row =
+                (co_await tx.Execute(kLockRefresh, token_id))
+                    .AsOptionalRow<bool, bool, bool, std::string, std::string, bool, bool, Timestamp>();
             if (!row) co_return r;
             const auto& [replaced, revoked, live, family, role, active, verified, started] = *row;
             r.family_id = family;
@@ -534,15 +535,15 @@ asio::awaitable<RotateResult> PgRepository::Rotate(std::string token_hash, NewRe
             // The session's absolute end: refreshing never carries it past sign-in + max lifetime.
             Timestamp expires = child.expires_at;
             if (child.family_max_lifetime.count() > 0) {
-                const Timestamp end =
-                    started + std::chrono::duration_cast<std::chrono::microseconds>(child.family_max_lifetime);
+                const Timestamp end = started + std::chrono::duration_cast<std::chrono::microseconds>(
+                                                    child.family_max_lifetime);
                 if (end <= Now()) co_return r;
                 expires = std::min(expires, end);
             }
-            const auto child_id = (co_await tx.Execute(kInsertRefresh, user, Bytea(child.token_hash), family,
-                                                       std::optional<Uuid>(token_id), expires,
-                                                       audit.user_agent, audit.ip))
-                                      .AsSingleRow<Uuid>();
+            const auto child_id =
+                (co_await tx.Execute(kInsertRefresh, user, Bytea(child.token_hash), family,
+                                     std::optional<Uuid>(token_id), expires, audit.user_agent, audit.ip))
+                    .AsSingleRow<Uuid>();
             co_await tx.Execute(kMarkReplaced, token_id, child_id);
             r.outcome = RotateOutcome::kRotated;
             co_return r;
@@ -792,14 +793,15 @@ asio::awaitable<bool> PgRepository::RevokeAdvisor(Actor client, UserId advisor, 
 }
 
 asio::awaitable<bool> PgRepository::AcceptAdvisorGrant(Actor advisor, UserId client, Audit audit) {
-    co_return co_await db::RunInTransaction(pool_, As(advisor), [&](Transaction& tx) -> asio::awaitable<bool> {
-        if (!(co_await tx.Execute(kAcceptGrant, client)).AsSingleRow<bool>()) co_return false;
-        boost::json::object payload;
-        payload["client_id"] = client.ToString();
-        co_await Emit(tx, advisor.id, advisor.id, "advisor_grant", client.ToString(), "advisor.accepted", payload,
-                      audit);
-        co_return true;
-    });
+    co_return co_await db::RunInTransaction(
+        pool_, As(advisor), [&](Transaction& tx) -> asio::awaitable<bool> {
+            if (!(co_await tx.Execute(kAcceptGrant, client)).AsSingleRow<bool>()) co_return false;
+            boost::json::object payload;
+            payload["client_id"] = client.ToString();
+            co_await Emit(tx, advisor.id, advisor.id, "advisor_grant", client.ToString(), "advisor.accepted",
+                          payload, audit);
+            co_return true;
+        });
 }
 
 asio::awaitable<std::vector<AdvisorGrantInfo>> PgRepository::ListGrants(Actor actor) {

@@ -88,7 +88,6 @@ void ThrowInvalidCredentials() {
     throw Error(ErrorKind::kUnauthorized, "auth.invalid_credentials", "invalid email or password");
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Rate limits
 
@@ -106,7 +105,8 @@ asio::awaitable<void> Service::CheckRate(std::string kind,
 }
 
 std::string Service::SourceKey(const std::string& email, const Audit& audit) const {
-    return d_.settings->redis_prefix + "login:fail:" + KeyPart(Lower(email)) + ":" + KeyPart(audit.ip.value_or(""));
+    return d_.settings->redis_prefix + "login:fail:" + KeyPart(Lower(email)) + ":" +
+           KeyPart(audit.ip.value_or(""));
 }
 
 LockoutPolicy Service::Lockout() const {
@@ -123,7 +123,8 @@ asio::awaitable<void> Service::CheckLoginRate(const std::string& email, const Au
     const auto ip = audit.ip.value_or("");
     auto by_ip = co_await limiter_.Hit(s.redis_prefix + "login:ip:" + KeyPart(ip), s.login_ip_window);
     auto by_source = co_await limiter_.Hit(SourceKey(email, audit), s.login_source_window);
-    auto by_email = co_await limiter_.Hit(s.redis_prefix + "login:fail:" + KeyPart(Lower(email)), s.login_email_window);
+    auto by_email =
+        co_await limiter_.Hit(s.redis_prefix + "login:fail:" + KeyPart(Lower(email)), s.login_email_window);
     std::optional<std::chrono::seconds> wait;
     auto over = [&wait](const auto& hit, std::int64_t limit) {
         if (hit && hit->first > limit) wait = std::max(wait.value_or(hit->second), hit->second);
@@ -520,13 +521,15 @@ std::optional<Liveness> DecodeLiveness(std::string_view text) {
     std::vector<std::string_view> parts;
     for (std::size_t start = 0;;) {
         auto bar = text.find('|', start);
-        parts.push_back(text.substr(start, bar == std::string_view::npos ? std::string_view::npos : bar - start));
+        parts.push_back(
+            text.substr(start, bar == std::string_view::npos ? std::string_view::npos : bar - start));
         if (bar == std::string_view::npos) break;
         start = bar + 1;
     }
     if (parts.size() != 4) return std::nullopt;
     auto role = ParseRole(parts[0]);
-    if (!role || (parts[1] != "0" && parts[1] != "1") || (parts[2] != "0" && parts[2] != "1")) return std::nullopt;
+    if (!role || (parts[1] != "0" && parts[1] != "1") || (parts[2] != "0" && parts[2] != "1"))
+        return std::nullopt;
     Liveness live;
     live.role = *role;
     live.is_active = parts[1] == "1";
@@ -548,7 +551,8 @@ std::string Service::LivenessKey(UserId user) const {
 asio::awaitable<void> Service::CheckLive(Principal& p) {
     if (p.is_api_key) co_return;  // keys are looked up in the database on every request
     auto holds = [&p](const Liveness& l) {
-        return std::find(l.live_sessions.begin(), l.live_sessions.end(), p.session_id) != l.live_sessions.end();
+        return std::find(l.live_sessions.begin(), l.live_sessions.end(), p.session_id) !=
+               l.live_sessions.end();
     };
     std::optional<Liveness> live;
     if (cache_) {
@@ -558,7 +562,8 @@ asio::awaitable<void> Service::CheckLive(Principal& p) {
     // A session the cache does not know may be newer than the entry: ask the database.
     if (!live || !holds(*live)) {
         live = co_await repo_.LivenessOf(p.user_id);
-        if (live && cache_) co_await cache_->Put(LivenessKey(p.user_id), EncodeLiveness(*live), kLivenessCacheTtl);
+        if (live && cache_)
+            co_await cache_->Put(LivenessKey(p.user_id), EncodeLiveness(*live), kLivenessCacheTtl);
     }
     if (!live || !live->is_active || !holds(*live)) ThrowInvalidToken();
     p.role = live->role;

@@ -45,7 +45,9 @@ class LivenessCache {
 public:
     virtual ~LivenessCache() = default;
     virtual boost::asio::awaitable<std::optional<std::string>> Get(std::string key) = 0;
-    virtual boost::asio::awaitable<void> Put(std::string key, std::string value, std::chrono::seconds ttl) = 0;
+    virtual boost::asio::awaitable<void> Put(std::string key,
+                                             std::string value,
+                                             std::chrono::seconds ttl) = 0;
     virtual boost::asio::awaitable<void> Drop(std::string key) = 0;
 };
 
@@ -75,7 +77,6 @@ struct ProfilePatch {
     std::optional<std::optional<std::string>> phone, date_of_birth, tax_id, address;
     std::optional<std::string> timezone, locale, base_currency, preferences_json;
 };
-
 
 // The auth use cases. Constructed per request around the shard's repository; all I/O goes through
 // the Repository, the Limiter, the Mailer and the CPU pool it is given.

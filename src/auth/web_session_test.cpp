@@ -25,7 +25,8 @@ bool Refused(const http::Request& r, std::string_view public_url = "https://app.
 TEST(WebSession, CookieHeaders) {
     EXPECT_EQ(RefreshCookieHeader("tok_1-A", std::chrono::seconds(2592000)),
               "__Host-nn_refresh=tok_1-A; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=2592000");
-    EXPECT_EQ(ClearRefreshCookieHeader(), "__Host-nn_refresh=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
+    EXPECT_EQ(ClearRefreshCookieHeader(),
+              "__Host-nn_refresh=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
 }
 
 TEST(WebSession, ReadsOneCookie) {
@@ -72,8 +73,8 @@ TEST(WebSession, CsrfChecks) {
 
 TEST(WebSession, CookieNeedsTheHeader) {
     EXPECT_THROW(RefuseCookieWithoutHeader(Post({{"Cookie", "__Host-nn_refresh=abc"}})), http::HttpError);
-    EXPECT_NO_THROW(RefuseCookieWithoutHeader(
-        Post({{"Cookie", "__Host-nn_refresh=abc"}, {"X-NexaNest-Client", "web"}})));
+    EXPECT_NO_THROW(
+        RefuseCookieWithoutHeader(Post({{"Cookie", "__Host-nn_refresh=abc"}, {"X-NexaNest-Client", "web"}})));
     EXPECT_NO_THROW(RefuseCookieWithoutHeader(Post({{"Cookie", "other=1"}})));
 }
 

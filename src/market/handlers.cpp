@@ -481,8 +481,7 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
         named("market.ingest_fx"));
 
     router.Get(
-        "/api/v1/market/prices/latest",
-        reader([svc](http::Request& req) -> asio::awaitable<http::Response> {
+        "/api/v1/market/prices/latest", reader([svc](http::Request& req) -> asio::awaitable<http::Response> {
             auto list = req.Query().Get("symbols").value_or("");
             std::vector<std::string> symbols;
             std::vector<http::FieldError> errors;
@@ -514,23 +513,20 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
             co_return http::JsonResponse(json::object{{"prices", std::move(out)}});
         }),
         authed("market.latest_many"));
+    router.Get("/api/v1/market/prices/{symbol}/latest",
+               reader([svc](http::Request& req) { return LatestOne(svc(req), req); }),
+               authed("market.latest"));
+    router.Get("/api/v1/market/indices/{symbol}/latest",
+               reader([svc](http::Request& req) { return LatestOne(svc(req), req); }),
+               authed("market.index_latest"));
+    router.Get("/api/v1/market/prices/{symbol}",
+               reader([svc](http::Request& req) { return History(svc(req), req, SeriesKind::kStock); }),
+               authed("market.history"));
+    router.Get("/api/v1/market/indices/{symbol}",
+               reader([svc](http::Request& req) { return History(svc(req), req, SeriesKind::kIndex); }),
+               authed("market.index_history"));
     router.Get(
-        "/api/v1/market/prices/{symbol}/latest",
-        reader([svc](http::Request& req) { return LatestOne(svc(req), req); }), authed("market.latest"));
-    router.Get(
-        "/api/v1/market/indices/{symbol}/latest",
-        reader([svc](http::Request& req) { return LatestOne(svc(req), req); }), authed("market.index_latest"));
-    router.Get(
-        "/api/v1/market/prices/{symbol}",
-        reader([svc](http::Request& req) { return History(svc(req), req, SeriesKind::kStock); }),
-        authed("market.history"));
-    router.Get(
-        "/api/v1/market/indices/{symbol}",
-        reader([svc](http::Request& req) { return History(svc(req), req, SeriesKind::kIndex); }),
-        authed("market.index_history"));
-    router.Get(
-        "/api/v1/market/fx",
-        reader([svc](http::Request& req) -> asio::awaitable<http::Response> {
+        "/api/v1/market/fx", reader([svc](http::Request& req) -> asio::awaitable<http::Response> {
             std::string base(req.Query().Get("base").value_or(""));
             std::string quote(req.Query().Get("quote").value_or(""));
             std::vector<http::FieldError> errors;
@@ -554,8 +550,7 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
         authed("market.fx"));
 
     router.Get(
-        "/api/v1/market/instruments",
-        reader([svc](http::Request& req) -> asio::awaitable<http::Response> {
+        "/api/v1/market/instruments", reader([svc](http::Request& req) -> asio::awaitable<http::Response> {
             auto page = http::ParsePage(req);
             InstrumentQuery q;
             q.limit = page.limit;
@@ -576,15 +571,15 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
             co_return http::JsonResponse(json::object{{"items", std::move(out)}, {"next_cursor", next}});
         }),
         authed("market.instruments"));
-    router.Get(
-        "/api/v1/market/instruments/{symbol}",
-        reader([svc](http::Request& req) -> asio::awaitable<http::Response> {
-            auto symbol = UpperSymbol(req);
-            auto i = co_await svc(req).Repo().GetInstrument(symbol);
-            if (!i) throw Error(ErrorKind::kNotFound, "market.unknown_symbol", "no instrument " + symbol);
-            co_return http::JsonResponse(InstrumentJson(*i));
-        }),
-        authed("market.instrument"));
+    router.Get("/api/v1/market/instruments/{symbol}",
+               reader([svc](http::Request& req) -> asio::awaitable<http::Response> {
+                   auto symbol = UpperSymbol(req);
+                   auto i = co_await svc(req).Repo().GetInstrument(symbol);
+                   if (!i)
+                       throw Error(ErrorKind::kNotFound, "market.unknown_symbol", "no instrument " + symbol);
+                   co_return http::JsonResponse(InstrumentJson(*i));
+               }),
+               authed("market.instrument"));
     router.Post(
         "/api/v1/market/instruments",
         [svc](http::Request& req) -> asio::awaitable<http::Response> {

@@ -64,8 +64,9 @@ void Register(App& app) {
         state->services.push_back(
             std::make_unique<MarketService>(*state->repos.back(), &app.Redis(i), options));
     }
-    AddRoutes(app.Routes(),
-              [state](std::size_t shard) -> MarketService& { return *state->services.at(shard); }, app.Cpu());
+    AddRoutes(
+        app.Routes(), [state](std::size_t shard) -> MarketService& { return *state->services.at(shard); },
+        app.Cpu());
 
     db::Pool* lease = &app.Db(ServiceRole::kMarket, Database::kTimescale, 0);
     MarketService* jobs_svc = state->services.front().get();

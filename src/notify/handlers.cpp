@@ -686,10 +686,10 @@ asio::awaitable<Response> Stream(Ctx ctx, Request& req) {
     }
     std::shared_ptr<const void> slot = Slots().Take(p.user_id.ToString(), ctx->max_streams_per_user);
     if (!slot) {
-        throw http::HttpError(429, "stream.too_many",
-                              fmt::format("at most {} live streams per user; close one first",
-                                          ctx->max_streams_per_user),
-                              {{"Retry-After", "5"}});
+        throw http::HttpError(
+            429, "stream.too_many",
+            fmt::format("at most {} live streams per user; close one first", ctx->max_streams_per_user),
+            {{"Retry-After", "5"}});
     }
     auth::Principal principal = p;
     std::size_t shard = req.shard;

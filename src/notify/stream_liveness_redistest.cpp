@@ -31,8 +31,12 @@ public:
         std::lock_guard lock(mutex_);
         dead_.insert(user);
     }
-    asio::awaitable<std::optional<auth::UserStatus>> GetUser(UserId, std::size_t) override { co_return std::nullopt; }
-    asio::awaitable<auth::AdvisorGrants> GrantsOf(UserId, std::size_t) override { co_return auth::AdvisorGrants{}; }
+    asio::awaitable<std::optional<auth::UserStatus>> GetUser(UserId, std::size_t) override {
+        co_return std::nullopt;
+    }
+    asio::awaitable<auth::AdvisorGrants> GrantsOf(UserId, std::size_t) override {
+        co_return auth::AdvisorGrants{};
+    }
     asio::awaitable<bool> StillLive(const auth::Principal& p, std::size_t) override {
         std::lock_guard lock(mutex_);
         co_return !dead_.count(p.user_id.ToString());

@@ -131,17 +131,22 @@ RecordStatus ReadRecord(std::string_view text, std::size_t& pos, std::vector<std
 
 const char* Describe(RecordStatus status) {
     switch (status) {
-        case RecordStatus::kUnterminated: return "unterminated quoted field";
-        case RecordStatus::kTooLong: return "the line is longer than 16384 bytes";
-        case RecordStatus::kTooManyFields: return "more than 64 fields";
-        case RecordStatus::kOk: break;
+        case RecordStatus::kUnterminated:
+            return "unterminated quoted field";
+        case RecordStatus::kTooLong:
+            return "the line is longer than 16384 bytes";
+        case RecordStatus::kTooManyFields:
+            return "more than 64 fields";
+        case RecordStatus::kOk:
+            break;
     }
     return "";
 }
 
 void AddError(CsvImport& out, std::size_t line, std::string_view field, std::string message) {
     ++out.error_count;
-    if (out.errors.size() < kMaxImportErrors) out.errors.push_back({line, std::string(field), std::move(message)});
+    if (out.errors.size() < kMaxImportErrors)
+        out.errors.push_back({line, std::string(field), std::move(message)});
 }
 
 std::string CanonicalType(std::string_view raw) {
@@ -176,7 +181,8 @@ CsvImport ParseTransactionsCsv(std::string_view text,
     for (const auto& h : header) {
         auto c = Canonical(h);
         if (!c) {
-            AddError(out, 1, h.substr(0, 64), "unknown column (see docs/portfolio.md for the accepted names)");
+            AddError(out, 1, h.substr(0, 64),
+                     "unknown column (see docs/portfolio.md for the accepted names)");
         } else if (seen[*c]++) {
             AddError(out, 1, h, "a second column for the same field");
         }

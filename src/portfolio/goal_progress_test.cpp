@@ -88,8 +88,8 @@ TEST(GoalProgress, Table) {
 TEST(GoalProgress, NegativeCurrentValueIsReachable) {
     const Date today = DateFromString("2025-01-01");
     const Date target_date = DateFromString("2027-01-01");
-    GoalInputs in{Decimal::FromString("-1000"), Decimal::FromString("1000"), Decimal::FromString("100"), today,
-                  target_date};
+    GoalInputs in{Decimal::FromString("-1000"), Decimal::FromString("1000"), Decimal::FromString("100"),
+                  today, target_date};
     const GoalProgress p = ComputeGoalProgress(in);
     EXPECT_EQ(p.growth_status, "ok");
     ASSERT_TRUE(p.required_annual_growth.has_value());

@@ -23,7 +23,9 @@ std::optional<Decimal> MulOpt(const std::optional<Decimal>& a, const std::option
 // rounded first: 10^9 units at 0.0000123456 would lose their last digits). quantity x price is
 // exact when it fits the 18 places a Decimal holds, else kept to 18 places (8 more than the
 // result), then converted.
-std::optional<Decimal> ValueInBase(const Decimal& quantity, const Decimal& price, const std::optional<Decimal>& rate) {
+std::optional<Decimal> ValueInBase(const Decimal& quantity,
+                                   const Decimal& price,
+                                   const std::optional<Decimal>& rate) {
     if (!rate) return std::nullopt;
     const Decimal q = quantity.Normalized();
     const Decimal p = price.Normalized();

@@ -222,13 +222,16 @@ TEST_F(PlanningApi, GoalProgressFromLinkedPortfoliosInTheGoalCurrency) {
 TEST_F(PlanningApi, CrossCurrencyGoalRoundsMoneyTimesRate) {
     auto user = NewUser();
     auto pid = CreatePortfolio(user);
-    ASSERT_EQ(Call(user, "POST", "/api/v1/portfolios/" + pid + "/transactions",
-                   R"({"type":"DEPOSIT","amount":"5000.1234567891","currency":"USD","executed_at":"2024-03-01T10:00:00Z"})")
-                  .status,
-              201);
-    test::QueryValue(test::PgUrlFor(migrate_->prefix + "_timescale"),
-                     "INSERT INTO market_data.latest_exchange_rates (base, quote, time, rate) VALUES ('USD', 'EUR', "
-                     "now(), 0.923456789012) ON CONFLICT (base, quote) DO UPDATE SET rate = 0.923456789012");
+    ASSERT_EQ(
+        Call(
+            user, "POST", "/api/v1/portfolios/" + pid + "/transactions",
+            R"({"type":"DEPOSIT","amount":"5000.1234567891","currency":"USD","executed_at":"2024-03-01T10:00:00Z"})")
+            .status,
+        201);
+    test::QueryValue(
+        test::PgUrlFor(migrate_->prefix + "_timescale"),
+        "INSERT INTO market_data.latest_exchange_rates (base, quote, time, rate) VALUES ('USD', 'EUR', "
+        "now(), 0.923456789012) ON CONFLICT (base, quote) DO UPDATE SET rate = 0.923456789012");
     auto created = Call(user, "POST", "/api/v1/goals",
                         R"({"name":"Flat","target_amount":"10000","currency":"EUR","target_date":")" +
                             InDays(3 * 365) + R"(","portfolio_ids":[")" + pid + R"("]})");
@@ -479,9 +482,10 @@ TEST_F(PlanningApi, DailySnapshotFlowsMatchTheValue) {
     auto user = NewUser();
     auto pid = CreatePortfolio(user);
     auto tx = "/api/v1/portfolios/" + pid + "/transactions";
-    test::QueryValue(test::PgUrlFor(migrate_->prefix + "_timescale"),
-                     "INSERT INTO market_data.latest_exchange_rates (base, quote, time, rate) VALUES ('EUR', 'USD', "
-                     "now(), 1.1) ON CONFLICT (base, quote) DO UPDATE SET rate = 1.1");
+    test::QueryValue(
+        test::PgUrlFor(migrate_->prefix + "_timescale"),
+        "INSERT INTO market_data.latest_exchange_rates (base, quote, time, rate) VALUES ('EUR', 'USD', "
+        "now(), 1.1) ON CONFLICT (base, quote) DO UPDATE SET rate = 1.1");
     auto& pool = app_->Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
     auto& market = app_->Db(ServiceRole::kPortfolio, Database::kTimescale, 0);
     auto run = [&](const char* day) {
@@ -495,29 +499,35 @@ TEST_F(PlanningApi, DailySnapshotFlowsMatchTheValue) {
                                                    "portfolio_id = '" +
                                                    pid + "' AND snapshot_date = '" + day + "'");
     };
-    ASSERT_EQ(Call(user, "POST", tx,
-                   R"({"type":"DEPOSIT","amount":"100","currency":"USD","executed_at":"2024-03-01T10:00:00Z"})")
-                  .status,
-              201);
+    ASSERT_EQ(
+        Call(user, "POST", tx,
+             R"({"type":"DEPOSIT","amount":"100","currency":"USD","executed_at":"2024-03-01T10:00:00Z"})")
+            .status,
+        201);
     run("2024-03-01");
     EXPECT_EQ(row("2024-03-01", "total_value"), "100.0000000000");
 
-    ASSERT_EQ(Call(user, "POST", tx,
-                   R"({"type":"DEPOSIT","amount":"1000","currency":"EUR","fx_rate":"1.1","executed_at":"2024-03-02T10:00:00Z"})")
-                  .status,
-              201);
+    ASSERT_EQ(
+        Call(
+            user, "POST", tx,
+            R"({"type":"DEPOSIT","amount":"1000","currency":"EUR","fx_rate":"1.1","executed_at":"2024-03-02T10:00:00Z"})")
+            .status,
+        201);
     run("2024-03-02");
     EXPECT_EQ(row("2024-03-02", "cash_value"), "1200.0000000000");
     EXPECT_EQ(row("2024-03-02", "total_value"), "1200.0000000000");
     EXPECT_EQ(row("2024-03-02", "net_flows"), "1100.0000000000");
     EXPECT_EQ(row("2024-03-02", "day_change"), "0.0000000000");
 
-    ASSERT_EQ(Call(user, "POST", tx,
-                   R"({"type":"TRANSFER_IN","symbol":"XYZ","quantity":"5","price":"50","currency":"USD","executed_at":"2024-03-03T10:00:00Z"})")
-                  .status,
-              201);
-    test::QueryValue(PortfolioDb(), "UPDATE portfolio.holdings SET current_price = 100 WHERE portfolio_id = '" +
-                                        pid + "' AND symbol = 'XYZ'");
+    ASSERT_EQ(
+        Call(
+            user, "POST", tx,
+            R"({"type":"TRANSFER_IN","symbol":"XYZ","quantity":"5","price":"50","currency":"USD","executed_at":"2024-03-03T10:00:00Z"})")
+            .status,
+        201);
+    test::QueryValue(PortfolioDb(),
+                     "UPDATE portfolio.holdings SET current_price = 100 WHERE portfolio_id = '" + pid +
+                         "' AND symbol = 'XYZ'");
     run("2024-03-03");
     EXPECT_EQ(row("2024-03-03", "total_value"), "1700.0000000000");
     EXPECT_EQ(row("2024-03-03", "net_flows"), "500.0000000000");
@@ -525,10 +535,12 @@ TEST_F(PlanningApi, DailySnapshotFlowsMatchTheValue) {
     EXPECT_EQ(row("2024-03-03", "day_change_percent"), "0.00000000");
 
     // Foreign cash without any rate: the value is unknown, so no row rather than a wrong one.
-    ASSERT_EQ(Call(user, "POST", tx,
-                   R"({"type":"DEPOSIT","amount":"10","currency":"CHF","fx_rate":"1.2","executed_at":"2024-03-04T10:00:00Z"})")
-                  .status,
-              201);
+    ASSERT_EQ(
+        Call(
+            user, "POST", tx,
+            R"({"type":"DEPOSIT","amount":"10","currency":"CHF","fx_rate":"1.2","executed_at":"2024-03-04T10:00:00Z"})")
+            .status,
+        201);
     run("2024-03-04");
     EXPECT_EQ(Count("SELECT count(*) FROM portfolio.portfolio_snapshots WHERE portfolio_id = '" + pid +
                     "' AND snapshot_date = '2024-03-04'"),
@@ -545,25 +557,32 @@ TEST_F(PlanningApi, RebalanceValuesPositionsWithoutEarlyRounding) {
     ASSERT_EQ(created.status, 201) << created.body;
     auto pid = Str(created.Json(), "id");
     auto base = "/api/v1/portfolios/" + pid;
-    ASSERT_EQ(Call(user, "POST", base + "/transactions",
-                   R"({"type":"DEPOSIT","amount":"12000","currency":"EUR","executed_at":"2024-03-01T10:00:00Z"})")
-                  .status,
-              201);
-    ASSERT_EQ(Call(user, "POST", base + "/transactions",
-                   R"({"type":"BUY","symbol":"TINY","quantity":"1000000000","price":"0.0000123456","currency":"USD","fx_rate":"0.923456789012","executed_at":"2024-03-01T11:00:00Z"})")
-                  .status,
-              201);
+    ASSERT_EQ(
+        Call(user, "POST", base + "/transactions",
+             R"({"type":"DEPOSIT","amount":"12000","currency":"EUR","executed_at":"2024-03-01T10:00:00Z"})")
+            .status,
+        201);
+    ASSERT_EQ(
+        Call(
+            user, "POST", base + "/transactions",
+            R"({"type":"BUY","symbol":"TINY","quantity":"1000000000","price":"0.0000123456","currency":"USD","fx_rate":"0.923456789012","executed_at":"2024-03-01T11:00:00Z"})")
+            .status,
+        201);
     // The purchase is paid in USD: convert 11 400 EUR of the deposit so 600 EUR remain.
-    ASSERT_EQ(Call(user, "POST", base + "/transactions",
-                   R"({"type":"WITHDRAWAL","amount":"11400","currency":"EUR","executed_at":"2024-03-01T12:00:00Z"})")
-                  .status,
-              201);
+    ASSERT_EQ(
+        Call(
+            user, "POST", base + "/transactions",
+            R"({"type":"WITHDRAWAL","amount":"11400","currency":"EUR","executed_at":"2024-03-01T12:00:00Z"})")
+            .status,
+        201);
     test::QueryValue(PortfolioDb(),
                      "UPDATE portfolio.holdings SET current_price = 0.0000123456, fx_rate = 0.923456789012 "
-                     "WHERE portfolio_id = '" + pid + "'");
-    test::QueryValue(test::PgUrlFor(migrate_->prefix + "_timescale"),
-                     "INSERT INTO market_data.latest_exchange_rates (base, quote, time, rate) VALUES ('USD', 'EUR', "
-                     "now(), 0.923456789012) ON CONFLICT (base, quote) DO UPDATE SET rate = 0.923456789012");
+                     "WHERE portfolio_id = '" +
+                         pid + "'");
+    test::QueryValue(
+        test::PgUrlFor(migrate_->prefix + "_timescale"),
+        "INSERT INTO market_data.latest_exchange_rates (base, quote, time, rate) VALUES ('USD', 'EUR', "
+        "now(), 0.923456789012) ON CONFLICT (base, quote) DO UPDATE SET rate = 0.923456789012");
     ASSERT_EQ(Call(user, "POST", base + "/allocation-rules",
                    R"({"dimension":"SYMBOL","key":"TINY","target_weight":"0.95","tolerance":"0.01"})")
                   .status,

@@ -254,7 +254,8 @@ TEST_F(PortfolioApi, BenchmarkSymbolsAreValidatedAndStoredAsSent) {
     for (const auto& g : got) symbols.insert(std::string(g.as_string()));
     EXPECT_EQ(symbols, (std::set<std::string>{"NULL", "^GSPC", "SPY"}));
     EXPECT_EQ(got[0].as_string(), "NULL") << "the first one sent is the primary";
-    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.portfolio_benchmarks WHERE portfolio_id = '" + id + "'"), 3);
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.portfolio_benchmarks WHERE portfolio_id = '" + id + "'"),
+              3);
 }
 
 // A long ledger is replayed on the CPU pool (above 2000 transactions): the result is the same.
@@ -267,11 +268,13 @@ TEST_F(PortfolioApi, ALongImportIsReplayedOffTheEventLoopWithTheSameResult) {
     auto r = Call(user, "POST", "/api/v1/portfolios/" + pid + "/transactions/import", csv,
                   {{"Content-Type", "text/csv"}});
     ASSERT_EQ(r.status, 201) << r.body.substr(0, 300);
-    EXPECT_EQ(test::QueryValue(PortfolioDb(), "SELECT quantity::text FROM portfolio.holdings WHERE portfolio_id = '" +
-                                                  pid + "' AND symbol = 'AAPL'"),
+    EXPECT_EQ(test::QueryValue(PortfolioDb(),
+                               "SELECT quantity::text FROM portfolio.holdings WHERE portfolio_id = '" + pid +
+                                   "' AND symbol = 'AAPL'"),
               "2000.0000000000");
-    EXPECT_EQ(test::QueryValue(PortfolioDb(), "SELECT realized_pnl::text FROM portfolio.holdings WHERE portfolio_id = '" +
-                                                  pid + "' AND symbol = 'AAPL'"),
+    EXPECT_EQ(test::QueryValue(PortfolioDb(),
+                               "SELECT realized_pnl::text FROM portfolio.holdings WHERE portfolio_id = '" +
+                                   pid + "' AND symbol = 'AAPL'"),
               "1000.0000000000");
 }
 

@@ -102,7 +102,8 @@ RebalanceProposal ProposeRebalance(const RebalanceInput& in) {
     std::vector<bool> active(in.rules.size(), false);
     for (std::size_t r = 0; r < in.rules.size(); ++r) {
         for (std::size_t i = 0; i < in.positions.size(); ++i) {
-            if (InGroup(in.positions[i], in.rules[r]) && in.positions[i].price.IsPositive()) members[r].push_back(i);
+            if (InGroup(in.positions[i], in.rules[r]) && in.positions[i].price.IsPositive())
+                members[r].push_back(i);
         }
         if (Within(Weight(GroupValue(in.positions, quantities, in.rules[r]), total), in.rules[r])) continue;
         if (members[r].empty()) {
@@ -122,7 +123,8 @@ RebalanceProposal ProposeRebalance(const RebalanceInput& in) {
             bool settled = true;
             for (std::size_t r = 0; r < in.rules.size(); ++r) {
                 if (!active[r]) continue;
-                const Decimal gap = Decimal::Mul(in.rules[r].target_weight, total, kMoneyScale) - sum_of(r, wanted_value);
+                const Decimal gap =
+                    Decimal::Mul(in.rules[r].target_weight, total, kMoneyScale) - sum_of(r, wanted_value);
                 if (gap.Abs() <= precision) continue;
                 settled = false;
                 const Decimal held = sum_of(r, value);
@@ -152,7 +154,8 @@ RebalanceProposal ProposeRebalance(const RebalanceInput& in) {
     std::vector<Decimal> gap(in.positions.size());
     // The rounds approach the solution without always landing on it: 29.9999999 must still
     // sell 3 units at 10, so the gaps are taken to 4 places before they become quantities.
-    for (std::size_t i = 0; i < in.positions.size(); ++i) gap[i] = (wanted_value[i] - value[i]).Round(kGapScale);
+    for (std::size_t i = 0; i < in.positions.size(); ++i)
+        gap[i] = (wanted_value[i] - value[i]).Round(kGapScale);
 
     // Quantities toward zero, small trades dropped.
     struct Candidate {

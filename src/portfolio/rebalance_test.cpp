@@ -156,13 +156,15 @@ TEST(Rebalance, OverlappingRulesAreSolvedTogether) {
     for (bool sector_first : {true, false}) {
         SCOPED_TRACE(sector_first ? "sector rule first" : "symbol rule first");
         RebalanceInput in;
-        in.positions = {tech("AAA", "6", "Technology"), tech("BBB", "2", "Technology"), tech("CCC", "2", "Health")};
+        in.positions = {tech("AAA", "6", "Technology"), tech("BBB", "2", "Technology"),
+                        tech("CCC", "2", "Health")};
         in.rules = {Rule("SYMBOL", "AAA", "0.3", "0.02"), Rule("SECTOR", "Technology", "0.5", "0.02")};
         if (sector_first) std::swap(in.rules[0], in.rules[1]);
         const RebalanceProposal p = ProposeRebalance(in);
         std::vector<std::string> trades;
         for (const auto& t : p.trades) {
-            trades.push_back(t.side + " " + t.symbol + " " + t.quantity.ToString() + " " + t.amount.ToString());
+            trades.push_back(t.side + " " + t.symbol + " " + t.quantity.ToString() + " " +
+                             t.amount.ToString());
         }
         EXPECT_EQ(trades, std::vector<std::string>{"SELL AAA 3 30"});
         EXPECT_EQ(p.cash_after, Decimal::FromInt(30));

@@ -189,7 +189,8 @@ asio::awaitable<void> Service::Rederive(db::Transaction& tx, const Portfolio& p)
     using Replayed = std::optional<decltype(Replay(std::move(txs), settings))>;  // co_spawn needs a default
     Replayed ledger;
     if (txs.size() > kInlineReplayLimit) {
-        ledger = co_await app_.Cpu().Run([&txs, &settings] { return Replayed(Replay(std::move(txs), settings)); });
+        ledger =
+            co_await app_.Cpu().Run([&txs, &settings] { return Replayed(Replay(std::move(txs), settings)); });
     } else {
         ledger.emplace(Replay(std::move(txs), settings));
     }
@@ -324,10 +325,11 @@ asio::awaitable<StoredResponse> Service::CreateTransaction(
 
 asio::awaitable<void> Service::CheckWritable(const Actor& actor, PortfolioId portfolio, std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_await db::RunInTransaction(pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<void> {
-        co_await ApplyClientIds(tx, actor);
-        co_await LockWritable(tx, portfolio);
-    });
+    co_await db::RunInTransaction(pool, ActingOptions(actor),
+                                  [&](db::Transaction& tx) -> asio::awaitable<void> {
+                                      co_await ApplyClientIds(tx, actor);
+                                      co_await LockWritable(tx, portfolio);
+                                  });
 }
 
 asio::awaitable<CsvImport> Service::ParseImport(std::string_view csv, Timestamp now) {

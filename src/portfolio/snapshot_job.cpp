@@ -46,18 +46,22 @@ constexpr db::Query kWriteSnapshots{
     " FROM portfolio.portfolios p LEFT JOIN portfolio.holdings h ON h.portfolio_id = p.id"
     " WHERE p.is_active GROUP BY p.id),"
     " cash AS (SELECT c.portfolio_id,"
-    "  sum(CASE WHEN c.currency = p.currency THEN c.balance ELSE round(c.balance * r.rate, 10) END) AS balance,"
+    "  sum(CASE WHEN c.currency = p.currency THEN c.balance ELSE round(c.balance * r.rate, 10) END) AS "
+    "balance,"
     "  bool_or(c.currency <> p.currency AND c.balance <> 0 AND r.rate IS NULL) AS unknown"
     "  FROM portfolio.cash_balances c JOIN portfolio.portfolios p ON p.id = c.portfolio_id"
     "  LEFT JOIN LATERAL (SELECT coalesce("
     "   (SELECT f.rate FROM fx f WHERE f.base = c.currency::text AND f.quote = p.currency::text),"
-    "   (SELECT round(1 / f.rate, 12) FROM fx f WHERE f.base = p.currency::text AND f.quote = c.currency::text))"
+    "   (SELECT round(1 / f.rate, 12) FROM fx f WHERE f.base = p.currency::text AND f.quote = "
+    "c.currency::text))"
     "   AS rate) r ON true"
     "  GROUP BY c.portfolio_id),"
     " flows AS (SELECT t.portfolio_id,"
     "  sum(CASE WHEN t.type IN ('DEPOSIT', 'TRANSFER_IN') THEN 1 ELSE -1 END *"
-    "   CASE WHEN t.symbol IS NULL THEN t.amount * CASE WHEN t.currency = p.currency THEN 1 ELSE t.fx_rate END"
-    "   ELSE round(t.quantity * h.current_price * CASE WHEN h.currency = p.currency THEN 1 ELSE h.fx_rate END,"
+    "   CASE WHEN t.symbol IS NULL THEN t.amount * CASE WHEN t.currency = p.currency THEN 1 ELSE t.fx_rate "
+    "END"
+    "   ELSE round(t.quantity * h.current_price * CASE WHEN h.currency = p.currency THEN 1 ELSE h.fx_rate "
+    "END,"
     "    10) END) AS net,"
     "  bool_or(CASE WHEN t.symbol IS NULL THEN t.currency <> p.currency AND t.fx_rate IS NULL"
     "   ELSE h.current_price IS NULL OR (h.currency <> p.currency AND h.fx_rate IS NULL) END) AS unknown"
@@ -109,8 +113,9 @@ constexpr db::Query kWriteSnapshots{
     "portfolio.write_daily_snapshots"};
 
 // The latest rates, every pair (market_data.latest_exchange_rates holds one row per pair).
-constexpr db::Query kLatestRates{"SELECT base::text, quote::text, rate::text FROM market_data.latest_exchange_rates",
-                                 "portfolio.snapshot_latest_rates"};
+constexpr db::Query kLatestRates{
+    "SELECT base::text, quote::text, rate::text FROM market_data.latest_exchange_rates",
+    "portfolio.snapshot_latest_rates"};
 
 std::string ArrayOf(const std::vector<std::string>& items) {
     std::string out = "{";
@@ -137,8 +142,8 @@ asio::awaitable<std::int64_t> WriteDailySnapshots(db::Pool& pool, db::Pool& mark
     const std::string rate_list = ArrayOf(rates);
     co_return co_await db::RunInTransaction(pool, db::TransactionOptions().ActingAs("", "SYSTEM"),
                                             [&](db::Transaction& tx) -> asio::awaitable<std::int64_t> {
-                                                auto res = co_await tx.Execute(kWriteSnapshots, day, base_list,
-                                                                               quote_list, rate_list);
+                                                auto res = co_await tx.Execute(
+                                                    kWriteSnapshots, day, base_list, quote_list, rate_list);
                                                 co_return res.RowsAffected();
                                             });
 }

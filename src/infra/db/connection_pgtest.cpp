@@ -97,9 +97,10 @@ TEST(Connection, ParametersRoundTrip) {
 TEST(Connection, TextArraysKeepEveryElementWhole) {
     RunCoro([]() -> asio::awaitable<void> {
         auto conn = co_await Open();
-        static constexpr Query kUnnest{"SELECT count(*)::int8, string_agg(s, '|' ORDER BY o) FROM "
-                                       "unnest($1::text[]) WITH ORDINALITY AS t(s, o)",
-                                       "test.text_array"};
+        static constexpr Query kUnnest{
+            "SELECT count(*)::int8, string_agg(s, '|' ORDER BY o) FROM "
+            "unnest($1::text[]) WITH ORDINALITY AS t(s, o)",
+            "test.text_array"};
         const std::vector<std::string> items{"A,B", "{x}", "NULL", "a\"b\\c", "", "héllo"};
         Result r = co_await conn->Execute(kUnnest, TextArray(items));
         EXPECT_EQ(r[0].Get<std::int64_t>(0), 6);

@@ -189,7 +189,8 @@ Middleware ExpensiveLimitMiddleware(std::size_t max_per_key) {
     auto counts = std::make_shared<Counts>();
     return [counts, max_per_key](Request& request, Next next) -> boost::asio::awaitable<Response> {
         if (request.matched == nullptr || !request.matched->expensive) co_return co_await next(request);
-        std::string key = request.principal_key.empty() ? "ip:" + request.remote_address : request.principal_key;
+        std::string key =
+            request.principal_key.empty() ? "ip:" + request.remote_address : request.principal_key;
         {
             std::lock_guard lock(counts->mutex);
             std::size_t& n = counts->in_progress[key];

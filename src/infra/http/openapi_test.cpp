@@ -55,8 +55,9 @@ TEST(OpenApi, ListsEveryRouteWithItsParametersSecurityAndBodyLimit) {
 
 TEST(OpenApi, DescribesAndListsTheHeadersARouteReads) {
     Router router;
-    router.Post("/api/v1/auth/refresh", Nothing,
-                {.name = "auth.refresh", .description = "Browser mode: the cookie.", .headers = {"X-Client"}});
+    router.Post(
+        "/api/v1/auth/refresh", Nothing,
+        {.name = "auth.refresh", .description = "Browser mode: the cookie.", .headers = {"X-Client"}});
     auto doc = json::parse(OpenApiDocument(router)).as_object();
     const auto& op = doc.at("paths").at("/api/v1/auth/refresh").at("post").as_object();
     EXPECT_EQ(op.at("description").as_string(), "Browser mode: the cookie.");

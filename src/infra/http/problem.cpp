@@ -46,13 +46,19 @@ Response ProblemResponse(int status,
 
 static std::string_view DatabaseDetail(ErrorKind kind) {
     switch (kind) {
-        case ErrorKind::kConflict: return "the request conflicts with data that already exists";
-        case ErrorKind::kUnprocessable: return "the request breaks a rule of the stored data";
-        case ErrorKind::kForbidden: return "you may not do this";
-        case ErrorKind::kNotFound: return "there is no such thing";
+        case ErrorKind::kConflict:
+            return "the request conflicts with data that already exists";
+        case ErrorKind::kUnprocessable:
+            return "the request breaks a rule of the stored data";
+        case ErrorKind::kForbidden:
+            return "you may not do this";
+        case ErrorKind::kNotFound:
+            return "there is no such thing";
         case ErrorKind::kUnavailable:
-        case ErrorKind::kTimeout: return "the database is busy; retry shortly";
-        default: return "the request could not be completed";
+        case ErrorKind::kTimeout:
+            return "the database is busy; retry shortly";
+        default:
+            return "the request could not be completed";
     }
 }
 
@@ -78,7 +84,8 @@ Response ProblemFromException(std::exception_ptr error, const Request& request) 
             spdlog::warn("request {}: {} ({})", request.request_id, e.what(), e.Code());
         }
         const std::string_view detail =
-            internal ? kGenericInternal : (from_database ? DatabaseDetail(e.Kind()) : std::string_view(e.what()));
+            internal ? kGenericInternal
+                     : (from_database ? DatabaseDetail(e.Kind()) : std::string_view(e.what()));
         return ProblemResponse(status, e.Code(), detail, request.request_id, path);
     } catch (const std::exception& e) {
         spdlog::error("request {} failed with an unexpected exception: {}", request.request_id, e.what());

@@ -78,8 +78,8 @@ public:
     bool require_auth = false;  // from the route's options
 
     // --- Context, filled by middleware ---
-    std::string request_id;  // the request-id middleware: X-Request-Id if sane, else generated
-    std::any principal;      // the authenticator's principal; empty when anonymous
+    std::string request_id;     // the request-id middleware: X-Request-Id if sane, else generated
+    std::any principal;         // the authenticator's principal; empty when anonymous
     std::string principal_key;  // a stable id of that principal (the user id), keys per-user limits
 
 private:

@@ -247,7 +247,8 @@ std::shared_ptr<const StaticFiles> StaticFiles::Load(const StaticFilesOptions& o
             continue;
         }
         if (data->total_bytes + size > options.max_total_bytes) {
-            spdlog::warn("web: stopped loading {} at {} bytes (limit)", options.root.string(), data->total_bytes);
+            spdlog::warn("web: stopped loading {} at {} bytes (limit)", options.root.string(),
+                         data->total_bytes);
             break;
         }
         auto content = ReadFile(entry.path());
@@ -256,7 +257,8 @@ std::shared_ptr<const StaticFiles> StaticFiles::Load(const StaticFilesOptions& o
             continue;
         }
         data->total_bytes += content->size();
-        raw.emplace("/" + entry.path().lexically_relative(options.root).generic_string(), std::move(*content));
+        raw.emplace("/" + entry.path().lexically_relative(options.root).generic_string(),
+                    std::move(*content));
     }
     if (ec) spdlog::warn("web: reading {}: {}", options.root.string(), ec.message());
 
@@ -286,8 +288,8 @@ std::shared_ptr<const StaticFiles> StaticFiles::Load(const StaticFilesOptions& o
     }
     data->built = data->files.contains("/index.html");
     if (data->built) {
-        spdlog::info("web: serving the dashboard from {} ({} files, {} bytes in memory)", options.root.string(),
-                     data->files.size(), data->total_bytes);
+        spdlog::info("web: serving the dashboard from {} ({} files, {} bytes in memory)",
+                     options.root.string(), data->files.size(), data->total_bytes);
     } else {
         spdlog::warn("web: {} has no index.html; '/' says how to build the dashboard", options.root.string());
     }

@@ -32,9 +32,9 @@ ContentCoding ChooseCoding(std::string_view accept_encoding, bool have_brotli, b
 std::string_view MimeTypeFor(std::string_view file_name);
 
 struct StaticFilesOptions {
-    std::filesystem::path root;                  // the built dashboard (web/dist)
-    std::size_t max_file_bytes = 32 << 20;       // larger files are skipped (logged)
-    std::size_t max_total_bytes = 128 << 20;     // loading stops here (logged)
+    std::filesystem::path root;               // the built dashboard (web/dist)
+    std::size_t max_file_bytes = 32 << 20;    // larger files are skipped (logged)
+    std::size_t max_total_bytes = 128 << 20;  // loading stops here (logged)
 };
 
 // The built single-page app, loaded into memory once at start (a Vite build is a few hundred

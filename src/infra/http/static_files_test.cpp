@@ -18,8 +18,9 @@ using testing::Client;
 using testing::ClientResponse;
 using testing::TestServer;
 
-const std::string kIndex = "<!doctype html><html><head><script type=module src=/assets/app-3f2a.js></script>"
-                           "</head><body></body></html>";
+const std::string kIndex =
+    "<!doctype html><html><head><script type=module src=/assets/app-3f2a.js></script>"
+    "</head><body></body></html>";
 const std::string kScript = "console.log('identity');";
 const std::string kScriptBr = "BROTLI-BYTES";
 const std::string kScriptGz = "GZIP-BYTES";
@@ -29,7 +30,8 @@ class Dist {
 public:
     Dist() {
         std::random_device rd;
-        root_ = fs::temp_directory_path() / ("nn_static_" + std::to_string(rd()) + std::to_string(::getpid()));
+        root_ =
+            fs::temp_directory_path() / ("nn_static_" + std::to_string(rd()) + std::to_string(::getpid()));
         fs::create_directories(root_);
     }
     ~Dist() {
@@ -249,9 +251,10 @@ TEST(StaticFiles, NothingOutsideTheRootOrUnderApi) {
     dist.Standard();
     dist.LinkOutside();
     Site site(dist.root());
-    for (const char* target : {"/secret.txt", "/linked/secret.txt", "/assets/..%2f..%2fetc%2fpasswd",
-                               "/assets%2f..%2f..%2fsecret.txt", "/.vite/manifest.json", "/api/docs/index.html",
-                               "/api/docs", "/%61pi/docs/index.html", "/missing.js", "/assets/"}) {
+    for (const char* target :
+         {"/secret.txt", "/linked/secret.txt", "/assets/..%2f..%2fetc%2fpasswd",
+          "/assets%2f..%2f..%2fsecret.txt", "/.vite/manifest.json", "/api/docs/index.html", "/api/docs",
+          "/%61pi/docs/index.html", "/missing.js", "/assets/"}) {
         auto r = site.Get(target);
         ASSERT_TRUE(r) << target;
         EXPECT_EQ(r->status, 404) << target;

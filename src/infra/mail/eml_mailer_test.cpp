@@ -195,9 +195,11 @@ TEST(EmlMailer, LogsTheLinkOfEachMessage) {
         std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(lines));
     capture->set_level(spdlog::level::info);
     spdlog::set_default_logger(capture);
-    auto verification = VerificationEmail("http://127.0.0.1:8080", "ann@example.com", "tok-1", std::chrono::hours(24));
+    auto verification =
+        VerificationEmail("http://127.0.0.1:8080", "ann@example.com", "tok-1", std::chrono::hours(24));
     RunCo(io, mailer->Send(verification));
-    auto reset = PasswordResetEmail("http://127.0.0.1:8080/", "bob@example.com", "tok-2", std::chrono::minutes(30));
+    auto reset =
+        PasswordResetEmail("http://127.0.0.1:8080/", "bob@example.com", "tok-2", std::chrono::minutes(30));
     RunCo(io, mailer->Send(reset));
     spdlog::set_default_logger(previous);
     const std::string log = lines.str();

@@ -107,8 +107,7 @@ TEST_F(SmtpMailerTest, TemplatesArriveIntact) {
     auto msg = sink.Message(1);
     EXPECT_EQ(Lf(Str(msg, "text")), m.text_body);
     EXPECT_EQ(Lf(Str(msg, "html")), *m.html_body);
-    EXPECT_NE(Str(msg, "text").find("http://127.0.0.1:8080/#/verify?token=tok-123_abc"),
-              std::string::npos);
+    EXPECT_NE(Str(msg, "text").find("http://127.0.0.1:8080/#/verify?token=tok-123_abc"), std::string::npos);
 }
 
 TEST_F(SmtpMailerTest, StartTlsWithVerifiedCertificate) {

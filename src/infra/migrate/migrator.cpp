@@ -422,7 +422,8 @@ const Secret& PasswordFor(const Options& options, ServiceRole role) {
 }
 
 Secret ServiceUrlFor(const Options& options, ServiceRole role, Database database) {
-    return Secret(WithCredentials(options.admin_url.Reveal(), RoleName(role), PasswordFor(options, role).Reveal(),
+    return Secret(WithCredentials(options.admin_url.Reveal(), RoleName(role),
+                                  PasswordFor(options, role).Reveal(),
                                   DatabaseName(options.prefix, database)));
 }
 

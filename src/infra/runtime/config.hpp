@@ -41,7 +41,7 @@ struct Config {
     // Per service role (auth, portfolio, market, analytics, notify), optional: that role's own
     // password instead of db_service_password (NEXANEST_DB_PASSWORD_<SERVICE>).
     std::map<std::string, Secret> db_role_passwords;
-    std::size_t db_pool_size = 8;                 // per database per event loop
+    std::size_t db_pool_size = 8;  // per database per event loop
     std::chrono::milliseconds db_timeout{5'000};
     Secret redis_url;
     std::chrono::milliseconds redis_timeout{1'000};
