@@ -13,7 +13,6 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <regex>
 #include <set>
@@ -26,6 +25,7 @@
 #include "infra/http/query.hpp"
 #include "infra/http/sse.hpp"
 #include "infra/redis/client.hpp"
+#include "infra/runtime/keyed_slots.hpp"
 
 namespace nn::notify {
 namespace asio = boost::asio;
@@ -501,35 +501,8 @@ asio::awaitable<void> LoadInterest(Ctx ctx,
 }
 
 // Open streams per user on this instance, across shards.
-class StreamSlots {
-public:
-    // Takes a slot (released when the last copy of the returned guard goes), or nullptr when
-    // the user already holds `max`.
-    std::shared_ptr<const void> Take(const std::string& user, std::size_t max) {
-        std::lock_guard lock(mutex_);
-        std::size_t& n = open_[user];
-        if (n >= max) return nullptr;
-        ++n;
-        return std::make_shared<const Guard>(*this, user);
-    }
-
-private:
-    struct Guard {
-        Guard(StreamSlots& s, std::string u) : slots(s), user(std::move(u)) {}
-        ~Guard() {
-            std::lock_guard lock(slots.mutex_);
-            auto it = slots.open_.find(user);
-            if (it != slots.open_.end() && --it->second == 0) slots.open_.erase(it);
-        }
-        StreamSlots& slots;
-        std::string user;
-    };
-    std::mutex mutex_;
-    std::map<std::string, std::size_t> open_;
-};
-
-StreamSlots& Slots() {
-    static StreamSlots slots;  // process-wide: every App of the process shares the user's cap
+runtime::KeyedSlots& Slots() {
+    static runtime::KeyedSlots slots;  // process-wide: every App of the process shares the user's cap
     return slots;
 }
 

@@ -3,13 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <random>
-#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
 #include "infra/http/problem.hpp"
+#include "infra/runtime/keyed_slots.hpp"
 
 namespace nn::http {
 namespace {
@@ -182,34 +181,17 @@ Middleware RateLimitMiddleware(RateLimiter limiter) {
 }
 
 Middleware ExpensiveLimitMiddleware(std::size_t max_per_key) {
-    struct Counts {
-        std::mutex mutex;
-        std::unordered_map<std::string, std::size_t> in_progress;
-    };
-    auto counts = std::make_shared<Counts>();
-    return [counts, max_per_key](Request& request, Next next) -> boost::asio::awaitable<Response> {
+    auto slots = std::make_shared<runtime::KeyedSlots>();
+    return [slots, max_per_key](Request& request, Next next) -> boost::asio::awaitable<Response> {
         if (request.matched == nullptr || !request.matched->expensive) co_return co_await next(request);
-        std::string key =
+        const std::string key =
             request.principal_key.empty() ? "ip:" + request.remote_address : request.principal_key;
-        {
-            std::lock_guard lock(counts->mutex);
-            std::size_t& n = counts->in_progress[key];
-            if (n >= max_per_key) {
-                throw HttpError(429, "rate_limited.concurrent",
-                                "another request of this kind is still running for you; retry when it ends",
-                                {{"Retry-After", "1"}});
-            }
-            ++n;
+        const std::shared_ptr<const void> slot = slots->Take(key, max_per_key);
+        if (!slot) {
+            throw HttpError(429, "rate_limited.concurrent",
+                            "another request of this kind is still running for you; retry when it ends",
+                            {{"Retry-After", "1"}});
         }
-        struct Release {
-            Counts& c;
-            const std::string& key;
-            ~Release() {
-                std::lock_guard lock(c.mutex);
-                auto it = c.in_progress.find(key);
-                if (it != c.in_progress.end() && --it->second == 0) c.in_progress.erase(it);
-            }
-        } release{*counts, key};
         co_return co_await next(request);
     };
 }
