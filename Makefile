@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: run test deps build build-release build-asan web bench fuzz format tidy clean
+.PHONY: run test deps build build-release build-asan web package bench fuzz format tidy clean cluster cluster-stop cluster-faults
 
 run: deps build-release web
 	scripts/run.sh
@@ -27,6 +27,23 @@ build-release:
 build-asan:
 	cmake -S . -B build/asan $(GEN) -DCMAKE_BUILD_TYPE=Debug -DNN_SANITIZE=ON -DNN_BUILD_BENCH=OFF >/dev/null
 	cmake --build build/asan -j $(JOBS)
+
+# A Debian package (CPack) in build/release: binary, migrations, dashboard, systemd unit,
+# example configuration (docs/operations.md "Install").
+package: deps build-release web
+	cd build/release && cpack -G DEB
+
+# Scale-out on loopback (docs/scale-out.md): PostgreSQL primary + replica, pgbouncer, Redis,
+# 3 instances behind haproxy, in CLUSTER_DIR until `make cluster-stop`.
+CLUSTER_DIR ?= var/cluster
+cluster: deps build-release
+	scripts/cluster.sh start $(CLUSTER_DIR) $(CLUSTER_ARGS)
+
+cluster-stop:
+	scripts/cluster.sh stop $(CLUSTER_DIR)
+
+cluster-faults: deps build-release
+	scripts/cluster-faults.sh $(CLUSTER_DIR)
 
 bench: deps build-release
 	scripts/bench.sh

@@ -10,6 +10,8 @@
 //   nn_bench_pg_select1 [clients=16] [seconds=5] [rounds=2]
 // Server: NEXANEST_BENCH_PG_URL or NEXANEST_TEST_PG_URL. pgbench: PGBENCH or
 // /usr/lib/postgresql/15/bin/pgbench.
+// NEXANEST_BENCH_PG_UNNAMED=1: the pgbouncer mode (docs/scale-out.md) against its own limit,
+// unnamed statements on both sides (ours prepare_statements = false, pgbench -M extended).
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -35,6 +37,14 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+bool Unnamed() {
+    const char* v = std::getenv("NEXANEST_BENCH_PG_UNNAMED");
+    return v != nullptr && std::string(v) == "1";
+}
+const char* PgBenchMode() {
+    return Unnamed() ? "extended" : "prepared";
+}
+
 constexpr nn::db::Query kSelect1{"SELECT 1", "bench.select1"};
 
 std::string ServerUrl() {
@@ -51,7 +61,7 @@ double PgBench(const std::string& url, int clients, int seconds) {
     const std::string pgbench = bin != nullptr ? bin : "/usr/lib/postgresql/15/bin/pgbench";
     const std::string script = "/tmp/nn_bench_select1_" + std::to_string(::getpid()) + ".sql";
     std::ofstream(script) << "SELECT 1;\n";
-    const std::string cmd = pgbench + " -n -M prepared -f " + script + " -c " + std::to_string(clients) +
+    const std::string cmd = pgbench + " -n -M " + PgBenchMode() + " -f " + script + " -c " + std::to_string(clients) +
                             " -j 2 -T " + std::to_string(seconds) + " '" + url + "' 2>&1";
     double tps = 0;
     FILE* p = popen(cmd.c_str(), "r");
@@ -95,6 +105,7 @@ double Ours(const std::string& url, int clients, int seconds, std::uint64_t& err
         shards.push_back(std::make_unique<asio::io_context>(1));
         nn::db::PoolOptions opts;
         opts.connection.url = url;
+        opts.connection.prepare_statements = !Unnamed();
         opts.min_size = 0;
         opts.max_size = static_cast<std::size_t>(clients / kShards);
         pools.push_back(std::make_unique<nn::db::Pool>(shards.back()->get_executor(), opts));
@@ -136,7 +147,7 @@ int main(int argc, char** argv) {
         std::uint64_t errors = 0;
         const double ours = Ours(url, clients, seconds, errors);
         std::printf(
-            "round %d: pgbench -M prepared %.0f tps | nn::db::Pool %.0f tps (errors %llu) | ratio %.2f\n", r,
+            "round %d: pgbench -M %s %.0f tps | nn::db::Pool %.0f tps (errors %llu) | ratio %.2f\n", r, PgBenchMode(),
             limit, ours, static_cast<unsigned long long>(errors), limit > 0 ? ours / limit : 0.0);
         best_limit = std::max(best_limit, limit);
         best_ours = std::max(best_ours, ours);

@@ -25,6 +25,7 @@
 #include <spdlog/spdlog.h>
 
 #include "auth/permissions.hpp"
+#include "bench/portfolio_bench_support.hpp"
 #include "infra/app/app.hpp"
 #include "infra/http/test_server.hpp"
 #include "infra/migrate/migrator.hpp"
@@ -34,6 +35,10 @@
 
 namespace asio = boost::asio;
 using namespace nn;
+using bench::Exec;
+using bench::Grab;
+using bench::Run;
+using bench::Wrk;
 
 namespace {
 
@@ -57,40 +62,6 @@ std::string SummarySql() {
            kUserExpr + "::uuid AND p.is_active GROUP BY p.id ORDER BY p.created_at, p.id;\n";
 }
 
-void Exec(const std::string& url, const std::string& sql) {
-    PGconn* c = PQconnectdb(url.c_str());
-    PGresult* r = PQexec(c, sql.c_str());
-    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
-        std::fprintf(stderr, "%s\n", PQerrorMessage(c));
-        std::exit(1);
-    }
-    PQclear(r);
-    PQfinish(c);
-}
-
-std::string Run(const std::string& cmd) {
-    std::string out;
-    FILE* p = popen(cmd.c_str(), "r");
-    if (p == nullptr) return out;
-    std::array<char, 512> line;
-    while (std::fgets(line.data(), line.size(), p) != nullptr) out += line.data();
-    pclose(p);
-    return out;
-}
-
-double Grab(const std::string& out, const char* fmt) {
-    std::size_t pos = 0;
-    double best = 0;
-    while (pos < out.size()) {
-        auto end = out.find('\n', pos);
-        if (end == std::string::npos) end = out.size();
-        double v = 0;
-        if (std::sscanf(out.substr(pos, end - pos).c_str(), fmt, &v) == 1) best = v;
-        pos = end + 1;
-    }
-    return best;
-}
-
 double PgBench(const std::string& url, const std::string& body, int users, int clients, int seconds) {
     const char* bin = std::getenv("PGBENCH");
     const std::string pgbench = bin != nullptr ? bin : "/usr/lib/postgresql/15/bin/pgbench";
@@ -105,20 +76,6 @@ double PgBench(const std::string& url, const std::string& body, int users, int c
     const double tps = Grab(out, "tps = %lf");
     if (tps == 0) std::fprintf(stderr, "pgbench failed:\n%s\n", out.c_str());
     return tps;
-}
-
-double Wrk(std::uint16_t port, const std::string& lua, int connections, int seconds) {
-    const std::string script = "/tmp/nn_bench_portfolio_" + std::to_string(::getpid()) + ".lua";
-    std::ofstream(script) << lua;
-    const std::string out = Run("wrk -t2 -c" + std::to_string(connections) + " -d" + std::to_string(seconds) +
-                                "s -s " + script + " http://127.0.0.1:" + std::to_string(port) + "/ 2>&1");
-    std::remove(script.c_str());
-    // A run with failed requests measures the error path, not the route: no figure.
-    if (out.find("Non-2xx") != std::string::npos || out.find("Socket errors") != std::string::npos) {
-        std::fprintf(stderr, "wrk had failures:\n%s\n", out.c_str());
-        return 0;
-    }
-    return Grab(out, "Requests/sec: %lf");
 }
 
 std::string LuaPrelude(int users) {
@@ -152,41 +109,6 @@ std::string TransactionLua(int users) {
            "')\n"
            "end\n";
 }
-
-struct Server {
-    std::unique_ptr<http::testing::Shards> shards;
-    std::unique_ptr<App> app;
-    std::shared_ptr<portfolio::Service> service;
-    std::uint16_t port = 0;
-
-    Server(const migrate::Options& mo, std::chrono::seconds ttl) {
-        shards = std::make_unique<http::testing::Shards>(2);
-        runtime::Config c;
-        c.listen_port = 0;
-        c.threads = 2;
-        c.services = "portfolio";
-        c.database_url = mo.admin_url;
-        c.database_prefix = mo.prefix;
-        c.db_service_password = mo.service_password;
-        c.redis_url = Secret(test::RedisUrl());
-        app = std::make_unique<App>(c, shards->Pointers());
-        // One access-log line per request would measure the logger.
-        spdlog::set_level(spdlog::level::warn);
-        test::AddTestUserAuthenticator(*app);
-        portfolio::ModuleOptions o;
-        o.service.summary_cache_ttl = ttl;
-        o.service.cache_prefix = test::UniqueName("bench_pf_cache_") + ":";
-        o.start_price_consumer = false;
-        service = portfolio::Register(*app, o);
-        port = app->Start();
-    }
-    ~Server() {
-        app->Stop();
-        shards->Stop();
-        service.reset();
-        app.reset();
-    }
-};
 
 }  // namespace
 
@@ -223,7 +145,7 @@ int main(int argc, char** argv) {
 
     const std::string summary = SummarySql();
     for (const bool cached : {false, true}) {
-        Server server(mo, cached ? std::chrono::seconds(120) : std::chrono::seconds(0));
+        bench::PortfolioServer server(mo, cached ? std::chrono::seconds(120) : std::chrono::seconds(0));
         const std::string lua = SummaryLua(users);
         Wrk(server.port, lua, 16, cached ? seconds : 1);  // warm-up (fills the cache when cached)
         // The mode must be what it claims: user 1's summary is in Redis exactly when cached.
@@ -246,7 +168,7 @@ int main(int argc, char** argv) {
         }
     }
     {
-        Server server(mo, std::chrono::seconds(0));
+        bench::PortfolioServer server(mo, std::chrono::seconds(0));
         const std::string insert =
             std::string(
                 "INSERT INTO portfolio.transactions (portfolio_id, user_id, type, symbol, quantity, "

@@ -5,6 +5,8 @@
 # price_flow (tick → holdings, tick → alert on SSE) compares with a Redis stream hop and a lone commit.
 #   scripts/bench.sh [NAME...]   e.g. scripts/bench.sh http copy
 set -euo pipefail
+# Every process here is configured explicitly: nothing from a ./var left by `make run`.
+export NEXANEST_ENV_FILES=
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d /tmp/nexanest-bench.XXXXXX)
 cleanup() { scripts/services.sh stop "$tmp" || true; rm -rf "$tmp"; }

@@ -3,6 +3,8 @@
 # database set, the .eml mail sink, an ops token. Run by scripts/test.sh after the ctest suites
 # (PostgreSQL, Redis and the app secrets are in the environment); alone it starts its own.
 set -euo pipefail
+# Every process here is configured explicitly: nothing from a ./var left by `make run`.
+export NEXANEST_ENV_FILES=
 cd "$(dirname "$0")/.."
 root=$PWD
 bin=${NEXANEST_BIN:-$root/build/release/apps/nexanest/nexanest}
@@ -40,6 +42,8 @@ done
 ops_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 export NEXANEST_DATABASE_PREFIX=$prefix NEXANEST_LISTEN=127.0.0.1:$port NEXANEST_VAR_DIR=$tmp/var
 export NEXANEST_OPS_TOKEN=$ops_token NEXANEST_LOG_LEVEL=warn
+# Every answer is checked against the OpenAPI contract (500 contract.violation otherwise).
+export NEXANEST_CONTRACT_CHECK=1
 mkdir -p "$tmp/var/mail"
 "$bin" migrate up >"$tmp/migrate.log" 2>&1 || { cat "$tmp/migrate.log" >&2; exit 1; }
 "$bin" serve --listen "127.0.0.1:$port" >"$tmp/serve.log" 2>&1 &

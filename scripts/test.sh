@@ -22,6 +22,9 @@ scripts/app-secrets.sh "$tmp"
 export NEXANEST_TEST_SERVICES_SCRIPT="$PWD/scripts/services.sh"
 export NEXANEST_TEST_SERVICES_DIR="$tmp"
 export NEXANEST_SOURCE_DIR="$PWD"
+# The suites configure every process themselves: nothing may come from a ./var left by `make run`
+# (docs/operations.md "Where the binary looks").
+export NEXANEST_ENV_FILES=
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 

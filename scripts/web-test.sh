@@ -11,6 +11,8 @@
 #
 #   scripts/web-test.sh [playwright args...]     e.g. scripts/web-test.sh tests/journey.spec.js
 set -euo pipefail
+# Every process here is configured explicitly: nothing from a ./var left by `make run`.
+export NEXANEST_ENV_FILES=
 cd "$(dirname "$0")/.."
 root=$PWD
 bin=${NEXANEST_BIN:-$root/build/release/apps/nexanest/nexanest}
@@ -57,6 +59,8 @@ free_port() {
 }
 port=$(free_port)
 export NEXANEST_DATABASE_PREFIX=$prefix
+# Every answer is checked against the OpenAPI contract (500 contract.violation otherwise).
+export NEXANEST_CONTRACT_CHECK=1
 # Redis streams and consumer groups (prices → holdings, alerts, live push) are not named per
 # database set: another server on the same Redis database would consume this server's price
 # events. The browser tests use a Redis database of their own (NN_WEB_REDIS_DB, default 11).

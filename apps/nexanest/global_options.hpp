@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 
+#include "infra/app/config_files.hpp"
 #include "infra/runtime/config.hpp"
 
 namespace nn::app {
@@ -11,7 +12,12 @@ namespace nn::app {
 struct GlobalOptions {
     std::optional<std::string> config_file;
 
-    runtime::Config Load() const { return runtime::LoadConfig(config_file, runtime::ProcessEnv()); }
+    // The environment over the discovered environment files over the TOML file
+    // (infra/app/config_files.hpp): after `make run`, ./var; installed, /etc/nexanest.
+    runtime::Config Load() const { return Load(runtime::ProcessEnv()); }
+    runtime::Config Load(const runtime::EnvLookup& env) const {
+        return LoadDiscoveredConfig(config_file, env, DetectLayout(SelfExe(), env));
+    }
 };
 
 }  // namespace nn::app

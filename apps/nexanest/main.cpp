@@ -4,6 +4,7 @@
 #include <exception>
 #include <iostream>
 
+#include "apps/nexanest/backup_command.hpp"
 #include "apps/nexanest/global_options.hpp"
 #include "apps/nexanest/market_commands.hpp"
 #include "apps/nexanest/migrate_command.hpp"
@@ -12,6 +13,7 @@
 #include "apps/nexanest/serve_command.hpp"
 #include "apps/nexanest/user_command.hpp"
 #include "core/error.hpp"
+#include "infra/migrate/schema_version.hpp"
 
 #ifndef NN_VERSION
 #define NN_VERSION "0.0.0"
@@ -23,9 +25,16 @@ int main(int argc, char** argv) {
     nn::app::GlobalOptions global;
     app.add_option("--config", global.config_file, "TOML configuration file (environment variables win)");
 
-    app.add_subcommand("version", "Print the version")->callback([] {
-        std::cout << "nexanest " NN_VERSION "\n";
-    });
+    app.add_subcommand("version", "Print the version and the schema version of each database it needs")
+        ->callback([] {
+            std::cout << "nexanest " NN_VERSION "\n";
+            for (auto db : nn::migrate::kAllDatabases) {
+                const auto& need = nn::migrate::RequiredSchema(db);
+                std::cout << "schema " << nn::migrate::DatabaseKey(db) << ' ' << need.version.ToString()
+                          << " (migration " << need.migration << ")\n";
+            }
+        });
+    nn::app::AddBackupCommands(app, global);
     nn::app::AddMigrateCommand(app, global);
     nn::app::AddMarketCommands(app, global);
     nn::app::AddPortfolioCommands(app, global);

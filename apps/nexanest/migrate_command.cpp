@@ -9,7 +9,6 @@
 #include "infra/migrate/migrator.hpp"
 
 namespace nn::app {
-namespace {
 
 migrate::Options MigrateOptions(const runtime::Config& config) {
     if (config.database_url.Empty()) {
@@ -30,6 +29,8 @@ migrate::Options MigrateOptions(const runtime::Config& config) {
     options.progress = [](const std::string& line) { std::cout << line << '\n'; };
     return options;
 }
+
+namespace {
 
 migrate::Database RequireDatabase(const std::string& key) {
     auto db = migrate::ParseDatabase(key);

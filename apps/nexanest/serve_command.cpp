@@ -1,5 +1,6 @@
 #include "apps/nexanest/serve_command.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
@@ -12,6 +13,7 @@
 #include "apps/nexanest/global_options.hpp"
 #include "apps/nexanest/modules.hpp"
 #include "infra/app/app.hpp"
+#include "infra/app/sd_notify.hpp"
 #include "infra/runtime/logging.hpp"
 
 namespace nn::app {
@@ -39,6 +41,7 @@ void Serve(runtime::Config config) {
     for (auto* io : shards) guards.push_back(asio::make_work_guard(*io));
 
     App app(config, shards);
+    app.RequireSchemas();
     RegisterModules(app);
     ServeDashboard(app);
     auto port = app.Start();
@@ -47,6 +50,7 @@ void Serve(runtime::Config config) {
     for (auto* io : shards) threads.emplace_back([io] { io->run(); });
     spdlog::info("nexanest serving on http://{}:{} with {} event loop(s), services: {}", config.listen_host,
                  port, n, config.services);
+    SdNotify(fmt::format("READY=1\nSTATUS=serving on {}:{}", config.listen_host, port));
 
     asio::io_context signals_io;
     asio::signal_set signals(signals_io, SIGINT, SIGTERM);
@@ -55,6 +59,7 @@ void Serve(runtime::Config config) {
     });
     signals_io.run();
 
+    SdNotify("STOPPING=1");
     app.Stop();
     guards.clear();
     for (auto* io : shards) io->stop();
@@ -78,7 +83,7 @@ void AddServeCommand(CLI::App& app, const GlobalOptions& global) {
             if (name == "NEXANEST_LISTEN" && !args->listen.empty()) return args->listen;
             return env(name);
         };
-        Serve(runtime::LoadConfig(global.config_file, with_flags));
+        Serve(global.Load(with_flags));
     });
 }
 

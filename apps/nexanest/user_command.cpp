@@ -49,7 +49,9 @@ std::string AuthUrl(const runtime::Config& config) {
         throw Error(
             ErrorKind::kUnprocessable, "config.missing",
             "configuration: user create needs NEXANEST_AUTH_DATABASE_URL, or NEXANEST_DATABASE_URL with "
-            "NEXANEST_DB_SERVICE_PASSWORD");
+            "NEXANEST_DB_SERVICE_PASSWORD (looked for in the environment, then in ./var as `make run` writes "
+            "it, "
+            "or /etc/nexanest/nexanest.env when installed)");
     }
     migrate::Options options;
     options.admin_url = config.database_url;

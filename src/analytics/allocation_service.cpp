@@ -40,7 +40,8 @@ asio::awaitable<json::object> AllocationService::Allocation(const portfolio::Act
     for (const auto& [currency, balance] : inputs.cash) {
         if (currency != base && !balance.IsZero()) foreign.push_back(currency);
     }
-    db::Pool& market = app_.Db(ServiceRole::kAnalytics, Database::kTimescale, shard);
+    // Market data tolerates bounded staleness: the read replica when one is configured.
+    db::QueryRunner& market = app_.ReadDb(ServiceRole::kAnalytics, Database::kTimescale, shard);
     const std::map<std::string, Decimal> rates = co_await LoadLatestRatesTo(market, foreign, base);
     std::vector<CashValue> cash;
     std::vector<std::string> unvalued_cash;

@@ -19,8 +19,109 @@ namespace nn::analytics {
 namespace asio = boost::asio;
 using http::Request;
 using http::Response;
+namespace js = http::schema;
 
 namespace {
+
+// The schemas of json_io.cpp's ToJson(PerformanceReport), AllocationService::Allocation,
+// ToJson(StoredReport) and PerformanceService::StoreHistoryRange.
+http::Schema PerformanceSchema() {
+    auto ratio = js::Number().Nullable().Describe("a ratio (0.05 = 5%); null when undefined");
+    auto money = js::Decimal();
+    auto drawdown = js::Object({{"depth", js::Number()},
+                                {"peak", js::Date()},
+                                {"trough", js::Date()},
+                                {"duration_days", js::Integer(0)},
+                                {"recovery", js::Date().Nullable()},
+                                {"recovery_days", js::Integer(0).Nullable()}});
+    auto benchmark = js::Object({{"symbol", js::Ref("Symbol")},
+                                 {"return", ratio},
+                                 {"annualized", ratio},
+                                 {"excess_return", ratio},
+                                 {"beta", js::Number().Nullable()},
+                                 {"correlation", js::Number().Nullable()},
+                                 {"tracking_error", ratio},
+                                 {"information_ratio", js::Number().Nullable()},
+                                 {"observations", js::Integer(0)}});
+    return js::Object(
+        {{"portfolio_id", js::Uuid()},
+         {"currency", js::Ref("Currency")},
+         {"range", js::String().Nullable()},
+         {"from", js::Date()},
+         {"to", js::Date()},
+         {"days", js::Integer(0)},
+         {"years", js::Number()},
+         {"returns", js::Object({{"time_weighted", js::Number()},
+                                 {"time_weighted_annualized", ratio},
+                                 {"money_weighted", ratio},
+                                 {"money_weighted_annualized", ratio},
+                                 {"money_weighted_unavailable_reason", js::String().Nullable()},
+                                 {"modified_dietz", ratio},
+                                 {"simple", ratio}})},
+         {"gain", js::Object({{"opening_value", money},
+                              {"closing_value", money},
+                              {"inflows", money},
+                              {"outflows", money},
+                              {"total", money},
+                              {"capital", money},
+                              {"income", money},
+                              {"currency", money}})},
+         {"risk",
+          js::Object({{"observations", js::Integer(0)},
+                      {"risk_free_rate", js::Number()},
+                      {"volatility", ratio},
+                      {"downside_deviation", ratio},
+                      {"sharpe_ratio", js::Number().Nullable()},
+                      {"sortino_ratio", js::Number().Nullable()},
+                      {"var_95", js::Number().Nullable().Describe("historical one-day value at risk at 95%")},
+                      {"max_drawdown", drawdown.Nullable()}})},
+         {"benchmark", benchmark.Nullable()},
+         {"series", js::Array(js::Object({{"date", js::Date()},
+                                          {"value", money},
+                                          {"time_weighted_return", js::Number()},
+                                          {"benchmark_return", js::Number().Nullable()}}))},
+         {"data_gaps", js::Array(js::Object({{"date", js::Date()}, {"what", js::String()}}))},
+         {"history_source", js::Enum({"stored", "rebuilt"})},
+         {"definitions", js::String()}});
+}
+
+http::Schema AllocationSchema() {
+    auto group = js::Object(
+        {{"key", js::String().Nullable()}, {"value", js::Decimal()}, {"weight", js::Decimal().Nullable()}});
+    return js::Object(
+        {{"portfolio_id", js::Uuid()},
+         {"currency", js::Ref("Currency")},
+         {"total_value", js::Decimal()},
+         {"groupings", js::Map(js::Array(std::move(group)))
+                           .Describe("by dimension: symbol, asset_class, sector, country, currency")},
+         {"rules", js::Array(js::Object({{"id", js::Uuid()},
+                                         {"dimension", js::String()},
+                                         {"key", js::String()},
+                                         {"target_weight", js::Decimal()},
+                                         {"tolerance", js::Decimal()},
+                                         {"weight", js::Decimal().Nullable()},
+                                         {"drift", js::Decimal().Nullable()},
+                                         {"breached", js::Boolean()}}))},
+         {"unvalued", js::Array(js::Object({{"symbol", js::Ref("Symbol")},
+                                            {"reason", js::Enum({"missing_price", "missing_rate"})}}))},
+         {"unvalued_cash", js::Array(js::Ref("Currency"))},
+         {"unknown_instruments", js::Array(js::Ref("Symbol"))},
+         {"instruments_status", js::Enum({"ok", "unavailable"})},
+         {"complete", js::Boolean()}});
+}
+
+std::vector<http::Field> ReportFields() {
+    return {{"id", js::Uuid()},
+            {"portfolio_id", js::Uuid()},
+            {"period", js::Enum({"monthly", "annual"})},
+            {"report_type", js::Enum({"MONTHLY", "ANNUAL"})},
+            {"period_start", js::Date()},
+            {"period_end", js::Date()},
+            {"currency", js::Ref("Currency")},
+            {"status", js::String()},
+            {"created_at", js::DateTime()},
+            {"generated_at", js::DateTime().Nullable()}};
+}
 
 constexpr std::string_view kRead = "portfolio:read";
 constexpr std::string_view kAnalyticsRead = "analytics:read";
@@ -165,6 +266,14 @@ bool WantsCsv(const Request& req) {
 
 void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::UserDirectory> directory) {
     std::shared_ptr<PerformanceService> service = services.performance;
+    routes.AddComponent("Performance", PerformanceSchema());
+    routes.AddComponent("Allocation", AllocationSchema());
+    routes.AddComponent("Report", js::Object(ReportFields()));
+    auto with_content = ReportFields();
+    with_content.emplace_back("content", js::Map({}).Describe("the statement (docs/analytics.md)"));
+    auto date_query = [](std::string name, std::string text) {
+        return http::QueryParam{std::move(name), js::Date(), false, std::move(text)};
+    };
     routes.Get("/api/v1/portfolios/{id}/performance",
                [service, directory](Request& req) -> asio::awaitable<Response> {
                    const portfolio::Actor actor = co_await ActorOf(req, directory);
@@ -173,7 +282,18 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
                    co_return http::JsonResponse(
                        co_await service->Performance(actor, id, std::move(query), req.shard));
                },
-               {.name = "analytics.performance", .require_auth = true});
+               {.name = "analytics.performance",
+                .require_auth = true,
+                .contract = {.query = {{"range", js::String(1, 8), false,
+                                        "1m, 3m, 6m, ytd, 1y, 3y, 5y, max or a year"},
+                                       date_query("from", "instead of range"),
+                                       date_query("to", "instead of range"),
+                                       {"benchmark", js::Ref("Symbol"), false, "an index symbol"},
+                                       {"risk_free_rate", js::String(), false, "a number from 0 to 1"}},
+                             .responses = {{200, js::Ref("Performance")}},
+                             .codes = {"portfolio.not_found", "analytics.invalid_range",
+                                       "analytics.invalid_date", "analytics.invalid_benchmark",
+                                       "analytics.invalid_risk_free_rate", "analytics.no_history"}}});
     std::shared_ptr<AllocationService> allocation = services.allocation;
     routes.Get("/api/v1/portfolios/{id}/allocation",
                [allocation, directory](Request& req) -> asio::awaitable<Response> {
@@ -183,33 +303,51 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
                    co_return http::JsonResponse(
                        co_await allocation->Allocation(actor, id, std::move(dimensions), req.shard));
                },
-               {.name = "analytics.allocation", .require_auth = true});
+               {.name = "analytics.allocation",
+                .require_auth = true,
+                .contract = {
+                    .query = {{"by", js::String(), false,
+                               "comma list of symbol, asset_class, sector, country, currency (default all)"}},
+                    .responses = {{200, js::Ref("Allocation")}},
+                    .codes = {"portfolio.not_found", "analytics.invalid_dimension"}}});
 
     std::shared_ptr<ReportService> reports = services.reports;
-    routes.Post("/api/v1/portfolios/{id}/reports",
-                [reports, directory](Request& req) -> asio::awaitable<Response> {
-                    const portfolio::Actor actor = co_await ActorOf(req, directory, kWrite);
-                    const PortfolioId id = PortfolioParam(req);
-                    const StatementPeriod period = ParsePeriod(req);
-                    const GeneratedReport generated =
-                        co_await reports->Generate(actor, id, period, req.shard);
-                    boost::json::object body = ToJson(generated.report);
-                    body["content"] = boost::json::parse(generated.content);
-                    co_return http::JsonResponse(body, generated.created ? 201 : 200);
-                },
-                {.name = "analytics.reports.generate", .require_auth = true, .expensive = true});
-    routes.Get("/api/v1/portfolios/{id}/reports",
-               [reports, directory](Request& req) -> asio::awaitable<Response> {
-                   const portfolio::Actor actor = co_await ActorOf(req, directory);
-                   const PortfolioId id = PortfolioParam(req);
-                   const std::vector<StoredReport> list = co_await reports->List(actor, id, req.shard);
-                   boost::json::array items;
-                   for (const StoredReport& r : list) items.push_back(ToJson(r));
-                   boost::json::object body;
-                   body["items"] = std::move(items);
-                   co_return http::JsonResponse(body);
-               },
-               {.name = "analytics.reports.list", .require_auth = true});
+    routes.Post(
+        "/api/v1/portfolios/{id}/reports",
+        [reports, directory](Request& req) -> asio::awaitable<Response> {
+            const portfolio::Actor actor = co_await ActorOf(req, directory, kWrite);
+            const PortfolioId id = PortfolioParam(req);
+            const StatementPeriod period = ParsePeriod(req);
+            const GeneratedReport generated = co_await reports->Generate(actor, id, period, req.shard);
+            boost::json::object body = ToJson(generated.report);
+            body["content"] = boost::json::parse(generated.content);
+            co_return http::JsonResponse(body, generated.created ? 201 : 200);
+        },
+        {.name = "analytics.reports.generate",
+         .require_auth = true,
+         .expensive = true,
+         .contract = {.request = js::Object({{"period", js::Enum({"monthly", "annual"})},
+                                             {"year", js::Integer(1970, 9999)},
+                                             js::OptNull("month", js::Integer(1, 12))}),
+                      .responses = {{201, js::Object(with_content), "application/json", "generated"},
+                                    {200, js::Object(with_content), "application/json", "already stored"}},
+                      .codes = {"portfolio.not_found", "analytics.period_in_future"}}});
+    routes.Get(
+        "/api/v1/portfolios/{id}/reports",
+        [reports, directory](Request& req) -> asio::awaitable<Response> {
+            const portfolio::Actor actor = co_await ActorOf(req, directory);
+            const PortfolioId id = PortfolioParam(req);
+            const std::vector<StoredReport> list = co_await reports->List(actor, id, req.shard);
+            boost::json::array items;
+            for (const StoredReport& r : list) items.push_back(ToJson(r));
+            boost::json::object body;
+            body["items"] = std::move(items);
+            body["next_cursor"] = nullptr;
+            co_return http::JsonResponse(body);
+        },
+        {.name = "analytics.reports.list",
+         .require_auth = true,
+         .contract = {.responses = {{200, js::Page(js::Ref("Report"))}}, .codes = {"portfolio.not_found"}}});
     routes.Get("/api/v1/portfolios/{id}/reports/{report_id}",
                [reports, directory](Request& req) -> asio::awaitable<Response> {
                    const portfolio::Actor actor = co_await ActorOf(req, directory);
@@ -229,7 +367,14 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
                                    FormatDate(doc->report.period_start), id.ToString()));
                    co_return r;
                },
-               {.name = "analytics.reports.get", .require_auth = true});
+               {.name = "analytics.reports.get",
+                .require_auth = true,
+                .headers = {"Accept"},
+                .contract = {.query = {{"format", js::Enum({"json", "csv"}), false,
+                                        "default json, or csv when Accept asks for text/csv"}},
+                             .responses = {{200, js::Map({}).Describe("the statement (docs/analytics.md)")},
+                                           {200, js::String(), "text/csv", "the statement as CSV"}},
+                             .codes = {"analytics.report_not_found", "analytics.invalid_format"}}});
     routes.Post(
         "/api/v1/portfolios/{id}/history/rebuild",
         [service, directory](Request& req) -> asio::awaitable<Response> {
@@ -239,7 +384,19 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
             const std::optional<Date> to = DateParam(req, "to");
             co_return http::JsonResponse(co_await service->StoreHistoryRange(actor, id, from, to, req.shard));
         },
-        {.name = "analytics.history.rebuild", .require_auth = true, .expensive = true});
+        {.name = "analytics.history.rebuild",
+         .require_auth = true,
+         .expensive = true,
+         .contract = {.query = {date_query("from", "first day (default: the first transaction)"),
+                                date_query("to", "last day (default: today)")},
+                      .responses = {{200, js::Object({{"portfolio_id", js::Uuid()},
+                                                      {"from", js::Date()},
+                                                      {"to", js::Date()},
+                                                      {"days", js::Integer(0)},
+                                                      {"stored_from", js::Date()},
+                                                      {"stored_to", js::Date()},
+                                                      {"fingerprint", js::String()}})}},
+                      .codes = {"portfolio.not_found", "analytics.invalid_date"}}});
 }
 
 }  // namespace nn::analytics

@@ -53,7 +53,8 @@ asio::awaitable<json::object> InsightsService::Insights(const portfolio::Actor& 
         if (cost) in.invested += *cost;
     }
 
-    db::Pool& market = app_.Db(ServiceRole::kAnalytics, Database::kTimescale, shard);
+    // Market data tolerates bounded staleness: the read replica when one is configured.
+    db::QueryRunner& market = app_.ReadDb(ServiceRole::kAnalytics, Database::kTimescale, shard);
     std::vector<std::string> foreign;
     for (const auto& [currency, balance] : view.cash) {
         if (currency != base && !balance.IsZero()) foreign.push_back(currency);

@@ -58,7 +58,7 @@ std::string ArrayLiteral(const std::vector<std::string>& items) {
 }  // namespace
 
 boost::asio::awaitable<std::map<std::string, std::vector<DatedValue>>> LoadCloses(
-    db::Pool& pool, const std::vector<std::string>& symbols, Date from, Date to) {
+    db::QueryRunner& pool, const std::vector<std::string>& symbols, Date from, Date to) {
     std::map<std::string, std::vector<DatedValue>> out;
     if (symbols.empty()) {
         co_return out;
@@ -72,7 +72,11 @@ boost::asio::awaitable<std::map<std::string, std::vector<DatedValue>>> LoadClose
 }
 
 boost::asio::awaitable<std::map<std::string, std::vector<DatedValue>>> LoadRates(
-    db::Pool& pool, const std::vector<std::string>& currencies, const std::string& base, Date from, Date to) {
+    db::QueryRunner& pool,
+    const std::vector<std::string>& currencies,
+    const std::string& base,
+    Date from,
+    Date to) {
     std::map<std::string, std::vector<DatedValue>> direct;
     std::map<std::string, std::vector<DatedValue>> inverted;
     if (currencies.empty()) {
@@ -101,7 +105,7 @@ boost::asio::awaitable<std::map<std::string, std::vector<DatedValue>>> LoadRates
 }
 
 boost::asio::awaitable<std::map<std::string, std::string>> LoadInstrumentCurrencies(
-    db::Pool& pool, const std::vector<std::string>& symbols) {
+    db::QueryRunner& pool, const std::vector<std::string>& symbols) {
     std::map<std::string, std::string> out;
     if (symbols.empty()) {
         co_return out;
@@ -115,7 +119,7 @@ boost::asio::awaitable<std::map<std::string, std::string>> LoadInstrumentCurrenc
 }
 
 boost::asio::awaitable<std::map<std::string, DatedValue>> LoadLastCloses(
-    db::Pool& pool, const std::vector<std::string>& symbols, Date on_or_before) {
+    db::QueryRunner& pool, const std::vector<std::string>& symbols, Date on_or_before) {
     std::map<std::string, DatedValue> out;
     if (symbols.empty()) {
         co_return out;
@@ -129,7 +133,7 @@ boost::asio::awaitable<std::map<std::string, DatedValue>> LoadLastCloses(
 }
 
 boost::asio::awaitable<std::map<std::string, Date>> LoadLatestPriceDates(
-    db::Pool& pool, const std::vector<std::string>& symbols) {
+    db::QueryRunner& pool, const std::vector<std::string>& symbols) {
     std::map<std::string, Date> out;
     if (symbols.empty()) {
         co_return out;
@@ -143,7 +147,7 @@ boost::asio::awaitable<std::map<std::string, Date>> LoadLatestPriceDates(
 }
 
 boost::asio::awaitable<std::map<std::string, Decimal>> LoadLatestRatesTo(
-    db::Pool& pool, const std::vector<std::string>& currencies, const std::string& base) {
+    db::QueryRunner& pool, const std::vector<std::string>& currencies, const std::string& base) {
     std::map<std::string, Decimal> out;
     if (currencies.empty()) {
         co_return out;

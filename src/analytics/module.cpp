@@ -11,6 +11,7 @@ namespace nn::analytics {
 std::shared_ptr<PerformanceService> Register(App& app, std::shared_ptr<auth::UserDirectory> directory) {
     // Pools are made on first use, which must happen here, before the shards serve requests.
     app.Db(ServiceRole::kAnalytics, Database::kTimescale, 0);
+    app.ReadDb(ServiceRole::kAnalytics, Database::kTimescale, 0);  // market data: the replica when configured
     app.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
     app.Db(ServiceRole::kPortfolio, Database::kTimescale, 0);
     app.Db(ServiceRole::kAnalytics, Database::kAnalytics, 0);

@@ -125,7 +125,8 @@ asio::awaitable<GeneratedReport> ReportService::Generate(portfolio::Actor actor,
         if (tx.symbol) symbols.insert(*tx.symbol);
         if (tx.currency != in.portfolio.currency) currencies.insert(std::string(tx.currency.Code()));
     }
-    db::Pool& market = app_.Db(ServiceRole::kAnalytics, Database::kTimescale, shard);
+    // Market data tolerates bounded staleness: the read replica when one is configured.
+    db::QueryRunner& market = app_.ReadDb(ServiceRole::kAnalytics, Database::kTimescale, shard);
     const Date window_start = AddDays(period.start, -kLookbackDays);
     const std::vector<std::string> symbol_list(symbols.begin(), symbols.end());
     const std::string base(in.portfolio.currency.Code());

@@ -54,8 +54,11 @@ Assembled Assemble(const portfolio::Portfolio& p, const std::vector<portfolio::T
     return a;
 }
 
-asio::awaitable<void> LoadMarket(
-    db::Pool& market, Assembled& a, const std::vector<portfolio::Transaction>& txs, Date from, Date to) {
+asio::awaitable<void> LoadMarket(db::QueryRunner& market,
+                                 Assembled& a,
+                                 const std::vector<portfolio::Transaction>& txs,
+                                 Date from,
+                                 Date to) {
     // Named vectors: g++ 12 cannot pass a braced list inside a coroutine (docs/architecture.md).
     const std::vector<std::string> symbol_list(a.symbols.begin(), a.symbols.end());
     // The instrument's own currency decides how its closes convert (not a transaction's).
@@ -119,7 +122,8 @@ asio::awaitable<boost::json::object> PerformanceService::Performance(const portf
     }
     const Date rebuild_first = stored ? AddDays(stored_last, 1) : range.first;
 
-    db::Pool& market = app_.Db(ServiceRole::kAnalytics, Database::kTimescale, shard);
+    // Market data tolerates bounded staleness: the read replica when one is configured.
+    db::QueryRunner& market = app_.ReadDb(ServiceRole::kAnalytics, Database::kTimescale, shard);
     const Date window_start = AddDays(range.first, -kLookbackDays);
     History history;
     if (rebuild_first <= range.last) {
@@ -190,7 +194,8 @@ asio::awaitable<boost::json::object> PerformanceService::StoreHistoryRange(const
     const Date yesterday = AddDays(ToDate(Now()), -1);
     const DateRange range =
         ExplicitRange(from.value_or(a.inception), to.value_or(yesterday), yesterday, a.inception);
-    db::Pool& market = app_.Db(ServiceRole::kAnalytics, Database::kTimescale, shard);
+    // Market data tolerates bounded staleness: the read replica when one is configured.
+    db::QueryRunner& market = app_.ReadDb(ServiceRole::kAnalytics, Database::kTimescale, shard);
     co_await LoadMarket(market, a, txs, AddDays(range.first, -kLookbackDays), range.last);
     History history = RebuildHistory(a.inputs, range.first, range.last);
     const std::string fingerprint = TransactionsFingerprint(txs, p.currency);

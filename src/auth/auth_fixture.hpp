@@ -5,6 +5,8 @@
 
 #include <libpq-fe.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 #include <memory>
 #include <mutex>
@@ -66,35 +68,48 @@ struct Reply {
     }
 };
 
+class Harness;
+
 struct HarnessOptions {
     AuthSettings settings;
     bool redis_down = false;  // point Redis at a closed port
     std::size_t shards = 2;
+    // Another instance of the same deployment: the same databases, Redis prefix and keys.
+    const Harness* peer = nullptr;
 };
 
 class Harness {
 public:
     explicit Harness(HarnessOptions o = {})
-        : shards_(o.shards), migrate_("t_auth_", {migrate::Database::kAuth}) {
+        : shards_(o.shards),
+          migrate_(o.peer
+                       ? o.peer->migrate_
+                       : std::make_shared<test::SuiteDatabases>(
+                             "t_auth_", std::initializer_list<migrate::Database>{migrate::Database::kAuth})) {
         runtime::Config c;
+        if (o.peer) {
+            c = o.peer->config_;
+        } else {
+            c.database_url = Secret(test::PgUrl());
+            c.database_prefix = migrate_->prefix;
+            c.db_service_password = Secret(test::ServicePassword());
+            c.jwt_keys = Secret(crypto::NewKeyEntry("k1", 32) + "," + crypto::NewKeyEntry("k0", 32));
+            c.api_key_pepper = Secret(crypto::RandomToken(32));
+            c.field_keys = Secret(crypto::NewKeyEntry("f1", 32));
+        }
         c.listen_port = 0;
         c.threads = o.shards;
         c.services = "auth";
-        c.database_url = Secret(test::PgUrl());
-        c.database_prefix = migrate_.prefix;
-        c.db_service_password = Secret(test::ServicePassword());
         c.redis_url = Secret(o.redis_down ? "redis://127.0.0.1:1/0" : test::RedisUrl());
         c.redis_timeout = std::chrono::milliseconds(300);
-        c.jwt_keys = Secret(crypto::NewKeyEntry("k1", 32) + "," + crypto::NewKeyEntry("k0", 32));
-        c.api_key_pepper = Secret(crypto::RandomToken(32));
-        c.field_keys = Secret(crypto::NewKeyEntry("f1", 32));
         c.cpu_threads = 2;
         config_ = c;
+        redis_prefix_ = o.peer ? o.peer->redis_prefix_ : test::UniqueName("t_auth_rl_") + ":";
         app_ = std::make_unique<App>(c, shards_.Pointers());
         mailer_ = std::make_shared<CapturingMailer>();
         ModuleOptions mo;
         mo.settings = o.settings;
-        mo.settings.redis_prefix = test::UniqueName("t_auth_rl_") + ":";
+        mo.settings.redis_prefix = redis_prefix_;
         mo.mailer = mailer_;
         directory_ = Register(*app_, mo);
         port_ = app_->Start();
@@ -128,7 +143,16 @@ public:
         return Call(method, target, body, {{"Authorization", "Bearer " + token}});
     }
 
-    std::string Db() const { return test::PgUrlFor(migrate_.prefix + "_auth"); }
+    std::string Db() const { return test::PgUrlFor(migrate_->prefix + "_auth"); }
+    const std::string& RedisPrefix() const { return redis_prefix_; }
+    // SET key value through this instance's Redis client (on shard 0, where it lives).
+    void RedisSet(const std::string& key, const std::string& value) {
+        auto done = boost::asio::co_spawn(
+            app_->Shard(0),
+            [&]() -> boost::asio::awaitable<void> { co_await app_->Redis(0).Set(key, value); },
+            boost::asio::use_future);
+        done.get();
+    }
     std::string Scalar(const std::string& sql) { return test::QueryValue(Db(), sql); }
     long Count(const std::string& table) { return std::stol(Scalar("SELECT count(*) FROM " + table)); }
 
@@ -162,7 +186,8 @@ public:
 
 private:
     http::testing::Shards shards_;
-    test::SuiteDatabases migrate_;  // dropped after the App is gone
+    std::shared_ptr<test::SuiteDatabases> migrate_;  // dropped after the last peer's App is gone
+    std::string redis_prefix_;
     runtime::Config config_;
     std::unique_ptr<App> app_;
     std::shared_ptr<CapturingMailer> mailer_;

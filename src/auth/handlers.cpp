@@ -21,6 +21,7 @@ namespace json = boost::json;
 using http::FieldReader;
 using http::Request;
 using http::Response;
+namespace js = http::schema;
 
 namespace {
 
@@ -141,6 +142,78 @@ json::object AccountJson(const Account& a, bool with_sensitive) {
             {"profile", std::move(profile)}};
 }
 
+// The schema of AccountJson (components "Account", and "AccountSummary" without the sensitive
+// profile fields).
+http::Schema AccountSchema(bool with_sensitive) {
+    std::vector<http::Field> profile{
+        {"first_name", js::String(0, 100).Nullable()},
+        {"last_name", js::String(0, 100).Nullable()},
+        {"display_name", js::String(0, 100).Nullable()},
+        {"timezone", js::String(1, 64).Example("Europe/Zurich")},
+        {"locale", js::String(2, 35).Example("en-US")},
+        {"base_currency", js::Pattern("^[A-Z]{3}$").Example("USD")},
+        {"preferences", js::Map({}).Describe("free-form settings of the dashboard")}};
+    if (with_sensitive) {
+        profile.emplace_back("phone", js::String(0, 32).Nullable());
+        profile.emplace_back("date_of_birth", js::Date().Nullable());
+        profile.emplace_back("tax_id", js::String(0, 64).Nullable());
+        profile.emplace_back("address", js::String(0, 500).Nullable());
+    }
+    return js::Object({{"id", js::Uuid()},
+                       {"email", js::String(3, kMaxEmailBytes)},
+                       {"role", js::Enum({"USER", "ADVISOR", "ADMIN", "SUPERUSER"})},
+                       {"is_active", js::Boolean()},
+                       {"email_verified", js::Boolean()},
+                       {"created_at", js::DateTime()},
+                       {"last_login_at", js::DateTime().Nullable()},
+                       {"profile", js::Object(profile)}});
+}
+
+http::Schema ApiKeySchema(bool with_key) {
+    std::vector<http::Field> fields{{"id", js::Uuid()},
+                                    {"name", js::String(1, 100)},
+                                    {"prefix", js::String(1)},
+                                    {"scopes", js::Array(js::String(1, 64), 32)},
+                                    {"created_at", js::DateTime()},
+                                    {"expires_at", js::DateTime().Nullable()},
+                                    {"last_used_at", js::DateTime().Nullable()},
+                                    {"revoked_at", js::DateTime().Nullable()}};
+    if (with_key) fields.emplace_back("key", js::String(1).Describe("shown once: store it now"));
+    return js::Object(fields);
+}
+
+http::Schema GrantSchema() {
+    return js::Object({{"advisor_id", js::Uuid()},
+                       {"client_id", js::Uuid()},
+                       {"email", js::String(3, kMaxEmailBytes).Describe("the other party's address")},
+                       {"access", js::Enum({"READ", "MANAGE"})},
+                       {"granted_at", js::DateTime()},
+                       {"status", js::Enum({"pending", "active"})},
+                       {"accepted_at", js::DateTime().Nullable()}});
+}
+
+http::Schema TokensSchema(bool with_refresh) {
+    std::vector<http::Field> fields{{"access_token", js::String(1)},
+                                    {"token_type", js::Enum({"Bearer"})},
+                                    {"expires_in", js::Integer(1).Describe("seconds")}};
+    if (with_refresh) {
+        fields.emplace_back("refresh_token", js::String(1, kMaxTokenBytes));
+    } else {
+        fields.emplace_back(js::Opt(
+            "refresh_token",
+            js::String(1, kMaxTokenBytes).Describe("absent in browser mode (the cookie carries it)")));
+    }
+    return js::Object(fields);
+}
+
+http::Schema Status(std::string_view value) {
+    return js::Object({{"status", js::Enum({value})}});
+}
+
+http::Schema EmailSchema() {
+    return js::Pattern("^[^@\\s]+@[^@\\s]+$").Describe("an email address (3-320 bytes)");
+}
+
 json::object ApiKeyJson(const ApiKeyInfo& k) {
     json::array scopes;
     for (const auto& s : k.scopes) scopes.emplace_back(s);
@@ -202,6 +275,13 @@ Audit AuditOf(const Request& request) {
 
 void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, WebSessionOptions web) {
     auto f = std::move(services);
+    router.AddComponent("Account", AccountSchema(true));
+    router.AddComponent("AccountSummary", AccountSchema(false));
+    router.AddComponent("ApiKey", ApiKeySchema(false));
+    router.AddComponent("AdvisorGrant", GrantSchema());
+    router.AddComponent("Tokens", TokensSchema(false));
+    auto password = js::String(1, kMaxPasswordBytes);
+    auto token = js::String(1, kMaxTokenBytes);
 
     // First run: whether the sign-in page should show how to make the first admin. Public;
     // reveals one boolean.
@@ -222,7 +302,9 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
         },
         {.name = "auth.setup",
          .description = "First run: `needs_admin` is true while no active ADMIN or SUPERUSER exists; `how` "
-                        "is the command that makes one. Cached a few seconds."});
+                        "is the command that makes one. Cached a few seconds.",
+         .contract = {
+             .responses = {{200, js::Object({{"needs_admin", js::Boolean()}, {"how", js::String()}})}}}});
 
     router.Post("/api/v1/auth/register",
                 [f](Request& r) -> asio::awaitable<Response> {
@@ -236,7 +318,13 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                     co_await f->For(r).Register(email, password, display, AuditOf(r));
                     co_return Json(json::object{{"status", "verification_sent"}}, 202);
                 },
-                {.name = "auth.register", .max_body_bytes = 16 << 10});
+                {.name = "auth.register",
+                 .max_body_bytes = 16 << 10,
+                 .contract = {.request = js::Object({{"email", EmailSchema()},
+                                                     {"password", password},
+                                                     js::Opt("display_name", js::String(1, 100))}),
+                              .responses = {{202, Status("verification_sent")}},
+                              .codes = {"auth.password_policy"}}});
 
     router.Post("/api/v1/auth/verify-email",
                 [f](Request& r) -> asio::awaitable<Response> {
@@ -248,7 +336,11 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                     co_await f->For(r).VerifyEmail(token, AuditOf(r));
                     co_return Json(json::object{{"status", "verified"}});
                 },
-                {.name = "auth.verify_email", .max_body_bytes = 16 << 10});
+                {.name = "auth.verify_email",
+                 .max_body_bytes = 16 << 10,
+                 .contract = {.request = js::Object({{"token", token}}),
+                              .responses = {{200, Status("verified")}},
+                              .codes = {"auth.invalid_token"}}});
 
     router.Post("/api/v1/auth/password/forgot",
                 [f](Request& r) -> asio::awaitable<Response> {
@@ -260,7 +352,10 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                     co_await f->For(r).ForgotPassword(email, AuditOf(r));
                     co_return Json(json::object{{"status", "if_the_account_exists_an_email_was_sent"}}, 202);
                 },
-                {.name = "auth.password_forgot", .max_body_bytes = 16 << 10});
+                {.name = "auth.password_forgot",
+                 .max_body_bytes = 16 << 10,
+                 .contract = {.request = js::Object({{"email", EmailSchema()}}),
+                              .responses = {{202, Status("if_the_account_exists_an_email_was_sent")}}}});
 
     router.Post("/api/v1/auth/password/reset",
                 [f](Request& r) -> asio::awaitable<Response> {
@@ -273,7 +368,11 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                     co_await f->For(r).ResetPassword(token, password, AuditOf(r));
                     co_return Response::NoContent();
                 },
-                {.name = "auth.password_reset", .max_body_bytes = 16 << 10});
+                {.name = "auth.password_reset",
+                 .max_body_bytes = 16 << 10,
+                 .contract = {.request = js::Object({{"token", token}, {"password", password}}),
+                              .responses = {{204}},
+                              .codes = {"auth.invalid_token", "auth.password_policy"}}});
 
     router.Post("/api/v1/auth/login",
                 [f, web](Request& r) -> asio::awaitable<Response> {
@@ -292,7 +391,11 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                 {.name = "auth.login",
                  .max_body_bytes = 16 << 10,
                  .description = Described("Returns access_token, refresh_token, token_type, expires_in."),
-                 .headers = {std::string(kClientHeader)}});
+                 .headers = {std::string(kClientHeader)},
+                 .contract = {.request = js::Object({{"email", EmailSchema()}, {"password", password}}),
+                              .responses = {{200, js::Ref("Tokens")}},
+                              .codes = {"auth.invalid_credentials", "auth.email_unverified",
+                                        "auth.rate_limited", "auth.csrf"}}});
 
     router.Post("/api/v1/auth/refresh",
                 [f, web](Request& r) -> asio::awaitable<Response> {
@@ -337,7 +440,10 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                  .max_body_bytes = 16 << 10,
                  .description = Described("Rotates the refresh token `{refresh_token}`; in browser mode the "
                                           "body is empty or `{}` and the cookie is rotated."),
-                 .headers = {std::string(kClientHeader), "Cookie"}});
+                 .headers = {std::string(kClientHeader), "Cookie"},
+                 .contract = {.request = js::Object({js::Opt("refresh_token", token)}),
+                              .responses = {{200, js::Ref("Tokens")}},
+                              .codes = {"auth.invalid_token", "auth.csrf"}}});
 
     // Bearer, or in the browser mode the refresh cookie alone (a page reloaded after its access
     // token expired can still sign out): not require_auth, the handler checks.
@@ -363,7 +469,8 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
          .max_body_bytes = 16 << 10,
          .description = Described("Ends the session of the bearer token, or in browser mode the cookie's "
                                   "session (the cookie alone suffices), and clears the cookie."),
-         .headers = {std::string(kClientHeader), "Cookie"}});
+         .headers = {std::string(kClientHeader), "Cookie"},
+         .contract = {.responses = {{204}}, .codes = {"auth.required", "auth.csrf"}}});
 
     router.Post("/api/v1/auth/logout-all",
                 [f, web](Request& r) -> asio::awaitable<Response> {
@@ -374,14 +481,18 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                     if (browser) out.AddHeader("Set-Cookie", ClearRefreshCookieHeader());
                     co_return out;
                 },
-                {.name = "auth.logout_all", .require_auth = true, .max_body_bytes = 16 << 10});
+                {.name = "auth.logout_all",
+                 .require_auth = true,
+                 .max_body_bytes = 16 << 10,
+                 .contract = {.responses = {{204}}}});
 
-    router.Get("/api/v1/me",
-               [f](Request& r) -> asio::awaitable<Response> {
-                   auto account = co_await f->For(r).Me(PrincipalOf(r));
-                   co_return Json(AccountJson(account, true));
-               },
-               {.name = "auth.me", .require_auth = true});
+    router.Get(
+        "/api/v1/me",
+        [f](Request& r) -> asio::awaitable<Response> {
+            auto account = co_await f->For(r).Me(PrincipalOf(r));
+            co_return Json(AccountJson(account, true));
+        },
+        {.name = "auth.me", .require_auth = true, .contract = {.responses = {{200, js::Ref("Account")}}}});
 
     router.Patch(
         "/api/v1/me/profile",
@@ -423,21 +534,40 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
             auto account = co_await f->For(r).UpdateProfile(PrincipalOf(r), std::move(patch), AuditOf(r));
             co_return Json(AccountJson(account, true));
         },
-        {.name = "auth.update_profile", .require_auth = true, .max_body_bytes = 32 << 10});
+        {.name = "auth.update_profile",
+         .require_auth = true,
+         .max_body_bytes = 32 << 10,
+         .contract = {
+             .request = js::Object(
+                 {js::Opt("first_name", js::String(0, 100).Nullable()),
+                  js::Opt("last_name", js::String(0, 100).Nullable()),
+                  js::Opt("display_name", js::String(0, 100).Nullable()),
+                  js::Opt("phone", js::String(0, 32).Nullable()),
+                  js::Opt("date_of_birth", js::Date().Nullable()),
+                  js::Opt("tax_id", js::String(0, 64).Nullable()),
+                  js::Opt("address", js::String(0, 500).Nullable()), js::Opt("timezone", js::String(1, 64)),
+                  js::Opt("locale", js::String(2, 35)), js::Opt("base_currency", js::Pattern("^[A-Z]{3}$")),
+                  js::Opt("preferences", js::Map({}).Describe("at most 16 kB"))}),
+             .responses = {{200, js::Ref("Account")}}}});
 
-    router.Post("/api/v1/me/password",
-                [f](Request& r) -> asio::awaitable<Response> {
-                    auto body = http::ParseJsonObject(r);
-                    FieldReader in(body);
-                    auto current =
-                        in.String("current_password", {.min_length = 1, .max_length = kMaxPasswordBytes});
-                    auto next = in.String("new_password", {.min_length = 1, .max_length = kMaxPasswordBytes});
-                    in.AllowOnly({"current_password", "new_password"});
-                    in.Finish();
-                    co_await f->For(r).ChangePassword(PrincipalOf(r), current, next, AuditOf(r));
-                    co_return Response::NoContent();
-                },
-                {.name = "auth.change_password", .require_auth = true, .max_body_bytes = 16 << 10});
+    router.Post(
+        "/api/v1/me/password",
+        [f](Request& r) -> asio::awaitable<Response> {
+            auto body = http::ParseJsonObject(r);
+            FieldReader in(body);
+            auto current = in.String("current_password", {.min_length = 1, .max_length = kMaxPasswordBytes});
+            auto next = in.String("new_password", {.min_length = 1, .max_length = kMaxPasswordBytes});
+            in.AllowOnly({"current_password", "new_password"});
+            in.Finish();
+            co_await f->For(r).ChangePassword(PrincipalOf(r), current, next, AuditOf(r));
+            co_return Response::NoContent();
+        },
+        {.name = "auth.change_password",
+         .require_auth = true,
+         .max_body_bytes = 16 << 10,
+         .contract = {.request = js::Object({{"current_password", password}, {"new_password", password}}),
+                      .responses = {{204}},
+                      .codes = {"auth.invalid_credentials", "auth.password_policy"}}});
 
     router.Get("/api/v1/me/sessions",
                [f](Request& r) -> asio::awaitable<Response> {
@@ -452,16 +582,24 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                                                     {"ip", Str(s.ip)},
                                                     {"current", s.current}});
                    }
-                   co_return Json(json::object{{"items", std::move(items)}});
+                   co_return Json(json::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
                },
-               {.name = "auth.list_sessions", .require_auth = true});
+               {.name = "auth.list_sessions",
+                .require_auth = true,
+                .contract = {.responses = {{200, js::Page(js::Object({{"id", js::String(1)},
+                                                                      {"started_at", js::DateTime()},
+                                                                      {"last_used_at", js::DateTime()},
+                                                                      {"expires_at", js::DateTime()},
+                                                                      {"user_agent", js::String().Nullable()},
+                                                                      {"ip", js::String().Nullable()},
+                                                                      {"current", js::Boolean()}}))}}}});
 
     router.Delete("/api/v1/me/sessions",
                   [f](Request& r) -> asio::awaitable<Response> {
                       co_await f->For(r).DeleteSessions(PrincipalOf(r), std::nullopt, AuditOf(r));
                       co_return Response::NoContent();
                   },
-                  {.name = "auth.delete_sessions", .require_auth = true});
+                  {.name = "auth.delete_sessions", .require_auth = true, .contract = {.responses = {{204}}}});
 
     router.Delete("/api/v1/me/sessions/{id}",
                   [f](Request& r) -> asio::awaitable<Response> {
@@ -470,7 +608,9 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                       }
                       co_return Response::NoContent();
                   },
-                  {.name = "auth.delete_session", .require_auth = true});
+                  {.name = "auth.delete_session",
+                   .require_auth = true,
+                   .contract = {.responses = {{204}}, .codes = {"http.not_found"}}});
 
     router.Post("/api/v1/api-keys",
                 [f](Request& r) -> asio::awaitable<Response> {
@@ -503,16 +643,25 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                     out["key"] = key.key;
                     co_return Json(out, 201);
                 },
-                {.name = "auth.create_api_key", .require_auth = true, .max_body_bytes = 16 << 10});
+                {.name = "auth.create_api_key",
+                 .require_auth = true,
+                 .max_body_bytes = 16 << 10,
+                 .contract = {.request = js::Object({{"name", js::String(1, 100)},
+                                                     {"scopes", js::Array(js::String(1, 64), 32)},
+                                                     js::Opt("expires_at", js::DateTime())}),
+                              .responses = {{201, ApiKeySchema(true)}},
+                              .codes = {"auth.forbidden"}}});
 
     router.Get("/api/v1/api-keys",
                [f](Request& r) -> asio::awaitable<Response> {
                    auto keys = co_await f->For(r).ListApiKeys(PrincipalOf(r));
                    json::array items;
                    for (const auto& k : keys) items.push_back(ApiKeyJson(k));
-                   co_return Json(json::object{{"items", std::move(items)}});
+                   co_return Json(json::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
                },
-               {.name = "auth.list_api_keys", .require_auth = true});
+               {.name = "auth.list_api_keys",
+                .require_auth = true,
+                .contract = {.responses = {{200, js::Page(js::Ref("ApiKey"))}}}});
 
     router.Delete(
         "/api/v1/api-keys/{id}",
@@ -522,7 +671,9 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
             }
             co_return Response::NoContent();
         },
-        {.name = "auth.revoke_api_key", .require_auth = true});
+        {.name = "auth.revoke_api_key",
+         .require_auth = true,
+         .contract = {.responses = {{204}}, .codes = {"http.not_found"}}});
 
     router.Get("/api/v1/admin/users",
                [f](Request& r) -> asio::awaitable<Response> {
@@ -546,7 +697,12 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                                             : json::value(nullptr);
                    co_return Json(out);
                },
-               {.name = "auth.admin_list_users", .require_auth = true});
+               {.name = "auth.admin_list_users",
+                .require_auth = true,
+                .contract = {.query = {{"q", js::String(0, 320), false, "a part of the email address"},
+                                       {"limit", js::Integer(1, 200), false, "page size (default 50)"},
+                                       {"cursor", js::String(), false, "next_cursor of the previous page"}},
+                             .responses = {{200, js::Page(js::Ref("AccountSummary"))}}}});
 
     router.Patch("/api/v1/admin/users/{id}",
                  [f](Request& r) -> asio::awaitable<Response> {
@@ -564,7 +720,13 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                                                                   active, role, AuditOf(r));
                      co_return Json(AccountJson(account, false));
                  },
-                 {.name = "auth.admin_update_user", .require_auth = true, .max_body_bytes = 16 << 10});
+                 {.name = "auth.admin_update_user",
+                  .require_auth = true,
+                  .max_body_bytes = 16 << 10,
+                  .contract = {.request = js::Object(
+                                   {js::Opt("is_active", js::Boolean()),
+                                    js::Opt("role", js::Enum({"USER", "ADVISOR", "ADMIN", "SUPERUSER"}))}),
+                               .responses = {{200, js::Ref("AccountSummary")}}}});
 
     router.Post("/api/v1/me/advisors",
                 [f](Request& r) -> asio::awaitable<Response> {
@@ -580,16 +742,23 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                     // In force once the advisor accepts it (POST /api/v1/advisor/clients/{id}/accept).
                     co_return Json(json::object{{"status", "pending"}}, 201);
                 },
-                {.name = "auth.grant_advisor", .require_auth = true, .max_body_bytes = 16 << 10});
+                {.name = "auth.grant_advisor",
+                 .require_auth = true,
+                 .max_body_bytes = 16 << 10,
+                 .contract = {.request = js::Object({{"advisor_email", EmailSchema()},
+                                                     {"access", js::Enum({"READ", "MANAGE"})}}),
+                              .responses = {{201, Status("pending")}}}});
 
     router.Get("/api/v1/me/advisors",
                [f](Request& r) -> asio::awaitable<Response> {
                    auto grants = co_await f->For(r).Grants(PrincipalOf(r), false);
                    json::array items;
                    for (const auto& g : grants) items.push_back(GrantJson(g));
-                   co_return Json(json::object{{"items", std::move(items)}});
+                   co_return Json(json::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
                },
-               {.name = "auth.list_advisors", .require_auth = true});
+               {.name = "auth.list_advisors",
+                .require_auth = true,
+                .contract = {.responses = {{200, js::Page(js::Ref("AdvisorGrant"))}}}});
 
     router.Delete("/api/v1/me/advisors/{advisor_id}",
                   [f](Request& r) -> asio::awaitable<Response> {
@@ -599,16 +768,20 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                       }
                       co_return Response::NoContent();
                   },
-                  {.name = "auth.revoke_advisor", .require_auth = true});
+                  {.name = "auth.revoke_advisor",
+                   .require_auth = true,
+                   .contract = {.responses = {{204}}, .codes = {"http.not_found"}}});
 
     router.Get("/api/v1/advisor/clients",
                [f](Request& r) -> asio::awaitable<Response> {
                    auto grants = co_await f->For(r).Grants(PrincipalOf(r), true);
                    json::array items;
                    for (const auto& g : grants) items.push_back(GrantJson(g));
-                   co_return Json(json::object{{"items", std::move(items)}});
+                   co_return Json(json::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
                },
-               {.name = "auth.advisor_clients", .require_auth = true});
+               {.name = "auth.advisor_clients",
+                .require_auth = true,
+                .contract = {.responses = {{200, js::Page(js::Ref("AdvisorGrant"))}}}});
 
     router.Post("/api/v1/advisor/clients/{client_id}/accept",
                 [f](Request& r) -> asio::awaitable<Response> {
@@ -619,7 +792,10 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                     }
                     co_return Json(json::object{{"status", "active"}});
                 },
-                {.name = "auth.accept_client", .require_auth = true, .max_body_bytes = 1 << 10});
+                {.name = "auth.accept_client",
+                 .require_auth = true,
+                 .max_body_bytes = 1 << 10,
+                 .contract = {.responses = {{200, Status("active")}}, .codes = {"auth.grant_not_found"}}});
 }
 
 }  // namespace nn::auth

@@ -112,9 +112,94 @@ TEST_P(Liveness, SessionsHaveAnAbsoluteLifetime) {
     EXPECT_EQ(refresh(first.Field("refresh_token")).status, 401);
 }
 
+// Each instance keeps the liveness facts it read for kLocalLivenessTtl (500 ms) without a round
+// trip; a change made through another instance must still reach it within a second (issue 16).
+TEST_P(Liveness, AnotherInstanceRefusesASignedOutSessionWithinASecond) {
+    auto& a = *h_;
+    HarnessOptions o = Options(GetParam());
+    o.peer = &a;
+    Harness b(o);
+    const auto email = Email("peer");
+    const auto token = S(a.SignUp(email), "access_token");
+    for (int i = 0; i < 5; ++i) ASSERT_EQ(b.Bearer("GET", "/api/v1/me", token).status, 200);
+
+    const auto out = std::chrono::steady_clock::now();
+    ASSERT_EQ(a.Bearer("POST", "/api/v1/auth/logout", token).status, 204);
+    EXPECT_EQ(a.Bearer("GET", "/api/v1/api-keys", token).status, 401)
+        << "the instance that signed out: at once";
+    int status = 200;
+    auto waited = std::chrono::milliseconds(0);
+    while (status == 200 && waited < std::chrono::milliseconds(3000)) {
+        status = b.Bearer("GET", "/api/v1/api-keys", token).status;
+        waited =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - out);
+        if (status == 200) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(status, 401);
+    EXPECT_LE(waited.count(), 1000) << "the other instance accepted the signed-out token for "
+                                    << waited.count() << " ms";
+}
+
+// The same for a demotion: the other instance drops the admin routes within a second.
+TEST_P(Liveness, AnotherInstanceSeesADemotionWithinASecond) {
+    auto& a = *h_;
+    HarnessOptions o = Options(GetParam());
+    o.peer = &a;
+    Harness b(o);
+    const auto admin_email = Email("padm"), super_email = Email("psup");
+    a.SignUp(admin_email);
+    a.SignUp(super_email);
+    a.Scalar("UPDATE auth.users SET role = 'ADMIN' WHERE email = '" + admin_email + "'");
+    a.Scalar("UPDATE auth.users SET role = 'SUPERUSER' WHERE email = '" + super_email + "'");
+    const auto admin = S(a.Login(admin_email), "access_token");
+    const auto super = S(a.Login(super_email), "access_token");
+    ASSERT_EQ(b.Bearer("GET", "/api/v1/admin/users?q=x", admin).status, 200);
+
+    const auto changed = std::chrono::steady_clock::now();
+    ASSERT_EQ(
+        a.Bearer("PATCH", "/api/v1/admin/users/" + IdOf(a, admin_email), super, R"({"role":"USER"})").status,
+        200);
+    int status = 200;
+    auto waited = std::chrono::milliseconds(0);
+    while (status == 200 && waited < std::chrono::milliseconds(3000)) {
+        status = b.Bearer("GET", "/api/v1/admin/users?q=x", admin).status;
+        waited =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - changed);
+        if (status == 200) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(status, 403);
+    EXPECT_LE(waited.count(), 1000);
+}
+
 INSTANTIATE_TEST_SUITE_P(RedisUpAndDown, Liveness, ::testing::Values(false, true), [](const auto& info) {
     return info.param ? "RedisDown" : "RedisUp";
 });
+
+// A reader that raced a change can write the facts it read before the change back into Redis
+// after the change dropped them; such an entry must not be taken for current (it was, for up
+// to 15 s, before entries carried the version they were read under).
+TEST(LivenessRace, AnEntryWrittenBackAfterAChangeIsNotBelieved) {
+    Harness a(Options(false));
+    const auto email = Email("race");
+    auto pair = a.SignUp(email);
+    const auto token = S(pair, "access_token");
+    ASSERT_EQ(a.Bearer("GET", "/api/v1/me", token).status, 200);
+    const auto id = IdOf(a, email);
+    const auto session =
+        a.Scalar("SELECT family_id FROM auth.refresh_tokens WHERE user_id = '" + id + "' LIMIT 1");
+    ASSERT_FALSE(session.empty());
+    ASSERT_EQ(a.Bearer("POST", "/api/v1/auth/logout", token).status, 204);
+
+    // A fresh instance (nothing cached in its process) reads what Redis holds.
+    HarnessOptions o = Options(false);
+    o.peer = &a;
+    const std::string key = a.RedisPrefix() + "live:{" + id + "}";
+    for (const std::string& stale : {"USER|1|1|" + session, "0#USER|1|1|" + session}) {
+        a.RedisSet(key, stale);
+        Harness b(o);
+        EXPECT_EQ(b.Bearer("GET", "/api/v1/me", token).status, 401) << "believed " << stale;
+    }
+}
 
 }  // namespace
 }  // namespace nn::auth

@@ -54,15 +54,23 @@ private:
     redis::Client& redis_;
 };
 
-// Liveness entries in Redis. A Redis that is down or slow is a miss (the service then reads
-// the database); a failed drop is logged and bounded by kLivenessCacheTtl.
+// Liveness entries and versions in Redis. A Redis that is down or slow is a miss (the service
+// then reads the database); a failed drop is logged and bounded by kLivenessCacheTtl.
 class RedisLivenessCache final : public LivenessCache {
 public:
     explicit RedisLivenessCache(redis::Client& redis) : redis_(redis) {}
 
-    asio::awaitable<std::optional<std::string>> Get(std::string key) override {
+    asio::awaitable<std::optional<SharedLiveness>> Get(std::string entry_key,
+                                                       std::string version_key) override {
+        std::vector<std::string> keys{std::move(entry_key), std::move(version_key)};
         try {
-            co_return co_await redis_.Get(key);
+            auto values = co_await redis_.MGet(keys);
+            SharedLiveness out;
+            if (values.size() == 2) {
+                out.entry = std::move(values[0]);
+                if (values[1]) out.version = std::move(*values[1]);
+            }
+            co_return out;
         } catch (const Error& e) {
             if (e.Kind() != ErrorKind::kUnavailable && e.Kind() != ErrorKind::kTimeout) throw;
         }
@@ -77,12 +85,23 @@ public:
             if (e.Kind() != ErrorKind::kUnavailable && e.Kind() != ErrorKind::kTimeout) throw;
         }
     }
-    asio::awaitable<void> Drop(std::string key) override {
+    asio::awaitable<void> Drop(std::string entry_key, std::string version_key) override {
+        const std::string ttl = std::to_string(kLivenessVersionTtl.count());
+        // Named vectors: braced lists as arguments inside a coroutine trip g++ 12.
+        const std::vector<std::string_view> incr{"INCR", version_key}, expire{"EXPIRE", version_key, ttl},
+            del{"DEL", entry_key};
+        redis::Pipeline p;
+        p.Add(incr).Add(expire).Add(del);
+        std::string failure;
         try {
-            co_await redis_.Del(key);
+            auto replies = co_await redis_.Execute(std::move(p));
+            for (const auto& r : replies) r.ThrowIfError();
         } catch (const Error& e) {
             if (e.Kind() != ErrorKind::kUnavailable && e.Kind() != ErrorKind::kTimeout) throw;
-            spdlog::warn("auth: liveness entry not dropped ({}); stale for at most {} s", e.Code(),
+            failure = e.Code();
+        }
+        if (!failure.empty()) {
+            spdlog::warn("auth: liveness entry not dropped ({}); stale for at most {} s", failure,
                          kLivenessCacheTtl.count());
         }
     }
@@ -123,6 +142,7 @@ public:
         deps_.mailer = mailer_.get();
         deps_.cpu = &app.Cpu();
         deps_.public_url = config.public_url;
+        deps_.local_liveness = &local_liveness_;
         for (std::size_t i = 0; i < app.ShardCount(); ++i) {
             Shard s;
             s.repo = std::make_unique<PgRepository>(app.Db(ServiceRole::kAuth, Database::kAuth, i));
@@ -164,6 +184,7 @@ private:
     crypto::KeyRing jwt_keys_;
     crypto::KeyRing field_keys_;
     Secret pepper_;
+    LocalLiveness local_liveness_;
     ServiceDeps deps_;
     std::vector<Shard> shards_;
 };

@@ -589,9 +589,8 @@ asio::awaitable<std::vector<SessionInfo>> PgRepository::ListSessions(Actor actor
 asio::awaitable<std::optional<Account>> PgRepository::GetAccount(Actor actor,
                                                                  UserId target,
                                                                  std::optional<std::string> session) {
-    auto tx = co_await pool_.Begin(As(actor).ReadOnly());
-    auto res = co_await tx.Execute(kSelectAccount, target, session);
-    co_await tx.Commit();
+    // One round trip (GET /api/v1/me is a hot read).
+    auto res = co_await db::ReadOnce(pool_, As(actor), kSelectAccount, target, session);
     if (res.Empty()) co_return std::nullopt;
     co_return AccountFrom(res[0]);
 }
@@ -847,9 +846,8 @@ asio::awaitable<std::optional<UserStatus>> PgRepository::UserStatusOf(UserId id)
 }
 
 asio::awaitable<std::optional<Liveness>> PgRepository::LivenessOf(UserId id) {
-    auto tx = co_await pool_.Begin(AsSystem().ReadOnly());
-    auto row = (co_await tx.Execute(kLiveness, id)).AsOptionalRow<std::string, bool, bool, std::string>();
-    co_await tx.Commit();
+    auto res = co_await db::ReadOnce(pool_, AsSystem(), kLiveness, id);
+    auto row = res.AsOptionalRow<std::string, bool, bool, std::string>();
     if (!row) co_return std::nullopt;
     Liveness live;
     live.role = RoleOf(std::get<0>(*row));

@@ -548,31 +548,70 @@ std::string Service::LivenessKey(UserId user) const {
     return d_.settings->redis_prefix + "live:{" + user.ToString() + "}";
 }
 
-asio::awaitable<void> Service::CheckLive(Principal& p) {
-    if (p.is_api_key) co_return;  // keys are looked up in the database on every request
-    auto holds = [&p](const Liveness& l) {
-        return std::find(l.live_sessions.begin(), l.live_sessions.end(), p.session_id) !=
-               l.live_sessions.end();
-    };
+std::string Service::LivenessVersionKey(UserId user) const {
+    return d_.settings->redis_prefix + "livever:{" + user.ToString() + "}";
+}
+
+namespace {
+
+// "<version>#<EncodeLiveness>" as stored; nullopt unless it was read under `version`.
+std::optional<Liveness> DecodeShared(std::string_view text, std::string_view version) {
+    const auto hash = text.find('#');
+    if (hash == std::string_view::npos || text.substr(0, hash) != version) return std::nullopt;
+    return DecodeLiveness(text.substr(hash + 1));
+}
+
+bool HoldsSession(const Liveness& live, const std::string& session) {
+    return std::find(live.live_sessions.begin(), live.live_sessions.end(), session) !=
+           live.live_sessions.end();
+}
+
+}  // namespace
+
+asio::awaitable<std::shared_ptr<const Liveness>> Service::LoadLiveness(UserId user,
+                                                                       const std::string& session) {
+    const std::uint64_t generation = d_.local_liveness ? d_.local_liveness->Generation() : 0;
     std::optional<Liveness> live;
+    std::optional<std::string> version;  // the shared version, when the shared cache answered
     if (cache_) {
-        auto cached = co_await cache_->Get(LivenessKey(p.user_id));
-        if (cached) live = DecodeLiveness(*cached);
+        auto shared = co_await cache_->Get(LivenessKey(user), LivenessVersionKey(user));
+        if (shared) {
+            version = shared->version;
+            if (shared->entry) live = DecodeShared(*shared->entry, shared->version);
+        }
     }
     // A session the cache does not know may be newer than the entry: ask the database.
-    if (!live || !holds(*live)) {
-        live = co_await repo_.LivenessOf(p.user_id);
-        if (live && cache_)
-            co_await cache_->Put(LivenessKey(p.user_id), EncodeLiveness(*live), kLivenessCacheTtl);
+    if (!live || !HoldsSession(*live, session)) {
+        live = co_await repo_.LivenessOf(user);
+        if (live && cache_ && version) {
+            co_await cache_->Put(LivenessKey(user), *version + "#" + EncodeLiveness(*live),
+                                 kLivenessCacheTtl);
+        }
     }
-    if (!live || !live->is_active || !holds(*live)) ThrowInvalidToken();
-    p.role = live->role;
-    p.scopes = PermissionStrings(live->role);
+    if (!live) co_return nullptr;
+    auto out = std::make_shared<const Liveness>(std::move(*live));
+    if (d_.local_liveness) d_.local_liveness->Store(user, out, generation);
+    co_return out;
+}
+
+asio::awaitable<void> Service::CheckLive(Principal& p) {
+    if (p.is_api_key) co_return;  // keys are looked up in the database on every request
+    std::shared_ptr<const Liveness> live;
+    if (d_.local_liveness) live = d_.local_liveness->Find(p.user_id);
+    if (!live || !HoldsSession(*live, p.session_id)) live = co_await LoadLiveness(p.user_id, p.session_id);
+    if (!live || !live->is_active || !HoldsSession(*live, p.session_id)) ThrowInvalidToken();
+    if (p.role != live->role) {
+        p.role = live->role;
+        p.scopes = PermissionStrings(live->role);
+    }
     p.email_verified = live->email_verified;
 }
 
 asio::awaitable<void> Service::Forget(UserId user) {
-    if (cache_) co_await cache_->Drop(LivenessKey(user));
+    if (cache_) co_await cache_->Drop(LivenessKey(user), LivenessVersionKey(user));
+    // After the shared drop: a read that began before it is not stored (the generation moved),
+    // and one that begins after it sees the new version.
+    if (d_.local_liveness) d_.local_liveness->Drop(user);
 }
 
 Principal Service::AuthenticateBearer(std::string_view token) const {

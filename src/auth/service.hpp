@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +10,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "auth/local_liveness.hpp"
 #include "auth/model.hpp"
 #include "auth/principal.hpp"
 #include "auth/repository.hpp"
@@ -38,18 +40,30 @@ public:
     virtual boost::asio::awaitable<void> Reset(std::string key) = 0;
 };
 
-// The per-user liveness cache (Redis in production): one string per user, dropped whenever
-// what it holds changes. Get answers nullopt on a miss and when the store is down (the service
-// then asks the database); Put and Drop never throw.
+// The per-user liveness cache shared by every instance (Redis in production): one entry per
+// user and one version per user that every change bumps. An entry carries the version it was
+// read under, so an entry written from a read that raced a change is never taken for current.
+struct SharedLiveness {
+    std::optional<std::string> entry;  // "<version>#ROLE|active|verified|families"
+    std::string version = "0";         // "0" before the first change
+};
+// Get answers nullopt when the store is down (the service then asks the database); Put and
+// Drop never throw.
 class LivenessCache {
 public:
     virtual ~LivenessCache() = default;
-    virtual boost::asio::awaitable<std::optional<std::string>> Get(std::string key) = 0;
+    virtual boost::asio::awaitable<std::optional<SharedLiveness>> Get(std::string entry_key,
+                                                                      std::string version_key) = 0;
     virtual boost::asio::awaitable<void> Put(std::string key,
                                              std::string value,
                                              std::chrono::seconds ttl) = 0;
-    virtual boost::asio::awaitable<void> Drop(std::string key) = 0;
+    // Bumps the version (kept kLivenessVersionTtl) and drops the entry, in one round trip.
+    virtual boost::asio::awaitable<void> Drop(std::string entry_key, std::string version_key) = 0;
 };
+
+// How long a user's liveness version outlives its last change: far longer than any entry read
+// under an older version can live (kLivenessCacheTtl after a read that began before the change).
+inline constexpr std::chrono::seconds kLivenessVersionTtl{86400};
 
 // How long a cached liveness entry may live when no change drops it (a change drops it at once;
 // this bounds the damage of a drop that failed because the cache was unreachable).
@@ -66,6 +80,7 @@ struct ServiceDeps {
     const crypto::KeyRing* field_keys = nullptr;  // empty ring: sensitive fields cannot be stored
     const Secret* api_key_pepper = nullptr;
     mail::Mailer* mailer = nullptr;
+    LocalLiveness* local_liveness = nullptr;  // this process's copy; null: every request asks the cache
     runtime::CpuPool* cpu = nullptr;
     std::string public_url;
 };
@@ -146,11 +161,14 @@ public:
     // AuthenticateBearer checks the token alone; CheckLive then holds it against the account as
     // it is now: a revoked session or a deactivated account is refused, and the role, its
     // permissions and email_verified are the stored ones, not the token's (docs/auth.md
-    // "Liveness"). The cache answers most requests; a miss, an unknown session or a cache that
-    // is down goes to the database.
+    // "Liveness"). This process's copy (LocalLiveness, 500 ms) answers most requests without a
+    // round trip; then the shared cache; a miss, an unknown session or a cache that is down goes
+    // to the database.
     Principal AuthenticateBearer(std::string_view token) const;
     boost::asio::awaitable<void> CheckLive(Principal& p);
-    // Drops the cached liveness of `user` after a change to its sessions, role or activity.
+    // Drops the cached liveness of `user` after a change to its sessions, role or activity: in
+    // the shared cache (the version bump reaches every instance at its next read, within
+    // kLocalLivenessTtl) and in this process (at once).
     boost::asio::awaitable<void> Forget(UserId user);
     boost::asio::awaitable<Principal> AuthenticateApiKey(std::string_view key, std::optional<std::string> ip);
 
@@ -174,6 +192,9 @@ private:
     LockoutPolicy Lockout() const;
     boost::asio::awaitable<void> SendReset(std::string email, Audit audit);
     std::string LivenessKey(UserId user) const;
+    std::string LivenessVersionKey(UserId user) const;
+    boost::asio::awaitable<std::shared_ptr<const Liveness>> LoadLiveness(UserId user,
+                                                                         const std::string& session);
     std::optional<std::string> Decrypt(const std::optional<std::string>& blob) const;
     Account Decrypted(Account account) const;
 

@@ -20,6 +20,7 @@
 namespace nn::market {
 namespace asio = boost::asio;
 namespace json = boost::json;
+namespace js = http::schema;
 
 namespace {
 
@@ -174,6 +175,80 @@ json::object IngestJson(const IngestResult& r) {
             {"event_published", r.event_published}};
 }
 
+// The schemas of what the functions above write and the readers below read.
+void AddSchemas(http::Router& router) {
+    router.AddComponent(
+        "Symbol", js::Pattern("^[A-Za-z0-9^.=_:-]{1,32}$", "1-32 characters of A-Z, a-z, 0-9 and ^.=_:-")
+                      .Example("AAPL"));
+    router.AddComponent("Currency", js::Pattern("^[A-Z]{3}$", "an ISO 4217 currency code").Example("USD"));
+    router.AddComponent("LatestPrice", js::Object({{"symbol", js::Ref("Symbol")},
+                                                   {"price", js::Decimal()},
+                                                   {"time", js::DateTime()},
+                                                   js::Opt("volume", js::Integer(0)),
+                                                   js::Opt("prev_close", js::Decimal())}));
+    auto asset_class =
+        js::Enum({"EQUITY", "ETF", "FUND", "BOND", "CRYPTO", "COMMODITY", "CASH", "INDEX", "OTHER"});
+    router.AddComponent("AssetClass", asset_class);
+    router.AddComponent("Instrument", js::Object({{"symbol", js::Ref("Symbol")},
+                                                  {"name", js::String(1, 200)},
+                                                  {"asset_class", js::Ref("AssetClass")},
+                                                  {"sector", js::String(1, 64).Nullable()},
+                                                  {"industry", js::String(1, 64).Nullable()},
+                                                  {"country", js::String(2, 2).Nullable()},
+                                                  {"currency", js::Ref("Currency")},
+                                                  {"exchange", js::String(1, 32).Nullable()},
+                                                  {"exchange_timezone", js::String(1, 64)},
+                                                  {"fractional", js::Boolean()},
+                                                  {"is_active", js::Boolean()},
+                                                  {"created_at", js::DateTime()},
+                                                  {"updated_at", js::DateTime()}}));
+    router.AddComponent(
+        "IngestResult",
+        js::Object({{"batch_id", js::Uuid()},
+                    {"received", js::Integer(0)},
+                    {"inserted", js::Integer(0)},
+                    {"updated_latest", js::Integer(0)},
+                    {"event_published",
+                     js::Boolean().Describe("false: the event waits in the outbox for the relay")}}));
+    auto price = js::Decimal().Describe("> 0; at most 18 integer and 10 fractional digits");
+    auto volume = js::OneOf({js::Integer(0), js::Pattern("^[0-9]+$")});
+    router.AddComponent(
+        "PriceBatch",
+        js::Object({{"prices", js::Array(js::Object({{"time", js::DateTime()},
+                                                     {"symbol", js::Ref("Symbol")},
+                                                     js::OptNull("open", price),
+                                                     js::OptNull("high", price),
+                                                     js::OptNull("low", price),
+                                                     {"close", price},
+                                                     js::OptNull("volume", volume)}))}})
+            .Example(json::object{{"prices", json::array{json::object{{"time", "2024-05-01T14:30:00Z"},
+                                                                      {"symbol", "AAPL"},
+                                                                      {"close", "187.25"},
+                                                                      {"volume", 1200}}}}}));
+    router.AddComponent("FxBatch", js::Object({{"rates", js::Array(js::Object({{"time", js::DateTime()},
+                                                                               {"base", js::Ref("Currency")},
+                                                                               {"quote", js::Ref("Currency")},
+                                                                               {"rate", js::Decimal()}}))}}));
+}
+
+http::Schema InstrumentInput(bool create) {
+    auto req = [create](std::string name, http::Schema s) {
+        return create ? http::Field(std::move(name), std::move(s)) : js::Opt(std::move(name), std::move(s));
+    };
+    std::vector<http::Field> fields{req("name", js::String(1, 200)),
+                                    req("asset_class", js::Ref("AssetClass")),
+                                    js::OptNull("sector", js::String(1, 64)),
+                                    js::OptNull("industry", js::String(1, 64)),
+                                    js::OptNull("country", js::String(2, 2)),
+                                    req("currency", js::Ref("Currency")),
+                                    js::OptNull("exchange", js::String(1, 32)),
+                                    js::Opt("exchange_timezone", js::String(1, 64)),
+                                    js::OptNull("fractional", js::Boolean()),
+                                    js::OptNull("is_active", js::Boolean())};
+    if (create) fields.insert(fields.begin(), {"symbol", js::Ref("Symbol")});
+    return js::Object(fields);
+}
+
 std::string AssetClass(http::FieldReader& in) {
     return in.Enum("asset_class",
                    {"EQUITY", "ETF", "FUND", "BOND", "CRYPTO", "COMMODITY", "CASH", "INDEX", "OTHER"});
@@ -259,6 +334,48 @@ Timestamp BucketStart(Timestamp t, Interval interval) {
     return t;
 }
 
+// Where the page after `last` starts: the next bucket of the interval (a 5m bar folds five
+// minute buckets, so the next page must not start inside it), or the next tick for raw.
+Timestamp NextStart(const Bar& last, Interval interval) {
+    using namespace std::chrono;
+    if (last.time) {
+        switch (interval) {
+            case Interval::k1m:
+                return *last.time + minutes(1);
+            case Interval::k5m:
+                return *last.time + minutes(5);
+            case Interval::k15m:
+                return *last.time + minutes(15);
+            case Interval::k1h:
+                return *last.time + hours(1);
+            default:
+                return *last.time + microseconds(1);
+        }
+    }
+    const sys_days day(*last.date);
+    if (interval == Interval::k1w) return Timestamp(day + days(7));
+    if (interval == Interval::k1mo) {
+        const year_month_day next = year_month_day(day) + months(1);
+        return Timestamp(sys_days(next.year() / next.month() / 1));
+    }
+    return Timestamp(day + days(1));
+}
+
+// The history cursor: base64url of the next page's start in microseconds since the epoch.
+std::optional<Timestamp> HistoryCursor(const http::Request& req) {
+    auto raw = req.Query().Get("cursor");
+    if (!raw) return std::nullopt;
+    auto bad = [] { return http::HttpError(400, "pagination.bad_cursor", "malformed cursor"); };
+    auto text = http::Base64UrlDecode(*raw);
+    if (!text || text->empty() || text->size() > 20) throw bad();
+    std::int64_t micros = 0;
+    auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), micros);
+    if (ec != std::errc() || p != text->data() + text->size()) throw bad();
+    auto t = FromPgMicros(micros);
+    if (!t) throw bad();
+    return *t;
+}
+
 asio::awaitable<http::Response> History(MarketService& svc, http::Request& req, SeriesKind kind) {
     const std::string symbol = UpperSymbol(req);
     const Timestamp to = QueryTime(req, "to", Now());
@@ -283,10 +400,12 @@ asio::awaitable<http::Response> History(MarketService& svc, http::Request& req, 
     if (!errors.empty())
         throw http::HttpError(422, "validation.failed", "invalid query", {}, std::move(errors));
     const Timestamp start = BucketStart(from, interval);
-    // One more than asked: `truncated` only when there is more, not when exactly `limit` exist.
-    auto bars = co_await svc.Repo().History(kind, symbol, start, to, interval, limit + 1);
-    const bool truncated = static_cast<int>(bars.size()) > limit;
-    if (truncated) bars.pop_back();
+    // A later page starts where the previous one ended (the cursor), not at the bucket of `from`.
+    // One more than asked: a next page only when there is more, not when exactly `limit` exist.
+    const auto after = HistoryCursor(req);
+    auto bars = co_await svc.Repo().History(kind, symbol, after.value_or(start), to, interval, limit + 1);
+    const bool more = static_cast<int>(bars.size()) > limit;
+    if (more) bars.pop_back();
     if (bars.empty() && !(co_await svc.Repo().GetInstrument(symbol))) {
         throw Error(ErrorKind::kNotFound, "market.unknown_symbol", "no instrument " + symbol);
     }
@@ -303,12 +422,15 @@ asio::awaitable<http::Response> History(MarketService& svc, http::Request& req, 
         o["volume"] = b.volume ? json::value(*b.volume) : json::value(nullptr);
         out.push_back(std::move(o));
     }
+    json::value next = nullptr;
+    if (more)
+        next = json::value(http::EncodeCursor(std::to_string(ToPgMicros(NextStart(bars.back(), interval)))));
     co_return http::JsonResponse(json::object{{"symbol", symbol},
                                               {"interval", IntervalName(interval)},
                                               {"from", FormatRfc3339(start)},
                                               {"to", FormatRfc3339(to)},
-                                              {"truncated", truncated},
-                                              {"bars", std::move(out)}});
+                                              {"items", std::move(out)},
+                                              {"next_cursor", std::move(next)}});
 }
 
 asio::awaitable<http::Response> LatestOne(MarketService& svc, http::Request& req) {
@@ -443,10 +565,11 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
     ingest.require_auth = true;
     ingest.max_body_bytes = kMaxBatchBodyBytes;
     ingest.expensive = true;
-    auto authed = [](std::string name) {
+    auto authed = [](std::string name, http::RouteContract contract) {
         http::RouteOptions o;
         o.name = std::move(name);
         o.require_auth = true;
+        o.contract = std::move(contract);
         return o;
     };
     // Reads need market:read (every role has it; an API key only when created with it).
@@ -456,20 +579,53 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
             co_return co_await handler(req);
         };
     };
-    auto named = [&](std::string name) {
+    auto named = [&](std::string name, http::RouteContract contract) {
         http::RouteOptions o = ingest;
         o.name = std::move(name);
+        o.contract = std::move(contract);
         return o;
     };
+    AddSchemas(router);
+    auto ingested = [](std::string_view batch) {
+        return http::RouteContract{.request = js::Ref(batch),
+                                   .responses = {{200, js::Ref("IngestResult")}},
+                                   .codes = {"auth.insufficient_scope", "market.batch_too_large"}};
+    };
+    auto history = http::RouteContract{
+        .query = {{"from", js::DateTime(), false, "default: 24 hours before `to`"},
+                  {"to", js::DateTime(), false, "default: now"},
+                  {"interval", js::Enum({"raw", "1m", "5m", "15m", "1h", "1d", "1w", "1mo"}), false,
+                   "default 1m"},
+                  {"limit", js::Integer(1, 10'000), false, "bars per page (default 1000)"},
+                  {"cursor", js::String(), false,
+                   "next_cursor of the previous page (same from, to, interval)"}},
+        .responses = {{200,
+                       js::Object(
+                           {{"symbol", js::Ref("Symbol")},
+                            {"interval", js::Enum({"raw", "1m", "5m", "15m", "1h", "1d", "1w", "1mo"})},
+                            {"from", js::DateTime()},
+                            {"to", js::DateTime()},
+                            {"next_cursor", js::String().Nullable().Describe(
+                                                "pass as `cursor` for the next bars; null on the last page")},
+                            {"items", js::Array(js::Object({js::Opt("time", js::DateTime()),
+                                                            js::Opt("date", js::Date()),
+                                                            {"open", js::Decimal().Nullable()},
+                                                            {"high", js::Decimal().Nullable()},
+                                                            {"low", js::Decimal().Nullable()},
+                                                            {"close", js::Decimal()},
+                                                            {"volume", js::Integer(0).Nullable()}}))}})}},
+        .codes = {"market.unknown_symbol"}};
+    auto latest =
+        http::RouteContract{.responses = {{200, js::Ref("LatestPrice")}}, .codes = {"market.no_price"}};
 
     router.Post(
         "/api/v1/market/prices",
         [svc, &cpu](http::Request& req) { return IngestPrices(svc(req), cpu, req, SeriesKind::kStock); },
-        named("market.ingest_prices"));
+        named("market.ingest_prices", ingested("PriceBatch")));
     router.Post(
         "/api/v1/market/indices",
         [svc, &cpu](http::Request& req) { return IngestPrices(svc(req), cpu, req, SeriesKind::kIndex); },
-        named("market.ingest_indices"));
+        named("market.ingest_indices", ingested("PriceBatch")));
     router.Post(
         "/api/v1/market/fx",
         [svc, &cpu](http::Request& req) -> asio::awaitable<http::Response> {
@@ -478,7 +634,7 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
             auto result = co_await svc(req).IngestFx(std::move(rows));
             co_return http::JsonResponse(IngestJson(result));
         },
-        named("market.ingest_fx"));
+        named("market.ingest_fx", ingested("FxBatch")));
 
     router.Get(
         "/api/v1/market/prices/latest", reader([svc](http::Request& req) -> asio::awaitable<http::Response> {
@@ -512,19 +668,21 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
             for (const auto& p : prices) out.push_back(LatestJson(p));
             co_return http::JsonResponse(json::object{{"prices", std::move(out)}});
         }),
-        authed("market.latest_many"));
+        authed("market.latest_many",
+               {.query = {{"symbols", js::String(1), true, "a comma list of at most 200 symbols"}},
+                .responses = {{200, js::Object({{"prices", js::Array(js::Ref("LatestPrice"))}})}}}));
     router.Get("/api/v1/market/prices/{symbol}/latest",
                reader([svc](http::Request& req) { return LatestOne(svc(req), req); }),
-               authed("market.latest"));
+               authed("market.latest", latest));
     router.Get("/api/v1/market/indices/{symbol}/latest",
                reader([svc](http::Request& req) { return LatestOne(svc(req), req); }),
-               authed("market.index_latest"));
+               authed("market.index_latest", latest));
     router.Get("/api/v1/market/prices/{symbol}",
                reader([svc](http::Request& req) { return History(svc(req), req, SeriesKind::kStock); }),
-               authed("market.history"));
+               authed("market.history", history));
     router.Get("/api/v1/market/indices/{symbol}",
                reader([svc](http::Request& req) { return History(svc(req), req, SeriesKind::kIndex); }),
-               authed("market.index_history"));
+               authed("market.index_history", history));
     router.Get(
         "/api/v1/market/fx", reader([svc](http::Request& req) -> asio::awaitable<http::Response> {
             std::string base(req.Query().Get("base").value_or(""));
@@ -547,7 +705,17 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
                                                       {"time", FormatRfc3339(fx->time)},
                                                       {"inverted", fx->inverted}});
         }),
-        authed("market.fx"));
+        authed("market.fx",
+               {.query = {{"base", js::Ref("Currency"), true},
+                          {"quote", js::Ref("Currency"), true},
+                          {"at", js::DateTime(), false, "the rate in force then (default: the latest)"}},
+                .responses = {{200, js::Object(
+                                        {{"base", js::Ref("Currency")},
+                                         {"quote", js::Ref("Currency")},
+                                         {"rate", js::Decimal()},
+                                         js::Opt("time", js::DateTime().Describe("absent when base = quote")),
+                                         js::Opt("inverted", js::Boolean())})}},
+                .codes = {"market.no_rate"}}));
 
     router.Get(
         "/api/v1/market/instruments", reader([svc](http::Request& req) -> asio::awaitable<http::Response> {
@@ -570,7 +738,12 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
             if (items.size() == q.limit) next = json::value(http::EncodeCursor(items.back().symbol));
             co_return http::JsonResponse(json::object{{"items", std::move(out)}, {"next_cursor", next}});
         }),
-        authed("market.instruments"));
+        authed("market.instruments",
+               {.query = {{"q", js::String(0, 64), false, "a part of the symbol or name"},
+                          {"asset_class", js::Ref("AssetClass")},
+                          {"limit", js::Integer(1, 200), false, "page size (default 50)"},
+                          {"cursor", js::String(), false, "next_cursor of the previous page"}},
+                .responses = {{200, js::Page(js::Ref("Instrument"))}}}));
     router.Get("/api/v1/market/instruments/{symbol}",
                reader([svc](http::Request& req) -> asio::awaitable<http::Response> {
                    auto symbol = UpperSymbol(req);
@@ -579,7 +752,8 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
                        throw Error(ErrorKind::kNotFound, "market.unknown_symbol", "no instrument " + symbol);
                    co_return http::JsonResponse(InstrumentJson(*i));
                }),
-               authed("market.instrument"));
+               authed("market.instrument",
+                      {.responses = {{200, js::Ref("Instrument")}}, .codes = {"market.unknown_symbol"}}));
     router.Post(
         "/api/v1/market/instruments",
         [svc](http::Request& req) -> asio::awaitable<http::Response> {
@@ -590,7 +764,9 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
             res.SetHeader("Location", "/api/v1/market/instruments/" + created.symbol);
             co_return res;
         },
-        authed("market.create_instrument"));
+        authed("market.create_instrument", {.request = InstrumentInput(true),
+                                            .responses = {{201, js::Ref("Instrument")}},
+                                            .codes = {"auth.admin_required", "market.instrument_exists"}}));
     router.Patch(
         "/api/v1/market/instruments/{symbol}",
         [svc](http::Request& req) -> asio::awaitable<http::Response> {
@@ -602,7 +778,9 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
                 throw Error(ErrorKind::kNotFound, "market.unknown_symbol", "no instrument " + symbol);
             co_return http::JsonResponse(InstrumentJson(*updated));
         },
-        authed("market.update_instrument"));
+        authed("market.update_instrument", {.request = InstrumentInput(false),
+                                            .responses = {{200, js::Ref("Instrument")}},
+                                            .codes = {"auth.admin_required", "market.unknown_symbol"}}));
 }
 
 }  // namespace nn::market

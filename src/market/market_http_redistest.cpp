@@ -691,9 +691,9 @@ TEST_F(MarketHttp, HistoryAtEveryIntervalMatchesTheIngestedTicks) {
         auto r = Call("GET", "/api/v1/market/prices/" + s + "?interval=" + interval + query + "&limit=10000",
                       "", *user_);
         EXPECT_EQ(r.status, 200) << interval << ": " << r.body;
-        EXPECT_FALSE(r.Json().at("truncated").as_bool());
+        EXPECT_TRUE(r.Json().at("next_cursor").is_null());
         EXPECT_EQ(Str(r.Json(), "interval"), interval);
-        return r.Json().at("bars").as_array();
+        return r.Json().at("items").as_array();
     };
     auto get = [&](const std::string& interval) {
         auto all = get_in(interval, range);
@@ -750,16 +750,37 @@ TEST_F(MarketHttp, HistoryAtEveryIntervalMatchesTheIngestedTicks) {
         return Date(ymd.year() / ymd.month() / 1);
     });
 
-    // limit (truncated only when more exist), the echoed bucket start, the default interval and
-    // the bad queries
+    // limit and cursor pages (a next_cursor only when more exist; following them gives exactly
+    // the one-page answer, no bar twice or lost, also where a bar folds several buckets), the
+    // echoed bucket start, the default interval and the bad queries
     auto limited = Call("GET", "/api/v1/market/prices/" + s + "?interval=1d&limit=2" + range, "", *user_);
     ASSERT_EQ(limited.status, 200) << limited.body;
-    EXPECT_EQ(limited.Json().at("bars").as_array().size(), 2u);
-    EXPECT_TRUE(limited.Json().at("truncated").as_bool());
+    EXPECT_EQ(limited.Json().at("items").as_array().size(), 2u);
+    EXPECT_TRUE(limited.Json().at("next_cursor").is_string());
     auto exact = Call("GET", "/api/v1/market/prices/" + s + "?interval=1d&limit=7" + range, "", *user_);
     ASSERT_EQ(exact.status, 200) << exact.body;
-    EXPECT_EQ(exact.Json().at("bars").as_array().size(), 7u) << "one daily bar per tick day";
-    EXPECT_FALSE(exact.Json().at("truncated").as_bool()) << exact.body;
+    EXPECT_EQ(exact.Json().at("items").as_array().size(), 7u) << "one daily bar per tick day";
+    EXPECT_TRUE(exact.Json().at("next_cursor").is_null()) << exact.body;
+    for (const std::string interval : {"raw", "5m", "1h", "1d", "1w", "1mo"}) {
+        const std::string query = "/api/v1/market/prices/" + s + "?interval=" + interval + range;
+        auto whole = get_in(interval, range);
+        json::array paged;
+        std::string cursor;
+        for (int page = 0; page < 400; ++page) {
+            auto r =
+                Call("GET", query + "&limit=3" + (cursor.empty() ? "" : "&cursor=" + cursor), "", *user_);
+            ASSERT_EQ(r.status, 200) << interval << ": " << r.body;
+            const auto body = r.Json();
+            for (const auto& bar : body.at("items").as_array()) paged.push_back(bar);
+            const auto& next = body.at("next_cursor");
+            if (next.is_null()) break;
+            cursor = std::string(next.as_string());
+        }
+        EXPECT_EQ(json::serialize(paged), json::serialize(whole)) << interval;
+    }
+    auto bad_cursor =
+        Call("GET", "/api/v1/market/prices/" + s + "?interval=1d&cursor=%21%21" + range, "", *user_);
+    ExpectProblem(bad_cursor, 400, "pagination.bad_cursor");
     auto echoed = Call("GET", "/api/v1/market/prices/" + s + "?interval=15m" + inside, "", *user_);
     ASSERT_EQ(echoed.status, 200) << echoed.body;
     EXPECT_EQ(Time(echoed.Json(), "from"), d0 + std::chrono::hours(9));
@@ -809,7 +830,7 @@ TEST_F(MarketHttp, IndicesHaveTheirOwnSeries) {
         path + "/" + idx + "?interval=1m&from=" + FormatRfc3339(t - 1min) + "&to=" + FormatRfc3339(t + 10min),
         "", *user_);
     ASSERT_EQ(history.status, 200) << history.body;
-    const auto bars = history.Json().at("bars").as_array();
+    const auto bars = history.Json().at("items").as_array();
     ASSERT_EQ(bars.size(), 2u) << history.body;
     EXPECT_EQ(Time(bars[0], "time"), t);
     EXPECT_EQ(Dec(bars[0], "open"), Decimal::FromString("18000.5"));
@@ -822,14 +843,14 @@ TEST_F(MarketHttp, IndicesHaveTheirOwnSeries) {
         "GET", path + "/" + idx + "?interval=raw&from=" + FormatRfc3339(t) + "&to=" + FormatRfc3339(t + 1min),
         "", *user_);
     ASSERT_EQ(raw.status, 200) << raw.body;
-    EXPECT_EQ(raw.Json().at("bars").as_array().size(), 2u) << "to is exclusive: " << raw.body;
+    EXPECT_EQ(raw.Json().at("items").as_array().size(), 2u) << "to is exclusive: " << raw.body;
     // the stock series of the index symbol is empty
     auto as_stock = Call("GET",
                          "/api/v1/market/prices/" + idx + "?interval=raw&from=" + FormatRfc3339(t) +
                              "&to=" + FormatRfc3339(t + 10min),
                          "", *user_);
     ASSERT_EQ(as_stock.status, 200) << as_stock.body;
-    EXPECT_TRUE(as_stock.Json().at("bars").as_array().empty());
+    EXPECT_TRUE(as_stock.Json().at("items").as_array().empty());
 }
 
 TEST_F(MarketHttp, FxRateAtATimeAndItsInverse) {

@@ -60,7 +60,8 @@ void Register(App& app) {
     auto state = std::make_shared<State>();
     for (std::size_t i = 0; i < app.ShardCount(); ++i) {
         state->repos.push_back(
-            std::make_unique<PgRepository>(app.Db(ServiceRole::kMarket, Database::kTimescale, i)));
+            std::make_unique<PgRepository>(app.Db(ServiceRole::kMarket, Database::kTimescale, i),
+                                           app.ReadDb(ServiceRole::kMarket, Database::kTimescale, i)));
         state->services.push_back(
             std::make_unique<MarketService>(*state->repos.back(), &app.Redis(i), options));
     }

@@ -656,11 +656,13 @@ asio::awaitable<std::vector<LatestPrice>> PgRepository::Latest(const std::vector
     co_return out;
 }
 
+PgRepository::PgRepository(db::Pool& pool) : pool_(pool), history_(pool) {}
+
 asio::awaitable<std::vector<Bar>> PgRepository::History(
     SeriesKind kind, const std::string& symbol, Timestamp from, Timestamp to, Interval interval, int limit) {
     const HistoryStatement& st = HistoryFor(kind, interval);
     const db::Query query{st.sql, st.name};
-    auto res = co_await pool_.Execute(query, symbol, from, to, static_cast<std::int64_t>(limit));
+    auto res = co_await history_.Execute(query, symbol, from, to, static_cast<std::int64_t>(limit));
     std::vector<Bar> out;
     out.reserve(static_cast<std::size_t>(res.Size()));
     for (const auto& r : res) {

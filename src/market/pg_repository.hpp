@@ -12,7 +12,8 @@
 
 namespace nn::db {
 class Pool;
-}
+class QueryRunner;
+}  // namespace nn::db
 
 namespace nn::market {
 
@@ -28,7 +29,10 @@ struct RetentionWindows {
 // The market data SQL, on the timescale database as nexanest_market. One per pool (shard).
 class PgRepository {
 public:
-    explicit PgRepository(db::Pool& pool) : pool_(pool) {}
+    explicit PgRepository(db::Pool& pool);
+    // History (bars over a range) reads through `history`, which may be a read replica
+    // (db::ReadRouter, docs/scale-out.md); everything else on `pool`, the primary.
+    PgRepository(db::Pool& pool, db::QueryRunner& history) : pool_(pool), history_(history) {}
 
     // The ingest pipeline's database half, one transaction: unknown symbols refused (HttpError
     // 422 naming the first row of each) → binary COPY of the ticks as per-symbol-minute segments
@@ -82,6 +86,7 @@ public:
 
 private:
     db::Pool& pool_;
+    db::QueryRunner& history_;
 };
 
 }  // namespace nn::market

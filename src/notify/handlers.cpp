@@ -679,20 +679,106 @@ http::Handler Bind(const Ctx& ctx) {
 }  // namespace
 
 void AddRoutes(http::Router& routes, HandlerContext context) {
+    namespace js = http::schema;
     auto ctx = std::make_shared<const HandlerContext>(std::move(context));
-    routes.Get("/api/v1/notifications", Bind<ListInbox>(ctx), {.name = "notify.list", .require_auth = true});
+    // The schemas of ToJson(Notification), PreferencesJson, ReadPreferences and the rows Audit
+    // and PortfolioEvents write.
+    routes.AddComponent("Notification",
+                        js::Object({{"id", js::Uuid()},
+                                    {"kind", js::String(1)},
+                                    {"title", js::String()},
+                                    {"body", js::String()},
+                                    {"data", http::Schema().Describe("the kind's details (JSON)")},
+                                    {"created_at", js::DateTime()},
+                                    {"read_at", js::DateTime().Nullable()}}));
+    auto channel = js::Enum({"IN_APP", "EMAIL", "LIVE"});
+    auto preference =
+        js::Object({{"kind", js::Pattern("^(\\*|[A-Z][A-Z0-9_]{0,63})$", "\"*\" or an upper-case kind")},
+                    {"channel", channel},
+                    {"enabled", js::Boolean()}});
+    routes.AddComponent(
+        "NotificationPreferences",
+        js::Object({{"preferences", js::Array(preference)},
+                    {"channels", js::Array(channel)},
+                    {"default", js::Boolean().Describe("what a kind without a preference gets")}}));
+    auto page_query =
+        std::vector<http::QueryParam>{{"limit", js::Integer(1, 200), false, "page size (default 50)"},
+                                      {"cursor", js::String(), false, "next_cursor of the previous page"}};
+    auto with_page = [&page_query](std::vector<http::QueryParam> more) {
+        more.insert(more.begin(), page_query.begin(), page_query.end());
+        return more;
+    };
+    routes.Get("/api/v1/notifications", Bind<ListInbox>(ctx),
+               {.name = "notify.list",
+                .require_auth = true,
+                .contract = {.query = with_page({{"unread", js::Enum({"true", "false", "1", "0"})}}),
+                             .responses = {{200, js::Page(js::Ref("Notification"))}}}});
     routes.Post("/api/v1/notifications/read-all", Bind<MarkAllRead>(ctx),
-                {.name = "notify.read_all", .require_auth = true});
+                {.name = "notify.read_all",
+                 .require_auth = true,
+                 .contract = {.responses = {{200, js::Object({{"marked", js::Integer(0)}})}}}});
     routes.Post("/api/v1/notifications/{id}/read", Bind<MarkRead>(ctx),
-                {.name = "notify.read", .require_auth = true});
+                {.name = "notify.read",
+                 .require_auth = true,
+                 .contract = {.responses = {{204}}, .codes = {"notification.not_found"}}});
     routes.Get("/api/v1/me/notification-preferences", Bind<GetPreferences>(ctx),
-               {.name = "notify.preferences", .require_auth = true});
+               {.name = "notify.preferences",
+                .require_auth = true,
+                .contract = {.responses = {{200, js::Ref("NotificationPreferences")}}}});
     routes.Put("/api/v1/me/notification-preferences", Bind<PutPreferences>(ctx),
-               {.name = "notify.preferences_put", .require_auth = true});
-    routes.Get("/api/v1/stream", Bind<Stream>(ctx), {.name = "notify.stream", .require_auth = true});
-    routes.Get("/api/v1/admin/audit", Bind<Audit>(ctx), {.name = "notify.audit", .require_auth = true});
-    routes.Get("/api/v1/portfolios/{id}/events", Bind<PortfolioEvents>(ctx),
-               {.name = "notify.portfolio_events", .require_auth = true});
+               {.name = "notify.preferences_put",
+                .require_auth = true,
+                .contract = {.request = js::Object({{"preferences", js::Array(preference, 200)}}),
+                             .responses = {{200, js::Ref("NotificationPreferences")}}}});
+    routes.Get("/api/v1/stream", Bind<Stream>(ctx),
+               {.name = "notify.stream",
+                .require_auth = true,
+                .headers = {"Last-Event-ID"},
+                .contract = {.query = {{"last_event_id", js::Pattern("^[0-9]{1,20}-[0-9]{1,20}$"), false,
+                                        "instead of the Last-Event-ID header"}},
+                             .responses = {{200, js::String(), "text/event-stream",
+                                            "Server-Sent Events (docs/notify.md)"}},
+                             .codes = {"stream.bad_last_event_id", "rate_limited.concurrent"}}});
+    auto nullable_text = js::String().Nullable();
+    routes.Get("/api/v1/admin/audit", Bind<Audit>(ctx),
+               {.name = "notify.audit",
+                .require_auth = true,
+                .contract = {.query = with_page({{"user", js::Uuid()},
+                                                 {"entity", js::String(1, 64)},
+                                                 {"entity_id", js::String(1, 128)},
+                                                 {"action", js::String(1, 64)},
+                                                 {"from", js::DateTime()},
+                                                 {"to", js::DateTime()}}),
+                             .responses = {{200, js::Page(js::Object({{"id", js::String(1)},
+                                                                      {"time", js::DateTime()},
+                                                                      {"source", js::String()},
+                                                                      {"actor_id", js::Uuid().Nullable()},
+                                                                      {"user_id", js::Uuid().Nullable()},
+                                                                      {"entity_type", js::String()},
+                                                                      {"entity_id", js::String()},
+                                                                      {"action", js::String()},
+                                                                      {"before", http::Schema()},
+                                                                      {"after", http::Schema()},
+                                                                      {"request_id", nullable_text},
+                                                                      {"ip", nullable_text}}))}},
+                             .codes = {"auth.forbidden", "pagination.bad_cursor"}}});
+    routes.Get(
+        "/api/v1/portfolios/{id}/events", Bind<PortfolioEvents>(ctx),
+        {.name = "notify.portfolio_events",
+         .require_auth = true,
+         .contract = {.query = page_query,
+                      .responses = {{200, js::Page(js::Object({{"time", js::DateTime()},
+                                                               {"type", js::String()},
+                                                               {"action", js::String()},
+                                                               {"transaction_id", js::Uuid().Nullable()},
+                                                               {"actor_id", js::Uuid().Nullable()},
+                                                               {"symbol", nullable_text},
+                                                               {"quantity", js::Decimal().Nullable()},
+                                                               {"price", js::Decimal().Nullable()},
+                                                               {"amount", js::Decimal().Nullable()},
+                                                               {"fee", js::Decimal().Nullable()},
+                                                               {"currency", nullable_text}}))}},
+                      .codes = {"portfolio.not_found"}}});
 }
 
 }  // namespace nn::notify

@@ -13,6 +13,7 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using http::Request;
 using http::Response;
+namespace js = http::schema;
 
 namespace {
 
@@ -79,6 +80,46 @@ json::object ToJson(const RebalanceView& v) {
     return o;
 }
 
+// The schemas of the two ToJson above.
+http::Schema RuleSchema() {
+    return js::Object({{"id", js::Uuid()},
+                       {"dimension", js::Enum({"SYMBOL", "ASSET_CLASS", "SECTOR", "CURRENCY", "COUNTRY"})},
+                       {"key", js::String(1, 64)},
+                       {"target_weight", js::Decimal().Describe("a fraction between 0 and 1")},
+                       {"tolerance", js::Decimal()},
+                       {"created_at", js::DateTime()},
+                       {"updated_at", js::DateTime()}});
+}
+
+http::Schema RebalanceSchema() {
+    auto symbols = js::Array(js::Ref("Symbol"));
+    return js::Object({{"portfolio_id", js::Uuid()},
+                       {"currency", js::Ref("Currency")},
+                       {"executed", js::Boolean().Describe("always false: a proposal, nothing is traded")},
+                       {"total_value", js::Decimal()},
+                       {"cash_before", js::Decimal()},
+                       {"cash_after", js::Decimal()},
+                       {"min_trade_amount", js::Decimal()},
+                       {"trades", js::Array(js::Object({{"symbol", js::Ref("Symbol")},
+                                                        {"side", js::Enum({"BUY", "SELL"})},
+                                                        {"quantity", js::Decimal()},
+                                                        {"price", js::Decimal()},
+                                                        {"amount", js::Decimal()}}))},
+                       {"rules", js::Array(js::Object({{"id", js::Uuid()},
+                                                       {"dimension", js::String()},
+                                                       {"key", js::String()},
+                                                       {"target_weight", js::Decimal()},
+                                                       {"tolerance", js::Decimal()},
+                                                       {"weight_before", js::Decimal()},
+                                                       {"weight_after", js::Decimal()},
+                                                       {"within_before", js::Boolean()},
+                                                       {"within_after", js::Boolean()},
+                                                       {"reason", js::String().Nullable()}}))},
+                       {"instruments_status", js::Enum({"ok", "unavailable"})},
+                       {"unknown_instruments", symbols},
+                       {"unpriced", symbols}});
+}
+
 bool ValidKey(const std::string& dimension, const std::string& key) {
     if (dimension == "SYMBOL") return IsValidSymbol(key);
     if (dimension == "CURRENCY") return Currency::Parse(key).has_value();
@@ -115,16 +156,22 @@ void AddAllocationRoutes(http::Router& routes,
                          std::shared_ptr<AllocationService> service,
                          std::shared_ptr<auth::UserDirectory> directory) {
     auto ctx = std::make_shared<Ctx>(Ctx{std::move(service), std::move(directory)});
+    routes.AddComponent("AllocationRule", RuleSchema());
+    auto weight = js::Decimal().Describe("a fraction between 0 and 1, at most 6 decimals");
 
-    routes.Get("/api/v1/portfolios/{id}/allocation-rules",
-               [ctx](Request& req) -> asio::awaitable<Response> {
-                   Actor actor = co_await ActorOfRequest(req, kReadPermission, ctx->directory);
-                   json::array arr;
-                   for (const auto& r : co_await ctx->service->List(actor, PortfolioOf(req), req.shard))
-                       arr.push_back(ToJson(r));
-                   co_return http::JsonResponse(json::object{{"items", std::move(arr)}});
-               },
-               {.name = "allocation.list", .require_auth = true});
+    routes.Get(
+        "/api/v1/portfolios/{id}/allocation-rules",
+        [ctx](Request& req) -> asio::awaitable<Response> {
+            Actor actor = co_await ActorOfRequest(req, kReadPermission, ctx->directory);
+            json::array arr;
+            for (const auto& r : co_await ctx->service->List(actor, PortfolioOf(req), req.shard))
+                arr.push_back(ToJson(r));
+            co_return http::JsonResponse(json::object{{"items", std::move(arr)}, {"next_cursor", nullptr}});
+        },
+        {.name = "allocation.list",
+         .require_auth = true,
+         .contract = {.responses = {{200, js::Page(js::Ref("AllocationRule"))}},
+                      .codes = {"portfolio.not_found"}}});
 
     routes.Post(
         "/api/v1/portfolios/{id}/allocation-rules",
@@ -152,38 +199,53 @@ void AddAllocationRoutes(http::Router& routes,
             StoredRule stored = co_await ctx->service->Create(actor, pid, rule, req.request_id, req.shard);
             co_return http::JsonResponse(ToJson(stored), 201);
         },
-        {.name = "allocation.create", .require_auth = true});
+        {.name = "allocation.create",
+         .require_auth = true,
+         .contract = {.request = js::Object({{"dimension", js::Enum({"SYMBOL", "ASSET_CLASS", "SECTOR",
+                                                                     "CURRENCY", "COUNTRY"})},
+                                             {"key", js::String(1, 64)},
+                                             {"target_weight", weight},
+                                             js::OptNull("tolerance", weight)}),
+                      .responses = {{201, js::Ref("AllocationRule")}},
+                      .codes = {"portfolio.not_found", "allocation.duplicate"}}});
 
-    routes.Patch("/api/v1/portfolios/{id}/allocation-rules/{rule_id}",
-                 [ctx](Request& req) -> asio::awaitable<Response> {
-                     Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
-                     auto pid = PortfolioOf(req);
-                     auto rid = RuleId(req);
-                     auto body = http::ParseJsonObject(req);
-                     http::FieldReader in(body);
-                     auto target = ReadDecimalField(body, in, "target_weight", kWeightRules);
-                     auto tolerance = ReadDecimalField(body, in, "tolerance", kWeightRules);
-                     CheckWeight(in, "target_weight", target.value);
-                     CheckWeight(in, "tolerance", tolerance.value);
-                     if ((target.present && !target.value) || (tolerance.present && !tolerance.value)) {
-                         if (in.Ok()) in.AddError("target_weight", "required", "null is not a weight");
-                     }
-                     in.AllowOnly({"target_weight", "tolerance"});
-                     in.Finish();
-                     StoredRule stored = co_await ctx->service->Update(
-                         actor, pid, rid, target.value, tolerance.value, req.request_id, req.shard);
-                     co_return http::JsonResponse(ToJson(stored));
-                 },
-                 {.name = "allocation.update", .require_auth = true});
+    routes.Patch(
+        "/api/v1/portfolios/{id}/allocation-rules/{rule_id}",
+        [ctx](Request& req) -> asio::awaitable<Response> {
+            Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+            auto pid = PortfolioOf(req);
+            auto rid = RuleId(req);
+            auto body = http::ParseJsonObject(req);
+            http::FieldReader in(body);
+            auto target = ReadDecimalField(body, in, "target_weight", kWeightRules);
+            auto tolerance = ReadDecimalField(body, in, "tolerance", kWeightRules);
+            CheckWeight(in, "target_weight", target.value);
+            CheckWeight(in, "tolerance", tolerance.value);
+            if ((target.present && !target.value) || (tolerance.present && !tolerance.value)) {
+                if (in.Ok()) in.AddError("target_weight", "required", "null is not a weight");
+            }
+            in.AllowOnly({"target_weight", "tolerance"});
+            in.Finish();
+            StoredRule stored = co_await ctx->service->Update(actor, pid, rid, target.value, tolerance.value,
+                                                              req.request_id, req.shard);
+            co_return http::JsonResponse(ToJson(stored));
+        },
+        {.name = "allocation.update",
+         .require_auth = true,
+         .contract = {.request = js::Object({js::Opt("target_weight", weight), js::Opt("tolerance", weight)}),
+                      .responses = {{200, js::Ref("AllocationRule")}},
+                      .codes = {"portfolio.not_found", "allocation.not_found"}}});
 
-    routes.Delete("/api/v1/portfolios/{id}/allocation-rules/{rule_id}",
-                  [ctx](Request& req) -> asio::awaitable<Response> {
-                      Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
-                      co_await ctx->service->Delete(actor, PortfolioOf(req), RuleId(req), req.request_id,
-                                                    req.shard);
-                      co_return Response::NoContent();
-                  },
-                  {.name = "allocation.delete", .require_auth = true});
+    routes.Delete(
+        "/api/v1/portfolios/{id}/allocation-rules/{rule_id}",
+        [ctx](Request& req) -> asio::awaitable<Response> {
+            Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+            co_await ctx->service->Delete(actor, PortfolioOf(req), RuleId(req), req.request_id, req.shard);
+            co_return Response::NoContent();
+        },
+        {.name = "allocation.delete",
+         .require_auth = true,
+         .contract = {.responses = {{204}}, .codes = {"portfolio.not_found", "allocation.not_found"}}});
 
     routes.Get("/api/v1/portfolios/{id}/rebalance",
                [ctx](Request& req) -> asio::awaitable<Response> {
@@ -191,7 +253,11 @@ void AddAllocationRoutes(http::Router& routes,
                    auto view = co_await ctx->service->Rebalance(actor, PortfolioOf(req), req.shard);
                    co_return http::JsonResponse(ToJson(view));
                },
-               {.name = "portfolio.rebalance", .require_auth = true});
+               {.name = "portfolio.rebalance",
+                .require_auth = true,
+                .contract = {.responses = {{200, RebalanceSchema()}},
+                             .codes = {"portfolio.not_found", "rebalance.missing_price",
+                                       "rebalance.missing_rate", "rebalance.short_position"}}});
 }
 
 }  // namespace nn::portfolio

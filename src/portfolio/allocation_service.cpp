@@ -223,6 +223,11 @@ asio::awaitable<AllocationInputs> AllocationService::Inputs(const Actor& actor,
         // Only base-currency cash pays for buys: spending foreign cash would be a conversion.
         if (currency == view.currency) in.cash = balance;
     }
+    if (holdings.totals.cash) {
+        in.other_cash = *holdings.totals.cash - in.cash;
+    } else {
+        for (const auto& pair : holdings.totals.missing_rates) out.missing_rate.push_back("cash " + pair);
+    }
     std::vector<std::optional<std::string>> symbols;
     for (const auto& h : holdings.holdings) {
         RebalancePosition p;

@@ -13,6 +13,7 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using http::Request;
 using http::Response;
+namespace js = http::schema;
 
 namespace {
 
@@ -71,6 +72,60 @@ json::object ToJson(const GoalView& v) {
     progress["on_track"] = p && p->on_track ? json::value(*p->on_track) : json::value(nullptr);
     o["progress"] = std::move(progress);
     return o;
+}
+
+// The schemas of the two ToJson above (components Goal and GoalWithProgress).
+std::vector<http::Field> GoalFields() {
+    return {{"id", js::Uuid()},
+            {"user_id", js::Uuid()},
+            {"name", js::String(1, 100)},
+            {"target_amount", js::Decimal()},
+            {"currency", js::Ref("Currency")},
+            {"target_date", js::Date()},
+            {"monthly_contribution", js::Decimal()},
+            {"notes", js::String(0, 2000).Nullable()},
+            {"portfolio_ids", js::Array(js::Uuid(), 50)},
+            {"achieved_at", js::DateTime().Nullable()},
+            {"created_at", js::DateTime()},
+            {"updated_at", js::DateTime()}};
+}
+
+http::Schema GoalWithProgressSchema() {
+    auto status = js::Enum({"ok", "missing_price", "missing_rate"});
+    auto progress = js::Object(
+        {{"current_value", js::Decimal().Nullable()},
+         {"value_status", status},
+         {"portfolios",
+          js::Array(js::Object({{"portfolio_id", js::Uuid()},
+                                {"value", js::Decimal().Nullable()},
+                                {"status", status},
+                                {"missing_rates", js::Array(js::Pattern("^[A-Z]{3}/[A-Z]{3}$",
+                                                                        "a currency pair FROM/TO"))}}))},
+         {"percent_of_target", js::Decimal().Nullable()},
+         {"remaining", js::Decimal().Nullable()},
+         {"reached", js::Boolean().Nullable()},
+         {"contributions_left", js::Integer(0).Nullable()},
+         {"required_annual_growth", js::Decimal().Nullable()},
+         {"growth_status",
+          js::Enum({"ok", "target_date_passed", "unreachable", "missing_price", "missing_rate"})},
+         {"projected_date", js::Date().Nullable()},
+         {"projection_assumes", js::String()},
+         {"on_track", js::Boolean().Nullable()}});
+    auto fields = GoalFields();
+    fields.emplace_back("progress", std::move(progress));
+    return js::Object(fields);
+}
+
+http::Schema GoalInputSchema(bool create) {
+    auto field = [create](std::string name, http::Schema s) {
+        return create ? http::Field(std::move(name), std::move(s))
+                      : js::OptNull(std::move(name), std::move(s));
+    };
+    return js::Object(
+        {field("name", js::String(1, 100)), field("target_amount", js::Decimal().Describe("> 0")),
+         field("currency", js::String(3, 3)), field("target_date", js::Date().Describe("after today")),
+         js::OptNull("monthly_contribution", js::Decimal().Describe(">= 0")),
+         js::OptNull("notes", js::String(0, 2000)), js::OptNull("portfolio_ids", js::Array(js::Uuid(), 50))});
 }
 
 std::optional<std::optional<std::string>> NullableNotes(const json::object& body, http::FieldReader& in) {
@@ -148,16 +203,20 @@ void AddGoalRoutes(http::Router& routes,
                    std::shared_ptr<GoalService> service,
                    std::shared_ptr<auth::UserDirectory> directory) {
     auto ctx = std::make_shared<Ctx>(Ctx{std::move(service), std::move(directory)});
+    routes.AddComponent("Goal", js::Object(GoalFields()));
+    routes.AddComponent("GoalWithProgress", GoalWithProgressSchema());
 
-    routes.Get("/api/v1/goals",
-               [ctx](Request& req) -> asio::awaitable<Response> {
-                   Actor actor = co_await ActorOfRequest(req, kReadPermission, ctx->directory);
-                   json::array arr;
-                   for (const auto& g : co_await ctx->service->List(actor, req.shard))
-                       arr.push_back(ToJson(g));
-                   co_return http::JsonResponse(json::object{{"items", std::move(arr)}});
-               },
-               {.name = "goal.list", .require_auth = true});
+    routes.Get(
+        "/api/v1/goals",
+        [ctx](Request& req) -> asio::awaitable<Response> {
+            Actor actor = co_await ActorOfRequest(req, kReadPermission, ctx->directory);
+            json::array arr;
+            for (const auto& g : co_await ctx->service->List(actor, req.shard)) arr.push_back(ToJson(g));
+            co_return http::JsonResponse(json::object{{"items", std::move(arr)}, {"next_cursor", nullptr}});
+        },
+        {.name = "goal.list",
+         .require_auth = true,
+         .contract = {.responses = {{200, js::Page(js::Ref("Goal"))}}}});
 
     routes.Post("/api/v1/goals",
                 [ctx](Request& req) -> asio::awaitable<Response> {
@@ -190,44 +249,55 @@ void AddGoalRoutes(http::Router& routes,
                     res.SetHeader("Location", "/api/v1/goals/" + g.id.ToString());
                     co_return res;
                 },
-                {.name = "goal.create", .require_auth = true});
+                {.name = "goal.create",
+                 .require_auth = true,
+                 .contract = {.request = GoalInputSchema(true),
+                              .responses = {{201, js::Ref("Goal")}},
+                              .codes = {"goal.portfolio_not_found", "goal.duplicate_portfolio"}}});
 
-    routes.Get("/api/v1/goals/{id}",
-               [ctx](Request& req) -> asio::awaitable<Response> {
-                   Actor actor = co_await ActorOfRequest(req, kReadPermission, ctx->directory);
-                   auto view = co_await ctx->service->Get(actor, GoalId(req), ToDate(Now()), req.shard);
-                   co_return http::JsonResponse(ToJson(view));
-               },
-               {.name = "goal.get", .require_auth = true});
+    routes.Get(
+        "/api/v1/goals/{id}",
+        [ctx](Request& req) -> asio::awaitable<Response> {
+            Actor actor = co_await ActorOfRequest(req, kReadPermission, ctx->directory);
+            auto view = co_await ctx->service->Get(actor, GoalId(req), ToDate(Now()), req.shard);
+            co_return http::JsonResponse(ToJson(view));
+        },
+        {.name = "goal.get",
+         .require_auth = true,
+         .contract = {.responses = {{200, js::Ref("GoalWithProgress")}}, .codes = {"goal.not_found"}}});
 
-    routes.Patch("/api/v1/goals/{id}",
-                 [ctx](Request& req) -> asio::awaitable<Response> {
-                     Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
-                     auto id = GoalId(req);
-                     auto body = http::ParseJsonObject(req);
-                     http::FieldReader in(body);
-                     GoalChange change;
-                     change.name = in.OptionalString("name", {.min_length = 1, .max_length = 100});
-                     auto target = ReadDecimalField(body, in, "target_amount", kTargetRules);
-                     if (target.present && !target.value && in.Ok())
-                         in.AddError("target_amount", "required", "a positive amount");
-                     change.target_amount = target.value;
-                     change.currency = ReadCurrency(in, false);
-                     change.target_date = ReadTargetDate(in, false);
-                     auto contribution =
-                         ReadDecimalField(body, in, "monthly_contribution", kContributionRules);
-                     if (contribution.present && !contribution.value && in.Ok())
-                         in.AddError("monthly_contribution", "required", "a non-negative amount");
-                     change.monthly_contribution = contribution.value;
-                     change.notes = NullableNotes(body, in);
-                     change.portfolio_ids = ReadPortfolioIds(body, in);
-                     in.AllowOnly({"name", "target_amount", "currency", "target_date", "monthly_contribution",
-                                   "notes", "portfolio_ids"});
-                     in.Finish();
-                     Goal g = co_await ctx->service->Update(actor, id, change, req.request_id, req.shard);
-                     co_return http::JsonResponse(ToJson(g));
-                 },
-                 {.name = "goal.update", .require_auth = true});
+    routes.Patch(
+        "/api/v1/goals/{id}",
+        [ctx](Request& req) -> asio::awaitable<Response> {
+            Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+            auto id = GoalId(req);
+            auto body = http::ParseJsonObject(req);
+            http::FieldReader in(body);
+            GoalChange change;
+            change.name = in.OptionalString("name", {.min_length = 1, .max_length = 100});
+            auto target = ReadDecimalField(body, in, "target_amount", kTargetRules);
+            if (target.present && !target.value && in.Ok())
+                in.AddError("target_amount", "required", "a positive amount");
+            change.target_amount = target.value;
+            change.currency = ReadCurrency(in, false);
+            change.target_date = ReadTargetDate(in, false);
+            auto contribution = ReadDecimalField(body, in, "monthly_contribution", kContributionRules);
+            if (contribution.present && !contribution.value && in.Ok())
+                in.AddError("monthly_contribution", "required", "a non-negative amount");
+            change.monthly_contribution = contribution.value;
+            change.notes = NullableNotes(body, in);
+            change.portfolio_ids = ReadPortfolioIds(body, in);
+            in.AllowOnly({"name", "target_amount", "currency", "target_date", "monthly_contribution", "notes",
+                          "portfolio_ids"});
+            in.Finish();
+            Goal g = co_await ctx->service->Update(actor, id, change, req.request_id, req.shard);
+            co_return http::JsonResponse(ToJson(g));
+        },
+        {.name = "goal.update",
+         .require_auth = true,
+         .contract = {.request = GoalInputSchema(false),
+                      .responses = {{200, js::Ref("Goal")}},
+                      .codes = {"goal.not_found", "goal.portfolio_not_found", "goal.duplicate_portfolio"}}});
 
     routes.Delete("/api/v1/goals/{id}",
                   [ctx](Request& req) -> asio::awaitable<Response> {
@@ -235,7 +305,9 @@ void AddGoalRoutes(http::Router& routes,
                       co_await ctx->service->Delete(actor, GoalId(req), req.request_id, req.shard);
                       co_return Response::NoContent();
                   },
-                  {.name = "goal.delete", .require_auth = true});
+                  {.name = "goal.delete",
+                   .require_auth = true,
+                   .contract = {.responses = {{204}}, .codes = {"goal.not_found"}}});
 }
 
 }  // namespace nn::portfolio

@@ -193,7 +193,7 @@ asio::awaitable<LinkedValue> GoalService::ValueIn(const Actor& actor,
     const std::string goal_ccy(currency.Code());
     const std::string base(view.portfolio.currency.Code());
     std::optional<Decimal> total = Decimal();
-    if (!view.total_value_base) {
+    if (!view.totals.holdings) {
         total.reset();
         out.status = "missing_rate";
         for (const auto& h : view.holdings) {
@@ -205,7 +205,7 @@ asio::awaitable<LinkedValue> GoalService::ValueIn(const Actor& actor,
     } else {
         auto rate = co_await CurrentRate(base, goal_ccy, shard);
         if (rate) {
-            *total += Decimal::Mul(*view.total_value_base, *rate, kMoneyScale);
+            *total += Decimal::Mul(*view.totals.holdings, *rate, kMoneyScale);
         } else {
             total.reset();
             out.status = "missing_rate";

@@ -12,12 +12,14 @@
 #include "portfolio/csv_import.hpp"
 #include "portfolio/json_io.hpp"
 #include "portfolio/request_actor.hpp"
+#include "portfolio/value_totals.hpp"
 
 namespace nn::portfolio {
 namespace asio = boost::asio;
 namespace json = boost::json;
 using http::Request;
 using http::Response;
+namespace js = http::schema;
 
 namespace {
 
@@ -140,32 +142,59 @@ std::vector<std::string> ReadBenchmarks(const json::object& body, http::FieldRea
 
 void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::UserDirectory> directory) {
     auto ctx = std::make_shared<Ctx>(Ctx{service, std::move(directory)});
+    AddSchemas(routes);
+    auto portfolio_types = js::Enum({"INVESTMENT", "RETIREMENT", "SAVINGS", "TRADING", "EDUCATION", "OTHER"});
+    auto methods = js::Enum({"AVERAGE", "FIFO"});
+    auto benchmarks = js::Array(js::Ref("Symbol"), 10).Describe("index symbols (at most 10)");
+    std::vector<http::Field> summary_fields{{"id", js::Uuid()},
+                                            {"name", js::String(1, 100)},
+                                            {"portfolio_type", portfolio_types},
+                                            {"currency", js::Ref("Currency")},
+                                            {"holdings_count", js::Integer(0)}};
+    for (auto& f : TotalsSchemaFields()) summary_fields.push_back(std::move(f));
+    auto page_query =
+        std::vector<http::QueryParam>{{"limit", js::Integer(1, 200), false, "page size (default 50)"},
+                                      {"cursor", js::String(), false, "next_cursor of the previous page"}};
 
-    routes.Post("/api/v1/portfolios",
-                [ctx](Request& req) -> asio::awaitable<Response> {
-                    Actor actor = co_await ActorOf(*ctx, req, kWrite);
-                    auto body = http::ParseJsonObject(req);
-                    http::FieldReader in(body);
-                    Portfolio draft;
-                    draft.user_id = actor.user_id;
-                    if (auto owner = in.OptionalString("user_id", {.min_length = 36, .max_length = 36})) {
-                        if (auto id = UserId::Parse(*owner)) {
-                            draft.user_id = *id;
-                        } else {
-                            in.AddError("user_id", "invalid", "a UUID");
-                        }
-                    }
-                    draft = ReadPortfolioFields(in, draft, true);
-                    draft.benchmarks = ReadBenchmarks(body, in);
-                    in.AllowOnly({"name", "description", "portfolio_type", "currency", "cost_basis_method",
-                                  "allow_short", "min_trade_amount", "benchmarks", "user_id"});
-                    in.Finish();
-                    Portfolio p = co_await ctx->service.CreatePortfolio(actor, draft, req.shard);
-                    Response res = Json(ToJson(p), 201);
-                    res.SetHeader("Location", "/api/v1/portfolios/" + p.id.ToString());
-                    co_return res;
-                },
-                {.name = "portfolio.create", .require_auth = true});
+    routes.Post(
+        "/api/v1/portfolios",
+        [ctx](Request& req) -> asio::awaitable<Response> {
+            Actor actor = co_await ActorOf(*ctx, req, kWrite);
+            auto body = http::ParseJsonObject(req);
+            http::FieldReader in(body);
+            Portfolio draft;
+            draft.user_id = actor.user_id;
+            if (auto owner = in.OptionalString("user_id", {.min_length = 36, .max_length = 36})) {
+                if (auto id = UserId::Parse(*owner)) {
+                    draft.user_id = *id;
+                } else {
+                    in.AddError("user_id", "invalid", "a UUID");
+                }
+            }
+            draft = ReadPortfolioFields(in, draft, true);
+            draft.benchmarks = ReadBenchmarks(body, in);
+            in.AllowOnly({"name", "description", "portfolio_type", "currency", "cost_basis_method",
+                          "allow_short", "min_trade_amount", "benchmarks", "user_id"});
+            in.Finish();
+            Portfolio p = co_await ctx->service.CreatePortfolio(actor, draft, req.shard);
+            Response res = Json(ToJson(p), 201);
+            res.SetHeader("Location", "/api/v1/portfolios/" + p.id.ToString());
+            co_return res;
+        },
+        {.name = "portfolio.create",
+         .require_auth = true,
+         .contract = {.request = js::Object(
+                          {{"name", js::String(1, 100)},
+                           {"currency", js::String(3, 3)},
+                           js::OptNull("description", js::String(0, 2000)),
+                           js::OptNull("portfolio_type", portfolio_types),
+                           js::OptNull("cost_basis_method", methods),
+                           js::OptNull("allow_short", js::Boolean()),
+                           js::OptNull("min_trade_amount", js::Decimal()),
+                           js::OptNull("benchmarks", benchmarks),
+                           js::OptNull("user_id", js::Uuid().Describe("an advisor's managed client"))}),
+                      .responses = {{201, js::Ref("Portfolio")}},
+                      .codes = {"auth.insufficient_scope", "portfolio.user_inactive"}}});
 
     routes.Get("/api/v1/portfolios",
                [ctx](Request& req) -> asio::awaitable<Response> {
@@ -190,14 +219,24 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
                    }
                    co_return Json(out);
                },
-               {.name = "portfolio.list", .require_auth = true});
+               {.name = "portfolio.list",
+                .require_auth = true,
+                .contract = {.query =
+                                 [&] {
+                                     auto q = page_query;
+                                     q.push_back({"include_inactive", js::Enum({"true", "false"})});
+                                     return q;
+                                 }(),
+                             .responses = {{200, js::Page(js::Ref("Portfolio"))}}}});
 
     routes.Get("/api/v1/portfolios/summary",
                [ctx](Request& req) -> asio::awaitable<Response> {
                    Actor actor = co_await ActorOf(*ctx, req, kRead);
                    co_return RawJson(200, co_await ctx->service.SummaryJson(actor, req.shard));
                },
-               {.name = "portfolio.summary", .require_auth = true});
+               {.name = "portfolio.summary",
+                .require_auth = true,
+                .contract = {.responses = {{200, js::Page(js::Object(summary_fields))}}}});
 
     routes.Get("/api/v1/portfolios/{id}",
                [ctx](Request& req) -> asio::awaitable<Response> {
@@ -205,7 +244,9 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
                    auto id = PathId<PortfolioId>(req, "id", "portfolio");
                    co_return Json(ToJson(co_await ctx->service.GetPortfolio(actor, id, req.shard)));
                },
-               {.name = "portfolio.get", .require_auth = true});
+               {.name = "portfolio.get",
+                .require_auth = true,
+                .contract = {.responses = {{200, js::Ref("Portfolio")}}, .codes = {"portfolio.not_found"}}});
 
     routes.Patch(
         "/api/v1/portfolios/{id}",
@@ -229,7 +270,16 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
             };
             co_return Json(ToJson(co_await ctx->service.UpdatePortfolio(actor, id, change, req.shard)));
         },
-        {.name = "portfolio.update", .require_auth = true});
+        {.name = "portfolio.update",
+         .require_auth = true,
+         .contract = {
+             .request = js::Object(
+                 {js::OptNull("name", js::String(1, 100)), js::OptNull("description", js::String(0, 2000)),
+                  js::OptNull("portfolio_type", portfolio_types), js::OptNull("cost_basis_method", methods),
+                  js::OptNull("allow_short", js::Boolean()), js::OptNull("min_trade_amount", js::Decimal()),
+                  js::OptNull("is_active", js::Boolean()), js::OptNull("benchmarks", benchmarks)}),
+             .responses = {{200, js::Ref("Portfolio")}},
+             .codes = {"portfolio.not_found"}}});
 
     routes.Delete("/api/v1/portfolios/{id}",
                   [ctx](Request& req) -> asio::awaitable<Response> {
@@ -239,7 +289,9 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
                           actor, id, [](Portfolio& p) { p.is_active = false; }, req.shard);
                       co_return Response::NoContent();
                   },
-                  {.name = "portfolio.deactivate", .require_auth = true});
+                  {.name = "portfolio.deactivate",
+                   .require_auth = true,
+                   .contract = {.responses = {{204}}, .codes = {"portfolio.not_found"}}});
 
     routes.Post(
         "/api/v1/portfolios/{id}/transactions",
@@ -262,52 +314,75 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
                                                                req.request_id, req.shard);
             co_return RawJson(res.status, std::move(res.body));
         },
-        {.name = "portfolio.transactions.create", .require_auth = true});
+        {.name = "portfolio.transactions.create",
+         .require_auth = true,
+         .headers = {"Idempotency-Key"},
+         .contract = {
+             .request = js::Ref("TransactionInput"),
+             .responses = {{201, js::Ref("Transaction")},
+                           {200, js::Ref("Transaction"), "application/json",
+                            "a replay of an Idempotency-Key: the first answer"}},
+             .codes = {"portfolio.not_found", "portfolio.insufficient_quantity", "portfolio.inactive",
+                       "idempotency.key_reused", "idempotency.in_flight", "idempotency.bad_key"}}});
 
-    routes.Get("/api/v1/portfolios/{id}/transactions",
-               [ctx](Request& req) -> asio::awaitable<Response> {
-                   Actor actor = co_await ActorOf(*ctx, req, kRead);
-                   auto id = PathId<PortfolioId>(req, "id", "portfolio");
-                   auto page = http::ParsePage(req);
-                   TransactionFilter f;
-                   f.limit = page.limit + 1;
-                   f.after = DecodeCursor<TransactionId>(page.cursor);
-                   const auto& q = req.Query();
-                   std::vector<http::FieldError> errors;
-                   if (auto s = q.Get("symbol")) f.symbol = std::string(*s);
-                   if (auto t = q.Get("type")) {
-                       f.type = ParseType(*t);
-                       if (!f.type) errors.push_back({"type", "invalid", "one of the transaction types"});
-                   }
-                   auto time = [&](const char* name, std::optional<Timestamp>& out) {
-                       auto v = q.Get(name);
-                       if (!v) return;
-                       if (auto ts = ParseRfc3339(*v)) {
-                           out = *ts;
-                       } else if (auto d = ParseDate(*v)) {
-                           out = StartOfDay(*d);
-                       } else {
-                           errors.push_back({name, "invalid", "an RFC 3339 time or a YYYY-MM-DD date"});
-                       }
-                   };
-                   time("from", f.from);
-                   time("to", f.to);
-                   if (!errors.empty())
-                       throw http::HttpError(422, "validation.failed", "invalid filters", {}, errors);
-                   auto items = co_await ctx->service.ListTransactions(actor, id, f, req.shard);
-                   bool more = items.size() > page.limit;
-                   if (more) items.resize(page.limit);
-                   json::array arr;
-                   for (const auto& t : items) arr.push_back(ToJson(t, id));
-                   json::object out{{"items", std::move(arr)}};
-                   if (more) {
-                       out["next_cursor"] = Cursor(items.back().executed_at, items.back().id.Value());
-                   } else {
-                       out["next_cursor"] = nullptr;
-                   }
-                   co_return Json(out);
-               },
-               {.name = "portfolio.transactions.list", .require_auth = true});
+    routes.Get(
+        "/api/v1/portfolios/{id}/transactions",
+        [ctx](Request& req) -> asio::awaitable<Response> {
+            Actor actor = co_await ActorOf(*ctx, req, kRead);
+            auto id = PathId<PortfolioId>(req, "id", "portfolio");
+            auto page = http::ParsePage(req);
+            TransactionFilter f;
+            f.limit = page.limit + 1;
+            f.after = DecodeCursor<TransactionId>(page.cursor);
+            const auto& q = req.Query();
+            std::vector<http::FieldError> errors;
+            if (auto s = q.Get("symbol")) f.symbol = std::string(*s);
+            if (auto t = q.Get("type")) {
+                f.type = ParseType(*t);
+                if (!f.type) errors.push_back({"type", "invalid", "one of the transaction types"});
+            }
+            auto time = [&](const char* name, std::optional<Timestamp>& out) {
+                auto v = q.Get(name);
+                if (!v) return;
+                if (auto ts = ParseRfc3339(*v)) {
+                    out = *ts;
+                } else if (auto d = ParseDate(*v)) {
+                    out = StartOfDay(*d);
+                } else {
+                    errors.push_back({name, "invalid", "an RFC 3339 time or a YYYY-MM-DD date"});
+                }
+            };
+            time("from", f.from);
+            time("to", f.to);
+            if (!errors.empty())
+                throw http::HttpError(422, "validation.failed", "invalid filters", {}, errors);
+            auto items = co_await ctx->service.ListTransactions(actor, id, f, req.shard);
+            bool more = items.size() > page.limit;
+            if (more) items.resize(page.limit);
+            json::array arr;
+            for (const auto& t : items) arr.push_back(ToJson(t, id));
+            json::object out{{"items", std::move(arr)}};
+            if (more) {
+                out["next_cursor"] = Cursor(items.back().executed_at, items.back().id.Value());
+            } else {
+                out["next_cursor"] = nullptr;
+            }
+            co_return Json(out);
+        },
+        {.name = "portfolio.transactions.list",
+         .require_auth = true,
+         .contract = {
+             .query =
+                 [&] {
+                     auto q = page_query;
+                     q.push_back({"symbol", js::Ref("Symbol")});
+                     q.push_back({"type", js::Ref("TransactionType")});
+                     q.push_back({"from", js::String(), false, "an RFC 3339 time or a YYYY-MM-DD date"});
+                     q.push_back({"to", js::String(), false, "an RFC 3339 time or a YYYY-MM-DD date"});
+                     return q;
+                 }(),
+             .responses = {{200, js::Page(js::Ref("Transaction"))}},
+             .codes = {"portfolio.not_found", "pagination.bad_cursor"}}});
 
     routes.Get(
         "/api/v1/portfolios/{id}/transactions/{tid}",
@@ -317,7 +392,10 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
             auto tid = PathId<TransactionId>(req, "tid", "transaction");
             co_return Json(ToJson(co_await ctx->service.GetTransaction(actor, id, tid, req.shard), id));
         },
-        {.name = "portfolio.transactions.get", .require_auth = true});
+        {.name = "portfolio.transactions.get",
+         .require_auth = true,
+         .contract = {.responses = {{200, js::Ref("Transaction")}},
+                      .codes = {"portfolio.not_found", "transaction.not_found"}}});
 
     routes.Put("/api/v1/portfolios/{id}/transactions/{tid}",
                [ctx](Request& req) -> asio::awaitable<Response> {
@@ -332,7 +410,12 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
                    co_return Json(ToJson(
                        co_await ctx->service.UpdateTransaction(actor, id, t, req.request_id, req.shard), id));
                },
-               {.name = "portfolio.transactions.update", .require_auth = true});
+               {.name = "portfolio.transactions.update",
+                .require_auth = true,
+                .contract = {.request = js::Ref("TransactionInput"),
+                             .responses = {{200, js::Ref("Transaction")}},
+                             .codes = {"portfolio.not_found", "transaction.not_found",
+                                       "portfolio.insufficient_quantity"}}});
 
     routes.Delete("/api/v1/portfolios/{id}/transactions/{tid}",
                   [ctx](Request& req) -> asio::awaitable<Response> {
@@ -342,36 +425,51 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
                       co_await ctx->service.DeleteTransaction(actor, id, tid, req.request_id, req.shard);
                       co_return Response::NoContent();
                   },
-                  {.name = "portfolio.transactions.delete", .require_auth = true});
+                  {.name = "portfolio.transactions.delete",
+                   .require_auth = true,
+                   .contract = {.responses = {{204}},
+                                .codes = {"portfolio.not_found", "transaction.not_found",
+                                          "portfolio.insufficient_quantity"}}});
 
-    routes.Post("/api/v1/portfolios/{id}/transactions/import",
-                [ctx](Request& req) -> asio::awaitable<Response> {
-                    Actor actor = co_await ActorOf(*ctx, req, kWrite);
-                    auto id = PathId<PortfolioId>(req, "id", "portfolio");
-                    bool dry_run = req.Query().Get("dry_run") == std::optional<std::string_view>("true");
-                    co_await ctx->service.CheckWritable(actor, id, req.shard);
-                    CsvImport parsed = co_await ctx->service.ParseImport(req.Body(), Now());
-                    json::object out = ToJson(parsed);
-                    out["dry_run"] = dry_run;
-                    if (parsed.error_count != 0) {
-                        out["imported"] = 0;
-                        co_return Json(out, 422);
-                    }
-                    if (dry_run) {
-                        // The dry run checks every line; the real run also replays the ledger and
-                        // refuses the whole file (422) when a sale exceeds what is held.
-                        out["imported"] = 0;
-                        co_return Json(out);
-                    }
-                    auto n = co_await ctx->service.ImportTransactions(
-                        actor, id, std::move(parsed.transactions), req.request_id, req.shard);
-                    out["imported"] = n;
-                    co_return Json(out, 201);
-                },
-                {.name = "portfolio.transactions.import",
-                 .require_auth = true,
-                 .max_body_bytes = 8u << 20,
-                 .expensive = true});
+    routes.Post(
+        "/api/v1/portfolios/{id}/transactions/import",
+        [ctx](Request& req) -> asio::awaitable<Response> {
+            Actor actor = co_await ActorOf(*ctx, req, kWrite);
+            auto id = PathId<PortfolioId>(req, "id", "portfolio");
+            bool dry_run = req.Query().Get("dry_run") == std::optional<std::string_view>("true");
+            co_await ctx->service.CheckWritable(actor, id, req.shard);
+            CsvImport parsed = co_await ctx->service.ParseImport(req.Body(), Now());
+            json::object out = ToJson(parsed);
+            out["dry_run"] = dry_run;
+            if (parsed.error_count != 0) {
+                out["imported"] = 0;
+                co_return Json(out, 422);
+            }
+            if (dry_run) {
+                // The dry run checks every line; the real run also replays the ledger and
+                // refuses the whole file (422) when a sale exceeds what is held.
+                out["imported"] = 0;
+                co_return Json(out);
+            }
+            auto n = co_await ctx->service.ImportTransactions(actor, id, std::move(parsed.transactions),
+                                                              req.request_id, req.shard);
+            out["imported"] = n;
+            co_return Json(out, 201);
+        },
+        {.name = "portfolio.transactions.import",
+         .require_auth = true,
+         .max_body_bytes = 8u << 20,
+         .expensive = true,
+         .contract = {
+             .query = {{"dry_run", js::Enum({"true", "false"}), false, "check every line and store nothing"}},
+             .request = js::String().Describe("CSV: a header line, then one transaction a line "
+                                              "(docs/portfolio.md)"),
+             .request_content_type = "text/csv",
+             .responses = {{201, js::Ref("ImportResult"), "application/json", "stored"},
+                           {200, js::Ref("ImportResult"), "application/json", "the dry run"},
+                           {422, js::Ref("ImportResult"), "application/json",
+                            "lines were refused; nothing stored"}},
+             .codes = {"portfolio.insufficient_quantity"}}});
 
     routes.Get("/api/v1/portfolios/{id}/holdings",
                [ctx](Request& req) -> asio::awaitable<Response> {
@@ -379,7 +477,9 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
                    auto id = PathId<PortfolioId>(req, "id", "portfolio");
                    co_return Json(ToJson(co_await ctx->service.Holdings(actor, id, req.shard)));
                },
-               {.name = "portfolio.holdings", .require_auth = true});
+               {.name = "portfolio.holdings",
+                .require_auth = true,
+                .contract = {.responses = {{200, js::Ref("Holdings")}}, .codes = {"portfolio.not_found"}}});
 }
 
 }  // namespace nn::portfolio

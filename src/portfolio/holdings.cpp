@@ -118,7 +118,7 @@ Result<Holding, LedgerError> ApplyTrade(Holding h,
             fifo_removed_base = AddOpt(fifo_removed_base, cost_base);
             remaining -= m;
             if (m == lot_q) {
-                lots.erase(lots.begin());
+                lots.pop_front();
             } else {
                 lot.quantity -= Decimal::FromInt(lot.quantity.Sign()) * m;
                 lot.cost -= cost;
@@ -281,11 +281,12 @@ Result<Ledger, LedgerError> Replay(std::vector<Transaction> txs, const LedgerSet
             if (tx.type == TransactionType::kInterest) ledger.interest[tx.currency] += *tx.amount - tx.fee;
             continue;
         }
-        auto it = ledger.holdings.find(*tx.symbol);
-        Holding current = it != ledger.holdings.end() ? it->second : Holding{};
+        // Moved in and out, never copied: a copy per transaction costs the holding's lots and
+        // sales, which grow with the ledger (quadratic replay, issue 16).
+        Holding& current = ledger.holdings[*tx.symbol];
         auto applied = ApplyTransaction(std::move(current), tx, s);
         if (!applied) return Fail(applied.Error());
-        ledger.holdings[*tx.symbol] = std::move(applied).Value();
+        current = std::move(applied).Value();
     }
     return ledger;
 }

@@ -1,4 +1,5 @@
 #include "portfolio/json_io.hpp"
+#include "portfolio/value_totals.hpp"
 
 #include <fmt/format.h>
 #include <boost/json/array.hpp>
@@ -6,6 +7,7 @@
 
 namespace nn::portfolio {
 namespace json = boost::json;
+namespace js = http::schema;
 
 namespace {
 
@@ -234,8 +236,113 @@ json::object ToJson(const HoldingsView& v) {
     out["cost_basis_method"] = MethodName(v.portfolio.cost_basis_method);
     out["holdings"] = std::move(holdings);
     out["cash"] = std::move(cash);
-    Put(out, "total_value", v.total_value_base);
+    PutTotals(out, v.totals);
     return out;
+}
+
+void AddSchemas(http::Router& routes) {
+    auto symbol = js::Pattern("^[A-Za-z0-9^.=_:-]{1,32}$", "1-32 characters of A-Z, a-z, 0-9 and ^.=_:-")
+                      .Example("AAPL");
+    auto currency = js::Pattern("^[A-Z]{3}$", "an ISO 4217 currency code").Example("USD");
+    auto types = js::Enum({"BUY", "SELL", "DIVIDEND", "INTEREST", "FEE", "DEPOSIT", "WITHDRAWAL", "SPLIT",
+                           "TRANSFER_IN", "TRANSFER_OUT"});
+    routes.AddComponent("Symbol", symbol);
+    routes.AddComponent("Currency", currency);
+    routes.AddComponent("TransactionType", types);
+    routes.AddComponent(
+        "TransactionInput",
+        js::Object(
+            {{"type", js::Ref("TransactionType")},
+             js::OptNull("symbol", js::Ref("Symbol")),
+             js::OptNull("quantity",
+                         js::Decimal().Describe("> 0; at most 18 integer and 10 fractional digits")),
+             js::OptNull("price", js::Decimal().Describe(">= 0")),
+             js::OptNull("amount", js::Decimal().Describe("> 0 (cash flows)")),
+             js::OptNull("fee", js::Decimal().Describe(">= 0; default 0")),
+             js::OptNull("fx_rate", js::Decimal().Describe("portfolio currency per unit of `currency`")),
+             js::OptNull("split_ratio", js::Decimal().Describe("new shares per old share (SPLIT)")),
+             {"currency", js::String(3, 3)},
+             {"executed_at", js::DateTime()},
+             js::OptNull("notes", js::String(0, 2000))})
+            .Describe("BUY/SELL need symbol, quantity, price; DIVIDEND symbol and amount; INTEREST, DEPOSIT, "
+                      "WITHDRAWAL amount; FEE amount or fee; SPLIT symbol and split_ratio; TRANSFER_IN/OUT "
+                      "symbol and quantity, or amount (docs/portfolio.md).")
+            .Example(json::object{{"type", "BUY"},
+                                  {"symbol", "AAPL"},
+                                  {"quantity", "10"},
+                                  {"price", "187.50"},
+                                  {"fee", "1.00"},
+                                  {"currency", "USD"},
+                                  {"executed_at", "2024-03-01T14:30:00Z"}}));
+    routes.AddComponent("Transaction", js::Object({{"id", js::Uuid()},
+                                                   {"portfolio_id", js::Uuid()},
+                                                   {"type", js::Ref("TransactionType")},
+                                                   {"symbol", js::Ref("Symbol").Nullable()},
+                                                   {"quantity", js::Decimal().Nullable()},
+                                                   {"price", js::Decimal().Nullable()},
+                                                   {"amount", js::Decimal().Nullable()},
+                                                   {"fee", js::Decimal()},
+                                                   {"currency", js::Ref("Currency")},
+                                                   {"fx_rate", js::Decimal().Nullable()},
+                                                   {"split_ratio", js::Decimal().Nullable()},
+                                                   {"executed_at", js::DateTime()},
+                                                   {"notes", js::String(0, 2000).Nullable()},
+                                                   {"created_at", js::DateTime()}}));
+    auto portfolio_types = js::Enum({"INVESTMENT", "RETIREMENT", "SAVINGS", "TRADING", "EDUCATION", "OTHER"});
+    routes.AddComponent("Portfolio", js::Object({{"id", js::Uuid()},
+                                                 {"user_id", js::Uuid()},
+                                                 {"name", js::String(1, 100)},
+                                                 {"description", js::String(0, 2000).Nullable()},
+                                                 {"portfolio_type", portfolio_types},
+                                                 {"currency", js::Ref("Currency")},
+                                                 {"cost_basis_method", js::Enum({"AVERAGE", "FIFO"})},
+                                                 {"allow_short", js::Boolean()},
+                                                 {"min_trade_amount", js::Decimal()},
+                                                 {"is_active", js::Boolean()},
+                                                 {"benchmarks", js::Array(js::Ref("Symbol"), 10)},
+                                                 {"created_at", js::DateTime()},
+                                                 {"updated_at", js::DateTime()}}));
+    auto holding =
+        js::Object({{"symbol", js::Ref("Symbol")},
+                    {"currency", js::Ref("Currency")},
+                    {"quantity", js::Decimal()},
+                    {"average_cost", js::Decimal()},
+                    {"cost_basis", js::Decimal()},
+                    {"cost_basis_base", js::Decimal().Nullable()},
+                    {"realized_pnl", js::Decimal()},
+                    {"income", js::Decimal()},
+                    {"fees", js::Decimal()},
+                    {"current_price", js::Decimal().Nullable()},
+                    {"previous_close", js::Decimal().Nullable()},
+                    {"market_value", js::Decimal().Nullable()},
+                    {"unrealized_pnl", js::Decimal().Nullable()},
+                    {"day_change", js::Decimal().Nullable()},
+                    {"market_value_base", js::Decimal().Nullable()},
+                    {"unrealized_pnl_base", js::Decimal().Nullable()},
+                    {"price_effect_base", js::Decimal().Nullable()},
+                    {"currency_effect_base", js::Decimal().Nullable()},
+                    {"weight", js::Decimal().Nullable()},
+                    {"fx_status", js::Enum({"ok", "missing_price", "missing_rate", "missing_trade_rate"})}});
+    routes.AddComponent("Holding", std::move(holding));
+    std::vector<http::Field> holdings_view{
+        {"portfolio_id", js::Uuid()},
+        {"currency", js::Ref("Currency")},
+        {"cost_basis_method", js::Enum({"AVERAGE", "FIFO"})},
+        {"holdings", js::Array(js::Ref("Holding"))},
+        {"cash", js::Array(js::Object({{"currency", js::Ref("Currency")}, {"balance", js::Decimal()}}))}};
+    for (auto& f : TotalsSchemaFields()) holdings_view.push_back(std::move(f));
+    routes.AddComponent("Holdings", js::Object(holdings_view));
+    routes.AddComponent(
+        "ImportResult",
+        js::Object(
+            {{"lines", js::Integer(0)},
+             {"valid", js::Integer(0)},
+             {"errors", js::Array(js::Object(
+                            {{"line", js::Integer(0)}, {"field", js::String()}, {"message", js::String()}}))},
+             {"error_count", js::Integer(0)},
+             {"errors_truncated", js::Boolean()},
+             {"dry_run", js::Boolean()},
+             {"imported", js::Integer(0)}}));
 }
 
 }  // namespace nn::portfolio

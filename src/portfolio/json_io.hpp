@@ -7,6 +7,7 @@
 
 #include "core/time.hpp"
 #include "infra/http/json.hpp"
+#include "infra/http/router.hpp"
 #include "portfolio/model.hpp"
 #include "portfolio/service.hpp"
 
@@ -24,5 +25,9 @@ Transaction ReadTransaction(http::FieldReader& in,
 boost::json::object ToJson(const Transaction& t, PortfolioId portfolio);
 boost::json::object ToJson(const Portfolio& p);
 boost::json::object ToJson(const HoldingsView& view);
+
+// The schemas of what ReadTransaction reads and the ToJson above write, as the router's
+// components: TransactionInput, Transaction, Portfolio, Holdings, ImportResult, Symbol.
+void AddSchemas(http::Router& routes);
 
 }  // namespace nn::portfolio

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -108,7 +109,9 @@ struct AverageBook {
 };
 
 struct FifoBook {
-    std::vector<Lot> lots;  // oldest first
+    // Oldest first; a sale consumes from the front, so a deque (a vector's erase at the front
+    // moved every remaining lot: quadratic over a long ledger).
+    std::deque<Lot> lots;
     Decimal realized;
     std::optional<Decimal> realized_base;
 };

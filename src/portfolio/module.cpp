@@ -22,8 +22,7 @@ std::shared_ptr<Service> Register(App& app, ModuleOptions options) {
     // Drift, goal milestones and live values after every change of holdings (watches.hpp). The
     // hooks hold the watches; the services live as long as the App.
     auto watches = MakeWatches(app, allocation, goals, options.values);
-    service->OnHoldingsChanged([watches](PortfolioId portfolio, std::size_t shard) {
-        std::vector<PortfolioId> changed{portfolio};
+    service->OnHoldingsChanged([watches](std::vector<PortfolioId> changed, std::size_t shard) {
         return watches->HoldingsChanged(std::move(changed), shard);
     });
     goals->OnGoalChanged(

@@ -1,9 +1,12 @@
 #include "portfolio/pg_repository.hpp"
+#include "portfolio/value_totals.hpp"
 
 #include <fmt/format.h>
 
+#include "infra/db/copy_in.hpp"
 #include "infra/db/query.hpp"
 #include "infra/db/result.hpp"
+#include "portfolio/ledger_deriver.hpp"
 
 namespace nn::portfolio {
 namespace asio = boost::asio;
@@ -66,6 +69,23 @@ constexpr db::Query kInsertTransaction{
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     "portfolio.insert_transaction"};
 
+constexpr db::Query kCreateTransactionStage{
+    "CREATE TEMP TABLE IF NOT EXISTS nn_stage_transactions (id uuid NOT NULL, type text NOT NULL, symbol "
+    "text, "
+    "quantity numeric, price numeric, amount numeric, fee numeric NOT NULL, currency text NOT NULL, "
+    "fx_rate numeric, split_ratio numeric, executed_at timestamptz NOT NULL, notes text) ON COMMIT DELETE "
+    "ROWS",
+    "portfolio.create_transaction_stage"};
+
+constexpr db::Query kInsertStagedTransactions{
+    "INSERT INTO portfolio.transactions (id, portfolio_id, user_id, type, symbol, quantity, price, amount, "
+    "fee, "
+    "currency, fx_rate, split_ratio, executed_at, notes) SELECT id, $1, $2, type, symbol, quantity, price, "
+    "amount, fee, currency, fx_rate, split_ratio, executed_at, notes FROM nn_stage_transactions",
+    "portfolio.insert_staged_transactions"};
+
+constexpr db::Query kTransactionNow{"SELECT now()", "portfolio.transaction_now"};
+
 constexpr db::Query kUpdateTransaction{
     "UPDATE portfolio.transactions SET type = $3, symbol = $4, quantity = $5, price = $6, amount = $7, fee = "
     "$8, "
@@ -82,15 +102,24 @@ constexpr db::Query kSelectTransaction{
     "created_at FROM portfolio.transactions WHERE portfolio_id = $1 AND id = $2",
     "portfolio.select_transaction"};
 
+// A page of the history, newest first. The bounds are index conditions even in a generic plan
+// (no "$n IS NULL OR" around them): the page reads its rows and no others, however deep the
+// cursor is in a long history (issue 16). $4: from (or -infinity); ($5, $6): the exclusive
+// upper bound, the cursor or `to` (or +infinity).
 constexpr db::Query kListTransactions{
     "SELECT id, type, symbol, quantity, price, amount, fee, currency, fx_rate, split_ratio, executed_at, "
-    "notes, "
-    "created_at FROM portfolio.transactions WHERE portfolio_id = $1 "
-    "AND ($2::text IS NULL OR symbol = $2) AND ($3::text IS NULL OR type = $3) "
-    "AND ($4::timestamptz IS NULL OR executed_at >= $4) AND ($5::timestamptz IS NULL OR executed_at < $5) "
-    "AND ($6::timestamptz IS NULL OR (executed_at, id) < ($6, $7::uuid)) "
-    "ORDER BY executed_at DESC, id DESC LIMIT $8",
+    "notes, created_at FROM portfolio.transactions WHERE portfolio_id = $1 "
+    "AND executed_at >= $3 AND (executed_at, id) < ($4, $5) AND ($2::text IS NULL OR type = $2) "
+    "ORDER BY executed_at DESC, id DESC LIMIT $6",
     "portfolio.list_transactions"};
+
+// The same for one symbol, through (portfolio_id, symbol, executed_at).
+constexpr db::Query kListSymbolTransactions{
+    "SELECT id, type, symbol, quantity, price, amount, fee, currency, fx_rate, split_ratio, executed_at, "
+    "notes, created_at FROM portfolio.transactions WHERE portfolio_id = $1 AND symbol = $7 "
+    "AND executed_at >= $3 AND executed_at <= $4 AND (executed_at, id) < ($4, $5) "
+    "AND ($2::text IS NULL OR type = $2) ORDER BY executed_at DESC, id DESC LIMIT $6",
+    "portfolio.list_symbol_transactions"};
 
 constexpr db::Query kAllTransactions{
     "SELECT id, type, symbol, quantity, price, amount, fee, currency, fx_rate, split_ratio, executed_at, "
@@ -98,18 +127,17 @@ constexpr db::Query kAllTransactions{
     "created_at FROM portfolio.transactions WHERE portfolio_id = $1 ORDER BY executed_at, created_at, id",
     "portfolio.all_transactions"};
 
-constexpr db::Query kUpsertHoldings{
-    "INSERT INTO portfolio.holdings AS h (portfolio_id, user_id, symbol, currency, quantity, average_cost, "
-    "cost_basis, cost_basis_base, realized_pnl, income, fees, first_trade_at, last_updated) "
-    "SELECT $1, $2, t.* , now() FROM unnest($3::text[], $4::text[], $5::numeric[], $6::numeric[], "
-    "$7::numeric[], "
-    "$8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[], $12::timestamptz[]) AS t "
-    "ON CONFLICT (portfolio_id, symbol) DO UPDATE SET currency = EXCLUDED.currency, quantity = "
-    "EXCLUDED.quantity, "
-    "average_cost = EXCLUDED.average_cost, cost_basis = EXCLUDED.cost_basis, cost_basis_base = "
-    "EXCLUDED.cost_basis_base, realized_pnl = EXCLUDED.realized_pnl, income = EXCLUDED.income, fees = "
-    "EXCLUDED.fees, first_trade_at = EXCLUDED.first_trade_at, last_updated = now()",
-    "portfolio.upsert_holdings"};
+constexpr db::Query kSymbolTransactions{
+    "SELECT id, type, symbol, quantity, price, amount, fee, currency, fx_rate, split_ratio, executed_at, "
+    "notes, created_at FROM portfolio.transactions WHERE portfolio_id = $1 AND symbol = $2 "
+    "ORDER BY executed_at, created_at, id",
+    "portfolio.symbol_transactions"};
+
+constexpr db::Query kSymbolTransactionsAfter{
+    "SELECT id, type, symbol, quantity, price, amount, fee, currency, fx_rate, split_ratio, executed_at, "
+    "notes, created_at FROM portfolio.transactions WHERE portfolio_id = $1 AND symbol = $2 "
+    "AND (executed_at, created_at, id) > ($3, $4, $5) ORDER BY executed_at, created_at, id",
+    "portfolio.symbol_transactions_after"};
 
 constexpr db::Query kDeleteStaleHoldings{
     "DELETE FROM portfolio.holdings WHERE portfolio_id = $1 AND NOT (symbol = ANY ($2::text[]))",
@@ -149,7 +177,9 @@ constexpr db::Query kSummary{
     "CASE WHEN bool_or(h.quantity <> 0 AND h.currency <> p.currency AND h.fx_rate IS NULL) THEN NULL "
     "ELSE coalesce(sum(h.market_value * CASE WHEN h.currency = p.currency THEN 1 ELSE h.fx_rate END), 0) "
     "END, "
-    "coalesce(bool_or(h.quantity <> 0 AND h.current_price IS NULL), false) "
+    "coalesce(bool_or(h.quantity <> 0 AND h.current_price IS NULL), false), "
+    "(SELECT string_agg(c.currency || ':' || c.balance::text, ',' ORDER BY c.currency) "
+    " FROM portfolio.cash_balances c WHERE c.portfolio_id = p.id AND c.balance <> 0) "
     "FROM portfolio.portfolios p LEFT JOIN portfolio.holdings h ON h.portfolio_id = p.id "
     "WHERE p.user_id = $1 AND p.is_active GROUP BY p.id ORDER BY p.created_at, p.id",
     "portfolio.summary"};
@@ -250,7 +280,7 @@ db::TransactionOptions ActingOptions(const Actor& actor) {
 }
 
 asio::awaitable<void> ApplyClientIds(db::Transaction& tx, const Actor& actor) {
-    if (actor.role != "ADVISOR") co_return;
+    if (!IsAdvisor(actor)) co_return;
     // Named values: GCC 12 mishandles conditional temporaries inside a co_await expression.
     const std::string read = actor.read_client_ids.empty() ? "{}" : actor.read_client_ids;
     const std::string manage = actor.manage_client_ids.empty() ? "{}" : actor.manage_client_ids;
@@ -295,19 +325,56 @@ asio::awaitable<std::optional<Portfolio>> PgRepository::GetPortfolio(db::Transac
     co_return ReadPortfolio(res[0]);
 }
 
-asio::awaitable<std::vector<Portfolio>> PgRepository::ListPortfolios(db::Transaction& tx,
-                                                                     const PortfolioFilter& f) {
+namespace {
+
+db::Params ListParams(const PortfolioFilter& f) {
     std::optional<Timestamp> after_time;
     std::optional<Uuid> after_id;
     if (f.after) {
         after_time = f.after->first;
         after_id = f.after->second.Value();
     }
-    auto res = co_await tx.Execute(kListPortfolios, f.include_inactive, after_time, after_id,
-                                   static_cast<std::int64_t>(f.limit));
+    return db::MakeParams(f.include_inactive, after_time, after_id, static_cast<std::int64_t>(f.limit));
+}
+
+std::vector<Portfolio> PortfoliosFrom(const db::Result& res) {
     std::vector<Portfolio> out;
+    out.reserve(res.Size());
     for (auto row : res) out.push_back(ReadPortfolio(row));
-    co_return out;
+    return out;
+}
+
+std::vector<SummaryRow> SummaryFrom(const db::Result& res) {
+    std::vector<SummaryRow> out;
+    out.reserve(res.Size());
+    for (auto r : res) {
+        SummaryRow s;
+        s.id = r.Get<PortfolioId>(0);
+        s.name = r.Get<std::string>(1);
+        s.portfolio_type = r.Get<std::string>(2);
+        s.currency = r.Get<std::string>(3);
+        s.holdings_count = r.Get<std::int64_t>(4);
+        s.holdings_value = r.Get<std::optional<Decimal>>(5);
+        s.missing_price = r.Get<bool>(6);
+        s.cash = ParseBalances(r.Get<std::optional<std::string>>(7).value_or(""));
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+}  // namespace
+
+asio::awaitable<std::vector<Portfolio>> PgRepository::ListPortfolios(db::Transaction& tx,
+                                                                     const PortfolioFilter& f) {
+    auto res = co_await tx.Run(kListPortfolios, ListParams(f), std::nullopt);
+    co_return PortfoliosFrom(res);
+}
+
+asio::awaitable<std::vector<Portfolio>> PgRepository::ListPortfolios(db::Pool& pool,
+                                                                     const Actor& actor,
+                                                                     const PortfolioFilter& f) {
+    auto res = co_await db::ReadOnce(pool, ActingOptions(actor), kListPortfolios, ListParams(f));
+    co_return PortfoliosFrom(res);
 }
 
 asio::awaitable<Portfolio> PgRepository::UpdatePortfolio(db::Transaction& tx, const Portfolio& p) {
@@ -332,6 +399,40 @@ asio::awaitable<void> PgRepository::InsertTransaction(db::Transaction& tx,
     co_await tx.Execute(kInsertTransaction, t.id, portfolio, owner, std::string(TypeName(t.type)), t.symbol,
                         t.quantity, t.price, t.amount, t.fee, std::string(t.currency.Code()), t.fx_rate,
                         t.split_ratio, t.executed_at, t.notes, idempotency_key);
+}
+
+asio::awaitable<void> PgRepository::CopyTransactions(db::Transaction& tx,
+                                                     PortfolioId portfolio,
+                                                     UserId owner,
+                                                     std::vector<Transaction>& txs) {
+    static const std::vector<std::string> kColumns{"id",      "type",        "symbol",      "quantity",
+                                                   "price",   "amount",      "fee",         "currency",
+                                                   "fx_rate", "split_ratio", "executed_at", "notes"};
+    co_await tx.Execute(kCreateTransactionStage);
+    {
+        auto copy = co_await db::CopyIn::Begin(tx.Conn(), "nn_stage_transactions", kColumns);
+        for (const Transaction& t : txs) {
+            copy.AddRow(t.id, TypeName(t.type), t.symbol, t.quantity, t.price, t.amount, t.fee,
+                        t.currency.Code(), t.fx_rate, t.split_ratio, t.executed_at, t.notes);
+            if (copy.ShouldFlush()) co_await copy.Flush();
+        }
+        co_await copy.Finish();
+    }
+    co_await tx.Execute(kInsertStagedTransactions, portfolio, owner);
+    auto now = co_await tx.Execute(kTransactionNow);
+    const Timestamp created = now[0].Get<Timestamp>(0);
+    auto at = [](std::optional<Decimal>& d, int scale) {
+        if (d) d = d->Rescale(scale);
+    };
+    for (Transaction& t : txs) {
+        t.created_at = created;
+        at(t.quantity, kAmountScale);
+        at(t.price, kAmountScale);
+        at(t.amount, kAmountScale);
+        t.fee = t.fee.Rescale(kAmountScale);
+        at(t.fx_rate, 12);
+        at(t.split_ratio, 10);
+    }
 }
 
 asio::awaitable<bool> PgRepository::UpdateTransaction(db::Transaction& tx,
@@ -363,16 +464,38 @@ asio::awaitable<std::vector<Transaction>> PgRepository::ListTransactions(db::Tra
                                                                          const TransactionFilter& f) {
     std::optional<std::string> type;
     if (f.type) type = std::string(TypeName(*f.type));
-    std::optional<Timestamp> after_time;
-    std::optional<Uuid> after_id;
-    if (f.after) {
-        after_time = f.after->first;
-        after_id = f.after->second.Value();
+    // Timestamps PostgreSQL holds (4713 BC .. 294276 AD) are inside these.
+    const Timestamp lowest = TimestampFromString("0001-01-01T00:00:00Z");
+    const Timestamp highest = TimestampFromString("9999-12-31T23:59:59Z");
+    const Timestamp from = f.from.value_or(lowest);
+    // executed_at < to is (executed_at, id) < (to, the smallest uuid).
+    std::pair<Timestamp, Uuid> upper{highest, Uuid()};
+    bool bounded = false;
+    if (f.to) {
+        upper = {*f.to, Uuid()};
+        bounded = true;
     }
-    auto res = co_await tx.Execute(kListTransactions, portfolio, f.symbol, type, f.from, f.to, after_time,
-                                   after_id, static_cast<std::int64_t>(f.limit));
+    if (f.after && (!bounded || std::pair(f.after->first, f.after->second.Value()) < upper)) {
+        upper = {f.after->first, f.after->second.Value()};
+        bounded = true;
+    }
+    if (!bounded) {
+        // Above every stored row: the largest uuid at the latest time.
+        Uuid::Bytes max;
+        max.fill(0xff);
+        upper.second = Uuid(max);
+    }
     std::vector<Transaction> out;
-    for (auto row : res) out.push_back(ReadTransaction(row));
+    const auto limit = static_cast<std::int64_t>(f.limit);
+    if (f.symbol) {
+        auto res = co_await tx.Execute(kListSymbolTransactions, portfolio, type, from, upper.first,
+                                       upper.second, limit, *f.symbol);
+        for (auto row : res) out.push_back(ReadTransaction(row));
+    } else {
+        auto res =
+            co_await tx.Execute(kListTransactions, portfolio, type, from, upper.first, upper.second, limit);
+        for (auto row : res) out.push_back(ReadTransaction(row));
+    }
     co_return out;
 }
 
@@ -385,32 +508,36 @@ asio::awaitable<std::vector<Transaction>> PgRepository::AllTransactions(db::Tran
     co_return out;
 }
 
+asio::awaitable<std::vector<Transaction>> PgRepository::SymbolTransactions(
+    db::Transaction& tx,
+    PortfolioId portfolio,
+    const std::string& symbol,
+    const std::optional<LedgerKey>& after) {
+    std::vector<Transaction> out;
+    if (after) {
+        auto res = co_await tx.Execute(kSymbolTransactionsAfter, portfolio, symbol, after->executed_at,
+                                       after->created_at, after->id);
+        out.reserve(static_cast<std::size_t>(res.Size()));
+        for (auto row : res) out.push_back(ReadTransaction(row));
+    } else {
+        auto res = co_await tx.Execute(kSymbolTransactions, portfolio, symbol);
+        out.reserve(static_cast<std::size_t>(res.Size()));
+        for (auto row : res) out.push_back(ReadTransaction(row));
+    }
+    co_return out;
+}
+
 asio::awaitable<void> PgRepository::WriteLedger(db::Transaction& tx,
                                                 const Portfolio& p,
                                                 const Ledger& ledger) {
-    std::vector<std::optional<std::string>> symbols, currencies, quantity, avg, cost, cost_base, realized,
-        income, fees, first;
+    std::vector<std::optional<std::string>> symbols;
+    std::vector<const Holding*> holdings;
     for (const auto& [symbol, h] : ledger.holdings) {
         symbols.push_back(symbol);
-        currencies.push_back(std::string(h.currency.Code()));
-        quantity.push_back(NormalizedDecimal(h.quantity));
-        avg.push_back(NormalizedDecimal(h.AverageCost(p.cost_basis_method)));
-        cost.push_back(NormalizedDecimal(h.CostBasis(p.cost_basis_method)));
-        auto base = h.CostBasisBase(p.cost_basis_method);
-        cost_base.push_back(base ? NormalizedDecimal(*base) : std::nullopt);
-        realized.push_back(NormalizedDecimal(h.Realized(p.cost_basis_method)));
-        income.push_back(NormalizedDecimal(h.income));
-        fees.push_back(NormalizedDecimal(h.fees));
-        first.push_back(h.first_trade_at ? std::optional<std::string>(FormatRfc3339(*h.first_trade_at))
-                                         : std::nullopt);
+        holdings.push_back(&h);
     }
     const std::string symbol_array = ArrayLiteral(symbols);
-    if (!symbols.empty()) {
-        co_await tx.Execute(kUpsertHoldings, p.id, p.user_id, symbol_array, ArrayLiteral(currencies),
-                            ArrayLiteral(quantity), ArrayLiteral(avg), ArrayLiteral(cost),
-                            ArrayLiteral(cost_base), ArrayLiteral(realized), ArrayLiteral(income),
-                            ArrayLiteral(fees), ArrayLiteral(first));
-    }
+    co_await LedgerDeriver::WriteHoldings(tx, p, holdings);
     co_await tx.Execute(kDeleteStaleHoldings, p.id, symbol_array);
 
     std::vector<std::optional<std::string>> cash_currencies, balances;
@@ -470,19 +597,14 @@ asio::awaitable<void> PgRepository::SetRates(db::Transaction& tx,
 
 asio::awaitable<std::vector<SummaryRow>> PgRepository::Summary(db::Transaction& tx, UserId user) {
     auto res = co_await tx.Execute(kSummary, user);
-    std::vector<SummaryRow> out;
-    for (auto r : res) {
-        SummaryRow s;
-        s.id = r.Get<PortfolioId>(0);
-        s.name = r.Get<std::string>(1);
-        s.portfolio_type = r.Get<std::string>(2);
-        s.currency = r.Get<std::string>(3);
-        s.holdings_count = r.Get<std::int64_t>(4);
-        s.total_value = r.Get<std::optional<Decimal>>(5);
-        s.missing_price = r.Get<bool>(6);
-        out.push_back(std::move(s));
-    }
-    co_return out;
+    co_return SummaryFrom(res);
+}
+
+asio::awaitable<std::vector<SummaryRow>> PgRepository::Summary(db::Pool& pool,
+                                                               const Actor& actor,
+                                                               UserId user) {
+    auto res = co_await db::ReadOnce(pool, ActingOptions(actor), kSummary, user);
+    co_return SummaryFrom(res);
 }
 
 asio::awaitable<void> PgRepository::InsertOutbox(db::Transaction& tx,

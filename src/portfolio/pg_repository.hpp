@@ -12,6 +12,7 @@
 #include "infra/db/pool.hpp"
 #include "infra/db/transaction.hpp"
 #include "portfolio/holdings.hpp"
+#include "portfolio/ledger_state.hpp"
 #include "portfolio/model.hpp"
 
 // The SQL of the portfolio database (STYLE.md "pg_repository"). Every function runs inside a
@@ -29,6 +30,10 @@ struct Actor {
 // Options that open a transaction as `actor`; call ApplyClientIds first thing inside it.
 db::TransactionOptions ActingOptions(const Actor& actor);
 boost::asio::awaitable<void> ApplyClientIds(db::Transaction& tx, const Actor& actor);
+// Whether ApplyClientIds has anything to set (else a read may use db::ReadOnce).
+inline bool IsAdvisor(const Actor& actor) {
+    return actor.role == "ADVISOR";
+}
 
 // "{a,b,NULL}" for a PostgreSQL array parameter; elements must not need quoting (symbols,
 // decimals, uuids and RFC 3339 times never do).
@@ -72,8 +77,9 @@ struct SummaryRow {
     std::string portfolio_type;
     std::string currency;
     std::int64_t holdings_count = 0;
-    std::optional<Decimal> total_value;  // nullopt: a foreign holding's rate is unknown
+    std::optional<Decimal> holdings_value;  // nullopt: a foreign holding's rate is unknown
     bool missing_price = false;
+    std::vector<std::pair<std::string, Decimal>> cash;  // non-zero balances
 };
 
 struct IdempotencyRow {
@@ -92,6 +98,11 @@ public:
                                                                          bool for_update);
     static boost::asio::awaitable<std::vector<Portfolio>> ListPortfolios(db::Transaction& tx,
                                                                          const PortfolioFilter& filter);
+    // The same in one round trip (db::ReadOnce), for an actor who is not an advisor (an
+    // advisor's transaction also sets its client lists: ApplyClientIds).
+    static boost::asio::awaitable<std::vector<Portfolio>> ListPortfolios(db::Pool& pool,
+                                                                         const Actor& actor,
+                                                                         const PortfolioFilter& f);
     static boost::asio::awaitable<Portfolio> UpdatePortfolio(db::Transaction& tx, const Portfolio& p);
     static boost::asio::awaitable<void> ReplaceBenchmarks(db::Transaction& tx, const Portfolio& p);
 
@@ -100,6 +111,14 @@ public:
                                                           UserId owner,
                                                           const Transaction& t,
                                                           const std::optional<std::string>& idempotency_key);
+    // Many transactions in one binary COPY (staged in a temporary table: COPY FROM does not run
+    // under row-level security, the INSERT from the stage does). `txs` become what is stored:
+    // created_at set (the database transaction's start, as for every insert), decimals at the
+    // columns' scales.
+    static boost::asio::awaitable<void> CopyTransactions(db::Transaction& tx,
+                                                         PortfolioId portfolio,
+                                                         UserId owner,
+                                                         std::vector<Transaction>& txs);
     static boost::asio::awaitable<bool> UpdateTransaction(db::Transaction& tx,
                                                           PortfolioId portfolio,
                                                           const Transaction& t);
@@ -114,6 +133,12 @@ public:
                                                                              const TransactionFilter& filter);
     static boost::asio::awaitable<std::vector<Transaction>> AllTransactions(db::Transaction& tx,
                                                                             PortfolioId portfolio);
+    // One symbol's transactions in replay order, those after `after` only when given.
+    static boost::asio::awaitable<std::vector<Transaction>> SymbolTransactions(
+        db::Transaction& tx,
+        PortfolioId portfolio,
+        const std::string& symbol,
+        const std::optional<LedgerKey>& after);
 
     // Rewrites holdings and cash balances from a replayed ledger (price columns kept).
     static boost::asio::awaitable<void> WriteLedger(db::Transaction& tx,
@@ -131,6 +156,9 @@ public:
     // The spec's "User Portfolio Summary": the user's active portfolios with holdings count and
     // total value in each portfolio's currency.
     static boost::asio::awaitable<std::vector<SummaryRow>> Summary(db::Transaction& tx, UserId user);
+    static boost::asio::awaitable<std::vector<SummaryRow>> Summary(db::Pool& pool,
+                                                                   const Actor& actor,
+                                                                   UserId user);
 
     static boost::asio::awaitable<void> InsertOutbox(db::Transaction& tx,
                                                      const Actor& actor,

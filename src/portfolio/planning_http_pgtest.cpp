@@ -559,7 +559,7 @@ TEST_F(PlanningApi, RebalanceValuesPositionsWithoutEarlyRounding) {
     auto base = "/api/v1/portfolios/" + pid;
     ASSERT_EQ(
         Call(user, "POST", base + "/transactions",
-             R"({"type":"DEPOSIT","amount":"12000","currency":"EUR","executed_at":"2024-03-01T10:00:00Z"})")
+             R"({"type":"DEPOSIT","amount":"600","currency":"EUR","executed_at":"2024-03-01T10:00:00Z"})")
             .status,
         201);
     ASSERT_EQ(
@@ -568,11 +568,12 @@ TEST_F(PlanningApi, RebalanceValuesPositionsWithoutEarlyRounding) {
             R"({"type":"BUY","symbol":"TINY","quantity":"1000000000","price":"0.0000123456","currency":"USD","fx_rate":"0.923456789012","executed_at":"2024-03-01T11:00:00Z"})")
             .status,
         201);
-    // The purchase is paid in USD: convert 11 400 EUR of the deposit so 600 EUR remain.
+    // The purchase is paid with USD deposited for it, so no USD cash remains (total_value counts
+    // all cash, docs/portfolio.md "Value").
     ASSERT_EQ(
         Call(
             user, "POST", base + "/transactions",
-            R"({"type":"WITHDRAWAL","amount":"11400","currency":"EUR","executed_at":"2024-03-01T12:00:00Z"})")
+            R"({"type":"DEPOSIT","amount":"12345.6","currency":"USD","fx_rate":"0.923456789012","executed_at":"2024-03-01T10:30:00Z"})")
             .status,
         201);
     test::QueryValue(PortfolioDb(),

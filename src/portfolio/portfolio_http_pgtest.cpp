@@ -5,11 +5,18 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <atomic>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "auth/principal.hpp"
 #include "auth/user_directory.hpp"
@@ -106,7 +113,60 @@ TEST_F(PortfolioApi, SummaryIsCachedAndInvalidatedOnChange) {
         Call(user, "GET", "/api/v1/portfolios/summary").Json().at("items").as_array().at(0).as_object();
     EXPECT_EQ(after.at("name").as_string(), "Renamed");
     EXPECT_EQ(after.at("holdings_count").as_int64(), 1);
-    EXPECT_EQ(after.at("total_value").as_string(), "620");
+    // total_value is holdings + cash (docs/portfolio.md "Value"): 2 x 310 and -(2 x 300 + 1) cash.
+    EXPECT_EQ(after.at("holdings_value").as_string(), "620");
+    EXPECT_EQ(after.at("cash_value").as_string(), "-601");
+    EXPECT_EQ(after.at("total_value").as_string(), "19");
+}
+
+// One meaning of a portfolio's value: the holdings endpoint and the summary both say
+// total_value = holdings_value + cash_value, foreign cash at the current rate; a foreign balance
+// without a rate makes the cash and total unknown and names the pair.
+TEST_F(PortfolioApi, TotalValueIsHoldingsPlusAllCashEverywhere) {
+    auto user = NewUser();
+    auto pid = CreatePortfolio(user);
+    auto base = "/api/v1/portfolios/" + pid;
+    auto post = [&](const std::string& body) {
+        auto r = Call(user, "POST", base + "/transactions", body);
+        ASSERT_EQ(r.status, 201) << r.body;
+    };
+    post(R"({"type":"DEPOSIT","amount":"1000","currency":"USD","executed_at":"2024-03-01T09:00:00Z"})");
+    post(Buy("MSFT", "2", "300"));
+    post(
+        R"({"type":"DEPOSIT","amount":"100","currency":"EUR","fx_rate":"1.1","executed_at":"2024-03-01T11:00:00Z"})");
+    test::QueryValue(PortfolioDb(),
+                     "UPDATE portfolio.holdings SET current_price = 310 WHERE portfolio_id = '" + pid + "'");
+    const std::string ts = test::PgUrlFor(migrate_->prefix + "_timescale");
+    test::QueryValue(ts,
+                     "INSERT INTO market_data.latest_exchange_rates (base, quote, time, rate) VALUES ('EUR', "
+                     "'USD', now(), 1.2) ON CONFLICT (base, quote) DO UPDATE SET rate = 1.2");
+    auto check = [](const json::object& o, const char* holdings, const char* cash, const char* total) {
+        EXPECT_EQ(o.at("holdings_value").as_string(), holdings);
+        EXPECT_EQ(o.at("cash_value").as_string(), cash);
+        EXPECT_EQ(o.at("total_value").as_string(), total);
+        EXPECT_EQ(o.at("value_status").as_string(), "ok");
+    };
+    auto h = Call(user, "GET", base + "/holdings");
+    ASSERT_EQ(h.status, 200) << h.body;
+    check(h.Json().as_object(), "620", "519", "1139");  // 1000 - 601 + 100 x 1.2
+    auto summary = Call(user, "GET", "/api/v1/portfolios/summary");
+    check(summary.Json().at("items").as_array().at(0).as_object(), "620", "519", "1139");
+
+    post(
+        R"({"type":"DEPOSIT","amount":"10","currency":"CHF","fx_rate":"1.0","executed_at":"2024-03-01T12:00:00Z"})");
+    h = Call(user, "GET", base + "/holdings");
+    const json::value doc = h.Json();
+    const auto& o = doc.as_object();
+    EXPECT_EQ(o.at("holdings_value").as_string(), "620");
+    EXPECT_TRUE(o.at("cash_value").is_null()) << h.body;
+    EXPECT_TRUE(o.at("total_value").is_null());
+    EXPECT_EQ(o.at("value_status").as_string(), "missing_rate");
+    ASSERT_EQ(o.at("missing_rates").as_array().size(), 1u);
+    EXPECT_EQ(o.at("missing_rates").as_array()[0].as_string(), "CHF/USD");
+    auto item =
+        Call(user, "GET", "/api/v1/portfolios/summary").Json().at("items").as_array().at(0).as_object();
+    EXPECT_TRUE(item.at("total_value").is_null());
+    EXPECT_EQ(item.at("value_status").as_string(), "missing_rate");
 }
 
 TEST_F(PortfolioApi, IdempotencyKeySameOtherAndInFlight) {
@@ -316,6 +376,72 @@ TEST_F(PortfolioApi, CsvImportDryRunAndAllOrNothing) {
                   PortfolioDb(),
                   "SELECT realized_pnl::text FROM portfolio.holdings WHERE portfolio_id = '" + pid + "'"),
               "40.0000000000");
+}
+
+// The after-write hook (drift, goals, live values) is not part of the request: a write is
+// answered while the hook of an earlier write still runs, and the writes made meanwhile are
+// coalesced into one more run per shard that starts after them and names every portfolio
+// they changed.
+TEST_F(PortfolioApi, AfterWriteHookRunsAfterTheResponseAndCoalesces) {
+    struct Run {
+        std::size_t shard;
+        std::set<std::string> portfolios;
+        bool after_gate;
+    };
+    std::mutex mutex;
+    std::vector<Run> runs;
+    std::atomic<bool> open{false};
+    std::atomic<int> finished{0};
+    service_->OnHoldingsChanged(
+        [&](std::vector<PortfolioId> changed, std::size_t shard) -> asio::awaitable<void> {
+            Run run{shard, {}, open.load()};
+            for (const auto& p : changed) run.portfolios.insert(p.ToString());
+            {
+                std::lock_guard lock(mutex);
+                runs.push_back(run);
+            }
+            // Closed gate: wait (at most 10 s) until the test opens it.
+            asio::steady_timer timer(co_await asio::this_coro::executor);
+            for (int i = 0; i < 2000 && !open.load(); ++i) {
+                timer.expires_after(std::chrono::milliseconds(5));
+                co_await timer.async_wait(asio::use_awaitable);
+            }
+            ++finished;
+        });
+    auto user = NewUser();
+    auto a = CreatePortfolio(user);
+    auto b = CreatePortfolio(user);
+    for (int i = 0; i < 3; ++i) {
+        for (const auto& pid : {a, b}) {
+            auto r =
+                Call(user, "POST", "/api/v1/portfolios/" + pid + "/transactions", Buy("AAPL", "1", "10"));
+            ASSERT_EQ(r.status, 201) << r.body;
+            // Answered while no run of the hook has finished (they wait for the gate).
+            EXPECT_EQ(finished.load(), 0);
+        }
+    }
+    open = true;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    auto settled = [&] {
+        std::lock_guard lock(mutex);
+        return finished.load() == static_cast<int>(runs.size());
+    };
+    while (std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (settled()) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(finished.load(), static_cast<int>(runs.size()));
+    std::map<std::size_t, int> per_shard;
+    std::set<std::string> after_gate;
+    for (const auto& r : runs) {
+        ++per_shard[r.shard];
+        if (r.after_gate) after_gate.insert(r.portfolios.begin(), r.portfolios.end());
+    }
+    // One gated run per shard, then one run for everything written meanwhile: not six runs.
+    for (const auto& [shard, n] : per_shard) EXPECT_LE(n, 2) << "shard " << shard;
+    EXPECT_EQ(after_gate, (std::set<std::string>{a, b}));
 }
 
 }  // namespace

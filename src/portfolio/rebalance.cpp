@@ -52,7 +52,7 @@ bool InGroup(const RebalancePosition& p, const AllocationRule& rule) {
 }
 
 std::vector<RuleOutcome> MeasureRules(const RebalanceInput& in) {
-    Decimal total = in.cash;
+    Decimal total = in.cash + in.other_cash;
     std::vector<Decimal> quantities;
     for (const auto& p : in.positions) {
         quantities.push_back(p.quantity);
@@ -74,7 +74,7 @@ std::vector<RuleOutcome> MeasureRules(const RebalanceInput& in) {
 RebalanceProposal ProposeRebalance(const RebalanceInput& in) {
     RebalanceProposal out;
     out.cash_before = in.cash;
-    Decimal total = in.cash;
+    Decimal total = in.cash + in.other_cash;
     std::vector<Decimal> quantities;
     for (const auto& p : in.positions) {
         quantities.push_back(p.quantity);

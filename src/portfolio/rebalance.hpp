@@ -34,6 +34,9 @@ struct RebalanceInput {
     Decimal cash;  // available cash in the portfolio currency
     std::vector<AllocationRule> rules;
     Decimal min_trade_amount;
+    // Foreign cash at the current rate: part of the total the weights divide (total_value =
+    // holdings + all cash, docs/portfolio.md "Value"), never spent on buys.
+    Decimal other_cash;
 };
 
 struct ProposedTrade {

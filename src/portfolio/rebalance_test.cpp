@@ -174,5 +174,22 @@ TEST(Rebalance, OverlappingRulesAreSolvedTogether) {
     }
 }
 
+// Foreign cash is part of the total the weights divide (total_value = holdings + all cash) but
+// pays for nothing: 5 AAPL at 100 with 500 of foreign cash is a 50 % weight, within its rule.
+TEST(Rebalance, ForeignCashCountsInTheTotalButIsNotSpent) {
+    RebalanceInput in;
+    in.positions = {Pos("AAPL", "5", "100"), Pos("MSFT", "0", "100")};
+    in.rules = {Rule("SYMBOL", "AAPL", "0.5", "0.01"), Rule("SYMBOL", "MSFT", "0.5", "0.01")};
+    in.other_cash = Decimal::FromInt(500);
+    const auto proposal = ProposeRebalance(in);
+    EXPECT_EQ(proposal.total_value.Normalized().ToString(), "1000");
+    ASSERT_EQ(proposal.rules.size(), 2u);
+    EXPECT_TRUE(proposal.rules[0].within_before);
+    EXPECT_EQ(proposal.rules[0].weight_before.ToString(), "0.500000");
+    // MSFT wants 500 but there is no portfolio-currency cash and AAPL may not be sold below its
+    // target: nothing is bought with the foreign cash.
+    for (const auto& t : proposal.trades) EXPECT_NE(t.side, "BUY") << t.symbol;
+}
+
 }  // namespace
 }  // namespace nn::portfolio

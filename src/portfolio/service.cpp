@@ -3,6 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include <fmt/format.h>
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -13,6 +21,8 @@
 #include "infra/app/app.hpp"
 #include "infra/db/errors.hpp"
 #include "infra/db/transaction.hpp"
+#include "portfolio/ledger_deriver.hpp"
+#include "portfolio/value_totals.hpp"
 
 namespace nn::portfolio {
 namespace asio = boost::asio;
@@ -28,20 +38,17 @@ constexpr db::Query kTradeRate{
     "WHERE base = $2 AND quote = $1 AND time <= $3 ORDER BY time DESC LIMIT 1) b LIMIT 1",
     "portfolio.trade_rate"};
 
-constexpr db::Query kCurrentRates{
-    "SELECT base, rate FROM market_data.latest_exchange_rates WHERE base = ANY ($1::text[]) AND quote = $2 "
-    "UNION ALL SELECT quote, round(1 / rate, 12) FROM market_data.latest_exchange_rates WHERE quote = ANY "
-    "($1::text[]) "
-    "AND base = $2",
-    "portfolio.current_rates"};
+// kTradeRate for many (currency, time) pairs at once (an import): the direct rate, else the
+// inverse, each the latest at or before the time.
+constexpr db::Query kTradeRates{
+    "SELECT t.i, coalesce((SELECT rate FROM market_data.exchange_rates WHERE base = t.cur AND quote = $3 AND "
+    "time <= t.ts ORDER BY time DESC LIMIT 1), (SELECT round(1 / rate, 12) FROM market_data.exchange_rates "
+    "WHERE base = $3 AND quote = t.cur AND time <= t.ts ORDER BY time DESC LIMIT 1)) "
+    "FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS t(cur, ts, i)",
+    "portfolio.trade_rates"};
 
 Error NotFound() {
     return Error(ErrorKind::kNotFound, "portfolio.not_found", "no such portfolio");
-}
-
-Error LedgerRefusal(const LedgerError& e) {
-    return Error(ErrorKind::kUnprocessable, e.code,
-                 fmt::format("{} (transaction {})", e.message, e.transaction_id.ToString()));
 }
 
 std::string EventPayload(const Transaction& t, PortfolioId portfolio) {
@@ -61,7 +68,10 @@ std::string EventPayload(const Transaction& t, PortfolioId portfolio) {
 }  // namespace
 
 Service::Service(App& app, std::shared_ptr<auth::UserDirectory> directory, ServiceOptions options)
-    : app_(app), directory_(std::move(directory)), options_(std::move(options)) {}
+    : app_(app),
+      directory_(std::move(directory)),
+      options_(std::move(options)),
+      after_writes_(app.ShardCount()) {}
 
 std::string Service::SummaryKey(UserId user) const {
     return options_.cache_prefix + "summary:" + user.ToString();
@@ -75,16 +85,47 @@ asio::awaitable<void> Service::InvalidateSummary(UserId user, std::size_t shard)
     }
 }
 
-asio::awaitable<void> Service::HoldingsChanged(PortfolioId portfolio, std::size_t shard) {
-    if (!holdings_hook_) co_return;
-    std::string error;
-    try {
-        co_await holdings_hook_(portfolio, shard);
-    } catch (const std::exception& e) {
-        error = e.what();
+void Service::HoldingsChanged(PortfolioId portfolio, std::size_t shard) {
+    if (!holdings_hook_ || shard >= after_writes_.size()) return;
+    // The state is the shard's: get there first (inline when already on it).
+    asio::dispatch(app_.Shard(shard), [this, portfolio, shard] {
+        AfterWrites& q = after_writes_[shard];
+        if (std::find(q.pending.begin(), q.pending.end(), portfolio) == q.pending.end())
+            q.pending.push_back(portfolio);
+        if (q.running) return;
+        q.running = true;
+        asio::co_spawn(app_.Shard(shard), RunHoldingsHook(shard), asio::detached);
+    });
+}
+
+asio::awaitable<void> Service::RunHoldingsHook(std::size_t shard) {
+    AfterWrites& q = after_writes_[shard];
+    while (!q.pending.empty()) {
+        std::vector<PortfolioId> batch;
+        batch.swap(q.pending);
+        std::string error;
+        try {
+            co_await holdings_hook_(batch, shard);
+        } catch (const std::exception& e) {
+            error = e.what();
+        } catch (...) {
+            error = "unknown error";
+        }
+        if (!error.empty())
+            spdlog::warn("portfolio: after-write hook for {} portfolio(s) failed: {}", batch.size(), error);
     }
-    if (!error.empty())
-        spdlog::warn("portfolio: after-write hook for {} failed: {}", portfolio.ToString(), error);
+    q.running = false;
+}
+
+asio::awaitable<void> Service::AfterWritesDone(std::size_t shard) {
+    if (shard >= after_writes_.size()) co_return;
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) {
+        const AfterWrites& q = after_writes_[shard];
+        if (!q.running && q.pending.empty()) break;
+        timer.expires_after(std::chrono::milliseconds(2));
+        co_await timer.async_wait(asio::use_awaitable);
+    }
 }
 
 asio::awaitable<Portfolio> Service::CreatePortfolio(const Actor& actor, Portfolio draft, std::size_t shard) {
@@ -116,6 +157,7 @@ asio::awaitable<std::vector<Portfolio>> Service::ListPortfolios(const Actor& act
                                                                 PortfolioFilter filter,
                                                                 std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    if (!IsAdvisor(actor)) co_return co_await PgRepository::ListPortfolios(pool, actor, filter);
     co_return co_await db::RunInTransaction(
         pool, ActingOptions(actor).ReadOnly(),
         [&](db::Transaction& tx) -> asio::awaitable<std::vector<Portfolio>> {
@@ -196,6 +238,9 @@ asio::awaitable<void> Service::Rederive(db::Transaction& tx, const Portfolio& p)
     }
     if (!*ledger) throw LedgerRefusal(ledger->Error());
     co_await PgRepository::WriteLedger(tx, p, ledger->Value());
+    // The stored states were derived under the old settings: each symbol's next write derives
+    // it again from its first transaction.
+    co_await LedgerDeriver::Forget(tx, p.id);
 }
 
 asio::awaitable<void> Service::FillTradeRate(Transaction& t, Currency base, std::size_t shard) {
@@ -213,28 +258,36 @@ asio::awaitable<void> Service::FillTradeRate(Transaction& t, Currency base, std:
     }
 }
 
-asio::awaitable<std::vector<std::pair<std::string, Decimal>>> Service::CurrentRates(
-    const std::vector<std::string>& currencies, Currency base, std::size_t shard) {
-    std::vector<std::pair<std::string, Decimal>> out;
-    std::vector<std::optional<std::string>> foreign;
-    for (const auto& c : currencies) {
-        if (c != base.Code()) foreign.push_back(c);
+asio::awaitable<void> Service::FillTradeRates(std::vector<Transaction>& txs,
+                                              Currency base,
+                                              std::size_t shard) {
+    std::vector<std::size_t> missing;
+    std::vector<std::optional<std::string>> currencies, times;
+    for (std::size_t i = 0; i < txs.size(); ++i) {
+        if (txs[i].currency == base || txs[i].fx_rate) continue;
+        missing.push_back(i);
+        currencies.push_back(std::string(txs[i].currency.Code()));
+        times.push_back(FormatRfc3339(txs[i].executed_at));
     }
-    if (foreign.empty()) co_return out;
+    if (missing.empty()) co_return;
     try {
         auto& ts = app_.Db(ServiceRole::kPortfolio, Database::kTimescale, shard);
-        auto res = co_await ts.Execute(kCurrentRates, ArrayLiteral(foreign), std::string(base.Code()));
-        std::set<std::string> seen;
+        auto res = co_await ts.Execute(kTradeRates, ArrayLiteral(currencies), ArrayLiteral(times),
+                                       std::string(base.Code()));
         for (auto row : res) {
-            auto currency = row.Get<std::string>(0);
-            if (!seen.insert(currency).second) continue;
-            out.emplace_back(currency,
-                             Decimal::Div(row.Get<Decimal>(1), Decimal::FromInt(1), 12).Normalized());
+            const auto i = static_cast<std::size_t>(row.Get<std::int64_t>(0)) - 1;
+            auto rate = row.Get<std::optional<Decimal>>(1);
+            if (rate && i < missing.size())
+                txs[missing[i]].fx_rate = Decimal::Div(*rate, Decimal::FromInt(1), 12).Normalized();
         }
     } catch (const db::DbError& e) {
-        spdlog::warn("portfolio: current rates unavailable: {}", e.what());
+        spdlog::warn("portfolio: trade-date rates to {} unavailable: {}", base.Code(), e.what());
     }
-    co_return out;
+}
+
+asio::awaitable<std::vector<std::pair<std::string, Decimal>>> Service::CurrentRates(
+    const std::vector<std::string>& currencies, Currency base, std::size_t shard) {
+    co_return co_await LatestRates(app_, currencies, base, shard);
 }
 
 asio::awaitable<StoredResponse> Service::CreateTransaction(
@@ -291,8 +344,10 @@ asio::awaitable<StoredResponse> Service::CreateTransaction(
                 owner = p.user_id;
                 co_await FillTradeRate(t, p.currency, shard);
                 co_await PgRepository::InsertTransaction(tx, p.id, p.user_id, t, key_text);
-                co_await Rederive(tx, p);
                 auto stored = co_await PgRepository::GetTransaction(tx, p.id, t.id);
+                LedgerChange change;
+                change.added.push_back(*stored);
+                co_await LedgerDeriver::Apply(tx, p, change, &app_.Cpu());
                 co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "transaction", t.id.ToString(),
                                                     "transaction.created", EventPayload(*stored, p.id),
                                                     request_id);
@@ -304,7 +359,7 @@ asio::awaitable<StoredResponse> Service::CreateTransaction(
                 co_return StoredResponse{201, std::move(body)};
             });
         co_await InvalidateSummary(owner, shard);
-        co_await HoldingsChanged(portfolio, shard);
+        HoldingsChanged(portfolio, shard);
         co_return response;
     } catch (...) {
         if (!idem) throw;
@@ -348,20 +403,20 @@ asio::awaitable<std::size_t> Service::ImportTransactions(const Actor& actor,
             co_await ApplyClientIds(tx, actor);
             Portfolio p = co_await LockWritable(tx, portfolio);
             owner = p.user_id;
-            for (Transaction& t : txs) {
-                t.id = TransactionId::Generate();
-                co_await FillTradeRate(t, p.currency, shard);
-                co_await PgRepository::InsertTransaction(tx, p.id, p.user_id, t, std::nullopt);
-            }
-            co_await Rederive(tx, p);
+            for (Transaction& t : txs) t.id = TransactionId::Generate();
+            co_await FillTradeRates(txs, p.currency, shard);
+            co_await PgRepository::CopyTransactions(tx, p.id, p.user_id, txs);
+            LedgerChange change;
+            change.added = std::move(txs);
+            co_await LedgerDeriver::Apply(tx, p, change, &app_.Cpu());
             json::object payload{{"portfolio_id", p.id.ToString()}, {"count", txs.size()}};
             co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "portfolio", p.id.ToString(),
                                                 "transactions.imported", json::serialize(payload),
                                                 request_id);
-            co_return txs.size();
+            co_return change.added.size();
         });
     co_await InvalidateSummary(owner, shard);
-    co_await HoldingsChanged(portfolio, shard);
+    HoldingsChanged(portfolio, shard);
     co_return n;
 }
 
@@ -406,18 +461,21 @@ asio::awaitable<Transaction> Service::UpdateTransaction(const Actor& actor,
             Portfolio p = co_await LockWritable(tx, portfolio);
             owner = p.user_id;
             co_await FillTradeRate(t, p.currency, shard);
-            if (!co_await PgRepository::UpdateTransaction(tx, p.id, t)) {
-                throw Error(ErrorKind::kNotFound, "transaction.not_found", "no such transaction");
-            }
-            co_await Rederive(tx, p);
+            auto before = co_await PgRepository::GetTransaction(tx, p.id, t.id);
+            if (!before) throw Error(ErrorKind::kNotFound, "transaction.not_found", "no such transaction");
+            co_await PgRepository::UpdateTransaction(tx, p.id, t);
             auto after = co_await PgRepository::GetTransaction(tx, p.id, t.id);
+            LedgerChange change;
+            change.removed.push_back(*before);
+            change.added.push_back(*after);
+            co_await LedgerDeriver::Apply(tx, p, change, &app_.Cpu());
             co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "transaction", t.id.ToString(),
                                                 "transaction.updated", EventPayload(*after, p.id),
                                                 request_id);
             co_return *after;
         });
     co_await InvalidateSummary(owner, shard);
-    co_await HoldingsChanged(portfolio, shard);
+    HoldingsChanged(portfolio, shard);
     co_return stored;
 }
 
@@ -433,16 +491,18 @@ asio::awaitable<void> Service::DeleteTransaction(const Actor& actor,
             co_await ApplyClientIds(tx, actor);
             Portfolio p = co_await LockWritable(tx, portfolio);
             owner = p.user_id;
-            if (!co_await PgRepository::DeleteTransaction(tx, p.id, id)) {
-                throw Error(ErrorKind::kNotFound, "transaction.not_found", "no such transaction");
-            }
-            co_await Rederive(tx, p);
+            auto before = co_await PgRepository::GetTransaction(tx, p.id, id);
+            if (!before) throw Error(ErrorKind::kNotFound, "transaction.not_found", "no such transaction");
+            co_await PgRepository::DeleteTransaction(tx, p.id, id);
+            LedgerChange change;
+            change.removed.push_back(*before);
+            co_await LedgerDeriver::Apply(tx, p, change, &app_.Cpu());
             json::object payload{{"portfolio_id", p.id.ToString()}, {"transaction_id", id.ToString()}};
             co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "transaction", id.ToString(),
                                                 "transaction.deleted", json::serialize(payload), request_id);
         });
     co_await InvalidateSummary(owner, shard);
-    co_await HoldingsChanged(portfolio, shard);
+    HoldingsChanged(portfolio, shard);
 }
 
 asio::awaitable<HoldingsView> Service::Holdings(const Actor& actor,
@@ -463,8 +523,10 @@ asio::awaitable<HoldingsView> Service::Holdings(const Actor& actor,
         });
     std::vector<std::string> currencies;
     for (const auto& h : view.holdings) currencies.push_back(h.row.currency);
+    for (const auto& [currency, balance] : view.cash) currencies.push_back(currency);
     auto rates = co_await CurrentRates(currencies, view.portfolio.currency, shard);
     std::optional<Decimal> total = Decimal();
+    std::string_view holdings_status = "ok";
     for (auto& h : view.holdings) {
         std::optional<Decimal> rate;
         if (h.row.currency == view.portfolio.currency.Code()) {
@@ -487,10 +549,15 @@ asio::awaitable<HoldingsView> Service::Holdings(const Actor& actor,
         if (total && h.value.market_value_base) {
             *total += *h.value.market_value_base;
         } else {
+            if (!h.value.market_value) {
+                holdings_status = "missing_price";
+            } else if (holdings_status == "ok") {
+                holdings_status = "missing_rate";
+            }
             total.reset();
         }
     }
-    view.total_value_base = total;
+    view.totals = TotalsOf(total, holdings_status, view.cash, rates, view.portfolio.currency);
     if (total && total->IsPositive()) {
         for (auto& h : view.holdings) {
             if (h.value.market_value_base) h.weight = Decimal::Div(*h.value.market_value_base, *total, 6);
@@ -507,12 +574,23 @@ asio::awaitable<std::string> Service::SummaryJson(const Actor& actor, std::size_
         spdlog::debug("portfolio: summary cache unavailable: {}", e.what());
     }
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    auto rows =
-        co_await db::RunInTransaction(pool, ActingOptions(actor).ReadOnly(),
-                                      [&](db::Transaction& tx) -> asio::awaitable<std::vector<SummaryRow>> {
-                                          co_await ApplyClientIds(tx, actor);
-                                          co_return co_await PgRepository::Summary(tx, actor.user_id);
-                                      });
+    std::vector<SummaryRow> rows;
+    if (!IsAdvisor(actor)) {
+        rows = co_await PgRepository::Summary(pool, actor, actor.user_id);
+    } else {
+        rows = co_await db::RunInTransaction(
+            pool, ActingOptions(actor).ReadOnly(),
+            [&](db::Transaction& tx) -> asio::awaitable<std::vector<SummaryRow>> {
+                co_await ApplyClientIds(tx, actor);
+                co_return co_await PgRepository::Summary(tx, actor.user_id);
+            });
+    }
+    std::map<std::string, std::vector<std::string>> wanted;
+    for (const auto& r : rows) {
+        auto& currencies = wanted[r.currency];
+        for (const auto& [currency, balance] : r.cash) currencies.push_back(currency);
+    }
+    const RatesByBase rates = co_await LatestRatesByBase(app_, wanted, shard);
     json::array items;
     for (const auto& r : rows) {
         json::object o;
@@ -521,15 +599,15 @@ asio::awaitable<std::string> Service::SummaryJson(const Actor& actor, std::size_
         o["portfolio_type"] = r.portfolio_type;
         o["currency"] = r.currency;
         o["holdings_count"] = r.holdings_count;
-        if (r.total_value) {
-            o["total_value"] = r.total_value->ToString();
-        } else {
-            o["total_value"] = nullptr;
-        }
-        o["value_status"] = !r.total_value ? "missing_rate" : (r.missing_price ? "missing_price" : "ok");
+        // A holding without a price counts at nothing in holdings_value (the spec's summary sums the
+        // stored market values) and says so in value_status.
+        auto totals = TotalsOf(r.holdings_value, "missing_rate", r.cash, rates.at(r.currency),
+                               Currency::FromCode(r.currency));
+        if (totals.status == "ok" && r.missing_price) totals.status = "missing_price";
+        PutTotals(o, totals);
         items.push_back(std::move(o));
     }
-    std::string body = json::serialize(json::object{{"items", std::move(items)}});
+    std::string body = json::serialize(json::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
     try {
         redis::SetOptions set;
         set.ttl = std::chrono::duration_cast<std::chrono::milliseconds>(options_.summary_cache_ttl);

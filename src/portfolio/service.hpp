@@ -15,6 +15,7 @@
 #include "portfolio/holdings.hpp"
 #include "portfolio/model.hpp"
 #include "portfolio/pg_repository.hpp"
+#include "portfolio/value_totals.hpp"
 
 namespace nn {
 class App;
@@ -55,7 +56,7 @@ struct HoldingsView {
     Portfolio portfolio;
     std::vector<HoldingView> holdings;
     std::vector<std::pair<std::string, Decimal>> cash;
-    std::optional<Decimal> total_value_base;  // nullopt when a rate or price is missing
+    ValueTotals totals;  // holdings_value, cash_value, total_value (value_totals.hpp)
 };
 
 class Service {
@@ -125,18 +126,33 @@ public:
 
     const ServiceOptions& Options() const noexcept { return options_; }
 
-    // Called after every committed transaction write (create, import, update, delete) with the
-    // portfolio whose holdings were re-derived: the drift and goal watches and the live value
-    // feed (module.cpp). Its failures are logged, never the request's.
-    using HoldingsHook = std::function<boost::asio::awaitable<void>(PortfolioId, std::size_t shard)>;
+    // Called after committed transaction writes (create, import, update, delete) with the
+    // portfolios whose holdings were re-derived: the drift and goal watches and the live value
+    // feed (module.cpp). It runs on the write's shard after the response, not inside the
+    // request: nothing it does is acknowledged with the write (the outbox row carries the
+    // durable event; the live value is state the next write or price batch refreshes). Writes
+    // arriving while it runs are coalesced: the next run gets every portfolio changed
+    // meanwhile, once, so a burst of writes costs one run per round, not one per write. Every
+    // write is followed by a run that starts after it committed. Failures are logged.
+    using HoldingsHook =
+        std::function<boost::asio::awaitable<void>(std::vector<PortfolioId>, std::size_t shard)>;
     void OnHoldingsChanged(HoldingsHook hook) { holdings_hook_ = std::move(hook); }
+    // Returns once `shard` has no hook run active or queued (tests and shutdown use it to see
+    // the effects of the writes made before). Call it on that shard.
+    boost::asio::awaitable<void> AfterWritesDone(std::size_t shard);
 
 private:
-    boost::asio::awaitable<void> HoldingsChanged(PortfolioId portfolio, std::size_t shard);
+    // Queues `portfolio` for the hook on `shard` and starts the shard's runner when idle.
+    void HoldingsChanged(PortfolioId portfolio, std::size_t shard);
+    boost::asio::awaitable<void> RunHoldingsHook(std::size_t shard);
     // Replays the portfolio's transactions and rewrites holdings; throws 422 on a ledger error.
     boost::asio::awaitable<void> Rederive(db::Transaction& tx, const Portfolio& p);
     // Fills a foreign transaction's fx_rate from the trade-date rate when the client sent none.
     boost::asio::awaitable<void> FillTradeRate(Transaction& tx, Currency base, std::size_t shard);
+    // The same for many transactions in one query (an import).
+    boost::asio::awaitable<void> FillTradeRates(std::vector<Transaction>& txs,
+                                                Currency base,
+                                                std::size_t shard);
     // Current rates (base per unit) for currencies; missing ones are absent.
     boost::asio::awaitable<std::vector<std::pair<std::string, Decimal>>> CurrentRates(
         const std::vector<std::string>& currencies, Currency base, std::size_t shard);
@@ -146,6 +162,13 @@ private:
     std::shared_ptr<auth::UserDirectory> directory_;
     ServiceOptions options_;
     HoldingsHook holdings_hook_;
+    // Per shard, touched only on that shard's thread: the portfolios waiting for the hook and
+    // whether a runner is active.
+    struct AfterWrites {
+        std::vector<PortfolioId> pending;
+        bool running = false;
+    };
+    std::vector<AfterWrites> after_writes_;
 };
 
 }  // namespace nn::portfolio

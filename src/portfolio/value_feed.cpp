@@ -8,6 +8,7 @@
 #include "infra/db/transaction.hpp"
 #include "infra/redis/client.hpp"
 #include "portfolio/pg_repository.hpp"
+#include "portfolio/value_totals.hpp"
 
 namespace nn::portfolio {
 namespace asio = boost::asio;
@@ -19,8 +20,8 @@ constexpr db::Query kValues{
     "SELECT p.id, p.user_id, p.name, p.currency, "
     "trim_scale(coalesce(sum(h.market_value * CASE WHEN h.currency = p.currency THEN 1 ELSE h.fx_rate END) "
     "FILTER (WHERE h.quantity <> 0), 0))::text, "
-    "trim_scale(coalesce((SELECT c.balance FROM portfolio.cash_balances c WHERE c.portfolio_id = p.id "
-    "AND c.currency = p.currency), 0))::text, "
+    "(SELECT string_agg(c.currency || ':' || c.balance::text, ',' ORDER BY c.currency) "
+    " FROM portfolio.cash_balances c WHERE c.portfolio_id = p.id AND c.balance <> 0), "
     "coalesce(bool_or(h.quantity <> 0 AND h.current_price IS NULL), false), "
     "coalesce(bool_or(h.quantity <> 0 AND h.currency <> p.currency AND h.fx_rate IS NULL), false) "
     "FROM portfolio.portfolios p LEFT JOIN portfolio.holdings h ON h.portfolio_id = p.id "
@@ -40,25 +41,28 @@ asio::awaitable<std::string> ValueFeed::Publish(std::vector<PortfolioId> portfol
     co_await tx.Commit();
     const std::string now = FormatRfc3339(Now());
     json::array values;
+    std::map<std::string, std::vector<std::string>> wanted;
+    for (auto row : rows) {
+        auto& currencies = wanted[row.Get<std::string>(3)];
+        for (const auto& [currency, balance] :
+             ParseBalances(row.Get<std::optional<std::string>>(5).value_or("")))
+            currencies.push_back(currency);
+    }
+    const RatesByBase rates = co_await LatestRatesByBase(app_, wanted, shard);
     for (auto row : rows) {
         const bool missing_price = row.Get<bool>(6);
         const bool missing_rate = row.Get<bool>(7);
-        const auto holdings = Decimal::Parse(row.Get<std::string>(4));
-        const auto cash = Decimal::Parse(row.Get<std::string>(5));
+        const auto base = Currency::FromCode(row.Get<std::string>(3));
+        std::optional<Decimal> holdings;
+        if (!missing_price && !missing_rate) holdings = Decimal::Parse(row.Get<std::string>(4));
+        const auto cash = ParseBalances(row.Get<std::optional<std::string>>(5).value_or(""));
         json::object o{{"portfolio_id", row.Get<Uuid>(0).ToString()},
                        {"user_id", row.Get<Uuid>(1).ToString()},
                        {"name", row.Get<std::string>(2)},
-                       {"currency", row.Get<std::string>(3)},
+                       {"currency", std::string(base.Code())},
                        {"time", now}};
-        if (missing_price || missing_rate || !holdings || !cash) {
-            o["total_value"] = nullptr;
-            o["value_status"] = missing_price ? "missing_price" : "missing_rate";
-        } else {
-            o["total_value"] = (*holdings + *cash).Normalized().ToString();
-            o["holdings_value"] = holdings->Normalized().ToString();
-            o["cash_value"] = cash->Normalized().ToString();
-            o["value_status"] = "ok";
-        }
+        PutTotals(o, TotalsOf(holdings, missing_price ? "missing_price" : "missing_rate", cash,
+                              rates.at(std::string(base.Code())), base));
         values.push_back(std::move(o));
     }
     if (values.empty()) co_return std::string();

@@ -16,9 +16,9 @@ class App;
 // Portfolio values for live push (docs/notify.md "Live push"): after the price consumer moved
 // holdings (and after transaction writes) the values of the affected portfolios are appended,
 // as one entry, to a Redis stream every instance's notify live feed reads, so an SSE connection
-// on any instance sees the change. Value = open holdings at current price x current rate + the
-// cash in the portfolio currency (the snapshot figure, docs/portfolio.md); `total_value` is null
-// with `value_status` "missing_price" or "missing_rate" when a holding cannot be valued.
+// on any instance sees the change. The values are those of value_totals.hpp (docs/portfolio.md
+// "Value"): holdings at current price x current rate plus all cash, foreign cash at the current
+// rate; a value that needs a missing price or rate is null with `value_status` saying which.
 namespace nn::portfolio {
 
 struct ValueFeedOptions {

@@ -78,6 +78,19 @@ protected:
         ASSERT_EQ(r.status, 201) << r.body;
     }
 
+    // Waits until the after-write hooks of the writes made so far have run (they run after the
+    // response: Service::OnHoldingsChanged).
+    void Settle() {
+        for (std::size_t shard = 0; shard < app_->ShardCount(); ++shard) {
+            Run(
+                [this, shard]() -> asio::awaitable<int> {
+                    co_await service_->AfterWritesDone(shard);
+                    co_return 0;
+                }(),
+                shard);
+        }
+    }
+
     long Events(const std::string& type, const std::string& aggregate) {
         return Count("SELECT count(*) FROM portfolio.outbox WHERE event_type = '" + type +
                      "' AND aggregate_id = '" + aggregate + "'");
@@ -173,11 +186,13 @@ TEST_F(WatchesTest, GoalMilestonesFireOnceEachUnderConcurrentWrites) {
                          p + "\"]}");
     ASSERT_EQ(goal.status, 201) << goal.body;
     const std::string goal_id(goal.Json().at("id").as_string());
-    // Eight deposits of 100 at once: each write evaluates the goal after its commit.
+    // Eight deposits of 100 at once: each write is followed by an evaluation of the goal after
+    // its commit (coalesced with the other writes').
     std::vector<std::thread> writers;
     for (int i = 0; i < 8; ++i)
         writers.emplace_back([&] { Tx(user, p, R"({"type":"DEPOSIT","amount":"100"})"); });
     for (auto& t : writers) t.join();
+    Settle();
     const std::string milestones =
         "SELECT count(*) FROM portfolio.outbox WHERE event_type = 'goal.milestone_reached' AND aggregate_id "
         "= '" +
@@ -195,6 +210,7 @@ TEST_F(WatchesTest, GoalMilestonesFireOnceEachUnderConcurrentWrites) {
                          "SELECT last_milestone_pct::text FROM portfolio.goals WHERE id = '" + goal_id + "'"),
         "75");
     Tx(user, p, R"({"type":"DEPOSIT","amount":"200"})");  // 1000: reached
+    Settle();
     EXPECT_EQ(Count(milestones), after_deposits + 1);
     EXPECT_EQ(Count("SELECT count(*) FROM portfolio.goals WHERE id = '" + goal_id +
                     "' AND achieved_at IS NOT NULL"),
@@ -207,6 +223,7 @@ TEST_F(WatchesTest, GoalMilestonesFireOnceEachUnderConcurrentWrites) {
     for (auto& f : racing) EXPECT_FALSE(f.get());
     Tx(user, p, R"({"type":"WITHDRAWAL","amount":"700"})");
     Tx(user, p, R"({"type":"DEPOSIT","amount":"700"})");
+    Settle();
     EXPECT_EQ(Count(milestones), after_deposits + 1);
     auto last = boost::json::parse(test::QueryValue(
         PortfolioDb(),

@@ -13,6 +13,7 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using http::Request;
 using http::Response;
+namespace js = http::schema;
 
 namespace {
 
@@ -88,6 +89,44 @@ WatchlistItem ReadNewItem(const json::object& body, http::FieldReader& in) {
     return item;
 }
 
+// The schemas of the two ToJson above and of ReadNewItem.
+http::Schema ItemSchema() {
+    return js::Object({{"id", js::Uuid()},
+                       {"symbol", js::Ref("Symbol")},
+                       {"alert_above", js::Decimal().Nullable()},
+                       {"alert_below", js::Decimal().Nullable()},
+                       {"alert_change_pct", js::Decimal().Nullable()},
+                       {"above_armed", js::Boolean()},
+                       {"below_armed", js::Boolean()},
+                       {"change_armed", js::Boolean()},
+                       {"last_price", js::Decimal().Nullable()},
+                       {"last_triggered_at", js::DateTime().Nullable()},
+                       {"notes", js::String(0, 2000).Nullable()},
+                       {"created_at", js::DateTime()},
+                       {"updated_at", js::DateTime()}});
+}
+
+http::Schema WatchlistSchema() {
+    return js::Object({{"id", js::Uuid()},
+                       {"user_id", js::Uuid()},
+                       {"name", js::String(1, 100)},
+                       {"description", js::String(0, 2000).Nullable()},
+                       {"created_at", js::DateTime()},
+                       {"updated_at", js::DateTime()},
+                       {"items", js::Array(js::Ref("WatchlistItem"))}});
+}
+
+http::Schema NewItemSchema(bool with_symbol) {
+    std::vector<http::Field> fields{
+        js::OptNull("alert_above",
+                    js::Decimal().Describe("> 0; at most 18 integer and 10 fractional digits")),
+        js::OptNull("alert_below", js::Decimal().Describe("> 0 and below alert_above")),
+        js::OptNull("alert_change_pct", js::Decimal().Describe("> 0; a percentage, at most 4 decimals")),
+        js::OptNull("notes", js::String(0, 2000))};
+    if (with_symbol) fields.insert(fields.begin(), {"symbol", js::Ref("Symbol")});
+    return js::Object(fields);
+}
+
 WatchlistId ListId(const Request& req) {
     auto id = WatchlistId::Parse(req.PathParam("id"));
     if (!id) throw Error(ErrorKind::kNotFound, "watchlist.not_found", "no such watchlist");
@@ -106,16 +145,21 @@ void AddWatchlistRoutes(http::Router& routes,
                         std::shared_ptr<WatchlistService> service,
                         std::shared_ptr<auth::UserDirectory> directory) {
     auto ctx = std::make_shared<Ctx>(Ctx{std::move(service), std::move(directory)});
+    routes.AddComponent("WatchlistItem", ItemSchema());
+    routes.AddComponent("Watchlist", WatchlistSchema());
 
-    routes.Get("/api/v1/watchlists",
-               [ctx](Request& req) -> asio::awaitable<Response> {
-                   Actor actor = co_await ActorOfRequest(req, kReadPermission, ctx->directory);
-                   auto lists = co_await ctx->service->List(actor, req.shard);
-                   json::array arr;
-                   for (const auto& w : lists) arr.push_back(ToJson(w));
-                   co_return http::JsonResponse(json::object{{"items", std::move(arr)}});
-               },
-               {.name = "watchlist.list", .require_auth = true});
+    routes.Get(
+        "/api/v1/watchlists",
+        [ctx](Request& req) -> asio::awaitable<Response> {
+            Actor actor = co_await ActorOfRequest(req, kReadPermission, ctx->directory);
+            auto lists = co_await ctx->service->List(actor, req.shard);
+            json::array arr;
+            for (const auto& w : lists) arr.push_back(ToJson(w));
+            co_return http::JsonResponse(json::object{{"items", std::move(arr)}, {"next_cursor", nullptr}});
+        },
+        {.name = "watchlist.list",
+         .require_auth = true,
+         .contract = {.responses = {{200, js::Page(js::Ref("Watchlist"))}}}});
 
     routes.Post("/api/v1/watchlists",
                 [ctx](Request& req) -> asio::awaitable<Response> {
@@ -153,7 +197,13 @@ void AddWatchlistRoutes(http::Router& routes,
                     res.SetHeader("Location", "/api/v1/watchlists/" + w.id.ToString());
                     co_return res;
                 },
-                {.name = "watchlist.create", .require_auth = true});
+                {.name = "watchlist.create",
+                 .require_auth = true,
+                 .contract = {.request = js::Object({{"name", js::String(1, 100)},
+                                                     js::OptNull("description", js::String(0, 2000)),
+                                                     js::Opt("items", js::Array(NewItemSchema(true), 200))}),
+                              .responses = {{201, js::Ref("Watchlist")}},
+                              .codes = {"watchlist.duplicate_symbol", "watchlist.alert_bounds"}}});
 
     routes.Get(
         "/api/v1/watchlists/{id}",
@@ -161,7 +211,9 @@ void AddWatchlistRoutes(http::Router& routes,
             Actor actor = co_await ActorOfRequest(req, kReadPermission, ctx->directory);
             co_return http::JsonResponse(ToJson(co_await ctx->service->Get(actor, ListId(req), req.shard)));
         },
-        {.name = "watchlist.get", .require_auth = true});
+        {.name = "watchlist.get",
+         .require_auth = true,
+         .contract = {.responses = {{200, js::Ref("Watchlist")}}, .codes = {"watchlist.not_found"}}});
 
     routes.Patch("/api/v1/watchlists/{id}",
                  [ctx](Request& req) -> asio::awaitable<Response> {
@@ -177,7 +229,12 @@ void AddWatchlistRoutes(http::Router& routes,
                                                                  req.shard);
                      co_return http::JsonResponse(ToJson(w));
                  },
-                 {.name = "watchlist.update", .require_auth = true});
+                 {.name = "watchlist.update",
+                  .require_auth = true,
+                  .contract = {.request = js::Object({js::OptNull("name", js::String(1, 100)),
+                                                      js::OptNull("description", js::String(0, 2000))}),
+                               .responses = {{200, js::Ref("Watchlist")}},
+                               .codes = {"watchlist.not_found"}}});
 
     routes.Delete("/api/v1/watchlists/{id}",
                   [ctx](Request& req) -> asio::awaitable<Response> {
@@ -185,21 +242,28 @@ void AddWatchlistRoutes(http::Router& routes,
                       co_await ctx->service->Delete(actor, ListId(req), req.request_id, req.shard);
                       co_return Response::NoContent();
                   },
-                  {.name = "watchlist.delete", .require_auth = true});
+                  {.name = "watchlist.delete",
+                   .require_auth = true,
+                   .contract = {.responses = {{204}}, .codes = {"watchlist.not_found"}}});
 
-    routes.Post("/api/v1/watchlists/{id}/items",
-                [ctx](Request& req) -> asio::awaitable<Response> {
-                    Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
-                    auto id = ListId(req);
-                    auto body = http::ParseJsonObject(req);
-                    http::FieldReader in(body);
-                    WatchlistItem item = ReadNewItem(body, in);
-                    in.Finish();
-                    WatchlistItem stored =
-                        co_await ctx->service->AddItem(actor, id, item, req.request_id, req.shard);
-                    co_return http::JsonResponse(ToJson(stored), 201);
-                },
-                {.name = "watchlist.item_add", .require_auth = true});
+    routes.Post(
+        "/api/v1/watchlists/{id}/items",
+        [ctx](Request& req) -> asio::awaitable<Response> {
+            Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+            auto id = ListId(req);
+            auto body = http::ParseJsonObject(req);
+            http::FieldReader in(body);
+            WatchlistItem item = ReadNewItem(body, in);
+            in.Finish();
+            WatchlistItem stored = co_await ctx->service->AddItem(actor, id, item, req.request_id, req.shard);
+            co_return http::JsonResponse(ToJson(stored), 201);
+        },
+        {.name = "watchlist.item_add",
+         .require_auth = true,
+         .contract = {
+             .request = NewItemSchema(true),
+             .responses = {{201, js::Ref("WatchlistItem")}},
+             .codes = {"watchlist.not_found", "watchlist.duplicate_symbol", "watchlist.alert_bounds"}}});
 
     routes.Patch("/api/v1/watchlists/{id}/items/{item_id}",
                  [ctx](Request& req) -> asio::awaitable<Response> {
@@ -225,17 +289,25 @@ void AddWatchlistRoutes(http::Router& routes,
                                                                               req.request_id, req.shard);
                      co_return http::JsonResponse(ToJson(stored));
                  },
-                 {.name = "watchlist.item_update", .require_auth = true});
+                 {.name = "watchlist.item_update",
+                  .require_auth = true,
+                  .contract = {.request = NewItemSchema(false),
+                               .responses = {{200, js::Ref("WatchlistItem")}},
+                               .codes = {"watchlist.not_found", "watchlist.item_not_found",
+                                         "watchlist.alert_bounds"}}});
 
-    routes.Delete("/api/v1/watchlists/{id}/items/{item_id}",
-                  [ctx](Request& req) -> asio::awaitable<Response> {
-                      Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
-                      auto id = ListId(req);
-                      auto item_id = ItemId(req);
-                      co_await ctx->service->RemoveItem(actor, id, item_id, req.request_id, req.shard);
-                      co_return Response::NoContent();
-                  },
-                  {.name = "watchlist.item_remove", .require_auth = true});
+    routes.Delete(
+        "/api/v1/watchlists/{id}/items/{item_id}",
+        [ctx](Request& req) -> asio::awaitable<Response> {
+            Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+            auto id = ListId(req);
+            auto item_id = ItemId(req);
+            co_await ctx->service->RemoveItem(actor, id, item_id, req.request_id, req.shard);
+            co_return Response::NoContent();
+        },
+        {.name = "watchlist.item_remove",
+         .require_auth = true,
+         .contract = {.responses = {{204}}, .codes = {"watchlist.not_found", "watchlist.item_not_found"}}});
 }
 
 }  // namespace nn::portfolio

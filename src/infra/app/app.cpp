@@ -16,8 +16,12 @@
 
 #include "core/error.hpp"
 #include "infra/db/result.hpp"
+#include "infra/db/transaction.hpp"
+#include "infra/http/contract.hpp"
 #include "infra/migrate/migrator.hpp"
+#include "infra/migrate/schema_version.hpp"
 #include "infra/redis/url.hpp"
+#include "infra/runtime/logging.hpp"
 
 namespace nn {
 namespace asio = boost::asio;
@@ -25,6 +29,50 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr db::Query kPing{"SELECT 1", "health.ping"};
+
+// Backlogs the alert rules watch (monitoring/alerts.yml), read every kPipelineInterval on shard
+// 0 for the databases this process uses. The outboxes are read in SYSTEM context, the only one
+// their relay policies admit.
+constexpr auto kPipelineInterval = std::chrono::seconds(5);
+#define NN_OUTBOX_BACKLOG(table)                                                               \
+    "SELECT count(*)::int8, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 " \
+    "FROM " table " WHERE published_at IS NULL"
+struct OutboxSource {
+    const char* name;
+    ServiceRole role;
+    Database database;
+    db::Query query;
+};
+constexpr OutboxSource kOutboxes[] = {
+    {"auth", ServiceRole::kAuth, Database::kAuth, {NN_OUTBOX_BACKLOG("auth.outbox"), "ops.outbox_auth"}},
+    {"portfolio",
+     ServiceRole::kPortfolio,
+     Database::kPortfolio,
+     {NN_OUTBOX_BACKLOG("portfolio.outbox"), "ops.outbox_portfolio"}},
+    {"analytics",
+     ServiceRole::kAnalytics,
+     Database::kAnalytics,
+     {NN_OUTBOX_BACKLOG("analytics.outbox"), "ops.outbox_analytics"}},
+    {"notifications",
+     ServiceRole::kNotify,
+     Database::kNotifications,
+     {NN_OUTBOX_BACKLOG("notifications.outbox"), "ops.outbox_notifications"}},
+    {"market",
+     ServiceRole::kMarket,
+     Database::kTimescale,
+     {NN_OUTBOX_BACKLOG("market_data.outbox"), "ops.outbox_market"}},
+};
+#undef NN_OUTBOX_BACKLOG
+// Rows outside every premade time partition land in the default partition, which partition
+// maintenance cannot split: a sign of clock trouble or bad input. Statistics, not a count, so
+// the read stays cheap however large the partition grows.
+constexpr db::Query kDefaultPartitionRows{
+    "SELECT c.oid::regclass::text, coalesce(s.n_live_tup, 0)::int8 FROM pg_class c"
+    " LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid"
+    " WHERE c.relispartition AND c.relkind = 'r' AND c.relname LIKE '%\\_default'",
+    "ops.default_partition_rows"};
+// The event streams whose consumer groups are watched (the notify and portfolio consumers).
+const char* const kWatchedStreams[] = {"nn:events:audit", "nn:events:prices", "nn:events:portfolio_values"};
 
 // The service whose role reads each database for the readiness check.
 constexpr std::pair<Database, ServiceRole> kHealthRoles[] = {
@@ -61,8 +109,17 @@ std::string Upper(std::string s) {
 struct App::Snapshot {
     std::mutex mutex;
     std::map<std::string, db::PoolStats> pools;  // "role|database|shard"
+    struct Reader {
+        double lag_seconds = -1;  // -1: no replica, or not usable (unknown or past the bound)
+        db::ReadRouterStats stats;
+    };
+    std::map<std::string, Reader> readers;  // "role|database|shard", only with a replica
     std::vector<redis::Stats> redis;
     std::vector<jobs::JobStats> jobs;
+    std::map<std::string, std::pair<std::int64_t, double>> outbox;  // source -> (pending, oldest age s)
+    std::map<std::pair<std::string, std::string>, std::pair<std::int64_t, std::int64_t>>
+        stream_groups;                                 // (stream, group) -> (lag, pending)
+    std::map<std::string, std::int64_t> default_rows;  // partition -> live rows
     bool stopping = false;
 };
 
@@ -71,7 +128,8 @@ App::App(runtime::Config config, std::vector<asio::io_context*> shards)
     if (shards_.empty())
         throw Error(ErrorKind::kInternal, "app.no_shards", "at least one event loop is needed");
     server_ = std::make_unique<http::Server>(shards_, ServerOptionsFrom(config_));
-    cpu_ = std::make_unique<runtime::CpuPool>(config_.cpu_threads, config_.cpu_threads * 64);
+    cpu_ =
+        std::make_unique<runtime::CpuPool>(config_.cpu_threads, config_.cpu_threads * 64, config_.cpu_nice);
     jobs_ = std::make_unique<jobs::Scheduler>(shards_[0]->get_executor());
     snapshot_->redis.resize(shards_.size());
 }
@@ -89,8 +147,10 @@ http::ServerOptions App::ServerOptionsFrom(const runtime::Config& config) {
     o.body_timeout = config.request_timeout;
     o.idle_timeout = config.idle_timeout;
     o.cors.allowed_origins = config.cors_origins;
-    o.access_log = http::SpdlogAccessLog();
+    o.trusted_proxies = http::TrustedProxies::Parse(config.trusted_proxies);  // checked by LoadConfig
+    if (config.access_log) o.access_log = http::SpdlogAccessLog(runtime::AccessLogger());
     o.ops_token = config.ops_token.Reveal();
+    o.contract_check = http::ContractCheckFromEnv();
     // Modules add authenticators after the server exists; the server calls through this one.
     o.authenticator = [this](http::Request& request) -> asio::awaitable<void> {
         for (const auto& authenticate : authenticators_) {
@@ -116,10 +176,12 @@ bool App::Runs(std::string_view service) const {
     return false;
 }
 
-std::string App::UrlFor(ServiceRole role, Database database) const {
+std::string App::UrlFor(ServiceRole role, Database database, const Secret& base) const {
     auto key = std::string(migrate::DatabaseKey(database));
-    if (auto it = config_.database_urls.find(key); it != config_.database_urls.end())
-        return it->second.Reveal();
+    if (&base != &config_.db_replica_url) {
+        if (auto it = config_.database_urls.find(key); it != config_.database_urls.end())
+            return it->second.Reveal();
+    }
     if (config_.database_url.Empty() || config_.db_service_password.Empty()) {
         throw Error(ErrorKind::kUnprocessable, "config.missing",
                     fmt::format("configuration: the {} service needs NEXANEST_{}_DATABASE_URL, or "
@@ -127,27 +189,68 @@ std::string App::UrlFor(ServiceRole role, Database database) const {
                                 ServiceOf(role), Upper(key)));
     }
     migrate::Options options;
-    options.admin_url = config_.database_url;
+    // The services' host: a pooler (NEXANEST_DB_SERVICE_URL) or a replica when given, else the
+    // administrative URL's; the role, its password and the database name are filled in.
+    options.admin_url = base.Empty() ? config_.database_url : base;
     options.prefix = config_.database_prefix;
     options.service_password = config_.db_service_password;
     options.role_passwords = config_.db_role_passwords;
     return migrate::ServiceUrlFor(options, role, database).Reveal();
 }
 
+db::PoolOptions App::PoolOptionsFor(std::string url) const {
+    db::PoolOptions options;
+    options.connection.url = std::move(url);
+    options.connection.query_timeout = config_.db_timeout;
+    options.connection.prepare_statements = config_.db_prepared_statements;
+    options.max_size = config_.db_pool_size;
+    options.min_size = 0;
+    return options;
+}
+
 db::Pool& App::Db(ServiceRole role, Database database, std::size_t shard) {
     auto& pools = pools_[PoolKey{role, database}];
     if (pools.empty()) {
-        auto url = UrlFor(role, database);
-        for (auto* io : shards_) {
-            db::PoolOptions options;
-            options.connection.url = url;
-            options.connection.query_timeout = config_.db_timeout;
-            options.max_size = config_.db_pool_size;
-            options.min_size = 0;
-            pools.push_back(std::make_unique<db::Pool>(io->get_executor(), std::move(options)));
-        }
+        auto url = UrlFor(role, database, config_.db_service_url);
+        for (auto* io : shards_)
+            pools.push_back(std::make_unique<db::Pool>(io->get_executor(), PoolOptionsFor(url)));
     }
     return *pools.at(shard);
+}
+
+db::ReadRouter& App::ReadDb(ServiceRole role, Database database, std::size_t shard) {
+    const PoolKey key{role, database};
+    auto& readers = readers_[key];
+    if (readers.empty()) {
+        Db(role, database, 0);
+        auto& primaries = pools_[key];
+        std::vector<std::unique_ptr<db::Pool>>* replicas = nullptr;
+        if (!config_.db_replica_url.Empty()) {
+            replicas = &replica_pools_[key];
+            auto url = UrlFor(role, database, config_.db_replica_url);
+            for (auto* io : shards_) {
+                auto options = PoolOptionsFor(url);
+                // A replica that does not answer must not hold a request for long: the read
+                // then runs on the primary (db::ReadRouter).
+                options.acquire_timeout = std::chrono::milliseconds(1000);
+                options.connection.connect_timeout = std::chrono::milliseconds(1000);
+                replicas->push_back(std::make_unique<db::Pool>(io->get_executor(), std::move(options)));
+            }
+        }
+        db::ReadRouterOptions options;
+        options.max_lag = config_.db_replica_max_lag;
+        for (std::size_t i = 0; i < shards_.size(); ++i) {
+            readers.push_back(std::make_unique<db::ReadRouter>(shards_[i]->get_executor(), *primaries[i],
+                                                               replicas ? (*replicas)[i].get() : nullptr,
+                                                               options));
+            // Measuring starts with the app (Start); a router made later starts now.
+            if (started_) {
+                auto* r = readers.back().get();
+                asio::post(*shards_[i], [r] { r->Start(); });
+            }
+        }
+    }
+    return *readers.at(shard);
 }
 
 redis::Client& App::Redis(std::size_t shard) {
@@ -169,6 +272,17 @@ redis::Client& App::Redis(std::size_t shard) {
 
 void App::AddAuthenticator(http::Authenticator authenticator) {
     authenticators_.push_back(std::move(authenticator));
+}
+
+void App::RequireSchemas() const {
+    for (auto [database, role] : kHealthRoles) {
+        if (!Runs(ServiceOf(role)) && !(database == Database::kTimescale && Runs("portfolio"))) continue;
+        auto state = migrate::EvaluateSchema(
+            database, migrate::ReadAppliedMigrations(Secret(UrlFor(role, database, config_.db_service_url))));
+        if (auto reason = migrate::SchemaMismatch(database, state)) {
+            throw Error(ErrorKind::kUnprocessable, "app.schema_version", "refusing to serve: " + *reason);
+        }
+    }
 }
 
 void App::RegisterHealth() {
@@ -241,6 +355,30 @@ void App::RegisterHealth() {
             }
             return out;
         });
+    metrics.AddFamily("nn_db_replica_lag_seconds",
+                      "Bound on the read replica's staleness per pool; -1 when it is not used (unknown, "
+                      "lagging past NEXANEST_DB_REPLICA_MAX_LAG or down)",
+                      http::MetricType::kGauge, [snap] {
+                          std::lock_guard lock(snap->mutex);
+                          std::vector<http::MetricSample> out;
+                          for (const auto& [key, r] : snap->readers)
+                              out.push_back({{{"pool", key}}, r.lag_seconds});
+                          return out;
+                      });
+    metrics.AddFamily(
+        "nn_db_replica_reads_total", "Stale-tolerant reads by where they ran (replica, primary, fallback)",
+        http::MetricType::kCounter, [snap] {
+            std::lock_guard lock(snap->mutex);
+            std::vector<http::MetricSample> out;
+            for (const auto& [key, r] : snap->readers) {
+                for (auto [target, v] : {std::pair{"replica", r.stats.replica_reads},
+                                         std::pair{"primary", r.stats.primary_reads},
+                                         std::pair{"fallback", r.stats.fallbacks}}) {
+                    out.push_back({{{"pool", key}, {"target", target}}, static_cast<double>(v)});
+                }
+            }
+            return out;
+        });
     metrics.AddGauge("nn_cpu_pool_queued", "CPU pool calls queued or running",
                      [this] { return static_cast<double>(cpu_->Queued()); });
     metrics.AddFamily(
@@ -255,12 +393,148 @@ void App::RegisterHealth() {
             }
             return out;
         });
+    metrics.AddFamily("nn_outbox_pending", "Outbox rows not yet relayed, by source database",
+                      http::MetricType::kGauge, [snap] {
+                          std::lock_guard lock(snap->mutex);
+                          std::vector<http::MetricSample> out;
+                          for (const auto& [source, v] : snap->outbox)
+                              out.push_back({{{"source", source}}, static_cast<double>(v.first)});
+                          return out;
+                      });
+    metrics.AddFamily("nn_outbox_oldest_pending_seconds",
+                      "Age of the oldest outbox row not yet relayed (0 when none), by source database",
+                      http::MetricType::kGauge, [snap] {
+                          std::lock_guard lock(snap->mutex);
+                          std::vector<http::MetricSample> out;
+                          for (const auto& [source, v] : snap->outbox)
+                              out.push_back({{{"source", source}}, v.second});
+                          return out;
+                      });
+    metrics.AddFamily(
+        "nn_stream_consumer_lag",
+        "Entries of an event stream not yet delivered to a consumer group (XINFO GROUPS lag)",
+        http::MetricType::kGauge, [snap] {
+            std::lock_guard lock(snap->mutex);
+            std::vector<http::MetricSample> out;
+            for (const auto& [key, v] : snap->stream_groups)
+                out.push_back({{{"stream", key.first}, {"group", key.second}}, static_cast<double>(v.first)});
+            return out;
+        });
+    metrics.AddFamily("nn_stream_consumer_pending",
+                      "Entries delivered to a consumer group and not yet acknowledged",
+                      http::MetricType::kGauge, [snap] {
+                          std::lock_guard lock(snap->mutex);
+                          std::vector<http::MetricSample> out;
+                          for (const auto& [key, v] : snap->stream_groups)
+                              out.push_back({{{"stream", key.first}, {"group", key.second}},
+                                             static_cast<double>(v.second)});
+                          return out;
+                      });
+    metrics.AddFamily("nn_partition_default_rows",
+                      "Live rows in the default partition of a time-series table (statistics estimate)",
+                      http::MetricType::kGauge, [snap] {
+                          std::lock_guard lock(snap->mutex);
+                          std::vector<http::MetricSample> out;
+                          for (const auto& [partition, rows] : snap->default_rows)
+                              out.push_back({{{"partition", partition}}, static_cast<double>(rows)});
+                          return out;
+                      });
+}
+
+asio::awaitable<void> App::CollectPipelines(std::shared_ptr<asio::steady_timer> timer) {
+    for (;;) {
+        // First wait, then read: a short-lived App (tests) never queries.
+        timer->expires_after(kPipelineInterval);
+        try {
+            co_await timer->async_wait(asio::use_awaitable);
+        } catch (const boost::system::system_error&) {
+            // cancelled by Stop
+        }
+        {
+            std::lock_guard lock(snapshot_->mutex);
+            if (snapshot_->stopping) co_return;
+        }
+        std::map<std::string, std::pair<std::int64_t, double>> outbox;
+        for (const auto& source : kOutboxes) {
+            if (pools_.find(PoolKey{source.role, source.database}) == pools_.end()) continue;
+            try {
+                const auto system = db::TransactionOptions().ActingAs("", "SYSTEM");
+                auto tx = co_await Db(source.role, source.database, 0).Begin(system);
+                auto row = (co_await tx.Execute(source.query)).AsSingleRow<std::int64_t, double>();
+                co_await tx.Commit();
+                outbox[source.name] = {std::get<0>(row), std::get<1>(row)};
+            } catch (const std::exception& e) {
+                spdlog::debug("pipeline metrics: outbox {}: {}", source.name, e.what());
+            }
+        }
+        std::map<std::string, std::int64_t> default_rows;
+        bool timescale = pools_.find(PoolKey{ServiceRole::kMarket, Database::kTimescale}) != pools_.end();
+        if (timescale) {
+            try {
+                auto rows =
+                    co_await Db(ServiceRole::kMarket, Database::kTimescale, 0).Execute(kDefaultPartitionRows);
+                for (const auto& row : rows) {
+                    auto [partition, live] = row.As<std::string, std::int64_t>();
+                    default_rows[partition] = live;
+                }
+            } catch (const std::exception& e) {
+                spdlog::debug("pipeline metrics: default partitions: {}", e.what());
+            }
+        }
+        std::map<std::pair<std::string, std::string>, std::pair<std::int64_t, std::int64_t>> groups;
+        if (!redis_.empty()) {
+            for (const char* stream : kWatchedStreams) {
+                std::vector<std::string> argv{"XINFO", "GROUPS", stream};
+                redis::Reply reply;
+                try {
+                    reply = co_await Redis(0).Command(std::move(argv));
+                } catch (const std::exception&) {
+                    continue;  // no such stream yet, or Redis is down: the last figures stay
+                }
+                if (!reply.IsArray()) continue;
+                for (const auto& group : reply.AsArray()) {
+                    if (!group.IsArray()) continue;
+                    const auto& fields = group.AsArray();
+                    std::string name;
+                    std::int64_t lag = 0;
+                    std::int64_t pending = 0;
+                    for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
+                        if (!fields[i].IsString() && !fields[i].IsStatus()) continue;
+                        const std::string& key = fields[i].AsString();
+                        if (key == "name" && fields[i + 1].IsString()) name = fields[i + 1].AsString();
+                        if (key == "lag" && fields[i + 1].IsInteger()) lag = fields[i + 1].AsInteger();
+                        if (key == "pending" && fields[i + 1].IsInteger())
+                            pending = fields[i + 1].AsInteger();
+                    }
+                    if (!name.empty()) groups[{stream, name}] = {lag, pending};
+                }
+            }
+        }
+        {
+            std::lock_guard lock(snapshot_->mutex);
+            for (auto& [k, v] : outbox) snapshot_->outbox[k] = v;
+            for (auto& [k, v] : default_rows) snapshot_->default_rows[k] = v;
+            for (auto& [k, v] : groups) snapshot_->stream_groups[k] = v;
+        }
+    }
 }
 
 std::uint16_t App::Start() {
     RegisterHealth();
     auto port = server_->Start();
     jobs_->Start();
+    pipeline_timer_ = std::make_shared<asio::steady_timer>(shards_[0]->get_executor());
+    auto done = std::make_shared<std::promise<void>>();
+    pipeline_done_ = done->get_future();
+    asio::co_spawn(*shards_[0], CollectPipelines(pipeline_timer_),
+                   [done](std::exception_ptr) { done->set_value(); });
+    started_ = true;
+    for (auto& [key, readers] : readers_) {
+        for (std::size_t i = 0; i < readers.size(); ++i) {
+            auto* r = readers[i].get();
+            asio::post(*shards_[i], [r] { r->Start(); });
+        }
+    }
     for (std::size_t i = 0; i < shards_.size(); ++i) {
         asio::co_spawn(
             *shards_[i],
@@ -274,6 +548,15 @@ std::uint16_t App::Start() {
                             snap->pools[fmt::format("{}|{}|{}", migrate::RoleName(key.role),
                                                     migrate::DatabaseKey(key.database), i)] =
                                 pools[i]->Stats();
+                        }
+                        for (const auto& [key, readers] : readers_) {
+                            const db::ReadRouter& r = *readers[i];
+                            if (!r.HasReplica()) continue;
+                            auto& out = snap->readers[fmt::format("{}|{}|{}", migrate::RoleName(key.role),
+                                                                  migrate::DatabaseKey(key.database), i)];
+                            out.lag_seconds =
+                                r.ReplicaUsable() ? static_cast<double>(r.Lag()->count()) / 1000.0 : -1;
+                            out.stats = r.Stats();
                         }
                         if (i < redis_.size()) snap->redis[i] = redis_[i]->GetStats();
                         if (i == 0) snap->jobs = jobs_->Stats();  // the scheduler runs on shard 0
@@ -294,11 +577,19 @@ void App::Stop() {
     }
     server_->Stop(config_.shutdown_drain);
     jobs_->Stop();
+    if (pipeline_timer_) {
+        // The collector uses shard 0's pools: it ends before they close.
+        asio::post(*shards_[0], [timer = pipeline_timer_] { timer->cancel(); });
+        pipeline_done_.wait();
+        pipeline_timer_.reset();
+    }
     // Pools and clients belong to their shards: close them there.
     for (std::size_t i = 0; i < shards_.size(); ++i) {
         std::promise<void> done;
         asio::post(*shards_[i], [&] {
+            for (auto& [key, readers] : readers_) readers[i]->Close();
             for (auto& [key, pools] : pools_) pools[i]->Close();
+            for (auto& [key, pools] : replica_pools_) pools[i]->Close();
             if (i < redis_.size()) redis_[i]->Close();
             done.set_value();
         });

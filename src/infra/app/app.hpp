@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -9,7 +10,11 @@
 #include <utility>
 #include <vector>
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
 #include "infra/db/pool.hpp"
+#include "infra/db/read_router.hpp"
 #include "infra/http/server.hpp"
 #include "infra/jobs/scheduler.hpp"
 #include "infra/migrate/catalog.hpp"
@@ -55,6 +60,12 @@ public:
     // service password.
     db::Pool& Db(ServiceRole role, Database database, std::size_t shard);
 
+    // For reads that tolerate bounded staleness (market history, statements, analytics
+    // inputs): the streaming replica of NEXANEST_DB_REPLICA_URL while its lag is within
+    // NEXANEST_DB_REPLICA_MAX_LAG, else (and without a replica) the same primary pool as Db().
+    // Anything that must see its own writes uses Db().
+    db::ReadRouter& ReadDb(ServiceRole role, Database database, std::size_t shard);
+
     // The Redis client of a shard.
     redis::Client& Redis(std::size_t shard);
 
@@ -64,6 +75,12 @@ public:
 
     // Authenticators tried in order until one sets a principal (bearer tokens, API keys).
     void AddAuthenticator(http::Authenticator authenticator);
+
+    // Refuses (nn::Error kUnprocessable "app.schema_version", one line) when a database this
+    // process uses holds a schema older than this build needs or newer than it knows
+    // (infra/migrate/schema_version.hpp). Reads with the service roles, blocking: call it
+    // before the event loops run.
+    void RequireSchemas() const;
 
     // Starts the server, the jobs and the readiness/metrics plumbing. Returns the bound port.
     std::uint16_t Start();
@@ -78,8 +95,12 @@ private:
         auto operator<=>(const PoolKey&) const = default;
     };
     http::ServerOptions ServerOptionsFrom(const runtime::Config& config);
-    std::string UrlFor(ServiceRole role, Database database) const;
+    std::string UrlFor(ServiceRole role, Database database, const Secret& base) const;
+    db::PoolOptions PoolOptionsFor(std::string url) const;
     void RegisterHealth();
+    // Outbox backlogs, stream consumer lag and default-partition rows into the snapshot, every
+    // few seconds on shard 0 until Stop.
+    boost::asio::awaitable<void> CollectPipelines(std::shared_ptr<boost::asio::steady_timer> timer);
 
     runtime::Config config_;
     std::vector<boost::asio::io_context*> shards_;
@@ -87,10 +108,15 @@ private:
     std::unique_ptr<runtime::CpuPool> cpu_;
     std::unique_ptr<jobs::Scheduler> jobs_;
     std::map<PoolKey, std::vector<std::unique_ptr<db::Pool>>> pools_;
+    std::map<PoolKey, std::vector<std::unique_ptr<db::Pool>>> replica_pools_;
+    std::map<PoolKey, std::vector<std::unique_ptr<db::ReadRouter>>> readers_;
     std::vector<std::unique_ptr<redis::Client>> redis_;
     std::vector<http::Authenticator> authenticators_;
     struct Snapshot;
     std::shared_ptr<Snapshot> snapshot_;
+    std::shared_ptr<boost::asio::steady_timer> pipeline_timer_;
+    std::future<void> pipeline_done_;
+    bool started_ = false;
 };
 
 }  // namespace nn

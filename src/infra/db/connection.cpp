@@ -168,6 +168,15 @@ asio::awaitable<Result> ConnectionImpl::Collect(std::string_view query_name) {
 
 asio::awaitable<Result> ConnectionImpl::ExecutePrepared(const Query& query, const Params& params) {
     WireParams wire(params);
+    if (!options.prepare_statements) {
+        std::string sql(query.sql);
+        if (PQsendQueryParams(Raw(), sql.c_str(), wire.count, wire.oids.data(), wire.values.data(),
+                              wire.lengths.data(), wire.formats.data(), 1) == 0) {
+            pg->ThrowConnectionError("PQsendQueryParams", query.name);
+        }
+        co_await pg->Flush();
+        co_return co_await Collect(query.name);
+    }
     const std::uint64_t key = StatementKey(query.sql, wire.oids);
     const std::string* cached = cache.Find(key, query.sql, wire.oids);
     std::string name;

@@ -34,6 +34,11 @@ struct ConnectOptions {
     std::chrono::milliseconds cancel_grace{1000};
     // Prepared statements kept per connection (LRU; DEALLOCATE on eviction).
     std::size_t prepared_cache_size = 256;
+    // false: every query goes as an unnamed statement (Parse/Bind/Execute in one round trip,
+    // nothing kept on the server), as a transaction-mode pooler needs (pgbouncer 1.18 hands
+    // each transaction whichever server connection is free, so a named statement prepared on
+    // one is missing on the next). Costs a parse and plan per call.
+    bool prepare_statements = true;
     // Where per-query figures go; none when null.
     std::shared_ptr<QueryMetrics> metrics;
 };
@@ -64,6 +69,15 @@ public:
                                        std::optional<std::chrono::milliseconds> timeout) override;
     boost::asio::awaitable<PipelineResults> RunPipeline(
         Pipeline pipeline, std::optional<std::chrono::milliseconds> timeout) override;
+
+    // Runs every statement of `batch` in one round trip as one unit: prepared statements (one
+    // not yet prepared on this connection is prepared in the same round trip; unnamed ones
+    // without ConnectOptions::prepare_statements) and a single Sync,
+    // so the first failure skips the rest. Returns the result of statement `want`, or throws the
+    // first error. For ReadOnce (transaction.hpp): BEGIN ... COMMIT inside one batch.
+    boost::asio::awaitable<Result> RunBatch(Pipeline batch,
+                                            std::size_t want,
+                                            std::optional<std::chrono::milliseconds> timeout);
 
     // Several ';'-separated statements without parameters over the simple protocol (DDL,
     // migrations). Text results are discarded; the first error is thrown.

@@ -102,6 +102,27 @@ asio::awaitable<Transaction> Pool::Begin(TransactionOptions options) {
     co_return co_await Transaction::Begin(std::move(conn), std::move(options));
 }
 
+asio::awaitable<Result> ReadOnce(Pool& pool, TransactionOptions options, Query query, Params params) {
+    options.read_only = true;
+    const Query begin{BeginSql(options), "db.begin"};
+    for (int attempt = 1;; ++attempt) {
+        try {
+            Pipeline batch;
+            batch.Push(begin);
+            if (options.acting_user)
+                batch.Push(kSetActingUser, options.acting_user->user_id, options.acting_user->role);
+            const std::size_t want = batch.Size();
+            batch.PushParams(query, params);
+            batch.Push(kCommit);
+            PooledConnection conn = co_await pool.Acquire();
+            co_return co_await conn->RunBatch(std::move(batch), want, std::nullopt);
+        } catch (const DbError& e) {
+            if (!IsRetryable(e) || attempt >= options.max_attempts) throw;
+        }
+        co_await detail::RetryPause(attempt);
+    }
+}
+
 namespace detail {
 
 asio::awaitable<void> RetryPause(int attempt) {

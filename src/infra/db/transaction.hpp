@@ -87,4 +87,18 @@ auto RunInTransaction(Pool& pool, TransactionOptions options, Fn fn)
     }
 }
 
+// A read-only unit of work of one statement in one round trip (Connection::RunBatch): BEGIN with
+// the options' isolation and READ ONLY, the acting user's set_config, `query`, COMMIT, all
+// prepared, behind one Sync. Begin + Execute + Commit costs three round trips; hot reads
+// (GET /api/v1/me, /api/v1/portfolios, the summary) use this. Retried like RunInTransaction.
+boost::asio::awaitable<Result> ReadOnce(Pool& pool, TransactionOptions options, Query query, Params params);
+
+template <class... Args>
+boost::asio::awaitable<Result> ReadOnce(Pool& pool,
+                                        TransactionOptions options,
+                                        Query query,
+                                        const Args&... args) {
+    return ReadOnce(pool, std::move(options), query, MakeParams(args...));
+}
+
 }  // namespace nn::db

@@ -249,3 +249,94 @@ TEST(Transaction, RunInTransactionGivesUpAfterMaxAttempts) {
 
 }  // namespace
 }  // namespace nn::db
+
+namespace nn::db {
+namespace {
+
+// ReadOnce: BEGIN READ ONLY, set_config, the query and COMMIT in one round trip (issue 16).
+TEST(ReadOnce, ActsAsTheUserInsideAReadOnlyTransactionAndLeavesNothingBehind) {
+    RunCoro([]() -> asio::awaitable<void> {
+        Pool pool(co_await asio::this_coro::executor, TestPool(1));
+        auto options = TransactionOptions().ActingAs("0190f0a1-2b3c-7d4e-8f60-718293a4b5c6", "USER");
+        static constexpr Query kInside{
+            "SELECT current_setting('app.user_id', true), current_setting('app.role', true), "
+            "current_setting('transaction_read_only'), pg_backend_pid()",
+            "test.inside"};
+        auto [user, role, read_only, pid] =
+            (co_await ReadOnce(pool, options, kInside))
+                .AsSingleRow<std::string, std::string, std::string, std::int32_t>();
+        EXPECT_EQ(user, "0190f0a1-2b3c-7d4e-8f60-718293a4b5c6");
+        EXPECT_EQ(role, "USER");
+        EXPECT_EQ(read_only, "on");
+        // Committed: the same connection is outside any transaction, the settings gone.
+        auto [after_user, after_role, after_pid] =
+            (co_await pool.Execute(kActingUser)).AsSingleRow<std::string, std::string, std::int32_t>();
+        EXPECT_EQ(after_pid, pid);
+        EXPECT_EQ(after_user, "");
+        EXPECT_EQ(after_role, "");
+    });
+}
+
+TEST(ReadOnce, PreparesOnceAndPassesParameters) {
+    RunCoro([]() -> asio::awaitable<void> {
+        Pool pool(co_await asio::this_coro::executor, TestPool(1));
+        static constexpr Query kAdd{"SELECT $1::int + $2::int", "test.add"};
+        for (std::int32_t i = 0; i < 3; ++i) {
+            auto sum = (co_await ReadOnce(pool, TransactionOptions(), kAdd, i, std::int32_t{40}))
+                           .AsSingleRow<std::int32_t>();
+            EXPECT_EQ(sum, i + 40);
+        }
+        auto conn = co_await pool.Acquire();
+        // BEGIN READ ONLY, the query and COMMIT, each prepared once for all three calls.
+        EXPECT_EQ(conn->PreparedStatements(), 3u);
+    });
+}
+
+// Behind a transaction-mode pooler (prepare_statements = false) the batch goes unnamed.
+TEST(ReadOnce, WithoutPreparedStatements) {
+    RunCoro([]() -> asio::awaitable<void> {
+        auto options = TestPool(1);
+        options.connection.prepare_statements = false;
+        Pool pool(co_await asio::this_coro::executor, options);
+        static constexpr Query kAdd{"SELECT $1::int + $2::int", "test.add"};
+        auto sum = (co_await ReadOnce(pool, TransactionOptions().ActingAs("u", "USER"), kAdd, std::int32_t{1},
+                                      std::int32_t{2}))
+                       .AsSingleRow<std::int32_t>();
+        EXPECT_EQ(sum, 3);
+        auto conn = co_await pool.Acquire();
+        EXPECT_EQ(conn->PreparedStatements(), 0u);
+    });
+}
+
+TEST(ReadOnce, AFailureRollsBackAndTheConnectionStaysUsable) {
+    Table t;
+    RunCoro([&]() -> asio::awaitable<void> {
+        Pool pool(co_await asio::this_coro::executor, TestPool(1));
+        const std::string insert = t.Sql("INSERT INTO $T VALUES (1, 1) RETURNING id");
+        std::string state;
+        try {
+            co_await ReadOnce(pool, TransactionOptions().ActingAs("u", "USER"), Query{insert, "test.insert"});
+        } catch (const DbError& e) {
+            state = e.SqlState();
+        }
+        EXPECT_EQ(state, "25006");  // read_only_sql_transaction: nothing was written
+        const auto rows = co_await Count(pool, t);
+        EXPECT_EQ(rows, 0);
+        static constexpr Query kBad{"SELECT 1 / $1::int", "test.div"};
+        state.clear();
+        try {
+            co_await ReadOnce(pool, TransactionOptions(), kBad, std::int32_t{0});
+        } catch (const DbError& e) {
+            state = e.SqlState();
+        }
+        EXPECT_EQ(state, "22012");
+        auto [user, role, pid] =
+            (co_await pool.Execute(kActingUser)).AsSingleRow<std::string, std::string, std::int32_t>();
+        EXPECT_EQ(user, "");
+        EXPECT_EQ(role, "");
+        EXPECT_GT(pid, 0);
+    });
+}
+
+}  // namespace
+}  // namespace nn::db

@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <unordered_set>
+#include <string>
+#include <vector>
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/serialize.hpp>
@@ -15,6 +16,67 @@ namespace json = boost::json;
 namespace {
 
 enum class Violation { kNone, kDuplicateKey, kNul, kStringTooLong, kNumberRange };
+
+// Duplicate-key detection without an allocation per key: every key of the document is appended
+// to one byte buffer, and an open-addressing table of (object, key) entries points into it. Both
+// grow geometrically, so a document costs O(log keys) allocations and O(1) expected work per key
+// whatever its shape (many small objects, or one object of 100 000 keys).
+class KeySet {
+public:
+    // Appends part of the key being read (a key may arrive in several parts).
+    void AppendPart(std::string_view part) { bytes_.append(part.data(), part.size()); }
+
+    // Ends the key being read (after AppendPart) as a key of `object`; false when that object
+    // already holds it.
+    bool Insert(std::uint32_t object) {
+        const std::uint32_t begin = pending_begin_;
+        const auto size = static_cast<std::uint32_t>(bytes_.size() - begin);
+        const std::string_view key(bytes_.data() + begin, size);
+        if (keys_.size() * 2 >= slots_.size()) Grow();
+        const std::uint64_t hash = Hash(object, key);
+        const std::size_t mask = slots_.size() - 1;
+        for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+            const std::uint32_t slot = slots_[i];
+            if (slot == 0) {
+                keys_.push_back(Key{hash, object, begin, size});
+                slots_[i] = static_cast<std::uint32_t>(keys_.size());
+                pending_begin_ = static_cast<std::uint32_t>(bytes_.size());
+                return true;
+            }
+            const Key& k = keys_[slot - 1];
+            if (k.hash == hash && k.object == object && KeyText(k) == key) return false;
+        }
+    }
+
+private:
+    struct Key {
+        std::uint64_t hash;
+        std::uint32_t object, begin, size;
+    };
+
+    static std::uint64_t Hash(std::uint32_t object, std::string_view key) {
+        std::uint64_t h = 14695981039346656037ull ^ object;  // FNV-1a over the object id and the key
+        for (unsigned char c : key) h = (h ^ c) * 1099511628211ull;
+        return h ^ (h >> 29);
+    }
+    std::string_view KeyText(const Key& k) const { return {bytes_.data() + k.begin, k.size}; }
+
+    void Grow() {
+        std::vector<std::uint32_t> slots(slots_.empty() ? 64 : slots_.size() * 2, 0);
+        const std::size_t mask = slots.size() - 1;
+        for (std::uint32_t n = 1; n <= keys_.size(); ++n) {
+            std::size_t i = keys_[n - 1].hash & mask;
+            while (slots[i] != 0) i = (i + 1) & mask;
+            slots[i] = n;
+        }
+        slots_ = std::move(slots);
+    }
+
+    std::string bytes_;
+    std::vector<Key> keys_;
+    std::vector<std::uint32_t> slots_;  // 1-based index into keys_; 0 = empty
+    std::uint32_t pending_begin_ = 0;
+};
 
 // A basic_parser handler that builds the value like boost::json::parser does and enforces the
 // rules the stock parser cannot: duplicate keys (the stock parser keeps the last one silently),
@@ -30,10 +92,9 @@ struct StrictHandler {
     json::value_stack st;
     std::size_t max_string_bytes;
     Violation violation = Violation::kNone;
-    std::vector<std::size_t> open_objects;  // ids of the objects being parsed, innermost last
-    std::size_t next_object_id = 0;
-    std::unordered_set<std::string> seen_keys;  // "<object id bytes><key>"
-    std::string key;
+    std::vector<std::uint32_t> open_objects;  // ids of the objects being parsed, innermost last
+    std::uint32_t next_object_id = 0;
+    KeySet keys;
 
     bool Fail(Violation v, json::error_code& ec) {
         violation = v;
@@ -67,19 +128,14 @@ struct StrictHandler {
     }
     bool on_key_part(json::string_view s, std::size_t n, json::error_code& ec) {
         if (!CheckText(s, n, ec)) return false;
-        key.append(s.data(), s.size());
+        keys.AppendPart({s.data(), s.size()});
         st.push_chars(s);
         return true;
     }
     bool on_key(json::string_view s, std::size_t n, json::error_code& ec) {
         if (!CheckText(s, n, ec)) return false;
-        key.append(s.data(), s.size());
-        std::string entry(sizeof(std::size_t), '\0');
-        const std::size_t id = open_objects.back();
-        std::copy_n(reinterpret_cast<const char*>(&id), sizeof id, entry.begin());
-        entry += key;
-        key.clear();
-        if (!seen_keys.insert(std::move(entry)).second) return Fail(Violation::kDuplicateKey, ec);
+        keys.AppendPart({s.data(), s.size()});
+        if (!keys.Insert(open_objects.back())) return Fail(Violation::kDuplicateKey, ec);
         st.push_key(s);
         return true;
     }

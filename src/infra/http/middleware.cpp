@@ -98,9 +98,9 @@ Middleware AccessLogMiddleware(AccessLogSink sink) {
     };
 }
 
-AccessLogSink SpdlogAccessLog() {
-    return [](const AccessLogEntry& e) {
-        spdlog::info("http {} {} {} route={} bytes={} us={} ip={} request_id={}", e.method, e.path, e.status,
+AccessLogSink SpdlogAccessLog(std::shared_ptr<spdlog::logger> logger) {
+    return [logger = std::move(logger)](const AccessLogEntry& e) {
+        logger->info("http {} {} {} route={} bytes={} us={} ip={} request_id={}", e.method, e.path, e.status,
                      e.route, e.response_bytes, e.duration.count(), e.remote_address, e.request_id);
     };
 }

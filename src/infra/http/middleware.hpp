@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,10 @@
 #include "infra/http/request.hpp"
 #include "infra/http/response.hpp"
 #include "infra/http/router.hpp"
+
+namespace spdlog {
+class logger;
+}
 
 namespace nn::http {
 
@@ -59,8 +64,9 @@ struct AccessLogEntry {
 };
 // Called once per request on the request's shard; must be thread-safe across shards.
 using AccessLogSink = std::function<void(const AccessLogEntry&)>;
-// A sink that writes one spdlog info line per request.
-AccessLogSink SpdlogAccessLog();
+// A sink that writes one info line per request to `logger` (runtime::AccessLogger() in the app:
+// batched, so a request pays for formatting only).
+AccessLogSink SpdlogAccessLog(std::shared_ptr<spdlog::logger> logger);
 
 struct CorsOptions {
     std::vector<std::string> allowed_origins;  // exact origins ("https://app.example"); "*" = any

@@ -5,6 +5,9 @@
 #include <cctype>
 #include <string_view>
 
+#include "infra/http/http_error.hpp"
+#include "infra/http/problem.hpp"
+
 namespace nn::http {
 namespace json = boost::json;
 
@@ -51,37 +54,26 @@ json::object ProblemResponse(std::string_view description) {
              {{"application/problem+json", {{"schema", {{"$ref", "#/components/schemas/Problem"}}}}}}}};
 }
 
-json::object StringProperty() {
-    return {{"type", "string"}};
-}
-
-json::object Components() {
-    json::object field_error{
-        {"type", "object"},
-        {"properties",
-         {{"field", StringProperty()}, {"code", StringProperty()}, {"message", StringProperty()}}}};
-    json::object properties{{"type", StringProperty()},
-                            {"title", StringProperty()},
-                            {"status", {{"type", "integer"}}},
-                            {"detail", StringProperty()},
-                            {"instance", StringProperty()},
-                            {"code", StringProperty()},
-                            {"request_id", StringProperty()},
-                            {"errors", {{"type", "array"}, {"items", std::move(field_error)}}}};
-    json::object problem{{"type", "object"},
-                         {"description", "RFC 9457 problem details; `code` is stable and machine-readable."},
-                         {"properties", std::move(properties)}};
+json::object ComponentsJson(const Router& router) {
     json::object schemes{{"bearer", {{"type", "http"}, {"scheme", "bearer"}, {"bearerFormat", "JWT"}}},
                          {"apiKey",
                           {{"type", "apiKey"},
                            {"in", "header"},
                            {"name", "Authorization"},
                            {"description", "`Authorization: ApiKey <key>`"}}}};
-    json::object schemas{{"Problem", std::move(problem)}};
+    json::object schemas{{"Problem", ProblemSchema().Json()}};
+    for (const auto& [name, schema] : router.ComponentSchemas()) schemas[name] = schema.Json();
     return {{"schemas", std::move(schemas)}, {"securitySchemes", std::move(schemes)}};
 }
 
+std::string CodesText(const std::vector<std::string>& codes) {
+    std::string out;
+    for (const auto& c : codes) out += (out.empty() ? "`" : ", `") + c + "`";
+    return out;
+}
+
 json::object Operation(const Route& route, std::string_view method) {
+    const RouteContract& contract = route.contract;
     json::object op{{"operationId", OperationId(method, route.pattern)},
                     {"summary", route.name},
                     {"tags", json::array{json::string(Tag(route.pattern))}}};
@@ -90,23 +82,53 @@ json::object Operation(const Route& route, std::string_view method) {
         params.push_back(json::object{
             {"name", name}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}});
     }
+    for (const auto& q : contract.query) {
+        json::object p{
+            {"name", q.name}, {"in", "query"}, {"required", q.required}, {"schema", q.schema.Json()}};
+        if (!q.description.empty()) p["description"] = q.description;
+        params.push_back(std::move(p));
+    }
     for (const auto& name : route.headers) {
         params.push_back(json::object{
             {"name", name}, {"in", "header"}, {"required", false}, {"schema", {{"type", "string"}}}});
     }
     if (!params.empty()) op["parameters"] = std::move(params);
     if (!route.description.empty()) op["description"] = route.description;
-    const bool writes =
-        route.method == Method::kPost || route.method == Method::kPut || route.method == Method::kPatch;
-    if (writes) {
-        json::object body{{"required", false},
-                          {"content", {{"application/json", {{"schema", json::object{}}}}}}};
+    if (contract.request) {
+        json::object body{
+            {"required", true},
+            {"content", {{contract.request_content_type, {{"schema", contract.request->Json()}}}}}};
         if (route.max_body_bytes) body["x-max-body-bytes"] = *route.max_body_bytes;
         op["requestBody"] = std::move(body);
     }
-    json::object responses{{"2XX", {{"description", "success"}}},
-                           {"4XX", ProblemResponse("the request was refused; nothing changed")},
-                           {"5XX", ProblemResponse("the server or a dependency failed")}};
+    json::object responses;
+    for (const auto& r : contract.responses) {
+        // Several entries of one status are its media types (JSON or CSV).
+        auto& slot = responses[std::to_string(r.status)];
+        if (!slot.is_object()) {
+            slot = json::object{
+                {"description", r.description.empty() ? std::string(StatusTitle(r.status)) : r.description}};
+        } else if (!r.description.empty()) {
+            slot.as_object()["description"] =
+                std::string(slot.as_object()["description"].as_string()) + "; " + r.description;
+        }
+        if (r.status != 204 && !r.content_type.empty()) {
+            auto& content = slot.as_object()["content"];
+            if (!content.is_object()) content = json::object{};
+            content.as_object()[r.content_type] = json::object{{"schema", r.schema.Json()}};
+        }
+    }
+    if (contract.responses.empty()) responses["2XX"] = {{"description", "success"}};
+    std::string refused = "the request was refused; nothing changed";
+    if (!contract.codes.empty()) refused += ". Codes of this route: " + CodesText(contract.codes);
+    auto problem4 = ProblemResponse(refused);
+    if (!contract.codes.empty()) {
+        json::array codes;
+        for (const auto& c : contract.codes) codes.emplace_back(c);
+        problem4["x-problem-codes"] = std::move(codes);
+    }
+    responses["4XX"] = std::move(problem4);
+    responses["5XX"] = ProblemResponse("the server or a dependency failed");
     if (route.require_auth) {
         responses["401"] = ProblemResponse("no valid credential");
         op["security"] =
@@ -137,7 +159,7 @@ std::string OpenApiDocument(const Router& router, const OpenApiInfo& info) {
                      {"info", {{"title", info.title}, {"version", info.version}}},
                      {"servers", json::array{json::object{{"url", "/"}}}},
                      {"paths", std::move(paths)},
-                     {"components", Components()}};
+                     {"components", ComponentsJson(router)}};
     return json::serialize(doc);
 }
 

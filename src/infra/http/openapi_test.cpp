@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 namespace nn::http {
 namespace {
@@ -17,7 +18,14 @@ TEST(OpenApi, ListsEveryRouteWithItsParametersSecurityAndBodyLimit) {
     router.Get("/api/v1/portfolios/{id}/transactions/{tx}", Nothing,
                {.name = "tx.get", .require_auth = true});
     router.Post("/api/v1/portfolios/{id}/transactions", Nothing,
-                {.name = "tx.create", .require_auth = true, .max_body_bytes = 4096});
+                {.name = "tx.create",
+                 .require_auth = true,
+                 .max_body_bytes = 4096,
+                 .contract = {.query = {{"dry_run", schema::Boolean(), false, "check only"}},
+                              .request = schema::Object({{"symbol", schema::String(1, 32)}}),
+                              .responses = {{201, schema::Ref("Tx")}, {200, schema::String(), "text/csv"}},
+                              .codes = {"tx.refused"}}});
+    router.AddComponent("Tx", schema::Object({{"id", schema::Uuid()}}));
     router.Delete("/api/v1/portfolios/{id}", Nothing, {.name = "portfolio.delete", .require_auth = true});
     router.Get("/healthz", Nothing, {.name = "healthz"});
 
@@ -41,6 +49,20 @@ TEST(OpenApi, ListsEveryRouteWithItsParametersSecurityAndBodyLimit) {
 
     const auto& post = paths.at("/api/v1/portfolios/{id}/transactions").at("post").as_object();
     EXPECT_EQ(post.at("requestBody").at("x-max-body-bytes").as_int64(), 4096);
+    // The route's contract: query, request body, answers by status and media type, codes.
+    EXPECT_EQ(post.at("parameters").as_array().at(1).at("in").as_string(), "query");
+    EXPECT_EQ(post.at("parameters").as_array().at(1).at("schema").at("type").as_string(), "boolean");
+    EXPECT_EQ(json::serialize(post.at("requestBody").at("content").at("application/json").at("schema")),
+              R"({"type":"object","properties":{"symbol":{"type":"string","minLength":1,"maxLength":32}},)"
+              R"("additionalProperties":false,"required":["symbol"]})");
+    EXPECT_EQ(post.at("responses").at("201").at("content").at("application/json").at("schema").at("$ref"),
+              "#/components/schemas/Tx");
+    EXPECT_TRUE(post.at("responses").at("200").at("content").as_object().contains("text/csv"));
+    EXPECT_EQ(post.at("responses").at("4XX").at("x-problem-codes").as_array().at(0), "tx.refused");
+    EXPECT_TRUE(doc.at("components").at("schemas").as_object().contains("Tx"));
+    EXPECT_TRUE(doc.at("components").at("schemas").as_object().contains("Problem"));
+    // A route without a contract says only "2XX" (the contract test refuses that in the app).
+    EXPECT_TRUE(get.at("responses").as_object().contains("2XX"));
     EXPECT_TRUE(paths.at("/api/v1/portfolios/{id}").as_object().contains("delete"));
 
     const auto& health = paths.at("/healthz").at("get").as_object();

@@ -44,6 +44,20 @@ Response ProblemResponse(int status,
     return response;
 }
 
+Schema ProblemSchema() {
+    using namespace schema;
+    auto field_error = Object({{"field", String()}, {"code", String()}, {"message", String()}});
+    return Object({{"type", Pattern("^urn:nexanest:problem:", "`urn:nexanest:problem:` and the code")},
+                   {"title", String()},
+                   {"status", Integer(400, 599)},
+                   {"detail", String()},
+                   {"code", String(1).Describe("stable and machine-readable").Example("validation.failed")},
+                   Opt("instance", String().Describe("the request path")),
+                   {"request_id", String()},
+                   Opt("errors", Array(std::move(field_error)).Describe("one entry per refused field"))})
+        .Describe("RFC 9457 problem details; `code` is stable and machine-readable.");
+}
+
 static std::string_view DatabaseDetail(ErrorKind kind) {
     switch (kind) {
         case ErrorKind::kConflict:

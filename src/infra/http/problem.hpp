@@ -7,6 +7,7 @@
 #include "infra/http/http_error.hpp"
 #include "infra/http/request.hpp"
 #include "infra/http/response.hpp"
+#include "infra/http/schema.hpp"
 
 namespace nn::http {
 
@@ -23,6 +24,9 @@ Response ProblemResponse(int status,
                          std::string_view request_id,
                          std::string_view instance,
                          const std::vector<FieldError>& errors = {});
+
+// The schema of what ProblemResponse writes (components/schemas/Problem).
+Schema ProblemSchema();
 
 // Maps a thrown failure: HttpError → its status and headers; nn::Error → HttpStatus(kind);
 // anything else → 500 "internal" with a generic detail (the message is logged, never sent).

@@ -135,9 +135,20 @@ void Router::Add(Method method, std::string_view pattern, Handler handler, Route
     auto route = std::make_unique<Route>(Route{
         method, std::string(pattern), options.name.empty() ? std::string(pattern) : std::move(options.name),
         std::move(handler), options.require_auth, options.max_body_bytes, options.expensive,
-        std::move(options.description), std::move(options.headers)});
+        std::move(options.description), std::move(options.headers), std::move(options.contract)});
     node->routes[slot] = route.get();
     routes_.push_back(std::move(route));
+}
+
+void Router::AddComponent(std::string name, Schema schema) {
+    for (const auto& [existing, known] : components_) {
+        if (existing != name) continue;
+        if (known.Json() != schema.Json()) {
+            throw std::invalid_argument("two different schemas named " + name);
+        }
+        return;
+    }
+    components_.emplace_back(std::move(name), std::move(schema));
 }
 
 void Router::Get(std::string_view pattern, Handler handler, RouteOptions options) {

@@ -13,8 +13,39 @@
 
 #include "infra/http/request.hpp"
 #include "infra/http/response.hpp"
+#include "infra/http/schema.hpp"
 
 namespace nn::http {
+
+// A query parameter of a route, for the OpenAPI document and the contract check.
+struct QueryParam {
+    std::string name;
+    Schema schema;
+    bool required = false;
+    std::string description;
+};
+
+// One answer a route gives besides problem+json: its status, its body's schema and media type.
+// 204 (and any answer without a body) leaves the schema empty.
+struct ResponseSpec {
+    int status = 200;
+    Schema schema;
+    std::string content_type = "application/json";
+    std::string description;
+};
+
+// What a route reads and answers: written next to the route's registration; the OpenAPI
+// document is emitted from it and, under ServerOptions::contract_check, every answer the route
+// gives is validated against it.
+struct RouteContract {
+    std::vector<QueryParam> query;
+    std::optional<Schema> request;  // the JSON request body; nullopt: the route reads none
+    std::string request_content_type = "application/json";
+    std::vector<ResponseSpec> responses;
+    // The problem `code` values the route itself may answer with (besides the ones every route
+    // can give: auth.*, json.*, validation.failed, rate_limited, internal...).
+    std::vector<std::string> codes;
+};
 
 // A route handler. It runs on the request's shard; failures are thrown as nn::Error (or
 // HttpError) and become problem+json in the problem middleware.
@@ -31,6 +62,7 @@ struct RouteOptions {
     // request headers it reads besides the credential (listed as optional header parameters).
     std::string description;
     std::vector<std::string> headers;
+    RouteContract contract;
 };
 
 struct Route {
@@ -43,6 +75,7 @@ struct Route {
     bool expensive = false;
     std::string description;
     std::vector<std::string> headers;
+    RouteContract contract;
 };
 
 // The outcome of matching a method and path.
@@ -78,10 +111,16 @@ public:
 
     const std::vector<std::unique_ptr<Route>>& Routes() const noexcept { return routes_; }
 
+    // A named schema the routes' contracts refer to with Ref(name) (components/schemas). The
+    // same name may be added again only with the same schema (throws std::invalid_argument).
+    void AddComponent(std::string name, Schema schema);
+    const Components& ComponentSchemas() const noexcept { return components_; }
+
 private:
     struct Node;
     std::unique_ptr<Node> root_;
     std::vector<std::unique_ptr<Route>> routes_;
+    Components components_;
 };
 
 }  // namespace nn::http

@@ -34,8 +34,10 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "infra/http/contract.hpp"
 #include "infra/http/openapi.hpp"
 #include "infra/http/problem.hpp"
 #include "infra/http/raw_request.hpp"
@@ -567,6 +569,20 @@ std::optional<Refusal> RefusalFor(const beast::error_code& ec) {
     return std::nullopt;
 }
 
+// The request's client address: the TCP peer, or what trusted proxies say in X-Forwarded-For.
+std::string ClientAddress(const TrustedProxies& trusted,
+                          const bhttp::request<bhttp::string_body>& message,
+                          const std::string& peer) {
+    if (trusted.Empty()) return peer;
+    std::string forwarded_for;  // every X-Forwarded-For field, in order, as one list
+    const auto range = message.equal_range("X-Forwarded-For");
+    for (auto it = range.first; it != range.second; ++it) {
+        if (!forwarded_for.empty()) forwarded_for += ',';
+        forwarded_for += it->value();
+    }
+    return trusted.ClientAddress(peer, forwarded_for);
+}
+
 // Reads, handles and answers one request; returns whether the connection stays open.
 asio::awaitable<bool> ServeRequest(State& st,
                                    SessionCtl& ctl,
@@ -642,10 +658,11 @@ asio::awaitable<bool> ServeRequest(State& st,
     ctl.phase = Phase::kHandling;
     InFlight in_flight(st.metrics.InFlight(ctl.shard));
     const unsigned version = message.version();
+    std::string client = ClientAddress(o.trusted_proxies, message, remote);
     Request request(std::make_unique<RawRequest>(RawRequest{parser.release()}));
     request.shard = ctl.shard;
     request.executor = co_await asio::this_coro::executor;
-    request.remote_address = remote;
+    request.remote_address = std::move(client);
     if (match.route != nullptr) {
         request.matched = match.route;
         request.route = match.route->name;
@@ -855,13 +872,29 @@ std::uint16_t Server::Start() {
     State& st = *state_;
     if (st.started.exchange(true)) throw std::logic_error("Server::Start called twice");
     State* raw = &st;
-    st.router.Get("/healthz", [](Request&) { return Healthz(); }, {.name = "healthz"});
-    st.router.Get("/readyz", [raw](Request& r) { return Readyz(raw, r); }, {.name = "readyz"});
-    st.router.Get("/metrics", [raw](Request& r) { return MetricsPage(raw, r); }, {.name = "metrics"});
-    st.router.Get("/api/v1/openapi.json", [raw](Request&) { return OpenApi(raw); }, {.name = "openapi"});
+    using namespace schema;
+    st.router.Get(
+        "/healthz", [](Request&) { return Healthz(); },
+        {.name = "healthz", .contract = {.responses = {{200, Object({{"status", Enum({"ok"})}})}}}});
+    auto readiness = Object({{"status", Enum({"ready", "not_ready", "draining"})},
+                             Opt("checks", Map(Enum({"up", "down"})).Describe("to operators only"))});
+    st.router.Get("/readyz", [raw](Request& r) { return Readyz(raw, r); },
+                  {.name = "readyz", .contract = {.responses = {{200, readiness}, {503, readiness}}}});
+    st.router.Get("/metrics", [raw](Request& r) { return MetricsPage(raw, r); },
+                  {.name = "metrics",
+                   .contract = {.responses = {{200, String(), "text/plain", "Prometheus text format 0.0.4"}},
+                                .codes = {"http.not_found"}}});
+    st.router.Get("/api/v1/openapi.json", [raw](Request&) { return OpenApi(raw); },
+                  {.name = "openapi",
+                   .contract = {.responses = {{200, Object({{"openapi", Enum({"3.1.0"})}}).Open(),
+                                               "application/json", "this document"}}}});
     st.openapi = OpenApiDocument(st.router);
 
     st.chain.push_back(RequestIdMiddleware());
+    if (st.options.contract_check) {
+        st.chain.push_back(ContractCheckMiddleware(
+            std::make_shared<const boost::json::object>(boost::json::parse(st.openapi).as_object())));
+    }
     if (st.options.access_log) st.chain.push_back(AccessLogMiddleware(st.options.access_log));
     if (!st.options.cors.allowed_origins.empty()) st.chain.push_back(CorsMiddleware(st.options.cors));
     st.chain.push_back(ProblemMiddleware());

@@ -13,6 +13,7 @@
 #include "infra/http/metrics.hpp"
 #include "infra/http/middleware.hpp"
 #include "infra/http/router.hpp"
+#include "infra/http/trusted_proxies.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -51,6 +52,12 @@ struct ServerOptions {
     std::string ops_token;
     // Requests in progress per principal on routes marked RouteOptions::expensive.
     std::size_t max_expensive_per_key = 2;
+    // Validate every answer against its route's contract (contract.hpp): a violation becomes
+    // 500 "contract.violation". For tests (NEXANEST_CONTRACT_CHECK=1); it costs a parse per answer.
+    bool contract_check = false;
+    // Peers whose X-Forwarded-For is believed for Request::remote_address (the per-address
+    // limits, the access log, ops access); empty: the TCP peer is the client, the header ignored.
+    TrustedProxies trusted_proxies;
 };
 
 // Returns whether one dependency is usable; `shard` is the index of the io_context it runs on

@@ -877,5 +877,50 @@ TEST(HttpServer, QueryAndPaginationHelpers) {
     EXPECT_EQ(BodyObject(*r).at("code").as_string(), "http.bad_query");
 }
 
+boost::asio::awaitable<Response> EchoRemote(Request& request) {
+    co_return Response::Text(200, request.remote_address);
+}
+
+TEST(HttpServer, ClientAddressComesFromTrustedProxiesOnly) {
+    {  // default: nobody is trusted, a client cannot choose its address
+        TestServer ts;
+        ts.routes().Get("/whoami", EchoRemote);
+        Client c(ts.Start());
+        auto r = c.Request("GET", "/whoami", "", {{"X-Forwarded-For", "203.0.113.7"}});
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->body, "127.0.0.1");
+    }
+    {  // loopback is a trusted proxy (haproxy on this machine): its X-Forwarded-For is believed
+        ServerOptions options;
+        options.trusted_proxies = TrustedProxies::Parse({"127.0.0.1"});
+        TestServer ts(options);
+        ts.routes().Get("/whoami", EchoRemote);
+        Client c(ts.Start());
+        auto r = c.Request("GET", "/whoami", "", {{"X-Forwarded-For", "198.51.100.1, 203.0.113.7"}});
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->body, "203.0.113.7");
+        // Several X-Forwarded-For fields are one list, in order.
+        ASSERT_TRUE(
+            c.Send("GET /whoami HTTP/1.1\r\nHost: test\r\nX-Forwarded-For: 203.0.113.7\r\n"
+                   "X-Forwarded-For: 127.0.0.1\r\n\r\n"));
+        r = c.Read();
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->body, "203.0.113.7");
+        r = c.Request("GET", "/whoami");
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->body, "127.0.0.1");
+    }
+    {  // the peer is not in the list: the header is ignored
+        ServerOptions options;
+        options.trusted_proxies = TrustedProxies::Parse({"10.0.0.0/8"});
+        TestServer ts(options);
+        ts.routes().Get("/whoami", EchoRemote);
+        Client c(ts.Start());
+        auto r = c.Request("GET", "/whoami", "", {{"X-Forwarded-For", "203.0.113.7"}});
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->body, "127.0.0.1");
+    }
+}
+
 }  // namespace
 }  // namespace nn::http

@@ -30,17 +30,6 @@ std::string PercentEncode(std::string_view s) {
     return out;
 }
 
-// Single-quoted keyword/value, escaping quote and backslash as libpq expects.
-std::string QuoteValue(std::string_view s) {
-    std::string out = "'";
-    for (char c : s) {
-        if (c == '\'' || c == '\\') out.push_back('\\');
-        out.push_back(c);
-    }
-    out.push_back('\'');
-    return out;
-}
-
 struct UriParts {
     std::string_view scheme;    // "postgresql://"
     std::string_view userinfo;  // "user:pw" (without '@'), may be empty
@@ -87,7 +76,7 @@ std::string WithDatabase(std::string_view url, std::string_view database) {
         return out;
     }
     std::string out(url);
-    out += " dbname=" + QuoteValue(database);
+    out += " dbname=" + QuoteConninfoValue(database);
     return out;
 }
 
@@ -116,8 +105,8 @@ std::string WithCredentials(std::string_view url,
                std::string(p.hosts) + "/" + PercentEncode(database) + query;
     }
     std::string out(url);
-    out +=
-        " user=" + QuoteValue(user) + " password=" + QuoteValue(password) + " dbname=" + QuoteValue(database);
+    out += " user=" + QuoteConninfoValue(user) + " password=" + QuoteConninfoValue(password) +
+           " dbname=" + QuoteConninfoValue(database);
     return out;
 }
 
@@ -146,6 +135,16 @@ std::string ScrubPassword(std::string_view url, std::string text) {
         }
     }
     return text;
+}
+
+std::string QuoteConninfoValue(std::string_view s) {
+    std::string out = "'";
+    for (char c : s) {
+        if (c == '\'' || c == '\\') out.push_back('\\');
+        out.push_back(c);
+    }
+    out.push_back('\'');
+    return out;
 }
 
 }  // namespace nn::migrate

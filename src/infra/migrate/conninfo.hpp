@@ -18,6 +18,10 @@ std::string WithCredentials(std::string_view url,
                             std::string_view password,
                             std::string_view database);
 
+// A keyword/value connection-string value, single-quoted with quote and backslash escaped as
+// libpq expects ("it's" -> 'it\'s').
+std::string QuoteConninfoValue(std::string_view value);
+
 // Replaces every occurrence of the password of `url` in `text` by "***", so libpq messages
 // that echo parts of a connection string can be shown.
 std::string ScrubPassword(std::string_view url, std::string text);

@@ -234,7 +234,14 @@ std::vector<Step> Migrate(const Options& options, Database database, const Plann
     Session s(options.admin_url.Reveal(), DatabaseName(options.prefix, database));
     const std::string key = std::to_string(detail::kMigrateLockKey);
     s.Exec("SELECT pg_advisory_lock(" + key + ")", "taking the migration lock");
-    s.Exec("SET ROLE " + s.QuoteIdent(kOwnerRole) + "; " + kCreateTable + "; RESET ROLE",
+    // The service roles that connect here may read which migrations are applied: `serve`
+    // checks the schema version with them (schema_version.hpp).
+    std::string grant;
+    for (auto [role, db] : kConnectGrants) {
+        if (db == database) grant += (grant.empty() ? "" : ", ") + s.QuoteIdent(RoleName(role));
+    }
+    s.Exec("SET ROLE " + s.QuoteIdent(kOwnerRole) + "; " + kCreateTable +
+               "; GRANT SELECT ON public.schema_migrations TO " + grant + "; RESET ROLE",
            "creating schema_migrations");
     std::vector<Applied> applied = ReadApplied(s);
     CheckApplied(database, files, applied);

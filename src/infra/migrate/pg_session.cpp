@@ -61,8 +61,13 @@ std::string ServerError::Describe() const {
 Session::Session(const std::string& url, const std::string& database) : database_(database) {
     // The first dbname is expanded as a connection string, the later one overrides its
     // database (libpq: "if any key word is repeated, the last value is used").
+    // An empty `database` keeps the URL's own.
     const char* keywords[] = {"dbname", "dbname", "fallback_application_name", "client_encoding", nullptr};
     const char* values[] = {url.c_str(), database.c_str(), "nexanest-migrate", "UTF8", nullptr};
+    if (database.empty()) {
+        keywords[1] = "fallback_application_name";
+        values[1] = "nexanest-migrate";
+    }
     conn_ = PQconnectdbParams(keywords, values, 1);
     if (conn_ == nullptr) {
         throw Error(ErrorKind::kUnavailable, "migrate.connect",

@@ -34,8 +34,8 @@ struct ServerError {
 
 class Session {
 public:
-    // Connects to `database` with the parameters of `url`; throws nn::Error (kUnavailable,
-    // "migrate.connect") naming the database, never the password.
+    // Connects to `database` (empty: the URL's own) with the parameters of `url`; throws nn::Error
+    // (kUnavailable, "migrate.connect") naming the database, never the password.
     Session(const std::string& url, const std::string& database);
     ~Session();
     Session(const Session&) = delete;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 #include <algorithm>
+#include <boost/asio/ip/address.hpp>
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
@@ -57,6 +58,17 @@ std::vector<std::string> SplitList(const std::string& s) {
         start = comma + 1;
     }
     return out;
+}
+
+// "10.0.0.7", "10.0.0.0/8", "::1", "fd00::/8" (what http::TrustedProxies::Parse accepts).
+bool IpOrNetwork(const std::string& s) {
+    const auto slash = s.find('/');
+    boost::system::error_code ec;
+    const auto address = boost::asio::ip::make_address(s.substr(0, slash), ec);
+    if (ec || (address.is_v6() && address.to_v6().scope_id() != 0)) return false;
+    if (slash == std::string::npos) return true;
+    const auto prefix = ParseUnsigned(s.substr(slash + 1));
+    return prefix && *prefix <= (address.is_v4() ? 32u : 128u);
 }
 
 template <typename T>
@@ -124,6 +136,18 @@ std::vector<Setting> Settings() {
              }
              return std::nullopt;
          }},
+        {"http.trusted_proxies", "NEXANEST_TRUSTED_PROXIES", false,
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             c.trusted_proxies = SplitList(v);
+             for (const auto& entry : c.trusted_proxies) {
+                 if (!IpOrNetwork(entry)) {
+                     return "a comma-separated list of IP addresses or CIDR networks such as "
+                            "10.0.0.0/8 (got '" +
+                            entry + "')";
+                 }
+             }
+             return std::nullopt;
+         }},
         {"server.services", "NEXANEST_SERVICES", false,
          [](Config& c, const std::string& v) -> std::optional<std::string> {
              static const std::vector<std::string> known = {"all",    "auth",      "portfolio",
@@ -157,6 +181,22 @@ std::vector<Setting> Settings() {
              return std::nullopt;
          }},
         Count("database.pool_size", "NEXANEST_DB_POOL_SIZE", &Config::db_pool_size, 1, 512),
+        Url("database.service_url", "NEXANEST_DB_SERVICE_URL", &Config::db_service_url,
+            {"postgresql", "postgres"}),
+        {"database.prepared_statements", "NEXANEST_DB_PREPARED_STATEMENTS", false,
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             if (v == "on" || v == "true" || v == "1") {
+                 c.db_prepared_statements = true;
+             } else if (v == "off" || v == "false" || v == "0") {
+                 c.db_prepared_statements = false;
+             } else {
+                 return "on or off";
+             }
+             return std::nullopt;
+         }},
+        Url("database.replica_url", "NEXANEST_DB_REPLICA_URL", &Config::db_replica_url,
+            {"postgresql", "postgres"}),
+        Duration("database.replica_max_lag", "NEXANEST_DB_REPLICA_MAX_LAG", &Config::db_replica_max_lag),
         Duration("database.timeout", "NEXANEST_DB_TIMEOUT", &Config::db_timeout),
         Url("redis.url", "NEXANEST_REDIS_URL", &Config::redis_url, {"redis"}),
         Duration("redis.timeout", "NEXANEST_REDIS_TIMEOUT", &Config::redis_timeout),
@@ -221,6 +261,7 @@ std::vector<Setting> Settings() {
              return std::nullopt;
          }},
         Count("runtime.cpu_threads", "NEXANEST_CPU_THREADS", &Config::cpu_threads, 1, 64),
+        Count("runtime.cpu_nice", "NEXANEST_CPU_NICE", &Config::cpu_nice, 0, 19),
         {"log.level", "NEXANEST_LOG_LEVEL", false,
          [](Config& c, const std::string& v) -> std::optional<std::string> {
              static const std::vector<std::string> levels = {"trace", "debug", "info",
@@ -239,6 +280,17 @@ std::vector<Setting> Settings() {
                  c.log_format = LogFormat::kJson;
              } else {
                  return "text or json";
+             }
+             return std::nullopt;
+         }},
+        {"log.access", "NEXANEST_LOG_ACCESS", false,
+         [](Config& c, const std::string& v) -> std::optional<std::string> {
+             if (v == "on") {
+                 c.access_log = true;
+             } else if (v == "off") {
+                 c.access_log = false;
+             } else {
+                 return "on or off";
              }
              return std::nullopt;
          }},

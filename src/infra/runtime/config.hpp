@@ -31,6 +31,9 @@ struct Config {
     std::chrono::milliseconds idle_timeout{60'000};
     std::chrono::milliseconds shutdown_drain{10'000};
     std::vector<std::string> cors_origins;
+    // Load balancers whose X-Forwarded-For gives the client address (IPs or CIDR networks);
+    // empty: the TCP peer is the client (http::TrustedProxies).
+    std::vector<std::string> trusted_proxies;
     std::string services = "all";  // comma list of auth,portfolio,market,analytics,notify
 
     // storage
@@ -42,6 +45,15 @@ struct Config {
     // password instead of db_service_password (NEXANEST_DB_PASSWORD_<SERVICE>).
     std::map<std::string, Secret> db_role_passwords;
     std::size_t db_pool_size = 8;  // per database per event loop
+    // Where the services connect instead of database_url's host (a pooler such as pgbouncer):
+    // host, port and options of this URL, with each role's name, password and database.
+    Secret db_service_url;
+    // false: unnamed statements only (a transaction-mode pooler; db::ConnectOptions).
+    bool db_prepared_statements = true;
+    // A streaming replica (same derivation as db_service_url) for reads that tolerate staleness,
+    // used while its measured lag is at most db_replica_max_lag (db::ReadRouter).
+    Secret db_replica_url;
+    std::chrono::milliseconds db_replica_max_lag{5'000};
     std::chrono::milliseconds db_timeout{5'000};
     Secret redis_url;
     std::chrono::milliseconds redis_timeout{1'000};
@@ -71,8 +83,10 @@ struct Config {
 
     // runtime
     std::size_t cpu_threads = 2;
+    int cpu_nice = 10;  // the CPU pool's threads run this many nice steps below the event loops
     std::string log_level = "info";
     LogFormat log_format = LogFormat::kText;
+    bool access_log = true;  // one line per HTTP request, batched (docs/configuration.md)
     std::string var_dir = "var";
     std::string migrations_dir = "migrations";
 };

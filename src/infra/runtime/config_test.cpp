@@ -53,6 +53,16 @@ level = "debug"
     std::filesystem::remove(file);
 }
 
+TEST(ConfigTest, TrustedProxiesFromFileOrEnvironment) {
+    EXPECT_TRUE(LoadConfig(std::nullopt, Env({})).trusted_proxies.empty());
+    auto file = WriteToml("[http]\ntrusted_proxies = [\"10.0.0.0/8\", \"::1\"]\n");
+    auto c = LoadConfig(file, Env({}));
+    EXPECT_EQ(c.trusted_proxies, (std::vector<std::string>{"10.0.0.0/8", "::1"}));
+    c = LoadConfig(file, Env({{"NEXANEST_TRUSTED_PROXIES", "127.0.0.1, fd00::/8"}}));
+    EXPECT_EQ(c.trusted_proxies, (std::vector<std::string>{"127.0.0.1", "fd00::/8"}));
+    std::filesystem::remove(file);
+}
+
 TEST(ConfigTest, ConfigFileFromEnvironment) {
     auto file = WriteToml("[database]\nprefix = \"abc\"\n");
     auto c = LoadConfig(std::nullopt, Env({{"NEXANEST_CONFIG", file}}));
@@ -70,6 +80,30 @@ TEST(ConfigTest, DurationsAndPerDatabaseUrls) {
     EXPECT_EQ(c.db_timeout.count(), 3000);
     ASSERT_EQ(c.database_urls.count("portfolio"), 1u);
     EXPECT_EQ(c.database_urls.at("portfolio").Reveal(), "postgresql://u:p@h:1/x");
+}
+
+// pgbouncer and a read replica (issue 19, docs/scale-out.md).
+TEST(ConfigTest, PoolerAndReplicaSettings) {
+    auto d = LoadConfig(std::nullopt, Env({}));
+    EXPECT_TRUE(d.db_prepared_statements);
+    EXPECT_TRUE(d.db_service_url.Empty());
+    EXPECT_TRUE(d.db_replica_url.Empty());
+    EXPECT_EQ(d.db_replica_max_lag.count(), 5000);
+    auto c =
+        LoadConfig(std::nullopt, Env({{"NEXANEST_DB_SERVICE_URL", "postgresql://127.0.0.1:6432/postgres"},
+                                      {"NEXANEST_DB_PREPARED_STATEMENTS", "off"},
+                                      {"NEXANEST_DB_REPLICA_URL", "postgresql://127.0.0.1:5433/postgres"},
+                                      {"NEXANEST_DB_REPLICA_MAX_LAG", "2s"}}));
+    EXPECT_FALSE(c.db_prepared_statements);
+    EXPECT_EQ(c.db_service_url.Reveal(), "postgresql://127.0.0.1:6432/postgres");
+    EXPECT_EQ(c.db_replica_url.Reveal(), "postgresql://127.0.0.1:5433/postgres");
+    EXPECT_EQ(c.db_replica_max_lag.count(), 2000);
+    auto file = WriteToml("[database]\nprepared_statements = false\n");
+    EXPECT_FALSE(LoadConfig(file, Env({})).db_prepared_statements);
+    std::filesystem::remove(file);
+    EXPECT_THROW(LoadConfig(std::nullopt, Env({{"NEXANEST_DB_PREPARED_STATEMENTS", "sometimes"}})),
+                 nn::Error);
+    EXPECT_THROW(LoadConfig(std::nullopt, Env({{"NEXANEST_DB_REPLICA_URL", "mysql://x"}})), nn::Error);
 }
 
 // Each service role may have its own database password (issue 15, item 17).
@@ -114,11 +148,27 @@ INSTANTIATE_TEST_SUITE_P(Table,
                                            BadCase{"NEXANEST_REQUEST_TIMEOUT", "0", "duration"},
                                            BadCase{"NEXANEST_LOG_LEVEL", "loud", "one of"},
                                            BadCase{"NEXANEST_LOG_FORMAT", "xml", "text or json"},
+                                           BadCase{"NEXANEST_LOG_ACCESS", "sometimes", "on or off"},
+                                           BadCase{"NEXANEST_CPU_NICE", "20", "0 to 19"},
                                            BadCase{"NEXANEST_DATABASE_URL", "mysql://x", "postgresql://"},
                                            BadCase{"NEXANEST_REDIS_URL", "http://x", "redis://"},
                                            BadCase{"NEXANEST_DATABASE_PREFIX", "Bad-Name", "a-z"},
                                            BadCase{"NEXANEST_SERVICES", "auth,billing", "billing"},
-                                           BadCase{"NEXANEST_CORS_ORIGINS", "example.com", "origins"}));
+                                           BadCase{"NEXANEST_CORS_ORIGINS", "example.com", "origins"},
+                                           BadCase{"NEXANEST_TRUSTED_PROXIES", "10.0.0.1,lb.example",
+                                                   "lb.example"},
+                                           BadCase{"NEXANEST_TRUSTED_PROXIES", "10.0.0.0/33", "CIDR"},
+                                           BadCase{"NEXANEST_TRUSTED_PROXIES", "::/129", "CIDR"}));
+
+TEST(ConfigTest, AccessLogAndCpuNice) {
+    const auto defaults = LoadConfig(std::nullopt, Env({}));
+    EXPECT_TRUE(defaults.access_log);
+    EXPECT_EQ(defaults.cpu_nice, 10);
+    const auto set =
+        LoadConfig(std::nullopt, Env({{"NEXANEST_LOG_ACCESS", "off"}, {"NEXANEST_CPU_NICE", "0"}}));
+    EXPECT_FALSE(set.access_log);
+    EXPECT_EQ(set.cpu_nice, 0);
+}
 
 TEST(ConfigTest, SecretValuesNeverAppearInMessages) {
     const std::string secret = "mysql://user:hunter2-very-secret@host/db";

@@ -1,13 +1,21 @@
 #pragma once
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <optional>
+#include <thread>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/error.hpp"
@@ -19,9 +27,21 @@ namespace nn::runtime {
 // own executor. At most `max_queued` calls wait or run at once; beyond that Run fails at once
 // with kUnavailable ("cpu.overloaded"), which bounds memory under a flood (each argon2id call
 // holds 19-64 MiB).
+//
+// Its threads run `nice` steps below the event loops (setpriority per thread; 10 in the app,
+// NEXANEST_CPU_NICE): a flood of logins keeps the pool busy but the scheduler hands the cores
+// to an event loop as soon as one has a request, so reads do not queue behind argon2id.
 class CpuPool {
 public:
-    CpuPool(std::size_t threads, std::size_t max_queued) : pool_(threads), max_queued_(max_queued) {}
+    CpuPool(std::size_t threads, std::size_t max_queued, int nice = 0)
+        : io_(static_cast<int>(threads)), work_(io_.get_executor()), max_queued_(max_queued) {
+        for (std::size_t i = 0; i < threads; ++i) {
+            threads_.emplace_back([this, nice] {
+                if (nice > 0) setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), Clamp(nice));
+                io_.run();
+            });
+        }
+    }
     ~CpuPool() { Stop(); }
     CpuPool(const CpuPool&) = delete;
     CpuPool& operator=(const CpuPool&) = delete;
@@ -38,20 +58,30 @@ public:
             ~Release() { n.fetch_sub(1); }
         } release{queued_};
         co_return co_await boost::asio::co_spawn(
-            pool_.get_executor(),
-            [f = std::move(fn)]() mutable -> boost::asio::awaitable<R> { co_return f(); },
+            io_.get_executor(), [f = std::move(fn)]() mutable -> boost::asio::awaitable<R> { co_return f(); },
             boost::asio::use_awaitable);
     }
 
     std::size_t Queued() const noexcept { return queued_.load(); }
 
     void Stop() {
-        pool_.stop();
-        pool_.join();
+        work_.reset();
+        io_.stop();
+        for (auto& t : threads_) {
+            if (t.joinable()) t.join();
+        }
     }
 
 private:
-    boost::asio::thread_pool pool_;
+    // The thread's nice value `by` steps above the process's, at most 19.
+    static int Clamp(int by) {
+        const int base = getpriority(PRIO_PROCESS, 0);
+        return std::min(19, base + by);
+    }
+
+    boost::asio::io_context io_;
+    std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+    std::vector<std::thread> threads_;
     std::size_t max_queued_;
     std::atomic<std::size_t> queued_{0};
 };

@@ -36,6 +36,25 @@ TEST(CpuPoolTest, RunsOffTheLoopAndResumesOnIt) {
     EXPECT_EQ(resumed_thread, loop_thread);
 }
 
+// Login floods must not take the cores from the event loops (issue 16): pool threads run at a
+// lower priority than the thread that made the pool.
+TEST(CpuPoolTest, ThreadsRunBelowTheEventLoops) {
+    asio::io_context io;
+    CpuPool pool(2, 16, 10);
+    const int loop_nice = getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+    int work_nice = loop_nice;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+            work_nice =
+                co_await pool.Run([] { return getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid())); });
+        },
+        asio::detached);
+    io.run();
+    EXPECT_EQ(work_nice, std::min(19, loop_nice + 10));
+    EXPECT_GT(work_nice, loop_nice);
+}
+
 TEST(CpuPoolTest, RefusesBeyondTheQueueBound) {
     asio::io_context io;
     CpuPool pool(1, 2);

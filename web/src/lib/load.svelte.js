@@ -19,13 +19,13 @@ export function resource(fn) {
   return r;
 }
 
-/** All pages of a cursor-paged list (up to `max` items). */
-export async function allPages(get, path, max = 5000) {
+/** All pages of a cursor-paged list (up to `max` items, `limit` a page). */
+export async function allPages(get, path, max = 5000, limit = 200) {
   const out = [];
   let cursor = null;
   do {
     const sep = path.includes('?') ? '&' : '?';
-    const r = await get(path + sep + 'limit=200' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+    const r = await get(path + sep + 'limit=' + limit + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
     out.push(...r.items);
     cursor = r.next_cursor;
   } while (cursor && out.length < max);

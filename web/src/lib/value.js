@@ -1,12 +1,10 @@
-// A portfolio's value as the live feed computes it (docs/notify.md "portfolio_value"): open
-// holdings at current price × rate (the holdings endpoint's `total_value`, securities only)
-// plus the cash balance in the portfolio currency. Foreign cash is left out, as there.
-import { add } from './decimal.js';
-
+// A portfolio's value has one meaning across the API (docs/portfolio.md "Value"): the holdings
+// endpoint, the summary and the live feed all send `total_value` = `holdings_value` (open
+// holdings at current price × rate) + `cash_value` (every cash balance, foreign cash at the
+// current rate), null with `value_status` when a price or rate is missing.
 export function portfolioValue(h) {
   if (!h || h.total_value === null || h.total_value === undefined) return null;
-  const cash = (h.cash || []).filter((c) => c.currency === h.currency).map((c) => c.balance);
-  return add(h.total_value, ...cash);
+  return h.total_value;
 }
 
 export function foreignCash(h) {

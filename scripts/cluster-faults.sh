@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Faults under mixed load on a scripts/cluster.sh cluster (docs/scale-out.md "Faults"), loopback
+# only, bounded in time (about 2.5 minutes) and count (one fault of each kind):
+#
+#   1. kill -9 of one instance under ingest + trades + reads + live streams, started again 6 s later
+#   2. rolling restart of the three instances (drain in haproxy, SIGTERM, start, ready)
+#   3. the replica stopped under load, then started again
+#
+# and the cross-instance live-push check. Prints one line of figures per scenario (acknowledged
+# and lost writes, failed requests as the client saw them, first-try failures the retries
+# absorbed, stream reconnects and the longest stream gap) and exits non-zero when a scenario
+# breaks its promise: a lost acknowledged write, a failed request, a 5xx on reads.
+#
+#   scripts/cluster-faults.sh DIR [SECONDS]   (DIR: started here when no cluster runs in it)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=${1:?usage: $0 DIR [SECONDS]}
+secs=${2:-20}
+started=""
+if [ ! -f "$dir/run/haproxy.pid" ] || ! kill -0 "$(cat "$dir/run/haproxy.pid")" 2>/dev/null; then
+  scripts/cluster.sh start "$dir"
+  started=yes
+fi
+cleanup() { if [ -n "$started" ]; then scripts/cluster.sh stop "$dir"; fi; }
+trap cleanup EXIT
+dir=$(cd "$dir" && pwd)
+load=scripts/cluster-load.py
+[ -f "$dir/load.json" ] || python3 $load setup "$dir"
+status=0
+check() { # scenario file, conditions "key<=max" ...
+  local f="$dir/$1.result.json"; shift
+  for cond in "$@"; do
+    python3 - "$f" "$cond" <<'PY' || { echo "FAIL $cond"; status=1; }
+import json, re, sys
+r = json.load(open(sys.argv[1]))
+k, op, v = re.match(r"(\w+)(<=|>=)(\d+)", sys.argv[2]).groups()
+ok = r[k] <= int(v) if op == "<=" else r[k] >= int(v)
+sys.exit(0 if ok else 1)
+PY
+  done
+}
+
+echo "== cross-instance live push"
+python3 $load cross "$dir" || status=1
+
+echo "== 1. kill -9 of instance 2 under mixed load (${secs}s)"
+python3 $load run "$dir" "$secs" kill9 &
+lp=$!
+sleep 5
+t0=$(date +%s.%N)
+kill -KILL "$(cat "$dir/run/nexanest-2.pid")"
+rm -f "$dir/run/nexanest-2.pid"
+sleep 6
+scripts/cluster.sh restart-instance "$dir" 2
+echo "instance 2 back in rotation $(awk "BEGIN{printf \"%.1f\", $(date +%s.%N) - $t0}") s after the kill"
+wait $lp || status=1
+check kill9 "lost_trades<=0" "lost_ticks<=0" "failed_requests<=0" "stream_events>=1"
+
+echo "== 2. rolling restart of instances 1, 2, 3 under mixed load"
+python3 $load run "$dir" $((secs + 10)) rolling &
+lp=$!
+sleep 3
+for n in 1 2 3; do scripts/cluster.sh restart-instance "$dir" "$n"; done
+wait $lp || status=1
+check rolling "lost_trades<=0" "lost_ticks<=0" "failed_requests<=0" "first_try_failures<=0"
+
+echo "== 3. replica stopped under mixed load"
+python3 $load run "$dir" "$secs" replica &
+lp=$!
+sleep 4
+scripts/cluster.sh replica-stop "$dir"
+sleep $((secs / 2))
+scripts/cluster.sh replica-start "$dir"
+wait $lp || status=1
+check replica "lost_trades<=0" "read_5xx<=0" "failed_requests<=0"
+
+[ $status -eq 0 ] && echo "all fault scenarios kept their promises" || echo "SOME FAULT SCENARIO FAILED"
+exit $status

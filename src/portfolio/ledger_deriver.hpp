@@ -1,0 +1,57 @@
+#pragma once
+
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "infra/db/transaction.hpp"
+#include "infra/runtime/cpu_pool.hpp"
+#include "portfolio/holdings.hpp"
+#include "portfolio/ledger_state.hpp"
+#include "portfolio/model.hpp"
+
+// The incremental ledger (docs/portfolio.md "Incremental ledger", issue 16): after a change to
+// portfolio.transactions, brings the derived rows (holdings, cash_balances) and the stored
+// states (ledger_positions, ledger_checkpoints) up to date by re-deriving only the symbols the
+// change touches, each from its stored state:
+//   - every change of a symbol dated after its stored position: applied to that state;
+//   - otherwise (back-dated insert, edit, delete, or no stored state): from the nearest
+//     checkpoint before the earliest changed place, replaying the symbol's later transactions;
+//   - cash: each currency's balance moves by the cash effects removed and added (sums do not
+//     depend on order).
+// The result equals the full Replay of every transaction (the reference; ledger_pgtest.cpp
+// proves it over random ledgers). The caller holds the portfolio's row lock (LockWritable),
+// which serialises writers of one portfolio.
+namespace nn::portfolio {
+
+struct LedgerChange {
+    std::vector<Transaction> removed;  // as they were stored (with created_at)
+    std::vector<Transaction> added;    // as they are stored now (with created_at)
+};
+
+class LedgerDeriver {
+public:
+    // Throws a 422 nn::Error (the ledger error of the earliest transaction that cannot be
+    // applied), like the full replay would.
+    // A long derivation runs on `cpu` when given. `checkpoint_every`: kCheckpointEvery,
+    // smaller in tests.
+    static boost::asio::awaitable<void> Apply(db::Transaction& tx,
+                                              const Portfolio& p,
+                                              const LedgerChange& change,
+                                              runtime::CpuPool* cpu = nullptr,
+                                              std::int64_t checkpoint_every = kCheckpointEvery);
+
+    // Forgets every stored state of the portfolio (its next writes re-derive each symbol from
+    // its first transaction); for a full re-derivation.
+    static boost::asio::awaitable<void> Forget(db::Transaction& tx, PortfolioId portfolio);
+
+    // Writes holdings rows (the figures of the portfolio's method), only where they differ.
+    static boost::asio::awaitable<void> WriteHoldings(db::Transaction& tx,
+                                                      const Portfolio& p,
+                                                      const std::vector<const Holding*>& holdings);
+};
+
+// The 422 a ledger refusal is answered with.
+Error LedgerRefusal(const LedgerError& e);
+
+}  // namespace nn::portfolio

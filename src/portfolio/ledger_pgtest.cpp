@@ -1,0 +1,257 @@
+// The incremental ledger equals the full replay (issue 16): random ledgers (every type, splits,
+// shorts where allowed, FIFO and average cost, three currencies) are built and changed through
+// LedgerDeriver, as the service does, against the real database under RLS: appends, imports,
+// back-dated inserts, edits (date, symbol, type, amounts) and deletes. After every change the
+// stored holdings, cash balances and per-symbol states must be exactly what Replay of every
+// stored transaction gives; a change the replay refuses must be refused alike.
+#include "portfolio/ledger_deriver.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <boost/asio/this_coro.hpp>
+
+#include "infra/db/pool.hpp"
+#include "infra/db/testing/run.hpp"
+#include "portfolio/pg_repository.hpp"
+#include "portfolio/testing/random_ledger.hpp"
+#include "tests/support/suite_databases.hpp"
+
+namespace nn::portfolio {
+namespace {
+
+namespace asio = boost::asio;
+using db::testkit::RunCoro;
+
+std::string Norm(const Decimal& d) {
+    return d.Rescale(std::min(d.Scale(), kAmountScale)).Normalized().ToString();
+}
+std::string NormOpt(const std::optional<Decimal>& d) {
+    return d ? Norm(*d) : "null";
+}
+
+struct Config {
+    std::uint64_t seed;
+    CostBasisMethod method;
+    bool allow_short;
+    std::size_t symbols;
+    int operations;
+};
+
+class Ledger : public ::testing::TestWithParam<Config> {
+protected:
+    static void SetUpTestSuite() {
+        dbs_ = new test::SuiteDatabases("t_ledger_", {migrate::Database::kPortfolio});
+    }
+    static void TearDownTestSuite() {
+        delete dbs_;
+        dbs_ = nullptr;
+    }
+    static test::SuiteDatabases* dbs_;
+};
+test::SuiteDatabases* Ledger::dbs_ = nullptr;
+
+// The stored rows against Replay of the stored transactions.
+asio::awaitable<void> ExpectEqualToReplay(db::Transaction& tx, const Portfolio& p, const std::string& where) {
+    auto all = co_await PgRepository::AllTransactions(tx, p.id);
+    const LedgerSettings s{p.currency, p.cost_basis_method, p.allow_short};
+    auto replayed = Replay(all, s);
+    if (!replayed) {
+        ADD_FAILURE() << where << ": the stored ledger does not replay: " << replayed.Error().message;
+        co_return;
+    }
+    const auto& ledger = replayed.Value();
+
+    auto rows = co_await PgRepository::Holdings(tx, p.id);
+    std::map<std::string, HoldingRow> stored;
+    for (auto& r : rows) stored.emplace(r.symbol, r);
+    EXPECT_EQ(stored.size(), ledger.holdings.size()) << where;
+    for (const auto& [symbol, h] : ledger.holdings) {
+        auto it = stored.find(symbol);
+        if (it == stored.end()) {
+            ADD_FAILURE() << where << ": no holding " << symbol;
+            continue;
+        }
+        const HoldingRow& r = it->second;
+        const auto m = p.cost_basis_method;
+        EXPECT_EQ(r.currency, h.currency.Code()) << where << " " << symbol;
+        EXPECT_EQ(Norm(r.quantity), Norm(h.quantity)) << where << " " << symbol;
+        EXPECT_EQ(Norm(r.average_cost), Norm(h.AverageCost(m))) << where << " " << symbol;
+        EXPECT_EQ(Norm(r.cost_basis), Norm(h.CostBasis(m))) << where << " " << symbol;
+        EXPECT_EQ(NormOpt(r.cost_basis_base), NormOpt(h.CostBasisBase(m))) << where << " " << symbol;
+        EXPECT_EQ(Norm(r.realized_pnl), Norm(h.Realized(m))) << where << " " << symbol;
+        EXPECT_EQ(Norm(r.income), Norm(h.income)) << where << " " << symbol;
+        EXPECT_EQ(Norm(r.fees), Norm(h.fees)) << where << " " << symbol;
+        EXPECT_EQ(r.first_trade_at, h.first_trade_at) << where << " " << symbol;
+    }
+
+    auto cash = co_await PgRepository::Cash(tx, p.id);
+    std::map<std::string, std::string> stored_cash, expected_cash;
+    for (const auto& [c, b] : cash) stored_cash[c] = Norm(b);
+    for (const auto& [c, b] : ledger.cash) expected_cash[std::string(c.Code())] = Norm(b);
+    EXPECT_EQ(stored_cash, expected_cash) << where;
+
+    // The stored states are the replay's holdings (both books, every open lot), exactly.
+    auto states = co_await tx.Execute(
+        db::Query{
+            "SELECT symbol, transaction_count, state FROM portfolio.ledger_positions WHERE portfolio_id = $1",
+            "test.ledger_positions"},
+        p.id);
+    std::map<std::string, std::int64_t> counts;
+    for (const auto& t : all) {
+        if (t.symbol) ++counts[*t.symbol];
+    }
+    EXPECT_EQ(static_cast<std::size_t>(states.Size()), ledger.holdings.size()) << where;
+    for (auto row : states) {
+        const auto symbol = row.Get<std::string>(0);
+        auto it = ledger.holdings.find(symbol);
+        if (it == ledger.holdings.end()) {
+            ADD_FAILURE() << where << ": a state for " << symbol << ", which has no transaction";
+            continue;
+        }
+        EXPECT_EQ(row.Get<std::int64_t>(1), counts[symbol]) << where << " " << symbol;
+        EXPECT_EQ(row.Get<std::string>(2), EncodeHolding(it->second)) << where << " " << symbol;
+    }
+}
+
+TEST_P(Ledger, IncrementalEqualsFullReplay) {
+    const Config cfg = GetParam();
+    const std::string owner_url = migrate::AdminUrlFor(*dbs_, migrate::Database::kPortfolio).Reveal();
+    Portfolio p;
+    p.id = PortfolioId::Generate();
+    p.user_id = UserId::Generate();
+    p.name = "prop";
+    p.currency = Currency::FromCode("USD");
+    p.cost_basis_method = cfg.method;
+    p.allow_short = cfg.allow_short;
+    test::ExecSql(owner_url,
+                  "INSERT INTO portfolio.portfolios (id, user_id, name, currency, cost_basis_method, "
+                  "allow_short) VALUES ('" +
+                      p.id.ToString() + "', '" + p.user_id.ToString() + "', 'prop', 'USD', '" +
+                      std::string(MethodName(cfg.method)) + "', " + (cfg.allow_short ? "true" : "false") +
+                      ")");
+    Actor actor;
+    actor.user_id = p.user_id;
+
+    testing::RandomLedgerOptions o;
+    o.symbols = cfg.symbols;
+    o.allow_short = cfg.allow_short;
+    o.split_rarity = 4;
+    testing::RandomLedger gen(cfg.seed, o);
+    const Timestamp start = o.start;
+    constexpr std::int64_t kEvery = 8;  // many checkpoints, so edits land before, on and after them
+
+    db::PoolOptions po;
+    po.connection.url =
+        migrate::ServiceUrlFor(*dbs_, migrate::ServiceRole::kPortfolio, migrate::Database::kPortfolio)
+            .Reveal();
+    po.max_size = 2;
+    int refused = 0, applied = 0;
+    RunCoro([&]() -> asio::awaitable<void> {
+        db::Pool pool(co_await asio::this_coro::executor, po);
+        Timestamp latest = start;
+        for (int op = 0; op < cfg.operations; ++op) {
+            const std::uint64_t kind = op < 20 ? 0 : gen.Pick(100);
+            std::string what;
+            bool ok = true;
+            std::string refusal;
+            try {
+                co_await db::RunInTransaction(
+                    pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<void> {
+                        LedgerChange change;
+                        auto existing = co_await PgRepository::AllTransactions(tx, p.id);
+                        if (kind < 45 || existing.empty()) {
+                            what = "append";
+                            Transaction t = gen.Next();
+                            latest = t.executed_at;
+                            co_await PgRepository::InsertTransaction(tx, p.id, p.user_id, t, std::nullopt);
+                            change.added.push_back(*co_await PgRepository::GetTransaction(tx, p.id, t.id));
+                        } else if (kind < 55) {
+                            what = "import";
+                            std::vector<Transaction> batch;
+                            const std::size_t n = 1 + gen.Pick(12);
+                            for (std::size_t i = 0; i < n; ++i) {
+                                // Mostly new, some back-dated.
+                                Transaction t = gen.Pick(4) == 0
+                                                    ? gen.At(start + (latest - start) * gen.Pick(1000) / 1000)
+                                                    : gen.Next();
+                                if (t.executed_at > latest) latest = t.executed_at;
+                                batch.push_back(t);
+                            }
+                            co_await PgRepository::CopyTransactions(tx, p.id, p.user_id, batch);
+                            change.added = std::move(batch);
+                        } else if (kind < 70) {
+                            what = "back-dated insert";
+                            Transaction t = gen.At(start + (latest - start) * gen.Pick(1000) / 1000);
+                            co_await PgRepository::InsertTransaction(tx, p.id, p.user_id, t, std::nullopt);
+                            change.added.push_back(*co_await PgRepository::GetTransaction(tx, p.id, t.id));
+                        } else if (kind < 85) {
+                            what = "edit";
+                            const Transaction before = existing[gen.Pick(existing.size())];
+                            // New content for the same id: another date (or the same), symbol,
+                            // type, amounts.
+                            Transaction t = gen.Pick(3) == 0
+                                                ? gen.At(before.executed_at)
+                                                : gen.At(start + (latest - start) * gen.Pick(1000) / 1000);
+                            t.id = before.id;
+                            co_await PgRepository::UpdateTransaction(tx, p.id, t);
+                            change.removed.push_back(before);
+                            change.added.push_back(*co_await PgRepository::GetTransaction(tx, p.id, t.id));
+                        } else {
+                            what = "delete";
+                            const Transaction before = existing[gen.Pick(existing.size())];
+                            co_await PgRepository::DeleteTransaction(tx, p.id, before.id);
+                            change.removed.push_back(before);
+                        }
+                        // The reference on the changed ledger: refused exactly when it refuses.
+                        auto after = co_await PgRepository::AllTransactions(tx, p.id);
+                        auto reference =
+                            Replay(after, LedgerSettings{p.currency, p.cost_basis_method, p.allow_short});
+                        std::string expected_refusal;
+                        if (!reference) expected_refusal = LedgerRefusal(reference.Error()).what();
+                        std::string got_refusal;
+                        try {
+                            co_await LedgerDeriver::Apply(tx, p, change, nullptr, kEvery);
+                        } catch (const Error& e) {
+                            got_refusal = e.what();
+                        }
+                        EXPECT_EQ(got_refusal, expected_refusal) << "operation " << op << " (" << what << ")";
+                        if (!got_refusal.empty()) {
+                            refusal = got_refusal;
+                            throw Error(ErrorKind::kUnprocessable, "test.refused", refusal);
+                        }
+                    });
+            } catch (const Error& e) {
+                if (refusal.empty()) throw;
+                ok = false;
+            }
+            if (ok) {
+                ++applied;
+            } else {
+                ++refused;
+            }
+            co_await db::RunInTransaction(
+                pool, ActingOptions(actor).ReadOnly(), [&](db::Transaction& tx) -> asio::awaitable<void> {
+                    co_await ExpectEqualToReplay(tx, p,
+                                                 "after operation " + std::to_string(op) + " (" + what + ")");
+                });
+            if (::testing::Test::HasFailure()) co_return;
+        }
+    });
+    EXPECT_GT(applied, cfg.operations / 2);
+    RecordProperty("refused", refused);
+}
+
+INSTANTIATE_TEST_SUITE_P(RandomLedgers,
+                         Ledger,
+                         ::testing::Values(Config{1, CostBasisMethod::kFifo, false, 3, 250},
+                                           Config{2, CostBasisMethod::kAverage, false, 3, 250},
+                                           Config{3, CostBasisMethod::kFifo, true, 2, 250},
+                                           Config{4, CostBasisMethod::kAverage, true, 4, 250},
+                                           Config{5, CostBasisMethod::kFifo, false, 1, 200}));
+
+}  // namespace
+}  // namespace nn::portfolio

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Issue 17: the CLI works where the server works. After `make run` the folder ./var holds
+# env.sh (scripts/services.sh), app-secrets.env and db-role-passwords.env (scripts/run.sh);
+# `nexanest user create` run from the repository root, with nothing in its environment, must
+# find them and make the first admin. Elsewhere it says what it looked for.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$work/repo/var"
+# What `make run` leaves in ./var, against the test cluster (the role passwords are the
+# cluster-wide test password: roles are shared by every suite running now).
+cat >"$work/repo/var/env.sh" <<ENV
+export NEXANEST_DATABASE_URL='$NEXANEST_TEST_PG_URL'
+export NEXANEST_DB_SERVICE_PASSWORD='$NEXANEST_DB_SERVICE_PASSWORD'
+export NEXANEST_REDIS_URL='$NEXANEST_TEST_REDIS_URL'
+export NEXANEST_DATABASE_PREFIX='$prefix'
+export NEXANEST_MIGRATIONS_DIR='$src/migrations'
+export PGPASSWORD='not-read-by-nexanest'
+ENV
+for svc in AUTH PORTFOLIO MARKET ANALYTICS NOTIFY; do
+  printf "export NEXANEST_DB_PASSWORD_%s='%s'\n" "$svc" "$NEXANEST_DB_SERVICE_PASSWORD"
+done >"$work/repo/var/db-role-passwords.env"
+"$src/scripts/app-secrets.sh" "$work/repo/var"
+printf 'correct horse battery staple 42\n' >"$work/password"
+
+clean=(env -i "PATH=$PATH" "HOME=${HOME:-/root}")
+cd "$work/repo"
+"${clean[@]}" "$bin" migrate up >"$work/migrate.log" 2>&1 || { cat "$work/migrate.log"; fail "migrate up from ./var"; }
+out=$("${clean[@]}" "$bin" user create --email first.admin@example.com --role ADMIN --password-file - <"$work/password" 2>&1) \
+  || fail "user create did not find ./var: $out"
+echo "$out" | grep -q '^created ADMIN first.admin@example.com' || fail "unexpected output: $out"
+[ "$(psql_db auth -c "SELECT role FROM auth.users WHERE email = 'first.admin@example.com'")" = ADMIN ] \
+  || fail "no ADMIN row in ${prefix}_auth"
+ok "user create finds ./var (env.sh, db-role-passwords.env, app-secrets.env) and makes the first admin"
+
+# The environment still wins over the files: a wrong prefix given explicitly is used.
+if "${clean[@]}" NEXANEST_DATABASE_PREFIX=ops_absent_prefix "$bin" user create --email x@example.com \
+    --password-file - <"$work/password" >/dev/null 2>&1; then
+  fail "the environment did not win over ./var"
+fi
+ok "the environment wins over ./var"
+
+# Somewhere without ./var: the one-line reason names where it looked.
+cd "$work"
+if out=$("${clean[@]}" "$bin" user create --email y@example.com --password-file - <"$work/password" 2>&1); then
+  fail "user create succeeded without configuration"
+fi
+echo "$out" | grep -q 'needs NEXANEST_AUTH_DATABASE_URL.*\./var' || fail "unhelpful message: $out"
+[ "$(echo "$out" | wc -l)" -eq 1 ] || fail "the message is not one line: $out"
+ok "without ./var: $out"
