@@ -13,7 +13,7 @@ own_services=""
 serve_pid=""
 prefix="nnhost_$(date +%s)_$$"
 cleanup() {
-  if [ -n "$serve_pid" ]; then kill -INT "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; fi
+  if [ -n "$serve_pid" ]; then scripts/stop-server.sh "$serve_pid" 30 "$tmp/serve.log" || true; wait "$serve_pid" 2>/dev/null || true; fi
   if [ -n "${NEXANEST_DATABASE_URL:-}" ]; then
     for db in $(psql "$NEXANEST_DATABASE_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE '${prefix}\\_%'" 2>/dev/null); do
       psql "$NEXANEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true

@@ -28,15 +28,17 @@ export NEXANEST_ENV_FILES=
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
+# Every step is bounded: a hung process fails the run instead of blocking it (ctest --timeout,
+# timeout(1) around the scripts, scripts/stop-server.sh inside them).
 status=0
 for cfg in release asan; do
   echo "== ctest ($cfg)"
   ctest --test-dir "build/$cfg" -j 2 --output-on-failure --timeout 900 || status=1
 done
 echo "== hostile clients (a running server)"
-scripts/hostile-test.sh || status=1
+timeout -k 30 1200 scripts/hostile-test.sh || status=1
 echo "== browser suite (web/, Playwright + Debian's chromium)"
-scripts/web-test.sh || status=1
+timeout -k 30 1800 scripts/web-test.sh || status=1
 echo "== fuzzing (libFuzzer, 10 s per target)"
 scripts/fuzz.sh 10 || status=1
 exit $status

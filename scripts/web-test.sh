@@ -22,11 +22,18 @@ bin=${NEXANEST_BIN:-$root/build/release/apps/nexanest/nexanest}
 tmp=$(mktemp -d /tmp/nexanest-web.XXXXXX)
 own_services=""
 serve_pid=""
-preview_pid=""
 prefix="nnweb_$(date +%s)_$$"
+# SIGINT drains and stops the server; one still running 30 s later fails the run
+# (scripts/stop-server.sh).
+stop_failed=""
+stop_server() {
+  local pid=$serve_pid
+  serve_pid=""
+  scripts/stop-server.sh "$pid" 30 "$tmp/serve.log" || stop_failed=yes
+  wait "$pid" 2>/dev/null || true
+}
 cleanup() {
-  [ -n "$preview_pid" ] && kill "$preview_pid" 2>/dev/null || true
-  if [ -n "$serve_pid" ]; then kill -INT "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; fi
+  if [ -n "$serve_pid" ]; then stop_server; fi
   if [ -n "${NEXANEST_DATABASE_URL:-}" ] && command -v psql >/dev/null; then
     for db in $(psql "$NEXANEST_DATABASE_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE '${prefix}\\_%'" 2>/dev/null); do
       psql "$NEXANEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
@@ -94,22 +101,20 @@ printf '%s\n' "$NN_ADVISOR_PASSWORD" | "$bin" user create --email "$NN_ADVISOR_E
 
 "$bin" serve >"$tmp/serve.log" 2>&1 &
 serve_pid=$!
-for _ in $(seq 1 120); do
-  curl -fs -m 2 -o /dev/null "http://127.0.0.1:$port/readyz" && break
-  kill -0 "$serve_pid" 2>/dev/null || { tail -30 "$tmp/serve.log" >&2; exit 1; }
+# Ready within 3 minutes even on a loaded machine; otherwise the run fails with the server's log.
+ready=""
+for _ in $(seq 1 360); do
+  curl -fs -m 2 -o /dev/null "http://127.0.0.1:$port/readyz" && { ready=yes; break; }
+  kill -0 "$serve_pid" 2>/dev/null || { echo "web-test: nexanest serve exited; its log:" >&2; tail -30 "$tmp/serve.log" >&2; exit 1; }
   sleep 0.5
 done
-base=http://127.0.0.1:$port
-# A server without static serving yet (older binary): serve web/dist with `vite preview`,
-# which proxies /api to the server (web/vite.config.js).
-if ! curl -fs -m 2 "$base/" | grep -q '<div id="app">'; then
-  pport=$(free_port)
-  (cd web && NEXANEST_API=$base exec npx vite preview --port "$pport" --strictPort) >"$tmp/preview.log" 2>&1 &
-  preview_pid=$!
-  for _ in $(seq 1 60); do curl -fs -m 2 -o /dev/null "http://127.0.0.1:$pport/" && break; sleep 0.5; done
-  base=http://127.0.0.1:$pport
-  echo "web-test: the server does not serve web/dist; using vite preview at $base" >&2
+if [ -z "$ready" ]; then
+  echo "web-test: nexanest serve did not answer /readyz within 180 s; its log:" >&2
+  tail -40 "$tmp/serve.log" >&2
+  exit 1
 fi
+base=http://127.0.0.1:$port
+curl -fs -m 5 "$base/" | grep -q '<div id="app">' || { echo "web-test: the server does not serve web/dist at $base/" >&2; exit 1; }
 
 mkdir -p build/web-screens
 status=0
@@ -117,6 +122,8 @@ status=0
   NN_SCREENS_DIR=$root/build/web-screens NN_RESULTS=$root/build/web-test-results.json NN_BENCH=$root/build/web-bench.json \
   npx playwright test "$@") >"$tmp/playwright.log" 2>&1 || status=1
 if [ "$status" != 0 ] || [ -n "${NN_VERBOSE:-}" ]; then cat "$tmp/playwright.log" >&2; fi
+stop_server
+[ -n "$stop_failed" ] && status=1
 cp "$tmp/serve.log" build/web-test-serve.log 2>/dev/null || true
 if [ "$status" != 0 ]; then echo "web-test: the server's log is in build/web-test-serve.log" >&2; fi
 node -e '

@@ -104,6 +104,8 @@ std::shared_ptr<Module> Register(App& app, ModuleOptions options) {
     ctx.liveness_check = options.liveness_check;
     ctx.max_streams_per_user = options.max_streams_per_user;
     AddRoutes(app.Routes(), std::move(ctx));
+    // Subscribers and stream readers close on their shards while the loops still run.
+    app.OnStop([module] { module->Stop(); });
     return module;
 }
 

@@ -41,6 +41,7 @@ std::shared_ptr<Service> Register(App& app, ModuleOptions options) {
         };
         auto prices = std::make_shared<PriceConsumer>(app, consumer);
         prices->Start();
+        app.OnStop([prices] { prices->Stop(); });
     }
     return service;
 }

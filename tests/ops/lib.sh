@@ -25,7 +25,7 @@ drop_databases() {  # [admin url]
 }
 
 cleanup() {
-  if [ -n "$serve_pid" ]; then kill "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; fi
+  if [ -n "$serve_pid" ]; then "$src/scripts/stop-server.sh" "$serve_pid" 30 "$work/serve.log" || true; wait "$serve_pid" 2>/dev/null || true; fi
   if [ -n "$on_exit_extra" ]; then eval "$on_exit_extra" || true; fi
   drop_databases
   rm -rf "$work"
@@ -59,10 +59,12 @@ start_server() {
   cat "$log" >&2; fail "the server never became ready"
 }
 
+# SIGINT; a server still running 30 s later fails the test (scripts/stop-server.sh).
 stop_server() {
-  kill -INT "$serve_pid" 2>/dev/null || true
-  wait "$serve_pid" 2>/dev/null || true
+  local pid=$serve_pid
   serve_pid=""
+  "$src/scripts/stop-server.sh" "$pid" 30 "$work/serve.log" || { wait "$pid" 2>/dev/null; fail "the server did not stop on SIGINT"; }
+  wait "$pid" 2>/dev/null || true
 }
 
 # POST JSON and print the body; fails on a non-2xx answer.

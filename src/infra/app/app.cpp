@@ -577,6 +577,8 @@ void App::Stop() {
     }
     server_->Stop(config_.shutdown_drain);
     jobs_->Stop();
+    for (auto it = stop_hooks_.rbegin(); it != stop_hooks_.rend(); ++it) (*it)();
+    stop_hooks_.clear();
     if (pipeline_timer_) {
         // The collector uses shard 0's pools: it ends before they close.
         asio::post(*shards_[0], [timer = pipeline_timer_] { timer->cancel(); });

@@ -84,9 +84,14 @@ public:
 
     // Starts the server, the jobs and the readiness/metrics plumbing. Returns the bound port.
     std::uint16_t Start();
-    // Graceful: stops accepting, drains requests, stops jobs, closes pools and Redis. Call it
-    // from a thread that is not a shard thread, while the shards still run.
+    // Graceful: stops accepting, drains requests, stops jobs, runs the stop hooks, closes pools
+    // and Redis. Call it from a thread that is not a shard thread, while the shards still run.
     void Stop();
+    // A module's background work (stream consumers, live subscribers) ends here: Stop runs the
+    // hooks in reverse order of registration, after the jobs and before the pools close, and then
+    // lets every shard run what the hooks posted. Nothing a module started may outlive Stop: its
+    // objects are destroyed after the shards' loops have ended.
+    void OnStop(std::function<void()> hook) { stop_hooks_.push_back(std::move(hook)); }
 
 private:
     struct PoolKey {
@@ -116,6 +121,7 @@ private:
     std::shared_ptr<Snapshot> snapshot_;
     std::shared_ptr<boost::asio::steady_timer> pipeline_timer_;
     std::future<void> pipeline_done_;
+    std::vector<std::function<void()>> stop_hooks_;
     bool started_ = false;
 };
 

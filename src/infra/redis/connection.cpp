@@ -89,6 +89,9 @@ struct Connection::Impl {
     StateHook hook;
 
     std::atomic<bool> connected{false};
+    // Set by the first Close from any thread: later calls (a destructor after a module stopped)
+    // never touch the executor again, whose io_context may be gone by then.
+    std::atomic<bool> close_requested{false};
     std::atomic<std::uint64_t> commands{0}, errors{0}, timeouts{0}, unavailable{0}, reconnects{0};
 };
 
@@ -361,6 +364,7 @@ void Connection::Close() {
     // The Impl belongs to its executor: on that thread this closes at once; from another (a
     // module stopping, a destructor) it runs there next, the Impl kept alive until then, so it
     // never races the coroutines of pending calls.
+    if (impl_->close_requested.exchange(true)) return;
     asio::dispatch(impl_->ex, [impl = impl_] { impl->Close(); });
 }
 
