@@ -20,6 +20,7 @@ constexpr SchemaMark kAuth[] = {
     {"0001", {1, 0, 0}},
     {"0002", {1, 1, 0}},
     {"0003", {1, 2, 0}},
+    {"0004", {1, 2, 1}},
 };
 constexpr SchemaMark kPortfolio[] = {
     {"0001", {1, 0, 0}},
@@ -30,9 +31,11 @@ constexpr SchemaMark kPortfolio[] = {
 constexpr SchemaMark kAnalytics[] = {
     {"0001", {1, 0, 0}},
     {"0002", {1, 1, 0}},
+    {"0003", {1, 1, 1}},
 };
 constexpr SchemaMark kNotifications[] = {
     {"0001", {1, 0, 0}},
+    {"0002", {1, 0, 1}},
 };
 constexpr SchemaMark kTimescale[] = {
     {"0001", {1, 0, 0}},
