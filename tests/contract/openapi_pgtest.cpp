@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 #include <cstdlib>
 #include <fstream>
+#include <ostream>
 #include <set>
 #include <sstream>
 
@@ -24,6 +25,34 @@
 namespace nn {
 namespace {
 namespace json = boost::json;
+
+// The committed copy is indented two spaces per level, in the served key order, so that a
+// change of the contract reads as a small diff.
+void WritePretty(std::ostream& out, const json::value& v, int depth) {
+    const std::string pad(2 * (depth + 1), ' ');
+    const std::string close(2 * depth, ' ');
+    if (v.is_object() && !v.get_object().empty()) {
+        out << "{\n";
+        bool first = true;
+        for (const auto& [key, member] : v.get_object()) {
+            out << (first ? "" : ",\n") << pad << json::serialize(json::string_view(key)) << ": ";
+            WritePretty(out, member, depth + 1);
+            first = false;
+        }
+        out << "\n" << close << "}";
+    } else if (v.is_array() && !v.get_array().empty()) {
+        out << "[\n";
+        bool first = true;
+        for (const auto& item : v.get_array()) {
+            out << (first ? "" : ",\n") << pad;
+            WritePretty(out, item, depth + 1);
+            first = false;
+        }
+        out << "\n" << close << "]";
+    } else {
+        out << json::serialize(v);
+    }
+}
 
 class OpenApiContract : public ::testing::Test {
 protected:
@@ -183,7 +212,8 @@ TEST_F(OpenApiContract, TheCommittedDocumentIsTheServedOne) {
     const json::value served = json::parse(*text_);
     if (const char* w = std::getenv("NEXANEST_WRITE_OPENAPI"); w != nullptr && std::string_view(w) == "1") {
         std::ofstream out(path);
-        out << *text_ << "\n";
+        WritePretty(out, served, 0);
+        out << "\n";
     }
     std::ifstream in(path);
     ASSERT_TRUE(in) << path << " is missing: run this test with NEXANEST_WRITE_OPENAPI=1";

@@ -110,8 +110,8 @@ bool IsApiPath(std::string_view path) {
     return path == "/api" || path.starts_with("/api/");
 }
 
-void AddSecurityHeaders(Response& r) {
-    r.SetHeader("Content-Security-Policy", std::string(kDashboardCsp));
+void AddSecurityHeaders(Response& r, std::string_view csp = kDashboardCsp) {
+    r.SetHeader("Content-Security-Policy", std::string(csp));
     r.SetHeader("X-Content-Type-Options", "nosniff");
     r.SetHeader("Referrer-Policy", "no-referrer");
 }
@@ -298,7 +298,12 @@ std::shared_ptr<const StaticFiles> StaticFiles::Load(const StaticFilesOptions& o
 
 std::optional<Response> StaticFiles::Serve(const Request& request) const {
     auto path = DecodePath(request.Path());
-    if (!path || IsApiPath(*path)) return std::nullopt;
+    if (!path) return std::nullopt;
+    if (*path == kApiDocsPath) {
+        *path = kApiDocsFile;
+    } else if (IsApiPath(*path)) {
+        return std::nullopt;
+    }
     if (*path == "/") *path = "/index.html";
     if (!data_->built) {
         if (*path != "/index.html") return std::nullopt;
@@ -320,7 +325,7 @@ std::optional<Response> StaticFiles::Serve(const Request& request) const {
     r.SetHeader("Cache-Control", std::string(e.cache_control));
     r.SetHeader("ETag", v.etag);
     if (e.brotli || e.gzip) r.SetHeader("Vary", "Accept-Encoding");
-    AddSecurityHeaders(r);
+    AddSecurityHeaders(r, *path == kApiDocsFile ? kApiDocsCsp : kDashboardCsp);
     if (EtagMatches(request.Header("If-None-Match"), v.etag)) {
         r.status = 304;
         return r;

@@ -18,6 +18,17 @@ inline constexpr std::string_view kDashboardCsp =
     "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; "
     "base-uri 'none'; form-action 'self'";
 
+// The API reference (web/scripts/api-docs.mjs builds it as api-docs.html): answered at
+// /api/docs, the one static answer under /api/. Redoc styles its elements with generated
+// <style> elements (styled-components), so this page, and only this one, allows inline styles;
+// its scripts, data and everything else stay same-origin. No workers: its search (a blob:
+// worker) is turned off.
+inline constexpr std::string_view kApiDocsPath = "/api/docs";
+inline constexpr std::string_view kApiDocsFile = "/api-docs.html";
+inline constexpr std::string_view kApiDocsCsp =
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; worker-src 'none'; "
+    "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 // Cache-Control of the content-hashed files under /assets/ and of everything else.
 inline constexpr std::string_view kImmutableCache = "public, max-age=31536000, immutable";
 inline constexpr std::string_view kRevalidateCache = "no-cache";
@@ -40,8 +51,8 @@ struct StaticFilesOptions {
 // The built single-page app, loaded into memory once at start (a Vite build is a few hundred
 // kB), so serving is a lookup and a copy on the event loop, never a disk read.
 //
-// URL paths are the files' paths under the root; "/" is index.html. A file "x" with "x.br" or
-// "x.gz" beside it is sent precompressed when the client accepts it; the siblings are not
+// URL paths are the files' paths under the root; "/" is index.html, /api/docs is api-docs.html. A file "x"
+// with "x.br" or "x.gz" beside it is sent precompressed when the client accepts it; the siblings are not
 // served under their own names. Dot files and directories (".vite/") are left out, and so is
 // anything reached through a symbolic link, so nothing outside the root can be served.
 class StaticFiles {

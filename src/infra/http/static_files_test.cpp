@@ -276,6 +276,33 @@ TEST(StaticFiles, NothingOutsideTheRootOrUnderApi) {
     EXPECT_EQ(post->status, 404);
 }
 
+// The API reference is the one page under /api/, with a policy of its own (inline styles for
+// Redoc); the dashboard's pages keep theirs.
+TEST(StaticFiles, ApiDocsPageAtApiDocsWithItsOwnPolicy) {
+    Dist dist;
+    dist.Standard();
+    dist.Write("api-docs.html", "<!doctype html><title>API reference</title>");
+    Site site(dist.root());
+    for (const char* target : {"/api/docs", "/api/docs?x=1", "/api-docs.html"}) {
+        auto r = site.Get(target);
+        ASSERT_TRUE(r) << target;
+        EXPECT_EQ(r->status, 200) << target;
+        EXPECT_EQ(r->body, "<!doctype html><title>API reference</title>") << target;
+        EXPECT_EQ(r->Header("content-type"), "text/html; charset=utf-8") << target;
+        EXPECT_EQ(r->Header("content-security-policy"), kApiDocsCsp) << target;
+        EXPECT_EQ(r->Header("x-content-type-options"), "nosniff");
+    }
+    // Scripts fall back to default-src 'self': nothing inline, nothing evaluated.
+    EXPECT_EQ(std::string(kApiDocsCsp).find("script-src"), std::string::npos);
+    EXPECT_TRUE(std::string(kApiDocsCsp).starts_with("default-src 'self';"));
+    ExpectSecurityHeaders(*site.Get("/"));
+    for (const char* target : {"/api/docs/", "/api/docs/index.html", "/api/docsx", "/api/v1/docs"}) {
+        auto r = site.Get(target);
+        ASSERT_TRUE(r) << target;
+        EXPECT_EQ(r->status, 404) << target;
+    }
+}
+
 TEST(StaticFiles, MissingBuildSaysHowToBuild) {
     Dist dist;
     Site missing(dist.root() / "not-there");
