@@ -2,7 +2,7 @@
 // from the dashboard's bundle: dist/api-docs.html, Redoc's standalone bundle (from npm, pinned
 // in package.json) and a small start script under dist/assets/ with content hashes. The page
 // loads the server's own /api/v1/openapi.json and nothing from elsewhere: no fonts (system
-// ones), no search worker (it would need blob: workers in the CSP).
+// ones), no search worker (it would need blob: workers in the CSP), no logo from a CDN (below).
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -13,7 +13,17 @@ const require = createRequire(import.meta.url);
 const redoc = join(dirname(require.resolve('redoc/package.json')), 'bundles/redoc.standalone.js');
 const hash = (data) => createHash('sha256').update(data).digest('base64url').slice(0, 10);
 
-const bundle = readFileSync(redoc);
+// Redoc's side menu shows its maker's logo from a CDN (unconditionally in 2.5.x): the bundle
+// gets an empty data: URL instead, whose load fails, so the component hides the image and keeps
+// the text link. The build fails when the bundle no longer holds the URL exactly once (a new
+// Redoc release: look again).
+const LOGO = '"https://cdn.redoc.ly/redoc/logo-mini.svg"';
+const original = readFileSync(redoc, 'utf8');
+if (original.split(LOGO).length !== 2) {
+  console.error(`api-docs: ${redoc} does not hold ${LOGO} exactly once; check what it loads from elsewhere`);
+  process.exit(1);
+}
+const bundle = Buffer.from(original.replace(LOGO, '"data:,"'));
 const bundleName = `assets/redoc-${hash(bundle)}.js`;
 writeFileSync(join(dist, bundleName), bundle);
 copyFileSync(redoc + '.LICENSE.txt', join(dist, bundleName + '.LICENSE.txt'));
