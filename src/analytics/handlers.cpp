@@ -387,16 +387,17 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
         {.name = "analytics.history.rebuild",
          .require_auth = true,
          .expensive = true,
-         .contract = {.query = {date_query("from", "first day (default: the first transaction)"),
-                                date_query("to", "last day (default: today)")},
-                      .responses = {{200, js::Object({{"portfolio_id", js::Uuid()},
-                                                      {"from", js::Date()},
-                                                      {"to", js::Date()},
-                                                      {"days", js::Integer(0)},
-                                                      {"stored_from", js::Date()},
-                                                      {"stored_to", js::Date()},
-                                                      {"fingerprint", js::String()}})}},
-                      .codes = {"portfolio.not_found", "analytics.invalid_date"}}});
+         .contract = {
+             .query = {date_query("from", "first day (default: the first transaction)"),
+                       date_query("to", "last day (default: today)")},
+             .responses = {{200, js::Object({{"portfolio_id", js::Uuid()},
+                                             {"from", js::Date()},
+                                             {"to", js::Date()},
+                                             {"days", js::Integer(0)},
+                                             {"stored_from", js::Date()},
+                                             {"stored_to", js::Date()},
+                                             {"fingerprint", js::String()}})}},
+             .codes = {"portfolio.not_found", "analytics.invalid_date", "analytics.invalid_range"}}});
 }
 
 }  // namespace nn::analytics

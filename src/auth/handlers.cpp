@@ -567,7 +567,7 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
          .max_body_bytes = 16 << 10,
          .contract = {.request = js::Object({{"current_password", password}, {"new_password", password}}),
                       .responses = {{204}},
-                      .codes = {"auth.invalid_credentials", "auth.password_policy"}}});
+                      .codes = {"auth.invalid_credentials", "auth.password_policy", "auth.rate_limited"}}});
 
     router.Get("/api/v1/me/sessions",
                [f](Request& r) -> asio::awaitable<Response> {
@@ -650,7 +650,7 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                                                      {"scopes", js::Array(js::String(1, 64), 32)},
                                                      js::Opt("expires_at", js::DateTime())}),
                               .responses = {{201, ApiKeySchema(true)}},
-                              .codes = {"auth.forbidden"}}});
+                              .codes = {"auth.forbidden", "auth.email_unverified"}}});
 
     router.Get("/api/v1/api-keys",
                [f](Request& r) -> asio::awaitable<Response> {

@@ -30,7 +30,7 @@ Caller Authenticated(const http::Request& request) {
 void RequireScope(const http::Request& request, std::string_view scope) {
     Caller c = Authenticated(request);
     if (c.admin || std::find(c.scopes.begin(), c.scopes.end(), scope) != c.scopes.end()) return;
-    throw Error(ErrorKind::kForbidden, "auth.scope_missing",
+    throw Error(ErrorKind::kForbidden, "auth.insufficient_scope",
                 "this needs the " + std::string(scope) + " scope");
 }
 

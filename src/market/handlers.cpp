@@ -587,9 +587,10 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
     };
     AddSchemas(router);
     auto ingested = [](std::string_view batch) {
-        return http::RouteContract{.request = js::Ref(batch),
-                                   .responses = {{200, js::Ref("IngestResult")}},
-                                   .codes = {"auth.insufficient_scope", "market.batch_too_large"}};
+        return http::RouteContract{
+            .request = js::Ref(batch),
+            .responses = {{200, js::Ref("IngestResult")}},
+            .codes = {"auth.insufficient_scope", "market.batch_too_large", "market.unknown_symbol"}};
     };
     auto history = http::RouteContract{
         .query = {{"from", js::DateTime(), false, "default: 24 hours before `to`"},
@@ -666,11 +667,12 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
             auto prices = co_await svc(req).LatestMany(symbols);
             json::array out;
             for (const auto& p : prices) out.push_back(LatestJson(p));
-            co_return http::JsonResponse(json::object{{"prices", std::move(out)}});
+            // At most 200 symbols: one page, the list envelope with no next cursor.
+            co_return http::JsonResponse(json::object{{"items", std::move(out)}, {"next_cursor", nullptr}});
         }),
         authed("market.latest_many",
                {.query = {{"symbols", js::String(1), true, "a comma list of at most 200 symbols"}},
-                .responses = {{200, js::Object({{"prices", js::Array(js::Ref("LatestPrice"))}})}}}));
+                .responses = {{200, js::Page(js::Ref("LatestPrice"))}}}));
     router.Get("/api/v1/market/prices/{symbol}/latest",
                reader([svc](http::Request& req) { return LatestOne(svc(req), req); }),
                authed("market.latest", latest));

@@ -384,8 +384,8 @@ TEST_F(MarketHttp, IngestNeedsAKeyWithMarketWrite) {
     const std::string body = Batch({Tick(symbol, t, "10.5")});
     ExpectProblem(Call("POST", "/api/v1/market/prices", body), 401, "");
     ExpectProblem(Call("POST", "/api/v1/market/prices", body, "ApiKey nnk_live_notakey"), 401, "");
-    ExpectProblem(Call("POST", "/api/v1/market/prices", body, *user_), 403, "auth.scope_missing");
-    ExpectProblem(Call("POST", "/api/v1/market/prices", body, *read_key_), 403, "auth.scope_missing");
+    ExpectProblem(Call("POST", "/api/v1/market/prices", body, *user_), 403, "auth.insufficient_scope");
+    ExpectProblem(Call("POST", "/api/v1/market/prices", body, *read_key_), 403, "auth.insufficient_scope");
     EXPECT_EQ(Rows("stock_prices", symbol), 0);
 
     auto ok = Call("POST", "/api/v1/market/prices", body, *write_key_);
@@ -415,9 +415,11 @@ TEST_F(MarketHttp, IngestNeedsAKeyWithMarketWrite) {
 TEST_F(MarketHttp, ReadsNeedMarketRead) {
     const std::string symbol = Instrument("RDS");
     ExpectProblem(Call("GET", "/api/v1/market/prices/" + symbol + "/latest", "", *write_key_), 403,
-                  "auth.scope_missing");
-    ExpectProblem(Call("GET", "/api/v1/market/prices/" + symbol, "", *write_key_), 403, "auth.scope_missing");
-    ExpectProblem(Call("GET", "/api/v1/market/instruments?q=A", "", *write_key_), 403, "auth.scope_missing");
+                  "auth.insufficient_scope");
+    ExpectProblem(Call("GET", "/api/v1/market/prices/" + symbol, "", *write_key_), 403,
+                  "auth.insufficient_scope");
+    ExpectProblem(Call("GET", "/api/v1/market/instruments?q=A", "", *write_key_), 403,
+                  "auth.insufficient_scope");
     EXPECT_NE(Call("GET", "/api/v1/market/instruments?q=A", "", *read_key_).status, 403);
     EXPECT_NE(Call("GET", "/api/v1/market/instruments?q=A", "", *user_).status, 403);
 }
@@ -535,7 +537,8 @@ TEST_F(MarketHttp, LatestForOneAndForManySymbols) {
                          NewSymbol("NONE") + "," + a,
                      "", *read_key_);
     ASSERT_EQ(many.status, 200) << many.body;
-    const auto prices = many.Json().at("prices").as_array();
+    const auto prices = many.Json().at("items").as_array();
+    EXPECT_TRUE(many.Json().at("next_cursor").is_null()) << many.body;
     ASSERT_EQ(prices.size(), 2u) << "unknown and unpriced symbols are left out, duplicates once: "
                                  << many.body;
     const auto& pa = a < b ? prices[0] : prices[1];
@@ -579,8 +582,8 @@ TEST_F(MarketHttp, LatestFallsBackToTheDatabaseWhenRedisIsUnreachable) {
     EXPECT_EQ(one.Json().at("volume").as_int64(), 3);
     auto many = down.Call("GET", "/api/v1/market/prices/latest?symbols=" + s, "", *user_);
     ASSERT_EQ(many.status, 200) << many.body;
-    ASSERT_EQ(many.Json().at("prices").as_array().size(), 1u);
-    EXPECT_EQ(Dec(many.Json().at("prices").as_array()[0], "price"), Decimal::FromString("55.5"));
+    ASSERT_EQ(many.Json().at("items").as_array().size(), 1u);
+    EXPECT_EQ(Dec(many.Json().at("items").as_array()[0], "price"), Decimal::FromString("55.5"));
 
     // Ingest still commits; the event waits in the outbox, and the database answers the new price.
     auto ingest = down.Call("POST", "/api/v1/market/prices", Batch({Tick(s, t + 1min, "56")}), *write_key_);
@@ -818,7 +821,8 @@ TEST_F(MarketHttp, IndicesHaveTheirOwnSeries) {
     auto stock_on_index = Ingest({Tick(stock, t, "10")}, path);
     ExpectProblem(stock_on_index, 422, "market.unknown_symbol");
     EXPECT_TRUE(Names(stock_on_index, "prices[0].symbol")) << stock_on_index.body;
-    ExpectProblem(Call("POST", path, Batch({Tick(idx, t + 90s, "1")}), *user_), 403, "auth.scope_missing");
+    ExpectProblem(Call("POST", path, Batch({Tick(idx, t + 90s, "1")}), *user_), 403,
+                  "auth.insufficient_scope");
 
     auto latest = Call("GET", path + "/" + idx + "/latest", "", *user_);
     ASSERT_EQ(latest.status, 200) << latest.body;
@@ -868,7 +872,7 @@ TEST_F(MarketHttp, FxRateAtATimeAndItsInverse) {
                R"(","rate":")" + r + "\"}";
     };
     const std::string body = Batch({rate(t1, "1.0812"), rate(t2, "1.0950")}, "rates");
-    ExpectProblem(Call("POST", "/api/v1/market/fx", body, *user_), 403, "auth.scope_missing");
+    ExpectProblem(Call("POST", "/api/v1/market/fx", body, *user_), 403, "auth.insufficient_scope");
     auto bad =
         Call("POST", "/api/v1/market/fx", Batch({rate(t1, "1.0812"), rate(t2, "-1")}, "rates"), *write_key_);
     ExpectProblem(bad, 422, "validation.failed");

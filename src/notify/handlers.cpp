@@ -730,15 +730,16 @@ void AddRoutes(http::Router& routes, HandlerContext context) {
                 .require_auth = true,
                 .contract = {.request = js::Object({{"preferences", js::Array(preference, 200)}}),
                              .responses = {{200, js::Ref("NotificationPreferences")}}}});
-    routes.Get("/api/v1/stream", Bind<Stream>(ctx),
-               {.name = "notify.stream",
-                .require_auth = true,
-                .headers = {"Last-Event-ID"},
-                .contract = {.query = {{"last_event_id", js::Pattern("^[0-9]{1,20}-[0-9]{1,20}$"), false,
-                                        "instead of the Last-Event-ID header"}},
-                             .responses = {{200, js::String(), "text/event-stream",
-                                            "Server-Sent Events (docs/notify.md)"}},
-                             .codes = {"stream.bad_last_event_id", "rate_limited.concurrent"}}});
+    routes.Get(
+        "/api/v1/stream", Bind<Stream>(ctx),
+        {.name = "notify.stream",
+         .require_auth = true,
+         .headers = {"Last-Event-ID"},
+         .contract = {
+             .query = {{"last_event_id", js::Pattern("^[0-9]{1,20}-[0-9]{1,20}$"), false,
+                        "instead of the Last-Event-ID header"}},
+             .responses = {{200, js::String(), "text/event-stream", "Server-Sent Events (docs/notify.md)"}},
+             .codes = {"stream.bad_last_event_id", "stream.too_many", "rate_limited.concurrent"}}});
     auto nullable_text = js::String().Nullable();
     routes.Get("/api/v1/admin/audit", Bind<Audit>(ctx),
                {.name = "notify.audit",

@@ -201,13 +201,14 @@ void AddAllocationRoutes(http::Router& routes,
         },
         {.name = "allocation.create",
          .require_auth = true,
-         .contract = {.request = js::Object({{"dimension", js::Enum({"SYMBOL", "ASSET_CLASS", "SECTOR",
-                                                                     "CURRENCY", "COUNTRY"})},
-                                             {"key", js::String(1, 64)},
-                                             {"target_weight", weight},
-                                             js::OptNull("tolerance", weight)}),
-                      .responses = {{201, js::Ref("AllocationRule")}},
-                      .codes = {"portfolio.not_found", "allocation.duplicate"}}});
+         .contract = {
+             .request = js::Object(
+                 {{"dimension", js::Enum({"SYMBOL", "ASSET_CLASS", "SECTOR", "CURRENCY", "COUNTRY"})},
+                  {"key", js::String(1, 64)},
+                  {"target_weight", weight},
+                  js::OptNull("tolerance", weight)}),
+             .responses = {{201, js::Ref("AllocationRule")}},
+             .codes = {"portfolio.not_found", "allocation.duplicate", "allocation.weights_exceed_one"}}});
 
     routes.Patch(
         "/api/v1/portfolios/{id}/allocation-rules/{rule_id}",
@@ -232,9 +233,10 @@ void AddAllocationRoutes(http::Router& routes,
         },
         {.name = "allocation.update",
          .require_auth = true,
-         .contract = {.request = js::Object({js::Opt("target_weight", weight), js::Opt("tolerance", weight)}),
-                      .responses = {{200, js::Ref("AllocationRule")}},
-                      .codes = {"portfolio.not_found", "allocation.not_found"}}});
+         .contract = {
+             .request = js::Object({js::Opt("target_weight", weight), js::Opt("tolerance", weight)}),
+             .responses = {{200, js::Ref("AllocationRule")}},
+             .codes = {"portfolio.not_found", "allocation.not_found", "allocation.weights_exceed_one"}}});
 
     routes.Delete(
         "/api/v1/portfolios/{id}/allocation-rules/{rule_id}",

@@ -317,13 +317,13 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
         {.name = "portfolio.transactions.create",
          .require_auth = true,
          .headers = {"Idempotency-Key"},
-         .contract = {
-             .request = js::Ref("TransactionInput"),
-             .responses = {{201, js::Ref("Transaction")},
-                           {200, js::Ref("Transaction"), "application/json",
-                            "a replay of an Idempotency-Key: the first answer"}},
-             .codes = {"portfolio.not_found", "portfolio.insufficient_quantity", "portfolio.inactive",
-                       "idempotency.key_reused", "idempotency.in_flight", "idempotency.bad_key"}}});
+         .contract = {.request = js::Ref("TransactionInput"),
+                      .responses = {{201, js::Ref("Transaction")},
+                                    {200, js::Ref("Transaction"), "application/json",
+                                     "a replay of an Idempotency-Key: the first answer"}},
+                      .codes = {"portfolio.not_found", "portfolio.inactive", "holdings.insufficient_quantity",
+                                "holdings.currency_mismatch", "holdings.not_a_position",
+                                "idempotency.key_reused", "idempotency.in_flight", "idempotency.bad_key"}}});
 
     routes.Get(
         "/api/v1/portfolios/{id}/transactions",
@@ -415,7 +415,8 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
                 .contract = {.request = js::Ref("TransactionInput"),
                              .responses = {{200, js::Ref("Transaction")}},
                              .codes = {"portfolio.not_found", "transaction.not_found",
-                                       "portfolio.insufficient_quantity"}}});
+                                       "holdings.insufficient_quantity", "holdings.currency_mismatch",
+                                       "holdings.not_a_position"}}});
 
     routes.Delete("/api/v1/portfolios/{id}/transactions/{tid}",
                   [ctx](Request& req) -> asio::awaitable<Response> {
@@ -429,7 +430,8 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
                    .require_auth = true,
                    .contract = {.responses = {{204}},
                                 .codes = {"portfolio.not_found", "transaction.not_found",
-                                          "portfolio.insufficient_quantity"}}});
+                                          "holdings.insufficient_quantity", "holdings.currency_mismatch",
+                                          "holdings.not_a_position"}}});
 
     routes.Post(
         "/api/v1/portfolios/{id}/transactions/import",
@@ -469,7 +471,8 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
                            {200, js::Ref("ImportResult"), "application/json", "the dry run"},
                            {422, js::Ref("ImportResult"), "application/json",
                             "lines were refused; nothing stored"}},
-             .codes = {"portfolio.insufficient_quantity"}}});
+             .codes = {"portfolio.not_found", "portfolio.inactive", "holdings.insufficient_quantity",
+                       "holdings.currency_mismatch", "holdings.not_a_position"}}});
 
     routes.Get("/api/v1/portfolios/{id}/holdings",
                [ctx](Request& req) -> asio::awaitable<Response> {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string_view>
 
@@ -47,7 +48,34 @@ const json::value& ProblemRef() {
     return ref;
 }
 
+// The `code` of a problem+json body, or "" when it has none.
+std::string ProblemCode(std::string_view body) {
+    try {
+        const auto v = ParseJson(body, {.max_depth = 256, .max_string_bytes = 1u << 30});
+        if (const auto* o = v.if_object()) {
+            if (const auto* c = o->if_contains("code"); c != nullptr && c->is_string())
+                return std::string(c->get_string());
+        }
+    } catch (const std::exception&) {
+    }
+    return "";
+}
+
 }  // namespace
+
+bool IsCommonProblemCode(std::string_view code) {
+    static constexpr std::string_view kExact[] = {
+        "validation.failed", "auth.required", "auth.invalid_token", "auth.insufficient_scope",
+        "auth.forbidden",    "auth.csrf",     "rate_limited",       "internal",
+        "contract.violation"};
+    static constexpr std::string_view kFamilies[] = {"json.",         "http.",       "request.",
+                                                     "rate_limited.", "pagination.", "db."};
+    for (auto c : kExact)
+        if (code == c) return true;
+    for (auto f : kFamilies)
+        if (code.starts_with(f)) return true;
+    return false;
+}
 
 std::vector<std::string> ContractViolations(const Route* route,
                                             const Request& request,
@@ -62,6 +90,19 @@ std::vector<std::string> ContractViolations(const Route* route,
         if (media == "application/problem+json")
             ValidateBody(ProblemRef(), response.body, document, "problem", out);
         return out;
+    }
+    // A refusal's code is one every route may give or one the route lists (x-problem-codes):
+    // the list in the document is written by hand next to the route, so it is checked here.
+    if (status >= 400 && status < 500 && media == "application/problem+json") {
+        const std::string code = ProblemCode(response.body);
+        const auto& codes = route->contract.codes;
+        if (!code.empty() && !IsCommonProblemCode(code) &&
+            std::find(codes.begin(), codes.end(), code) == codes.end()) {
+            std::string listed;
+            for (const auto& c : codes) listed += (listed.empty() ? "" : ", ") + c;
+            out.push_back(fmt::format("the problem code {} is not among the route's codes ({})", code,
+                                      listed.empty() ? "none" : listed));
+        }
     }
     const ResponseSpec* spec = nullptr;
     for (const auto& r : route->contract.responses) {

@@ -125,6 +125,7 @@ protected:
         route_.pattern = "/things";
         route_.contract.request = js::Object({{"name", js::String(1, 10)}});
         route_.contract.responses = {{201, js::Object({{"id", js::Uuid()}})}, {204}};
+        route_.contract.codes = {"thing.not_found"};
         document_ = Root();
     }
     std::vector<std::string> Violations(const Response& response, std::string body = R"({"name":"a"})") {
@@ -160,6 +161,24 @@ TEST_F(ContractViolationsTest, AnAnswerOutsideTheContractIsNamed) {
     EXPECT_TRUE(Violations(ProblemResponse(422, "validation.failed", "no", "r", "/things"),
                            R"({"name":"far too long a name"})")
                     .empty());
+}
+
+// The route's codes are written by hand next to it: a refusal with a code it does not list (nor
+// one every route may give) is a difference between the document and the server.
+TEST_F(ContractViolationsTest, AProblemCodeTheRouteDoesNotListIsNamed) {
+    auto unlisted = Violations(ProblemResponse(409, "things.taken", "no", "r", "/things"));
+    ASSERT_EQ(unlisted.size(), 1u);
+    EXPECT_NE(unlisted[0].find("things.taken is not among the route's codes (thing.not_found)"),
+              std::string::npos)
+        << unlisted[0];
+    for (const char* common : {"validation.failed", "json.invalid", "http.body_too_large", "auth.required",
+                               "rate_limited.concurrent", "pagination.bad_cursor"}) {
+        EXPECT_TRUE(Violations(ProblemResponse(400, common, "no", "r", "/things")).empty()) << common;
+    }
+    EXPECT_TRUE(Violations(ProblemResponse(500, "things.broken", "no", "r", "/things")).empty())
+        << "5xx codes are the server's, not the route's";
+    EXPECT_TRUE(IsCommonProblemCode("db.unique_violation"));
+    EXPECT_FALSE(IsCommonProblemCode("auth.invalid_credentials"));
 }
 
 }  // namespace
