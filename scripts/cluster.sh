@@ -44,7 +44,9 @@ ports() {
     local out="" p name
     for name in PG_PRIMARY PG_REPLICA PGBOUNCER REDIS HAPROXY APP1 APP2 APP3 APP4; do
       for _ in $(seq 1 200); do
-        p=$((20000 + RANDOM % 30000))
+        # Below the kernel's ephemeral range (32768-60999): a port in it can be taken by any outgoing
+        # connection (pgbouncer to PostgreSQL, a client) between this choice and the bind.
+        p=$((20000 + RANDOM % 12000))
         case "$taken" in *" $p "*) continue ;; esac
         ss -ltnH "sport = :$p" 2>/dev/null | grep -q . && continue
         break

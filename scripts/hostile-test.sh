@@ -36,7 +36,9 @@ if [ -z "${NEXANEST_JWT_KEYS:-}" ]; then
 fi
 port=""
 for _ in $(seq 1 200); do
-  p=$((20000 + RANDOM % 30000))
+  # Below the kernel's ephemeral range (32768-60999): a port in it can be taken by any outgoing
+  # connection (pgbouncer to PostgreSQL, a client) between this choice and the bind.
+  p=$((20000 + RANDOM % 12000))
   if ! ss -ltnH "sport = :$p" 2>/dev/null | grep -q .; then port=$p; break; fi
 done
 ops_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')

@@ -26,7 +26,9 @@ as_pg() {
 free_port() {
   local p
   for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 30000))
+    # Below the kernel's ephemeral range (32768-60999): a port in it can be taken by any outgoing
+    # connection (pgbouncer to PostgreSQL, a client) between this choice and the bind.
+    p=$((20000 + RANDOM % 12000))
     if ! ss -ltnH "sport = :$p" 2>/dev/null | grep -q .; then echo "$p"; return; fi
   done
   echo "no free port found" >&2; exit 1

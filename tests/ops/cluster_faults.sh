@@ -3,7 +3,7 @@
 # on its own loopback cluster (haproxy, 3 instances, pgbouncer, a PostgreSQL primary and a
 # streaming replica, Redis), 6 s of mixed load per scenario: kill -9 of one instance, a rolling
 # restart of all three, the replica stopped; every scenario must lose no acknowledged write and
-# fail no request (docs/scale-out.md "Faults"). About 80 s; the longer runs are
+# fail no request (docs/scale-out.md "Faults"). About 110 s; the longer runs are
 # `scripts/cluster-faults.sh DIR 20` by hand.
 set -euo pipefail
 bin=${1:?usage: cluster_faults.sh NEXANEST_BIN BUILD_DIR}
