@@ -170,6 +170,30 @@ public:
         return {value, fx_effect};
     }
 
+    void Load(const HistoryState& state) {
+        for (const auto& [symbol, position] : state.positions) {
+            Position& p = PositionOf(symbol);
+            p.quantity = position.quantity;
+            p.last_trade_price = position.last_trade_price;
+        }
+        cash_ = state.cash;
+        last_trade_rate_ = state.last_trade_rate;
+        for (const std::string& currency : state.new_money) new_money_.try_emplace(currency);
+        for (const HistoryGap& gap : state.gaps) noted_.insert(gap.what);
+    }
+
+    HistoryState Save(std::vector<HistoryGap> gaps) const {
+        HistoryState state;
+        for (const auto& [symbol, position] : positions_) {
+            state.positions[symbol] = HistoryPosition{position.quantity, position.last_trade_price};
+        }
+        state.cash = cash_;
+        state.last_trade_rate = last_trade_rate_;
+        for (const auto& [currency, money] : new_money_) state.new_money.insert(currency);
+        state.gaps = std::move(gaps);
+        return state;
+    }
+
     Decimal TakeInflow() { return std::exchange(inflow_, Decimal()); }
     Decimal TakeOutflow() { return std::exchange(outflow_, Decimal()); }
     Decimal TakeIncome() { return std::exchange(income_, Decimal()); }
@@ -265,16 +289,26 @@ private:
 
 }  // namespace
 
-History RebuildHistory(const HistoryInputs& inputs, Date first, Date last) {
+namespace {
+
+std::vector<Movement> ByDate(std::vector<Movement> movements) {
+    std::stable_sort(movements.begin(), movements.end(),
+                     [](const Movement& a, const Movement& b) { return a.date < b.date; });
+    return movements;
+}
+
+History Rebuild(const HistoryInputs& inputs, Date first, Date last, const HistoryState* opening_state) {
     if (last < first) {
         throw Error(ErrorKind::kUnprocessable, "analytics.invalid_range",
                     "the history ends before it starts");
     }
-    std::vector<Movement> movements = inputs.movements;
-    std::stable_sort(movements.begin(), movements.end(),
-                     [](const Movement& a, const Movement& b) { return a.date < b.date; });
+    const std::vector<Movement> movements = ByDate(inputs.movements);
     Rebuilder rebuilder(inputs);
     History history;
+    if (opening_state != nullptr) {
+        rebuilder.Load(*opening_state);
+        history.gaps = opening_state->gaps;
+    }
     std::size_t next = 0;
     // Before the period: the opening state, valued at the close of the day before `first`.
     const Date opening_day = AddDays(first, -1);
@@ -318,6 +352,40 @@ History RebuildHistory(const HistoryInputs& inputs, Date first, Date last) {
         history.period.days.push_back(point);
     }
     return history;
+}
+
+}  // namespace
+
+History RebuildHistory(const HistoryInputs& inputs, Date first, Date last) {
+    return Rebuild(inputs, first, last, nullptr);
+}
+
+History RebuildHistory(const HistoryInputs& inputs, Date first, Date last, const HistoryState& opening) {
+    return Rebuild(inputs, first, last, &opening);
+}
+
+void AdvanceHistoryState(HistoryState& state,
+                         const std::vector<Movement>& movements,
+                         const std::string& base_currency,
+                         const std::map<std::string, std::string>& instrument_currency) {
+    HistoryInputs inputs;
+    inputs.base_currency = base_currency;
+    inputs.instrument_currency = instrument_currency;
+    Rebuilder rebuilder(inputs);
+    rebuilder.Load(state);
+    std::vector<HistoryGap> gaps = std::move(state.gaps);
+    const std::vector<Movement> sorted = ByDate(movements);
+    // As Rebuild's days before its period: a day's movements, then its overdrafts set to 0.
+    std::size_t next = 0;
+    while (next < sorted.size()) {
+        const Date day = sorted[next].date;
+        while (next < sorted.size() && sorted[next].date == day) {
+            rebuilder.Apply(sorted[next], day, gaps);
+            ++next;
+        }
+        rebuilder.ZeroOverdrafts();
+    }
+    state = rebuilder.Save(std::move(gaps));
 }
 
 }  // namespace nn::analytics

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -49,6 +51,7 @@ struct HistoryGap {
     // "price:AAPL" (no close yet: last trade price used), "rate:USD" (no rate yet: last trade
     // rate used), "negative_value" (short positions worth more than the rest: valued at 0)
     std::string what;
+    friend bool operator==(const HistoryGap&, const HistoryGap&) = default;
 };
 
 struct History {
@@ -71,5 +74,38 @@ struct History {
 // day's rate change, plus the money that arrived during the day times (the day's rate - the rate it
 // was booked at).
 History RebuildHistory(const HistoryInputs& inputs, Date first, Date last);
+
+// What the reconstruction carries from one day to the next before a period: each position's
+// quantity and last trade price, cash per currency (overdrafts set to 0 at each day's end), the
+// last trade rate per currency, the currencies money entered or left by, and the assumptions
+// reported so far. Kept by the read checkpoints (analytics/read_checkpoint.hpp) so that a period
+// opens without replaying every transaction before it.
+struct HistoryPosition {
+    Decimal quantity;
+    std::optional<Decimal> last_trade_price;
+    friend bool operator==(const HistoryPosition&, const HistoryPosition&) = default;
+};
+
+struct HistoryState {
+    std::map<std::string, HistoryPosition> positions;  // by symbol
+    std::map<std::string, Decimal> cash;               // by currency
+    std::map<std::string, Decimal> last_trade_rate;    // by currency
+    std::set<std::string> new_money;                   // currencies (not the base) money moved in
+    std::vector<HistoryGap> gaps;
+};
+
+// Applies `movements` (dated after every movement already in `state`; any order, stable by date)
+// as RebuildHistory replays the days before its period, without any close or rate: exactly what
+// that replay does for days before its market data window (closes and rates are loaded from
+// first - 14 days). `instrument_currency`: by symbol, as in HistoryInputs.
+void AdvanceHistoryState(HistoryState& state,
+                         const std::vector<Movement>& movements,
+                         const std::string& base_currency,
+                         const std::map<std::string, std::string>& instrument_currency);
+
+// RebuildHistory starting from `opening`, the state after every movement dated before the
+// market data in `inputs` starts; inputs.movements are the ones after it. The result equals
+// RebuildHistory over all the movements (read_checkpoint_test.cpp proves it).
+History RebuildHistory(const HistoryInputs& inputs, Date first, Date last, const HistoryState& opening);
 
 }  // namespace nn::analytics

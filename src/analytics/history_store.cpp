@@ -1,6 +1,7 @@
 #include "analytics/history_store.hpp"
 
 #include <algorithm>
+#include <string>
 
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
@@ -80,30 +81,14 @@ private:
     std::string text_ = "{";
 };
 
-std::string Field(const std::optional<Decimal>& d) {
-    return d ? d->ToNormalizedString() : "-";
-}
-
 }  // namespace
 
-std::string TransactionsFingerprint(const std::vector<portfolio::Transaction>& txs, Currency base) {
-    std::vector<const portfolio::Transaction*> sorted;
-    sorted.reserve(txs.size());
-    for (const auto& tx : txs) sorted.push_back(&tx);
-    std::sort(sorted.begin(), sorted.end(),
-              [](const auto* a, const auto* b) { return a->id.ToString() < b->id.ToString(); });
+std::string LedgerFingerprint(std::int64_t ledger_version, Currency base) {
     // The reconstruction's conventions are part of what a stored day means: days stored under
     // older ones (before issue 14: in-kind flows at cost, the currency effect of new money) are
     // rebuilt rather than mixed with new ones.
-    std::string text = std::string(kHistoryConvention) + '\n' + std::string(base.Code());
-    for (const portfolio::Transaction* tx : sorted) {
-        text += '\n';
-        text += tx->id.ToString() + '|' + std::string(portfolio::TypeName(tx->type)) + '|' +
-                tx->symbol.value_or("") + '|' + Field(tx->quantity) + '|' + Field(tx->price) + '|' +
-                Field(tx->amount) + '|' + tx->fee.ToNormalizedString() + '|' +
-                std::string(tx->currency.Code()) + '|' + Field(tx->fx_rate) + '|' + Field(tx->split_ratio) +
-                '|' + FormatRfc3339(tx->executed_at);
-    }
+    const std::string text = std::string(kHistoryConvention) + '\n' + std::string(base.Code()) +
+                             "\nledger-version " + std::to_string(ledger_version);
     return crypto::HexEncode(crypto::Sha256(text));
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,17 +16,18 @@
 #include "portfolio/pg_repository.hpp"
 
 // The rebuilt daily history stored in analytics.portfolio_history (docs/analytics.md §14), as
-// the acting user under RLS. A build is valid for the transactions it was built from: the
-// fingerprint names them, so an added, edited or deleted transaction makes it stale.
+// the acting user under RLS. A build is valid for the ledger it was built from: the fingerprint
+// names the ledger's version, which every added, edited or deleted transaction moves (issue 16:
+// naming the transactions themselves meant reading all of them on every request).
 namespace nn::analytics {
 
 // The version of the reconstruction's conventions (docs/analytics.md §10), part of every
 // fingerprint: changing a convention makes every stored history stale.
 inline constexpr std::string_view kHistoryConvention = "history-v2";
 
-// SHA-256 (hex) of the convention version, everything the reconstruction reads from the
-// transactions, in id order, and the portfolio currency.
-std::string TransactionsFingerprint(const std::vector<portfolio::Transaction>& txs, Currency base);
+// SHA-256 (hex) of the convention version, the ledger's version (portfolio::LedgerHead) and the
+// portfolio currency.
+std::string LedgerFingerprint(std::int64_t ledger_version, Currency base);
 
 struct HistoryBuild {
     Date first_day;

@@ -66,16 +66,30 @@ std::map<std::string, std::string> InstrumentCurrencies(const std::vector<portfo
                                                         const std::map<std::string, std::string>& listed) {
     std::vector<portfolio::Transaction> ordered;
     for (const portfolio::Transaction& tx : txs) {
-        if (tx.symbol && tx.type != TransactionType::kSplit) ordered.push_back(tx);
+        if (tx.symbol) ordered.push_back(tx);
     }
     portfolio::SortForReplay(ordered);
-    std::map<std::string, std::string> out;
+    SymbolCurrencies known;
+    AddCurrencies(known, ordered);
+    return InstrumentCurrencies(known, listed);
+}
+
+void AddCurrencies(SymbolCurrencies& known, const std::vector<portfolio::Transaction>& ordered) {
     for (const portfolio::Transaction& tx : ordered) {
-        out.try_emplace(*tx.symbol, std::string(tx.currency.Code()));  // the first one decides
+        if (!tx.symbol) continue;
+        const std::string currency(tx.currency.Code());
+        if (tx.type == TransactionType::kSplit) {
+            if (!known.traded.contains(*tx.symbol)) known.split_only.try_emplace(*tx.symbol, currency);
+        } else if (known.traded.try_emplace(*tx.symbol, currency).second) {
+            known.split_only.erase(*tx.symbol);  // the first one other than a SPLIT decides
+        }
     }
-    for (const portfolio::Transaction& tx : txs) {
-        if (tx.symbol) out.try_emplace(*tx.symbol, std::string(tx.currency.Code()));  // SPLITs only
-    }
+}
+
+std::map<std::string, std::string> InstrumentCurrencies(const SymbolCurrencies& known,
+                                                        const std::map<std::string, std::string>& listed) {
+    std::map<std::string, std::string> out = known.traded;
+    out.insert(known.split_only.begin(), known.split_only.end());
     for (const auto& [symbol, currency] : listed) {
         if (out.contains(symbol)) out[symbol] = currency;
     }

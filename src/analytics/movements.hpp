@@ -26,4 +26,19 @@ std::vector<Movement> ToMovements(const std::vector<portfolio::Transaction>& txs
 std::map<std::string, std::string> InstrumentCurrencies(const std::vector<portfolio::Transaction>& txs,
                                                         const std::map<std::string, std::string>& listed);
 
+// The holding currency of each symbol as InstrumentCurrencies decides it, kept as transactions
+// arrive in replay order (a read checkpoint carries it): the currency of the first transaction
+// other than a SPLIT, else (a symbol seen only through SPLITs) of its first SPLIT.
+struct SymbolCurrencies {
+    std::map<std::string, std::string> traded;
+    std::map<std::string, std::string> split_only;
+    friend bool operator==(const SymbolCurrencies&, const SymbolCurrencies&) = default;
+};
+
+// `ordered`: transactions after those already in `known`, in SortForReplay order.
+void AddCurrencies(SymbolCurrencies& known, const std::vector<portfolio::Transaction>& ordered);
+
+std::map<std::string, std::string> InstrumentCurrencies(const SymbolCurrencies& known,
+                                                        const std::map<std::string, std::string>& listed);
+
 }  // namespace nn::analytics

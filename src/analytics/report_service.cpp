@@ -6,7 +6,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "analytics/market_reader.hpp"
-#include "analytics/transaction_reader.hpp"
+#include "analytics/period_opening.hpp"
 #include "core/error.hpp"
 #include "infra/app/app.hpp"
 #include "infra/db/errors.hpp"
@@ -19,10 +19,6 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 namespace {
-
-// As the performance endpoint: closes and rates from this many days before the period, so its
-// opening day has the last close before it.
-constexpr int kLookbackDays = 14;
 
 constexpr db::Query kUpsertReport{
     "INSERT INTO analytics.reports (id, user_id, portfolio_id, report_type, period_start, period_end, "
@@ -115,26 +111,23 @@ asio::awaitable<GeneratedReport> ReportService::Generate(portfolio::Actor actor,
     }
     StatementInputs in;
     in.portfolio = co_await portfolios_->GetPortfolio(actor, id, shard);
-    in.transactions = co_await LoadAllTransactions(*portfolios_, actor, id, page_size_, shard);
     in.period = period;
     in.as_of = std::min(period.end, today);
+    // From the read checkpoint before the period and the transactions since, never every
+    // transaction (issue 16, §17).
+    const portfolio::LedgerHead head = co_await portfolios_->ReadLedgerHead(actor, id, shard);
+    PeriodOpening opening = co_await OpenPeriod(app_, *portfolios_, actor, in.portfolio, head.version,
+                                                period.start, in.as_of, page_size_, shard);
+    in.opening = std::move(opening.checkpoint);
+    in.transactions = std::move(opening.after);
+    in.instrument_currency = std::move(opening.listed);
 
-    std::set<std::string> symbols;
-    std::set<std::string> currencies;
-    for (const portfolio::Transaction& tx : in.transactions) {
-        if (tx.symbol) symbols.insert(*tx.symbol);
-        if (tx.currency != in.portfolio.currency) currencies.insert(std::string(tx.currency.Code()));
-    }
     // Market data tolerates bounded staleness: the read replica when one is configured.
     db::QueryRunner& market = app_.ReadDb(ServiceRole::kAnalytics, Database::kTimescale, shard);
     const Date window_start = AddDays(period.start, -kLookbackDays);
-    const std::vector<std::string> symbol_list(symbols.begin(), symbols.end());
+    const std::vector<std::string> symbol_list(opening.symbols.begin(), opening.symbols.end());
     const std::string base(in.portfolio.currency.Code());
-    in.instrument_currency = co_await LoadInstrumentCurrencies(market, symbol_list);
-    for (const auto& [symbol, currency] : in.instrument_currency) {
-        if (currency != base) currencies.insert(currency);
-    }
-    const std::vector<std::string> currency_list(currencies.begin(), currencies.end());
+    const std::vector<std::string> currency_list(opening.currencies.begin(), opening.currencies.end());
     in.closes = co_await LoadCloses(market, symbol_list, window_start, in.as_of);
     in.rates = co_await LoadRates(market, currency_list, base, window_start, in.as_of);
     if (!in.portfolio.benchmarks.empty()) {

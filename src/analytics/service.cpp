@@ -10,21 +10,20 @@
 #include "analytics/json_io.hpp"
 #include "analytics/market_reader.hpp"
 #include "analytics/movements.hpp"
+#include "analytics/period_opening.hpp"
 #include "analytics/range.hpp"
+#include "analytics/read_checkpoint.hpp"
 #include "analytics/report.hpp"
 #include "analytics/transaction_reader.hpp"
 #include "core/error.hpp"
 #include "infra/app/app.hpp"
 #include "infra/db/errors.hpp"
+#include "portfolio/holdings.hpp"
 
 namespace nn::analytics {
 namespace asio = boost::asio;
 
 namespace {
-
-// Closes and rates are read from this many days before the period, so the opening day has the
-// last close before it even across long holidays.
-constexpr int kLookbackDays = 14;
 
 // The reconstruction's inputs from the transactions (closes and rates still to load), the
 // symbols and foreign currencies to load them for, and the first day with a transaction.
@@ -35,6 +34,7 @@ struct Assembled {
     Date inception;
 };
 
+// `txs`: every transaction, in SortForReplay order (a day's movements apply in that order).
 Assembled Assemble(const portfolio::Portfolio& p, const std::vector<portfolio::Transaction>& txs) {
     Assembled a;
     a.inputs.base_currency = std::string(p.currency.Code());
@@ -84,17 +84,14 @@ asio::awaitable<boost::json::object> PerformanceService::Performance(const portf
                                                                      PerformanceQuery query,
                                                                      std::size_t shard) {
     const portfolio::Portfolio p = co_await portfolios_->GetPortfolio(actor, id, shard);
-
-    const std::vector<portfolio::Transaction> txs =
-        co_await LoadAllTransactions(*portfolios_, actor, id, options_.page_size, shard);
-    if (txs.empty()) {
+    // The ledger's version and first day, without reading its transactions (issue 16).
+    const portfolio::LedgerHead head = co_await portfolios_->ReadLedgerHead(actor, id, shard);
+    if (!head.first_executed_at) {
         throw Error(ErrorKind::kUnprocessable, "analytics.no_history",
                     "the portfolio has no transactions yet");
     }
-
-    Assembled a = Assemble(p, txs);
-    HistoryInputs& inputs = a.inputs;
-    const Date inception = a.inception;
+    const Date inception = ToDate(*head.first_executed_at);
+    const std::string base(p.currency.Code());
 
     const Date today = ToDate(Now());
     DateRange range;
@@ -111,9 +108,9 @@ asio::awaitable<boost::json::object> PerformanceService::Performance(const portf
         query.range = name;
     }
 
-    // Days before today come from the stored history when it was built from these very
-    // transactions (§14); today, whose values still move, is always rebuilt.
-    const std::string fingerprint = TransactionsFingerprint(txs, p.currency);
+    // Days before today come from the stored history when it was built from this very ledger
+    // (§14); today, whose values still move, is always rebuilt.
+    const std::string fingerprint = LedgerFingerprint(head.version, p.currency);
     const Date stored_last = std::min(range.last, AddDays(today, -1));
     db::Pool& stored_pool = app_.Db(ServiceRole::kAnalytics, Database::kAnalytics, shard);
     std::optional<History> stored;
@@ -127,8 +124,19 @@ asio::awaitable<boost::json::object> PerformanceService::Performance(const portf
     const Date window_start = AddDays(range.first, -kLookbackDays);
     History history;
     if (rebuild_first <= range.last) {
-        co_await LoadMarket(market, a, txs, AddDays(rebuild_first, -kLookbackDays), range.last);
-        history = RebuildHistory(inputs, rebuild_first, range.last);
+        // From the read checkpoint before the days to rebuild and the transactions since (§17).
+        PeriodOpening opening = co_await OpenPeriod(app_, *portfolios_, actor, p, head.version, rebuild_first,
+                                                    range.last, options_.page_size, shard);
+        HistoryInputs inputs;
+        inputs.base_currency = base;
+        inputs.movements = ToMovements(opening.after, p.currency);
+        inputs.instrument_currency = std::move(opening.instrument_currency);
+        const std::vector<std::string> symbol_list(opening.symbols.begin(), opening.symbols.end());
+        const std::vector<std::string> currency_list(opening.currencies.begin(), opening.currencies.end());
+        const Date from = AddDays(rebuild_first, -kLookbackDays);
+        inputs.closes = co_await LoadCloses(market, symbol_list, from, range.last);
+        inputs.rates = co_await LoadRates(market, currency_list, base, from, range.last);
+        history = RebuildHistory(inputs, rebuild_first, range.last, opening.checkpoint.history);
     }
     if (stored) {
         for (DayPoint& day : history.period.days) stored->period.days.push_back(std::move(day));
@@ -140,8 +148,7 @@ asio::awaitable<boost::json::object> PerformanceService::Performance(const portf
         History settled = history;
         settled.period.days.resize(static_cast<std::size_t>(DaysBetween(range.first, stored_last) + 1));
         try {
-            co_await StoreHistory(stored_pool, actor, id, p.user_id, inputs.base_currency, fingerprint,
-                                  std::move(settled));
+            co_await StoreHistory(stored_pool, actor, id, p.user_id, base, fingerprint, std::move(settled));
         } catch (const db::DbError& e) {
             spdlog::debug("analytics: history of {} not stored: {}", id.ToString(), e.what());
         }
@@ -169,7 +176,7 @@ asio::awaitable<boost::json::object> PerformanceService::Performance(const portf
 
     ReportContext context;
     context.portfolio_id = id.ToString();
-    context.currency = inputs.base_currency;
+    context.currency = base;
     context.range = query.from || query.to ? std::nullopt : query.range;
     context.risk_free_rate = query.risk_free_rate;
     context.gaps = history.gaps;
@@ -183,8 +190,11 @@ asio::awaitable<boost::json::object> PerformanceService::StoreHistoryRange(const
                                                                            std::optional<Date> to,
                                                                            std::size_t shard) {
     const portfolio::Portfolio p = co_await portfolios_->GetPortfolio(actor, id, shard);
-    const std::vector<portfolio::Transaction> txs =
+    // The version first: transactions written meanwhile make the build stale, never mislabelled.
+    const portfolio::LedgerHead head = co_await portfolios_->ReadLedgerHead(actor, id, shard);
+    std::vector<portfolio::Transaction> txs =
         co_await LoadAllTransactions(*portfolios_, actor, id, options_.page_size, shard);
+    portfolio::SortForReplay(txs);
     if (txs.empty()) {
         throw Error(ErrorKind::kUnprocessable, "analytics.no_history",
                     "the portfolio has no transactions yet");
@@ -198,7 +208,7 @@ asio::awaitable<boost::json::object> PerformanceService::StoreHistoryRange(const
     db::QueryRunner& market = app_.ReadDb(ServiceRole::kAnalytics, Database::kTimescale, shard);
     co_await LoadMarket(market, a, txs, AddDays(range.first, -kLookbackDays), range.last);
     History history = RebuildHistory(a.inputs, range.first, range.last);
-    const std::string fingerprint = TransactionsFingerprint(txs, p.currency);
+    const std::string fingerprint = LedgerFingerprint(head.version, p.currency);
     const std::size_t days = history.period.days.size();
     db::Pool& stored_pool = app_.Db(ServiceRole::kAnalytics, Database::kAnalytics, shard);
     bool refused = false;

@@ -93,8 +93,12 @@ Statement BuildStatement(const StatementInputs& in) {
         if (ToDate(tx.executed_at) <= in.as_of) to_date.push_back(tx);
     }
     portfolio::SortForReplay(to_date);
+    if (in.opening && in.opening->day && *in.opening->day > LatestOpening(in.period.start)) {
+        throw Error(ErrorKind::kInternal, "analytics.late_checkpoint", "the checkpoint is inside the period");
+    }
     const portfolio::LedgerSettings settings{p.currency, p.cost_basis_method, p.allow_short};
-    auto ledger = portfolio::Replay(to_date, settings);
+    auto ledger = in.opening ? portfolio::Replay(to_date, settings, in.opening->ledger)
+                             : portfolio::Replay(to_date, settings);
     if (!ledger) {
         throw Error(ErrorKind::kUnprocessable, ledger.Error().code, ledger.Error().message);
     }
@@ -102,6 +106,10 @@ Statement BuildStatement(const StatementInputs& in) {
     // The last trade price and rate as fallbacks for a symbol or currency without market data.
     std::map<std::string, Decimal> last_trade_price;
     std::map<std::string, Decimal> last_trade_rate;
+    if (in.opening) {
+        last_trade_price = in.opening->trade_price;
+        last_trade_rate = in.opening->trade_rate;
+    }
     for (const Transaction& tx : to_date) {
         if (tx.symbol && tx.price) last_trade_price[*tx.symbol] = *tx.price;
         if (tx.fx_rate && tx.currency != p.currency)
@@ -211,8 +219,16 @@ Statement BuildStatement(const StatementInputs& in) {
     history.movements = ToMovements(to_date, p.currency);
     history.closes = in.closes;
     history.rates = in.rates;
-    history.instrument_currency = InstrumentCurrencies(to_date, in.instrument_currency);
-    const History rebuilt = RebuildHistory(history, in.period.start, in.as_of);
+    History rebuilt;
+    if (in.opening) {
+        SymbolCurrencies currencies = in.opening->currencies;
+        AddCurrencies(currencies, to_date);
+        history.instrument_currency = InstrumentCurrencies(currencies, in.instrument_currency);
+        rebuilt = RebuildHistory(history, in.period.start, in.as_of, in.opening->history);
+    } else {
+        history.instrument_currency = InstrumentCurrencies(to_date, in.instrument_currency);
+        rebuilt = RebuildHistory(history, in.period.start, in.as_of);
+    }
     AnalyseOptions options;
     options.max_chart_points = 3;  // a statement has no chart
     s.performance = Analyse(rebuilt.period, in.benchmark, options);

@@ -9,6 +9,7 @@
 #include <boost/json/object.hpp>
 
 #include "analytics/history.hpp"
+#include "analytics/read_checkpoint.hpp"
 #include "analytics/report.hpp"
 #include "core/decimal.hpp"
 #include "core/time.hpp"
@@ -31,7 +32,11 @@ StatementPeriod AnnualPeriod(int year);
 
 struct StatementInputs {
     portfolio::Portfolio portfolio;
-    std::vector<portfolio::Transaction> transactions;       // every one of the portfolio, any order
+    // Without `opening`: every transaction of the portfolio (the full computation, the reference).
+    // With it: a read checkpoint at or before LatestOpening(period.start), and the transactions
+    // dated after its day. Either way in any order.
+    std::optional<ReadCheckpoint> opening;
+    std::vector<portfolio::Transaction> transactions;
     std::map<std::string, std::vector<DatedValue>> closes;  // by symbol, ascending, up to as_of
     std::map<std::string, std::vector<DatedValue>> rates;   // by currency, ascending, up to as_of
     // The instruments' own currencies (market_data.instruments) by symbol; a symbol not listed

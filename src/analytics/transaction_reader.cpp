@@ -1,19 +1,26 @@
 #include "analytics/transaction_reader.hpp"
 
-namespace nn::analytics {
+#include <atomic>
 
-boost::asio::awaitable<std::vector<portfolio::Transaction>> LoadAllTransactions(
-    portfolio::Service& portfolios,
-    portfolio::Actor actor,
-    PortfolioId id,
-    std::size_t page_size,
-    std::size_t shard) {
+#include "portfolio/holdings.hpp"
+
+namespace nn::analytics {
+namespace {
+
+std::atomic<std::uint64_t> rows_read{0};
+
+boost::asio::awaitable<std::vector<portfolio::Transaction>> LoadPages(portfolio::Service& portfolios,
+                                                                      portfolio::Actor actor,
+                                                                      PortfolioId id,
+                                                                      portfolio::TransactionFilter filter,
+                                                                      std::size_t page_size,
+                                                                      std::size_t shard) {
     std::vector<portfolio::Transaction> txs;
-    portfolio::TransactionFilter filter;
     filter.limit = page_size;
     for (;;) {
         std::vector<portfolio::Transaction> page =
             co_await portfolios.ListTransactions(actor, id, filter, shard);
+        rows_read.fetch_add(page.size(), std::memory_order_relaxed);
         const bool more = page.size() == page_size;
         if (!page.empty()) {
             filter.after = std::make_pair(page.back().executed_at, page.back().id);
@@ -24,6 +31,38 @@ boost::asio::awaitable<std::vector<portfolio::Transaction>> LoadAllTransactions(
         }
     }
     co_return txs;
+}
+
+}  // namespace
+
+boost::asio::awaitable<std::vector<portfolio::Transaction>> LoadAllTransactions(
+    portfolio::Service& portfolios,
+    portfolio::Actor actor,
+    PortfolioId id,
+    std::size_t page_size,
+    std::size_t shard) {
+    co_return co_await LoadPages(portfolios, actor, id, portfolio::TransactionFilter{}, page_size, shard);
+}
+
+boost::asio::awaitable<std::vector<portfolio::Transaction>> LoadTransactionsBetween(
+    portfolio::Service& portfolios,
+    portfolio::Actor actor,
+    PortfolioId id,
+    std::optional<Timestamp> from,
+    std::optional<Timestamp> to,
+    std::size_t page_size,
+    std::size_t shard) {
+    portfolio::TransactionFilter filter;
+    filter.from = from;
+    filter.to = to;
+    std::vector<portfolio::Transaction> txs =
+        co_await LoadPages(portfolios, actor, id, filter, page_size, shard);
+    portfolio::SortForReplay(txs);
+    co_return txs;
+}
+
+std::uint64_t TransactionRowsRead() noexcept {
+    return rows_read.load(std::memory_order_relaxed);
 }
 
 }  // namespace nn::analytics

@@ -1,11 +1,14 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
 #include "core/ids.hpp"
+#include "core/time.hpp"
 #include "portfolio/service.hpp"
 
 namespace nn::analytics {
@@ -18,5 +21,19 @@ boost::asio::awaitable<std::vector<portfolio::Transaction>> LoadAllTransactions(
     PortfolioId id,
     std::size_t page_size,
     std::size_t shard);
+
+// The transactions executed in [from, to) (an absent bound is open), in SortForReplay order.
+boost::asio::awaitable<std::vector<portfolio::Transaction>> LoadTransactionsBetween(
+    portfolio::Service& portfolios,
+    portfolio::Actor actor,
+    PortfolioId id,
+    std::optional<Timestamp> from,
+    std::optional<Timestamp> to,
+    std::size_t page_size,
+    std::size_t shard);
+
+// Transaction rows the analytics services have read in this process (tests and benchmarks
+// bound what one request reads with it, issue 16).
+std::uint64_t TransactionRowsRead() noexcept;
 
 }  // namespace nn::analytics

@@ -271,8 +271,11 @@ void SortForReplay(std::vector<Transaction>& txs) {
 }
 
 Result<Ledger, LedgerError> Replay(std::vector<Transaction> txs, const LedgerSettings& s) {
+    return Replay(std::move(txs), s, Ledger{});
+}
+
+Result<Ledger, LedgerError> Replay(std::vector<Transaction> txs, const LedgerSettings& s, Ledger ledger) {
     SortForReplay(txs);
-    Ledger ledger;
     for (const Transaction& tx : txs) {
         ledger.cash[tx.currency] += CashEffect(tx);
         if (tx.type == TransactionType::kDeposit) ledger.net_deposits[tx.currency] += *tx.amount;

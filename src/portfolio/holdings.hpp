@@ -42,6 +42,10 @@ void SortForReplay(std::vector<Transaction>& transactions);
 
 // Replays every transaction in SortForReplay order into holdings and cash.
 Result<Ledger, LedgerError> Replay(std::vector<Transaction> transactions, const LedgerSettings& settings);
+// The same, continuing `from` (the ledger of every transaction before these ones in that order).
+Result<Ledger, LedgerError> Replay(std::vector<Transaction> transactions,
+                                   const LedgerSettings& settings,
+                                   Ledger from);
 
 // Valuation of a holding at a current price and a current rate (base per instrument unit).
 struct HoldingValue {

@@ -69,6 +69,19 @@ constexpr db::Query kForgetPositions{"DELETE FROM portfolio.ledger_positions WHE
 constexpr db::Query kForgetCheckpoints{"DELETE FROM portfolio.ledger_checkpoints WHERE portfolio_id = $1",
                                        "portfolio.forget_ledger_checkpoints"};
 
+// A change dated on `$3` or later: the read checkpoints from that day on no longer hold, and the
+// ledger's version moves (docs/analytics.md §17).
+constexpr db::Query kChangedFrom{
+    "WITH gone AS (DELETE FROM portfolio.read_checkpoints WHERE portfolio_id = $1 AND day >= $3) "
+    "INSERT INTO portfolio.ledger_versions (portfolio_id, user_id, version) VALUES ($1, $2, 1) "
+    "ON CONFLICT (portfolio_id) DO UPDATE SET version = portfolio.ledger_versions.version + 1",
+    "portfolio.ledger_changed_from"};
+
+constexpr db::Query kForgetReads{
+    "WITH gone AS (DELETE FROM portfolio.read_checkpoints WHERE portfolio_id = $1) "
+    "UPDATE portfolio.ledger_versions SET version = version + 1 WHERE portfolio_id = $1",
+    "portfolio.ledger_forget_reads"};
+
 // A balance moves by the sum of the cash effects; a currency's first transaction creates its
 // row (balance 0 included, as the full replay writes it).
 constexpr db::Query kAddCash{
@@ -175,6 +188,7 @@ Error LedgerRefusal(const LedgerError& e) {
 asio::awaitable<void> LedgerDeriver::Forget(db::Transaction& tx, PortfolioId portfolio) {
     co_await tx.Execute(kForgetPositions, portfolio);
     co_await tx.Execute(kForgetCheckpoints, portfolio);
+    co_await tx.Execute(kForgetReads, portfolio);
 }
 
 asio::awaitable<void> LedgerDeriver::WriteHoldings(db::Transaction& tx,
@@ -208,6 +222,15 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
                                            runtime::CpuPool* cpu,
                                            std::int64_t checkpoint_every) {
     const LedgerSettings settings{p.currency, p.cost_basis_method, p.allow_short};
+
+    std::optional<Date> changed_from;
+    for (const auto* list : {&change.removed, &change.added}) {
+        for (const Transaction& t : *list) {
+            const Date day = ToDate(t.executed_at);
+            if (!changed_from || day < *changed_from) changed_from = day;
+        }
+    }
+    if (changed_from) co_await tx.Execute(kChangedFrom, p.id, p.user_id, *changed_from);
 
     // Cash: order does not matter for a sum.
     std::map<std::string, Decimal> delta;

@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+
 #include "infra/db/copy_in.hpp"
 #include "infra/db/query.hpp"
 #include "infra/db/result.hpp"
@@ -12,6 +15,31 @@ namespace nn::portfolio {
 namespace asio = boost::asio;
 
 namespace {
+
+constexpr db::Query kLedgerHead{
+    "SELECT coalesce((SELECT version FROM portfolio.ledger_versions WHERE portfolio_id = $1), 0), "
+    "(SELECT min(executed_at) FROM portfolio.transactions WHERE portfolio_id = $1)",
+    "portfolio.ledger_head"};
+
+constexpr db::Query kReadCheckpoint{
+    "SELECT day, state FROM portfolio.read_checkpoints WHERE portfolio_id = $1 AND day <= $2 "
+    "ORDER BY day DESC LIMIT 1",
+    "portfolio.read_checkpoint"};
+
+// A writer holds the row FOR UPDATE until it commits: waiting here, the version read next is the
+// one after it. Rows the actor may not update are not returned (a READ advisor stores nothing).
+constexpr db::Query kShareLedger{"SELECT 1 FROM portfolio.portfolios WHERE id = $1 FOR SHARE",
+                                 "portfolio.share_ledger"};
+
+constexpr db::Query kLedgerVersion{
+    "SELECT coalesce((SELECT version FROM portfolio.ledger_versions WHERE portfolio_id = $1), 0)",
+    "portfolio.ledger_version"};
+
+constexpr db::Query kStoreReadCheckpoints{
+    "INSERT INTO portfolio.read_checkpoints (portfolio_id, user_id, day, state) "
+    "SELECT $1, $2, (e->>0)::date, e->>1 FROM jsonb_array_elements($3::jsonb) AS e "
+    "ON CONFLICT (portfolio_id, day) DO UPDATE SET state = EXCLUDED.state",
+    "portfolio.store_read_checkpoints"};
 
 constexpr db::Query kSetClients{
     "SELECT set_config('app.read_client_ids', $1, true), set_config('app.manage_client_ids', $2, true)",
@@ -661,6 +689,41 @@ asio::awaitable<std::string> PgRepository::FinishKey(db::Transaction& tx,
 
 asio::awaitable<void> PgRepository::ReleaseKey(db::Transaction& tx, UserId user, const std::string& key) {
     co_await tx.Execute(kReleaseKey, user, key);
+}
+
+asio::awaitable<LedgerHead> PgRepository::ReadLedgerHead(db::Transaction& tx, PortfolioId portfolio) {
+    const db::Result res = co_await tx.Execute(kLedgerHead, portfolio);
+    LedgerHead head;
+    head.version = res[0].Get<std::int64_t>(0);
+    head.first_executed_at = res[0].Get<std::optional<Timestamp>>(1);
+    co_return head;
+}
+
+asio::awaitable<std::optional<StoredReadCheckpoint>> PgRepository::ReadCheckpoint(db::Transaction& tx,
+                                                                                  PortfolioId portfolio,
+                                                                                  Date day) {
+    const db::Result res = co_await tx.Execute(kReadCheckpoint, portfolio, day);
+    if (res.Empty()) co_return std::nullopt;
+    co_return StoredReadCheckpoint{res[0].Get<Date>(0), res[0].Get<std::string>(1)};
+}
+
+asio::awaitable<bool> PgRepository::StoreReadCheckpoints(
+    db::Transaction& tx,
+    PortfolioId portfolio,
+    UserId owner,
+    std::int64_t version,
+    const std::vector<StoredReadCheckpoint>& checkpoints) {
+    if (checkpoints.empty()) co_return true;
+    if ((co_await tx.Execute(kShareLedger, portfolio)).Empty()) co_return false;
+    if ((co_await tx.Execute(kLedgerVersion, portfolio))[0].Get<std::int64_t>(0) != version) co_return false;
+    boost::json::array rows;
+    for (const StoredReadCheckpoint& c : checkpoints) {
+        rows.push_back(
+            boost::json::array{boost::json::value(FormatDate(c.day)), boost::json::value(c.state)});
+    }
+    const std::string payload = boost::json::serialize(rows);
+    co_await tx.Execute(kStoreReadCheckpoints, portfolio, owner, payload);
+    co_return true;
 }
 
 }  // namespace nn::portfolio

@@ -54,6 +54,19 @@ struct PortfolioFilter {
     bool include_inactive = false;
 };
 
+// What the read path needs to know of a portfolio's ledger without reading it (issue 16): its
+// version (0 before any change) and its first transaction's time.
+struct LedgerHead {
+    std::int64_t version = 0;
+    std::optional<Timestamp> first_executed_at;
+};
+
+// A read checkpoint as stored (analytics/read_checkpoint.hpp decodes it).
+struct StoredReadCheckpoint {
+    Date day;
+    std::string state;
+};
+
 // A stored holding with the price columns the price flow maintains.
 struct HoldingRow {
     std::string symbol;
@@ -139,6 +152,20 @@ public:
         PortfolioId portfolio,
         const std::string& symbol,
         const std::optional<LedgerKey>& after);
+
+    static boost::asio::awaitable<LedgerHead> ReadLedgerHead(db::Transaction& tx, PortfolioId portfolio);
+    // The latest read checkpoint on or before `day`.
+    static boost::asio::awaitable<std::optional<StoredReadCheckpoint>> ReadCheckpoint(db::Transaction& tx,
+                                                                                      PortfolioId portfolio,
+                                                                                      Date day);
+    // Stores them when the ledger is still at `version` (waiting for a writer in progress: the
+    // portfolio's row lock); false otherwise, or when the actor may not write.
+    static boost::asio::awaitable<bool> StoreReadCheckpoints(
+        db::Transaction& tx,
+        PortfolioId portfolio,
+        UserId owner,
+        std::int64_t version,
+        const std::vector<StoredReadCheckpoint>& checkpoints);
 
     // Rewrites holdings and cash balances from a replayed ledger (price columns kept).
     static boost::asio::awaitable<void> WriteLedger(db::Transaction& tx,

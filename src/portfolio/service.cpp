@@ -434,6 +434,44 @@ asio::awaitable<std::vector<Transaction>> Service::ListTransactions(const Actor&
         });
 }
 
+asio::awaitable<LedgerHead> Service::ReadLedgerHead(const Actor& actor,
+                                                    PortfolioId portfolio,
+                                                    std::size_t shard) {
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    co_return co_await db::RunInTransaction(
+        pool, ActingOptions(actor).ReadOnly(), [&](db::Transaction& tx) -> asio::awaitable<LedgerHead> {
+            co_await ApplyClientIds(tx, actor);
+            co_return co_await PgRepository::ReadLedgerHead(tx, portfolio);
+        });
+}
+
+asio::awaitable<std::optional<StoredReadCheckpoint>> Service::ReadCheckpoint(const Actor& actor,
+                                                                             PortfolioId portfolio,
+                                                                             Date on_or_before,
+                                                                             std::size_t shard) {
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    co_return co_await db::RunInTransaction(
+        pool, ActingOptions(actor).ReadOnly(),
+        [&](db::Transaction& tx) -> asio::awaitable<std::optional<StoredReadCheckpoint>> {
+            co_await ApplyClientIds(tx, actor);
+            co_return co_await PgRepository::ReadCheckpoint(tx, portfolio, on_or_before);
+        });
+}
+
+asio::awaitable<bool> Service::StoreReadCheckpoints(const Actor& actor,
+                                                    const Portfolio& portfolio,
+                                                    std::int64_t version,
+                                                    std::vector<StoredReadCheckpoint> checkpoints,
+                                                    std::size_t shard) {
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    co_return co_await db::RunInTransaction(
+        pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<bool> {
+            co_await ApplyClientIds(tx, actor);
+            co_return co_await PgRepository::StoreReadCheckpoints(tx, portfolio.id, portfolio.user_id,
+                                                                  version, checkpoints);
+        });
+}
+
 asio::awaitable<Transaction> Service::GetTransaction(const Actor& actor,
                                                      PortfolioId portfolio,
                                                      TransactionId id,

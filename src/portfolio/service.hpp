@@ -99,6 +99,20 @@ public:
                                                                       PortfolioId portfolio,
                                                                       TransactionFilter filter,
                                                                       std::size_t shard);
+    // The read path's view of the ledger (issue 16, docs/analytics.md §17), under RLS as `actor`.
+    boost::asio::awaitable<LedgerHead> ReadLedgerHead(const Actor& actor,
+                                                      PortfolioId portfolio,
+                                                      std::size_t shard);
+    boost::asio::awaitable<std::optional<StoredReadCheckpoint>> ReadCheckpoint(const Actor& actor,
+                                                                               PortfolioId portfolio,
+                                                                               Date on_or_before,
+                                                                               std::size_t shard);
+    // Best effort: false when not stored (the ledger moved past `version`, a READ advisor).
+    boost::asio::awaitable<bool> StoreReadCheckpoints(const Actor& actor,
+                                                      const Portfolio& portfolio,
+                                                      std::int64_t version,
+                                                      std::vector<StoredReadCheckpoint> checkpoints,
+                                                      std::size_t shard);
     boost::asio::awaitable<Transaction> GetTransaction(const Actor& actor,
                                                        PortfolioId portfolio,
                                                        TransactionId id,
