@@ -7,6 +7,12 @@
 //      (BEGIN READ ONLY; set_config(app.user_id, app.role); SELECT; COMMIT) as nexanest_portfolio
 //      under RLS, same users, same connections (goal >= 0.7);
 //   3. p99 of GET /api/v1/me during a login flood / unloaded (goal <= 3);
+//   4. a one-month performance range and a one-month statement of a 100 000-transaction, 10-year
+//      portfolio (13 symbols, daily closes): the first request after the import, then the median
+//      of the next ones, and the median when every request starts from the first transaction
+//      (its read checkpoints deleted first), each as a ratio to pgbench reading, in the route's
+//      transaction shape under RLS, the transactions such a request needs (the month and the 2
+//      months before it);
 // then the peak RSS of the process (the server; the clients are wrk, pgbench and a few threads)
 // against its 200 MB limit.
 //
@@ -25,6 +31,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -32,6 +39,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "analytics/module.hpp"
 #include "auth/auth_fixture.hpp"
 #include "bench/portfolio_bench_support.hpp"
 #include "infra/runtime/logging.hpp"
@@ -144,6 +152,132 @@ std::string Field(const std::string& body, const char* name) {
     return std::string(v.as_object().at(name).as_string());
 }
 
+double MedianMs(int n, const std::function<void()>& request) {
+    std::vector<double> ms;
+    for (int i = 0; i < n; ++i) {
+        const auto t0 = Clock::now();
+        request();
+        ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    return ms[ms.size() / 2];
+}
+
+// pgbench's average latency of reading a portfolio's transactions in [from, to) as the
+// portfolio service's pages do (under RLS as the owner, newest first).
+double PgBenchRangeMs(const std::string& url,
+                      const std::string& user,
+                      const std::string& portfolio,
+                      const std::string& from,
+                      const std::string& to,
+                      int seconds) {
+    const std::string script = "/tmp/nn_bench_reads_range_" + std::to_string(::getpid()) + ".sql";
+    std::ofstream(script) << "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;\n"
+                          << "SELECT set_config('app.user_id', '" << user
+                          << "', true), set_config('app.role', 'USER', true);\n"
+                          << "SELECT id, type, symbol, quantity, price, amount, fee, currency, fx_rate, "
+                             "split_ratio, executed_at, notes, created_at FROM portfolio.transactions "
+                             "WHERE portfolio_id = '"
+                          << portfolio << "' AND executed_at >= '" << from << "' AND executed_at < '" << to
+                          << "' ORDER BY executed_at DESC, id DESC;\n"
+                          << "COMMIT;\n";
+    const char* bin = std::getenv("PGBENCH");
+    const std::string pgbench = bin != nullptr ? bin : "/usr/lib/postgresql/15/bin/pgbench";
+    const std::string out = Run(pgbench + " -n -M prepared -f " + script + " -c 1 -j 1 -T " +
+                                std::to_string(seconds) + " '" + url + "' 2>&1");
+    std::remove(script.c_str());
+    const double ms = Grab(out, "latency average = %lf ms");
+    if (ms == 0 || std::getenv("NN_BENCH_VERBOSE")) std::printf("pgbench:\n%s\n", out.c_str());
+    return ms;
+}
+
+// 4. (see the top): a 100 000-transaction portfolio of the first user, written in SQL as an
+// import leaves it.
+int LargeLedgerReads(std::uint16_t port,
+                     const std::string& token,
+                     const std::string& user,
+                     const migrate::Options& mo,
+                     int seconds) {
+    constexpr int kTransactions = 100'000;
+    auto made = Call(port, "POST", "/api/v1/portfolios", R"({"name":"Ten years","currency":"USD"})", token);
+    if (made.status != 201) {
+        std::printf("portfolio: %d %s\n", made.status, made.body.c_str());
+        return 1;
+    }
+    const std::string pid = Field(made.body, "id");
+    const std::string prefix = "RB" + test::UniqueName("").substr(0, 5);
+    bench::Exec(
+        migrate::AdminUrlFor(mo, migrate::Database::kTimescale).Reveal(),
+        "INSERT INTO market_data.ohlcv_1d (symbol, trading_date, open, high, low, close, tick_count, "
+        "open_time, close_time) SELECT '" +
+            prefix +
+            "' || s, d::date, 10 + s, 10 + s, 10 + s, 50 + s + (d::date - date '2016-01-01') % 37, 1, d, "
+            "d FROM generate_series(0, 12) s, generate_series(timestamptz '2015-12-01', timestamptz "
+            "'2026-01-31', interval '1 day') d");
+    const std::string portfolio_admin = migrate::AdminUrlFor(mo, migrate::Database::kPortfolio).Reveal();
+    // Ten years (2016-2025), one every ~53 minutes: BUYs, a DEPOSIT and a DIVIDEND every tenth,
+    // a SELL every tenth after the first hundred.
+    bench::Exec(
+        portfolio_admin,
+        "INSERT INTO portfolio.transactions (portfolio_id, user_id, type, symbol, quantity, price, amount, "
+        "currency, executed_at, created_at) SELECT '" +
+            pid + "', '" + user + "', t.type, CASE WHEN t.type = 'DEPOSIT' THEN NULL ELSE '" + prefix +
+            "' || (k % 13) END, CASE WHEN t.type IN ('BUY', 'SELL') THEN 1 + k % 7 END, "
+            "CASE WHEN t.type IN ('BUY', 'SELL') THEN 10 + k % 90 END, "
+            "CASE WHEN t.type = 'DIVIDEND' THEN 3 WHEN t.type = 'DEPOSIT' THEN 500 END, 'USD', "
+            "timestamptz '2016-01-01' + k * interval '3153 seconds', timestamptz '2016-01-01' "
+            "FROM generate_series(0, " +
+            std::to_string(kTransactions - 1) +
+            ") k, LATERAL (SELECT CASE WHEN k % 10 = 9 THEN 'DIVIDEND' WHEN k % 10 = 4 THEN 'DEPOSIT' "
+            "WHEN k % 10 = 7 AND k > 100 THEN 'SELL' ELSE 'BUY' END AS type) t; "
+            "ANALYZE portfolio.transactions");
+    // Before the read checkpoints (issue 16) the table does not exist: nothing to forget.
+    const std::string forget =
+        "DO $$ BEGIN IF to_regclass('portfolio.read_checkpoints') IS NOT NULL THEN "
+        "DELETE FROM portfolio.read_checkpoints; END IF; END $$";
+    const std::string perf = "/api/v1/portfolios/" + pid + "/performance?from=2024-03-01&to=2024-03-31";
+    const std::string reports = "/api/v1/portfolios/" + pid + "/reports";
+    const std::string july = R"({"period":"monthly","year":2021,"month":7})";
+    bool failed = false;
+    auto get_perf = [&] { failed |= Call(port, "GET", perf, "", token).status != 200; };
+    auto statement = [&] {
+        const int status = Call(port, "POST", reports, july, token).status;
+        failed |= status != 200 && status != 201;
+    };
+    const int n = std::max(5, seconds * 3);
+    const double perf_first = MedianMs(1, get_perf);
+    const double perf_next = MedianMs(n, get_perf);
+    const double statement_first = MedianMs(1, statement);
+    const double statement_next = MedianMs(n, statement);
+    auto from_start = [&](const std::function<void()>& request) {
+        return [&, request] {
+            bench::Exec(portfolio_admin, forget);
+            request();
+        };
+    };
+    const double perf_full = MedianMs(5, from_start(get_perf));
+    const double statement_full = MedianMs(5, from_start(statement));
+    if (failed) {
+        std::printf("a request of the 100 000-transaction portfolio failed\n");
+        return 1;
+    }
+    const std::string service_url =
+        migrate::ServiceUrlFor(mo, migrate::ServiceRole::kPortfolio, migrate::Database::kPortfolio).Reveal();
+    const double ref_perf = PgBenchRangeMs(service_url, user, pid, "2024-01-01", "2024-04-01", seconds);
+    const double ref_statement = PgBenchRangeMs(service_url, user, pid, "2021-05-01", "2021-08-01", seconds);
+    std::printf("%d-transaction portfolio (10 years, 13 symbols, daily closes):\n", kTransactions);
+    std::printf(
+        "  performance 2024-03: first %.1f ms; then p50 %.1f ms = %.1f x pgbench reading its 3 months of "
+        "transactions (%.2f ms); from the first transaction each time %.1f ms\n",
+        perf_first, perf_next, ref_perf > 0 ? perf_next / ref_perf : 0.0, ref_perf, perf_full);
+    std::printf(
+        "  statement 2021-07:   first %.1f ms; then p50 %.1f ms = %.1f x pgbench reading its 3 months of "
+        "transactions (%.2f ms); from the first transaction each time %.1f ms\n",
+        statement_first, statement_next, ref_statement > 0 ? statement_next / ref_statement : 0.0,
+        ref_statement, statement_full);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -151,7 +285,7 @@ int main(int argc, char** argv) {
     const int user_count = argc > 2 ? std::atoi(argv[2]) : 20;
 
     test::SuiteDatabases dbs("bench_reads_", {migrate::Database::kAuth, migrate::Database::kPortfolio,
-                                              migrate::Database::kTimescale});
+                                              migrate::Database::kTimescale, migrate::Database::kAnalytics});
     // The access log as `nexanest serve` writes it (batched, to stderr), with stderr sent to a
     // file for the run; the figures go to stdout.
     const std::string log_path = "/tmp/nn_bench_reads_" + std::to_string(::getpid()) + ".log";
@@ -168,7 +302,7 @@ int main(int argc, char** argv) {
     c.listen_port = 0;
     c.threads = 2;
     c.cpu_threads = 2;
-    c.services = "auth,portfolio";
+    c.services = "auth,portfolio,analytics";
     c.database_url = Secret(test::PgUrl());
     c.database_prefix = dbs.prefix;
     c.db_service_password = Secret(test::ServicePassword());
@@ -189,6 +323,7 @@ int main(int argc, char** argv) {
     po.start_price_consumer = false;
     po.service.cache_prefix = test::UniqueName("bench_reads_pf_") + ":";
     auto portfolios = portfolio::Register(*app, po);
+    auto analytics = analytics::Register(*app, directory);
     const std::uint16_t port = app->Start();
 
     // Users who registered, verified their address, signed in and made three portfolios.
@@ -276,8 +411,11 @@ int main(int argc, char** argv) {
         "unloaded: ratio %.2f (goal <= 3)\n",
         loaded, logins.load() / flood_s, idle, idle > 0 ? loaded / idle : 0.0);
 
+    const int large = LargeLedgerReads(port, tokens[0], ids[0], mo, seconds);
+
     app->Stop();
     shards.Stop();
+    analytics.reset();
     portfolios.reset();
     directory.reset();
     app.reset();
@@ -289,5 +427,5 @@ int main(int argc, char** argv) {
     ::dup2(saved_stderr, STDERR_FILENO);
     ::close(log_fd);
     std::remove(log_path.c_str());
-    return 0;
+    return large;
 }

@@ -10,6 +10,12 @@
 namespace nn::analytics {
 namespace asio = boost::asio;
 
+namespace {
+
+constexpr std::size_t kStoreBytes = 4 << 20;
+
+}  // namespace
+
 asio::awaitable<PeriodOpening> OpenPeriod(App& app,
                                           portfolio::Service& portfolios,
                                           const portfolio::Actor& actor,
@@ -58,19 +64,31 @@ asio::awaitable<PeriodOpening> OpenPeriod(App& app,
         // request's event loop.
         std::vector<portfolio::StoredReadCheckpoint> to_store = co_await app.Cpu().Run([&] {
             std::vector<portfolio::StoredReadCheckpoint> encoded;
-            for (const ReadCheckpoint& cp :
+            for (EncodedCheckpoint& cp :
                  AdvanceTo(out.checkpoint, p, opening, out.after, out.instrument_currency)) {
-                encoded.push_back({*cp.day, EncodeCheckpoint(cp)});
+                encoded.push_back({cp.day, std::move(cp.state)});
             }
             return encoded;
         });
-        if (!to_store.empty()) {
-            // Best effort: a READ advisor may not write, and the answer does not depend on it.
+        // Best effort: a READ advisor may not write, and the answer does not depend on it. In
+        // statements of a few megabytes at most (a first read of a long history passes many).
+        std::size_t next = 0;
+        while (next < to_store.size()) {
+            std::vector<portfolio::StoredReadCheckpoint> chunk;
+            std::size_t bytes = 0;
+            while (next < to_store.size() &&
+                   (chunk.empty() || bytes + to_store[next].state.size() <= kStoreBytes)) {
+                bytes += to_store[next].state.size();
+                chunk.push_back(std::move(to_store[next++]));
+            }
+            bool stored_chunk = false;
             try {
-                co_await portfolios.StoreReadCheckpoints(actor, p, version, std::move(to_store), shard);
+                stored_chunk =
+                    co_await portfolios.StoreReadCheckpoints(actor, p, version, std::move(chunk), shard);
             } catch (const db::DbError& e) {
                 spdlog::debug("analytics: read checkpoints of {} not stored: {}", p.id.ToString(), e.what());
             }
+            if (!stored_chunk) break;
         }
         co_return out;
     }

@@ -54,6 +54,12 @@ bool ReadTextMap(const json::value& v, std::map<std::string, std::string>& out) 
     return true;
 }
 
+std::int64_t OpenLots(const ReadCheckpoint& cp) {
+    std::size_t lots = 0;
+    for (const auto& [symbol, holding] : cp.ledger.holdings) lots += holding.fifo.lots.size();
+    return static_cast<std::int64_t>(lots);
+}
+
 }  // namespace
 
 Date LatestOpening(Date first) {
@@ -91,8 +97,14 @@ void Advance(ReadCheckpoint& cp,
     auto ledger = portfolio::Replay(ordered, settings, std::move(cp.ledger));
     if (!ledger) throw Error(ErrorKind::kUnprocessable, ledger.Error().code, ledger.Error().message);
     cp.ledger = std::move(ledger).Value();
-    // Only holdings and cash are kept: a period reads the sales it made itself.
-    for (auto& [symbol, holding] : cp.ledger.holdings) holding.sales.clear();
+    // Only holdings and cash are kept: a period reads the sales it made itself. Under the
+    // average method nothing reads the FIFO lots (a sale without lots realizes its FIFO figures
+    // against nothing, and those are not shown).
+    const bool average = p.cost_basis_method == portfolio::CostBasisMethod::kAverage;
+    for (auto& [symbol, holding] : cp.ledger.holdings) {
+        holding.sales.clear();
+        if (average) holding.fifo.lots.clear();
+    }
     cp.ledger.net_deposits.clear();
     cp.ledger.interest.clear();
     for (const Transaction& tx : ordered) {
@@ -112,13 +124,13 @@ void Advance(ReadCheckpoint& cp,
     cp.transactions += static_cast<std::int64_t>(ordered.size());
 }
 
-std::vector<ReadCheckpoint> AdvanceTo(ReadCheckpoint& cp,
-                                      const portfolio::Portfolio& p,
-                                      Date opening,
-                                      std::vector<Transaction>& ordered,
-                                      const std::map<std::string, std::string>& instrument_currency,
-                                      std::int64_t spacing) {
-    std::vector<ReadCheckpoint> worth_storing;
+std::vector<EncodedCheckpoint> AdvanceTo(ReadCheckpoint& cp,
+                                         const portfolio::Portfolio& p,
+                                         Date opening,
+                                         std::vector<Transaction>& ordered,
+                                         const std::map<std::string, std::string>& instrument_currency,
+                                         std::int64_t spacing) {
+    std::vector<EncodedCheckpoint> worth_storing;
     std::int64_t stored = cp.transactions;
     std::size_t next = 0;
     auto advance = [&](Date day) {
@@ -133,8 +145,8 @@ std::vector<ReadCheckpoint> AdvanceTo(ReadCheckpoint& cp,
         const Date month_end = MonthEnd(ToDate(ordered[next].executed_at));
         if (month_end > opening) break;
         advance(month_end);
-        if (cp.transactions - stored >= spacing) {
-            worth_storing.push_back(cp);
+        if (cp.transactions - stored >= spacing && cp.transactions - stored >= OpenLots(cp) / 8) {
+            worth_storing.push_back({*cp.day, EncodeCheckpoint(cp)});
             stored = cp.transactions;
         }
     }

@@ -34,7 +34,9 @@ struct ReadCheckpoint {
     std::string base_currency;
     std::string method;
     bool allow_short = false;
-    portfolio::Ledger ledger;                              // holdings (without sales) and cash
+    // Holdings (without sales; without FIFO lots under the average method, which never reads
+    // them: a checkpoint of a long buy-and-hold ledger would otherwise carry every lot) and cash.
+    portfolio::Ledger ledger;
     std::map<std::string, Decimal> trade_price;            // last trade price by symbol (statement fallback)
     std::map<std::string, Decimal> trade_rate;             // last fx_rate by currency (statement fallback)
     SymbolCurrencies currencies;                           // for InstrumentCurrencies
@@ -63,15 +65,22 @@ void Advance(ReadCheckpoint& cp,
              const std::vector<portfolio::Transaction>& ordered,
              const std::map<std::string, std::string>& instrument_currency);
 
+struct EncodedCheckpoint {
+    Date day;
+    std::string state;  // EncodeCheckpoint
+};
+
 // Advances `cp` to `opening` with the transactions of `ordered` (SortForReplay order, every one
 // after cp.day) dated up to it, which are removed from `ordered`. Returns the checkpoints worth
-// storing on the way: month ends `spacing` transactions or more after `cp`'s.
-std::vector<ReadCheckpoint> AdvanceTo(ReadCheckpoint& cp,
-                                      const portfolio::Portfolio& p,
-                                      Date opening,
-                                      std::vector<portfolio::Transaction>& ordered,
-                                      const std::map<std::string, std::string>& instrument_currency,
-                                      std::int64_t spacing = kReadCheckpointSpacing);
+// storing on the way, encoded: month ends `spacing` transactions or more after `cp`'s, and at
+// least an eighth of their open FIFO lots (a checkpoint holds every open lot: the spacing grows
+// with them, so the stored size stays proportional to the transactions).
+std::vector<EncodedCheckpoint> AdvanceTo(ReadCheckpoint& cp,
+                                         const portfolio::Portfolio& p,
+                                         Date opening,
+                                         std::vector<portfolio::Transaction>& ordered,
+                                         const std::map<std::string, std::string>& instrument_currency,
+                                         std::int64_t spacing = kReadCheckpointSpacing);
 
 std::string EncodeCheckpoint(const ReadCheckpoint& cp);
 // nullopt when the text is not an encoded checkpoint (of this version).

@@ -207,8 +207,8 @@ Opened Open(Store& store,
             stored.reset();
             continue;
         }
-        for (const ReadCheckpoint& cp : AdvanceTo(o.cp, p, opening, o.after, o.instrument_currency, 24)) {
-            store[*cp.day] = EncodeCheckpoint(cp);
+        for (const EncodedCheckpoint& cp : AdvanceTo(o.cp, p, opening, o.after, o.instrument_currency, 24)) {
+            store[cp.day] = cp.state;
         }
         return o;
     }

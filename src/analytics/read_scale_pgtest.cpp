@@ -35,18 +35,20 @@ protected:
             "INSERT INTO market_data.ohlcv_1d (symbol, trading_date, open, high, low, close, tick_count, "
             "open_time, close_time) SELECT '" +
                 prefix_ +
-                "' || s, d::date, 10 + s, 10 + s, 10 + s, 50 + s + (d::date - date '2016-01-01') % 37, 1, d, d "
+                "' || s, d::date, 10 + s, 10 + s, 10 + s, 50 + s + (d::date - date '2016-01-01') % 37, 1, d, "
+                "d "
                 "FROM generate_series(0, " +
                 std::to_string(kSymbols - 1) +
-                ") s, generate_series(timestamptz '2015-12-01', timestamptz '2026-01-31', interval '1 day') d "
+                ") s, generate_series(timestamptz '2015-12-01', timestamptz '2026-01-31', interval '1 day') "
+                "d "
                 "RETURNING 1");
         const std::string pid = CreatePortfolio(user);
         Sql(PortfolioDb(),
-            "INSERT INTO portfolio.transactions (portfolio_id, user_id, type, symbol, quantity, price, amount, "
+            "INSERT INTO portfolio.transactions (portfolio_id, user_id, type, symbol, quantity, price, "
+            "amount, "
             "currency, executed_at, created_at) SELECT '" +
-                pid + "', '" + IdOf(user) +
-                "', t.type, CASE WHEN t.type = 'DEPOSIT' THEN NULL ELSE '" + prefix_ +
-                "' || (k % " + std::to_string(kSymbols) +
+                pid + "', '" + IdOf(user) + "', t.type, CASE WHEN t.type = 'DEPOSIT' THEN NULL ELSE '" +
+                prefix_ + "' || (k % " + std::to_string(kSymbols) +
                 ") END, CASE WHEN t.type IN ('BUY', 'SELL') THEN 1 + k % 7 END, "
                 "CASE WHEN t.type IN ('BUY', 'SELL') THEN 10 + k % 90 END, "
                 "CASE WHEN t.type = 'DIVIDEND' THEN 3 WHEN t.type = 'DEPOSIT' THEN 500 END, 'USD', "
@@ -65,7 +67,8 @@ protected:
                                                       const std::string& from,
                                                       const std::string& to) {
         const std::uint64_t before = TransactionRowsRead();
-        const Reply r = Call(user, "GET", "/api/v1/portfolios/" + pid + "/performance?from=" + from + "&to=" + to);
+        const Reply r =
+            Call(user, "GET", "/api/v1/portfolios/" + pid + "/performance?from=" + from + "&to=" + to);
         EXPECT_EQ(r.status, 200) << r.body;
         return {r.body, TransactionRowsRead() - before};
     }
@@ -78,8 +81,8 @@ protected:
         const std::string base = "/api/v1/portfolios/" + pid + "/reports";
         const std::uint64_t before = TransactionRowsRead();
         const Reply r = Call(user, "POST", base,
-                             R"({"period":"monthly","year":)" + std::to_string(year) +
-                                 R"(,"month":)" + std::to_string(month) + "}");
+                             R"({"period":"monthly","year":)" + std::to_string(year) + R"(,"month":)" +
+                                 std::to_string(month) + "}");
         const std::uint64_t read = TransactionRowsRead() - before;
         EXPECT_TRUE(r.status == 201 || r.status == 200) << r.body;
         const Reply doc = Call(user, "GET", base + "/" + std::string(r.Json().at("id").as_string()));
@@ -88,11 +91,12 @@ protected:
     }
 
     std::string Checkpoints(const std::string& pid, const std::string& where = "true") {
-        return Sql(PortfolioDb(), "SELECT count(*) FROM portfolio.read_checkpoints WHERE portfolio_id = '" + pid +
-                                      "' AND " + where);
+        return Sql(PortfolioDb(), "SELECT count(*) FROM portfolio.read_checkpoints WHERE portfolio_id = '" +
+                                      pid + "' AND " + where);
     }
     void ForgetCheckpoints(const std::string& pid) {
-        Sql(PortfolioDb(), "DELETE FROM portfolio.read_checkpoints WHERE portfolio_id = '" + pid + "'; SELECT 1");
+        Sql(PortfolioDb(),
+            "DELETE FROM portfolio.read_checkpoints WHERE portfolio_id = '" + pid + "'; SELECT 1");
     }
 
     std::string prefix_;
