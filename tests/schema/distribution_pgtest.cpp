@@ -53,6 +53,8 @@ const std::map<std::string, Planned>& Plan() {
         {"portfolio.portfolio_benchmarks", {Place::kByUser, "user_id"}},
         {"portfolio.ledger_positions", {Place::kByUser, "user_id"}},
         {"portfolio.ledger_checkpoints", {Place::kByUser, "user_id"}},
+        {"portfolio.ledger_versions", {Place::kByUser, "user_id"}},
+        {"portfolio.read_checkpoints", {Place::kByUser, "user_id"}},
         {"portfolio.watchlists", {Place::kByUser, "user_id"}},
         {"portfolio.watchlist_items", {Place::kByUser, "user_id"}},
         {"portfolio.goals", {Place::kByUser, "user_id"}},

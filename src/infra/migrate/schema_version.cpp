@@ -27,6 +27,7 @@ constexpr SchemaMark kPortfolio[] = {
     {"0002", {1, 1, 0}},
     {"0003", {1, 2, 0}},
     {"0004", {1, 3, 0}},
+    {"0005", {1, 4, 0}},
 };
 constexpr SchemaMark kAnalytics[] = {
     {"0001", {1, 0, 0}},
