@@ -22,16 +22,30 @@ public:
     Pipeline& Add(const std::vector<std::string>& argv);
     Pipeline& Add(const std::vector<std::string_view>& argv);
 
-    std::size_t Size() const noexcept { return count_; }
-    bool Empty() const noexcept { return count_ == 0; }
+    std::size_t Size() const noexcept { return commands_.size(); }
+    bool Empty() const noexcept { return commands_.empty(); }
     const std::string& Payload() const noexcept { return payload_; }
     std::string TakePayload() && { return std::move(payload_); }
 
+    // For Redis Cluster routing: the slot of command `i` (key_slot.hpp: a slot, kNoKey or
+    // kCrossSlot), and whether the pipeline holds a MULTI (it must then stay on one node).
+    int Slot(std::size_t i) const { return commands_.at(i).slot; }
+    bool HasTransaction() const noexcept { return has_transaction_; }
+    // Appends command `i` of `other` as it was formatted there.
+    Pipeline& AddFrom(const Pipeline& other, std::size_t i);
+
 private:
+    struct Command {
+        std::size_t begin = 0;
+        std::size_t end = 0;
+        int slot = -1;
+    };
+
     void Append(std::size_t argc, const char* const* argv, const std::size_t* lengths);
 
     std::string payload_;
-    std::size_t count_ = 0;
+    std::vector<Command> commands_;
+    bool has_transaction_ = false;
 };
 
 }  // namespace nn::redis

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "infra/redis/key_slot.hpp"
 #include "infra/redis/pipeline.hpp"
 
 namespace nn::redis {
@@ -105,9 +106,19 @@ void Pipeline::Append(std::size_t argc, const char* const* argv, const std::size
     // argv form: every argument goes with its length, so user data is never a format string.
     int n = redisFormatCommandArgv(&out, static_cast<int>(argc), const_cast<const char**>(argv), lengths);
     if (n < 0 || out == nullptr) throw std::bad_alloc();
+    const std::size_t begin = payload_.size();
     payload_.append(out, static_cast<std::size_t>(n));
     redisFreeCommand(out);
-    ++count_;
+    commands_.push_back(Command{begin, payload_.size(), CommandSlot(argc, argv, lengths)});
+    if (IsMulti(std::string_view(argv[0], lengths[0]))) has_transaction_ = true;
+}
+
+Pipeline& Pipeline::AddFrom(const Pipeline& other, std::size_t i) {
+    const Command& c = other.commands_.at(i);
+    const std::size_t begin = payload_.size();
+    payload_.append(other.payload_, c.begin, c.end - c.begin);
+    commands_.push_back(Command{begin, payload_.size(), c.slot});
+    return *this;
 }
 
 namespace {

@@ -46,32 +46,9 @@ T ParseNumber(std::string_view text, T min, T max, const char* what) {
     return value;
 }
 
-}  // namespace
-
-Url ParseUrl(std::string_view url) {
-    constexpr std::string_view kScheme = "redis://";
-    if (url.substr(0, kScheme.size()) != kScheme) {
-        Bad("expected the scheme redis:// (rediss:// and unix sockets are not supported)");
-    }
-    std::string_view rest = url.substr(kScheme.size());
-    if (auto q = rest.find_first_of("?#"); q != std::string_view::npos)
-        Bad("query parameters are not supported");
-
-    Url out;
-    // The password may contain '@' only percent-encoded, so the last '@' ends the user info.
-    if (auto at = rest.rfind('@'); at != std::string_view::npos) {
-        std::string_view info = rest.substr(0, at);
-        rest = rest.substr(at + 1);
-        auto colon = info.find(':');
-        out.user = PercentDecode(info.substr(0, colon), "user");
-        if (colon != std::string_view::npos)
-            out.password = Secret(PercentDecode(info.substr(colon + 1), "password"));
-    }
-
-    std::string_view authority = rest.substr(0, rest.find('/'));
-    std::string_view path =
-        authority.size() < rest.size() ? rest.substr(authority.size() + 1) : std::string_view{};
-
+HostPort ParseHost(std::string_view authority) {
+    HostPort out;
+    out.host = "127.0.0.1";
     std::string_view port_text;
     if (!authority.empty() && authority.front() == '[') {
         auto close = authority.find(']');
@@ -94,7 +71,64 @@ Url ParseUrl(std::string_view url) {
     }
     if (out.host.empty()) Bad("empty host");
     if (!port_text.empty()) out.port = ParseNumber<std::uint16_t>(port_text, 1, 65535, "port");
+    return out;
+}
+
+}  // namespace
+
+Url ParseUrl(std::string_view url) {
+    constexpr std::string_view kScheme = "redis://";
+    constexpr std::string_view kClusterScheme = "redis+cluster://";
+    Url out;
+    std::string_view rest;
+    if (url.substr(0, kScheme.size()) == kScheme) {
+        rest = url.substr(kScheme.size());
+    } else if (url.substr(0, kClusterScheme.size()) == kClusterScheme) {
+        rest = url.substr(kClusterScheme.size());
+        out.cluster = true;
+    } else {
+        Bad("expected the scheme redis:// or redis+cluster:// (rediss:// and unix sockets are not "
+            "supported)");
+    }
+    if (auto q = rest.find_first_of("?#"); q != std::string_view::npos)
+        Bad("query parameters are not supported");
+
+    // The password may contain '@' only percent-encoded, so the last '@' ends the user info.
+    if (auto at = rest.rfind('@'); at != std::string_view::npos) {
+        std::string_view info = rest.substr(0, at);
+        rest = rest.substr(at + 1);
+        auto colon = info.find(':');
+        out.user = PercentDecode(info.substr(0, colon), "user");
+        if (colon != std::string_view::npos)
+            out.password = Secret(PercentDecode(info.substr(colon + 1), "password"));
+    }
+
+    std::string_view authority = rest.substr(0, rest.find('/'));
+    std::string_view path =
+        authority.size() < rest.size() ? rest.substr(authority.size() + 1) : std::string_view{};
+
+    if (out.cluster) {
+        while (true) {
+            auto comma = authority.find(',');
+            if (authority.substr(0, comma).empty()) Bad("empty host in the seed list");
+            out.seeds.push_back(ParseHost(authority.substr(0, comma)));
+            if (comma == std::string_view::npos) break;
+            authority = authority.substr(comma + 1);
+        }
+    } else {
+        out.seeds.push_back(ParseHost(authority));
+    }
+    out.host = out.seeds.front().host;
+    out.port = out.seeds.front().port;
     if (!path.empty()) out.db = ParseNumber<int>(path, 0, 1 << 20, "database number");
+    if (out.cluster && out.db != 0) Bad("a Redis Cluster has database 0 only");
+    return out;
+}
+
+Url WithHost(const Url& url, const HostPort& host) {
+    Url out = url;
+    out.host = host.host;
+    out.port = host.port;
     return out;
 }
 
