@@ -14,8 +14,13 @@
 #include <vector>
 
 #include "infra/redis/connection.hpp"
+#include "infra/redis/key_slot.hpp"
 
 namespace nn::redis {
+
+namespace detail {
+class ClusterRouter;
+}
 
 using FieldValues = std::vector<std::pair<std::string, std::string>>;
 
@@ -91,6 +96,11 @@ struct XPendingSummary {
 // Typed Redis commands over one pipelined Connection (see connection.hpp for the failure
 // rules). Error replies throw CommandError; the connection stays usable.
 //
+// With a redis+cluster:// URL the Client speaks Redis Cluster instead (cluster_router.hpp):
+// one connection per master, each command sent to its key's slot, MOVED/ASK followed, pipelines
+// split per node. Multi-key commands and scripts must keep their keys in one slot (hash tags,
+// key_slot.hpp), except MGet and DelMany, which the Client splits per slot itself.
+//
 // Blocking reads (XReadGroup with `block`) never run on the shared connection, where they
 // would stall every other caller: each runs on a dedicated connection taken from a small
 // set the Client keeps (one per concurrent blocking call, reused afterwards).
@@ -104,10 +114,12 @@ public:
     Client(const Client&) = delete;
     Client& operator=(const Client&) = delete;
 
-    Connection& GetConnection() noexcept { return *main_; }
-    bool Connected() const noexcept { return main_->Connected(); }
-    Stats GetStats() const noexcept { return main_->GetStats(); }  // the shared connection
-    void OnStateChange(StateHook hook) { main_->OnStateChange(std::move(hook)); }
+    bool IsCluster() const noexcept { return cluster_ != nullptr; }
+    bool Connected() const noexcept;  // cluster: some node connected
+    Stats GetStats() const noexcept;  // the shared connection (cluster: summed over the nodes)
+    void OnStateChange(StateHook hook);
+    // Cluster only: how many slot maps were loaded (0 with a single Redis).
+    std::uint64_t SlotMapRefreshes() const noexcept;
     boost::asio::awaitable<bool> WaitConnected(std::chrono::milliseconds timeout);
     void Close();
 
@@ -115,7 +127,11 @@ public:
     boost::asio::awaitable<Reply> Command(std::vector<std::string> argv,
                                           std::optional<std::chrono::milliseconds> timeout = std::nullopt);
     // Several commands in one write; error replies are returned in place, not thrown.
-    boost::asio::awaitable<std::vector<Reply>> Execute(Pipeline pipeline);
+    boost::asio::awaitable<std::vector<Reply>> Execute(
+        Pipeline pipeline, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+    // One command; an error reply is returned, not thrown.
+    boost::asio::awaitable<Reply> ExecuteOne(Pipeline command,
+                                             std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
     // Strings and keys
     boost::asio::awaitable<std::optional<std::string>> Get(std::string_view key);
@@ -159,6 +175,12 @@ public:
     boost::asio::awaitable<Reply> Eval(const Script& script,
                                        const std::vector<std::string>& keys,
                                        const std::vector<std::string>& args);
+    // For scripts that treat each KEYS[i] with ARGV[i] alone: runs the script once per slot
+    // (in a cluster; once in all with a single Redis), each time with that slot's keys and their
+    // args, in one pipeline. `args` has one element per key. Returns the replies in slot order.
+    boost::asio::awaitable<std::vector<Reply>> EvalPerSlot(const Script& script,
+                                                           const std::vector<std::string>& keys,
+                                                           const std::vector<std::string>& args);
 
     // Streams
     boost::asio::awaitable<std::string> XAdd(std::string_view stream,
@@ -191,7 +213,8 @@ private:
 
     boost::asio::any_io_executor executor_;
     Options options_;
-    std::unique_ptr<Connection> main_;
+    std::unique_ptr<Connection> main_;                   // single Redis
+    std::unique_ptr<detail::ClusterRouter> cluster_;     // Redis Cluster
     std::vector<std::unique_ptr<Connection>> blocking_;  // every connection made for blocking calls
     std::vector<Connection*> idle_blocking_;
 };

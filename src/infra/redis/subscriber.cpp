@@ -66,6 +66,7 @@ struct Subscriber::Impl {
 
     asio::any_io_executor ex;
     Options opts;
+    std::size_t next_seed = 0;  // the seed dialled (redis+cluster:// URLs list several)
     std::size_t max_queued;
     tcp::socket socket;
     asio::steady_timer write_signal;
@@ -198,6 +199,12 @@ asio::awaitable<void> Subscriber::Impl::Run(std::shared_ptr<Impl> self) {
         if (!error.empty()) {
             last_error = error;
             SetState(State::kDown, error);
+            // A cluster's nodes all carry every PUBLISH (Redis 7 broadcasts classic pub/sub on
+            // the cluster bus): when one is down, try the next seed.
+            if (opts.url.seeds.size() > 1) {
+                next_seed = (next_seed + 1) % opts.url.seeds.size();
+                opts.url = WithHost(opts.url, opts.url.seeds[next_seed]);
+            }
             backoff_timer.expires_after(detail::Jitter(backoff));
             co_await backoff_timer.async_wait(kNoThrow);
             backoff = std::min(backoff * 2, opts.backoff_max);

@@ -31,6 +31,8 @@ struct SubscriberStats {
 // reconnects with backoff and subscribes to all of them again. Messages published while it
 // was disconnected are lost, as pub/sub promises nothing more; a consumer that caches derived
 // state should treat a reconnect (the state hook) as "may have missed invalidations".
+// With a redis+cluster:// URL it connects to one seed node and moves to the next one when that
+// node is unreachable: classic PUBLISH reaches subscribers on every node of a cluster.
 // Belongs to one io_context, like Connection.
 class Subscriber {
 public:
