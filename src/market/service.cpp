@@ -125,7 +125,9 @@ asio::awaitable<bool> MarketService::Publish(std::int64_t outbox_id, const std::
         }
     }
     try {
-        co_await redis_->Eval(SetIfNewer(), keys, values);
+        // Per slot: in a Redis Cluster the batch's keys live on many nodes (one call with a
+        // single Redis). The script treats each key alone, so splitting it changes nothing.
+        co_await redis_->EvalPerSlot(SetIfNewer(), keys, values);
         redis::FieldValues fields{{"batch_id", std::string(event.at("batch_id").as_string())},
                                   {"kind", kind},
                                   {"count", std::to_string(items.size())},

@@ -19,6 +19,8 @@ namespace json = boost::json;
 
 namespace {
 
+constexpr std::chrono::milliseconds kClusterPoll{100};
+
 // The newest id of a stream, "0-0" when it is empty or missing.
 asio::awaitable<std::string> NewestId(redis::Client& redis, std::string stream) {
     std::vector<std::string> argv{"XREVRANGE", std::move(stream), "+", "-", "COUNT", "1"};
@@ -63,34 +65,55 @@ asio::awaitable<void> LiveFeed::Run() {
         try {
             if (prices_id.empty()) prices_id = co_await NewestId(redis_, options_.prices_stream);
             if (values_id.empty()) values_id = co_await NewestId(redis_, options_.values_stream);
-            std::vector<std::string> argv{"XREAD",
-                                          "COUNT",
-                                          std::to_string(options_.batch),
-                                          "BLOCK",
-                                          std::to_string(options_.block.count()),
-                                          "STREAMS",
-                                          options_.prices_stream,
-                                          options_.values_stream,
-                                          prices_id,
-                                          values_id};
-            const auto timeout = options_.block + std::chrono::milliseconds(2000);
-            auto reply = co_await redis_.Command(std::move(argv), timeout);
-            for (const auto& stream : reply.AsArray()) {
-                const auto& name = stream.AsArray().at(0).AsString();
-                for (const auto& entry : stream.AsArray().at(1).AsArray()) {
-                    const auto& parts = entry.AsArray();
-                    const std::string& id = parts.at(0).AsString();
-                    redis::FieldValues fields;
-                    const auto& flat = parts.at(1).AsArray();
-                    for (std::size_t i = 0; i + 1 < flat.size(); i += 2)
-                        fields.emplace_back(flat[i].AsString(), flat[i + 1].AsString());
-                    if (name == options_.prices_stream) {
-                        prices_id = id;
-                    } else {
-                        values_id = id;
+            std::vector<redis::Reply> replies;
+            if (redis_.IsCluster() &&
+                redis::KeySlot(options_.prices_stream) != redis::KeySlot(options_.values_stream)) {
+                // One XREAD cannot name streams of two cluster slots: read each without BLOCK
+                // (one pipeline, split per node) and poll, at most options_.block apart.
+                const std::string count = std::to_string(options_.batch);
+                const std::vector<std::string_view> prices{
+                    "XREAD", "COUNT", count, "STREAMS", options_.prices_stream, prices_id},
+                    values{"XREAD", "COUNT", count, "STREAMS", options_.values_stream, values_id};
+                redis::Pipeline p;
+                p.Add(prices).Add(values);
+                replies = co_await redis_.Execute(std::move(p));
+                for (const auto& r : replies) r.ThrowIfError();
+                if (replies[0].IsNil() && replies[1].IsNil()) {
+                    pause.expires_after(std::min(options_.block, kClusterPoll));
+                    co_await pause.async_wait(asio::use_awaitable);
+                }
+            } else {
+                std::vector<std::string> argv{"XREAD",
+                                              "COUNT",
+                                              std::to_string(options_.batch),
+                                              "BLOCK",
+                                              std::to_string(options_.block.count()),
+                                              "STREAMS",
+                                              options_.prices_stream,
+                                              options_.values_stream,
+                                              prices_id,
+                                              values_id};
+                const auto timeout = options_.block + std::chrono::milliseconds(2000);
+                replies.push_back(co_await redis_.Command(std::move(argv), timeout));
+            }
+            for (const auto& reply : replies) {
+                for (const auto& stream : reply.AsArray()) {
+                    const auto& name = stream.AsArray().at(0).AsString();
+                    for (const auto& entry : stream.AsArray().at(1).AsArray()) {
+                        const auto& parts = entry.AsArray();
+                        const std::string& id = parts.at(0).AsString();
+                        redis::FieldValues fields;
+                        const auto& flat = parts.at(1).AsArray();
+                        for (std::size_t i = 0; i + 1 < flat.size(); i += 2)
+                            fields.emplace_back(flat[i].AsString(), flat[i + 1].AsString());
+                        if (name == options_.prices_stream) {
+                            prices_id = id;
+                        } else {
+                            values_id = id;
+                        }
+                        entries_->fetch_add(1);
+                        Dispatch(name, fields);
                     }
-                    entries_->fetch_add(1);
-                    Dispatch(name, fields);
                 }
             }
         } catch (const std::exception& e) {
