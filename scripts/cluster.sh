@@ -3,12 +3,13 @@
 #
 #   PostgreSQL 15 primary ── streaming replica (pg_basebackup -R)
 #        └── pgbouncer 1.18, transaction mode (the services' connections)
-#   Redis 7
+#   Redis 7 (with --redis-cluster: a Redis Cluster of 3 masters + 3 replicas, scripts/redis-cluster.sh)
 #   3 × `nexanest serve` (one event loop each) ── haproxy 2.6 (health checks on /readyz)
 #   with --services: a 4th instance `--services auth,market` that takes the market ingest
 #   (POST /api/v1/market/*), the three others serving everything else.
 #
-#   scripts/cluster.sh start DIR [--services]   everything on free ports, writes DIR/cluster.env
+#   scripts/cluster.sh start DIR [--services] [--redis-cluster]
+#                                               everything on free ports, writes DIR/cluster.env
 #   scripts/cluster.sh stop DIR                 stops all of it (data kept in DIR)
 #   scripts/cluster.sh status DIR               one line per process, haproxy's view of servers
 #   scripts/cluster.sh pg DIR                   only the primary and the replica (tests)
@@ -331,8 +332,20 @@ PY
 # --- commands ---------------------------------------------------------------------------------
 start() {
   [ -x "$bin" ] || { echo "no $bin: build it first (cmake --build build/release --target nexanest)" >&2; exit 1; }
-  if [ "${1:-}" = "--services" ]; then : >"$dir/split"; fi
+  local arg
+  for arg in "$@"; do
+    case "$arg" in
+      --services) : >"$dir/split" ;;
+      --redis-cluster) : >"$dir/redis-cluster" ;;
+      *) echo "unknown option $arg" >&2; exit 2 ;;
+    esac
+  done
   pg_start
+  local redis_url="redis://default:$(pw redis)@127.0.0.1:$REDIS/0"
+  if [ -f "$dir/redis-cluster" ]; then
+    "$root/scripts/redis-cluster.sh" start "$dir/redis-cluster-nodes" >/dev/null
+    redis_url=$(sed -n "s/^export NEXANEST_REDIS_URL='\(.*\)'$/\1/p" "$dir/redis-cluster-nodes/env.sh")
+  fi
   local pgpw; pgpw=$(pw pg)
   (umask 077; {
     echo "export NEXANEST_DB_SERVICE_PASSWORD='$(pw service)'"
@@ -344,7 +357,7 @@ start() {
     echo "export NEXANEST_DB_PREPARED_STATEMENTS=off"
     echo "export NEXANEST_DB_REPLICA_URL='postgresql://127.0.0.1:$PG_REPLICA/postgres'"
     echo "export NEXANEST_DB_REPLICA_MAX_LAG=${NEXANEST_DB_REPLICA_MAX_LAG:-2s}"
-    echo "export NEXANEST_REDIS_URL='redis://default:$(pw redis)@127.0.0.1:$REDIS/0'"
+    echo "export NEXANEST_REDIS_URL='$redis_url'"
     echo "export NEXANEST_THREADS=1"
     echo "export NEXANEST_DB_POOL_SIZE=8"
     echo "export NEXANEST_OPS_TOKEN='$(pw ops)$(pw ops)'"
@@ -366,7 +379,7 @@ start() {
   (cd "$root" && NEXANEST_DATABASE_URL="postgresql://postgres:$pgpw@127.0.0.1:$PG_PRIMARY/postgres" \
     "$bin" migrate up >"$dir/log/migrate.log" 2>&1) || { tail -20 "$dir/log/migrate.log" >&2; exit 1; }
   pgbouncer_start
-  redis_start
+  [ -f "$dir/redis-cluster" ] || redis_start
   for n in $(instances); do instance_start "$n"; done
   for n in $(instances); do instance_wait_ready "$n"; done
   haproxy_start
@@ -384,6 +397,7 @@ stop() {
   for n in 1 2 3 4; do instance_stop "$n"; done
   if alive "$dir/run/pgbouncer.pid"; then local b; b=$(cat "$dir/run/pgbouncer.pid"); kill "$b"; wait_gone "$b" || true; fi
   if alive "$dir/run/redis.pid"; then local r; r=$(cat "$dir/run/redis.pid"); kill "$r"; wait_gone "$r" || true; fi
+  if [ -f "$dir/redis-cluster-nodes/ports" ]; then "$root/scripts/redis-cluster.sh" stop "$dir/redis-cluster-nodes"; fi
   pg_stop
 }
 
@@ -395,7 +409,16 @@ status() {
   done
   printf 'haproxy     127.0.0.1:%s  %s\n' "$HAPROXY" "$(alive "$dir/run/haproxy.pid" && echo up || echo down)"
   printf 'pgbouncer   127.0.0.1:%s  %s\n' "$PGBOUNCER" "$(alive "$dir/run/pgbouncer.pid" && echo up || echo down)"
-  printf 'redis       127.0.0.1:%s  %s\n' "$REDIS" "$(alive "$dir/run/redis.pid" && echo up || echo down)"
+  if [ -f "$dir/redis-cluster" ]; then
+    local i p
+    for i in 1 2 3 4 5 6; do
+      p=$(sed -n "${i}p" "$dir/redis-cluster-nodes/ports")
+      printf 'redis-node%s 127.0.0.1:%s  %s\n' "$i" "$p" \
+        "$(alive "$dir/redis-cluster-nodes/node$i/redis.pid" && echo up || echo down)"
+    done
+  else
+    printf 'redis       127.0.0.1:%s  %s\n' "$REDIS" "$(alive "$dir/run/redis.pid" && echo up || echo down)"
+  fi
   for d in primary replica; do
     local v="PG_${d^^}"
     printf 'pg-%-8s 127.0.0.1:%s  %s\n' "$d" "${!v}" \
@@ -424,7 +447,7 @@ restart_instance() {
 }
 
 case "$cmd" in
-  start) start "${1:-}" ;;
+  start) start "$@" ;;
   stop) stop ;;
   status) status ;;
   pg) pg_start; echo "primary 127.0.0.1:$PG_PRIMARY, replica 127.0.0.1:$PG_REPLICA ($dir/pg.env)" ;;

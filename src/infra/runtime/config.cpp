@@ -198,7 +198,7 @@ std::vector<Setting> Settings() {
             {"postgresql", "postgres"}),
         Duration("database.replica_max_lag", "NEXANEST_DB_REPLICA_MAX_LAG", &Config::db_replica_max_lag),
         Duration("database.timeout", "NEXANEST_DB_TIMEOUT", &Config::db_timeout),
-        Url("redis.url", "NEXANEST_REDIS_URL", &Config::redis_url, {"redis"}),
+        Url("redis.url", "NEXANEST_REDIS_URL", &Config::redis_url, {"redis", "redis+cluster"}),
         Duration("redis.timeout", "NEXANEST_REDIS_TIMEOUT", &Config::redis_timeout),
         {"auth.jwt_keys", "NEXANEST_JWT_KEYS", true,
          [](Config& c, const std::string& v) -> std::optional<std::string> {

@@ -106,6 +106,12 @@ TEST(ConfigTest, PoolerAndReplicaSettings) {
     EXPECT_THROW(LoadConfig(std::nullopt, Env({{"NEXANEST_DB_REPLICA_URL", "mysql://x"}})), nn::Error);
 }
 
+TEST(ConfigTest, RedisClusterUrl) {
+    const std::string url = "redis+cluster://default:pw@127.0.0.1:7001,127.0.0.1:7002";
+    auto c = LoadConfig(std::nullopt, Env({{"NEXANEST_REDIS_URL", url}}));
+    EXPECT_EQ(c.redis_url.Reveal(), url);
+}
+
 // Each service role may have its own database password (issue 15, item 17).
 TEST(ConfigTest, PerRoleDatabasePasswords) {
     auto c = LoadConfig(std::nullopt, Env({{"NEXANEST_DB_SERVICE_PASSWORD", "shared-password-000"},
