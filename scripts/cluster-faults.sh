@@ -5,20 +5,25 @@
 #   1. kill -9 of one instance under ingest + trades + reads + live streams, started again 6 s later
 #   2. rolling restart of the three instances (drain in haproxy, SIGTERM, start, ready)
 #   3. the replica stopped under load, then started again
+#   4. with --redis-cluster (Redis Cluster instead of one Redis): kill -9 of one Redis master
+#      under load; its replica is promoted (cluster-node-timeout 1 s), the killed node restarted
+#      rejoins as a replica
 #
 # and the cross-instance live-push check. Prints one line of figures per scenario (acknowledged
 # and lost writes, failed requests as the client saw them, first-try failures the retries
 # absorbed, stream reconnects and the longest stream gap) and exits non-zero when a scenario
 # breaks its promise: a lost acknowledged write, a failed request, a 5xx on reads.
 #
-#   scripts/cluster-faults.sh DIR [SECONDS]   (DIR: started here when no cluster runs in it)
+#   scripts/cluster-faults.sh DIR [SECONDS] [--redis-cluster]
+#                                  (DIR: started here when no cluster runs in it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:?usage: $0 DIR [SECONDS]}
 secs=${2:-20}
+redis_opt=${3:-}
 started=""
 if [ ! -f "$dir/run/haproxy.pid" ] || ! kill -0 "$(cat "$dir/run/haproxy.pid")" 2>/dev/null; then
-  scripts/cluster.sh start "$dir"
+  scripts/cluster.sh start "$dir" $redis_opt
   started=yes
 fi
 cleanup() { if [ -n "$started" ]; then scripts/cluster.sh stop "$dir"; fi; }
@@ -73,6 +78,40 @@ sleep $((secs / 2))
 scripts/cluster.sh replica-start "$dir"
 wait $lp || status=1
 check replica "lost_trades<=0" "read_5xx<=0" "failed_requests<=0"
+
+if [ -f "$dir/redis-cluster" ]; then
+  echo "== 4. a Redis master killed (kill -9) under mixed load"
+  rc="$dir/redis-cluster-nodes"
+  # shellcheck disable=SC1091
+  . "$rc/env.sh"
+  python3 $load run "$dir" "$secs" redisfail &
+  lp=$!
+  sleep 5
+  # A node that answers, other than $1.
+  live_node() {
+    local p
+    while read -r p; do
+      [ "$p" != "${1:-}" ] && redis-cli --no-auth-warning -p "$p" ping 2>/dev/null | grep -q PONG && { echo "$p"; return; }
+    done <"$rc/ports"
+  }
+  victim=$(redis-cli --no-auth-warning -p "$(live_node)" cluster nodes |
+    awk '$3 ~ /master/ && $3 !~ /fail/ && NF >= 9 {split($2, a, "[:@]"); print a[2]; exit}')
+  i=$(grep -nx "$victim" "$rc/ports" | cut -d: -f1)
+  q=$(live_node "$victim")
+  t0=$(date +%s.%N)
+  kill -KILL "$(cat "$rc/node$i/redis.pid")"
+  # Failover done: the victim is flagged fail and three live masters serve slots again.
+  for _ in $(seq 1 300); do
+    masters=$(redis-cli --no-auth-warning -p "$q" cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ && NF >= 9' | wc -l)
+    failed=$(redis-cli --no-auth-warning -p "$q" cluster nodes | awk -v v=":$victim@" 'index($2, v) && $3 ~ /fail/' | wc -l)
+    [ "$masters" -eq 3 ] && [ "$failed" -eq 1 ] && break
+    sleep 0.05
+  done
+  echo "Redis master :$victim killed; its replica serves the slots $(awk "BEGIN{printf \"%.1f\", $(date +%s.%N) - $t0}") s later"
+  redis-server "$rc/node$i/redis.conf"  # rejoins as a replica of the promoted node
+  wait $lp || status=1
+  check redisfail "lost_trades<=0" "lost_ticks<=0" "failed_requests<=0" "stream_events>=1"
+fi
 
 [ $status -eq 0 ] && echo "all fault scenarios kept their promises" || echo "SOME FAULT SCENARIO FAILED"
 exit $status
