@@ -84,7 +84,8 @@ if [ -f "$dir/redis-cluster" ]; then
   rc="$dir/redis-cluster-nodes"
   # shellcheck disable=SC1091
   . "$rc/env.sh"
-  python3 $load run "$dir" "$secs" redisfail &
+  # at least 12 s: the kill comes at t = 5 s and the failover takes about 2 s
+  python3 $load run "$dir" $((secs < 12 ? 12 : secs)) redisfail &
   lp=$!
   sleep 5
   # A node that answers, other than $1.
