@@ -343,7 +343,9 @@ start() {
   pg_start
   local redis_url="redis://default:$(pw redis)@127.0.0.1:$REDIS/0"
   if [ -f "$dir/redis-cluster" ]; then
-    "$root/scripts/redis-cluster.sh" start "$dir/redis-cluster-nodes" >/dev/null
+    # the ports chosen above are not all bound yet: the cluster's nodes must not take them
+    NN_AVOID_PORTS="$(cut -d= -f2 "$dir/ports" | tr '\n' ' ')" \
+      "$root/scripts/redis-cluster.sh" start "$dir/redis-cluster-nodes" >/dev/null
     redis_url=$(sed -n "s/^export NEXANEST_REDIS_URL='\(.*\)'$/\1/p" "$dir/redis-cluster-nodes/env.sh")
   fi
   local pgpw; pgpw=$(pw pg)

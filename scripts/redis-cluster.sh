@@ -6,6 +6,7 @@
 # DIR/env.sh then exports NEXANEST_REDIS_URL=redis+cluster://default:PW@127.0.0.1:P1,...,P6 and
 # REDISCLI_AUTH; DIR/ports lists the six ports, DIR/nodeN/redis.pid the pids.
 # cluster-node-timeout is 1000 ms, so a failed master is replaced by its replica in ~2 s.
+# NN_AVOID_PORTS="p1 p2 ...": ports another script has chosen but not bound yet (cluster.sh).
 set -euo pipefail
 
 cmd=${1:-}
@@ -23,6 +24,7 @@ cluster_port() {
   local p
   for _ in $(seq 1 200); do
     p=$((20000 + RANDOM % 2700))
+    case " ${NN_AVOID_PORTS:-} " in *" $p "* | *" $((p + 10000)) "*) continue ;; esac
     if free "$p" && free $((p + 10000)) && ! grep -qx "$p" "$dir/ports" 2>/dev/null \
       && ! grep -qx "$((p - 10000))\|$((p + 10000))" "$dir/ports" 2>/dev/null; then
       echo "$p"
