@@ -94,9 +94,15 @@ void Advance(ReadCheckpoint& cp,
              const std::vector<Transaction>& ordered,
              const std::map<std::string, std::string>& instrument_currency) {
     const portfolio::LedgerSettings settings{p.currency, p.cost_basis_method, p.allow_short};
-    auto ledger = portfolio::Replay(ordered, settings, std::move(cp.ledger));
-    if (!ledger) throw Error(ErrorKind::kUnprocessable, ledger.Error().code, ledger.Error().message);
-    cp.ledger = std::move(ledger).Value();
+    if (!cp.refused) {
+        auto ledger = portfolio::Replay(ordered, settings, std::move(cp.ledger));
+        if (ledger) {
+            cp.ledger = std::move(ledger).Value();
+        } else {
+            cp.refused = ledger.Error();
+            cp.ledger = portfolio::Ledger{};
+        }
+    }
     // Only holdings and cash are kept: a period reads the sales it made itself. Under the
     // average method nothing reads the FIFO lots (a sale without lots realizes its FIFO figures
     // against nothing, and those are not shown).
@@ -163,6 +169,10 @@ std::string EncodeCheckpoint(const ReadCheckpoint& cp) {
     o["base"] = cp.base_currency;
     o["method"] = cp.method;
     o["short"] = cp.allow_short;
+    o["refused"] =
+        cp.refused ? json::value(json::array{json::value(cp.refused->code), json::value(cp.refused->message),
+                                             json::value(cp.refused->transaction_id.ToString())})
+                   : json::value(nullptr);
     json::object holdings;
     for (const auto& [symbol, holding] : cp.ledger.holdings)
         holdings[symbol] = portfolio::EncodeHolding(holding);
@@ -210,6 +220,13 @@ std::optional<ReadCheckpoint> DecodeCheckpoint(std::string_view text) {
         cp.base_currency = std::string(o.at("base").as_string());
         cp.method = std::string(o.at("method").as_string());
         cp.allow_short = o.at("short").as_bool();
+        if (!o.at("refused").is_null()) {
+            const json::array& r = o.at("refused").as_array();
+            const std::optional<TransactionId> tx = TransactionId::Parse(r.at(2).as_string());
+            if (!tx) return std::nullopt;
+            cp.refused = portfolio::LedgerError{std::string(r.at(0).as_string()),
+                                                std::string(r.at(1).as_string()), *tx};
+        }
         for (const auto& [symbol, encoded] : o.at("holdings").as_object()) {
             std::optional<portfolio::Holding> h =
                 portfolio::DecodeHolding(encoded.as_string(), std::string(symbol));

@@ -37,6 +37,9 @@ struct ReadCheckpoint {
     // Holdings (without sales; without FIFO lots under the average method, which never reads
     // them: a checkpoint of a long buy-and-hold ledger would otherwise carry every lot) and cash.
     portfolio::Ledger ledger;
+    // The ledger's refusal of a transaction (only a history written around the checks can hold
+    // one): the ledger stops there; a statement answers it, performance does not need the ledger.
+    std::optional<portfolio::LedgerError> refused;
     std::map<std::string, Decimal> trade_price;            // last trade price by symbol (statement fallback)
     std::map<std::string, Decimal> trade_rate;             // last fx_rate by currency (statement fallback)
     SymbolCurrencies currencies;                           // for InstrumentCurrencies
@@ -58,7 +61,7 @@ bool Usable(const ReadCheckpoint& cp,
 
 // Moves `cp` to the end of `day` with `ordered`: every transaction dated after cp.day up to `day`,
 // in SortForReplay order. `instrument_currency`: by symbol, as InstrumentCurrencies gives it.
-// Throws a 422 nn::Error when the ledger refuses a transaction (as the full replay would).
+// A transaction the ledger refuses sets `refused` (the first one).
 void Advance(ReadCheckpoint& cp,
              const portfolio::Portfolio& p,
              Date day,

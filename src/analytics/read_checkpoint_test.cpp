@@ -14,6 +14,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "analytics/statement.hpp"
+#include "core/error.hpp"
 #include "portfolio/holdings.hpp"
 
 namespace nn::analytics {
@@ -344,6 +345,53 @@ TEST(ReadCheckpoint, OpensPeriodsExactlyAsTheFullComputation) {
         }
     }
     EXPECT_GT(edits, 30);
+}
+
+// A history the ledger refuses (written around the checks): performance does not need the
+// ledger and is answered as before; a statement gives the full replay's 422.
+TEST(ReadCheckpoint, ARefusedLedgerFailsStatementsOnly) {
+    std::mt19937 rng(7);
+    portfolio::Portfolio p;
+    p.id = PortfolioId::Generate();
+    p.currency = Currency::FromCode("USD");
+    std::vector<Transaction> txs = RandomLedger(rng, 400);
+    Transaction oversold;
+    oversold.id = TransactionId::Generate();
+    oversold.type = TransactionType::kSell;
+    oversold.symbol = "AAA";
+    oversold.quantity = Decimal::FromInt(1'000'000);
+    oversold.price = Decimal::FromInt(10);
+    oversold.executed_at = StartOfDay(AddDays(kStart, 100)) + std::chrono::hours(1);
+    txs.push_back(oversold);
+    ASSERT_FALSE(Valid(p, txs));
+    const std::map<std::string, std::string> listed{{"EEE", "EUR"}};
+    const Market m = RandomMarket(rng);
+    Store store;
+    const Date first = AddDays(kStart, 300), last = AddDays(kStart, 330);
+    EXPECT_EQ(Text(CheckpointHistory(store, p, txs, listed, m, first, last)),
+              Text(FullHistory(p, txs, listed, m, first, last)));
+    ASSERT_FALSE(store.empty());
+    EXPECT_TRUE(DecodeCheckpoint(std::prev(store.end())->second)->refused.has_value());
+    const StatementPeriod period = MonthlyPeriod(2022, 3);
+    StatementInputs full = StatementBase(p, listed, m, period);
+    full.transactions = txs;
+    StatementInputs opened = StatementBase(p, listed, m, period);
+    Opened o = Open(store, p, txs, listed, period.start, period.end);
+    opened.opening = o.cp;
+    opened.transactions = o.after;
+    std::string full_error, opened_error;
+    try {
+        BuildStatement(full);
+    } catch (const nn::Error& e) {
+        full_error = e.Code() + " " + e.what();
+    }
+    try {
+        BuildStatement(opened);
+    } catch (const nn::Error& e) {
+        opened_error = e.Code() + " " + e.what();
+    }
+    EXPECT_NE(full_error, "");
+    EXPECT_EQ(opened_error, full_error);
 }
 
 TEST(ReadCheckpoint, EncodingRoundTripsAndRefusesOtherText) {

@@ -96,6 +96,9 @@ Statement BuildStatement(const StatementInputs& in) {
     if (in.opening && in.opening->day && *in.opening->day > LatestOpening(in.period.start)) {
         throw Error(ErrorKind::kInternal, "analytics.late_checkpoint", "the checkpoint is inside the period");
     }
+    if (in.opening && in.opening->refused) {
+        throw Error(ErrorKind::kUnprocessable, in.opening->refused->code, in.opening->refused->message);
+    }
     const portfolio::LedgerSettings settings{p.currency, p.cost_basis_method, p.allow_short};
     auto ledger = in.opening ? portfolio::Replay(to_date, settings, in.opening->ledger)
                              : portfolio::Replay(to_date, settings);
