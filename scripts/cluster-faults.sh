@@ -22,12 +22,13 @@ dir=${1:?usage: $0 DIR [SECONDS]}
 secs=${2:-20}
 redis_opt=${3:-}
 started=""
-if [ ! -f "$dir/run/haproxy.pid" ] || ! kill -0 "$(cat "$dir/run/haproxy.pid")" 2>/dev/null; then
-  scripts/cluster.sh start "$dir" $redis_opt
-  started=yes
-fi
+# Set before the start: a start that fails half-way (a port taken) stops what it had started.
 cleanup() { if [ -n "$started" ]; then scripts/cluster.sh stop "$dir"; fi; }
 trap cleanup EXIT
+if [ ! -f "$dir/run/haproxy.pid" ] || ! kill -0 "$(cat "$dir/run/haproxy.pid")" 2>/dev/null; then
+  started=yes
+  scripts/cluster.sh start "$dir" $redis_opt
+fi
 dir=$(cd "$dir" && pwd)
 load=scripts/cluster-load.py
 [ -f "$dir/load.json" ] || python3 $load setup "$dir"
