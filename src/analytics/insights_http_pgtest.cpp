@@ -6,6 +6,8 @@
 #include <map>
 #include <string>
 
+#include <boost/json/serialize.hpp>
+
 #include "analytics/analytics_api_fixture.hpp"
 
 namespace nn::analytics {
@@ -82,6 +84,23 @@ TEST_F(InsightsApi, RulesOnAValuedPortfolio) {
     EXPECT_EQ(severity("data.stale_closes"), "ok");
     EXPECT_EQ(severity("data.no_recent_price"), "ok");
     EXPECT_EQ(severity("data.transactions_after_last_price"), "ok");
+
+    // A trade today, after AAA's last close (yesterday): its last trade date is read per held
+    // symbol (not from every transaction), and the rule sees it.
+    Tx(user, pid,
+       R"({"type":"BUY","symbol":")" + aaa +
+           R"(","quantity":"1","price":"110","currency":"USD","executed_at":")" + DaysAgo(0) +
+           R"(T00:00:01Z"})");
+    const auto after = Call(user, "GET", "/api/v1/portfolios/" + pid + "/insights");
+    ASSERT_EQ(after.status, 200) << after.body;
+    bool flagged = false;
+    const json::value after_body = after.Json();
+    for (const auto& i : after_body.at("insights").as_array()) {
+        if (i.at("rule").as_string() != "data.transactions_after_last_price") continue;
+        EXPECT_EQ(i.at("severity").as_string(), "info") << after.body;
+        flagged = json::serialize(i.at("subjects")).find(aaa) != std::string::npos;
+    }
+    EXPECT_TRUE(flagged) << after.body;
 
     // Like every analytics route it needs analytics:read besides portfolio:read.
     const auto narrow = Call(user, "GET", "/api/v1/portfolios/" + pid + "/insights", "",

@@ -31,10 +31,14 @@ asio::awaitable<json::object> InsightsService::Insights(const portfolio::Actor& 
                                                         PortfolioId id,
                                                         std::size_t shard) {
     const portfolio::HoldingsView view = co_await portfolios_->Holdings(actor, id, shard);
-    const std::vector<portfolio::Transaction> txs =
-        co_await LoadAllTransactions(*portfolios_, actor, id, page_size_, shard);
     const std::string base(view.portfolio.currency.Code());
     const Date today = ToDate(Now());
+    // Only the 12 months to today and each held symbol's last trade: never every transaction
+    // (issue 16, §17).
+    const Date year_ago = AddMonths(today, -12);
+    const std::vector<portfolio::Transaction> txs =
+        co_await LoadTransactionsBetween(*portfolios_, actor, id, StartOfDay(AddDays(year_ago, 1)),
+                                         StartOfDay(AddDays(today, 1)), page_size_, shard);
 
     InsightInputs in;
     in.base_currency = base;
@@ -71,15 +75,8 @@ asio::awaitable<json::object> InsightsService::Insights(const portfolio::Actor& 
         }
     }
 
-    // Fees of the 12 months to today at trade-date rates; every symbol's last trade date.
-    const Date year_ago = AddMonths(today, -12);
+    // Fees of the 12 months to today at trade-date rates.
     for (const portfolio::Transaction& tx : txs) {
-        const Date day = ToDate(tx.executed_at);
-        if (tx.symbol) {
-            auto [it, inserted] = in.last_transaction_date.try_emplace(*tx.symbol, day);
-            if (!inserted && it->second < day) it->second = day;
-        }
-        if (day <= year_ago || day > today) continue;
         Decimal fee = tx.fee;
         if (tx.type == portfolio::TransactionType::kFee && tx.amount) fee += *tx.amount;
         if (fee.IsZero()) continue;
@@ -91,8 +88,9 @@ asio::awaitable<json::object> InsightsService::Insights(const portfolio::Actor& 
         in.fees_12m += Decimal::Mul(fee, *rate, kMoneyScale);
     }
     // Only held symbols are judged for trades after their last close.
-    const std::set<std::string> held(symbols.begin(), symbols.end());
-    std::erase_if(in.last_transaction_date, [&](const auto& entry) { return !held.contains(entry.first); });
+    const std::map<std::string, Timestamp> last_trades =
+        co_await portfolios_->LastTransactionTimes(actor, id, symbols, shard);
+    for (const auto& [symbol, at] : last_trades) in.last_transaction_date[symbol] = ToDate(at);
 
     const std::map<std::string, DatedValue> last = co_await LoadLastCloses(market, symbols, today);
     const std::map<std::string, DatedValue> then = co_await LoadLastCloses(market, symbols, year_ago);

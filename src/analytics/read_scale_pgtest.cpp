@@ -120,6 +120,10 @@ TEST_F(ReadScale, OneMonthReadsItsNeighbourhoodAndGivesTheFullResult) {
     const auto july_2021 = Statement(user, pid, 2021, 7);
     EXPECT_LE(july_2021.second, kBound) << "rows read for a one-month statement";
     EXPECT_NE(july_2021.first.find("\"realized_gains\""), std::string::npos);
+    // Insights read the 12 months to today and each held symbol's last trade.
+    const std::uint64_t before_insights = TransactionRowsRead();
+    EXPECT_EQ(Call(user, "GET", "/api/v1/portfolios/" + pid + "/insights").status, 200);
+    EXPECT_LE(TransactionRowsRead() - before_insights, kBound) << "rows read for insights";
 
     // Exactly what the computation from the first transaction gives.
     ForgetCheckpoints(pid);

@@ -21,6 +21,12 @@ constexpr db::Query kLedgerHead{
     "(SELECT min(executed_at) FROM portfolio.transactions WHERE portfolio_id = $1)",
     "portfolio.ledger_head"};
 
+constexpr db::Query kLastTransactionTimes{
+    "SELECT s, (SELECT max(executed_at) FROM portfolio.transactions t WHERE t.portfolio_id = $1 AND t.symbol "
+    "= s) "
+    "FROM unnest($2::text[]) AS s",
+    "portfolio.last_transaction_times"};
+
 constexpr db::Query kReadCheckpoint{
     "SELECT day, state FROM portfolio.read_checkpoints WHERE portfolio_id = $1 AND day <= $2 "
     "ORDER BY day DESC LIMIT 1",
@@ -697,6 +703,18 @@ asio::awaitable<LedgerHead> PgRepository::ReadLedgerHead(db::Transaction& tx, Po
     head.version = res[0].Get<std::int64_t>(0);
     head.first_executed_at = res[0].Get<std::optional<Timestamp>>(1);
     co_return head;
+}
+
+asio::awaitable<std::map<std::string, Timestamp>> PgRepository::LastTransactionTimes(
+    db::Transaction& tx, PortfolioId portfolio, const std::vector<std::string>& symbols) {
+    std::map<std::string, Timestamp> out;
+    if (symbols.empty()) co_return out;
+    std::vector<std::optional<std::string>> names(symbols.begin(), symbols.end());
+    const db::Result res = co_await tx.Execute(kLastTransactionTimes, portfolio, ArrayLiteral(names));
+    for (db::Row row : res) {
+        if (const auto at = row.Get<std::optional<Timestamp>>(1)) out[row.Get<std::string>(0)] = *at;
+    }
+    co_return out;
 }
 
 asio::awaitable<std::optional<StoredReadCheckpoint>> PgRepository::ReadCheckpoint(db::Transaction& tx,

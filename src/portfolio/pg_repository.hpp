@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -154,6 +155,10 @@ public:
         const std::optional<LedgerKey>& after);
 
     static boost::asio::awaitable<LedgerHead> ReadLedgerHead(db::Transaction& tx, PortfolioId portfolio);
+    // Each symbol's latest executed_at (symbols without a transaction are left out), one index
+    // probe per symbol.
+    static boost::asio::awaitable<std::map<std::string, Timestamp>> LastTransactionTimes(
+        db::Transaction& tx, PortfolioId portfolio, const std::vector<std::string>& symbols);
     // The latest read checkpoint on or before `day`.
     static boost::asio::awaitable<std::optional<StoredReadCheckpoint>> ReadCheckpoint(db::Transaction& tx,
                                                                                       PortfolioId portfolio,

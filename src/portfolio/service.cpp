@@ -445,6 +445,17 @@ asio::awaitable<LedgerHead> Service::ReadLedgerHead(const Actor& actor,
         });
 }
 
+asio::awaitable<std::map<std::string, Timestamp>> Service::LastTransactionTimes(
+    const Actor& actor, PortfolioId portfolio, std::vector<std::string> symbols, std::size_t shard) {
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    co_return co_await db::RunInTransaction(
+        pool, ActingOptions(actor).ReadOnly(),
+        [&](db::Transaction& tx) -> asio::awaitable<std::map<std::string, Timestamp>> {
+            co_await ApplyClientIds(tx, actor);
+            co_return co_await PgRepository::LastTransactionTimes(tx, portfolio, symbols);
+        });
+}
+
 asio::awaitable<std::optional<StoredReadCheckpoint>> Service::ReadCheckpoint(const Actor& actor,
                                                                              PortfolioId portfolio,
                                                                              Date on_or_before,

@@ -103,6 +103,8 @@ public:
     boost::asio::awaitable<LedgerHead> ReadLedgerHead(const Actor& actor,
                                                       PortfolioId portfolio,
                                                       std::size_t shard);
+    boost::asio::awaitable<std::map<std::string, Timestamp>> LastTransactionTimes(
+        const Actor& actor, PortfolioId portfolio, std::vector<std::string> symbols, std::size_t shard);
     boost::asio::awaitable<std::optional<StoredReadCheckpoint>> ReadCheckpoint(const Actor& actor,
                                                                                PortfolioId portfolio,
                                                                                Date on_or_before,
