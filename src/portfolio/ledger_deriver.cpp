@@ -79,7 +79,9 @@ constexpr db::Query kChangedFrom{
 
 constexpr db::Query kForgetReads{
     "WITH gone AS (DELETE FROM portfolio.read_checkpoints WHERE portfolio_id = $1) "
-    "UPDATE portfolio.ledger_versions SET version = version + 1 WHERE portfolio_id = $1",
+    "INSERT INTO portfolio.ledger_versions (portfolio_id, user_id, version) "
+    "SELECT id, user_id, 1 FROM portfolio.portfolios WHERE id = $1 "
+    "ON CONFLICT (portfolio_id) DO UPDATE SET version = portfolio.ledger_versions.version + 1",
     "portfolio.ledger_forget_reads"};
 
 // A balance moves by the sum of the cash effects; a currency's first transaction creates its
