@@ -61,8 +61,9 @@ double PgBench(const std::string& url, int clients, int seconds) {
     const std::string pgbench = bin != nullptr ? bin : "/usr/lib/postgresql/15/bin/pgbench";
     const std::string script = "/tmp/nn_bench_select1_" + std::to_string(::getpid()) + ".sql";
     std::ofstream(script) << "SELECT 1;\n";
-    const std::string cmd = pgbench + " -n -M " + PgBenchMode() + " -f " + script + " -c " + std::to_string(clients) +
-                            " -j 2 -T " + std::to_string(seconds) + " '" + url + "' 2>&1";
+    const std::string cmd = pgbench + " -n -M " + PgBenchMode() + " -f " + script + " -c " +
+                            std::to_string(clients) + " -j 2 -T " + std::to_string(seconds) + " '" + url +
+                            "' 2>&1";
     double tps = 0;
     FILE* p = popen(cmd.c_str(), "r");
     if (p != nullptr) {
@@ -146,9 +147,9 @@ int main(int argc, char** argv) {
         const double limit = PgBench(url, clients, seconds);
         std::uint64_t errors = 0;
         const double ours = Ours(url, clients, seconds, errors);
-        std::printf(
-            "round %d: pgbench -M %s %.0f tps | nn::db::Pool %.0f tps (errors %llu) | ratio %.2f\n", r, PgBenchMode(),
-            limit, ours, static_cast<unsigned long long>(errors), limit > 0 ? ours / limit : 0.0);
+        std::printf("round %d: pgbench -M %s %.0f tps | nn::db::Pool %.0f tps (errors %llu) | ratio %.2f\n",
+                    r, PgBenchMode(), limit, ours, static_cast<unsigned long long>(errors),
+                    limit > 0 ? ours / limit : 0.0);
         best_limit = std::max(best_limit, limit);
         best_ours = std::max(best_ours, ours);
     }

@@ -32,8 +32,7 @@ constexpr std::size_t kMaxTokenBytes = 256;
 
 const Principal& PrincipalOf(const Request& r) {
     const auto* p = r.PrincipalAs<Principal>();
-    if (p == nullptr)
-        throw Error(ErrorKind::kUnauthorized, "auth.required", "authentication required");
+    if (p == nullptr) throw Error(ErrorKind::kUnauthorized, "auth.required", "authentication required");
     return *p;
 }
 

@@ -116,13 +116,14 @@ bool Distributed(Place p) {
 // out (it is replaced by the engine's partitioning there).
 std::vector<std::string> Tables(Conn& c) {
     std::vector<std::string> out;
-    for (const auto& row : c.Query(
-             "SELECT n.nspname || '.' || t.relname FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace "
-             "WHERE t.relkind IN ('r', 'p') AND NOT t.relispartition "
-             "AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'partman') "
-             "AND n.nspname NOT LIKE 'pg_temp%' "
-             // pg_partman's template tables
-             "AND t.relname NOT LIKE 'template\\_%' ORDER BY 1")) {
+    for (const auto& row :
+         c.Query("SELECT n.nspname || '.' || t.relname FROM pg_class t JOIN pg_namespace n ON n.oid = "
+                 "t.relnamespace "
+                 "WHERE t.relkind IN ('r', 'p') AND NOT t.relispartition "
+                 "AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'partman') "
+                 "AND n.nspname NOT LIKE 'pg_temp%' "
+                 // pg_partman's template tables
+                 "AND t.relname NOT LIKE 'template\\_%' ORDER BY 1")) {
         out.push_back(row[0]);
     }
     return out;
@@ -188,7 +189,8 @@ TEST_P(Distribution, EveryTableHasAPlaceAndCarriesItsDistributionColumn) {
             {table.substr(0, dot), table.substr(dot + 1), p.column});
         ASSERT_EQ(rows.size(), 1u) << table << " lacks its distribution column " << p.column;
         if (p.nullable_because.empty()) {
-            EXPECT_EQ(rows[0][0], "t") << table << "." << p.column << " may be NULL: a row without it has no shard";
+            EXPECT_EQ(rows[0][0], "t")
+                << table << "." << p.column << " may be NULL: a row without it has no shard";
         }
     }
 }

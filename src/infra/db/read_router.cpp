@@ -157,67 +157,51 @@ Pool* ReadRouter::Pick() {
     return nullptr;
 }
 
+template <class T, class Call>
+asio::awaitable<std::optional<T>> ReadRouter::OnReplica(Call call) {
+    Pool* replica = Pick();
+    if (replica == nullptr) co_return std::nullopt;
+    bool failed = false;
+    try {
+        T answer = co_await call(*replica);
+        ++stats_.replica_reads;
+        co_return std::optional<T>(std::move(answer));
+    } catch (const DbError& e) {
+        if (!ReplicaTrouble(e)) throw;
+        failed = true;
+    }
+    if (failed) {
+        ++stats_.fallbacks;
+        MarkReplicaDown();
+    }
+    co_return std::nullopt;
+}
+
 asio::awaitable<Result> ReadRouter::Run(Query query,
                                         Params params,
                                         std::optional<std::chrono::milliseconds> timeout) {
-    if (Pool* replica = Pick()) {
-        bool failed = false;
-        try {
-            Result r = co_await replica->Run(query, params, timeout);
-            ++stats_.replica_reads;
-            co_return r;
-        } catch (const DbError& e) {
-            if (!ReplicaTrouble(e)) throw;
-            failed = true;
-        }
-        if (failed) {
-            ++stats_.fallbacks;
-            MarkReplicaDown();
-        }
-    }
+    auto on_replica =
+        co_await OnReplica<Result>([&](Pool& replica) { return replica.Run(query, params, timeout); });
+    if (on_replica) co_return std::move(*on_replica);
     ++stats_.primary_reads;
     co_return co_await primary_.Run(query, std::move(params), timeout);
 }
 
 asio::awaitable<PipelineResults> ReadRouter::RunPipeline(Pipeline pipeline,
                                                          std::optional<std::chrono::milliseconds> timeout) {
-    if (Pool* replica = Pick()) {
-        bool failed = false;
-        try {
-            PipelineResults r = co_await replica->RunPipeline(pipeline, timeout);
-            ++stats_.replica_reads;
-            co_return r;
-        } catch (const DbError& e) {
-            if (!ReplicaTrouble(e)) throw;
-            failed = true;
-        }
-        if (failed) {
-            ++stats_.fallbacks;
-            MarkReplicaDown();
-        }
-    }
+    auto on_replica = co_await OnReplica<PipelineResults>(
+        [&](Pool& replica) { return replica.RunPipeline(pipeline, timeout); });
+    if (on_replica) co_return std::move(*on_replica);
     ++stats_.primary_reads;
     co_return co_await primary_.RunPipeline(std::move(pipeline), timeout);
 }
 
 asio::awaitable<Transaction> ReadRouter::Begin(TransactionOptions options) {
-    if (Pool* replica = Pick()) {
-        bool failed = false;
-        try {
-            TransactionOptions ro = options;
-            ro.ReadOnly();
-            Transaction tx = co_await replica->Begin(std::move(ro));
-            ++stats_.replica_reads;
-            co_return tx;
-        } catch (const DbError& e) {
-            if (!ReplicaTrouble(e)) throw;
-            failed = true;
-        }
-        if (failed) {
-            ++stats_.fallbacks;
-            MarkReplicaDown();
-        }
-    }
+    TransactionOptions read_only = options;
+    read_only.ReadOnly();
+    auto on_replica =
+        co_await OnReplica<Transaction>([&](Pool& replica) { return replica.Begin(std::move(read_only)); });
+    if (on_replica) co_return std::move(*on_replica);
     ++stats_.primary_reads;
     co_return co_await primary_.Begin(std::move(options));
 }

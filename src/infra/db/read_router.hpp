@@ -83,6 +83,11 @@ private:
     struct State;
     Pool* Pick();
     void MarkReplicaDown();
+    // The replica's answer to `call(replica)` when the replica is usable and answers; nullopt
+    // (and the replica marked down, a fallback counted) when it is unusable or in trouble. Run,
+    // RunPipeline and Begin then ask the primary.
+    template <class T, class Call>
+    boost::asio::awaitable<std::optional<T>> OnReplica(Call call);
 
     boost::asio::any_io_executor executor_;
     Pool& primary_;
