@@ -68,19 +68,6 @@ db::TransactionOptions Acting(const portfolio::Actor& actor) {
     return db::TransactionOptions().ActingAs(actor.user_id.ToString(), actor.role);
 }
 
-// A PostgreSQL array literal of values that never need quoting (dates, decimals).
-class ArrayText {
-public:
-    void Add(const std::string& item) {
-        text_ += text_.size() > 1 ? "," : "";
-        text_ += item;
-    }
-    std::string Done() const { return text_ + "}"; }
-
-private:
-    std::string text_ = "{";
-};
-
 }  // namespace
 
 std::string LedgerFingerprint(std::int64_t ledger_version, Currency base) {
@@ -144,24 +131,24 @@ asio::awaitable<HistoryBuild> StoreHistory(db::Pool& pool,
     out.first_day = history.period.days.front().date;
     out.last_day = history.period.days.back().date;
     out.fingerprint = fingerprint;
-    ArrayText days, values, inflows, outflows, incomes, fx;
+    std::vector<std::string> days, values, inflows, outflows, incomes, fx;
     const Date opening_day = AddDays(out.first_day, -1);
     const Decimal opening_value = history.period.opening_value;
     for (const DayPoint& p : history.period.days) {
-        days.Add(FormatDate(p.date));
-        values.Add(p.value.ToNormalizedString());
-        inflows.Add(p.inflow.ToNormalizedString());
-        outflows.Add(p.outflow.ToNormalizedString());
-        incomes.Add(p.income.ToNormalizedString());
-        fx.Add(p.fx_effect.ToNormalizedString());
+        days.push_back(FormatDate(p.date));
+        values.push_back(p.value.ToNormalizedString());
+        inflows.push_back(p.inflow.ToNormalizedString());
+        outflows.push_back(p.outflow.ToNormalizedString());
+        incomes.push_back(p.income.ToNormalizedString());
+        fx.push_back(p.fx_effect.ToNormalizedString());
     }
     json::array gap_list;
     for (const HistoryGap& g : history.gaps) {
         gap_list.push_back(json::object{{"date", FormatDate(g.date)}, {"what", g.what}});
     }
     const std::string gaps = json::serialize(gap_list);
-    const std::string day_array = days.Done(), value_array = values.Done(), inflow_array = inflows.Done(),
-                      outflow_array = outflows.Done(), income_array = incomes.Done(), fx_array = fx.Done();
+    const db::TextArray day_array(days), value_array(values), inflow_array(inflows), outflow_array(outflows),
+        income_array(incomes), fx_array(fx);
     co_await db::RunInTransaction(pool, Acting(actor), [&](db::Transaction& tx) -> asio::awaitable<void> {
         co_await ApplyClients(tx, actor);
         const db::Result build = co_await tx.Execute(kSelectBuild, id);

@@ -43,18 +43,6 @@ inline constexpr db::Query kSelectLatestRates{
     "WHERE quote = ANY ($1::text[]) AND base = $2 ORDER BY 3 DESC",
     "analytics.latest_rates"};
 
-// "{a,b}": symbols and currency codes never need quoting (their CHECK constraints).
-std::string ArrayLiteral(const std::vector<std::string>& items) {
-    std::string out = "{";
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        if (i > 0) {
-            out += ',';
-        }
-        out += items[i];
-    }
-    return out + "}";
-}
-
 }  // namespace
 
 boost::asio::awaitable<std::map<std::string, std::vector<DatedValue>>> LoadCloses(
@@ -63,7 +51,7 @@ boost::asio::awaitable<std::map<std::string, std::vector<DatedValue>>> LoadClose
     if (symbols.empty()) {
         co_return out;
     }
-    const std::string symbol_array = ArrayLiteral(symbols);
+    const db::TextArray symbol_array(symbols);
     const db::Result rows = co_await pool.Execute(kSelectCloses, symbol_array, from, to);
     for (db::Row row : rows) {
         out[row.Get<std::string>(0)].push_back({row.Get<Date>(1), row.Get<Decimal>(2)});
@@ -82,7 +70,7 @@ boost::asio::awaitable<std::map<std::string, std::vector<DatedValue>>> LoadRates
     if (currencies.empty()) {
         co_return direct;
     }
-    const std::string currency_array = ArrayLiteral(currencies);
+    const db::TextArray currency_array(currencies);
     const db::Result rows = co_await pool.Execute(kSelectRates, currency_array, base, from, to);
     for (db::Row row : rows) {
         const std::string from_currency = row.Get<std::string>(0);
@@ -110,7 +98,7 @@ boost::asio::awaitable<std::map<std::string, std::string>> LoadInstrumentCurrenc
     if (symbols.empty()) {
         co_return out;
     }
-    const std::string symbol_array = ArrayLiteral(symbols);
+    const db::TextArray symbol_array(symbols);
     const db::Result rows = co_await pool.Execute(kSelectInstrumentCurrencies, symbol_array);
     for (db::Row row : rows) {
         out[row.Get<std::string>(0)] = row.Get<std::string>(1);
@@ -124,7 +112,7 @@ boost::asio::awaitable<std::map<std::string, DatedValue>> LoadLastCloses(
     if (symbols.empty()) {
         co_return out;
     }
-    const std::string symbol_array = ArrayLiteral(symbols);
+    const db::TextArray symbol_array(symbols);
     const db::Result rows = co_await pool.Execute(kSelectLastCloses, symbol_array, on_or_before);
     for (db::Row row : rows) {
         out[row.Get<std::string>(0)] = {row.Get<Date>(1), row.Get<Decimal>(2)};
@@ -138,7 +126,7 @@ boost::asio::awaitable<std::map<std::string, Date>> LoadLatestPriceDates(
     if (symbols.empty()) {
         co_return out;
     }
-    const std::string symbol_array = ArrayLiteral(symbols);
+    const db::TextArray symbol_array(symbols);
     const db::Result rows = co_await pool.Execute(kSelectLatestPriceDates, symbol_array);
     for (db::Row row : rows) {
         out[row.Get<std::string>(0)] = row.Get<Date>(1);
@@ -152,7 +140,7 @@ boost::asio::awaitable<std::map<std::string, Decimal>> LoadLatestRatesTo(
     if (currencies.empty()) {
         co_return out;
     }
-    const std::string currency_array = ArrayLiteral(currencies);
+    const db::TextArray currency_array(currencies);
     const db::Result rows = co_await pool.Execute(kSelectLatestRates, currency_array, base);
     // Ordered inverse first, so the stored direction overwrites it.
     for (db::Row row : rows) {

@@ -10,6 +10,7 @@
 #include "auth/service.hpp"
 #include "infra/app/app.hpp"
 #include "infra/crypto/key_ring.hpp"
+#include "infra/db/text_array.hpp"
 #include "infra/mail/mailer.hpp"
 
 namespace nn::auth {
@@ -203,12 +204,9 @@ std::optional<std::pair<std::string, std::string_view>> SplitAuthorization(std::
 }  // namespace
 
 std::string ClientIdsSetting(const std::vector<UserId>& ids) {
-    std::string out = "{";
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        if (i) out += ',';
-        out += ids[i].ToString();
-    }
-    return out + "}";
+    db::TextArray array;
+    for (const UserId& id : ids) array.items.emplace_back(id.ToString());
+    return db::ArrayLiteral(array);
 }
 
 AuthSettings SettingsFromConfig(const App& app) {

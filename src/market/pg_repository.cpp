@@ -371,17 +371,6 @@ std::string LikeEscape(std::string_view text) {
     return out;
 }
 
-// A text[] literal of validated symbols (quoted, so "NULL" stays a symbol).
-std::string SymbolArray(const std::vector<std::string>& symbols) {
-    std::string out = "{";
-    for (std::size_t i = 0; i < symbols.size(); ++i) {
-        if (i != 0) out.push_back(',');
-        out += '"' + symbols[i] + '"';
-    }
-    out.push_back('}');
-    return out;
-}
-
 std::optional<std::string> HoursText(const std::optional<std::chrono::hours>& h) {
     if (!h) return std::nullopt;
     return fmt::format("{} hours", h->count());
@@ -487,7 +476,7 @@ asio::awaitable<StoredBatch> StoreOnce(db::Transaction& tx,
                                        const std::vector<PriceRow>& rows,
                                        const std::vector<std::uint32_t>& all,
                                        const std::vector<PartialBar>& all_minutes,
-                                       const std::string& symbols,
+                                       const db::TextArray& symbols,
                                        RawWrite write,
                                        PartialGrouping grouping,
                                        const std::string& batch_id) {
@@ -568,7 +557,7 @@ asio::awaitable<StoredBatch> PgRepository::StorePrices(SeriesKind kind,
                                                        const std::string& batch_id) {
     // Throws 422 when one symbol-minute's volumes overflow a bigint.
     const std::vector<PartialBar> minutes = FoldPartials(rows, order, PartialGrouping::kMinute);
-    const std::string symbols = SymbolArray(DistinctSymbols(minutes));
+    const db::TextArray symbols(DistinctSymbols(minutes));
     // Most batches are all new ticks in minutes of one trading date: the first attempt. A
     // segment overlapping a stored one or a minute split between trading dates rolls it back
     // (nothing of it stays) and the batch is redone the way that copes; the third attempt
@@ -647,7 +636,7 @@ asio::awaitable<std::vector<LatestPrice>> PgRepository::Latest(const std::vector
         "SELECT symbol, time, close, volume, prev_close FROM market_data.latest_prices "
         "WHERE symbol = ANY($1::text[]) ORDER BY symbol",
         "market.latest"};
-    auto res = co_await pool_.Execute(kLatest, SymbolArray(symbols));
+    auto res = co_await pool_.Execute(kLatest, db::TextArray(symbols));
     std::vector<LatestPrice> out;
     for (const auto& r : res) {
         out.push_back({r.Get<std::string>(0), r.Get<Timestamp>(1), r.Get<Decimal>(2),

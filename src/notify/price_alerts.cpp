@@ -260,10 +260,9 @@ std::string CheckPriceEntry(const redis::FieldValues& fields, std::vector<PriceT
 asio::awaitable<std::set<std::string>> PriceAlertProducer::WithAlerts(const std::vector<PriceTick>& ticks) {
     std::set<std::string> out;
     if (ticks.empty()) co_return out;
-    // CheckPriceEntry let through only symbols of [A-Za-z0-9^.=_:-]: no array-literal quoting.
-    std::string symbols = "{";
-    for (const auto& t : ticks) symbols += (symbols.size() > 1 ? "," : "") + t.symbol;
-    symbols += "}";
+    std::vector<std::string> symbol_list;
+    for (const auto& t : ticks) symbol_list.push_back(t.symbol);
+    const db::TextArray symbols(symbol_list);
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
     db::Transaction tx = co_await pool.Begin(db::TransactionOptions().ActingAs("", "SYSTEM").ReadOnly());
     auto rows = co_await tx.Execute(kWithAlerts, symbols);

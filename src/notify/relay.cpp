@@ -67,8 +67,10 @@ db::TransactionOptions System() {
     return db::TransactionOptions().ActingAs("", "SYSTEM");
 }
 
-std::string IdArray(const std::vector<std::int64_t>& ids) {
-    return fmt::format("{{{}}}", fmt::join(ids, ","));
+db::TextArray IdArray(const std::vector<std::int64_t>& ids) {
+    db::TextArray array;
+    for (std::int64_t id : ids) array.items.emplace_back(std::to_string(id));
+    return array;
 }
 
 std::string Field(const json::object& o, std::string_view key) {

@@ -265,7 +265,7 @@ asio::awaitable<AllocationInputs> AllocationService::Inputs(const Actor& actor,
     if (!symbols.empty()) {
         try {
             auto& ts = app_.Db(ServiceRole::kPortfolio, Database::kTimescale, shard);
-            auto res = co_await ts.Execute(kInstruments, ArrayLiteral(symbols));
+            auto res = co_await ts.Execute(kInstruments, db::TextArray(symbols));
             for (auto& p : in.positions) {
                 bool found = false;
                 for (auto row : res) {

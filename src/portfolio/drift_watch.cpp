@@ -56,7 +56,7 @@ asio::awaitable<DriftCheck> DriftWatch::Check(std::vector<PortfolioId> portfolio
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     std::vector<std::optional<std::string>> ids;
     for (const auto& p : portfolios) ids.push_back(p.ToString());
-    const std::string id_list = ArrayLiteral(ids);
+    const db::TextArray id_list(ids);
     std::vector<PortfolioId> with_rules;
     {
         // allocation_rules is under row-level security: read it as SYSTEM.

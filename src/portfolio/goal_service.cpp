@@ -110,10 +110,10 @@ Goal ReadGoal(const db::Row& r) {
     return g;
 }
 
-std::string IdArray(const std::vector<PortfolioId>& ids) {
+db::TextArray IdArray(const std::vector<PortfolioId>& ids) {
     std::vector<std::optional<std::string>> items;
     for (const auto& id : ids) items.push_back(id.ToString());
-    return ArrayLiteral(items);
+    return db::TextArray(items);
 }
 
 std::string Payload(const Goal& g) {

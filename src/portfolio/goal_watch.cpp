@@ -49,7 +49,7 @@ asio::awaitable<int> GoalWatch::CheckPortfolios(std::vector<PortfolioId> portfol
     if (portfolios.empty()) co_return 0;
     std::vector<std::optional<std::string>> ids;
     for (const auto& p : portfolios) ids.push_back(p.ToString());
-    const std::string id_list = ArrayLiteral(ids);
+    const db::TextArray id_list(ids);
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     std::vector<Uuid> goals;
     {

@@ -35,7 +35,7 @@ asio::awaitable<RateList> LatestRates(App& app,
     if (foreign.empty()) co_return out;
     try {
         auto& ts = app.Db(ServiceRole::kPortfolio, Database::kTimescale, shard);
-        auto res = co_await ts.Execute(kLatestRates, ArrayLiteral(foreign), std::string(base.Code()));
+        auto res = co_await ts.Execute(kLatestRates, db::TextArray(foreign), std::string(base.Code()));
         std::set<std::string> seen;
         for (auto row : res) {
             auto currency = row.Get<std::string>(0);

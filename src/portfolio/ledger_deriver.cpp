@@ -144,9 +144,9 @@ asio::awaitable<void> WriteStates(db::Transaction& tx,
                                   const Portfolio& p,
                                   const StateRows& r) {
     if (r.Empty()) co_return;
-    co_await tx.Execute(q, p.id, p.user_id, ArrayLiteral(r.symbol), ArrayLiteral(r.executed_at),
-                        ArrayLiteral(r.created_at), ArrayLiteral(r.id), ArrayLiteral(r.count),
-                        ArrayLiteral(r.state));
+    co_await tx.Execute(q, p.id, p.user_id, db::TextArray(r.symbol), db::TextArray(r.executed_at),
+                        db::TextArray(r.created_at), db::TextArray(r.id), db::TextArray(r.count),
+                        db::TextArray(r.state));
 }
 
 // More steps than this run on the CPU pool (a replay step costs ~1 µs; the hop ~50 µs).
@@ -212,10 +212,10 @@ asio::awaitable<void> LedgerDeriver::WriteHoldings(db::Transaction& tx,
         fees.push_back(Normalized(h->fees));
         first.push_back(h->first_trade_at ? Time(*h->first_trade_at) : std::nullopt);
     }
-    co_await tx.Execute(kUpsertHoldings, p.id, p.user_id, ArrayLiteral(symbols), ArrayLiteral(currencies),
-                        ArrayLiteral(quantity), ArrayLiteral(avg), ArrayLiteral(cost),
-                        ArrayLiteral(cost_base), ArrayLiteral(realized), ArrayLiteral(income),
-                        ArrayLiteral(fees), ArrayLiteral(first));
+    co_await tx.Execute(kUpsertHoldings, p.id, p.user_id, db::TextArray(symbols), db::TextArray(currencies),
+                        db::TextArray(quantity), db::TextArray(avg), db::TextArray(cost),
+                        db::TextArray(cost_base), db::TextArray(realized), db::TextArray(income),
+                        db::TextArray(fees), db::TextArray(first));
 }
 
 asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
@@ -249,12 +249,12 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
             currencies.push_back(c);
             amounts.push_back(Normalized(d));
         }
-        co_await tx.Execute(kAddCash, p.id, p.user_id, ArrayLiteral(currencies), ArrayLiteral(amounts));
+        co_await tx.Execute(kAddCash, p.id, p.user_id, db::TextArray(currencies), db::TextArray(amounts));
     }
     if (!removed_currencies.empty()) {
         std::vector<std::optional<std::string>> currencies(removed_currencies.begin(),
                                                            removed_currencies.end());
-        co_await tx.Execute(kDeleteUnusedCash, p.id, ArrayLiteral(currencies));
+        co_await tx.Execute(kDeleteUnusedCash, p.id, db::TextArray(currencies));
     }
 
     // Symbols: what each one's change is.
@@ -278,7 +278,7 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
     for (const auto& [s, a] : affected) names.push_back(s);
     std::map<std::string, PositionState> stored;
     {
-        auto res = co_await tx.Execute(kSelectPositions, p.id, ArrayLiteral(names));
+        auto res = co_await tx.Execute(kSelectPositions, p.id, db::TextArray(names));
         for (auto row : res) {
             auto symbol = row.Get<std::string>(0);
             auto holding = DecodeHolding(row.Get<std::string>(5), symbol);
@@ -387,7 +387,7 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
     co_await WriteStates(tx, kInsertCheckpoints, p, checkpoints);
     co_await WriteStates(tx, kUpsertPositions, p, positions);
     if (!gone.empty()) {
-        const std::string list = ArrayLiteral(gone);
+        const db::TextArray list(gone);
         co_await tx.Execute(kDeletePositions, p.id, list);
         co_await tx.Execute(kDeleteHoldings, p.id, list);
     }

@@ -321,26 +321,6 @@ asio::awaitable<void> ApplyClientIds(db::Transaction& tx, const Actor& actor) {
     co_await tx.Execute(kSetClients, read, manage);
 }
 
-std::string ArrayLiteral(const std::vector<std::optional<std::string>>& items) {
-    std::string out = "{";
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        if (i) out.push_back(',');
-        if (!items[i]) {
-            out += "NULL";
-            continue;
-        }
-        // Every element quoted: "A,B", "{x}" and "NULL" are one text element each.
-        out.push_back('"');
-        for (char c : *items[i]) {
-            if (c == '"' || c == '\\') out.push_back('\\');
-            out.push_back(c);
-        }
-        out.push_back('"');
-    }
-    out.push_back('}');
-    return out;
-}
-
 asio::awaitable<Portfolio> PgRepository::InsertPortfolio(db::Transaction& tx, const Portfolio& p) {
     auto res =
         co_await tx.Execute(kInsertPortfolio, p.id, p.user_id, p.name, p.description, p.portfolio_type,
@@ -570,7 +550,7 @@ asio::awaitable<void> PgRepository::WriteLedger(db::Transaction& tx,
         symbols.push_back(symbol);
         holdings.push_back(&h);
     }
-    const std::string symbol_array = ArrayLiteral(symbols);
+    const db::TextArray symbol_array(symbols);
     co_await LedgerDeriver::WriteHoldings(tx, p, holdings);
     co_await tx.Execute(kDeleteStaleHoldings, p.id, symbol_array);
 
@@ -579,9 +559,9 @@ asio::awaitable<void> PgRepository::WriteLedger(db::Transaction& tx,
         cash_currencies.push_back(std::string(currency.Code()));
         balances.push_back(NormalizedDecimal(balance));
     }
-    const std::string currency_array = ArrayLiteral(cash_currencies);
+    const db::TextArray currency_array(cash_currencies);
     if (!cash_currencies.empty()) {
-        co_await tx.Execute(kUpsertCash, p.id, p.user_id, currency_array, ArrayLiteral(balances));
+        co_await tx.Execute(kUpsertCash, p.id, p.user_id, currency_array, db::TextArray(balances));
     }
     co_await tx.Execute(kDeleteStaleCash, p.id, currency_array);
 }
@@ -626,7 +606,7 @@ asio::awaitable<void> PgRepository::SetRates(db::Transaction& tx,
         currencies.push_back(c);
         values.push_back(r.ToString());
     }
-    co_await tx.Execute(kSetRates, portfolio, ArrayLiteral(currencies), ArrayLiteral(values));
+    co_await tx.Execute(kSetRates, portfolio, db::TextArray(currencies), db::TextArray(values));
 }
 
 asio::awaitable<std::vector<SummaryRow>> PgRepository::Summary(db::Transaction& tx, UserId user) {
@@ -710,7 +690,7 @@ asio::awaitable<std::map<std::string, Timestamp>> PgRepository::LastTransactionT
     std::map<std::string, Timestamp> out;
     if (symbols.empty()) co_return out;
     std::vector<std::optional<std::string>> names(symbols.begin(), symbols.end());
-    const db::Result res = co_await tx.Execute(kLastTransactionTimes, portfolio, ArrayLiteral(names));
+    const db::Result res = co_await tx.Execute(kLastTransactionTimes, portfolio, db::TextArray(names));
     for (db::Row row : res) {
         if (const auto at = row.Get<std::optional<Timestamp>>(1)) out[row.Get<std::string>(0)] = *at;
     }

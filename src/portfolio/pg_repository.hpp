@@ -36,10 +36,6 @@ inline bool IsAdvisor(const Actor& actor) {
     return actor.role == "ADVISOR";
 }
 
-// "{a,b,NULL}" for a PostgreSQL array parameter; elements must not need quoting (symbols,
-// decimals, uuids and RFC 3339 times never do).
-std::string ArrayLiteral(const std::vector<std::optional<std::string>>& items);
-
 struct TransactionFilter {
     std::optional<std::string> symbol;
     std::optional<TransactionType> type;

@@ -174,12 +174,11 @@ asio::awaitable<ApplyResult> PriceConsumer::Apply(const PriceEvent& event) {
                 r.holdings_updated += static_cast<std::size_t>(res.Size());
             };
             if (!symbols.empty()) {
-                const std::string a = ArrayLiteral(symbols), b = ArrayLiteral(prices),
-                                  c = ArrayLiteral(times);
+                const db::TextArray a(symbols), b(prices), c(times);
                 collect(co_await tx.Execute(kApplyPrices, a, b, c));
             }
             if (!bases.empty()) {
-                const std::string a = ArrayLiteral(bases), b = ArrayLiteral(quotes), c = ArrayLiteral(rates);
+                const db::TextArray a(bases), b(quotes), c(rates);
                 collect(co_await tx.Execute(kApplyRates, a, b, c));
             }
             r.portfolios.assign(portfolios.begin(), portfolios.end());
@@ -220,7 +219,7 @@ asio::awaitable<std::size_t> PriceConsumer::Snapshots(const std::vector<Uuid>& p
     }
     if (due.empty()) co_return 0;
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
-    const std::string ids = ArrayLiteral(due);
+    const db::TextArray ids(due);
     auto values = co_await db::RunInTransaction(pool, System().ReadOnly(),
                                                 [&](db::Transaction& tx) -> asio::awaitable<db::Result> {
                                                     co_return co_await tx.Execute(kSnapshotValues, ids);
@@ -237,8 +236,7 @@ asio::awaitable<std::size_t> PriceConsumer::Snapshots(const std::vector<Uuid>& p
     for (const auto& pid : pids) last_snapshot_[*Uuid::Parse(*pid)] = now;
     if (pids.empty()) co_return 0;
     auto& ts = app_.Db(ServiceRole::kPortfolio, Database::kTimescale, 0);
-    const std::string a = ArrayLiteral(pids), b = ArrayLiteral(uids), c = ArrayLiteral(currencies),
-                      d = ArrayLiteral(holdings), e = ArrayLiteral(cash);
+    const db::TextArray a(pids), b(uids), c(currencies), d(holdings), e(cash);
     const double interval = static_cast<double>(options_.snapshot_interval.count());
     auto res =
         co_await db::RunInTransaction(ts, System(), [&](db::Transaction& tx) -> asio::awaitable<db::Result> {

@@ -272,7 +272,7 @@ asio::awaitable<void> Service::FillTradeRates(std::vector<Transaction>& txs,
     if (missing.empty()) co_return;
     try {
         auto& ts = app_.Db(ServiceRole::kPortfolio, Database::kTimescale, shard);
-        auto res = co_await ts.Execute(kTradeRates, ArrayLiteral(currencies), ArrayLiteral(times),
+        auto res = co_await ts.Execute(kTradeRates, db::TextArray(currencies), db::TextArray(times),
                                        std::string(base.Code()));
         for (auto row : res) {
             const auto i = static_cast<std::size_t>(row.Get<std::int64_t>(0)) - 1;

@@ -117,15 +117,6 @@ constexpr db::Query kLatestRates{
     "SELECT base::text, quote::text, rate::text FROM market_data.latest_exchange_rates",
     "portfolio.snapshot_latest_rates"};
 
-std::string ArrayOf(const std::vector<std::string>& items) {
-    std::string out = "{";
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        if (i > 0) out += ',';
-        out += items[i];  // currency codes and decimal numbers: nothing to quote
-    }
-    return out + "}";
-}
-
 }  // namespace
 
 asio::awaitable<std::int64_t> WriteDailySnapshots(db::Pool& pool, db::Pool& market, Date date) {
@@ -137,9 +128,9 @@ asio::awaitable<std::int64_t> WriteDailySnapshots(db::Pool& pool, db::Pool& mark
         quotes.push_back(row.Get<std::string>(1));
         rates.push_back(row.Get<std::string>(2));
     }
-    const std::string base_list = ArrayOf(bases);
-    const std::string quote_list = ArrayOf(quotes);
-    const std::string rate_list = ArrayOf(rates);
+    const db::TextArray base_list(bases);
+    const db::TextArray quote_list(quotes);
+    const db::TextArray rate_list(rates);
     co_return co_await db::RunInTransaction(pool, db::TransactionOptions().ActingAs("", "SYSTEM"),
                                             [&](db::Transaction& tx) -> asio::awaitable<std::int64_t> {
                                                 auto res = co_await tx.Execute(

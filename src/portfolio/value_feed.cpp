@@ -34,7 +34,7 @@ asio::awaitable<std::string> ValueFeed::Publish(std::vector<PortfolioId> portfol
     if (portfolios.empty()) co_return std::string();
     std::vector<std::optional<std::string>> ids;
     for (const auto& p : portfolios) ids.push_back(p.ToString());
-    const std::string id_list = ArrayLiteral(ids);
+    const db::TextArray id_list(ids);
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     auto tx = co_await pool.Begin(db::TransactionOptions().ActingAs("", "SYSTEM").ReadOnly());
     auto rows = co_await tx.Execute(kValues, id_list);

@@ -137,7 +137,7 @@ asio::awaitable<void> LoadItems(db::Transaction& tx, std::vector<Watchlist>& lis
     if (lists.empty()) co_return;
     std::vector<std::optional<std::string>> ids;
     for (const auto& w : lists) ids.push_back(w.id.ToString());
-    auto items = co_await tx.Execute(kSelectItems, ArrayLiteral(ids));
+    auto items = co_await tx.Execute(kSelectItems, db::TextArray(ids));
     for (auto row : items) {
         auto list = row.Get<WatchlistId>(13);
         for (auto& w : lists) {

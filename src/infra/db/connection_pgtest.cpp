@@ -110,6 +110,30 @@ TEST(Connection, TextArraysKeepEveryElementWhole) {
     });
 }
 
+// Every quoting case of db::ArrayLiteral against PostgreSQL's own array text: the literal is what
+// the server prints for the same array, and the server reads it back element for element.
+TEST(Connection, TextArrayNullsAndLiteralMatchTheServer) {
+    RunCoro([]() -> asio::awaitable<void> {
+        auto conn = co_await Open();
+        static constexpr Query kPrint{
+            "SELECT $1::text[]::text, array_position($1::text[], NULL) IS NOT NULL, "
+            "cardinality($1::text[])",
+            "test.text_array_print"};
+        static constexpr Query kParse{"SELECT $1::text[] IS NOT DISTINCT FROM $2::text[]",
+                                      "test.text_array_parse"};
+        const std::vector<std::optional<std::string>> items{
+            "A,B", "{x}", "NULL", "null", "a\"b\\c", "", "two words", std::nullopt, "plain", "héllo"};
+        const TextArray array(items);
+        Result printed = co_await conn->Execute(kPrint, array);
+        EXPECT_EQ(printed[0].Get<std::string>(0), ArrayLiteral(array));
+        EXPECT_TRUE(printed[0].Get<bool>(1));
+        EXPECT_EQ(printed[0].Get<std::int32_t>(2), 10);
+        const std::string literal = ArrayLiteral(array);
+        Result parsed = co_await conn->Execute(kParse, literal, array);
+        EXPECT_TRUE(parsed[0].Get<bool>(0));
+    });
+}
+
 TEST(Connection, EnumsAndNamedColumns) {
     RunCoro([]() -> asio::awaitable<void> {
         auto conn = co_await Open();

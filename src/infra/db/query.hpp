@@ -16,6 +16,7 @@
 #include "core/ids.hpp"
 #include "core/time.hpp"
 #include "infra/db/codec.hpp"
+#include "infra/db/text_array.hpp"
 
 namespace nn::db {
 
@@ -82,31 +83,11 @@ struct ParamTraits<std::string> {
     static constexpr std::uint32_t kOid = oid::kUnknown;
     static void Write(const std::string& v, ParamValue& p) { p.bytes = v; }
 };
-// A text[] parameter sent in binary with its type, so its elements never go through PostgreSQL's
-// array-literal parser: "A,B", "{x}" and "NULL" each stay one element. `$1::uuid[]` or
-// `$1::numeric[]` cast it element by element.
-struct TextArray {
-    TextArray() = default;
-    explicit TextArray(std::vector<std::string> v) : items(std::move(v)) {}
-    std::vector<std::string> items;
-};
 template <>
 struct ParamTraits<TextArray> {
-    static constexpr std::uint32_t kOid = 1009;  // text[]
-    static void Write(const TextArray& a, ParamValue& p) {
-        p.binary = true;
-        AppendBigEndian(1, 4, p.bytes);  // dimensions
-        AppendBigEndian(0, 4, p.bytes);  // no NULL elements
-        AppendBigEndian(oid::kText, 4, p.bytes);
-        AppendBigEndian(a.items.size(), 4, p.bytes);
-        AppendBigEndian(1, 4, p.bytes);  // lower bound
-        for (const std::string& item : a.items) {
-            AppendBigEndian(item.size(), 4, p.bytes);
-            p.bytes += item;
-        }
-    }
+    static constexpr std::uint32_t kOid = 1009;            // text[]
+    static void Write(const TextArray& a, ParamValue& p);  // text_array.cpp
 };
-
 template <>
 struct ParamTraits<std::string_view> {
     static constexpr std::uint32_t kOid = oid::kUnknown;
