@@ -2,40 +2,25 @@
 
 #include <array>
 #include <map>
+#include <optional>
 #include <stdexcept>
+
+#include "core/percent_decode.hpp"
 
 namespace nn::http {
 namespace {
 
 constexpr std::size_t kMethodCount = 8;
 
-int HexValue(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 [[noreturn]] void BadPath(const char* detail) {
     throw HttpError(400, "http.bad_path", detail);
 }
 
 std::string DecodeSegment(std::string_view raw) {
-    std::string out;
-    out.reserve(raw.size());
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-        char c = raw[i];
-        if (c == '%') {
-            if (i + 2 >= raw.size()) BadPath("the path holds an invalid percent-encoding");
-            const int hi = HexValue(raw[i + 1]);
-            const int lo = HexValue(raw[i + 2]);
-            if (hi < 0 || lo < 0) BadPath("the path holds an invalid percent-encoding");
-            c = static_cast<char>(hi * 16 + lo);
-            i += 2;
-        }
-        if (c == '\0') BadPath("the path holds a NUL character");
-        out += c;
-    }
+    std::optional<std::string> decoded = PercentDecode(raw);
+    if (!decoded) BadPath("the path holds an invalid percent-encoding");
+    std::string out = std::move(*decoded);
+    if (out.find('\0') != std::string::npos) BadPath("the path holds a NUL character");
     if (out == "." || out == "..") BadPath("the path holds a dot segment");
     return out;
 }

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/percent_decode.hpp"
+
 namespace nn::http {
 namespace fs = std::filesystem;
 
@@ -79,30 +81,10 @@ std::string Fingerprint(std::string_view bytes) {
     return out;
 }
 
-int HexValue(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 // The decoded path, or nullopt for a bad escape or a NUL.
 std::optional<std::string> DecodePath(std::string_view raw) {
-    std::string out;
-    out.reserve(raw.size());
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-        char c = raw[i];
-        if (c == '%') {
-            if (i + 2 >= raw.size()) return std::nullopt;
-            const int hi = HexValue(raw[i + 1]);
-            const int lo = HexValue(raw[i + 2]);
-            if (hi < 0 || lo < 0) return std::nullopt;
-            c = static_cast<char>(hi * 16 + lo);
-            i += 2;
-        }
-        if (c == '\0') return std::nullopt;
-        out += c;
-    }
+    std::optional<std::string> out = PercentDecode(raw);
+    if (!out || out->find('\0') != std::string::npos) return std::nullopt;
     return out;
 }
 

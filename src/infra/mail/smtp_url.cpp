@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "core/error.hpp"
+#include "core/percent_decode.hpp"
 
 namespace nn::mail {
 namespace {
@@ -12,29 +13,10 @@ namespace {
     throw Error(ErrorKind::kUnprocessable, "config.invalid", "configuration: mail.smtp_url: " + why);
 }
 
-int HexValue(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-std::string PercentDecode(std::string_view in, const char* what) {
-    std::string out;
-    out.reserve(in.size());
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        if (in[i] != '%') {
-            out.push_back(in[i]);
-            continue;
-        }
-        if (i + 2 >= in.size()) Bad(std::string("truncated %-escape in the ") + what);
-        int hi = HexValue(in[i + 1]);
-        int lo = HexValue(in[i + 2]);
-        if (hi < 0 || lo < 0) Bad(std::string("bad %-escape in the ") + what);
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-    }
-    return out;
+std::string Decoded(std::string_view in, const char* what) {
+    auto out = PercentDecode(in);
+    if (!out) Bad(std::string("bad %-escape in the ") + what);
+    return *out;
 }
 
 template <typename T>
@@ -69,7 +51,7 @@ void ApplyOption(SmtpUrl& out, std::string_view key, std::string_view value, boo
         out.tls_verify = ParseBool(value, "tls_verify");
     } else if (key == "tls_ca") {
         if (value.empty()) Bad("tls_ca names a PEM file");
-        out.tls_ca_file = PercentDecode(value, "tls_ca option");
+        out.tls_ca_file = Decoded(value, "tls_ca option");
     } else if (key == "timeout_ms") {
         out.timeout = std::chrono::milliseconds(ParseNumber<std::int64_t>(value, 1, 3'600'000, "timeout_ms"));
     } else {
@@ -114,9 +96,9 @@ SmtpUrl ParseSmtpUrl(std::string_view url) {
         std::string_view info = rest.substr(0, at);
         rest = rest.substr(at + 1);
         auto colon = info.find(':');
-        out.user = PercentDecode(info.substr(0, colon), "user");
+        out.user = Decoded(info.substr(0, colon), "user");
         if (colon != std::string_view::npos)
-            out.password = Secret(PercentDecode(info.substr(colon + 1), "password"));
+            out.password = Secret(Decoded(info.substr(colon + 1), "password"));
         if (out.user.empty()) Bad("a password needs a user name");
     }
     std::string_view port_text;

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "core/error.hpp"
+#include "core/percent_decode.hpp"
 
 namespace nn::redis {
 namespace {
@@ -11,29 +12,10 @@ namespace {
     throw Error(ErrorKind::kInternal, "redis.bad_url", "invalid Redis URL: " + why);
 }
 
-int HexValue(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-std::string PercentDecode(std::string_view in, const char* what) {
-    std::string out;
-    out.reserve(in.size());
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        if (in[i] != '%') {
-            out.push_back(in[i]);
-            continue;
-        }
-        if (i + 2 >= in.size()) Bad(std::string("truncated escape in ") + what);
-        int hi = HexValue(in[i + 1]);
-        int lo = HexValue(in[i + 2]);
-        if (hi < 0 || lo < 0) Bad(std::string("bad escape in ") + what);
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-    }
-    return out;
+std::string Decoded(std::string_view in, const char* what) {
+    auto out = PercentDecode(in);
+    if (!out) Bad(std::string("bad escape in ") + what);
+    return *out;
 }
 
 template <typename T>
@@ -98,9 +80,9 @@ Url ParseUrl(std::string_view url) {
         std::string_view info = rest.substr(0, at);
         rest = rest.substr(at + 1);
         auto colon = info.find(':');
-        out.user = PercentDecode(info.substr(0, colon), "user");
+        out.user = Decoded(info.substr(0, colon), "user");
         if (colon != std::string_view::npos)
-            out.password = Secret(PercentDecode(info.substr(colon + 1), "password"));
+            out.password = Secret(Decoded(info.substr(colon + 1), "password"));
     }
 
     std::string_view authority = rest.substr(0, rest.find('/'));
