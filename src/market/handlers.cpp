@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "infra/http/http_error.hpp"
 #include "infra/http/json.hpp"
+#include "infra/http/keyset_cursor.hpp"
 #include "infra/http/query.hpp"
 #include "infra/http/request.hpp"
 #include "infra/http/response.hpp"
@@ -361,19 +362,11 @@ Timestamp NextStart(const Bar& last, Interval interval) {
     return Timestamp(day + days(1));
 }
 
-// The history cursor: base64url of the next page's start in microseconds since the epoch.
+// The history cursor: the next page's start (a keyset cursor of a time and no keys).
 std::optional<Timestamp> HistoryCursor(const http::Request& req) {
-    auto raw = req.Query().Get("cursor");
-    if (!raw) return std::nullopt;
-    auto bad = [] { return http::HttpError(400, "pagination.bad_cursor", "malformed cursor"); };
-    auto text = http::Base64UrlDecode(*raw);
-    if (!text || text->empty() || text->size() > 20) throw bad();
-    std::int64_t micros = 0;
-    auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), micros);
-    if (ec != std::errc() || p != text->data() + text->size()) throw bad();
-    auto t = FromPgMicros(micros);
-    if (!t) throw bad();
-    return *t;
+    auto cursor = http::KeysetCursor::FromParam(req.Query().Get("cursor"), 0);
+    if (!cursor) return std::nullopt;
+    return cursor->time;
 }
 
 asio::awaitable<http::Response> History(MarketService& svc, http::Request& req, SeriesKind kind) {
@@ -423,8 +416,7 @@ asio::awaitable<http::Response> History(MarketService& svc, http::Request& req, 
         out.push_back(std::move(o));
     }
     json::value next = nullptr;
-    if (more)
-        next = json::value(http::EncodeCursor(std::to_string(ToPgMicros(NextStart(bars.back(), interval)))));
+    if (more) next = json::value(http::KeysetCursor(NextStart(bars.back(), interval)).Encode());
     co_return http::JsonResponse(json::object{{"symbol", symbol},
                                               {"interval", IntervalName(interval)},
                                               {"from", FormatRfc3339(start)},

@@ -22,6 +22,7 @@
 #include "infra/app/app.hpp"
 #include "infra/db/transaction.hpp"
 #include "infra/http/json.hpp"
+#include "infra/http/keyset_cursor.hpp"
 #include "infra/http/query.hpp"
 #include "infra/http/sse.hpp"
 #include "infra/redis/client.hpp"
@@ -75,42 +76,6 @@ json::object ToJson(const Notification& n) {
         o["read_at"] = nullptr;
     }
     return o;
-}
-
-[[noreturn]] void BadCursor() {
-    throw http::HttpError(400, "pagination.bad_cursor", "malformed cursor");
-}
-
-std::vector<std::string> Split(const std::string& text, char sep) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    for (;;) {
-        auto pos = text.find(sep, start);
-        out.push_back(text.substr(start, pos - start));
-        if (pos == std::string::npos) return out;
-        start = pos + 1;
-    }
-}
-
-Timestamp CursorTime(const std::string& micros) {
-    try {
-        std::size_t used = 0;
-        auto value = std::stoll(micros, &used);
-        if (used != micros.size()) BadCursor();
-        if (auto t = FromPgMicros(value)) return *t;
-    } catch (const std::invalid_argument&) {
-    } catch (const std::out_of_range&) {
-    }
-    BadCursor();
-}
-
-std::optional<std::pair<Timestamp, Uuid>> InboxCursor(const std::optional<std::string>& raw) {
-    if (!raw) return std::nullopt;
-    auto parts = Split(*raw, '|');
-    if (parts.size() != 2) BadCursor();
-    auto id = Uuid::Parse(parts[1]);
-    if (!id) BadCursor();
-    return std::make_pair(CursorTime(parts[0]), *id);
 }
 
 std::optional<Timestamp> TimeParam(const Request& req, std::string_view name) {
@@ -169,16 +134,10 @@ asio::awaitable<Response> Audit(Ctx ctx, Request& req) {
     std::optional<Timestamp> after_time;
     std::optional<std::string> after_source;
     std::optional<std::int64_t> after_id;
-    if (page.cursor) {
-        auto parts = Split(*page.cursor, '|');
-        if (parts.size() != 3) BadCursor();
-        after_time = CursorTime(parts[0]);
-        after_source = parts[1];
-        try {
-            after_id = std::stoll(parts[2]);
-        } catch (const std::exception&) {
-            BadCursor();
-        }
+    if (auto cursor = http::KeysetCursor::Decode(page.cursor, 2)) {
+        after_time = cursor->time;
+        after_source = cursor->keys[0];
+        after_id = cursor->IntKey(1);
     }
     auto& pool = ctx->app->Db(ServiceRole::kNotify, Database::kTimescale, req.shard);
     json::array items;
@@ -218,7 +177,8 @@ asio::awaitable<Response> Audit(Ctx ctx, Request& req) {
                 o["request_id"] = request_id ? json::value(*request_id) : json::value(nullptr);
                 o["ip"] = ip ? json::value(*ip) : json::value(nullptr);
                 items.push_back(std::move(o));
-                next = http::EncodeCursor(fmt::format("{}|{}|{}", ToPgMicros(time), source, id));
+                std::vector<std::string> keys{source, std::to_string(id)};
+                next = http::KeysetCursor(time, std::move(keys)).Encode();
             }
             if (static_cast<std::size_t>(n) <= page.limit) next.clear();
         });
@@ -257,15 +217,9 @@ asio::awaitable<Response> PortfolioEvents(Ctx ctx, Request& req) {
     auto page = http::ParsePage(req);
     std::optional<Timestamp> after_time;
     std::optional<std::int64_t> after_id;
-    if (page.cursor) {
-        auto parts = Split(*page.cursor, '|');
-        if (parts.size() != 2) BadCursor();
-        after_time = CursorTime(parts[0]);
-        try {
-            after_id = std::stoll(parts[1]);
-        } catch (const std::exception&) {
-            BadCursor();
-        }
+    if (auto cursor = http::KeysetCursor::Decode(page.cursor, 1)) {
+        after_time = cursor->time;
+        after_id = cursor->IntKey(0);
     }
     std::string read_ids = "{}";
     std::string manage_ids = "{}";
@@ -313,7 +267,8 @@ asio::awaitable<Response> PortfolioEvents(Ctx ctx, Request& req) {
             const char* names[] = {"symbol", "quantity", "price", "amount", "fee", "currency"};
             for (int c = 0; c < 6; ++c) o[names[c]] = OptText(row, 6 + c).value_or(nullptr);
             items.push_back(std::move(o));
-            next = http::EncodeCursor(fmt::format("{}|{}", ToPgMicros(time), id));
+            std::vector<std::string> keys{std::to_string(id)};
+            next = http::KeysetCursor(time, std::move(keys)).Encode();
         }
         if (static_cast<std::size_t>(n) <= page.limit) next.clear();
     });
@@ -337,8 +292,8 @@ asio::awaitable<Response> ListInbox(Ctx ctx, Request& req) {
                                   {{"unread", "invalid", "true or false"}});
         }
     }
-    auto items =
-        co_await ctx->notifier->List(p.user_id, unread, InboxCursor(page.cursor), page.limit + 1, req.shard);
+    auto items = co_await ctx->notifier->List(p.user_id, unread, http::DecodeTimeIdCursor<Uuid>(page.cursor),
+                                              page.limit + 1, req.shard);
     bool more = items.size() > page.limit;
     if (more) items.resize(page.limit);
     json::array arr;
@@ -346,8 +301,8 @@ asio::awaitable<Response> ListInbox(Ctx ctx, Request& req) {
     json::object out;
     out["items"] = std::move(arr);
     if (more) {
-        out["next_cursor"] = http::EncodeCursor(
-            fmt::format("{}|{}", ToPgMicros(items.back().created_at), items.back().id.ToString()));
+        std::vector<std::string> keys{items.back().id.ToString()};
+        out["next_cursor"] = http::KeysetCursor(items.back().created_at, std::move(keys)).Encode();
     } else {
         out["next_cursor"] = nullptr;
     }

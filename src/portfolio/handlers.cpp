@@ -8,6 +8,7 @@
 #include "auth/user_directory.hpp"
 #include "infra/crypto/hash.hpp"
 #include "infra/http/json.hpp"
+#include "infra/http/keyset_cursor.hpp"
 #include "infra/http/query.hpp"
 #include "portfolio/csv_import.hpp"
 #include "portfolio/json_io.hpp"
@@ -57,22 +58,7 @@ Id PathId(const Request& req, std::string_view name, const char* what) {
 }
 
 std::string Cursor(Timestamp t, const Uuid& id) {
-    return http::EncodeCursor(fmt::format("{}|{}", ToPgMicros(t), id.ToString()));
-}
-
-template <class Id>
-std::optional<std::pair<Timestamp, Id>> DecodeCursor(const std::optional<std::string>& raw) {
-    if (!raw) return std::nullopt;
-    auto bar = raw->find('|');
-    if (bar == std::string::npos) throw http::HttpError(400, "pagination.bad_cursor", "malformed cursor");
-    try {
-        auto micros = std::stoll(raw->substr(0, bar));
-        auto time = FromPgMicros(micros);
-        auto id = Id::Parse(raw->substr(bar + 1));
-        if (time && id) return std::make_pair(*time, *id);
-    } catch (const std::exception&) {
-    }
-    throw http::HttpError(400, "pagination.bad_cursor", "malformed cursor");
+    return http::KeysetCursor(t, {id.ToString()}).Encode();
 }
 
 Response Json(const json::value& v, int status = 200) {
@@ -202,7 +188,7 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
                    auto page = http::ParsePage(req);
                    PortfolioFilter filter;
                    filter.limit = page.limit + 1;
-                   filter.after = DecodeCursor<PortfolioId>(page.cursor);
+                   filter.after = http::DecodeTimeIdCursor<PortfolioId>(page.cursor);
                    filter.include_inactive =
                        req.Query().Get("include_inactive") == std::optional<std::string_view>("true");
                    auto items = co_await ctx->service.ListPortfolios(actor, filter, req.shard);
@@ -333,7 +319,7 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
             auto page = http::ParsePage(req);
             TransactionFilter f;
             f.limit = page.limit + 1;
-            f.after = DecodeCursor<TransactionId>(page.cursor);
+            f.after = http::DecodeTimeIdCursor<TransactionId>(page.cursor);
             const auto& q = req.Query();
             std::vector<http::FieldError> errors;
             if (auto s = q.Get("symbol")) f.symbol = std::string(*s);
