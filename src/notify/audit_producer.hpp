@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
@@ -64,7 +65,7 @@ private:
     std::shared_ptr<Notifier> notifier_;
     AuditProducerOptions options_;
     bool group_ready_ = false;
-    std::shared_ptr<bool> stop_;
+    std::shared_ptr<std::atomic<bool>> stop_;
 };
 
 }  // namespace nn::notify

@@ -17,7 +17,7 @@
 #include "infra/db/pool.hpp"
 #include "infra/db/transaction.hpp"
 #include "infra/mail/templates.hpp"
-#include "notify/stream_consumer.hpp"
+#include "infra/redis/consumer_group.hpp"
 
 namespace nn::notify {
 namespace asio = boost::asio;
@@ -304,21 +304,18 @@ asio::awaitable<void> PriceAlertProducer::Handle(const std::vector<redis::Stream
 }
 
 asio::awaitable<std::size_t> PriceAlertProducer::RunOnce() {
-    StreamSpec spec{.stream = options_.stream,
-                    .group = options_.group,
-                    .consumer = options_.consumer,
-                    .batch = options_.batch,
-                    .block = options_.block,
-                    .claim_idle = options_.claim_idle};
-    StreamHandler handle = [this](const std::vector<redis::StreamEntry>& entries) { return Handle(entries); };
-    co_return co_await ConsumeRound(app_.Redis(0), spec, group_ready_, handle);
+    const redis::StreamSpec spec = redis::SpecOf(options_);
+    redis::StreamHandler handle = [this](const std::vector<redis::StreamEntry>& entries) {
+        return Handle(entries);
+    };
+    co_return co_await redis::ConsumeRound(app_.Redis(0), spec, group_ready_, handle);
 }
 
 void PriceAlertProducer::Start() {
     if (stop_) return;
-    stop_ = std::make_shared<bool>(false);
-    StartRoundLoop(app_.Shard(0), stop_, "price alert",
-                   [self = shared_from_this()] { return self->RunOnce(); });
+    stop_ = std::make_shared<std::atomic<bool>>(false);
+    redis::StartRoundLoop(app_.Shard(0), stop_, "notify: price alert",
+                          [self = shared_from_this()] { return self->RunOnce(); });
 }
 
 void PriceAlertProducer::Stop() {

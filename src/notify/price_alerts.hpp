@@ -74,7 +74,7 @@ private:
     std::shared_ptr<Notifier> notifier_;
     PriceAlertOptions options_;
     bool group_ready_ = false;
-    std::shared_ptr<bool> stop_;
+    std::shared_ptr<std::atomic<bool>> stop_;
     std::shared_ptr<std::atomic<std::uint64_t>> dead_letters_ =
         std::make_shared<std::atomic<std::uint64_t>>(0);
 };

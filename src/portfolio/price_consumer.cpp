@@ -13,6 +13,7 @@
 
 #include "infra/app/app.hpp"
 #include "infra/db/transaction.hpp"
+#include "infra/redis/consumer_group.hpp"
 #include "portfolio/pg_repository.hpp"
 
 namespace nn::portfolio {
@@ -128,10 +129,6 @@ std::optional<PriceEvent> ParsePriceEvent(const redis::FieldValues& fields) {
     }
     return event;
 }
-
-struct PriceConsumer::Loop {
-    std::atomic<bool> stop{false};
-};
 
 PriceConsumer::PriceConsumer(App& app, PriceConsumerOptions options)
     : app_(app), options_(std::move(options)) {
@@ -261,54 +258,22 @@ asio::awaitable<void> PriceConsumer::Handle(const std::vector<redis::StreamEntry
 }
 
 asio::awaitable<std::size_t> PriceConsumer::RunOnce() {
-    auto& redis = app_.Redis(0);
-    if (!group_ready_) {
-        co_await redis.XGroupCreate(options_.stream, options_.group, "0");
-        group_ready_ = true;
-    }
-    std::size_t handled = 0;
-    auto claimed = co_await redis.XAutoClaim(options_.stream, options_.group, options_.consumer,
-                                             options_.claim_idle, "0-0", options_.batch);
-    co_await Handle(claimed.entries);
-    handled += claimed.entries.size();
-    redis::XReadGroupArgs args;
-    args.group = options_.group;
-    args.consumer = options_.consumer;
-    args.stream = options_.stream;
-    args.count = options_.batch;
-    args.block = options_.block;
-    auto fresh = co_await redis.XReadGroup(args);
-    co_await Handle(fresh);
-    handled += fresh.size();
-    co_return handled;
+    const redis::StreamSpec spec = redis::SpecOf(options_);
+    redis::StreamHandler handle = [this](const std::vector<redis::StreamEntry>& entries) {
+        return Handle(entries);
+    };
+    co_return co_await redis::ConsumeRound(app_.Redis(0), spec, group_ready_, handle);
 }
 
 void PriceConsumer::Start() {
-    if (loop_) return;
-    loop_ = std::make_shared<Loop>();
-    asio::co_spawn(
-        app_.Shard(0),
-        [self = shared_from_this(), loop = loop_]() -> asio::awaitable<void> {
-            asio::steady_timer pause(co_await asio::this_coro::executor);
-            while (!loop->stop) {
-                bool failed = false;
-                try {
-                    co_await self->RunOnce();
-                } catch (const std::exception& e) {
-                    spdlog::warn("portfolio: price consumer round failed: {}", e.what());
-                    failed = true;
-                }
-                if (failed) {
-                    pause.expires_after(std::chrono::seconds(1));
-                    co_await pause.async_wait(asio::use_awaitable);
-                }
-            }
-        },
-        asio::detached);
+    if (stop_) return;
+    stop_ = std::make_shared<std::atomic<bool>>(false);
+    redis::StartRoundLoop(app_.Shard(0), stop_, "portfolio: price consumer",
+                          [self = shared_from_this()] { return self->RunOnce(); });
 }
 
 void PriceConsumer::Stop() {
-    if (loop_) loop_->stop = true;
+    if (stop_) *stop_ = true;
 }
 
 }  // namespace nn::portfolio

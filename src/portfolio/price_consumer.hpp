@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -102,8 +103,7 @@ private:
     PriceConsumerOptions options_;
     bool group_ready_ = false;
     std::map<Uuid, std::chrono::steady_clock::time_point> last_snapshot_;
-    struct Loop;
-    std::shared_ptr<Loop> loop_;
+    std::shared_ptr<std::atomic<bool>> stop_;  // the round loop's flag (redis::StartRoundLoop)
 };
 
 }  // namespace nn::portfolio

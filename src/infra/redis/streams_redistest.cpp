@@ -1,8 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <set>
+#include <stdexcept>
 
 #include "infra/redis/client.hpp"
+#include "infra/redis/consumer_group.hpp"
 #include "infra/redis/redis_test_util.hpp"
 
 namespace nn::redis {
@@ -178,6 +181,63 @@ TEST_F(RedisStreams, TrimmingAndRange) {
         EXPECT_GE(len, 100);
         EXPECT_LT(len, 310);
     }());
+}
+
+// A round creates the group from the stream's start, hands new entries over, and an entry its
+// handler did not acknowledge (it threw) is claimed by the next consumer once idle long enough.
+TEST_F(RedisStreams, ConsumeRoundReadsNewEntriesAndReclaimsUnacknowledgedOnes) {
+    RunCo(io_, [&]() -> asio::awaitable<void> {
+        const FieldValues one{{"n", "1"}}, two{{"n", "2"}}, three{{"n", "3"}};
+        co_await client_.XAdd(stream_, one);
+        co_await client_.XAdd(stream_, two);
+        StreamSpec first{.stream = stream_, .group = "g", .consumer = "a", .block = 10ms, .claim_idle = 50ms};
+        bool ready = false;
+        std::vector<std::string> seen;
+        StreamHandler fail = [&](const std::vector<StreamEntry>& entries) -> asio::awaitable<void> {
+            for (const auto& e : entries) seen.push_back(e.fields.at(0).second);
+            if (!entries.empty()) throw std::runtime_error("handler failed");
+            co_return;
+        };
+        EXPECT_THROW(co_await ConsumeRound(client_, first, ready, fail), std::runtime_error);
+        EXPECT_TRUE(ready);
+        EXPECT_EQ(seen, (std::vector<std::string>{"1", "2"}));
+
+        co_await Sleep(100ms);
+        StreamSpec second = first;
+        second.consumer = "b";
+        std::vector<std::string> handled;
+        StreamHandler ack = [&](const std::vector<StreamEntry>& entries) -> asio::awaitable<void> {
+            std::vector<std::string> ids;
+            for (const auto& e : entries) {
+                handled.push_back(e.fields.at(0).second);
+                ids.push_back(e.id);
+            }
+            if (!ids.empty()) co_await client_.XAck(stream_, "g", ids);
+        };
+        bool ready_b = false;
+        EXPECT_EQ(co_await ConsumeRound(client_, second, ready_b, ack), 2u);
+        EXPECT_EQ(handled, (std::vector<std::string>{"1", "2"}));
+        co_await client_.XAdd(stream_, three);
+        EXPECT_EQ(co_await ConsumeRound(client_, second, ready_b, ack), 1u);
+        EXPECT_EQ(co_await ConsumeRound(client_, second, ready_b, ack), 0u);  // all acknowledged
+        EXPECT_EQ(handled.back(), "3");
+    }());
+}
+
+// The loop runs rounds until stopped, and a failed round does not end it.
+TEST_F(RedisStreams, RoundLoopRetriesFailedRoundsUntilStopped) {
+    auto stop = std::make_shared<std::atomic<bool>>(false);
+    auto rounds = std::make_shared<int>(0);
+    StartRoundLoop(io_, stop, "test: loop", [rounds, stop]() -> asio::awaitable<std::size_t> {
+        ++*rounds;
+        if (*rounds == 1) throw std::runtime_error("first round fails");
+        if (*rounds == 3) *stop = true;
+        co_await Sleep(1ms);
+        co_return 0;
+    });
+    RunCo(io_, []() -> asio::awaitable<void> { co_await Sleep(1500ms); }());
+    EXPECT_TRUE(*stop);
+    EXPECT_EQ(*rounds, 3);
 }
 
 }  // namespace

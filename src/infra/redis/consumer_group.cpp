@@ -1,4 +1,4 @@
-#include "notify/stream_consumer.hpp"
+#include "infra/redis/consumer_group.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -8,10 +8,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-namespace nn::notify {
+namespace nn::redis {
 namespace asio = boost::asio;
 
-asio::awaitable<std::size_t> ConsumeRound(redis::Client& redis,
+asio::awaitable<std::size_t> ConsumeRound(Client& redis,
                                           const StreamSpec& spec,
                                           bool& group_ready,
                                           const StreamHandler& handle) {
@@ -22,7 +22,7 @@ asio::awaitable<std::size_t> ConsumeRound(redis::Client& redis,
     auto claimed =
         co_await redis.XAutoClaim(spec.stream, spec.group, spec.consumer, spec.claim_idle, "0-0", spec.batch);
     co_await handle(claimed.entries);
-    redis::XReadGroupArgs args;
+    XReadGroupArgs args;
     args.group = spec.group;
     args.consumer = spec.consumer;
     args.stream = spec.stream;
@@ -34,7 +34,7 @@ asio::awaitable<std::size_t> ConsumeRound(redis::Client& redis,
 }
 
 void StartRoundLoop(asio::io_context& io,
-                    std::shared_ptr<bool> stop,
+                    std::shared_ptr<std::atomic<bool>> stop,
                     std::string what,
                     std::function<asio::awaitable<std::size_t>()> round) {
     asio::co_spawn(
@@ -47,7 +47,7 @@ void StartRoundLoop(asio::io_context& io,
                 try {
                     co_await round();
                 } catch (const std::exception& e) {
-                    spdlog::warn("notify: {} round failed: {}", what, e.what());
+                    spdlog::warn("{} round failed: {}", what, e.what());
                     failed = true;
                 }
                 if (failed) {
@@ -59,4 +59,4 @@ void StartRoundLoop(asio::io_context& io,
         asio::detached);
 }
 
-}  // namespace nn::notify
+}  // namespace nn::redis
