@@ -6,6 +6,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
+#include <cstdint>
+#include <memory>
 
 #include "infra/crypto/encoding.hpp"
 #include "infra/http/json.hpp"
@@ -63,6 +65,12 @@ std::string Email(FieldReader& in, std::string_view field) {
 
 Response Json(const json::value& v, int status = 200) {
     auto r = http::JsonResponse(v, status);
+    r.SetHeader("Cache-Control", "no-store");
+    return r;
+}
+
+Response JsonText(std::string body) {
+    Response r(200, std::move(body), "application/json");
     r.SetHeader("Cache-Control", "no-store");
     return r;
 }
@@ -488,8 +496,18 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
     router.Get(
         "/api/v1/me",
         [f](Request& r) -> asio::awaitable<Response> {
-            auto account = co_await f->For(r).Me(PrincipalOf(r));
-            co_return Json(AccountJson(account, true));
+            const Principal& p = PrincipalOf(r);
+            // After the liveness check (the authenticator): a cached answer never serves a
+            // revoked session or an inactive account.
+            LiveAnswers* answers = f->MeAnswers();
+            if (answers) {
+                if (auto hit = answers->Find(p.user_id, p.live)) co_return JsonText(*hit);
+            }
+            const std::uint64_t generation = answers ? answers->Generation(p.user_id) : 0;
+            auto account = co_await f->For(r).Me(p);
+            auto body = std::make_shared<const std::string>(json::serialize(AccountJson(account, true)));
+            if (answers) answers->Store(p.user_id, p.live, body, generation);
+            co_return JsonText(*body);
         },
         {.name = "auth.me", .require_auth = true, .contract = {.responses = {{200, js::Ref("Account")}}}});
 

@@ -3,6 +3,7 @@
 #include <functional>
 #include <memory>
 
+#include "auth/live_answers.hpp"
 #include "auth/service.hpp"
 #include "auth/web_session.hpp"
 
@@ -19,6 +20,8 @@ public:
     virtual ~ServiceFactory() = default;
     // The service of the request's shard (the shard's pool, Redis client and limiter).
     virtual Service& For(http::Request& request) = 0;
+    // The process's cached /me answers; null: every /me reads the database.
+    virtual LiveAnswers* MeAnswers() { return nullptr; }
 };
 
 // Declares every auth route on the router (JSON ↔ service; no logic here). `web` configures the

@@ -2,6 +2,7 @@
 // session of a bearer token are the account's as they are now, not as the token was signed.
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -168,6 +169,91 @@ TEST_P(Liveness, AnotherInstanceSeesADemotionWithinASecond) {
         if (status == 200) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     EXPECT_EQ(status, 403);
+    EXPECT_LE(waited.count(), 1000);
+}
+
+// GET /api/v1/me is answered from this process's memory while the liveness copy it was read
+// under is current (issue 16). Every change to what it shows must show at once on the instance
+// that made it, with Redis up or down; each check reads /me just before the change, so the
+// answer is cached when the change comes.
+std::string MeField(Harness& h, const std::string& token, const char* section, const char* field) {
+    auto me = h.Bearer("GET", "/api/v1/me", token);
+    EXPECT_EQ(me.status, 200) << me.body;
+    if (me.status != 200) return "";
+    auto v = boost::json::parse(me.body).as_object();
+    const auto& o = section ? v.at(section).as_object() : v;
+    const auto& f = o.at(field);
+    return f.is_string() ? std::string(f.as_string()) : boost::json::serialize(f);
+}
+
+TEST_P(Liveness, MeShowsAProfileChangeAtOnce) {
+    auto& h = *h_;
+    const auto token = S(h.SignUp(Email("meprof")), "access_token");
+    for (const std::string name : {"First name", "Second name", "Third name"}) {
+        MeField(h, token, "profile", "display_name");
+        auto patch = h.Bearer("PATCH", "/api/v1/me/profile", token, R"({"display_name":")" + name + R"("})");
+        ASSERT_EQ(patch.status, 200) << patch.body;
+        EXPECT_EQ(MeField(h, token, "profile", "display_name"), name);
+    }
+}
+
+TEST_P(Liveness, MeShowsANewSignInAtOnce) {
+    auto& h = *h_;
+    const auto email = Email("melogin");
+    const auto token = S(h.SignUp(email), "access_token");
+    for (int i = 0; i < 3; ++i) {
+        const auto before = MeField(h, token, nullptr, "last_login_at");
+        h.Login(email);
+        const auto stored = h.Scalar(
+            "SELECT to_char(last_login_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') FROM "
+            "auth.users "
+            "WHERE email = '" +
+            email + "'");
+        const auto after = MeField(h, token, nullptr, "last_login_at");
+        EXPECT_NE(after, before);
+        EXPECT_EQ(after.substr(0, 26), stored) << "the sign-in just made";
+    }
+}
+
+TEST_P(Liveness, MeShowsARoleChangeAndRefusesADeactivatedAccountAtOnce) {
+    auto& h = *h_;
+    const auto email = Email("merole"), super_email = Email("mesup");
+    const auto token = S(h.SignUp(email), "access_token");
+    h.SignUp(super_email);
+    h.Scalar("UPDATE auth.users SET role = 'SUPERUSER' WHERE email = '" + super_email + "'");
+    const auto super = S(h.Login(super_email), "access_token");
+    const auto path = "/api/v1/admin/users/" + IdOf(h, email);
+    ASSERT_EQ(MeField(h, token, nullptr, "role"), "USER");
+    ASSERT_EQ(h.Bearer("PATCH", path, super, R"({"role":"ADVISOR"})").status, 200);
+    EXPECT_EQ(MeField(h, token, nullptr, "role"), "ADVISOR");
+    const auto second = S(h.Login(email), "access_token");
+    ASSERT_EQ(MeField(h, second, nullptr, "role"), "ADVISOR");
+    ASSERT_EQ(h.Bearer("POST", "/api/v1/auth/logout", second).status, 204);
+    EXPECT_EQ(h.Bearer("GET", "/api/v1/me", second).status, 401) << "signed out";
+    ASSERT_EQ(MeField(h, token, nullptr, "is_active"), "true");
+    ASSERT_EQ(h.Bearer("PATCH", path, super, R"({"is_active":false})").status, 200);
+    EXPECT_EQ(h.Bearer("GET", "/api/v1/me", token).status, 401) << "deactivated";
+}
+
+// A change made elsewhere (another instance, or SQL) reaches a cached /me within a second.
+TEST_P(Liveness, AnotherInstanceShowsAProfileChangeWithinASecond) {
+    auto& a = *h_;
+    HarnessOptions o = Options(GetParam());
+    o.peer = &a;
+    Harness b(o);
+    const auto token = S(a.SignUp(Email("meprofpeer")), "access_token");
+    for (int i = 0; i < 5; ++i) MeField(b, token, "profile", "display_name");
+    const auto changed = std::chrono::steady_clock::now();
+    ASSERT_EQ(a.Bearer("PATCH", "/api/v1/me/profile", token, R"({"display_name":"Elsewhere"})").status, 200);
+    std::string name;
+    auto waited = std::chrono::milliseconds(0);
+    while (name != "Elsewhere" && waited < std::chrono::milliseconds(3000)) {
+        name = MeField(b, token, "profile", "display_name");
+        waited =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - changed);
+        if (name != "Elsewhere") std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(name, "Elsewhere");
     EXPECT_LE(waited.count(), 1000);
 }
 

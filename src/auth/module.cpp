@@ -156,6 +156,7 @@ public:
 
     Service& For(http::Request& request) override { return *shards_.at(request.shard).service; }
     Service& OnShard(std::size_t shard) { return *shards_.at(shard).service; }
+    LiveAnswers* MeAnswers() override { return &me_answers_; }
 
     asio::awaitable<std::optional<UserStatus>> GetUser(UserId id, std::size_t shard) override {
         co_return co_await shards_.at(shard).repo->UserStatusOf(id);
@@ -186,6 +187,7 @@ private:
     crypto::KeyRing field_keys_;
     Secret pepper_;
     LocalLiveness local_liveness_;
+    LiveAnswers me_answers_;
     ServiceDeps deps_;
     std::vector<Shard> shards_;
 };

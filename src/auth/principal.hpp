@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,9 @@ struct Principal {
     bool email_verified = false;
     // When a bearer token stops being valid; long-lived work (a live stream) ends then.
     std::optional<std::chrono::system_clock::time_point> expires_at;
+    // For a bearer token: this process's copy of the user's liveness facts the request was
+    // checked against (opaque here). Answers cached under it (LiveAnswers) live no longer than it.
+    std::shared_ptr<const void> live;
 
     bool Has(std::string_view permission) const {
         return std::find(scopes.begin(), scopes.end(), permission) != scopes.end();

@@ -295,6 +295,7 @@ asio::awaitable<TokenPair> Service::Login(std::string email, std::string passwor
     // Named rather than braced inside the co_await: GCC 12 destroys such aggregates twice.
     NewRefresh session{family, crypto::Sha256(refresh), AddSeconds(now, d_.settings->refresh_ttl)};
     co_await repo_.RecordLoginSuccess(*account, email, std::move(session), std::move(rehash), audit);
+    AccountChanged(account->id);  // last_login_at
     co_await ClearSourceFailures(email, audit);
     co_return IssueTokens(account->id, account->role, account->email_verified, family, refresh);
 }
@@ -411,6 +412,7 @@ asio::awaitable<Account> Service::UpdateProfile(const Principal& p, ProfilePatch
     std::optional<std::string> kid;
     if (!keys->Empty()) kid = keys->ActiveKid();
     co_await repo_.UpdateProfile(ActorOf(p), change, kid, audit);
+    AccountChanged(p.user_id);
     co_return co_await Me(p);
 }
 
@@ -605,6 +607,13 @@ asio::awaitable<void> Service::CheckLive(Principal& p) {
         p.scopes = PermissionStrings(live->role);
     }
     p.email_verified = live->email_verified;
+    p.live = std::move(live);
+}
+
+void Service::AccountChanged(UserId user) {
+    // The cached /me answers of this process hang on its liveness copy (LiveAnswers): dropping
+    // the copy drops them. Other instances replace their copies within kLocalLivenessTtl.
+    if (d_.local_liveness) d_.local_liveness->Drop(user);
 }
 
 asio::awaitable<void> Service::Forget(UserId user) {

@@ -197,6 +197,10 @@ private:
                                                                          const std::string& session);
     std::optional<std::string> Decrypt(const std::optional<std::string>& blob) const;
     Account Decrypted(Account account) const;
+    // A change to what /me shows that is not a liveness change (a profile edit, a sign-in's
+    // last_login_at): drops this process's liveness copy of the user, and with it the cached
+    // /me answer (docs/architecture.md "The hot path of an authenticated read").
+    void AccountChanged(UserId user);
 
     const ServiceDeps& d_;
     Repository& repo_;

@@ -185,6 +185,21 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
     routes.Get("/api/v1/portfolios",
                [ctx](Request& req) -> asio::awaitable<Response> {
                    Actor actor = co_await ActorOf(*ctx, req, kRead);
+                   // The first page of a plain user's own portfolios, as the dashboard asks for
+                   // it, is cached in this process under the request's liveness copy (after
+                   // the liveness check; API keys carry none). An advisor's or an
+                   // administrator's list also shows other users' portfolios: not cached.
+                   const auto* principal = req.PrincipalAs<auth::Principal>();
+                   auth::LiveAnswers* answers = principal && principal->role == auth::Role::kUser &&
+                                                        principal->live &&
+                                                        req.Target().find('?') == std::string_view::npos
+                                                    ? &ctx->service.ListAnswers()
+                                                    : nullptr;
+                   if (answers) {
+                       if (auto hit = answers->Find(actor.user_id, principal->live))
+                           co_return RawJson(200, *hit);
+                   }
+                   const std::uint64_t generation = answers ? answers->Generation(actor.user_id) : 0;
                    auto page = http::ParsePage(req);
                    PortfolioFilter filter;
                    filter.limit = page.limit + 1;
@@ -203,7 +218,10 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
                    } else {
                        out["next_cursor"] = nullptr;
                    }
-                   co_return Json(out);
+                   if (!answers) co_return Json(out);
+                   auto body = std::make_shared<const std::string>(json::serialize(out));
+                   answers->Store(actor.user_id, principal->live, body, generation);
+                   co_return RawJson(200, *body);
                },
                {.name = "portfolio.list",
                 .require_auth = true,

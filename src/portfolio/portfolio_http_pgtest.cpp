@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -38,7 +39,13 @@ using testing::Reply;
 struct PortfolioApiSuite {
     static constexpr const char* kPrefix = "t_pf_";
 };
-class PortfolioApi : public testing::ApiFixture<PortfolioApiSuite> {};
+class PortfolioApi : public testing::ApiFixture<PortfolioApiSuite> {
+public:
+    using ApiFixture::Call;
+    using ApiFixture::CreatePortfolio;
+    using ApiFixture::NewUser;
+    using ApiFixture::PortfolioDb;
+};
 
 std::string Buy(const char* symbol,
                 const char* qty,
@@ -117,6 +124,77 @@ TEST_F(PortfolioApi, SummaryIsCachedAndInvalidatedOnChange) {
     EXPECT_EQ(after.at("holdings_value").as_string(), "620");
     EXPECT_EQ(after.at("cash_value").as_string(), "-601");
     EXPECT_EQ(after.at("total_value").as_string(), "19");
+}
+
+// GET /api/v1/portfolios (a plain user's first page) is answered from this process's memory
+// under the request's liveness copy (issue 16); every portfolio write through the service shows
+// at once. X-Test-Live names the copy (tests/support/app_fixture.hpp).
+template <class Fixture>
+void ListShowsEveryWriteAtOnce(Fixture& f) {
+    auto user = f.NewUser();
+    auto list = [&](const std::string& live) {
+        std::map<std::string, std::string> h;
+        if (!live.empty()) h["X-Test-Live"] = live;
+        auto r = f.Call(user, "GET", "/api/v1/portfolios", "", h);
+        EXPECT_EQ(r.status, 200) << r.body;
+        std::vector<std::string> names;
+        const auto v = r.Json();
+        for (const auto& p : v.at("items").as_array()) names.emplace_back(p.at("name").as_string());
+        std::sort(names.begin(), names.end());
+        std::string out;
+        for (const auto& n : names) out += n + ";";
+        return out;
+    };
+    const std::string l1 = test::UniqueName("live1_"), l2 = test::UniqueName("live2_");
+    auto a = f.CreatePortfolio(user);
+    EXPECT_EQ(list(l1), "Main;");
+    // The answer is the cached one while the copy lives and nothing goes through the service...
+    test::QueryValue(f.PortfolioDb(),
+                     "UPDATE portfolio.portfolios SET name = 'Behind' WHERE id = '" + a + "'");
+    EXPECT_EQ(list(l1), "Main;") << "not cached";
+    // ...a request checked against a newer copy reads again, as does one without a copy.
+    EXPECT_EQ(list(l2), "Behind;");
+    test::QueryValue(f.PortfolioDb(), "UPDATE portfolio.portfolios SET name = 'Main' WHERE id = '" + a + "'");
+    EXPECT_EQ(list(""), "Main;");
+    EXPECT_EQ(list(l2), "Behind;");
+
+    // Every write through the service, as the owner would see it next.
+    auto b = f.Call(user, "POST", "/api/v1/portfolios", R"({"name":"Second","currency":"EUR"})");
+    ASSERT_EQ(b.status, 201) << b.body;
+    const std::string bid(b.Json().at("id").as_string());
+    EXPECT_EQ(list(l2), "Main;Second;") << "created";
+    ASSERT_EQ(f.Call(user, "PATCH", "/api/v1/portfolios/" + bid, R"({"name":"Renamed"})").status, 200);
+    EXPECT_EQ(list(l2), "Main;Renamed;") << "renamed";
+    ASSERT_EQ(f.Call(user, "DELETE", "/api/v1/portfolios/" + a).status, 204);
+    EXPECT_EQ(list(l2), "Renamed;") << "deleted";
+    // Another user's copy and answer are their own.
+    auto other = f.NewUser();
+    EXPECT_EQ(f.Call(other, "GET", "/api/v1/portfolios", "", {{"X-Test-Live", l2}})
+                  .Json()
+                  .at("items")
+                  .as_array()
+                  .size(),
+              0u);
+}
+
+TEST_F(PortfolioApi, ListShowsEveryWriteAtOnce) {
+    ListShowsEveryWriteAtOnce(*this);
+}
+
+struct RedisDownSuite {
+    static constexpr const char* kPrefix = "t_pfnr_";
+    static constexpr bool kRedisDown = true;
+};
+class PortfolioApiRedisDown : public testing::ApiFixture<RedisDownSuite> {
+public:
+    using ApiFixture::Call;
+    using ApiFixture::CreatePortfolio;
+    using ApiFixture::NewUser;
+    using ApiFixture::PortfolioDb;
+};
+
+TEST_F(PortfolioApiRedisDown, ListShowsEveryWriteAtOnce) {
+    ListShowsEveryWriteAtOnce(*this);
 }
 
 // One meaning of a portfolio's value: the holdings endpoint and the summary both say

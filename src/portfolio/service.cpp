@@ -78,6 +78,7 @@ std::string Service::SummaryKey(UserId user) const {
 }
 
 asio::awaitable<void> Service::InvalidateSummary(UserId user, std::size_t shard) {
+    list_answers_.Drop(user);
     try {
         co_await app_.Redis(shard).Del(SummaryKey(user));
     } catch (const std::exception& e) {

@@ -10,6 +10,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "auth/live_answers.hpp"
 #include "core/ids.hpp"
 #include "portfolio/csv_import.hpp"
 #include "portfolio/holdings.hpp"
@@ -136,8 +137,13 @@ public:
     // The summary as JSON text: Redis first, the database when the cache is empty or Redis down.
     boost::asio::awaitable<std::string> SummaryJson(const Actor& actor, std::size_t shard);
 
-    // Forgets a user's cached summary (best effort; the TTL bounds staleness when Redis is down).
+    // Forgets a user's cached summary (best effort; the TTL bounds staleness when Redis is down)
+    // and this process's cached portfolio list of the user (at once). Every portfolio write
+    // calls it after committing.
     boost::asio::awaitable<void> InvalidateSummary(UserId user, std::size_t shard);
+    // The first page of GET /api/v1/portfolios as a plain user asks for it, per user, valid
+    // under the request's liveness copy (auth::LiveAnswers); dropped by InvalidateSummary.
+    auth::LiveAnswers& ListAnswers() noexcept { return list_answers_; }
     std::string SummaryKey(UserId user) const;
 
     const ServiceOptions& Options() const noexcept { return options_; }
@@ -185,6 +191,7 @@ private:
         bool running = false;
     };
     std::vector<AfterWrites> after_writes_;
+    auth::LiveAnswers list_answers_;
 };
 
 }  // namespace nn::portfolio

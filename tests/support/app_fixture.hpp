@@ -4,6 +4,9 @@
 // (suite_databases.hpp), the App's configuration against them, and a test authenticator. Header-only: it
 // needs nn_app, nn_auth and nn_migrate, which only the domain tests link (nn_test_support stays below them).
 #include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -55,6 +58,17 @@ inline void AddTestUserAuthenticator(App& app) {
                 if (comma > start) p.scopes.push_back(list.substr(start, comma - start));
                 start = comma + 1;
             }
+        }
+        // X-Test-Live names the copy of the user's liveness facts the request was checked
+        // against (auth's bearer authenticator sets a real one): the same name, the same copy; a
+        // new name, a replaced copy. Without it the principal has none, as with an API key.
+        if (req.HasHeader("X-Test-Live")) {
+            static std::mutex mutex;
+            static std::map<std::string, std::shared_ptr<const void>> copies;
+            std::lock_guard lock(mutex);
+            auto& copy = copies[std::string(req.Header("X-Test-Live"))];
+            if (!copy) copy = std::make_shared<const int>(0);
+            p.live = copy;
         }
         req.principal_key = p.user_id.ToString();
         req.principal = p;

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "core/ids.hpp"
+
+namespace nn::auth {
+
+// Answers (response bodies) of one read route, kept per user in this process and valid only
+// under the copy of the user's liveness facts the request was checked against
+// (Principal::live, docs/architecture.md "The hot path of an authenticated read"). That copy is
+// replaced at least every kLocalLivenessTtl and dropped by every change to the user's sessions,
+// role, activity or account made through this process, so an answer lives no longer: it is
+// found only after the liveness check has passed, and never outlives a change that goes through
+// Service::Forget. A domain whose own writes change an answer calls Drop after committing; an
+// answer read while a Drop of its user ran is not kept (a per-stripe generation, as in
+// LocalLiveness). Thread-safe: 16 striped locks, nothing waits on I/O under one.
+class LiveAnswers {
+public:
+    explicit LiveAnswers(std::size_t max_entries = 100'000)
+        : max_per_stripe_(std::max<std::size_t>(1, max_entries / kStripes)) {}
+
+    // The answer stored for `user` under this very copy of its liveness; null otherwise (and
+    // always when `live` is null: API keys are not cached).
+    std::shared_ptr<const std::string> Find(UserId user, const std::shared_ptr<const void>& live) const;
+
+    // Taken before reading the answer from the database, given back to Store.
+    std::uint64_t Generation(UserId user) const;
+    void Store(UserId user,
+               std::shared_ptr<const void> live,
+               std::shared_ptr<const std::string> answer,
+               std::uint64_t generation);
+
+    // Forgets the user's answer (it changed); the next request reads it again.
+    void Drop(UserId user);
+
+    std::size_t Size() const;
+
+private:
+    static constexpr std::size_t kStripes = 16;
+    struct Entry {
+        std::shared_ptr<const void> live;
+        std::shared_ptr<const std::string> answer;
+    };
+    struct alignas(64) Stripe {
+        mutable std::mutex mutex;
+        std::uint64_t generation = 0;
+        std::unordered_map<UserId, Entry> entries;
+    };
+    Stripe& StripeOf(UserId user) const { return stripes_[std::hash<UserId>{}(user) % kStripes]; }
+
+    std::size_t max_per_stripe_;
+    mutable std::array<Stripe, kStripes> stripes_;
+};
+
+}  // namespace nn::auth
