@@ -1,6 +1,8 @@
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -8,6 +10,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "auth/local_liveness.hpp"
 #include "core/ids.hpp"
 
 namespace nn::auth {
@@ -23,19 +26,26 @@ namespace nn::auth {
 // LocalLiveness). Thread-safe: 16 striped locks, nothing waits on I/O under one.
 class LiveAnswers {
 public:
-    explicit LiveAnswers(std::size_t max_entries = 100'000)
-        : max_per_stripe_(std::max<std::size_t>(1, max_entries / kStripes)) {}
+    using Clock = std::chrono::steady_clock;
+
+    // `ttl`: the lifetime of a liveness copy; an answer older than that is never found again and
+    // is pruned as the cache grows, so memory follows the users of the last `ttl`.
+    explicit LiveAnswers(std::chrono::milliseconds ttl = kLocalLivenessTtl, std::size_t max_entries = 100'000)
+        : ttl_(ttl), max_per_stripe_(std::max<std::size_t>(1, max_entries / kStripes)) {}
 
     // The answer stored for `user` under this very copy of its liveness; null otherwise (and
     // always when `live` is null: API keys are not cached).
-    std::shared_ptr<const std::string> Find(UserId user, const std::shared_ptr<const void>& live) const;
+    std::shared_ptr<const std::string> Find(UserId user,
+                                            const std::shared_ptr<const void>& live,
+                                            Clock::time_point now = Clock::now()) const;
 
     // Taken before reading the answer from the database, given back to Store.
     std::uint64_t Generation(UserId user) const;
     void Store(UserId user,
                std::shared_ptr<const void> live,
                std::shared_ptr<const std::string> answer,
-               std::uint64_t generation);
+               std::uint64_t generation,
+               Clock::time_point now = Clock::now());
 
     // Forgets the user's answer (it changed); the next request reads it again.
     void Drop(UserId user);
@@ -44,17 +54,21 @@ public:
 
 private:
     static constexpr std::size_t kStripes = 16;
+    static constexpr std::size_t kPruneAt = 64;
     struct Entry {
         std::shared_ptr<const void> live;
         std::shared_ptr<const std::string> answer;
+        Clock::time_point until;
     };
     struct alignas(64) Stripe {
         mutable std::mutex mutex;
         std::uint64_t generation = 0;
+        std::size_t prune_at = kPruneAt;  // the size at which the next Store prunes
         std::unordered_map<UserId, Entry> entries;
     };
     Stripe& StripeOf(UserId user) const { return stripes_[std::hash<UserId>{}(user) % kStripes]; }
 
+    std::chrono::milliseconds ttl_;
     std::size_t max_per_stripe_;
     mutable std::array<Stripe, kStripes> stripes_;
 };
