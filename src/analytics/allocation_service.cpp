@@ -4,6 +4,7 @@
 
 #include "analytics/allocation.hpp"
 #include "analytics/market_reader.hpp"
+#include "core/money.hpp"
 #include "infra/app/app.hpp"
 #include "infra/db/query.hpp"
 #include "infra/db/result.hpp"
@@ -13,8 +14,6 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 namespace {
-
-constexpr int kMoneyScale = 10;
 
 json::value OptDecimal(const std::optional<Decimal>& d) {
     if (!d) return nullptr;

@@ -1,14 +1,13 @@
 // The allocation view's grouping and drift on hand-computed examples (docs/analytics.md §12).
 #include "analytics/allocation.hpp"
+#include "core/testing.hpp"
 
 #include <gtest/gtest.h>
 
 namespace nn::analytics {
 namespace {
 
-Decimal D(const char* s) {
-    return Decimal::FromString(s);
-}
+using nn::testing::D;
 
 const AllocationGroup* Find(const Allocation& a,
                             const std::string& dimension,

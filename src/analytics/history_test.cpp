@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
+#include "core/testing.hpp"
 
 namespace nn::analytics {
 namespace {
@@ -11,9 +12,7 @@ Date At(const char* text) {
     return DateFromString(text);
 }
 
-Decimal D(const char* text) {
-    return Decimal::FromString(text);
-}
+using nn::testing::D;
 
 Movement Cash(const char* date, const char* change, const char* flow, const char* income = "0") {
     Movement m;

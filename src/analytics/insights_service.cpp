@@ -9,6 +9,7 @@
 #include "analytics/insights.hpp"
 #include "analytics/market_reader.hpp"
 #include "analytics/transaction_reader.hpp"
+#include "core/money.hpp"
 #include "infra/app/app.hpp"
 #include "portfolio/holdings.hpp"
 
@@ -17,8 +18,6 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 namespace {
-
-constexpr int kMoneyScale = 10;
 
 json::value OptDecimal(const std::optional<Decimal>& d) {
     if (!d) return nullptr;

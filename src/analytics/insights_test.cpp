@@ -1,5 +1,6 @@
 // Portfolio health checks (docs/analytics.md §16) on a portfolio worked by hand.
 #include "analytics/insights.hpp"
+#include "core/testing.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,9 +10,7 @@
 namespace nn::analytics {
 namespace {
 
-Decimal D(const char* text) {
-    return Decimal::FromString(text);
-}
+using nn::testing::D;
 
 // EUR portfolio, today 2026-12-04: AAA 500 EUR, BBB 300 (a USD holding), CCC 100 EUR, cash 100
 // EUR; DDD held without a price. Total 1,000.

@@ -7,13 +7,12 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/testing.hpp"
 
 namespace nn::analytics {
 namespace {
 
-Decimal D(const char* text) {
-    return Decimal::FromString(text);
-}
+using nn::testing::D;
 
 DayPoint Day(const char* date, const char* value, const char* in = "0", const char* out = "0") {
     DayPoint p;

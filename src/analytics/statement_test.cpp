@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
+#include "core/testing.hpp"
 
 namespace nn::analytics {
 namespace {
@@ -12,9 +13,7 @@ namespace {
 using portfolio::Transaction;
 using portfolio::TransactionType;
 
-Decimal D(const char* text) {
-    return Decimal::FromString(text);
-}
+using nn::testing::D;
 
 Transaction Tx(const char* at, TransactionType type) {
     Transaction t;

@@ -1,4 +1,5 @@
 #include "auth/password_policy.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -46,13 +47,6 @@ std::optional<std::size_t> CountCodePoints(std::string_view s, bool& control) {
     return count;
 }
 
-std::string Lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-    return out;
-}
-
 }  // namespace
 
 std::optional<std::string> CheckPassword(std::string_view password, std::string_view email) {
@@ -63,8 +57,8 @@ std::optional<std::string> CheckPassword(std::string_view password, std::string_
     if (*chars < kMinPasswordChars) return "too_short";
     if (*chars > kMaxPasswordChars) return "too_long";
     if (IsCommonPassword(password)) return "common";
-    const auto lower = Lower(password);
-    const auto lower_email = Lower(email);
+    const auto lower = AsciiLower(password);
+    const auto lower_email = AsciiLower(email);
     const auto local = lower_email.substr(0, lower_email.find('@'));
     if (!lower_email.empty() &&
         (lower == lower_email || (local.size() >= 4 && lower.find(local) != std::string::npos))) {

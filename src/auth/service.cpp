@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "auth/password_policy.hpp"
+#include "core/text.hpp"
 #include "infra/crypto/api_key.hpp"
 #include "infra/crypto/encoding.hpp"
 #include "infra/crypto/hash.hpp"
@@ -29,12 +30,6 @@ namespace nn::auth {
 namespace asio = boost::asio;
 
 namespace {
-
-std::string Lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
 
 // Rate-limit keys never hold the address itself.
 std::string KeyPart(std::string_view value) {
@@ -105,7 +100,7 @@ asio::awaitable<void> Service::CheckRate(std::string kind,
 }
 
 std::string Service::SourceKey(const std::string& email, const Audit& audit) const {
-    return d_.settings->redis_prefix + "login:fail:" + KeyPart(Lower(email)) + ":" +
+    return d_.settings->redis_prefix + "login:fail:" + KeyPart(AsciiLower(email)) + ":" +
            KeyPart(audit.ip.value_or(""));
 }
 
@@ -123,8 +118,8 @@ asio::awaitable<void> Service::CheckLoginRate(const std::string& email, const Au
     const auto ip = audit.ip.value_or("");
     auto by_ip = co_await limiter_.Hit(s.redis_prefix + "login:ip:" + KeyPart(ip), s.login_ip_window);
     auto by_source = co_await limiter_.Hit(SourceKey(email, audit), s.login_source_window);
-    auto by_email =
-        co_await limiter_.Hit(s.redis_prefix + "login:fail:" + KeyPart(Lower(email)), s.login_email_window);
+    auto by_email = co_await limiter_.Hit(s.redis_prefix + "login:fail:" + KeyPart(AsciiLower(email)),
+                                          s.login_email_window);
     std::optional<std::chrono::seconds> wait;
     auto over = [&wait](const auto& hit, std::int64_t limit) {
         if (hit && hit->first > limit) wait = std::max(wait.value_or(hit->second), hit->second);

@@ -3,17 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/text.hpp"
 #include "infra/http/http_error.hpp"
 #include "infra/http/request.hpp"
 
 namespace nn::auth {
 namespace {
-
-std::string Lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 std::string_view Trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -35,7 +30,7 @@ std::string WithoutDefaultPort(std::string_view scheme, std::string authority) {
 }  // namespace
 
 bool IsWebClient(const http::Request& request) {
-    return Lower(Trim(request.Header(kClientHeader))) == kWebClient;
+    return AsciiLower(Trim(request.Header(kClientHeader))) == kWebClient;
 }
 
 std::optional<std::string> CookieValue(std::string_view cookie_header, std::string_view name) {
@@ -72,17 +67,17 @@ std::string ClearRefreshCookieHeader() {
 std::string OriginOf(std::string_view url) {
     const auto colon = url.find("://");
     if (colon == std::string_view::npos) return {};
-    const std::string scheme = Lower(url.substr(0, colon));
+    const std::string scheme = AsciiLower(url.substr(0, colon));
     if (scheme != "http" && scheme != "https") return {};
     auto rest = url.substr(colon + 3);
-    auto authority = Lower(rest.substr(0, rest.find_first_of("/?#")));
+    auto authority = AsciiLower(rest.substr(0, rest.find_first_of("/?#")));
     if (authority.empty() || authority.find('@') != std::string::npos) return {};
     return scheme + "://" + WithoutDefaultPort(scheme, std::move(authority));
 }
 
 void CheckWebRequest(const http::Request& request, std::string_view public_url) {
     if (request.HasHeader("Sec-Fetch-Site")) {
-        if (Lower(Trim(request.Header("Sec-Fetch-Site"))) != "same-origin") {
+        if (AsciiLower(Trim(request.Header("Sec-Fetch-Site"))) != "same-origin") {
             Refuse("a browser-mode request must come from the dashboard's own origin (Sec-Fetch-Site)");
         }
         return;
@@ -92,7 +87,7 @@ void CheckWebRequest(const http::Request& request, std::string_view public_url) 
     if (!origin.empty() && origin == OriginOf(public_url)) return;
     if (!origin.empty()) {
         const std::string scheme = origin.substr(0, origin.find(':'));
-        const std::string host = WithoutDefaultPort(scheme, Lower(Trim(request.Header("Host"))));
+        const std::string host = WithoutDefaultPort(scheme, AsciiLower(Trim(request.Header("Host"))));
         if (!host.empty() && origin == scheme + "://" + host) return;
     }
     Refuse("a browser-mode request must come from the dashboard's own origin (Origin)");

@@ -8,13 +8,12 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/testing.hpp"
 
 namespace nn {
 namespace {
 
-Decimal D(std::string_view text) {
-    return Decimal::FromString(text);
-}
+using nn::testing::D;
 
 // 38 nines: the largest mantissa.
 const std::string kMaxDigits(38, '9');

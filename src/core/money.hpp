@@ -11,6 +11,11 @@
 
 namespace nn {
 
+// The scale of stored money (numeric(.., 10) columns of the portfolio and analytics schemas):
+// a product of money and a rate (12 places) is rounded half-even to it once, where it is made
+// (docs/portfolio.md "Goals", docs/analytics.md "Rounding").
+inline constexpr int kMoneyScale = 10;
+
 // An exact amount in one currency. Arithmetic between two amounts requires the same currency
 // (otherwise nn::Error(kUnprocessable, "money.currency_mismatch")); amounts keep the scale they
 // were computed with until RoundToMinor brings them to the currency's minor units.

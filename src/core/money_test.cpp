@@ -8,13 +8,12 @@
 
 #include "core/currency.hpp"
 #include "core/error.hpp"
+#include "core/testing.hpp"
 
 namespace nn {
 namespace {
 
-Decimal D(std::string_view text) {
-    return Decimal::FromString(text);
-}
+using nn::testing::D;
 Currency C(std::string_view code) {
     return Currency::FromCode(code);
 }

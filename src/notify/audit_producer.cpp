@@ -18,13 +18,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::string FieldOf(const redis::StreamEntry& e, std::string_view name) {
-    for (const auto& [k, v] : e.fields) {
-        if (k == name) return v;
-    }
-    return "";
-}
-
 json::object AfterOf(const std::string& data_json) {
     std::error_code ec;
     auto v = json::parse(data_json, ec);
@@ -115,16 +108,16 @@ AuditProducer::AuditProducer(App& app, std::shared_ptr<Notifier> notifier, Audit
 asio::awaitable<void> AuditProducer::Handle(const std::vector<redis::StreamEntry>& entries) {
     auto& redis = app_.Redis(0);
     for (const auto& entry : entries) {
-        auto notice = NoticeOf(FieldOf(entry, "source"), FieldOf(entry, "action"), FieldOf(entry, "data"));
-        auto user = UserId::Parse(FieldOf(entry, "user_id"));
+        auto notice = NoticeOf(entry.Field("source"), entry.Field("action"), entry.Field("data"));
+        auto user = UserId::Parse(entry.Field("user_id"));
         if (notice && user) {
             NotificationDraft draft;
             draft.user = *user;
             draft.kind = notice->kind;
             draft.title = notice->title;
             draft.body = notice->body;
-            draft.dedupe_key = FieldOf(entry, "event");
-            json::object data{{"event", FieldOf(entry, "event")}, {"action", FieldOf(entry, "action")}};
+            draft.dedupe_key = entry.Field("event");
+            json::object data{{"event", entry.Field("event")}, {"action", entry.Field("action")}};
             std::error_code ec;
             auto details = json::parse(notice->data_json, ec);
             if (!ec && details.is_object()) {

@@ -394,13 +394,6 @@ bool IsStreamId(std::string_view id) {
     return std::regex_match(id.begin(), id.end(), kId);
 }
 
-std::string FieldOf(const redis::StreamEntry& e, std::string_view name) {
-    for (const auto& [k, v] : e.fields) {
-        if (k == name) return v;
-    }
-    return "";
-}
-
 // Runs a Redis call out of reach of the SSE producer's cancellation (the client leaving):
 // a command abandoned mid-flight would leave its reply to the next caller on the shard's
 // shared connection.
@@ -534,8 +527,8 @@ asio::awaitable<void> RunStream(
             for (const auto& e : entries) {
                 http::SseEvent event;
                 event.id = e.id;
-                event.event = FieldOf(e, "type");
-                event.data = FieldOf(e, "data");
+                event.event = e.Field("type");
+                event.data = e.Field("data");
                 if (!stream.Send(event)) co_return;
                 last = e.id;
             }

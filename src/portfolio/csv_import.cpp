@@ -8,6 +8,7 @@
 #include <optional>
 #include <utility>
 
+#include "core/text.hpp"
 #include "infra/http/http_error.hpp"
 #include "infra/http/json.hpp"
 #include "portfolio/json_io.hpp"
@@ -54,12 +55,6 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 34> kAliases
     {"comment", "notes"},
 }};
 
-std::string Lower(std::string_view s) {
-    std::string out;
-    for (char c : s) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    return out;
-}
-
 std::string Trim(std::string_view s) {
     auto b = s.find_first_not_of(" \t\r");
     if (b == std::string_view::npos) return "";
@@ -68,7 +63,7 @@ std::string Trim(std::string_view s) {
 }
 
 std::optional<std::string_view> Canonical(std::string_view header) {
-    std::string h = Lower(Trim(header));
+    std::string h = AsciiLower(Trim(header));
     for (const auto& [alias, name] : kAliases) {
         if (alias == h) return name;
     }
@@ -150,7 +145,7 @@ void AddError(CsvImport& out, std::size_t line, std::string_view field, std::str
 }
 
 std::string CanonicalType(std::string_view raw) {
-    std::string t = Lower(Trim(raw));
+    std::string t = AsciiLower(Trim(raw));
     for (char& c : t) c = c == ' ' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     if (t == "MARKET_BUY" || t == "LIMIT_BUY" || t == "BOUGHT") return "BUY";
     if (t == "MARKET_SELL" || t == "LIMIT_SELL" || t == "SOLD") return "SELL";

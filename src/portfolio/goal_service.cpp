@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "core/error.hpp"
+#include "core/money.hpp"
 #include "infra/app/app.hpp"
 #include "infra/db/errors.hpp"
 #include "infra/db/query.hpp"
@@ -19,10 +20,6 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 namespace {
-
-// Money times a rate (12 places) is rounded half-even to the stored 10 places: the exact product
-// of a 10-place amount and a 12-place rate needs 22 (docs/portfolio.md "Goals").
-constexpr int kMoneyScale = 10;
 
 constexpr db::Query kListGoals{
     "SELECT id, user_id, name, target_amount, currency, target_date, monthly_contribution, notes, "

@@ -1,4 +1,5 @@
 #include "portfolio/holdings.hpp"
+#include "core/testing.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,9 +9,7 @@
 namespace nn::portfolio {
 namespace {
 
-Decimal D(const char* s) {
-    return Decimal::FromString(s);
-}
+using nn::testing::D;
 
 int g_seq = 0;
 

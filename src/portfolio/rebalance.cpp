@@ -3,13 +3,14 @@
 #include <algorithm>
 #include <map>
 
+#include "core/money.hpp"
+
 namespace nn::portfolio {
 
 namespace {
 
 constexpr int kWeightScale = 6;
 constexpr int kFractionalScale = 6;
-constexpr int kMoneyScale = 10;
 constexpr int kGapScale = 4;
 
 Decimal Weight(const Decimal& value, const Decimal& total) {

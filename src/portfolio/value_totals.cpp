@@ -3,13 +3,9 @@
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 
+#include "core/money.hpp"
+
 namespace nn::portfolio {
-
-namespace {
-
-constexpr int kMoneyScale = 10;
-
-}  // namespace
 
 ValueTotals TotalsOf(std::optional<Decimal> holdings,
                      std::string_view holdings_status,

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/percent_decode.hpp"
+#include "core/text.hpp"
 
 namespace nn::http {
 namespace fs = std::filesystem;
@@ -25,12 +26,6 @@ constexpr std::string_view kNotBuiltPage =
     "`make run` builds it; by hand: `scripts/web-build.sh` (npm ci and npm run build in web/),\n"
     "then restart the server. NEXANEST_WEB_DIR points the server at another build.\n\n"
     "The REST API is served under /api/v1 (its description: /api/v1/openapi.json).\n";
-
-std::string Lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 std::string_view Trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -142,7 +137,7 @@ ContentCoding ChooseCoding(std::string_view accept_encoding, bool have_brotli, b
     std::optional<bool> br, gzip, any;
     ForEachItem(accept_encoding, [&](std::string_view item) {
         const auto semi = item.find(';');
-        const auto coding = Lower(Trim(item.substr(0, semi)));
+        const auto coding = AsciiLower(Trim(item.substr(0, semi)));
         const bool positive = semi == std::string_view::npos || QualityPositive(item.substr(semi + 1));
         if (coding == "br") br = positive;
         if (coding == "gzip" || coding == "x-gzip") gzip = positive;
@@ -180,7 +175,7 @@ std::string_view MimeTypeFor(std::string_view file_name) {
     if (slash != std::string_view::npos) file_name.remove_prefix(slash + 1);
     const auto dot = file_name.rfind('.');
     if (dot == std::string_view::npos || dot == 0) return "application/octet-stream";
-    const auto it = kTypes.find(Lower(file_name.substr(dot + 1)));
+    const auto it = kTypes.find(AsciiLower(file_name.substr(dot + 1)));
     return it == kTypes.end() ? std::string_view("application/octet-stream") : it->second;
 }
 

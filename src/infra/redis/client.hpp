@@ -52,6 +52,13 @@ private:
 struct StreamEntry {
     std::string id;
     FieldValues fields;  // empty for an entry deleted while pending
+    // The value of the first field called `name`; empty when the entry has none.
+    std::string Field(std::string_view name) const {
+        for (const auto& [k, v] : fields) {
+            if (k == name) return v;
+        }
+        return {};
+    }
     friend bool operator==(const StreamEntry&, const StreamEntry&) = default;
 };
 
