@@ -7,10 +7,9 @@ HttpError::HttpError(int status,
                      const std::string& detail,
                      HeaderList headers,
                      std::vector<FieldError> errors)
-    : Error(KindForStatus(status), std::move(code), detail),
+    : Error(KindForStatus(status), std::move(code), detail, std::move(errors)),
       status_(status),
-      headers_(std::move(headers)),
-      errors_(std::move(errors)) {}
+      headers_(std::move(headers)) {}
 
 ErrorKind KindForStatus(int status) noexcept {
     switch (status) {

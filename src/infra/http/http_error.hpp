@@ -10,16 +10,13 @@ namespace nn::http {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
-// One entry of a problem's `errors` array: which input field is wrong and why.
-struct FieldError {
-    std::string field;    // JSON field or query parameter name ("quantity", "limit")
-    std::string code;     // stable machine-readable reason ("not_decimal", "required")
-    std::string message;  // human-readable ("field 'quantity' must be a string holding a decimal")
-};
+// One entry of a problem's `errors` array (nn::FieldError: domains name refused fields too).
+using FieldError = nn::FieldError;
 
-// An nn::Error carrying what an ErrorKind cannot: a status outside the kinds (405, 408, 415, 431),
-// response headers (Allow, Retry-After, WWW-Authenticate) and per-field errors. The problem
-// middleware answers it with exactly this status; everything else about it is an nn::Error.
+// An nn::Error carrying what an ErrorKind cannot: a status outside the kinds (405, 408, 415, 431)
+// and response headers (Allow, WWW-Authenticate). Only the HTTP edge (infra/http and the
+// handlers) throws it; below the handlers field errors and retry hints are nn::Error's own. The
+// problem middleware answers it with exactly this status; everything else about it is an nn::Error.
 class HttpError : public Error {
 public:
     HttpError(int status,
@@ -30,12 +27,10 @@ public:
 
     int Status() const noexcept { return status_; }
     const HeaderList& Headers() const noexcept { return headers_; }
-    const std::vector<FieldError>& Errors() const noexcept { return errors_; }
 
 private:
     int status_;
     HeaderList headers_;
-    std::vector<FieldError> errors_;
 };
 
 // The ErrorKind closest to an HTTP status (405/415/431 → kBadRequest, 408 → kTimeout, ...).

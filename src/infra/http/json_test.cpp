@@ -133,7 +133,7 @@ TEST(Json, FieldReaderCollectsEveryError) {
     } catch (const HttpError& e) {
         EXPECT_EQ(e.Status(), 422);
         EXPECT_EQ(e.Code(), "validation.failed");
-        EXPECT_EQ(e.Errors().size(), 9u);
+        EXPECT_EQ(e.FieldErrors().size(), 9u);
     }
     FieldReader strict(body);
     strict.AllowOnly(

@@ -1,5 +1,7 @@
 #include "infra/http/problem.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include <spdlog/spdlog.h>
@@ -76,6 +78,14 @@ static std::string_view DatabaseDetail(ErrorKind kind) {
     }
 }
 
+// An nn::Error's retry hint, as RFC 9110 delay-seconds; never 0 (an immediate retry meets the
+// same refusal).
+static void SetRetryAfter(Response& response, const Error& e) {
+    if (auto wait = e.RetryAfter()) {
+        response.SetHeader("Retry-After", std::to_string(std::max<std::int64_t>(1, wait->count())));
+    }
+}
+
 Response ProblemFromException(std::exception_ptr error, const Request& request) {
     const std::string_view path = request.Path();
     try {
@@ -84,7 +94,8 @@ Response ProblemFromException(std::exception_ptr error, const Request& request) 
         const bool internal = e.Status() >= 500 && e.Status() != 503 && e.Status() != 504;
         if (internal) spdlog::error("request {} failed: {} ({})", request.request_id, e.what(), e.Code());
         Response response = ProblemResponse(e.Status(), e.Code(), internal ? kGenericInternal : e.what(),
-                                            request.request_id, path, e.Errors());
+                                            request.request_id, path, e.FieldErrors());
+        SetRetryAfter(response, e);
         for (const auto& [name, value] : e.Headers()) response.SetHeader(name, value);
         return response;
     } catch (const Error& e) {
@@ -100,7 +111,10 @@ Response ProblemFromException(std::exception_ptr error, const Request& request) 
         const std::string_view detail =
             internal ? kGenericInternal
                      : (from_database ? DatabaseDetail(e.Kind()) : std::string_view(e.what()));
-        return ProblemResponse(status, e.Code(), detail, request.request_id, path);
+        Response response =
+            ProblemResponse(status, e.Code(), detail, request.request_id, path, e.FieldErrors());
+        SetRetryAfter(response, e);
+        return response;
     } catch (const std::exception& e) {
         spdlog::error("request {} failed with an unexpected exception: {}", request.request_id, e.what());
     } catch (...) {

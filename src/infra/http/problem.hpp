@@ -29,6 +29,7 @@ Response ProblemResponse(int status,
 Schema ProblemSchema();
 
 // Maps a thrown failure: HttpError → its status and headers; nn::Error → HttpStatus(kind);
+// either way its field errors become the `errors` array and its retry hint Retry-After;
 // anything else → 500 "internal" with a generic detail (the message is logged, never sent).
 // 5xx details are always generic; 401 answers carry WWW-Authenticate: Bearer.
 Response ProblemFromException(std::exception_ptr error, const Request& request);
