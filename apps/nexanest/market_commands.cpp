@@ -154,11 +154,14 @@ void ImportPrices(const runtime::Config& config, const ImportArgs& args) {
             auto r = direct.Run(direct.Service().IngestPricesUnlimited(kind, std::move(batch)));
             inserted += r.inserted;
             done += r.received;
-        } catch (const http::HttpError& e) {
-            // the service names rows as prices[i]: turn each into its file line
+        } catch (const Error& e) {
+            // A refused batch (validation.failed, market.unknown_symbol) names its rows as
+            // prices[i]: turn each into its file line. Other failures (database, Redis) say
+            // nothing about rows and end the import as they are.
+            if (e.FieldErrors().empty()) throw;
             std::string detail = e.what();
             std::optional<std::size_t> first_line;
-            for (const auto& fe : e.Errors()) {
+            for (const auto& fe : e.FieldErrors()) {
                 std::size_t index = 0;
                 const std::string_view field = fe.field;
                 const auto open = field.find('[');
@@ -308,8 +311,8 @@ void Simulate(const runtime::Config& config, const SimulateArgs& args) {
             inst.exchange_timezone = "America/New_York";
             try {
                 direct->Run(direct->Service().Repo().CreateInstrument(inst));
-            } catch (const http::HttpError& e) {
-                if (e.Status() != 409) throw;
+            } catch (const Error& e) {
+                if (e.Code() != "market.instrument_exists") throw;
             }
         }
     } else {

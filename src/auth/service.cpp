@@ -20,7 +20,6 @@
 #include "infra/crypto/password.hpp"
 #include "infra/crypto/random.hpp"
 #include "infra/crypto/secretbox.hpp"
-#include "infra/http/http_error.hpp"
 #include "infra/mail/mailer.hpp"
 #include "infra/mail/templates.hpp"
 #include "infra/runtime/cpu_pool.hpp"
@@ -64,9 +63,8 @@ void RequireSession(const Principal& p) {
         {"control_character", "must not contain control characters"},
     };
     auto it = kMessages.find(reason);
-    throw http::HttpError(
-        422, "validation.failed", "the password does not meet the policy", {},
-        {http::FieldError{field, "password_" + reason, it != kMessages.end() ? it->second : reason}});
+    throw Error(ErrorKind::kUnprocessable, "validation.failed", "the password does not meet the policy",
+                {FieldError{field, "password_" + reason, it != kMessages.end() ? it->second : reason}});
 }
 
 Timestamp AddSeconds(Timestamp t, std::chrono::seconds s) {
@@ -93,9 +91,8 @@ asio::awaitable<void> Service::CheckRate(std::string kind,
     auto hit = co_await limiter_.Hit(d_.settings->redis_prefix + "rl:" + kind + ":" + key, window);
     // Redis down: these limits fail open (security.md §0.9); login keeps its database fallback.
     if (hit && hit->first > limit) {
-        throw http::HttpError(
-            429, "auth.rate_limited", "too many requests; retry later",
-            {{"Retry-After", std::to_string(std::max<std::int64_t>(1, hit->second.count()))}});
+        throw Error(ErrorKind::kTooManyRequests, "auth.rate_limited", "too many requests; retry later")
+            .WithRetryAfter(hit->second);
     }
 }
 
@@ -138,8 +135,8 @@ asio::awaitable<void> Service::CheckLoginRate(const std::string& email, const Au
     }
     if (wait) {
         co_await repo_.RecordLoginFailure(std::nullopt, email, "RATE_LIMITED", std::nullopt, audit);
-        throw http::HttpError(429, "auth.rate_limited", "too many login attempts; retry later",
-                              {{"Retry-After", std::to_string(std::max<std::int64_t>(1, wait->count()))}});
+        throw Error(ErrorKind::kTooManyRequests, "auth.rate_limited", "too many login attempts; retry later")
+            .WithRetryAfter(*wait);
     }
 }
 
@@ -424,17 +421,15 @@ asio::awaitable<void> Service::ChangePassword(const Principal& p,
     if (!login) ThrowInvalidToken();
     const auto now = Now();
     if (login->locked_until && *login->locked_until > now) {
-        const auto wait = std::chrono::ceil<std::chrono::seconds>(*login->locked_until - now).count();
-        throw http::HttpError(429, "auth.rate_limited", "too many wrong passwords; retry later",
-                              {{"Retry-After", std::to_string(std::max<std::int64_t>(1, wait))}});
+        throw Error(ErrorKind::kTooManyRequests, "auth.rate_limited", "too many wrong passwords; retry later")
+            .WithRetryAfter(std::chrono::ceil<std::chrono::seconds>(*login->locked_until - now));
     }
     const Secret cur(std::move(current));
     const std::string& stored = login->password_hash;
     if (!co_await d_.cpu->Run([&cur, &stored] { return crypto::VerifyPassword(stored, cur); })) {
         co_await repo_.RecordLoginFailure(login, account->email, "BAD_CREDENTIALS", Lockout(), audit);
-        throw http::HttpError(
-            422, "validation.failed", "the current password is wrong", {},
-            {http::FieldError{"current_password", "wrong_password", "the current password is wrong"}});
+        throw Error(ErrorKind::kUnprocessable, "validation.failed", "the current password is wrong",
+                    {FieldError{"current_password", "wrong_password", "the current password is wrong"}});
     }
     co_await ClearSourceFailures(account->email, audit);
     if (auto bad = CheckPassword(next, account->email)) ThrowPasswordPolicy("new_password", *bad);
@@ -457,7 +452,7 @@ asio::awaitable<NewApiKey> Service::CreateApiKey(const Principal& p,
     RequireVerified(p);
     std::sort(scopes.begin(), scopes.end());
     scopes.erase(std::unique(scopes.begin(), scopes.end()), scopes.end());
-    std::vector<http::FieldError> errors;
+    std::vector<FieldError> errors;
     for (const auto& s : scopes) {
         if (!IsKnownPermission(s)) {
             errors.push_back({"scopes", "unknown_scope", "unknown scope '" + s.substr(0, 64) + "'"});
@@ -468,7 +463,8 @@ asio::awaitable<NewApiKey> Service::CreateApiKey(const Principal& p,
     if (expires_at && *expires_at <= Now())
         errors.push_back({"expires_at", "in_past", "must be in the future"});
     if (!errors.empty())
-        throw http::HttpError(422, "validation.failed", "invalid API key request", {}, errors);
+        throw Error(ErrorKind::kUnprocessable, "validation.failed", "invalid API key request",
+                    std::move(errors));
 
     auto generated = crypto::GenerateApiKey(*d_.api_key_pepper, d_.settings->api_key_env);
     NewApiKeyRecord rec;

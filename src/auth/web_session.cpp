@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/error.hpp"
 #include "core/text.hpp"
-#include "infra/http/http_error.hpp"
 #include "infra/http/request.hpp"
 
 namespace nn::auth {
@@ -17,7 +17,7 @@ std::string_view Trim(std::string_view s) {
 }
 
 [[noreturn]] void Refuse(const std::string& detail) {
-    throw http::HttpError(403, "auth.csrf", detail);
+    throw Error(ErrorKind::kForbidden, "auth.csrf", detail);
 }
 
 // "host:80" for http and "host:443" for https are the host alone (the form Origin uses).

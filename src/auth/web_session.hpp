@@ -38,7 +38,7 @@ std::string ClearRefreshCookieHeader();
 // "https://App.example.com:443/x" → "https://app.example.com"; "" when it is not an http(s) URL.
 std::string OriginOf(std::string_view url);
 
-// The CSRF checks of a browser-mode request; throws HttpError 403 "auth.csrf" when
+// The CSRF checks of a browser-mode request; throws nn::Error kForbidden "auth.csrf" when
 // Sec-Fetch-Site is present and not "same-origin", or, without it, when Origin is present and
 // is neither the public URL's origin nor the request's own Host.
 void CheckWebRequest(const http::Request& request, std::string_view public_url);

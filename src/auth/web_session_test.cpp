@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/error.hpp"
 #include "infra/http/request.hpp"
 
 namespace nn::auth {
@@ -15,8 +16,8 @@ bool Refused(const http::Request& r, std::string_view public_url = "https://app.
     try {
         CheckWebRequest(r, public_url);
         return false;
-    } catch (const http::HttpError& e) {
-        EXPECT_EQ(e.Status(), 403);
+    } catch (const Error& e) {
+        EXPECT_EQ(e.Kind(), ErrorKind::kForbidden);
         EXPECT_EQ(e.Code(), "auth.csrf");
         return true;
     }
@@ -72,7 +73,7 @@ TEST(WebSession, CsrfChecks) {
 }
 
 TEST(WebSession, CookieNeedsTheHeader) {
-    EXPECT_THROW(RefuseCookieWithoutHeader(Post({{"Cookie", "__Host-nn_refresh=abc"}})), http::HttpError);
+    EXPECT_THROW(RefuseCookieWithoutHeader(Post({{"Cookie", "__Host-nn_refresh=abc"}})), Error);
     EXPECT_NO_THROW(
         RefuseCookieWithoutHeader(Post({{"Cookie", "__Host-nn_refresh=abc"}, {"X-NexaNest-Client", "web"}})));
     EXPECT_NO_THROW(RefuseCookieWithoutHeader(Post({{"Cookie", "other=1"}})));

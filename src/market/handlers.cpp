@@ -108,18 +108,19 @@ private:
 };
 
 const json::array& BatchArray(const json::value& body, std::string_view list) {
-    if (!body.is_object()) throw http::HttpError(400, "json.not_object", "the body must be a JSON object");
+    if (!body.is_object())
+        throw Error(ErrorKind::kBadRequest, "json.not_object", "the body must be a JSON object");
     const auto& o = body.get_object();
     auto it = o.find(list);
     if (it == o.end() || !it->value().is_array()) {
-        throw http::HttpError(422, "validation.failed", fmt::format("the body needs an array '{}'", list), {},
-                              {{std::string(list), "required", "must be an array"}});
+        throw Error(ErrorKind::kUnprocessable, "validation.failed",
+                    fmt::format("the body needs an array '{}'", list),
+                    {{std::string(list), "required", "must be an array"}});
     }
     for (const auto& kv : o) {
         if (kv.key() != list) {
-            throw http::HttpError(
-                400, "request.unknown_fields", "unknown field", {},
-                {{std::string(kv.key()), "unknown_field", "is not a field of this request"}});
+            throw Error(ErrorKind::kBadRequest, "request.unknown_fields", "unknown field",
+                        {{std::string(kv.key()), "unknown_field", "is not a field of this request"}});
         }
     }
     return it->value().get_array();
@@ -128,8 +129,8 @@ const json::array& BatchArray(const json::value& body, std::string_view list) {
 void ThrowIfAny(std::vector<http::FieldError>& errors) {
     if (errors.empty()) return;
     if (errors.size() > 100) errors.resize(100);
-    throw http::HttpError(422, "validation.failed", "the batch has invalid elements; nothing was written", {},
-                          std::move(errors));
+    throw Error(ErrorKind::kUnprocessable, "validation.failed",
+                "the batch has invalid elements; nothing was written", std::move(errors));
 }
 
 std::string DecimalText(const Decimal& d) {

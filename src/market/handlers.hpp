@@ -28,7 +28,8 @@ using ServiceForShard = std::function<MarketService&(std::size_t shard)>;
 void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool& cpu);
 
 // JSON batch → rows; collects every problem ("prices[2].close": not_decimal, ...) and throws
-// HttpError 422 naming them all when any. Exposed for the CLI and tests.
+// nn::Error kUnprocessable naming them all in its field errors when any (kBadRequest when the
+// body is not an object or has unknown fields). Exposed for the CLI and tests.
 std::vector<PriceRow> ParsePriceBatch(const boost::json::value& body, std::string_view list = "prices");
 std::vector<FxRow> ParseFxBatch(const boost::json::value& body);
 

@@ -3,7 +3,7 @@
 
 #include <variant>
 
-#include "infra/http/http_error.hpp"
+#include "core/error.hpp"
 #include "infra/http/json.hpp"
 #include "market/handlers.hpp"
 #include "market/model.hpp"
@@ -19,8 +19,9 @@ std::variant<std::vector<PriceRow>, std::string> Strict(std::string_view text) {
         http::JsonLimits limits;
         limits.max_string_bytes = kMaxString;
         return ParsePriceBatch(http::ParseJson(text, limits));
-    } catch (const http::HttpError& e) {
-        return e.Code() + (e.Errors().empty() ? "" : " " + e.Errors()[0].field + " " + e.Errors()[0].code);
+    } catch (const Error& e) {
+        const auto& errors = e.FieldErrors();
+        return e.Code() + (errors.empty() ? "" : " " + errors[0].field + " " + errors[0].code);
     }
 }
 

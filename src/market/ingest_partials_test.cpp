@@ -145,10 +145,11 @@ TEST(FoldPartials, AVolumeSumBeyondBigintIsRefusedNamingTheTick) {
     try {
         FoldPartials(rows, IngestOrder(rows), PartialGrouping::kMinute);
         ADD_FAILURE() << "an overflowing volume sum was accepted";
-    } catch (const http::HttpError& e) {
-        EXPECT_EQ(e.Status(), 422);
-        ASSERT_EQ(e.Errors().size(), 1u);
-        EXPECT_EQ(e.Errors()[0].field, "prices[1].volume");
+    } catch (const Error& e) {
+        EXPECT_EQ(e.Kind(), ErrorKind::kUnprocessable);
+        EXPECT_EQ(e.Code(), "validation.failed");
+        ASSERT_EQ(e.FieldErrors().size(), 1u);
+        EXPECT_EQ(e.FieldErrors()[0].field, "prices[1].volume");
     }
 }
 

@@ -14,7 +14,6 @@
 #include "core/error.hpp"
 #include "infra/db/pool.hpp"
 #include "infra/db/result.hpp"
-#include "infra/http/http_error.hpp"
 #include "infra/migrate/migrator.hpp"
 #include "infra/redis/client.hpp"
 #include "infra/redis/url.hpp"
@@ -362,12 +361,11 @@ TEST_F(IngestTest, BadInputIsRejectedWithNothingWritten) {
         try {
             Run([&]() -> asio::awaitable<void> { co_await svc_->IngestPrices(SeriesKind::kStock, rows); });
             ADD_FAILURE() << "accepted a batch with a bad " << field;
-        } catch (const http::HttpError& e) {
-            EXPECT_GE(e.Status(), 400);
-            EXPECT_LT(e.Status(), 500);
-            ASSERT_FALSE(e.Errors().empty());
-            EXPECT_EQ(e.Errors()[0].field, field);
-            EXPECT_EQ(e.Errors()[0].code, code);
+        } catch (const Error& e) {
+            EXPECT_EQ(e.Kind(), ErrorKind::kUnprocessable);
+            ASSERT_FALSE(e.FieldErrors().empty());
+            EXPECT_EQ(e.FieldErrors()[0].field, field);
+            EXPECT_EQ(e.FieldErrors()[0].code, code);
         }
     };
     auto good = Tick(now, "10", 1);
@@ -387,8 +385,9 @@ TEST_F(IngestTest, BadInputIsRejectedWithNothingWritten) {
     try {
         Run([&]() -> asio::awaitable<void> { co_await svc_->IngestPrices(SeriesKind::kStock, huge); });
         ADD_FAILURE() << "accepted an oversized batch";
-    } catch (const http::HttpError& e) {
-        EXPECT_EQ(e.Status(), 413);
+    } catch (const Error& e) {
+        EXPECT_EQ(e.Kind(), ErrorKind::kPayloadTooLarge);
+        EXPECT_EQ(e.Code(), "market.batch_too_large");
     }
     for (auto table : {"stock_prices", "bars_1m", "ohlcv_1h", "ohlcv_1d", "latest_prices"}) {
         EXPECT_EQ(Count(table), "0") << table;

@@ -21,7 +21,7 @@ std::string Elem(std::string_view list, std::size_t i, std::string_view field) {
     return fmt::format("{}[{}].{}", list, i, field);
 }
 
-void CheckTime(std::vector<http::FieldError>& errors,
+void CheckTime(std::vector<FieldError>& errors,
                std::string_view list,
                std::size_t i,
                Timestamp t,
@@ -323,12 +323,12 @@ std::vector<std::uint32_t> OrderDroppingRepeats(const std::vector<PriceRow>& row
 
 }  // namespace
 
-std::vector<http::FieldError> ValidatePrices(const std::vector<PriceRow>& rows,
-                                             Timestamp now,
-                                             const IngestLimits& limits,
-                                             std::string_view list,
-                                             std::vector<std::uint32_t>* ingest_order) {
-    std::vector<http::FieldError> errors;
+std::vector<FieldError> ValidatePrices(const std::vector<PriceRow>& rows,
+                                       Timestamp now,
+                                       const IngestLimits& limits,
+                                       std::string_view list,
+                                       std::vector<std::uint32_t>* ingest_order) {
+    std::vector<FieldError> errors;
     // Two different rows for one (symbol, time) are refused: each row that differs from the
     // first of its key is found on the way to IngestOrder(rows).
     std::unordered_map<std::size_t, std::size_t> differs_from;
@@ -374,11 +374,11 @@ std::vector<http::FieldError> ValidatePrices(const std::vector<PriceRow>& rows,
     return errors;
 }
 
-std::vector<http::FieldError> ValidateFx(const std::vector<FxRow>& rows,
-                                         Timestamp now,
-                                         const IngestLimits& limits,
-                                         std::string_view list) {
-    std::vector<http::FieldError> errors;
+std::vector<FieldError> ValidateFx(const std::vector<FxRow>& rows,
+                                   Timestamp now,
+                                   const IngestLimits& limits,
+                                   std::string_view list) {
+    std::vector<FieldError> errors;
     std::map<std::tuple<std::string_view, std::string_view, Timestamp>, std::size_t> seen;
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const FxRow& r = rows[i];
@@ -429,9 +429,10 @@ std::vector<PartialBar> FoldPartials(const std::vector<PriceRow>& rows,
             p.close_volume = r.volume;
             if (__builtin_add_overflow(p.volume, volume, &p.volume)) {
                 // the bigint rollup column could not hold it either
-                throw http::HttpError(422, "validation.failed", "the batch's volumes overflow a bigint", {},
-                                      {{Elem("prices", i, "volume"), "too_large",
-                                        "the volumes of one symbol's minute sum beyond 2^63 - 1"}});
+                throw Error(ErrorKind::kUnprocessable, "validation.failed",
+                            "the batch's volumes overflow a bigint",
+                            {{Elem("prices", i, "volume"), "too_large",
+                              "the volumes of one symbol's minute sum beyond 2^63 - 1"}});
             }
             ++p.tick_count;
             continue;

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "core/decimal.hpp"
+#include "core/error.hpp"
 #include "core/time.hpp"
-#include "infra/http/http_error.hpp"
 
 namespace nn::market {
 
@@ -102,15 +102,15 @@ PriceParse ParsePrice(std::string_view text);
 // Checks a batch before anything is written; every problem is reported, each naming the
 // element ("prices[3].high"). `list` is the JSON array name ("prices", "rates"). When the batch
 // is valid and ingest_order is given, it receives IngestOrder(rows) (computed on the way).
-std::vector<http::FieldError> ValidatePrices(const std::vector<PriceRow>& rows,
-                                             Timestamp now,
-                                             const IngestLimits& limits,
-                                             std::string_view list = "prices",
-                                             std::vector<std::uint32_t>* ingest_order = nullptr);
-std::vector<http::FieldError> ValidateFx(const std::vector<FxRow>& rows,
-                                         Timestamp now,
-                                         const IngestLimits& limits,
-                                         std::string_view list = "rates");
+std::vector<FieldError> ValidatePrices(const std::vector<PriceRow>& rows,
+                                       Timestamp now,
+                                       const IngestLimits& limits,
+                                       std::string_view list = "prices",
+                                       std::vector<std::uint32_t>* ingest_order = nullptr);
+std::vector<FieldError> ValidateFx(const std::vector<FxRow>& rows,
+                                   Timestamp now,
+                                   const IngestLimits& limits,
+                                   std::string_view list = "rates");
 
 // A JSON price batch {"<list>": [{time, symbol, open?, high?, low?, close, volume?}, ...]} read
 // straight from its text, without building a document: the HTTP ingest's fast path. It gives up

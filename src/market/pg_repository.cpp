@@ -12,7 +12,6 @@
 #include "infra/db/pool.hpp"
 #include "infra/db/result.hpp"
 #include "infra/db/transaction.hpp"
-#include "infra/http/http_error.hpp"
 
 namespace nn::market {
 namespace asio = boost::asio;
@@ -491,7 +490,7 @@ asio::awaitable<StoredBatch> StoreOnce(db::Transaction& tx,
     auto prepared = co_await tx.RunPipeline(std::move(setup), std::nullopt);
     const db::Result& unknown = prepared[1];
     if (!unknown.Empty()) {
-        std::vector<http::FieldError> errors;
+        std::vector<FieldError> errors;
         for (const auto& u : unknown) {
             auto symbol = u.Get<std::string>(0);
             auto it =
@@ -501,8 +500,8 @@ asio::awaitable<StoredBatch> StoreOnce(db::Transaction& tx,
                                           "/api/v1/market/instruments)",
                                           symbol, kind == SeriesKind::kIndex ? "index" : "non-index")});
         }
-        throw http::HttpError(422, "market.unknown_symbol",
-                              "the batch names unknown symbols; nothing was written", {}, std::move(errors));
+        throw Error(ErrorKind::kUnprocessable, "market.unknown_symbol",
+                    "the batch names unknown symbols; nothing was written", std::move(errors));
     }
 
     StoredBatch out;
@@ -690,8 +689,8 @@ asio::awaitable<Instrument> PgRepository::CreateInstrument(const Instrument& i) 
                                    i.currency, i.exchange, i.exchange_timezone, i.fractional, i.is_active);
         co_return InstrumentFrom(res[0]);
     } catch (const db::UniqueViolation&) {
-        throw http::HttpError(409, "market.instrument_exists",
-                              fmt::format("instrument {} already exists", i.symbol));
+        throw Error(ErrorKind::kConflict, "market.instrument_exists",
+                    fmt::format("instrument {} already exists", i.symbol));
     }
 }
 

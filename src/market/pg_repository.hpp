@@ -34,13 +34,13 @@ public:
     // (db::ReadRouter, docs/scale-out.md); everything else on `pool`, the primary.
     PgRepository(db::Pool& pool, db::QueryRunner& history) : pool_(pool), history_(history) {}
 
-    // The ingest pipeline's database half, one transaction: unknown symbols refused (HttpError
-    // 422 naming the first row of each) → binary COPY of the ticks as per-symbol-minute segments
-    // into the raw table and of their minute partials into a TEMP table → the symbols' writer
-    // lock and the check that no stored tick is repeated (if one is, the batch is redone under
-    // the lock with the stored ticks left out) → the partials merge into ohlcv_1h/1d and
-    // latest_prices → the event row in market_data.outbox. 1m bars are the segments' own
-    // (market_data.bars_1m). A deadlock or serialization failure retries the whole transaction.
+    // The ingest pipeline's database half, one transaction: unknown symbols refused (nn::Error
+    // kUnprocessable "market.unknown_symbol" naming the first row of each) → binary COPY of the
+    // ticks as per-symbol-minute segments into the raw table and of their minute partials into a
+    // TEMP table → the symbols' writer lock and the check that no stored tick is repeated (if one
+    // is, the batch is redone under the lock with the stored ticks left out) → the partials merge
+    // into ohlcv_1h/1d and latest_prices → the event row in market_data.outbox. 1m bars are the
+    // segments' own (market_data.bars_1m). A deadlock or serialization failure retries the whole transaction.
     // order: IngestOrder(rows) (ValidatePrices gives it).
     boost::asio::awaitable<StoredBatch> StorePrices(SeriesKind kind,
                                                     const std::vector<PriceRow>& rows,

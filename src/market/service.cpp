@@ -6,7 +6,6 @@
 
 #include "core/error.hpp"
 #include "core/ids.hpp"
-#include "infra/http/http_error.hpp"
 #include "infra/redis/client.hpp"
 
 namespace nn::market {
@@ -37,14 +36,14 @@ std::string FxKey(std::string_view base, std::string_view quote) {
 
 void CheckBatch(std::size_t size, std::size_t max_rows, bool limited, std::string_view list) {
     if (size == 0) {
-        throw http::HttpError(422, "validation.failed", "the batch is empty", {},
-                              {{std::string(list), "empty", "at least one element is required"}});
+        throw Error(ErrorKind::kUnprocessable, "validation.failed", "the batch is empty",
+                    {{std::string(list), "empty", "at least one element is required"}});
     }
     if (limited && size > max_rows) {
-        throw http::HttpError(
-            413, "market.batch_too_large",
+        throw Error(
+            ErrorKind::kPayloadTooLarge, "market.batch_too_large",
             "a batch holds at most " + std::to_string(max_rows) + " elements; got " + std::to_string(size),
-            {}, {{std::string(list), "too_many", "split the batch"}});
+            {{std::string(list), "too_many", "split the batch"}});
     }
 }
 
@@ -69,8 +68,8 @@ asio::awaitable<IngestResult> MarketService::Ingest(SeriesKind kind,
     std::vector<std::uint32_t> order;
     auto errors = ValidatePrices(rows, Now(), options_.limits, "prices", &order);
     if (!errors.empty()) {
-        throw http::HttpError(422, "validation.failed", "the batch has invalid elements; nothing was written",
-                              {}, std::move(errors));
+        throw Error(ErrorKind::kUnprocessable, "validation.failed",
+                    "the batch has invalid elements; nothing was written", std::move(errors));
     }
     IngestResult result;
     result.batch_id = Uuid::GenerateV7().ToString();
@@ -88,8 +87,8 @@ asio::awaitable<IngestResult> MarketService::IngestFx(std::vector<FxRow> rows) {
     CheckBatch(rows.size(), options_.limits.max_rows, true, "rates");
     auto errors = ValidateFx(rows, Now(), options_.limits);
     if (!errors.empty()) {
-        throw http::HttpError(422, "validation.failed", "the batch has invalid elements; nothing was written",
-                              {}, std::move(errors));
+        throw Error(ErrorKind::kUnprocessable, "validation.failed",
+                    "the batch has invalid elements; nothing was written", std::move(errors));
     }
     IngestResult result;
     result.batch_id = Uuid::GenerateV7().ToString();

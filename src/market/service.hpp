@@ -43,8 +43,9 @@ class MarketService {
 public:
     MarketService(PgRepository& repo, redis::Client* redis, MarketOptions options);
 
-    // Throws HttpError 422 (validation.failed / market.unknown_symbol, every offending element
-    // named) or 413 (market.batch_too_large) before anything is written. Returns after commit.
+    // Throws nn::Error kUnprocessable (validation.failed / market.unknown_symbol, every offending
+    // element named in its field errors) or kPayloadTooLarge (market.batch_too_large) before
+    // anything is written. Returns after commit.
     boost::asio::awaitable<IngestResult> IngestPrices(SeriesKind kind, std::vector<PriceRow> rows);
     boost::asio::awaitable<IngestResult> IngestFx(std::vector<FxRow> rows);
     // The same without the batch-size limit (CLI import, the direct feed): the caller chunks.
