@@ -83,12 +83,9 @@ void ImportTransactions(const runtime::Config& config, const TransactionsImportA
     portfolio::Service service(app, nullptr);
     const std::string request_id = "cli-import-" + Uuid::GenerateV4().ToString();
     auto imported = RunOn(io, [&]() -> asio::awaitable<std::size_t> {
-        portfolio::Actor system;
-        system.role = "SYSTEM";
+        const Actor system = Actor::System();
         auto target = co_await service.GetPortfolio(system, *id, 0);
-        portfolio::Actor owner_as_system;
-        owner_as_system.user_id = target.user_id;
-        owner_as_system.role = "SYSTEM";
+        const Actor owner_as_system = Actor::System(target.user_id);
         auto n = co_await service.ImportTransactions(owner_as_system, *id, std::move(parsed.transactions),
                                                      request_id, 0);
         co_await service.InvalidateSummary(target.user_id, 0);

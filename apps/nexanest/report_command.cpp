@@ -63,11 +63,9 @@ void GenerateReport(const runtime::Config& config, const ReportArgs& args) {
     analytics::ReportService reports(app, portfolios);
     // A named lambda: the coroutine reads its captures through it until it completes.
     auto work = [&]() -> asio::awaitable<analytics::GeneratedReport> {
-        portfolio::Actor system;
-        system.role = "SYSTEM";
+        const Actor system = Actor::System();
         const portfolio::Portfolio target = co_await portfolios->GetPortfolio(system, *id, 0);
-        portfolio::Actor owner_as_system = system;
-        owner_as_system.user_id = target.user_id;
+        const Actor owner_as_system = Actor::System(target.user_id);
         co_return co_await reports.Generate(owner_as_system, *id, period, 0);
     };
     auto fut = asio::co_spawn(io, work(), asio::use_future);

@@ -28,7 +28,7 @@ json::array Strings(const std::vector<std::string>& items) {
 
 }  // namespace
 
-asio::awaitable<json::object> AllocationService::Allocation(const portfolio::Actor& actor,
+asio::awaitable<json::object> AllocationService::Allocation(const Actor& actor,
                                                             PortfolioId id,
                                                             std::vector<std::string> dimensions,
                                                             std::size_t shard) {

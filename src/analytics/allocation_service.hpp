@@ -27,7 +27,7 @@ public:
         : app_(app), rules_(std::move(rules)) {}
 
     // `dimensions`: a subset of kAllocationDimensions in that order.
-    boost::asio::awaitable<boost::json::object> Allocation(const portfolio::Actor& actor,
+    boost::asio::awaitable<boost::json::object> Allocation(const Actor& actor,
                                                            PortfolioId id,
                                                            std::vector<std::string> dimensions,
                                                            std::size_t shard);

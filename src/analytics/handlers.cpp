@@ -9,6 +9,7 @@
 #include <boost/json/parse.hpp>
 
 #include "analytics/allocation.hpp"
+#include "auth/acting.hpp"
 #include "auth/principal.hpp"
 #include "auth/user_directory.hpp"
 #include "core/error.hpp"
@@ -132,28 +133,11 @@ constexpr std::string_view kWrite = "portfolio:write";
     throw Error(ErrorKind::kUnprocessable, std::string(code), message);
 }
 
-asio::awaitable<portfolio::Actor> ActorOf(const Request& req,
-                                          const std::shared_ptr<auth::UserDirectory>& directory,
-                                          std::string_view scope = kRead) {
-    const auto* p = req.PrincipalAs<auth::Principal>();
-    if (!p) {
-        throw http::HttpError(401, "auth.required", "authentication required");
-    }
-    // Every analytics route reads analytics (analytics:read) of a portfolio (`scope`).
-    for (std::string_view needed : {kAnalyticsRead, scope}) {
-        if (!p->Has(needed)) {
-            throw Error(ErrorKind::kForbidden, "auth.insufficient_scope", fmt::format("needs {}", needed));
-        }
-    }
-    portfolio::Actor actor;
-    actor.user_id = p->user_id;
-    actor.role = std::string(auth::RoleName(p->role));
-    if (p->role == auth::Role::kAdvisor && directory) {
-        auto grants = co_await directory->GrantsOf(p->user_id, req.shard);
-        actor.read_client_ids = auth::ClientIdsSetting(grants.read);
-        actor.manage_client_ids = auth::ClientIdsSetting(grants.manage);
-    }
-    co_return actor;
+// Every analytics route reads analytics (analytics:read) of a portfolio (`scope`).
+asio::awaitable<Actor> ActorOf(const Request& req,
+                               const std::shared_ptr<auth::UserDirectory>& directory,
+                               std::string_view scope = kRead) {
+    return auth::ActorOfRequest(req, directory, kAnalyticsRead, scope);
 }
 
 std::optional<Date> DateParam(const Request& req, std::string_view name) {
@@ -276,7 +260,7 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
     };
     routes.Get("/api/v1/portfolios/{id}/performance",
                [service, directory](Request& req) -> asio::awaitable<Response> {
-                   const portfolio::Actor actor = co_await ActorOf(req, directory);
+                   const Actor actor = co_await ActorOf(req, directory);
                    const PortfolioId id = PortfolioParam(req);
                    PerformanceQuery query = ParseQuery(req);
                    co_return http::JsonResponse(
@@ -297,7 +281,7 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
     std::shared_ptr<AllocationService> allocation = services.allocation;
     routes.Get("/api/v1/portfolios/{id}/allocation",
                [allocation, directory](Request& req) -> asio::awaitable<Response> {
-                   const portfolio::Actor actor = co_await ActorOf(req, directory);
+                   const Actor actor = co_await ActorOf(req, directory);
                    const PortfolioId id = PortfolioParam(req);
                    std::vector<std::string> dimensions = ParseDimensions(req);
                    co_return http::JsonResponse(
@@ -315,7 +299,7 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
     routes.Post(
         "/api/v1/portfolios/{id}/reports",
         [reports, directory](Request& req) -> asio::awaitable<Response> {
-            const portfolio::Actor actor = co_await ActorOf(req, directory, kWrite);
+            const Actor actor = co_await ActorOf(req, directory, kWrite);
             const PortfolioId id = PortfolioParam(req);
             const StatementPeriod period = ParsePeriod(req);
             const GeneratedReport generated = co_await reports->Generate(actor, id, period, req.shard);
@@ -335,7 +319,7 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
     routes.Get(
         "/api/v1/portfolios/{id}/reports",
         [reports, directory](Request& req) -> asio::awaitable<Response> {
-            const portfolio::Actor actor = co_await ActorOf(req, directory);
+            const Actor actor = co_await ActorOf(req, directory);
             const PortfolioId id = PortfolioParam(req);
             const std::vector<StoredReport> list = co_await reports->List(actor, id, req.shard);
             boost::json::array items;
@@ -350,7 +334,7 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
          .contract = {.responses = {{200, js::Page(js::Ref("Report"))}}, .codes = {"portfolio.not_found"}}});
     routes.Get("/api/v1/portfolios/{id}/reports/{report_id}",
                [reports, directory](Request& req) -> asio::awaitable<Response> {
-                   const portfolio::Actor actor = co_await ActorOf(req, directory);
+                   const Actor actor = co_await ActorOf(req, directory);
                    const PortfolioId id = PortfolioParam(req);
                    const bool csv = WantsCsv(req);
                    const std::optional<Uuid> report_id = Uuid::Parse(req.PathParam("report_id"));
@@ -378,7 +362,7 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
     routes.Post(
         "/api/v1/portfolios/{id}/history/rebuild",
         [service, directory](Request& req) -> asio::awaitable<Response> {
-            const portfolio::Actor actor = co_await ActorOf(req, directory, kWrite);
+            const Actor actor = co_await ActorOf(req, directory, kWrite);
             const PortfolioId id = PortfolioParam(req);
             const std::optional<Date> from = DateParam(req, "from");
             const std::optional<Date> to = DateParam(req, "to");

@@ -53,21 +53,6 @@ constexpr db::Query kInsertOpening{
     "ON CONFLICT (portfolio_id, day) DO NOTHING",
     "analytics.insert_history_opening"};
 
-constexpr db::Query kSetClients{
-    "SELECT set_config('app.read_client_ids', $1, true), set_config('app.manage_client_ids', $2, true)",
-    "analytics.history_set_clients"};
-
-asio::awaitable<void> ApplyClients(db::Transaction& tx, const portfolio::Actor& actor) {
-    if (actor.role != "ADVISOR") co_return;
-    const std::string read = actor.read_client_ids.empty() ? "{}" : actor.read_client_ids;
-    const std::string manage = actor.manage_client_ids.empty() ? "{}" : actor.manage_client_ids;
-    co_await tx.Execute(kSetClients, read, manage);
-}
-
-db::TransactionOptions Acting(const portfolio::Actor& actor) {
-    return db::TransactionOptions().ActingAs(actor.user_id.ToString(), actor.role);
-}
-
 }  // namespace
 
 std::string LedgerFingerprint(std::int64_t ledger_version, Currency base) {
@@ -80,10 +65,10 @@ std::string LedgerFingerprint(std::int64_t ledger_version, Currency base) {
 }
 
 asio::awaitable<std::optional<History>> LoadStoredHistory(
-    db::Pool& pool, portfolio::Actor actor, PortfolioId id, std::string fingerprint, Date first, Date last) {
-    co_return co_await db::RunInTransaction(
-        pool, Acting(actor).ReadOnly(), [&](db::Transaction& tx) -> asio::awaitable<std::optional<History>> {
-            co_await ApplyClients(tx, actor);
+    db::Pool& pool, Actor actor, PortfolioId id, std::string fingerprint, Date first, Date last) {
+    co_return co_await db::RunAs(
+        pool, actor, db::TransactionOptions().ReadOnly(),
+        [&](db::Transaction& tx) -> asio::awaitable<std::optional<History>> {
             const db::Result build = co_await tx.Execute(kSelectBuild, id);
             if (build.Empty()) co_return std::nullopt;
             const Date first_day = build[0].Get<Date>(0);
@@ -121,7 +106,7 @@ asio::awaitable<std::optional<History>> LoadStoredHistory(
 }
 
 asio::awaitable<HistoryBuild> StoreHistory(db::Pool& pool,
-                                           portfolio::Actor actor,
+                                           Actor actor,
                                            PortfolioId id,
                                            UserId owner,
                                            std::string currency,
@@ -149,8 +134,7 @@ asio::awaitable<HistoryBuild> StoreHistory(db::Pool& pool,
     const std::string gaps = json::serialize(gap_list);
     const db::TextArray day_array(days), value_array(values), inflow_array(inflows), outflow_array(outflows),
         income_array(incomes), fx_array(fx);
-    co_await db::RunInTransaction(pool, Acting(actor), [&](db::Transaction& tx) -> asio::awaitable<void> {
-        co_await ApplyClients(tx, actor);
+    co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> {
         const db::Result build = co_await tx.Execute(kSelectBuild, id);
         bool merge = false;
         if (!build.Empty() && build[0].Get<std::string>(2) == fingerprint) {

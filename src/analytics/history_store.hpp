@@ -38,14 +38,14 @@ struct HistoryBuild {
 // The stored period [first, last] (its opening value is the row of first - 1) when the build
 // matches `fingerprint` and covers it; nullopt otherwise.
 boost::asio::awaitable<std::optional<History>> LoadStoredHistory(
-    db::Pool& pool, portfolio::Actor actor, PortfolioId id, std::string fingerprint, Date first, Date last);
+    db::Pool& pool, Actor actor, PortfolioId id, std::string fingerprint, Date first, Date last);
 
 // Stores `history` (the period starting at `first`): with the same fingerprint and a range that
 // overlaps or touches the stored one, the days are replaced and the build's range extended;
 // otherwise every stored day is replaced. Throws db::InsufficientPrivilege when the actor may
 // not write (a READ advisor).
 boost::asio::awaitable<HistoryBuild> StoreHistory(db::Pool& pool,
-                                                  portfolio::Actor actor,
+                                                  Actor actor,
                                                   PortfolioId id,
                                                   UserId owner,
                                                   std::string currency,

@@ -1,5 +1,6 @@
 #include "analytics/insights_handlers.hpp"
 
+#include "auth/acting.hpp"
 #include "auth/principal.hpp"
 #include "auth/user_directory.hpp"
 #include "core/error.hpp"
@@ -15,27 +16,9 @@ namespace {
 
 // The acting user as the portfolio service's RLS needs it (advisors with their grants), as the
 // other analytics routes build it.
-asio::awaitable<portfolio::Actor> ReaderOf(const Request& req,
-                                           const std::shared_ptr<auth::UserDirectory>& directory) {
-    const auto* p = req.PrincipalAs<auth::Principal>();
-    if (!p) {
-        throw http::HttpError(401, "auth.required", "authentication required");
-    }
+asio::awaitable<Actor> ReaderOf(const Request& req, const std::shared_ptr<auth::UserDirectory>& directory) {
     // Like every analytics route: analytics:read of a portfolio the caller may read.
-    for (const char* needed : {"analytics:read", "portfolio:read"}) {
-        if (!p->Has(needed)) {
-            throw Error(ErrorKind::kForbidden, "auth.insufficient_scope", std::string("needs ") + needed);
-        }
-    }
-    portfolio::Actor actor;
-    actor.user_id = p->user_id;
-    actor.role = std::string(auth::RoleName(p->role));
-    if (p->role == auth::Role::kAdvisor && directory) {
-        auto grants = co_await directory->GrantsOf(p->user_id, req.shard);
-        actor.read_client_ids = auth::ClientIdsSetting(grants.read);
-        actor.manage_client_ids = auth::ClientIdsSetting(grants.manage);
-    }
-    co_return actor;
+    return auth::ActorOfRequest(req, directory, "analytics:read", "portfolio:read");
 }
 
 // The schema of one insight as InsightsService::Insights writes it.
@@ -58,7 +41,7 @@ void AddInsightsRoutes(http::Router& routes,
     routes.Get(
         "/api/v1/portfolios/{id}/insights",
         [service, directory](Request& req) -> asio::awaitable<Response> {
-            const portfolio::Actor actor = co_await ReaderOf(req, directory);
+            const Actor actor = co_await ReaderOf(req, directory);
             const auto id = PortfolioId::Parse(req.PathParam("id"));
             if (!id) {
                 throw Error(ErrorKind::kNotFound, "portfolio.not_found", "no such portfolio");

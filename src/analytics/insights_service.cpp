@@ -26,7 +26,7 @@ json::value OptDecimal(const std::optional<Decimal>& d) {
 
 }  // namespace
 
-asio::awaitable<json::object> InsightsService::Insights(const portfolio::Actor& actor,
+asio::awaitable<json::object> InsightsService::Insights(const Actor& actor,
                                                         PortfolioId id,
                                                         std::size_t shard) {
     const portfolio::HoldingsView view = co_await portfolios_->Holdings(actor, id, shard);

@@ -24,7 +24,7 @@ public:
     InsightsService(App& app, std::shared_ptr<portfolio::Service> portfolios, std::size_t page_size = 1000)
         : app_(app), portfolios_(std::move(portfolios)), page_size_(page_size) {}
 
-    boost::asio::awaitable<boost::json::object> Insights(const portfolio::Actor& actor,
+    boost::asio::awaitable<boost::json::object> Insights(const Actor& actor,
                                                          PortfolioId id,
                                                          std::size_t shard);
 

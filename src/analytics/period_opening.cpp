@@ -18,7 +18,7 @@ constexpr std::size_t kStoreBytes = 4 << 20;
 
 asio::awaitable<PeriodOpening> OpenPeriod(App& app,
                                           portfolio::Service& portfolios,
-                                          const portfolio::Actor& actor,
+                                          const Actor& actor,
                                           const portfolio::Portfolio& p,
                                           std::int64_t version,
                                           Date first,

@@ -33,7 +33,7 @@ struct PeriodOpening {
 // `version`: the ledger's (portfolio::LedgerHead), read before this call.
 boost::asio::awaitable<PeriodOpening> OpenPeriod(App& app,
                                                  portfolio::Service& portfolios,
-                                                 const portfolio::Actor& actor,
+                                                 const Actor& actor,
                                                  const portfolio::Portfolio& p,
                                                  std::int64_t version,
                                                  Date first,

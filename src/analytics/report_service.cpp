@@ -49,22 +49,6 @@ constexpr db::Query kHasReport{
     "AND period_start = $3 AND period_end = $4 AND status = 'READY')",
     "analytics.has_report"};
 
-constexpr db::Query kSetClients{
-    "SELECT set_config('app.read_client_ids', $1, true), set_config('app.manage_client_ids', $2, true)",
-    "analytics.set_clients"};
-
-db::TransactionOptions Acting(const portfolio::Actor& actor) {
-    return db::TransactionOptions().ActingAs(actor.user_id.ToString(), actor.role);
-}
-
-// The advisor's client lists, as the portfolio service sets them in its database.
-asio::awaitable<void> ApplyClients(db::Transaction& tx, const portfolio::Actor& actor) {
-    if (actor.role != "ADVISOR") co_return;
-    const std::string read = actor.read_client_ids.empty() ? "{}" : actor.read_client_ids;
-    const std::string manage = actor.manage_client_ids.empty() ? "{}" : actor.manage_client_ids;
-    co_await tx.Execute(kSetClients, read, manage);
-}
-
 StoredReport ReadReport(const db::Row& r) {
     StoredReport s;
     s.id = r.Get<Uuid>(0);
@@ -100,7 +84,7 @@ json::object ToJson(const StoredReport& r) {
     return o;
 }
 
-asio::awaitable<GeneratedReport> ReportService::Generate(portfolio::Actor actor,
+asio::awaitable<GeneratedReport> ReportService::Generate(Actor actor,
                                                          PortfolioId id,
                                                          StatementPeriod period,
                                                          std::size_t shard) {
@@ -151,12 +135,11 @@ asio::awaitable<GeneratedReport> ReportService::Generate(portfolio::Actor actor,
 
     const UserId owner = in.portfolio.user_id;
     const std::optional<Uuid> requested_by =
-        actor.role == "SYSTEM" ? std::nullopt : std::optional<Uuid>(Uuid(actor.user_id.Value()));
+        actor.IsSystem() ? std::nullopt : std::optional<Uuid>(Uuid(actor.user_id.Value()));
     db::Pool& pool = app_.Db(ServiceRole::kAnalytics, Database::kAnalytics, shard);
     bool refused = false;
     try {
-        co_await db::RunInTransaction(pool, Acting(actor), [&](db::Transaction& tx) -> asio::awaitable<void> {
-            co_await ApplyClients(tx, actor);
+        co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> {
             const Uuid new_id = Uuid::GenerateV7();
             const db::Result res =
                 co_await tx.Execute(kUpsertReport, new_id, owner, id, period.type, period.start, period.end,
@@ -173,44 +156,39 @@ asio::awaitable<GeneratedReport> ReportService::Generate(portfolio::Actor actor,
     co_return out;
 }
 
-asio::awaitable<std::vector<StoredReport>> ReportService::List(portfolio::Actor actor,
+asio::awaitable<std::vector<StoredReport>> ReportService::List(Actor actor,
                                                                PortfolioId id,
                                                                std::size_t shard) {
     co_await portfolios_->GetPortfolio(actor, id, shard);
     db::Pool& pool = app_.Db(ServiceRole::kAnalytics, Database::kAnalytics, shard);
-    co_return co_await db::RunInTransaction(
-        pool, Acting(actor).ReadOnly(),
-        [&](db::Transaction& tx) -> asio::awaitable<std::vector<StoredReport>> {
-            co_await ApplyClients(tx, actor);
-            const db::Result res = co_await tx.Execute(kListReports, id);
-            std::vector<StoredReport> out;
-            for (db::Row row : res) out.push_back(ReadReport(row));
-            co_return out;
-        });
+    co_return co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
+                                 [&](db::Transaction& tx) -> asio::awaitable<std::vector<StoredReport>> {
+                                     const db::Result res = co_await tx.Execute(kListReports, id);
+                                     std::vector<StoredReport> out;
+                                     for (db::Row row : res) out.push_back(ReadReport(row));
+                                     co_return out;
+                                 });
 }
 
-asio::awaitable<std::optional<ReportDocument>> ReportService::Get(portfolio::Actor actor,
+asio::awaitable<std::optional<ReportDocument>> ReportService::Get(Actor actor,
                                                                   PortfolioId id,
                                                                   Uuid report,
                                                                   std::size_t shard) {
     db::Pool& pool = app_.Db(ServiceRole::kAnalytics, Database::kAnalytics, shard);
-    co_return co_await db::RunInTransaction(
-        pool, Acting(actor).ReadOnly(),
-        [&](db::Transaction& tx) -> asio::awaitable<std::optional<ReportDocument>> {
-            co_await ApplyClients(tx, actor);
-            const db::Result res = co_await tx.Execute(kGetReport, id, report);
-            if (res.Empty()) co_return std::nullopt;
-            ReportDocument doc;
-            doc.report = ReadReport(res[0]);
-            doc.json = res[0].Get<std::string>(9);
-            doc.csv = res[0].Get<std::string>(10);
-            co_return doc;
-        });
+    co_return co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
+                                 [&](db::Transaction& tx) -> asio::awaitable<std::optional<ReportDocument>> {
+                                     const db::Result res = co_await tx.Execute(kGetReport, id, report);
+                                     if (res.Empty()) co_return std::nullopt;
+                                     ReportDocument doc;
+                                     doc.report = ReadReport(res[0]);
+                                     doc.json = res[0].Get<std::string>(9);
+                                     doc.csv = res[0].Get<std::string>(10);
+                                     co_return doc;
+                                 });
 }
 
 asio::awaitable<int> ReportService::GenerateMissing(StatementPeriod period, std::size_t shard) {
-    portfolio::Actor system;
-    system.role = "SYSTEM";
+    const Actor system = Actor::System();
     db::Pool& pool = app_.Db(ServiceRole::kAnalytics, Database::kAnalytics, shard);
     int written = 0;
     portfolio::PortfolioFilter filter;
@@ -222,7 +200,7 @@ asio::awaitable<int> ReportService::GenerateMissing(StatementPeriod period, std:
             if (ToDate(p.created_at) > period.end) continue;  // did not exist during the period
             const PortfolioId pid = p.id;
             const bool has = co_await db::RunInTransaction(
-                pool, db::TransactionOptions().ActingAs("", "SYSTEM").ReadOnly(),
+                pool, db::TransactionOptions().ActingAs(Actor::System()).ReadOnly(),
                 [&](db::Transaction& tx) -> asio::awaitable<bool> {
                     const db::Result res =
                         co_await tx.Execute(kHasReport, pid, period.type, period.start, period.end);
@@ -232,7 +210,7 @@ asio::awaitable<int> ReportService::GenerateMissing(StatementPeriod period, std:
             bool failed = false;
             std::string reason;
             try {
-                portfolio::Actor owner_as_system = system;
+                Actor owner_as_system = system;
                 owner_as_system.user_id = p.user_id;
                 co_await Generate(owner_as_system, p.id, period, shard);
                 ++written;

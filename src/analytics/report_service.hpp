@@ -57,15 +57,13 @@ public:
 
     // 422 analytics.period_in_future when the period starts after today; a period still
     // running is measured up to today (as_of).
-    boost::asio::awaitable<GeneratedReport> Generate(portfolio::Actor actor,
+    boost::asio::awaitable<GeneratedReport> Generate(Actor actor,
                                                      PortfolioId id,
                                                      StatementPeriod period,
                                                      std::size_t shard);
-    boost::asio::awaitable<std::vector<StoredReport>> List(portfolio::Actor actor,
-                                                           PortfolioId id,
-                                                           std::size_t shard);
+    boost::asio::awaitable<std::vector<StoredReport>> List(Actor actor, PortfolioId id, std::size_t shard);
     // nullopt when there is no such report of this portfolio visible to the actor.
-    boost::asio::awaitable<std::optional<ReportDocument>> Get(portfolio::Actor actor,
+    boost::asio::awaitable<std::optional<ReportDocument>> Get(Actor actor,
                                                               PortfolioId id,
                                                               Uuid report,
                                                               std::size_t shard);

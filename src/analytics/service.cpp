@@ -79,7 +79,7 @@ PerformanceService::PerformanceService(App& app,
                                        ServiceOptions options)
     : app_(app), portfolios_(std::move(portfolios)), options_(options) {}
 
-asio::awaitable<boost::json::object> PerformanceService::Performance(const portfolio::Actor& actor,
+asio::awaitable<boost::json::object> PerformanceService::Performance(const Actor& actor,
                                                                      PortfolioId id,
                                                                      PerformanceQuery query,
                                                                      std::size_t shard) {
@@ -184,11 +184,8 @@ asio::awaitable<boost::json::object> PerformanceService::Performance(const portf
     co_return ToJson(report, context);
 }
 
-asio::awaitable<boost::json::object> PerformanceService::StoreHistoryRange(const portfolio::Actor& actor,
-                                                                           PortfolioId id,
-                                                                           std::optional<Date> from,
-                                                                           std::optional<Date> to,
-                                                                           std::size_t shard) {
+asio::awaitable<boost::json::object> PerformanceService::StoreHistoryRange(
+    const Actor& actor, PortfolioId id, std::optional<Date> from, std::optional<Date> to, std::size_t shard) {
     const portfolio::Portfolio p = co_await portfolios_->GetPortfolio(actor, id, shard);
     // The version first: transactions written meanwhile make the build stale, never mislabelled.
     const portfolio::LedgerHead head = co_await portfolios_->ReadLedgerHead(actor, id, shard);

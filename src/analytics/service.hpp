@@ -36,14 +36,14 @@ class PerformanceService {
 public:
     PerformanceService(App& app, std::shared_ptr<portfolio::Service> portfolios, ServiceOptions options = {});
 
-    boost::asio::awaitable<boost::json::object> Performance(const portfolio::Actor& actor,
+    boost::asio::awaitable<boost::json::object> Performance(const Actor& actor,
                                                             PortfolioId id,
                                                             PerformanceQuery query,
                                                             std::size_t shard);
 
     // POST .../history/rebuild (§14): rebuilds [from, to] (default: inception to yesterday,
     // clamped to them) and stores it in analytics.portfolio_history.
-    boost::asio::awaitable<boost::json::object> StoreHistoryRange(const portfolio::Actor& actor,
+    boost::asio::awaitable<boost::json::object> StoreHistoryRange(const Actor& actor,
                                                                   PortfolioId id,
                                                                   std::optional<Date> from,
                                                                   std::optional<Date> to,

@@ -10,7 +10,7 @@ namespace {
 std::atomic<std::uint64_t> rows_read{0};
 
 boost::asio::awaitable<std::vector<portfolio::Transaction>> LoadPages(portfolio::Service& portfolios,
-                                                                      portfolio::Actor actor,
+                                                                      Actor actor,
                                                                       PortfolioId id,
                                                                       portfolio::TransactionFilter filter,
                                                                       std::size_t page_size,
@@ -36,17 +36,13 @@ boost::asio::awaitable<std::vector<portfolio::Transaction>> LoadPages(portfolio:
 }  // namespace
 
 boost::asio::awaitable<std::vector<portfolio::Transaction>> LoadAllTransactions(
-    portfolio::Service& portfolios,
-    portfolio::Actor actor,
-    PortfolioId id,
-    std::size_t page_size,
-    std::size_t shard) {
+    portfolio::Service& portfolios, Actor actor, PortfolioId id, std::size_t page_size, std::size_t shard) {
     co_return co_await LoadPages(portfolios, actor, id, portfolio::TransactionFilter{}, page_size, shard);
 }
 
 boost::asio::awaitable<std::vector<portfolio::Transaction>> LoadTransactionsBetween(
     portfolio::Service& portfolios,
-    portfolio::Actor actor,
+    Actor actor,
     PortfolioId id,
     std::optional<Timestamp> from,
     std::optional<Timestamp> to,

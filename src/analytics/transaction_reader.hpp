@@ -16,16 +16,12 @@ namespace nn::analytics {
 // Every transaction of a portfolio through the portfolio service (RLS as `actor`: an invisible
 // portfolio is a 404), read newest first in pages of `page_size`.
 boost::asio::awaitable<std::vector<portfolio::Transaction>> LoadAllTransactions(
-    portfolio::Service& portfolios,
-    portfolio::Actor actor,
-    PortfolioId id,
-    std::size_t page_size,
-    std::size_t shard);
+    portfolio::Service& portfolios, Actor actor, PortfolioId id, std::size_t page_size, std::size_t shard);
 
 // The transactions executed in [from, to) (an absent bound is open), in SortForReplay order.
 boost::asio::awaitable<std::vector<portfolio::Transaction>> LoadTransactionsBetween(
     portfolio::Service& portfolios,
-    portfolio::Actor actor,
+    Actor actor,
     PortfolioId id,
     std::optional<Timestamp> from,
     std::optional<Timestamp> to,

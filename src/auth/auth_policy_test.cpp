@@ -94,13 +94,5 @@ TEST(Lockout, GrowingDelayCapped) {
     EXPECT_EQ(LockoutDelay(s, 1000).count(), 900);
 }
 
-TEST(UserDirectory, ClientIdsSetting) {
-    EXPECT_EQ(ClientIdsSetting({}), "{}");
-    auto a = UserId(Uuid::FromString("00000000-0000-4000-8000-000000000001"));
-    auto b = UserId(Uuid::FromString("00000000-0000-4000-8000-000000000002"));
-    EXPECT_EQ(ClientIdsSetting({a, b}),
-              "{00000000-0000-4000-8000-000000000001,00000000-0000-4000-8000-000000000002}");
-}
-
 }  // namespace
 }  // namespace nn::auth

@@ -10,7 +10,6 @@
 #include "auth/service.hpp"
 #include "infra/app/app.hpp"
 #include "infra/crypto/key_ring.hpp"
-#include "infra/db/text_array.hpp"
 #include "infra/mail/mailer.hpp"
 
 namespace nn::auth {
@@ -204,12 +203,6 @@ std::optional<std::pair<std::string, std::string_view>> SplitAuthorization(std::
 }
 
 }  // namespace
-
-std::string ClientIdsSetting(const std::vector<UserId>& ids) {
-    db::TextArray array;
-    for (const UserId& id : ids) array.items.emplace_back(id.ToString());
-    return db::ArrayLiteral(array);
-}
 
 AuthSettings SettingsFromConfig(const App& app) {
     const auto& c = app.Config();

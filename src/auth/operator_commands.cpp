@@ -45,7 +45,7 @@ asio::awaitable<UserId> CreateUserAsOperator(db::Pool& pool,
     const std::string role_name(RoleName(role));
     try {
         co_await db::RunInTransaction(
-            pool, db::TransactionOptions().ActingAs("", "SYSTEM"),
+            pool, db::TransactionOptions().ActingAs(Actor::System()),
             [&](db::Transaction& tx) -> asio::awaitable<void> {
                 co_await tx.Execute(kInsertOperatorUser, id, email, hash, role_name);
                 co_await tx.Execute(kInsertOperatorProfile, id);

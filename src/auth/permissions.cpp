@@ -27,28 +27,6 @@ constexpr std::array kAllPermissions{kProfileRead,    kProfileWrite,   kPortfoli
 
 }  // namespace
 
-std::string_view RoleName(Role role) noexcept {
-    switch (role) {
-        case Role::kUser:
-            return "USER";
-        case Role::kAdvisor:
-            return "ADVISOR";
-        case Role::kAdmin:
-            return "ADMIN";
-        case Role::kSuperuser:
-            return "SUPERUSER";
-    }
-    return "USER";
-}
-
-std::optional<Role> ParseRole(std::string_view name) noexcept {
-    if (name == "USER") return Role::kUser;
-    if (name == "ADVISOR") return Role::kAdvisor;
-    if (name == "ADMIN") return Role::kAdmin;
-    if (name == "SUPERUSER") return Role::kSuperuser;
-    return std::nullopt;
-}
-
 std::span<const std::string_view> PermissionsOf(Role role) noexcept {
     switch (role) {
         case Role::kUser:
@@ -59,6 +37,8 @@ std::span<const std::string_view> PermissionsOf(Role role) noexcept {
             return kAdminPermissions;
         case Role::kSuperuser:
             return kSuperuserPermissions;
+        case Role::kSystem:
+            return {};  // no account and no token has it
     }
     return {};
 }

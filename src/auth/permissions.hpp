@@ -6,12 +6,14 @@
 #include <string_view>
 #include <vector>
 
+#include "core/actor.hpp"
+
 namespace nn::auth {
 
-enum class Role { kUser, kAdvisor, kAdmin, kSuperuser };
-
-std::string_view RoleName(Role role) noexcept;  // "USER", "ADVISOR", "ADMIN", "SUPERUSER"
-std::optional<Role> ParseRole(std::string_view name) noexcept;
+// The role enum is nn::Role (core/actor.hpp), shared with the acting user of every database.
+using nn::ParseRole;
+using nn::Role;
+using nn::RoleName;
 
 // The permission names, one table for the whole platform. API key scopes are drawn from them.
 namespace perm {

@@ -256,13 +256,13 @@ inline constexpr Query kDeleteOldAttempts{"DELETE FROM auth.login_attempts WHERE
                                           "auth.cleanup_attempts"};
 
 TransactionOptions As(const Actor& actor) {
-    return TransactionOptions().ActingAs(actor.id.ToString(), std::string(RoleName(actor.role)));
+    return TransactionOptions().ActingAs(actor);
 }
 TransactionOptions AsUser(UserId id) {
-    return TransactionOptions().ActingAs(id.ToString(), "USER");
+    return TransactionOptions().ActingAs(Actor(id, Role::kUser));
 }
 TransactionOptions AsSystem() {
-    return TransactionOptions().ActingAs("", "SYSTEM");
+    return TransactionOptions().ActingAs(Actor::System());
 }
 
 Role RoleOf(const std::string& text) {
@@ -386,13 +386,13 @@ asio::awaitable<std::optional<std::pair<UserId, std::string>>> PgRepository::Cre
     const Actor actor{account->id, account->role};
     auto stored =
         co_await db::RunInTransaction(pool_, As(actor), [&](Transaction& tx) -> asio::awaitable<std::string> {
-            co_await tx.Execute(kExpireResets, actor.id);
-            co_await tx.Execute(kInsertReset, actor.id, Bytea(token_hash), audit.ip, expires_at);
-            co_await Emit(tx, actor.id, actor.id, "user", actor.id.ToString(),
+            co_await tx.Execute(kExpireResets, actor.user_id);
+            co_await tx.Execute(kInsertReset, actor.user_id, Bytea(token_hash), audit.ip, expires_at);
+            co_await Emit(tx, actor.user_id, actor.user_id, "user", actor.user_id.ToString(),
                           "user.password_reset_requested", boost::json::object(), audit);
-            co_return (co_await tx.Execute(kSelectEmail, actor.id)).AsSingleRow<std::string>();
+            co_return (co_await tx.Execute(kSelectEmail, actor.user_id)).AsSingleRow<std::string>();
         });
-    co_return std::make_pair(actor.id, stored);
+    co_return std::make_pair(actor.user_id, stored);
 }
 
 asio::awaitable<std::optional<std::pair<UserId, std::string>>> PgRepository::PeekReset(
@@ -446,7 +446,7 @@ asio::awaitable<void> PgRepository::RecordLoginFailure(std::optional<LoginRecord
                                                        std::string reason,
                                                        std::optional<LockoutPolicy> lockout,
                                                        Audit audit) {
-    auto options = account ? As(Actor{account->id, account->role}) : TransactionOptions();
+    auto options = account ? As(Actor(account->id, account->role)) : TransactionOptions();
     co_await db::RunInTransaction(pool_, options, [&](Transaction& tx) -> asio::awaitable<void> {
         std::optional<UserId> user;
         if (account) user = account->id;
@@ -478,7 +478,7 @@ asio::awaitable<void> PgRepository::RecordLoginSuccess(LoginRecord account,
         // Before this attempt is recorded: a device is new when the user signed in before, never
         // from it (the first sign-in of an account is not news).
         std::set<std::string> known;
-        for (auto row : co_await tx.Execute(kKnownDevices, actor.id))
+        for (auto row : co_await tx.Execute(kKnownDevices, actor.user_id))
             known.insert(DeviceKey(row.Get<std::string>(0), row.Get<std::string>(1)));
         const std::string network = (co_await tx.Execute(kNetworkOf, audit.ip)).AsSingleRow<std::string>();
         const std::string device = DeviceKey(audit.user_agent.value_or(""), network);
@@ -486,14 +486,14 @@ asio::awaitable<void> PgRepository::RecordLoginSuccess(LoginRecord account,
         session["device"] = UserAgentFamily(audit.user_agent.value_or(""));
         session["new_device"] = !known.empty() && !known.contains(device);
         const std::optional<Uuid> no_parent;
-        co_await tx.Execute(kInsertRefresh, actor.id, Bytea(refresh.token_hash), refresh.family_id, no_parent,
-                            refresh.expires_at, audit.user_agent, audit.ip);
-        co_await tx.Execute(kLoginSucceeded, actor.id, rehash);
+        co_await tx.Execute(kInsertRefresh, actor.user_id, Bytea(refresh.token_hash), refresh.family_id,
+                            no_parent, refresh.expires_at, audit.user_agent, audit.ip);
+        co_await tx.Execute(kLoginSucceeded, actor.user_id, rehash);
         const std::optional<std::string> no_reason;
-        co_await tx.Execute(kInsertAttempt, std::optional<UserId>(actor.id), email, audit.ip,
+        co_await tx.Execute(kInsertAttempt, std::optional<UserId>(actor.user_id), email, audit.ip,
                             audit.user_agent, true, no_reason);
-        co_await Emit(tx, actor.id, actor.id, "session", refresh.family_id, "session.created", session,
-                      audit);
+        co_await Emit(tx, actor.user_id, actor.user_id, "session", refresh.family_id, "session.created",
+                      session, audit);
     });
 }
 
@@ -557,12 +557,13 @@ asio::awaitable<std::int64_t> PgRepository::RevokeSessions(Actor actor,
                                                            Audit audit) {
     co_return co_await db::RunInTransaction(
         pool_, As(actor), [&](Transaction& tx) -> asio::awaitable<std::int64_t> {
-            auto n = (co_await tx.Execute(kRevokeSessions, actor.id, reason, family, keep)).RowsAffected();
+            auto n =
+                (co_await tx.Execute(kRevokeSessions, actor.user_id, reason, family, keep)).RowsAffected();
             if (n > 0) {
                 boost::json::object payload;
                 payload["reason"] = reason;
-                co_await Emit(tx, actor.id, actor.id, "session", family.value_or("*"), "session.revoked",
-                              payload, audit);
+                co_await Emit(tx, actor.user_id, actor.user_id, "session", family.value_or("*"),
+                              "session.revoked", payload, audit);
             }
             co_return n;
         });
@@ -570,7 +571,7 @@ asio::awaitable<std::int64_t> PgRepository::RevokeSessions(Actor actor,
 
 asio::awaitable<std::vector<SessionInfo>> PgRepository::ListSessions(Actor actor) {
     auto tx = co_await pool_.Begin(As(actor).ReadOnly());
-    auto res = co_await tx.Execute(kListSessions, actor.id);
+    auto res = co_await tx.Execute(kListSessions, actor.user_id);
     co_await tx.Commit();
     std::vector<SessionInfo> out;
     for (const auto& r : res) {
@@ -601,7 +602,7 @@ asio::awaitable<Profile> PgRepository::UpdateProfile(Actor actor,
                                                      Audit audit) {
     co_return co_await db::RunInTransaction(
         pool_, As(actor), [&](Transaction& tx) -> asio::awaitable<Profile> {
-            auto row = (co_await tx.Execute(kLockProfile, actor.id));
+            auto row = (co_await tx.Execute(kLockProfile, actor.user_id));
             if (row.Empty()) throw Error(ErrorKind::kNotFound, "auth.not_found", "no profile");
             const auto r = row[0];
             Profile p;
@@ -620,7 +621,7 @@ asio::awaitable<Profile> PgRepository::UpdateProfile(Actor actor,
             const bool any_encrypted = next.phone || next.date_of_birth || next.tax_id || next.address;
             const std::optional<std::string> kid = any_encrypted ? key_id : std::nullopt;
             db::Params params;
-            params.Add(actor.id)
+            params.Add(actor.user_id)
                 .Add(next.first_name)
                 .Add(next.last_name)
                 .Add(next.display_name)
@@ -634,8 +635,8 @@ asio::awaitable<Profile> PgRepository::UpdateProfile(Actor actor,
                 .Add(ToBytea(next.address))
                 .Add(kid);
             co_await tx.Run(kUpdateProfile, std::move(params), std::nullopt);
-            co_await Emit(tx, actor.id, actor.id, "user", actor.id.ToString(), "user.profile_updated",
-                          boost::json::object(), audit);
+            co_await Emit(tx, actor.user_id, actor.user_id, "user", actor.user_id.ToString(),
+                          "user.profile_updated", boost::json::object(), audit);
             co_return next;
         });
 }
@@ -645,30 +646,31 @@ asio::awaitable<void> PgRepository::ChangePassword(Actor actor,
                                                    std::optional<std::string> keep_session,
                                                    Audit audit) {
     co_await db::RunInTransaction(pool_, As(actor), [&](Transaction& tx) -> asio::awaitable<void> {
-        co_await tx.Execute(kSetPassword, actor.id, password_hash);
+        co_await tx.Execute(kSetPassword, actor.user_id, password_hash);
         const std::optional<std::string> all;
-        co_await tx.Execute(kRevokeSessions, actor.id, std::string("PASSWORD_CHANGED"), all, keep_session);
-        co_await tx.Execute(kRevokeAllApiKeys, actor.id);
-        co_await Emit(tx, actor.id, actor.id, "user", actor.id.ToString(), "user.password_changed",
-                      boost::json::object(), audit);
+        co_await tx.Execute(kRevokeSessions, actor.user_id, std::string("PASSWORD_CHANGED"), all,
+                            keep_session);
+        co_await tx.Execute(kRevokeAllApiKeys, actor.user_id);
+        co_await Emit(tx, actor.user_id, actor.user_id, "user", actor.user_id.ToString(),
+                      "user.password_changed", boost::json::object(), audit);
     });
 }
 
 asio::awaitable<void> PgRepository::CreateApiKey(Actor actor, NewApiKeyRecord key, Audit audit) {
     co_await db::RunInTransaction(pool_, As(actor), [&](Transaction& tx) -> asio::awaitable<void> {
-        co_await tx.Execute(kInsertApiKey, key.id, actor.id, key.name, key.prefix, Bytea(key.key_hash),
+        co_await tx.Execute(kInsertApiKey, key.id, actor.user_id, key.name, key.prefix, Bytea(key.key_hash),
                             JoinScopes(key.scopes), key.expires_at);
         boost::json::object payload;
         payload["name"] = key.name;
         payload["scopes"] = JoinScopes(key.scopes);
-        co_await Emit(tx, actor.id, actor.id, "api_key", key.id.ToString(), "api_key.created", payload,
-                      audit);
+        co_await Emit(tx, actor.user_id, actor.user_id, "api_key", key.id.ToString(), "api_key.created",
+                      payload, audit);
     });
 }
 
 asio::awaitable<std::vector<ApiKeyInfo>> PgRepository::ListApiKeys(Actor actor) {
     auto tx = co_await pool_.Begin(As(actor).ReadOnly());
-    auto res = co_await tx.Execute(kListApiKeys, actor.id);
+    auto res = co_await tx.Execute(kListApiKeys, actor.user_id);
     co_await tx.Commit();
     std::vector<ApiKeyInfo> out;
     for (const auto& r : res) {
@@ -688,8 +690,8 @@ asio::awaitable<std::vector<ApiKeyInfo>> PgRepository::ListApiKeys(Actor actor) 
 
 asio::awaitable<bool> PgRepository::RevokeApiKey(Actor actor, ApiKeyId id, Audit audit) {
     co_return co_await db::RunInTransaction(pool_, As(actor), [&](Transaction& tx) -> asio::awaitable<bool> {
-        if ((co_await tx.Execute(kRevokeApiKey, id, actor.id)).RowsAffected() != 1) co_return false;
-        co_await Emit(tx, actor.id, actor.id, "api_key", id.ToString(), "api_key.revoked",
+        if ((co_await tx.Execute(kRevokeApiKey, id, actor.user_id)).RowsAffected() != 1) co_return false;
+        co_await Emit(tx, actor.user_id, actor.user_id, "api_key", id.ToString(), "api_key.revoked",
                       boost::json::object(), audit);
         co_return true;
     });
@@ -754,7 +756,7 @@ asio::awaitable<std::optional<Account>> PgRepository::UpdateUser(Actor actor,
             if (is_active) payload["is_active"] = *is_active;
             if (role_text) payload["role"] = *role_text;
             payload["previous_role"] = *current;
-            co_await Emit(tx, actor.id, target, "user", target.ToString(), "user.admin_updated", payload,
+            co_await Emit(tx, actor.user_id, target, "user", target.ToString(), "user.admin_updated", payload,
                           audit);
             const std::optional<std::string> no_session;
             auto res = co_await tx.Execute(kSelectAccount, target, no_session);
@@ -770,13 +772,13 @@ asio::awaitable<bool> PgRepository::GrantAdvisor(Actor client,
     co_return co_await db::RunInTransaction(pool_, As(client), [&](Transaction& tx) -> asio::awaitable<bool> {
         auto advisor =
             (co_await tx.Execute(kAdvisorByEmail, advisor_email)).AsSingleRow<std::optional<UserId>>();
-        if (!advisor || *advisor == client.id) co_return false;
+        if (!advisor || *advisor == client.user_id) co_return false;
         const std::string access_text = access == GrantAccess::kManage ? "MANAGE" : "READ";
-        co_await tx.Execute(kUpsertGrant, *advisor, client.id, access_text);
+        co_await tx.Execute(kUpsertGrant, *advisor, client.user_id, access_text);
         boost::json::object payload;
         payload["advisor_id"] = advisor->ToString();
         payload["access"] = access_text;
-        co_await Emit(tx, client.id, client.id, "advisor_grant", advisor->ToString(), "advisor.granted",
+        co_await Emit(tx, client.user_id, client.user_id, "advisor_grant", advisor->ToString(), "advisor.granted",
                       payload, audit);
         co_return true;
     });
@@ -784,8 +786,8 @@ asio::awaitable<bool> PgRepository::GrantAdvisor(Actor client,
 
 asio::awaitable<bool> PgRepository::RevokeAdvisor(Actor client, UserId advisor, Audit audit) {
     co_return co_await db::RunInTransaction(pool_, As(client), [&](Transaction& tx) -> asio::awaitable<bool> {
-        if ((co_await tx.Execute(kDeleteGrant, advisor, client.id)).RowsAffected() != 1) co_return false;
-        co_await Emit(tx, client.id, client.id, "advisor_grant", advisor.ToString(), "advisor.revoked",
+        if ((co_await tx.Execute(kDeleteGrant, advisor, client.user_id)).RowsAffected() != 1) co_return false;
+        co_await Emit(tx, client.user_id, client.user_id, "advisor_grant", advisor.ToString(), "advisor.revoked",
                       boost::json::object(), audit);
         co_return true;
     });
@@ -797,7 +799,7 @@ asio::awaitable<bool> PgRepository::AcceptAdvisorGrant(Actor advisor, UserId cli
             if (!(co_await tx.Execute(kAcceptGrant, client)).AsSingleRow<bool>()) co_return false;
             boost::json::object payload;
             payload["client_id"] = client.ToString();
-            co_await Emit(tx, advisor.id, advisor.id, "advisor_grant", client.ToString(), "advisor.accepted",
+            co_await Emit(tx, advisor.user_id, advisor.user_id, "advisor_grant", client.ToString(), "advisor.accepted",
                           payload, audit);
             co_return true;
         });

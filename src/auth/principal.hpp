@@ -14,8 +14,8 @@
 namespace nn::auth {
 
 // Who is calling, as the auth authenticators set it on http::Request::principal. Other domains
-// read it with `request.PrincipalAs<auth::Principal>()` and run their transactions as
-// `ActingAs(p->user_id.ToString(), std::string(RoleName(p->role)))`.
+// read it with `request.PrincipalAs<auth::Principal>()` and act as auth::ActorOf(principal, ...)
+// (auth/acting.hpp).
 struct Principal {
     UserId user_id;
     Role role = Role::kUser;

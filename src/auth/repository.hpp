@@ -11,18 +11,13 @@
 
 #include "auth/model.hpp"
 #include "auth/user_directory.hpp"
+#include "core/actor.hpp"
 
 namespace nn::auth {
 
-// Who a transaction acts for (app.user_id / app.role for row-level security).
+// Who a transaction acts for is nn::Actor (core/actor.hpp).
 // The structs passed by value into coroutines have constructors on purpose: GCC 12 destroys
 // aggregate temporaries of a co_await expression twice (see infra/db/query.hpp).
-struct Actor {
-    Actor() = default;
-    Actor(UserId i, Role r) : id(i), role(r) {}
-    UserId id;
-    Role role = Role::kUser;
-};
 
 // Request facts that go into login_attempts, refresh_tokens and the outbox.
 struct Audit {
@@ -173,7 +168,7 @@ public:
     // logout); nullopt when no token has that hash.
     virtual boost::asio::awaitable<std::optional<std::pair<UserId, std::string>>> SessionOfRefresh(
         std::string token_hash) = 0;
-    // Revokes the sessions of `actor.id`: one family, or all (except `keep`). Returns how many
+    // Revokes the sessions of `actor.user_id`: one family, or all (except `keep`). Returns how many
     // token rows were revoked.
     virtual boost::asio::awaitable<std::int64_t> RevokeSessions(Actor actor,
                                                                 std::optional<std::string> family,

@@ -10,6 +10,7 @@
 #include <boost/json/value.hpp>
 #include <memory>
 
+#include "auth/acting.hpp"
 #include "auth/password_policy.hpp"
 #include "core/text.hpp"
 #include "infra/crypto/api_key.hpp"
@@ -33,10 +34,6 @@ namespace {
 // Rate-limit keys never hold the address itself.
 std::string KeyPart(std::string_view value) {
     return crypto::HexEncode(crypto::Sha256(value)).substr(0, 32);
-}
-
-Actor ActorOf(const Principal& p) {
-    return Actor{p.user_id, p.role};
 }
 
 void Require(const Principal& p, std::string_view permission) {

@@ -26,15 +26,12 @@ struct UserStatus {
 };
 
 // The clients an advisor may act for. `read` holds every client with a READ or MANAGE grant,
-// `manage` those with MANAGE only. Pass them to the other databases per transaction as
-// app.read_client_ids / app.manage_client_ids (ClientIdsSetting) — docs/schema.md.
+// `manage` those with MANAGE only. auth::ActorOf (auth/acting.hpp) puts them into the actor, and
+// every transaction acting as it sets them (app.read_client_ids / app.manage_client_ids).
 struct AdvisorGrants {
     std::vector<UserId> read;
     std::vector<UserId> manage;
 };
-
-// PostgreSQL array text for a set_config value: "{id1,id2}" ("{}" when empty).
-std::string ClientIdsSetting(const std::vector<UserId>& ids);
 
 // The auth service's interface for other domains: a call today, a network hop tomorrow.
 // `shard` is the caller's request.shard (the implementation uses that shard's pool).

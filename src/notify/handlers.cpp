@@ -17,6 +17,7 @@
 #include <regex>
 #include <set>
 
+#include "auth/acting.hpp"
 #include "auth/principal.hpp"
 #include "auth/user_directory.hpp"
 #include "infra/app/app.hpp"
@@ -44,15 +45,6 @@ constexpr std::string_view kPortfolioRead = "portfolio:read";
 // Preference kinds of the live updates (LIVE channel only).
 constexpr std::string_view kLivePriceKind = "PRICE";
 constexpr std::string_view kLiveValueKind = "PORTFOLIO_VALUE";
-
-const auth::Principal& PrincipalOf(const Request& req, std::string_view permission) {
-    const auto* p = req.PrincipalAs<auth::Principal>();
-    if (!p) throw http::HttpError(401, "auth.required", "authentication required");
-    if (!p->Has(permission)) {
-        throw Error(ErrorKind::kForbidden, "auth.insufficient_scope", fmt::format("needs {}", permission));
-    }
-    return *p;
-}
 
 json::value ParseData(const std::string& text) {
     try {
@@ -113,7 +105,7 @@ constexpr db::Query kAudit{
     "notify.audit"};
 
 asio::awaitable<Response> Audit(Ctx ctx, Request& req) {
-    const auto& p = PrincipalOf(req, kAdminRead);
+    const auto& p = auth::RequirePrincipal(req, kAdminRead);
     if (p.role != auth::Role::kAdmin && p.role != auth::Role::kSuperuser) {
         throw Error(ErrorKind::kForbidden, "auth.forbidden", "the audit trail is for administrators");
     }
@@ -142,10 +134,9 @@ asio::awaitable<Response> Audit(Ctx ctx, Request& req) {
     auto& pool = ctx->app->Db(ServiceRole::kNotify, Database::kTimescale, req.shard);
     json::array items;
     std::string next;
-    auto options =
-        db::TransactionOptions().ActingAs(p.user_id.ToString(), std::string(auth::RoleName(p.role)));
-    co_await db::RunInTransaction(
-        pool, options.ReadOnly(), [&](db::Transaction& tx) -> asio::awaitable<void> {
+    const Actor actor = auth::ActorOf(p);
+    co_await db::RunAs(
+        pool, actor, db::TransactionOptions().ReadOnly(), [&](db::Transaction& tx) -> asio::awaitable<void> {
             items.clear();
             next.clear();
             auto rows =
@@ -190,10 +181,6 @@ asio::awaitable<Response> Audit(Ctx ctx, Request& req) {
 
 // --- Portfolio events ---
 
-constexpr db::Query kSetClients{
-    "SELECT set_config('app.read_client_ids', $1, true), set_config('app.manage_client_ids', $2, true)",
-    "notify.set_clients"};
-
 constexpr db::Query kPortfolioVisible{"SELECT user_id FROM portfolio.portfolios WHERE id = $1",
                                       "notify.portfolio_visible"};
 
@@ -211,7 +198,7 @@ std::optional<json::value> OptText(const db::Row& row, int column) {
 }
 
 asio::awaitable<Response> PortfolioEvents(Ctx ctx, Request& req) {
-    const auto& p = PrincipalOf(req, kPortfolioRead);
+    const auto& p = auth::RequirePrincipal(req, kPortfolioRead);
     auto portfolio = PortfolioId::Parse(req.PathParam("id"));
     if (!portfolio) throw Error(ErrorKind::kNotFound, "portfolio.not_found", "no such portfolio");
     auto page = http::ParsePage(req);
@@ -221,22 +208,13 @@ asio::awaitable<Response> PortfolioEvents(Ctx ctx, Request& req) {
         after_time = cursor->time;
         after_id = cursor->IntKey(0);
     }
-    std::string read_ids = "{}";
-    std::string manage_ids = "{}";
-    if (p.role == auth::Role::kAdvisor && ctx->directory) {
-        auto grants = co_await ctx->directory->GrantsOf(p.user_id, req.shard);
-        read_ids = auth::ClientIdsSetting(grants.read);
-        manage_ids = auth::ClientIdsSetting(grants.manage);
-    }
-    auto acting = db::TransactionOptions()
-                      .ActingAs(p.user_id.ToString(), std::string(auth::RoleName(p.role)))
-                      .ReadOnly();
+    const Actor actor = co_await auth::ActorOf(p, ctx->directory, req.shard);
+    auto acting = db::TransactionOptions().ActingAs(actor).ReadOnly();
     // The portfolio database's row-level security decides who sees the portfolio (owner,
     // advisors with a grant, admins); the events are then read under the same context.
     auto& portfolios = ctx->app->Db(ServiceRole::kPortfolio, Database::kPortfolio, req.shard);
     bool visible =
         co_await db::RunInTransaction(portfolios, acting, [&](db::Transaction& tx) -> asio::awaitable<bool> {
-            co_await tx.Execute(kSetClients, read_ids, manage_ids);
             auto rows = co_await tx.Execute(kPortfolioVisible, *portfolio);
             co_return !rows.Empty();
         });
@@ -248,7 +226,6 @@ asio::awaitable<Response> PortfolioEvents(Ctx ctx, Request& req) {
     co_await db::RunInTransaction(events, acting, [&](db::Transaction& tx) -> asio::awaitable<void> {
         items.clear();
         next.clear();
-        co_await tx.Execute(kSetClients, read_ids, manage_ids);
         auto rows = co_await tx.Execute(kTradingEvents, *portfolio, after_time, after_id,
                                         static_cast<std::int64_t>(page.limit + 1));
         int n = 0;
@@ -281,7 +258,7 @@ asio::awaitable<Response> PortfolioEvents(Ctx ctx, Request& req) {
 // --- Inbox and preferences ---
 
 asio::awaitable<Response> ListInbox(Ctx ctx, Request& req) {
-    const auto& p = PrincipalOf(req, kNotificationsRead);
+    const auto& p = auth::RequirePrincipal(req, kNotificationsRead);
     auto page = http::ParsePage(req);
     bool unread = false;
     if (auto u = req.Query().Get("unread")) {
@@ -310,7 +287,7 @@ asio::awaitable<Response> ListInbox(Ctx ctx, Request& req) {
 }
 
 asio::awaitable<Response> MarkRead(Ctx ctx, Request& req) {
-    const auto& p = PrincipalOf(req, kNotificationsRead);
+    const auto& p = auth::RequirePrincipal(req, kNotificationsRead);
     auto id = Uuid::Parse(req.PathParam("id"));
     if (!id) throw Error(ErrorKind::kNotFound, "notification.not_found", "no such notification");
     bool found = co_await ctx->notifier->MarkRead(p.user_id, *id, req.shard);
@@ -319,7 +296,7 @@ asio::awaitable<Response> MarkRead(Ctx ctx, Request& req) {
 }
 
 asio::awaitable<Response> MarkAllRead(Ctx ctx, Request& req) {
-    const auto& p = PrincipalOf(req, kNotificationsRead);
+    const auto& p = auth::RequirePrincipal(req, kNotificationsRead);
     auto n = co_await ctx->notifier->MarkAllRead(p.user_id, req.shard);
     json::object out;
     out["marked"] = n;
@@ -343,7 +320,7 @@ json::object PreferencesJson(const std::vector<Preference>& prefs) {
 }
 
 asio::awaitable<Response> GetPreferences(Ctx ctx, Request& req) {
-    const auto& p = PrincipalOf(req, kNotificationsRead);
+    const auto& p = auth::RequirePrincipal(req, kNotificationsRead);
     auto prefs = co_await ctx->notifier->Preferences(p.user_id, req.shard);
     co_return http::JsonResponse(PreferencesJson(prefs));
 }
@@ -380,7 +357,7 @@ std::vector<Preference> ReadPreferences(const json::object& body) {
 }
 
 asio::awaitable<Response> PutPreferences(Ctx ctx, Request& req) {
-    const auto& p = PrincipalOf(req, kNotificationsRead);
+    const auto& p = auth::RequirePrincipal(req, kNotificationsRead);
     auto prefs = ReadPreferences(http::ParseJsonObject(req));
     co_await ctx->notifier->SetPreferences(p.user_id, prefs, req.shard);
     auto stored = co_await ctx->notifier->Preferences(p.user_id, req.shard);
@@ -436,7 +413,7 @@ asio::awaitable<void> LoadInterest(Ctx ctx,
     std::set<std::string> symbols;
     if (prices) {
         auto& pool = ctx->app->Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-        auto tx = co_await pool.Begin(db::TransactionOptions().ActingAs(user.ToString(), "USER").ReadOnly());
+        auto tx = co_await pool.Begin(db::TransactionOptions().ActingAs(Actor(user, Role::kUser)).ReadOnly());
         auto rows = co_await tx.Execute(kInterest, user);
         co_await tx.Commit();
         for (db::Row row : rows) symbols.insert(row.Get<std::string>(0));
@@ -597,7 +574,7 @@ asio::awaitable<void> RunStream(
 }
 
 asio::awaitable<Response> Stream(Ctx ctx, Request& req) {
-    const auto& p = PrincipalOf(req, kNotificationsRead);
+    const auto& p = auth::RequirePrincipal(req, kNotificationsRead);
     std::string last(req.LastEventId());
     if (last.empty()) {
         if (auto q = req.Query().Get("last_event_id")) last = std::string(*q);

@@ -21,11 +21,11 @@ namespace json = boost::json;
 namespace {
 
 db::TransactionOptions System() {
-    return db::TransactionOptions().ActingAs("", "SYSTEM");
+    return db::TransactionOptions().ActingAs(Actor::System());
 }
 
 db::TransactionOptions AsUser(UserId user) {
-    return db::TransactionOptions().ActingAs(user.ToString(), "USER");
+    return db::TransactionOptions().ActingAs(Actor(user, Role::kUser));
 }
 
 // The effective switch per channel: the (kind, channel) row, else the user's "*" row, else on.

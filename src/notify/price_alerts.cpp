@@ -122,7 +122,7 @@ asio::awaitable<int> PriceAlertProducer::Evaluate(std::string symbol, std::strin
         for (db::Row row : rows) prev_close = row.Get<std::string>(0);
     }
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
-    db::Transaction tx = co_await pool.Begin(db::TransactionOptions().ActingAs("", "SYSTEM"));
+    db::Transaction tx = co_await pool.Begin(db::TransactionOptions().ActingAs(Actor::System()));
     auto candidates = co_await tx.Execute(kRearm, symbol, price, time, options_.hysteresis);
     if (candidates.Size() == 0) {
         co_await tx.Commit();
@@ -264,7 +264,7 @@ asio::awaitable<std::set<std::string>> PriceAlertProducer::WithAlerts(const std:
     for (const auto& t : ticks) symbol_list.push_back(t.symbol);
     const db::TextArray symbols(symbol_list);
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
-    db::Transaction tx = co_await pool.Begin(db::TransactionOptions().ActingAs("", "SYSTEM").ReadOnly());
+    db::Transaction tx = co_await pool.Begin(db::TransactionOptions().ActingAs(Actor::System()).ReadOnly());
     auto rows = co_await tx.Execute(kWithAlerts, symbols);
     co_await tx.Commit();
     for (db::Row row : rows) out.insert(row.Get<std::string>(0));

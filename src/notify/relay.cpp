@@ -64,7 +64,7 @@ const std::string kInsertTradingSql = fmt::format(
 const db::Query kInsertTrading{kInsertTradingSql, "notify.relay.insert_trading"};
 
 db::TransactionOptions System() {
-    return db::TransactionOptions().ActingAs("", "SYSTEM");
+    return db::TransactionOptions().ActingAs(Actor::System());
 }
 
 db::TextArray IdArray(const std::vector<std::int64_t>& ids) {

@@ -162,7 +162,7 @@ void AddAllocationRoutes(http::Router& routes,
     routes.Get(
         "/api/v1/portfolios/{id}/allocation-rules",
         [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await ActorOfRequest(req, kReadPermission, ctx->directory);
+            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kReadPermission);
             json::array arr;
             for (const auto& r : co_await ctx->service->List(actor, PortfolioOf(req), req.shard))
                 arr.push_back(ToJson(r));
@@ -176,7 +176,7 @@ void AddAllocationRoutes(http::Router& routes,
     routes.Post(
         "/api/v1/portfolios/{id}/allocation-rules",
         [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
             auto pid = PortfolioOf(req);
             auto body = http::ParseJsonObject(req);
             http::FieldReader in(body);
@@ -213,7 +213,7 @@ void AddAllocationRoutes(http::Router& routes,
     routes.Patch(
         "/api/v1/portfolios/{id}/allocation-rules/{rule_id}",
         [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
             auto pid = PortfolioOf(req);
             auto rid = RuleId(req);
             auto body = http::ParseJsonObject(req);
@@ -241,7 +241,7 @@ void AddAllocationRoutes(http::Router& routes,
     routes.Delete(
         "/api/v1/portfolios/{id}/allocation-rules/{rule_id}",
         [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
             co_await ctx->service->Delete(actor, PortfolioOf(req), RuleId(req), req.request_id, req.shard);
             co_return Response::NoContent();
         },
@@ -251,7 +251,7 @@ void AddAllocationRoutes(http::Router& routes,
 
     routes.Get("/api/v1/portfolios/{id}/rebalance",
                [ctx](Request& req) -> asio::awaitable<Response> {
-                   Actor actor = co_await ActorOfRequest(req, kReadPermission, ctx->directory);
+                   Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kReadPermission);
                    auto view = co_await ctx->service->Rebalance(actor, PortfolioOf(req), req.shard);
                    co_return http::JsonResponse(ToJson(view));
                },

@@ -122,16 +122,15 @@ asio::awaitable<std::vector<StoredRule>> AllocationService::List(const Actor& ac
                                                                  PortfolioId portfolio,
                                                                  std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunInTransaction(
-        pool, ActingOptions(actor).ReadOnly(),
-        [&](db::Transaction& tx) -> asio::awaitable<std::vector<StoredRule>> {
-            co_await ApplyClientIds(tx, actor);
-            if (!co_await PgRepository::GetPortfolio(tx, portfolio, false)) throw PortfolioNotFound();
-            auto res = co_await tx.Execute(kListRules, portfolio);
-            std::vector<StoredRule> out;
-            for (auto row : res) out.push_back(ReadRule(row));
-            co_return out;
-        });
+    co_return co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
+                                 [&](db::Transaction& tx) -> asio::awaitable<std::vector<StoredRule>> {
+                                     if (!co_await PgRepository::GetPortfolio(tx, portfolio, false))
+                                         throw PortfolioNotFound();
+                                     auto res = co_await tx.Execute(kListRules, portfolio);
+                                     std::vector<StoredRule> out;
+                                     for (auto row : res) out.push_back(ReadRule(row));
+                                     co_return out;
+                                 });
 }
 
 asio::awaitable<StoredRule> AllocationService::Create(const Actor& actor,
@@ -140,25 +139,23 @@ asio::awaitable<StoredRule> AllocationService::Create(const Actor& actor,
                                                       const std::string& request_id,
                                                       std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunInTransaction(
-        pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<StoredRule> {
-            co_await ApplyClientIds(tx, actor);
-            Portfolio p = co_await LockWritable(tx, portfolio);
-            co_await CheckDimensionSum(tx, portfolio, rule, std::nullopt);
-            std::optional<StoredRule> stored;
-            try {
-                auto res = co_await tx.Execute(kInsertRule, Uuid::GenerateV7(), portfolio, p.user_id,
-                                               rule.dimension, rule.key, rule.target_weight, rule.tolerance);
-                stored = ReadRule(res[0]);
-            } catch (const db::UniqueViolation&) {
-                throw Error(ErrorKind::kConflict, "allocation.duplicate",
-                            fmt::format("a {} rule for {} exists", rule.dimension, rule.key));
-            }
-            co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "allocation_rule",
-                                                stored->id.ToString(), "allocation_rule.created",
-                                                Payload(portfolio, *stored), request_id);
-            co_return *stored;
-        });
+    co_return co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<StoredRule> {
+        Portfolio p = co_await LockWritable(tx, portfolio);
+        co_await CheckDimensionSum(tx, portfolio, rule, std::nullopt);
+        std::optional<StoredRule> stored;
+        try {
+            auto res = co_await tx.Execute(kInsertRule, Uuid::GenerateV7(), portfolio, p.user_id,
+                                           rule.dimension, rule.key, rule.target_weight, rule.tolerance);
+            stored = ReadRule(res[0]);
+        } catch (const db::UniqueViolation&) {
+            throw Error(ErrorKind::kConflict, "allocation.duplicate",
+                        fmt::format("a {} rule for {} exists", rule.dimension, rule.key));
+        }
+        co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "allocation_rule", stored->id.ToString(),
+                                            "allocation_rule.created", Payload(portfolio, *stored),
+                                            request_id);
+        co_return *stored;
+    });
 }
 
 asio::awaitable<StoredRule> AllocationService::Update(const Actor& actor,
@@ -169,40 +166,36 @@ asio::awaitable<StoredRule> AllocationService::Update(const Actor& actor,
                                                       const std::string& request_id,
                                                       std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunInTransaction(
-        pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<StoredRule> {
-            co_await ApplyClientIds(tx, actor);
-            Portfolio p = co_await LockWritable(tx, portfolio);
-            auto res = co_await tx.Execute(kSelectRule, portfolio, id);
-            if (res.Empty()) throw RuleNotFound();
-            StoredRule s = ReadRule(res[0]);
-            if (target_weight) s.rule.target_weight = *target_weight;
-            if (tolerance) s.rule.tolerance = *tolerance;
-            co_await CheckDimensionSum(tx, portfolio, s.rule, id);
-            auto updated =
-                co_await tx.Execute(kUpdateRule, portfolio, id, s.rule.target_weight, s.rule.tolerance);
-            StoredRule stored = ReadRule(updated[0]);
-            co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "allocation_rule", id.ToString(),
-                                                "allocation_rule.updated", Payload(portfolio, stored),
-                                                request_id);
-            co_return stored;
-        });
+    co_return co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<StoredRule> {
+        Portfolio p = co_await LockWritable(tx, portfolio);
+        auto res = co_await tx.Execute(kSelectRule, portfolio, id);
+        if (res.Empty()) throw RuleNotFound();
+        StoredRule s = ReadRule(res[0]);
+        if (target_weight) s.rule.target_weight = *target_weight;
+        if (tolerance) s.rule.tolerance = *tolerance;
+        co_await CheckDimensionSum(tx, portfolio, s.rule, id);
+        auto updated =
+            co_await tx.Execute(kUpdateRule, portfolio, id, s.rule.target_weight, s.rule.tolerance);
+        StoredRule stored = ReadRule(updated[0]);
+        co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "allocation_rule", id.ToString(),
+                                            "allocation_rule.updated", Payload(portfolio, stored),
+                                            request_id);
+        co_return stored;
+    });
 }
 
 asio::awaitable<void> AllocationService::Delete(
     const Actor& actor, PortfolioId portfolio, Uuid id, const std::string& request_id, std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_await db::RunInTransaction(
-        pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<void> {
-            co_await ApplyClientIds(tx, actor);
-            Portfolio p = co_await LockWritable(tx, portfolio);
-            auto res = co_await tx.Execute(kSelectRule, portfolio, id);
-            if (res.Empty()) throw RuleNotFound();
-            StoredRule s = ReadRule(res[0]);
-            co_await tx.Execute(kDeleteRule, portfolio, id);
-            co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "allocation_rule", id.ToString(),
-                                                "allocation_rule.deleted", Payload(portfolio, s), request_id);
-        });
+    co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> {
+        Portfolio p = co_await LockWritable(tx, portfolio);
+        auto res = co_await tx.Execute(kSelectRule, portfolio, id);
+        if (res.Empty()) throw RuleNotFound();
+        StoredRule s = ReadRule(res[0]);
+        co_await tx.Execute(kDeleteRule, portfolio, id);
+        co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "allocation_rule", id.ToString(),
+                                            "allocation_rule.deleted", Payload(portfolio, s), request_id);
+    });
 }
 
 asio::awaitable<AllocationInputs> AllocationService::Inputs(const Actor& actor,

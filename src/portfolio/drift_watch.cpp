@@ -41,12 +41,6 @@ constexpr db::Query kOutbox{
     "VALUES ($1, 'allocation_rule', $2, $3, $4::jsonb)",
     "portfolio.drift.outbox"};
 
-Actor System() {
-    Actor a;
-    a.role = "SYSTEM";
-    return a;
-}
-
 }  // namespace
 
 asio::awaitable<DriftCheck> DriftWatch::Check(std::vector<PortfolioId> portfolios, std::size_t shard) {
@@ -60,12 +54,12 @@ asio::awaitable<DriftCheck> DriftWatch::Check(std::vector<PortfolioId> portfolio
     std::vector<PortfolioId> with_rules;
     {
         // allocation_rules is under row-level security: read it as SYSTEM.
-        auto tx = co_await pool.Begin(db::TransactionOptions().ActingAs("", "SYSTEM").ReadOnly());
+        auto tx = co_await pool.Begin(db::TransactionOptions().ActingAs(Actor::System()).ReadOnly());
         auto res = co_await tx.Execute(kWithRules, id_list);
         co_await tx.Commit();
         for (auto row : res) with_rules.push_back(row.Get<PortfolioId>(0));
     }
-    const Actor system = System();
+    const Actor system = Actor::System();
     for (const auto& portfolio : with_rules) {
         const Timestamp started = Now();
         std::optional<RebalanceView> view;
@@ -82,7 +76,7 @@ asio::awaitable<DriftCheck> DriftWatch::Check(std::vector<PortfolioId> portfolio
         if (!view->proposal.total_value.IsPositive()) continue;
         const std::string total = view->proposal.total_value.Normalized().ToString();
         co_await db::RunInTransaction(
-            pool, db::TransactionOptions().ActingAs("", "SYSTEM"),
+            pool, db::TransactionOptions().ActingAs(Actor::System()),
             [&](db::Transaction& tx) -> asio::awaitable<void> {
                 DriftCheck round;
                 for (std::size_t i = 0; i < view->rule_ids.size() && i < view->proposal.rules.size(); ++i) {

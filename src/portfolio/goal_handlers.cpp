@@ -209,7 +209,7 @@ void AddGoalRoutes(http::Router& routes,
     routes.Get(
         "/api/v1/goals",
         [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await ActorOfRequest(req, kReadPermission, ctx->directory);
+            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kReadPermission);
             json::array arr;
             for (const auto& g : co_await ctx->service->List(actor, req.shard)) arr.push_back(ToJson(g));
             co_return http::JsonResponse(json::object{{"items", std::move(arr)}, {"next_cursor", nullptr}});
@@ -220,7 +220,7 @@ void AddGoalRoutes(http::Router& routes,
 
     routes.Post("/api/v1/goals",
                 [ctx](Request& req) -> asio::awaitable<Response> {
-                    Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+                    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
                     auto body = http::ParseJsonObject(req);
                     http::FieldReader in(body);
                     Goal draft;
@@ -258,7 +258,7 @@ void AddGoalRoutes(http::Router& routes,
     routes.Get(
         "/api/v1/goals/{id}",
         [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await ActorOfRequest(req, kReadPermission, ctx->directory);
+            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kReadPermission);
             auto view = co_await ctx->service->Get(actor, GoalId(req), ToDate(Now()), req.shard);
             co_return http::JsonResponse(ToJson(view));
         },
@@ -269,7 +269,7 @@ void AddGoalRoutes(http::Router& routes,
     routes.Patch(
         "/api/v1/goals/{id}",
         [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
             auto id = GoalId(req);
             auto body = http::ParseJsonObject(req);
             http::FieldReader in(body);
@@ -301,7 +301,7 @@ void AddGoalRoutes(http::Router& routes,
 
     routes.Delete("/api/v1/goals/{id}",
                   [ctx](Request& req) -> asio::awaitable<Response> {
-                      Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+                      Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
                       co_await ctx->service->Delete(actor, GoalId(req), req.request_id, req.shard);
                       co_return Response::NoContent();
                   },

@@ -155,14 +155,13 @@ asio::awaitable<void> WriteLinks(db::Transaction& tx, const Goal& g) {
 
 asio::awaitable<std::vector<Goal>> GoalService::List(const Actor& actor, std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunInTransaction(pool, ActingOptions(actor).ReadOnly(),
-                                            [&](db::Transaction& tx) -> asio::awaitable<std::vector<Goal>> {
-                                                co_await ApplyClientIds(tx, actor);
-                                                auto res = co_await tx.Execute(kListGoals);
-                                                std::vector<Goal> out;
-                                                for (auto row : res) out.push_back(ReadGoal(row));
-                                                co_return out;
-                                            });
+    co_return co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
+                                 [&](db::Transaction& tx) -> asio::awaitable<std::vector<Goal>> {
+                                     auto res = co_await tx.Execute(kListGoals);
+                                     std::vector<Goal> out;
+                                     for (auto row : res) out.push_back(ReadGoal(row));
+                                     co_return out;
+                                 });
 }
 
 asio::awaitable<std::optional<Decimal>> GoalService::CurrentRate(const std::string& from,
@@ -226,13 +225,12 @@ asio::awaitable<LinkedValue> GoalService::ValueIn(const Actor& actor,
 asio::awaitable<GoalView> GoalService::Get(const Actor& actor, Uuid id, Date today, std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     GoalView view;
-    view.goal = co_await db::RunInTransaction(pool, ActingOptions(actor).ReadOnly(),
-                                              [&](db::Transaction& tx) -> asio::awaitable<Goal> {
-                                                  co_await ApplyClientIds(tx, actor);
-                                                  auto res = co_await tx.Execute(kSelectGoal, id);
-                                                  if (res.Empty()) throw NotFound();
-                                                  co_return ReadGoal(res[0]);
-                                              });
+    view.goal = co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
+                                   [&](db::Transaction& tx) -> asio::awaitable<Goal> {
+                                       auto res = co_await tx.Execute(kSelectGoal, id);
+                                       if (res.Empty()) throw NotFound();
+                                       co_return ReadGoal(res[0]);
+                                   });
     std::optional<Decimal> total = Decimal();
     for (const auto& pid : view.goal.portfolio_ids) {
         LinkedValue v = co_await ValueIn(actor, pid, view.goal.currency, shard);
@@ -258,19 +256,17 @@ asio::awaitable<Goal> GoalService::Create(const Actor& actor,
                                           std::size_t shard) {
     draft.id = Uuid::GenerateV7();
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    Goal created = co_await db::RunInTransaction(
-        pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<Goal> {
-            co_await ApplyClientIds(tx, actor);
-            co_await tx.Execute(kInsertGoal, draft.id, draft.user_id, draft.name, draft.target_amount,
-                                std::string(draft.currency.Code()), FormatDate(draft.target_date),
-                                draft.monthly_contribution, draft.notes);
-            co_await WriteLinks(tx, draft);
-            auto res = co_await tx.Execute(kSelectGoal, draft.id);
-            Goal stored = ReadGoal(res[0]);
-            co_await PgRepository::InsertOutbox(tx, actor, stored.user_id, "goal", stored.id.ToString(),
-                                                "goal.created", Payload(stored), request_id);
-            co_return stored;
-        });
+    Goal created = co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<Goal> {
+        co_await tx.Execute(kInsertGoal, draft.id, draft.user_id, draft.name, draft.target_amount,
+                            std::string(draft.currency.Code()), FormatDate(draft.target_date),
+                            draft.monthly_contribution, draft.notes);
+        co_await WriteLinks(tx, draft);
+        auto res = co_await tx.Execute(kSelectGoal, draft.id);
+        Goal stored = ReadGoal(res[0]);
+        co_await PgRepository::InsertOutbox(tx, actor, stored.user_id, "goal", stored.id.ToString(),
+                                            "goal.created", Payload(stored), request_id);
+        co_return stored;
+    });
     co_await GoalChanged(created.id, shard);
     co_return created;
 }
@@ -278,28 +274,26 @@ asio::awaitable<Goal> GoalService::Create(const Actor& actor,
 asio::awaitable<Goal> GoalService::Update(
     const Actor& actor, Uuid id, GoalChange change, const std::string& request_id, std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    Goal updated = co_await db::RunInTransaction(
-        pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<Goal> {
-            co_await ApplyClientIds(tx, actor);
-            Goal g = co_await LockWritable(tx, id);
-            if (change.name) g.name = *change.name;
-            if (change.target_amount) g.target_amount = *change.target_amount;
-            if (change.currency) g.currency = *change.currency;
-            if (change.target_date) g.target_date = *change.target_date;
-            if (change.monthly_contribution) g.monthly_contribution = *change.monthly_contribution;
-            if (change.notes) g.notes = *change.notes;
-            co_await tx.Execute(kUpdateGoal, id, g.name, g.target_amount, std::string(g.currency.Code()),
-                                FormatDate(g.target_date), g.monthly_contribution, g.notes);
-            if (change.portfolio_ids) {
-                g.portfolio_ids = *change.portfolio_ids;
-                co_await WriteLinks(tx, g);
-            }
-            auto res = co_await tx.Execute(kSelectGoal, id);
-            Goal stored = ReadGoal(res[0]);
-            co_await PgRepository::InsertOutbox(tx, actor, stored.user_id, "goal", stored.id.ToString(),
-                                                "goal.updated", Payload(stored), request_id);
-            co_return stored;
-        });
+    Goal updated = co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<Goal> {
+        Goal g = co_await LockWritable(tx, id);
+        if (change.name) g.name = *change.name;
+        if (change.target_amount) g.target_amount = *change.target_amount;
+        if (change.currency) g.currency = *change.currency;
+        if (change.target_date) g.target_date = *change.target_date;
+        if (change.monthly_contribution) g.monthly_contribution = *change.monthly_contribution;
+        if (change.notes) g.notes = *change.notes;
+        co_await tx.Execute(kUpdateGoal, id, g.name, g.target_amount, std::string(g.currency.Code()),
+                            FormatDate(g.target_date), g.monthly_contribution, g.notes);
+        if (change.portfolio_ids) {
+            g.portfolio_ids = *change.portfolio_ids;
+            co_await WriteLinks(tx, g);
+        }
+        auto res = co_await tx.Execute(kSelectGoal, id);
+        Goal stored = ReadGoal(res[0]);
+        co_await PgRepository::InsertOutbox(tx, actor, stored.user_id, "goal", stored.id.ToString(),
+                                            "goal.updated", Payload(stored), request_id);
+        co_return stored;
+    });
     co_await GoalChanged(id, shard);
     co_return updated;
 }
@@ -320,14 +314,12 @@ asio::awaitable<void> GoalService::Delete(const Actor& actor,
                                           const std::string& request_id,
                                           std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_await db::RunInTransaction(
-        pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<void> {
-            co_await ApplyClientIds(tx, actor);
-            Goal g = co_await LockWritable(tx, id);
-            co_await tx.Execute(kDeleteGoal, id);
-            co_await PgRepository::InsertOutbox(tx, actor, g.user_id, "goal", id.ToString(), "goal.deleted",
-                                                Payload(g), request_id);
-        });
+    co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> {
+        Goal g = co_await LockWritable(tx, id);
+        co_await tx.Execute(kDeleteGoal, id);
+        co_await PgRepository::InsertOutbox(tx, actor, g.user_id, "goal", id.ToString(), "goal.deleted",
+                                            Payload(g), request_id);
+    });
 }
 
 }  // namespace nn::portfolio

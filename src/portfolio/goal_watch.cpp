@@ -54,7 +54,7 @@ asio::awaitable<int> GoalWatch::CheckPortfolios(std::vector<PortfolioId> portfol
     std::vector<Uuid> goals;
     {
         // goal_portfolios is under row-level security: read it as SYSTEM.
-        auto tx = co_await pool.Begin(db::TransactionOptions().ActingAs("", "SYSTEM").ReadOnly());
+        auto tx = co_await pool.Begin(db::TransactionOptions().ActingAs(Actor::System()).ReadOnly());
         auto res = co_await tx.Execute(kLinkedGoals, id_list);
         co_await tx.Commit();
         for (auto row : res) goals.push_back(row.Get<Uuid>(0));
@@ -70,8 +70,7 @@ asio::awaitable<int> GoalWatch::CheckPortfolios(std::vector<PortfolioId> portfol
 asio::awaitable<bool> GoalWatch::CheckGoal(Uuid goal, std::size_t shard) {
     auto goals = goals_.lock();
     if (!goals) co_return false;
-    Actor system;
-    system.role = "SYSTEM";
+    const Actor system = Actor::System();
     std::optional<GoalView> view;
     try {
         view = co_await goals->Get(system, goal, ToDate(Now()), shard);
@@ -84,7 +83,7 @@ asio::awaitable<bool> GoalWatch::CheckGoal(Uuid goal, std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     const int pct = *milestone;
     co_return co_await db::RunInTransaction(
-        pool, db::TransactionOptions().ActingAs("", "SYSTEM"),
+        pool, db::TransactionOptions().ActingAs(Actor::System()),
         [&](db::Transaction& tx) -> asio::awaitable<bool> {
             auto raised = co_await tx.Execute(kRaise, goal, static_cast<std::int16_t>(pct));
             if (raised.Empty()) co_return false;

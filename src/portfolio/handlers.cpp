@@ -4,6 +4,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "auth/acting.hpp"
 #include "auth/principal.hpp"
 #include "auth/user_directory.hpp"
 #include "infra/crypto/hash.hpp"
@@ -31,23 +32,6 @@ struct Ctx {
     Service& service;
     std::shared_ptr<auth::UserDirectory> directory;
 };
-
-asio::awaitable<Actor> ActorOf(const Ctx& ctx, const Request& req, std::string_view permission) {
-    const auto* p = req.PrincipalAs<auth::Principal>();
-    if (!p) throw http::HttpError(401, "auth.required", "authentication required");
-    if (!p->Has(permission)) {
-        throw Error(ErrorKind::kForbidden, "auth.insufficient_scope", fmt::format("needs {}", permission));
-    }
-    Actor actor;
-    actor.user_id = p->user_id;
-    actor.role = std::string(auth::RoleName(p->role));
-    if (p->role == auth::Role::kAdvisor && ctx.directory) {
-        auto grants = co_await ctx.directory->GrantsOf(p->user_id, req.shard);
-        actor.read_client_ids = auth::ClientIdsSetting(grants.read);
-        actor.manage_client_ids = auth::ClientIdsSetting(grants.manage);
-    }
-    co_return actor;
-}
 
 template <class Id>
 Id PathId(const Request& req, std::string_view name, const char* what) {
@@ -145,7 +129,7 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
     routes.Post(
         "/api/v1/portfolios",
         [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await ActorOf(*ctx, req, kWrite);
+            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWrite);
             auto body = http::ParseJsonObject(req);
             http::FieldReader in(body);
             Portfolio draft;
@@ -184,7 +168,7 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
 
     routes.Get("/api/v1/portfolios",
                [ctx](Request& req) -> asio::awaitable<Response> {
-                   Actor actor = co_await ActorOf(*ctx, req, kRead);
+                   Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kRead);
                    // The first page of a plain user's own portfolios, as the dashboard asks for
                    // it, is cached in this process under the request's liveness copy (after
                    // the liveness check; API keys carry none). An advisor's or an
@@ -235,7 +219,7 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
 
     routes.Get("/api/v1/portfolios/summary",
                [ctx](Request& req) -> asio::awaitable<Response> {
-                   Actor actor = co_await ActorOf(*ctx, req, kRead);
+                   Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kRead);
                    co_return RawJson(200, co_await ctx->service.SummaryJson(actor, req.shard));
                },
                {.name = "portfolio.summary",
@@ -244,7 +228,7 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
 
     routes.Get("/api/v1/portfolios/{id}",
                [ctx](Request& req) -> asio::awaitable<Response> {
-                   Actor actor = co_await ActorOf(*ctx, req, kRead);
+                   Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kRead);
                    auto id = PathId<PortfolioId>(req, "id", "portfolio");
                    co_return Json(ToJson(co_await ctx->service.GetPortfolio(actor, id, req.shard)));
                },
@@ -255,7 +239,7 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
     routes.Patch(
         "/api/v1/portfolios/{id}",
         [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await ActorOf(*ctx, req, kWrite);
+            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWrite);
             auto id = PathId<PortfolioId>(req, "id", "portfolio");
             auto body = http::ParseJsonObject(req);
             http::FieldReader in(body);
@@ -287,7 +271,7 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
 
     routes.Delete("/api/v1/portfolios/{id}",
                   [ctx](Request& req) -> asio::awaitable<Response> {
-                      Actor actor = co_await ActorOf(*ctx, req, kWrite);
+                      Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWrite);
                       auto id = PathId<PortfolioId>(req, "id", "portfolio");
                       co_await ctx->service.UpdatePortfolio(
                           actor, id, [](Portfolio& p) { p.is_active = false; }, req.shard);
@@ -300,7 +284,7 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
     routes.Post(
         "/api/v1/portfolios/{id}/transactions",
         [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await ActorOf(*ctx, req, kWrite);
+            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWrite);
             auto id = PathId<PortfolioId>(req, "id", "portfolio");
             auto key = http::IdempotencyKey(req);
             auto body = http::ParseJsonObject(req);
@@ -332,7 +316,7 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
     routes.Get(
         "/api/v1/portfolios/{id}/transactions",
         [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await ActorOf(*ctx, req, kRead);
+            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kRead);
             auto id = PathId<PortfolioId>(req, "id", "portfolio");
             auto page = http::ParsePage(req);
             TransactionFilter f;
@@ -391,7 +375,7 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
     routes.Get(
         "/api/v1/portfolios/{id}/transactions/{tid}",
         [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await ActorOf(*ctx, req, kRead);
+            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kRead);
             auto id = PathId<PortfolioId>(req, "id", "portfolio");
             auto tid = PathId<TransactionId>(req, "tid", "transaction");
             co_return Json(ToJson(co_await ctx->service.GetTransaction(actor, id, tid, req.shard), id));
@@ -403,7 +387,7 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
 
     routes.Put("/api/v1/portfolios/{id}/transactions/{tid}",
                [ctx](Request& req) -> asio::awaitable<Response> {
-                   Actor actor = co_await ActorOf(*ctx, req, kWrite);
+                   Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWrite);
                    auto id = PathId<PortfolioId>(req, "id", "portfolio");
                    auto tid = PathId<TransactionId>(req, "tid", "transaction");
                    auto body = http::ParseJsonObject(req);
@@ -424,7 +408,7 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
 
     routes.Delete("/api/v1/portfolios/{id}/transactions/{tid}",
                   [ctx](Request& req) -> asio::awaitable<Response> {
-                      Actor actor = co_await ActorOf(*ctx, req, kWrite);
+                      Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWrite);
                       auto id = PathId<PortfolioId>(req, "id", "portfolio");
                       auto tid = PathId<TransactionId>(req, "tid", "transaction");
                       co_await ctx->service.DeleteTransaction(actor, id, tid, req.request_id, req.shard);
@@ -440,7 +424,7 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
     routes.Post(
         "/api/v1/portfolios/{id}/transactions/import",
         [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await ActorOf(*ctx, req, kWrite);
+            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWrite);
             auto id = PathId<PortfolioId>(req, "id", "portfolio");
             bool dry_run = req.Query().Get("dry_run") == std::optional<std::string_view>("true");
             co_await ctx->service.CheckWritable(actor, id, req.shard);
@@ -480,7 +464,7 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
 
     routes.Get("/api/v1/portfolios/{id}/holdings",
                [ctx](Request& req) -> asio::awaitable<Response> {
-                   Actor actor = co_await ActorOf(*ctx, req, kRead);
+                   Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kRead);
                    auto id = PathId<PortfolioId>(req, "id", "portfolio");
                    co_return Json(ToJson(co_await ctx->service.Holdings(actor, id, req.shard)));
                },

@@ -159,71 +159,70 @@ TEST_P(Ledger, IncrementalEqualsFullReplay) {
             bool ok = true;
             std::string refusal;
             try {
-                co_await db::RunInTransaction(
-                    pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<void> {
-                        LedgerChange change;
-                        auto existing = co_await PgRepository::AllTransactions(tx, p.id);
-                        if (kind < 45 || existing.empty()) {
-                            what = "append";
-                            Transaction t = gen.Next();
-                            latest = t.executed_at;
-                            co_await PgRepository::InsertTransaction(tx, p.id, p.user_id, t, std::nullopt);
-                            change.added.push_back(*co_await PgRepository::GetTransaction(tx, p.id, t.id));
-                        } else if (kind < 55) {
-                            what = "import";
-                            std::vector<Transaction> batch;
-                            const std::size_t n = 1 + gen.Pick(12);
-                            for (std::size_t i = 0; i < n; ++i) {
-                                // Mostly new, some back-dated.
-                                Transaction t = gen.Pick(4) == 0
-                                                    ? gen.At(start + (latest - start) * gen.Pick(1000) / 1000)
-                                                    : gen.Next();
-                                if (t.executed_at > latest) latest = t.executed_at;
-                                batch.push_back(t);
-                            }
-                            co_await PgRepository::CopyTransactions(tx, p.id, p.user_id, batch);
-                            change.added = std::move(batch);
-                        } else if (kind < 70) {
-                            what = "back-dated insert";
-                            Transaction t = gen.At(start + (latest - start) * gen.Pick(1000) / 1000);
-                            co_await PgRepository::InsertTransaction(tx, p.id, p.user_id, t, std::nullopt);
-                            change.added.push_back(*co_await PgRepository::GetTransaction(tx, p.id, t.id));
-                        } else if (kind < 85) {
-                            what = "edit";
-                            const Transaction before = existing[gen.Pick(existing.size())];
-                            // New content for the same id: another date (or the same), symbol,
-                            // type, amounts.
-                            Transaction t = gen.Pick(3) == 0
-                                                ? gen.At(before.executed_at)
-                                                : gen.At(start + (latest - start) * gen.Pick(1000) / 1000);
-                            t.id = before.id;
-                            co_await PgRepository::UpdateTransaction(tx, p.id, t);
-                            change.removed.push_back(before);
-                            change.added.push_back(*co_await PgRepository::GetTransaction(tx, p.id, t.id));
-                        } else {
-                            what = "delete";
-                            const Transaction before = existing[gen.Pick(existing.size())];
-                            co_await PgRepository::DeleteTransaction(tx, p.id, before.id);
-                            change.removed.push_back(before);
+                co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> {
+                    LedgerChange change;
+                    auto existing = co_await PgRepository::AllTransactions(tx, p.id);
+                    if (kind < 45 || existing.empty()) {
+                        what = "append";
+                        Transaction t = gen.Next();
+                        latest = t.executed_at;
+                        co_await PgRepository::InsertTransaction(tx, p.id, p.user_id, t, std::nullopt);
+                        change.added.push_back(*co_await PgRepository::GetTransaction(tx, p.id, t.id));
+                    } else if (kind < 55) {
+                        what = "import";
+                        std::vector<Transaction> batch;
+                        const std::size_t n = 1 + gen.Pick(12);
+                        for (std::size_t i = 0; i < n; ++i) {
+                            // Mostly new, some back-dated.
+                            Transaction t = gen.Pick(4) == 0
+                                                ? gen.At(start + (latest - start) * gen.Pick(1000) / 1000)
+                                                : gen.Next();
+                            if (t.executed_at > latest) latest = t.executed_at;
+                            batch.push_back(t);
                         }
-                        // The reference on the changed ledger: refused exactly when it refuses.
-                        auto after = co_await PgRepository::AllTransactions(tx, p.id);
-                        auto reference =
-                            Replay(after, LedgerSettings{p.currency, p.cost_basis_method, p.allow_short});
-                        std::string expected_refusal;
-                        if (!reference) expected_refusal = LedgerRefusal(reference.Error()).what();
-                        std::string got_refusal;
-                        try {
-                            co_await LedgerDeriver::Apply(tx, p, change, nullptr, kEvery);
-                        } catch (const Error& e) {
-                            got_refusal = e.what();
-                        }
-                        EXPECT_EQ(got_refusal, expected_refusal) << "operation " << op << " (" << what << ")";
-                        if (!got_refusal.empty()) {
-                            refusal = got_refusal;
-                            throw Error(ErrorKind::kUnprocessable, "test.refused", refusal);
-                        }
-                    });
+                        co_await PgRepository::CopyTransactions(tx, p.id, p.user_id, batch);
+                        change.added = std::move(batch);
+                    } else if (kind < 70) {
+                        what = "back-dated insert";
+                        Transaction t = gen.At(start + (latest - start) * gen.Pick(1000) / 1000);
+                        co_await PgRepository::InsertTransaction(tx, p.id, p.user_id, t, std::nullopt);
+                        change.added.push_back(*co_await PgRepository::GetTransaction(tx, p.id, t.id));
+                    } else if (kind < 85) {
+                        what = "edit";
+                        const Transaction before = existing[gen.Pick(existing.size())];
+                        // New content for the same id: another date (or the same), symbol,
+                        // type, amounts.
+                        Transaction t = gen.Pick(3) == 0
+                                            ? gen.At(before.executed_at)
+                                            : gen.At(start + (latest - start) * gen.Pick(1000) / 1000);
+                        t.id = before.id;
+                        co_await PgRepository::UpdateTransaction(tx, p.id, t);
+                        change.removed.push_back(before);
+                        change.added.push_back(*co_await PgRepository::GetTransaction(tx, p.id, t.id));
+                    } else {
+                        what = "delete";
+                        const Transaction before = existing[gen.Pick(existing.size())];
+                        co_await PgRepository::DeleteTransaction(tx, p.id, before.id);
+                        change.removed.push_back(before);
+                    }
+                    // The reference on the changed ledger: refused exactly when it refuses.
+                    auto after = co_await PgRepository::AllTransactions(tx, p.id);
+                    auto reference =
+                        Replay(after, LedgerSettings{p.currency, p.cost_basis_method, p.allow_short});
+                    std::string expected_refusal;
+                    if (!reference) expected_refusal = LedgerRefusal(reference.Error()).what();
+                    std::string got_refusal;
+                    try {
+                        co_await LedgerDeriver::Apply(tx, p, change, nullptr, kEvery);
+                    } catch (const Error& e) {
+                        got_refusal = e.what();
+                    }
+                    EXPECT_EQ(got_refusal, expected_refusal) << "operation " << op << " (" << what << ")";
+                    if (!got_refusal.empty()) {
+                        refusal = got_refusal;
+                        throw Error(ErrorKind::kUnprocessable, "test.refused", refusal);
+                    }
+                });
             } catch (const Error& e) {
                 if (refusal.empty()) throw;
                 ok = false;
@@ -233,11 +232,11 @@ TEST_P(Ledger, IncrementalEqualsFullReplay) {
             } else {
                 ++refused;
             }
-            co_await db::RunInTransaction(
-                pool, ActingOptions(actor).ReadOnly(), [&](db::Transaction& tx) -> asio::awaitable<void> {
-                    co_await ExpectEqualToReplay(tx, p,
-                                                 "after operation " + std::to_string(op) + " (" + what + ")");
-                });
+            co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
+                               [&](db::Transaction& tx) -> asio::awaitable<void> {
+                                   co_await ExpectEqualToReplay(
+                                       tx, p, "after operation " + std::to_string(op) + " (" + what + ")");
+                               });
             if (::testing::Test::HasFailure()) co_return;
         }
     });

@@ -80,15 +80,14 @@ protected:
         actor.user_id = user_;
         RunCoro([&]() -> asio::awaitable<void> {
             db::Pool pool(co_await asio::this_coro::executor, po);
-            co_await db::RunInTransaction(pool, ActingOptions(actor),
-                                          [&](db::Transaction& tx) -> asio::awaitable<void> {
-                                              co_await tx.Execute(kGeneric);
-                                              auto before = co_await tx.Execute(kRowsRead);
-                                              const std::int64_t start = before[0].Get<std::int64_t>(0);
-                                              co_await body(tx);
-                                              auto after = co_await tx.Execute(kRowsRead);
-                                              read = after[0].Get<std::int64_t>(0) - start;
-                                          });
+            co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> {
+                co_await tx.Execute(kGeneric);
+                auto before = co_await tx.Execute(kRowsRead);
+                const std::int64_t start = before[0].Get<std::int64_t>(0);
+                co_await body(tx);
+                auto after = co_await tx.Execute(kRowsRead);
+                read = after[0].Get<std::int64_t>(0) - start;
+            });
         });
         return read;
     }

@@ -47,10 +47,6 @@ constexpr db::Query kStoreReadCheckpoints{
     "ON CONFLICT (portfolio_id, day) DO UPDATE SET state = EXCLUDED.state",
     "portfolio.store_read_checkpoints"};
 
-constexpr db::Query kSetClients{
-    "SELECT set_config('app.read_client_ids', $1, true), set_config('app.manage_client_ids', $2, true)",
-    "portfolio.set_clients"};
-
 constexpr db::Query kInsertPortfolio{
     "INSERT INTO portfolio.portfolios AS p (id, user_id, name, description, portfolio_type, currency, "
     "cost_basis_method, allow_short, min_trade_amount) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING "
@@ -309,18 +305,6 @@ std::optional<std::string> NormalizedDecimal(const Decimal& d) {
 
 }  // namespace
 
-db::TransactionOptions ActingOptions(const Actor& actor) {
-    return db::TransactionOptions().ActingAs(actor.user_id.ToString(), actor.role);
-}
-
-asio::awaitable<void> ApplyClientIds(db::Transaction& tx, const Actor& actor) {
-    if (!IsAdvisor(actor)) co_return;
-    // Named values: GCC 12 mishandles conditional temporaries inside a co_await expression.
-    const std::string read = actor.read_client_ids.empty() ? "{}" : actor.read_client_ids;
-    const std::string manage = actor.manage_client_ids.empty() ? "{}" : actor.manage_client_ids;
-    co_await tx.Execute(kSetClients, read, manage);
-}
-
 asio::awaitable<Portfolio> PgRepository::InsertPortfolio(db::Transaction& tx, const Portfolio& p) {
     auto res =
         co_await tx.Execute(kInsertPortfolio, p.id, p.user_id, p.name, p.description, p.portfolio_type,
@@ -378,16 +362,11 @@ std::vector<SummaryRow> SummaryFrom(const db::Result& res) {
 
 }  // namespace
 
-asio::awaitable<std::vector<Portfolio>> PgRepository::ListPortfolios(db::Transaction& tx,
-                                                                     const PortfolioFilter& f) {
-    auto res = co_await tx.Run(kListPortfolios, ListParams(f), std::nullopt);
-    co_return PortfoliosFrom(res);
-}
-
 asio::awaitable<std::vector<Portfolio>> PgRepository::ListPortfolios(db::Pool& pool,
                                                                      const Actor& actor,
                                                                      const PortfolioFilter& f) {
-    auto res = co_await db::ReadOnce(pool, ActingOptions(actor), kListPortfolios, ListParams(f));
+    auto res =
+        co_await db::ReadOnce(pool, db::TransactionOptions().ActingAs(actor), kListPortfolios, ListParams(f));
     co_return PortfoliosFrom(res);
 }
 
@@ -609,15 +588,10 @@ asio::awaitable<void> PgRepository::SetRates(db::Transaction& tx,
     co_await tx.Execute(kSetRates, portfolio, db::TextArray(currencies), db::TextArray(values));
 }
 
-asio::awaitable<std::vector<SummaryRow>> PgRepository::Summary(db::Transaction& tx, UserId user) {
-    auto res = co_await tx.Execute(kSummary, user);
-    co_return SummaryFrom(res);
-}
-
 asio::awaitable<std::vector<SummaryRow>> PgRepository::Summary(db::Pool& pool,
                                                                const Actor& actor,
                                                                UserId user) {
-    auto res = co_await db::ReadOnce(pool, ActingOptions(actor), kSummary, user);
+    auto res = co_await db::ReadOnce(pool, db::TransactionOptions().ActingAs(actor), kSummary, user);
     co_return SummaryFrom(res);
 }
 

@@ -8,6 +8,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "core/actor.hpp"
 #include "core/ids.hpp"
 #include "core/time.hpp"
 #include "infra/db/pool.hpp"
@@ -17,24 +18,8 @@
 #include "portfolio/model.hpp"
 
 // The SQL of the portfolio database (STYLE.md "pg_repository"). Every function runs inside a
-// transaction opened as the acting user (RLS decides what it sees), except the SYSTEM ones.
+// transaction opened as the acting nn::Actor (db::RunAs: RLS decides what it sees).
 namespace nn::portfolio {
-
-// Who acts: the request context of docs/schema.md.
-struct Actor {
-    UserId user_id;
-    std::string role = "USER";      // USER | ADVISOR | ADMIN | SUPERUSER | SYSTEM
-    std::string read_client_ids;    // ADVISOR: "{uuid,...}"
-    std::string manage_client_ids;  // ADVISOR: "{uuid,...}"
-};
-
-// Options that open a transaction as `actor`; call ApplyClientIds first thing inside it.
-db::TransactionOptions ActingOptions(const Actor& actor);
-boost::asio::awaitable<void> ApplyClientIds(db::Transaction& tx, const Actor& actor);
-// Whether ApplyClientIds has anything to set (else a read may use db::ReadOnce).
-inline bool IsAdvisor(const Actor& actor) {
-    return actor.role == "ADVISOR";
-}
 
 struct TransactionFilter {
     std::optional<std::string> symbol;
@@ -106,10 +91,7 @@ public:
     static boost::asio::awaitable<std::optional<Portfolio>> GetPortfolio(db::Transaction& tx,
                                                                          PortfolioId id,
                                                                          bool for_update);
-    static boost::asio::awaitable<std::vector<Portfolio>> ListPortfolios(db::Transaction& tx,
-                                                                         const PortfolioFilter& filter);
-    // The same in one round trip (db::ReadOnce), for an actor who is not an advisor (an
-    // advisor's transaction also sets its client lists: ApplyClientIds).
+    // In one round trip (db::ReadOnce, acting as `actor`).
     static boost::asio::awaitable<std::vector<Portfolio>> ListPortfolios(db::Pool& pool,
                                                                          const Actor& actor,
                                                                          const PortfolioFilter& f);
@@ -183,7 +165,6 @@ public:
 
     // The spec's "User Portfolio Summary": the user's active portfolios with holdings count and
     // total value in each portfolio's currency.
-    static boost::asio::awaitable<std::vector<SummaryRow>> Summary(db::Transaction& tx, UserId user);
     static boost::asio::awaitable<std::vector<SummaryRow>> Summary(db::Pool& pool,
                                                                    const Actor& actor,
                                                                    UserId user);

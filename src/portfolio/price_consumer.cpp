@@ -68,7 +68,7 @@ constexpr db::Query kInsertSnapshots{
     "portfolio.insert_snapshots"};
 
 db::TransactionOptions System() {
-    return db::TransactionOptions().ActingAs("", "SYSTEM");
+    return db::TransactionOptions().ActingAs(Actor::System());
 }
 
 std::string DefaultConsumerName() {

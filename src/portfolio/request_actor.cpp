@@ -2,32 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "auth/principal.hpp"
-#include "auth/user_directory.hpp"
-#include "core/error.hpp"
-
 namespace nn::portfolio {
-namespace asio = boost::asio;
 namespace json = boost::json;
-
-asio::awaitable<Actor> ActorOfRequest(const http::Request& req,
-                                      std::string_view permission,
-                                      const std::shared_ptr<auth::UserDirectory>& directory) {
-    const auto* p = req.PrincipalAs<auth::Principal>();
-    if (!p) throw http::HttpError(401, "auth.required", "authentication required");
-    if (!p->Has(permission)) {
-        throw Error(ErrorKind::kForbidden, "auth.insufficient_scope", fmt::format("needs {}", permission));
-    }
-    Actor actor;
-    actor.user_id = p->user_id;
-    actor.role = std::string(auth::RoleName(p->role));
-    if (p->role == auth::Role::kAdvisor && directory) {
-        auto grants = co_await directory->GrantsOf(p->user_id, req.shard);
-        actor.read_client_ids = auth::ClientIdsSetting(grants.read);
-        actor.manage_client_ids = auth::ClientIdsSetting(grants.manage);
-    }
-    co_return actor;
-}
 
 DecimalField ReadDecimalField(const json::object& body,
                               http::FieldReader& in,

@@ -1,33 +1,23 @@
 #pragma once
 
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
+#include "auth/acting.hpp"
 #include "core/decimal.hpp"
 #include "infra/http/json.hpp"
 #include "infra/http/request.hpp"
 #include "portfolio/pg_repository.hpp"
 
-namespace nn::auth {
-class UserDirectory;
-}
-
-// Shared by the watchlist, goal and allocation routes: who acts, and the decimal field rules.
+// Shared by the watchlist, goal and allocation routes: the permissions they need (the acting
+// user is auth::ActorOfRequest), and the decimal field rules.
 namespace nn::portfolio {
 
 inline constexpr std::string_view kReadPermission = "portfolio:read";
 inline constexpr std::string_view kWritePermission = "portfolio:write";
-
-// The acting user of a request (401 without a principal, 403 without `permission`); an
-// advisor's grants come from the directory so RLS sees the granted clients.
-boost::asio::awaitable<Actor> ActorOfRequest(const http::Request& req,
-                                             std::string_view permission,
-                                             const std::shared_ptr<auth::UserDirectory>& directory);
 
 // Digit limits of a numeric(p, s) column: at most `integer_digits` before the point and
 // `scale` after it.

@@ -139,9 +139,8 @@ asio::awaitable<Portfolio> Service::CreatePortfolio(const Actor& actor, Portfoli
     }
     draft.id = PortfolioId::Generate();
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    Portfolio created = co_await db::RunInTransaction(
-        pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<Portfolio> {
-            co_await ApplyClientIds(tx, actor);
+    Portfolio created =
+        co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<Portfolio> {
             Portfolio p = co_await PgRepository::InsertPortfolio(tx, draft);
             p.benchmarks = draft.benchmarks;
             co_await PgRepository::ReplaceBenchmarks(tx, p);
@@ -158,24 +157,17 @@ asio::awaitable<std::vector<Portfolio>> Service::ListPortfolios(const Actor& act
                                                                 PortfolioFilter filter,
                                                                 std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    if (!IsAdvisor(actor)) co_return co_await PgRepository::ListPortfolios(pool, actor, filter);
-    co_return co_await db::RunInTransaction(
-        pool, ActingOptions(actor).ReadOnly(),
-        [&](db::Transaction& tx) -> asio::awaitable<std::vector<Portfolio>> {
-            co_await ApplyClientIds(tx, actor);
-            co_return co_await PgRepository::ListPortfolios(tx, filter);
-        });
+    co_return co_await PgRepository::ListPortfolios(pool, actor, filter);
 }
 
 asio::awaitable<Portfolio> Service::GetPortfolio(const Actor& actor, PortfolioId id, std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunInTransaction(pool, ActingOptions(actor).ReadOnly(),
-                                            [&](db::Transaction& tx) -> asio::awaitable<Portfolio> {
-                                                co_await ApplyClientIds(tx, actor);
-                                                auto p = co_await PgRepository::GetPortfolio(tx, id, false);
-                                                if (!p) throw NotFound();
-                                                co_return *p;
-                                            });
+    co_return co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
+                                 [&](db::Transaction& tx) -> asio::awaitable<Portfolio> {
+                                     auto p = co_await PgRepository::GetPortfolio(tx, id, false);
+                                     if (!p) throw NotFound();
+                                     co_return *p;
+                                 });
 }
 
 asio::awaitable<Portfolio> Service::LockWritable(db::Transaction& tx, PortfolioId id) {
@@ -196,9 +188,8 @@ asio::awaitable<Portfolio> Service::UpdatePortfolio(const Actor& actor,
                                                     std::function<void(Portfolio&)> change,
                                                     std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    Portfolio updated = co_await db::RunInTransaction(
-        pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<Portfolio> {
-            co_await ApplyClientIds(tx, actor);
+    Portfolio updated =
+        co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<Portfolio> {
             Portfolio before = co_await LockWritable(tx, id);
             Portfolio after = before;
             change(after);
@@ -302,9 +293,8 @@ asio::awaitable<StoredResponse> Service::CreateTransaction(
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     if (idem) {
         // Step 1 of security.md §4.3: claim the key in a short transaction of its own.
-        std::optional<StoredResponse> replay = co_await db::RunInTransaction(
-            pool, ActingOptions(actor),
-            [&](db::Transaction& tx) -> asio::awaitable<std::optional<StoredResponse>> {
+        std::optional<StoredResponse> replay = co_await db::RunAs(
+            pool, actor, [&](db::Transaction& tx) -> asio::awaitable<std::optional<StoredResponse>> {
                 if (co_await PgRepository::ClaimKey(tx, actor.user_id, idem->key, idem->method, idem->path,
                                                     idem->hash)) {
                     co_return std::nullopt;
@@ -334,9 +324,8 @@ asio::awaitable<StoredResponse> Service::CreateTransaction(
     try {
         t.id = TransactionId::Generate();
         UserId owner;
-        StoredResponse response = co_await db::RunInTransaction(
-            pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<StoredResponse> {
-                co_await ApplyClientIds(tx, actor);
+        StoredResponse response =
+            co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<StoredResponse> {
                 Portfolio p = co_await LockWritable(tx, portfolio);
                 if (!p.is_active) {
                     throw Error(ErrorKind::kUnprocessable, "portfolio.inactive",
@@ -369,10 +358,9 @@ asio::awaitable<StoredResponse> Service::CreateTransaction(
     // Nothing happened: the key is released so a corrected retry can use it (Stripe keeps no
     // result for requests that did not execute).
     try {
-        co_await db::RunInTransaction(pool, ActingOptions(actor),
-                                      [&](db::Transaction& tx) -> asio::awaitable<void> {
-                                          co_await PgRepository::ReleaseKey(tx, actor.user_id, idem->key);
-                                      });
+        co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> {
+            co_await PgRepository::ReleaseKey(tx, actor.user_id, idem->key);
+        });
     } catch (const std::exception& e) {
         spdlog::warn("portfolio: idempotency key not released: {}", e.what());
     }
@@ -381,11 +369,9 @@ asio::awaitable<StoredResponse> Service::CreateTransaction(
 
 asio::awaitable<void> Service::CheckWritable(const Actor& actor, PortfolioId portfolio, std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_await db::RunInTransaction(pool, ActingOptions(actor),
-                                  [&](db::Transaction& tx) -> asio::awaitable<void> {
-                                      co_await ApplyClientIds(tx, actor);
-                                      co_await LockWritable(tx, portfolio);
-                                  });
+    co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> {
+        co_await LockWritable(tx, portfolio);
+    });
 }
 
 asio::awaitable<CsvImport> Service::ParseImport(std::string_view csv, Timestamp now) {
@@ -399,23 +385,20 @@ asio::awaitable<std::size_t> Service::ImportTransactions(const Actor& actor,
                                                          std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     UserId owner;
-    std::size_t n = co_await db::RunInTransaction(
-        pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<std::size_t> {
-            co_await ApplyClientIds(tx, actor);
-            Portfolio p = co_await LockWritable(tx, portfolio);
-            owner = p.user_id;
-            for (Transaction& t : txs) t.id = TransactionId::Generate();
-            co_await FillTradeRates(txs, p.currency, shard);
-            co_await PgRepository::CopyTransactions(tx, p.id, p.user_id, txs);
-            LedgerChange change;
-            change.added = std::move(txs);
-            co_await LedgerDeriver::Apply(tx, p, change, &app_.Cpu());
-            json::object payload{{"portfolio_id", p.id.ToString()}, {"count", txs.size()}};
-            co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "portfolio", p.id.ToString(),
-                                                "transactions.imported", json::serialize(payload),
-                                                request_id);
-            co_return change.added.size();
-        });
+    std::size_t n = co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<std::size_t> {
+        Portfolio p = co_await LockWritable(tx, portfolio);
+        owner = p.user_id;
+        for (Transaction& t : txs) t.id = TransactionId::Generate();
+        co_await FillTradeRates(txs, p.currency, shard);
+        co_await PgRepository::CopyTransactions(tx, p.id, p.user_id, txs);
+        LedgerChange change;
+        change.added = std::move(txs);
+        co_await LedgerDeriver::Apply(tx, p, change, &app_.Cpu());
+        json::object payload{{"portfolio_id", p.id.ToString()}, {"count", txs.size()}};
+        co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "portfolio", p.id.ToString(),
+                                            "transactions.imported", json::serialize(payload), request_id);
+        co_return change.added.size();
+    });
     co_await InvalidateSummary(owner, shard);
     HoldingsChanged(portfolio, shard);
     co_return n;
@@ -426,33 +409,30 @@ asio::awaitable<std::vector<Transaction>> Service::ListTransactions(const Actor&
                                                                     TransactionFilter filter,
                                                                     std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunInTransaction(
-        pool, ActingOptions(actor).ReadOnly(),
-        [&](db::Transaction& tx) -> asio::awaitable<std::vector<Transaction>> {
-            co_await ApplyClientIds(tx, actor);
-            if (!co_await PgRepository::GetPortfolio(tx, portfolio, false)) throw NotFound();
-            co_return co_await PgRepository::ListTransactions(tx, portfolio, filter);
-        });
+    co_return co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
+                                 [&](db::Transaction& tx) -> asio::awaitable<std::vector<Transaction>> {
+                                     if (!co_await PgRepository::GetPortfolio(tx, portfolio, false))
+                                         throw NotFound();
+                                     co_return co_await PgRepository::ListTransactions(tx, portfolio, filter);
+                                 });
 }
 
 asio::awaitable<LedgerHead> Service::ReadLedgerHead(const Actor& actor,
                                                     PortfolioId portfolio,
                                                     std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunInTransaction(
-        pool, ActingOptions(actor).ReadOnly(), [&](db::Transaction& tx) -> asio::awaitable<LedgerHead> {
-            co_await ApplyClientIds(tx, actor);
-            co_return co_await PgRepository::ReadLedgerHead(tx, portfolio);
-        });
+    co_return co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
+                                 [&](db::Transaction& tx) -> asio::awaitable<LedgerHead> {
+                                     co_return co_await PgRepository::ReadLedgerHead(tx, portfolio);
+                                 });
 }
 
 asio::awaitable<std::map<std::string, Timestamp>> Service::LastTransactionTimes(
     const Actor& actor, PortfolioId portfolio, std::vector<std::string> symbols, std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunInTransaction(
-        pool, ActingOptions(actor).ReadOnly(),
+    co_return co_await db::RunAs(
+        pool, actor, db::TransactionOptions().ReadOnly(),
         [&](db::Transaction& tx) -> asio::awaitable<std::map<std::string, Timestamp>> {
-            co_await ApplyClientIds(tx, actor);
             co_return co_await PgRepository::LastTransactionTimes(tx, portfolio, symbols);
         });
 }
@@ -462,10 +442,9 @@ asio::awaitable<std::optional<StoredReadCheckpoint>> Service::ReadCheckpoint(con
                                                                              Date on_or_before,
                                                                              std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunInTransaction(
-        pool, ActingOptions(actor).ReadOnly(),
+    co_return co_await db::RunAs(
+        pool, actor, db::TransactionOptions().ReadOnly(),
         [&](db::Transaction& tx) -> asio::awaitable<std::optional<StoredReadCheckpoint>> {
-            co_await ApplyClientIds(tx, actor);
             co_return co_await PgRepository::ReadCheckpoint(tx, portfolio, on_or_before);
         });
 }
@@ -476,12 +455,10 @@ asio::awaitable<bool> Service::StoreReadCheckpoints(const Actor& actor,
                                                     std::vector<StoredReadCheckpoint> checkpoints,
                                                     std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunInTransaction(
-        pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<bool> {
-            co_await ApplyClientIds(tx, actor);
-            co_return co_await PgRepository::StoreReadCheckpoints(tx, portfolio.id, portfolio.user_id,
-                                                                  version, checkpoints);
-        });
+    co_return co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<bool> {
+        co_return co_await PgRepository::StoreReadCheckpoints(tx, portfolio.id, portfolio.user_id, version,
+                                                              checkpoints);
+    });
 }
 
 asio::awaitable<Transaction> Service::GetTransaction(const Actor& actor,
@@ -489,13 +466,14 @@ asio::awaitable<Transaction> Service::GetTransaction(const Actor& actor,
                                                      TransactionId id,
                                                      std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunInTransaction(
-        pool, ActingOptions(actor).ReadOnly(), [&](db::Transaction& tx) -> asio::awaitable<Transaction> {
-            co_await ApplyClientIds(tx, actor);
-            auto t = co_await PgRepository::GetTransaction(tx, portfolio, id);
-            if (!t) throw Error(ErrorKind::kNotFound, "transaction.not_found", "no such transaction");
-            co_return *t;
-        });
+    co_return co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
+                                 [&](db::Transaction& tx) -> asio::awaitable<Transaction> {
+                                     auto t = co_await PgRepository::GetTransaction(tx, portfolio, id);
+                                     if (!t)
+                                         throw Error(ErrorKind::kNotFound, "transaction.not_found",
+                                                     "no such transaction");
+                                     co_return *t;
+                                 });
 }
 
 asio::awaitable<Transaction> Service::UpdateTransaction(const Actor& actor,
@@ -505,9 +483,8 @@ asio::awaitable<Transaction> Service::UpdateTransaction(const Actor& actor,
                                                         std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     UserId owner;
-    Transaction stored = co_await db::RunInTransaction(
-        pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<Transaction> {
-            co_await ApplyClientIds(tx, actor);
+    Transaction stored =
+        co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<Transaction> {
             Portfolio p = co_await LockWritable(tx, portfolio);
             owner = p.user_id;
             co_await FillTradeRate(t, p.currency, shard);
@@ -536,21 +513,19 @@ asio::awaitable<void> Service::DeleteTransaction(const Actor& actor,
                                                  std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     UserId owner;
-    co_await db::RunInTransaction(
-        pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<void> {
-            co_await ApplyClientIds(tx, actor);
-            Portfolio p = co_await LockWritable(tx, portfolio);
-            owner = p.user_id;
-            auto before = co_await PgRepository::GetTransaction(tx, p.id, id);
-            if (!before) throw Error(ErrorKind::kNotFound, "transaction.not_found", "no such transaction");
-            co_await PgRepository::DeleteTransaction(tx, p.id, id);
-            LedgerChange change;
-            change.removed.push_back(*before);
-            co_await LedgerDeriver::Apply(tx, p, change, &app_.Cpu());
-            json::object payload{{"portfolio_id", p.id.ToString()}, {"transaction_id", id.ToString()}};
-            co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "transaction", id.ToString(),
-                                                "transaction.deleted", json::serialize(payload), request_id);
-        });
+    co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> {
+        Portfolio p = co_await LockWritable(tx, portfolio);
+        owner = p.user_id;
+        auto before = co_await PgRepository::GetTransaction(tx, p.id, id);
+        if (!before) throw Error(ErrorKind::kNotFound, "transaction.not_found", "no such transaction");
+        co_await PgRepository::DeleteTransaction(tx, p.id, id);
+        LedgerChange change;
+        change.removed.push_back(*before);
+        co_await LedgerDeriver::Apply(tx, p, change, &app_.Cpu());
+        json::object payload{{"portfolio_id", p.id.ToString()}, {"transaction_id", id.ToString()}};
+        co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "transaction", id.ToString(),
+                                            "transaction.deleted", json::serialize(payload), request_id);
+    });
     co_await InvalidateSummary(owner, shard);
     HoldingsChanged(portfolio, shard);
 }
@@ -559,18 +534,18 @@ asio::awaitable<HoldingsView> Service::Holdings(const Actor& actor,
                                                 PortfolioId portfolio,
                                                 std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    HoldingsView view = co_await db::RunInTransaction(
-        pool, ActingOptions(actor).ReadOnly(), [&](db::Transaction& tx) -> asio::awaitable<HoldingsView> {
-            co_await ApplyClientIds(tx, actor);
-            auto p = co_await PgRepository::GetPortfolio(tx, portfolio, false);
-            if (!p) throw NotFound();
-            HoldingsView v;
-            v.portfolio = *p;
-            for (auto& row : co_await PgRepository::Holdings(tx, portfolio))
-                v.holdings.push_back({row, {}, {}});
-            v.cash = co_await PgRepository::Cash(tx, portfolio);
-            co_return v;
-        });
+    HoldingsView view =
+        co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
+                           [&](db::Transaction& tx) -> asio::awaitable<HoldingsView> {
+                               auto p = co_await PgRepository::GetPortfolio(tx, portfolio, false);
+                               if (!p) throw NotFound();
+                               HoldingsView v;
+                               v.portfolio = *p;
+                               for (auto& row : co_await PgRepository::Holdings(tx, portfolio))
+                                   v.holdings.push_back({row, {}, {}});
+                               v.cash = co_await PgRepository::Cash(tx, portfolio);
+                               co_return v;
+                           });
     std::vector<std::string> currencies;
     for (const auto& h : view.holdings) currencies.push_back(h.row.currency);
     for (const auto& [currency, balance] : view.cash) currencies.push_back(currency);
@@ -625,16 +600,7 @@ asio::awaitable<std::string> Service::SummaryJson(const Actor& actor, std::size_
     }
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     std::vector<SummaryRow> rows;
-    if (!IsAdvisor(actor)) {
-        rows = co_await PgRepository::Summary(pool, actor, actor.user_id);
-    } else {
-        rows = co_await db::RunInTransaction(
-            pool, ActingOptions(actor).ReadOnly(),
-            [&](db::Transaction& tx) -> asio::awaitable<std::vector<SummaryRow>> {
-                co_await ApplyClientIds(tx, actor);
-                co_return co_await PgRepository::Summary(tx, actor.user_id);
-            });
-    }
+    rows = co_await PgRepository::Summary(pool, actor, actor.user_id);
     std::map<std::string, std::vector<std::string>> wanted;
     for (const auto& r : rows) {
         auto& currencies = wanted[r.currency];

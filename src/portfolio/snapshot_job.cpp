@@ -131,7 +131,7 @@ asio::awaitable<std::int64_t> WriteDailySnapshots(db::Pool& pool, db::Pool& mark
     const db::TextArray base_list(bases);
     const db::TextArray quote_list(quotes);
     const db::TextArray rate_list(rates);
-    co_return co_await db::RunInTransaction(pool, db::TransactionOptions().ActingAs("", "SYSTEM"),
+    co_return co_await db::RunInTransaction(pool, db::TransactionOptions().ActingAs(Actor::System()),
                                             [&](db::Transaction& tx) -> asio::awaitable<std::int64_t> {
                                                 auto res = co_await tx.Execute(
                                                     kWriteSnapshots, day, base_list, quote_list, rate_list);

@@ -36,7 +36,7 @@ asio::awaitable<std::string> ValueFeed::Publish(std::vector<PortfolioId> portfol
     for (const auto& p : portfolios) ids.push_back(p.ToString());
     const db::TextArray id_list(ids);
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    auto tx = co_await pool.Begin(db::TransactionOptions().ActingAs("", "SYSTEM").ReadOnly());
+    auto tx = co_await pool.Begin(db::TransactionOptions().ActingAs(Actor::System()).ReadOnly());
     auto rows = co_await tx.Execute(kValues, id_list);
     co_await tx.Commit();
     const std::string now = FormatRfc3339(Now());

@@ -151,7 +151,7 @@ void AddWatchlistRoutes(http::Router& routes,
     routes.Get(
         "/api/v1/watchlists",
         [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await ActorOfRequest(req, kReadPermission, ctx->directory);
+            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kReadPermission);
             auto lists = co_await ctx->service->List(actor, req.shard);
             json::array arr;
             for (const auto& w : lists) arr.push_back(ToJson(w));
@@ -163,7 +163,7 @@ void AddWatchlistRoutes(http::Router& routes,
 
     routes.Post("/api/v1/watchlists",
                 [ctx](Request& req) -> asio::awaitable<Response> {
-                    Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+                    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
                     auto body = http::ParseJsonObject(req);
                     http::FieldReader in(body);
                     Watchlist draft;
@@ -208,7 +208,7 @@ void AddWatchlistRoutes(http::Router& routes,
     routes.Get(
         "/api/v1/watchlists/{id}",
         [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await ActorOfRequest(req, kReadPermission, ctx->directory);
+            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kReadPermission);
             co_return http::JsonResponse(ToJson(co_await ctx->service->Get(actor, ListId(req), req.shard)));
         },
         {.name = "watchlist.get",
@@ -217,7 +217,7 @@ void AddWatchlistRoutes(http::Router& routes,
 
     routes.Patch("/api/v1/watchlists/{id}",
                  [ctx](Request& req) -> asio::awaitable<Response> {
-                     Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+                     Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
                      auto id = ListId(req);
                      auto body = http::ParseJsonObject(req);
                      http::FieldReader in(body);
@@ -238,7 +238,7 @@ void AddWatchlistRoutes(http::Router& routes,
 
     routes.Delete("/api/v1/watchlists/{id}",
                   [ctx](Request& req) -> asio::awaitable<Response> {
-                      Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+                      Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
                       co_await ctx->service->Delete(actor, ListId(req), req.request_id, req.shard);
                       co_return Response::NoContent();
                   },
@@ -249,7 +249,7 @@ void AddWatchlistRoutes(http::Router& routes,
     routes.Post(
         "/api/v1/watchlists/{id}/items",
         [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
             auto id = ListId(req);
             auto body = http::ParseJsonObject(req);
             http::FieldReader in(body);
@@ -267,7 +267,7 @@ void AddWatchlistRoutes(http::Router& routes,
 
     routes.Patch("/api/v1/watchlists/{id}/items/{item_id}",
                  [ctx](Request& req) -> asio::awaitable<Response> {
-                     Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+                     Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
                      auto id = ListId(req);
                      auto item_id = ItemId(req);
                      auto body = http::ParseJsonObject(req);
@@ -299,7 +299,7 @@ void AddWatchlistRoutes(http::Router& routes,
     routes.Delete(
         "/api/v1/watchlists/{id}/items/{item_id}",
         [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await ActorOfRequest(req, kWritePermission, ctx->directory);
+            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
             auto id = ListId(req);
             auto item_id = ItemId(req);
             co_await ctx->service->RemoveItem(actor, id, item_id, req.request_id, req.shard);

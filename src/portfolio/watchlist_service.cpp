@@ -180,29 +180,26 @@ std::optional<std::string> CheckAlertBounds(const std::optional<Decimal>& above,
 
 asio::awaitable<std::vector<Watchlist>> WatchlistService::List(const Actor& actor, std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunInTransaction(
-        pool, ActingOptions(actor).ReadOnly(),
-        [&](db::Transaction& tx) -> asio::awaitable<std::vector<Watchlist>> {
-            co_await ApplyClientIds(tx, actor);
-            auto res = co_await tx.Execute(kListWatchlists);
-            std::vector<Watchlist> out;
-            for (auto row : res) out.push_back(ReadWatchlist(row));
-            co_await LoadItems(tx, out);
-            co_return out;
-        });
+    co_return co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
+                                 [&](db::Transaction& tx) -> asio::awaitable<std::vector<Watchlist>> {
+                                     auto res = co_await tx.Execute(kListWatchlists);
+                                     std::vector<Watchlist> out;
+                                     for (auto row : res) out.push_back(ReadWatchlist(row));
+                                     co_await LoadItems(tx, out);
+                                     co_return out;
+                                 });
 }
 
 asio::awaitable<Watchlist> WatchlistService::Get(const Actor& actor, WatchlistId id, std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunInTransaction(pool, ActingOptions(actor).ReadOnly(),
-                                            [&](db::Transaction& tx) -> asio::awaitable<Watchlist> {
-                                                co_await ApplyClientIds(tx, actor);
-                                                auto res = co_await tx.Execute(kSelectWatchlist, id);
-                                                if (res.Empty()) throw NotFound();
-                                                std::vector<Watchlist> one{ReadWatchlist(res[0])};
-                                                co_await LoadItems(tx, one);
-                                                co_return one.front();
-                                            });
+    co_return co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
+                                 [&](db::Transaction& tx) -> asio::awaitable<Watchlist> {
+                                     auto res = co_await tx.Execute(kSelectWatchlist, id);
+                                     if (res.Empty()) throw NotFound();
+                                     std::vector<Watchlist> one{ReadWatchlist(res[0])};
+                                     co_await LoadItems(tx, one);
+                                     co_return one.front();
+                                 });
 }
 
 asio::awaitable<Watchlist> WatchlistService::Create(const Actor& actor,
@@ -211,27 +208,25 @@ asio::awaitable<Watchlist> WatchlistService::Create(const Actor& actor,
                                                     std::size_t shard) {
     draft.id = WatchlistId::Generate();
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunInTransaction(
-        pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<Watchlist> {
-            co_await ApplyClientIds(tx, actor);
-            auto res =
-                co_await tx.Execute(kInsertWatchlist, draft.id, draft.user_id, draft.name, draft.description);
-            Watchlist w = ReadWatchlist(res[0]);
-            for (const auto& item : draft.items) {
-                try {
-                    auto r = co_await tx.Execute(kInsertItem, Uuid::GenerateV7(), w.id, w.user_id,
-                                                 item.symbol, item.alert_above, item.alert_below,
-                                                 item.alert_change_pct, item.notes);
-                    w.items.push_back(ReadItem(r[0]));
-                } catch (const db::UniqueViolation&) {
-                    throw Duplicate(item.symbol);
-                }
+    co_return co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<Watchlist> {
+        auto res =
+            co_await tx.Execute(kInsertWatchlist, draft.id, draft.user_id, draft.name, draft.description);
+        Watchlist w = ReadWatchlist(res[0]);
+        for (const auto& item : draft.items) {
+            try {
+                auto r = co_await tx.Execute(kInsertItem, Uuid::GenerateV7(), w.id, w.user_id, item.symbol,
+                                             item.alert_above, item.alert_below, item.alert_change_pct,
+                                             item.notes);
+                w.items.push_back(ReadItem(r[0]));
+            } catch (const db::UniqueViolation&) {
+                throw Duplicate(item.symbol);
             }
-            json::object payload{{"name", w.name}, {"items", w.items.size()}};
-            co_await Outbox(tx, actor, w.user_id, w.id.ToString(), "watchlist.created",
-                            json::serialize(payload), request_id);
-            co_return w;
-        });
+        }
+        json::object payload{{"name", w.name}, {"items", w.items.size()}};
+        co_await Outbox(tx, actor, w.user_id, w.id.ToString(), "watchlist.created", json::serialize(payload),
+                        request_id);
+        co_return w;
+    });
 }
 
 asio::awaitable<Watchlist> WatchlistService::Update(const Actor& actor,
@@ -241,20 +236,18 @@ asio::awaitable<Watchlist> WatchlistService::Update(const Actor& actor,
                                                     const std::string& request_id,
                                                     std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunInTransaction(
-        pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<Watchlist> {
-            co_await ApplyClientIds(tx, actor);
-            Watchlist before = co_await LockWritable(tx, id);
-            const std::string new_name = name.value_or(before.name);
-            const std::optional<std::string> new_description = description.value_or(before.description);
-            auto res = co_await tx.Execute(kUpdateWatchlist, id, new_name, new_description);
-            std::vector<Watchlist> one{ReadWatchlist(res[0])};
-            co_await LoadItems(tx, one);
-            json::object payload{{"name", one.front().name}};
-            co_await Outbox(tx, actor, before.user_id, id.ToString(), "watchlist.updated",
-                            json::serialize(payload), request_id);
-            co_return one.front();
-        });
+    co_return co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<Watchlist> {
+        Watchlist before = co_await LockWritable(tx, id);
+        const std::string new_name = name.value_or(before.name);
+        const std::optional<std::string> new_description = description.value_or(before.description);
+        auto res = co_await tx.Execute(kUpdateWatchlist, id, new_name, new_description);
+        std::vector<Watchlist> one{ReadWatchlist(res[0])};
+        co_await LoadItems(tx, one);
+        json::object payload{{"name", one.front().name}};
+        co_await Outbox(tx, actor, before.user_id, id.ToString(), "watchlist.updated",
+                        json::serialize(payload), request_id);
+        co_return one.front();
+    });
 }
 
 asio::awaitable<void> WatchlistService::Delete(const Actor& actor,
@@ -262,15 +255,13 @@ asio::awaitable<void> WatchlistService::Delete(const Actor& actor,
                                                const std::string& request_id,
                                                std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_await db::RunInTransaction(
-        pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<void> {
-            co_await ApplyClientIds(tx, actor);
-            Watchlist before = co_await LockWritable(tx, id);
-            co_await tx.Execute(kDeleteWatchlist, id);
-            json::object payload{{"name", before.name}};
-            co_await Outbox(tx, actor, before.user_id, id.ToString(), "watchlist.deleted",
-                            json::serialize(payload), request_id);
-        });
+    co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> {
+        Watchlist before = co_await LockWritable(tx, id);
+        co_await tx.Execute(kDeleteWatchlist, id);
+        json::object payload{{"name", before.name}};
+        co_await Outbox(tx, actor, before.user_id, id.ToString(), "watchlist.deleted",
+                        json::serialize(payload), request_id);
+    });
 }
 
 asio::awaitable<WatchlistItem> WatchlistService::AddItem(const Actor& actor,
@@ -279,24 +270,22 @@ asio::awaitable<WatchlistItem> WatchlistService::AddItem(const Actor& actor,
                                                          const std::string& request_id,
                                                          std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunInTransaction(
-        pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<WatchlistItem> {
-            co_await ApplyClientIds(tx, actor);
-            Watchlist list = co_await LockWritable(tx, id);
-            std::optional<WatchlistItem> stored;
-            try {
-                auto r = co_await tx.Execute(kInsertItem, Uuid::GenerateV7(), id, list.user_id, item.symbol,
-                                             item.alert_above, item.alert_below, item.alert_change_pct,
-                                             item.notes);
-                stored = ReadItem(r[0]);
-            } catch (const db::UniqueViolation&) {
-                throw Duplicate(item.symbol);
-            }
-            co_await tx.Execute(kTouchWatchlist, id);
-            co_await Outbox(tx, actor, list.user_id, id.ToString(), "watchlist.item_added",
-                            ItemPayload(id, *stored), request_id);
-            co_return *stored;
-        });
+    co_return co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<WatchlistItem> {
+        Watchlist list = co_await LockWritable(tx, id);
+        std::optional<WatchlistItem> stored;
+        try {
+            auto r =
+                co_await tx.Execute(kInsertItem, Uuid::GenerateV7(), id, list.user_id, item.symbol,
+                                    item.alert_above, item.alert_below, item.alert_change_pct, item.notes);
+            stored = ReadItem(r[0]);
+        } catch (const db::UniqueViolation&) {
+            throw Duplicate(item.symbol);
+        }
+        co_await tx.Execute(kTouchWatchlist, id);
+        co_await Outbox(tx, actor, list.user_id, id.ToString(), "watchlist.item_added",
+                        ItemPayload(id, *stored), request_id);
+        co_return *stored;
+    });
 }
 
 asio::awaitable<WatchlistItem> WatchlistService::UpdateItem(const Actor& actor,
@@ -306,43 +295,39 @@ asio::awaitable<WatchlistItem> WatchlistService::UpdateItem(const Actor& actor,
                                                             const std::string& request_id,
                                                             std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunInTransaction(
-        pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<WatchlistItem> {
-            co_await ApplyClientIds(tx, actor);
-            Watchlist list = co_await LockWritable(tx, id);
-            auto res = co_await tx.Execute(kSelectItem, id, item_id);
-            if (res.Empty()) throw ItemNotFound();
-            WatchlistItem before = ReadItem(res[0]);
-            const auto above = change.set_above ? change.alert_above : before.alert_above;
-            const auto below = change.set_below ? change.alert_below : before.alert_below;
-            const auto pct = change.set_change ? change.alert_change_pct : before.alert_change_pct;
-            const auto notes = change.notes ? *change.notes : before.notes;
-            if (auto problem = CheckAlertBounds(above, below)) {
-                throw Error(ErrorKind::kUnprocessable, "watchlist.alert_bounds", *problem);
-            }
-            auto r = co_await tx.Execute(kUpdateItem, id, item_id, above, below, pct, notes);
-            WatchlistItem stored = ReadItem(r[0]);
-            co_await tx.Execute(kTouchWatchlist, id);
-            co_await Outbox(tx, actor, list.user_id, id.ToString(), "watchlist.item_updated",
-                            ItemPayload(id, stored), request_id);
-            co_return stored;
-        });
+    co_return co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<WatchlistItem> {
+        Watchlist list = co_await LockWritable(tx, id);
+        auto res = co_await tx.Execute(kSelectItem, id, item_id);
+        if (res.Empty()) throw ItemNotFound();
+        WatchlistItem before = ReadItem(res[0]);
+        const auto above = change.set_above ? change.alert_above : before.alert_above;
+        const auto below = change.set_below ? change.alert_below : before.alert_below;
+        const auto pct = change.set_change ? change.alert_change_pct : before.alert_change_pct;
+        const auto notes = change.notes ? *change.notes : before.notes;
+        if (auto problem = CheckAlertBounds(above, below)) {
+            throw Error(ErrorKind::kUnprocessable, "watchlist.alert_bounds", *problem);
+        }
+        auto r = co_await tx.Execute(kUpdateItem, id, item_id, above, below, pct, notes);
+        WatchlistItem stored = ReadItem(r[0]);
+        co_await tx.Execute(kTouchWatchlist, id);
+        co_await Outbox(tx, actor, list.user_id, id.ToString(), "watchlist.item_updated",
+                        ItemPayload(id, stored), request_id);
+        co_return stored;
+    });
 }
 
 asio::awaitable<void> WatchlistService::RemoveItem(
     const Actor& actor, WatchlistId id, Uuid item_id, const std::string& request_id, std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_await db::RunInTransaction(
-        pool, ActingOptions(actor), [&](db::Transaction& tx) -> asio::awaitable<void> {
-            co_await ApplyClientIds(tx, actor);
-            Watchlist list = co_await LockWritable(tx, id);
-            auto res = co_await tx.Execute(kDeleteItem, id, item_id);
-            if (res.RowsAffected() != 1) throw ItemNotFound();
-            co_await tx.Execute(kTouchWatchlist, id);
-            json::object payload{{"watchlist_id", id.ToString()}, {"item_id", item_id.ToString()}};
-            co_await Outbox(tx, actor, list.user_id, id.ToString(), "watchlist.item_removed",
-                            json::serialize(payload), request_id);
-        });
+    co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> {
+        Watchlist list = co_await LockWritable(tx, id);
+        auto res = co_await tx.Execute(kDeleteItem, id, item_id);
+        if (res.RowsAffected() != 1) throw ItemNotFound();
+        co_await tx.Execute(kTouchWatchlist, id);
+        json::object payload{{"watchlist_id", id.ToString()}, {"item_id", item_id.ToString()}};
+        co_await Outbox(tx, actor, list.user_id, id.ToString(), "watchlist.item_removed",
+                        json::serialize(payload), request_id);
+    });
 }
 
 }  // namespace nn::portfolio

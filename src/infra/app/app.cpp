@@ -474,7 +474,7 @@ asio::awaitable<void> App::CollectPipelines(std::shared_ptr<asio::steady_timer> 
         for (const auto& source : kOutboxes) {
             if (pools_.find(PoolKey{source.role, source.database}) == pools_.end()) continue;
             try {
-                const auto system = db::TransactionOptions().ActingAs("", "SYSTEM");
+                const auto system = db::TransactionOptions().ActingAs(Actor::System());
                 auto tx = co_await Db(source.role, source.database, 0).Begin(system);
                 auto row = (co_await tx.Execute(source.query)).AsSingleRow<std::int64_t, double>();
                 co_await tx.Commit();

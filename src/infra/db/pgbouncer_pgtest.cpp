@@ -100,8 +100,9 @@ TEST(PgBouncerTransactionMode, ActingUserStaysInsideItsTransaction) {
         auto ex = co_await asio::this_coro::executor;
         Pool pool(ex, ThroughBouncer(bouncer, false));
         for (int i = 0; i < 20; ++i) {
-            const std::string user = "user-" + std::to_string(i);
-            auto tx = co_await pool.Begin(TransactionOptions().ActingAs(user, "USER"));
+            const UserId id = UserId::Generate();
+            const std::string user = id.ToString();
+            auto tx = co_await pool.Begin(TransactionOptions().ActingAs(Actor(id, Role::kUser)));
             // The BEGIN/set_config pipeline and the statements after it share one server session.
             EXPECT_EQ((co_await tx.Execute(kSetting)).AsSingleRow<std::string>(), user);
             EXPECT_EQ((co_await tx.Execute(kSetting)).AsSingleRow<std::string>(), user);

@@ -85,7 +85,7 @@ private:
 //
 //   db::Pool pool(io.get_executor(), {.connection = {.url = url}, .max_size = 8});
 //   auto row = (co_await pool.Execute(kSelectUser, id)).AsSingleRow<std::string, bool>();
-//   auto tx = co_await pool.Begin(TransactionOptions().ActingAs(user_id, "USER"));
+//   auto tx = co_await pool.Begin(TransactionOptions().ActingAs(actor));
 class Pool final : public QueryRunner {
 public:
     Pool(boost::asio::any_io_executor executor, PoolOptions options);

@@ -20,7 +20,7 @@ struct TextArray {
 // The array's text form as PostgreSQL prints it ("{a,\"b c\",NULL}"): an element is quoted when
 // it is empty, is "NULL" in any case, or holds a brace, quote, backslash, comma or white space.
 // For the places that take an array as text rather than as a parameter: set_config settings
-// (auth::ClientIdsSetting) that a policy casts with ::uuid[].
+// (an advisor's client lists, Transaction::Begin) that a policy casts with ::uuid[].
 std::string ArrayLiteral(const TextArray& array);
 
 }  // namespace nn::db

@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "infra/db/detail/connection_impl.hpp"
+#include "infra/db/text_array.hpp"
 
 namespace nn::db {
 namespace asio = boost::asio;
@@ -15,8 +16,24 @@ namespace {
 
 constexpr Query kCommit{"COMMIT", "db.commit"};
 constexpr Query kRollback{"ROLLBACK", "db.rollback"};
-constexpr Query kSetActingUser{"SELECT set_config('app.user_id', $1, true), set_config('app.role', $2, true)",
-                               "db.set_acting_user"};
+// The whole acting context in one statement, so no part of it can be left out.
+constexpr Query kSetActingUser{
+    "SELECT set_config('app.user_id', $1, true), set_config('app.role', $2, true), "
+    "set_config('app.read_client_ids', $3, true), set_config('app.manage_client_ids', $4, true)",
+    "db.set_acting_user"};
+
+// "{id1,id2}" ("{}" when empty), the text a policy casts with ::uuid[].
+std::string ClientIdsSetting(const std::vector<UserId>& ids) {
+    TextArray array;
+    for (const UserId& id : ids) array.items.emplace_back(id.ToString());
+    return ArrayLiteral(array);
+}
+
+Params ActingParams(const Actor& actor) {
+    return MakeParams(actor.user_id.Value().IsNil() ? std::string() : actor.user_id.ToString(),
+                      std::string(RoleName(actor.role)), ClientIdsSetting(actor.read_clients),
+                      ClientIdsSetting(actor.manage_clients));
+}
 
 std::string_view BeginSql(const TransactionOptions& o) {
     switch (o.isolation) {
@@ -39,7 +56,7 @@ asio::awaitable<Transaction> Transaction::Begin(PooledConnection conn, Transacti
     const Query begin{BeginSql(options), "db.begin"};
     if (options.acting_user) {
         Pipeline p;
-        p.Push(begin).Push(kSetActingUser, options.acting_user->user_id, options.acting_user->role);
+        p.Push(begin).PushParams(kSetActingUser, ActingParams(*options.acting_user));
         PipelineResults r = co_await conn->RunPipeline(std::move(p), std::nullopt);
         for (std::size_t i = 0; i < r.Size(); ++i) {
             if (auto error = r.Error(i)) std::rethrow_exception(error);
@@ -109,8 +126,7 @@ asio::awaitable<Result> ReadOnce(Pool& pool, TransactionOptions options, Query q
         try {
             Pipeline batch;
             batch.Push(begin);
-            if (options.acting_user)
-                batch.Push(kSetActingUser, options.acting_user->user_id, options.acting_user->role);
+            if (options.acting_user) batch.PushParams(kSetActingUser, ActingParams(*options.acting_user));
             const std::size_t want = batch.Size();
             batch.PushParams(query, params);
             batch.Push(kCommit);

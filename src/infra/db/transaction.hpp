@@ -17,14 +17,15 @@ namespace nn::db {
 // destructor cannot co_await, so the connection goes back to the pool still inside the
 // transaction and the pool runs ROLLBACK before anyone else gets it.
 //
-//   auto tx = co_await pool.Begin(TransactionOptions().ActingAs(user_id, "USER"));
+//   auto tx = co_await pool.Begin(TransactionOptions().ActingAs(actor));
 //   co_await tx.Execute(kInsertPortfolio, id, user_id, name);
 //   co_await tx.Execute(kInsertOutbox, event_id, payload);
 //   co_await tx.Commit();
 class Transaction final : public QueryRunner {
 public:
-    // BEGIN with the options' isolation and access mode; with an acting user, BEGIN and the two
-    // set_config calls go in one pipelined round trip.
+    // BEGIN with the options' isolation and access mode; with an acting user, BEGIN and the
+    // statement that sets the whole actor (TransactionOptions::ActingAs) go in one pipelined
+    // round trip.
     static boost::asio::awaitable<Transaction> Begin(PooledConnection conn, TransactionOptions options);
 
     Transaction(Transaction&&) noexcept = default;
@@ -85,6 +86,22 @@ auto RunInTransaction(Pool& pool, TransactionOptions options, Fn fn)
         }
         co_await detail::RetryPause(attempt);
     }
+}
+
+// The one way domain code acts for someone: RunInTransaction with `options` acting as `actor`
+// (user, role and an advisor's client lists, all set by one statement inside the transaction).
+//   co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> { ... });
+//   co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(), body);
+template <class Fn>
+auto RunAs(Pool& pool, const Actor& actor, TransactionOptions options, Fn fn)
+    -> std::invoke_result_t<Fn&, Transaction&> {
+    options.ActingAs(actor);
+    return RunInTransaction(pool, std::move(options), std::move(fn));
+}
+
+template <class Fn>
+auto RunAs(Pool& pool, const Actor& actor, Fn fn) -> std::invoke_result_t<Fn&, Transaction&> {
+    return RunAs(pool, actor, TransactionOptions(), std::move(fn));
 }
 
 // A read-only unit of work of one statement in one round trip (Connection::RunBatch): BEGIN with

@@ -1,24 +1,16 @@
 #pragma once
 
 #include <optional>
-#include <string>
 #include <utility>
+
+#include "core/actor.hpp"
 
 namespace nn::db {
 
 enum class IsolationLevel { kReadCommitted, kRepeatableRead, kSerializable };
 
-// The user a transaction acts for, for row-level security: Begin runs
-// `SELECT set_config('app.user_id', $1, true), set_config('app.role', $2, true)` inside the
-// transaction (local to it, never session-wide on a pooled connection).
-struct ActingUser {
-    ActingUser(std::string id, std::string r) : user_id(std::move(id)), role(std::move(r)) {}
-    std::string user_id;
-    std::string role;
-};
-
 // Built fluently, usually right inside the co_await:
-//   co_await pool.Begin(TransactionOptions().ActingAs(user_id, "USER").ReadOnly());
+//   co_await pool.Begin(TransactionOptions().ActingAs(actor).ReadOnly());
 // (not an aggregate on purpose: see the note on Bytea in query.hpp about g++ 12).
 struct TransactionOptions {
     TransactionOptions() = default;
@@ -31,8 +23,12 @@ struct TransactionOptions {
         read_only = value;
         return *this;
     }
-    TransactionOptions& ActingAs(std::string user_id, std::string role) {
-        acting_user.emplace(std::move(user_id), std::move(role));
+    // Row-level security context: Begin (and ReadOnce) run, inside the transaction and local to
+    // it (never session-wide on a pooled connection), one statement setting all of the actor:
+    // set_config of app.user_id ('' for nobody), app.role, app.read_client_ids and
+    // app.manage_client_ids ('{}' unless an ADVISOR has clients). db::RunAs is the short form.
+    TransactionOptions& ActingAs(Actor actor) {
+        acting_user = std::move(actor);
         return *this;
     }
     TransactionOptions& MaxAttempts(int attempts) {
@@ -42,7 +38,7 @@ struct TransactionOptions {
 
     IsolationLevel isolation = IsolationLevel::kReadCommitted;
     bool read_only = false;
-    std::optional<ActingUser> acting_user;
+    std::optional<Actor> acting_user;
     // RunInTransaction: how many times in all the body may run when the transaction fails
     // with a serialization failure, a deadlock or an invalidated cached plan.
     int max_attempts = 3;

@@ -27,6 +27,8 @@ constexpr Query kActingUser{
     "pg_backend_pid()",
     "test.acting_user"};
 
+const UserId kUser{*Uuid::Parse("0190f0a1-2b3c-7d4e-8f60-718293a4b5c6")};
+
 struct Table {
     Table() : name(nn::test::UniqueName("tx_")) {
         nn::test::ExecSql(testkit::DbUrl(), "CREATE TABLE " + name + " (id int PRIMARY KEY, v int NOT NULL)");
@@ -127,8 +129,7 @@ TEST(Transaction, ActingUserIsLocalToTheTransaction) {
         Pool pool(co_await asio::this_coro::executor, TestPool(1));
         std::int32_t pid_inside = 0;
         {
-            auto tx = co_await pool.Begin(
-                TransactionOptions().ActingAs("0190f0a1-2b3c-7d4e-8f60-718293a4b5c6", "ADVISOR"));
+            auto tx = co_await pool.Begin(TransactionOptions().ActingAs(Actor(kUser, Role::kAdvisor)));
             auto [user, role, pid] =
                 (co_await tx.Execute(kActingUser)).AsSingleRow<std::string, std::string, std::int32_t>();
             EXPECT_EQ(user, "0190f0a1-2b3c-7d4e-8f60-718293a4b5c6");
@@ -257,7 +258,7 @@ namespace {
 TEST(ReadOnce, ActsAsTheUserInsideAReadOnlyTransactionAndLeavesNothingBehind) {
     RunCoro([]() -> asio::awaitable<void> {
         Pool pool(co_await asio::this_coro::executor, TestPool(1));
-        auto options = TransactionOptions().ActingAs("0190f0a1-2b3c-7d4e-8f60-718293a4b5c6", "USER");
+        auto options = TransactionOptions().ActingAs(Actor(kUser, Role::kUser));
         static constexpr Query kInside{
             "SELECT current_setting('app.user_id', true), current_setting('app.role', true), "
             "current_setting('transaction_read_only'), pg_backend_pid()",
@@ -299,8 +300,8 @@ TEST(ReadOnce, WithoutPreparedStatements) {
         options.connection.prepare_statements = false;
         Pool pool(co_await asio::this_coro::executor, options);
         static constexpr Query kAdd{"SELECT $1::int + $2::int", "test.add"};
-        auto sum = (co_await ReadOnce(pool, TransactionOptions().ActingAs("u", "USER"), kAdd, std::int32_t{1},
-                                      std::int32_t{2}))
+        auto sum = (co_await ReadOnce(pool, TransactionOptions().ActingAs(Actor(kUser, Role::kUser)), kAdd,
+                                      std::int32_t{1}, std::int32_t{2}))
                        .AsSingleRow<std::int32_t>();
         EXPECT_EQ(sum, 3);
         auto conn = co_await pool.Acquire();
@@ -315,7 +316,8 @@ TEST(ReadOnce, AFailureRollsBackAndTheConnectionStaysUsable) {
         const std::string insert = t.Sql("INSERT INTO $T VALUES (1, 1) RETURNING id");
         std::string state;
         try {
-            co_await ReadOnce(pool, TransactionOptions().ActingAs("u", "USER"), Query{insert, "test.insert"});
+            co_await ReadOnce(pool, TransactionOptions().ActingAs(Actor(kUser, Role::kUser)),
+                              Query{insert, "test.insert"});
         } catch (const DbError& e) {
             state = e.SqlState();
         }
