@@ -30,10 +30,6 @@ constexpr int kDefaultHistoryLimit = 1000;
 constexpr int kMaxHistoryLimit = 10'000;
 constexpr std::size_t kMaxLatestSymbols = 200;
 
-std::string Elem(std::string_view list, std::size_t i, std::string_view field) {
-    return fmt::format("{}[{}].{}", list, i, field);
-}
-
 // Reads the fields of one batch element, recording problems under "<list>[i].<field>".
 class ElementReader {
 public:
@@ -96,8 +92,8 @@ public:
         }
     }
     void Add(std::string_view field, std::string code, std::string message) {
-        errors_.push_back(
-            {Elem(list_, i_, field), std::move(code), fmt::format("{} {}", Elem(list_, i_, field), message)});
+        errors_.push_back({ElementPath(list_, i_, field), std::move(code),
+                           fmt::format("{} {}", ElementPath(list_, i_, field), message)});
     }
 
 private:

@@ -17,10 +17,6 @@ namespace {
 constexpr int kMaxPriceScale = 10;
 constexpr int kMaxPriceIntegerDigits = 18;
 
-std::string Elem(std::string_view list, std::size_t i, std::string_view field) {
-    return fmt::format("{}[{}].{}", list, i, field);
-}
-
 void CheckTime(std::vector<FieldError>& errors,
                std::string_view list,
                std::size_t i,
@@ -28,13 +24,14 @@ void CheckTime(std::vector<FieldError>& errors,
                Timestamp now,
                const IngestLimits& limits) {
     if (t > now + limits.max_future) {
-        errors.push_back({Elem(list, i, "time"), "in_future",
-                          fmt::format("{} is in the future ({} is later than now + {}s)",
-                                      Elem(list, i, "time"), FormatRfc3339(t), limits.max_future.count())});
+        errors.push_back(
+            {ElementPath(list, i, "time"), "in_future",
+             fmt::format("{} is in the future ({} is later than now + {}s)", ElementPath(list, i, "time"),
+                         FormatRfc3339(t), limits.max_future.count())});
     } else if (t < limits.min_time) {
         errors.push_back(
-            {Elem(list, i, "time"), "too_old",
-             fmt::format("{} is before {}", Elem(list, i, "time"), FormatRfc3339(limits.min_time))});
+            {ElementPath(list, i, "time"), "too_old",
+             fmt::format("{} is before {}", ElementPath(list, i, "time"), FormatRfc3339(limits.min_time))});
     }
 }
 
@@ -208,6 +205,10 @@ private:
 
 }  // namespace
 
+std::string ElementPath(std::string_view list, std::size_t i, std::string_view field) {
+    return fmt::format("{}[{}].{}", list, i, field);
+}
+
 std::optional<std::vector<PriceRow>> ParseCleanPriceBatch(std::string_view json,
                                                           std::string_view list,
                                                           std::size_t max_string_bytes) {
@@ -336,13 +337,13 @@ std::vector<FieldError> ValidatePrices(const std::vector<PriceRow>& rows,
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const PriceRow& r = rows[i];
         if (!IsValidSymbol(r.symbol)) {
-            errors.push_back({Elem(list, i, "symbol"), "invalid_symbol",
+            errors.push_back({ElementPath(list, i, "symbol"), "invalid_symbol",
                               "a symbol is 1-32 characters of A-Z a-z 0-9 ^ . = _ : -"});
         }
         CheckTime(errors, list, i, r.time, now, limits);
         auto positive = [&](std::string_view field, const std::optional<Decimal>& v) {
             if (v && !v->IsPositive()) {
-                errors.push_back({Elem(list, i, field), "not_positive", "must be greater than zero"});
+                errors.push_back({ElementPath(list, i, field), "not_positive", "must be greater than zero"});
             }
         };
         positive("open", r.open);
@@ -350,22 +351,23 @@ std::vector<FieldError> ValidatePrices(const std::vector<PriceRow>& rows,
         positive("low", r.low);
         positive("close", r.close);
         if (r.volume && *r.volume < 0) {
-            errors.push_back({Elem(list, i, "volume"), "negative", "must not be negative"});
+            errors.push_back({ElementPath(list, i, "volume"), "negative", "must not be negative"});
         }
         if (r.high && r.low && *r.high < *r.low) {
-            errors.push_back({Elem(list, i, "high"), "below_low", "high is below low"});
+            errors.push_back({ElementPath(list, i, "high"), "below_low", "high is below low"});
         }
         auto within = [&](std::string_view field, const std::optional<Decimal>& v) {
             if (!v) return;
             if ((r.low && *v < *r.low) || (r.high && *v > *r.high)) {
-                errors.push_back({Elem(list, i, field), "outside_range", "must lie within [low, high]"});
+                errors.push_back(
+                    {ElementPath(list, i, field), "outside_range", "must lie within [low, high]"});
             }
         };
         within("open", r.open);
         within("close", r.close);
         if (auto it = differs_from.find(i); it != differs_from.end()) {
             errors.push_back(
-                {Elem(list, i, "time"), "duplicate_in_batch",
+                {ElementPath(list, i, "time"), "duplicate_in_batch",
                  fmt::format("{}[{}] has the same symbol and time with other values", list, it->second)});
         }
         if (errors.size() >= 100) break;  // enough to fix the feed; the response stays small
@@ -383,20 +385,20 @@ std::vector<FieldError> ValidateFx(const std::vector<FxRow>& rows,
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const FxRow& r = rows[i];
         if (!IsCurrencyCode(r.base))
-            errors.push_back({Elem(list, i, "base"), "invalid_currency", "ISO 4217 code"});
+            errors.push_back({ElementPath(list, i, "base"), "invalid_currency", "ISO 4217 code"});
         if (!IsCurrencyCode(r.quote)) {
-            errors.push_back({Elem(list, i, "quote"), "invalid_currency", "ISO 4217 code"});
+            errors.push_back({ElementPath(list, i, "quote"), "invalid_currency", "ISO 4217 code"});
         } else if (r.base == r.quote) {
-            errors.push_back({Elem(list, i, "quote"), "same_currency", "quote must differ from base"});
+            errors.push_back({ElementPath(list, i, "quote"), "same_currency", "quote must differ from base"});
         }
         if (!r.rate.IsPositive())
-            errors.push_back({Elem(list, i, "rate"), "not_positive", "must be greater than zero"});
+            errors.push_back({ElementPath(list, i, "rate"), "not_positive", "must be greater than zero"});
         CheckTime(errors, list, i, r.time, now, limits);
         auto [it, fresh] =
             seen.emplace(std::make_tuple(std::string_view(r.base), std::string_view(r.quote), r.time), i);
         if (!fresh && !(rows[it->second] == r)) {
             errors.push_back(
-                {Elem(list, i, "time"), "duplicate_in_batch",
+                {ElementPath(list, i, "time"), "duplicate_in_batch",
                  fmt::format("{}[{}] has the same pair and time with another rate", list, it->second)});
         }
         if (errors.size() >= 100) break;
@@ -431,7 +433,7 @@ std::vector<PartialBar> FoldPartials(const std::vector<PriceRow>& rows,
                 // the bigint rollup column could not hold it either
                 throw Error(ErrorKind::kUnprocessable, "validation.failed",
                             "the batch's volumes overflow a bigint",
-                            {{Elem("prices", i, "volume"), "too_large",
+                            {{ElementPath("prices", i, "volume"), "too_large",
                               "the volumes of one symbol's minute sum beyond 2^63 - 1"}});
             }
             ++p.tick_count;

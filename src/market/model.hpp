@@ -19,6 +19,9 @@ namespace nn::market {
 enum class SeriesKind { kStock, kIndex };
 std::string_view KindName(SeriesKind kind) noexcept;  // "stock", "index"
 
+// The path of a field of a batch element in error answers: "prices[3].time".
+std::string ElementPath(std::string_view list, std::size_t i, std::string_view field);
+
 // One tick or bar. A tick carries only close (and maybe volume); a bar carries OHLC too.
 struct PriceRow {
     Timestamp time;

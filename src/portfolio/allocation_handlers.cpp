@@ -20,7 +20,7 @@ namespace {
 // numeric(9, 6) in [0, 1].
 constexpr DecimalRules kWeightRules{.integer_digits = 1, .scale = 6, .positive = false};
 
-struct Ctx {
+struct AllocationCtx {
     std::shared_ptr<AllocationService> service;
     std::shared_ptr<auth::UserDirectory> directory;
 };
@@ -155,7 +155,7 @@ Uuid RuleId(const Request& req) {
 void AddAllocationRoutes(http::Router& routes,
                          std::shared_ptr<AllocationService> service,
                          std::shared_ptr<auth::UserDirectory> directory) {
-    auto ctx = std::make_shared<Ctx>(Ctx{std::move(service), std::move(directory)});
+    auto ctx = std::make_shared<AllocationCtx>(AllocationCtx{std::move(service), std::move(directory)});
     routes.AddComponent("AllocationRule", RuleSchema());
     auto weight = js::Decimal().Describe("a fraction between 0 and 1, at most 6 decimals");
 

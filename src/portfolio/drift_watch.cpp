@@ -36,7 +36,7 @@ constexpr db::Query kSetArmed{
     "portfolio.drift.set_armed"};
 
 // SYSTEM writes: no actor.
-constexpr db::Query kOutbox{
+constexpr db::Query kDriftOutbox{
     "INSERT INTO portfolio.outbox (user_id, aggregate_type, aggregate_id, event_type, payload) "
     "VALUES ($1, 'allocation_rule', $2, $3, $4::jsonb)",
     "portfolio.drift.outbox"};
@@ -107,7 +107,7 @@ asio::awaitable<DriftCheck> DriftWatch::Check(std::vector<PortfolioId> portfolio
                         {"evaluated_at", FormatRfc3339(started)}};
                     const std::string event =
                         within ? "allocation.drift_rearmed" : "allocation.drift_breached";
-                    co_await tx.Execute(kOutbox, owner, rule_id.ToString(), event, json::serialize(payload));
+                    co_await tx.Execute(kDriftOutbox, owner, rule_id.ToString(), event, json::serialize(payload));
                     if (within) {
                         ++round.rearmed;
                     } else {

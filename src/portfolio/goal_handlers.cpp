@@ -20,7 +20,7 @@ namespace {
 constexpr DecimalRules kTargetRules{.integer_digits = 18, .scale = 10, .positive = true};
 constexpr DecimalRules kContributionRules{.integer_digits = 18, .scale = 10, .positive = false};
 
-struct Ctx {
+struct GoalCtx {
     std::shared_ptr<GoalService> service;
     std::shared_ptr<auth::UserDirectory> directory;
 };
@@ -202,7 +202,7 @@ Uuid GoalId(const Request& req) {
 void AddGoalRoutes(http::Router& routes,
                    std::shared_ptr<GoalService> service,
                    std::shared_ptr<auth::UserDirectory> directory) {
-    auto ctx = std::make_shared<Ctx>(Ctx{std::move(service), std::move(directory)});
+    auto ctx = std::make_shared<GoalCtx>(GoalCtx{std::move(service), std::move(directory)});
     routes.AddComponent("Goal", js::Object(GoalFields()));
     routes.AddComponent("GoalWithProgress", GoalWithProgressSchema());
 

@@ -31,7 +31,7 @@ constexpr db::Query kRaise{
     "WHERE id = $1 AND last_milestone_pct < $2 RETURNING user_id, name, last_milestone_pct",
     "portfolio.goal_watch.raise"};
 
-constexpr db::Query kOutbox{
+constexpr db::Query kMilestoneOutbox{
     "INSERT INTO portfolio.outbox (user_id, aggregate_type, aggregate_id, event_type, payload) "
     "VALUES ($1, 'goal', $2, 'goal.milestone_reached', $3::jsonb)",
     "portfolio.goal_watch.outbox"};
@@ -96,7 +96,7 @@ asio::awaitable<bool> GoalWatch::CheckGoal(Uuid goal, std::size_t shard) {
                 {"current_value", view->current_value ? view->current_value->Normalized().ToString() : ""},
                 {"target_amount", view->goal.target_amount.Normalized().ToString()},
                 {"currency", std::string(view->goal.currency.Code())}};
-            co_await tx.Execute(kOutbox, owner, goal.ToString(), json::serialize(payload));
+            co_await tx.Execute(kMilestoneOutbox, owner, goal.ToString(), json::serialize(payload));
             co_return true;
         });
 }

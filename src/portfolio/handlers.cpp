@@ -28,7 +28,7 @@ namespace {
 constexpr std::string_view kRead = "portfolio:read";
 constexpr std::string_view kWrite = "portfolio:write";
 
-struct Ctx {
+struct PortfolioCtx {
     Service& service;
     std::shared_ptr<auth::UserDirectory> directory;
 };
@@ -111,7 +111,7 @@ std::vector<std::string> ReadBenchmarks(const json::object& body, http::FieldRea
 }  // namespace
 
 void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::UserDirectory> directory) {
-    auto ctx = std::make_shared<Ctx>(Ctx{service, std::move(directory)});
+    auto ctx = std::make_shared<PortfolioCtx>(PortfolioCtx{service, std::move(directory)});
     AddSchemas(routes);
     auto portfolio_types = js::Enum({"INVESTMENT", "RETIREMENT", "SAVINGS", "TRADING", "EDUCATION", "OTHER"});
     auto methods = js::Enum({"AVERAGE", "FIFO"});

@@ -21,7 +21,7 @@ namespace {
 constexpr DecimalRules kPriceRules{.integer_digits = 18, .scale = 10, .positive = true};
 constexpr DecimalRules kPercentRules{.integer_digits = 5, .scale = 4, .positive = true};
 
-struct Ctx {
+struct WatchlistCtx {
     std::shared_ptr<WatchlistService> service;
     std::shared_ptr<auth::UserDirectory> directory;
 };
@@ -144,7 +144,7 @@ Uuid ItemId(const Request& req) {
 void AddWatchlistRoutes(http::Router& routes,
                         std::shared_ptr<WatchlistService> service,
                         std::shared_ptr<auth::UserDirectory> directory) {
-    auto ctx = std::make_shared<Ctx>(Ctx{std::move(service), std::move(directory)});
+    auto ctx = std::make_shared<WatchlistCtx>(WatchlistCtx{std::move(service), std::move(directory)});
     routes.AddComponent("WatchlistItem", ItemSchema());
     routes.AddComponent("Watchlist", WatchlistSchema());
 
