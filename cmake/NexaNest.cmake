@@ -5,6 +5,18 @@ if(NN_CCACHE)
   set(CMAKE_CXX_COMPILER_LAUNCHER ${NN_CCACHE})
 endif()
 
+# Unity builds for the libraries and the application: each folder's sources are compiled up to
+# eight to a translation unit, so the Asio, Beast and JSON templates they share are parsed and
+# generated once per batch instead of once per file (docs/architecture.md "Build time"). The
+# test executables stay file by file: a test's local helpers may share names with its
+# neighbours', and a one-test change recompiles one file. NN_UNITY_BUILD=OFF turns it off.
+option(NN_UNITY_BUILD "Compile each library's sources in batches (unity build)" ON)
+function(nn_unity_build target)
+  if(NN_UNITY_BUILD)
+    set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
+  endif()
+endfunction()
+
 if(NOT CMAKE_BUILD_TYPE)
   set(CMAKE_BUILD_TYPE RelWithDebInfo)
 endif()
@@ -19,7 +31,10 @@ target_compile_options(nn_warnings INTERFACE -Wall -Wextra -Werror -Wno-missing-
   # std::free in its recycling cache) as mismatched; the pairing is Asio's own and correct.
   -Wno-mismatched-new-delete
   # GCC 12 bug 105329: false -Wrestrict on inlined std::string copies at -O2/-O3.
-  -Wno-restrict)
+  -Wno-restrict
+  # In a unity batch every .cpp but the first counts as a header to GCC, which then reports
+  # each coroutine frame holding an anonymous-namespace type (GCC 12, -Wsubobject-linkage).
+  $<$<CXX_COMPILER_ID:GNU>:-Wno-subobject-linkage>)
 
 add_library(nn_options INTERFACE)
 target_link_libraries(nn_options INTERFACE nn_warnings)
@@ -43,6 +58,7 @@ function(nn_add_library name)
   add_library(${name} STATIC ${ARG_SOURCES})
   target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(${name} PUBLIC nn_options ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  nn_unity_build(${name})
 endfunction()
 
 # nn_add_tests(prefix DEPS ...)

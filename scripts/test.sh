@@ -6,14 +6,33 @@
 # whatever happens. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Where the time goes: each step's wall seconds, printed as a table at the end (docs/architecture.md
+# "Build time" has a cold run's table).
+timings=()
+t_last=$SECONDS
+timed() {
+  timings+=("$(printf '%-28s %5d s' "$1" $((SECONDS - t_last)))")
+  t_last=$SECONDS
+}
+report_timings() {
+  echo "== time per step (wall)"
+  printf '  %s\n' "${timings[@]}"
+  printf '  %-28s %5d s\n' "total" "$SECONDS"
+}
+
 make --no-print-directory build-release
+timed "build (release)"
 scripts/web-build.sh --with-browser
+timed "web build"
 make --no-print-directory build-asan
+timed "build (asan)"
 
 tmp=$(mktemp -d /tmp/nexanest-test.XXXXXX)
-cleanup() { scripts/services.sh stop "$tmp" || true; rm -rf "$tmp"; }
+cleanup() { scripts/services.sh stop "$tmp" || true; rm -rf "$tmp"; report_timings; }
 trap cleanup EXIT INT TERM
 scripts/services.sh start "$tmp"
+timed "services start"
 # shellcheck disable=SC1091
 . "$tmp/env.sh"
 scripts/app-secrets.sh "$tmp"
@@ -34,11 +53,15 @@ status=0
 for cfg in release asan; do
   echo "== ctest ($cfg)"
   ctest --test-dir "build/$cfg" -j 2 --output-on-failure --timeout 900 || status=1
+  timed "ctest ($cfg)"
 done
 echo "== hostile clients (a running server)"
 timeout -k 30 1200 scripts/hostile-test.sh || status=1
+timed "hostile clients"
 echo "== browser suite (web/, Playwright + Debian's chromium)"
 timeout -k 30 1800 scripts/web-test.sh || status=1
+timed "browser suite"
 echo "== fuzzing (libFuzzer, 10 s per target)"
 scripts/fuzz.sh 10 || status=1
+timed "fuzz (build + 10 s each)"
 exit $status
