@@ -2,7 +2,7 @@
 //   1. GET /api/v1/portfolios/summary at 4, 16 and 64 connections (wrk, a random user per
 //      request), uncached (summary TTL 0: Redis rejects the SET, so every request misses and
 //      runs the query) and cached (120 s TTL, warmed), each as a ratio to pgbench running
-//      kSummary inside BEGIN; set_config(app.user_id/app.role); ...; COMMIT as
+//      kSummary inside BEGIN; set_config(app.user_id/role/client ids, as db::RunAs); ...; COMMIT as
 //      nexanest_portfolio, so RLS applies as in the server (goal: uncached >= 0.7).
 //   2. POST /api/v1/portfolios/{id}/transactions (a BUY into a random portfolio) against
 //      pgbench inserting the same row in the same RLS transaction shape.
@@ -66,10 +66,12 @@ double PgBench(const std::string& url, const std::string& body, int users, int c
     const char* bin = std::getenv("PGBENCH");
     const std::string pgbench = bin != nullptr ? bin : "/usr/lib/postgresql/15/bin/pgbench";
     const std::string script = "/tmp/nn_bench_portfolio_" + std::to_string(::getpid()) + ".sql";
-    std::ofstream(script) << "\\set u random(1, " << users << ")\n\\set k random(1, 3)\nBEGIN;\n"
-                          << "SELECT set_config('app.user_id', " << kUserExpr
-                          << ", true), set_config('app.role', 'USER', true);\n"
-                          << body << "COMMIT;\n";
+    std::ofstream(script)
+        << "\\set u random(1, " << users << ")\n\\set k random(1, 3)\nBEGIN;\n"
+        << "SELECT set_config('app.user_id', " << kUserExpr
+        << ", true), set_config('app.role', 'USER', true), "
+           "set_config('app.read_client_ids', '{}', true), set_config('app.manage_client_ids', '{}', true);\n"
+        << body << "COMMIT;\n";
     const std::string out = Run(pgbench + " -n -M prepared -f " + script + " -c " + std::to_string(clients) +
                                 " -j 2 -T " + std::to_string(seconds) + " '" + url + "' 2>&1");
     std::remove(script.c_str());

@@ -4,8 +4,8 @@
 //   1. GET /api/v1/me and GET /api/v1/portfolios at 16 and 64 connections / the bare /healthz
 //      route of the same server (goal >= 0.6), wrk with the same Lua request builder for all;
 //   2. GET /api/v1/portfolios / pgbench running the route's SQL in the route's transaction shape
-//      (BEGIN READ ONLY; set_config(app.user_id, app.role); SELECT; COMMIT) as nexanest_portfolio
-//      under RLS, same users, same connections (goal >= 0.7);
+//      (BEGIN READ ONLY; set_config(app.user_id, role, client ids, as db::RunAs); SELECT; COMMIT) as
+//      nexanest_portfolio under RLS, same users, same connections (goal >= 0.7);
 //   3. p99 of GET /api/v1/me during a login flood / unloaded (goal <= 3);
 //   4. a one-month performance range and a one-month statement of a 100 000-transaction, 10-year
 //      portfolio (13 symbols, daily closes): the first request after the import, then the median
@@ -86,7 +86,9 @@ double PgBench(const std::string& url, const std::vector<std::string>& users, in
         std::ofstream(scripts.back())
             << "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;\n"
             << "SELECT set_config('app.user_id', '" << users[i]
-            << "', true), set_config('app.role', 'USER', true);\n"
+            << "', true), set_config('app.role', 'USER', true), "
+               "set_config('app.read_client_ids', '{}', true), set_config('app.manage_client_ids', '{}', "
+               "true);\n"
             << "SELECT id, user_id, name, description, portfolio_type, currency, cost_basis_method, "
                "allow_short, "
                "min_trade_amount, is_active, created_at, updated_at, "
@@ -172,15 +174,17 @@ double PgBenchRangeMs(const std::string& url,
                       const std::string& to,
                       int seconds) {
     const std::string script = "/tmp/nn_bench_reads_range_" + std::to_string(::getpid()) + ".sql";
-    std::ofstream(script) << "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;\n"
-                          << "SELECT set_config('app.user_id', '" << user
-                          << "', true), set_config('app.role', 'USER', true);\n"
-                          << "SELECT id, type, symbol, quantity, price, amount, fee, currency, fx_rate, "
-                             "split_ratio, executed_at, notes, created_at FROM portfolio.transactions "
-                             "WHERE portfolio_id = '"
-                          << portfolio << "' AND executed_at >= '" << from << "' AND executed_at < '" << to
-                          << "' ORDER BY executed_at DESC, id DESC;\n"
-                          << "COMMIT;\n";
+    std::ofstream(script)
+        << "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY;\n"
+        << "SELECT set_config('app.user_id', '" << user
+        << "', true), set_config('app.role', 'USER', true), "
+           "set_config('app.read_client_ids', '{}', true), set_config('app.manage_client_ids', '{}', true);\n"
+        << "SELECT id, type, symbol, quantity, price, amount, fee, currency, fx_rate, "
+           "split_ratio, executed_at, notes, created_at FROM portfolio.transactions "
+           "WHERE portfolio_id = '"
+        << portfolio << "' AND executed_at >= '" << from << "' AND executed_at < '" << to
+        << "' ORDER BY executed_at DESC, id DESC;\n"
+        << "COMMIT;\n";
     const char* bin = std::getenv("PGBENCH");
     const std::string pgbench = bin != nullptr ? bin : "/usr/lib/postgresql/15/bin/pgbench";
     const std::string out = Run(pgbench + " -n -M prepared -f " + script + " -c 1 -j 1 -T " +
