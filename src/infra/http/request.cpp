@@ -10,9 +10,7 @@
 namespace nn::http {
 namespace bhttp = boost::beast::http;
 
-namespace {
-
-Method FromVerb(bhttp::verb verb) noexcept {
+Method MethodOf(bhttp::verb verb) noexcept {
     switch (verb) {
         case bhttp::verb::get:
             return Method::kGet;
@@ -33,8 +31,6 @@ Method FromVerb(bhttp::verb verb) noexcept {
     }
     return Method::kOther;
 }
-
-}  // namespace
 
 std::string_view MethodName(Method method) noexcept {
     switch (method) {
@@ -69,7 +65,7 @@ Request::Request(Method method, std::string target, HeaderList headers, std::str
 }
 
 Request::Request(std::unique_ptr<RawRequest> raw)
-    : raw_(std::move(raw)), method_(FromVerb(raw_->message.method())) {}
+    : raw_(std::move(raw)), method_(MethodOf(raw_->message.method())) {}
 
 Request::~Request() = default;
 Request::Request(Request&&) noexcept = default;

@@ -39,28 +39,6 @@ constexpr std::size_t kLingerReadBytes = 4096;  // one discarding read
 // Answers the server writes before it could read the request's version.
 constexpr unsigned kHttp11 = 11;
 
-Method ToMethod(bhttp::verb verb) {
-    switch (verb) {
-        case bhttp::verb::get:
-            return Method::kGet;
-        case bhttp::verb::head:
-            return Method::kHead;
-        case bhttp::verb::post:
-            return Method::kPost;
-        case bhttp::verb::put:
-            return Method::kPut;
-        case bhttp::verb::patch:
-            return Method::kPatch;
-        case bhttp::verb::delete_:
-            return Method::kDelete;
-        case bhttp::verb::options:
-            return Method::kOptions;
-        default:
-            break;
-    }
-    return Method::kOther;
-}
-
 bool SafeHeaderValue(std::string_view value) {
     return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
 }
@@ -248,7 +226,7 @@ asio::awaitable<bool> ReadHeader(Exchange& ex) {
         co_await ReadFailed(ex, ec);
         co_return false;
     }
-    ex.method = ToMethod(ex.parser.get().method());
+    ex.method = MethodOf(ex.parser.get().method());
     co_return true;
 }
 
