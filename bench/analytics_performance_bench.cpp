@@ -161,8 +161,7 @@ int main(int argc, char** argv) {
     });
     portfolio::ModuleOptions pm;
     pm.start_price_consumer = false;
-    portfolio::Register(*app, pm);
-    analytics::Register(*app);
+    analytics::Register(*app, portfolio::Register(*app, pm));
     const auto port = app->Start();
     http::testing::Client client(port);
     const std::string target =

@@ -99,7 +99,7 @@ struct PortfolioServer {
         o.service.summary_cache_ttl = ttl;
         o.service.cache_prefix = test::UniqueName("bench_pf_cache_") + ":";
         o.start_price_consumer = false;
-        service = portfolio::Register(*app, o);
+        service = portfolio::Register(*app, o).portfolios;
         port = app->Start();
     }
     ~PortfolioServer() {

@@ -327,7 +327,7 @@ int main(int argc, char** argv) {
     po.start_price_consumer = false;
     po.service.cache_prefix = test::UniqueName("bench_reads_pf_") + ":";
     auto portfolios = portfolio::Register(*app, po);
-    auto analytics = analytics::Register(*app, directory);
+    auto analytics = analytics::Register(*app, portfolios, directory);
     const std::uint16_t port = app->Start();
 
     // Users who registered, verified their address, signed in and made three portfolios.

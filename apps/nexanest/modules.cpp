@@ -15,8 +15,18 @@ void RegisterModules(App& app) {
     std::shared_ptr<auth::UserDirectory> directory;
     if (app.Runs("auth")) directory = auth::Register(app);
     if (app.Runs("market")) market::Register(app);
-    if (app.Runs("portfolio")) portfolio::Register(app, directory);
-    if (app.Runs("analytics")) analytics::Register(app, directory);
+    // One set of portfolio services per process: analytics receives the registered ones, or
+    // (portfolio served elsewhere) ones built without routes.
+    portfolio::Services portfolios;
+    if (app.Runs("portfolio")) portfolios = portfolio::Register(app, directory);
+    if (app.Runs("analytics")) {
+        if (!portfolios.portfolios) {
+            portfolio::ModuleOptions options;
+            options.directory = directory;
+            portfolios = portfolio::MakeServices(app, options);
+        }
+        analytics::Register(app, portfolios, directory);
+    }
     if (app.Runs("notify")) notify::Register(app, directory);
 }
 

@@ -48,8 +48,7 @@ protected:
         mo.directory = directory_;
         mo.service.cache_prefix = test::UniqueName(std::string(Suite::kPrefix) + "cache_") + ":";
         mo.start_price_consumer = false;
-        portfolio::Register(*app_, mo);
-        Register(*app_, directory_);
+        Register(*app_, portfolio::Register(*app_, mo), directory_);
         port_ = app_->Start();
     }
     void TearDown() override {

@@ -8,18 +8,17 @@
 
 namespace nn::analytics {
 
-std::shared_ptr<PerformanceService> Register(App& app, std::shared_ptr<auth::UserDirectory> directory) {
+std::shared_ptr<PerformanceService> Register(App& app,
+                                             portfolio::Services portfolio,
+                                             std::shared_ptr<auth::UserDirectory> directory) {
     // Pools are made on first use, which must happen here, before the shards serve requests.
     app.Db(ServiceRole::kAnalytics, Database::kTimescale, 0);
     app.ReadDb(ServiceRole::kAnalytics, Database::kTimescale, 0);  // market data: the replica when configured
-    app.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
-    app.Db(ServiceRole::kPortfolio, Database::kTimescale, 0);
     app.Db(ServiceRole::kAnalytics, Database::kAnalytics, 0);
-    auto portfolios = std::make_shared<portfolio::Service>(app, directory);
+    auto portfolios = std::move(portfolio.portfolios);
     Services services;
     services.performance = std::make_shared<PerformanceService>(app, portfolios);
-    services.allocation = std::make_shared<AllocationService>(
-        app, std::make_shared<portfolio::AllocationService>(app, portfolios));
+    services.allocation = std::make_shared<AllocationService>(app, std::move(portfolio.allocation));
     services.reports = std::make_shared<ReportService>(app, portfolios);
     AddRoutes(app.Routes(), services, directory);
     AddInsightsRoutes(app.Routes(), std::make_shared<InsightsService>(app, portfolios), std::move(directory));

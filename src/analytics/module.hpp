@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "analytics/service.hpp"
+#include "portfolio/module.hpp"
 
 namespace nn {
 class App;
@@ -13,11 +14,13 @@ class UserDirectory;
 
 namespace nn::analytics {
 
-// Registers the analytics service: GET /api/v1/portfolios/{id}/performance and /allocation. Transactions are
-// read through a portfolio::Service of its own (the portfolio domain's public interface), so
+// Registers the analytics service: GET /api/v1/portfolios/{id}/performance and /allocation. Transactions
+// and allocation rules are read through the portfolio services it is handed (the ones
+// portfolio::Register or portfolio::MakeServices built; the portfolio domain's public interface), so
 // RLS and advisor grants apply as for the portfolio routes; `directory` resolves advisor grants
 // (without it advisors see only their own portfolios).
 std::shared_ptr<PerformanceService> Register(App& app,
+                                             portfolio::Services portfolio,
                                              std::shared_ptr<auth::UserDirectory> directory = nullptr);
 
 }  // namespace nn::analytics

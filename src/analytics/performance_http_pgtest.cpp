@@ -54,8 +54,7 @@ protected:
         portfolio::ModuleOptions mo;
         mo.service.cache_prefix = test::UniqueName("t_an_cache_") + ":";
         mo.start_price_consumer = false;
-        portfolio::Register(*app_, mo);
-        Register(*app_);
+        Register(*app_, portfolio::Register(*app_, mo));
         port_ = app_->Start();
     }
     void TearDown() override {

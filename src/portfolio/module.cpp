@@ -11,10 +11,21 @@
 
 namespace nn::portfolio {
 
-std::shared_ptr<Service> Register(App& app, ModuleOptions options) {
-    auto service = std::make_shared<Service>(app, options.directory, options.service);
+Services MakeServices(App& app, const ModuleOptions& options) {
+    // Pools are made on first use, which must happen here, before the shards serve requests.
+    app.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
+    app.Db(ServiceRole::kPortfolio, Database::kTimescale, 0);
+    Services out;
+    out.portfolios = std::make_shared<Service>(app, options.directory, options.service);
+    out.allocation = std::make_shared<AllocationService>(app, out.portfolios);
+    return out;
+}
+
+Services Register(App& app, ModuleOptions options) {
+    Services services = MakeServices(app, options);
+    const auto& service = services.portfolios;
+    const auto& allocation = services.allocation;
     auto goals = std::make_shared<GoalService>(app, service);
-    auto allocation = std::make_shared<AllocationService>(app, service);
     AddRoutes(app.Routes(), *service, options.directory);
     AddWatchlistRoutes(app.Routes(), std::make_shared<WatchlistService>(app), options.directory);
     AddGoalRoutes(app.Routes(), goals, options.directory);
@@ -43,10 +54,10 @@ std::shared_ptr<Service> Register(App& app, ModuleOptions options) {
         prices->Start();
         app.OnStop([prices] { prices->Stop(); });
     }
-    return service;
+    return services;
 }
 
-std::shared_ptr<Service> Register(App& app, std::shared_ptr<auth::UserDirectory> directory) {
+Services Register(App& app, std::shared_ptr<auth::UserDirectory> directory) {
     ModuleOptions options;
     options.directory = std::move(directory);
     return Register(app, std::move(options));

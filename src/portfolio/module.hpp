@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "portfolio/allocation_service.hpp"
 #include "portfolio/service.hpp"
 #include "portfolio/value_feed.hpp"
 
@@ -23,9 +24,20 @@ struct ModuleOptions {
     ValueFeedOptions values;  // where portfolio values go for live push (value_feed.hpp)
 };
 
+// The portfolio domain's services other domains are handed (apps/nexanest/modules.cpp): analytics
+// reads portfolios, transactions and allocation rules through them. They live as long as the App.
+struct Services {
+    std::shared_ptr<Service> portfolios;
+    std::shared_ptr<AllocationService> allocation;
+};
+
+// The services alone, without routes, watches or jobs: for a process that runs a domain needing
+// them (analytics) but not the portfolio routes. Register builds them the same way.
+Services MakeServices(App& app, const ModuleOptions& options);
+
 // Registers the portfolio service: routes, the price-update consumer (price_consumer.hpp) and
-// the daily snapshot job. The returned service lives as long as the App.
-std::shared_ptr<Service> Register(App& app, ModuleOptions options);
-std::shared_ptr<Service> Register(App& app, std::shared_ptr<auth::UserDirectory> directory);
+// the daily snapshot job. Returns the services it built (one set per process).
+Services Register(App& app, ModuleOptions options);
+Services Register(App& app, std::shared_ptr<auth::UserDirectory> directory);
 
 }  // namespace nn::portfolio

@@ -74,7 +74,7 @@ protected:
         mo.directory = directory_;
         mo.service.cache_prefix = test::UniqueName(std::string(Suite::kPrefix) + "cache_") + ":";
         mo.start_price_consumer = false;
-        service_ = Register(*app_, mo);
+        service_ = Register(*app_, mo).portfolios;
         port_ = app_->Start();
     }
     void TearDown() override {
