@@ -415,8 +415,8 @@ int main(int argc, char** argv) {
     auto app = std::make_unique<App>(config, shards.Pointers());
     auto directory = auth::Register(*app);
     market::Register(*app);
-    portfolio::Register(*app, directory);
-    auto notify = notify::Register(*app, directory);
+    auto portfolios = portfolio::Register(*app, directory);
+    auto notify = notify::Register(*app, directory, portfolios.notify);
     const std::uint16_t port = app->Start();
 
     // Accounts: created as the operator command does, logged in over HTTP.

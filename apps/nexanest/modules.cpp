@@ -15,19 +15,17 @@ void RegisterModules(App& app) {
     std::shared_ptr<auth::UserDirectory> directory;
     if (app.Runs("auth")) directory = auth::Register(app);
     if (app.Runs("market")) market::Register(app);
-    // One set of portfolio services per process: analytics receives the registered ones, or
-    // (portfolio served elsewhere) ones built without routes.
+    // One set of portfolio services per process: analytics and notify receive the registered
+    // ones, or (portfolio served by another process) ones built without routes.
     portfolio::Services portfolios;
     if (app.Runs("portfolio")) portfolios = portfolio::Register(app, directory);
-    if (app.Runs("analytics")) {
-        if (!portfolios.portfolios) {
-            portfolio::ModuleOptions options;
-            options.directory = directory;
-            portfolios = portfolio::MakeServices(app, options);
-        }
-        analytics::Register(app, portfolios, directory);
+    if (!portfolios.portfolios && (app.Runs("analytics") || app.Runs("notify"))) {
+        portfolio::ModuleOptions options;
+        options.directory = directory;
+        portfolios = portfolio::MakeServices(app, options);
     }
-    if (app.Runs("notify")) notify::Register(app, directory);
+    if (app.Runs("analytics")) analytics::Register(app, portfolios, directory);
+    if (app.Runs("notify")) notify::Register(app, directory, portfolios.notify);
 }
 
 }  // namespace nn::app

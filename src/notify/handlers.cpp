@@ -393,13 +393,6 @@ bool LiveOn(const std::vector<Preference>& prefs, std::string_view kind) {
     return exact.value_or(any.value_or(true));
 }
 
-// Symbols held (open positions of active portfolios) or watched, read as the user.
-constexpr db::Query kInterest{
-    "SELECT h.symbol FROM portfolio.holdings h JOIN portfolio.portfolios p ON p.id = h.portfolio_id "
-    "WHERE p.user_id = $1 AND p.is_active AND h.quantity <> 0 "
-    "UNION SELECT symbol FROM portfolio.watchlist_items WHERE user_id = $1",
-    "notify.live_interest"};
-
 // What a connection receives besides notifications: its preferences for PRICE and
 // PORTFOLIO_VALUE, and the symbols it gets prices for.
 asio::awaitable<void> LoadInterest(Ctx ctx,
@@ -411,13 +404,7 @@ asio::awaitable<void> LoadInterest(Ctx ctx,
     bool prices = LiveOn(prefs, kLivePriceKind);
     bool values = LiveOn(prefs, kLiveValueKind);
     std::set<std::string> symbols;
-    if (prices) {
-        auto& pool = ctx->app->Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-        auto tx = co_await pool.Begin(db::TransactionOptions().ActingAs(Actor(user, Role::kUser)).ReadOnly());
-        auto rows = co_await tx.Execute(kInterest, user);
-        co_await tx.Commit();
-        for (db::Row row : rows) symbols.insert(row.Get<std::string>(0));
-    }
+    if (prices && ctx->portfolios) symbols = co_await ctx->portfolios->InterestOf(user, shard);
     waiter->prices = prices;
     waiter->values = values;
     if (!prices) waiter->pending_prices.clear();

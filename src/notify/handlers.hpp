@@ -7,6 +7,7 @@
 #include "infra/http/router.hpp"
 #include "notify/live_hub.hpp"
 #include "notify/notifier.hpp"
+#include "portfolio/notify_directory.hpp"
 
 namespace nn {
 class App;
@@ -22,6 +23,8 @@ struct HandlerContext {
     std::shared_ptr<Notifier> notifier;
     std::vector<std::shared_ptr<LiveHub>> hubs;  // by shard
     std::shared_ptr<auth::UserDirectory> directory;
+    // The held and watched symbols of a live stream (without it a stream gets no prices).
+    std::shared_ptr<portfolio::NotifyDirectory> portfolios;
     std::chrono::milliseconds live_poll{5000};
     // At most one price update per symbol and one value per portfolio per connection this often.
     std::chrono::milliseconds live_min_interval{250};

@@ -59,7 +59,7 @@ std::shared_ptr<Module> Register(App& app, ModuleOptions options) {
     module->audit = std::make_shared<AuditProducer>(app, module->notifier, audit);
     PriceAlertOptions alerts = options.alerts;
     alerts.consumer = app.Jobs().InstanceId();
-    module->alerts = std::make_shared<PriceAlertProducer>(app, module->notifier, alerts);
+    module->alerts = std::make_shared<PriceAlertProducer>(app, module->notifier, options.portfolios, alerts);
     app.Server().Metrics().AddFamily(
         "nn_notify_dead_letters_total", "Stream entries moved to a dead-letter stream (malformed payload)",
         http::MetricType::kCounter, [alerts = module->alerts] {
@@ -89,15 +89,16 @@ std::shared_ptr<Module> Register(App& app, ModuleOptions options) {
         };
         app.Jobs().Add(std::move(job));
     }
-    // The live stream reads the user's held and watched symbols through the portfolio role
-    // (handlers.cpp LoadInterest): its pools are made here, at registration, never lazily by a
-    // request on a shard thread (App::Db's map is not for concurrent first use).
+    // The visibility check of GET /api/v1/portfolios/{id}/events reads through the portfolio
+    // role (handlers.cpp PortfolioEvents): its pools are made here, at registration, never lazily
+    // by a request on a shard thread (App::Db's map is not for concurrent first use).
     app.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
     HandlerContext ctx;
     ctx.app = &app;
     ctx.notifier = module->notifier;
     ctx.hubs = module->hubs;
     ctx.directory = options.directory;
+    ctx.portfolios = options.portfolios;
     ctx.live_poll = options.live_poll;
     ctx.live_min_interval = options.live_min_interval;
     ctx.interest_refresh = options.interest_refresh;
@@ -113,9 +114,12 @@ std::shared_ptr<Module> Register(App& app) {
     return Register(app, ModuleOptions{});
 }
 
-std::shared_ptr<Module> Register(App& app, std::shared_ptr<auth::UserDirectory> directory) {
+std::shared_ptr<Module> Register(App& app,
+                                 std::shared_ptr<auth::UserDirectory> directory,
+                                 std::shared_ptr<portfolio::NotifyDirectory> portfolios) {
     ModuleOptions options;
     options.directory = std::move(directory);
+    options.portfolios = std::move(portfolios);
     return Register(app, std::move(options));
 }
 

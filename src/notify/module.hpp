@@ -27,6 +27,9 @@ struct ModuleOptions {
     // Advisor grants for GET /api/v1/portfolios/{id}/events (without it advisors see only
     // their own portfolios) and the addresses of the EMAIL channel (without it no email).
     std::shared_ptr<auth::UserDirectory> directory;
+    // The portfolio domain's interface for notify (portfolio::MakeNotifyDirectory): held and
+    // watched symbols of live streams, watchlist price alerts. Without it neither runs.
+    std::shared_ptr<portfolio::NotifyDirectory> portfolios;
     std::shared_ptr<mail::Mailer> mailer;  // null: mail::MakeMailer(config)
     NotifierOptions notifier;
     RelayOptions relay;
@@ -67,6 +70,8 @@ struct Module {
 // nn_notify_dead_letters_total.
 std::shared_ptr<Module> Register(App& app, ModuleOptions options);
 std::shared_ptr<Module> Register(App& app);
-std::shared_ptr<Module> Register(App& app, std::shared_ptr<auth::UserDirectory> directory);
+std::shared_ptr<Module> Register(App& app,
+                                 std::shared_ptr<auth::UserDirectory> directory,
+                                 std::shared_ptr<portfolio::NotifyDirectory> portfolios);
 
 }  // namespace nn::notify

@@ -29,6 +29,7 @@
 #include "infra/redis/url.hpp"
 #include "notify/module.hpp"
 #include "notify/sse_test_client.hpp"
+#include "portfolio/notify_directory.hpp"
 #include "tests/support/app_fixture.hpp"
 #include "tests/support/test_env.hpp"
 
@@ -87,6 +88,7 @@ protected:
         for (const auto& s : DefaultSources()) {
             if (s.name != "analytics") mo.sources.push_back(s);
         }
+        mo.portfolios = portfolio::MakeNotifyDirectory(*app_);
         module_ = Register(*app_, mo);
         stream_ = mo.relay.stream;
         port_ = app_->Start();

@@ -15,7 +15,6 @@
 
 #include "infra/app/app.hpp"
 #include "infra/db/pool.hpp"
-#include "infra/db/transaction.hpp"
 #include "infra/mail/templates.hpp"
 #include "infra/redis/consumer_group.hpp"
 
@@ -24,56 +23,6 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 namespace {
-
-// Ticks are evaluated in price-time order per item: a tick not newer than the item's
-// last_evaluated_at (a replay, or an entry committed after a newer one) changes nothing.
-constexpr std::string_view kFresh = "(last_evaluated_at IS NULL OR last_evaluated_at < $3::timestamptz)";
-
-// Re-arms by hysteresis (above, below) and at a new UTC trading date (change). Its row locks make
-// a concurrent evaluation of the same symbol wait for this transaction, then find the tick stale.
-const std::string kRearmSql = fmt::format(
-    "UPDATE portfolio.watchlist_items SET "
-    "above_armed = above_armed OR (alert_above IS NOT NULL AND $2::numeric < alert_above * (1 - "
-    "$4::numeric)), "
-    "below_armed = below_armed OR (alert_below IS NOT NULL AND $2::numeric > alert_below * (1 + "
-    "$4::numeric)), "
-    "change_armed = change_armed OR (last_evaluated_at IS NOT NULL AND "
-    "  (last_evaluated_at AT TIME ZONE 'UTC')::date < ($3::timestamptz AT TIME ZONE 'UTC')::date) "
-    "WHERE symbol = $1 AND (alert_above IS NOT NULL OR alert_below IS NOT NULL OR alert_change_pct IS NOT "
-    "NULL) "
-    "AND {} RETURNING id",
-    kFresh);
-const db::Query kRearm{kRearmSql, "notify.alerts.rearm"};
-
-constexpr std::string_view kFireTemplate =
-    "UPDATE portfolio.watchlist_items SET {0}_armed = false, last_triggered_at = now() "
-    "WHERE symbol = $1 AND {0}_armed AND {1} AND {2} "
-    "RETURNING id::text, user_id::text, watchlist_id::text, trim_scale({3})::text";
-
-std::string FireSql(std::string_view condition, std::string_view test, std::string_view threshold) {
-    return fmt::format(fmt::runtime(kFireTemplate), condition, test, kFresh, threshold);
-}
-
-// $1 symbol, $2 price, $3 tick time; for change $4 prev_close (NULL: not evaluated).
-const std::string kFireAboveSql =
-    FireSql("above", "alert_above IS NOT NULL AND $2::numeric >= alert_above", "alert_above");
-const std::string kFireBelowSql =
-    FireSql("below", "alert_below IS NOT NULL AND $2::numeric <= alert_below", "alert_below");
-const std::string kFireChangeSql = FireSql("change",
-                                           "alert_change_pct IS NOT NULL AND $4::numeric IS NOT NULL "
-                                           "AND abs($2::numeric / $4::numeric - 1) * 100 >= alert_change_pct",
-                                           "alert_change_pct");
-const db::Query kFireAbove{kFireAboveSql, "notify.alerts.fire_above"};
-const db::Query kFireBelow{kFireBelowSql, "notify.alerts.fire_below"};
-const db::Query kFireChange{kFireChangeSql, "notify.alerts.fire_change"};
-
-const std::string kEvaluatedSql = fmt::format(
-    "UPDATE portfolio.watchlist_items SET last_price = $2::numeric, last_evaluated_at = $3::timestamptz "
-    "WHERE symbol = $1 AND (alert_above IS NOT NULL OR alert_below IS NOT NULL OR alert_change_pct IS NOT "
-    "NULL) "
-    "AND {}",
-    kFresh);
-const db::Query kEvaluated{kEvaluatedSql, "notify.alerts.evaluated"};
 
 // The previous close applies only to a tick of the latest price's trading date.
 const db::Query kPrevClose{
@@ -87,119 +36,97 @@ const db::Query kChangePct{"SELECT trim_scale(round(($1::numeric / $2::numeric -
 const db::Query kTradingDate{"SELECT (($1::timestamptz) AT TIME ZONE 'UTC')::date::text",
                              "notify.alerts.trading_date"};
 
-// Which symbols of an entry any watchlist item has an alert on (the partial index of
-// docs/schema.md): the others are not evaluated at all.
-const db::Query kWithAlerts{
-    "SELECT DISTINCT symbol FROM portfolio.watchlist_items WHERE symbol = ANY ($1::text[]) "
-    "AND (alert_above IS NOT NULL OR alert_below IS NOT NULL OR alert_change_pct IS NOT NULL)",
-    "notify.alerts.with_alerts"};
-
-struct Fired {
-    std::string item, user, watchlist, threshold;
-};
-
-std::vector<Fired> FiredOf(db::Result& rows) {
-    std::vector<Fired> out;
-    for (db::Row row : rows) {
-        out.push_back({row.Get<std::string>(0), row.Get<std::string>(1), row.Get<std::string>(2),
-                       row.Get<std::string>(3)});
-    }
-    return out;
-}
-
 }  // namespace
 
 PriceAlertProducer::PriceAlertProducer(App& app,
                                        std::shared_ptr<Notifier> notifier,
+                                       std::shared_ptr<portfolio::NotifyDirectory> portfolios,
                                        PriceAlertOptions options)
-    : app_(app), notifier_(std::move(notifier)), options_(std::move(options)) {}
+    : app_(app),
+      notifier_(std::move(notifier)),
+      portfolios_(std::move(portfolios)),
+      options_(std::move(options)) {}
 
 asio::awaitable<int> PriceAlertProducer::Evaluate(std::string symbol, std::string price, std::string time) {
+    if (!portfolios_) co_return 0;
+    auto& ts = app_.Db(ServiceRole::kNotify, Database::kTimescale, 0);
     std::optional<std::string> prev_close;
     {
-        auto& ts = app_.Db(ServiceRole::kNotify, Database::kTimescale, 0);
         auto rows = co_await ts.Execute(kPrevClose, symbol, time);
         for (db::Row row : rows) prev_close = row.Get<std::string>(0);
     }
-    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
-    db::Transaction tx = co_await pool.Begin(db::TransactionOptions().ActingAs(Actor::System()));
-    auto candidates = co_await tx.Execute(kRearm, symbol, price, time, options_.hysteresis);
-    if (candidates.Size() == 0) {
-        co_await tx.Commit();
-        co_return 0;
-    }
-    auto above_rows = co_await tx.Execute(kFireAbove, symbol, price, time);
-    auto above = FiredOf(above_rows);
-    auto below_rows = co_await tx.Execute(kFireBelow, symbol, price, time);
-    auto below = FiredOf(below_rows);
-    auto change_rows = co_await tx.Execute(kFireChange, symbol, price, time, prev_close);
-    auto change = FiredOf(change_rows);
-    co_await tx.Execute(kEvaluated, symbol, price, time);
-
-    std::string change_pct;
-    std::string date;
-    if (!change.empty()) {
-        change_pct = (co_await tx.Execute(kChangePct, price, *prev_close)).AsSingleRow<std::string>();
-        date = (co_await tx.Execute(kTradingDate, time)).AsSingleRow<std::string>();
-    }
-
-    // Notified before the commit: if the commit fails the entry is redelivered and the same
-    // dedupe key turns the second notification into a no-op.
     int fired = 0;
-    auto notify = [&](const Fired& f, std::string_view condition, std::string title,
-                      std::string crossing) -> asio::awaitable<void> {
-        auto user = UserId::Parse(f.user);
-        if (!user) co_return;
-        NotificationDraft draft;
-        draft.user = *user;
-        draft.kind = "PRICE_ALERT";
-        draft.title = std::move(title);
-        draft.body = fmt::format("Watchlist alert on {}: last price {} at {}.", symbol, price, time);
-        json::object data{{"item_id", f.item},
-                          {"watchlist_id", f.watchlist},
-                          {"symbol", symbol},
-                          {"condition", condition},
-                          {"threshold", f.threshold},
-                          {"price", price},
-                          {"time", time}};
-        if (condition == "change") {
-            data["prev_close"] = *prev_close;
-            data["change_pct"] = change_pct;
+    // Notified before the portfolio domain commits the evaluation (on_fired runs inside it): if
+    // the commit fails the entry is redelivered and the same dedupe key turns the second
+    // notification into a no-op.
+    portfolio::NotifyDirectory::OnFired on_fired =
+        [&](const portfolio::FiredAlerts& alerts) -> asio::awaitable<void> {
+        const auto& above = alerts.above;
+        const auto& below = alerts.below;
+        const auto& change = alerts.change;
+        std::string change_pct;
+        std::string date;
+        if (!change.empty()) {
+            change_pct = (co_await ts.Execute(kChangePct, price, *prev_close)).AsSingleRow<std::string>();
+            date = (co_await ts.Execute(kTradingDate, time)).AsSingleRow<std::string>();
         }
-        draft.data_json = json::serialize(data);
-        draft.dedupe_key = fmt::format("price_alert:{}:{}:{}", f.item, condition, crossing);
-        // The email is the alert template (mail::PriceAlertEmail); Notify fills in the address.
-        mail::PriceAlert alert;
-        alert.symbol = symbol;
-        if (condition == "change") {
-            alert.condition =
-                (change_pct.starts_with('-') ? "down " + change_pct.substr(1) : "up " + change_pct) +
-                "% today";
-        } else {
-            alert.condition = std::string(condition) + " " + f.threshold;
-        }
-        alert.price = price;
-        if (auto at = ParseRfc3339(time)) {
-            alert.time = std::chrono::time_point_cast<std::chrono::system_clock::duration>(*at);
-        }
-        const mail::Message email = mail::PriceAlertEmail(app_.Config().public_url, "", alert);
-        draft.email_subject = email.subject;
-        draft.email_text = email.text_body;
-        draft.email_html = email.html_body;
-        auto result = co_await notifier_->Notify(draft, 0);
-        if (!result.duplicate) ++fired;
+
+        auto notify = [&](const portfolio::FiredAlert& f, std::string_view condition, std::string title,
+                          std::string crossing) -> asio::awaitable<void> {
+            auto user = UserId::Parse(f.user);
+            if (!user) co_return;
+            NotificationDraft draft;
+            draft.user = *user;
+            draft.kind = "PRICE_ALERT";
+            draft.title = std::move(title);
+            draft.body = fmt::format("Watchlist alert on {}: last price {} at {}.", symbol, price, time);
+            json::object data{{"item_id", f.item},
+                              {"watchlist_id", f.watchlist},
+                              {"symbol", symbol},
+                              {"condition", condition},
+                              {"threshold", f.threshold},
+                              {"price", price},
+                              {"time", time}};
+            if (condition == "change") {
+                data["prev_close"] = *prev_close;
+                data["change_pct"] = change_pct;
+            }
+            draft.data_json = json::serialize(data);
+            draft.dedupe_key = fmt::format("price_alert:{}:{}:{}", f.item, condition, crossing);
+            // The email is the alert template (mail::PriceAlertEmail); Notify fills in the address.
+            mail::PriceAlert alert;
+            alert.symbol = symbol;
+            if (condition == "change") {
+                alert.condition =
+                    (change_pct.starts_with('-') ? "down " + change_pct.substr(1) : "up " + change_pct) +
+                    "% today";
+            } else {
+                alert.condition = std::string(condition) + " " + f.threshold;
+            }
+            alert.price = price;
+            if (auto at = ParseRfc3339(time)) {
+                alert.time = std::chrono::time_point_cast<std::chrono::system_clock::duration>(*at);
+            }
+            const mail::Message email = mail::PriceAlertEmail(app_.Config().public_url, "", alert);
+            draft.email_subject = email.subject;
+            draft.email_text = email.text_body;
+            draft.email_html = email.html_body;
+            auto result = co_await notifier_->Notify(draft, 0);
+            if (!result.duplicate) ++fired;
+        };
+        for (const auto& f : above)
+            co_await notify(f, "above",
+                            fmt::format("{} rose to {} (alert at {})", symbol, price, f.threshold), time);
+        for (const auto& f : below)
+            co_await notify(f, "below",
+                            fmt::format("{} fell to {} (alert at {})", symbol, price, f.threshold), time);
+        for (const auto& f : change)
+            co_await notify(f, "change",
+                            fmt::format("{} moved {}% today (alert at {}%)", symbol, change_pct, f.threshold),
+                            date);
     };
-    for (const auto& f : above)
-        co_await notify(f, "above", fmt::format("{} rose to {} (alert at {})", symbol, price, f.threshold),
-                        time);
-    for (const auto& f : below)
-        co_await notify(f, "below", fmt::format("{} fell to {} (alert at {})", symbol, price, f.threshold),
-                        time);
-    for (const auto& f : change)
-        co_await notify(f, "change",
-                        fmt::format("{} moved {}% today (alert at {}%)", symbol, change_pct, f.threshold),
-                        date);
-    co_await tx.Commit();
+    portfolio::AlertTick tick{symbol, price, time, options_.hysteresis, prev_close};
+    co_await portfolios_->EvaluateAlerts(std::move(tick), on_fired, 0);
     co_return fired;
 }
 
@@ -258,17 +185,10 @@ std::string CheckPriceEntry(const redis::FieldValues& fields, std::vector<PriceT
 }
 
 asio::awaitable<std::set<std::string>> PriceAlertProducer::WithAlerts(const std::vector<PriceTick>& ticks) {
-    std::set<std::string> out;
-    if (ticks.empty()) co_return out;
-    std::vector<std::string> symbol_list;
-    for (const auto& t : ticks) symbol_list.push_back(t.symbol);
-    const db::TextArray symbols(symbol_list);
-    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
-    db::Transaction tx = co_await pool.Begin(db::TransactionOptions().ActingAs(Actor::System()).ReadOnly());
-    auto rows = co_await tx.Execute(kWithAlerts, symbols);
-    co_await tx.Commit();
-    for (db::Row row : rows) out.insert(row.Get<std::string>(0));
-    co_return out;
+    if (ticks.empty() || !portfolios_) co_return std::set<std::string>{};
+    std::vector<std::string> symbols;
+    for (const auto& t : ticks) symbols.push_back(t.symbol);
+    co_return co_await portfolios_->SymbolsWithAlerts(std::move(symbols), 0);
 }
 
 asio::awaitable<void> PriceAlertProducer::DeadLetter(const redis::StreamEntry& entry, std::string reason) {

@@ -11,6 +11,7 @@
 
 #include "infra/redis/client.hpp"
 #include "notify/notifier.hpp"
+#include "portfolio/notify_directory.hpp"
 
 namespace nn {
 class App;
@@ -44,13 +45,17 @@ struct PriceTick {
 std::string CheckPriceEntry(const redis::FieldValues& fields, std::vector<PriceTick>& valid);
 
 // Watchlist price alerts (docs/notify.md "Price alerts"): reads the market's price stream in a
-// consumer group (shard 0), evaluates the watchlist items of each symbol in the portfolio
-// database (portfolio role, SYSTEM context) and notifies PRICE_ALERT when an armed condition is
-// crossed. Firing disarms the condition in the same transaction that evaluated it; the entry is
-// acknowledged after that transaction commits.
+// consumer group (shard 0), has the portfolio domain evaluate the watchlist items of each symbol
+// (portfolio::NotifyDirectory::EvaluateAlerts) and notifies PRICE_ALERT when an armed condition
+// is crossed. Firing disarms the condition in the same transaction that evaluated it; the
+// notification is written before that transaction commits and the entry acknowledged after.
+// Without `portfolios` nothing is evaluated.
 class PriceAlertProducer : public std::enable_shared_from_this<PriceAlertProducer> {
 public:
-    PriceAlertProducer(App& app, std::shared_ptr<Notifier> notifier, PriceAlertOptions options = {});
+    PriceAlertProducer(App& app,
+                       std::shared_ptr<Notifier> notifier,
+                       std::shared_ptr<portfolio::NotifyDirectory> portfolios,
+                       PriceAlertOptions options = {});
 
     // One round: entries pending too long (XAUTOCLAIM), then new ones (XREADGROUP, blocking up to
     // `block`). Returns how many entries were handled.
@@ -72,6 +77,7 @@ private:
 
     App& app_;
     std::shared_ptr<Notifier> notifier_;
+    std::shared_ptr<portfolio::NotifyDirectory> portfolios_;
     PriceAlertOptions options_;
     bool group_ready_ = false;
     std::shared_ptr<std::atomic<bool>> stop_;

@@ -15,6 +15,7 @@
 #include "infra/redis/client.hpp"
 #include "notify/notifier.hpp"
 #include "notify/price_alerts.hpp"
+#include "portfolio/notify_directory.hpp"
 #include "tests/support/app_fixture.hpp"
 #include "tests/support/test_env.hpp"
 
@@ -58,7 +59,8 @@ protected:
         o.stream = test::UniqueName("t_pa_prices_");
         o.block = std::chrono::milliseconds(50);
         stream_ = o.stream;
-        producer_ = std::make_shared<PriceAlertProducer>(*app_, notifier_, o);
+        producer_ =
+            std::make_shared<PriceAlertProducer>(*app_, notifier_, portfolio::MakeNotifyDirectory(*app_), o);
         app_->Start();
     }
     void TearDown() override {

@@ -112,9 +112,10 @@ protected:
         po.start_price_consumer = false;
         po.service.cache_prefix = prefix_ + ":cache:";
         po.values.stream = prefix_ + ":values";
-        portfolio::Register(*a_, po);
+        auto portfolios = portfolio::Register(*a_, po);
         auto mo = NotifyOptions();
         mo.directory = directory_;
+        mo.portfolios = portfolios.notify;
         for (const auto& s : DefaultSources()) {
             if (s.name == "auth" || s.name == "portfolio") mo.sources.push_back(s);
         }
@@ -126,7 +127,9 @@ protected:
         cb.services = "notify";
         b_ = std::make_unique<App>(cb, shards_b_->Pointers());
         test::AddTestUserAuthenticator(*b_);
-        module_b_ = Register(*b_, NotifyOptions());
+        auto mo_b = NotifyOptions();
+        mo_b.portfolios = portfolio::MakeNotifyDirectory(*b_);
+        module_b_ = Register(*b_, mo_b);
         port_b_ = b_->Start();
     }
     void TearDown() override {

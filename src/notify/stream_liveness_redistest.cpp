@@ -16,6 +16,7 @@
 #include "infra/migrate/migrator.hpp"
 #include "notify/module.hpp"
 #include "notify/sse_test_client.hpp"
+#include "portfolio/notify_directory.hpp"
 #include "tests/support/app_fixture.hpp"
 #include "tests/support/test_env.hpp"
 
@@ -73,6 +74,7 @@ protected:
         mo.notifier.wake_prefix = prefix + ":wake:";
         mo.relay.stream = test::UniqueName("t_nt_sl_audit_");
         mo.sources.clear();
+        mo.portfolios = portfolio::MakeNotifyDirectory(*app_);
         module_ = Register(*app_, mo);
         port_ = app_->Start();
     }

@@ -18,6 +18,7 @@ Services MakeServices(App& app, const ModuleOptions& options) {
     Services out;
     out.portfolios = std::make_shared<Service>(app, options.directory, options.service);
     out.allocation = std::make_shared<AllocationService>(app, out.portfolios);
+    out.notify = MakeNotifyDirectory(app);
     return out;
 }
 

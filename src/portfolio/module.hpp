@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "portfolio/allocation_service.hpp"
+#include "portfolio/notify_directory.hpp"
 #include "portfolio/service.hpp"
 #include "portfolio/value_feed.hpp"
 
@@ -25,14 +26,16 @@ struct ModuleOptions {
 };
 
 // The portfolio domain's services other domains are handed (apps/nexanest/modules.cpp): analytics
-// reads portfolios, transactions and allocation rules through them. They live as long as the App.
+// reads portfolios, transactions and allocation rules through them, notify holdings and
+// watchlist alerts through `notify`. They live as long as the App.
 struct Services {
     std::shared_ptr<Service> portfolios;
     std::shared_ptr<AllocationService> allocation;
+    std::shared_ptr<NotifyDirectory> notify;
 };
 
 // The services alone, without routes, watches or jobs: for a process that runs a domain needing
-// them (analytics) but not the portfolio routes. Register builds them the same way.
+// them (analytics, notify) but not the portfolio routes. Register builds them the same way.
 Services MakeServices(App& app, const ModuleOptions& options);
 
 // Registers the portfolio service: routes, the price-update consumer (price_consumer.hpp) and

@@ -1,0 +1,70 @@
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/ids.hpp"
+
+namespace nn {
+class App;
+}
+
+namespace nn::portfolio {
+
+// One price tick to evaluate the watchlist alerts of its symbol against (decimal strings, `time`
+// RFC 3339). `prev_close` is the previous close of the tick's trading date (nullopt: the change
+// condition is not evaluated); `hysteresis` the re-arm band (PriceAlertOptions).
+struct AlertTick {
+    std::string symbol, price, time, hysteresis;
+    std::optional<std::string> prev_close;
+};
+
+// A watchlist item whose condition the tick crossed; it is disarmed by the evaluation.
+struct FiredAlert {
+    std::string item, user, watchlist, threshold;
+};
+
+struct FiredAlerts {
+    std::vector<FiredAlert> above, below, change;
+    bool Empty() const noexcept { return above.empty() && below.empty() && change.empty(); }
+};
+
+// What the notify domain may read and change of portfolios and watchlists (holdings and
+// watchlist items stay the portfolio domain's tables): an abstract class as auth::UserDirectory,
+// implemented by the portfolio domain (MakeNotifyDirectory) and passed in by
+// apps/nexanest/modules.cpp. `shard` is the caller's shard (the implementation uses its pool).
+class NotifyDirectory {
+public:
+    virtual ~NotifyDirectory() = default;
+
+    // The symbols `user` holds (open positions of active portfolios) or watches, read as the user.
+    virtual boost::asio::awaitable<std::set<std::string>> InterestOf(UserId user, std::size_t shard) = 0;
+
+    // Of `symbols`, those with an alert on some watchlist item.
+    virtual boost::asio::awaitable<std::set<std::string>> SymbolsWithAlerts(std::vector<std::string> symbols,
+                                                                            std::size_t shard) = 0;
+
+    // Evaluates the alerts on `tick.symbol` in one transaction: re-arms by hysteresis and trading
+    // date, fires (and disarms) every armed condition the tick crosses, records the tick as
+    // evaluated. Ticks not newer than an item's last evaluation change nothing, and the row locks
+    // make a concurrent evaluation of the same symbol wait and then find its tick stale, so a
+    // crossing fires once. `on_fired` runs with what fired before the transaction commits (not
+    // at all when no item of the symbol has an alert); if it throws, nothing is committed and the
+    // tick may be evaluated again.
+    using OnFired = std::function<boost::asio::awaitable<void>(const FiredAlerts&)>;
+    virtual boost::asio::awaitable<void> EvaluateAlerts(AlertTick tick,
+                                                        OnFired on_fired,
+                                                        std::size_t shard) = 0;
+};
+
+// The PostgreSQL implementation (portfolio role; SYSTEM context for the alerts, the user's for
+// InterestOf). Makes its pools at once: call it during registration.
+std::shared_ptr<NotifyDirectory> MakeNotifyDirectory(App& app);
+
+}  // namespace nn::portfolio
