@@ -420,7 +420,7 @@ int main(int argc, char** argv) {
     app->Stop();
     shards.Stop();
     analytics.reset();
-    portfolios.reset();
+    portfolios = {};
     directory.reset();
     app.reset();
     runtime::AccessLogger()->flush();
