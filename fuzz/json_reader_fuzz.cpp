@@ -48,7 +48,7 @@ void ReadFields(const json::object& object) {
     } catch (const HttpError& e) {
         NN_FUZZ_CHECK(!in.Ok());
         NN_FUZZ_CHECK(e.Status() == 400 || e.Status() == 422);
-        NN_FUZZ_CHECK(!e.Errors().empty());
+        NN_FUZZ_CHECK(!e.FieldErrors().empty());
     }
 }
 
