@@ -778,8 +778,8 @@ asio::awaitable<bool> PgRepository::GrantAdvisor(Actor client,
         boost::json::object payload;
         payload["advisor_id"] = advisor->ToString();
         payload["access"] = access_text;
-        co_await Emit(tx, client.user_id, client.user_id, "advisor_grant", advisor->ToString(), "advisor.granted",
-                      payload, audit);
+        co_await Emit(tx, client.user_id, client.user_id, "advisor_grant", advisor->ToString(),
+                      "advisor.granted", payload, audit);
         co_return true;
     });
 }
@@ -787,8 +787,8 @@ asio::awaitable<bool> PgRepository::GrantAdvisor(Actor client,
 asio::awaitable<bool> PgRepository::RevokeAdvisor(Actor client, UserId advisor, Audit audit) {
     co_return co_await db::RunInTransaction(pool_, As(client), [&](Transaction& tx) -> asio::awaitable<bool> {
         if ((co_await tx.Execute(kDeleteGrant, advisor, client.user_id)).RowsAffected() != 1) co_return false;
-        co_await Emit(tx, client.user_id, client.user_id, "advisor_grant", advisor.ToString(), "advisor.revoked",
-                      boost::json::object(), audit);
+        co_await Emit(tx, client.user_id, client.user_id, "advisor_grant", advisor.ToString(),
+                      "advisor.revoked", boost::json::object(), audit);
         co_return true;
     });
 }
@@ -799,8 +799,8 @@ asio::awaitable<bool> PgRepository::AcceptAdvisorGrant(Actor advisor, UserId cli
             if (!(co_await tx.Execute(kAcceptGrant, client)).AsSingleRow<bool>()) co_return false;
             boost::json::object payload;
             payload["client_id"] = client.ToString();
-            co_await Emit(tx, advisor.user_id, advisor.user_id, "advisor_grant", client.ToString(), "advisor.accepted",
-                          payload, audit);
+            co_await Emit(tx, advisor.user_id, advisor.user_id, "advisor_grant", client.ToString(),
+                          "advisor.accepted", payload, audit);
             co_return true;
         });
 }

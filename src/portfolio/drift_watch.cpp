@@ -107,7 +107,8 @@ asio::awaitable<DriftCheck> DriftWatch::Check(std::vector<PortfolioId> portfolio
                         {"evaluated_at", FormatRfc3339(started)}};
                     const std::string event =
                         within ? "allocation.drift_rearmed" : "allocation.drift_breached";
-                    co_await tx.Execute(kDriftOutbox, owner, rule_id.ToString(), event, json::serialize(payload));
+                    co_await tx.Execute(kDriftOutbox, owner, rule_id.ToString(), event,
+                                        json::serialize(payload));
                     if (within) {
                         ++round.rearmed;
                     } else {
