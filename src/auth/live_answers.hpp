@@ -1,16 +1,13 @@
 #pragma once
 
-#include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <unordered_map>
 
 #include "auth/local_liveness.hpp"
+#include "auth/striped_user_cache.hpp"
 #include "core/ids.hpp"
 
 namespace nn::auth {
@@ -22,8 +19,8 @@ namespace nn::auth {
 // role, activity or account made through this process, so an answer lives no longer: it is
 // found only after the liveness check has passed, and never outlives a change that goes through
 // Service::Forget. A domain whose own writes change an answer calls Drop after committing; an
-// answer read while a Drop of its user ran is not kept (a per-stripe generation, as in
-// LocalLiveness). Thread-safe: 16 striped locks, nothing waits on I/O under one.
+// answer read while a Drop of its user ran is not kept (the generation of its stripe), and an answer whose
+// copy only this cache still holds is pruned early.
 class LiveAnswers {
 public:
     using Clock = std::chrono::steady_clock;
@@ -31,7 +28,7 @@ public:
     // `ttl`: the lifetime of a liveness copy; an answer older than that is never found again and
     // is pruned as the cache grows, so memory follows the users of the last `ttl`.
     explicit LiveAnswers(std::chrono::milliseconds ttl = kLocalLivenessTtl, std::size_t max_entries = 100'000)
-        : ttl_(ttl), max_per_stripe_(std::max<std::size_t>(1, max_entries / kStripes)) {}
+        : cache_(ttl, max_entries) {}
 
     // The answer stored for `user` under this very copy of its liveness; null otherwise (and
     // always when `live` is null: API keys are not cached).
@@ -40,7 +37,7 @@ public:
                                             Clock::time_point now = Clock::now()) const;
 
     // Taken before reading the answer from the database, given back to Store.
-    std::uint64_t Generation(UserId user) const;
+    std::uint64_t Generation(UserId user) const { return cache_.Generation(user); }
     void Store(UserId user,
                std::shared_ptr<const void> live,
                std::shared_ptr<const std::string> answer,
@@ -48,29 +45,16 @@ public:
                Clock::time_point now = Clock::now());
 
     // Forgets the user's answer (it changed); the next request reads it again.
-    void Drop(UserId user);
+    void Drop(UserId user) { cache_.Drop(user); }
 
-    std::size_t Size() const;
+    std::size_t Size() const { return cache_.Size(); }
 
 private:
-    static constexpr std::size_t kStripes = 16;
-    static constexpr std::size_t kPruneAt = 64;
-    struct Entry {
+    struct Answer {
         std::shared_ptr<const void> live;
-        std::shared_ptr<const std::string> answer;
-        Clock::time_point until;
+        std::shared_ptr<const std::string> body;
     };
-    struct alignas(64) Stripe {
-        mutable std::mutex mutex;
-        std::uint64_t generation = 0;
-        std::size_t prune_at = kPruneAt;  // the size at which the next Store prunes
-        std::unordered_map<UserId, Entry> entries;
-    };
-    Stripe& StripeOf(UserId user) const { return stripes_[std::hash<UserId>{}(user) % kStripes]; }
-
-    std::chrono::milliseconds ttl_;
-    std::size_t max_per_stripe_;
-    mutable std::array<Stripe, kStripes> stripes_;
+    StripedUserCache<Answer> cache_;
 };
 
 }  // namespace nn::auth

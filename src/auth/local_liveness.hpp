@@ -1,15 +1,13 @@
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
-#include <unordered_map>
 
 #include "auth/repository.hpp"
+#include "auth/striped_user_cache.hpp"
 #include "core/ids.hpp"
 
 namespace nn::auth {
@@ -20,15 +18,15 @@ namespace nn::auth {
 // bound of docs/auth.md "Liveness": a revoked session is refused within a second everywhere.
 inline constexpr std::chrono::milliseconds kLocalLivenessTtl{500};
 
-// The per-user liveness facts of one process, shared by every shard (docs/auth.md "Liveness").
-// Lookups take one of 16 striped locks for a hash-map probe; nothing waits on I/O under a lock.
+// The per-user liveness facts of one process, shared by every shard (docs/auth.md "Liveness"):
+// a StripedUserCache of the facts with one process-wide generation, so Generation() needs no user.
 class LocalLiveness {
 public:
     using Clock = std::chrono::steady_clock;
 
     explicit LocalLiveness(std::chrono::milliseconds ttl = kLocalLivenessTtl,
                            std::size_t max_entries = 100'000)
-        : ttl_(ttl), max_per_stripe_(std::max<std::size_t>(1, max_entries / kStripes)) {}
+        : cache_(ttl, max_entries) {}
 
     // The facts read less than the TTL ago; null when there are none.
     std::shared_ptr<const Liveness> Find(UserId user, Clock::time_point now = Clock::now()) const;
@@ -44,24 +42,11 @@ public:
     // Forgets the user's facts (they changed); the next request reads them again.
     void Drop(UserId user);
 
-    std::size_t Size() const;
+    std::size_t Size() const { return cache_.Size(); }
 
 private:
-    static constexpr std::size_t kStripes = 16;
-    struct Entry {
-        std::shared_ptr<const Liveness> live;
-        Clock::time_point until;
-    };
-    struct alignas(64) Stripe {
-        mutable std::mutex mutex;
-        std::unordered_map<UserId, Entry> entries;
-    };
-    Stripe& StripeOf(UserId user) const { return stripes_[std::hash<UserId>{}(user) % kStripes]; }
-
-    std::chrono::milliseconds ttl_;
-    std::size_t max_per_stripe_;
+    StripedUserCache<std::shared_ptr<const Liveness>> cache_;
     std::atomic<std::uint64_t> generation_{0};
-    mutable std::array<Stripe, kStripes> stripes_;
 };
 
 }  // namespace nn::auth
