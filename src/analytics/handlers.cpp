@@ -246,10 +246,86 @@ bool WantsCsv(const Request& req) {
     return req.Header("Accept").find("text/csv") != std::string_view::npos;
 }
 
+struct Context {
+    Services services;
+    std::shared_ptr<auth::UserDirectory> directory;
+};
+using Ctx = std::shared_ptr<const Context>;
+
+asio::awaitable<Response> GetPerformance(Ctx ctx, Request& req) {
+    const Actor actor = co_await ActorOf(req, ctx->directory);
+    const PortfolioId id = PortfolioParam(req);
+    PerformanceQuery query = ParseQuery(req);
+    co_return http::JsonResponse(
+        co_await ctx->services.performance->Performance(actor, id, std::move(query), req.shard));
+}
+
+asio::awaitable<Response> GetAllocation(Ctx ctx, Request& req) {
+    const Actor actor = co_await ActorOf(req, ctx->directory);
+    const PortfolioId id = PortfolioParam(req);
+    std::vector<std::string> dimensions = ParseDimensions(req);
+    co_return http::JsonResponse(
+        co_await ctx->services.allocation->Allocation(actor, id, std::move(dimensions), req.shard));
+}
+
+asio::awaitable<Response> PostReport(Ctx ctx, Request& req) {
+    const Actor actor = co_await ActorOf(req, ctx->directory, kWrite);
+    const PortfolioId id = PortfolioParam(req);
+    const StatementPeriod period = ParsePeriod(req);
+    const GeneratedReport generated = co_await ctx->services.reports->Generate(actor, id, period, req.shard);
+    boost::json::object body = ToJson(generated.report);
+    body["content"] = boost::json::parse(generated.content);
+    co_return http::JsonResponse(body, generated.created ? 201 : 200);
+}
+
+asio::awaitable<Response> ListReports(Ctx ctx, Request& req) {
+    const Actor actor = co_await ActorOf(req, ctx->directory);
+    const PortfolioId id = PortfolioParam(req);
+    const std::vector<StoredReport> list = co_await ctx->services.reports->List(actor, id, req.shard);
+    boost::json::array items;
+    for (const StoredReport& r : list) items.push_back(ToJson(r));
+    boost::json::object body;
+    body["items"] = std::move(items);
+    body["next_cursor"] = nullptr;
+    co_return http::JsonResponse(body);
+}
+
+asio::awaitable<Response> GetReport(Ctx ctx, Request& req) {
+    const Actor actor = co_await ActorOf(req, ctx->directory);
+    const PortfolioId id = PortfolioParam(req);
+    const bool csv = WantsCsv(req);
+    const std::optional<Uuid> report_id = Uuid::Parse(req.PathParam("report_id"));
+    std::optional<ReportDocument> doc;
+    if (report_id) doc = co_await ctx->services.reports->Get(actor, id, *report_id, req.shard);
+    if (!doc) {
+        throw Error(ErrorKind::kNotFound, "analytics.report_not_found", "no such report");
+    }
+    if (!csv) co_return Response(200, std::move(doc->json), "application/json");
+    Response r(200, std::move(doc->csv), "text/csv; charset=utf-8; header=present");
+    r.SetHeader("Content-Disposition",
+                fmt::format("attachment; filename=\"statement-{}-{}-{}.csv\"", doc->report.type,
+                            FormatDate(doc->report.period_start), id.ToString()));
+    co_return r;
+}
+
+asio::awaitable<Response> PostHistoryRebuild(Ctx ctx, Request& req) {
+    const Actor actor = co_await ActorOf(req, ctx->directory, kWrite);
+    const PortfolioId id = PortfolioParam(req);
+    const std::optional<Date> from = DateParam(req, "from");
+    const std::optional<Date> to = DateParam(req, "to");
+    co_return http::JsonResponse(
+        co_await ctx->services.performance->StoreHistoryRange(actor, id, from, to, req.shard));
+}
+
+template <auto Fn>
+http::Handler Bind(const Ctx& ctx) {
+    return [ctx](Request& req) -> asio::awaitable<Response> { co_return co_await Fn(ctx, req); };
+}
+
 }  // namespace
 
 void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::UserDirectory> directory) {
-    std::shared_ptr<PerformanceService> service = services.performance;
+    auto ctx = std::make_shared<const Context>(Context{std::move(services), std::move(directory)});
     routes.AddComponent("Performance", PerformanceSchema());
     routes.AddComponent("Allocation", AllocationSchema());
     routes.AddComponent("Report", js::Object(ReportFields()));
@@ -258,14 +334,7 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
     auto date_query = [](std::string name, std::string text) {
         return http::QueryParam{std::move(name), js::Date(), false, std::move(text)};
     };
-    routes.Get("/api/v1/portfolios/{id}/performance",
-               [service, directory](Request& req) -> asio::awaitable<Response> {
-                   const Actor actor = co_await ActorOf(req, directory);
-                   const PortfolioId id = PortfolioParam(req);
-                   PerformanceQuery query = ParseQuery(req);
-                   co_return http::JsonResponse(
-                       co_await service->Performance(actor, id, std::move(query), req.shard));
-               },
+    routes.Get("/api/v1/portfolios/{id}/performance", Bind<GetPerformance>(ctx),
                {.name = "analytics.performance",
                 .require_auth = true,
                 .contract = {.query = {{"range", js::String(1, 8), false,
@@ -278,15 +347,7 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
                              .codes = {"portfolio.not_found", "analytics.invalid_range",
                                        "analytics.invalid_date", "analytics.invalid_benchmark",
                                        "analytics.invalid_risk_free_rate", "analytics.no_history"}}});
-    std::shared_ptr<AllocationService> allocation = services.allocation;
-    routes.Get("/api/v1/portfolios/{id}/allocation",
-               [allocation, directory](Request& req) -> asio::awaitable<Response> {
-                   const Actor actor = co_await ActorOf(req, directory);
-                   const PortfolioId id = PortfolioParam(req);
-                   std::vector<std::string> dimensions = ParseDimensions(req);
-                   co_return http::JsonResponse(
-                       co_await allocation->Allocation(actor, id, std::move(dimensions), req.shard));
-               },
+    routes.Get("/api/v1/portfolios/{id}/allocation", Bind<GetAllocation>(ctx),
                {.name = "analytics.allocation",
                 .require_auth = true,
                 .contract = {
@@ -295,18 +356,8 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
                     .responses = {{200, js::Ref("Allocation")}},
                     .codes = {"portfolio.not_found", "analytics.invalid_dimension"}}});
 
-    std::shared_ptr<ReportService> reports = services.reports;
     routes.Post(
-        "/api/v1/portfolios/{id}/reports",
-        [reports, directory](Request& req) -> asio::awaitable<Response> {
-            const Actor actor = co_await ActorOf(req, directory, kWrite);
-            const PortfolioId id = PortfolioParam(req);
-            const StatementPeriod period = ParsePeriod(req);
-            const GeneratedReport generated = co_await reports->Generate(actor, id, period, req.shard);
-            boost::json::object body = ToJson(generated.report);
-            body["content"] = boost::json::parse(generated.content);
-            co_return http::JsonResponse(body, generated.created ? 201 : 200);
-        },
+        "/api/v1/portfolios/{id}/reports", Bind<PostReport>(ctx),
         {.name = "analytics.reports.generate",
          .require_auth = true,
          .expensive = true,
@@ -317,40 +368,11 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
                                     {200, js::Object(with_content), "application/json", "already stored"}},
                       .codes = {"portfolio.not_found", "analytics.period_in_future"}}});
     routes.Get(
-        "/api/v1/portfolios/{id}/reports",
-        [reports, directory](Request& req) -> asio::awaitable<Response> {
-            const Actor actor = co_await ActorOf(req, directory);
-            const PortfolioId id = PortfolioParam(req);
-            const std::vector<StoredReport> list = co_await reports->List(actor, id, req.shard);
-            boost::json::array items;
-            for (const StoredReport& r : list) items.push_back(ToJson(r));
-            boost::json::object body;
-            body["items"] = std::move(items);
-            body["next_cursor"] = nullptr;
-            co_return http::JsonResponse(body);
-        },
+        "/api/v1/portfolios/{id}/reports", Bind<ListReports>(ctx),
         {.name = "analytics.reports.list",
          .require_auth = true,
          .contract = {.responses = {{200, js::Page(js::Ref("Report"))}}, .codes = {"portfolio.not_found"}}});
-    routes.Get("/api/v1/portfolios/{id}/reports/{report_id}",
-               [reports, directory](Request& req) -> asio::awaitable<Response> {
-                   const Actor actor = co_await ActorOf(req, directory);
-                   const PortfolioId id = PortfolioParam(req);
-                   const bool csv = WantsCsv(req);
-                   const std::optional<Uuid> report_id = Uuid::Parse(req.PathParam("report_id"));
-                   std::optional<ReportDocument> doc;
-                   if (report_id) doc = co_await reports->Get(actor, id, *report_id, req.shard);
-                   if (!doc) {
-                       throw Error(ErrorKind::kNotFound, "analytics.report_not_found", "no such report");
-                   }
-                   if (!csv) co_return Response(200, std::move(doc->json), "application/json");
-                   Response r(200, std::move(doc->csv), "text/csv; charset=utf-8; header=present");
-                   r.SetHeader(
-                       "Content-Disposition",
-                       fmt::format("attachment; filename=\"statement-{}-{}-{}.csv\"", doc->report.type,
-                                   FormatDate(doc->report.period_start), id.ToString()));
-                   co_return r;
-               },
+    routes.Get("/api/v1/portfolios/{id}/reports/{report_id}", Bind<GetReport>(ctx),
                {.name = "analytics.reports.get",
                 .require_auth = true,
                 .headers = {"Accept"},
@@ -359,29 +381,21 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
                              .responses = {{200, js::Map({}).Describe("the statement (docs/analytics.md)")},
                                            {200, js::String(), "text/csv", "the statement as CSV"}},
                              .codes = {"analytics.report_not_found", "analytics.invalid_format"}}});
-    routes.Post(
-        "/api/v1/portfolios/{id}/history/rebuild",
-        [service, directory](Request& req) -> asio::awaitable<Response> {
-            const Actor actor = co_await ActorOf(req, directory, kWrite);
-            const PortfolioId id = PortfolioParam(req);
-            const std::optional<Date> from = DateParam(req, "from");
-            const std::optional<Date> to = DateParam(req, "to");
-            co_return http::JsonResponse(co_await service->StoreHistoryRange(actor, id, from, to, req.shard));
-        },
-        {.name = "analytics.history.rebuild",
-         .require_auth = true,
-         .expensive = true,
-         .contract = {
-             .query = {date_query("from", "first day (default: the first transaction)"),
-                       date_query("to", "last day (default: today)")},
-             .responses = {{200, js::Object({{"portfolio_id", js::Uuid()},
-                                             {"from", js::Date()},
-                                             {"to", js::Date()},
-                                             {"days", js::Integer(0)},
-                                             {"stored_from", js::Date()},
-                                             {"stored_to", js::Date()},
-                                             {"fingerprint", js::String()}})}},
-             .codes = {"portfolio.not_found", "analytics.invalid_date", "analytics.invalid_range"}}});
+    routes.Post("/api/v1/portfolios/{id}/history/rebuild", Bind<PostHistoryRebuild>(ctx),
+                {.name = "analytics.history.rebuild",
+                 .require_auth = true,
+                 .expensive = true,
+                 .contract = {
+                     .query = {date_query("from", "first day (default: the first transaction)"),
+                               date_query("to", "last day (default: today)")},
+                     .responses = {{200, js::Object({{"portfolio_id", js::Uuid()},
+                                                     {"from", js::Date()},
+                                                     {"to", js::Date()},
+                                                     {"days", js::Integer(0)},
+                                                     {"stored_from", js::Date()},
+                                                     {"stored_to", js::Date()},
+                                                     {"fingerprint", js::String()}})}},
+                     .codes = {"portfolio.not_found", "analytics.invalid_date", "analytics.invalid_range"}}});
 }
 
 }  // namespace nn::analytics

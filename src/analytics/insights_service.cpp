@@ -24,6 +24,75 @@ json::value OptDecimal(const std::optional<Decimal>& d) {
     return json::value(d->Normalized().ToString());
 }
 
+// The open positions valued in the base currency (the unvalued listed apart) and the capital
+// invested in them; returns every held symbol.
+std::vector<std::string> AddPositions(InsightInputs& in,
+                                      const std::vector<portfolio::HoldingView>& holdings) {
+    std::vector<std::string> symbols;
+    for (const portfolio::HoldingView& h : holdings) {
+        if (h.row.quantity.IsZero()) continue;
+        symbols.push_back(h.row.symbol);
+        if (!h.value.market_value_base) {
+            in.unvalued.push_back(h.row.symbol);
+            continue;
+        }
+        in.positions.push_back({h.row.symbol, h.row.currency, *h.value.market_value_base});
+        const std::optional<Decimal> cost = h.row.currency == in.base_currency
+                                                ? std::optional<Decimal>(h.row.cost_basis)
+                                                : h.row.cost_basis_base;
+        if (cost) in.invested += *cost;
+    }
+    return symbols;
+}
+
+// The cash balances at the latest rates to the base currency (those without a rate listed apart).
+template <class Balances>
+void AddCash(InsightInputs& in, const Balances& cash, const std::map<std::string, Decimal>& rates) {
+    for (const auto& [currency, balance] : cash) {
+        if (balance.IsZero()) continue;
+        if (currency == in.base_currency) {
+            in.cash[currency] += balance;
+        } else if (const auto rate = rates.find(currency); rate != rates.end()) {
+            in.cash[currency] += Decimal::Mul(balance, rate->second, kMoneyScale);
+        } else {
+            in.unvalued_cash.push_back(currency);
+        }
+    }
+}
+
+// Fees of the 12 months to today at trade-date rates.
+void AddFees(InsightInputs& in, const std::vector<portfolio::Transaction>& txs, const Currency& base) {
+    for (const portfolio::Transaction& tx : txs) {
+        Decimal fee = tx.fee;
+        if (tx.type == portfolio::TransactionType::kFee && tx.amount) fee += *tx.amount;
+        if (fee.IsZero()) continue;
+        const std::optional<Decimal> rate = portfolio::TradeRate(tx, base);
+        if (!rate) {
+            ++in.fees_without_rate;
+            continue;
+        }
+        in.fees_12m += Decimal::Mul(fee, *rate, kMoneyScale);
+    }
+}
+
+json::array InsightsJson(const std::vector<Insight>& insights) {
+    json::array items;
+    for (const Insight& i : insights) {
+        json::array subjects;
+        for (const std::string& s : i.subjects) subjects.push_back(json::value(s));
+        json::object o;
+        o["rule"] = i.rule;
+        o["severity"] = i.severity;
+        o["figure"] = OptDecimal(i.figure);
+        o["threshold"] = OptDecimal(i.threshold);
+        if (i.effect) o["effect"] = OptDecimal(i.effect);
+        o["subjects"] = std::move(subjects);
+        o["detail"] = i.detail;
+        items.push_back(std::move(o));
+    }
+    return items;
+}
+
 }  // namespace
 
 asio::awaitable<json::object> InsightsService::Insights(const Actor& actor,
@@ -42,19 +111,7 @@ asio::awaitable<json::object> InsightsService::Insights(const Actor& actor,
     InsightInputs in;
     in.base_currency = base;
     in.today = today;
-    std::vector<std::string> symbols;
-    for (const portfolio::HoldingView& h : view.holdings) {
-        if (h.row.quantity.IsZero()) continue;
-        symbols.push_back(h.row.symbol);
-        if (!h.value.market_value_base) {
-            in.unvalued.push_back(h.row.symbol);
-            continue;
-        }
-        in.positions.push_back({h.row.symbol, h.row.currency, *h.value.market_value_base});
-        const std::optional<Decimal> cost =
-            h.row.currency == base ? std::optional<Decimal>(h.row.cost_basis) : h.row.cost_basis_base;
-        if (cost) in.invested += *cost;
-    }
+    const std::vector<std::string> symbols = AddPositions(in, view.holdings);
 
     // Market data tolerates bounded staleness: the read replica when one is configured.
     db::QueryRunner& market = app_.ReadDb(ServiceRole::kAnalytics, Database::kTimescale, shard);
@@ -63,29 +120,8 @@ asio::awaitable<json::object> InsightsService::Insights(const Actor& actor,
         if (currency != base && !balance.IsZero()) foreign.push_back(currency);
     }
     const std::map<std::string, Decimal> rates = co_await LoadLatestRatesTo(market, foreign, base);
-    for (const auto& [currency, balance] : view.cash) {
-        if (balance.IsZero()) continue;
-        if (currency == base) {
-            in.cash[currency] += balance;
-        } else if (const auto rate = rates.find(currency); rate != rates.end()) {
-            in.cash[currency] += Decimal::Mul(balance, rate->second, kMoneyScale);
-        } else {
-            in.unvalued_cash.push_back(currency);
-        }
-    }
-
-    // Fees of the 12 months to today at trade-date rates.
-    for (const portfolio::Transaction& tx : txs) {
-        Decimal fee = tx.fee;
-        if (tx.type == portfolio::TransactionType::kFee && tx.amount) fee += *tx.amount;
-        if (fee.IsZero()) continue;
-        const std::optional<Decimal> rate = portfolio::TradeRate(tx, view.portfolio.currency);
-        if (!rate) {
-            ++in.fees_without_rate;
-            continue;
-        }
-        in.fees_12m += Decimal::Mul(fee, *rate, kMoneyScale);
-    }
+    AddCash(in, view.cash, rates);
+    AddFees(in, txs, view.portfolio.currency);
     // Only held symbols are judged for trades after their last close.
     const std::map<std::string, Timestamp> last_trades =
         co_await portfolios_->LastTransactionTimes(actor, id, symbols, shard);
@@ -100,27 +136,12 @@ asio::awaitable<json::object> InsightsService::Insights(const Actor& actor,
     for (const auto& [symbol, close] : then) in.close_year_ago[symbol] = close.value;
     in.latest_price_date = co_await LoadLatestPriceDates(market, symbols);
 
-    const std::vector<Insight> insights = ComputeInsights(in);
     json::object out;
     out["portfolio_id"] = id.ToString();
     out["currency"] = base;
     out["as_of"] = FormatDate(today);
     out["total_value"] = InsightsTotal(in).Normalized().ToString();
-    json::array items;
-    for (const Insight& i : insights) {
-        json::array subjects;
-        for (const std::string& s : i.subjects) subjects.push_back(json::value(s));
-        json::object o;
-        o["rule"] = i.rule;
-        o["severity"] = i.severity;
-        o["figure"] = OptDecimal(i.figure);
-        o["threshold"] = OptDecimal(i.threshold);
-        if (i.effect) o["effect"] = OptDecimal(i.effect);
-        o["subjects"] = std::move(subjects);
-        o["detail"] = i.detail;
-        items.push_back(std::move(o));
-    }
-    out["insights"] = std::move(items);
+    out["insights"] = InsightsJson(ComputeInsights(in));
     out["definitions"] = "docs/analytics.md §16";
     co_return out;
 }

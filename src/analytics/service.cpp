@@ -72,6 +72,37 @@ asio::awaitable<void> LoadMarket(db::QueryRunner& market,
     a.inputs.rates = co_await LoadRates(market, currency_list, a.inputs.base_currency, from, to);
 }
 
+// The query's explicit from/to, or its named range (MAX when none; the name is kept in the query).
+DateRange ResolveRange(PerformanceQuery& query, Date inception, Date today) {
+    if (query.from || query.to) {
+        return ExplicitRange(query.from.value_or(inception), query.to.value_or(today), today, inception);
+    }
+    const std::string name = query.range.value_or("MAX");
+    const std::optional<DateRange> named = NamedRange(name, today, inception);
+    if (!named) {
+        throw Error(ErrorKind::kUnprocessable, "analytics.invalid_range",
+                    "range must be one of 1D, 1W, 1M, 3M, YTD, 1Y, 3Y, 5Y, MAX");
+    }
+    query.range = name;
+    return *named;
+}
+
+// The benchmark's daily closes from `from` to `to`; none without a symbol.
+asio::awaitable<std::optional<BenchmarkSeries>> LoadBenchmark(db::QueryRunner& market,
+                                                              std::optional<std::string> symbol,
+                                                              Date from,
+                                                              Date to) {
+    if (!symbol) co_return std::nullopt;
+    // A named vector: g++ 12 cannot pass a braced list inside a coroutine (docs/architecture.md).
+    const std::vector<std::string> benchmark_list{*symbol};
+    auto closes = co_await LoadCloses(market, benchmark_list, from, to);
+    BenchmarkSeries series{*symbol, {}};
+    for (const DatedValue& close : closes[*symbol]) {
+        series.closes.push_back({close.date, close.value.ToDouble()});
+    }
+    co_return series;
+}
+
 }  // namespace
 
 PerformanceService::PerformanceService(App& app,
@@ -94,19 +125,7 @@ asio::awaitable<boost::json::object> PerformanceService::Performance(const Actor
     const std::string base(p.currency.Code());
 
     const Date today = ToDate(Now());
-    DateRange range;
-    if (query.from || query.to) {
-        range = ExplicitRange(query.from.value_or(inception), query.to.value_or(today), today, inception);
-    } else {
-        const std::string name = query.range.value_or("MAX");
-        const std::optional<DateRange> named = NamedRange(name, today, inception);
-        if (!named) {
-            throw Error(ErrorKind::kUnprocessable, "analytics.invalid_range",
-                        "range must be one of 1D, 1W, 1M, 3M, YTD, 1Y, 3Y, 5Y, MAX");
-        }
-        range = *named;
-        query.range = name;
-    }
+    const DateRange range = ResolveRange(query, inception, today);
 
     // Days before today come from the stored history when it was built from this very ledger
     // (§14); today, whose values still move, is always rebuilt.
@@ -154,20 +173,10 @@ asio::awaitable<boost::json::object> PerformanceService::Performance(const Actor
         }
     }
 
-    std::optional<BenchmarkSeries> benchmark;
     std::optional<std::string> benchmark_symbol = query.benchmark;
-    if (!benchmark_symbol && !p.benchmarks.empty()) {
-        benchmark_symbol = p.benchmarks.front();
-    }
-    if (benchmark_symbol) {
-        const std::vector<std::string> benchmark_list{*benchmark_symbol};
-        auto closes = co_await LoadCloses(market, benchmark_list, window_start, range.last);
-        BenchmarkSeries series{*benchmark_symbol, {}};
-        for (const DatedValue& close : closes[*benchmark_symbol]) {
-            series.closes.push_back({close.date, close.value.ToDouble()});
-        }
-        benchmark = std::move(series);
-    }
+    if (!benchmark_symbol && !p.benchmarks.empty()) benchmark_symbol = p.benchmarks.front();
+    const std::optional<BenchmarkSeries> benchmark =
+        co_await LoadBenchmark(market, benchmark_symbol, window_start, range.last);
 
     AnalyseOptions options;
     options.risk.risk_free_rate = query.risk_free_rate;

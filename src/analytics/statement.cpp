@@ -78,21 +78,12 @@ StatementPeriod AnnualPeriod(int year) {
             Date{std::chrono::year(year), std::chrono::December, std::chrono::day(31)}};
 }
 
-Statement BuildStatement(const StatementInputs& in) {
-    const portfolio::Portfolio& p = in.portfolio;
-    const std::string base(p.currency.Code());
-    Statement s;
-    s.period = in.period;
-    s.as_of = in.as_of;
-    s.portfolio_id = p.id.ToString();
-    s.currency = base;
-    s.cost_basis_method = std::string(portfolio::MethodName(p.cost_basis_method));
+namespace {
 
-    std::vector<Transaction> to_date;
-    for (const Transaction& tx : in.transactions) {
-        if (ToDate(tx.executed_at) <= in.as_of) to_date.push_back(tx);
-    }
-    portfolio::SortForReplay(to_date);
+// The transactions up to the statement's day replayed over the opening checkpoint (or from the
+// first transaction): the ledger the statement values. Throws as BuildStatement says.
+portfolio::Ledger ReplayToDate(const StatementInputs& in, const std::vector<Transaction>& to_date) {
+    const portfolio::Portfolio& p = in.portfolio;
     if (in.opening && in.opening->day && *in.opening->day > LatestOpening(in.period.start)) {
         throw Error(ErrorKind::kInternal, "analytics.late_checkpoint", "the checkpoint is inside the period");
     }
@@ -105,67 +96,98 @@ Statement BuildStatement(const StatementInputs& in) {
     if (!ledger) {
         throw Error(ErrorKind::kUnprocessable, ledger.Error().code, ledger.Error().message);
     }
+    return std::move(*ledger);
+}
 
-    // The last trade price and rate as fallbacks for a symbol or currency without market data.
-    std::map<std::string, Decimal> last_trade_price;
-    std::map<std::string, Decimal> last_trade_rate;
-    if (in.opening) {
-        last_trade_price = in.opening->trade_price;
-        last_trade_rate = in.opening->trade_rate;
+// Prices and rates at the statement's day: market data first, the last trade price and rate as
+// fallbacks for a symbol or currency without market data.
+class Pricing {
+public:
+    Pricing(const StatementInputs& in, const std::vector<Transaction>& to_date)
+        : in_(in), base_(in.portfolio.currency.Code()) {
+        if (in.opening) {
+            last_trade_price_ = in.opening->trade_price;
+            last_trade_rate_ = in.opening->trade_rate;
+        }
+        for (const Transaction& tx : to_date) {
+            if (tx.symbol && tx.price) last_trade_price_[*tx.symbol] = *tx.price;
+            if (tx.fx_rate && tx.currency != in.portfolio.currency)
+                last_trade_rate_[std::string(tx.currency.Code())] = *tx.fx_rate;
+        }
     }
-    for (const Transaction& tx : to_date) {
-        if (tx.symbol && tx.price) last_trade_price[*tx.symbol] = *tx.price;
-        if (tx.fx_rate && tx.currency != p.currency)
-            last_trade_rate[std::string(tx.currency.Code())] = *tx.fx_rate;
-    }
-    auto rate_of = [&](const std::string& currency) -> std::optional<Decimal> {
-        if (currency == base) return Decimal::FromInt(1);
-        if (auto r = AsOf(in.rates, currency, in.as_of)) return r;
-        const auto t = last_trade_rate.find(currency);
-        if (t == last_trade_rate.end()) return std::nullopt;
+
+    std::optional<Decimal> RateOf(const std::string& currency) const {
+        if (currency == base_) return Decimal::FromInt(1);
+        if (auto r = AsOf(in_.rates, currency, in_.as_of)) return r;
+        const auto t = last_trade_rate_.find(currency);
+        if (t == last_trade_rate_.end()) return std::nullopt;
         return t->second;
-    };
+    }
 
+    // The holding's price and where it came from ("close", "last_trade" or "none"), and the rate
+    // of the currency that price is quoted in.
+    void Price(StatementHolding& out) const {
+        out.price = AsOf(in_.closes, out.symbol, in_.as_of);
+        out.price_source = "close";
+        if (!out.price) {
+            const auto t = last_trade_price_.find(out.symbol);
+            out.price_source = t == last_trade_price_.end() ? "none" : "last_trade";
+            if (t != last_trade_price_.end()) out.price = t->second;
+        }
+        // A close is quoted in the instrument's currency, a trade price in the holding's.
+        const auto listed = in_.instrument_currency.find(out.symbol);
+        out.rate =
+            RateOf(out.price_source == "close" && listed != in_.instrument_currency.end() ? listed->second
+                                                                                          : out.currency);
+    }
+
+private:
+    const StatementInputs& in_;
+    std::string base_;
+    std::map<std::string, Decimal> last_trade_price_;
+    std::map<std::string, Decimal> last_trade_rate_;
+};
+
+// The open positions and cash balances at the statement's day, valued in the base currency.
+void ValuePositions(Statement& s,
+                    const portfolio::Ledger& ledger,
+                    const Pricing& pricing,
+                    portfolio::CostBasisMethod method) {
     s.holdings_value = Decimal();
-    for (const auto& [symbol, h] : ledger->holdings) {
+    for (const auto& [symbol, h] : ledger.holdings) {
         if (h.quantity.IsZero()) continue;
         StatementHolding out;
         out.symbol = symbol;
         out.currency = std::string(h.currency.Code());
         out.quantity = h.quantity.Normalized();
-        out.cost_basis = h.CostBasis(p.cost_basis_method).Normalized();
-        out.price = AsOf(in.closes, symbol, in.as_of);
-        out.price_source = "close";
-        if (!out.price) {
-            const auto t = last_trade_price.find(symbol);
-            out.price_source = t == last_trade_price.end() ? "none" : "last_trade";
-            if (t != last_trade_price.end()) out.price = t->second;
-        }
-        // A close is quoted in the instrument's currency, a trade price in the holding's.
-        const auto listed = in.instrument_currency.find(symbol);
-        out.rate =
-            rate_of(out.price_source == "close" && listed != in.instrument_currency.end() ? listed->second
-                                                                                          : out.currency);
+        out.cost_basis = h.CostBasis(method).Normalized();
+        pricing.Price(out);
         if (out.price) out.market_value = Decimal::Mul(out.quantity, *out.price, kScale).Normalized();
         if (out.market_value) out.market_value_base = Times(*out.market_value, out.rate);
         Add(s.holdings_value, out.market_value_base);
         s.holdings.push_back(std::move(out));
     }
     s.cash_value = Decimal();
-    for (const auto& [currency, balance] : ledger->cash) {
+    for (const auto& [currency, balance] : ledger.cash) {
         if (balance.IsZero()) continue;
         StatementCash c;
         c.currency = std::string(currency.Code());
         c.balance = balance.Normalized();
-        c.rate = rate_of(c.currency);
+        c.rate = pricing.RateOf(c.currency);
         c.value_base = Times(c.balance, c.rate);
         Add(s.cash_value, c.value_base);
         s.cash.push_back(std::move(c));
     }
     s.total_value = s.holdings_value;
     Add(s.total_value, s.cash_value);
+}
 
-    // The period's transactions, income and fees, at their trade-date rates.
+// The period's transactions, income and fees, at their trade-date rates; returns the period's
+// transactions by id (for the realised lines' types).
+std::map<std::string, const Transaction*> PeriodLines(Statement& s,
+                                                      const StatementInputs& in,
+                                                      const std::vector<Transaction>& to_date) {
+    const portfolio::Portfolio& p = in.portfolio;
     std::map<std::string, const Transaction*> by_id;
     s.dividends = Decimal();
     s.interest = Decimal();
@@ -192,12 +214,20 @@ Statement BuildStatement(const StatementInputs& in) {
             s.fees.push_back(std::move(line));
         }
     }
+    return by_id;
+}
+
+// The closing trades of the period with their realised gains (by the portfolio's method).
+void RealizedLines(Statement& s,
+                   const StatementInputs& in,
+                   const portfolio::Ledger& ledger,
+                   const std::map<std::string, const Transaction*>& by_id) {
+    const bool average = in.portfolio.cost_basis_method == portfolio::CostBasisMethod::kAverage;
     s.realized_total = Decimal();
-    for (const auto& [symbol, h] : ledger->holdings) {
+    for (const auto& [symbol, h] : ledger.holdings) {
         for (const portfolio::Sale& sale : h.sales) {
             const Date day = ToDate(sale.executed_at);
             if (day < in.period.start) continue;
-            const bool average = p.cost_basis_method == portfolio::CostBasisMethod::kAverage;
             const auto tx = by_id.find(sale.transaction_id.ToString());
             StatementLine line;
             line.date = day;
@@ -216,10 +246,13 @@ Statement BuildStatement(const StatementInputs& in) {
     }
     std::stable_sort(s.realized.begin(), s.realized.end(),
                      [](const StatementLine& a, const StatementLine& b) { return a.date < b.date; });
+}
 
+// The period's performance and data gaps from the history rebuilt over the period.
+void AnalysePeriod(Statement& s, const StatementInputs& in, const std::vector<Transaction>& to_date) {
     HistoryInputs history;
-    history.base_currency = base;
-    history.movements = ToMovements(to_date, p.currency);
+    history.base_currency = std::string(in.portfolio.currency.Code());
+    history.movements = ToMovements(to_date, in.portfolio.currency);
     history.closes = in.closes;
     history.rates = in.rates;
     History rebuilt;
@@ -236,19 +269,34 @@ Statement BuildStatement(const StatementInputs& in) {
     options.max_chart_points = 3;  // a statement has no chart
     s.performance = Analyse(rebuilt.period, in.benchmark, options);
     s.gaps = rebuilt.gaps;
+}
+
+}  // namespace
+
+Statement BuildStatement(const StatementInputs& in) {
+    const portfolio::Portfolio& p = in.portfolio;
+    Statement s;
+    s.period = in.period;
+    s.as_of = in.as_of;
+    s.portfolio_id = p.id.ToString();
+    s.currency = std::string(p.currency.Code());
+    s.cost_basis_method = std::string(portfolio::MethodName(p.cost_basis_method));
+
+    std::vector<Transaction> to_date;
+    for (const Transaction& tx : in.transactions) {
+        if (ToDate(tx.executed_at) <= in.as_of) to_date.push_back(tx);
+    }
+    portfolio::SortForReplay(to_date);
+    const portfolio::Ledger ledger = ReplayToDate(in, to_date);
+    ValuePositions(s, ledger, Pricing(in, to_date), p.cost_basis_method);
+    RealizedLines(s, in, ledger, PeriodLines(s, in, to_date));
+    AnalysePeriod(s, in, to_date);
     return s;
 }
 
-json::object StatementJson(const Statement& s) {
-    json::object out;
-    out["report_type"] = s.period.type;
-    out["period_start"] = FormatDate(s.period.start);
-    out["period_end"] = FormatDate(s.period.end);
-    out["as_of"] = FormatDate(s.as_of);
-    out["portfolio_id"] = s.portfolio_id;
-    out["currency"] = s.currency;
-    out["cost_basis_method"] = s.cost_basis_method;
+namespace {
 
+json::object SummaryJson(const Statement& s) {
     const PeriodPerformance& perf = s.performance.performance;
     json::object summary;
     summary["opening_value"] = Money(perf.gain.opening_value);
@@ -265,8 +313,11 @@ json::object StatementJson(const Statement& s) {
     summary["holdings_value"] = Money(s.holdings_value);
     summary["cash_value"] = Money(s.cash_value);
     summary["total_value"] = Money(s.total_value);
-    out["summary"] = std::move(summary);
+    return summary;
+}
 
+json::object PerformanceJson(const PerformanceReport& report) {
+    const PeriodPerformance& perf = report.performance;
     json::object performance;
     performance["days"] = perf.days;
     performance["time_weighted"] = perf.time_weighted;
@@ -276,18 +327,20 @@ json::object StatementJson(const Statement& s) {
         perf.money_weighted ? json::value(nullptr) : json::value(perf.money_weighted_unavailable);
     performance["modified_dietz"] = Number(perf.modified_dietz);
     performance["simple"] = Number(perf.simple);
-    if (s.performance.benchmark) {
-        const BenchmarkFigures& b = *s.performance.benchmark;
+    if (report.benchmark) {
+        const BenchmarkFigures& b = *report.benchmark;
         performance["benchmark"] = json::object{{"symbol", b.symbol},
                                                 {"return", Number(b.period_return)},
                                                 {"excess_return", Number(b.excess_return)}};
     } else {
         performance["benchmark"] = nullptr;
     }
-    out["performance"] = std::move(performance);
+    return performance;
+}
 
+json::array HoldingsJson(const std::vector<StatementHolding>& items) {
     json::array holdings;
-    for (const StatementHolding& h : s.holdings) {
+    for (const StatementHolding& h : items) {
         holdings.push_back(json::object{{"symbol", h.symbol},
                                         {"currency", h.currency},
                                         {"quantity", h.quantity.ToString()},
@@ -298,17 +351,23 @@ json::object StatementJson(const Statement& s) {
                                         {"market_value", Money(h.market_value)},
                                         {"market_value_base", Money(h.market_value_base)}});
     }
-    out["holdings"] = std::move(holdings);
+    return holdings;
+}
+
+json::array CashJson(const std::vector<StatementCash>& items) {
     json::array cash;
-    for (const StatementCash& c : s.cash) {
+    for (const StatementCash& c : items) {
         cash.push_back(json::object{{"currency", c.currency},
                                     {"balance", c.balance.ToString()},
                                     {"rate", Money(c.rate)},
                                     {"value_base", Money(c.value_base)}});
     }
-    out["cash"] = std::move(cash);
+    return cash;
+}
+
+json::array TransactionsJson(const std::vector<Transaction>& items) {
     json::array transactions;
-    for (const Transaction& tx : s.transactions) {
+    for (const Transaction& tx : items) {
         transactions.push_back(json::object{{"id", tx.id.ToString()},
                                             {"executed_at", FormatRfc3339(tx.executed_at)},
                                             {"type", portfolio::TypeName(tx.type)},
@@ -321,32 +380,56 @@ json::object StatementJson(const Statement& s) {
                                             {"fx_rate", Money(tx.fx_rate)},
                                             {"notes", Text(tx.notes)}});
     }
-    out["transactions"] = std::move(transactions);
-    auto lines = [](const std::vector<StatementLine>& items, bool realized) {
-        json::array arr;
-        for (const StatementLine& l : items) {
-            json::object o{{"date", FormatDate(l.date)},
-                           {"type", l.type},
-                           {"symbol", Text(l.symbol)},
-                           {"currency", l.currency},
-                           {realized ? "realized" : "amount", l.amount.ToString()},
-                           {realized ? "realized_base" : "amount_base", Money(l.amount_base)}};
-            if (realized) {
-                o["quantity"] = Money(l.quantity);
-                o["proceeds"] = Money(l.proceeds);
-            }
-            arr.push_back(std::move(o));
+    return transactions;
+}
+
+// Income and fee lines ("amount"), or realised-gain lines ("realized", with quantity and proceeds).
+json::array LinesJson(const std::vector<StatementLine>& items, bool realized) {
+    json::array arr;
+    for (const StatementLine& l : items) {
+        json::object o{{"date", FormatDate(l.date)},
+                       {"type", l.type},
+                       {"symbol", Text(l.symbol)},
+                       {"currency", l.currency},
+                       {realized ? "realized" : "amount", l.amount.ToString()},
+                       {realized ? "realized_base" : "amount_base", Money(l.amount_base)}};
+        if (realized) {
+            o["quantity"] = Money(l.quantity);
+            o["proceeds"] = Money(l.proceeds);
         }
-        return arr;
-    };
-    out["income"] = lines(s.income, false);
-    out["fees"] = lines(s.fees, false);
-    out["realized_gains"] = lines(s.realized, true);
+        arr.push_back(std::move(o));
+    }
+    return arr;
+}
+
+json::array GapsJson(const std::vector<HistoryGap>& items) {
     json::array gaps;
-    for (const HistoryGap& gap : s.gaps) {
+    for (const HistoryGap& gap : items) {
         gaps.push_back(json::object{{"date", FormatDate(gap.date)}, {"what", gap.what}});
     }
-    out["data_gaps"] = std::move(gaps);
+    return gaps;
+}
+
+}  // namespace
+
+json::object StatementJson(const Statement& s) {
+    json::object out;
+    out["report_type"] = s.period.type;
+    out["period_start"] = FormatDate(s.period.start);
+    out["period_end"] = FormatDate(s.period.end);
+    out["as_of"] = FormatDate(s.as_of);
+    out["portfolio_id"] = s.portfolio_id;
+    out["currency"] = s.currency;
+    out["cost_basis_method"] = s.cost_basis_method;
+    out["summary"] = SummaryJson(s);
+    out["performance"] = PerformanceJson(s.performance);
+    out["holdings"] = HoldingsJson(s.holdings);
+    out["cash"] = CashJson(s.cash);
+    out["transactions"] = TransactionsJson(s.transactions);
+    out["income"] = LinesJson(s.income, false);
+    out["fees"] = LinesJson(s.fees, false);
+    out["realized_gains"] = LinesJson(s.realized, true);
+    out["data_gaps"] = GapsJson(s.gaps);
     out["definitions"] = "docs/analytics.md";
     return out;
 }
