@@ -193,36 +193,36 @@ Insight MissingValuations(const InsightInputs& in) {
     return i;
 }
 
-Insight NoRecentPrice(const InsightInputs& in) {
-    Insight i{"data.no_recent_price", "ok", Decimal(), Decimal(), std::nullopt, {}, ""};
+// A data-health insight listing the positions whose date in `dates` is missing or more than
+// `max_days` before today (figure: how many).
+Insight PositionsDatedBefore(std::string rule,
+                             const InsightInputs& in,
+                             const std::map<std::string, Date>& dates,
+                             int max_days,
+                             std::string detail) {
+    Insight i{std::move(rule), "ok", Decimal(), Decimal(), std::nullopt, {}, std::move(detail)};
     for (const InsightPosition& p : in.positions) {
-        const auto at = in.latest_price_date.find(p.symbol);
-        if (at == in.latest_price_date.end() || DaysBetween(at->second, in.today) > kRecentPriceDays) {
-            i.subjects.push_back(p.symbol);
-        }
+        const auto at = dates.find(p.symbol);
+        if (at == dates.end() || DaysBetween(at->second, in.today) > max_days) i.subjects.push_back(p.symbol);
     }
     i.figure = Decimal::FromInt(static_cast<std::int64_t>(i.subjects.size()));
     i.severity = i.subjects.empty() ? "ok" : "warning";
-    i.detail = fmt::format("positions whose latest price is more than {} days old (figure: how many)",
-                           kRecentPriceDays);
     return i;
 }
 
+Insight NoRecentPrice(const InsightInputs& in) {
+    return PositionsDatedBefore(
+        "data.no_recent_price", in, in.latest_price_date, kRecentPriceDays,
+        fmt::format("positions whose latest price is more than {} days old (figure: how many)",
+                    kRecentPriceDays));
+}
+
 Insight StaleCloses(const InsightInputs& in) {
-    Insight i{"data.stale_closes", "ok", Decimal(), Decimal(), std::nullopt, {}, ""};
-    for (const InsightPosition& p : in.positions) {
-        const auto at = in.last_close_date.find(p.symbol);
-        if (at == in.last_close_date.end() || DaysBetween(at->second, in.today) > kStaleCloseDays) {
-            i.subjects.push_back(p.symbol);
-        }
-    }
-    i.figure = Decimal::FromInt(static_cast<std::int64_t>(i.subjects.size()));
-    i.severity = i.subjects.empty() ? "ok" : "warning";
-    i.detail = fmt::format(
-        "positions whose last daily close is more than {} days old or missing (figure: how "
-        "many); their history and returns use older prices",
-        kStaleCloseDays);
-    return i;
+    return PositionsDatedBefore(
+        "data.stale_closes", in, in.last_close_date, kStaleCloseDays,
+        fmt::format("positions whose last daily close is more than {} days old or missing "
+                    "(figure: how many); their history and returns use older prices",
+                    kStaleCloseDays));
 }
 
 Insight TradedAfterLastClose(const InsightInputs& in) {
