@@ -193,6 +193,113 @@ asio::awaitable<std::vector<Reply>> ClusterRouter::Call(Node& node,
     }
 }
 
+// What one round of Execute leaves for the next: the commands to send again and why.
+struct ClusterRouter::Round {
+    std::vector<std::size_t> retry;
+    bool moved = false;      // a MOVED: refresh the slot map
+    bool wait = false;       // TRYAGAIN, CLUSTERDOWN or a migrating slot in a transaction: pause
+    bool node_down = false;  // a node did not answer: follow a failover or give up
+    std::string down_reason;
+    std::string last_redirect;  // for the error after kMaxAttempts
+};
+
+// The pending commands by the node they go to: an ASK target, the slot's owner, or (keyless)
+// the node of the pipeline's first keyed command (or any node).
+ClusterRouter::Groups ClusterRouter::GroupByNode(const Pipeline& pipeline,
+                                                 const std::vector<std::size_t>& pending,
+                                                 const std::vector<Node*>& ask) {
+    Node* anchor = nullptr;
+    for (std::size_t i : pending) {
+        if (pipeline.Slot(i) >= 0) {
+            anchor = slots_[static_cast<std::size_t>(pipeline.Slot(i))];
+            break;
+        }
+    }
+    if (anchor == nullptr) anchor = AnyNode();
+    Groups groups;
+    for (std::size_t i : pending) {
+        Node* node = ask[i];
+        if (node == nullptr && pipeline.Slot(i) >= 0)
+            node = slots_[static_cast<std::size_t>(pipeline.Slot(i))];
+        if (node == nullptr) node = anchor;
+        if (node == nullptr) throw Unavailable("no node is known");
+        auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& x) { return x.first == node; });
+        if (g == groups.end()) {
+            groups.emplace_back(node, std::vector<std::size_t>{});
+            g = groups.end() - 1;
+        }
+        g->second.push_back(i);
+    }
+    if (pipeline.HasTransaction() && groups.size() > 1) {
+        throw nn::Error(ErrorKind::kInternal, "redis.cross_slot_transaction",
+                        "a MULTI pipeline's keys live on different Redis Cluster nodes");
+    }
+    return groups;
+}
+
+// One node's replies to its commands `indices`: answers go to `out`, redirections to the round.
+void ClusterRouter::TakeReplies(const Pipeline& pipeline,
+                                const std::vector<std::size_t>& indices,
+                                std::vector<Reply>& replies,
+                                std::vector<std::optional<Reply>>& out,
+                                std::vector<Node*>& ask,
+                                Round& round) {
+    std::size_t k = 0;
+    for (std::size_t i : indices) {
+        if (ask[i] != nullptr) ++k;  // ASKING's +OK
+        if (k >= replies.size()) throw Unavailable("a node answered fewer replies than commands");
+        Reply& r = replies[k++];
+        ask[i] = nullptr;
+        if (!r.IsError()) {
+            out[i] = std::move(r);
+            continue;
+        }
+        const std::string& message = r.ErrorMessage();
+        if (StartsWith(message, "MOVED ") || StartsWith(message, "ASK ")) {
+            auto redirect = ParseRedirect(message);
+            if (!redirect) {
+                out[i] = std::move(r);
+                continue;
+            }
+            round.last_redirect = message;
+            Node& target = NodeFor(redirect->to);
+            if (message[1] == 'O') {
+                slots_[static_cast<std::size_t>(redirect->slot)] = &target;
+                round.moved = true;
+            } else if (!pipeline.HasTransaction()) {
+                ask[i] = &target;
+            } else {
+                round.wait = true;  // a transaction waits for the migration to finish
+            }
+            round.retry.push_back(i);
+        } else if (StartsWith(message, "TRYAGAIN") || StartsWith(message, "CLUSTERDOWN")) {
+            round.last_redirect = message;
+            round.wait = true;
+            round.retry.push_back(i);
+        } else {
+            out[i] = std::move(r);
+        }
+    }
+}
+
+// A node did not answer: the commands are retried only when the refreshed map gives their
+// slots another owner (a failover promoted a replica); otherwise the node's error stands.
+asio::awaitable<void> ClusterRouter::FollowFailover(const Pipeline& pipeline, const Round& round) {
+    std::vector<Node*> before(round.retry.size());
+    for (std::size_t j = 0; j < round.retry.size(); ++j) {
+        const int s = pipeline.Slot(round.retry[j]);
+        before[j] = s >= 0 ? slots_[static_cast<std::size_t>(s)] : nullptr;
+    }
+    co_await Refresh(false);
+    bool owner_changed = false;
+    for (std::size_t j = 0; j < round.retry.size(); ++j) {
+        const int s = pipeline.Slot(round.retry[j]);
+        // A keyless command goes to any connected node next time.
+        if (s < 0 || slots_[static_cast<std::size_t>(s)] != before[j]) owner_changed = true;
+    }
+    if (!owner_changed) throw Unavailable(round.down_reason);
+}
+
 asio::awaitable<std::vector<Reply>> ClusterRouter::Execute(Pipeline pipeline,
                                                            std::optional<milliseconds> timeout,
                                                            bool blocking) {
@@ -220,40 +327,11 @@ asio::awaitable<std::vector<Reply>> ClusterRouter::Execute(Pipeline pipeline,
                             "Redis Cluster: still redirected after " + std::to_string(kMaxAttempts) +
                                 " attempts (last: " + last_redirect + ")");
         }
-        // Keyless commands go with the pipeline's first keyed one (or to any node).
-        Node* anchor = nullptr;
-        for (std::size_t i : pending) {
-            if (pipeline.Slot(i) >= 0) {
-                anchor = slots_[static_cast<std::size_t>(pipeline.Slot(i))];
-                break;
-            }
-        }
-        if (anchor == nullptr) anchor = AnyNode();
-        std::vector<std::pair<Node*, std::vector<std::size_t>>> groups;
-        for (std::size_t i : pending) {
-            Node* node = ask[i];
-            if (node == nullptr && pipeline.Slot(i) >= 0)
-                node = slots_[static_cast<std::size_t>(pipeline.Slot(i))];
-            if (node == nullptr) node = anchor;
-            if (node == nullptr) throw Unavailable("no node is known");
-            auto g =
-                std::find_if(groups.begin(), groups.end(), [&](const auto& x) { return x.first == node; });
-            if (g == groups.end()) {
-                groups.emplace_back(node, std::vector<std::size_t>{});
-                g = groups.end() - 1;
-            }
-            g->second.push_back(i);
-        }
-        if (pipeline.HasTransaction() && groups.size() > 1) {
-            throw nn::Error(ErrorKind::kInternal, "redis.cross_slot_transaction",
-                            "a MULTI pipeline's keys live on different Redis Cluster nodes");
-        }
-        std::vector<std::size_t> retry;
-        bool moved = false;
-        bool wait = false;
-        bool node_down = false;
-        std::string down_reason;
-        for (auto& [node, indices] : groups) {
+        Round round;
+        round.last_redirect = std::move(last_redirect);
+        // A named local: g++ 12 mishandles temporaries in a coroutine's range-for (docs/architecture.md).
+        const Groups groups = GroupByNode(pipeline, pending, ask);
+        for (const auto& [node, indices] : groups) {
             Pipeline part;
             for (std::size_t i : indices) {
                 if (ask[i] != nullptr) {
@@ -269,83 +347,35 @@ asio::awaitable<std::vector<Reply>> ClusterRouter::Execute(Pipeline pipeline,
             } catch (const nn::Error& e) {
                 if (e.Kind() != ErrorKind::kUnavailable) throw;
                 failed = true;
-                down_reason = e.what();
+                round.down_reason = e.what();
             }
             if (failed) {
-                // The node is gone; a failover may have promoted a replica: retried below only
-                // when the refreshed map gives these slots another owner.
-                node_down = true;
+                round.node_down = true;
                 for (std::size_t i : indices) {
                     ask[i] = nullptr;
-                    retry.push_back(i);
+                    round.retry.push_back(i);
                 }
                 continue;
             }
-            std::size_t k = 0;
-            for (std::size_t i : indices) {
-                if (ask[i] != nullptr) ++k;  // ASKING's +OK
-                if (k >= replies.size()) throw Unavailable("a node answered fewer replies than commands");
-                Reply& r = replies[k++];
-                ask[i] = nullptr;
-                if (!r.IsError()) {
-                    out[i] = std::move(r);
-                    continue;
-                }
-                const std::string& message = r.ErrorMessage();
-                if (StartsWith(message, "MOVED ") || StartsWith(message, "ASK ")) {
-                    auto redirect = ParseRedirect(message);
-                    if (!redirect) {
-                        out[i] = std::move(r);
-                        continue;
-                    }
-                    last_redirect = message;
-                    Node& target = NodeFor(redirect->to);
-                    if (message[1] == 'O') {
-                        slots_[static_cast<std::size_t>(redirect->slot)] = &target;
-                        moved = true;
-                    } else if (!pipeline.HasTransaction()) {
-                        ask[i] = &target;
-                    } else {
-                        wait = true;  // a transaction waits for the migration to finish
-                    }
-                    retry.push_back(i);
-                } else if (StartsWith(message, "TRYAGAIN") || StartsWith(message, "CLUSTERDOWN")) {
-                    last_redirect = message;
-                    wait = true;
-                    retry.push_back(i);
-                } else {
-                    out[i] = std::move(r);
-                }
-            }
+            TakeReplies(pipeline, indices, replies, out, ask, round);
         }
-        if (node_down) {
-            std::vector<Node*> before(retry.size());
-            for (std::size_t j = 0; j < retry.size(); ++j) {
-                const int s = pipeline.Slot(retry[j]);
-                before[j] = s >= 0 ? slots_[static_cast<std::size_t>(s)] : nullptr;
-            }
-            co_await Refresh(false);
-            bool owner_changed = false;
-            for (std::size_t j = 0; j < retry.size(); ++j) {
-                const int s = pipeline.Slot(retry[j]);
-                // A keyless command goes to any connected node next time.
-                if (s < 0 || slots_[static_cast<std::size_t>(s)] != before[j]) owner_changed = true;
-            }
-            if (!owner_changed) throw Unavailable(down_reason);
-            last_redirect = "failover: " + down_reason;
-        } else if (moved) {
+        if (round.node_down) {
+            co_await FollowFailover(pipeline, round);
+            round.last_redirect = "failover: " + round.down_reason;
+        } else if (round.moved) {
             co_await Refresh(false);
         }
-        if (wait) co_await Pause(milliseconds(20 * attempt));
-        if (pipeline.HasTransaction() && !retry.empty()) {
+        if (round.wait) co_await Pause(milliseconds(20 * attempt));
+        if (pipeline.HasTransaction() && !round.retry.empty()) {
             // A redirected command aborted the whole transaction (EXECABORT): run it all again.
-            retry.clear();
+            round.retry.clear();
             for (std::size_t i = 0; i < n; ++i) {
-                if (pipeline.Slot(i) != kCrossSlot) retry.push_back(i);
+                if (pipeline.Slot(i) != kCrossSlot) round.retry.push_back(i);
             }
         }
-        std::sort(retry.begin(), retry.end());
-        pending = std::move(retry);
+        std::sort(round.retry.begin(), round.retry.end());
+        pending = std::move(round.retry);
+        last_redirect = std::move(round.last_redirect);
     }
     std::vector<Reply> replies;
     replies.reserve(n);

@@ -65,6 +65,19 @@ private:
                                                     Pipeline pipeline,
                                                     std::optional<std::chrono::milliseconds> timeout,
                                                     bool blocking);
+    // The steps of one round of Execute (cluster_router.cpp).
+    struct Round;
+    using Groups = std::vector<std::pair<Node*, std::vector<std::size_t>>>;
+    Groups GroupByNode(const Pipeline& pipeline,
+                       const std::vector<std::size_t>& pending,
+                       const std::vector<Node*>& ask);
+    void TakeReplies(const Pipeline& pipeline,
+                     const std::vector<std::size_t>& indices,
+                     std::vector<Reply>& replies,
+                     std::vector<std::optional<Reply>>& out,
+                     std::vector<Node*>& ask,
+                     Round& round);
+    boost::asio::awaitable<void> FollowFailover(const Pipeline& pipeline, const Round& round);
 
     boost::asio::any_io_executor executor_;
     Options options_;
