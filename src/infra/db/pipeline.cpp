@@ -44,6 +44,57 @@ asio::awaitable<detail::PgResultPtr> ReadGroup(detail::ConnectionImpl& im,
     co_return last;
 }
 
+// One command of a batch as sent: the statement it runs and whether this batch prepares it.
+struct Sent {
+    std::uint64_t key;
+    std::string name;
+    bool prepare;  // prepared in this batch: its result comes first
+};
+
+// Sends every item of a batch in pipeline mode: prepared statements from the connection's cache,
+// a prepare first for those not yet in it (once per batch), unnamed ones behind a pooler.
+std::vector<Sent> SendBatch(detail::ConnectionImpl& im, const std::vector<Pipeline::Item>& items) {
+    std::vector<Sent> sent;
+    sent.reserve(items.size());
+    for (const Pipeline::Item& item : items) {
+        detail::WireParams wire(item.params);
+        if (!im.options.prepare_statements) {
+            // Behind a transaction-mode pooler: unnamed statements (ConnectOptions).
+            const std::string sql(item.query.sql);
+            if (PQsendQueryParams(im.Raw(), sql.c_str(), wire.count, wire.oids.data(), wire.values.data(),
+                                  wire.lengths.data(), wire.formats.data(), 1) == 0) {
+                im.pg->ThrowConnectionError("PQsendQueryParams", item.query.name);
+            }
+            sent.push_back(Sent{0, {}, false});
+            continue;
+        }
+        const std::uint64_t key = detail::StatementKey(item.query.sql, wire.oids);
+        Sent s{key, {}, false};
+        if (const std::string* cached = im.cache.Find(key, item.query.sql, wire.oids)) {
+            s.name = *cached;
+        } else {
+            char buf[64];
+            std::snprintf(buf, sizeof buf, "nn_%016llx_%llu", static_cast<unsigned long long>(key),
+                          static_cast<unsigned long long>(im.generation));
+            s.name = buf;
+            s.prepare = true;
+            // The same statement twice in one batch is prepared once.
+            for (const Sent& earlier : sent) s.prepare = s.prepare && earlier.name != s.name;
+            const std::string sql(item.query.sql);
+            if (s.prepare &&
+                PQsendPrepare(im.Raw(), s.name.c_str(), sql.c_str(), wire.count, wire.oids.data()) == 0) {
+                im.pg->ThrowConnectionError("PQsendPrepare", item.query.name);
+            }
+        }
+        if (PQsendQueryPrepared(im.Raw(), s.name.c_str(), wire.count, wire.values.data(), wire.lengths.data(),
+                                wire.formats.data(), 1) == 0) {
+            im.pg->ThrowConnectionError("PQsendQueryPrepared", item.query.name);
+        }
+        sent.push_back(std::move(s));
+    }
+    return sent;
+}
+
 }  // namespace
 
 asio::awaitable<PipelineResults> Connection::RunPipeline(Pipeline pipeline,
@@ -113,49 +164,7 @@ asio::awaitable<Result> Connection::RunBatch(Pipeline batch,
             im.deallocate_all_pending = false;
         }
         if (PQenterPipelineMode(im.Raw()) == 0) im.pg->ThrowConnectionError("PQenterPipelineMode");
-        struct Sent {
-            std::uint64_t key;
-            std::string name;
-            bool prepare;  // prepared in this batch: its result comes first
-        };
-        std::vector<Sent> sent;
-        sent.reserve(items.size());
-        for (const Pipeline::Item& item : items) {
-            detail::WireParams wire(item.params);
-            if (!im.options.prepare_statements) {
-                // Behind a transaction-mode pooler: unnamed statements (ConnectOptions).
-                const std::string sql(item.query.sql);
-                if (PQsendQueryParams(im.Raw(), sql.c_str(), wire.count, wire.oids.data(), wire.values.data(),
-                                      wire.lengths.data(), wire.formats.data(), 1) == 0) {
-                    im.pg->ThrowConnectionError("PQsendQueryParams", item.query.name);
-                }
-                sent.push_back(Sent{0, {}, false});
-                continue;
-            }
-            const std::uint64_t key = detail::StatementKey(item.query.sql, wire.oids);
-            Sent s{key, {}, false};
-            if (const std::string* cached = im.cache.Find(key, item.query.sql, wire.oids)) {
-                s.name = *cached;
-            } else {
-                char buf[64];
-                std::snprintf(buf, sizeof buf, "nn_%016llx_%llu", static_cast<unsigned long long>(key),
-                              static_cast<unsigned long long>(im.generation));
-                s.name = buf;
-                s.prepare = true;
-                // The same statement twice in one batch is prepared once.
-                for (const Sent& earlier : sent) s.prepare = s.prepare && earlier.name != s.name;
-                const std::string sql(item.query.sql);
-                if (s.prepare &&
-                    PQsendPrepare(im.Raw(), s.name.c_str(), sql.c_str(), wire.count, wire.oids.data()) == 0) {
-                    im.pg->ThrowConnectionError("PQsendPrepare", item.query.name);
-                }
-            }
-            if (PQsendQueryPrepared(im.Raw(), s.name.c_str(), wire.count, wire.values.data(),
-                                    wire.lengths.data(), wire.formats.data(), 1) == 0) {
-                im.pg->ThrowConnectionError("PQsendQueryPrepared", item.query.name);
-            }
-            sent.push_back(std::move(s));
-        }
+        const std::vector<Sent> sent = SendBatch(im, items);
         if (PQpipelineSync(im.Raw()) == 0) im.pg->ThrowConnectionError("pipeline sync", name);
         co_await im.pg->Flush();
         // One result group per command sent (a prepare, then its execution), in order.
