@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -170,6 +171,77 @@ bool HasNoTransactionMarker(std::string_view sql) noexcept {
     return first == kNoTransactionMarker;
 }
 
+namespace {
+
+// Each Skip* takes the position of an opening delimiter and returns the position just after
+// its closing one (the end of the text when there is none).
+
+// /* ... */, nested as PostgreSQL nests them.
+std::size_t SkipBlockComment(std::string_view sql, std::size_t i) {
+    const std::size_t n = sql.size();
+    int depth = 1;
+    i += 2;
+    while (i < n && depth > 0) {
+        if (sql[i] == '/' && i + 1 < n && sql[i + 1] == '*') {
+            ++depth;
+            i += 2;
+        } else if (sql[i] == '*' && i + 1 < n && sql[i + 1] == '/') {
+            --depth;
+            i += 2;
+        } else {
+            ++i;
+        }
+    }
+    return i;
+}
+
+// '...' with '' inside; E'...' also allows backslash escapes (the E must not end a longer
+// identifier).
+std::size_t SkipStringLiteral(std::string_view sql, std::size_t i) {
+    const std::size_t n = sql.size();
+    const bool escapes =
+        i > 0 && (sql[i - 1] == 'E' || sql[i - 1] == 'e') && (i < 2 || !IsIdentChar(sql[i - 2]));
+    ++i;
+    while (i < n) {
+        if (escapes && sql[i] == '\\') {
+            i += 2;
+        } else if (sql[i] == '\'') {
+            if (i + 1 < n && sql[i + 1] == '\'') {
+                i += 2;
+            } else {
+                return i + 1;
+            }
+        } else {
+            ++i;
+        }
+    }
+    return i;
+}
+
+// "..." with "" inside.
+std::size_t SkipQuotedIdentifier(std::string_view sql, std::size_t i) {
+    auto close = sql.find('"', i + 1);
+    while (close != std::string_view::npos && close + 1 < sql.size() && sql[close + 1] == '"') {
+        close = sql.find('"', close + 2);
+    }
+    return close == std::string_view::npos ? sql.size() : close + 1;
+}
+
+// $$...$$ or $tag$...$tag$; nullopt when the $ opens no dollar quote.
+std::optional<std::size_t> SkipDollarQuoted(std::string_view sql, std::size_t i) {
+    const std::size_t n = sql.size();
+    std::size_t j = i + 1;
+    if (j < n && IsIdentStart(sql[j])) {
+        while (j < n && IsIdentChar(sql[j]) && sql[j] != '$') ++j;
+    }
+    if (j >= n || sql[j] != '$') return std::nullopt;
+    const std::string_view tag = sql.substr(i, j - i + 1);
+    const auto close = sql.find(tag, j + 1);
+    return close == std::string_view::npos ? n : close + tag.size();
+}
+
+}  // namespace
+
 std::vector<Statement> SplitStatements(std::string_view sql) {
     std::vector<Statement> out;
     std::size_t start = 0;
@@ -194,19 +266,7 @@ std::vector<Statement> SplitStatements(std::string_view sql) {
             continue;
         }
         if (c == '/' && i + 1 < n && sql[i + 1] == '*') {
-            int depth = 1;
-            i += 2;
-            while (i < n && depth > 0) {
-                if (sql[i] == '/' && i + 1 < n && sql[i + 1] == '*') {
-                    ++depth;
-                    i += 2;
-                } else if (sql[i] == '*' && i + 1 < n && sql[i + 1] == '/') {
-                    --depth;
-                    i += 2;
-                } else {
-                    ++i;
-                }
-            }
+            i = SkipBlockComment(sql, i);
             continue;
         }
         if (c == ';') {
@@ -220,43 +280,16 @@ std::vector<Statement> SplitStatements(std::string_view sql) {
         }
         has_code = true;
         if (c == '\'') {
-            // E'...' allows backslash escapes; the E must not end a longer identifier.
-            bool escapes =
-                i > 0 && (sql[i - 1] == 'E' || sql[i - 1] == 'e') && (i < 2 || !IsIdentChar(sql[i - 2]));
-            ++i;
-            while (i < n) {
-                if (escapes && sql[i] == '\\') {
-                    i += 2;
-                } else if (sql[i] == '\'') {
-                    if (i + 1 < n && sql[i + 1] == '\'') {
-                        i += 2;
-                    } else {
-                        ++i;
-                        break;
-                    }
-                } else {
-                    ++i;
-                }
-            }
+            i = SkipStringLiteral(sql, i);
             continue;
         }
         if (c == '"') {
-            auto close = sql.find('"', i + 1);
-            while (close != std::string_view::npos && close + 1 < n && sql[close + 1] == '"') {
-                close = sql.find('"', close + 2);
-            }
-            i = close == std::string_view::npos ? n : close + 1;
+            i = SkipQuotedIdentifier(sql, i);
             continue;
         }
         if (c == '$' && (i == 0 || !IsIdentChar(sql[i - 1]))) {
-            std::size_t j = i + 1;
-            if (j < n && IsIdentStart(sql[j])) {
-                while (j < n && IsIdentChar(sql[j]) && sql[j] != '$') ++j;
-            }
-            if (j < n && sql[j] == '$') {
-                std::string_view tag = sql.substr(i, j - i + 1);
-                auto close = sql.find(tag, j + 1);
-                i = close == std::string_view::npos ? n : close + tag.size();
+            if (const auto end = SkipDollarQuoted(sql, i)) {
+                i = *end;
                 continue;
             }
         }
