@@ -290,6 +290,71 @@ std::string SimSymbol(int i) {
     return fmt::format("SIM{:04}", i);
 }
 
+// Where simulated ticks go: the market service in this process (--direct) or the HTTP API (--http).
+class TickSink {
+public:
+    TickSink(const runtime::Config& config, const SimulateArgs& args) {
+        if (args.direct) {
+            direct_ = std::make_unique<Direct>(config);
+        } else {
+            http_ = std::make_unique<HttpPoster>(args.http_url, args.api_key);
+        }
+    }
+
+    // SIM0000 … as USD equities; those that exist already are kept.
+    void CreateInstruments(int symbols) {
+        for (int i = 0; i < symbols; ++i) {
+            if (direct_) {
+                market::Instrument inst;
+                inst.symbol = SimSymbol(i);
+                inst.name = "Simulated " + inst.symbol;
+                inst.asset_class = "EQUITY";
+                inst.currency = "USD";
+                inst.exchange_timezone = "America/New_York";
+                try {
+                    direct_->Run(direct_->Service().Repo().CreateInstrument(inst));
+                } catch (const Error& e) {
+                    if (e.Code() != "market.instrument_exists") throw;
+                }
+                continue;
+            }
+            json::object inst{{"symbol", SimSymbol(i)},
+                              {"name", "Simulated " + SimSymbol(i)},
+                              {"asset_class", "EQUITY"},
+                              {"currency", "USD"},
+                              {"exchange_timezone", "America/New_York"}};
+            // 201 created, 409 exists; 401/403: the key may only ingest, the instruments must exist
+            http_->Post("/api/v1/market/instruments", json::serialize(inst));
+        }
+    }
+
+    void Send(std::vector<market::PriceRow> rows) {
+        if (direct_) {
+            direct_->Run(
+                direct_->Service().IngestPricesUnlimited(market::SeriesKind::kStock, std::move(rows)));
+            return;
+        }
+        json::array prices;
+        for (const auto& r : rows) {
+            prices.push_back(json::object{{"time", FormatRfc3339(r.time)},
+                                          {"symbol", r.symbol},
+                                          {"close", r.close.ToString()},
+                                          {"volume", *r.volume}});
+        }
+        std::string body;
+        int status =
+            http_->Post("/api/v1/market/prices", json::serialize(json::object{{"prices", prices}}), &body);
+        if (status != 200) {
+            throw Error(ErrorKind::kUnavailable, "feed.rejected",
+                        fmt::format("the server answered {}: {}", status, body.substr(0, 500)));
+        }
+    }
+
+private:
+    std::unique_ptr<Direct> direct_;
+    std::unique_ptr<HttpPoster> http_;
+};
+
 void Simulate(const runtime::Config& config, const SimulateArgs& args) {
     if (args.direct == !args.http_url.empty()) {
         throw Error(ErrorKind::kUnprocessable, "cli.bad_args", "give exactly one of --direct or --http URL");
@@ -298,35 +363,8 @@ void Simulate(const runtime::Config& config, const SimulateArgs& args) {
         throw Error(ErrorKind::kUnprocessable, "cli.bad_args",
                     "--symbols 1..100000, --rate > 0, --duration > 0");
     }
-    std::unique_ptr<Direct> direct;
-    std::unique_ptr<HttpPoster> http;
-    if (args.direct) {
-        direct = std::make_unique<Direct>(config);
-        for (int i = 0; i < args.symbols; ++i) {
-            market::Instrument inst;
-            inst.symbol = SimSymbol(i);
-            inst.name = "Simulated " + inst.symbol;
-            inst.asset_class = "EQUITY";
-            inst.currency = "USD";
-            inst.exchange_timezone = "America/New_York";
-            try {
-                direct->Run(direct->Service().Repo().CreateInstrument(inst));
-            } catch (const Error& e) {
-                if (e.Code() != "market.instrument_exists") throw;
-            }
-        }
-    } else {
-        http = std::make_unique<HttpPoster>(args.http_url, args.api_key);
-        for (int i = 0; i < args.symbols; ++i) {
-            json::object inst{{"symbol", SimSymbol(i)},
-                              {"name", "Simulated " + SimSymbol(i)},
-                              {"asset_class", "EQUITY"},
-                              {"currency", "USD"},
-                              {"exchange_timezone", "America/New_York"}};
-            // 201 created, 409 exists; 401/403: the key may only ingest, the instruments must exist
-            http->Post("/api/v1/market/instruments", json::serialize(inst));
-        }
-    }
+    TickSink sink(config, args);
+    sink.CreateInstruments(args.symbols);
     Walks walks(args.symbols, args.seed);
     const auto start = Clock::now();
     const auto period = std::chrono::milliseconds(args.batch_ms);
@@ -352,25 +390,7 @@ void Simulate(const runtime::Config& config, const SimulateArgs& args) {
                                             static_cast<std::int64_t>(1 + (k * 37) % 500)});
         }
         if (!rows.empty()) {
-            if (direct) {
-                direct->Run(
-                    direct->Service().IngestPricesUnlimited(market::SeriesKind::kStock, std::move(rows)));
-            } else {
-                json::array prices;
-                for (const auto& r : rows) {
-                    prices.push_back(json::object{{"time", FormatRfc3339(r.time)},
-                                                  {"symbol", r.symbol},
-                                                  {"close", r.close.ToString()},
-                                                  {"volume", *r.volume}});
-                }
-                std::string body;
-                int status = http->Post("/api/v1/market/prices",
-                                        json::serialize(json::object{{"prices", prices}}), &body);
-                if (status != 200) {
-                    throw Error(ErrorKind::kUnavailable, "feed.rejected",
-                                fmt::format("the server answered {}: {}", status, body.substr(0, 500)));
-                }
-            }
+            sink.Send(std::move(rows));
             sent += n;
         }
         PrintProgress(sent, total, start);
