@@ -218,13 +218,11 @@ asio::awaitable<void> LedgerDeriver::WriteHoldings(db::Transaction& tx,
                         db::TextArray(fees), db::TextArray(first));
 }
 
-asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
-                                           const Portfolio& p,
-                                           const LedgerChange& change,
-                                           runtime::CpuPool* cpu,
-                                           std::int64_t checkpoint_every) {
-    const LedgerSettings settings{p.currency, p.cost_basis_method, p.allow_short};
+namespace {
 
+// Cash balances: a sum, so only the change's own transactions count, in any order. Also marks
+// the stored daily values from the change's first day as stale.
+asio::awaitable<void> ApplyCash(db::Transaction& tx, const Portfolio& p, const LedgerChange& change) {
     std::optional<Date> changed_from;
     for (const auto* list : {&change.removed, &change.added}) {
         for (const Transaction& t : *list) {
@@ -234,7 +232,6 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
     }
     if (changed_from) co_await tx.Execute(kChangedFrom, p.id, p.user_id, *changed_from);
 
-    // Cash: order does not matter for a sum.
     std::map<std::string, Decimal> delta;
     std::set<std::string> removed_currencies;
     for (const Transaction& t : change.removed) {
@@ -256,12 +253,15 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
                                                            removed_currencies.end());
         co_await tx.Execute(kDeleteUnusedCash, p.id, db::TextArray(currencies));
     }
+}
 
-    // Symbols: what each one's change is.
-    struct Affected {
-        std::optional<LedgerKey> earliest_removed;
-        std::vector<const Transaction*> added;
-    };
+// What the change is for one symbol: its earliest removed transaction and its added ones.
+struct Affected {
+    std::optional<LedgerKey> earliest_removed;
+    std::vector<const Transaction*> added;  // in ledger order
+};
+
+std::map<std::string, Affected> AffectedSymbols(const LedgerChange& change) {
     std::map<std::string, Affected> affected;
     for (const Transaction& t : change.removed) {
         if (!t.symbol) continue;
@@ -272,75 +272,127 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
     for (const Transaction& t : change.added) {
         if (t.symbol) affected[*t.symbol].added.push_back(&t);
     }
-    if (affected.empty()) co_return;
-
-    std::vector<std::optional<std::string>> names;
-    for (const auto& [s, a] : affected) names.push_back(s);
-    std::map<std::string, PositionState> stored;
-    {
-        auto res = co_await tx.Execute(kSelectPositions, p.id, db::TextArray(names));
-        for (auto row : res) {
-            auto symbol = row.Get<std::string>(0);
-            auto holding = DecodeHolding(row.Get<std::string>(5), symbol);
-            if (!holding) continue;  // unreadable: re-derived below like a missing one
-            PositionState st;
-            st.holding = std::move(*holding);
-            st.last = LedgerKey{row.Get<Timestamp>(1), row.Get<Timestamp>(2), row.Get<TransactionId>(3)};
-            st.count = row.Get<std::int64_t>(4);
-            stored.emplace(std::move(symbol), std::move(st));
-        }
-    }
-
-    // 1. Reads: each symbol's starting state and the transactions to apply to it.
-    struct Plan {
-        std::string symbol;
-        PositionState state;
-        std::vector<Transaction> tail;             // read back (re-derivation)
-        std::vector<const Transaction*> appended;  // or the change's own (append)
-        bool ok = true;
-    };
-    std::vector<Plan> plans;
-    std::size_t steps = 0;
     for (auto& [symbol, a] : affected) {
         std::sort(a.added.begin(), a.added.end(),
                   [](const Transaction* x, const Transaction* y) { return KeyOf(*x) < KeyOf(*y); });
-        Plan plan;
-        plan.symbol = symbol;
-        auto head = stored.find(symbol);
-        const bool append = head != stored.end() && !a.earliest_removed && !a.added.empty() &&
-                            head->second.last < KeyOf(*a.added.front());
-        if (append) {
-            plan.state = std::move(head->second);
-            plan.appended = a.added;
-            steps += plan.appended.size();
-            plans.push_back(std::move(plan));
-            continue;
+    }
+    return affected;
+}
+
+// The stored state of each named symbol (an unreadable one is left out: re-derived like a
+// missing one).
+asio::awaitable<std::map<std::string, PositionState>> LoadPositions(
+    db::Transaction& tx, const Portfolio& p, const std::map<std::string, Affected>& affected) {
+    std::vector<std::optional<std::string>> names;
+    for (const auto& [s, a] : affected) names.push_back(s);
+    std::map<std::string, PositionState> stored;
+    auto res = co_await tx.Execute(kSelectPositions, p.id, db::TextArray(names));
+    for (auto row : res) {
+        auto symbol = row.Get<std::string>(0);
+        auto holding = DecodeHolding(row.Get<std::string>(5), symbol);
+        if (!holding) continue;
+        PositionState st;
+        st.holding = std::move(*holding);
+        st.last = LedgerKey{row.Get<Timestamp>(1), row.Get<Timestamp>(2), row.Get<TransactionId>(3)};
+        st.count = row.Get<std::int64_t>(4);
+        stored.emplace(std::move(symbol), std::move(st));
+    }
+    co_return stored;
+}
+
+// One symbol's starting state and the transactions to apply to it.
+struct Plan {
+    std::string symbol;
+    PositionState state;
+    std::vector<Transaction> tail;             // read back (re-derivation)
+    std::vector<const Transaction*> appended;  // or the change's own (append)
+    bool ok = true;
+
+    std::size_t Steps() const { return tail.size() + appended.size(); }
+};
+
+// An append after the symbol's last stored transaction continues from the stored state; any
+// other change re-derives from the last checkpoint before it (or the first transaction), whose
+// later checkpoints describe the ledger before this change and are deleted.
+asio::awaitable<Plan> PlanSymbol(db::Transaction& tx,
+                                 const Portfolio& p,
+                                 const std::string& symbol,
+                                 const Affected& a,
+                                 std::map<std::string, PositionState>& stored) {
+    Plan plan;
+    plan.symbol = symbol;
+    auto head = stored.find(symbol);
+    const bool append = head != stored.end() && !a.earliest_removed && !a.added.empty() &&
+                        head->second.last < KeyOf(*a.added.front());
+    if (append) {
+        plan.state = std::move(head->second);
+        plan.appended = a.added;
+        co_return plan;
+    }
+    LedgerKey start = a.added.empty() ? *a.earliest_removed : KeyOf(*a.added.front());
+    if (a.earliest_removed && *a.earliest_removed < start) start = *a.earliest_removed;
+    std::optional<LedgerKey> from;
+    auto cp =
+        co_await tx.Execute(kCheckpointBefore, p.id, symbol, start.executed_at, start.created_at, start.id);
+    if (!cp.Empty()) {
+        auto holding = DecodeHolding(cp[0].Get<std::string>(4), symbol);
+        if (holding) {
+            plan.state.holding = std::move(*holding);
+            plan.state.last =
+                LedgerKey{cp[0].Get<Timestamp>(0), cp[0].Get<Timestamp>(1), cp[0].Get<TransactionId>(2)};
+            plan.state.count = cp[0].Get<std::int64_t>(3);
+            from = plan.state.last;
         }
-        LedgerKey start = a.added.empty() ? *a.earliest_removed : KeyOf(*a.added.front());
-        if (a.earliest_removed && *a.earliest_removed < start) start = *a.earliest_removed;
-        std::optional<LedgerKey> from;
-        auto cp = co_await tx.Execute(kCheckpointBefore, p.id, symbol, start.executed_at, start.created_at,
-                                      start.id);
-        if (!cp.Empty()) {
-            auto holding = DecodeHolding(cp[0].Get<std::string>(4), symbol);
-            if (holding) {
-                plan.state.holding = std::move(*holding);
-                plan.state.last =
-                    LedgerKey{cp[0].Get<Timestamp>(0), cp[0].Get<Timestamp>(1), cp[0].Get<TransactionId>(2)};
-                plan.state.count = cp[0].Get<std::int64_t>(3);
-                from = plan.state.last;
-            }
+    }
+    if (from) {
+        co_await tx.Execute(kDeleteCheckpointsAfter, p.id, symbol, from->executed_at, from->created_at,
+                            from->id);
+    } else {
+        co_await tx.Execute(kDeleteSymbolCheckpoints, p.id, symbol);
+    }
+    plan.tail = co_await PgRepository::SymbolTransactions(tx, p.id, symbol, from);
+    co_return plan;
+}
+
+// The derivation, pure: each plan's transactions applied to its state, checkpoints collected.
+void Derive(std::vector<Plan>& plans,
+            const LedgerSettings& settings,
+            std::int64_t checkpoint_every,
+            StateRows& checkpoints,
+            std::optional<Failure>& failure) {
+    for (Plan& plan : plans) {
+        for (const Transaction* t : plan.appended) {
+            if (!(plan.ok =
+                      Step(plan.state, *t, settings, plan.symbol, checkpoint_every, checkpoints, failure)))
+                break;
         }
-        // Later checkpoints describe the ledger before this change (all of them when the
-        // replay starts from the first transaction).
-        if (from) {
-            co_await tx.Execute(kDeleteCheckpointsAfter, p.id, symbol, from->executed_at, from->created_at,
-                                from->id);
-        } else {
-            co_await tx.Execute(kDeleteSymbolCheckpoints, p.id, symbol);
+        for (const Transaction& t : plan.tail) {
+            if (!(plan.ok =
+                      Step(plan.state, t, settings, plan.symbol, checkpoint_every, checkpoints, failure)))
+                break;
         }
-        plan.tail = co_await PgRepository::SymbolTransactions(tx, p.id, symbol, from);
-        steps += plan.tail.size();
+    }
+}
+
+}  // namespace
+
+asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
+                                           const Portfolio& p,
+                                           const LedgerChange& change,
+                                           runtime::CpuPool* cpu,
+                                           std::int64_t checkpoint_every) {
+    const LedgerSettings settings{p.currency, p.cost_basis_method, p.allow_short};
+    co_await ApplyCash(tx, p, change);
+    const std::map<std::string, Affected> affected = AffectedSymbols(change);
+    if (affected.empty()) co_return;
+    std::map<std::string, PositionState> stored = co_await LoadPositions(tx, p, affected);
+
+    // 1. Reads: each symbol's starting state and the transactions to apply to it.
+    std::vector<Plan> plans;
+    std::size_t steps = 0;
+    for (const auto& [symbol, a] : affected) {
+        Plan plan = co_await PlanSymbol(tx, p, symbol, a, stored);
+        steps += plan.Steps();
         plans.push_back(std::move(plan));
     }
 
@@ -348,25 +400,13 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
     // in a long history), so the request's event loop keeps serving others (issue 15).
     std::optional<Failure> failure;
     StateRows checkpoints;
-    auto derive = [&] {
-        for (Plan& plan : plans) {
-            for (const Transaction* t : plan.appended) {
-                if (!(plan.ok = Step(plan.state, *t, settings, plan.symbol, checkpoint_every, checkpoints,
-                                     failure)))
-                    break;
-            }
-            for (const Transaction& t : plan.tail) {
-                if (!(plan.ok =
-                          Step(plan.state, t, settings, plan.symbol, checkpoint_every, checkpoints, failure)))
-                    break;
-            }
-        }
-        return 0;
-    };
     if (cpu && steps > kInlineSteps) {
-        co_await cpu->Run(derive);
+        co_await cpu->Run([&] {
+            Derive(plans, settings, checkpoint_every, checkpoints, failure);
+            return 0;
+        });
     } else {
-        derive();
+        Derive(plans, settings, checkpoint_every, checkpoints, failure);
     }
 
     // 3. Writes.
