@@ -72,6 +72,45 @@ struct Trade {
     bool realize = true;
 };
 
+// The cost a close removes from the FIFO lots.
+struct Removed {
+    Decimal cost;
+    std::optional<Decimal> cost_base = Decimal();
+};
+
+// Closes `quantity` from the front of the lots (the oldest first); a lot closed in part keeps
+// the rest of its quantity and cost. Each lot closed costs O(1) (a deque's front).
+Removed RemoveFromLots(std::deque<Lot>& lots, Decimal quantity) {
+    Removed removed;
+    while (quantity.IsPositive() && !lots.empty()) {
+        Lot& lot = lots.front();
+        const Decimal lot_q = lot.quantity.Abs();
+        const Decimal m = std::min(quantity, lot_q);
+        const Decimal cost = Portion(lot.cost, m, lot_q);
+        const std::optional<Decimal> cost_base = PortionOpt(lot.cost_base, m, lot_q);
+        removed.cost += cost;
+        removed.cost_base = AddOpt(removed.cost_base, cost_base);
+        quantity -= m;
+        if (m == lot_q) {
+            lots.pop_front();
+        } else {
+            lot.quantity -= Decimal::FromInt(lot.quantity.Sign()) * m;
+            lot.cost -= cost;
+            lot.cost_base = SubOpt(lot.cost_base, cost_base);
+        }
+    }
+    return removed;
+}
+
+// Adds a closing trade's realised gains (both methods) to the holding and records the sale.
+void Realize(Holding& h, Sale sale) {
+    h.average.realized += sale.realized_average;
+    h.average.realized_base = AddOpt(h.average.realized_base, sale.realized_average_base);
+    h.fifo.realized += sale.realized_fifo;
+    h.fifo.realized_base = AddOpt(h.fifo.realized_base, sale.realized_fifo_base);
+    h.sales.push_back(std::move(sale));
+}
+
 Result<Holding, LedgerError> ApplyTrade(Holding h,
                                         const Trade& t,
                                         const Transaction& tx,
@@ -104,27 +143,7 @@ Result<Holding, LedgerError> ApplyTrade(Holding h,
         h.average.cost -= avg_removed;
         h.average.cost_base = SubOpt(h.average.cost_base, avg_removed_base);
 
-        Decimal fifo_removed;
-        std::optional<Decimal> fifo_removed_base = Decimal();
-        Decimal remaining = k;
-        auto& lots = h.fifo.lots;
-        while (remaining.IsPositive() && !lots.empty()) {
-            Lot& lot = lots.front();
-            const Decimal lot_q = lot.quantity.Abs();
-            const Decimal m = std::min(remaining, lot_q);
-            const Decimal cost = Portion(lot.cost, m, lot_q);
-            const std::optional<Decimal> cost_base = PortionOpt(lot.cost_base, m, lot_q);
-            fifo_removed += cost;
-            fifo_removed_base = AddOpt(fifo_removed_base, cost_base);
-            remaining -= m;
-            if (m == lot_q) {
-                lots.pop_front();
-            } else {
-                lot.quantity -= Decimal::FromInt(lot.quantity.Sign()) * m;
-                lot.cost -= cost;
-                lot.cost_base = SubOpt(lot.cost_base, cost_base);
-            }
-        }
+        const Removed fifo_removed = RemoveFromLots(h.fifo.lots, k);
         if (t.realize) {
             // -dir: a sale (dir -1) receives the value, a cover (dir +1) pays it.
             const Decimal received = -sign * value - t.fee;
@@ -137,14 +156,10 @@ Result<Holding, LedgerError> ApplyTrade(Holding h,
             sale.quantity = k;
             sale.proceeds = received;
             sale.realized_average = received - avg_removed;
-            sale.realized_fifo = received - fifo_removed;
+            sale.realized_fifo = received - fifo_removed.cost;
             sale.realized_average_base = SubOpt(received_base, avg_removed_base);
-            sale.realized_fifo_base = SubOpt(received_base, fifo_removed_base);
-            h.average.realized += sale.realized_average;
-            h.average.realized_base = AddOpt(h.average.realized_base, sale.realized_average_base);
-            h.fifo.realized += sale.realized_fifo;
-            h.fifo.realized_base = AddOpt(h.fifo.realized_base, sale.realized_fifo_base);
-            h.sales.push_back(std::move(sale));
+            sale.realized_fifo_base = SubOpt(received_base, fifo_removed.cost_base);
+            Realize(h, std::move(sale));
         }
     }
     if (open.IsPositive()) {
