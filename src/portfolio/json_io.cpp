@@ -46,13 +46,75 @@ void Put(json::object& o, const char* key, const std::optional<Decimal>& d) {
     }
 }
 
+// Amounts that must be positive (or not negative) wherever they appear.
+void CheckSigns(http::FieldReader& in, const Transaction& t) {
+    if (t.quantity && !t.quantity->IsPositive())
+        in.AddError("quantity", "not_positive", "must be greater than zero");
+    if (t.price && t.price->IsNegative()) in.AddError("price", "negative", "must not be negative");
+    if (t.amount && !t.amount->IsPositive())
+        in.AddError("amount", "not_positive", "must be greater than zero");
+    if (t.fee.IsNegative()) in.AddError("fee", "negative", "must not be negative");
+    if (t.fx_rate && !t.fx_rate->IsPositive())
+        in.AddError("fx_rate", "not_positive", "must be greater than zero");
+    if (t.split_ratio && !t.split_ratio->IsPositive()) {
+        in.AddError("split_ratio", "not_positive", "must be greater than zero");
+    }
+}
+
+// The fields each type needs and those it must not have.
+void CheckFieldsOfType(http::FieldReader& in, const Transaction& t, const std::string& type) {
+    auto need = [&](bool ok, const char* field, const char* what) {
+        if (!ok) in.AddError(field, "required", fmt::format("{} {}", type, what));
+    };
+    auto forbid = [&](bool present, const char* field) {
+        if (present) in.AddError(field, "not_allowed", fmt::format("a {} has no {}", type, field));
+    };
+    switch (t.type) {
+        case TransactionType::kBuy:
+        case TransactionType::kSell:
+            need(t.symbol.has_value(), "symbol", "needs a symbol");
+            need(t.quantity.has_value(), "quantity", "needs a quantity");
+            need(t.price.has_value(), "price", "needs a price");
+            forbid(t.amount.has_value(), "amount");
+            break;
+        case TransactionType::kSplit:
+            need(t.symbol.has_value(), "symbol", "needs a symbol");
+            need(t.split_ratio.has_value(), "split_ratio", "needs a split_ratio");
+            break;
+        case TransactionType::kDividend:
+            need(t.symbol.has_value(), "symbol", "needs a symbol");
+            need(t.amount.has_value(), "amount", "needs an amount");
+            break;
+        case TransactionType::kInterest:
+            need(t.amount.has_value(), "amount", "needs an amount");
+            break;
+        case TransactionType::kFee:
+            need(t.amount.has_value() || t.fee.IsPositive(), "amount", "needs an amount or a fee");
+            break;
+        case TransactionType::kDeposit:
+        case TransactionType::kWithdrawal:
+            forbid(t.symbol.has_value(), "symbol");
+            need(t.amount.has_value(), "amount", "needs an amount");
+            break;
+        case TransactionType::kTransferIn:
+        case TransactionType::kTransferOut:
+            if (t.symbol) {
+                need(t.quantity.has_value(), "quantity", "of securities needs a quantity");
+            } else {
+                need(t.amount.has_value(), "amount", "of cash needs an amount");
+            }
+            break;
+    }
+    if (t.type != TransactionType::kSplit) forbid(t.split_ratio.has_value(), "split_ratio");
+}
+
 }  // namespace
 
 Transaction ReadTransaction(http::FieldReader& in, Timestamp now, std::chrono::seconds max_future) {
     Transaction t;
     auto type = in.Enum("type", {"BUY", "SELL", "DIVIDEND", "INTEREST", "FEE", "DEPOSIT", "WITHDRAWAL",
                                  "SPLIT", "TRANSFER_IN", "TRANSFER_OUT"});
-    auto symbol = in.OptionalString("symbol", {.min_length = 1, .max_length = 32});
+    auto symbol = in.OptionalString("symbol", {.min_length = 1, .max_length = kMaxSymbol});
     auto quantity = Amount(in, "quantity", in.OptionalDecimal("quantity"));
     auto price = Amount(in, "price", in.OptionalDecimal("price"));
     auto amount = Amount(in, "amount", in.OptionalDecimal("amount"));
@@ -61,7 +123,7 @@ Transaction ReadTransaction(http::FieldReader& in, Timestamp now, std::chrono::s
     auto split_ratio = Amount(in, "split_ratio", in.OptionalDecimal("split_ratio"), 10, 10);
     auto currency = in.String("currency", {.min_length = 3, .max_length = 3});
     auto executed_at = in.Timestamp("executed_at");
-    t.notes = in.OptionalString("notes", {.min_length = 0, .max_length = 2000});
+    t.notes = in.OptionalString("notes", {.min_length = 0, .max_length = kMaxText});
     in.AllowOnly({"type", "symbol", "quantity", "price", "amount", "fee", "fx_rate", "split_ratio",
                   "currency", "executed_at", "notes"});
 
@@ -86,16 +148,6 @@ Transaction ReadTransaction(http::FieldReader& in, Timestamp now, std::chrono::s
                 in.AddError("executed_at", "in_future", "a transaction cannot be in the future");
         }
     }
-    if (quantity && !quantity->IsPositive())
-        in.AddError("quantity", "not_positive", "must be greater than zero");
-    if (price && price->IsNegative()) in.AddError("price", "negative", "must not be negative");
-    if (amount && !amount->IsPositive()) in.AddError("amount", "not_positive", "must be greater than zero");
-    if (fee && fee->IsNegative()) in.AddError("fee", "negative", "must not be negative");
-    if (fx_rate && !fx_rate->IsPositive())
-        in.AddError("fx_rate", "not_positive", "must be greater than zero");
-    if (split_ratio && !split_ratio->IsPositive()) {
-        in.AddError("split_ratio", "not_positive", "must be greater than zero");
-    }
     t.quantity = quantity;
     t.price = price;
     t.amount = amount;
@@ -103,49 +155,8 @@ Transaction ReadTransaction(http::FieldReader& in, Timestamp now, std::chrono::s
     t.fx_rate = fx_rate;
     t.split_ratio = split_ratio;
 
-    auto need = [&](bool ok, const char* field, const char* what) {
-        if (!ok) in.AddError(field, "required", fmt::format("{} {}", type, what));
-    };
-    auto forbid = [&](bool present, const char* field) {
-        if (present) in.AddError(field, "not_allowed", fmt::format("a {} has no {}", type, field));
-    };
-    switch (t.type) {
-        case TransactionType::kBuy:
-        case TransactionType::kSell:
-            need(t.symbol.has_value(), "symbol", "needs a symbol");
-            need(quantity.has_value(), "quantity", "needs a quantity");
-            need(price.has_value(), "price", "needs a price");
-            forbid(amount.has_value(), "amount");
-            break;
-        case TransactionType::kSplit:
-            need(t.symbol.has_value(), "symbol", "needs a symbol");
-            need(split_ratio.has_value(), "split_ratio", "needs a split_ratio");
-            break;
-        case TransactionType::kDividend:
-            need(t.symbol.has_value(), "symbol", "needs a symbol");
-            need(amount.has_value(), "amount", "needs an amount");
-            break;
-        case TransactionType::kInterest:
-            need(amount.has_value(), "amount", "needs an amount");
-            break;
-        case TransactionType::kFee:
-            need(amount.has_value() || (fee && fee->IsPositive()), "amount", "needs an amount or a fee");
-            break;
-        case TransactionType::kDeposit:
-        case TransactionType::kWithdrawal:
-            forbid(t.symbol.has_value(), "symbol");
-            need(amount.has_value(), "amount", "needs an amount");
-            break;
-        case TransactionType::kTransferIn:
-        case TransactionType::kTransferOut:
-            if (t.symbol) {
-                need(quantity.has_value(), "quantity", "of securities needs a quantity");
-            } else {
-                need(amount.has_value(), "amount", "of cash needs an amount");
-            }
-            break;
-    }
-    if (t.type != TransactionType::kSplit) forbid(split_ratio.has_value(), "split_ratio");
+    CheckSigns(in, t);
+    CheckFieldsOfType(in, t, type);
     return t;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <deque>
 #include <map>
 #include <optional>
@@ -18,6 +19,14 @@ namespace nn::portfolio {
 // Stored amounts are numeric(28, 10): 18 integer and 10 fractional digits.
 inline constexpr int kAmountScale = 10;
 inline constexpr int kAmountIntegerDigits = 18;
+
+// Text widths of the API, each the CHECK of the columns it mirrors
+// (migrations/portfolio/0001_portfolio.up.sql, 0004_ledger_checkpoints.up.sql).
+inline constexpr std::size_t kMaxSymbol = 32;  // symbol: length BETWEEN 1 AND 32 (holdings, transactions,
+                                               // watchlist items, price alerts, checkpoints)
+inline constexpr std::size_t kMaxName =
+    100;  // portfolios.name, watchlists.name, goals.name: BETWEEN 1 AND 100
+inline constexpr std::size_t kMaxText = 2000;  // description, notes: length <= 2000
 
 enum class TransactionType {
     kBuy,
