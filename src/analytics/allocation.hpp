@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/decimal.hpp"
-#include "portfolio/rebalance.hpp"
+#include "portfolio/allocation/rebalance.hpp"
 
 // The allocation view (docs/analytics.md §12): market value and weight per symbol, asset class,
 // sector, country and currency, with cash as a group of its own, and the drift of each

@@ -9,7 +9,7 @@
 #include <boost/json/object.hpp>
 
 #include "core/ids.hpp"
-#include "portfolio/allocation_service.hpp"
+#include "portfolio/allocation/service.hpp"
 
 namespace nn {
 class App;

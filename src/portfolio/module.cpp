@@ -1,13 +1,13 @@
 #include "portfolio/module.hpp"
 
 #include "infra/app/app.hpp"
-#include "portfolio/allocation_handlers.hpp"
-#include "portfolio/goal_handlers.hpp"
+#include "portfolio/allocation/handlers.hpp"
+#include "portfolio/goals/handlers.hpp"
 #include "portfolio/handlers.hpp"
 #include "portfolio/price_consumer.hpp"
 #include "portfolio/snapshot_job.hpp"
 #include "portfolio/watches.hpp"
-#include "portfolio/watchlist_handlers.hpp"
+#include "portfolio/watchlists/handlers.hpp"
 
 namespace nn::portfolio {
 

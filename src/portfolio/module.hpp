@@ -2,7 +2,7 @@
 
 #include <memory>
 
-#include "portfolio/allocation_service.hpp"
+#include "portfolio/allocation/service.hpp"
 #include "portfolio/notify_directory.hpp"
 #include "portfolio/service.hpp"
 #include "portfolio/value_feed.hpp"

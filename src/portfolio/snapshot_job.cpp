@@ -113,7 +113,7 @@ constexpr db::Query kWriteSnapshots{
     "portfolio.write_daily_snapshots"};
 
 // The latest rates, every pair (market_data.latest_exchange_rates holds one row per pair).
-constexpr db::Query kLatestRates{
+constexpr db::Query kAllLatestRates{
     "SELECT base::text, quote::text, rate::text FROM market_data.latest_exchange_rates",
     "portfolio.snapshot_latest_rates"};
 
@@ -122,7 +122,7 @@ constexpr db::Query kLatestRates{
 asio::awaitable<std::int64_t> WriteDailySnapshots(db::Pool& pool, db::Pool& market, Date date) {
     const std::string day = FormatDate(date);
     std::vector<std::string> bases, quotes, rates;
-    const db::Result latest = co_await market.Execute(kLatestRates);
+    const db::Result latest = co_await market.Execute(kAllLatestRates);
     for (db::Row row : latest) {
         bases.push_back(row.Get<std::string>(0));
         quotes.push_back(row.Get<std::string>(1));

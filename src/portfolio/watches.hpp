@@ -7,8 +7,8 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "core/ids.hpp"
-#include "portfolio/drift_watch.hpp"
-#include "portfolio/goal_watch.hpp"
+#include "portfolio/allocation/drift_watch.hpp"
+#include "portfolio/goals/goal_watch.hpp"
 #include "portfolio/value_feed.hpp"
 
 namespace nn {

@@ -9,8 +9,8 @@
 #include <thread>
 
 #include "infra/redis/client.hpp"
-#include "portfolio/allocation_service.hpp"
-#include "portfolio/goal_service.hpp"
+#include "portfolio/allocation/service.hpp"
+#include "portfolio/goals/service.hpp"
 #include "portfolio/portfolio_api_fixture.hpp"
 #include "portfolio/price_consumer.hpp"
 #include "portfolio/watches.hpp"

@@ -1,4 +1,4 @@
-#include "portfolio/goal_service.hpp"
+#include "portfolio/goals/service.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -70,7 +70,7 @@ constexpr db::Query kCurrentRate{
     "LIMIT 1",
     "portfolio.goal_current_rate"};
 
-Error NotFound() {
+Error GoalNotFound() {
     return Error(ErrorKind::kNotFound, "goal.not_found", "no such goal");
 }
 
@@ -113,7 +113,7 @@ db::TextArray IdArray(const std::vector<PortfolioId>& ids) {
     return db::TextArray(items);
 }
 
-std::string Payload(const Goal& g) {
+std::string GoalPayload(const Goal& g) {
     json::object o;
     o["name"] = g.name;
     o["target_amount"] = g.target_amount.Normalized().ToString();
@@ -126,15 +126,15 @@ std::string Payload(const Goal& g) {
     return json::serialize(o);
 }
 
-asio::awaitable<Goal> LockWritable(db::Transaction& tx, Uuid id) {
+asio::awaitable<Goal> LockWritableGoal(db::Transaction& tx, Uuid id) {
     std::optional<Goal> g;
     try {
         auto res = co_await tx.Execute(kSelectGoalForUpdate, id);
         if (!res.Empty()) g = ReadGoal(res[0]);
     } catch (const db::InsufficientPrivilege&) {
-        throw NotFound();
+        throw GoalNotFound();
     }
-    if (!g) throw NotFound();
+    if (!g) throw GoalNotFound();
     co_return *g;
 }
 
@@ -228,7 +228,7 @@ asio::awaitable<GoalView> GoalService::Get(const Actor& actor, Uuid id, Date tod
     view.goal = co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
                                    [&](db::Transaction& tx) -> asio::awaitable<Goal> {
                                        auto res = co_await tx.Execute(kSelectGoal, id);
-                                       if (res.Empty()) throw NotFound();
+                                       if (res.Empty()) throw GoalNotFound();
                                        co_return ReadGoal(res[0]);
                                    });
     std::optional<Decimal> total = Decimal();
@@ -264,7 +264,7 @@ asio::awaitable<Goal> GoalService::Create(const Actor& actor,
         auto res = co_await tx.Execute(kSelectGoal, draft.id);
         Goal stored = ReadGoal(res[0]);
         co_await PgRepository::InsertOutbox(tx, actor, stored.user_id, "goal", stored.id.ToString(),
-                                            "goal.created", Payload(stored), request_id);
+                                            "goal.created", GoalPayload(stored), request_id);
         co_return stored;
     });
     co_await GoalChanged(created.id, shard);
@@ -275,7 +275,7 @@ asio::awaitable<Goal> GoalService::Update(
     const Actor& actor, Uuid id, GoalChange change, const std::string& request_id, std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     Goal updated = co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<Goal> {
-        Goal g = co_await LockWritable(tx, id);
+        Goal g = co_await LockWritableGoal(tx, id);
         if (change.name) g.name = *change.name;
         if (change.target_amount) g.target_amount = *change.target_amount;
         if (change.currency) g.currency = *change.currency;
@@ -291,7 +291,7 @@ asio::awaitable<Goal> GoalService::Update(
         auto res = co_await tx.Execute(kSelectGoal, id);
         Goal stored = ReadGoal(res[0]);
         co_await PgRepository::InsertOutbox(tx, actor, stored.user_id, "goal", stored.id.ToString(),
-                                            "goal.updated", Payload(stored), request_id);
+                                            "goal.updated", GoalPayload(stored), request_id);
         co_return stored;
     });
     co_await GoalChanged(id, shard);
@@ -315,10 +315,10 @@ asio::awaitable<void> GoalService::Delete(const Actor& actor,
                                           std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> {
-        Goal g = co_await LockWritable(tx, id);
+        Goal g = co_await LockWritableGoal(tx, id);
         co_await tx.Execute(kDeleteGoal, id);
         co_await PgRepository::InsertOutbox(tx, actor, g.user_id, "goal", id.ToString(), "goal.deleted",
-                                            Payload(g), request_id);
+                                            GoalPayload(g), request_id);
     });
 }
 

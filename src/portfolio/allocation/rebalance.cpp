@@ -1,4 +1,4 @@
-#include "portfolio/rebalance.hpp"
+#include "portfolio/allocation/rebalance.hpp"
 
 #include <algorithm>
 #include <map>

@@ -1,6 +1,6 @@
 // Goal progress as a table: percent of target, the required annual growth solved numerically
 // (expected values worked out independently: closed forms where one exists), the 0 % projection.
-#include "portfolio/goal_progress.hpp"
+#include "portfolio/goals/goal_progress.hpp"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "infra/http/router.hpp"
-#include "portfolio/watchlist_service.hpp"
+#include "portfolio/watchlists/service.hpp"
 
 namespace nn::auth {
 class UserDirectory;

@@ -1,4 +1,4 @@
-#include "portfolio/watchlist_service.hpp"
+#include "portfolio/watchlists/service.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -80,7 +80,7 @@ constexpr db::Query kDeleteItem{"DELETE FROM portfolio.watchlist_items WHERE wat
 constexpr db::Query kTouchWatchlist{"UPDATE portfolio.watchlists SET updated_at = now() WHERE id = $1",
                                     "portfolio.touch_watchlist"};
 
-Error NotFound() {
+Error WatchlistNotFound() {
     return Error(ErrorKind::kNotFound, "watchlist.not_found", "no such watchlist");
 }
 
@@ -147,15 +147,15 @@ asio::awaitable<void> LoadItems(db::Transaction& tx, std::vector<Watchlist>& lis
 }
 
 // The watchlist locked for a write; a row the actor may read but not write is "not found".
-asio::awaitable<Watchlist> LockWritable(db::Transaction& tx, WatchlistId id) {
+asio::awaitable<Watchlist> LockWritableWatchlist(db::Transaction& tx, WatchlistId id) {
     std::optional<Watchlist> w;
     try {
         auto res = co_await tx.Execute(kSelectWatchlistForUpdate, id);
         if (!res.Empty()) w = ReadWatchlist(res[0]);
     } catch (const db::InsufficientPrivilege&) {
-        throw NotFound();
+        throw WatchlistNotFound();
     }
-    if (!w) throw NotFound();
+    if (!w) throw WatchlistNotFound();
     co_return *w;
 }
 
@@ -195,7 +195,7 @@ asio::awaitable<Watchlist> WatchlistService::Get(const Actor& actor, WatchlistId
     co_return co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
                                  [&](db::Transaction& tx) -> asio::awaitable<Watchlist> {
                                      auto res = co_await tx.Execute(kSelectWatchlist, id);
-                                     if (res.Empty()) throw NotFound();
+                                     if (res.Empty()) throw WatchlistNotFound();
                                      std::vector<Watchlist> one{ReadWatchlist(res[0])};
                                      co_await LoadItems(tx, one);
                                      co_return one.front();
@@ -237,7 +237,7 @@ asio::awaitable<Watchlist> WatchlistService::Update(const Actor& actor,
                                                     std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     co_return co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<Watchlist> {
-        Watchlist before = co_await LockWritable(tx, id);
+        Watchlist before = co_await LockWritableWatchlist(tx, id);
         const std::string new_name = name.value_or(before.name);
         const std::optional<std::string> new_description = description.value_or(before.description);
         auto res = co_await tx.Execute(kUpdateWatchlist, id, new_name, new_description);
@@ -256,7 +256,7 @@ asio::awaitable<void> WatchlistService::Delete(const Actor& actor,
                                                std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> {
-        Watchlist before = co_await LockWritable(tx, id);
+        Watchlist before = co_await LockWritableWatchlist(tx, id);
         co_await tx.Execute(kDeleteWatchlist, id);
         json::object payload{{"name", before.name}};
         co_await Outbox(tx, actor, before.user_id, id.ToString(), "watchlist.deleted",
@@ -271,7 +271,7 @@ asio::awaitable<WatchlistItem> WatchlistService::AddItem(const Actor& actor,
                                                          std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     co_return co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<WatchlistItem> {
-        Watchlist list = co_await LockWritable(tx, id);
+        Watchlist list = co_await LockWritableWatchlist(tx, id);
         std::optional<WatchlistItem> stored;
         try {
             auto r =
@@ -296,7 +296,7 @@ asio::awaitable<WatchlistItem> WatchlistService::UpdateItem(const Actor& actor,
                                                             std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     co_return co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<WatchlistItem> {
-        Watchlist list = co_await LockWritable(tx, id);
+        Watchlist list = co_await LockWritableWatchlist(tx, id);
         auto res = co_await tx.Execute(kSelectItem, id, item_id);
         if (res.Empty()) throw ItemNotFound();
         WatchlistItem before = ReadItem(res[0]);
@@ -320,7 +320,7 @@ asio::awaitable<void> WatchlistService::RemoveItem(
     const Actor& actor, WatchlistId id, Uuid item_id, const std::string& request_id, std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> {
-        Watchlist list = co_await LockWritable(tx, id);
+        Watchlist list = co_await LockWritableWatchlist(tx, id);
         auto res = co_await tx.Execute(kDeleteItem, id, item_id);
         if (res.RowsAffected() != 1) throw ItemNotFound();
         co_await tx.Execute(kTouchWatchlist, id);

@@ -1,5 +1,5 @@
 // Rebalancing proposals as a table: each case's trades and per-rule outcome worked by hand.
-#include "portfolio/rebalance.hpp"
+#include "portfolio/allocation/rebalance.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "portfolio/drift_watch.hpp"
+#include "portfolio/allocation/drift_watch.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -9,7 +9,7 @@
 #include "core/error.hpp"
 #include "infra/app/app.hpp"
 #include "infra/db/transaction.hpp"
-#include "portfolio/allocation_service.hpp"
+#include "portfolio/allocation/service.hpp"
 
 namespace nn::portfolio {
 namespace asio = boost::asio;

@@ -1,4 +1,4 @@
-#include "portfolio/watchlist_handlers.hpp"
+#include "portfolio/watchlists/handlers.hpp"
 
 #include <fmt/format.h>
 #include <boost/json/array.hpp>

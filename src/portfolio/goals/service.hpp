@@ -13,7 +13,7 @@
 #include "core/decimal.hpp"
 #include "core/ids.hpp"
 #include "core/time.hpp"
-#include "portfolio/goal_progress.hpp"
+#include "portfolio/goals/goal_progress.hpp"
 #include "portfolio/pg_repository.hpp"
 
 namespace nn {

@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "infra/http/router.hpp"
-#include "portfolio/goal_service.hpp"
+#include "portfolio/goals/service.hpp"
 
 namespace nn::auth {
 class UserDirectory;

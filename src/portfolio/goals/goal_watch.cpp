@@ -1,4 +1,4 @@
-#include "portfolio/goal_watch.hpp"
+#include "portfolio/goals/goal_watch.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -9,7 +9,7 @@
 #include "core/error.hpp"
 #include "infra/app/app.hpp"
 #include "infra/db/transaction.hpp"
-#include "portfolio/goal_service.hpp"
+#include "portfolio/goals/service.hpp"
 
 namespace nn::portfolio {
 namespace asio = boost::asio;

@@ -1,4 +1,4 @@
-#include "portfolio/goal_progress.hpp"
+#include "portfolio/goals/goal_progress.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "portfolio/goal_handlers.hpp"
+#include "portfolio/goals/handlers.hpp"
 
 #include <fmt/format.h>
 #include <boost/json/array.hpp>

@@ -1,4 +1,4 @@
-#include "portfolio/allocation_handlers.hpp"
+#include "portfolio/allocation/handlers.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>

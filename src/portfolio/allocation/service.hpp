@@ -11,8 +11,8 @@
 #include "core/decimal.hpp"
 #include "core/ids.hpp"
 #include "core/time.hpp"
+#include "portfolio/allocation/rebalance.hpp"
 #include "portfolio/pg_repository.hpp"
-#include "portfolio/rebalance.hpp"
 
 namespace nn {
 class App;

@@ -1,4 +1,4 @@
-#include "portfolio/allocation_service.hpp"
+#include "portfolio/allocation/service.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -83,7 +83,7 @@ StoredRule ReadRule(const db::Row& r) {
     return s;
 }
 
-asio::awaitable<Portfolio> LockWritable(db::Transaction& tx, PortfolioId id) {
+asio::awaitable<Portfolio> LockWritablePortfolio(db::Transaction& tx, PortfolioId id) {
     std::optional<Portfolio> p;
     try {
         p = co_await PgRepository::GetPortfolio(tx, id, true);
@@ -107,7 +107,7 @@ asio::awaitable<void> CheckDimensionSum(db::Transaction& tx,
     }
 }
 
-std::string Payload(PortfolioId portfolio, const StoredRule& s) {
+std::string RulePayload(PortfolioId portfolio, const StoredRule& s) {
     json::object o{{"portfolio_id", portfolio.ToString()},
                    {"dimension", s.rule.dimension},
                    {"key", s.rule.key},
@@ -140,7 +140,7 @@ asio::awaitable<StoredRule> AllocationService::Create(const Actor& actor,
                                                       std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     co_return co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<StoredRule> {
-        Portfolio p = co_await LockWritable(tx, portfolio);
+        Portfolio p = co_await LockWritablePortfolio(tx, portfolio);
         co_await CheckDimensionSum(tx, portfolio, rule, std::nullopt);
         std::optional<StoredRule> stored;
         try {
@@ -152,7 +152,7 @@ asio::awaitable<StoredRule> AllocationService::Create(const Actor& actor,
                         fmt::format("a {} rule for {} exists", rule.dimension, rule.key));
         }
         co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "allocation_rule", stored->id.ToString(),
-                                            "allocation_rule.created", Payload(portfolio, *stored),
+                                            "allocation_rule.created", RulePayload(portfolio, *stored),
                                             request_id);
         co_return *stored;
     });
@@ -167,7 +167,7 @@ asio::awaitable<StoredRule> AllocationService::Update(const Actor& actor,
                                                       std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     co_return co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<StoredRule> {
-        Portfolio p = co_await LockWritable(tx, portfolio);
+        Portfolio p = co_await LockWritablePortfolio(tx, portfolio);
         auto res = co_await tx.Execute(kSelectRule, portfolio, id);
         if (res.Empty()) throw RuleNotFound();
         StoredRule s = ReadRule(res[0]);
@@ -178,7 +178,7 @@ asio::awaitable<StoredRule> AllocationService::Update(const Actor& actor,
             co_await tx.Execute(kUpdateRule, portfolio, id, s.rule.target_weight, s.rule.tolerance);
         StoredRule stored = ReadRule(updated[0]);
         co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "allocation_rule", id.ToString(),
-                                            "allocation_rule.updated", Payload(portfolio, stored),
+                                            "allocation_rule.updated", RulePayload(portfolio, stored),
                                             request_id);
         co_return stored;
     });
@@ -188,13 +188,13 @@ asio::awaitable<void> AllocationService::Delete(
     const Actor& actor, PortfolioId portfolio, Uuid id, const std::string& request_id, std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> {
-        Portfolio p = co_await LockWritable(tx, portfolio);
+        Portfolio p = co_await LockWritablePortfolio(tx, portfolio);
         auto res = co_await tx.Execute(kSelectRule, portfolio, id);
         if (res.Empty()) throw RuleNotFound();
         StoredRule s = ReadRule(res[0]);
         co_await tx.Execute(kDeleteRule, portfolio, id);
         co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "allocation_rule", id.ToString(),
-                                            "allocation_rule.deleted", Payload(portfolio, s), request_id);
+                                            "allocation_rule.deleted", RulePayload(portfolio, s), request_id);
     });
 }
 

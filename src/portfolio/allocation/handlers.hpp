@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "infra/http/router.hpp"
-#include "portfolio/allocation_service.hpp"
+#include "portfolio/allocation/service.hpp"
 
 namespace nn::auth {
 class UserDirectory;
