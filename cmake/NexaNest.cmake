@@ -49,6 +49,11 @@ if(NN_SANITIZE)
   # Asio recycles coroutine frames in a thread-local cache that ASan reports as
   # use-after-free across threads; plain allocation keeps the reports honest.
   target_compile_definitions(nn_options INTERFACE BOOST_ASIO_DISABLE_AWAITABLE_FRAME_RECYCLING)
+  # Line tables only (-g1 after CMake's -g): ASan/UBSan reports still name file:line for every
+  # frame, while compiling and linking the -O0 test code is cheaper than with full debug info
+  # (docs/architecture.md "Build time"). -DNN_SANITIZE_DEBUG_INFO=-g brings locals back for gdb.
+  set(NN_SANITIZE_DEBUG_INFO "-g1" CACHE STRING "Debug-info level of the sanitizer build")
+  target_compile_options(nn_options INTERFACE $<$<CONFIG:Debug>:${NN_SANITIZE_DEBUG_INFO}>)
 endif()
 
 # nn_add_library(name SOURCES ... [DEPS ...] [PRIVATE_DEPS ...])
@@ -78,6 +83,7 @@ function(nn_add_tests prefix)
       set(exe ${prefix}_${kind})
       add_executable(${exe} ${srcs})
       target_link_libraries(${exe} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main nn_options)
+      nn_unity_build(${exe})
       # Release: the test code itself is compiled without optimisation. It is not what runs hot
       # (the code under test keeps -O2), and the coroutine-heavy suites compile about 40 % faster
       # at -O0 (docs/architecture.md "Build time"). Debug builds are -O0 already.

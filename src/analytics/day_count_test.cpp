@@ -5,14 +5,14 @@
 namespace nn::analytics {
 namespace {
 
-struct Case {
+struct DayCountCase {
     const char* first;
     const char* last;
     double years;
 };
 
 TEST(YearFraction, ByAnniversaries) {
-    const Case cases[] = {
+    const DayCountCase cases[] = {
         {"2023-01-01", "2023-12-31", 1.0},  // 365 days, a whole year
         {"2024-01-01", "2024-12-31", 1.0},  // 366 days (leap year), still a whole year
         {"2023-03-01", "2024-02-29", 1.0},  // spans 29 February
@@ -26,7 +26,7 @@ TEST(YearFraction, ByAnniversaries) {
         {"2024-02-29", "2025-02-27", 365.0 / 366.0},  // opening 2024-02-28: one day short of a year
         {"2024-02-29", "2025-02-28", 1.0},            // opening 2024-02-28 to 2025-02-28
     };
-    for (const Case& c : cases) {
+    for (const DayCountCase& c : cases) {
         EXPECT_NEAR(YearFraction(DateFromString(c.first), DateFromString(c.last)), c.years, 1e-12)
             << c.first << ".." << c.last;
     }

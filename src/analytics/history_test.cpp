@@ -8,15 +8,15 @@
 namespace nn::analytics {
 namespace {
 
-Date At(const char* text) {
+Date HistoryAt(const char* text) {
     return DateFromString(text);
 }
 
 using nn::testing::D;
 
-Movement Cash(const char* date, const char* change, const char* flow, const char* income = "0") {
+Movement HistoryCash(const char* date, const char* change, const char* flow, const char* income = "0") {
     Movement m;
-    m.date = At(date);
+    m.date = HistoryAt(date);
     m.currency = "EUR";
     m.cash_change = D(change);
     m.flow_local = D(flow);
@@ -24,15 +24,15 @@ Movement Cash(const char* date, const char* change, const char* flow, const char
     return m;
 }
 
-Movement Trade(const char* date,
-               const char* symbol,
-               const char* quantity,
-               const char* price,
-               const char* cash,
-               const char* currency = "EUR",
-               const char* rate = "0") {
+Movement HistoryTrade(const char* date,
+                      const char* symbol,
+                      const char* quantity,
+                      const char* price,
+                      const char* cash,
+                      const char* currency = "EUR",
+                      const char* rate = "0") {
     Movement m;
-    m.date = At(date);
+    m.date = HistoryAt(date);
     m.symbol = symbol;
     m.quantity_change = D(quantity);
     m.price = D(price);
@@ -55,30 +55,30 @@ HistoryInputs Inputs() {
     HistoryInputs in;
     in.base_currency = "EUR";
     in.movements = {
-        Trade("2024-01-05", "AAA", "-10", "55", "550"),  // order does not matter
-        Cash("2024-01-01", "1000", "1000"),
-        Trade("2024-01-02", "AAA", "10", "50", "-501"),
-        Trade("2024-01-03", "BBB", "2", "100", "-200", "USD", "0.90"),
+        HistoryTrade("2024-01-05", "AAA", "-10", "55", "550"),  // order does not matter
+        HistoryCash("2024-01-01", "1000", "1000"),
+        HistoryTrade("2024-01-02", "AAA", "10", "50", "-501"),
+        HistoryTrade("2024-01-03", "BBB", "2", "100", "-200", "USD", "0.90"),
         [] {
-            Movement m = Cash("2024-01-04", "5", "0", "5");
+            Movement m = HistoryCash("2024-01-04", "5", "0", "5");
             m.symbol = "AAA";
             return m;
         }(),
-        Cash("2024-01-05", "-1054", "-1054"),
+        HistoryCash("2024-01-05", "-1054", "-1054"),
     };
-    in.closes["AAA"] = {{At("2024-01-02"), D("50")},
-                        {At("2024-01-03"), D("52")},
-                        {At("2024-01-04"), D("54")},
-                        {At("2024-01-05"), D("55")}};
-    in.closes["BBB"] = {{At("2024-01-03"), D("100")}, {At("2024-01-05"), D("110")}};
+    in.closes["AAA"] = {{HistoryAt("2024-01-02"), D("50")},
+                        {HistoryAt("2024-01-03"), D("52")},
+                        {HistoryAt("2024-01-04"), D("54")},
+                        {HistoryAt("2024-01-05"), D("55")}};
+    in.closes["BBB"] = {{HistoryAt("2024-01-03"), D("100")}, {HistoryAt("2024-01-05"), D("110")}};
     in.instrument_currency["AAA"] = "EUR";
     in.instrument_currency["BBB"] = "USD";
-    in.rates["USD"] = {{At("2024-01-03"), D("0.90")}, {At("2024-01-04"), D("0.95")}};
+    in.rates["USD"] = {{HistoryAt("2024-01-03"), D("0.90")}, {HistoryAt("2024-01-04"), D("0.95")}};
     return in;
 }
 
 TEST(History, RebuildsValuesFlowsIncomeAndCurrencyEffect) {
-    const History h = RebuildHistory(Inputs(), At("2024-01-02"), At("2024-01-05"));
+    const History h = RebuildHistory(Inputs(), HistoryAt("2024-01-02"), HistoryAt("2024-01-05"));
     EXPECT_TRUE(h.gaps.empty());
     EXPECT_EQ(h.period.opening_value, D("1000"));
     ASSERT_EQ(h.period.days.size(), 4u);
@@ -108,13 +108,13 @@ TEST(History, MissingClosesAndRatesFallBackAndAreReported) {
     HistoryInputs in = Inputs();
     in.closes.erase("BBB");
     in.rates.clear();
-    const History h = RebuildHistory(in, At("2024-01-02"), At("2024-01-05"));
+    const History h = RebuildHistory(in, HistoryAt("2024-01-02"), HistoryAt("2024-01-05"));
     // BBB at its trade price 100, USD at its trade rate 0.90: 01-05 value 2 x 100 x 0.90 = 180.
     EXPECT_EQ(h.period.days[3].value, D("180"));
     ASSERT_EQ(h.gaps.size(), 2u);
     for (const HistoryGap& gap : h.gaps) {
         EXPECT_TRUE(gap.what == "price:BBB" || gap.what == "rate:USD") << gap.what;
-        EXPECT_EQ(gap.date, At("2024-01-03")) << gap.what;
+        EXPECT_EQ(gap.date, HistoryAt("2024-01-03")) << gap.what;
     }
     EXPECT_NE(h.gaps[0].what, h.gaps[1].what);
 }
@@ -124,16 +124,16 @@ TEST(History, MissingClosesAndRatesFallBackAndAreReported) {
 TEST(History, SplitAndSecuritiesTransfer) {
     HistoryInputs in;
     in.base_currency = "EUR";
-    Movement transfer = Trade("2024-06-03", "CCC", "5", "0", "0");
+    Movement transfer = HistoryTrade("2024-06-03", "CCC", "5", "0", "0");
     transfer.securities_transfer = true;
     Movement split;
-    split.date = At("2024-06-04");
+    split.date = HistoryAt("2024-06-04");
     split.symbol = "CCC";
     split.currency = "EUR";
     split.split_ratio = D("2");
     in.movements = {transfer, split};
-    in.closes["CCC"] = {{At("2024-06-03"), D("20")}, {At("2024-06-04"), D("10.5")}};
-    const History h = RebuildHistory(in, At("2024-06-03"), At("2024-06-04"));
+    in.closes["CCC"] = {{HistoryAt("2024-06-03"), D("20")}, {HistoryAt("2024-06-04"), D("10.5")}};
+    const History h = RebuildHistory(in, HistoryAt("2024-06-03"), HistoryAt("2024-06-04"));
     EXPECT_TRUE(h.period.opening_value.IsZero());
     EXPECT_EQ(h.period.days[0].inflow, D("100"));
     EXPECT_EQ(h.period.days[0].value, D("100"));
@@ -147,23 +147,23 @@ TEST(History, SplitAndSecuritiesTransfer) {
 TEST(History, InKindTransferIsAFlowAtMarketValue) {
     HistoryInputs in;
     in.base_currency = "EUR";
-    Movement transfer = Trade("2024-06-03", "XYZ", "10", "50", "0");
+    Movement transfer = HistoryTrade("2024-06-03", "XYZ", "10", "50", "0");
     transfer.securities_transfer = true;
     in.movements = {transfer};
-    in.closes["XYZ"] = {{At("2024-06-03"), D("100")}};
+    in.closes["XYZ"] = {{HistoryAt("2024-06-03"), D("100")}};
     in.instrument_currency["XYZ"] = "EUR";
-    const History h = RebuildHistory(in, At("2024-06-03"), At("2024-06-03"));
+    const History h = RebuildHistory(in, HistoryAt("2024-06-03"), HistoryAt("2024-06-03"));
     ASSERT_EQ(h.period.days.size(), 1u);
     EXPECT_EQ(h.period.days[0].inflow, D("1000"));
     EXPECT_EQ(h.period.days[0].value, D("1000"));
     EXPECT_NEAR(TimeWeightedReturn(DailyReturns(h.period)), 0.0, 1e-15);
 
     // Out in kind the same way: 4 XYZ leave at the day's close 110 (carried cost 50): outflow 440.
-    Movement out = Trade("2024-06-04", "XYZ", "-4", "50", "0");
+    Movement out = HistoryTrade("2024-06-04", "XYZ", "-4", "50", "0");
     out.securities_transfer = true;
     in.movements.push_back(out);
-    in.closes["XYZ"].push_back({At("2024-06-04"), D("110")});
-    const History h2 = RebuildHistory(in, At("2024-06-03"), At("2024-06-04"));
+    in.closes["XYZ"].push_back({HistoryAt("2024-06-04"), D("110")});
+    const History h2 = RebuildHistory(in, HistoryAt("2024-06-03"), HistoryAt("2024-06-04"));
     EXPECT_EQ(h2.period.days[1].outflow, D("440"));
     EXPECT_EQ(h2.period.days[1].value, D("660"));
     EXPECT_NEAR(DailyReturns(h2.period)[1].value, 0.1, 1e-15);  // (660 + 440) / 1000 - 1
@@ -177,15 +177,15 @@ TEST(History, InKindTransferIsAFlowAtMarketValue) {
 TEST(History, UnderWaterShortOpensAtZero) {
     HistoryInputs in;
     in.base_currency = "USD";
-    in.movements = {Trade("2024-01-01", "SHT", "-10", "100", "1000", "USD")};
-    in.closes["SHT"] = {{At("2024-01-01"), D("300")}, {At("2024-01-02"), D("250")}};
+    in.movements = {HistoryTrade("2024-01-01", "SHT", "-10", "100", "1000", "USD")};
+    in.closes["SHT"] = {{HistoryAt("2024-01-01"), D("300")}, {HistoryAt("2024-01-02"), D("250")}};
     in.instrument_currency["SHT"] = "USD";
-    const History h = RebuildHistory(in, At("2024-01-02"), At("2024-01-02"));
+    const History h = RebuildHistory(in, HistoryAt("2024-01-02"), HistoryAt("2024-01-02"));
     EXPECT_TRUE(h.period.opening_value.IsZero());
     EXPECT_NO_THROW(Measure(h.period));
     ASSERT_FALSE(h.gaps.empty());
     EXPECT_EQ(h.gaps.front().what, "negative_value");
-    EXPECT_EQ(h.gaps.front().date, At("2024-01-01"));
+    EXPECT_EQ(h.gaps.front().date, HistoryAt("2024-01-01"));
 }
 
 // Issue 14.4: money that arrives today gets no part of yesterday's rate move. Base EUR: 1 USD
@@ -196,15 +196,15 @@ TEST(History, UnderWaterShortOpensAtZero) {
 TEST(History, CurrencyEffectOnlyOnMoneyHeldBeforeTheDay) {
     HistoryInputs in;
     in.base_currency = "EUR";
-    Movement old_money = Cash("2024-01-01", "1", "1");
+    Movement old_money = HistoryCash("2024-01-01", "1", "1");
     old_money.currency = "USD";
     old_money.rate = D("0.90");
-    Movement new_money = Cash("2024-01-02", "1000", "1000");
+    Movement new_money = HistoryCash("2024-01-02", "1000", "1000");
     new_money.currency = "USD";
     new_money.rate = D("0.95");
     in.movements = {old_money, new_money};
-    in.rates["USD"] = {{At("2024-01-01"), D("0.90")}, {At("2024-01-02"), D("0.95")}};
-    const History h = RebuildHistory(in, At("2024-01-02"), At("2024-01-02"));
+    in.rates["USD"] = {{HistoryAt("2024-01-01"), D("0.90")}, {HistoryAt("2024-01-02"), D("0.95")}};
+    const History h = RebuildHistory(in, HistoryAt("2024-01-02"), HistoryAt("2024-01-02"));
     EXPECT_EQ(h.period.opening_value, D("0.9"));
     EXPECT_EQ(h.period.days[0].inflow, D("950"));
     EXPECT_EQ(h.period.days[0].value, D("950.95"));
@@ -217,7 +217,7 @@ TEST(History, CurrencyEffectOnlyOnMoneyHeldBeforeTheDay) {
     // New money booked at another rate than the day's closing rate: that difference is currency.
     // 1,000 USD booked at 0.94 (940 EUR), worth 950 at the close: +10 currency, +0.05 old.
     in.movements[1].rate = D("0.94");
-    const History h2 = RebuildHistory(in, At("2024-01-02"), At("2024-01-02"));
+    const History h2 = RebuildHistory(in, HistoryAt("2024-01-02"), HistoryAt("2024-01-02"));
     EXPECT_EQ(h2.period.days[0].inflow, D("940"));
     EXPECT_EQ(h2.period.days[0].fx_effect, D("10.05"));
     EXPECT_TRUE(SplitGain(h2.period).capital.IsZero());
@@ -228,18 +228,18 @@ TEST(History, CurrencyEffectOnlyOnMoneyHeldBeforeTheDay) {
 TEST(History, MissingTradeDateRateIsReported) {
     HistoryInputs in;
     in.base_currency = "EUR";
-    Movement deposit = Cash("2024-01-01", "1000", "1000");
+    Movement deposit = HistoryCash("2024-01-01", "1000", "1000");
     deposit.currency = "USD";
     in.movements = {deposit};
-    in.rates["USD"] = {{At("2024-01-02"), D("0.95")}};  // the first rate comes a day later
-    const History h = RebuildHistory(in, At("2024-01-01"), At("2024-01-02"));
+    in.rates["USD"] = {{HistoryAt("2024-01-02"), D("0.95")}};  // the first rate comes a day later
+    const History h = RebuildHistory(in, HistoryAt("2024-01-01"), HistoryAt("2024-01-02"));
     ASSERT_EQ(h.gaps.size(), 1u);
     EXPECT_EQ(h.gaps[0].what, "rate:USD");
-    EXPECT_EQ(h.gaps[0].date, At("2024-01-01"));
+    EXPECT_EQ(h.gaps[0].date, HistoryAt("2024-01-01"));
 }
 
 TEST(History, RejectsInvertedRange) {
-    EXPECT_THROW(RebuildHistory(Inputs(), At("2024-01-05"), At("2024-01-02")), Error);
+    EXPECT_THROW(RebuildHistory(Inputs(), HistoryAt("2024-01-05"), HistoryAt("2024-01-02")), Error);
 }
 
 // A period opening after inception starts from the state a rebuild from inception reaches: cash
@@ -250,12 +250,12 @@ TEST(History, RejectsInvertedRange) {
 TEST(History, LaterPeriodsStartFromTheSettledState) {
     HistoryInputs in;
     in.base_currency = "USD";
-    in.movements = {Trade("2024-01-01", "AAA", "10", "100", "-1000", "USD"),
-                    Trade("2024-01-02", "AAA", "-10", "110", "1100", "USD")};
-    in.closes["AAA"] = {{At("2024-01-01"), D("100")}, {At("2024-01-02"), D("110")}};
+    in.movements = {HistoryTrade("2024-01-01", "AAA", "10", "100", "-1000", "USD"),
+                    HistoryTrade("2024-01-02", "AAA", "-10", "110", "1100", "USD")};
+    in.closes["AAA"] = {{HistoryAt("2024-01-01"), D("100")}, {HistoryAt("2024-01-02"), D("110")}};
     in.instrument_currency["AAA"] = "USD";
-    const History full = RebuildHistory(in, At("2024-01-01"), At("2024-01-04"));
-    const History later = RebuildHistory(in, At("2024-01-03"), At("2024-01-04"));
+    const History full = RebuildHistory(in, HistoryAt("2024-01-01"), HistoryAt("2024-01-04"));
+    const History later = RebuildHistory(in, HistoryAt("2024-01-03"), HistoryAt("2024-01-04"));
     ASSERT_EQ(full.period.days.size(), 4u);
     EXPECT_EQ(full.period.days[0].inflow.ToNormalizedString(), "1000");
     EXPECT_EQ(full.period.days[3].value.ToNormalizedString(), "1100");

@@ -5,7 +5,7 @@
 namespace nn::analytics {
 namespace {
 
-DayPoint Day(const char* date, const char* value) {
+DayPoint JsonDay(const char* date, const char* value) {
     DayPoint p;
     p.date = DateFromString(date);
     p.value = Decimal::FromString(value);
@@ -16,7 +16,7 @@ DayPoint Day(const char* date, const char* value) {
 // ratios; money stays a decimal string, undefined ratios are null, never 0.
 TEST(JsonIo, UndefinedFiguresAreNullWithReasons) {
     Period p;
-    p.days = {Day("2024-01-01", "0"), Day("2024-01-02", "0")};
+    p.days = {JsonDay("2024-01-01", "0"), JsonDay("2024-01-02", "0")};
     ReportContext context;
     context.portfolio_id = "p1";
     context.currency = "EUR";
@@ -40,7 +40,7 @@ TEST(JsonIo, UndefinedFiguresAreNullWithReasons) {
 TEST(JsonIo, MoneyIsExact) {
     Period p;
     p.opening_value = Decimal::FromString("1000");
-    p.days = {Day("2024-01-01", "1005.10"), Day("2024-01-02", "1010.50")};
+    p.days = {JsonDay("2024-01-01", "1005.10"), JsonDay("2024-01-02", "1010.50")};
     p.days[1].inflow = Decimal::FromString("0.25");
     ReportContext context;
     const boost::json::object out = ToJson(Analyse(p, std::nullopt), context);

@@ -25,13 +25,13 @@ namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-struct Reply {
+struct PerformanceReply {
     int status = 0;
     std::string body;
     json::value Json() const { return json::parse(body); }
 };
 
-double Num(const json::value& v) {
+double PerformanceNum(const json::value& v) {
     return v.is_double() ? v.as_double() : static_cast<double>(v.as_int64());
 }
 
@@ -63,16 +63,16 @@ protected:
         app_.reset();
     }
 
-    Reply Call(const std::string& user,
-               const std::string& method,
-               const std::string& target,
-               const std::string& body = "") {
+    PerformanceReply Call(const std::string& user,
+                          const std::string& method,
+                          const std::string& target,
+                          const std::string& body = "") {
         http::testing::Client client(port_);
         std::map<std::string, std::string> headers;
         if (!user.empty()) headers["X-Test-User"] = user;
         if (!body.empty()) headers["Content-Type"] = "application/json";
         auto r = client.Request(method, target, body, headers);
-        Reply out;
+        PerformanceReply out;
         if (r) {
             out.status = r->status;
             out.body = r->body;
@@ -134,9 +134,9 @@ TEST_F(PerformanceApi, ComputesTheFiguresFromTransactionsAndCloses) {
     const std::string user = NewUser();
     const std::string pid = Portfolio(user);
 
-    const Reply r = Call(user, "GET",
-                         "/api/v1/portfolios/" + pid + "/performance?from=" + Day(10) + "&to=" + Day(0) +
-                             "&benchmark=IDX&risk_free_rate=0.02");
+    const PerformanceReply r = Call(user, "GET",
+                                    "/api/v1/portfolios/" + pid + "/performance?from=" + Day(10) +
+                                        "&to=" + Day(0) + "&benchmark=IDX&risk_free_rate=0.02");
     ASSERT_EQ(r.status, 200) << r.body;
     const json::object body = r.Json().as_object();
     EXPECT_EQ(body.at("currency").as_string(), "USD");
@@ -144,12 +144,12 @@ TEST_F(PerformanceApi, ComputesTheFiguresFromTransactionsAndCloses) {
     EXPECT_EQ(body.at("to").as_string(), Day(0));
     EXPECT_EQ(body.at("days").as_int64(), 11);
     const json::object& returns = body.at("returns").as_object();
-    EXPECT_NEAR(Num(returns.at("time_weighted")), 0.01, 1e-12);
-    EXPECT_NEAR(Num(returns.at("simple")), 0.01, 1e-12);
+    EXPECT_NEAR(PerformanceNum(returns.at("time_weighted")), 0.01, 1e-12);
+    EXPECT_NEAR(PerformanceNum(returns.at("simple")), 0.01, 1e-12);
     // Money-weighted, every amount on its own day (docs/analytics.md §3.2): the 10,000 was in
     // for 10 of the period's 11 days (the opening is the close of the day before `from`), so
     // the rate over the 11 days is 1.01^(11/10) - 1.
-    EXPECT_NEAR(Num(returns.at("money_weighted")), std::pow(1.01, 1.1) - 1.0, 1e-8);
+    EXPECT_NEAR(PerformanceNum(returns.at("money_weighted")), std::pow(1.01, 1.1) - 1.0, 1e-8);
     EXPECT_TRUE(returns.at("time_weighted_annualized").is_null());
     const json::object& gain = body.at("gain").as_object();
     EXPECT_EQ(gain.at("total").as_string(), "100");
@@ -158,9 +158,9 @@ TEST_F(PerformanceApi, ComputesTheFiguresFromTransactionsAndCloses) {
     EXPECT_EQ(gain.at("opening_value").as_string(), "0");
     const json::object& bench = body.at("benchmark").as_object();
     EXPECT_EQ(bench.at("symbol").as_string(), "IDX");
-    EXPECT_NEAR(Num(bench.at("return")), 1036.0 / 1003.0 - 1.0, 1e-12);
-    EXPECT_NEAR(Num(bench.at("excess_return")), 0.01 - (1036.0 / 1003.0 - 1.0), 1e-12);
-    EXPECT_NEAR(Num(body.at("risk").as_object().at("risk_free_rate")), 0.02, 1e-15);
+    EXPECT_NEAR(PerformanceNum(bench.at("return")), 1036.0 / 1003.0 - 1.0, 1e-12);
+    EXPECT_NEAR(PerformanceNum(bench.at("excess_return")), 0.01 - (1036.0 / 1003.0 - 1.0), 1e-12);
+    EXPECT_NEAR(PerformanceNum(body.at("risk").as_object().at("risk_free_rate")), 0.02, 1e-15);
     const json::array& series = body.at("series").as_array();
     ASSERT_EQ(series.size(), 11u);
     EXPECT_EQ(series.back().as_object().at("value").as_string(), "10100");
@@ -198,7 +198,7 @@ TEST_F(PerformanceApi, ClosesConvertFromTheInstrumentsCurrency) {
                        R"(T11:00:00Z"})")
                   .status,
               201);
-    const Reply r =
+    const PerformanceReply r =
         Call(user, "GET", "/api/v1/portfolios/" + pid + "/performance?from=" + Day(5) + "&to=" + Day(0));
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.Json().at("gain").at("closing_value").as_string(), "1000");
@@ -210,7 +210,7 @@ TEST_F(PerformanceApi, NamedRangesAndRefusals) {
     const std::string pid = Portfolio(user);
     const std::string path = "/api/v1/portfolios/" + pid + "/performance";
 
-    Reply r = Call(user, "GET", path + "?range=MAX");
+    PerformanceReply r = Call(user, "GET", path + "?range=MAX");
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(r.Json().at("from").as_string(), Day(10));  // inception
     EXPECT_EQ(r.Json().at("range").as_string(), "MAX");
@@ -219,7 +219,7 @@ TEST_F(PerformanceApi, NamedRangesAndRefusals) {
     // 1W opens at the close 7 days ago: 9,000 cash + 10 x 103 = 10,030 -> 10,100.
     r = Call(user, "GET", path + "?range=1W");
     ASSERT_EQ(r.status, 200) << r.body;
-    EXPECT_NEAR(Num(r.Json().at("returns").at("time_weighted")), 10100.0 / 10030.0 - 1.0, 1e-12);
+    EXPECT_NEAR(PerformanceNum(r.Json().at("returns").at("time_weighted")), 10100.0 / 10030.0 - 1.0, 1e-12);
 
     EXPECT_EQ(Call("", "GET", path).status, 401);
     EXPECT_EQ(Call(NewUser(), "GET", path).status, 404);  // another user's portfolio

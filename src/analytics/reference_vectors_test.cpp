@@ -13,7 +13,7 @@
 namespace nn::analytics {
 namespace {
 
-CashFlow Flow(const char* date, const char* amount) {
+CashFlow ReferenceFlow(const char* date, const char* amount) {
     return {DateFromString(date), Decimal::FromString(amount)};
 }
 
@@ -22,9 +22,10 @@ CashFlow Flow(const char* date, const char* amount) {
 // The example of the XIRR function's documentation (Microsoft Excel "XIRR function";
 // LibreOffice Calc Help "XIRR"): 0.373362535 (37.34 %).
 TEST(ReferenceSpreadsheet, XirrDocumentationExample) {
-    const std::vector<CashFlow> flows{Flow("2008-01-01", "-10000"), Flow("2008-03-01", "2750"),
-                                      Flow("2008-10-30", "4250"), Flow("2009-02-15", "3250"),
-                                      Flow("2009-04-01", "2750")};
+    const std::vector<CashFlow> flows{
+        ReferenceFlow("2008-01-01", "-10000"), ReferenceFlow("2008-03-01", "2750"),
+        ReferenceFlow("2008-10-30", "4250"), ReferenceFlow("2009-02-15", "3250"),
+        ReferenceFlow("2009-04-01", "2750")};
     const auto rate = Xirr(flows);
     ASSERT_TRUE(rate.HasValue());
     EXPECT_NEAR(*rate, 0.373362535, 1e-8);
@@ -37,7 +38,8 @@ TEST(ReferenceSpreadsheet, XirrDocumentationExample) {
 
 // testSimpleExcelTestCase: -200 on 2010-01-01, +210 on 2010-12-31 -> 0.050140747 (8 places).
 TEST(ReferencePortfolioPerformance, SimpleExcelTestCase) {
-    const std::vector<CashFlow> flows{Flow("2010-01-01", "-200"), Flow("2010-12-31", "210")};
+    const std::vector<CashFlow> flows{ReferenceFlow("2010-01-01", "-200"),
+                                      ReferenceFlow("2010-12-31", "210")};
     const auto rate = Xirr(flows);
     ASSERT_TRUE(rate.HasValue());
     EXPECT_NEAR(*rate, 0.050140747, 5e-9);
@@ -45,10 +47,11 @@ TEST(ReferencePortfolioPerformance, SimpleExcelTestCase) {
 
 // testComplexExcelTestCaseWithSlowCurve: -> 0.1444629967 (PP asserts within 0.0001).
 TEST(ReferencePortfolioPerformance, ComplexExcelTestCaseWithSlowCurve) {
-    const std::vector<CashFlow> flows{Flow("2002-11-30", "-4398"), Flow("2007-06-11", "200"),
-                                      Flow("2008-05-11", "270"),   Flow("2009-05-01", "280"),
-                                      Flow("2010-06-01", "280"),   Flow("2011-05-02", "300"),
-                                      Flow("2012-04-30", "330"),   Flow("2012-12-06", "14508")};
+    const std::vector<CashFlow> flows{
+        ReferenceFlow("2002-11-30", "-4398"), ReferenceFlow("2007-06-11", "200"),
+        ReferenceFlow("2008-05-11", "270"),   ReferenceFlow("2009-05-01", "280"),
+        ReferenceFlow("2010-06-01", "280"),   ReferenceFlow("2011-05-02", "300"),
+        ReferenceFlow("2012-04-30", "330"),   ReferenceFlow("2012-12-06", "14508")};
     const auto rate = Xirr(flows);
     ASSERT_TRUE(rate.HasValue());
     EXPECT_NEAR(*rate, 0.1444629967, 1e-4);
@@ -56,8 +59,9 @@ TEST(ReferencePortfolioPerformance, ComplexExcelTestCaseWithSlowCurve) {
 
 // testSmallConvergenceInterval (PP issue #1904): -> -0.999251643 (within 0.0001).
 TEST(ReferencePortfolioPerformance, SmallConvergenceInterval) {
-    const std::vector<CashFlow> flows{Flow("2019-05-24", "-1560.94"), Flow("2020-01-13", "-1160"),
-                                      Flow("2020-06-29", "42.80")};
+    const std::vector<CashFlow> flows{ReferenceFlow("2019-05-24", "-1560.94"),
+                                      ReferenceFlow("2020-01-13", "-1160"),
+                                      ReferenceFlow("2020-06-29", "42.80")};
     const auto rate = Xirr(flows);
     ASSERT_TRUE(rate.HasValue());
     EXPECT_NEAR(*rate, -0.999251643, 1e-4);
@@ -136,7 +140,7 @@ TEST(ReferenceEmpyrical, Beta) {
 
 // --- Modified Dietz -----------------------------------------------------------------------
 
-DayPoint Day(const char* date, const char* value, const char* in = "0", const char* out = "0") {
+DayPoint ReferenceDay(const char* date, const char* value, const char* in = "0", const char* out = "0") {
     DayPoint p;
     p.date = DateFromString(date);
     p.value = Decimal::FromString(value);
@@ -151,7 +155,8 @@ DayPoint Day(const char* date, const char* value, const char* in = "0", const ch
 TEST(ReferenceModifiedDietz, WikipediaTwoYearExample) {
     Period p;
     p.opening_value = Decimal::FromInt(100);
-    p.days = {Day("2001-01-01", "100"), Day("2002-01-01", "150", "50"), Day("2002-12-31", "300")};
+    p.days = {ReferenceDay("2001-01-01", "100"), ReferenceDay("2002-01-01", "150", "50"),
+              ReferenceDay("2002-12-31", "300")};
     const std::optional<double> md = ModifiedDietz(p);
     ASSERT_TRUE(md.has_value());
     EXPECT_NEAR(*md, 1.2, 1e-12);
@@ -166,12 +171,12 @@ TEST(ReferenceModifiedDietz, WikipediaTwoYearExample) {
 TEST(ReferenceModifiedDietz, GipsCompositeMonth) {
     Period p;
     p.opening_value = Decimal::FromString("585.60");
-    p.days = {Day("2024-10-01", "585.60"),
-              Day("2024-10-05", "570", "0", "15.05"),  // -15.05, D = 5
-              Day("2024-10-10", "590", "19.82"),       // +19.82, D = 9
-              Day("2024-10-16", "606", "16.42"),       // +16.42, D = 15
-              Day("2024-10-24", "590", "0", "18.96"),  // -18.96, D = 24
-              Day("2024-10-31", "602.34")};
+    p.days = {ReferenceDay("2024-10-01", "585.60"),
+              ReferenceDay("2024-10-05", "570", "0", "15.05"),  // -15.05, D = 5
+              ReferenceDay("2024-10-10", "590", "19.82"),       // +19.82, D = 9
+              ReferenceDay("2024-10-16", "606", "16.42"),       // +16.42, D = 15
+              ReferenceDay("2024-10-24", "590", "0", "18.96"),  // -18.96, D = 24
+              ReferenceDay("2024-10-31", "602.34")};
     const std::optional<double> md = ModifiedDietz(p);
     ASSERT_TRUE(md.has_value());
     EXPECT_NEAR(*md, 0.0245, 5e-5);

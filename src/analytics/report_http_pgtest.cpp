@@ -16,7 +16,7 @@ struct ReportSuite {
 };
 using ReportApi = testing::AnalyticsApi<ReportSuite>;
 
-double Num(const json::value& v) {
+double ReportNum(const json::value& v) {
     return v.is_double() ? v.as_double() : static_cast<double>(v.as_int64());
 }
 
@@ -85,8 +85,8 @@ TEST_F(ReportApiMarch, GeneratesStoresListsAndDownloads) {
           Field{"total_value", "5738"}}) {
         EXPECT_EQ(summary.at(f.name).as_string(), f.value) << f.name;
     }
-    EXPECT_NEAR(Num(content.at("performance").at("time_weighted")), 5118.0 / 5049.0 * 5738.0 / 5618.0 - 1.0,
-                1e-12);
+    EXPECT_NEAR(ReportNum(content.at("performance").at("time_weighted")),
+                5118.0 / 5049.0 * 5738.0 / 5618.0 - 1.0, 1e-12);
     EXPECT_EQ(content.at("performance").at("days").as_int64(), 31);
     EXPECT_EQ(content.at("transactions").as_array().size(), 3u);  // February's are not in March
     ASSERT_EQ(content.at("holdings").as_array().size(), 1u);

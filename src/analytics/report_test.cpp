@@ -7,11 +7,11 @@
 namespace nn::analytics {
 namespace {
 
-Date At(const char* text) {
+Date ReportAt(const char* text) {
     return DateFromString(text);
 }
 
-DayPoint Day(Date date, const char* value, const char* in = "0") {
+DayPoint ReportDay(Date date, const char* value, const char* in = "0") {
     DayPoint p;
     p.date = date;
     p.value = Decimal::FromString(value);
@@ -28,22 +28,22 @@ DayPoint Day(Date date, const char* value, const char* in = "0") {
 Period Week() {
     Period p;
     p.opening_value = Decimal::FromInt(1000);
-    p.days = {Day(At("2024-03-02"), "1000"),       Day(At("2024-03-03"), "1000"),
-              Day(At("2024-03-04"), "1100"),       Day(At("2024-03-05"), "990"),
-              Day(At("2024-03-06"), "1000", "10"), Day(At("2024-03-07"), "1100"),
-              Day(At("2024-03-08"), "1045")};
+    p.days = {ReportDay(ReportAt("2024-03-02"), "1000"),       ReportDay(ReportAt("2024-03-03"), "1000"),
+              ReportDay(ReportAt("2024-03-04"), "1100"),       ReportDay(ReportAt("2024-03-05"), "990"),
+              ReportDay(ReportAt("2024-03-06"), "1000", "10"), ReportDay(ReportAt("2024-03-07"), "1100"),
+              ReportDay(ReportAt("2024-03-08"), "1045")};
     return p;
 }
 
 BenchmarkSeries Bench() {
     return {"IDX",
-            {{At("2024-02-29"), 95.0},
-             {At("2024-03-01"), 100.0},
-             {At("2024-03-04"), 110.0},
-             {At("2024-03-05"), 99.0},
-             {At("2024-03-07"), 108.9},
-             {At("2024-03-08"), 103.455},
-             {At("2024-03-11"), 500.0}}};
+            {{ReportAt("2024-02-29"), 95.0},
+             {ReportAt("2024-03-01"), 100.0},
+             {ReportAt("2024-03-04"), 110.0},
+             {ReportAt("2024-03-05"), 99.0},
+             {ReportAt("2024-03-07"), 108.9},
+             {ReportAt("2024-03-08"), 103.455},
+             {ReportAt("2024-03-11"), 500.0}}};
 }
 
 TEST(Report, WeekWithBenchmark) {
@@ -59,8 +59,8 @@ TEST(Report, WeekWithBenchmark) {
     ASSERT_TRUE(report.risk.max_drawdown.has_value());
     // Wealth 1, 1, 1, 1.1, 0.99, 0.99, 1.089, 1.03455: peak 1.1 (Mon) -> 0.99 (Tue): -10%.
     EXPECT_NEAR(report.risk.max_drawdown->depth, -0.10, 1e-12);
-    EXPECT_EQ(report.risk.max_drawdown->peak, At("2024-03-04"));
-    EXPECT_EQ(report.risk.max_drawdown->trough, At("2024-03-05"));
+    EXPECT_EQ(report.risk.max_drawdown->peak, ReportAt("2024-03-04"));
+    EXPECT_EQ(report.risk.max_drawdown->trough, ReportAt("2024-03-05"));
     EXPECT_FALSE(report.risk.max_drawdown->recovery.has_value());  // 1.089 < 1.1
 
     ASSERT_TRUE(report.benchmark.has_value());
@@ -74,7 +74,7 @@ TEST(Report, WeekWithBenchmark) {
     EXPECT_NEAR(*report.benchmark->relation.correlation, 1.0, 1e-9);
 
     ASSERT_EQ(report.chart.size(), 7u);
-    EXPECT_EQ(report.chart.front().date, At("2024-03-02"));
+    EXPECT_EQ(report.chart.front().date, ReportAt("2024-03-02"));
     EXPECT_EQ(report.chart.back().value, Decimal::FromInt(1045));
     EXPECT_NEAR(report.chart.back().time_weighted, twr, 1e-12);
     // Wednesday has no close: the chart carries Tuesday's (99 / 100 - 1).
@@ -85,9 +85,9 @@ TEST(Report, WeekWithBenchmark) {
 TEST(Report, ChartIsBounded) {
     Period p;
     p.opening_value = Decimal::FromInt(100);
-    Date date = At("2015-01-01");
+    Date date = ReportAt("2015-01-01");
     for (int i = 0; i < 3653; ++i) {
-        p.days.push_back(Day(date, i % 2 == 0 ? "101" : "100"));
+        p.days.push_back(ReportDay(date, i % 2 == 0 ? "101" : "100"));
         date = AddDays(date, 1);
     }
     AnalyseOptions options;

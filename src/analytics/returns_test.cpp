@@ -14,7 +14,7 @@ namespace {
 
 using nn::testing::D;
 
-DayPoint Day(const char* date, const char* value, const char* in = "0", const char* out = "0") {
+DayPoint ReturnsDay(const char* date, const char* value, const char* in = "0", const char* out = "0") {
     DayPoint p;
     p.date = DateFromString(date);
     p.value = D(value);
@@ -36,8 +36,8 @@ DayPoint Day(const char* date, const char* value, const char* in = "0", const ch
 Period WorkedExample() {
     Period p;
     p.opening_value = D("1000");
-    p.days = {Day("2024-02-28", "1100"), Day("2024-02-29", "1650", "500"),
-              Day("2024-03-01", "1400", "0", "300")};
+    p.days = {ReturnsDay("2024-02-28", "1100"), ReturnsDay("2024-02-29", "1650", "500"),
+              ReturnsDay("2024-03-01", "1400", "0", "300")};
     p.days[0].income = D("20");
     p.days[2].fx_effect = D("-5");
     return p;
@@ -89,7 +89,7 @@ TEST(Returns, WorkedExampleMoneyWeighted) {
 TEST(Returns, OneDay) {
     Period p;
     p.opening_value = D("100");
-    p.days = {Day("2024-05-10", "105")};
+    p.days = {ReturnsDay("2024-05-10", "105")};
     const PeriodPerformance perf = Measure(p);
     EXPECT_NEAR(perf.time_weighted, 0.05, 1e-15);
     EXPECT_NEAR(*perf.modified_dietz, 0.05, 1e-15);
@@ -102,7 +102,8 @@ TEST(Returns, OneDay) {
 TEST(Returns, NoFlowsAllMethodsAgree) {
     Period p;
     p.opening_value = D("1000");
-    p.days = {Day("2023-01-02", "1050"), Day("2023-01-03", "990"), Day("2023-01-04", "1210")};
+    p.days = {ReturnsDay("2023-01-02", "1050"), ReturnsDay("2023-01-03", "990"),
+              ReturnsDay("2023-01-04", "1210")};
     const PeriodPerformance perf = Measure(p);
     EXPECT_NEAR(perf.time_weighted, 0.21, 1e-14);
     EXPECT_NEAR(*perf.modified_dietz, 0.21, 1e-14);
@@ -119,8 +120,8 @@ TEST(Returns, NoFlowsAllMethodsAgree) {
 TEST(Returns, FlowsOnFirstAndLastDayEverythingSold) {
     Period p;
     p.opening_value = D("0");
-    p.days = {Day("2024-12-30", "1010", "1000"), Day("2024-12-31", "1020"),
-              Day("2025-01-01", "0", "0", "1030")};
+    p.days = {ReturnsDay("2024-12-30", "1010", "1000"), ReturnsDay("2024-12-31", "1020"),
+              ReturnsDay("2025-01-01", "0", "0", "1030")};
     const PeriodPerformance perf = Measure(p);
     EXPECT_NEAR(perf.time_weighted, 0.03, 1e-14);
     EXPECT_NEAR(*perf.modified_dietz, 0.03, 1e-14);
@@ -139,8 +140,9 @@ TEST(Returns, FlowsOnFirstAndLastDayEverythingSold) {
 TEST(Returns, ZeroValueDays) {
     Period p;
     p.opening_value = D("0");
-    p.days = {Day("2024-01-01", "0"), Day("2024-01-02", "0"), Day("2024-01-03", "220", "200"),
-              Day("2024-01-04", "0", "0", "231"), Day("2024-01-05", "0")};
+    p.days = {ReturnsDay("2024-01-01", "0"), ReturnsDay("2024-01-02", "0"),
+              ReturnsDay("2024-01-03", "220", "200"), ReturnsDay("2024-01-04", "0", "0", "231"),
+              ReturnsDay("2024-01-05", "0")};
     const std::vector<DayReturn> daily = DailyReturns(p);
     ASSERT_EQ(daily.size(), 5u);
     EXPECT_FALSE(daily[0].defined);
@@ -155,7 +157,7 @@ TEST(Returns, ZeroValueDays) {
 TEST(Returns, NothingInvestedHasNoSimpleOrMoneyWeightedReturn) {
     Period p;
     p.opening_value = D("0");
-    p.days = {Day("2024-01-01", "0"), Day("2024-01-02", "0")};
+    p.days = {ReturnsDay("2024-01-01", "0"), ReturnsDay("2024-01-02", "0")};
     const PeriodPerformance perf = Measure(p);
     EXPECT_EQ(perf.time_weighted, 0.0);
     EXPECT_FALSE(perf.simple.has_value());
@@ -169,7 +171,7 @@ TEST(Returns, NothingInvestedHasNoSimpleOrMoneyWeightedReturn) {
 TEST(Returns, LeapYearAnnualisation) {
     Period p;
     p.opening_value = D("1000");
-    p.days = {Day("2024-01-01", "1000"), Day("2024-12-31", "1100")};
+    p.days = {ReturnsDay("2024-01-01", "1000"), ReturnsDay("2024-12-31", "1100")};
     const PeriodPerformance perf = Measure(p);
     EXPECT_EQ(perf.days, 366);
     EXPECT_NEAR(perf.years, 1.0, 1e-15);
@@ -191,8 +193,8 @@ TEST(Returns, LeapYearAnnualisation) {
 TEST(Returns, AnnualisedMoneyWeightedIsTheSpreadsheetXirr) {
     Period p;
     p.opening_value = D("10000");
-    p.days = {Day("2022-01-01", "10100"), Day("2022-06-15", "13000", "2500"),
-              Day("2023-03-10", "11800", "0", "1500"), Day("2023-12-31", "12900")};
+    p.days = {ReturnsDay("2022-01-01", "10100"), ReturnsDay("2022-06-15", "13000", "2500"),
+              ReturnsDay("2023-03-10", "11800", "0", "1500"), ReturnsDay("2023-12-31", "12900")};
     const PeriodPerformance perf = Measure(p);
     ASSERT_TRUE(perf.money_weighted_annualised.has_value()) << perf.money_weighted_unavailable;
     const std::vector<CashFlow> flows{
@@ -215,8 +217,8 @@ TEST(Returns, AnnualisedMoneyWeightedIsTheSpreadsheetXirr) {
 TEST(Returns, SameDayDepositAndWithdrawalCancel) {
     Period with;
     with.opening_value = D("1000");
-    with.days = {Day("2024-01-01", "1050"), Day("2024-01-02", "1100", "5000", "5000"),
-                 Day("2024-01-03", "1210")};
+    with.days = {ReturnsDay("2024-01-01", "1050"), ReturnsDay("2024-01-02", "1100", "5000", "5000"),
+                 ReturnsDay("2024-01-03", "1210")};
     Period without = with;
     without.days[1].inflow = D("0");
     without.days[1].outflow = D("0");
@@ -252,13 +254,13 @@ TEST(Returns, RejectsBadSeries) {
     Period empty;
     EXPECT_THROW(DailyReturns(empty), Error);
     Period unsorted;
-    unsorted.days = {Day("2024-01-02", "1"), Day("2024-01-01", "1")};
+    unsorted.days = {ReturnsDay("2024-01-02", "1"), ReturnsDay("2024-01-01", "1")};
     EXPECT_THROW(DailyReturns(unsorted), Error);
     Period duplicate;
-    duplicate.days = {Day("2024-01-01", "1"), Day("2024-01-01", "1")};
+    duplicate.days = {ReturnsDay("2024-01-01", "1"), ReturnsDay("2024-01-01", "1")};
     EXPECT_THROW(Measure(duplicate), Error);
     Period negative;
-    negative.days = {Day("2024-01-01", "-1")};
+    negative.days = {ReturnsDay("2024-01-01", "-1")};
     EXPECT_THROW(ModifiedDietz(negative), Error);
 }
 

@@ -8,7 +8,7 @@
 namespace nn::analytics {
 namespace {
 
-Date At(const char* text) {
+Date RiskAt(const char* text) {
     return DateFromString(text);
 }
 
@@ -76,33 +76,35 @@ TEST(Risk, HistoricalVarInterpolates) {
 // From the 120 peak (01-02) to 60 (01-05): 60 / 120 - 1 = -50%, 3 days; back above 120 on 01-08
 // (125), 3 days after the trough. The later fall 125 -> 100 is only -20%.
 TEST(Drawdown, KnownSeries) {
-    const std::vector<Level> levels{{At("2024-01-01"), 100}, {At("2024-01-02"), 120}, {At("2024-01-03"), 90},
-                                    {At("2024-01-05"), 60},  {At("2024-01-06"), 110}, {At("2024-01-08"), 125},
-                                    {At("2024-01-09"), 100}};
+    const std::vector<Level> levels{{RiskAt("2024-01-01"), 100}, {RiskAt("2024-01-02"), 120},
+                                    {RiskAt("2024-01-03"), 90},  {RiskAt("2024-01-05"), 60},
+                                    {RiskAt("2024-01-06"), 110}, {RiskAt("2024-01-08"), 125},
+                                    {RiskAt("2024-01-09"), 100}};
     const std::optional<Drawdown> dd = MaxDrawdown(levels);
     ASSERT_TRUE(dd.has_value());
     EXPECT_NEAR(dd->depth, -0.5, 1e-15);
-    EXPECT_EQ(dd->peak, At("2024-01-02"));
-    EXPECT_EQ(dd->trough, At("2024-01-05"));
+    EXPECT_EQ(dd->peak, RiskAt("2024-01-02"));
+    EXPECT_EQ(dd->trough, RiskAt("2024-01-05"));
     EXPECT_EQ(dd->duration_days, 3);
     ASSERT_TRUE(dd->recovery.has_value());
-    EXPECT_EQ(*dd->recovery, At("2024-01-08"));
+    EXPECT_EQ(*dd->recovery, RiskAt("2024-01-08"));
     EXPECT_EQ(*dd->recovery_days, 3);
 }
 
 TEST(Drawdown, NotRecoveredAndNone) {
-    const std::vector<Level> falling{{At("2024-01-01"), 100}, {At("2024-01-02"), 80}, {At("2024-01-03"), 90}};
+    const std::vector<Level> falling{
+        {RiskAt("2024-01-01"), 100}, {RiskAt("2024-01-02"), 80}, {RiskAt("2024-01-03"), 90}};
     const std::optional<Drawdown> dd = MaxDrawdown(falling);
     EXPECT_NEAR(dd->depth, -0.2, 1e-15);
-    EXPECT_EQ(dd->trough, At("2024-01-02"));
+    EXPECT_EQ(dd->trough, RiskAt("2024-01-02"));
     EXPECT_FALSE(dd->recovery.has_value());
     EXPECT_FALSE(dd->recovery_days.has_value());
 
-    const std::vector<Level> rising{{At("2024-01-01"), 1}, {At("2024-01-02"), 2}};
+    const std::vector<Level> rising{{RiskAt("2024-01-01"), 1}, {RiskAt("2024-01-02"), 2}};
     const std::optional<Drawdown> none = MaxDrawdown(rising);
     EXPECT_EQ(none->depth, 0.0);
-    EXPECT_EQ(none->peak, At("2024-01-01"));
-    EXPECT_EQ(none->trough, At("2024-01-01"));
+    EXPECT_EQ(none->peak, RiskAt("2024-01-01"));
+    EXPECT_EQ(none->trough, RiskAt("2024-01-01"));
     EXPECT_FALSE(MaxDrawdown(std::vector<Level>{}).has_value());
 }
 
@@ -111,49 +113,51 @@ TEST(Drawdown, NotRecoveredAndNone) {
 // recovery is the first day back at that mark. 1.1 is reached on 01-02 and again on 01-03, the
 // trough is 01-04: the peak is 01-03 (one day before the trough), recovered on 01-05.
 TEST(Drawdown, PeakIsTheLastDayAtTheHighWaterMark) {
-    const std::vector<Level> levels{{At("2024-01-01"), 1.0},
-                                    {At("2024-01-02"), 1.1},
-                                    {At("2024-01-03"), 1.1},
-                                    {At("2024-01-04"), 0.99},
-                                    {At("2024-01-05"), 1.1}};
+    const std::vector<Level> levels{{RiskAt("2024-01-01"), 1.0},
+                                    {RiskAt("2024-01-02"), 1.1},
+                                    {RiskAt("2024-01-03"), 1.1},
+                                    {RiskAt("2024-01-04"), 0.99},
+                                    {RiskAt("2024-01-05"), 1.1}};
     const std::optional<Drawdown> dd = MaxDrawdown(levels);
     ASSERT_TRUE(dd.has_value());
     EXPECT_NEAR(dd->depth, 0.99 / 1.1 - 1.0, 1e-15);
-    EXPECT_EQ(dd->peak, At("2024-01-03"));
-    EXPECT_EQ(dd->trough, At("2024-01-04"));
+    EXPECT_EQ(dd->peak, RiskAt("2024-01-03"));
+    EXPECT_EQ(dd->trough, RiskAt("2024-01-04"));
     EXPECT_EQ(dd->duration_days, 1);
     ASSERT_TRUE(dd->recovery.has_value());
-    EXPECT_EQ(*dd->recovery, At("2024-01-05"));
+    EXPECT_EQ(*dd->recovery, RiskAt("2024-01-05"));
     EXPECT_EQ(*dd->recovery_days, 1);
 }
 
 // The wealth index starts at 1 the day before the first return: +10% then -50% then +100%.
 TEST(Drawdown, OnWealthIndex) {
-    const std::vector<DayReturn> daily{
-        {At("2024-03-04"), 0.10, true}, {At("2024-03-05"), -0.50, true}, {At("2024-03-06"), 1.00, true}};
+    const std::vector<DayReturn> daily{{RiskAt("2024-03-04"), 0.10, true},
+                                       {RiskAt("2024-03-05"), -0.50, true},
+                                       {RiskAt("2024-03-06"), 1.00, true}};
     const std::vector<Level> index = WealthIndex(daily);
     ASSERT_EQ(index.size(), 4u);
-    EXPECT_EQ(index[0].date, At("2024-03-03"));
+    EXPECT_EQ(index[0].date, RiskAt("2024-03-03"));
     EXPECT_EQ(index[0].value, 1.0);
     EXPECT_NEAR(index[3].value, 1.1, 1e-15);
     const std::optional<Drawdown> dd = MaxDrawdown(index);
     EXPECT_NEAR(dd->depth, -0.5, 1e-15);
-    EXPECT_EQ(*dd->recovery, At("2024-03-06"));  // 1.1 is back at the 1.1 peak
+    EXPECT_EQ(*dd->recovery, RiskAt("2024-03-06"));  // 1.1 is back at the 1.1 peak
 }
 
 // 2024-03-01 is a Friday. Saturday and Sunday are chained into Monday.
 TEST(TradingDays, WeekendsChainIntoMonday) {
-    const std::vector<DayReturn> daily{{At("2024-03-01"), 0.01, true}, {At("2024-03-02"), 0.0, true},
-                                       {At("2024-03-03"), 0.02, true}, {At("2024-03-04"), 0.01, true},
-                                       {At("2024-03-05"), 0.0, false}, {At("2024-03-09"), 0.05, true}};
+    const std::vector<DayReturn> daily{
+        {RiskAt("2024-03-01"), 0.01, true}, {RiskAt("2024-03-02"), 0.0, true},
+        {RiskAt("2024-03-03"), 0.02, true}, {RiskAt("2024-03-04"), 0.01, true},
+        {RiskAt("2024-03-05"), 0.0, false}, {RiskAt("2024-03-09"), 0.05, true}};
     const std::vector<DayReturn> trading = TradingDayReturns(daily);
     ASSERT_EQ(trading.size(), 3u);
-    EXPECT_EQ(trading[0].date, At("2024-03-01"));
+    EXPECT_EQ(trading[0].date, RiskAt("2024-03-01"));
     EXPECT_NEAR(trading[0].value, 0.01, 1e-15);
-    EXPECT_EQ(trading[1].date, At("2024-03-04"));
+    EXPECT_EQ(trading[1].date, RiskAt("2024-03-04"));
     EXPECT_NEAR(trading[1].value, 1.02 * 1.01 - 1.0, 1e-15);
     // The series ends on Saturday 03-09: its return stays, dated that day. 03-05 had no capital.
-    EXPECT_EQ(trading[2].date, At("2024-03-09"));
+    EXPECT_EQ(trading[2].date, RiskAt("2024-03-09"));
     EXPECT_NEAR(trading[2].value, 0.05, 1e-15);
 }
 
@@ -161,22 +165,22 @@ TEST(TradingDays, WeekendsChainIntoMonday) {
 // matter). Over every common interval the portfolio's return is twice the benchmark's, so
 // beta = 2 and correlation = 1 over three returns (Mon->Tue, Tue->Thu, Thu->Fri).
 TEST(Benchmark, GapsAlignOnCommonDates) {
-    const std::vector<Level> bench{{At("2024-03-04"), 100.0},
-                                   {At("2024-03-05"), 101.0},
-                                   {At("2024-03-07"), 99.99},
-                                   {At("2024-03-08"), 102.0}};
+    const std::vector<Level> bench{{RiskAt("2024-03-04"), 100.0},
+                                   {RiskAt("2024-03-05"), 101.0},
+                                   {RiskAt("2024-03-07"), 99.99},
+                                   {RiskAt("2024-03-08"), 102.0}};
     const double b1 = 101.0 / 100.0 - 1.0;
     const double b2 = 99.99 / 101.0 - 1.0;
     const double b3 = 102.0 / 99.99 - 1.0;
     const double p1 = 100.0 * (1 + 2 * b1);
     const double p2 = p1 * (1 + 2 * b2);
     const double p3 = p2 * (1 + 2 * b3);
-    const std::vector<Level> portfolio{{At("2024-03-04"), 100.0}, {At("2024-03-05"), p1},
-                                       {At("2024-03-06"), 150.0}, {At("2024-03-07"), p2},
-                                       {At("2024-03-08"), p3},    {At("2024-03-11"), 200.0}};
+    const std::vector<Level> portfolio{{RiskAt("2024-03-04"), 100.0}, {RiskAt("2024-03-05"), p1},
+                                       {RiskAt("2024-03-06"), 150.0}, {RiskAt("2024-03-07"), p2},
+                                       {RiskAt("2024-03-08"), p3},    {RiskAt("2024-03-11"), 200.0}};
     const AlignedReturns aligned = AlignReturns(portfolio, bench);
     ASSERT_EQ(aligned.dates.size(), 3u);
-    EXPECT_EQ(aligned.dates[1], At("2024-03-07"));
+    EXPECT_EQ(aligned.dates[1], RiskAt("2024-03-07"));
     EXPECT_NEAR(aligned.second[1], b2, 1e-15);
     EXPECT_NEAR(aligned.first[1], 2 * b2, 1e-12);
 
@@ -189,21 +193,23 @@ TEST(Benchmark, GapsAlignOnCommonDates) {
 // Opposite moves: p = -0.5 * b on every day -> beta -0.5, correlation -1. A constant benchmark
 // has no variance: no beta, no correlation.
 TEST(Benchmark, NegativeAndDegenerate) {
-    const std::vector<Level> bench{{At("2024-01-01"), 100}, {At("2024-01-02"), 110}, {At("2024-01-03"), 99}};
+    const std::vector<Level> bench{
+        {RiskAt("2024-01-01"), 100}, {RiskAt("2024-01-02"), 110}, {RiskAt("2024-01-03"), 99}};
     const std::vector<Level> portfolio{
-        {At("2024-01-01"), 100}, {At("2024-01-02"), 95}, {At("2024-01-03"), 99.75}};
+        {RiskAt("2024-01-01"), 100}, {RiskAt("2024-01-02"), 95}, {RiskAt("2024-01-03"), 99.75}};
     // b: +10%, -10%; p: -5% (95), +5% (99.75)
     const BenchmarkRelation rel = RelateToBenchmark(portfolio, bench);
     EXPECT_NEAR(*rel.beta, -0.5, 1e-12);
     EXPECT_NEAR(*rel.correlation, -1.0, 1e-12);
 
-    const std::vector<Level> flat{{At("2024-01-01"), 50}, {At("2024-01-02"), 50}, {At("2024-01-03"), 50}};
+    const std::vector<Level> flat{
+        {RiskAt("2024-01-01"), 50}, {RiskAt("2024-01-02"), 50}, {RiskAt("2024-01-03"), 50}};
     const BenchmarkRelation none = RelateToBenchmark(portfolio, flat);
     EXPECT_EQ(none.observations, 2);
     EXPECT_FALSE(none.beta.has_value());
     EXPECT_FALSE(none.correlation.has_value());
 
-    const std::vector<Level> disjoint{{At("2023-01-01"), 50}, {At("2023-01-02"), 51}};
+    const std::vector<Level> disjoint{{RiskAt("2023-01-01"), 50}, {RiskAt("2023-01-02"), 51}};
     EXPECT_EQ(RelateToBenchmark(portfolio, disjoint).observations, 0);
 }
 
@@ -212,21 +218,23 @@ TEST(Benchmark, NegativeAndDegenerate) {
 // +1%, 0: a = 0.005, 0.01, -0.01, mean m = 0.005/3, sample variance ((0.005 - m)^2 +
 // (0.01 - m)^2 + (-0.01 - m)^2) / 2; TE = sqrt(var) x sqrt(252), IR = m x 252 / TE.
 TEST(Benchmark, TrackingErrorAndInformationRatio) {
-    const std::vector<Level> b1{{At("2024-01-01"), 100}, {At("2024-01-02"), 125}, {At("2024-01-03"), 62.5}};
-    const std::vector<Level> p1{{At("2024-01-01"), 100}, {At("2024-01-02"), 150}, {At("2024-01-03"), 112.5}};
+    const std::vector<Level> b1{
+        {RiskAt("2024-01-01"), 100}, {RiskAt("2024-01-02"), 125}, {RiskAt("2024-01-03"), 62.5}};
+    const std::vector<Level> p1{
+        {RiskAt("2024-01-01"), 100}, {RiskAt("2024-01-02"), 150}, {RiskAt("2024-01-03"), 112.5}};
     const BenchmarkRelation same = RelateToBenchmark(p1, b1);
     ASSERT_TRUE(same.tracking_error);
     EXPECT_EQ(*same.tracking_error, 0.0);
     EXPECT_FALSE(same.information_ratio.has_value());
 
-    const std::vector<Level> b{{At("2024-01-01"), 100},
-                               {At("2024-01-02"), 100.5},
-                               {At("2024-01-03"), 101.505},
-                               {At("2024-01-04"), 101.505}};
-    const std::vector<Level> p{{At("2024-01-01"), 100},
-                               {At("2024-01-02"), 101},
-                               {At("2024-01-03"), 103.02},
-                               {At("2024-01-04"), 101.9898}};
+    const std::vector<Level> b{{RiskAt("2024-01-01"), 100},
+                               {RiskAt("2024-01-02"), 100.5},
+                               {RiskAt("2024-01-03"), 101.505},
+                               {RiskAt("2024-01-04"), 101.505}};
+    const std::vector<Level> p{{RiskAt("2024-01-01"), 100},
+                               {RiskAt("2024-01-02"), 101},
+                               {RiskAt("2024-01-03"), 103.02},
+                               {RiskAt("2024-01-04"), 101.9898}};
     const double m = (0.005 + 0.01 - 0.01) / 3;
     const double var = ((0.005 - m) * (0.005 - m) + (0.01 - m) * (0.01 - m) + (-0.01 - m) * (-0.01 - m)) / 2;
     const double te = std::sqrt(var) * std::sqrt(252.0);

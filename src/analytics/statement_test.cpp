@@ -24,14 +24,15 @@ Transaction Tx(const char* at, TransactionType type) {
     return t;
 }
 
-Transaction Cash(const char* at, TransactionType type, const char* amount, const char* fee = "0") {
+Transaction StatementCash(const char* at, TransactionType type, const char* amount, const char* fee = "0") {
     Transaction t = Tx(at, type);
     t.amount = D(amount);
     t.fee = D(fee);
     return t;
 }
 
-Transaction Trade(const char* at, TransactionType type, const char* qty, const char* price, const char* fee) {
+Transaction StatementTrade(
+    const char* at, TransactionType type, const char* qty, const char* price, const char* fee) {
     Transaction t = Tx(at, type);
     t.symbol = "AAA";
     t.quantity = D(qty);
@@ -57,13 +58,13 @@ StatementInputs October() {
     in.portfolio.id = PortfolioId::Generate();
     in.portfolio.currency = Currency::FromCode("USD");
     in.transactions = {
-        Cash("2026-09-15", TransactionType::kDeposit, "10000"),
-        Trade("2026-09-16", TransactionType::kBuy, "10", "100", "5"),
-        Trade("2026-10-05", TransactionType::kBuy, "10", "120", "5"),
-        Cash("2026-10-10", TransactionType::kDividend, "20", "3"),
-        Trade("2026-10-20", TransactionType::kSell, "5", "130", "5"),
-        Cash("2026-10-25", TransactionType::kFee, "10"),
-        Cash("2026-10-30", TransactionType::kWithdrawal, "442"),
+        StatementCash("2026-09-15", TransactionType::kDeposit, "10000"),
+        StatementTrade("2026-09-16", TransactionType::kBuy, "10", "100", "5"),
+        StatementTrade("2026-10-05", TransactionType::kBuy, "10", "120", "5"),
+        StatementCash("2026-10-10", TransactionType::kDividend, "20", "3"),
+        StatementTrade("2026-10-20", TransactionType::kSell, "5", "130", "5"),
+        StatementCash("2026-10-25", TransactionType::kFee, "10"),
+        StatementCash("2026-10-30", TransactionType::kWithdrawal, "442"),
     };
     in.transactions[3].symbol = "AAA";
     in.transactions[5].notes = "custody, \"Q4\"";
@@ -170,9 +171,9 @@ TEST(Statement, LeapYearEverythingSold) {
     in.portfolio.id = PortfolioId::Generate();
     in.portfolio.currency = Currency::FromCode("USD");
     in.transactions = {
-        Cash("2024-01-01", TransactionType::kDeposit, "1000"),
-        Trade("2024-01-01", TransactionType::kBuy, "10", "100", "0"),
-        Trade("2024-02-29", TransactionType::kSell, "10", "110", "0"),
+        StatementCash("2024-01-01", TransactionType::kDeposit, "1000"),
+        StatementTrade("2024-01-01", TransactionType::kBuy, "10", "100", "0"),
+        StatementTrade("2024-02-29", TransactionType::kSell, "10", "110", "0"),
     };
     in.period = AnnualPeriod(2024);
     in.as_of = in.period.end;
@@ -199,7 +200,7 @@ TEST(Statement, UnknownRateLeavesTotalsUnknown) {
     StatementInputs in;
     in.portfolio.id = PortfolioId::Generate();
     in.portfolio.currency = Currency::FromCode("USD");
-    Transaction buy = Trade("2024-05-02", TransactionType::kBuy, "2", "50", "0");
+    Transaction buy = StatementTrade("2024-05-02", TransactionType::kBuy, "2", "50", "0");
     buy.currency = Currency::FromCode("EUR");
     in.transactions = {buy};
     in.period = MonthlyPeriod(2024, 5);
@@ -221,10 +222,10 @@ TEST(Statement, FlowsOnTheFirstAndLastDayEndingEmpty) {
     in.portfolio.id = PortfolioId::Generate();
     in.portfolio.currency = Currency::FromCode("USD");
     in.transactions = {
-        Cash("2024-02-01", TransactionType::kDeposit, "1000"),
-        Trade("2024-02-01", TransactionType::kBuy, "10", "100", "0"),
-        Trade("2024-02-29", TransactionType::kSell, "10", "110", "0"),
-        Cash("2024-02-29", TransactionType::kWithdrawal, "1100"),
+        StatementCash("2024-02-01", TransactionType::kDeposit, "1000"),
+        StatementTrade("2024-02-01", TransactionType::kBuy, "10", "100", "0"),
+        StatementTrade("2024-02-29", TransactionType::kSell, "10", "110", "0"),
+        StatementCash("2024-02-29", TransactionType::kWithdrawal, "1100"),
     };
     in.closes["AAA"] = {{DateFromString("2024-02-15"), D("110")}};
     in.period = MonthlyPeriod(2024, 2);

@@ -7,29 +7,29 @@
 namespace nn::analytics {
 namespace {
 
-CashFlow Flow(const char* date, const char* amount) {
+CashFlow XirrFlow(const char* date, const char* amount) {
     return {DateFromString(date), Decimal::FromString(amount)};
 }
 
 // The spreadsheet documentation's example (reference_vectors_test.cpp) in another order.
 TEST(Xirr, OrderOfFlowsDoesNotMatter) {
     const std::vector<CashFlow> flows{
-        Flow("2009-04-01", "2750"), Flow("2008-10-30", "4250"), Flow("2008-01-01", "-10000"),
-        Flow("2009-02-15", "3250"), Flow("2008-03-01", "2750"),
+        XirrFlow("2009-04-01", "2750"), XirrFlow("2008-10-30", "4250"), XirrFlow("2008-01-01", "-10000"),
+        XirrFlow("2009-02-15", "3250"), XirrFlow("2008-03-01", "2750"),
     };
     const auto rate = Xirr(flows);
     ASSERT_TRUE(rate.HasValue());
     EXPECT_NEAR(*rate, 0.373362535, 1e-8);
 }
 
-struct Case {
+struct XirrCase {
     const char* name;
     std::vector<TimedFlow> flows;
     double expected;
 };
 
 TEST(SolveIrr, ClosedFormCases) {
-    const std::vector<Case> cases{
+    const std::vector<XirrCase> cases{
         // 100 -> 110 in one year: 10%.
         {"one_year_gain", {{0.0, -100.0}, {1.0, 110.0}}, 0.10},
         // 100 -> 121 in two years: 1.1^2 = 1.21, so 10%.
@@ -45,7 +45,7 @@ TEST(SolveIrr, ClosedFormCases) {
         // Half a year, 100 -> 105: (1.05)^2 - 1 = 10.25% a year.
         {"half_year", {{0.0, -100.0}, {0.5, 105.0}}, 0.1025},
     };
-    for (const Case& c : cases) {
+    for (const XirrCase& c : cases) {
         const auto rate = SolveIrr(c.flows);
         ASSERT_TRUE(rate.HasValue()) << c.name;
         EXPECT_NEAR(*rate, c.expected, 1e-7 * std::max(1.0, std::abs(c.expected))) << c.name;

@@ -20,7 +20,7 @@ using testing::S;
 
 using testing::Email;
 
-std::string LoginBody(const std::string& email, const std::string& password) {
+std::string AbuseLoginBody(const std::string& email, const std::string& password) {
     return R"({"email":")" + email + R"(","password":")" + password + R"("})";
 }
 
@@ -37,7 +37,7 @@ TEST(AuthAbuse, ParallelWrongPasswordsAllCount) {
     std::vector<std::future<int>> calls;
     for (int i = 0; i < 10; ++i) {
         calls.push_back(std::async(std::launch::async, [&h, &email] {
-            return h.Call("POST", "/api/v1/auth/login", LoginBody(email, "wrong password here")).status;
+            return h.Call("POST", "/api/v1/auth/login", AbuseLoginBody(email, "wrong password here")).status;
         }));
     }
     for (auto& c : calls) EXPECT_EQ(c.get(), 401);
@@ -59,15 +59,16 @@ TEST(AuthAbuse, OneAddressCannotLockTheVictimOut) {
     const auto email = Email("victim");
     h.SignUp(email);
     for (int i = 0; i < 3; ++i) {
-        EXPECT_EQ(h.Call("POST", "/api/v1/auth/login", LoginBody(email, "guess number one"), {}, "127.0.0.2")
-                      .status,
-                  401);
+        EXPECT_EQ(
+            h.Call("POST", "/api/v1/auth/login", AbuseLoginBody(email, "guess number one"), {}, "127.0.0.2")
+                .status,
+            401);
     }
     auto blocked =
-        h.Call("POST", "/api/v1/auth/login", LoginBody(email, "correct horse battery"), {}, "127.0.0.2");
+        h.Call("POST", "/api/v1/auth/login", AbuseLoginBody(email, "correct horse battery"), {}, "127.0.0.2");
     EXPECT_EQ(blocked.status, 429) << "the attacker's address is stopped, even with the right password";
     EXPECT_FALSE(blocked.headers["retry-after"].empty());
-    auto owner = h.Call("POST", "/api/v1/auth/login", LoginBody(email, "correct horse battery"));
+    auto owner = h.Call("POST", "/api/v1/auth/login", AbuseLoginBody(email, "correct horse battery"));
     EXPECT_EQ(owner.status, 200) << owner.body;
 }
 

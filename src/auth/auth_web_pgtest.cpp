@@ -26,7 +26,7 @@ HarnessOptions Open() {
 
 const std::string kPassword = "correct horse battery";
 
-std::string LoginBody(const std::string& email) {
+std::string WebLoginBody(const std::string& email) {
     return R"({"email":")" + email + R"(","password":")" + kPassword + R"("})";
 }
 
@@ -59,7 +59,7 @@ protected:
     // A verified account signed in by the browser mode: its cookie token.
     static std::string BrowserLogin(const std::string& email) {
         h_->SignUp(email, kPassword);
-        auto r = h_->Call("POST", "/api/v1/auth/login", LoginBody(email), Browser());
+        auto r = h_->Call("POST", "/api/v1/auth/login", WebLoginBody(email), Browser());
         EXPECT_EQ(r.status, 200) << r.body;
         return CookieToken(r);
     }
@@ -71,7 +71,7 @@ TEST_F(AuthWeb, LoginSetsTheCookieAndKeepsTheTokenOutOfTheBody) {
     auto& h = *h_;
     const auto email = Email("web_login");
     h.SignUp(email, kPassword);
-    auto r = h.Call("POST", "/api/v1/auth/login", LoginBody(email), Browser());
+    auto r = h.Call("POST", "/api/v1/auth/login", WebLoginBody(email), Browser());
     ASSERT_EQ(r.status, 200) << r.body;
     const auto token = CookieToken(r);
     ASSERT_GE(token.size(), 40u);
@@ -159,7 +159,7 @@ TEST_F(AuthWeb, LogoutRevokesTheCookieSessionAndClearsIt) {
     // With the access token too; and a second sign-out is harmless.
     const auto email2 = Email("web_logout2");
     h.SignUp(email2, kPassword);
-    auto login = h.Call("POST", "/api/v1/auth/login", LoginBody(email2), Browser());
+    auto login = h.Call("POST", "/api/v1/auth/login", WebLoginBody(email2), Browser());
     const auto cookie2 = CookieToken(login);
     auto headers = Browser(cookie2);
     headers["Authorization"] = "Bearer " + login.Field("access_token");
@@ -211,7 +211,7 @@ TEST_F(AuthWeb, CrossSiteRequestsAreRefused) {
     // The login of the browser mode checks the same way.
     auto cross_login = Browser();
     cross_login["Sec-Fetch-Site"] = "cross-site";
-    EXPECT_EQ(h.Call("POST", "/api/v1/auth/login", LoginBody(email), cross_login).status, 403);
+    EXPECT_EQ(h.Call("POST", "/api/v1/auth/login", WebLoginBody(email), cross_login).status, 403);
 
     // Nothing was rotated or revoked by the refused requests; the session still refreshes, also
     // from an older browser whose Origin is the server's own host.

@@ -5,7 +5,7 @@
 namespace nn::auth {
 namespace {
 
-using Clock = LiveAnswers::Clock;
+using AnswersClock = LiveAnswers::Clock;
 using namespace std::chrono_literals;
 
 std::shared_ptr<const std::string> Body(const char* text) {
@@ -49,7 +49,7 @@ TEST(LiveAnswers, AnAnswerReadAcrossADropIsNotStored) {
 // 50 portfolios; 100 000 of them would be gigabytes).
 TEST(LiveAnswers, AnswersOlderThanTheTtlAreNotKept) {
     LiveAnswers answers(500ms);
-    const auto t0 = Clock::now();
+    const auto t0 = AnswersClock::now();
     auto copy = std::make_shared<const int>(1);
     for (int i = 0; i < 1000; ++i) {
         const auto user = UserId::Generate();

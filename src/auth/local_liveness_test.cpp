@@ -5,7 +5,7 @@
 namespace nn::auth {
 namespace {
 
-using Clock = LocalLiveness::Clock;
+using LivenessClock = LocalLiveness::Clock;
 using namespace std::chrono_literals;
 
 std::shared_ptr<const Liveness> Facts(Role role) {
@@ -19,7 +19,7 @@ std::shared_ptr<const Liveness> Facts(Role role) {
 TEST(LocalLiveness, KeepsFactsForItsTtlOnly) {
     LocalLiveness cache(500ms);
     const auto user = UserId::Generate();
-    const auto t0 = Clock::now();
+    const auto t0 = LivenessClock::now();
     EXPECT_EQ(cache.Find(user, t0), nullptr);
     cache.Store(user, Facts(Role::kAdmin), cache.Generation(), t0);
     ASSERT_NE(cache.Find(user, t0 + 499ms), nullptr);
@@ -51,7 +51,7 @@ TEST(LocalLiveness, FactsReadAcrossADropAreNotStored) {
 
 TEST(LocalLiveness, StaysBounded) {
     LocalLiveness cache(500ms, 160);
-    const auto t0 = Clock::now();
+    const auto t0 = LivenessClock::now();
     for (int i = 0; i < 10000; ++i)
         cache.Store(UserId::Generate(), Facts(Role::kUser), cache.Generation(), t0);
     EXPECT_LE(cache.Size(), 160u);

@@ -30,7 +30,7 @@ std::string ErrorCode(F&& f) {
     return "";
 }
 
-struct ParseCase {
+struct DecimalParseCase {
     std::string input;
     std::string canonical;   // ToString()
     std::string normalized;  // ToNormalizedString()
@@ -38,7 +38,7 @@ struct ParseCase {
 };
 
 TEST(DecimalParse, AcceptsStrictSyntaxAndKeepsScale) {
-    const std::vector<ParseCase> cases = {
+    const std::vector<DecimalParseCase> cases = {
         {"0", "0", "0", 0},
         {"1", "1", "1", 0},
         {"-1", "-1", "-1", 0},

@@ -12,14 +12,14 @@ namespace {
 
 using std::chrono::microseconds;
 
-struct ParseCase {
+struct TimeParseCase {
     std::string input;
     std::int64_t unix_micros;
     std::string formatted;
 };
 
 TEST(Rfc3339, ParsesOffsetsAndFractions) {
-    const std::vector<ParseCase> cases = {
+    const std::vector<TimeParseCase> cases = {
         {"1970-01-01T00:00:00Z", 0, "1970-01-01T00:00:00Z"},
         {"2024-02-29T13:45:00Z", 1709214300000000, "2024-02-29T13:45:00Z"},
         {"2024-02-29t13:45:00z", 1709214300000000, "2024-02-29T13:45:00Z"},

@@ -60,7 +60,7 @@ std::string AdminUrl() {
 }
 
 // Blocking superuser query; the first column of every row ("" for NULL).
-std::vector<std::string> Query(const std::string& sql) {
+std::vector<std::string> ImportQuery(const std::string& sql) {
     std::unique_ptr<PGconn, decltype(&PQfinish)> c(PQconnectdb(AdminUrl().c_str()), &PQfinish);
     if (PQstatus(c.get()) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(c.get()));
     std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(c.get(), sql.c_str()), &PQclear);
@@ -122,7 +122,7 @@ std::vector<std::string> ExpectedRaw(const std::vector<Row>& rows) {
 }
 
 std::vector<std::string> StoredRaw(const std::string& view, const std::string& symbols) {
-    return Sorted(Query(
+    return Sorted(ImportQuery(
         "SELECT format('%s %s %s %s %s %s %s', symbol, (extract(epoch FROM time) * 1000000)::bigint, "
         "trim_scale(open), trim_scale(high), trim_scale(low), trim_scale(close), volume) FROM market_data." +
         view + " WHERE symbol IN (" + symbols + ")"));
@@ -166,11 +166,12 @@ std::vector<std::string> ExpectedBars(const std::vector<Row>& rows, std::chrono:
 std::vector<std::string> StoredBars(const std::string& table,
                                     const std::string& key,
                                     const std::string& symbols) {
-    return Sorted(Query("SELECT format('%s %s %s %s %s %s %s %s %s %s', symbol, extract(epoch FROM " + key +
-                        ")::bigint, trim_scale(open), trim_scale(high), trim_scale(low), trim_scale(close), "
-                        "volume, tick_count, (extract(epoch FROM open_time) * 1000000)::bigint, "
-                        "(extract(epoch FROM close_time) * 1000000)::bigint) FROM market_data." +
-                        table + " WHERE symbol IN (" + symbols + ")"));
+    return Sorted(
+        ImportQuery("SELECT format('%s %s %s %s %s %s %s %s %s %s', symbol, extract(epoch FROM " + key +
+                    ")::bigint, trim_scale(open), trim_scale(high), trim_scale(low), trim_scale(close), "
+                    "volume, tick_count, (extract(epoch FROM open_time) * 1000000)::bigint, "
+                    "(extract(epoch FROM close_time) * 1000000)::bigint) FROM market_data." +
+                    table + " WHERE symbol IN (" + symbols + ")"));
 }
 
 // Each symbol's newest tick as "symbol close epoch_micros".
@@ -189,9 +190,9 @@ std::vector<std::string> ExpectedLatest(const std::vector<Row>& rows) {
 
 std::vector<std::string> StoredLatest(const std::string& symbols) {
     return Sorted(
-        Query("SELECT format('%s %s %s', symbol, trim_scale(close), (extract(epoch FROM time) * "
-              "1000000)::bigint) FROM market_data.latest_prices WHERE symbol IN (" +
-              symbols + ")"));
+        ImportQuery("SELECT format('%s %s %s', symbol, trim_scale(close), (extract(epoch FROM time) * "
+                    "1000000)::bigint) FROM market_data.latest_prices WHERE symbol IN (" +
+                    symbols + ")"));
 }
 
 struct CliResult {
@@ -271,7 +272,7 @@ protected:
         a_ = base + "A";
         b_ = base + "B";
         x_ = base + "X";
-        Query(
+        ImportQuery(
             "INSERT INTO market_data.instruments (symbol, name, asset_class, currency, exchange_timezone) "
             "VALUES ('" +
             a_ + "', 'CLI A', 'EQUITY', 'USD', 'America/New_York'), ('" + b_ +
@@ -394,8 +395,9 @@ TEST_F(ImportCli, ImportsEveryRowExactlyInBatchesAndAReplayChangesNothing) {
     EXPECT_NE(r.err.find("[##############################] 100% 25/25 rows"), std::string::npos) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\r'), 3) << r.err;
 
-    EXPECT_EQ(Query("SELECT count(*) FROM market_data.stock_prices WHERE symbol IN (" + Symbols() + ")"),
-              std::vector<std::string>{"25"});
+    EXPECT_EQ(
+        ImportQuery("SELECT count(*) FROM market_data.stock_prices WHERE symbol IN (" + Symbols() + ")"),
+        std::vector<std::string>{"25"});
     ExpectStoredEqual(rows);
     // the batches spread over more than one hour and several ticks per minute
     EXPECT_EQ(ExpectedBars(rows, std::chrono::hours(1)).size(), 4u);
@@ -409,8 +411,8 @@ TEST_F(ImportCli, ImportsEveryRowExactlyInBatchesAndAReplayChangesNothing) {
                   latest.substr(sp2 + 1) + "|" + latest.substr(sp1 + 1, sp2 - sp1 - 1));
     }
     const std::string outbox = "FROM market_data.outbox WHERE payload::text LIKE '%" + a_.substr(0, 9) + "%'";
-    EXPECT_NE(Query("SELECT count(*) " + outbox), std::vector<std::string>{"0"});
-    EXPECT_EQ(Query("SELECT count(*) " + outbox + " AND published_at IS NULL"),
+    EXPECT_NE(ImportQuery("SELECT count(*) " + outbox), std::vector<std::string>{"0"});
+    EXPECT_EQ(ImportQuery("SELECT count(*) " + outbox + " AND published_at IS NULL"),
               std::vector<std::string>{"0"});
 
     // the same file again: nothing new, nothing changed

@@ -44,7 +44,7 @@ MigratedSet& Set() {
 }
 
 // Blocking superuser queries for set-up and checks; returns the first column of each row.
-std::vector<std::string> Query(const std::string& sql) {
+std::vector<std::string> IngestQuery(const std::string& sql) {
     PGconn* c = PQconnectdb(Set().AdminUrl().c_str());
     PGresult* r = PQexec(c, sql.c_str());
     std::vector<std::string> out;
@@ -62,7 +62,7 @@ std::vector<std::string> Query(const std::string& sql) {
 }
 
 std::string One(const std::string& sql) {
-    auto rows = Query(sql);
+    auto rows = IngestQuery(sql);
     return rows.empty() ? std::string() : rows.front();
 }
 
@@ -98,9 +98,11 @@ std::vector<std::string> RollupDiff(const std::string& symbols) {
     for (auto [expected, actual] : {std::pair{bucket("1 minute"), stored("bars_1m", "bucket")},
                                     std::pair{bucket("1 hour"), stored("ohlcv_1h", "bucket")},
                                     std::pair{daily, stored("ohlcv_1d", "trading_date")}}) {
-        for (auto& row : Query("SELECT format('%s', x) FROM ((" + expected + ") EXCEPT (" + actual + ")) x"))
+        for (auto& row :
+             IngestQuery("SELECT format('%s', x) FROM ((" + expected + ") EXCEPT (" + actual + ")) x"))
             diff.push_back("missing " + row);
-        for (auto& row : Query("SELECT format('%s', x) FROM ((" + actual + ") EXCEPT (" + expected + ")) x"))
+        for (auto& row :
+             IngestQuery("SELECT format('%s', x) FROM ((" + actual + ") EXCEPT (" + expected + ")) x"))
             diff.push_back("extra " + row);
     }
     return diff;
@@ -112,7 +114,7 @@ protected:
         sym_ = "T" + test::UniqueName("").substr(0, 8);
         for (auto& c : sym_) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         stream_ = test::UniqueName("nn:test:prices:");
-        Query(
+        IngestQuery(
             "INSERT INTO market_data.instruments (symbol, name, asset_class, currency, exchange_timezone) "
             "VALUES "
             "('" +
@@ -178,7 +180,7 @@ protected:
         std::vector<std::string> symbols;
         for (const auto& [suffix, zone] : zones) {
             symbols.push_back(sym_ + suffix);
-            Query(
+            IngestQuery(
                 "INSERT INTO market_data.instruments (symbol, name, asset_class, currency, "
                 "exchange_timezone) "
                 "VALUES ('" +
@@ -228,17 +230,18 @@ TEST_F(IngestTest, LateAndDuplicateTicksMergeLikeARecompute) {
                   sym_ + "' AND bucket = '" + t("14:30:00") + "'"),
               "398 401.5 398 399 25 4");
     // 01:30 UTC belongs to the previous New York trading date
-    EXPECT_EQ(
-        Query("SELECT trading_date::text FROM market_data.ohlcv_1d WHERE symbol = '" + sym_ + "' ORDER BY 1")
-            .size(),
-        2u);
+    EXPECT_EQ(IngestQuery("SELECT trading_date::text FROM market_data.ohlcv_1d WHERE symbol = '" + sym_ +
+                          "' ORDER BY 1")
+                  .size(),
+              2u);
     EXPECT_EQ(
         One("SELECT trim_scale(close)::text FROM market_data.latest_prices WHERE symbol = '" + sym_ + "'"),
         "405");
 
     // the reconcile job rebuilds the hour bars from the raw segments (spoilt here first)
-    Query("UPDATE market_data.ohlcv_1h SET close = close + 1, tick_count = tick_count + 7 WHERE symbol IN (" +
-          syms + ")");
+    IngestQuery(
+        "UPDATE market_data.ohlcv_1h SET close = close + 1, tick_count = tick_count + 7 WHERE symbol IN (" +
+        syms + ")");
     ASSERT_NE(RollupDiff(syms), std::vector<std::string>{});
     std::int64_t written = 0;
     Run([&]() -> asio::awaitable<void> {
@@ -330,10 +333,10 @@ TEST_F(IngestTest, AMinuteSpanningTwoTradingDatesStillSplitsTheDailyBars) {
     Run([&]() -> asio::awaitable<void> { r = co_await svc_->IngestPrices(SeriesKind::kStock, rows); });
     EXPECT_EQ(r.inserted, 3);
     EXPECT_EQ(RollupDiff("'" + m + "'"), std::vector<std::string>{});
-    EXPECT_EQ(Query("SELECT format('%s %s %s', trading_date, trim_scale(close), tick_count) FROM "
-                    "market_data.ohlcv_1d "
-                    "WHERE symbol = '" +
-                    m + "' ORDER BY 1"),
+    EXPECT_EQ(IngestQuery("SELECT format('%s %s %s', trading_date, trim_scale(close), tick_count) FROM "
+                          "market_data.ohlcv_1d "
+                          "WHERE symbol = '" +
+                          m + "' ORDER BY 1"),
               (std::vector<std::string>{"1971-05-31 1 2", "1971-06-01 2 1"}));
     EXPECT_EQ(One("SELECT tick_count FROM market_data.bars_1m WHERE symbol = '" + m +
                   "' AND bucket = '1971-06-01T00:44:00Z'"),
@@ -348,9 +351,10 @@ TEST_F(IngestTest, AMinuteSpanningTwoTradingDatesStillSplitsTheDailyBars) {
     EXPECT_EQ(r.inserted, 2);
     EXPECT_EQ(RollupDiff("'" + m + "'"), std::vector<std::string>{});
     EXPECT_EQ(
-        Query("SELECT format('%s %s %s %s', trading_date, trim_scale(open), trim_scale(close), tick_count) "
-              "FROM market_data.ohlcv_1d WHERE symbol = '" +
-              m + "' ORDER BY 1"),
+        IngestQuery(
+            "SELECT format('%s %s %s %s', trading_date, trim_scale(open), trim_scale(close), tick_count) "
+            "FROM market_data.ohlcv_1d WHERE symbol = '" +
+            m + "' ORDER BY 1"),
         (std::vector<std::string>{"1971-05-31 0.5 1.25 3", "1971-06-01 1.75 2 2"}));
 }
 

@@ -53,7 +53,7 @@ public:
     }
 };
 
-struct Reply {
+struct NotifyReply {
     int status = 0;
     std::string body;
     json::value Json() const { return json::parse(body); }
@@ -106,16 +106,16 @@ protected:
         return asio::co_spawn(app_->Shard(0), std::move(op), asio::use_future).get();
     }
 
-    Reply Call(const std::string& user,
-               const std::string& method,
-               const std::string& target,
-               const std::string& body = "") {
+    NotifyReply Call(const std::string& user,
+                     const std::string& method,
+                     const std::string& target,
+                     const std::string& body = "") {
         http::testing::Client client(port_);
         std::map<std::string, std::string> headers;
         if (!user.empty()) headers["X-Test-User"] = user;
         if (!body.empty()) headers["Content-Type"] = "application/json";
         auto r = client.Request(method, target, body, headers);
-        Reply out;
+        NotifyReply out;
         if (r) {
             out.status = r->status;
             out.body = r->body;

@@ -46,7 +46,7 @@ public:
     asio::awaitable<void> Send(mail::Message) override { co_return; }
 };
 
-struct Reply {
+struct ProducerReply {
     int status = 0;
     std::string body;
     json::value Json() const { return json::parse(body); }
@@ -158,17 +158,17 @@ protected:
         return asio::co_spawn(a_->Shard(shard), std::move(op), asio::use_future).get();
     }
 
-    Reply Call(std::uint16_t port,
-               const std::string& user,
-               const std::string& method,
-               const std::string& target,
-               const std::string& body = "",
-               std::map<std::string, std::string> headers = {}) {
+    ProducerReply Call(std::uint16_t port,
+                       const std::string& user,
+                       const std::string& method,
+                       const std::string& target,
+                       const std::string& body = "",
+                       std::map<std::string, std::string> headers = {}) {
         http::testing::Client client(port);
         if (!user.empty()) headers["X-Test-User"] = user;
         if (!body.empty()) headers["Content-Type"] = "application/json";
         auto r = client.Request(method, target, body, headers);
-        Reply out;
+        ProducerReply out;
         if (r) {
             out.status = r->status;
             out.body = r->body;
@@ -226,7 +226,7 @@ protected:
         return kinds;
     }
 
-    Reply Login(const std::string& email, const std::string& password, const std::string& agent) {
+    ProducerReply Login(const std::string& email, const std::string& password, const std::string& agent) {
         return Call(port_a_, "", "POST", "/api/v1/auth/login",
                     R"({"email":")" + email + R"(","password":")" + password + "\"}",
                     {{"User-Agent", agent}});

@@ -26,7 +26,7 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using testkit::RunCoro;
 
-constexpr Query kBackendPid{"SELECT pg_backend_pid()", "test.pid"};
+constexpr Query kPgbouncerBackendPid{"SELECT pg_backend_pid()", "test.pid"};
 constexpr Query kSetting{"SELECT coalesce(current_setting('app.user_id', true), '')", "test.setting"};
 constexpr Query kPrepared{"SELECT count(*) FROM pg_prepared_statements", "test.prepared"};
 
@@ -57,7 +57,7 @@ int Failures(const testkit::PgBouncer& bouncer, bool prepare, std::set<std::int3
                 const Query q{sql, "test.add"};
                 auto r = co_await pool.Execute(q, std::int64_t{1});
                 EXPECT_EQ(r.AsSingleRow<std::int64_t>(), 1 + id * 1000 + i % 7);
-                servers->insert((co_await pool.Execute(kBackendPid)).AsSingleRow<std::int32_t>());
+                servers->insert((co_await pool.Execute(kPgbouncerBackendPid)).AsSingleRow<std::int32_t>());
             }
         };
         for (int w = 0; w < kWorkers; ++w) {
@@ -113,7 +113,7 @@ TEST(PgBouncerTransactionMode, ActingUserStaysInsideItsTransaction) {
         // A pipeline of independent statements (one Sync each) outside a transaction.
         for (int i = 0; i < 10; ++i) {
             Pipeline p;
-            p.Push(kSetting).Push(kBackendPid).Push(kSetting);
+            p.Push(kSetting).Push(kPgbouncerBackendPid).Push(kSetting);
             auto r = co_await pool.RunPipeline(std::move(p), std::nullopt);
             EXPECT_EQ(r.Size(), 3u);
             if (r.Size() != 3u) co_return;

@@ -23,7 +23,7 @@ using testkit::RunCoro;
 using testkit::TestPool;
 
 constexpr Query kAddOne{"SELECT $1::int8 + 1", "test.add_one"};
-constexpr Query kBackendPid{"SELECT pg_backend_pid()", "test.backend_pid"};
+constexpr Query kPoolBackendPid{"SELECT pg_backend_pid()", "test.backend_pid"};
 
 asio::awaitable<void> Sleep(std::chrono::milliseconds d) {
     asio::steady_timer t(co_await asio::this_coro::executor, d);
@@ -128,12 +128,12 @@ TEST(Pool, TimedOutQueryLeavesThePoolWorking) {
 TEST(Pool, BrokenConnectionsAreReplaced) {
     RunCoro([]() -> asio::awaitable<void> {
         Pool pool(co_await asio::this_coro::executor, TestPool(1));
-        const auto pid = (co_await pool.Execute(kBackendPid)).AsSingleRow<std::int32_t>();
+        const auto pid = (co_await pool.Execute(kPoolBackendPid)).AsSingleRow<std::int32_t>();
         // Kill our own backend from another session, as a server restart or failover would.
         nn::test::ExecSql(testkit::DbUrl(), "SELECT pg_terminate_backend(" + std::to_string(pid) + ")");
         co_await Sleep(100ms);
         // The idle check notices the dead socket before lending it: no error reaches the caller.
-        const auto next = (co_await pool.Execute(kBackendPid)).AsSingleRow<std::int32_t>();
+        const auto next = (co_await pool.Execute(kPoolBackendPid)).AsSingleRow<std::int32_t>();
         EXPECT_NE(next, pid);
         EXPECT_GE(pool.Stats().discarded, 1u);
     });

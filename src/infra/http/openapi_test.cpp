@@ -9,15 +9,15 @@ namespace nn::http {
 namespace {
 namespace json = boost::json;
 
-boost::asio::awaitable<Response> Nothing(Request&) {
+boost::asio::awaitable<Response> OpenApiNothing(Request&) {
     co_return Response();
 }
 
 TEST(OpenApi, ListsEveryRouteWithItsParametersSecurityAndBodyLimit) {
     Router router;
-    router.Get("/api/v1/portfolios/{id}/transactions/{tx}", Nothing,
+    router.Get("/api/v1/portfolios/{id}/transactions/{tx}", OpenApiNothing,
                {.name = "tx.get", .require_auth = true});
-    router.Post("/api/v1/portfolios/{id}/transactions", Nothing,
+    router.Post("/api/v1/portfolios/{id}/transactions", OpenApiNothing,
                 {.name = "tx.create",
                  .require_auth = true,
                  .max_body_bytes = 4096,
@@ -26,8 +26,9 @@ TEST(OpenApi, ListsEveryRouteWithItsParametersSecurityAndBodyLimit) {
                               .responses = {{201, schema::Ref("Tx")}, {200, schema::String(), "text/csv"}},
                               .codes = {"tx.refused"}}});
     router.AddComponent("Tx", schema::Object({{"id", schema::Uuid()}}));
-    router.Delete("/api/v1/portfolios/{id}", Nothing, {.name = "portfolio.delete", .require_auth = true});
-    router.Get("/healthz", Nothing, {.name = "healthz"});
+    router.Delete("/api/v1/portfolios/{id}", OpenApiNothing,
+                  {.name = "portfolio.delete", .require_auth = true});
+    router.Get("/healthz", OpenApiNothing, {.name = "healthz"});
 
     auto doc = json::parse(OpenApiDocument(router, {.title = "T", .version = "9"})).as_object();
     EXPECT_EQ(doc.at("openapi").as_string(), "3.1.0");
@@ -78,7 +79,7 @@ TEST(OpenApi, ListsEveryRouteWithItsParametersSecurityAndBodyLimit) {
 TEST(OpenApi, DescribesAndListsTheHeadersARouteReads) {
     Router router;
     router.Post(
-        "/api/v1/auth/refresh", Nothing,
+        "/api/v1/auth/refresh", OpenApiNothing,
         {.name = "auth.refresh", .description = "Browser mode: the cookie.", .headers = {"X-Client"}});
     auto doc = json::parse(OpenApiDocument(router)).as_object();
     const auto& op = doc.at("paths").at("/api/v1/auth/refresh").at("post").as_object();

@@ -7,7 +7,7 @@
 namespace nn::http {
 namespace {
 
-boost::asio::awaitable<Response> Nothing(Request&) {
+boost::asio::awaitable<Response> RouterNothing(Request&) {
     co_return Response();
 }
 
@@ -22,10 +22,10 @@ int StatusOf(const std::function<void()>& f) {
 
 TEST(Router, MatchesLiteralsBeforeParametersAndBacktracks) {
     Router router;
-    router.Get("/p/{id}", Nothing, {.name = "p.get"});
-    router.Get("/p/summary", Nothing, {.name = "p.summary"});
-    router.Get("/p/{id}/tx/{tx}", Nothing, {.name = "p.tx"});
-    router.Post("/p/{id}/tx", Nothing);
+    router.Get("/p/{id}", RouterNothing, {.name = "p.get"});
+    router.Get("/p/summary", RouterNothing, {.name = "p.summary"});
+    router.Get("/p/{id}/tx/{tx}", RouterNothing, {.name = "p.tx"});
+    router.Post("/p/{id}/tx", RouterNothing);
 
     auto m = router.Match(Method::kGet, "/p/summary");
     ASSERT_NE(m.route, nullptr);
@@ -48,8 +48,8 @@ TEST(Router, MatchesLiteralsBeforeParametersAndBacktracks) {
 
 TEST(Router, ReportsAllowForWrongMethodAndNothingForUnknownPaths) {
     Router router;
-    router.Get("/a", Nothing);
-    router.Delete("/a", Nothing);
+    router.Get("/a", RouterNothing);
+    router.Delete("/a", RouterNothing);
     auto m = router.Match(Method::kPut, "/a");
     EXPECT_EQ(m.route, nullptr);
     EXPECT_EQ(m.allow, "GET, HEAD, DELETE, OPTIONS");
@@ -65,7 +65,7 @@ TEST(Router, ReportsAllowForWrongMethodAndNothingForUnknownPaths) {
 
 TEST(Router, RefusesBadPathsWith400) {
     Router router;
-    router.Get("/p/{id}", Nothing);
+    router.Get("/p/{id}", RouterNothing);
     EXPECT_EQ(StatusOf([&] { router.Match(Method::kGet, "/p/%zz"); }), 400);
     EXPECT_EQ(StatusOf([&] { router.Match(Method::kGet, "/p/%4"); }), 400);
     EXPECT_EQ(StatusOf([&] { router.Match(Method::kGet, "/p/a%00b"); }), 400);
@@ -75,14 +75,14 @@ TEST(Router, RefusesBadPathsWith400) {
 
 TEST(Router, RejectsConflictingRegistrations) {
     Router router;
-    router.Get("/p/{id}", Nothing);
-    EXPECT_THROW(router.Get("/p/{id}", Nothing), std::invalid_argument);
-    EXPECT_THROW(router.Get("/p/{pid}/x", Nothing), std::invalid_argument);
-    EXPECT_THROW(router.Get("no-slash", Nothing), std::invalid_argument);
-    EXPECT_THROW(router.Get("/a/{x", Nothing), std::invalid_argument);
-    EXPECT_THROW(router.Get("/a/b{x}", Nothing), std::invalid_argument);
-    EXPECT_THROW(router.Get("/a//b", Nothing), std::invalid_argument);
-    EXPECT_NO_THROW(router.Post("/p/{id}", Nothing));
+    router.Get("/p/{id}", RouterNothing);
+    EXPECT_THROW(router.Get("/p/{id}", RouterNothing), std::invalid_argument);
+    EXPECT_THROW(router.Get("/p/{pid}/x", RouterNothing), std::invalid_argument);
+    EXPECT_THROW(router.Get("no-slash", RouterNothing), std::invalid_argument);
+    EXPECT_THROW(router.Get("/a/{x", RouterNothing), std::invalid_argument);
+    EXPECT_THROW(router.Get("/a/b{x}", RouterNothing), std::invalid_argument);
+    EXPECT_THROW(router.Get("/a//b", RouterNothing), std::invalid_argument);
+    EXPECT_NO_THROW(router.Post("/p/{id}", RouterNothing));
 }
 
 TEST(Query, DecodesFormStyleParameters) {
