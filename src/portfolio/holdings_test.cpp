@@ -63,16 +63,16 @@ struct Expect {
     const char* cash_usd;
 };
 
-struct Case {
+struct HoldingsCase {
     const char* name;
     std::vector<Transaction> txs;
     Expect expect;
 };
 
-class HoldingsTable : public ::testing::TestWithParam<Case> {};
+class HoldingsTable : public ::testing::TestWithParam<HoldingsCase> {};
 
 TEST_P(HoldingsTable, Derives) {
-    const Case& c = GetParam();
+    const HoldingsCase& c = GetParam();
     auto ledger = Replay(c.txs, LedgerSettings{});
     ASSERT_TRUE(ledger.HasValue()) << ledger.Error().code << ": " << ledger.Error().message;
     const Holding& h = ledger->holdings.at("AAPL");
@@ -95,46 +95,46 @@ INSTANTIATE_TEST_SUITE_P(
     Holdings,
     HoldingsTable,
     ::testing::Values(
-        Case{"one_buy_with_fee",
-             {Buy("AAPL", "10", "100", "5")},
-             {"10", "1005", "1005", "0", "0", "0", "5", "-1005"}},
-        Case{"two_buys",
-             {Buy("AAPL", "10", "100"), Buy("AAPL", "10", "120")},
-             {"20", "2200", "2200", "0", "0", "0", "0", "-2200"}},
+        HoldingsCase{"one_buy_with_fee",
+                     {Buy("AAPL", "10", "100", "5")},
+                     {"10", "1005", "1005", "0", "0", "0", "5", "-1005"}},
+        HoldingsCase{"two_buys",
+                     {Buy("AAPL", "10", "100"), Buy("AAPL", "10", "120")},
+                     {"20", "2200", "2200", "0", "0", "0", "0", "-2200"}},
         // avg cost 110: selling 15 removes 1650 (avg) vs 10*100+5*120=1600 (FIFO).
-        Case{"partial_sell_avg_vs_fifo",
-             {Buy("AAPL", "10", "100"), Buy("AAPL", "10", "120"), Sell("AAPL", "15", "130", "3")},
-             {"5", "550", "600", "297", "347", "0", "3", "-253"}},
-        Case{"full_sell_leaves_nothing",
-             {Buy("AAPL", "3", "10"), Buy("AAPL", "3", "11"), Buy("AAPL", "3", "12.5"),
-              Sell("AAPL", "9", "12")},
-             {"0", "0", "0", "7.5", "7.5", "0", "0", "7.5"}},
+        HoldingsCase{"partial_sell_avg_vs_fifo",
+                     {Buy("AAPL", "10", "100"), Buy("AAPL", "10", "120"), Sell("AAPL", "15", "130", "3")},
+                     {"5", "550", "600", "297", "347", "0", "3", "-253"}},
+        HoldingsCase{"full_sell_leaves_nothing",
+                     {Buy("AAPL", "3", "10"), Buy("AAPL", "3", "11"), Buy("AAPL", "3", "12.5"),
+                      Sell("AAPL", "9", "12")},
+                     {"0", "0", "0", "7.5", "7.5", "0", "0", "7.5"}},
         // Thirds: the partial sales round at 10 places, the final full sale leaves no residue.
-        Case{
+        HoldingsCase{
             "thirds_exact_after_full_close",
             {Buy("AAPL", "3", "1"), Buy("AAPL", "3", "1.01"), Sell("AAPL", "1", "2"), Sell("AAPL", "5", "2")},
             {"0", "0", "0", "5.97", "5.97", "0", "0", "5.97"}},
-        Case{"split_changes_quantity_not_cost",
-             {Buy("AAPL", "10", "300"), Split("AAPL", "4")},
-             {"40", "3000", "3000", "0", "0", "0", "0", "-3000"}},
-        Case{"split_then_sell_uses_split_lots",
-             {Buy("AAPL", "10", "300"), Split("AAPL", "2"), Sell("AAPL", "5", "200")},
-             {"15", "2250", "2250", "250", "250", "0", "0", "-2000"}},
-        Case{"reverse_split",
-             {Buy("AAPL", "100", "1"), Split("AAPL", "0.1")},
-             {"10", "100", "100", "0", "0", "0", "0", "-100"}},
-        Case{"dividend_interest_and_fee",
-             {Buy("AAPL", "1", "100"), Cash(T::kDividend, "AAPL", "2.5", "0.5"),
-              Cash(T::kInterest, "AAPL", "1"), Cash(T::kFee, "AAPL", "4")},
-             {"1", "100", "100", "0", "0", "3", "4.5", "-101"}},
-        Case{"deposit_and_withdrawal_move_cash_only",
-             {Cash(T::kDeposit, nullptr, "5000"), Buy("AAPL", "10", "100", "1"),
-              Cash(T::kWithdrawal, nullptr, "500", "2")},
-             {"10", "1001", "1001", "0", "0", "0", "1", "3497"}},
-        Case{"transfer_in_and_out_move_cost_without_realizing",
-             {Tx(T::kTransferIn, "AAPL", "10", "50"), Tx(T::kTransferOut, "AAPL", "4", nullptr)},
-             {"6", "300", "300", "0", "0", "0", "0", "0"}}),
-    [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
+        HoldingsCase{"split_changes_quantity_not_cost",
+                     {Buy("AAPL", "10", "300"), Split("AAPL", "4")},
+                     {"40", "3000", "3000", "0", "0", "0", "0", "-3000"}},
+        HoldingsCase{"split_then_sell_uses_split_lots",
+                     {Buy("AAPL", "10", "300"), Split("AAPL", "2"), Sell("AAPL", "5", "200")},
+                     {"15", "2250", "2250", "250", "250", "0", "0", "-2000"}},
+        HoldingsCase{"reverse_split",
+                     {Buy("AAPL", "100", "1"), Split("AAPL", "0.1")},
+                     {"10", "100", "100", "0", "0", "0", "0", "-100"}},
+        HoldingsCase{"dividend_interest_and_fee",
+                     {Buy("AAPL", "1", "100"), Cash(T::kDividend, "AAPL", "2.5", "0.5"),
+                      Cash(T::kInterest, "AAPL", "1"), Cash(T::kFee, "AAPL", "4")},
+                     {"1", "100", "100", "0", "0", "3", "4.5", "-101"}},
+        HoldingsCase{"deposit_and_withdrawal_move_cash_only",
+                     {Cash(T::kDeposit, nullptr, "5000"), Buy("AAPL", "10", "100", "1"),
+                      Cash(T::kWithdrawal, nullptr, "500", "2")},
+                     {"10", "1001", "1001", "0", "0", "0", "1", "3497"}},
+        HoldingsCase{"transfer_in_and_out_move_cost_without_realizing",
+                     {Tx(T::kTransferIn, "AAPL", "10", "50"), Tx(T::kTransferOut, "AAPL", "4", nullptr)},
+                     {"6", "300", "300", "0", "0", "0", "0", "0"}}),
+    [](const ::testing::TestParamInfo<HoldingsCase>& info) { return std::string(info.param.name); });
 
 TEST(Holdings, ShortSellRefusedWithoutAllowShort) {
     auto ledger = Replay({Buy("AAPL", "5", "10"), Sell("AAPL", "6", "10")}, LedgerSettings{});

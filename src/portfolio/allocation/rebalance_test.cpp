@@ -28,7 +28,7 @@ AllocationRule Rule(const char* dimension, const char* key, const char* target, 
     return {dimension, key, Decimal::FromString(target), Decimal::FromString(tolerance)};
 }
 
-struct Case {
+struct RebalanceCase {
     const char* name;
     std::vector<RebalancePosition> positions;
     const char* cash;
@@ -45,7 +45,7 @@ std::string Describe(const RuleOutcome& o) {
 }
 
 TEST(Rebalance, Table) {
-    const std::vector<Case> cases = {
+    const std::vector<RebalanceCase> cases = {
         {"sell the overweight, buy the underweight",
          {Pos("AAPL", "7", "100"), Pos("MSFT", "3", "100")},
          "0",

@@ -12,7 +12,7 @@
 namespace nn::portfolio {
 namespace {
 
-struct Case {
+struct GoalCase {
     const char* name;
     const char* current;
     const char* target;
@@ -28,7 +28,7 @@ struct Case {
     int contributions;
 };
 
-const Case kCases[] = {
+const GoalCase kCases[] = {
     // 1000 x (1 + r)^(366 / 365.25) = 1100 → r = 1.1^(365.25 / 366) - 1 = 0.0997852
     {"lump sum over a leap year", "1000", "1100", "0", "2024-01-01", "2025-01-01", "90.91", "100", "0.099785",
      "ok", std::nullopt, std::nullopt, 12},
