@@ -8,8 +8,9 @@ endif()
 # Unity builds for the libraries and the application: each folder's sources are compiled up to
 # eight to a translation unit, so the Asio, Beast and JSON templates they share are parsed and
 # generated once per batch instead of once per file (docs/architecture.md "Build time"). The
-# test executables stay file by file: a test's local helpers may share names with its
-# neighbours', and a one-test change recompiles one file. NN_UNITY_BUILD=OFF turns it off.
+# test executables are batched too (gtest and the fixtures are parsed once per batch), so the
+# file-local helpers of one suite's test files need distinct names. NN_UNITY_BUILD=OFF turns
+# it off everywhere.
 option(NN_UNITY_BUILD "Compile each library's sources in batches (unity build)" ON)
 function(nn_unity_build target)
   if(NN_UNITY_BUILD)
