@@ -28,4 +28,6 @@ void RegisterModules(App& app) {
     if (app.Runs("notify")) notify::Register(app, directory, portfolios.notify);
 }
 
+std::vector<runtime::DomainSetting> DomainSettings() { return market::Settings(); }
+
 }  // namespace nn::app

@@ -141,13 +141,13 @@ private:
 class MarketHttp : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        // Read by market::Register (OptionsFromEnv); only this binary's servers see it.
-        ::setenv("NEXANEST_MARKET_MAX_BATCH", std::to_string(kMaxBatch).c_str(), 1);
         migrate_ =
             new test::SuiteDatabases("t_mkthttp_", {migrate::Database::kAuth, migrate::Database::kTimescale});
         migrate::Up(*migrate_, migrate::Database::kTimescale);
 
         config_ = new runtime::Config(test::AppConfig(*migrate_, "auth,market"));
+        // Read by market::Register (market::OptionsFrom).
+        config_->domain_settings["market.max_batch"] = std::to_string(kMaxBatch);
         config_->jwt_keys = Secret(crypto::NewKeyEntry("k1", 32));
         config_->api_key_pepper = Secret(crypto::RandomToken(32));
         config_->field_keys = Secret(crypto::NewKeyEntry("f1", 32));

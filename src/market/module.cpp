@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <charconv>
 #include <memory>
 
 #include "core/error.hpp"
@@ -14,22 +13,25 @@ namespace asio = boost::asio;
 
 namespace {
 
-std::optional<std::int64_t> EnvInt(const runtime::EnvLookup& env, const std::string& name) {
-    auto v = env(name);
-    if (!v || v->empty()) return std::nullopt;
-    std::int64_t n = 0;
-    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-    if (ec != std::errc() || p != v->data() + v->size() || n < 0) {
-        throw Error(ErrorKind::kUnprocessable, "config.invalid", name + " must be a whole number >= 0");
-    }
-    return n;
+// Days of retention: 0 keeps forever.
+std::optional<std::chrono::hours> RetentionDays(std::uint64_t days) {
+    if (days == 0) return std::nullopt;
+    return std::chrono::hours(24 * days);
 }
 
-void Days(const runtime::EnvLookup& env, const std::string& name, std::optional<std::chrono::hours>& out) {
-    if (auto d = EnvInt(env, name)) {
-        out = *d == 0 ? std::nullopt : std::optional<std::chrono::hours>(std::chrono::hours(24 * *d));
-    }
-}
+// Bounds keep the products of hours and days far from overflow.
+const runtime::DomainSetting kMaxBatchSetting =
+    runtime::CountSetting("market.max_batch", "NEXANEST_MARKET_MAX_BATCH", 1, 10'000'000);
+const runtime::DomainSetting kRawRetentionSetting =
+    runtime::CountSetting("market.raw_retention_days", "NEXANEST_MARKET_RAW_RETENTION_DAYS", 0, 36'500);
+const runtime::DomainSetting kRetention1mSetting =
+    runtime::CountSetting("market.1m_retention_days", "NEXANEST_MARKET_1M_RETENTION_DAYS", 0, 36'500);
+const runtime::DomainSetting kRetention1hSetting =
+    runtime::CountSetting("market.1h_retention_days", "NEXANEST_MARKET_1H_RETENTION_DAYS", 0, 36'500);
+const runtime::DomainSetting kRetention1dSetting =
+    runtime::CountSetting("market.1d_retention_days", "NEXANEST_MARKET_1D_RETENTION_DAYS", 0, 36'500);
+const runtime::DomainSetting kReconcileWindowSetting = runtime::CountSetting(
+    "market.reconcile_window_hours", "NEXANEST_MARKET_RECONCILE_WINDOW_HOURS", 0, 876'000);
 
 // Per-shard repository and service; shared by the route closures and the jobs.
 struct State {
@@ -39,24 +41,26 @@ struct State {
 
 }  // namespace
 
-MarketOptions OptionsFromEnv(const runtime::EnvLookup& env) {
+std::vector<runtime::DomainSetting> Settings() {
+    return {kMaxBatchSetting,    kRawRetentionSetting, kRetention1mSetting,
+            kRetention1hSetting, kRetention1dSetting,  kReconcileWindowSetting};
+}
+
+MarketOptions OptionsFrom(const runtime::Config& config) {
     MarketOptions o;
-    if (auto n = EnvInt(env, "NEXANEST_MARKET_MAX_BATCH")) {
-        if (*n == 0)
-            throw Error(ErrorKind::kUnprocessable, "config.invalid", "NEXANEST_MARKET_MAX_BATCH must be > 0");
+    if (auto n = runtime::CountValue(config, kMaxBatchSetting))
         o.limits.max_rows = static_cast<std::size_t>(*n);
-    }
-    Days(env, "NEXANEST_MARKET_RAW_RETENTION_DAYS", o.retention.raw);
-    Days(env, "NEXANEST_MARKET_1M_RETENTION_DAYS", o.retention.bars_1m);
-    Days(env, "NEXANEST_MARKET_1H_RETENTION_DAYS", o.retention.bars_1h);
-    Days(env, "NEXANEST_MARKET_1D_RETENTION_DAYS", o.retention.bars_1d);
-    if (auto h = EnvInt(env, "NEXANEST_MARKET_RECONCILE_WINDOW_HOURS"))
-        o.reconcile_window = std::chrono::hours(*h);
+    if (auto d = runtime::CountValue(config, kRawRetentionSetting)) o.retention.raw = RetentionDays(*d);
+    if (auto d = runtime::CountValue(config, kRetention1mSetting)) o.retention.bars_1m = RetentionDays(*d);
+    if (auto d = runtime::CountValue(config, kRetention1hSetting)) o.retention.bars_1h = RetentionDays(*d);
+    if (auto d = runtime::CountValue(config, kRetention1dSetting)) o.retention.bars_1d = RetentionDays(*d);
+    if (auto h = runtime::CountValue(config, kReconcileWindowSetting))
+        o.reconcile_window = std::chrono::hours(static_cast<std::int64_t>(*h));
     return o;
 }
 
 void Register(App& app) {
-    const MarketOptions options = OptionsFromEnv(runtime::ProcessEnv());
+    const MarketOptions options = OptionsFrom(app.Config());
     auto state = std::make_shared<State>();
     for (std::size_t i = 0; i < app.ShardCount(); ++i) {
         state->repos.push_back(

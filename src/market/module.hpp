@@ -1,5 +1,7 @@
 #pragma once
 
+#include <vector>
+
 #include "infra/runtime/config.hpp"
 #include "market/service.hpp"
 
@@ -9,15 +11,18 @@ class App;
 
 namespace nn::market {
 
-// Market options from the environment (defaults in MarketOptions):
-//   NEXANEST_MARKET_MAX_BATCH                rows per ingest batch (HTTP)
-//   NEXANEST_MARKET_RAW_RETENTION_DAYS       ticks kept (0: forever)
-//   NEXANEST_MARKET_1M_RETENTION_DAYS        1-minute bars kept (0: forever)
-//   NEXANEST_MARKET_1H_RETENTION_DAYS        hourly bars kept (0 or unset: forever)
-//   NEXANEST_MARKET_1D_RETENTION_DAYS        daily bars kept (0 or unset: forever)
-//   NEXANEST_MARKET_RECONCILE_WINDOW_HOURS   reconcile job window
-// Throws nn::Error(kUnprocessable, "config.invalid") naming the variable on a bad value.
-MarketOptions OptionsFromEnv(const runtime::EnvLookup& env);
+// The market settings (docs/configuration.md "Market data"), checked at start with the rest of
+// the configuration (apps/nexanest passes them to runtime::LoadConfig):
+//   market.max_batch               NEXANEST_MARKET_MAX_BATCH               rows per ingest batch (HTTP)
+//   market.raw_retention_days      NEXANEST_MARKET_RAW_RETENTION_DAYS      ticks kept (0: forever)
+//   market.1m_retention_days       NEXANEST_MARKET_1M_RETENTION_DAYS       1-minute bars kept
+//   market.1h_retention_days       NEXANEST_MARKET_1H_RETENTION_DAYS       hourly bars kept
+//   market.1d_retention_days       NEXANEST_MARKET_1D_RETENTION_DAYS       daily bars kept
+//   market.reconcile_window_hours  NEXANEST_MARKET_RECONCILE_WINDOW_HOURS  reconcile job window
+std::vector<runtime::DomainSetting> Settings();
+
+// The options those settings give over the defaults of MarketOptions.
+MarketOptions OptionsFrom(const runtime::Config& config);
 
 // Routes under /api/v1/market, and the jobs: outbox relay, partition maintenance + retention,
 // reconcile of recent rollups.

@@ -47,3 +47,19 @@ fi
 echo "$out" | grep -q 'needs NEXANEST_AUTH_DATABASE_URL.*\./var' || fail "unhelpful message: $out"
 [ "$(echo "$out" | wc -l)" -eq 1 ] || fail "the message is not one line: $out"
 ok "without ./var: $out"
+
+# Issue 18: the market settings are checked with the rest of the configuration, by every
+# subcommand, from the environment or the TOML file, with one line naming the setting.
+cd "$work/repo"
+if out=$("${clean[@]}" NEXANEST_MARKET_MAX_BATCH=abc "$bin" migrate up 2>&1); then
+  fail "NEXANEST_MARKET_MAX_BATCH=abc was accepted"
+fi
+[ "$out" = "nexanest: configuration: NEXANEST_MARKET_MAX_BATCH = 'abc' must be a whole number from 1 to 10000000" ] \
+  || fail "unexpected refusal: $out"
+printf '[market]\nraw_retention_days = -3\n' >"$work/market.toml"
+if out=$("${clean[@]}" "$bin" --config "$work/market.toml" migrate up 2>&1); then
+  fail "market.raw_retention_days = -3 in TOML was accepted"
+fi
+echo "$out" | grep -q "^nexanest: configuration: market.raw_retention_days in $work/market.toml = '-3' must be a whole number from 0 to 36500\$" \
+  || fail "unexpected refusal: $out"
+ok "bad market settings refused at start: $out"

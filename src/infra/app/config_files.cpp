@@ -146,11 +146,12 @@ runtime::EnvLookup WithEnvFiles(const Layout& layout, runtime::EnvLookup env) {
 
 runtime::Config LoadDiscoveredConfig(const std::optional<std::string>& toml_file,
                                      const runtime::EnvLookup& env,
-                                     const Layout& layout) {
+                                     const Layout& layout,
+                                     const std::vector<runtime::DomainSetting>& domain_settings) {
     auto lookup = WithEnvFiles(layout, env);
     std::optional<std::string> file = toml_file;
     if (!file && !lookup("NEXANEST_CONFIG") && layout.toml_file) file = layout.toml_file->string();
-    runtime::Config config = runtime::LoadConfig(file, lookup);
+    runtime::Config config = runtime::LoadConfig(file, lookup, domain_settings);
     if (layout.installed) {
         if (config.migrations_dir == runtime::Config{}.migrations_dir)
             config.migrations_dir = (layout.share_dir / "migrations").string();

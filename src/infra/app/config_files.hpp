@@ -54,9 +54,11 @@ runtime::EnvLookup WithEnvFiles(const Layout& layout, runtime::EnvLookup env);
 
 // The configuration as every subcommand loads it: flags and environment over the environment
 // files over the TOML file (explicit, else discovered); then the installed defaults for the
-// migrations and dashboard folders when the configuration left them unset.
+// migrations and dashboard folders when the configuration left them unset. `domain_settings`
+// as runtime::LoadConfig takes them.
 runtime::Config LoadDiscoveredConfig(const std::optional<std::string>& toml_file,
                                      const runtime::EnvLookup& env,
-                                     const Layout& layout);
+                                     const Layout& layout,
+                                     const std::vector<runtime::DomainSetting>& domain_settings = {});
 
 }  // namespace nn::app

@@ -352,6 +352,24 @@ std::optional<std::string> TomlValue(const toml::table& root, const std::string&
 
 }  // namespace
 
+DomainSetting CountSetting(std::string toml_key, std::string env, std::uint64_t min, std::uint64_t max) {
+    return {std::move(toml_key), std::move(env),
+            [min, max](const std::string& v) -> std::optional<std::string> {
+                auto n = ParseUnsigned(v);
+                if (!n || *n < min || *n > max) return fmt::format("a whole number from {} to {}", min, max);
+                return std::nullopt;
+            }};
+}
+
+std::optional<std::uint64_t> CountValue(const Config& config, const DomainSetting& setting) {
+    auto it = config.domain_settings.find(setting.toml_key);
+    if (it == config.domain_settings.end()) return std::nullopt;
+    if (auto problem = setting.check(it->second)) {
+        Invalid(fmt::format("{} = '{}' must be {}", setting.toml_key, it->second, *problem));
+    }
+    return ParseUnsigned(it->second);
+}
+
 EnvLookup ProcessEnv() {
     return [](const std::string& name) -> std::optional<std::string> {
         const char* v = std::getenv(name.c_str());
@@ -360,7 +378,9 @@ EnvLookup ProcessEnv() {
     };
 }
 
-Config LoadConfig(const std::optional<std::string>& toml_file, const EnvLookup& env) {
+Config LoadConfig(const std::optional<std::string>& toml_file,
+                  const EnvLookup& env,
+                  const std::vector<DomainSetting>& domain_settings) {
     Config config;
     std::optional<toml::table> file;
     std::optional<std::string> path = toml_file;
@@ -373,8 +393,17 @@ Config LoadConfig(const std::optional<std::string>& toml_file, const EnvLookup& 
                 fmt::format("{}: {} (line {})", *path, std::string(e.description()), e.source().begin.line));
         }
     }
+    auto settings = Settings();
+    for (const auto& domain : domain_settings) {
+        settings.push_back({domain.toml_key, domain.env, false,
+                            [&domain](Config& c, const std::string& v) -> std::optional<std::string> {
+                                if (auto problem = domain.check(v)) return problem;
+                                c.domain_settings[domain.toml_key] = v;
+                                return std::nullopt;
+                            }});
+    }
     bool public_url_given = false;
-    for (const auto& setting : Settings()) {
+    for (const auto& setting : settings) {
         std::optional<std::string> value;
         std::string source;
         if (file) {

@@ -15,6 +15,20 @@ namespace nn::runtime {
 
 enum class LogFormat { kText, kJson };
 
+// A setting a domain owns (market::Settings()): named by the domain with its TOML key,
+// environment variable and check, then loaded and checked by LoadConfig with the table of
+// config.cpp, so a bad value stops every subcommand at start like any other. The domain reads
+// the checked value back from Config::domain_settings (CountValue).
+struct DomainSetting {
+    std::string toml_key;  // dotted path in the TOML file, e.g. "market.max_batch"
+    std::string env;       // environment variable, e.g. "NEXANEST_MARKET_MAX_BATCH"
+    // Returns what is expected when the value is not acceptable.
+    std::function<std::optional<std::string>(const std::string&)> check;
+};
+
+// A whole number from `min` to `max`.
+DomainSetting CountSetting(std::string toml_key, std::string env, std::uint64_t min, std::uint64_t max);
+
 // Every setting of the process. Sources, later ones winning: built-in defaults, the TOML file
 // (`--config FILE` or NEXANEST_CONFIG), then NEXANEST_* environment variables. The table in
 // config.cpp names each setting once with its TOML key, environment variable and check;
@@ -89,7 +103,16 @@ struct Config {
     bool access_log = true;  // one line per HTTP request, batched (docs/configuration.md)
     std::string var_dir = "var";
     std::string migrations_dir = "migrations";
+
+    // The values given for the domains' settings (DomainSetting), by TOML key, as given and
+    // checked; absent: the domain's default.
+    std::map<std::string, std::string> domain_settings;
 };
+
+// The value of a CountSetting when one was given. Throws nn::Error(kUnprocessable,
+// "config.invalid") naming the setting when a value put into the Config without LoadConfig
+// (tests) is not acceptable.
+std::optional<std::uint64_t> CountValue(const Config& config, const DomainSetting& setting);
 
 // Reads an environment variable; injectable so tests do not touch the process environment.
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
@@ -97,8 +120,11 @@ EnvLookup ProcessEnv();
 
 // Builds the configuration. Throws nn::Error(kUnprocessable, "config.invalid") with a message
 // naming the setting, its source and what is expected; a message never contains a value of a
-// secret setting.
-Config LoadConfig(const std::optional<std::string>& toml_file, const EnvLookup& env);
+// secret setting. `domain_settings` are checked and loaded with the others (apps/nexanest passes
+// every domain's; a domain setting that is not passed is neither read nor checked).
+Config LoadConfig(const std::optional<std::string>& toml_file,
+                  const EnvLookup& env,
+                  const std::vector<DomainSetting>& domain_settings = {});
 
 // The five databases of DESIGN.md §2.
 inline const std::vector<std::string> kDatabases = {"auth", "portfolio", "analytics", "notifications",
