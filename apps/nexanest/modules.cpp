@@ -8,6 +8,60 @@
 #include "portfolio/module.hpp"
 
 namespace nn::app {
+namespace {
+
+using migrate::Database;
+using migrate::ServiceRole;
+
+// The databases each service uses, with the role through which the app checks their schema
+// version and readiness. Portfolio writes its value snapshots into the timescale database,
+// whose schema the market role (its owner service) reads.
+struct DatabaseUse {
+    const char* service;
+    Database database;
+    ServiceRole role;
+};
+constexpr DatabaseUse kDatabaseUses[] = {
+    {"auth", Database::kAuth, ServiceRole::kAuth},
+    {"portfolio", Database::kPortfolio, ServiceRole::kPortfolio},
+    {"portfolio", Database::kTimescale, ServiceRole::kMarket},
+    {"market", Database::kTimescale, ServiceRole::kMarket},
+    {"analytics", Database::kAnalytics, ServiceRole::kAnalytics},
+    {"notify", Database::kNotifications, ServiceRole::kNotify},
+};
+
+// Each service's outbox (the relay's backlog in /metrics), read while the process has a pool
+// of that role on that database.
+struct OutboxTable {
+    const char* source;
+    ServiceRole role;
+    Database database;
+    const char* table;
+};
+constexpr OutboxTable kOutboxTables[] = {
+    {"auth", ServiceRole::kAuth, Database::kAuth, "auth.outbox"},
+    {"portfolio", ServiceRole::kPortfolio, Database::kPortfolio, "portfolio.outbox"},
+    {"analytics", ServiceRole::kAnalytics, Database::kAnalytics, "analytics.outbox"},
+    {"notifications", ServiceRole::kNotify, Database::kNotifications, "notifications.outbox"},
+    {"market", ServiceRole::kMarket, Database::kTimescale, "market_data.outbox"},
+};
+
+// The event streams whose consumer groups (the notify and portfolio consumers) /metrics shows.
+constexpr const char* kWatchedStreams[] = {"nn:events:audit", "nn:events:prices",
+                                           "nn:events:portfolio_values"};
+
+}  // namespace
+
+void DeclareServices(App& app) {
+    for (const auto& use : kDatabaseUses) {
+        if (app.Runs(use.service)) app.UseDatabase(use.database, use.role);
+    }
+    for (const auto& outbox : kOutboxTables)
+        app.WatchOutbox(outbox.source, outbox.role, outbox.database, outbox.table);
+    for (const char* stream : kWatchedStreams) app.WatchStream(stream);
+    // Market's time-series tables: rows outside every premade partition.
+    app.WatchDefaultPartitions(ServiceRole::kMarket, Database::kTimescale);
+}
 
 void RegisterModules(App& app) {
     // The directory is the auth service's public interface (accounts, advisor grants); without
@@ -28,6 +82,8 @@ void RegisterModules(App& app) {
     if (app.Runs("notify")) notify::Register(app, directory, portfolios.notify);
 }
 
-std::vector<runtime::DomainSetting> DomainSettings() { return market::Settings(); }
+std::vector<runtime::DomainSetting> DomainSettings() {
+    return market::Settings();
+}
 
 }  // namespace nn::app

@@ -10,6 +10,12 @@ class App;
 
 namespace nn::app {
 
+// Tells the app what the services it runs (Config::services) need from the cluster: the
+// databases whose schema and readiness it checks, and the outboxes, streams and partitions
+// whose figures /metrics shows (App::UseDatabase, WatchOutbox, ...). Call it before
+// App::RequireSchemas and App::Start.
+void DeclareServices(App& app);
+
 // Chains every domain's Register(App&) (STYLE.md: main only chains the registrations).
 void RegisterModules(App& app);
 

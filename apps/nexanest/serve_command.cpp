@@ -41,6 +41,7 @@ void Serve(runtime::Config config) {
     for (auto* io : shards) guards.push_back(asio::make_work_guard(*io));
 
     App app(config, shards);
+    DeclareServices(app);
     app.RequireSchemas();
     RegisterModules(app);
     ServeDashboard(app);

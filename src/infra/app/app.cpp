@@ -32,39 +32,10 @@ namespace {
 
 constexpr db::Query kPing{"SELECT 1", "health.ping"};
 
-// Backlogs the alert rules watch (monitoring/alerts.yml), read every kPipelineInterval on shard
-// 0 for the databases this process uses. The outboxes are read in SYSTEM context, the only one
-// their relay policies admit.
+// The pipeline figures (outbox backlogs, stream consumer groups, default-partition rows) the
+// alert rules watch (monitoring/alerts.yml), read every kPipelineInterval on shard 0 for what
+// the app declared (WatchOutbox, WatchStream, WatchDefaultPartitions).
 constexpr auto kPipelineInterval = std::chrono::seconds(5);
-#define NN_OUTBOX_BACKLOG(table)                                                               \
-    "SELECT count(*)::int8, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 " \
-    "FROM " table " WHERE published_at IS NULL"
-struct OutboxSource {
-    const char* name;
-    ServiceRole role;
-    Database database;
-    db::Query query;
-};
-constexpr OutboxSource kOutboxes[] = {
-    {"auth", ServiceRole::kAuth, Database::kAuth, {NN_OUTBOX_BACKLOG("auth.outbox"), "ops.outbox_auth"}},
-    {"portfolio",
-     ServiceRole::kPortfolio,
-     Database::kPortfolio,
-     {NN_OUTBOX_BACKLOG("portfolio.outbox"), "ops.outbox_portfolio"}},
-    {"analytics",
-     ServiceRole::kAnalytics,
-     Database::kAnalytics,
-     {NN_OUTBOX_BACKLOG("analytics.outbox"), "ops.outbox_analytics"}},
-    {"notifications",
-     ServiceRole::kNotify,
-     Database::kNotifications,
-     {NN_OUTBOX_BACKLOG("notifications.outbox"), "ops.outbox_notifications"}},
-    {"market",
-     ServiceRole::kMarket,
-     Database::kTimescale,
-     {NN_OUTBOX_BACKLOG("market_data.outbox"), "ops.outbox_market"}},
-};
-#undef NN_OUTBOX_BACKLOG
 // Rows outside every premade time partition land in the default partition, which partition
 // maintenance cannot split: a sign of clock trouble or bad input. Statistics, not a count, so
 // the read stays cheap however large the partition grows.
@@ -73,16 +44,6 @@ constexpr db::Query kDefaultPartitionRows{
     " LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid"
     " WHERE c.relispartition AND c.relkind = 'r' AND c.relname LIKE '%\\_default'",
     "ops.default_partition_rows"};
-// The event streams whose consumer groups are watched (the notify and portfolio consumers).
-const char* const kWatchedStreams[] = {"nn:events:audit", "nn:events:prices", "nn:events:portfolio_values"};
-
-// The service whose role reads each database for the readiness check.
-constexpr std::pair<Database, ServiceRole> kHealthRoles[] = {
-    {Database::kAuth, ServiceRole::kAuth},           {Database::kPortfolio, ServiceRole::kPortfolio},
-    {Database::kAnalytics, ServiceRole::kAnalytics}, {Database::kNotifications, ServiceRole::kNotify},
-    {Database::kTimescale, ServiceRole::kMarket},
-};
-
 const char* ServiceOf(ServiceRole role) {
     switch (role) {
         case ServiceRole::kAuth:
@@ -290,9 +251,30 @@ void App::AddAuthenticator(http::Authenticator authenticator) {
     authenticators_.push_back(std::move(authenticator));
 }
 
+void App::UseDatabase(Database database, ServiceRole role) {
+    databases_.try_emplace(database, role);
+}
+
+void App::WatchOutbox(std::string source, ServiceRole role, Database database, std::string table) {
+    // The outbox shape every domain shares: created_at, and published_at once relayed.
+    std::string sql = fmt::format(
+        "SELECT count(*)::int8, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 "
+        "FROM {} WHERE published_at IS NULL",
+        table);
+    std::string name = "ops.outbox_" + source;
+    outboxes_.push_back({std::move(source), PoolKey{role, database}, std::move(sql), std::move(name)});
+}
+
+void App::WatchStream(std::string stream) {
+    streams_.push_back(std::move(stream));
+}
+
+void App::WatchDefaultPartitions(ServiceRole role, Database database) {
+    partitions_ = PoolKey{role, database};
+}
+
 void App::RequireSchemas() const {
-    for (auto [database, role] : kHealthRoles) {
-        if (!Runs(ServiceOf(role)) && !(database == Database::kTimescale && Runs("portfolio"))) continue;
+    for (auto [database, role] : databases_) {
         auto state = migrate::EvaluateSchema(
             database, migrate::ReadAppliedMigrations(Secret(UrlFor(role, database, config_.db_service_url))));
         if (auto reason = migrate::SchemaMismatch(database, state)) {
@@ -302,15 +284,7 @@ void App::RequireSchemas() const {
 }
 
 void App::RegisterHealth() {
-    auto service_of_database = [](Database db) {
-        for (auto [d, r] : kHealthRoles) {
-            if (d == db) return r;
-        }
-        return ServiceRole::kAuth;
-    };
-    for (auto [database, role] : kHealthRoles) {
-        if (!Runs(ServiceOf(role)) && !(database == Database::kTimescale && Runs("portfolio"))) continue;
-        auto r = service_of_database(database);
+    for (auto [database, r] : databases_) {
         Db(r, database, 0);  // make the pools now, on every shard
         server_->AddReadinessCheck(fmt::format("postgres.{}", migrate::DatabaseKey(database)),
                                    [this, r, database](std::size_t shard) -> asio::awaitable<bool> {
@@ -471,24 +445,25 @@ asio::awaitable<void> App::CollectPipelines(std::shared_ptr<asio::steady_timer> 
             if (snapshot_->stopping) co_return;
         }
         std::map<std::string, std::pair<std::int64_t, double>> outbox;
-        for (const auto& source : kOutboxes) {
-            if (pools_.find(PoolKey{source.role, source.database}) == pools_.end()) continue;
+        for (const auto& source : outboxes_) {
+            if (pools_.find(source.pool) == pools_.end()) continue;
             try {
+                // The outboxes are read in SYSTEM context, the only one their relay policies admit.
                 const auto system = db::TransactionOptions().ActingAs(Actor::System());
-                auto tx = co_await Db(source.role, source.database, 0).Begin(system);
-                auto row = (co_await tx.Execute(source.query)).AsSingleRow<std::int64_t, double>();
+                const db::Query query{source.sql, source.query_name};
+                auto tx = co_await Db(source.pool.role, source.pool.database, 0).Begin(system);
+                auto row = (co_await tx.Execute(query)).AsSingleRow<std::int64_t, double>();
                 co_await tx.Commit();
-                outbox[source.name] = {std::get<0>(row), std::get<1>(row)};
+                outbox[source.source] = {std::get<0>(row), std::get<1>(row)};
             } catch (const std::exception& e) {
-                spdlog::debug("pipeline metrics: outbox {}: {}", source.name, e.what());
+                spdlog::debug("pipeline metrics: outbox {}: {}", source.source, e.what());
             }
         }
         std::map<std::string, std::int64_t> default_rows;
-        bool timescale = pools_.find(PoolKey{ServiceRole::kMarket, Database::kTimescale}) != pools_.end();
-        if (timescale) {
+        if (partitions_ && pools_.find(*partitions_) != pools_.end()) {
             try {
                 auto rows =
-                    co_await Db(ServiceRole::kMarket, Database::kTimescale, 0).Execute(kDefaultPartitionRows);
+                    co_await Db(partitions_->role, partitions_->database, 0).Execute(kDefaultPartitionRows);
                 for (const auto& row : rows) {
                     auto [partition, live] = row.As<std::string, std::int64_t>();
                     default_rows[partition] = live;
@@ -499,7 +474,7 @@ asio::awaitable<void> App::CollectPipelines(std::shared_ptr<asio::steady_timer> 
         }
         std::map<std::pair<std::string, std::string>, std::pair<std::int64_t, std::int64_t>> groups;
         if (!redis_.empty()) {
-            for (const char* stream : kWatchedStreams) {
+            for (const std::string& stream : streams_) {
                 std::vector<std::string> argv{"XINFO", "GROUPS", stream};
                 redis::Reply reply;
                 try {

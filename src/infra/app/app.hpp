@@ -5,6 +5,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -50,9 +51,26 @@ public:
     http::Server& Server() noexcept { return *server_; }
     http::Router& Routes() { return server_->Routes(); }
 
-    // Whether this process runs a service ("auth", "portfolio", "market", "analytics",
-    // "notify"); `serve --services` picks them.
+    // Whether this process runs a service (a name of Config::services; `serve --services`
+    // picks them).
     bool Runs(std::string_view service) const;
+
+    // What the services of this process need from the cluster, declared by the app before
+    // RequireSchemas and Start (apps/nexanest/modules.cpp, DeclareServices): infra holds no list
+    // of services, databases, outboxes or streams of its own.
+    //
+    // A database this process uses: RequireSchemas checks its schema version, and /readyz pings
+    // it ("postgres.<db>"), through `role`; the first role declared for a database is kept.
+    void UseDatabase(Database database, ServiceRole role);
+    // An outbox table (created_at, published_at once relayed; e.g. "auth.outbox") whose backlog
+    // /metrics shows as nn_outbox_pending{source=...}, read while this process has a pool of
+    // `role` on `database`.
+    void WatchOutbox(std::string source, ServiceRole role, Database database, std::string table);
+    // A Redis stream whose consumer groups' lag and pending entries /metrics shows.
+    void WatchStream(std::string stream);
+    // The database whose default partitions' rows /metrics shows (nn_partition_default_rows),
+    // read through `role` while this process has that pool.
+    void WatchDefaultPartitions(ServiceRole role, Database database);
 
     // The pool through which `role` reaches `database` on shard `shard`. Pools are made for
     // every shard on first use (during registration) and connect lazily. The URL is the
@@ -107,8 +125,19 @@ private:
     // few seconds on shard 0 until Stop.
     boost::asio::awaitable<void> CollectPipelines(std::shared_ptr<boost::asio::steady_timer> timer);
 
+    struct OutboxWatch {
+        std::string source;
+        PoolKey pool;
+        std::string sql;
+        std::string query_name;
+    };
+
     runtime::Config config_;
     std::vector<boost::asio::io_context*> shards_;
+    std::map<Database, ServiceRole> databases_;  // in Database order: checks run in that order
+    std::vector<OutboxWatch> outboxes_;
+    std::vector<std::string> streams_;
+    std::optional<PoolKey> partitions_;
     std::unique_ptr<http::Server> server_;
     std::unique_ptr<runtime::CpuPool> cpu_;
     std::unique_ptr<jobs::Scheduler> jobs_;
