@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
-#include "infra/http/http_error.hpp"
 
 namespace nn::auth {
 namespace asio = boost::asio;
@@ -28,7 +27,7 @@ const Principal& RequirePrincipal(const http::Request& req,
                                   std::string_view permission,
                                   std::string_view also) {
     const auto* p = req.PrincipalAs<Principal>();
-    if (!p) throw http::HttpError(401, "auth.required", "authentication required");
+    if (!p) throw Error(ErrorKind::kUnauthorized, "auth.required", "authentication required");
     for (std::string_view needed : {permission, also}) {
         if (needed.empty() || p->Has(needed)) continue;
         throw Error(ErrorKind::kForbidden, "auth.insufficient_scope", fmt::format("needs {}", needed));

@@ -526,6 +526,17 @@ TEST_F(AuthHttp, AdminPermissions) {
         h.Bearer("GET", "/api/v1/admin/users?q=" + user_email.substr(0, 18), S(admin, "access_token"));
     ASSERT_EQ(list.status, 200) << list.body;
     EXPECT_EQ(list.Json().at("items").as_array().size(), 1u);
+    auto long_q = h.Bearer("GET", "/api/v1/admin/users?q=" + std::string(321, 'a'), S(admin, "access_token"));
+    ASSERT_EQ(long_q.status, 422) << long_q.body;
+    EXPECT_EQ(long_q.Field("code"), "validation.failed");
+    EXPECT_EQ(long_q.Json().at("errors").as_array().at(0).at("field").as_string(), "q") << long_q.body;
+    auto bad_cursor = h.Bearer("GET", "/api/v1/admin/users?cursor=bm90LWEtdXVpZA", S(admin, "access_token"));
+    EXPECT_EQ(bad_cursor.status, 400) << bad_cursor.body;
+    EXPECT_EQ(bad_cursor.Field("code"), "pagination.bad_cursor");
+    auto anonymous_logout = h.Call("POST", "/api/v1/auth/logout");
+    EXPECT_EQ(anonymous_logout.status, 401) << anonymous_logout.body;
+    EXPECT_EQ(anonymous_logout.Field("code"), "auth.required");
+    EXPECT_EQ(anonymous_logout.headers["www-authenticate"], "Bearer");
 
     auto to_advisor = h.Bearer("PATCH", "/api/v1/admin/users/" + id(user_email), S(admin, "access_token"),
                                R"({"role":"ADVISOR"})");

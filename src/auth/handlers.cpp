@@ -97,9 +97,10 @@ std::optional<std::string> UsableRefreshCookie(const Request& r) {
     return cookie;
 }
 
+// The edge adds WWW-Authenticate: Bearer to every 401 (http::ProblemResponse).
 [[noreturn]] void ThrowAuthRequired() {
-    throw http::HttpError(401, "auth.required", "this endpoint needs a bearer token or an API key",
-                          {{"WWW-Authenticate", "Bearer"}});
+    throw Error(ErrorKind::kUnauthorized, "auth.required",
+                "this endpoint needs a bearer token or an API key");
 }
 
 // How an operator makes the first admin; follows `nexanest user create` (apps/nexanest).
@@ -436,7 +437,8 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                             invalid = true;
                         }
                     }
-                    // A dead cookie is removed with the refusal, so the page stops offering it.
+                    // A dead cookie is removed with the refusal, so the page stops offering it: an
+                    // HttpError, the one way a refusal carries a Set-Cookie header.
                     if (invalid) {
                         throw http::HttpError(401, "auth.invalid_token", "the token is invalid or expired",
                                               {{"Set-Cookie", ClearRefreshCookieHeader()}});
@@ -697,12 +699,13 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                    auto page = http::ParsePage(r);
                    std::string q(r.Query().Get("q").value_or(""));
                    if (q.size() > 320)
-                       throw http::HttpError(422, "validation.failed", "q is too long", {},
-                                             {{"q", "too_long", "at most 320 bytes"}});
+                       throw Error(ErrorKind::kUnprocessable, "validation.failed", "q is too long",
+                                   {{"q", "too_long", "at most 320 bytes"}});
                    std::optional<UserId> after;
                    if (page.cursor) {
                        after = UserId::Parse(*page.cursor);
-                       if (!after) throw http::HttpError(400, "pagination.bad_cursor", "invalid cursor");
+                       if (!after)
+                           throw Error(ErrorKind::kBadRequest, "pagination.bad_cursor", "invalid cursor");
                    }
                    auto users =
                        co_await f->For(r).SearchUsers(PrincipalOf(r), q, after, static_cast<int>(page.limit));

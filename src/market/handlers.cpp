@@ -7,7 +7,6 @@
 #include <chrono>
 
 #include "core/error.hpp"
-#include "infra/http/http_error.hpp"
 #include "infra/http/json.hpp"
 #include "infra/http/keyset_cursor.hpp"
 #include "infra/http/query.hpp"
@@ -255,9 +254,8 @@ std::string AssetClass(http::FieldReader& in) {
 std::string UpperSymbol(const http::Request& req) {
     const std::string& s = req.PathParam("symbol");
     if (!IsValidSymbol(s)) {
-        throw http::HttpError(
-            422, "validation.failed", "invalid symbol", {},
-            {{"symbol", "invalid_symbol", "a symbol is 1-32 characters of A-Z a-z 0-9 ^ . = _ : -"}});
+        throw Error(ErrorKind::kUnprocessable, "validation.failed", "invalid symbol",
+                    {{"symbol", "invalid_symbol", "a symbol is 1-32 characters of A-Z a-z 0-9 ^ . = _ : -"}});
     }
     return s;
 }
@@ -267,8 +265,8 @@ Timestamp QueryTime(const http::Request& req, std::string_view name, Timestamp f
     if (!v) return fallback;
     auto t = ParseRfc3339(*v);
     if (!t) {
-        throw http::HttpError(
-            422, "validation.failed", fmt::format("'{}' is not an RFC 3339 time", name), {},
+        throw Error(
+            ErrorKind::kUnprocessable, "validation.failed", fmt::format("'{}' is not an RFC 3339 time", name),
             {{std::string(name), "not_timestamp", "RFC 3339 with an offset, e.g. 2024-05-01T00:00:00Z"}});
     }
     return *t;
@@ -388,7 +386,7 @@ asio::awaitable<http::Response> History(MarketService& svc, http::Request& req, 
     }
     if (!(from < to)) errors.push_back({"from", "after_to", "from must be before to"});
     if (!errors.empty())
-        throw http::HttpError(422, "validation.failed", "invalid query", {}, std::move(errors));
+        throw Error(ErrorKind::kUnprocessable, "validation.failed", "invalid query", std::move(errors));
     const Timestamp start = BucketStart(from, interval);
     // A later page starts where the previous one ended (the cursor), not at the bucket of `from`.
     // One more than asked: a next page only when there is more, not when exactly `limit` exist.
@@ -650,7 +648,8 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
                     {"symbols", "too_many", fmt::format("at most {} symbols", kMaxLatestSymbols)});
             }
             if (!errors.empty())
-                throw http::HttpError(422, "validation.failed", "invalid symbols", {}, std::move(errors));
+                throw Error(ErrorKind::kUnprocessable, "validation.failed", "invalid symbols",
+                            std::move(errors));
             std::sort(symbols.begin(), symbols.end());
             symbols.erase(std::unique(symbols.begin(), symbols.end()), symbols.end());
             auto prices = co_await svc(req).LatestMany(symbols);
@@ -682,7 +681,8 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
             if (!IsCurrencyCode(base)) errors.push_back({"base", "invalid_currency", "ISO 4217 code"});
             if (!IsCurrencyCode(quote)) errors.push_back({"quote", "invalid_currency", "ISO 4217 code"});
             if (!errors.empty())
-                throw http::HttpError(422, "validation.failed", "invalid pair", {}, std::move(errors));
+                throw Error(ErrorKind::kUnprocessable, "validation.failed", "invalid pair",
+                            std::move(errors));
             std::optional<Timestamp> at;
             if (req.Query().Has("at")) at = QueryTime(req, "at", Now());
             if (base == quote) {
@@ -716,8 +716,8 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
             q.after_symbol = page.cursor;
             if (auto t = req.Query().Get("q"); t && !t->empty()) {
                 if (t->size() > 64) {
-                    throw http::HttpError(422, "validation.failed", "query too long", {},
-                                          {{"q", "too_long", "at most 64 characters"}});
+                    throw Error(ErrorKind::kUnprocessable, "validation.failed", "query too long",
+                                {{"q", "too_long", "at most 64 characters"}});
                 }
                 q.text = std::string(*t);
             }

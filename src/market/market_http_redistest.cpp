@@ -374,8 +374,12 @@ TEST_F(MarketHttp, AdminsCreateAndEditInstrumentsEveryoneSearches) {
     ASSERT_EQ(page2.Json().at("items").as_array().size(), 1u);
     EXPECT_NE(Str(page2.Json().at("items").as_array()[0], "symbol"),
               Str(page1.Json().at("items").as_array()[0], "symbol"));
-    ExpectProblem(Call("GET", "/api/v1/market/instruments?q=" + std::string(65, 'A'), "", *user_), 422,
-                  "validation.failed");
+    auto long_q = Call("GET", "/api/v1/market/instruments?q=" + std::string(65, 'A'), "", *user_);
+    ExpectProblem(long_q, 422, "validation.failed");
+    EXPECT_TRUE(Names(long_q, "q")) << long_q.body;
+    auto bad_path = Call("GET", "/api/v1/market/instruments/b%20c", "", *user_);
+    ExpectProblem(bad_path, 422, "validation.failed");
+    EXPECT_TRUE(Names(bad_path, "symbol")) << bad_path.body;
 }
 
 TEST_F(MarketHttp, IngestNeedsAKeyWithMarketWrite) {
@@ -906,7 +910,9 @@ TEST_F(MarketHttp, FxRateAtATimeAndItsInverse) {
     auto invalid = Call("GET", "/api/v1/market/fx?base=eur&quote=" + quote, "", *user_);
     ExpectProblem(invalid, 422, "validation.failed");
     EXPECT_TRUE(Names(invalid, "base")) << invalid.body;
-    ExpectProblem(Call("GET", q + "&at=tomorrow", "", *user_), 422, "validation.failed");
+    auto bad_at = Call("GET", q + "&at=tomorrow", "", *user_);
+    ExpectProblem(bad_at, 422, "validation.failed");
+    EXPECT_TRUE(Names(bad_at, "at")) << bad_at.body;
     ExpectProblem(Call("GET", q), 401, "");
 }
 

@@ -42,6 +42,9 @@ using Ctx = std::shared_ptr<const HandlerContext>;
 constexpr std::string_view kNotificationsRead = "notifications:read";
 constexpr std::string_view kAdminRead = "admin:users:read";
 constexpr std::string_view kPortfolioRead = "portfolio:read";
+// A refused stream (stream.too_many) is retried after this long: a closed stream frees its slot
+// as soon as the server sees the disconnect.
+constexpr std::chrono::seconds kStreamSlotRetry{5};
 // Preference kinds of the live updates (LIVE channel only).
 constexpr std::string_view kLivePriceKind = "PRICE";
 constexpr std::string_view kLiveValueKind = "PORTFOLIO_VALUE";
@@ -75,8 +78,9 @@ std::optional<Timestamp> TimeParam(const Request& req, std::string_view name) {
     if (!v) return std::nullopt;
     auto t = ParseRfc3339(*v);
     if (!t) {
-        throw http::HttpError(422, "validation.failed", fmt::format("{} is not an RFC 3339 time", name), {},
-                              {{std::string(name), "invalid", "an RFC 3339 time"}});
+        throw Error(ErrorKind::kUnprocessable, "validation.failed",
+                    fmt::format("{} is not an RFC 3339 time", name),
+                    {{std::string(name), "invalid", "an RFC 3339 time"}});
     }
     return t;
 }
@@ -85,8 +89,9 @@ std::optional<std::string> TextParam(const Request& req, std::string_view name, 
     auto v = req.Query().Get(name);
     if (!v) return std::nullopt;
     if (v->empty() || v->size() > max) {
-        throw http::HttpError(422, "validation.failed", fmt::format("{} is empty or too long", name), {},
-                              {{std::string(name), "invalid", fmt::format("1-{} characters", max)}});
+        throw Error(ErrorKind::kUnprocessable, "validation.failed",
+                    fmt::format("{} is empty or too long", name),
+                    {{std::string(name), "invalid", fmt::format("1-{} characters", max)}});
     }
     return std::string(*v);
 }
@@ -113,8 +118,8 @@ asio::awaitable<Response> Audit(Ctx ctx, Request& req) {
     std::optional<std::string> user;
     if (auto u = TextParam(req, "user", 36)) {
         if (!Uuid::Parse(*u)) {
-            throw http::HttpError(422, "validation.failed", "user is not a UUID", {},
-                                  {{"user", "invalid", "a UUID"}});
+            throw Error(ErrorKind::kUnprocessable, "validation.failed", "user is not a UUID",
+                        {{"user", "invalid", "a UUID"}});
         }
         user = *u;
     }
@@ -265,8 +270,8 @@ asio::awaitable<Response> ListInbox(Ctx ctx, Request& req) {
         if (*u == "true" || *u == "1") {
             unread = true;
         } else if (*u != "false" && *u != "0") {
-            throw http::HttpError(422, "validation.failed", "unread is true or false", {},
-                                  {{"unread", "invalid", "true or false"}});
+            throw Error(ErrorKind::kUnprocessable, "validation.failed", "unread is true or false",
+                        {{"unread", "invalid", "true or false"}});
         }
     }
     auto items = co_await ctx->notifier->List(p.user_id, unread, http::DecodeTimeIdCursor<Uuid>(page.cursor),
@@ -329,7 +334,8 @@ std::vector<Preference> ReadPreferences(const json::object& body) {
     static const std::regex kKind("^(\\*|[A-Z][A-Z0-9_]{0,63})$");
     std::vector<Preference> out;
     auto fail = [](const std::string& detail) {
-        throw http::HttpError(422, "validation.failed", detail, {}, {{"preferences", "invalid", detail}});
+        throw Error(ErrorKind::kUnprocessable, "validation.failed", detail,
+                    {{"preferences", "invalid", detail}});
     };
     if (body.size() != 1 || !body.contains("preferences") || !body.at("preferences").is_array()) {
         fail("the body is {\"preferences\": [{\"kind\", \"channel\", \"enabled\"}, ...]}");
@@ -567,14 +573,15 @@ asio::awaitable<Response> Stream(Ctx ctx, Request& req) {
         if (auto q = req.Query().Get("last_event_id")) last = std::string(*q);
     }
     if (!last.empty() && !IsStreamId(last)) {
-        throw http::HttpError(400, "stream.bad_last_event_id", "Last-Event-ID is not an id this stream sent");
+        throw Error(ErrorKind::kBadRequest, "stream.bad_last_event_id",
+                    "Last-Event-ID is not an id this stream sent");
     }
     std::shared_ptr<const void> slot = Slots().Take(p.user_id.ToString(), ctx->max_streams_per_user);
     if (!slot) {
-        throw http::HttpError(
-            429, "stream.too_many",
-            fmt::format("at most {} live streams per user; close one first", ctx->max_streams_per_user),
-            {{"Retry-After", "5"}});
+        throw Error(
+            ErrorKind::kTooManyRequests, "stream.too_many",
+            fmt::format("at most {} live streams per user; close one first", ctx->max_streams_per_user))
+            .WithRetryAfter(kStreamSlotRetry);
     }
     auth::Principal principal = p;
     std::size_t shard = req.shard;

@@ -479,6 +479,35 @@ TEST_F(NotifyTest, AuditIsForAdminsAndPortfolioEventsForTheOwner) {
     EXPECT_EQ(items[0].at("type").as_string(), "DEPOSIT");
     EXPECT_EQ(items[0].at("amount").as_string(), "1000.0000000000");
     EXPECT_EQ(Call(stranger, "GET", "/api/v1/portfolios/" + portfolio + "/events").status, 404);
+    // The portfolio domain's row-level security decides: an administrator sees every portfolio.
+    auto as_admin = Call(admin, "GET", "/api/v1/portfolios/" + portfolio + "/events");
+    ASSERT_EQ(as_admin.status, 200) << as_admin.body;
+    EXPECT_EQ(as_admin.Json().at("items").as_array().size(), 1u);
+    EXPECT_EQ(Call(owner, "GET", "/api/v1/portfolios/" + UserId::Generate().ToString() + "/events").status,
+              404);
+}
+
+// Each refusal of the handlers keeps its status, code and the field it names.
+TEST_F(NotifyTest, RefusedQueriesNameTheirField) {
+    auto user = NewUser();
+    auto admin = NewUser("ADMIN");
+    auto expect = [&](const Reply& r, int status, const std::string& code, const std::string& field) {
+        ASSERT_EQ(r.status, status) << r.body;
+        auto o = r.Json().as_object();
+        EXPECT_EQ(o.at("code").as_string(), code) << r.body;
+        if (field.empty()) return;
+        ASSERT_TRUE(o.contains("errors")) << r.body;
+        EXPECT_EQ(o.at("errors").as_array().at(0).at("field").as_string(), field) << r.body;
+    };
+    expect(Call(user, "GET", "/api/v1/notifications?unread=maybe"), 422, "validation.failed", "unread");
+    expect(Call(admin, "GET", "/api/v1/admin/audit?user=nope"), 422, "validation.failed", "user");
+    expect(Call(admin, "GET", "/api/v1/admin/audit?entity="), 422, "validation.failed", "entity");
+    expect(Call(admin, "GET", "/api/v1/admin/audit?action=" + std::string(65, 'a')), 422, "validation.failed",
+           "action");
+    expect(Call(admin, "GET", "/api/v1/admin/audit?to=tomorrow"), 422, "validation.failed", "to");
+    expect(Call(user, "PUT", "/api/v1/me/notification-preferences", R"({"preferences":1})"), 422,
+           "validation.failed", "preferences");
+    expect(Call(user, "GET", "/api/v1/stream?last_event_id=abc"), 400, "stream.bad_last_event_id", "");
 }
 
 TEST_F(NotifyTest, StreamDeliversLiveAndResumesWithoutGaps) {

@@ -128,6 +128,8 @@ TEST_F(StreamLiveness, OneUserHoldsABoundedNumberOfStreams) {
     SseClient fourth(port_, user);
     fourth.ReadFor(std::chrono::milliseconds(300));
     EXPECT_EQ(fourth.Status(), 429) << fourth.Raw().substr(0, 200);
+    EXPECT_NE(fourth.Raw().find("stream.too_many"), std::string::npos) << fourth.Raw().substr(0, 400);
+    EXPECT_NE(fourth.Raw().find("Retry-After: 5\r\n"), std::string::npos) << fourth.Raw().substr(0, 400);
     SseClient someone_else(port_, NewUser());
     EXPECT_TRUE(someone_else.Open());
     open.pop_back();  // closing one frees its slot once the server sees the disconnect
