@@ -414,9 +414,9 @@ int main(int argc, char** argv) {
     http::testing::Shards shards(2);
     auto app = std::make_unique<App>(config, shards.Pointers());
     auto directory = auth::Register(*app);
-    market::Register(*app);
+    auto prices = market::Register(*app);
     auto portfolios = portfolio::Register(*app, directory);
-    auto notify = notify::Register(*app, directory, portfolios.notify);
+    auto notify = notify::Register(*app, directory, portfolios.notify, prices);
     const std::uint16_t port = app->Start();
 
     // Accounts: created as the operator command does, logged in over HTTP.

@@ -68,7 +68,11 @@ void RegisterModules(App& app) {
     // auth in this process portfolio and analytics trust the verified token alone.
     std::shared_ptr<auth::UserDirectory> directory;
     if (app.Runs("auth")) directory = auth::Register(app);
-    if (app.Runs("market")) market::Register(app);
+    // The market's interface for notify (the previous close of the price alerts), or one built
+    // without routes when market is served by another process.
+    std::shared_ptr<market::PriceDirectory> prices;
+    if (app.Runs("market")) prices = market::Register(app);
+    if (!prices && app.Runs("notify")) prices = market::MakePriceDirectory(app);
     // One set of portfolio services per process: analytics and notify receive the registered
     // ones, or (portfolio served by another process) ones built without routes.
     portfolio::Services portfolios;
@@ -79,7 +83,7 @@ void RegisterModules(App& app) {
         portfolios = portfolio::MakeServices(app, options);
     }
     if (app.Runs("analytics")) analytics::Register(app, portfolios, directory);
-    if (app.Runs("notify")) notify::Register(app, directory, portfolios.notify);
+    if (app.Runs("notify")) notify::Register(app, directory, portfolios.notify, prices);
 }
 
 std::vector<runtime::DomainSetting> DomainSettings() {

@@ -95,13 +95,14 @@ public:
         ao.mailer = std::make_shared<DiscardMailer>();
         ao.settings.redis_prefix = rate_limit_prefix;
         directory_ = auth::Register(*app_, ao);
-        Register(*app_);
+        prices_ = Register(*app_);
         port_ = app_->Start();
     }
     ~Server() {
         app_->Stop();
         shards_.Stop();
         directory_.reset();
+        prices_.reset();
         app_.reset();
     }
 
@@ -130,11 +131,13 @@ public:
     }
 
     App& app() { return *app_; }
+    PriceDirectory& prices() { return *prices_; }
 
 private:
     http::testing::Shards shards_;
     std::unique_ptr<App> app_;
     std::shared_ptr<auth::UserDirectory> directory_;
+    std::shared_ptr<PriceDirectory> prices_;
     std::uint16_t port_ = 0;
 };
 
@@ -914,6 +917,29 @@ TEST_F(MarketHttp, FxRateAtATimeAndItsInverse) {
     ExpectProblem(bad_at, 422, "validation.failed");
     EXPECT_TRUE(Names(bad_at, "at")) << bad_at.body;
     ExpectProblem(Call("GET", q), 401, "");
+}
+
+// What notify's price alerts read through market::PriceDirectory: the previous close, only for a
+// tick of the latest price's UTC trading date.
+TEST_F(MarketHttp, ThePriceDirectoryGivesThePreviousCloseOfTheLatestTradingDate) {
+    const std::string s = Instrument("PDC");
+    test::QueryValue(
+        TsDb(),
+        "INSERT INTO market_data.latest_prices (symbol, time, close, prev_close, prev_close_date) "
+        "VALUES ('" +
+            s + "', '2024-05-01T15:00:00Z', 103, 100.5, '2024-04-30')");
+    auto previous = [&](const std::string& symbol, const std::string& time) {
+        return server_->OnShard(server_->prices().PreviousClose(symbol, time, 0));
+    };
+    const auto same_day = previous(s, "2024-05-01T00:00:00.000000Z");
+    ASSERT_TRUE(same_day.has_value());
+    EXPECT_EQ(Decimal::FromString(*same_day), Decimal::FromString("100.5"));
+    EXPECT_FALSE(previous(s, "2024-05-02T00:00:00Z").has_value());
+    EXPECT_FALSE(previous(s, "2024-04-30T23:59:59Z").has_value());
+    EXPECT_FALSE(previous(NewSymbol("NONE"), "2024-05-01T12:00:00Z").has_value());
+    test::QueryValue(TsDb(),
+                     "UPDATE market_data.latest_prices SET prev_close = NULL WHERE symbol = '" + s + "'");
+    EXPECT_FALSE(previous(s, "2024-05-01T12:00:00Z").has_value());
 }
 
 }  // namespace

@@ -59,7 +59,7 @@ MarketOptions OptionsFrom(const runtime::Config& config) {
     return o;
 }
 
-void Register(App& app) {
+std::shared_ptr<PriceDirectory> Register(App& app) {
     const MarketOptions options = OptionsFrom(app.Config());
     auto state = std::make_shared<State>();
     for (std::size_t i = 0; i < app.ShardCount(); ++i) {
@@ -107,6 +107,7 @@ void Register(App& app) {
                             to - jobs_svc->Options().reconcile_window, to);
                         spdlog::info("market: reconciled {} bar(s) from raw data", n);
                     }});
+    return MakePriceDirectory(app);
 }
 
 }  // namespace nn::market

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "infra/runtime/config.hpp"
+#include "market/price_directory.hpp"
 #include "market/service.hpp"
 
 namespace nn {
@@ -25,7 +27,8 @@ std::vector<runtime::DomainSetting> Settings();
 MarketOptions OptionsFrom(const runtime::Config& config);
 
 // Routes under /api/v1/market, and the jobs: outbox relay, partition maintenance + retention,
-// reconcile of recent rollups.
-void Register(App& app);
+// reconcile of recent rollups. Returns the market's interface for other domains (the previous
+// close the notify price alerts need).
+std::shared_ptr<PriceDirectory> Register(App& app);
 
 }  // namespace nn::market

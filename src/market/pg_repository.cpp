@@ -644,6 +644,19 @@ asio::awaitable<std::vector<LatestPrice>> PgRepository::Latest(const std::vector
     co_return out;
 }
 
+asio::awaitable<std::optional<std::string>> PgRepository::PreviousClose(const std::string& symbol,
+                                                                        const std::string& time) {
+    // The previous close applies only to a tick of the latest price's trading date.
+    static constexpr db::Query kPrevClose{
+        "SELECT prev_close::text FROM market_data.latest_prices WHERE symbol = $1 AND prev_close IS NOT NULL "
+        "AND (time AT TIME ZONE 'UTC')::date = ($2::timestamptz AT TIME ZONE 'UTC')::date",
+        "market.prev_close"};
+    auto res = co_await pool_.Execute(kPrevClose, symbol, time);
+    std::optional<std::string> out;
+    for (const auto& r : res) out = r.Get<std::string>(0);
+    co_return out;
+}
+
 PgRepository::PgRepository(db::Pool& pool) : pool_(pool), history_(pool) {}
 
 asio::awaitable<std::vector<Bar>> PgRepository::History(

@@ -56,6 +56,10 @@ public:
 
     // Reads.
     boost::asio::awaitable<std::vector<LatestPrice>> Latest(const std::vector<std::string>& symbols);
+    // PriceDirectory::PreviousClose: the previous close (decimal text) when the latest price is of
+    // the UTC trading date of `time` (RFC 3339).
+    boost::asio::awaitable<std::optional<std::string>> PreviousClose(const std::string& symbol,
+                                                                     const std::string& time);
     boost::asio::awaitable<std::vector<Bar>> History(SeriesKind kind,
                                                      const std::string& symbol,
                                                      Timestamp from,

@@ -186,9 +186,6 @@ asio::awaitable<Response> Audit(Ctx ctx, Request& req) {
 
 // --- Portfolio events ---
 
-constexpr db::Query kPortfolioVisible{"SELECT user_id FROM portfolio.portfolios WHERE id = $1",
-                                      "notify.portfolio_visible"};
-
 constexpr db::Query kTradingEvents{
     "SELECT time, source_event_id, event_type, action, transaction_id, actor_id, symbol, quantity::text, "
     "price::text, amount::text, fee::text, currency::text FROM events.trading_events "
@@ -214,16 +211,12 @@ asio::awaitable<Response> PortfolioEvents(Ctx ctx, Request& req) {
         after_id = cursor->IntKey(0);
     }
     const Actor actor = co_await auth::ActorOf(p, ctx->directory, req.shard);
-    auto acting = db::TransactionOptions().ActingAs(actor).ReadOnly();
-    // The portfolio database's row-level security decides who sees the portfolio (owner,
-    // advisors with a grant, admins); the events are then read under the same context.
-    auto& portfolios = ctx->app->Db(ServiceRole::kPortfolio, Database::kPortfolio, req.shard);
-    bool visible =
-        co_await db::RunInTransaction(portfolios, acting, [&](db::Transaction& tx) -> asio::awaitable<bool> {
-            auto rows = co_await tx.Execute(kPortfolioVisible, *portfolio);
-            co_return !rows.Empty();
-        });
+    // The portfolio domain decides who sees the portfolio (owner, advisors with a grant,
+    // admins); the events are then read under the same actor. Without it nothing is visible.
+    bool visible = false;
+    if (ctx->portfolios) visible = co_await ctx->portfolios->Visible(actor, *portfolio, req.shard);
     if (!visible) throw Error(ErrorKind::kNotFound, "portfolio.not_found", "no such portfolio");
+    auto acting = db::TransactionOptions().ActingAs(actor).ReadOnly();
 
     auto& events = ctx->app->Db(ServiceRole::kNotify, Database::kTimescale, req.shard);
     json::array items;

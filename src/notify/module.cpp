@@ -59,7 +59,8 @@ std::shared_ptr<Module> Register(App& app, ModuleOptions options) {
     module->audit = std::make_shared<AuditProducer>(app, module->notifier, audit);
     PriceAlertOptions alerts = options.alerts;
     alerts.consumer = app.Jobs().InstanceId();
-    module->alerts = std::make_shared<PriceAlertProducer>(app, module->notifier, options.portfolios, alerts);
+    module->alerts = std::make_shared<PriceAlertProducer>(app, module->notifier, options.portfolios,
+                                                          options.prices, alerts);
     app.Server().Metrics().AddFamily(
         "nn_notify_dead_letters_total", "Stream entries moved to a dead-letter stream (malformed payload)",
         http::MetricType::kCounter, [alerts = module->alerts] {
@@ -89,10 +90,6 @@ std::shared_ptr<Module> Register(App& app, ModuleOptions options) {
         };
         app.Jobs().Add(std::move(job));
     }
-    // The visibility check of GET /api/v1/portfolios/{id}/events reads through the portfolio
-    // role (handlers.cpp PortfolioEvents): its pools are made here, at registration, never lazily
-    // by a request on a shard thread (App::Db's map is not for concurrent first use).
-    app.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
     HandlerContext ctx;
     ctx.app = &app;
     ctx.notifier = module->notifier;
@@ -116,10 +113,12 @@ std::shared_ptr<Module> Register(App& app) {
 
 std::shared_ptr<Module> Register(App& app,
                                  std::shared_ptr<auth::UserDirectory> directory,
-                                 std::shared_ptr<portfolio::NotifyDirectory> portfolios) {
+                                 std::shared_ptr<portfolio::NotifyDirectory> portfolios,
+                                 std::shared_ptr<market::PriceDirectory> prices) {
     ModuleOptions options;
     options.directory = std::move(directory);
     options.portfolios = std::move(portfolios);
+    options.prices = std::move(prices);
     return Register(app, std::move(options));
 }
 

@@ -30,6 +30,9 @@ struct ModuleOptions {
     // The portfolio domain's interface for notify (portfolio::MakeNotifyDirectory): held and
     // watched symbols of live streams, watchlist price alerts. Without it neither runs.
     std::shared_ptr<portfolio::NotifyDirectory> portfolios;
+    // The market domain's interface (market::MakePriceDirectory): the previous close of the
+    // daily-change price alerts. Without it that condition is not evaluated.
+    std::shared_ptr<market::PriceDirectory> prices;
     std::shared_ptr<mail::Mailer> mailer;  // null: mail::MakeMailer(config)
     NotifierOptions notifier;
     RelayOptions relay;
@@ -72,6 +75,7 @@ std::shared_ptr<Module> Register(App& app, ModuleOptions options);
 std::shared_ptr<Module> Register(App& app);
 std::shared_ptr<Module> Register(App& app,
                                  std::shared_ptr<auth::UserDirectory> directory,
-                                 std::shared_ptr<portfolio::NotifyDirectory> portfolios);
+                                 std::shared_ptr<portfolio::NotifyDirectory> portfolios,
+                                 std::shared_ptr<market::PriceDirectory> prices);
 
 }  // namespace nn::notify

@@ -24,12 +24,6 @@ namespace json = boost::json;
 
 namespace {
 
-// The previous close applies only to a tick of the latest price's trading date.
-const db::Query kPrevClose{
-    "SELECT prev_close::text FROM market_data.latest_prices WHERE symbol = $1 AND prev_close IS NOT NULL "
-    "AND (time AT TIME ZONE 'UTC')::date = ($2::timestamptz AT TIME ZONE 'UTC')::date",
-    "notify.alerts.prev_close"};
-
 const db::Query kChangePct{"SELECT trim_scale(round(($1::numeric / $2::numeric - 1) * 100, 2))::text",
                            "notify.alerts.change_pct"};
 
@@ -41,20 +35,19 @@ const db::Query kTradingDate{"SELECT (($1::timestamptz) AT TIME ZONE 'UTC')::dat
 PriceAlertProducer::PriceAlertProducer(App& app,
                                        std::shared_ptr<Notifier> notifier,
                                        std::shared_ptr<portfolio::NotifyDirectory> portfolios,
+                                       std::shared_ptr<market::PriceDirectory> prices,
                                        PriceAlertOptions options)
     : app_(app),
       notifier_(std::move(notifier)),
       portfolios_(std::move(portfolios)),
+      prices_(std::move(prices)),
       options_(std::move(options)) {}
 
 asio::awaitable<int> PriceAlertProducer::Evaluate(std::string symbol, std::string price, std::string time) {
     if (!portfolios_) co_return 0;
     auto& ts = app_.Db(ServiceRole::kNotify, Database::kTimescale, 0);
     std::optional<std::string> prev_close;
-    {
-        auto rows = co_await ts.Execute(kPrevClose, symbol, time);
-        for (db::Row row : rows) prev_close = row.Get<std::string>(0);
-    }
+    if (prices_) prev_close = co_await prices_->PreviousClose(symbol, time, 0);
     int fired = 0;
     // Notified before the portfolio domain commits the evaluation (on_fired runs inside it): if
     // the commit fails the entry is redelivered and the same dedupe key turns the second

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "infra/redis/client.hpp"
+#include "market/price_directory.hpp"
 #include "notify/notifier.hpp"
 #include "portfolio/notify_directory.hpp"
 
@@ -49,12 +50,14 @@ std::string CheckPriceEntry(const redis::FieldValues& fields, std::vector<PriceT
 // (portfolio::NotifyDirectory::EvaluateAlerts) and notifies PRICE_ALERT when an armed condition
 // is crossed. Firing disarms the condition in the same transaction that evaluated it; the
 // notification is written before that transaction commits and the entry acknowledged after.
-// Without `portfolios` nothing is evaluated.
+// Without `portfolios` nothing is evaluated; without `prices` (market::PriceDirectory, the previous
+// close) the daily-change condition is not.
 class PriceAlertProducer : public std::enable_shared_from_this<PriceAlertProducer> {
 public:
     PriceAlertProducer(App& app,
                        std::shared_ptr<Notifier> notifier,
                        std::shared_ptr<portfolio::NotifyDirectory> portfolios,
+                       std::shared_ptr<market::PriceDirectory> prices,
                        PriceAlertOptions options = {});
 
     // One round: entries pending too long (XAUTOCLAIM), then new ones (XREADGROUP, blocking up to
@@ -78,6 +81,7 @@ private:
     App& app_;
     std::shared_ptr<Notifier> notifier_;
     std::shared_ptr<portfolio::NotifyDirectory> portfolios_;
+    std::shared_ptr<market::PriceDirectory> prices_;
     PriceAlertOptions options_;
     bool group_ready_ = false;
     std::shared_ptr<std::atomic<bool>> stop_;

@@ -59,8 +59,8 @@ protected:
         o.stream = test::UniqueName("t_pa_prices_");
         o.block = std::chrono::milliseconds(50);
         stream_ = o.stream;
-        producer_ =
-            std::make_shared<PriceAlertProducer>(*app_, notifier_, portfolio::MakeNotifyDirectory(*app_), o);
+        producer_ = std::make_shared<PriceAlertProducer>(
+            *app_, notifier_, portfolio::MakeNotifyDirectory(*app_), market::MakePriceDirectory(*app_), o);
         app_->Start();
     }
     void TearDown() override {

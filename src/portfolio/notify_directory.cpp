@@ -12,6 +12,10 @@ namespace asio = boost::asio;
 
 namespace {
 
+// Row-level security returns the row only to those who may see the portfolio.
+constexpr db::Query kVisible{"SELECT user_id FROM portfolio.portfolios WHERE id = $1",
+                             "notify.portfolio_visible"};
+
 // Symbols held (open positions of active portfolios) or watched, read as the user.
 constexpr db::Query kInterest{
     "SELECT h.symbol FROM portfolio.holdings h JOIN portfolio.portfolios p ON p.id = h.portfolio_id "
@@ -87,6 +91,15 @@ std::vector<FiredAlert> FiredOf(db::Result& rows) {
 class PgNotifyDirectory final : public NotifyDirectory {
 public:
     explicit PgNotifyDirectory(App& app) : app_(app) {}
+
+    asio::awaitable<bool> Visible(Actor actor, PortfolioId id, std::size_t shard) override {
+        auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+        co_return co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
+                                     [&](db::Transaction& tx) -> asio::awaitable<bool> {
+                                         auto rows = co_await tx.Execute(kVisible, id);
+                                         co_return !rows.Empty();
+                                     });
+    }
 
     asio::awaitable<std::set<std::string>> InterestOf(UserId user, std::size_t shard) override {
         auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/actor.hpp"
 #include "core/ids.hpp"
 
 namespace nn {
@@ -43,6 +44,10 @@ class NotifyDirectory {
 public:
     virtual ~NotifyDirectory() = default;
 
+    // Whether `actor` may see portfolio `id`: the portfolio database's row-level security decides
+    // (the owner, an advisor with a grant in the actor's client lists, administrators).
+    virtual boost::asio::awaitable<bool> Visible(Actor actor, PortfolioId id, std::size_t shard) = 0;
+
     // The symbols `user` holds (open positions of active portfolios) or watches, read as the user.
     virtual boost::asio::awaitable<std::set<std::string>> InterestOf(UserId user, std::size_t shard) = 0;
 
@@ -64,7 +69,7 @@ public:
 };
 
 // The PostgreSQL implementation (portfolio role; SYSTEM context for the alerts, the user's for
-// InterestOf). Makes its pools at once: call it during registration.
+// InterestOf, the actor's for Visible). Makes its pools at once: call it during registration.
 std::shared_ptr<NotifyDirectory> MakeNotifyDirectory(App& app);
 
 }  // namespace nn::portfolio
