@@ -27,9 +27,33 @@ namespace js = http::schema;
 
 namespace {
 
-constexpr std::size_t kMaxEmailBytes = 320;
+// Request bodies (RouteOptions::max_body_bytes): a form of a few short fields, a profile patch
+// (up to kMaxPreferencesBytes of preferences and the fields), a route that takes no body.
+constexpr std::size_t kFormBodyBytes = 16 << 10;
+constexpr std::size_t kProfileBodyBytes = 32 << 10;
+constexpr std::size_t kNoBodyBytes = 1 << 10;
+
+// Widths checked here before the database does (migrations/auth/0001_auth.up.sql):
+constexpr std::size_t kMinEmailBytes = 3;    // auth.users.email CHECK length BETWEEN 3 AND 320
+constexpr std::size_t kMaxEmailBytes = 320;  // (also the admin search's q, a part of an email)
+constexpr std::size_t kMaxPersonName = 100;  // auth.user_profiles.first_name, last_name, display_name <= 100
+constexpr std::size_t kMaxTimezone = 64;     // auth.user_profiles.timezone <= 64
+constexpr std::size_t kMinLocale = 2;        // auth.user_profiles.locale <= 35 (a BCP 47 tag)
+constexpr std::size_t kMaxLocale = 35;
+constexpr std::size_t kCurrencyCode = 3;     // auth.user_profiles.base_currency char(3)
+constexpr std::size_t kMaxApiKeyName = 100;  // auth.api_keys.name CHECK length BETWEEN 1 AND 100
+// Limits of the API alone: the encrypted profile fields are bytea (phone_enc, date_of_birth_enc,
+// tax_id_enc, address_enc), auth.api_keys.scopes is an unbounded text[], preferences a jsonb object.
+constexpr std::size_t kMaxPhone = 32;
+constexpr std::size_t kDateLength = 10;  // YYYY-MM-DD
+constexpr std::size_t kMaxTaxId = 64;
+constexpr std::size_t kMaxAddress = 500;
+constexpr std::size_t kMaxScopes = 32;
+constexpr std::size_t kMaxScopeName = 64;
+constexpr std::size_t kMaxPreferencesBytes = 16 << 10;
 // Parsing limit only; the policy (12..128 characters) is checked by the service.
 constexpr std::size_t kMaxPasswordBytes = 1024;
+// Tokens of verify-email, reset and refresh are 43-character base64url; this only bounds parsing.
 constexpr std::size_t kMaxTokenBytes = 256;
 
 const Principal& PrincipalOf(const Request& r) {
@@ -51,7 +75,7 @@ json::value Str(const std::optional<std::string>& s) {
 // An email address as the API accepts it: 3-320 bytes, one '@' not first or last, no spaces or
 // control characters (the mailer's header injection guard sits on top).
 std::string Email(FieldReader& in, std::string_view field) {
-    auto email = in.String(field, {.min_length = 3, .max_length = kMaxEmailBytes});
+    auto email = in.String(field, {.min_length = kMinEmailBytes, .max_length = kMaxEmailBytes});
     if (email.empty()) return email;
     const auto at = email.find('@');
     bool ok = at != std::string::npos && at > 0 && at + 1 < email.size() &&
@@ -154,21 +178,21 @@ json::object AccountJson(const Account& a, bool with_sensitive) {
 // profile fields).
 http::Schema AccountSchema(bool with_sensitive) {
     std::vector<http::Field> profile{
-        {"first_name", js::String(0, 100).Nullable()},
-        {"last_name", js::String(0, 100).Nullable()},
-        {"display_name", js::String(0, 100).Nullable()},
-        {"timezone", js::String(1, 64).Example("Europe/Zurich")},
-        {"locale", js::String(2, 35).Example("en-US")},
+        {"first_name", js::String(0, kMaxPersonName).Nullable()},
+        {"last_name", js::String(0, kMaxPersonName).Nullable()},
+        {"display_name", js::String(0, kMaxPersonName).Nullable()},
+        {"timezone", js::String(1, kMaxTimezone).Example("Europe/Zurich")},
+        {"locale", js::String(kMinLocale, kMaxLocale).Example("en-US")},
         {"base_currency", js::Pattern("^[A-Z]{3}$").Example("USD")},
         {"preferences", js::Map({}).Describe("free-form settings of the dashboard")}};
     if (with_sensitive) {
-        profile.emplace_back("phone", js::String(0, 32).Nullable());
+        profile.emplace_back("phone", js::String(0, kMaxPhone).Nullable());
         profile.emplace_back("date_of_birth", js::Date().Nullable());
-        profile.emplace_back("tax_id", js::String(0, 64).Nullable());
-        profile.emplace_back("address", js::String(0, 500).Nullable());
+        profile.emplace_back("tax_id", js::String(0, kMaxTaxId).Nullable());
+        profile.emplace_back("address", js::String(0, kMaxAddress).Nullable());
     }
     return js::Object({{"id", js::Uuid()},
-                       {"email", js::String(3, kMaxEmailBytes)},
+                       {"email", js::String(kMinEmailBytes, kMaxEmailBytes)},
                        {"role", js::Enum({"USER", "ADVISOR", "ADMIN", "SUPERUSER"})},
                        {"is_active", js::Boolean()},
                        {"email_verified", js::Boolean()},
@@ -179,9 +203,9 @@ http::Schema AccountSchema(bool with_sensitive) {
 
 http::Schema ApiKeySchema(bool with_key) {
     std::vector<http::Field> fields{{"id", js::Uuid()},
-                                    {"name", js::String(1, 100)},
+                                    {"name", js::String(1, kMaxApiKeyName)},
                                     {"prefix", js::String(1)},
-                                    {"scopes", js::Array(js::String(1, 64), 32)},
+                                    {"scopes", js::Array(js::String(1, kMaxScopeName), kMaxScopes)},
                                     {"created_at", js::DateTime()},
                                     {"expires_at", js::DateTime().Nullable()},
                                     {"last_used_at", js::DateTime().Nullable()},
@@ -191,13 +215,14 @@ http::Schema ApiKeySchema(bool with_key) {
 }
 
 http::Schema GrantSchema() {
-    return js::Object({{"advisor_id", js::Uuid()},
-                       {"client_id", js::Uuid()},
-                       {"email", js::String(3, kMaxEmailBytes).Describe("the other party's address")},
-                       {"access", js::Enum({"READ", "MANAGE"})},
-                       {"granted_at", js::DateTime()},
-                       {"status", js::Enum({"pending", "active"})},
-                       {"accepted_at", js::DateTime().Nullable()}});
+    return js::Object(
+        {{"advisor_id", js::Uuid()},
+         {"client_id", js::Uuid()},
+         {"email", js::String(kMinEmailBytes, kMaxEmailBytes).Describe("the other party's address")},
+         {"access", js::Enum({"READ", "MANAGE"})},
+         {"granted_at", js::DateTime()},
+         {"status", js::Enum({"pending", "active"})},
+         {"accepted_at", js::DateTime().Nullable()}});
 }
 
 http::Schema TokensSchema(bool with_refresh) {
@@ -320,17 +345,18 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                     FieldReader in(body);
                     auto email = Email(in, "email");
                     auto password = in.String("password", {.min_length = 1, .max_length = kMaxPasswordBytes});
-                    auto display = in.OptionalString("display_name", {.min_length = 1, .max_length = 100});
+                    auto display =
+                        in.OptionalString("display_name", {.min_length = 1, .max_length = kMaxPersonName});
                     in.AllowOnly({"email", "password", "display_name"});
                     in.Finish();
                     co_await f->For(r).Register(email, password, display, AuditOf(r));
                     co_return Json(json::object{{"status", "verification_sent"}}, 202);
                 },
                 {.name = "auth.register",
-                 .max_body_bytes = 16 << 10,
+                 .max_body_bytes = kFormBodyBytes,
                  .contract = {.request = js::Object({{"email", EmailSchema()},
                                                      {"password", password},
-                                                     js::Opt("display_name", js::String(1, 100))}),
+                                                     js::Opt("display_name", js::String(1, kMaxPersonName))}),
                               .responses = {{202, Status("verification_sent")}},
                               .codes = {"auth.password_policy"}}});
 
@@ -345,7 +371,7 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                     co_return Json(json::object{{"status", "verified"}});
                 },
                 {.name = "auth.verify_email",
-                 .max_body_bytes = 16 << 10,
+                 .max_body_bytes = kFormBodyBytes,
                  .contract = {.request = js::Object({{"token", token}}),
                               .responses = {{200, Status("verified")}},
                               .codes = {"auth.invalid_token"}}});
@@ -361,7 +387,7 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                     co_return Json(json::object{{"status", "if_the_account_exists_an_email_was_sent"}}, 202);
                 },
                 {.name = "auth.password_forgot",
-                 .max_body_bytes = 16 << 10,
+                 .max_body_bytes = kFormBodyBytes,
                  .contract = {.request = js::Object({{"email", EmailSchema()}}),
                               .responses = {{202, Status("if_the_account_exists_an_email_was_sent")}}}});
 
@@ -377,7 +403,7 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                     co_return Response::NoContent();
                 },
                 {.name = "auth.password_reset",
-                 .max_body_bytes = 16 << 10,
+                 .max_body_bytes = kFormBodyBytes,
                  .contract = {.request = js::Object({{"token", token}, {"password", password}}),
                               .responses = {{204}},
                               .codes = {"auth.invalid_token", "auth.password_policy"}}});
@@ -397,7 +423,7 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                     co_return Json(TokensJson(tokens));
                 },
                 {.name = "auth.login",
-                 .max_body_bytes = 16 << 10,
+                 .max_body_bytes = kFormBodyBytes,
                  .description = Described("Returns access_token, refresh_token, token_type, expires_in."),
                  .headers = {std::string(kClientHeader)},
                  .contract = {.request = js::Object({{"email", EmailSchema()}, {"password", password}}),
@@ -446,7 +472,7 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                     co_return BrowserTokens(*tokens, web);
                 },
                 {.name = "auth.refresh",
-                 .max_body_bytes = 16 << 10,
+                 .max_body_bytes = kFormBodyBytes,
                  .description = Described("Rotates the refresh token `{refresh_token}`; in browser mode the "
                                           "body is empty or `{}` and the cookie is rotated."),
                  .headers = {std::string(kClientHeader), "Cookie"},
@@ -475,7 +501,7 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
             co_return out;
         },
         {.name = "auth.logout",
-         .max_body_bytes = 16 << 10,
+         .max_body_bytes = kFormBodyBytes,
          .description = Described("Ends the session of the bearer token, or in browser mode the cookie's "
                                   "session (the cookie alone suffices), and clears the cookie."),
          .headers = {std::string(kClientHeader), "Cookie"},
@@ -492,7 +518,7 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                 },
                 {.name = "auth.logout_all",
                  .require_auth = true,
-                 .max_body_bytes = 16 << 10,
+                 .max_body_bytes = kFormBodyBytes,
                  .contract = {.responses = {{204}}}});
 
     router.Get(
@@ -519,16 +545,17 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
             auto body = http::ParseJsonObject(r);
             FieldReader in(body);
             ProfilePatch patch;
-            patch.first_name = Nullable(body, in, "first_name", 100);
-            patch.last_name = Nullable(body, in, "last_name", 100);
-            patch.display_name = Nullable(body, in, "display_name", 100);
-            patch.phone = Nullable(body, in, "phone", 32);
-            patch.date_of_birth = Nullable(body, in, "date_of_birth", 10);
-            patch.tax_id = Nullable(body, in, "tax_id", 64);
-            patch.address = Nullable(body, in, "address", 500);
-            patch.timezone = in.OptionalString("timezone", {.min_length = 1, .max_length = 64});
-            patch.locale = in.OptionalString("locale", {.min_length = 2, .max_length = 35});
-            patch.base_currency = in.OptionalString("base_currency", {.min_length = 3, .max_length = 3});
+            patch.first_name = Nullable(body, in, "first_name", kMaxPersonName);
+            patch.last_name = Nullable(body, in, "last_name", kMaxPersonName);
+            patch.display_name = Nullable(body, in, "display_name", kMaxPersonName);
+            patch.phone = Nullable(body, in, "phone", kMaxPhone);
+            patch.date_of_birth = Nullable(body, in, "date_of_birth", kDateLength);
+            patch.tax_id = Nullable(body, in, "tax_id", kMaxTaxId);
+            patch.address = Nullable(body, in, "address", kMaxAddress);
+            patch.timezone = in.OptionalString("timezone", {.min_length = 1, .max_length = kMaxTimezone});
+            patch.locale = in.OptionalString("locale", {.min_length = kMinLocale, .max_length = kMaxLocale});
+            patch.base_currency = in.OptionalString(
+                "base_currency", {.min_length = kCurrencyCode, .max_length = kCurrencyCode});
             if (patch.base_currency) {
                 const auto& c = *patch.base_currency;
                 if (!std::all_of(c.begin(), c.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; })) {
@@ -543,7 +570,8 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                     in.AddError("preferences", "not_object", "must be a JSON object");
                 } else {
                     auto text = json::serialize(*prefs);
-                    if (text.size() > 16 << 10) in.AddError("preferences", "too_large", "at most 16 kB");
+                    if (text.size() > kMaxPreferencesBytes)
+                        in.AddError("preferences", "too_large", "at most 16 kB");
                     patch.preferences_json = std::move(text);
                 }
             }
@@ -555,18 +583,19 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
         },
         {.name = "auth.update_profile",
          .require_auth = true,
-         .max_body_bytes = 32 << 10,
+         .max_body_bytes = kProfileBodyBytes,
          .contract = {
-             .request = js::Object(
-                 {js::Opt("first_name", js::String(0, 100).Nullable()),
-                  js::Opt("last_name", js::String(0, 100).Nullable()),
-                  js::Opt("display_name", js::String(0, 100).Nullable()),
-                  js::Opt("phone", js::String(0, 32).Nullable()),
-                  js::Opt("date_of_birth", js::Date().Nullable()),
-                  js::Opt("tax_id", js::String(0, 64).Nullable()),
-                  js::Opt("address", js::String(0, 500).Nullable()), js::Opt("timezone", js::String(1, 64)),
-                  js::Opt("locale", js::String(2, 35)), js::Opt("base_currency", js::Pattern("^[A-Z]{3}$")),
-                  js::Opt("preferences", js::Map({}).Describe("at most 16 kB"))}),
+             .request = js::Object({js::Opt("first_name", js::String(0, kMaxPersonName).Nullable()),
+                                    js::Opt("last_name", js::String(0, kMaxPersonName).Nullable()),
+                                    js::Opt("display_name", js::String(0, kMaxPersonName).Nullable()),
+                                    js::Opt("phone", js::String(0, kMaxPhone).Nullable()),
+                                    js::Opt("date_of_birth", js::Date().Nullable()),
+                                    js::Opt("tax_id", js::String(0, kMaxTaxId).Nullable()),
+                                    js::Opt("address", js::String(0, kMaxAddress).Nullable()),
+                                    js::Opt("timezone", js::String(1, kMaxTimezone)),
+                                    js::Opt("locale", js::String(kMinLocale, kMaxLocale)),
+                                    js::Opt("base_currency", js::Pattern("^[A-Z]{3}$")),
+                                    js::Opt("preferences", js::Map({}).Describe("at most 16 kB"))}),
              .responses = {{200, js::Ref("Account")}}}});
 
     router.Post(
@@ -583,7 +612,7 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
         },
         {.name = "auth.change_password",
          .require_auth = true,
-         .max_body_bytes = 16 << 10,
+         .max_body_bytes = kFormBodyBytes,
          .contract = {.request = js::Object({{"current_password", password}, {"new_password", password}}),
                       .responses = {{204}},
                       .codes = {"auth.invalid_credentials", "auth.password_policy", "auth.rate_limited"}}});
@@ -631,45 +660,46 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                    .require_auth = true,
                    .contract = {.responses = {{204}}, .codes = {"http.not_found"}}});
 
-    router.Post("/api/v1/api-keys",
-                [f](Request& r) -> asio::awaitable<Response> {
-                    auto body = http::ParseJsonObject(r);
-                    FieldReader in(body);
-                    auto name = in.String("name", {.min_length = 1, .max_length = 100});
-                    auto expires = in.OptionalTimestamp("expires_at");
-                    std::vector<std::string> scopes;
-                    const auto* sv = body.if_contains("scopes");
-                    if (sv == nullptr) {
-                        in.AddError("scopes", "required", "field 'scopes' is required");
-                    } else if (!sv->is_array() || sv->as_array().empty() || sv->as_array().size() > 32) {
-                        in.AddError("scopes", "not_array", "must be an array of 1-32 scope names");
-                    } else {
-                        for (const auto& s : sv->as_array()) {
-                            if (!s.is_string() || s.as_string().size() > 64) {
-                                in.AddError("scopes", "not_string", "each scope must be a string");
-                                break;
-                            }
-                            scopes.emplace_back(s.as_string());
-                        }
+    router.Post(
+        "/api/v1/api-keys",
+        [f](Request& r) -> asio::awaitable<Response> {
+            auto body = http::ParseJsonObject(r);
+            FieldReader in(body);
+            auto name = in.String("name", {.min_length = 1, .max_length = kMaxApiKeyName});
+            auto expires = in.OptionalTimestamp("expires_at");
+            std::vector<std::string> scopes;
+            const auto* sv = body.if_contains("scopes");
+            if (sv == nullptr) {
+                in.AddError("scopes", "required", "field 'scopes' is required");
+            } else if (!sv->is_array() || sv->as_array().empty() || sv->as_array().size() > kMaxScopes) {
+                in.AddError("scopes", "not_array", "must be an array of 1-32 scope names");
+            } else {
+                for (const auto& s : sv->as_array()) {
+                    if (!s.is_string() || s.as_string().size() > kMaxScopeName) {
+                        in.AddError("scopes", "not_string", "each scope must be a string");
+                        break;
                     }
-                    in.AllowOnly({"name", "scopes", "expires_at"});
-                    in.Finish();
-                    std::optional<Timestamp> expires_at;
-                    if (expires) expires_at = ParseRfc3339(*expires);
-                    auto key = co_await f->For(r).CreateApiKey(PrincipalOf(r), name, std::move(scopes),
-                                                               expires_at, AuditOf(r));
-                    auto out = ApiKeyJson(key.info);
-                    out["key"] = key.key;
-                    co_return Json(out, 201);
-                },
-                {.name = "auth.create_api_key",
-                 .require_auth = true,
-                 .max_body_bytes = 16 << 10,
-                 .contract = {.request = js::Object({{"name", js::String(1, 100)},
-                                                     {"scopes", js::Array(js::String(1, 64), 32)},
-                                                     js::Opt("expires_at", js::DateTime())}),
-                              .responses = {{201, ApiKeySchema(true)}},
-                              .codes = {"auth.forbidden", "auth.email_unverified"}}});
+                    scopes.emplace_back(s.as_string());
+                }
+            }
+            in.AllowOnly({"name", "scopes", "expires_at"});
+            in.Finish();
+            std::optional<Timestamp> expires_at;
+            if (expires) expires_at = ParseRfc3339(*expires);
+            auto key = co_await f->For(r).CreateApiKey(PrincipalOf(r), name, std::move(scopes), expires_at,
+                                                       AuditOf(r));
+            auto out = ApiKeyJson(key.info);
+            out["key"] = key.key;
+            co_return Json(out, 201);
+        },
+        {.name = "auth.create_api_key",
+         .require_auth = true,
+         .max_body_bytes = kFormBodyBytes,
+         .contract = {.request = js::Object({{"name", js::String(1, kMaxApiKeyName)},
+                                             {"scopes", js::Array(js::String(1, kMaxScopeName), kMaxScopes)},
+                                             js::Opt("expires_at", js::DateTime())}),
+                      .responses = {{201, ApiKeySchema(true)}},
+                      .codes = {"auth.forbidden", "auth.email_unverified"}}});
 
     router.Get("/api/v1/api-keys",
                [f](Request& r) -> asio::awaitable<Response> {
@@ -694,35 +724,35 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
          .require_auth = true,
          .contract = {.responses = {{204}}, .codes = {"http.not_found"}}});
 
-    router.Get("/api/v1/admin/users",
-               [f](Request& r) -> asio::awaitable<Response> {
-                   auto page = http::ParsePage(r);
-                   std::string q(r.Query().Get("q").value_or(""));
-                   if (q.size() > 320)
-                       throw Error(ErrorKind::kUnprocessable, "validation.failed", "q is too long",
-                                   {{"q", "too_long", "at most 320 bytes"}});
-                   std::optional<UserId> after;
-                   if (page.cursor) {
-                       after = UserId::Parse(*page.cursor);
-                       if (!after)
-                           throw Error(ErrorKind::kBadRequest, "pagination.bad_cursor", "invalid cursor");
-                   }
-                   auto users =
-                       co_await f->For(r).SearchUsers(PrincipalOf(r), q, after, static_cast<int>(page.limit));
-                   json::array items;
-                   for (const auto& u : users) items.push_back(AccountJson(u, false));
-                   json::object out{{"items", std::move(items)}};
-                   out["next_cursor"] = users.size() == page.limit && !users.empty()
-                                            ? json::value(http::EncodeCursor(users.back().id.ToString()))
-                                            : json::value(nullptr);
-                   co_return Json(out);
-               },
-               {.name = "auth.admin_list_users",
-                .require_auth = true,
-                .contract = {.query = {{"q", js::String(0, 320), false, "a part of the email address"},
-                                       {"limit", js::Integer(1, 200), false, "page size (default 50)"},
-                                       {"cursor", js::String(), false, "next_cursor of the previous page"}},
-                             .responses = {{200, js::Page(js::Ref("AccountSummary"))}}}});
+    router.Get(
+        "/api/v1/admin/users",
+        [f](Request& r) -> asio::awaitable<Response> {
+            auto page = http::ParsePage(r);
+            std::string q(r.Query().Get("q").value_or(""));
+            if (q.size() > kMaxEmailBytes)
+                throw Error(ErrorKind::kUnprocessable, "validation.failed", "q is too long",
+                            {{"q", "too_long", "at most 320 bytes"}});
+            std::optional<UserId> after;
+            if (page.cursor) {
+                after = UserId::Parse(*page.cursor);
+                if (!after) throw Error(ErrorKind::kBadRequest, "pagination.bad_cursor", "invalid cursor");
+            }
+            auto users =
+                co_await f->For(r).SearchUsers(PrincipalOf(r), q, after, static_cast<int>(page.limit));
+            json::array items;
+            for (const auto& u : users) items.push_back(AccountJson(u, false));
+            json::object out{{"items", std::move(items)}};
+            out["next_cursor"] = users.size() == page.limit && !users.empty()
+                                     ? json::value(http::EncodeCursor(users.back().id.ToString()))
+                                     : json::value(nullptr);
+            co_return Json(out);
+        },
+        {.name = "auth.admin_list_users",
+         .require_auth = true,
+         .contract = {.query = {{"q", js::String(0, kMaxEmailBytes), false, "a part of the email address"},
+                                {"limit", js::Integer(1, 200), false, "page size (default 50)"},
+                                {"cursor", js::String(), false, "next_cursor of the previous page"}},
+                      .responses = {{200, js::Page(js::Ref("AccountSummary"))}}}});
 
     router.Patch("/api/v1/admin/users/{id}",
                  [f](Request& r) -> asio::awaitable<Response> {
@@ -742,7 +772,7 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                  },
                  {.name = "auth.admin_update_user",
                   .require_auth = true,
-                  .max_body_bytes = 16 << 10,
+                  .max_body_bytes = kFormBodyBytes,
                   .contract = {.request = js::Object(
                                    {js::Opt("is_active", js::Boolean()),
                                     js::Opt("role", js::Enum({"USER", "ADVISOR", "ADMIN", "SUPERUSER"}))}),
@@ -764,7 +794,7 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                 },
                 {.name = "auth.grant_advisor",
                  .require_auth = true,
-                 .max_body_bytes = 16 << 10,
+                 .max_body_bytes = kFormBodyBytes,
                  .contract = {.request = js::Object({{"advisor_email", EmailSchema()},
                                                      {"access", js::Enum({"READ", "MANAGE"})}}),
                               .responses = {{201, Status("pending")}}}});
@@ -814,7 +844,7 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                 },
                 {.name = "auth.accept_client",
                  .require_auth = true,
-                 .max_body_bytes = 1 << 10,
+                 .max_body_bytes = kNoBodyBytes,
                  .contract = {.responses = {{200, Status("active")}}, .codes = {"auth.grant_not_found"}}});
 }
 

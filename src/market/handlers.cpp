@@ -24,7 +24,22 @@ namespace js = http::schema;
 
 namespace {
 
+// An ingest batch (RouteOptions::max_body_bytes; the row limit is MarketOptions::limits).
 constexpr std::size_t kMaxBatchBodyBytes = 16 << 20;
+// Any string of a batch element (symbol, decimal, time) is far shorter; this bounds parsing.
+constexpr std::size_t kMaxBatchStringBytes = 1024;
+// Widths of market_data.instruments checked here before the database does
+// (migrations/timescale/0001_timescale.up.sql):
+constexpr std::size_t kMaxSymbol = 32;           // symbol CHECK ~ '^[A-Za-z0-9^.=_:-]{1,32}$' (IsValidSymbol)
+constexpr std::size_t kMaxInstrumentName = 200;  // name CHECK length BETWEEN 1 AND 200
+constexpr std::size_t kMaxClassification = 64;   // sector, industry <= 64
+constexpr std::size_t kCountryCode = 2;          // country char(2)
+constexpr std::size_t kCurrencyCode = 3;         // currency char(3)
+constexpr std::size_t kMaxExchange = 32;         // exchange <= 32
+// Limits of the API alone: exchange_timezone is checked by the database as a zone name, and the
+// instrument search's q is a prefix of a symbol or name.
+constexpr std::size_t kMaxTimezone = 64;
+constexpr std::size_t kMaxSearchText = 64;
 constexpr int kDefaultHistoryLimit = 1000;
 constexpr int kMaxHistoryLimit = 10'000;
 constexpr std::size_t kMaxLatestSymbols = 200;
@@ -186,19 +201,20 @@ void AddSchemas(http::Router& router) {
     auto asset_class =
         js::Enum({"EQUITY", "ETF", "FUND", "BOND", "CRYPTO", "COMMODITY", "CASH", "INDEX", "OTHER"});
     router.AddComponent("AssetClass", asset_class);
-    router.AddComponent("Instrument", js::Object({{"symbol", js::Ref("Symbol")},
-                                                  {"name", js::String(1, 200)},
-                                                  {"asset_class", js::Ref("AssetClass")},
-                                                  {"sector", js::String(1, 64).Nullable()},
-                                                  {"industry", js::String(1, 64).Nullable()},
-                                                  {"country", js::String(2, 2).Nullable()},
-                                                  {"currency", js::Ref("Currency")},
-                                                  {"exchange", js::String(1, 32).Nullable()},
-                                                  {"exchange_timezone", js::String(1, 64)},
-                                                  {"fractional", js::Boolean()},
-                                                  {"is_active", js::Boolean()},
-                                                  {"created_at", js::DateTime()},
-                                                  {"updated_at", js::DateTime()}}));
+    router.AddComponent("Instrument",
+                        js::Object({{"symbol", js::Ref("Symbol")},
+                                    {"name", js::String(1, kMaxInstrumentName)},
+                                    {"asset_class", js::Ref("AssetClass")},
+                                    {"sector", js::String(1, kMaxClassification).Nullable()},
+                                    {"industry", js::String(1, kMaxClassification).Nullable()},
+                                    {"country", js::String(kCountryCode, kCountryCode).Nullable()},
+                                    {"currency", js::Ref("Currency")},
+                                    {"exchange", js::String(1, kMaxExchange).Nullable()},
+                                    {"exchange_timezone", js::String(1, kMaxTimezone)},
+                                    {"fractional", js::Boolean()},
+                                    {"is_active", js::Boolean()},
+                                    {"created_at", js::DateTime()},
+                                    {"updated_at", js::DateTime()}}));
     router.AddComponent(
         "IngestResult",
         js::Object({{"batch_id", js::Uuid()},
@@ -232,14 +248,14 @@ http::Schema InstrumentInput(bool create) {
     auto req = [create](std::string name, http::Schema s) {
         return create ? http::Field(std::move(name), std::move(s)) : js::Opt(std::move(name), std::move(s));
     };
-    std::vector<http::Field> fields{req("name", js::String(1, 200)),
+    std::vector<http::Field> fields{req("name", js::String(1, kMaxInstrumentName)),
                                     req("asset_class", js::Ref("AssetClass")),
-                                    js::OptNull("sector", js::String(1, 64)),
-                                    js::OptNull("industry", js::String(1, 64)),
-                                    js::OptNull("country", js::String(2, 2)),
+                                    js::OptNull("sector", js::String(1, kMaxClassification)),
+                                    js::OptNull("industry", js::String(1, kMaxClassification)),
+                                    js::OptNull("country", js::String(kCountryCode, kCountryCode)),
                                     req("currency", js::Ref("Currency")),
-                                    js::OptNull("exchange", js::String(1, 32)),
-                                    js::Opt("exchange_timezone", js::String(1, 64)),
+                                    js::OptNull("exchange", js::String(1, kMaxExchange)),
+                                    js::Opt("exchange_timezone", js::String(1, kMaxTimezone)),
                                     js::OptNull("fractional", js::Boolean()),
                                     js::OptNull("is_active", js::Boolean())};
     if (create) fields.insert(fields.begin(), {"symbol", js::Ref("Symbol")});
@@ -281,7 +297,7 @@ asio::awaitable<http::Response> IngestPrices(MarketService& svc,
     // parser, which names the problem. Both run on the CPU pool: the batch may be 16 MiB.
     std::vector<PriceRow> rows = co_await cpu.Run([&req] {
         http::JsonLimits limits;
-        limits.max_string_bytes = 1024;
+        limits.max_string_bytes = kMaxBatchStringBytes;
         std::optional<std::vector<PriceRow>> clean;
         if (req.Header("Content-Type") == "application/json") {
             clean = ParseCleanPriceBatch(req.Body(), "prices", limits.max_string_bytes);
@@ -430,16 +446,16 @@ asio::awaitable<http::Response> LatestOne(MarketService& svc, http::Request& req
 Instrument ReadInstrument(const json::object& body) {
     http::FieldReader in(body);
     Instrument i;
-    i.symbol = in.String("symbol", {.min_length = 1, .max_length = 32});
-    i.name = in.String("name", {.min_length = 1, .max_length = 200});
+    i.symbol = in.String("symbol", {.min_length = 1, .max_length = kMaxSymbol});
+    i.name = in.String("name", {.min_length = 1, .max_length = kMaxInstrumentName});
     i.asset_class = AssetClass(in);
-    i.sector = in.OptionalString("sector", {.min_length = 1, .max_length = 64});
-    i.industry = in.OptionalString("industry", {.min_length = 1, .max_length = 64});
-    i.country = in.OptionalString("country", {.min_length = 2, .max_length = 2});
-    i.currency = in.String("currency", {.min_length = 3, .max_length = 3});
-    i.exchange = in.OptionalString("exchange", {.min_length = 1, .max_length = 32});
+    i.sector = in.OptionalString("sector", {.min_length = 1, .max_length = kMaxClassification});
+    i.industry = in.OptionalString("industry", {.min_length = 1, .max_length = kMaxClassification});
+    i.country = in.OptionalString("country", {.min_length = kCountryCode, .max_length = kCountryCode});
+    i.currency = in.String("currency", {.min_length = kCurrencyCode, .max_length = kCurrencyCode});
+    i.exchange = in.OptionalString("exchange", {.min_length = 1, .max_length = kMaxExchange});
     i.exchange_timezone =
-        in.OptionalString("exchange_timezone", {.min_length = 1, .max_length = 64}).value_or("UTC");
+        in.OptionalString("exchange_timezone", {.min_length = 1, .max_length = kMaxTimezone}).value_or("UTC");
     i.fractional = in.OptionalBool("fractional").value_or(false);
     i.is_active = in.OptionalBool("is_active").value_or(true);
     in.AllowOnly({"symbol", "name", "asset_class", "sector", "industry", "country", "currency", "exchange",
@@ -462,15 +478,17 @@ InstrumentPatch ReadPatch(const json::object& body) {
         if (it->value().is_null()) return std::optional<std::string>();
         return in.OptionalString(field, {.min_length = 1, .max_length = max});
     };
-    if (body.contains("name")) p.name = in.String("name", {.min_length = 1, .max_length = 200});
+    if (body.contains("name"))
+        p.name = in.String("name", {.min_length = 1, .max_length = kMaxInstrumentName});
     if (body.contains("asset_class")) p.asset_class = AssetClass(in);
-    p.sector = nullable("sector", 64);
-    p.industry = nullable("industry", 64);
-    p.country = nullable("country", 2);
-    if (body.contains("currency")) p.currency = in.String("currency", {.min_length = 3, .max_length = 3});
-    p.exchange = nullable("exchange", 32);
+    p.sector = nullable("sector", kMaxClassification);
+    p.industry = nullable("industry", kMaxClassification);
+    p.country = nullable("country", kCountryCode);
+    if (body.contains("currency"))
+        p.currency = in.String("currency", {.min_length = kCurrencyCode, .max_length = kCurrencyCode});
+    p.exchange = nullable("exchange", kMaxExchange);
     if (body.contains("exchange_timezone")) {
-        p.exchange_timezone = in.String("exchange_timezone", {.min_length = 1, .max_length = 64});
+        p.exchange_timezone = in.String("exchange_timezone", {.min_length = 1, .max_length = kMaxTimezone});
     }
     p.fractional = in.OptionalBool("fractional");
     p.is_active = in.OptionalBool("is_active");
@@ -715,7 +733,7 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
             q.limit = page.limit;
             q.after_symbol = page.cursor;
             if (auto t = req.Query().Get("q"); t && !t->empty()) {
-                if (t->size() > 64) {
+                if (t->size() > kMaxSearchText) {
                     throw Error(ErrorKind::kUnprocessable, "validation.failed", "query too long",
                                 {{"q", "too_long", "at most 64 characters"}});
                 }
@@ -730,7 +748,7 @@ void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool&
             co_return http::JsonResponse(json::object{{"items", std::move(out)}, {"next_cursor", next}});
         }),
         authed("market.instruments",
-               {.query = {{"q", js::String(0, 64), false, "a part of the symbol or name"},
+               {.query = {{"q", js::String(0, kMaxSearchText), false, "a part of the symbol or name"},
                           {"asset_class", js::Ref("AssetClass")},
                           {"limit", js::Integer(1, 200), false, "page size (default 50)"},
                           {"cursor", js::String(), false, "next_cursor of the previous page"}},

@@ -45,6 +45,14 @@ constexpr std::string_view kPortfolioRead = "portfolio:read";
 // A refused stream (stream.too_many) is retried after this long: a closed stream frees its slot
 // as soon as the server sees the disconnect.
 constexpr std::chrono::seconds kStreamSlotRetry{5};
+// Audit filters, as wide as the columns of events.system_events they match
+// (migrations/timescale/0001_timescale.up.sql); `user` is a UUID's text.
+constexpr std::size_t kUuidText = 36;
+constexpr std::size_t kMaxEntityType = 64;   // entity_type <= 64
+constexpr std::size_t kMaxEntityId = 128;    // entity_id <= 128
+constexpr std::size_t kMaxAuditAction = 64;  // action <= 64
+// Preferences one PUT may set (a limit of the API; the kinds are few).
+constexpr std::size_t kMaxPreferences = 200;
 // Preference kinds of the live updates (LIVE channel only).
 constexpr std::string_view kLivePriceKind = "PRICE";
 constexpr std::string_view kLiveValueKind = "PORTFOLIO_VALUE";
@@ -116,16 +124,16 @@ asio::awaitable<Response> Audit(Ctx ctx, Request& req) {
     }
     auto page = http::ParsePage(req);
     std::optional<std::string> user;
-    if (auto u = TextParam(req, "user", 36)) {
+    if (auto u = TextParam(req, "user", kUuidText)) {
         if (!Uuid::Parse(*u)) {
             throw Error(ErrorKind::kUnprocessable, "validation.failed", "user is not a UUID",
                         {{"user", "invalid", "a UUID"}});
         }
         user = *u;
     }
-    auto entity = TextParam(req, "entity", 64);
-    auto entity_id = TextParam(req, "entity_id", 128);
-    auto action = TextParam(req, "action", 64);
+    auto entity = TextParam(req, "entity", kMaxEntityType);
+    auto entity_id = TextParam(req, "entity_id", kMaxEntityId);
+    auto action = TextParam(req, "action", kMaxAuditAction);
     auto from = TimeParam(req, "from");
     auto to = TimeParam(req, "to");
     std::optional<Timestamp> after_time;
@@ -334,7 +342,7 @@ std::vector<Preference> ReadPreferences(const json::object& body) {
         fail("the body is {\"preferences\": [{\"kind\", \"channel\", \"enabled\"}, ...]}");
     }
     const auto& arr = body.at("preferences").as_array();
-    if (arr.size() > 200) fail("at most 200 preferences");
+    if (arr.size() > kMaxPreferences) fail(fmt::format("at most {} preferences", kMaxPreferences));
     for (const auto& v : arr) {
         if (!v.is_object()) fail("each preference is an object");
         const auto& o = v.as_object();
@@ -640,7 +648,7 @@ void AddRoutes(http::Router& routes, HandlerContext context) {
     routes.Put("/api/v1/me/notification-preferences", Bind<PutPreferences>(ctx),
                {.name = "notify.preferences_put",
                 .require_auth = true,
-                .contract = {.request = js::Object({{"preferences", js::Array(preference, 200)}}),
+                .contract = {.request = js::Object({{"preferences", js::Array(preference, kMaxPreferences)}}),
                              .responses = {{200, js::Ref("NotificationPreferences")}}}});
     routes.Get(
         "/api/v1/stream", Bind<Stream>(ctx),
@@ -657,9 +665,9 @@ void AddRoutes(http::Router& routes, HandlerContext context) {
                {.name = "notify.audit",
                 .require_auth = true,
                 .contract = {.query = with_page({{"user", js::Uuid()},
-                                                 {"entity", js::String(1, 64)},
-                                                 {"entity_id", js::String(1, 128)},
-                                                 {"action", js::String(1, 64)},
+                                                 {"entity", js::String(1, kMaxEntityType)},
+                                                 {"entity_id", js::String(1, kMaxEntityId)},
+                                                 {"action", js::String(1, kMaxAuditAction)},
                                                  {"from", js::DateTime()},
                                                  {"to", js::DateTime()}}),
                              .responses = {{200, js::Page(js::Object({{"id", js::String(1)},
