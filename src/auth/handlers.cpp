@@ -306,52 +306,426 @@ Audit AuditOf(const Request& request) {
     return a;
 }
 
-void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, WebSessionOptions web) {
-    auto f = std::move(services);
-    router.AddComponent("Account", AccountSchema(true));
-    router.AddComponent("AccountSummary", AccountSchema(false));
-    router.AddComponent("ApiKey", ApiKeySchema(false));
-    router.AddComponent("AdvisorGrant", GrantSchema());
-    router.AddComponent("Tokens", TokensSchema(false));
+namespace {
+
+// What the handlers share; lives as long as the router (AddRoutes keeps it in the handlers).
+struct AuthRoutes {
+    std::shared_ptr<ServiceFactory> services;
+    WebSessionOptions web;
+    std::shared_ptr<SetupCache> setup = std::make_shared<SetupCache>();
+};
+
+using AuthHandler = asio::awaitable<Response> (*)(const AuthRoutes&, Request&);
+
+// A route's handler: the named function below with the routes' shared state. The state is
+// owned by the returned handler, which the router keeps as long as it serves.
+template <AuthHandler Fn>
+http::Handler Route(const std::shared_ptr<const AuthRoutes>& routes) {
+    return [routes](Request& r) { return Fn(*routes, r); };
+}
+
+// First run: whether the sign-in page should show how to make the first admin. Public; reveals
+// one boolean.
+asio::awaitable<Response> SetupStatus(const AuthRoutes& a, Request& r) {
+    SetupCache& cache = *a.setup;
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::steady_clock::now().time_since_epoch())
+                         .count();
+    bool needs_admin = cache.needs_admin.load();
+    if (now >= cache.valid_until_ms.load()) {
+        needs_admin = co_await a.services->For(r).NeedsAdmin();
+        cache.needs_admin.store(needs_admin);
+        cache.valid_until_ms.store(
+            now + std::chrono::duration_cast<std::chrono::milliseconds>(kSetupCacheTime).count());
+    }
+    co_return Json(json::object{{"needs_admin", needs_admin}, {"how", kFirstAdminCommand}});
+}
+
+// --- Sign-up and recovery (public) ---
+
+asio::awaitable<Response> RegisterAccount(const AuthRoutes& a, Request& r) {
+    auto body = http::ParseJsonObject(r);
+    FieldReader in(body);
+    auto email = Email(in, "email");
+    auto password = in.String("password", {.min_length = 1, .max_length = kMaxPasswordBytes});
+    auto display = in.OptionalString("display_name", {.min_length = 1, .max_length = kMaxPersonName});
+    in.AllowOnly({"email", "password", "display_name"});
+    in.Finish();
+    co_await a.services->For(r).Register(email, password, display, AuditOf(r));
+    co_return Json(json::object{{"status", "verification_sent"}}, 202);
+}
+
+asio::awaitable<Response> VerifyEmail(const AuthRoutes& a, Request& r) {
+    auto body = http::ParseJsonObject(r);
+    FieldReader in(body);
+    auto token = in.String("token", {.min_length = 1, .max_length = kMaxTokenBytes});
+    in.AllowOnly({"token"});
+    in.Finish();
+    co_await a.services->For(r).VerifyEmail(token, AuditOf(r));
+    co_return Json(json::object{{"status", "verified"}});
+}
+
+asio::awaitable<Response> ForgotPassword(const AuthRoutes& a, Request& r) {
+    auto body = http::ParseJsonObject(r);
+    FieldReader in(body);
+    auto email = Email(in, "email");
+    in.AllowOnly({"email"});
+    in.Finish();
+    co_await a.services->For(r).ForgotPassword(email, AuditOf(r));
+    co_return Json(json::object{{"status", "if_the_account_exists_an_email_was_sent"}}, 202);
+}
+
+asio::awaitable<Response> ResetPassword(const AuthRoutes& a, Request& r) {
+    auto body = http::ParseJsonObject(r);
+    FieldReader in(body);
+    auto token = in.String("token", {.min_length = 1, .max_length = kMaxTokenBytes});
+    auto password = in.String("password", {.min_length = 1, .max_length = kMaxPasswordBytes});
+    in.AllowOnly({"token", "password"});
+    in.Finish();
+    co_await a.services->For(r).ResetPassword(token, password, AuditOf(r));
+    co_return Response::NoContent();
+}
+
+// --- Sessions ---
+
+asio::awaitable<Response> Login(const AuthRoutes& a, Request& r) {
+    const bool browser = IsWebClient(r);
+    if (browser) CheckWebRequest(r, a.web.public_url);
+    auto body = http::ParseJsonObject(r);
+    FieldReader in(body);
+    auto email = Email(in, "email");
+    auto password = in.String("password", {.min_length = 1, .max_length = kMaxPasswordBytes});
+    in.AllowOnly({"email", "password"});
+    in.Finish();
+    auto tokens = co_await a.services->For(r).Login(email, password, AuditOf(r));
+    if (browser) co_return BrowserTokens(tokens, a.web);
+    co_return Json(TokensJson(tokens));
+}
+
+// Browser mode: the token is the cookie's; the body is empty or {}. A dead cookie is removed with
+// the refusal, so the page stops offering it.
+asio::awaitable<Response> RefreshFromCookie(const AuthRoutes& a, Request& r) {
+    CheckWebRequest(r, a.web.public_url);
+    if (r.Body().find_first_not_of(" \t\r\n") != std::string::npos) {
+        auto body = http::ParseJsonObject(r);
+        FieldReader in(body);
+        in.AllowOnly({});
+        in.Finish();
+    }
+    const auto cookie = UsableRefreshCookie(r);
+    bool invalid = !cookie;
+    std::optional<TokenPair> tokens;
+    if (cookie) {
+        try {
+            tokens = co_await a.services->For(r).Refresh(*cookie, AuditOf(r));
+        } catch (const Error& e) {
+            if (e.Code() != "auth.invalid_token") throw;
+            invalid = true;
+        }
+    }
+    // An HttpError: the one way a refusal carries a Set-Cookie header.
+    if (invalid) {
+        throw http::HttpError(401, "auth.invalid_token", "the token is invalid or expired",
+                              {{"Set-Cookie", ClearRefreshCookieHeader()}});
+    }
+    co_return BrowserTokens(*tokens, a.web);
+}
+
+asio::awaitable<Response> Refresh(const AuthRoutes& a, Request& r) {
+    if (IsWebClient(r)) co_return co_await RefreshFromCookie(a, r);
+    RefuseCookieWithoutHeader(r);
+    auto body = http::ParseJsonObject(r);
+    FieldReader in(body);
+    auto token = in.String("refresh_token", {.min_length = 1, .max_length = kMaxTokenBytes});
+    in.AllowOnly({"refresh_token"});
+    in.Finish();
+    auto tokens = co_await a.services->For(r).Refresh(token, AuditOf(r));
+    co_return Json(TokensJson(tokens));
+}
+
+// Bearer, or in the browser mode the refresh cookie alone (a page reloaded after its access
+// token expired can still sign out): not require_auth, the handler checks.
+asio::awaitable<Response> Logout(const AuthRoutes& a, Request& r) {
+    const auto* p = r.PrincipalAs<Principal>();
+    if (!IsWebClient(r)) {
+        RefuseCookieWithoutHeader(r);
+        if (p == nullptr) ThrowAuthRequired();
+        co_await a.services->For(r).Logout(*p, false, AuditOf(r));
+        co_return Response::NoContent();
+    }
+    CheckWebRequest(r, a.web.public_url);
+    const auto cookie = UsableRefreshCookie(r);
+    if (cookie) co_await a.services->For(r).LogoutRefreshToken(*cookie, AuditOf(r));
+    if (p != nullptr && !p->is_api_key) co_await a.services->For(r).Logout(*p, false, AuditOf(r));
+    Response out = Response::NoContent();
+    out.AddHeader("Set-Cookie", ClearRefreshCookieHeader());
+    co_return out;
+}
+
+asio::awaitable<Response> LogoutAll(const AuthRoutes& a, Request& r) {
+    const bool browser = IsWebClient(r);
+    if (browser) CheckWebRequest(r, a.web.public_url);
+    co_await a.services->For(r).Logout(PrincipalOf(r), true, AuditOf(r));
+    Response out = Response::NoContent();
+    if (browser) out.AddHeader("Set-Cookie", ClearRefreshCookieHeader());
+    co_return out;
+}
+
+asio::awaitable<Response> ListSessions(const AuthRoutes& a, Request& r) {
+    auto sessions = co_await a.services->For(r).Sessions(PrincipalOf(r));
+    json::array items;
+    for (const auto& s : sessions) {
+        items.push_back(json::object{{"id", s.id},
+                                     {"started_at", Time(s.started_at)},
+                                     {"last_used_at", Time(s.last_used_at)},
+                                     {"expires_at", Time(s.expires_at)},
+                                     {"user_agent", Str(s.user_agent)},
+                                     {"ip", Str(s.ip)},
+                                     {"current", s.current}});
+    }
+    co_return Json(json::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
+}
+
+asio::awaitable<Response> DeleteSessions(const AuthRoutes& a, Request& r) {
+    co_await a.services->For(r).DeleteSessions(PrincipalOf(r), std::nullopt, AuditOf(r));
+    co_return Response::NoContent();
+}
+
+asio::awaitable<Response> DeleteSession(const AuthRoutes& a, Request& r) {
+    if (!co_await a.services->For(r).DeleteSessions(PrincipalOf(r), r.PathParam("id"), AuditOf(r))) {
+        throw Error(ErrorKind::kNotFound, "http.not_found", "no such session");
+    }
+    co_return Response::NoContent();
+}
+
+// --- The account ---
+
+asio::awaitable<Response> Me(const AuthRoutes& a, Request& r) {
+    const Principal& p = PrincipalOf(r);
+    // After the liveness check (the authenticator): a cached answer never serves a revoked
+    // session or an inactive account.
+    LiveAnswers* answers = a.services->MeAnswers();
+    if (answers) {
+        if (auto hit = answers->Find(p.user_id, p.live)) co_return JsonText(*hit);
+    }
+    const std::uint64_t generation = answers ? answers->Generation(p.user_id) : 0;
+    auto account = co_await a.services->For(r).Me(p);
+    auto body = std::make_shared<const std::string>(json::serialize(AccountJson(account, true)));
+    if (answers) answers->Store(p.user_id, p.live, body, generation);
+    co_return JsonText(*body);
+}
+
+// The patch of PATCH /api/v1/me/profile; records every refused field in `in`.
+ProfilePatch ReadProfilePatch(const json::object& body, FieldReader& in) {
+    ProfilePatch patch;
+    patch.first_name = Nullable(body, in, "first_name", kMaxPersonName);
+    patch.last_name = Nullable(body, in, "last_name", kMaxPersonName);
+    patch.display_name = Nullable(body, in, "display_name", kMaxPersonName);
+    patch.phone = Nullable(body, in, "phone", kMaxPhone);
+    patch.date_of_birth = Nullable(body, in, "date_of_birth", kDateLength);
+    patch.tax_id = Nullable(body, in, "tax_id", kMaxTaxId);
+    patch.address = Nullable(body, in, "address", kMaxAddress);
+    patch.timezone = in.OptionalString("timezone", {.min_length = 1, .max_length = kMaxTimezone});
+    patch.locale = in.OptionalString("locale", {.min_length = kMinLocale, .max_length = kMaxLocale});
+    patch.base_currency =
+        in.OptionalString("base_currency", {.min_length = kCurrencyCode, .max_length = kCurrencyCode});
+    if (patch.base_currency) {
+        const auto& c = *patch.base_currency;
+        if (!std::all_of(c.begin(), c.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; })) {
+            in.AddError("base_currency", "invalid_currency", "must be an ISO 4217 code such as USD");
+        }
+    }
+    if (patch.date_of_birth && *patch.date_of_birth && !ParseDate(**patch.date_of_birth)) {
+        in.AddError("date_of_birth", "invalid_date", "must be a date YYYY-MM-DD");
+    }
+    if (const auto* prefs = body.if_contains("preferences")) {
+        if (!prefs->is_object()) {
+            in.AddError("preferences", "not_object", "must be a JSON object");
+        } else {
+            auto text = json::serialize(*prefs);
+            if (text.size() > kMaxPreferencesBytes) in.AddError("preferences", "too_large", "at most 16 kB");
+            patch.preferences_json = std::move(text);
+        }
+    }
+    in.AllowOnly({"first_name", "last_name", "display_name", "phone", "date_of_birth", "tax_id", "address",
+                  "timezone", "locale", "base_currency", "preferences"});
+    return patch;
+}
+
+asio::awaitable<Response> UpdateProfile(const AuthRoutes& a, Request& r) {
+    auto body = http::ParseJsonObject(r);
+    FieldReader in(body);
+    ProfilePatch patch = ReadProfilePatch(body, in);
+    in.Finish();
+    auto account = co_await a.services->For(r).UpdateProfile(PrincipalOf(r), std::move(patch), AuditOf(r));
+    co_return Json(AccountJson(account, true));
+}
+
+asio::awaitable<Response> ChangePassword(const AuthRoutes& a, Request& r) {
+    auto body = http::ParseJsonObject(r);
+    FieldReader in(body);
+    auto current = in.String("current_password", {.min_length = 1, .max_length = kMaxPasswordBytes});
+    auto next = in.String("new_password", {.min_length = 1, .max_length = kMaxPasswordBytes});
+    in.AllowOnly({"current_password", "new_password"});
+    in.Finish();
+    co_await a.services->For(r).ChangePassword(PrincipalOf(r), current, next, AuditOf(r));
+    co_return Response::NoContent();
+}
+
+// --- API keys ---
+
+// The scopes of a new API key: 1-kMaxScopes strings of at most kMaxScopeName bytes.
+std::vector<std::string> ReadScopes(const json::object& body, FieldReader& in) {
+    std::vector<std::string> scopes;
+    const auto* sv = body.if_contains("scopes");
+    if (sv == nullptr) {
+        in.AddError("scopes", "required", "field 'scopes' is required");
+    } else if (!sv->is_array() || sv->as_array().empty() || sv->as_array().size() > kMaxScopes) {
+        in.AddError("scopes", "not_array", "must be an array of 1-32 scope names");
+    } else {
+        for (const auto& s : sv->as_array()) {
+            if (!s.is_string() || s.as_string().size() > kMaxScopeName) {
+                in.AddError("scopes", "not_string", "each scope must be a string");
+                break;
+            }
+            scopes.emplace_back(s.as_string());
+        }
+    }
+    return scopes;
+}
+
+asio::awaitable<Response> CreateApiKey(const AuthRoutes& a, Request& r) {
+    auto body = http::ParseJsonObject(r);
+    FieldReader in(body);
+    auto name = in.String("name", {.min_length = 1, .max_length = kMaxApiKeyName});
+    auto expires = in.OptionalTimestamp("expires_at");
+    std::vector<std::string> scopes = ReadScopes(body, in);
+    in.AllowOnly({"name", "scopes", "expires_at"});
+    in.Finish();
+    std::optional<Timestamp> expires_at;
+    if (expires) expires_at = ParseRfc3339(*expires);
+    auto key = co_await a.services->For(r).CreateApiKey(PrincipalOf(r), name, std::move(scopes), expires_at,
+                                                        AuditOf(r));
+    auto out = ApiKeyJson(key.info);
+    out["key"] = key.key;
+    co_return Json(out, 201);
+}
+
+asio::awaitable<Response> ListApiKeys(const AuthRoutes& a, Request& r) {
+    auto keys = co_await a.services->For(r).ListApiKeys(PrincipalOf(r));
+    json::array items;
+    for (const auto& k : keys) items.push_back(ApiKeyJson(k));
+    co_return Json(json::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
+}
+
+asio::awaitable<Response> RevokeApiKey(const AuthRoutes& a, Request& r) {
+    if (!co_await a.services->For(r).RevokeApiKey(PrincipalOf(r), PathId<ApiKeyId>(r, "id"), AuditOf(r))) {
+        throw Error(ErrorKind::kNotFound, "http.not_found", "no such API key");
+    }
+    co_return Response::NoContent();
+}
+
+// --- Administration ---
+
+asio::awaitable<Response> AdminListUsers(const AuthRoutes& a, Request& r) {
+    auto page = http::ParsePage(r);
+    std::string q(r.Query().Get("q").value_or(""));
+    if (q.size() > kMaxEmailBytes) {
+        throw Error(ErrorKind::kUnprocessable, "validation.failed", "q is too long",
+                    {{"q", "too_long", "at most 320 bytes"}});
+    }
+    std::optional<UserId> after;
+    if (page.cursor) {
+        after = UserId::Parse(*page.cursor);
+        if (!after) throw Error(ErrorKind::kBadRequest, "pagination.bad_cursor", "invalid cursor");
+    }
+    auto users =
+        co_await a.services->For(r).SearchUsers(PrincipalOf(r), q, after, static_cast<int>(page.limit));
+    json::array items;
+    for (const auto& u : users) items.push_back(AccountJson(u, false));
+    json::object out{{"items", std::move(items)}};
+    out["next_cursor"] = users.size() == page.limit && !users.empty()
+                             ? json::value(http::EncodeCursor(users.back().id.ToString()))
+                             : json::value(nullptr);
+    co_return Json(out);
+}
+
+asio::awaitable<Response> AdminUpdateUser(const AuthRoutes& a, Request& r) {
+    auto body = http::ParseJsonObject(r);
+    FieldReader in(body);
+    auto active = in.OptionalBool("is_active");
+    auto role_text = in.OptionalEnum("role", {"USER", "ADVISOR", "ADMIN", "SUPERUSER"});
+    in.AllowOnly({"is_active", "role"});
+    if (!active && !role_text && in.Ok()) in.AddError("role", "required", "give is_active or role");
+    in.Finish();
+    std::optional<Role> role;
+    if (role_text) role = ParseRole(*role_text);
+    auto account = co_await a.services->For(r).UpdateUser(PrincipalOf(r), PathId<UserId>(r, "id"), active,
+                                                          role, AuditOf(r));
+    co_return Json(AccountJson(account, false));
+}
+
+// --- Advisor grants ---
+
+asio::awaitable<Response> GrantAdvisor(const AuthRoutes& a, Request& r) {
+    auto body = http::ParseJsonObject(r);
+    FieldReader in(body);
+    auto email = Email(in, "advisor_email");
+    auto access = in.Enum("access", {"READ", "MANAGE"});
+    in.AllowOnly({"advisor_email", "access"});
+    in.Finish();
+    co_await a.services->For(r).GrantAdvisor(
+        PrincipalOf(r), email, access == "MANAGE" ? GrantAccess::kManage : GrantAccess::kRead, AuditOf(r));
+    // In force once the advisor accepts it (POST /api/v1/advisor/clients/{id}/accept).
+    co_return Json(json::object{{"status", "pending"}}, 201);
+}
+
+asio::awaitable<Response> ListGrants(const AuthRoutes& a, Request& r, bool as_advisor) {
+    auto grants = co_await a.services->For(r).Grants(PrincipalOf(r), as_advisor);
+    json::array items;
+    for (const auto& g : grants) items.push_back(GrantJson(g));
+    co_return Json(json::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
+}
+
+asio::awaitable<Response> ListAdvisors(const AuthRoutes& a, Request& r) {
+    return ListGrants(a, r, false);
+}
+
+asio::awaitable<Response> ListClients(const AuthRoutes& a, Request& r) {
+    return ListGrants(a, r, true);
+}
+
+asio::awaitable<Response> RevokeAdvisor(const AuthRoutes& a, Request& r) {
+    if (!co_await a.services->For(r).RevokeAdvisor(PrincipalOf(r), PathId<UserId>(r, "advisor_id"),
+                                                   AuditOf(r))) {
+        throw Error(ErrorKind::kNotFound, "http.not_found", "no such grant");
+    }
+    co_return Response::NoContent();
+}
+
+asio::awaitable<Response> AcceptClient(const AuthRoutes& a, Request& r) {
+    if (!co_await a.services->For(r).AcceptClient(PrincipalOf(r), PathId<UserId>(r, "client_id"),
+                                                  AuditOf(r))) {
+        throw Error(ErrorKind::kNotFound, "auth.grant_not_found", "no pending grant of that client");
+    }
+    co_return Json(json::object{{"status", "active"}});
+}
+
+// --- The route tables, one per group ---
+
+using Routes = std::shared_ptr<const AuthRoutes>;
+
+void AddSignUpRoutes(http::Router& router, const Routes& a) {
     auto password = js::String(1, kMaxPasswordBytes);
     auto token = js::String(1, kMaxTokenBytes);
-
-    // First run: whether the sign-in page should show how to make the first admin. Public;
-    // reveals one boolean.
     router.Get(
-        "/api/v1/setup",
-        [f, cache = std::make_shared<SetupCache>()](Request& r) -> asio::awaitable<Response> {
-            const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::steady_clock::now().time_since_epoch())
-                                 .count();
-            bool needs_admin = cache->needs_admin.load();
-            if (now >= cache->valid_until_ms.load()) {
-                needs_admin = co_await f->For(r).NeedsAdmin();
-                cache->needs_admin.store(needs_admin);
-                cache->valid_until_ms.store(
-                    now + std::chrono::duration_cast<std::chrono::milliseconds>(kSetupCacheTime).count());
-            }
-            co_return Json(json::object{{"needs_admin", needs_admin}, {"how", kFirstAdminCommand}});
-        },
+        "/api/v1/setup", Route<SetupStatus>(a),
         {.name = "auth.setup",
-         .description = "First run: `needs_admin` is true while no active ADMIN or SUPERUSER exists; `how` "
-                        "is the command that makes one. Cached a few seconds.",
+         .description = "First run: `needs_admin` is true while no active ADMIN or SUPERUSER exists; "
+                        "`how` is the command that makes one. Cached a few seconds.",
          .contract = {
              .responses = {{200, js::Object({{"needs_admin", js::Boolean()}, {"how", js::String()}})}}}});
-
-    router.Post("/api/v1/auth/register",
-                [f](Request& r) -> asio::awaitable<Response> {
-                    auto body = http::ParseJsonObject(r);
-                    FieldReader in(body);
-                    auto email = Email(in, "email");
-                    auto password = in.String("password", {.min_length = 1, .max_length = kMaxPasswordBytes});
-                    auto display =
-                        in.OptionalString("display_name", {.min_length = 1, .max_length = kMaxPersonName});
-                    in.AllowOnly({"email", "password", "display_name"});
-                    in.Finish();
-                    co_await f->For(r).Register(email, password, display, AuditOf(r));
-                    co_return Json(json::object{{"status", "verification_sent"}}, 202);
-                },
+    router.Post("/api/v1/auth/register", Route<RegisterAccount>(a),
                 {.name = "auth.register",
                  .max_body_bytes = kFormBodyBytes,
                  .contract = {.request = js::Object({{"email", EmailSchema()},
@@ -359,69 +733,28 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                                                      js::Opt("display_name", js::String(1, kMaxPersonName))}),
                               .responses = {{202, Status("verification_sent")}},
                               .codes = {"auth.password_policy"}}});
-
-    router.Post("/api/v1/auth/verify-email",
-                [f](Request& r) -> asio::awaitable<Response> {
-                    auto body = http::ParseJsonObject(r);
-                    FieldReader in(body);
-                    auto token = in.String("token", {.min_length = 1, .max_length = kMaxTokenBytes});
-                    in.AllowOnly({"token"});
-                    in.Finish();
-                    co_await f->For(r).VerifyEmail(token, AuditOf(r));
-                    co_return Json(json::object{{"status", "verified"}});
-                },
+    router.Post("/api/v1/auth/verify-email", Route<VerifyEmail>(a),
                 {.name = "auth.verify_email",
                  .max_body_bytes = kFormBodyBytes,
                  .contract = {.request = js::Object({{"token", token}}),
                               .responses = {{200, Status("verified")}},
                               .codes = {"auth.invalid_token"}}});
-
-    router.Post("/api/v1/auth/password/forgot",
-                [f](Request& r) -> asio::awaitable<Response> {
-                    auto body = http::ParseJsonObject(r);
-                    FieldReader in(body);
-                    auto email = Email(in, "email");
-                    in.AllowOnly({"email"});
-                    in.Finish();
-                    co_await f->For(r).ForgotPassword(email, AuditOf(r));
-                    co_return Json(json::object{{"status", "if_the_account_exists_an_email_was_sent"}}, 202);
-                },
+    router.Post("/api/v1/auth/password/forgot", Route<ForgotPassword>(a),
                 {.name = "auth.password_forgot",
                  .max_body_bytes = kFormBodyBytes,
                  .contract = {.request = js::Object({{"email", EmailSchema()}}),
                               .responses = {{202, Status("if_the_account_exists_an_email_was_sent")}}}});
-
-    router.Post("/api/v1/auth/password/reset",
-                [f](Request& r) -> asio::awaitable<Response> {
-                    auto body = http::ParseJsonObject(r);
-                    FieldReader in(body);
-                    auto token = in.String("token", {.min_length = 1, .max_length = kMaxTokenBytes});
-                    auto password = in.String("password", {.min_length = 1, .max_length = kMaxPasswordBytes});
-                    in.AllowOnly({"token", "password"});
-                    in.Finish();
-                    co_await f->For(r).ResetPassword(token, password, AuditOf(r));
-                    co_return Response::NoContent();
-                },
+    router.Post("/api/v1/auth/password/reset", Route<ResetPassword>(a),
                 {.name = "auth.password_reset",
                  .max_body_bytes = kFormBodyBytes,
                  .contract = {.request = js::Object({{"token", token}, {"password", password}}),
                               .responses = {{204}},
                               .codes = {"auth.invalid_token", "auth.password_policy"}}});
+}
 
-    router.Post("/api/v1/auth/login",
-                [f, web](Request& r) -> asio::awaitable<Response> {
-                    const bool browser = IsWebClient(r);
-                    if (browser) CheckWebRequest(r, web.public_url);
-                    auto body = http::ParseJsonObject(r);
-                    FieldReader in(body);
-                    auto email = Email(in, "email");
-                    auto password = in.String("password", {.min_length = 1, .max_length = kMaxPasswordBytes});
-                    in.AllowOnly({"email", "password"});
-                    in.Finish();
-                    auto tokens = co_await f->For(r).Login(email, password, AuditOf(r));
-                    if (browser) co_return BrowserTokens(tokens, web);
-                    co_return Json(TokensJson(tokens));
-                },
+void AddSessionRoutes(http::Router& router, const Routes& a) {
+    auto password = js::String(1, kMaxPasswordBytes);
+    router.Post("/api/v1/auth/login", Route<Login>(a),
                 {.name = "auth.login",
                  .max_body_bytes = kFormBodyBytes,
                  .description = Described("Returns access_token, refresh_token, token_type, expires_in."),
@@ -430,162 +763,42 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                               .responses = {{200, js::Ref("Tokens")}},
                               .codes = {"auth.invalid_credentials", "auth.email_unverified",
                                         "auth.rate_limited", "auth.csrf"}}});
-
-    router.Post("/api/v1/auth/refresh",
-                [f, web](Request& r) -> asio::awaitable<Response> {
-                    if (!IsWebClient(r)) {
-                        RefuseCookieWithoutHeader(r);
-                        auto body = http::ParseJsonObject(r);
-                        FieldReader in(body);
-                        auto token =
-                            in.String("refresh_token", {.min_length = 1, .max_length = kMaxTokenBytes});
-                        in.AllowOnly({"refresh_token"});
-                        in.Finish();
-                        auto tokens = co_await f->For(r).Refresh(token, AuditOf(r));
-                        co_return Json(TokensJson(tokens));
-                    }
-                    // Browser mode: the token is the cookie's; the body is empty or {}.
-                    CheckWebRequest(r, web.public_url);
-                    if (r.Body().find_first_not_of(" \t\r\n") != std::string::npos) {
-                        auto body = http::ParseJsonObject(r);
-                        FieldReader in(body);
-                        in.AllowOnly({});
-                        in.Finish();
-                    }
-                    const auto cookie = UsableRefreshCookie(r);
-                    bool invalid = !cookie;
-                    std::optional<TokenPair> tokens;
-                    if (cookie) {
-                        try {
-                            tokens = co_await f->For(r).Refresh(*cookie, AuditOf(r));
-                        } catch (const Error& e) {
-                            if (e.Code() != "auth.invalid_token") throw;
-                            invalid = true;
-                        }
-                    }
-                    // A dead cookie is removed with the refusal, so the page stops offering it: an
-                    // HttpError, the one way a refusal carries a Set-Cookie header.
-                    if (invalid) {
-                        throw http::HttpError(401, "auth.invalid_token", "the token is invalid or expired",
-                                              {{"Set-Cookie", ClearRefreshCookieHeader()}});
-                    }
-                    co_return BrowserTokens(*tokens, web);
-                },
-                {.name = "auth.refresh",
-                 .max_body_bytes = kFormBodyBytes,
-                 .description = Described("Rotates the refresh token `{refresh_token}`; in browser mode the "
-                                          "body is empty or `{}` and the cookie is rotated."),
-                 .headers = {std::string(kClientHeader), "Cookie"},
-                 .contract = {.request = js::Object({js::Opt("refresh_token", token)}),
-                              .responses = {{200, js::Ref("Tokens")}},
-                              .codes = {"auth.invalid_token", "auth.csrf"}}});
-
-    // Bearer, or in the browser mode the refresh cookie alone (a page reloaded after its access
-    // token expired can still sign out): not require_auth, the handler checks.
     router.Post(
-        "/api/v1/auth/logout",
-        [f, web](Request& r) -> asio::awaitable<Response> {
-            const auto* p = r.PrincipalAs<Principal>();
-            if (!IsWebClient(r)) {
-                RefuseCookieWithoutHeader(r);
-                if (p == nullptr) ThrowAuthRequired();
-                co_await f->For(r).Logout(*p, false, AuditOf(r));
-                co_return Response::NoContent();
-            }
-            CheckWebRequest(r, web.public_url);
-            const auto cookie = UsableRefreshCookie(r);
-            if (cookie) co_await f->For(r).LogoutRefreshToken(*cookie, AuditOf(r));
-            if (p != nullptr && !p->is_api_key) co_await f->For(r).Logout(*p, false, AuditOf(r));
-            Response out = Response::NoContent();
-            out.AddHeader("Set-Cookie", ClearRefreshCookieHeader());
-            co_return out;
-        },
+        "/api/v1/auth/refresh", Route<Refresh>(a),
+        {.name = "auth.refresh",
+         .max_body_bytes = kFormBodyBytes,
+         .description = Described("Rotates the refresh token `{refresh_token}`; in browser mode the "
+                                  "body is empty or `{}` and the cookie is rotated."),
+         .headers = {std::string(kClientHeader), "Cookie"},
+         .contract = {.request = js::Object({js::Opt("refresh_token", js::String(1, kMaxTokenBytes))}),
+                      .responses = {{200, js::Ref("Tokens")}},
+                      .codes = {"auth.invalid_token", "auth.csrf"}}});
+    router.Post(
+        "/api/v1/auth/logout", Route<Logout>(a),
         {.name = "auth.logout",
          .max_body_bytes = kFormBodyBytes,
-         .description = Described("Ends the session of the bearer token, or in browser mode the cookie's "
-                                  "session (the cookie alone suffices), and clears the cookie."),
+         .description = Described("Ends the session of the bearer token, or in browser mode the "
+                                  "cookie's session (the cookie alone suffices), and clears the cookie."),
          .headers = {std::string(kClientHeader), "Cookie"},
          .contract = {.responses = {{204}}, .codes = {"auth.required", "auth.csrf"}}});
-
-    router.Post("/api/v1/auth/logout-all",
-                [f, web](Request& r) -> asio::awaitable<Response> {
-                    const bool browser = IsWebClient(r);
-                    if (browser) CheckWebRequest(r, web.public_url);
-                    co_await f->For(r).Logout(PrincipalOf(r), true, AuditOf(r));
-                    Response out = Response::NoContent();
-                    if (browser) out.AddHeader("Set-Cookie", ClearRefreshCookieHeader());
-                    co_return out;
-                },
+    router.Post("/api/v1/auth/logout-all", Route<LogoutAll>(a),
                 {.name = "auth.logout_all",
                  .require_auth = true,
                  .max_body_bytes = kFormBodyBytes,
                  .contract = {.responses = {{204}}}});
+}
 
+void AddAccountRoutes(http::Router& router, const Routes& a) {
+    auto password = js::String(1, kMaxPasswordBytes);
     router.Get(
-        "/api/v1/me",
-        [f](Request& r) -> asio::awaitable<Response> {
-            const Principal& p = PrincipalOf(r);
-            // After the liveness check (the authenticator): a cached answer never serves a
-            // revoked session or an inactive account.
-            LiveAnswers* answers = f->MeAnswers();
-            if (answers) {
-                if (auto hit = answers->Find(p.user_id, p.live)) co_return JsonText(*hit);
-            }
-            const std::uint64_t generation = answers ? answers->Generation(p.user_id) : 0;
-            auto account = co_await f->For(r).Me(p);
-            auto body = std::make_shared<const std::string>(json::serialize(AccountJson(account, true)));
-            if (answers) answers->Store(p.user_id, p.live, body, generation);
-            co_return JsonText(*body);
-        },
+        "/api/v1/me", Route<Me>(a),
         {.name = "auth.me", .require_auth = true, .contract = {.responses = {{200, js::Ref("Account")}}}});
-
-    router.Patch(
-        "/api/v1/me/profile",
-        [f](Request& r) -> asio::awaitable<Response> {
-            auto body = http::ParseJsonObject(r);
-            FieldReader in(body);
-            ProfilePatch patch;
-            patch.first_name = Nullable(body, in, "first_name", kMaxPersonName);
-            patch.last_name = Nullable(body, in, "last_name", kMaxPersonName);
-            patch.display_name = Nullable(body, in, "display_name", kMaxPersonName);
-            patch.phone = Nullable(body, in, "phone", kMaxPhone);
-            patch.date_of_birth = Nullable(body, in, "date_of_birth", kDateLength);
-            patch.tax_id = Nullable(body, in, "tax_id", kMaxTaxId);
-            patch.address = Nullable(body, in, "address", kMaxAddress);
-            patch.timezone = in.OptionalString("timezone", {.min_length = 1, .max_length = kMaxTimezone});
-            patch.locale = in.OptionalString("locale", {.min_length = kMinLocale, .max_length = kMaxLocale});
-            patch.base_currency = in.OptionalString(
-                "base_currency", {.min_length = kCurrencyCode, .max_length = kCurrencyCode});
-            if (patch.base_currency) {
-                const auto& c = *patch.base_currency;
-                if (!std::all_of(c.begin(), c.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; })) {
-                    in.AddError("base_currency", "invalid_currency", "must be an ISO 4217 code such as USD");
-                }
-            }
-            if (patch.date_of_birth && *patch.date_of_birth && !ParseDate(**patch.date_of_birth)) {
-                in.AddError("date_of_birth", "invalid_date", "must be a date YYYY-MM-DD");
-            }
-            if (const auto* prefs = body.if_contains("preferences")) {
-                if (!prefs->is_object()) {
-                    in.AddError("preferences", "not_object", "must be a JSON object");
-                } else {
-                    auto text = json::serialize(*prefs);
-                    if (text.size() > kMaxPreferencesBytes)
-                        in.AddError("preferences", "too_large", "at most 16 kB");
-                    patch.preferences_json = std::move(text);
-                }
-            }
-            in.AllowOnly({"first_name", "last_name", "display_name", "phone", "date_of_birth", "tax_id",
-                          "address", "timezone", "locale", "base_currency", "preferences"});
-            in.Finish();
-            auto account = co_await f->For(r).UpdateProfile(PrincipalOf(r), std::move(patch), AuditOf(r));
-            co_return Json(AccountJson(account, true));
-        },
-        {.name = "auth.update_profile",
-         .require_auth = true,
-         .max_body_bytes = kProfileBodyBytes,
-         .contract = {
-             .request = js::Object({js::Opt("first_name", js::String(0, kMaxPersonName).Nullable()),
+    router.Patch("/api/v1/me/profile", Route<UpdateProfile>(a),
+                 {.name = "auth.update_profile",
+                  .require_auth = true,
+                  .max_body_bytes = kProfileBodyBytes,
+                  .contract = {.request = js::Object(
+                                   {js::Opt("first_name", js::String(0, kMaxPersonName).Nullable()),
                                     js::Opt("last_name", js::String(0, kMaxPersonName).Nullable()),
                                     js::Opt("display_name", js::String(0, kMaxPersonName).Nullable()),
                                     js::Opt("phone", js::String(0, kMaxPhone).Nullable()),
@@ -596,102 +809,37 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                                     js::Opt("locale", js::String(kMinLocale, kMaxLocale)),
                                     js::Opt("base_currency", js::Pattern("^[A-Z]{3}$")),
                                     js::Opt("preferences", js::Map({}).Describe("at most 16 kB"))}),
-             .responses = {{200, js::Ref("Account")}}}});
-
+                               .responses = {{200, js::Ref("Account")}}}});
     router.Post(
-        "/api/v1/me/password",
-        [f](Request& r) -> asio::awaitable<Response> {
-            auto body = http::ParseJsonObject(r);
-            FieldReader in(body);
-            auto current = in.String("current_password", {.min_length = 1, .max_length = kMaxPasswordBytes});
-            auto next = in.String("new_password", {.min_length = 1, .max_length = kMaxPasswordBytes});
-            in.AllowOnly({"current_password", "new_password"});
-            in.Finish();
-            co_await f->For(r).ChangePassword(PrincipalOf(r), current, next, AuditOf(r));
-            co_return Response::NoContent();
-        },
+        "/api/v1/me/password", Route<ChangePassword>(a),
         {.name = "auth.change_password",
          .require_auth = true,
          .max_body_bytes = kFormBodyBytes,
          .contract = {.request = js::Object({{"current_password", password}, {"new_password", password}}),
                       .responses = {{204}},
                       .codes = {"auth.invalid_credentials", "auth.password_policy", "auth.rate_limited"}}});
-
-    router.Get("/api/v1/me/sessions",
-               [f](Request& r) -> asio::awaitable<Response> {
-                   auto sessions = co_await f->For(r).Sessions(PrincipalOf(r));
-                   json::array items;
-                   for (const auto& s : sessions) {
-                       items.push_back(json::object{{"id", s.id},
-                                                    {"started_at", Time(s.started_at)},
-                                                    {"last_used_at", Time(s.last_used_at)},
-                                                    {"expires_at", Time(s.expires_at)},
-                                                    {"user_agent", Str(s.user_agent)},
-                                                    {"ip", Str(s.ip)},
-                                                    {"current", s.current}});
-                   }
-                   co_return Json(json::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
-               },
+    auto session = js::Object({{"id", js::String(1)},
+                               {"started_at", js::DateTime()},
+                               {"last_used_at", js::DateTime()},
+                               {"expires_at", js::DateTime()},
+                               {"user_agent", js::String().Nullable()},
+                               {"ip", js::String().Nullable()},
+                               {"current", js::Boolean()}});
+    router.Get("/api/v1/me/sessions", Route<ListSessions>(a),
                {.name = "auth.list_sessions",
                 .require_auth = true,
-                .contract = {.responses = {{200, js::Page(js::Object({{"id", js::String(1)},
-                                                                      {"started_at", js::DateTime()},
-                                                                      {"last_used_at", js::DateTime()},
-                                                                      {"expires_at", js::DateTime()},
-                                                                      {"user_agent", js::String().Nullable()},
-                                                                      {"ip", js::String().Nullable()},
-                                                                      {"current", js::Boolean()}}))}}}});
-
-    router.Delete("/api/v1/me/sessions",
-                  [f](Request& r) -> asio::awaitable<Response> {
-                      co_await f->For(r).DeleteSessions(PrincipalOf(r), std::nullopt, AuditOf(r));
-                      co_return Response::NoContent();
-                  },
+                .contract = {.responses = {{200, js::Page(session)}}}});
+    router.Delete("/api/v1/me/sessions", Route<DeleteSessions>(a),
                   {.name = "auth.delete_sessions", .require_auth = true, .contract = {.responses = {{204}}}});
-
-    router.Delete("/api/v1/me/sessions/{id}",
-                  [f](Request& r) -> asio::awaitable<Response> {
-                      if (!co_await f->For(r).DeleteSessions(PrincipalOf(r), r.PathParam("id"), AuditOf(r))) {
-                          throw Error(ErrorKind::kNotFound, "http.not_found", "no such session");
-                      }
-                      co_return Response::NoContent();
-                  },
+    router.Delete("/api/v1/me/sessions/{id}", Route<DeleteSession>(a),
                   {.name = "auth.delete_session",
                    .require_auth = true,
                    .contract = {.responses = {{204}}, .codes = {"http.not_found"}}});
+}
 
+void AddApiKeyRoutes(http::Router& router, const Routes& a) {
     router.Post(
-        "/api/v1/api-keys",
-        [f](Request& r) -> asio::awaitable<Response> {
-            auto body = http::ParseJsonObject(r);
-            FieldReader in(body);
-            auto name = in.String("name", {.min_length = 1, .max_length = kMaxApiKeyName});
-            auto expires = in.OptionalTimestamp("expires_at");
-            std::vector<std::string> scopes;
-            const auto* sv = body.if_contains("scopes");
-            if (sv == nullptr) {
-                in.AddError("scopes", "required", "field 'scopes' is required");
-            } else if (!sv->is_array() || sv->as_array().empty() || sv->as_array().size() > kMaxScopes) {
-                in.AddError("scopes", "not_array", "must be an array of 1-32 scope names");
-            } else {
-                for (const auto& s : sv->as_array()) {
-                    if (!s.is_string() || s.as_string().size() > kMaxScopeName) {
-                        in.AddError("scopes", "not_string", "each scope must be a string");
-                        break;
-                    }
-                    scopes.emplace_back(s.as_string());
-                }
-            }
-            in.AllowOnly({"name", "scopes", "expires_at"});
-            in.Finish();
-            std::optional<Timestamp> expires_at;
-            if (expires) expires_at = ParseRfc3339(*expires);
-            auto key = co_await f->For(r).CreateApiKey(PrincipalOf(r), name, std::move(scopes), expires_at,
-                                                       AuditOf(r));
-            auto out = ApiKeyJson(key.info);
-            out["key"] = key.key;
-            co_return Json(out, 201);
-        },
+        "/api/v1/api-keys", Route<CreateApiKey>(a),
         {.name = "auth.create_api_key",
          .require_auth = true,
          .max_body_bytes = kFormBodyBytes,
@@ -700,152 +848,78 @@ void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, W
                                              js::Opt("expires_at", js::DateTime())}),
                       .responses = {{201, ApiKeySchema(true)}},
                       .codes = {"auth.forbidden", "auth.email_unverified"}}});
-
-    router.Get("/api/v1/api-keys",
-               [f](Request& r) -> asio::awaitable<Response> {
-                   auto keys = co_await f->For(r).ListApiKeys(PrincipalOf(r));
-                   json::array items;
-                   for (const auto& k : keys) items.push_back(ApiKeyJson(k));
-                   co_return Json(json::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
-               },
+    router.Get("/api/v1/api-keys", Route<ListApiKeys>(a),
                {.name = "auth.list_api_keys",
                 .require_auth = true,
                 .contract = {.responses = {{200, js::Page(js::Ref("ApiKey"))}}}});
+    router.Delete("/api/v1/api-keys/{id}", Route<RevokeApiKey>(a),
+                  {.name = "auth.revoke_api_key",
+                   .require_auth = true,
+                   .contract = {.responses = {{204}}, .codes = {"http.not_found"}}});
+}
 
-    router.Delete(
-        "/api/v1/api-keys/{id}",
-        [f](Request& r) -> asio::awaitable<Response> {
-            if (!co_await f->For(r).RevokeApiKey(PrincipalOf(r), PathId<ApiKeyId>(r, "id"), AuditOf(r))) {
-                throw Error(ErrorKind::kNotFound, "http.not_found", "no such API key");
-            }
-            co_return Response::NoContent();
-        },
-        {.name = "auth.revoke_api_key",
-         .require_auth = true,
-         .contract = {.responses = {{204}}, .codes = {"http.not_found"}}});
-
+void AddAdminRoutes(http::Router& router, const Routes& a) {
+    auto roles = js::Enum({"USER", "ADVISOR", "ADMIN", "SUPERUSER"});
     router.Get(
-        "/api/v1/admin/users",
-        [f](Request& r) -> asio::awaitable<Response> {
-            auto page = http::ParsePage(r);
-            std::string q(r.Query().Get("q").value_or(""));
-            if (q.size() > kMaxEmailBytes)
-                throw Error(ErrorKind::kUnprocessable, "validation.failed", "q is too long",
-                            {{"q", "too_long", "at most 320 bytes"}});
-            std::optional<UserId> after;
-            if (page.cursor) {
-                after = UserId::Parse(*page.cursor);
-                if (!after) throw Error(ErrorKind::kBadRequest, "pagination.bad_cursor", "invalid cursor");
-            }
-            auto users =
-                co_await f->For(r).SearchUsers(PrincipalOf(r), q, after, static_cast<int>(page.limit));
-            json::array items;
-            for (const auto& u : users) items.push_back(AccountJson(u, false));
-            json::object out{{"items", std::move(items)}};
-            out["next_cursor"] = users.size() == page.limit && !users.empty()
-                                     ? json::value(http::EncodeCursor(users.back().id.ToString()))
-                                     : json::value(nullptr);
-            co_return Json(out);
-        },
+        "/api/v1/admin/users", Route<AdminListUsers>(a),
         {.name = "auth.admin_list_users",
          .require_auth = true,
          .contract = {.query = {{"q", js::String(0, kMaxEmailBytes), false, "a part of the email address"},
                                 {"limit", js::Integer(1, 200), false, "page size (default 50)"},
                                 {"cursor", js::String(), false, "next_cursor of the previous page"}},
                       .responses = {{200, js::Page(js::Ref("AccountSummary"))}}}});
+    router.Patch(
+        "/api/v1/admin/users/{id}", Route<AdminUpdateUser>(a),
+        {.name = "auth.admin_update_user",
+         .require_auth = true,
+         .max_body_bytes = kFormBodyBytes,
+         .contract = {.request = js::Object({js::Opt("is_active", js::Boolean()), js::Opt("role", roles)}),
+                      .responses = {{200, js::Ref("AccountSummary")}}}});
+}
 
-    router.Patch("/api/v1/admin/users/{id}",
-                 [f](Request& r) -> asio::awaitable<Response> {
-                     auto body = http::ParseJsonObject(r);
-                     FieldReader in(body);
-                     auto active = in.OptionalBool("is_active");
-                     auto role_text = in.OptionalEnum("role", {"USER", "ADVISOR", "ADMIN", "SUPERUSER"});
-                     in.AllowOnly({"is_active", "role"});
-                     if (!active && !role_text && in.Ok())
-                         in.AddError("role", "required", "give is_active or role");
-                     in.Finish();
-                     std::optional<Role> role;
-                     if (role_text) role = ParseRole(*role_text);
-                     auto account = co_await f->For(r).UpdateUser(PrincipalOf(r), PathId<UserId>(r, "id"),
-                                                                  active, role, AuditOf(r));
-                     co_return Json(AccountJson(account, false));
-                 },
-                 {.name = "auth.admin_update_user",
-                  .require_auth = true,
-                  .max_body_bytes = kFormBodyBytes,
-                  .contract = {.request = js::Object(
-                                   {js::Opt("is_active", js::Boolean()),
-                                    js::Opt("role", js::Enum({"USER", "ADVISOR", "ADMIN", "SUPERUSER"}))}),
-                               .responses = {{200, js::Ref("AccountSummary")}}}});
-
-    router.Post("/api/v1/me/advisors",
-                [f](Request& r) -> asio::awaitable<Response> {
-                    auto body = http::ParseJsonObject(r);
-                    FieldReader in(body);
-                    auto email = Email(in, "advisor_email");
-                    auto access = in.Enum("access", {"READ", "MANAGE"});
-                    in.AllowOnly({"advisor_email", "access"});
-                    in.Finish();
-                    co_await f->For(r).GrantAdvisor(
-                        PrincipalOf(r), email, access == "MANAGE" ? GrantAccess::kManage : GrantAccess::kRead,
-                        AuditOf(r));
-                    // In force once the advisor accepts it (POST /api/v1/advisor/clients/{id}/accept).
-                    co_return Json(json::object{{"status", "pending"}}, 201);
-                },
+void AddAdvisorRoutes(http::Router& router, const Routes& a) {
+    router.Post("/api/v1/me/advisors", Route<GrantAdvisor>(a),
                 {.name = "auth.grant_advisor",
                  .require_auth = true,
                  .max_body_bytes = kFormBodyBytes,
                  .contract = {.request = js::Object({{"advisor_email", EmailSchema()},
                                                      {"access", js::Enum({"READ", "MANAGE"})}}),
                               .responses = {{201, Status("pending")}}}});
-
-    router.Get("/api/v1/me/advisors",
-               [f](Request& r) -> asio::awaitable<Response> {
-                   auto grants = co_await f->For(r).Grants(PrincipalOf(r), false);
-                   json::array items;
-                   for (const auto& g : grants) items.push_back(GrantJson(g));
-                   co_return Json(json::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
-               },
+    router.Get("/api/v1/me/advisors", Route<ListAdvisors>(a),
                {.name = "auth.list_advisors",
                 .require_auth = true,
                 .contract = {.responses = {{200, js::Page(js::Ref("AdvisorGrant"))}}}});
-
-    router.Delete("/api/v1/me/advisors/{advisor_id}",
-                  [f](Request& r) -> asio::awaitable<Response> {
-                      if (!co_await f->For(r).RevokeAdvisor(PrincipalOf(r), PathId<UserId>(r, "advisor_id"),
-                                                            AuditOf(r))) {
-                          throw Error(ErrorKind::kNotFound, "http.not_found", "no such grant");
-                      }
-                      co_return Response::NoContent();
-                  },
+    router.Delete("/api/v1/me/advisors/{advisor_id}", Route<RevokeAdvisor>(a),
                   {.name = "auth.revoke_advisor",
                    .require_auth = true,
                    .contract = {.responses = {{204}}, .codes = {"http.not_found"}}});
-
-    router.Get("/api/v1/advisor/clients",
-               [f](Request& r) -> asio::awaitable<Response> {
-                   auto grants = co_await f->For(r).Grants(PrincipalOf(r), true);
-                   json::array items;
-                   for (const auto& g : grants) items.push_back(GrantJson(g));
-                   co_return Json(json::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
-               },
+    router.Get("/api/v1/advisor/clients", Route<ListClients>(a),
                {.name = "auth.advisor_clients",
                 .require_auth = true,
                 .contract = {.responses = {{200, js::Page(js::Ref("AdvisorGrant"))}}}});
-
-    router.Post("/api/v1/advisor/clients/{client_id}/accept",
-                [f](Request& r) -> asio::awaitable<Response> {
-                    if (!co_await f->For(r).AcceptClient(PrincipalOf(r), PathId<UserId>(r, "client_id"),
-                                                         AuditOf(r))) {
-                        throw Error(ErrorKind::kNotFound, "auth.grant_not_found",
-                                    "no pending grant of that client");
-                    }
-                    co_return Json(json::object{{"status", "active"}});
-                },
+    router.Post("/api/v1/advisor/clients/{client_id}/accept", Route<AcceptClient>(a),
                 {.name = "auth.accept_client",
                  .require_auth = true,
                  .max_body_bytes = kNoBodyBytes,
                  .contract = {.responses = {{200, Status("active")}}, .codes = {"auth.grant_not_found"}}});
+}
+
+}  // namespace
+
+void AddRoutes(http::Router& router, std::shared_ptr<ServiceFactory> services, WebSessionOptions web) {
+    router.AddComponent("Account", AccountSchema(true));
+    router.AddComponent("AccountSummary", AccountSchema(false));
+    router.AddComponent("ApiKey", ApiKeySchema(false));
+    router.AddComponent("AdvisorGrant", GrantSchema());
+    router.AddComponent("Tokens", TokensSchema(false));
+    auto routes = std::make_shared<const AuthRoutes>(
+        AuthRoutes{.services = std::move(services), .web = std::move(web)});
+    AddSignUpRoutes(router, routes);
+    AddSessionRoutes(router, routes);
+    AddAccountRoutes(router, routes);
+    AddApiKeyRoutes(router, routes);
+    AddAdminRoutes(router, routes);
+    AddAdvisorRoutes(router, routes);
 }
 
 }  // namespace nn::auth

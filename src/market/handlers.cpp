@@ -381,6 +381,7 @@ std::optional<Timestamp> HistoryCursor(const http::Request& req) {
 }
 
 asio::awaitable<http::Response> History(MarketService& svc, http::Request& req, SeriesKind kind) {
+    RequireScope(req, kScopeRead);
     const std::string symbol = UpperSymbol(req);
     const Timestamp to = QueryTime(req, "to", Now());
     const Timestamp from = QueryTime(req, "from", to - std::chrono::hours(24));
@@ -437,6 +438,7 @@ asio::awaitable<http::Response> History(MarketService& svc, http::Request& req, 
 }
 
 asio::awaitable<http::Response> LatestOne(MarketService& svc, http::Request& req) {
+    RequireScope(req, kScopeRead);
     const std::string symbol = UpperSymbol(req);
     auto p = co_await svc.Latest(symbol);
     if (!p) throw Error(ErrorKind::kNotFound, "market.no_price", "no price for " + symbol);
@@ -564,232 +566,280 @@ std::vector<FxRow> ParseFxBatch(const json::value& body) {
     return rows;
 }
 
-void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool& cpu) {
-    auto svc = [services](http::Request& req) -> MarketService& { return services(req.shard); };
-    http::RouteOptions ingest;
-    ingest.require_auth = true;
-    ingest.max_body_bytes = kMaxBatchBodyBytes;
-    ingest.expensive = true;
-    auto authed = [](std::string name, http::RouteContract contract) {
-        http::RouteOptions o;
-        o.name = std::move(name);
-        o.require_auth = true;
-        o.contract = std::move(contract);
-        return o;
-    };
-    // Reads need market:read (every role has it; an API key only when created with it).
-    auto reader = [](http::Handler handler) -> http::Handler {
-        return [handler = std::move(handler)](http::Request& req) -> asio::awaitable<http::Response> {
-            RequireScope(req, kScopeRead);
-            co_return co_await handler(req);
-        };
-    };
-    auto named = [&](std::string name, http::RouteContract contract) {
-        http::RouteOptions o = ingest;
-        o.name = std::move(name);
-        o.contract = std::move(contract);
-        return o;
-    };
-    AddSchemas(router);
-    auto ingested = [](std::string_view batch) {
-        return http::RouteContract{
-            .request = js::Ref(batch),
-            .responses = {{200, js::Ref("IngestResult")}},
-            .codes = {"auth.insufficient_scope", "market.batch_too_large", "market.unknown_symbol"}};
-    };
-    auto history = http::RouteContract{
+namespace {
+
+// What the handlers share; lives as long as the router (AddRoutes keeps it in the handlers).
+struct MarketRoutes {
+    ServiceForShard services;
+    runtime::CpuPool* cpu = nullptr;
+    MarketService& Service(const http::Request& req) const { return services(req.shard); }
+};
+
+using MarketHandler = asio::awaitable<http::Response> (*)(const MarketRoutes&, http::Request&);
+
+// A route's handler: the named function below with the routes' shared state.
+template <MarketHandler Fn>
+http::Handler Route(const std::shared_ptr<const MarketRoutes>& routes) {
+    return [routes](http::Request& req) { return Fn(*routes, req); };
+}
+
+template <SeriesKind kKind>
+asio::awaitable<http::Response> IngestSeries(const MarketRoutes& m, http::Request& req) {
+    return IngestPrices(m.Service(req), *m.cpu, req, kKind);
+}
+
+asio::awaitable<http::Response> IngestFxBatch(const MarketRoutes& m, http::Request& req) {
+    RequireScope(req, kScopeWrite);
+    auto rows = co_await m.cpu->Run([&req] { return ParseFxBatch(http::ParseJsonBody(req)); });
+    auto result = co_await m.Service(req).IngestFx(std::move(rows));
+    co_return http::JsonResponse(IngestJson(result));
+}
+
+// The `symbols` query of GET /api/v1/market/prices/latest: valid, 1-kMaxLatestSymbols, sorted
+// and without repeats.
+std::vector<std::string> LatestSymbols(const http::Request& req) {
+    auto list = req.Query().Get("symbols").value_or("");
+    std::vector<std::string> symbols;
+    std::vector<http::FieldError> errors;
+    while (!list.empty()) {
+        auto comma = list.find(',');
+        auto s = list.substr(0, comma);
+        if (!IsValidSymbol(s)) {
+            errors.push_back(
+                {"symbols", "invalid_symbol", fmt::format("'{}' is not a symbol", s.substr(0, 40))});
+            break;
+        }
+        symbols.emplace_back(s);
+        if (comma == std::string_view::npos) break;
+        list.remove_prefix(comma + 1);
+    }
+    if (symbols.empty() && errors.empty())
+        errors.push_back({"symbols", "required", "a comma list of symbols"});
+    if (symbols.size() > kMaxLatestSymbols) {
+        errors.push_back({"symbols", "too_many", fmt::format("at most {} symbols", kMaxLatestSymbols)});
+    }
+    if (!errors.empty()) {
+        throw Error(ErrorKind::kUnprocessable, "validation.failed", "invalid symbols", std::move(errors));
+    }
+    std::sort(symbols.begin(), symbols.end());
+    symbols.erase(std::unique(symbols.begin(), symbols.end()), symbols.end());
+    return symbols;
+}
+
+asio::awaitable<http::Response> LatestOfMany(const MarketRoutes& m, http::Request& req) {
+    RequireScope(req, kScopeRead);
+    const std::vector<std::string> symbols = LatestSymbols(req);
+    auto prices = co_await m.Service(req).LatestMany(symbols);
+    json::array out;
+    for (const auto& p : prices) out.push_back(LatestJson(p));
+    // At most kMaxLatestSymbols symbols: one page, the list envelope with no next cursor.
+    co_return http::JsonResponse(json::object{{"items", std::move(out)}, {"next_cursor", nullptr}});
+}
+
+asio::awaitable<http::Response> LatestOfOne(const MarketRoutes& m, http::Request& req) {
+    return LatestOne(m.Service(req), req);
+}
+
+template <SeriesKind kKind>
+asio::awaitable<http::Response> SeriesHistory(const MarketRoutes& m, http::Request& req) {
+    return History(m.Service(req), req, kKind);
+}
+
+asio::awaitable<http::Response> FxRate(const MarketRoutes& m, http::Request& req) {
+    RequireScope(req, kScopeRead);
+    std::string base(req.Query().Get("base").value_or(""));
+    std::string quote(req.Query().Get("quote").value_or(""));
+    std::vector<http::FieldError> errors;
+    if (!IsCurrencyCode(base)) errors.push_back({"base", "invalid_currency", "ISO 4217 code"});
+    if (!IsCurrencyCode(quote)) errors.push_back({"quote", "invalid_currency", "ISO 4217 code"});
+    if (!errors.empty()) {
+        throw Error(ErrorKind::kUnprocessable, "validation.failed", "invalid pair", std::move(errors));
+    }
+    std::optional<Timestamp> at;
+    if (req.Query().Has("at")) at = QueryTime(req, "at", Now());
+    if (base == quote) {
+        co_return http::JsonResponse(json::object{{"base", base}, {"quote", quote}, {"rate", "1"}});
+    }
+    auto fx = co_await m.Service(req).Repo().Fx(base, quote, at);
+    if (!fx) throw Error(ErrorKind::kNotFound, "market.no_rate", "no rate for " + base + "/" + quote);
+    co_return http::JsonResponse(json::object{{"base", base},
+                                              {"quote", quote},
+                                              {"rate", DecimalText(fx->rate)},
+                                              {"time", FormatRfc3339(fx->time)},
+                                              {"inverted", fx->inverted}});
+}
+
+asio::awaitable<http::Response> ListInstruments(const MarketRoutes& m, http::Request& req) {
+    RequireScope(req, kScopeRead);
+    auto page = http::ParsePage(req);
+    InstrumentQuery q;
+    q.limit = page.limit;
+    q.after_symbol = page.cursor;
+    if (auto t = req.Query().Get("q"); t && !t->empty()) {
+        if (t->size() > kMaxSearchText) {
+            throw Error(ErrorKind::kUnprocessable, "validation.failed", "query too long",
+                        {{"q", "too_long", "at most 64 characters"}});
+        }
+        q.text = std::string(*t);
+    }
+    if (auto a = req.Query().Get("asset_class")) q.asset_class = std::string(*a);
+    auto items = co_await m.Service(req).Repo().SearchInstruments(q);
+    json::array out;
+    for (const auto& i : items) out.push_back(InstrumentJson(i));
+    json::value next = nullptr;
+    if (items.size() == q.limit) next = json::value(http::EncodeCursor(items.back().symbol));
+    co_return http::JsonResponse(json::object{{"items", std::move(out)}, {"next_cursor", next}});
+}
+
+asio::awaitable<http::Response> ShowInstrument(const MarketRoutes& m, http::Request& req) {
+    RequireScope(req, kScopeRead);
+    auto symbol = UpperSymbol(req);
+    auto i = co_await m.Service(req).Repo().GetInstrument(symbol);
+    if (!i) throw Error(ErrorKind::kNotFound, "market.unknown_symbol", "no instrument " + symbol);
+    co_return http::JsonResponse(InstrumentJson(*i));
+}
+
+asio::awaitable<http::Response> AddInstrument(const MarketRoutes& m, http::Request& req) {
+    RequireAdmin(req);
+    auto instrument = ReadInstrument(http::ParseJsonObject(req));
+    auto created = co_await m.Service(req).Repo().CreateInstrument(instrument);
+    auto res = http::JsonResponse(InstrumentJson(created), 201);
+    res.SetHeader("Location", "/api/v1/market/instruments/" + created.symbol);
+    co_return res;
+}
+
+asio::awaitable<http::Response> ChangeInstrument(const MarketRoutes& m, http::Request& req) {
+    RequireAdmin(req);
+    auto symbol = UpperSymbol(req);
+    auto patch = ReadPatch(http::ParseJsonObject(req));
+    auto updated = co_await m.Service(req).Repo().UpdateInstrument(symbol, patch);
+    if (!updated) throw Error(ErrorKind::kNotFound, "market.unknown_symbol", "no instrument " + symbol);
+    co_return http::JsonResponse(InstrumentJson(*updated));
+}
+
+// --- The route tables, one per group ---
+
+using Routes = std::shared_ptr<const MarketRoutes>;
+
+// A route of an authenticated caller; its handler checks the scope (reads need market:read,
+// which every role has and an API key only when created with it).
+http::RouteOptions Authed(std::string name, http::RouteContract contract) {
+    http::RouteOptions o;
+    o.name = std::move(name);
+    o.require_auth = true;
+    o.contract = std::move(contract);
+    return o;
+}
+
+// An ingest batch: market:write, up to kMaxBatchBodyBytes, parsed on the CPU pool.
+http::RouteOptions IngestOptions(std::string name, std::string_view batch) {
+    http::RouteOptions o =
+        Authed(std::move(name),
+               {.request = js::Ref(batch),
+                .responses = {{200, js::Ref("IngestResult")}},
+                .codes = {"auth.insufficient_scope", "market.batch_too_large", "market.unknown_symbol"}});
+    o.max_body_bytes = kMaxBatchBodyBytes;
+    o.expensive = true;
+    return o;
+}
+
+http::RouteContract HistoryContract() {
+    auto intervals = js::Enum({"raw", "1m", "5m", "15m", "1h", "1d", "1w", "1mo"});
+    auto bar = js::Object({js::Opt("time", js::DateTime()),
+                           js::Opt("date", js::Date()),
+                           {"open", js::Decimal().Nullable()},
+                           {"high", js::Decimal().Nullable()},
+                           {"low", js::Decimal().Nullable()},
+                           {"close", js::Decimal()},
+                           {"volume", js::Integer(0).Nullable()}});
+    return {
         .query = {{"from", js::DateTime(), false, "default: 24 hours before `to`"},
                   {"to", js::DateTime(), false, "default: now"},
-                  {"interval", js::Enum({"raw", "1m", "5m", "15m", "1h", "1d", "1w", "1mo"}), false,
-                   "default 1m"},
-                  {"limit", js::Integer(1, 10'000), false, "bars per page (default 1000)"},
+                  {"interval", intervals, false, "default 1m"},
+                  {"limit", js::Integer(1, kMaxHistoryLimit), false, "bars per page (default 1000)"},
                   {"cursor", js::String(), false,
                    "next_cursor of the previous page (same from, to, interval)"}},
-        .responses = {{200,
-                       js::Object(
-                           {{"symbol", js::Ref("Symbol")},
-                            {"interval", js::Enum({"raw", "1m", "5m", "15m", "1h", "1d", "1w", "1mo"})},
-                            {"from", js::DateTime()},
-                            {"to", js::DateTime()},
-                            {"next_cursor", js::String().Nullable().Describe(
-                                                "pass as `cursor` for the next bars; null on the last page")},
-                            {"items", js::Array(js::Object({js::Opt("time", js::DateTime()),
-                                                            js::Opt("date", js::Date()),
-                                                            {"open", js::Decimal().Nullable()},
-                                                            {"high", js::Decimal().Nullable()},
-                                                            {"low", js::Decimal().Nullable()},
-                                                            {"close", js::Decimal()},
-                                                            {"volume", js::Integer(0).Nullable()}}))}})}},
+        .responses = {{200, js::Object({{"symbol", js::Ref("Symbol")},
+                                        {"interval", intervals},
+                                        {"from", js::DateTime()},
+                                        {"to", js::DateTime()},
+                                        {"next_cursor",
+                                         js::String().Nullable().Describe(
+                                             "pass as `cursor` for the next bars; null on the last page")},
+                                        {"items", js::Array(bar)}})}},
         .codes = {"market.unknown_symbol"}};
+}
+
+void AddIngestRoutes(http::Router& router, const Routes& m) {
+    router.Post("/api/v1/market/prices", Route<IngestSeries<SeriesKind::kStock>>(m),
+                IngestOptions("market.ingest_prices", "PriceBatch"));
+    router.Post("/api/v1/market/indices", Route<IngestSeries<SeriesKind::kIndex>>(m),
+                IngestOptions("market.ingest_indices", "PriceBatch"));
+    router.Post("/api/v1/market/fx", Route<IngestFxBatch>(m), IngestOptions("market.ingest_fx", "FxBatch"));
+}
+
+void AddPriceRoutes(http::Router& router, const Routes& m) {
     auto latest =
         http::RouteContract{.responses = {{200, js::Ref("LatestPrice")}}, .codes = {"market.no_price"}};
-
-    router.Post(
-        "/api/v1/market/prices",
-        [svc, &cpu](http::Request& req) { return IngestPrices(svc(req), cpu, req, SeriesKind::kStock); },
-        named("market.ingest_prices", ingested("PriceBatch")));
-    router.Post(
-        "/api/v1/market/indices",
-        [svc, &cpu](http::Request& req) { return IngestPrices(svc(req), cpu, req, SeriesKind::kIndex); },
-        named("market.ingest_indices", ingested("PriceBatch")));
-    router.Post(
-        "/api/v1/market/fx",
-        [svc, &cpu](http::Request& req) -> asio::awaitable<http::Response> {
-            RequireScope(req, kScopeWrite);
-            auto rows = co_await cpu.Run([&req] { return ParseFxBatch(http::ParseJsonBody(req)); });
-            auto result = co_await svc(req).IngestFx(std::move(rows));
-            co_return http::JsonResponse(IngestJson(result));
-        },
-        named("market.ingest_fx", ingested("FxBatch")));
-
+    router.Get("/api/v1/market/prices/latest", Route<LatestOfMany>(m),
+               Authed("market.latest_many",
+                      {.query = {{"symbols", js::String(1), true, "a comma list of at most 200 symbols"}},
+                       .responses = {{200, js::Page(js::Ref("LatestPrice"))}}}));
+    router.Get("/api/v1/market/prices/{symbol}/latest", Route<LatestOfOne>(m),
+               Authed("market.latest", latest));
+    router.Get("/api/v1/market/indices/{symbol}/latest", Route<LatestOfOne>(m),
+               Authed("market.index_latest", latest));
+    router.Get("/api/v1/market/prices/{symbol}", Route<SeriesHistory<SeriesKind::kStock>>(m),
+               Authed("market.history", HistoryContract()));
+    router.Get("/api/v1/market/indices/{symbol}", Route<SeriesHistory<SeriesKind::kIndex>>(m),
+               Authed("market.index_history", HistoryContract()));
+    auto fx = js::Object({{"base", js::Ref("Currency")},
+                          {"quote", js::Ref("Currency")},
+                          {"rate", js::Decimal()},
+                          js::Opt("time", js::DateTime().Describe("absent when base = quote")),
+                          js::Opt("inverted", js::Boolean())});
     router.Get(
-        "/api/v1/market/prices/latest", reader([svc](http::Request& req) -> asio::awaitable<http::Response> {
-            auto list = req.Query().Get("symbols").value_or("");
-            std::vector<std::string> symbols;
-            std::vector<http::FieldError> errors;
-            while (!list.empty()) {
-                auto comma = list.find(',');
-                auto s = list.substr(0, comma);
-                if (!IsValidSymbol(s)) {
-                    errors.push_back(
-                        {"symbols", "invalid_symbol", fmt::format("'{}' is not a symbol", s.substr(0, 40))});
-                    break;
-                }
-                symbols.emplace_back(s);
-                if (comma == std::string_view::npos) break;
-                list.remove_prefix(comma + 1);
-            }
-            if (symbols.empty() && errors.empty())
-                errors.push_back({"symbols", "required", "a comma list of symbols"});
-            if (symbols.size() > kMaxLatestSymbols) {
-                errors.push_back(
-                    {"symbols", "too_many", fmt::format("at most {} symbols", kMaxLatestSymbols)});
-            }
-            if (!errors.empty())
-                throw Error(ErrorKind::kUnprocessable, "validation.failed", "invalid symbols",
-                            std::move(errors));
-            std::sort(symbols.begin(), symbols.end());
-            symbols.erase(std::unique(symbols.begin(), symbols.end()), symbols.end());
-            auto prices = co_await svc(req).LatestMany(symbols);
-            json::array out;
-            for (const auto& p : prices) out.push_back(LatestJson(p));
-            // At most 200 symbols: one page, the list envelope with no next cursor.
-            co_return http::JsonResponse(json::object{{"items", std::move(out)}, {"next_cursor", nullptr}});
-        }),
-        authed("market.latest_many",
-               {.query = {{"symbols", js::String(1), true, "a comma list of at most 200 symbols"}},
-                .responses = {{200, js::Page(js::Ref("LatestPrice"))}}}));
-    router.Get("/api/v1/market/prices/{symbol}/latest",
-               reader([svc](http::Request& req) { return LatestOne(svc(req), req); }),
-               authed("market.latest", latest));
-    router.Get("/api/v1/market/indices/{symbol}/latest",
-               reader([svc](http::Request& req) { return LatestOne(svc(req), req); }),
-               authed("market.index_latest", latest));
-    router.Get("/api/v1/market/prices/{symbol}",
-               reader([svc](http::Request& req) { return History(svc(req), req, SeriesKind::kStock); }),
-               authed("market.history", history));
-    router.Get("/api/v1/market/indices/{symbol}",
-               reader([svc](http::Request& req) { return History(svc(req), req, SeriesKind::kIndex); }),
-               authed("market.index_history", history));
-    router.Get(
-        "/api/v1/market/fx", reader([svc](http::Request& req) -> asio::awaitable<http::Response> {
-            std::string base(req.Query().Get("base").value_or(""));
-            std::string quote(req.Query().Get("quote").value_or(""));
-            std::vector<http::FieldError> errors;
-            if (!IsCurrencyCode(base)) errors.push_back({"base", "invalid_currency", "ISO 4217 code"});
-            if (!IsCurrencyCode(quote)) errors.push_back({"quote", "invalid_currency", "ISO 4217 code"});
-            if (!errors.empty())
-                throw Error(ErrorKind::kUnprocessable, "validation.failed", "invalid pair",
-                            std::move(errors));
-            std::optional<Timestamp> at;
-            if (req.Query().Has("at")) at = QueryTime(req, "at", Now());
-            if (base == quote) {
-                co_return http::JsonResponse(json::object{{"base", base}, {"quote", quote}, {"rate", "1"}});
-            }
-            auto fx = co_await svc(req).Repo().Fx(base, quote, at);
-            if (!fx) throw Error(ErrorKind::kNotFound, "market.no_rate", "no rate for " + base + "/" + quote);
-            co_return http::JsonResponse(json::object{{"base", base},
-                                                      {"quote", quote},
-                                                      {"rate", DecimalText(fx->rate)},
-                                                      {"time", FormatRfc3339(fx->time)},
-                                                      {"inverted", fx->inverted}});
-        }),
-        authed("market.fx",
+        "/api/v1/market/fx", Route<FxRate>(m),
+        Authed("market.fx",
                {.query = {{"base", js::Ref("Currency"), true},
                           {"quote", js::Ref("Currency"), true},
                           {"at", js::DateTime(), false, "the rate in force then (default: the latest)"}},
-                .responses = {{200, js::Object(
-                                        {{"base", js::Ref("Currency")},
-                                         {"quote", js::Ref("Currency")},
-                                         {"rate", js::Decimal()},
-                                         js::Opt("time", js::DateTime().Describe("absent when base = quote")),
-                                         js::Opt("inverted", js::Boolean())})}},
+                .responses = {{200, fx}},
                 .codes = {"market.no_rate"}}));
+}
 
-    router.Get(
-        "/api/v1/market/instruments", reader([svc](http::Request& req) -> asio::awaitable<http::Response> {
-            auto page = http::ParsePage(req);
-            InstrumentQuery q;
-            q.limit = page.limit;
-            q.after_symbol = page.cursor;
-            if (auto t = req.Query().Get("q"); t && !t->empty()) {
-                if (t->size() > kMaxSearchText) {
-                    throw Error(ErrorKind::kUnprocessable, "validation.failed", "query too long",
-                                {{"q", "too_long", "at most 64 characters"}});
-                }
-                q.text = std::string(*t);
-            }
-            if (auto a = req.Query().Get("asset_class")) q.asset_class = std::string(*a);
-            auto items = co_await svc(req).Repo().SearchInstruments(q);
-            json::array out;
-            for (const auto& i : items) out.push_back(InstrumentJson(i));
-            json::value next = nullptr;
-            if (items.size() == q.limit) next = json::value(http::EncodeCursor(items.back().symbol));
-            co_return http::JsonResponse(json::object{{"items", std::move(out)}, {"next_cursor", next}});
-        }),
-        authed("market.instruments",
-               {.query = {{"q", js::String(0, kMaxSearchText), false, "a part of the symbol or name"},
-                          {"asset_class", js::Ref("AssetClass")},
-                          {"limit", js::Integer(1, 200), false, "page size (default 50)"},
-                          {"cursor", js::String(), false, "next_cursor of the previous page"}},
-                .responses = {{200, js::Page(js::Ref("Instrument"))}}}));
-    router.Get("/api/v1/market/instruments/{symbol}",
-               reader([svc](http::Request& req) -> asio::awaitable<http::Response> {
-                   auto symbol = UpperSymbol(req);
-                   auto i = co_await svc(req).Repo().GetInstrument(symbol);
-                   if (!i)
-                       throw Error(ErrorKind::kNotFound, "market.unknown_symbol", "no instrument " + symbol);
-                   co_return http::JsonResponse(InstrumentJson(*i));
-               }),
-               authed("market.instrument",
+void AddInstrumentRoutes(http::Router& router, const Routes& m) {
+    router.Get("/api/v1/market/instruments", Route<ListInstruments>(m),
+               Authed("market.instruments",
+                      {.query = {{"q", js::String(0, kMaxSearchText), false, "a part of the symbol or name"},
+                                 {"asset_class", js::Ref("AssetClass")},
+                                 {"limit", js::Integer(1, 200), false, "page size (default 50)"},
+                                 {"cursor", js::String(), false, "next_cursor of the previous page"}},
+                       .responses = {{200, js::Page(js::Ref("Instrument"))}}}));
+    router.Get("/api/v1/market/instruments/{symbol}", Route<ShowInstrument>(m),
+               Authed("market.instrument",
                       {.responses = {{200, js::Ref("Instrument")}}, .codes = {"market.unknown_symbol"}}));
     router.Post(
-        "/api/v1/market/instruments",
-        [svc](http::Request& req) -> asio::awaitable<http::Response> {
-            RequireAdmin(req);
-            auto instrument = ReadInstrument(http::ParseJsonObject(req));
-            auto created = co_await svc(req).Repo().CreateInstrument(instrument);
-            auto res = http::JsonResponse(InstrumentJson(created), 201);
-            res.SetHeader("Location", "/api/v1/market/instruments/" + created.symbol);
-            co_return res;
-        },
-        authed("market.create_instrument", {.request = InstrumentInput(true),
+        "/api/v1/market/instruments", Route<AddInstrument>(m),
+        Authed("market.create_instrument", {.request = InstrumentInput(true),
                                             .responses = {{201, js::Ref("Instrument")}},
                                             .codes = {"auth.admin_required", "market.instrument_exists"}}));
     router.Patch(
-        "/api/v1/market/instruments/{symbol}",
-        [svc](http::Request& req) -> asio::awaitable<http::Response> {
-            RequireAdmin(req);
-            auto symbol = UpperSymbol(req);
-            auto patch = ReadPatch(http::ParseJsonObject(req));
-            auto updated = co_await svc(req).Repo().UpdateInstrument(symbol, patch);
-            if (!updated)
-                throw Error(ErrorKind::kNotFound, "market.unknown_symbol", "no instrument " + symbol);
-            co_return http::JsonResponse(InstrumentJson(*updated));
-        },
-        authed("market.update_instrument", {.request = InstrumentInput(false),
+        "/api/v1/market/instruments/{symbol}", Route<ChangeInstrument>(m),
+        Authed("market.update_instrument", {.request = InstrumentInput(false),
                                             .responses = {{200, js::Ref("Instrument")}},
                                             .codes = {"auth.admin_required", "market.unknown_symbol"}}));
+}
+
+}  // namespace
+
+void AddRoutes(http::Router& router, ServiceForShard services, runtime::CpuPool& cpu) {
+    AddSchemas(router);
+    auto routes =
+        std::make_shared<const MarketRoutes>(MarketRoutes{.services = std::move(services), .cpu = &cpu});
+    AddIngestRoutes(router, routes);
+    AddPriceRoutes(router, routes);
+    AddInstrumentRoutes(router, routes);
 }
 
 }  // namespace nn::market

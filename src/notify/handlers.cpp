@@ -425,146 +425,213 @@ runtime::KeyedSlots& Slots() {
     return slots;
 }
 
-asio::awaitable<void> RunStream(
-    http::SseStream& stream, Ctx ctx, auth::Principal principal, std::string last, std::size_t shard) {
+// One connection of GET /api/v1/stream: the user's notifications (their Redis stream, from
+// Last-Event-ID on), price and portfolio-value updates at a bounded rate, and the principal's
+// liveness. Run loops over the steps below until the client leaves, the server stops or the
+// session ends; the hub's waiter wakes it early.
+class LiveStream {
+public:
     using Clock = std::chrono::steady_clock;
-    const UserId user = principal.user_id;
-    auto& redis = ctx->app->Redis(shard);
-    auto hub = ctx->hubs.at(shard);
-    const std::string key = ctx->notifier->LiveKey(user);
-    auto waiter = hub->Watch(user.ToString());
-    struct Unwatch {
-        std::shared_ptr<LiveHub> hub;
-        std::string user;
-        std::shared_ptr<LiveHub::Waiter> waiter;
-        ~Unwatch() { hub->Unwatch(user, waiter); }
-    } unwatch{hub, user.ToString(), waiter};
-    constexpr std::int64_t kBatch = 200;
-    bool started = !last.empty();
-    bool read_stream = true;  // the notification stream: at start, on a wake-up, after each poll
-    // The poll re-reads the stream even when price updates keep the connection busy, so a lost
-    // wake-up never costs more than live_poll.
-    Clock::time_point next_poll = Clock::now();
+
+    LiveStream(
+        http::SseStream& stream, Ctx ctx, auth::Principal principal, std::string last, std::size_t shard)
+        : stream_(stream),
+          ctx_(std::move(ctx)),
+          principal_(std::move(principal)),
+          shard_(shard),
+          redis_(ctx_->app->Redis(shard)),
+          hub_(ctx_->hubs.at(shard)),
+          key_(ctx_->notifier->LiveKey(principal_.user_id)),
+          waiter_(hub_->Watch(principal_.user_id.ToString())),
+          last_(std::move(last)),
+          started_(!last_.empty()),
+          next_liveness_(Clock::now() + ctx_->liveness_check) {}
+    ~LiveStream() { hub_->Unwatch(principal_.user_id.ToString(), waiter_); }
+    LiveStream(const LiveStream&) = delete;
+    LiveStream& operator=(const LiveStream&) = delete;
+
+    asio::awaitable<void> Run() {
+        while (stream_.IsOpen()) {
+            const bool live = co_await StillLive();
+            if (!live) co_return;
+            bool failed = false;
+            if (waiter_->pending || read_stream_ || Clock::now() >= next_poll_) {
+                const Read read = co_await ReadNotifications();
+                if (read == Read::kClientGone) co_return;
+                failed = read == Read::kFailed;
+            }
+            co_await RefreshInterest();
+            // Prices and values: the newest per symbol and per portfolio, at most one of each per
+            // live_min_interval; the rest waits for its turn (only the newest survives).
+            waiter_->live_pending = false;
+            const auto now = Clock::now();
+            std::optional<Clock::time_point> next_due;
+            if (!Flush(waiter_->pending_prices, "price", "p:", now, next_due)) co_return;
+            if (!Flush(waiter_->pending_values, "portfolio_value", "v:", now, next_due)) co_return;
+            if (!failed && (read_stream_ || waiter_->pending || waiter_->live_pending)) continue;
+            const bool more = co_await Sleep(now, failed, next_due);
+            if (!more) co_return;
+        }
+    }
+
+private:
+    enum class Read { kDone, kFailed, kClientGone };
+    static constexpr std::int64_t kBatch = 200;
+
+    // Every liveness_check: false once the principal is no longer live (the access token expired,
+    // the session was revoked or the account deactivated); the stream then got its `end` event.
+    asio::awaitable<bool> StillLive() {
+        if (Clock::now() < next_liveness_) co_return true;
+        next_liveness_ = Clock::now() + ctx_->liveness_check;
+        bool live = true;
+        if (ctx_->directory) {
+            try {
+                live = co_await Shielded(ctx_->directory->StillLive(principal_, shard_));
+            } catch (const std::exception& e) {
+                // The check itself failed (database and cache down): keep the stream, retry.
+                spdlog::debug("notify: liveness of a stream not checked: {}", e.what());
+            }
+        } else if (principal_.expires_at && *principal_.expires_at <= std::chrono::system_clock::now()) {
+            live = false;
+        }
+        if (live) co_return true;
+        // The client refreshes its token (or signs in again) and reconnects with Last-Event-ID.
+        http::SseEvent end;
+        end.event = "end";
+        end.data = R"({"reason":"session"})";
+        stream_.Send(end);
+        co_return false;
+    }
+
+    // The notification stream after `last_` (at start, on a wake-up, after each poll); a full
+    // batch asks for another read.
+    asio::awaitable<Read> ReadNotifications() {
+        waiter_->pending = false;
+        read_stream_ = false;
+        next_poll_ = Clock::now() + ctx_->live_poll;
+        std::vector<redis::StreamEntry> entries;
+        bool failed = false;
+        try {
+            if (!started_) {
+                // Without Last-Event-ID the client gets what arrives from now on.
+                std::vector<std::string> argv{"XREVRANGE", key_, "+", "-", "COUNT", "1"};
+                auto reply = co_await Shielded(redis_.Command(std::move(argv)));
+                const auto& arr = reply.AsArray();
+                last_ = arr.empty() ? "0-0" : arr.front().AsArray().at(0).AsString();
+                started_ = true;
+            }
+            entries = co_await Shielded(redis_.XRange(key_, "(" + last_, "+", kBatch));
+        } catch (const std::exception& e) {
+            spdlog::debug("notify: live stream read failed: {}", e.what());
+            failed = true;
+        }
+        for (const auto& e : entries) {
+            http::SseEvent event;
+            event.id = e.id;
+            event.event = e.Field("type");
+            event.data = e.Field("data");
+            if (!stream_.Send(event)) co_return Read::kClientGone;
+            last_ = e.id;
+        }
+        if (static_cast<std::int64_t>(entries.size()) == kBatch) read_stream_ = true;
+        co_return failed ? Read::kFailed : Read::kDone;
+    }
+
     // Interest (symbols, live preferences): at start, every interest_refresh, and after a value
     // update of the user, but at most once a second (value updates may come in bursts).
-    Clock::time_point next_interest = Clock::now();
-    Clock::time_point last_interest = Clock::now() - std::chrono::seconds(1);
-    // When each symbol's ("p:") or portfolio's ("v:") last update went out: the rate bound.
-    std::map<std::string, Clock::time_point> sent_at;
-    Clock::time_point next_liveness = Clock::now() + ctx->liveness_check;
-    while (stream.IsOpen()) {
-        bool failed = false;
-        if (Clock::now() >= next_liveness) {
-            next_liveness = Clock::now() + ctx->liveness_check;
-            bool live = true;
-            if (ctx->directory) {
-                try {
-                    live = co_await Shielded(ctx->directory->StillLive(principal, shard));
-                } catch (const std::exception& e) {
-                    // The check itself failed (database and cache down): keep the stream, retry.
-                    spdlog::debug("notify: liveness of a stream not checked: {}", e.what());
-                }
-            } else if (principal.expires_at && *principal.expires_at <= std::chrono::system_clock::now()) {
-                live = false;
-            }
-            if (!live) {
-                // The client refreshes its token (or signs in again) and reconnects with Last-Event-ID.
-                http::SseEvent end;
-                end.event = "end";
-                end.data = R"({"reason":"session"})";
-                stream.Send(end);
-                co_return;
-            }
+    asio::awaitable<void> RefreshInterest() {
+        if (waiter_->refresh_interest) {
+            waiter_->refresh_interest = false;
+            next_interest_ = std::min(next_interest_, last_interest_ + std::chrono::seconds(1));
         }
-        if (waiter->pending || read_stream || Clock::now() >= next_poll) {
-            waiter->pending = false;
-            read_stream = false;
-            next_poll = Clock::now() + ctx->live_poll;
-            std::vector<redis::StreamEntry> entries;
-            try {
-                if (!started) {
-                    // Without Last-Event-ID the client gets what arrives from now on.
-                    std::vector<std::string> argv{"XREVRANGE", key, "+", "-", "COUNT", "1"};
-                    auto reply = co_await Shielded(redis.Command(std::move(argv)));
-                    const auto& arr = reply.AsArray();
-                    last = arr.empty() ? "0-0" : arr.front().AsArray().at(0).AsString();
-                    started = true;
-                }
-                entries = co_await Shielded(redis.XRange(key, "(" + last, "+", kBatch));
-            } catch (const std::exception& e) {
-                spdlog::debug("notify: live stream read failed: {}", e.what());
-                failed = true;
-            }
-            for (const auto& e : entries) {
-                http::SseEvent event;
-                event.id = e.id;
-                event.event = e.Field("type");
-                event.data = e.Field("data");
-                if (!stream.Send(event)) co_return;
-                last = e.id;
-            }
-            if (static_cast<std::int64_t>(entries.size()) == kBatch) read_stream = true;
+        if (Clock::now() < next_interest_) co_return;
+        last_interest_ = Clock::now();
+        next_interest_ = last_interest_ + ctx_->interest_refresh;
+        try {
+            co_await Shielded(LoadInterest(ctx_, principal_.user_id, shard_, hub_, waiter_));
+        } catch (const std::exception& e) {
+            spdlog::debug("notify: live interest of {} not loaded: {}", principal_.user_id.ToString(),
+                          e.what());
+            next_interest_ = Clock::now() + std::chrono::seconds(1);
         }
-        if (waiter->refresh_interest) {
-            waiter->refresh_interest = false;
-            next_interest = std::min(next_interest, last_interest + std::chrono::seconds(1));
-        }
-        if (Clock::now() >= next_interest) {
-            last_interest = Clock::now();
-            next_interest = last_interest + ctx->interest_refresh;
-            try {
-                co_await Shielded(LoadInterest(ctx, user, shard, hub, waiter));
-            } catch (const std::exception& e) {
-                spdlog::debug("notify: live interest of {} not loaded: {}", user.ToString(), e.what());
-                next_interest = Clock::now() + std::chrono::seconds(1);
+    }
+
+    // Sends the pending updates whose key (`prefix` + symbol or portfolio) is due; the earliest
+    // turn of the others goes to `next_due`. False when the client is gone.
+    bool Flush(std::map<std::string, std::string>& pending,
+               std::string_view type,
+               std::string_view prefix,
+               Clock::time_point now,
+               std::optional<Clock::time_point>& next_due) {
+        for (auto it = pending.begin(); it != pending.end();) {
+            const std::string k = std::string(prefix) + it->first;
+            auto sent = sent_at_.find(k);
+            if (sent != sent_at_.end() && now - sent->second < ctx_->live_min_interval) {
+                const auto due = sent->second + ctx_->live_min_interval;
+                if (!next_due || due < *next_due) next_due = due;
+                ++it;
+                continue;
             }
+            http::SseEvent event;
+            event.event = std::string(type);
+            event.data = it->second;
+            if (!stream_.Send(event)) return false;
+            sent_at_[k] = now;
+            it = pending.erase(it);
         }
-        // Prices and values: the newest per symbol and per portfolio, at most one of each per
-        // live_min_interval; the rest waits for its turn (only the newest survives).
-        waiter->live_pending = false;
-        const auto now = Clock::now();
-        std::optional<Clock::time_point> next_due;
-        auto flush = [&](std::map<std::string, std::string>& pending, std::string_view type,
-                         std::string_view prefix) {
-            for (auto it = pending.begin(); it != pending.end();) {
-                const std::string k = std::string(prefix) + it->first;
-                auto sent = sent_at.find(k);
-                if (sent != sent_at.end() && now - sent->second < ctx->live_min_interval) {
-                    const auto due = sent->second + ctx->live_min_interval;
-                    if (!next_due || due < *next_due) next_due = due;
-                    ++it;
-                    continue;
-                }
-                http::SseEvent event;
-                event.event = std::string(type);
-                event.data = it->second;
-                if (!stream.Send(event)) return false;
-                sent_at[k] = now;
-                it = pending.erase(it);
-            }
-            return true;
-        };
-        if (!flush(waiter->pending_prices, "price", "p:")) co_return;
-        if (!flush(waiter->pending_values, "portfolio_value", "v:")) co_return;
-        if (!failed && (read_stream || waiter->pending || waiter->live_pending)) continue;
-        if (failed) next_poll = std::min(next_poll, now + std::chrono::milliseconds(1000));
-        auto until = std::min({next_poll, next_interest, next_liveness});
+        return true;
+    }
+
+    // Until the next poll, interest refresh, liveness check or update's turn, or a wake-up; false
+    // when the client left or the server stops.
+    asio::awaitable<bool> Sleep(Clock::time_point now,
+                                bool failed,
+                                std::optional<Clock::time_point> next_due) {
+        if (failed) next_poll_ = std::min(next_poll_, now + std::chrono::milliseconds(1000));
+        auto until = std::min({next_poll_, next_interest_, next_liveness_});
         if (next_due && *next_due < until) {
             until = *next_due;
-            waiter->waiting_for_due = true;
+            waiter_->waiting_for_due = true;
         }
         const auto wait =
             std::chrono::duration_cast<std::chrono::milliseconds>(until - now) + std::chrono::milliseconds(1);
-        waiter->timer.expires_after(wait);
+        waiter_->timer.expires_after(wait);
         boost::system::error_code ec;
-        co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        waiter->waiting_for_due = false;
+        co_await waiter_->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        waiter_->waiting_for_due = false;
         // A wake-up sets `pending` or `live_pending` before cancelling the timer; any other
         // cancellation is the client leaving or the server stopping.
-        if (ec == asio::error::operation_aborted && !waiter->pending && !waiter->live_pending) co_return;
+        if (ec == asio::error::operation_aborted && !waiter_->pending && !waiter_->live_pending)
+            co_return false;
         auto state = co_await asio::this_coro::cancellation_state;
-        if (state.cancelled() != asio::cancellation_type::none) co_return;
+        co_return state.cancelled() == asio::cancellation_type::none;
     }
+
+    http::SseStream& stream_;
+    const Ctx ctx_;
+    const auth::Principal principal_;
+    const std::size_t shard_;
+    redis::Client& redis_;
+    const std::shared_ptr<LiveHub> hub_;
+    const std::string key_;
+    const std::shared_ptr<LiveHub::Waiter> waiter_;
+    std::string last_;  // the id of the last notification sent
+    bool started_;
+    bool read_stream_ = true;  // the notification stream: at start, on a wake-up, after each poll
+    // The poll re-reads the stream even when price updates keep the connection busy, so a lost
+    // wake-up never costs more than live_poll.
+    Clock::time_point next_poll_ = Clock::now();
+    Clock::time_point next_interest_ = Clock::now();
+    Clock::time_point last_interest_ = Clock::now() - std::chrono::seconds(1);
+    // When each symbol's ("p:") or portfolio's ("v:") last update went out: the rate bound.
+    std::map<std::string, Clock::time_point> sent_at_;
+    Clock::time_point next_liveness_;
+};
+
+asio::awaitable<void> RunStream(
+    http::SseStream& stream, Ctx ctx, auth::Principal principal, std::string last, std::size_t shard) {
+    LiveStream live(stream, std::move(ctx), std::move(principal), std::move(last), shard);
+    co_await live.Run();
 }
 
 asio::awaitable<Response> Stream(Ctx ctx, Request& req) {
@@ -596,13 +663,23 @@ http::Handler Bind(const Ctx& ctx) {
     return [ctx](Request& req) -> asio::awaitable<Response> { co_return co_await Fn(ctx, req); };
 }
 
-}  // namespace
+// --- The route tables ---
 
-void AddRoutes(http::Router& routes, HandlerContext context) {
-    namespace js = http::schema;
-    auto ctx = std::make_shared<const HandlerContext>(std::move(context));
-    // The schemas of ToJson(Notification), PreferencesJson, ReadPreferences and the rows Audit
-    // and PortfolioEvents write.
+namespace js = http::schema;
+
+http::Schema ChannelSchema() {
+    return js::Enum({"IN_APP", "EMAIL", "LIVE"});
+}
+
+// One element of ReadPreferences' array and of PreferencesJson's.
+http::Schema PreferenceSchema() {
+    return js::Object({{"kind", js::Pattern("^(\\*|[A-Z][A-Z0-9_]{0,63})$", "\"*\" or an upper-case kind")},
+                       {"channel", ChannelSchema()},
+                       {"enabled", js::Boolean()}});
+}
+
+// The schemas of ToJson(Notification) and PreferencesJson.
+void AddSchemas(http::Router& routes) {
     routes.AddComponent("Notification",
                         js::Object({{"id", js::Uuid()},
                                     {"kind", js::String(1)},
@@ -611,27 +688,27 @@ void AddRoutes(http::Router& routes, HandlerContext context) {
                                     {"data", http::Schema().Describe("the kind's details (JSON)")},
                                     {"created_at", js::DateTime()},
                                     {"read_at", js::DateTime().Nullable()}}));
-    auto channel = js::Enum({"IN_APP", "EMAIL", "LIVE"});
-    auto preference =
-        js::Object({{"kind", js::Pattern("^(\\*|[A-Z][A-Z0-9_]{0,63})$", "\"*\" or an upper-case kind")},
-                    {"channel", channel},
-                    {"enabled", js::Boolean()}});
     routes.AddComponent(
         "NotificationPreferences",
-        js::Object({{"preferences", js::Array(preference)},
-                    {"channels", js::Array(channel)},
+        js::Object({{"preferences", js::Array(PreferenceSchema())},
+                    {"channels", js::Array(ChannelSchema())},
                     {"default", js::Boolean().Describe("what a kind without a preference gets")}}));
-    auto page_query =
-        std::vector<http::QueryParam>{{"limit", js::Integer(1, 200), false, "page size (default 50)"},
-                                      {"cursor", js::String(), false, "next_cursor of the previous page"}};
-    auto with_page = [&page_query](std::vector<http::QueryParam> more) {
-        more.insert(more.begin(), page_query.begin(), page_query.end());
-        return more;
-    };
+}
+
+// The page parameters (http::ParsePage), then `more`.
+std::vector<http::QueryParam> PageQuery(std::vector<http::QueryParam> more = {}) {
+    std::vector<http::QueryParam> page{{"limit", js::Integer(1, 200), false, "page size (default 50)"},
+                                       {"cursor", js::String(), false, "next_cursor of the previous page"}};
+    more.insert(more.begin(), page.begin(), page.end());
+    return more;
+}
+
+// The user's own: inbox, preferences, live stream.
+void AddInboxRoutes(http::Router& routes, const Ctx& ctx) {
     routes.Get("/api/v1/notifications", Bind<ListInbox>(ctx),
                {.name = "notify.list",
                 .require_auth = true,
-                .contract = {.query = with_page({{"unread", js::Enum({"true", "false", "1", "0"})}}),
+                .contract = {.query = PageQuery({{"unread", js::Enum({"true", "false", "1", "0"})}}),
                              .responses = {{200, js::Page(js::Ref("Notification"))}}}});
     routes.Post("/api/v1/notifications/read-all", Bind<MarkAllRead>(ctx),
                 {.name = "notify.read_all",
@@ -648,8 +725,9 @@ void AddRoutes(http::Router& routes, HandlerContext context) {
     routes.Put("/api/v1/me/notification-preferences", Bind<PutPreferences>(ctx),
                {.name = "notify.preferences_put",
                 .require_auth = true,
-                .contract = {.request = js::Object({{"preferences", js::Array(preference, kMaxPreferences)}}),
-                             .responses = {{200, js::Ref("NotificationPreferences")}}}});
+                .contract = {
+                    .request = js::Object({{"preferences", js::Array(PreferenceSchema(), kMaxPreferences)}}),
+                    .responses = {{200, js::Ref("NotificationPreferences")}}}});
     routes.Get(
         "/api/v1/stream", Bind<Stream>(ctx),
         {.name = "notify.stream",
@@ -660,11 +738,15 @@ void AddRoutes(http::Router& routes, HandlerContext context) {
                         "instead of the Last-Event-ID header"}},
              .responses = {{200, js::String(), "text/event-stream", "Server-Sent Events (docs/notify.md)"}},
              .codes = {"stream.bad_last_event_id", "stream.too_many", "rate_limited.concurrent"}}});
+}
+
+// The recorded events: the audit trail (administrators) and a portfolio's trading events.
+void AddEventRoutes(http::Router& routes, const Ctx& ctx) {
     auto nullable_text = js::String().Nullable();
     routes.Get("/api/v1/admin/audit", Bind<Audit>(ctx),
                {.name = "notify.audit",
                 .require_auth = true,
-                .contract = {.query = with_page({{"user", js::Uuid()},
+                .contract = {.query = PageQuery({{"user", js::Uuid()},
                                                  {"entity", js::String(1, kMaxEntityType)},
                                                  {"entity_id", js::String(1, kMaxEntityId)},
                                                  {"action", js::String(1, kMaxAuditAction)},
@@ -687,7 +769,7 @@ void AddRoutes(http::Router& routes, HandlerContext context) {
         "/api/v1/portfolios/{id}/events", Bind<PortfolioEvents>(ctx),
         {.name = "notify.portfolio_events",
          .require_auth = true,
-         .contract = {.query = page_query,
+         .contract = {.query = PageQuery(),
                       .responses = {{200, js::Page(js::Object({{"time", js::DateTime()},
                                                                {"type", js::String()},
                                                                {"action", js::String()},
@@ -700,6 +782,15 @@ void AddRoutes(http::Router& routes, HandlerContext context) {
                                                                {"fee", js::Decimal().Nullable()},
                                                                {"currency", nullable_text}}))}},
                       .codes = {"portfolio.not_found"}}});
+}
+
+}  // namespace
+
+void AddRoutes(http::Router& routes, HandlerContext context) {
+    auto ctx = std::make_shared<const HandlerContext>(std::move(context));
+    AddSchemas(routes);
+    AddInboxRoutes(routes, ctx);
+    AddEventRoutes(routes, ctx);
 }
 
 }  // namespace nn::notify

@@ -19,14 +19,10 @@ void Module::Stop() {
     if (alerts) alerts->Stop();
 }
 
-std::shared_ptr<Module> Register(App& app, ModuleOptions options) {
-    auto module = std::make_shared<Module>();
-    module->notifier = std::make_shared<Notifier>(app, options.notifier);
-    module->notifier->SetDirectory(options.directory);
-    module->mailer =
-        options.mailer
-            ? options.mailer
-            : std::shared_ptr<mail::Mailer>(mail::MakeMailer(app.Config(), app.Shard(0).get_executor()));
+namespace {
+
+// One wake-up subscriber per shard (LiveHub), started.
+void StartLiveHubs(App& app, const ModuleOptions& options, Module& module) {
     for (std::size_t shard = 0; shard < app.ShardCount(); ++shard) {
         redis::Options redis_options;
         redis_options.url = redis::ParseUrl(app.Config().redis_url.Reveal());
@@ -35,13 +31,17 @@ std::shared_ptr<Module> Register(App& app, ModuleOptions options) {
         auto hub = std::make_shared<LiveHub>(app.Shard(shard).get_executor(), std::move(redis_options),
                                              options.notifier.wake_prefix);
         hub->Start();
-        module->hubs.push_back(std::move(hub));
+        module.hubs.push_back(std::move(hub));
     }
+}
+
+// One outbox relay per source, on shard 0's pools; with start_jobs a job drains each.
+void AddRelays(App& app, const ModuleOptions& options, Module& module) {
     auto& target = app.Db(ServiceRole::kNotify, Database::kTimescale, 0);
     for (const auto& source : options.sources) {
         auto& pool = app.Db(source.role, source.database, 0);
         auto relay = std::make_shared<OutboxRelay>(source, pool, target, app.Redis(0), options.relay);
-        module->relays.push_back(relay);
+        module.relays.push_back(relay);
         if (!options.start_jobs) continue;
         jobs::JobSpec job;
         job.name = "notify.relay." + source.name;
@@ -53,6 +53,20 @@ std::shared_ptr<Module> Register(App& app, ModuleOptions options) {
         };
         app.Jobs().Add(std::move(job));
     }
+}
+
+}  // namespace
+
+std::shared_ptr<Module> Register(App& app, ModuleOptions options) {
+    auto module = std::make_shared<Module>();
+    module->notifier = std::make_shared<Notifier>(app, options.notifier);
+    module->notifier->SetDirectory(options.directory);
+    module->mailer =
+        options.mailer
+            ? options.mailer
+            : std::shared_ptr<mail::Mailer>(mail::MakeMailer(app.Config(), app.Shard(0).get_executor()));
+    StartLiveHubs(app, options, *module);
+    AddRelays(app, options, *module);
     AuditProducerOptions audit = options.audit;
     audit.stream = options.relay.stream;
     audit.consumer = app.Jobs().InstanceId();
