@@ -492,7 +492,9 @@ asio::awaitable<Response> DeleteSessions(const AuthRoutes& a, Request& r) {
 }
 
 asio::awaitable<Response> DeleteSession(const AuthRoutes& a, Request& r) {
-    if (!co_await a.services->For(r).DeleteSessions(PrincipalOf(r), r.PathParam("id"), AuditOf(r))) {
+    const bool done =
+        co_await a.services->For(r).DeleteSessions(PrincipalOf(r), r.PathParam("id"), AuditOf(r));
+    if (!done) {
         throw Error(ErrorKind::kNotFound, "http.not_found", "no such session");
     }
     co_return Response::NoContent();
@@ -619,7 +621,9 @@ asio::awaitable<Response> ListApiKeys(const AuthRoutes& a, Request& r) {
 }
 
 asio::awaitable<Response> RevokeApiKey(const AuthRoutes& a, Request& r) {
-    if (!co_await a.services->For(r).RevokeApiKey(PrincipalOf(r), PathId<ApiKeyId>(r, "id"), AuditOf(r))) {
+    const bool done =
+        co_await a.services->For(r).RevokeApiKey(PrincipalOf(r), PathId<ApiKeyId>(r, "id"), AuditOf(r));
+    if (!done) {
         throw Error(ErrorKind::kNotFound, "http.not_found", "no such API key");
     }
     co_return Response::NoContent();
@@ -696,16 +700,18 @@ asio::awaitable<Response> ListClients(const AuthRoutes& a, Request& r) {
 }
 
 asio::awaitable<Response> RevokeAdvisor(const AuthRoutes& a, Request& r) {
-    if (!co_await a.services->For(r).RevokeAdvisor(PrincipalOf(r), PathId<UserId>(r, "advisor_id"),
-                                                   AuditOf(r))) {
+    const bool done = co_await a.services->For(r).RevokeAdvisor(PrincipalOf(r),
+                                                                PathId<UserId>(r, "advisor_id"), AuditOf(r));
+    if (!done) {
         throw Error(ErrorKind::kNotFound, "http.not_found", "no such grant");
     }
     co_return Response::NoContent();
 }
 
 asio::awaitable<Response> AcceptClient(const AuthRoutes& a, Request& r) {
-    if (!co_await a.services->For(r).AcceptClient(PrincipalOf(r), PathId<UserId>(r, "client_id"),
-                                                  AuditOf(r))) {
+    const bool done =
+        co_await a.services->For(r).AcceptClient(PrincipalOf(r), PathId<UserId>(r, "client_id"), AuditOf(r));
+    if (!done) {
         throw Error(ErrorKind::kNotFound, "auth.grant_not_found", "no pending grant of that client");
     }
     co_return Json(json::object{{"status", "active"}});
