@@ -32,6 +32,7 @@ struct PortfolioCtx {
     Service& service;
     std::shared_ptr<auth::UserDirectory> directory;
 };
+using PortfolioCtxPtr = std::shared_ptr<const PortfolioCtx>;
 
 template <class Id>
 Id PathId(const Request& req, std::string_view name, const char* what) {
@@ -108,200 +109,320 @@ std::vector<std::string> ReadBenchmarks(const json::object& body, http::FieldRea
     return out;
 }
 
-}  // namespace
+// A page of items with the cursor of the next one ("next_cursor": null on the last page).
+template <class Item, class Render, class CursorOf>
+json::object PageJson(std::vector<Item> items, std::size_t limit, Render render, CursorOf cursor_of) {
+    const bool more = items.size() > limit;
+    if (more) items.resize(limit);
+    json::array arr;
+    for (const auto& item : items) arr.push_back(render(item));
+    json::object out{{"items", std::move(arr)}};
+    if (more) {
+        out["next_cursor"] = cursor_of(items.back());
+    } else {
+        out["next_cursor"] = nullptr;
+    }
+    return out;
+}
 
-void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::UserDirectory> directory) {
-    auto ctx = std::make_shared<PortfolioCtx>(PortfolioCtx{service, std::move(directory)});
-    AddSchemas(routes);
+// The transaction filters of GET .../transactions, each refused one named.
+TransactionFilter ReadTransactionFilter(const Request& req) {
+    TransactionFilter f;
+    const auto& q = req.Query();
+    std::vector<FieldError> errors;
+    if (auto s = q.Get("symbol")) f.symbol = std::string(*s);
+    if (auto t = q.Get("type")) {
+        f.type = ParseType(*t);
+        if (!f.type) errors.push_back({"type", "invalid", "one of the transaction types"});
+    }
+    auto time = [&](const char* name, std::optional<Timestamp>& out) {
+        auto v = q.Get(name);
+        if (!v) return;
+        if (auto ts = ParseRfc3339(*v)) {
+            out = *ts;
+        } else if (auto d = ParseDate(*v)) {
+            out = StartOfDay(*d);
+        } else {
+            errors.push_back({name, "invalid", "an RFC 3339 time or a YYYY-MM-DD date"});
+        }
+    };
+    time("from", f.from);
+    time("to", f.to);
+    if (!errors.empty())
+        throw Error(ErrorKind::kUnprocessable, "validation.failed", "invalid filters", errors);
+    return f;
+}
+
+// --- handlers, one per route ---
+
+asio::awaitable<Response> PostPortfolio(PortfolioCtxPtr ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWrite);
+    auto body = http::ParseJsonObject(req);
+    http::FieldReader in(body);
+    Portfolio draft;
+    draft.user_id = actor.user_id;
+    if (auto owner = in.OptionalString("user_id", {.min_length = 36, .max_length = 36})) {
+        if (auto id = UserId::Parse(*owner)) {
+            draft.user_id = *id;
+        } else {
+            in.AddError("user_id", "invalid", "a UUID");
+        }
+    }
+    draft = ReadPortfolioFields(in, draft, true);
+    draft.benchmarks = ReadBenchmarks(body, in);
+    in.AllowOnly({"name", "description", "portfolio_type", "currency", "cost_basis_method", "allow_short",
+                  "min_trade_amount", "benchmarks", "user_id"});
+    in.Finish();
+    Portfolio p = co_await ctx->service.CreatePortfolio(actor, draft, req.shard);
+    Response res = Json(ToJson(p), 201);
+    res.SetHeader("Location", "/api/v1/portfolios/" + p.id.ToString());
+    co_return res;
+}
+
+asio::awaitable<Response> ListPortfolioPage(PortfolioCtxPtr ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kRead);
+    // The first page of a plain user's own portfolios, as the dashboard asks for it, is cached
+    // in this process under the request's liveness copy (after the liveness check; API keys
+    // carry none). An advisor's or an administrator's list also shows other users' portfolios:
+    // not cached.
+    const auto* principal = req.PrincipalAs<auth::Principal>();
+    auth::LiveAnswers* answers = principal && principal->role == auth::Role::kUser && principal->live &&
+                                         req.Target().find('?') == std::string_view::npos
+                                     ? &ctx->service.ListAnswers()
+                                     : nullptr;
+    if (answers) {
+        if (auto hit = answers->Find(actor.user_id, principal->live)) co_return RawJson(200, *hit);
+    }
+    const std::uint64_t generation = answers ? answers->Generation(actor.user_id) : 0;
+    auto page = http::ParsePage(req);
+    PortfolioFilter filter;
+    filter.limit = page.limit + 1;
+    filter.after = http::DecodeTimeIdCursor<PortfolioId>(page.cursor);
+    filter.include_inactive = req.Query().Get("include_inactive") == std::optional<std::string_view>("true");
+    auto items = co_await ctx->service.ListPortfolios(actor, filter, req.shard);
+    json::object out = PageJson(
+        std::move(items), page.limit, [](const Portfolio& p) { return ToJson(p); },
+        [](const Portfolio& p) { return Cursor(p.created_at, p.id.Value()); });
+    if (!answers) co_return Json(out);
+    auto body = std::make_shared<const std::string>(json::serialize(out));
+    answers->Store(actor.user_id, principal->live, body, generation);
+    co_return RawJson(200, *body);
+}
+
+asio::awaitable<Response> PortfolioSummary(PortfolioCtxPtr ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kRead);
+    co_return RawJson(200, co_await ctx->service.SummaryJson(actor, req.shard));
+}
+
+asio::awaitable<Response> ShowPortfolio(PortfolioCtxPtr ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kRead);
+    auto id = PathId<PortfolioId>(req, "id", "portfolio");
+    co_return Json(ToJson(co_await ctx->service.GetPortfolio(actor, id, req.shard)));
+}
+
+asio::awaitable<Response> PatchPortfolio(PortfolioCtxPtr ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWrite);
+    auto id = PathId<PortfolioId>(req, "id", "portfolio");
+    auto body = http::ParseJsonObject(req);
+    http::FieldReader in(body);
+    // Validate against a blank portfolio first so every error is reported before the database
+    // is touched; the change is then applied to the stored one.
+    ReadPortfolioFields(in, Portfolio{}, false);
+    bool has_benchmarks = body.contains("benchmarks");
+    auto benchmarks = ReadBenchmarks(body, in);
+    in.AllowOnly({"name", "description", "portfolio_type", "cost_basis_method", "allow_short",
+                  "min_trade_amount", "is_active", "benchmarks"});
+    in.Finish();
+    auto change = [&body, has_benchmarks, benchmarks](Portfolio& p) {
+        http::FieldReader again(body);
+        p = ReadPortfolioFields(again, p, false);
+        if (has_benchmarks) p.benchmarks = benchmarks;
+    };
+    co_return Json(ToJson(co_await ctx->service.UpdatePortfolio(actor, id, change, req.shard)));
+}
+
+asio::awaitable<Response> DeactivatePortfolio(PortfolioCtxPtr ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWrite);
+    auto id = PathId<PortfolioId>(req, "id", "portfolio");
+    co_await ctx->service.UpdatePortfolio(
+        actor, id, [](Portfolio& p) { p.is_active = false; }, req.shard);
+    co_return Response::NoContent();
+}
+
+asio::awaitable<Response> PostTransaction(PortfolioCtxPtr ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWrite);
+    auto id = PathId<PortfolioId>(req, "id", "portfolio");
+    auto key = http::IdempotencyKey(req);
+    auto body = http::ParseJsonObject(req);
+    http::FieldReader in(body);
+    Transaction t = ReadTransaction(in, Now());
+    in.Finish();
+    std::optional<Idempotency> idem;
+    if (key) {
+        std::string path(req.Path());
+        idem = Idempotency{*key, crypto::Sha256(fmt::format("POST\n{}\n{}", path, req.Body())), "POST", path};
+    }
+    auto render = [id](const Transaction& stored) { return json::serialize(ToJson(stored, id)); };
+    auto res = co_await ctx->service.CreateTransaction(actor, id, std::move(t), idem, render, req.request_id,
+                                                       req.shard);
+    co_return RawJson(res.status, std::move(res.body));
+}
+
+asio::awaitable<Response> ListTransactionPage(PortfolioCtxPtr ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kRead);
+    auto id = PathId<PortfolioId>(req, "id", "portfolio");
+    auto page = http::ParsePage(req);
+    TransactionFilter f = ReadTransactionFilter(req);
+    f.limit = page.limit + 1;
+    f.after = http::DecodeTimeIdCursor<TransactionId>(page.cursor);
+    auto items = co_await ctx->service.ListTransactions(actor, id, f, req.shard);
+    co_return Json(PageJson(
+        std::move(items), page.limit, [id](const Transaction& t) { return ToJson(t, id); },
+        [](const Transaction& t) { return Cursor(t.executed_at, t.id.Value()); }));
+}
+
+asio::awaitable<Response> ShowTransaction(PortfolioCtxPtr ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kRead);
+    auto id = PathId<PortfolioId>(req, "id", "portfolio");
+    auto tid = PathId<TransactionId>(req, "tid", "transaction");
+    co_return Json(ToJson(co_await ctx->service.GetTransaction(actor, id, tid, req.shard), id));
+}
+
+asio::awaitable<Response> PutTransaction(PortfolioCtxPtr ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWrite);
+    auto id = PathId<PortfolioId>(req, "id", "portfolio");
+    auto tid = PathId<TransactionId>(req, "tid", "transaction");
+    auto body = http::ParseJsonObject(req);
+    http::FieldReader in(body);
+    Transaction t = ReadTransaction(in, Now());
+    in.Finish();
+    t.id = tid;
+    co_return Json(
+        ToJson(co_await ctx->service.UpdateTransaction(actor, id, t, req.request_id, req.shard), id));
+}
+
+asio::awaitable<Response> RemoveTransaction(PortfolioCtxPtr ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWrite);
+    auto id = PathId<PortfolioId>(req, "id", "portfolio");
+    auto tid = PathId<TransactionId>(req, "tid", "transaction");
+    co_await ctx->service.DeleteTransaction(actor, id, tid, req.request_id, req.shard);
+    co_return Response::NoContent();
+}
+
+asio::awaitable<Response> ImportCsv(PortfolioCtxPtr ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWrite);
+    auto id = PathId<PortfolioId>(req, "id", "portfolio");
+    bool dry_run = req.Query().Get("dry_run") == std::optional<std::string_view>("true");
+    co_await ctx->service.CheckWritable(actor, id, req.shard);
+    CsvImport parsed = co_await ctx->service.ParseImport(req.Body(), Now());
+    json::object out = ToJson(parsed);
+    out["dry_run"] = dry_run;
+    if (parsed.error_count != 0) {
+        out["imported"] = 0;
+        co_return Json(out, 422);
+    }
+    if (dry_run) {
+        // The dry run checks every line; the real run also replays the ledger and refuses the
+        // whole file (422) when a sale exceeds what is held.
+        out["imported"] = 0;
+        co_return Json(out);
+    }
+    auto n = co_await ctx->service.ImportTransactions(actor, id, std::move(parsed.transactions),
+                                                      req.request_id, req.shard);
+    out["imported"] = n;
+    co_return Json(out, 201);
+}
+
+asio::awaitable<Response> ShowHoldings(PortfolioCtxPtr ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kRead);
+    auto id = PathId<PortfolioId>(req, "id", "portfolio");
+    co_return Json(ToJson(co_await ctx->service.Holdings(actor, id, req.shard)));
+}
+
+// --- the route table ---
+
+std::vector<http::QueryParam> PageQuery(std::vector<http::QueryParam> more = {}) {
+    std::vector<http::QueryParam> q{{"limit", js::Integer(1, 200), false, "page size (default 50)"},
+                                    {"cursor", js::String(), false, "next_cursor of the previous page"}};
+    for (auto& p : more) q.push_back(std::move(p));
+    return q;
+}
+
+// The fields a portfolio write may send (create adds name and currency as required, update
+// is_active).
+std::vector<http::Field> PortfolioWriteFields(bool create) {
     auto portfolio_types = js::Enum({"INVESTMENT", "RETIREMENT", "SAVINGS", "TRADING", "EDUCATION", "OTHER"});
-    auto methods = js::Enum({"AVERAGE", "FIFO"});
     auto benchmarks = js::Array(js::Ref("Symbol"), 10).Describe("index symbols (at most 10)");
-    std::vector<http::Field> summary_fields{{"id", js::Uuid()},
-                                            {"name", js::String(1, 100)},
-                                            {"portfolio_type", portfolio_types},
-                                            {"currency", js::Ref("Currency")},
-                                            {"holdings_count", js::Integer(0)}};
+    std::vector<http::Field> fields;
+    if (create) {
+        fields.push_back({"name", js::String(1, 100)});
+        fields.push_back({"currency", js::String(3, 3)});
+    } else {
+        fields.push_back(js::OptNull("name", js::String(1, 100)));
+    }
+    fields.push_back(js::OptNull("description", js::String(0, 2000)));
+    fields.push_back(js::OptNull("portfolio_type", portfolio_types));
+    fields.push_back(js::OptNull("cost_basis_method", js::Enum({"AVERAGE", "FIFO"})));
+    fields.push_back(js::OptNull("allow_short", js::Boolean()));
+    fields.push_back(js::OptNull("min_trade_amount", js::Decimal()));
+    if (!create) fields.push_back(js::OptNull("is_active", js::Boolean()));
+    fields.push_back(js::OptNull("benchmarks", benchmarks));
+    if (create) fields.push_back(js::OptNull("user_id", js::Uuid().Describe("an advisor's managed client")));
+    return fields;
+}
+
+void AddPortfolioRoutes(http::Router& routes, const PortfolioCtxPtr& ctx) {
+    std::vector<http::Field> summary_fields{
+        {"id", js::Uuid()},
+        {"name", js::String(1, 100)},
+        {"portfolio_type",
+         js::Enum({"INVESTMENT", "RETIREMENT", "SAVINGS", "TRADING", "EDUCATION", "OTHER"})},
+        {"currency", js::Ref("Currency")},
+        {"holdings_count", js::Integer(0)}};
     for (auto& f : TotalsSchemaFields()) summary_fields.push_back(std::move(f));
-    auto page_query =
-        std::vector<http::QueryParam>{{"limit", js::Integer(1, 200), false, "page size (default 50)"},
-                                      {"cursor", js::String(), false, "next_cursor of the previous page"}};
-
-    routes.Post(
-        "/api/v1/portfolios",
-        [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWrite);
-            auto body = http::ParseJsonObject(req);
-            http::FieldReader in(body);
-            Portfolio draft;
-            draft.user_id = actor.user_id;
-            if (auto owner = in.OptionalString("user_id", {.min_length = 36, .max_length = 36})) {
-                if (auto id = UserId::Parse(*owner)) {
-                    draft.user_id = *id;
-                } else {
-                    in.AddError("user_id", "invalid", "a UUID");
-                }
-            }
-            draft = ReadPortfolioFields(in, draft, true);
-            draft.benchmarks = ReadBenchmarks(body, in);
-            in.AllowOnly({"name", "description", "portfolio_type", "currency", "cost_basis_method",
-                          "allow_short", "min_trade_amount", "benchmarks", "user_id"});
-            in.Finish();
-            Portfolio p = co_await ctx->service.CreatePortfolio(actor, draft, req.shard);
-            Response res = Json(ToJson(p), 201);
-            res.SetHeader("Location", "/api/v1/portfolios/" + p.id.ToString());
-            co_return res;
-        },
-        {.name = "portfolio.create",
-         .require_auth = true,
-         .contract = {.request = js::Object(
-                          {{"name", js::String(1, 100)},
-                           {"currency", js::String(3, 3)},
-                           js::OptNull("description", js::String(0, 2000)),
-                           js::OptNull("portfolio_type", portfolio_types),
-                           js::OptNull("cost_basis_method", methods),
-                           js::OptNull("allow_short", js::Boolean()),
-                           js::OptNull("min_trade_amount", js::Decimal()),
-                           js::OptNull("benchmarks", benchmarks),
-                           js::OptNull("user_id", js::Uuid().Describe("an advisor's managed client"))}),
-                      .responses = {{201, js::Ref("Portfolio")}},
-                      .codes = {"auth.insufficient_scope", "portfolio.user_inactive"}}});
-
-    routes.Get("/api/v1/portfolios",
-               [ctx](Request& req) -> asio::awaitable<Response> {
-                   Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kRead);
-                   // The first page of a plain user's own portfolios, as the dashboard asks for
-                   // it, is cached in this process under the request's liveness copy (after
-                   // the liveness check; API keys carry none). An advisor's or an
-                   // administrator's list also shows other users' portfolios: not cached.
-                   const auto* principal = req.PrincipalAs<auth::Principal>();
-                   auth::LiveAnswers* answers = principal && principal->role == auth::Role::kUser &&
-                                                        principal->live &&
-                                                        req.Target().find('?') == std::string_view::npos
-                                                    ? &ctx->service.ListAnswers()
-                                                    : nullptr;
-                   if (answers) {
-                       if (auto hit = answers->Find(actor.user_id, principal->live))
-                           co_return RawJson(200, *hit);
-                   }
-                   const std::uint64_t generation = answers ? answers->Generation(actor.user_id) : 0;
-                   auto page = http::ParsePage(req);
-                   PortfolioFilter filter;
-                   filter.limit = page.limit + 1;
-                   filter.after = http::DecodeTimeIdCursor<PortfolioId>(page.cursor);
-                   filter.include_inactive =
-                       req.Query().Get("include_inactive") == std::optional<std::string_view>("true");
-                   auto items = co_await ctx->service.ListPortfolios(actor, filter, req.shard);
-                   json::object out;
-                   json::array arr;
-                   bool more = items.size() > page.limit;
-                   if (more) items.resize(page.limit);
-                   for (const auto& p : items) arr.push_back(ToJson(p));
-                   out["items"] = std::move(arr);
-                   if (more) {
-                       out["next_cursor"] = Cursor(items.back().created_at, items.back().id.Value());
-                   } else {
-                       out["next_cursor"] = nullptr;
-                   }
-                   if (!answers) co_return Json(out);
-                   auto body = std::make_shared<const std::string>(json::serialize(out));
-                   answers->Store(actor.user_id, principal->live, body, generation);
-                   co_return RawJson(200, *body);
-               },
+    const std::string one = "/api/v1/portfolios/{id}";
+    routes.Post("/api/v1/portfolios", BindRoute<PostPortfolio>(ctx),
+                {.name = "portfolio.create",
+                 .require_auth = true,
+                 .contract = {.request = js::Object(PortfolioWriteFields(true)),
+                              .responses = {{201, js::Ref("Portfolio")}},
+                              .codes = {"auth.insufficient_scope", "portfolio.user_inactive"}}});
+    routes.Get("/api/v1/portfolios", BindRoute<ListPortfolioPage>(ctx),
                {.name = "portfolio.list",
                 .require_auth = true,
-                .contract = {.query =
-                                 [&] {
-                                     auto q = page_query;
-                                     q.push_back({"include_inactive", js::Enum({"true", "false"})});
-                                     return q;
-                                 }(),
+                .contract = {.query = PageQuery({{"include_inactive", js::Enum({"true", "false"})}}),
                              .responses = {{200, js::Page(js::Ref("Portfolio"))}}}});
-
-    routes.Get("/api/v1/portfolios/summary",
-               [ctx](Request& req) -> asio::awaitable<Response> {
-                   Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kRead);
-                   co_return RawJson(200, co_await ctx->service.SummaryJson(actor, req.shard));
-               },
+    routes.Get("/api/v1/portfolios/summary", BindRoute<PortfolioSummary>(ctx),
                {.name = "portfolio.summary",
                 .require_auth = true,
                 .contract = {.responses = {{200, js::Page(js::Object(summary_fields))}}}});
-
-    routes.Get("/api/v1/portfolios/{id}",
-               [ctx](Request& req) -> asio::awaitable<Response> {
-                   Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kRead);
-                   auto id = PathId<PortfolioId>(req, "id", "portfolio");
-                   co_return Json(ToJson(co_await ctx->service.GetPortfolio(actor, id, req.shard)));
-               },
+    routes.Get(one, BindRoute<ShowPortfolio>(ctx),
                {.name = "portfolio.get",
                 .require_auth = true,
                 .contract = {.responses = {{200, js::Ref("Portfolio")}}, .codes = {"portfolio.not_found"}}});
-
-    routes.Patch(
-        "/api/v1/portfolios/{id}",
-        [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWrite);
-            auto id = PathId<PortfolioId>(req, "id", "portfolio");
-            auto body = http::ParseJsonObject(req);
-            http::FieldReader in(body);
-            // Validate against a blank portfolio first so every error is reported before the
-            // database is touched; the change is then applied to the stored one.
-            ReadPortfolioFields(in, Portfolio{}, false);
-            bool has_benchmarks = body.contains("benchmarks");
-            auto benchmarks = ReadBenchmarks(body, in);
-            in.AllowOnly({"name", "description", "portfolio_type", "cost_basis_method", "allow_short",
-                          "min_trade_amount", "is_active", "benchmarks"});
-            in.Finish();
-            auto change = [&body, has_benchmarks, benchmarks](Portfolio& p) {
-                http::FieldReader again(body);
-                p = ReadPortfolioFields(again, p, false);
-                if (has_benchmarks) p.benchmarks = benchmarks;
-            };
-            co_return Json(ToJson(co_await ctx->service.UpdatePortfolio(actor, id, change, req.shard)));
-        },
-        {.name = "portfolio.update",
-         .require_auth = true,
-         .contract = {
-             .request = js::Object(
-                 {js::OptNull("name", js::String(1, 100)), js::OptNull("description", js::String(0, 2000)),
-                  js::OptNull("portfolio_type", portfolio_types), js::OptNull("cost_basis_method", methods),
-                  js::OptNull("allow_short", js::Boolean()), js::OptNull("min_trade_amount", js::Decimal()),
-                  js::OptNull("is_active", js::Boolean()), js::OptNull("benchmarks", benchmarks)}),
-             .responses = {{200, js::Ref("Portfolio")}},
-             .codes = {"portfolio.not_found"}}});
-
-    routes.Delete("/api/v1/portfolios/{id}",
-                  [ctx](Request& req) -> asio::awaitable<Response> {
-                      Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWrite);
-                      auto id = PathId<PortfolioId>(req, "id", "portfolio");
-                      co_await ctx->service.UpdatePortfolio(
-                          actor, id, [](Portfolio& p) { p.is_active = false; }, req.shard);
-                      co_return Response::NoContent();
-                  },
+    routes.Patch(one, BindRoute<PatchPortfolio>(ctx),
+                 {.name = "portfolio.update",
+                  .require_auth = true,
+                  .contract = {.request = js::Object(PortfolioWriteFields(false)),
+                               .responses = {{200, js::Ref("Portfolio")}},
+                               .codes = {"portfolio.not_found"}}});
+    routes.Delete(one, BindRoute<DeactivatePortfolio>(ctx),
                   {.name = "portfolio.deactivate",
                    .require_auth = true,
                    .contract = {.responses = {{204}}, .codes = {"portfolio.not_found"}}});
+}
 
+void AddTransactionRoutes(http::Router& routes, const PortfolioCtxPtr& ctx) {
+    const std::string list = "/api/v1/portfolios/{id}/transactions";
+    const std::string one = list + "/{tid}";
+    const std::vector<std::string> ledger_codes{"holdings.insufficient_quantity",
+                                                "holdings.currency_mismatch", "holdings.not_a_position"};
+    auto with_ledger = [&ledger_codes](std::vector<std::string> codes) {
+        codes.insert(codes.end(), ledger_codes.begin(), ledger_codes.end());
+        return codes;
+    };
     routes.Post(
-        "/api/v1/portfolios/{id}/transactions",
-        [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWrite);
-            auto id = PathId<PortfolioId>(req, "id", "portfolio");
-            auto key = http::IdempotencyKey(req);
-            auto body = http::ParseJsonObject(req);
-            http::FieldReader in(body);
-            Transaction t = ReadTransaction(in, Now());
-            in.Finish();
-            std::optional<Idempotency> idem;
-            if (key) {
-                std::string path(req.Path());
-                idem = Idempotency{*key, crypto::Sha256(fmt::format("POST\n{}\n{}", path, req.Body())),
-                                   "POST", path};
-            }
-            auto render = [id](const Transaction& stored) { return json::serialize(ToJson(stored, id)); };
-            auto res = co_await ctx->service.CreateTransaction(actor, id, std::move(t), idem, render,
-                                                               req.request_id, req.shard);
-            co_return RawJson(res.status, std::move(res.body));
-        },
+        list, BindRoute<PostTransaction>(ctx),
         {.name = "portfolio.transactions.create",
          .require_auth = true,
          .headers = {"Idempotency-Key"},
@@ -312,140 +433,34 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
                       .codes = {"portfolio.not_found", "portfolio.inactive", "holdings.insufficient_quantity",
                                 "holdings.currency_mismatch", "holdings.not_a_position",
                                 "idempotency.key_reused", "idempotency.in_flight", "idempotency.bad_key"}}});
-
-    routes.Get(
-        "/api/v1/portfolios/{id}/transactions",
-        [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kRead);
-            auto id = PathId<PortfolioId>(req, "id", "portfolio");
-            auto page = http::ParsePage(req);
-            TransactionFilter f;
-            f.limit = page.limit + 1;
-            f.after = http::DecodeTimeIdCursor<TransactionId>(page.cursor);
-            const auto& q = req.Query();
-            std::vector<http::FieldError> errors;
-            if (auto s = q.Get("symbol")) f.symbol = std::string(*s);
-            if (auto t = q.Get("type")) {
-                f.type = ParseType(*t);
-                if (!f.type) errors.push_back({"type", "invalid", "one of the transaction types"});
-            }
-            auto time = [&](const char* name, std::optional<Timestamp>& out) {
-                auto v = q.Get(name);
-                if (!v) return;
-                if (auto ts = ParseRfc3339(*v)) {
-                    out = *ts;
-                } else if (auto d = ParseDate(*v)) {
-                    out = StartOfDay(*d);
-                } else {
-                    errors.push_back({name, "invalid", "an RFC 3339 time or a YYYY-MM-DD date"});
-                }
-            };
-            time("from", f.from);
-            time("to", f.to);
-            if (!errors.empty())
-                throw http::HttpError(422, "validation.failed", "invalid filters", {}, errors);
-            auto items = co_await ctx->service.ListTransactions(actor, id, f, req.shard);
-            bool more = items.size() > page.limit;
-            if (more) items.resize(page.limit);
-            json::array arr;
-            for (const auto& t : items) arr.push_back(ToJson(t, id));
-            json::object out{{"items", std::move(arr)}};
-            if (more) {
-                out["next_cursor"] = Cursor(items.back().executed_at, items.back().id.Value());
-            } else {
-                out["next_cursor"] = nullptr;
-            }
-            co_return Json(out);
-        },
-        {.name = "portfolio.transactions.list",
-         .require_auth = true,
-         .contract = {
-             .query =
-                 [&] {
-                     auto q = page_query;
-                     q.push_back({"symbol", js::Ref("Symbol")});
-                     q.push_back({"type", js::Ref("TransactionType")});
-                     q.push_back({"from", js::String(), false, "an RFC 3339 time or a YYYY-MM-DD date"});
-                     q.push_back({"to", js::String(), false, "an RFC 3339 time or a YYYY-MM-DD date"});
-                     return q;
-                 }(),
-             .responses = {{200, js::Page(js::Ref("Transaction"))}},
-             .codes = {"portfolio.not_found", "pagination.bad_cursor"}}});
-
-    routes.Get(
-        "/api/v1/portfolios/{id}/transactions/{tid}",
-        [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kRead);
-            auto id = PathId<PortfolioId>(req, "id", "portfolio");
-            auto tid = PathId<TransactionId>(req, "tid", "transaction");
-            co_return Json(ToJson(co_await ctx->service.GetTransaction(actor, id, tid, req.shard), id));
-        },
-        {.name = "portfolio.transactions.get",
-         .require_auth = true,
-         .contract = {.responses = {{200, js::Ref("Transaction")}},
-                      .codes = {"portfolio.not_found", "transaction.not_found"}}});
-
-    routes.Put("/api/v1/portfolios/{id}/transactions/{tid}",
-               [ctx](Request& req) -> asio::awaitable<Response> {
-                   Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWrite);
-                   auto id = PathId<PortfolioId>(req, "id", "portfolio");
-                   auto tid = PathId<TransactionId>(req, "tid", "transaction");
-                   auto body = http::ParseJsonObject(req);
-                   http::FieldReader in(body);
-                   Transaction t = ReadTransaction(in, Now());
-                   in.Finish();
-                   t.id = tid;
-                   co_return Json(ToJson(
-                       co_await ctx->service.UpdateTransaction(actor, id, t, req.request_id, req.shard), id));
-               },
+    const auto date_or_time = "an RFC 3339 time or a YYYY-MM-DD date";
+    routes.Get(list, BindRoute<ListTransactionPage>(ctx),
+               {.name = "portfolio.transactions.list",
+                .require_auth = true,
+                .contract = {.query = PageQuery({{"symbol", js::Ref("Symbol")},
+                                                 {"type", js::Ref("TransactionType")},
+                                                 {"from", js::String(), false, date_or_time},
+                                                 {"to", js::String(), false, date_or_time}}),
+                             .responses = {{200, js::Page(js::Ref("Transaction"))}},
+                             .codes = {"portfolio.not_found", "pagination.bad_cursor"}}});
+    routes.Get(one, BindRoute<ShowTransaction>(ctx),
+               {.name = "portfolio.transactions.get",
+                .require_auth = true,
+                .contract = {.responses = {{200, js::Ref("Transaction")}},
+                             .codes = {"portfolio.not_found", "transaction.not_found"}}});
+    routes.Put(one, BindRoute<PutTransaction>(ctx),
                {.name = "portfolio.transactions.update",
                 .require_auth = true,
                 .contract = {.request = js::Ref("TransactionInput"),
                              .responses = {{200, js::Ref("Transaction")}},
-                             .codes = {"portfolio.not_found", "transaction.not_found",
-                                       "holdings.insufficient_quantity", "holdings.currency_mismatch",
-                                       "holdings.not_a_position"}}});
-
-    routes.Delete("/api/v1/portfolios/{id}/transactions/{tid}",
-                  [ctx](Request& req) -> asio::awaitable<Response> {
-                      Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWrite);
-                      auto id = PathId<PortfolioId>(req, "id", "portfolio");
-                      auto tid = PathId<TransactionId>(req, "tid", "transaction");
-                      co_await ctx->service.DeleteTransaction(actor, id, tid, req.request_id, req.shard);
-                      co_return Response::NoContent();
-                  },
+                             .codes = with_ledger({"portfolio.not_found", "transaction.not_found"})}});
+    routes.Delete(one, BindRoute<RemoveTransaction>(ctx),
                   {.name = "portfolio.transactions.delete",
                    .require_auth = true,
                    .contract = {.responses = {{204}},
-                                .codes = {"portfolio.not_found", "transaction.not_found",
-                                          "holdings.insufficient_quantity", "holdings.currency_mismatch",
-                                          "holdings.not_a_position"}}});
-
+                                .codes = with_ledger({"portfolio.not_found", "transaction.not_found"})}});
     routes.Post(
-        "/api/v1/portfolios/{id}/transactions/import",
-        [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWrite);
-            auto id = PathId<PortfolioId>(req, "id", "portfolio");
-            bool dry_run = req.Query().Get("dry_run") == std::optional<std::string_view>("true");
-            co_await ctx->service.CheckWritable(actor, id, req.shard);
-            CsvImport parsed = co_await ctx->service.ParseImport(req.Body(), Now());
-            json::object out = ToJson(parsed);
-            out["dry_run"] = dry_run;
-            if (parsed.error_count != 0) {
-                out["imported"] = 0;
-                co_return Json(out, 422);
-            }
-            if (dry_run) {
-                // The dry run checks every line; the real run also replays the ledger and
-                // refuses the whole file (422) when a sale exceeds what is held.
-                out["imported"] = 0;
-                co_return Json(out);
-            }
-            auto n = co_await ctx->service.ImportTransactions(actor, id, std::move(parsed.transactions),
-                                                              req.request_id, req.shard);
-            out["imported"] = n;
-            co_return Json(out, 201);
-        },
+        list + "/import", BindRoute<ImportCsv>(ctx),
         {.name = "portfolio.transactions.import",
          .require_auth = true,
          .max_body_bytes = 8u << 20,
@@ -459,15 +474,17 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
                            {200, js::Ref("ImportResult"), "application/json", "the dry run"},
                            {422, js::Ref("ImportResult"), "application/json",
                             "lines were refused; nothing stored"}},
-             .codes = {"portfolio.not_found", "portfolio.inactive", "holdings.insufficient_quantity",
-                       "holdings.currency_mismatch", "holdings.not_a_position"}}});
+             .codes = with_ledger({"portfolio.not_found", "portfolio.inactive"})}});
+}
 
-    routes.Get("/api/v1/portfolios/{id}/holdings",
-               [ctx](Request& req) -> asio::awaitable<Response> {
-                   Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kRead);
-                   auto id = PathId<PortfolioId>(req, "id", "portfolio");
-                   co_return Json(ToJson(co_await ctx->service.Holdings(actor, id, req.shard)));
-               },
+}  // namespace
+
+void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::UserDirectory> directory) {
+    auto ctx = std::make_shared<const PortfolioCtx>(PortfolioCtx{service, std::move(directory)});
+    AddSchemas(routes);
+    AddPortfolioRoutes(routes, ctx);
+    AddTransactionRoutes(routes, ctx);
+    routes.Get("/api/v1/portfolios/{id}/holdings", BindRoute<ShowHoldings>(ctx),
                {.name = "portfolio.holdings",
                 .require_auth = true,
                 .contract = {.responses = {{200, js::Ref("Holdings")}}, .codes = {"portfolio.not_found"}}});

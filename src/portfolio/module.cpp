@@ -1,13 +1,13 @@
 #include "portfolio/module.hpp"
 
 #include "infra/app/app.hpp"
-#include "portfolio/allocation/handlers.hpp"
-#include "portfolio/goals/handlers.hpp"
+#include "portfolio/allocation/module.hpp"
+#include "portfolio/goals/module.hpp"
 #include "portfolio/handlers.hpp"
 #include "portfolio/price_consumer.hpp"
 #include "portfolio/snapshot_job.hpp"
 #include "portfolio/watches.hpp"
-#include "portfolio/watchlists/handlers.hpp"
+#include "portfolio/watchlists/module.hpp"
 
 namespace nn::portfolio {
 
@@ -17,7 +17,7 @@ Services MakeServices(App& app, const ModuleOptions& options) {
     app.Db(ServiceRole::kPortfolio, Database::kTimescale, 0);
     Services out;
     out.portfolios = std::make_shared<Service>(app, options.directory, options.service);
-    out.allocation = std::make_shared<AllocationService>(app, out.portfolios);
+    out.allocation = MakeAllocationService(app, out.portfolios);
     out.notify = MakeNotifyDirectory(app);
     return out;
 }
@@ -26,11 +26,10 @@ Services Register(App& app, ModuleOptions options) {
     Services services = MakeServices(app, options);
     const auto& service = services.portfolios;
     const auto& allocation = services.allocation;
-    auto goals = std::make_shared<GoalService>(app, service);
     AddRoutes(app.Routes(), *service, options.directory);
-    AddWatchlistRoutes(app.Routes(), std::make_shared<WatchlistService>(app), options.directory);
-    AddGoalRoutes(app.Routes(), goals, options.directory);
-    AddAllocationRoutes(app.Routes(), allocation, options.directory);
+    RegisterWatchlists(app, options.directory);
+    auto goals = RegisterGoals(app, service, options.directory);
+    RegisterAllocation(app, allocation, options.directory);
     // Drift, goal milestones and live values after every change of holdings (watches.hpp). The
     // hooks hold the watches; the services live as long as the App.
     auto watches = MakeWatches(app, allocation, goals, options.values);

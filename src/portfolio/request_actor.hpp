@@ -10,10 +10,12 @@
 #include "core/decimal.hpp"
 #include "infra/http/json.hpp"
 #include "infra/http/request.hpp"
+#include "infra/http/router.hpp"
 #include "portfolio/pg_repository.hpp"
 
-// Shared by the watchlist, goal and allocation routes: the permissions they need (the acting
-// user is auth::ActorOfRequest), and the decimal field rules.
+// Shared by the portfolio, watchlist, goal and allocation routes: the permissions they need (the
+// acting user is auth::ActorOfRequest), the decimal field rules, and how a named handler is bound
+// into a route table.
 namespace nn::portfolio {
 
 inline constexpr std::string_view kReadPermission = "portfolio:read";
@@ -43,5 +45,14 @@ bool IsValidSymbol(std::string_view symbol);
 
 // A decimal for a response: its normalized string (decimals travel as strings), or null.
 boost::json::value DecimalOrNull(const std::optional<Decimal>& d);
+
+// A route's handler as a named function of its context and the request (the route tables of
+// handlers.cpp and the sub-domains' handlers.cpp): `routes.Get(path, BindRoute<Show>(ctx), ...)`.
+template <auto Fn, class Ctx>
+http::Handler BindRoute(Ctx ctx) {
+    return [ctx = std::move(ctx)](http::Request& req) -> boost::asio::awaitable<http::Response> {
+        co_return co_await Fn(ctx, req);
+    };
+}
 
 }  // namespace nn::portfolio

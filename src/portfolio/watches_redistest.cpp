@@ -9,8 +9,8 @@
 #include <thread>
 
 #include "infra/redis/client.hpp"
-#include "portfolio/allocation/service.hpp"
-#include "portfolio/goals/service.hpp"
+#include "portfolio/allocation/module.hpp"
+#include "portfolio/goals/module.hpp"
 #include "portfolio/portfolio_api_fixture.hpp"
 #include "portfolio/price_consumer.hpp"
 #include "portfolio/watches.hpp"
@@ -29,8 +29,8 @@ protected:
         ValueFeedOptions values;
         values.stream = test::UniqueName("t_pw_values_");
         values_stream_ = values.stream;
-        allocation_ = std::make_shared<AllocationService>(*app_, service_);
-        goals_ = std::make_shared<GoalService>(*app_, service_);
+        allocation_ = MakeAllocationService(*app_, service_);
+        goals_ = MakeGoalService(*app_, service_);
         watches_ = MakeWatches(*app_, allocation_, goals_, values);
         PriceConsumerOptions o;
         o.stream = test::UniqueName("t_pw_prices_");
@@ -135,8 +135,8 @@ TEST_F(WatchesTest, DriftFiresOncePerBreachAndRearmsWithinTolerance) {
     Price(a, "15");
     EXPECT_EQ(Events(breached, rule_id), 1);
     // A restarted instance (fresh watches) sees the stored state and stays quiet.
-    auto allocation = std::make_shared<AllocationService>(*app_, service_);
-    auto goals = std::make_shared<GoalService>(*app_, service_);
+    auto allocation = MakeAllocationService(*app_, service_);
+    auto goals = MakeGoalService(*app_, service_);
     auto restarted = MakeWatches(*app_, allocation, goals);
     std::vector<PortfolioId> ids{*PortfolioId::Parse(p)};
     auto check = Run(restarted->drift->Check(ids, 0));

@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "core/ids.hpp"
+#include "portfolio/allocation/model.hpp"
 
 namespace nn {
 class App;
@@ -24,12 +25,6 @@ class App;
 namespace nn::portfolio {
 
 class AllocationService;
-
-struct DriftCheck {
-    std::size_t evaluated = 0;  // rules compared with their tolerance
-    std::size_t breached = 0;   // drift_breached events written
-    std::size_t rearmed = 0;
-};
 
 class DriftWatch {
 public:

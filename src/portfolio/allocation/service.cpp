@@ -9,8 +9,6 @@
 #include "core/error.hpp"
 #include "infra/app/app.hpp"
 #include "infra/db/errors.hpp"
-#include "infra/db/query.hpp"
-#include "infra/db/result.hpp"
 #include "infra/db/transaction.hpp"
 #include "portfolio/service.hpp"
 
@@ -20,91 +18,12 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr db::Query kListRules{
-    "SELECT id, dimension, key, target_weight, tolerance, created_at, updated_at FROM "
-    "portfolio.allocation_rules "
-    "WHERE portfolio_id = $1 ORDER BY dimension, key",
-    "portfolio.list_allocation_rules"};
-
-constexpr db::Query kInsertRule{
-    "INSERT INTO portfolio.allocation_rules (id, portfolio_id, user_id, dimension, key, target_weight, "
-    "tolerance) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7) "
-    "RETURNING id, dimension, key, target_weight, tolerance, created_at, updated_at",
-    "portfolio.insert_allocation_rule"};
-
-// A changed target re-arms the drift alert (docs/schema.md re-arm state).
-constexpr db::Query kUpdateRule{
-    "UPDATE portfolio.allocation_rules SET target_weight = $3, tolerance = $4, updated_at = now(), "
-    "drift_alert_armed = drift_alert_armed OR target_weight IS DISTINCT FROM $3 OR tolerance IS DISTINCT "
-    "FROM $4 "
-    "WHERE portfolio_id = $1 AND id = $2 "
-    "RETURNING id, dimension, key, target_weight, tolerance, created_at, updated_at",
-    "portfolio.update_allocation_rule"};
-
-constexpr db::Query kSelectRule{
-    "SELECT id, dimension, key, target_weight, tolerance, created_at, updated_at FROM "
-    "portfolio.allocation_rules "
-    "WHERE portfolio_id = $1 AND id = $2",
-    "portfolio.select_allocation_rule"};
-
-constexpr db::Query kDeleteRule{"DELETE FROM portfolio.allocation_rules WHERE portfolio_id = $1 AND id = $2",
-                                "portfolio.delete_allocation_rule"};
-
-// The targets of a dimension once this rule is written (the row locks of the portfolio
-// serialise writers).
-constexpr db::Query kDimensionSum{
-    "SELECT coalesce(sum(target_weight), 0) FROM portfolio.allocation_rules "
-    "WHERE portfolio_id = $1 AND dimension = $2 AND id IS DISTINCT FROM $3",
-    "portfolio.allocation_dimension_sum"};
-
-constexpr db::Query kInstruments{
-    "SELECT symbol, asset_class, sector, country, fractional FROM market_data.instruments "
-    "WHERE symbol = ANY ($1::text[])",
-    "portfolio.rebalance_instruments"};
-
 Error PortfolioNotFound() {
     return Error(ErrorKind::kNotFound, "portfolio.not_found", "no such portfolio");
 }
 
 Error RuleNotFound() {
     return Error(ErrorKind::kNotFound, "allocation.not_found", "no such allocation rule");
-}
-
-StoredRule ReadRule(const db::Row& r) {
-    StoredRule s;
-    s.id = r.Get<Uuid>(0);
-    s.rule.dimension = r.Get<std::string>(1);
-    s.rule.key = r.Get<std::string>(2);
-    s.rule.target_weight = r.Get<Decimal>(3).Normalized();
-    s.rule.tolerance = r.Get<Decimal>(4).Normalized();
-    s.created_at = r.Get<Timestamp>(5);
-    s.updated_at = r.Get<Timestamp>(6);
-    return s;
-}
-
-asio::awaitable<Portfolio> LockWritablePortfolio(db::Transaction& tx, PortfolioId id) {
-    std::optional<Portfolio> p;
-    try {
-        p = co_await PgRepository::GetPortfolio(tx, id, true);
-    } catch (const db::InsufficientPrivilege&) {
-        throw PortfolioNotFound();
-    }
-    if (!p) throw PortfolioNotFound();
-    co_return *p;
-}
-
-asio::awaitable<void> CheckDimensionSum(db::Transaction& tx,
-                                        PortfolioId portfolio,
-                                        const AllocationRule& rule,
-                                        std::optional<Uuid> except) {
-    auto res = co_await tx.Execute(kDimensionSum, portfolio, rule.dimension, except);
-    Decimal sum = res[0].Get<Decimal>(0) + rule.target_weight;
-    if (sum > Decimal::FromInt(1)) {
-        throw Error(
-            ErrorKind::kUnprocessable, "allocation.weights_exceed_one",
-            fmt::format("the {} targets would add up to {}", rule.dimension, sum.Normalized().ToString()));
-    }
 }
 
 std::string RulePayload(PortfolioId portfolio, const StoredRule& s) {
@@ -118,18 +37,35 @@ std::string RulePayload(PortfolioId portfolio, const StoredRule& s) {
 
 }  // namespace
 
+// A portfolio the actor may read but not write is "not found".
+asio::awaitable<Portfolio> AllocationService::LockWritablePortfolio(db::Transaction& tx, PortfolioId id) {
+    auto p = co_await repository_->FindPortfolio(tx, id, true);
+    if (!p) throw PortfolioNotFound();
+    co_return std::move(*p);
+}
+
+asio::awaitable<void> AllocationService::CheckDimensionSum(db::Transaction& tx,
+                                                           PortfolioId portfolio,
+                                                           const AllocationRule& rule,
+                                                           std::optional<Uuid> except) {
+    Decimal sum = co_await repository_->DimensionSum(tx, portfolio, rule.dimension, except);
+    sum = sum + rule.target_weight;
+    if (sum > Decimal::FromInt(1)) {
+        throw Error(
+            ErrorKind::kUnprocessable, "allocation.weights_exceed_one",
+            fmt::format("the {} targets would add up to {}", rule.dimension, sum.Normalized().ToString()));
+    }
+}
+
 asio::awaitable<std::vector<StoredRule>> AllocationService::List(const Actor& actor,
                                                                  PortfolioId portfolio,
                                                                  std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     co_return co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
                                  [&](db::Transaction& tx) -> asio::awaitable<std::vector<StoredRule>> {
-                                     if (!co_await PgRepository::GetPortfolio(tx, portfolio, false))
-                                         throw PortfolioNotFound();
-                                     auto res = co_await tx.Execute(kListRules, portfolio);
-                                     std::vector<StoredRule> out;
-                                     for (auto row : res) out.push_back(ReadRule(row));
-                                     co_return out;
+                                     auto p = co_await repository_->FindPortfolio(tx, portfolio, false);
+                                     if (!p) throw PortfolioNotFound();
+                                     co_return co_await repository_->ListRules(tx, portfolio);
                                  });
 }
 
@@ -142,18 +78,13 @@ asio::awaitable<StoredRule> AllocationService::Create(const Actor& actor,
     co_return co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<StoredRule> {
         Portfolio p = co_await LockWritablePortfolio(tx, portfolio);
         co_await CheckDimensionSum(tx, portfolio, rule, std::nullopt);
-        std::optional<StoredRule> stored;
-        try {
-            auto res = co_await tx.Execute(kInsertRule, Uuid::GenerateV7(), portfolio, p.user_id,
-                                           rule.dimension, rule.key, rule.target_weight, rule.tolerance);
-            stored = ReadRule(res[0]);
-        } catch (const db::UniqueViolation&) {
+        auto stored = co_await repository_->InsertRule(tx, portfolio, p.user_id, rule);
+        if (!stored) {
             throw Error(ErrorKind::kConflict, "allocation.duplicate",
                         fmt::format("a {} rule for {} exists", rule.dimension, rule.key));
         }
-        co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "allocation_rule", stored->id.ToString(),
-                                            "allocation_rule.created", RulePayload(portfolio, *stored),
-                                            request_id);
+        co_await repository_->AddEvent(tx, actor, p.user_id, stored->id, "allocation_rule.created",
+                                       RulePayload(portfolio, *stored), request_id);
         co_return *stored;
     });
 }
@@ -168,18 +99,15 @@ asio::awaitable<StoredRule> AllocationService::Update(const Actor& actor,
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     co_return co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<StoredRule> {
         Portfolio p = co_await LockWritablePortfolio(tx, portfolio);
-        auto res = co_await tx.Execute(kSelectRule, portfolio, id);
-        if (res.Empty()) throw RuleNotFound();
-        StoredRule s = ReadRule(res[0]);
+        auto found = co_await repository_->FindRule(tx, portfolio, id);
+        if (!found) throw RuleNotFound();
+        StoredRule s = std::move(*found);
         if (target_weight) s.rule.target_weight = *target_weight;
         if (tolerance) s.rule.tolerance = *tolerance;
         co_await CheckDimensionSum(tx, portfolio, s.rule, id);
-        auto updated =
-            co_await tx.Execute(kUpdateRule, portfolio, id, s.rule.target_weight, s.rule.tolerance);
-        StoredRule stored = ReadRule(updated[0]);
-        co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "allocation_rule", id.ToString(),
-                                            "allocation_rule.updated", RulePayload(portfolio, stored),
-                                            request_id);
+        StoredRule stored = co_await repository_->UpdateRule(tx, portfolio, id, s.rule);
+        co_await repository_->AddEvent(tx, actor, p.user_id, id, "allocation_rule.updated",
+                                       RulePayload(portfolio, stored), request_id);
         co_return stored;
     });
 }
@@ -189,12 +117,11 @@ asio::awaitable<void> AllocationService::Delete(
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> {
         Portfolio p = co_await LockWritablePortfolio(tx, portfolio);
-        auto res = co_await tx.Execute(kSelectRule, portfolio, id);
-        if (res.Empty()) throw RuleNotFound();
-        StoredRule s = ReadRule(res[0]);
-        co_await tx.Execute(kDeleteRule, portfolio, id);
-        co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "allocation_rule", id.ToString(),
-                                            "allocation_rule.deleted", RulePayload(portfolio, s), request_id);
+        auto found = co_await repository_->FindRule(tx, portfolio, id);
+        if (!found) throw RuleNotFound();
+        co_await repository_->DeleteRule(tx, portfolio, id);
+        co_await repository_->AddEvent(tx, actor, p.user_id, id, "allocation_rule.deleted",
+                                       RulePayload(portfolio, *found), request_id);
     });
 }
 
@@ -221,7 +148,6 @@ asio::awaitable<AllocationInputs> AllocationService::Inputs(const Actor& actor,
     } else {
         for (const auto& pair : holdings.totals.missing_rates) out.missing_rate.push_back("cash " + pair);
     }
-    std::vector<std::optional<std::string>> symbols;
     for (const auto& h : holdings.holdings) {
         RebalancePosition p;
         p.symbol = h.row.symbol;
@@ -250,38 +176,46 @@ asio::awaitable<AllocationInputs> AllocationService::Inputs(const Actor& actor,
             view.unpriced.push_back(h.row.symbol);
             continue;
         }
-        symbols.push_back(p.symbol);
         in.positions.push_back(std::move(p));
         out.values.push_back(value);
     }
 
-    if (!symbols.empty()) {
-        try {
-            auto& ts = app_.Db(ServiceRole::kPortfolio, Database::kTimescale, shard);
-            auto res = co_await ts.Execute(kInstruments, db::TextArray(symbols));
-            for (auto& p : in.positions) {
-                bool found = false;
-                for (auto row : res) {
-                    if (row.Get<std::string>(0) != p.symbol) continue;
-                    found = true;
-                    p.asset_class = row.Get<std::string>(1);
-                    p.sector = row.Get<std::optional<std::string>>(2);
-                    p.country = row.Get<std::optional<std::string>>(3);
-                    p.fractional = row.Get<bool>(4);
-                }
-                if (!found) view.unknown_instruments.push_back(p.symbol);
-            }
-        } catch (const db::DbError& e) {
-            // Whole units is the safe rule when the instrument data cannot be read.
-            spdlog::warn("portfolio: instruments unavailable for rebalancing: {}", e.what());
-            view.instruments_status = "unavailable";
-        }
-    }
+    co_await AddInstruments(in, view, shard);
     for (const auto& r : rules) {
         in.rules.push_back(r.rule);
         view.rule_ids.push_back(r.id);
     }
     co_return out;
+}
+
+asio::awaitable<void> AllocationService::AddInstruments(RebalanceInput& in,
+                                                        RebalanceView& view,
+                                                        std::size_t shard) {
+    if (in.positions.empty()) co_return;
+    std::vector<std::string> symbols;
+    for (const auto& p : in.positions) symbols.push_back(p.symbol);
+    std::vector<InstrumentFacts> facts;
+    try {
+        auto& market = app_.Db(ServiceRole::kPortfolio, Database::kTimescale, shard);
+        facts = co_await repository_->Instruments(market, symbols);
+    } catch (const db::DbError& e) {
+        // Whole units is the safe rule when the instrument data cannot be read.
+        spdlog::warn("portfolio: instruments unavailable for rebalancing: {}", e.what());
+        view.instruments_status = "unavailable";
+        co_return;
+    }
+    for (auto& p : in.positions) {
+        bool found = false;
+        for (const auto& f : facts) {
+            if (f.symbol != p.symbol) continue;
+            found = true;
+            p.asset_class = f.asset_class;
+            p.sector = f.sector;
+            p.country = f.country;
+            p.fractional = f.fractional;
+        }
+        if (!found) view.unknown_instruments.push_back(p.symbol);
+    }
 }
 
 asio::awaitable<RebalanceView> AllocationService::Rebalance(const Actor& actor,
@@ -305,6 +239,67 @@ asio::awaitable<RebalanceView> AllocationService::Rebalance(const Actor& actor,
     RebalanceView view = std::move(inputs.view);
     view.proposal = ProposeRebalance(inputs.input);
     co_return view;
+}
+
+asio::awaitable<std::vector<PortfolioId>> AllocationService::PortfoliosWithRules(
+    std::vector<PortfolioId> portfolios, std::size_t shard) {
+    if (portfolios.empty()) co_return std::vector<PortfolioId>{};
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    // allocation_rules is under row-level security: read it as SYSTEM.
+    co_return co_await db::RunAs(
+        pool, Actor::System(), db::TransactionOptions().ReadOnly(),
+        [&](db::Transaction& tx) { return repository_->PortfoliosWithRules(tx, portfolios); });
+}
+
+asio::awaitable<DriftCheck> AllocationService::RecordDrift(PortfolioId portfolio,
+                                                           const RebalanceView& view,
+                                                           Timestamp started,
+                                                           std::size_t shard) {
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    co_return co_await db::RunAs(
+        pool, Actor::System(), [&](db::Transaction& tx) -> asio::awaitable<DriftCheck> {
+            DriftCheck round;
+            for (std::size_t i = 0; i < view.rule_ids.size() && i < view.proposal.rules.size(); ++i) {
+                co_await RecordRuleDrift(tx, portfolio, view, i, started, round);
+            }
+            co_return round;
+        });
+}
+
+asio::awaitable<void> AllocationService::RecordRuleDrift(db::Transaction& tx,
+                                                         PortfolioId portfolio,
+                                                         const RebalanceView& view,
+                                                         std::size_t i,
+                                                         Timestamp started,
+                                                         DriftCheck& round) {
+    const auto& outcome = view.proposal.rules[i];
+    const Uuid rule_id = view.rule_ids[i];
+    auto claimed = co_await repository_->ClaimDrift(tx, rule_id, portfolio, started);
+    if (!claimed) co_return;  // a newer evaluation got there first
+    // A rule changed since it was read is judged by the next evaluation.
+    if (claimed->target_weight != outcome.rule.target_weight || claimed->tolerance != outcome.rule.tolerance)
+        co_return;
+    ++round.evaluated;
+    const bool within = outcome.within_before;
+    if (within == claimed->armed) co_return;
+    co_await repository_->SetDriftArmed(tx, rule_id, within);
+    json::object payload{{"portfolio_id", portfolio.ToString()},
+                         {"rule_id", rule_id.ToString()},
+                         {"dimension", outcome.rule.dimension},
+                         {"key", outcome.rule.key},
+                         {"target_weight", outcome.rule.target_weight.Normalized().ToString()},
+                         {"tolerance", outcome.rule.tolerance.Normalized().ToString()},
+                         {"weight", outcome.weight_before.Normalized().ToString()},
+                         {"total_value", view.proposal.total_value.Normalized().ToString()},
+                         {"currency", view.currency},
+                         {"evaluated_at", FormatRfc3339(started)}};
+    const std::string event = within ? "allocation.drift_rearmed" : "allocation.drift_breached";
+    co_await repository_->AddDriftEvent(tx, claimed->owner, rule_id, event, json::serialize(payload));
+    if (within) {
+        ++round.rearmed;
+    } else {
+        ++round.breached;
+    }
 }
 
 }  // namespace nn::portfolio

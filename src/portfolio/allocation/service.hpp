@@ -8,60 +8,32 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "core/actor.hpp"
 #include "core/decimal.hpp"
 #include "core/ids.hpp"
 #include "core/time.hpp"
+#include "portfolio/allocation/model.hpp"
 #include "portfolio/allocation/rebalance.hpp"
-#include "portfolio/pg_repository.hpp"
+#include "portfolio/allocation/repository.hpp"
+#include "portfolio/model.hpp"
 
 namespace nn {
 class App;
 }
 
-// Allocation rules (portfolio.allocation_rules) and the rebalancing proposal built from them.
-// Every call runs as the acting user under RLS; every rule write adds one outbox row in the same
-// transaction. Nothing is ever executed.
+// Allocation rules and the rebalancing proposal built from them. Every call runs as the acting
+// user under RLS; every rule write adds one outbox row in the same transaction. Nothing is ever
+// executed.
 namespace nn::portfolio {
 
 class Service;
 
-struct StoredRule {
-    Uuid id;
-    AllocationRule rule;
-    Timestamp created_at{};
-    Timestamp updated_at{};
-};
-
-struct RebalanceView {
-    PortfolioId portfolio;
-    std::string currency;
-    Decimal min_trade_amount;
-    RebalanceProposal proposal;
-    std::vector<Uuid> rule_ids;  // parallel to proposal.rules
-    // "ok", or "unavailable" when market_data.instruments could not be read (then every
-    // instrument is taken as whole units with unknown class, sector and country).
-    std::string instruments_status = "ok";
-    std::vector<std::string> unknown_instruments;  // held symbols without an instruments row
-    std::vector<std::string> unpriced;             // closed holdings left out: no price
-};
-
-// What Rebalance measures, before any proposal: the valued positions with their instrument
-// attributes, the base-currency cash, the rules, and every cash balance and exact base value for
-// views that count all of them (the allocation view of the analytics service).
-struct AllocationInputs {
-    RebalanceView view;  // everything but `proposal`
-    RebalanceInput input;
-    std::vector<Decimal> values;  // parallel to input.positions: market value in the portfolio currency
-    std::vector<std::pair<std::string, Decimal>> cash;  // every cash balance, by currency
-    std::vector<std::string> missing_price;             // open positions left out: no current price
-    std::vector<std::string> missing_rate;              // open positions left out: no current rate
-    std::vector<std::string> short_positions;           // negative quantities (Rebalance refuses them)
-};
-
 class AllocationService {
 public:
-    AllocationService(App& app, std::shared_ptr<Service> portfolios)
-        : app_(app), portfolios_(std::move(portfolios)) {}
+    AllocationService(App& app,
+                      std::shared_ptr<Service> portfolios,
+                      std::shared_ptr<AllocationRepository> repository)
+        : app_(app), portfolios_(std::move(portfolios)), repository_(std::move(repository)) {}
 
     boost::asio::awaitable<std::vector<StoredRule>> List(const Actor& actor,
                                                          PortfolioId portfolio,
@@ -95,9 +67,35 @@ public:
                                                     PortfolioId portfolio,
                                                     std::size_t shard);
 
+    // For the drift watch (drift_watch.hpp), as SYSTEM: the active portfolios among these that
+    // have rules, and recording one evaluation of a portfolio's rules (`view`, measured from
+    // `started`): each rule whose armed state differs from its verdict is flipped with one
+    // drift event, in one transaction.
+    boost::asio::awaitable<std::vector<PortfolioId>> PortfoliosWithRules(std::vector<PortfolioId> portfolios,
+                                                                         std::size_t shard);
+    boost::asio::awaitable<DriftCheck> RecordDrift(PortfolioId portfolio,
+                                                   const RebalanceView& view,
+                                                   Timestamp started,
+                                                   std::size_t shard);
+
 private:
+    boost::asio::awaitable<Portfolio> LockWritablePortfolio(db::Transaction& tx, PortfolioId id);
+    boost::asio::awaitable<void> CheckDimensionSum(db::Transaction& tx,
+                                                   PortfolioId portfolio,
+                                                   const AllocationRule& rule,
+                                                   std::optional<Uuid> except);
+    // Fills the instrument attributes of `in` (or notes why they are unknown in `view`).
+    boost::asio::awaitable<void> AddInstruments(RebalanceInput& in, RebalanceView& view, std::size_t shard);
+    boost::asio::awaitable<void> RecordRuleDrift(db::Transaction& tx,
+                                                 PortfolioId portfolio,
+                                                 const RebalanceView& view,
+                                                 std::size_t i,
+                                                 Timestamp started,
+                                                 DriftCheck& round);
+
     App& app_;
     std::shared_ptr<Service> portfolios_;
+    std::shared_ptr<AllocationRepository> repository_;
 };
 
 }  // namespace nn::portfolio

@@ -10,8 +10,6 @@
 #include "core/money.hpp"
 #include "infra/app/app.hpp"
 #include "infra/db/errors.hpp"
-#include "infra/db/query.hpp"
-#include "infra/db/result.hpp"
 #include "infra/db/transaction.hpp"
 #include "portfolio/service.hpp"
 
@@ -21,96 +19,8 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr db::Query kListGoals{
-    "SELECT id, user_id, name, target_amount, currency, target_date, monthly_contribution, notes, "
-    "achieved_at, created_at, updated_at, "
-    "ARRAY(SELECT gp.portfolio_id FROM portfolio.goal_portfolios gp WHERE gp.goal_id = g.id ORDER BY "
-    "gp.portfolio_id)::text FROM portfolio.goals g ORDER BY target_date, id LIMIT 500",
-    "portfolio.list_goals"};
-
-constexpr db::Query kSelectGoal{
-    "SELECT id, user_id, name, target_amount, currency, target_date, monthly_contribution, notes, "
-    "achieved_at, created_at, updated_at, "
-    "ARRAY(SELECT gp.portfolio_id FROM portfolio.goal_portfolios gp WHERE gp.goal_id = g.id ORDER BY "
-    "gp.portfolio_id)::text FROM portfolio.goals g WHERE id = $1",
-    "portfolio.select_goal"};
-
-constexpr db::Query kSelectGoalForUpdate{
-    "SELECT id, user_id, name, target_amount, currency, target_date, monthly_contribution, notes, "
-    "achieved_at, created_at, updated_at, "
-    "ARRAY(SELECT gp.portfolio_id FROM portfolio.goal_portfolios gp WHERE gp.goal_id = g.id ORDER BY "
-    "gp.portfolio_id)::text FROM portfolio.goals g WHERE id = $1 FOR UPDATE",
-    "portfolio.select_goal_for_update"};
-
-constexpr db::Query kInsertGoal{
-    "INSERT INTO portfolio.goals (id, user_id, name, target_amount, currency, target_date, "
-    "monthly_contribution, notes) VALUES ($1, $2, $3, $4, $5, $6::date, $7, $8)",
-    "portfolio.insert_goal"};
-
-constexpr db::Query kUpdateGoal{
-    "UPDATE portfolio.goals SET name = $2, target_amount = $3, currency = $4, target_date = $5::date, "
-    "monthly_contribution = $6, notes = $7, updated_at = now() WHERE id = $1",
-    "portfolio.update_goal"};
-
-constexpr db::Query kDeleteGoal{"DELETE FROM portfolio.goals WHERE id = $1", "portfolio.delete_goal"};
-
-constexpr db::Query kDeleteLinks{"DELETE FROM portfolio.goal_portfolios WHERE goal_id = $1",
-                                 "portfolio.delete_goal_links"};
-
-// The foreign key (portfolio_id, user_id) refuses a portfolio that is not the goal owner's.
-constexpr db::Query kInsertLinks{
-    "INSERT INTO portfolio.goal_portfolios (goal_id, portfolio_id, user_id) "
-    "SELECT $1, p, $2 FROM unnest($3::uuid[]) AS p",
-    "portfolio.insert_goal_links"};
-
-constexpr db::Query kCurrentRate{
-    "SELECT rate FROM market_data.latest_exchange_rates WHERE base = $1 AND quote = $2 "
-    "UNION ALL SELECT round(1 / rate, 12) FROM market_data.latest_exchange_rates WHERE base = $2 AND quote = "
-    "$1 "
-    "LIMIT 1",
-    "portfolio.goal_current_rate"};
-
 Error GoalNotFound() {
     return Error(ErrorKind::kNotFound, "goal.not_found", "no such goal");
-}
-
-std::vector<PortfolioId> ParseIds(const std::string& text) {
-    // ARRAY(uuid)::text: "{a,b}" (uuids never need quoting).
-    std::vector<PortfolioId> out;
-    std::string current;
-    for (std::size_t i = 1; i + 1 < text.size(); ++i) {
-        if (text[i] == ',') {
-            if (auto id = PortfolioId::Parse(current)) out.push_back(*id);
-            current.clear();
-        } else {
-            current.push_back(text[i]);
-        }
-    }
-    if (auto id = PortfolioId::Parse(current)) out.push_back(*id);
-    return out;
-}
-
-Goal ReadGoal(const db::Row& r) {
-    Goal g;
-    g.id = r.Get<Uuid>(0);
-    g.user_id = r.Get<UserId>(1);
-    g.name = r.Get<std::string>(2);
-    g.target_amount = r.Get<Decimal>(3);
-    g.currency = Currency::FromCode(r.Get<std::string>(4));
-    g.target_date = r.Get<Date>(5);
-    g.monthly_contribution = r.Get<Decimal>(6);
-    g.notes = r.Get<std::optional<std::string>>(7);
-    g.achieved_at = r.Get<std::optional<Timestamp>>(8);
-    g.created_at = r.Get<Timestamp>(9);
-    g.updated_at = r.Get<Timestamp>(10);
-    g.portfolio_ids = ParseIds(r.Get<std::string>(11));
-    return g;
-}
-
-db::TextArray IdArray(const std::vector<PortfolioId>& ids) {
-    std::vector<std::optional<std::string>> items;
-    for (const auto& id : ids) items.push_back(id.ToString());
-    return db::TextArray(items);
 }
 
 std::string GoalPayload(const Goal& g) {
@@ -126,42 +36,30 @@ std::string GoalPayload(const Goal& g) {
     return json::serialize(o);
 }
 
-asio::awaitable<Goal> LockWritableGoal(db::Transaction& tx, Uuid id) {
-    std::optional<Goal> g;
-    try {
-        auto res = co_await tx.Execute(kSelectGoalForUpdate, id);
-        if (!res.Empty()) g = ReadGoal(res[0]);
-    } catch (const db::InsufficientPrivilege&) {
-        throw GoalNotFound();
-    }
+}  // namespace
+
+// A goal the actor may read but not write is "not found".
+asio::awaitable<Goal> GoalService::LockWritable(db::Transaction& tx, Uuid id) {
+    auto g = co_await repository_->LockWritable(tx, id);
     if (!g) throw GoalNotFound();
-    co_return *g;
+    co_return std::move(*g);
 }
 
-asio::awaitable<void> WriteLinks(db::Transaction& tx, const Goal& g) {
-    co_await tx.Execute(kDeleteLinks, g.id);
-    if (g.portfolio_ids.empty()) co_return;
-    try {
-        co_await tx.Execute(kInsertLinks, g.id, g.user_id, IdArray(g.portfolio_ids));
-    } catch (const db::ForeignKeyViolation&) {
+asio::awaitable<void> GoalService::ReplaceLinks(db::Transaction& tx, const Goal& goal) {
+    const GoalRepository::Links links = co_await repository_->ReplaceLinks(tx, goal);
+    if (links == GoalRepository::Links::kForeignPortfolio) {
         throw Error(ErrorKind::kUnprocessable, "goal.portfolio_not_found",
                     "a linked portfolio does not exist or belongs to someone else");
-    } catch (const db::UniqueViolation&) {
+    }
+    if (links == GoalRepository::Links::kDuplicatePortfolio) {
         throw Error(ErrorKind::kUnprocessable, "goal.duplicate_portfolio", "a portfolio is linked twice");
     }
 }
 
-}  // namespace
-
 asio::awaitable<std::vector<Goal>> GoalService::List(const Actor& actor, std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     co_return co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
-                                 [&](db::Transaction& tx) -> asio::awaitable<std::vector<Goal>> {
-                                     auto res = co_await tx.Execute(kListGoals);
-                                     std::vector<Goal> out;
-                                     for (auto row : res) out.push_back(ReadGoal(row));
-                                     co_return out;
-                                 });
+                                 [&](db::Transaction& tx) { return repository_->List(tx); });
 }
 
 asio::awaitable<std::optional<Decimal>> GoalService::CurrentRate(const std::string& from,
@@ -169,9 +67,8 @@ asio::awaitable<std::optional<Decimal>> GoalService::CurrentRate(const std::stri
                                                                  std::size_t shard) {
     if (from == to) co_return Decimal::FromInt(1);
     try {
-        auto& ts = app_.Db(ServiceRole::kPortfolio, Database::kTimescale, shard);
-        auto res = co_await ts.Execute(kCurrentRate, from, to);
-        if (!res.Empty()) co_return Decimal::Div(res[0].Get<Decimal>(0), Decimal::FromInt(1), 12);
+        auto& market = app_.Db(ServiceRole::kPortfolio, Database::kTimescale, shard);
+        co_return co_await repository_->CurrentRate(market, from, to);
     } catch (const db::DbError& e) {
         // Unknown stays unknown: the goal reports missing_rate instead of guessing.
         spdlog::warn("portfolio: rate {}/{} unavailable: {}", from, to, e.what());
@@ -227,9 +124,9 @@ asio::awaitable<GoalView> GoalService::Get(const Actor& actor, Uuid id, Date tod
     GoalView view;
     view.goal = co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
                                    [&](db::Transaction& tx) -> asio::awaitable<Goal> {
-                                       auto res = co_await tx.Execute(kSelectGoal, id);
-                                       if (res.Empty()) throw GoalNotFound();
-                                       co_return ReadGoal(res[0]);
+                                       auto g = co_await repository_->Find(tx, id);
+                                       if (!g) throw GoalNotFound();
+                                       co_return std::move(*g);
                                    });
     std::optional<Decimal> total = Decimal();
     for (const auto& pid : view.goal.portfolio_ids) {
@@ -257,14 +154,12 @@ asio::awaitable<Goal> GoalService::Create(const Actor& actor,
     draft.id = Uuid::GenerateV7();
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     Goal created = co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<Goal> {
-        co_await tx.Execute(kInsertGoal, draft.id, draft.user_id, draft.name, draft.target_amount,
-                            std::string(draft.currency.Code()), FormatDate(draft.target_date),
-                            draft.monthly_contribution, draft.notes);
-        co_await WriteLinks(tx, draft);
-        auto res = co_await tx.Execute(kSelectGoal, draft.id);
-        Goal stored = ReadGoal(res[0]);
-        co_await PgRepository::InsertOutbox(tx, actor, stored.user_id, "goal", stored.id.ToString(),
-                                            "goal.created", GoalPayload(stored), request_id);
+        co_await repository_->Insert(tx, draft);
+        co_await ReplaceLinks(tx, draft);
+        auto found = co_await repository_->Find(tx, draft.id);
+        Goal stored = std::move(*found);
+        co_await repository_->AddEvent(tx, actor, stored.user_id, stored.id, "goal.created",
+                                       GoalPayload(stored), request_id);
         co_return stored;
     });
     co_await GoalChanged(created.id, shard);
@@ -275,23 +170,22 @@ asio::awaitable<Goal> GoalService::Update(
     const Actor& actor, Uuid id, GoalChange change, const std::string& request_id, std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     Goal updated = co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<Goal> {
-        Goal g = co_await LockWritableGoal(tx, id);
+        Goal g = co_await LockWritable(tx, id);
         if (change.name) g.name = *change.name;
         if (change.target_amount) g.target_amount = *change.target_amount;
         if (change.currency) g.currency = *change.currency;
         if (change.target_date) g.target_date = *change.target_date;
         if (change.monthly_contribution) g.monthly_contribution = *change.monthly_contribution;
         if (change.notes) g.notes = *change.notes;
-        co_await tx.Execute(kUpdateGoal, id, g.name, g.target_amount, std::string(g.currency.Code()),
-                            FormatDate(g.target_date), g.monthly_contribution, g.notes);
+        co_await repository_->Update(tx, g);
         if (change.portfolio_ids) {
             g.portfolio_ids = *change.portfolio_ids;
-            co_await WriteLinks(tx, g);
+            co_await ReplaceLinks(tx, g);
         }
-        auto res = co_await tx.Execute(kSelectGoal, id);
-        Goal stored = ReadGoal(res[0]);
-        co_await PgRepository::InsertOutbox(tx, actor, stored.user_id, "goal", stored.id.ToString(),
-                                            "goal.updated", GoalPayload(stored), request_id);
+        auto found = co_await repository_->Find(tx, id);
+        Goal stored = std::move(*found);
+        co_await repository_->AddEvent(tx, actor, stored.user_id, stored.id, "goal.updated",
+                                       GoalPayload(stored), request_id);
         co_return stored;
     });
     co_await GoalChanged(id, shard);
@@ -315,10 +209,32 @@ asio::awaitable<void> GoalService::Delete(const Actor& actor,
                                           std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> {
-        Goal g = co_await LockWritableGoal(tx, id);
-        co_await tx.Execute(kDeleteGoal, id);
-        co_await PgRepository::InsertOutbox(tx, actor, g.user_id, "goal", id.ToString(), "goal.deleted",
-                                            GoalPayload(g), request_id);
+        Goal g = co_await LockWritable(tx, id);
+        co_await repository_->Delete(tx, id);
+        co_await repository_->AddEvent(tx, actor, g.user_id, id, "goal.deleted", GoalPayload(g), request_id);
+    });
+}
+
+asio::awaitable<std::vector<Uuid>> GoalService::GoalsLinkedTo(std::vector<PortfolioId> portfolios,
+                                                              std::size_t shard) {
+    if (portfolios.empty()) co_return std::vector<Uuid>{};
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    // goal_portfolios is under row-level security: read it as SYSTEM.
+    co_return co_await db::RunAs(
+        pool, Actor::System(), db::TransactionOptions().ReadOnly(),
+        [&](db::Transaction& tx) { return repository_->LinkedGoals(tx, portfolios); });
+}
+
+asio::awaitable<bool> GoalService::RaiseMilestone(Uuid goal,
+                                                  int pct,
+                                                  std::string payload,
+                                                  std::size_t shard) {
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    co_return co_await db::RunAs(pool, Actor::System(), [&](db::Transaction& tx) -> asio::awaitable<bool> {
+        auto owner = co_await repository_->RaiseMilestone(tx, goal, pct);
+        if (!owner) co_return false;
+        co_await repository_->AddMilestoneEvent(tx, *owner, goal, payload);
+        co_return true;
     });
 }
 

@@ -25,6 +25,7 @@ struct WatchlistCtx {
     std::shared_ptr<WatchlistService> service;
     std::shared_ptr<auth::UserDirectory> directory;
 };
+using WatchlistCtxPtr = std::shared_ptr<const WatchlistCtx>;
 
 json::object ToJson(const WatchlistItem& i) {
     json::object o;
@@ -139,64 +140,139 @@ Uuid ItemId(const Request& req) {
     return *id;
 }
 
+// The items of a new watchlist, each read like a single new item with its problems recorded
+// under "items[n].field".
+void ReadInitialItems(const json::object& body, http::FieldReader& in, Watchlist& draft) {
+    auto it = body.find("items");
+    if (it == body.end()) return;
+    if (!it->value().is_array() || it->value().as_array().size() > 200) {
+        in.AddError("items", "invalid", "an array of at most 200 items");
+        return;
+    }
+    std::size_t n = 0;
+    for (const auto& v : it->value().as_array()) {
+        if (!v.is_object()) {
+            in.AddError(fmt::format("items[{}]", n), "invalid", "an object");
+        } else {
+            http::FieldReader item_in(v.as_object());
+            draft.items.push_back(ReadNewItem(v.as_object(), item_in));
+            for (const auto& e : item_in.Errors()) {
+                in.AddError(fmt::format("items[{}].{}", n, e.field), e.code, e.message);
+            }
+        }
+        ++n;
+    }
+}
+
+// --- handlers, one per route ---
+
+asio::awaitable<Response> ListWatchlists(WatchlistCtxPtr ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kReadPermission);
+    auto lists = co_await ctx->service->List(actor, req.shard);
+    json::array arr;
+    for (const auto& w : lists) arr.push_back(ToJson(w));
+    co_return http::JsonResponse(json::object{{"items", std::move(arr)}, {"next_cursor", nullptr}});
+}
+
+asio::awaitable<Response> CreateWatchlist(WatchlistCtxPtr ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
+    auto body = http::ParseJsonObject(req);
+    http::FieldReader in(body);
+    Watchlist draft;
+    draft.user_id = actor.user_id;
+    draft.name = in.String("name", {.min_length = 1, .max_length = 100});
+    if (auto d = NullableString(body, in, "description")) draft.description = *d;
+    in.AllowOnly({"name", "description", "items"});
+    ReadInitialItems(body, in, draft);
+    in.Finish();
+    Watchlist w = co_await ctx->service->Create(actor, draft, req.request_id, req.shard);
+    Response res = http::JsonResponse(ToJson(w), 201);
+    res.SetHeader("Location", "/api/v1/watchlists/" + w.id.ToString());
+    co_return res;
+}
+
+asio::awaitable<Response> GetWatchlist(WatchlistCtxPtr ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kReadPermission);
+    co_return http::JsonResponse(ToJson(co_await ctx->service->Get(actor, ListId(req), req.shard)));
+}
+
+asio::awaitable<Response> UpdateWatchlist(WatchlistCtxPtr ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
+    auto id = ListId(req);
+    auto body = http::ParseJsonObject(req);
+    http::FieldReader in(body);
+    auto name = in.OptionalString("name", {.min_length = 1, .max_length = 100});
+    auto description = NullableString(body, in, "description");
+    in.AllowOnly({"name", "description"});
+    in.Finish();
+    Watchlist w = co_await ctx->service->Update(actor, id, name, description, req.request_id, req.shard);
+    co_return http::JsonResponse(ToJson(w));
+}
+
+asio::awaitable<Response> DeleteWatchlist(WatchlistCtxPtr ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
+    co_await ctx->service->Delete(actor, ListId(req), req.request_id, req.shard);
+    co_return Response::NoContent();
+}
+
+asio::awaitable<Response> AddWatchlistItem(WatchlistCtxPtr ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
+    auto id = ListId(req);
+    auto body = http::ParseJsonObject(req);
+    http::FieldReader in(body);
+    WatchlistItem item = ReadNewItem(body, in);
+    in.Finish();
+    WatchlistItem stored = co_await ctx->service->AddItem(actor, id, item, req.request_id, req.shard);
+    co_return http::JsonResponse(ToJson(stored), 201);
+}
+
+asio::awaitable<Response> UpdateWatchlistItem(WatchlistCtxPtr ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
+    auto id = ListId(req);
+    auto item_id = ItemId(req);
+    auto body = http::ParseJsonObject(req);
+    http::FieldReader in(body);
+    WatchlistItemChange change;
+    auto above = ReadDecimalField(body, in, "alert_above", kPriceRules);
+    auto below = ReadDecimalField(body, in, "alert_below", kPriceRules);
+    auto pct = ReadDecimalField(body, in, "alert_change_pct", kPercentRules);
+    change.set_above = above.present;
+    change.alert_above = above.value;
+    change.set_below = below.present;
+    change.alert_below = below.value;
+    change.set_change = pct.present;
+    change.alert_change_pct = pct.value;
+    change.notes = NullableString(body, in, "notes");
+    in.AllowOnly({"alert_above", "alert_below", "alert_change_pct", "notes"});
+    in.Finish();
+    WatchlistItem stored =
+        co_await ctx->service->UpdateItem(actor, id, item_id, change, req.request_id, req.shard);
+    co_return http::JsonResponse(ToJson(stored));
+}
+
+asio::awaitable<Response> RemoveWatchlistItem(WatchlistCtxPtr ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
+    auto id = ListId(req);
+    auto item_id = ItemId(req);
+    co_await ctx->service->RemoveItem(actor, id, item_id, req.request_id, req.shard);
+    co_return Response::NoContent();
+}
+
 }  // namespace
 
 void AddWatchlistRoutes(http::Router& routes,
                         std::shared_ptr<WatchlistService> service,
                         std::shared_ptr<auth::UserDirectory> directory) {
-    auto ctx = std::make_shared<WatchlistCtx>(WatchlistCtx{std::move(service), std::move(directory)});
+    auto ctx = std::make_shared<const WatchlistCtx>(WatchlistCtx{std::move(service), std::move(directory)});
     routes.AddComponent("WatchlistItem", ItemSchema());
     routes.AddComponent("Watchlist", WatchlistSchema());
-
-    routes.Get(
-        "/api/v1/watchlists",
-        [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kReadPermission);
-            auto lists = co_await ctx->service->List(actor, req.shard);
-            json::array arr;
-            for (const auto& w : lists) arr.push_back(ToJson(w));
-            co_return http::JsonResponse(json::object{{"items", std::move(arr)}, {"next_cursor", nullptr}});
-        },
-        {.name = "watchlist.list",
-         .require_auth = true,
-         .contract = {.responses = {{200, js::Page(js::Ref("Watchlist"))}}}});
-
-    routes.Post("/api/v1/watchlists",
-                [ctx](Request& req) -> asio::awaitable<Response> {
-                    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
-                    auto body = http::ParseJsonObject(req);
-                    http::FieldReader in(body);
-                    Watchlist draft;
-                    draft.user_id = actor.user_id;
-                    draft.name = in.String("name", {.min_length = 1, .max_length = 100});
-                    if (auto d = NullableString(body, in, "description")) draft.description = *d;
-                    in.AllowOnly({"name", "description", "items"});
-                    if (auto it = body.find("items"); it != body.end()) {
-                        if (!it->value().is_array() || it->value().as_array().size() > 200) {
-                            in.AddError("items", "invalid", "an array of at most 200 items");
-                        } else {
-                            std::size_t n = 0;
-                            for (const auto& v : it->value().as_array()) {
-                                if (!v.is_object()) {
-                                    in.AddError(fmt::format("items[{}]", n), "invalid", "an object");
-                                } else {
-                                    http::FieldReader item_in(v.as_object());
-                                    draft.items.push_back(ReadNewItem(v.as_object(), item_in));
-                                    for (const auto& e : item_in.Errors()) {
-                                        in.AddError(fmt::format("items[{}].{}", n, e.field), e.code,
-                                                    e.message);
-                                    }
-                                }
-                                ++n;
-                            }
-                        }
-                    }
-                    in.Finish();
-                    Watchlist w = co_await ctx->service->Create(actor, draft, req.request_id, req.shard);
-                    Response res = http::JsonResponse(ToJson(w), 201);
-                    res.SetHeader("Location", "/api/v1/watchlists/" + w.id.ToString());
-                    co_return res;
-                },
+    const std::string list = "/api/v1/watchlists/{id}";
+    const std::string item = "/api/v1/watchlists/{id}/items/{item_id}";
+    routes.Get("/api/v1/watchlists", BindRoute<ListWatchlists>(ctx),
+               {.name = "watchlist.list",
+                .require_auth = true,
+                .contract = {.responses = {{200, js::Page(js::Ref("Watchlist"))}}}});
+    routes.Post("/api/v1/watchlists", BindRoute<CreateWatchlist>(ctx),
                 {.name = "watchlist.create",
                  .require_auth = true,
                  .contract = {.request = js::Object({{"name", js::String(1, 100)},
@@ -204,107 +280,37 @@ void AddWatchlistRoutes(http::Router& routes,
                                                      js::Opt("items", js::Array(NewItemSchema(true), 200))}),
                               .responses = {{201, js::Ref("Watchlist")}},
                               .codes = {"watchlist.duplicate_symbol", "watchlist.alert_bounds"}}});
-
-    routes.Get(
-        "/api/v1/watchlists/{id}",
-        [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kReadPermission);
-            co_return http::JsonResponse(ToJson(co_await ctx->service->Get(actor, ListId(req), req.shard)));
-        },
-        {.name = "watchlist.get",
-         .require_auth = true,
-         .contract = {.responses = {{200, js::Ref("Watchlist")}}, .codes = {"watchlist.not_found"}}});
-
-    routes.Patch("/api/v1/watchlists/{id}",
-                 [ctx](Request& req) -> asio::awaitable<Response> {
-                     Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
-                     auto id = ListId(req);
-                     auto body = http::ParseJsonObject(req);
-                     http::FieldReader in(body);
-                     auto name = in.OptionalString("name", {.min_length = 1, .max_length = 100});
-                     auto description = NullableString(body, in, "description");
-                     in.AllowOnly({"name", "description"});
-                     in.Finish();
-                     Watchlist w = co_await ctx->service->Update(actor, id, name, description, req.request_id,
-                                                                 req.shard);
-                     co_return http::JsonResponse(ToJson(w));
-                 },
+    routes.Get(list, BindRoute<GetWatchlist>(ctx),
+               {.name = "watchlist.get",
+                .require_auth = true,
+                .contract = {.responses = {{200, js::Ref("Watchlist")}}, .codes = {"watchlist.not_found"}}});
+    routes.Patch(list, BindRoute<UpdateWatchlist>(ctx),
                  {.name = "watchlist.update",
                   .require_auth = true,
                   .contract = {.request = js::Object({js::OptNull("name", js::String(1, 100)),
                                                       js::OptNull("description", js::String(0, 2000))}),
                                .responses = {{200, js::Ref("Watchlist")}},
                                .codes = {"watchlist.not_found"}}});
-
-    routes.Delete("/api/v1/watchlists/{id}",
-                  [ctx](Request& req) -> asio::awaitable<Response> {
-                      Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
-                      co_await ctx->service->Delete(actor, ListId(req), req.request_id, req.shard);
-                      co_return Response::NoContent();
-                  },
+    routes.Delete(list, BindRoute<DeleteWatchlist>(ctx),
                   {.name = "watchlist.delete",
                    .require_auth = true,
                    .contract = {.responses = {{204}}, .codes = {"watchlist.not_found"}}});
-
-    routes.Post(
-        "/api/v1/watchlists/{id}/items",
-        [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
-            auto id = ListId(req);
-            auto body = http::ParseJsonObject(req);
-            http::FieldReader in(body);
-            WatchlistItem item = ReadNewItem(body, in);
-            in.Finish();
-            WatchlistItem stored = co_await ctx->service->AddItem(actor, id, item, req.request_id, req.shard);
-            co_return http::JsonResponse(ToJson(stored), 201);
-        },
-        {.name = "watchlist.item_add",
-         .require_auth = true,
-         .contract = {
-             .request = NewItemSchema(true),
-             .responses = {{201, js::Ref("WatchlistItem")}},
-             .codes = {"watchlist.not_found", "watchlist.duplicate_symbol", "watchlist.alert_bounds"}}});
-
-    routes.Patch("/api/v1/watchlists/{id}/items/{item_id}",
-                 [ctx](Request& req) -> asio::awaitable<Response> {
-                     Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
-                     auto id = ListId(req);
-                     auto item_id = ItemId(req);
-                     auto body = http::ParseJsonObject(req);
-                     http::FieldReader in(body);
-                     WatchlistItemChange change;
-                     auto above = ReadDecimalField(body, in, "alert_above", kPriceRules);
-                     auto below = ReadDecimalField(body, in, "alert_below", kPriceRules);
-                     auto pct = ReadDecimalField(body, in, "alert_change_pct", kPercentRules);
-                     change.set_above = above.present;
-                     change.alert_above = above.value;
-                     change.set_below = below.present;
-                     change.alert_below = below.value;
-                     change.set_change = pct.present;
-                     change.alert_change_pct = pct.value;
-                     change.notes = NullableString(body, in, "notes");
-                     in.AllowOnly({"alert_above", "alert_below", "alert_change_pct", "notes"});
-                     in.Finish();
-                     WatchlistItem stored = co_await ctx->service->UpdateItem(actor, id, item_id, change,
-                                                                              req.request_id, req.shard);
-                     co_return http::JsonResponse(ToJson(stored));
-                 },
+    routes.Post(list + "/items", BindRoute<AddWatchlistItem>(ctx),
+                {.name = "watchlist.item_add",
+                 .require_auth = true,
+                 .contract = {.request = NewItemSchema(true),
+                              .responses = {{201, js::Ref("WatchlistItem")}},
+                              .codes = {"watchlist.not_found", "watchlist.duplicate_symbol",
+                                        "watchlist.alert_bounds"}}});
+    routes.Patch(item, BindRoute<UpdateWatchlistItem>(ctx),
                  {.name = "watchlist.item_update",
                   .require_auth = true,
                   .contract = {.request = NewItemSchema(false),
                                .responses = {{200, js::Ref("WatchlistItem")}},
                                .codes = {"watchlist.not_found", "watchlist.item_not_found",
                                          "watchlist.alert_bounds"}}});
-
     routes.Delete(
-        "/api/v1/watchlists/{id}/items/{item_id}",
-        [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
-            auto id = ListId(req);
-            auto item_id = ItemId(req);
-            co_await ctx->service->RemoveItem(actor, id, item_id, req.request_id, req.shard);
-            co_return Response::NoContent();
-        },
+        item, BindRoute<RemoveWatchlistItem>(ctx),
         {.name = "watchlist.item_remove",
          .require_auth = true,
          .contract = {.responses = {{204}}, .codes = {"watchlist.not_found", "watchlist.item_not_found"}}});

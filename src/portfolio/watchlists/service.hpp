@@ -1,64 +1,30 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
-#include "core/decimal.hpp"
-#include "core/ids.hpp"
-#include "core/time.hpp"
-#include "portfolio/pg_repository.hpp"
+#include "core/actor.hpp"
+#include "portfolio/watchlists/model.hpp"
+#include "portfolio/watchlists/repository.hpp"
 
 namespace nn {
 class App;
 }
 
-// Watchlists and their alert conditions (portfolio.watchlists / watchlist_items). Storage and
-// API only: evaluating the conditions belongs to the notifications service, which reads the
-// armed flags. Every call runs as the acting user under RLS; every write adds one outbox row in
-// the same transaction.
+// The watchlist use cases. Storage and API only: evaluating the conditions belongs to the
+// notifications service, which reads the armed flags. Every call runs as the acting user under
+// RLS; every write adds one outbox row in the same transaction.
 namespace nn::portfolio {
-
-struct WatchlistItem {
-    Uuid id;
-    std::string symbol;
-    std::optional<Decimal> alert_above;       // price above
-    std::optional<Decimal> alert_below;       // price below
-    std::optional<Decimal> alert_change_pct;  // |daily change| beyond this percentage
-    bool above_armed = true;
-    bool below_armed = true;
-    bool change_armed = true;
-    std::optional<Decimal> last_price;
-    std::optional<Timestamp> last_triggered_at;
-    std::optional<std::string> notes;
-    Timestamp created_at{};
-    Timestamp updated_at{};
-};
-
-struct Watchlist {
-    WatchlistId id;
-    UserId user_id;
-    std::string name;
-    std::optional<std::string> description;
-    Timestamp created_at{};
-    Timestamp updated_at{};
-    std::vector<WatchlistItem> items;
-};
-
-// A partial change of an item: a condition with set_* false keeps the stored value; set_* with
-// no value clears it; notes likewise (outer optional = sent).
-struct WatchlistItemChange {
-    std::optional<Decimal> alert_above, alert_below, alert_change_pct;
-    bool set_above = false, set_below = false, set_change = false;
-    std::optional<std::optional<std::string>> notes;
-};
 
 class WatchlistService {
 public:
-    explicit WatchlistService(App& app) : app_(app) {}
+    WatchlistService(App& app, std::shared_ptr<WatchlistRepository> repository)
+        : app_(app), repository_(std::move(repository)) {}
 
     boost::asio::awaitable<std::vector<Watchlist>> List(const Actor& actor, std::size_t shard);
     boost::asio::awaitable<Watchlist> Get(const Actor& actor, WatchlistId id, std::size_t shard);
@@ -93,11 +59,10 @@ public:
         const Actor& actor, WatchlistId id, Uuid item_id, const std::string& request_id, std::size_t shard);
 
 private:
-    App& app_;
-};
+    boost::asio::awaitable<Watchlist> LockWritable(db::Transaction& tx, WatchlistId id);
 
-// Below must stay under above when both are set; returns the problem or nullopt.
-std::optional<std::string> CheckAlertBounds(const std::optional<Decimal>& above,
-                                            const std::optional<Decimal>& below);
+    App& app_;
+    std::shared_ptr<WatchlistRepository> repository_;
+};
 
 }  // namespace nn::portfolio

@@ -1,0 +1,20 @@
+#include "portfolio/allocation/module.hpp"
+
+#include "infra/app/app.hpp"
+#include "portfolio/allocation/handlers.hpp"
+#include "portfolio/allocation/pg_repository.hpp"
+
+namespace nn::portfolio {
+
+std::shared_ptr<AllocationService> MakeAllocationService(App& app, std::shared_ptr<Service> portfolios) {
+    return std::make_shared<AllocationService>(app, std::move(portfolios),
+                                               std::make_shared<PgAllocationRepository>());
+}
+
+void RegisterAllocation(App& app,
+                        std::shared_ptr<AllocationService> service,
+                        std::shared_ptr<auth::UserDirectory> directory) {
+    AddAllocationRoutes(app.Routes(), std::move(service), std::move(directory));
+}
+
+}  // namespace nn::portfolio

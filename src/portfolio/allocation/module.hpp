@@ -1,0 +1,25 @@
+#pragma once
+
+#include <memory>
+
+#include "portfolio/allocation/service.hpp"
+
+namespace nn {
+class App;
+}
+namespace nn::auth {
+class UserDirectory;
+}
+
+namespace nn::portfolio {
+
+// The allocation service on its PostgreSQL repository; `portfolios` values the holdings.
+// portfolio::MakeServices builds it (analytics is handed it too).
+std::shared_ptr<AllocationService> MakeAllocationService(App& app, std::shared_ptr<Service> portfolios);
+
+// Adds the allocation and rebalance routes (called by portfolio::Register).
+void RegisterAllocation(App& app,
+                        std::shared_ptr<AllocationService> service,
+                        std::shared_ptr<auth::UserDirectory> directory);
+
+}  // namespace nn::portfolio

@@ -1,0 +1,20 @@
+#include "portfolio/watchlists/module.hpp"
+
+#include "infra/app/app.hpp"
+#include "portfolio/watchlists/handlers.hpp"
+#include "portfolio/watchlists/pg_repository.hpp"
+
+namespace nn::portfolio {
+
+std::shared_ptr<WatchlistService> MakeWatchlistService(App& app) {
+    return std::make_shared<WatchlistService>(app, std::make_shared<PgWatchlistRepository>());
+}
+
+std::shared_ptr<WatchlistService> RegisterWatchlists(App& app,
+                                                     std::shared_ptr<auth::UserDirectory> directory) {
+    auto service = MakeWatchlistService(app);
+    AddWatchlistRoutes(app.Routes(), service, std::move(directory));
+    return service;
+}
+
+}  // namespace nn::portfolio

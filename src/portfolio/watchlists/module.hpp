@@ -1,0 +1,23 @@
+#pragma once
+
+#include <memory>
+
+#include "portfolio/watchlists/service.hpp"
+
+namespace nn {
+class App;
+}
+namespace nn::auth {
+class UserDirectory;
+}
+
+namespace nn::portfolio {
+
+// The watchlist service on its PostgreSQL repository, with the app's portfolio pools.
+std::shared_ptr<WatchlistService> MakeWatchlistService(App& app);
+
+// Adds the /api/v1/watchlists routes (called by portfolio::Register); returns the service.
+std::shared_ptr<WatchlistService> RegisterWatchlists(App& app,
+                                                     std::shared_ptr<auth::UserDirectory> directory);
+
+}  // namespace nn::portfolio
