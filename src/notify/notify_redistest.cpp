@@ -491,7 +491,7 @@ TEST_F(NotifyTest, AuditIsForAdminsAndPortfolioEventsForTheOwner) {
 TEST_F(NotifyTest, RefusedQueriesNameTheirField) {
     auto user = NewUser();
     auto admin = NewUser("ADMIN");
-    auto expect = [&](const Reply& r, int status, const std::string& code, const std::string& field) {
+    auto expect = [&](const NotifyReply& r, int status, const std::string& code, const std::string& field) {
         ASSERT_EQ(r.status, status) << r.body;
         auto o = r.Json().as_object();
         EXPECT_EQ(o.at("code").as_string(), code) << r.body;
