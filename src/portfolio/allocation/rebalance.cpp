@@ -72,33 +72,26 @@ std::vector<RuleOutcome> MeasureRules(const RebalanceInput& in) {
     return out;
 }
 
-RebalanceProposal ProposeRebalance(const RebalanceInput& in) {
-    RebalanceProposal out;
-    out.cash_before = in.cash;
-    Decimal total = in.cash + in.other_cash;
-    std::vector<Decimal> quantities;
-    for (const auto& p : in.positions) {
-        quantities.push_back(p.quantity);
-        total += ValueAt(p, p.quantity);
-    }
-    out.total_value = total;
-    const std::vector<Decimal> original = quantities;
+namespace {
 
-    // The value each position should reach. Rules that share positions (a symbol rule and its
-    // sector rule) are solved together: each rule outside its tolerance is an equation "group
-    // value = target x total"; the equations are satisfied in turn, each sharing its group's gap
-    // among the members in proportion to their value at the start (equally when the group is
-    // held at zero), and the rounds repeat until every equation holds to within 10^-8 of the
-    // total (cyclic projections onto the rules: they converge to a common solution when one
-    // exists). A rule within its tolerance that the solution pushes outside it joins the
-    // equations. Rules that cannot all hold (targets adding up to more than the members allow)
-    // end where the rounds stop and are reported as conflicting_rules.
-    std::vector<Decimal> value(in.positions.size());
-    for (std::size_t i = 0; i < in.positions.size(); ++i) {
-        value[i] = ValueAt(in.positions[i], in.positions[i].quantity);
-    }
-    std::vector<Decimal> wanted_value = value;
-    std::vector<std::optional<std::string>> reasons(in.rules.size());
+// The value each position should reach. Rules that share positions (a symbol rule and its
+// sector rule) are solved together: each rule outside its tolerance is an equation "group
+// value = target x total"; the equations are satisfied in turn, each sharing its group's gap
+// among the members in proportion to their value at the start (equally when the group is
+// held at zero), and the rounds repeat until every equation holds to within 10^-8 of the
+// total (cyclic projections onto the rules: they converge to a common solution when one
+// exists). A rule within its tolerance that the solution pushes outside it joins the
+// equations. Rules that cannot all hold (targets adding up to more than the members allow)
+// end where the rounds stop and are reported as conflicting_rules.
+struct Targets {
+    std::vector<Decimal> value;                       // per position, as wanted
+    std::vector<std::optional<std::string>> reasons;  // per rule: why it cannot be reached at all
+};
+
+Targets SolveTargets(const RebalanceInput& in, const std::vector<Decimal>& value, const Decimal& total) {
+    std::vector<Decimal> quantities;
+    for (const auto& p : in.positions) quantities.push_back(p.quantity);
+    Targets t{value, std::vector<std::optional<std::string>>(in.rules.size())};
     std::vector<std::vector<std::size_t>> members(in.rules.size());
     std::vector<bool> active(in.rules.size(), false);
     for (std::size_t r = 0; r < in.rules.size(); ++r) {
@@ -108,7 +101,7 @@ RebalanceProposal ProposeRebalance(const RebalanceInput& in) {
         }
         if (Within(Weight(GroupValue(in.positions, quantities, in.rules[r]), total), in.rules[r])) continue;
         if (members[r].empty()) {
-            reasons[r] = "no_holding";
+            t.reasons[r] = "no_holding";
             continue;
         }
         active[r] = true;
@@ -125,7 +118,7 @@ RebalanceProposal ProposeRebalance(const RebalanceInput& in) {
             for (std::size_t r = 0; r < in.rules.size(); ++r) {
                 if (!active[r]) continue;
                 const Decimal gap =
-                    Decimal::Mul(in.rules[r].target_weight, total, kMoneyScale) - sum_of(r, wanted_value);
+                    Decimal::Mul(in.rules[r].target_weight, total, kMoneyScale) - sum_of(r, t.value);
                 if (gap.Abs() <= precision) continue;
                 settled = false;
                 const Decimal held = sum_of(r, value);
@@ -136,7 +129,7 @@ RebalanceProposal ProposeRebalance(const RebalanceInput& in) {
                             : Decimal::Div(Decimal::FromInt(1),
                                            Decimal::FromInt(static_cast<std::int64_t>(members[r].size())),
                                            kMoneyScale);
-                    wanted_value[i] += Decimal::Mul(gap, share, kMoneyScale);
+                    t.value[i] += Decimal::Mul(gap, share, kMoneyScale);
                 }
             }
             if (settled) break;
@@ -144,62 +137,75 @@ RebalanceProposal ProposeRebalance(const RebalanceInput& in) {
         // A rule that was within its tolerance and would no longer be joins the equations.
         bool joined = false;
         for (std::size_t r = 0; r < in.rules.size(); ++r) {
-            if (active[r] || reasons[r] || members[r].empty()) continue;
-            if (!Within(Weight(sum_of(r, wanted_value), total), in.rules[r])) {
+            if (active[r] || t.reasons[r] || members[r].empty()) continue;
+            if (!Within(Weight(sum_of(r, t.value), total), in.rules[r])) {
                 active[r] = true;
                 joined = true;
             }
         }
         if (!joined) break;
     }
-    std::vector<Decimal> gap(in.positions.size());
-    // The rounds approach the solution without always landing on it: 29.9999999 must still
-    // sell 3 units at 10, so the gaps are taken to 4 places before they become quantities.
-    for (std::size_t i = 0; i < in.positions.size(); ++i)
-        gap[i] = (wanted_value[i] - value[i]).Round(kGapScale);
+    return t;
+}
 
-    // Quantities toward zero, small trades dropped.
-    struct Candidate {
-        std::size_t index;
-        Decimal quantity;  // signed
-    };
+// A trade before cash is counted: the position and its signed quantity.
+struct Candidate {
+    std::size_t index;
+    Decimal quantity;
+};
+
+struct Candidates {
     std::vector<Candidate> sells, buys;
-    // Why a position trades less than its gap (or not at all).
-    std::vector<std::string> limits(in.positions.size());
+    std::vector<std::string> limits;  // per position: why it trades less than its gap (or not at all)
+};
+
+// Each position's gap as a quantity toward zero (whole units unless fractional, never a short),
+// trades below the minimum amount dropped.
+Candidates ToCandidates(const RebalanceInput& in, const std::vector<Decimal>& gap) {
+    Candidates c;
+    c.limits.resize(in.positions.size());
     for (std::size_t i = 0; i < in.positions.size(); ++i) {
         if (gap[i].IsZero()) continue;
         const auto& p = in.positions[i];
         Decimal q = Decimal::Div(gap[i], p.price, p.fractional ? kFractionalScale : 0, Rounding::kDown);
         if (q.IsNegative() && -q > p.quantity) q = -p.quantity;  // never propose a short
-        if (!p.fractional && Decimal::Mul(q, p.price, kMoneyScale) != gap[i]) limits[i] = "whole_units";
+        if (!p.fractional && Decimal::Mul(q, p.price, kMoneyScale) != gap[i]) c.limits[i] = "whole_units";
         if (q.IsZero()) {
-            limits[i] = "whole_units";
+            c.limits[i] = "whole_units";
             continue;
         }
         if (Decimal::Mul(q.Abs(), p.price, kMoneyScale) < in.min_trade_amount) {
-            limits[i] = "below_min_trade";
+            c.limits[i] = "below_min_trade";
             continue;
         }
-        (q.IsNegative() ? sells : buys).push_back({i, q});
+        (q.IsNegative() ? c.sells : c.buys).push_back({i, q});
     }
+    return c;
+}
 
+// Sells first (they raise cash), then buys by largest gap while the cash lasts; returns the cash left.
+Decimal Trade(const RebalanceInput& in,
+              const std::vector<Decimal>& gap,
+              Candidates& c,
+              std::vector<Decimal>& quantities,
+              std::vector<ProposedTrade>& trades) {
     Decimal cash = in.cash;
-    for (const auto& s : sells) {
+    for (const auto& s : c.sells) {
         const auto& p = in.positions[s.index];
         Decimal q = -s.quantity;
         Decimal amount = Decimal::Mul(q, p.price, kMoneyScale);
         cash += amount;
         quantities[s.index] -= q;
-        out.trades.push_back({p.symbol, "SELL", q.Normalized(), p.price, amount.Normalized()});
+        trades.push_back({p.symbol, "SELL", q.Normalized(), p.price, amount.Normalized()});
     }
-    std::stable_sort(buys.begin(), buys.end(),
+    std::stable_sort(c.buys.begin(), c.buys.end(),
                      [&](const Candidate& a, const Candidate& b) { return gap[a.index] > gap[b.index]; });
-    for (const auto& b : buys) {
+    for (const auto& b : c.buys) {
         const auto& p = in.positions[b.index];
         Decimal q = b.quantity;
         Decimal amount = Decimal::Mul(q, p.price, kMoneyScale);
         if (amount > cash) {
-            limits[b.index] = "insufficient_cash";
+            c.limits[b.index] = "insufficient_cash";
             q = cash.IsPositive()
                     ? Decimal::Div(cash, p.price, p.fractional ? kFractionalScale : 0, Rounding::kDown)
                     : Decimal();
@@ -208,9 +214,38 @@ RebalanceProposal ProposeRebalance(const RebalanceInput& in) {
         }
         cash -= amount;
         quantities[b.index] += q;
-        out.trades.push_back({p.symbol, "BUY", q.Normalized(), p.price, amount.Normalized()});
+        trades.push_back({p.symbol, "BUY", q.Normalized(), p.price, amount.Normalized()});
     }
-    out.cash_after = cash.Normalized();
+    return cash;
+}
+
+}  // namespace
+
+RebalanceProposal ProposeRebalance(const RebalanceInput& in) {
+    RebalanceProposal out;
+    out.cash_before = in.cash;
+    Decimal total = in.cash + in.other_cash;
+    std::vector<Decimal> quantities;
+    for (const auto& p : in.positions) {
+        quantities.push_back(p.quantity);
+        total += ValueAt(p, p.quantity);
+    }
+    out.total_value = total;
+    const std::vector<Decimal> original = quantities;
+
+    std::vector<Decimal> value(in.positions.size());
+    for (std::size_t i = 0; i < in.positions.size(); ++i) {
+        value[i] = ValueAt(in.positions[i], in.positions[i].quantity);
+    }
+    const Targets targets = SolveTargets(in, value, total);
+    std::vector<Decimal> gap(in.positions.size());
+    // The rounds approach the solution without always landing on it: 29.9999999 must still
+    // sell 3 units at 10, so the gaps are taken to 4 places before they become quantities.
+    for (std::size_t i = 0; i < in.positions.size(); ++i)
+        gap[i] = (targets.value[i] - value[i]).Round(kGapScale);
+
+    Candidates candidates = ToCandidates(in, gap);
+    out.cash_after = Trade(in, gap, candidates, quantities, out.trades).Normalized();
 
     for (std::size_t r = 0; r < in.rules.size(); ++r) {
         const auto& rule = in.rules[r];
@@ -221,9 +256,10 @@ RebalanceProposal ProposeRebalance(const RebalanceInput& in) {
         o.within_before = Within(o.weight_before, rule);
         o.within_after = Within(o.weight_after, rule);
         if (!o.within_after) {
-            o.reason = reasons[r];
+            o.reason = targets.reasons[r];
             for (std::size_t i = 0; !o.reason && i < in.positions.size(); ++i) {
-                if (InGroup(in.positions[i], rule) && !limits[i].empty()) o.reason = limits[i];
+                if (InGroup(in.positions[i], rule) && !candidates.limits[i].empty())
+                    o.reason = candidates.limits[i];
             }
             if (!o.reason) o.reason = "conflicting_rules";
         }
