@@ -119,6 +119,36 @@ struct ImportArgs {
     std::size_t batch = 200'000;
 };
 
+// A refused batch as the import's error: each row named by its file line (`lines`: the file line
+// of each batch row) instead of its index prices[i].
+Error RejectedBatch(const Error& e, const std::vector<std::size_t>& lines) {
+    std::string detail = e.what();
+    std::optional<std::size_t> first_line;
+    for (const auto& fe : e.FieldErrors()) {
+        std::size_t index = 0;
+        const std::string_view field = fe.field;
+        const auto open = field.find('[');
+        const auto close = field.find(']');
+        std::string where = fe.field;
+        if (open != std::string_view::npos && close != std::string_view::npos && close > open) {
+            const auto digits = field.substr(open + 1, close - open - 1);
+            auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+            if (ec == std::errc() && p == digits.data() + digits.size() && index < lines.size()) {
+                if (!first_line) first_line = lines[index];
+                const auto rest = field.substr(close + 1);
+                where = fmt::format("line {}{}", lines[index],
+                                    rest.empty() ? "" : fmt::format(" ({})", rest.substr(1)));
+            }
+        }
+        detail += "; " + where + ": " + fe.message;
+    }
+    return Error(ErrorKind::kUnprocessable, "import.rejected",
+                 fmt::format("{} rejected, lines {}-{} not imported (earlier batches are committed; "
+                             "re-running the import is safe): {}",
+                             first_line ? fmt::format("line {}", *first_line) : std::string("a batch"),
+                             lines.front(), lines.back(), detail));
+}
+
 void ImportPrices(const runtime::Config& config, const ImportArgs& args) {
     std::ifstream in(args.file);
     if (!in) throw Error(ErrorKind::kNotFound, "import.no_file", "cannot open " + args.file);
@@ -159,31 +189,7 @@ void ImportPrices(const runtime::Config& config, const ImportArgs& args) {
             // prices[i]: turn each into its file line. Other failures (database, Redis) say
             // nothing about rows and end the import as they are.
             if (e.FieldErrors().empty()) throw;
-            std::string detail = e.what();
-            std::optional<std::size_t> first_line;
-            for (const auto& fe : e.FieldErrors()) {
-                std::size_t index = 0;
-                const std::string_view field = fe.field;
-                const auto open = field.find('[');
-                const auto close = field.find(']');
-                std::string where = fe.field;
-                if (open != std::string_view::npos && close != std::string_view::npos && close > open) {
-                    const auto digits = field.substr(open + 1, close - open - 1);
-                    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
-                    if (ec == std::errc() && p == digits.data() + digits.size() && index < lines.size()) {
-                        if (!first_line) first_line = lines[index];
-                        const auto rest = field.substr(close + 1);
-                        where = fmt::format("line {}{}", lines[index],
-                                            rest.empty() ? "" : fmt::format(" ({})", rest.substr(1)));
-                    }
-                }
-                detail += "; " + where + ": " + fe.message;
-            }
-            throw Error(ErrorKind::kUnprocessable, "import.rejected",
-                        fmt::format("{} rejected, lines {}-{} not imported (earlier batches are committed; "
-                                    "re-running the import is safe): {}",
-                                    first_line ? fmt::format("line {}", *first_line) : std::string("a batch"),
-                                    lines.front(), lines.back(), detail));
+            throw RejectedBatch(e, lines);
         }
         batch.clear();
         lines.clear();

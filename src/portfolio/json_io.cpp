@@ -251,6 +251,7 @@ json::object ToJson(const HoldingsView& v) {
     return out;
 }
 
+// Long on purpose: one component schema per declaration, each the shape a ToJson above writes.
 void AddSchemas(http::Router& routes) {
     auto symbol = js::Pattern("^[A-Za-z0-9^.=_:-]{1,32}$", "1-32 characters of A-Z, a-z, 0-9 and ^.=_:-")
                       .Example("AAPL");

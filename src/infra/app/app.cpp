@@ -299,7 +299,13 @@ void App::RegisterHealth() {
         (void)reply;
         co_return true;
     });
+    AddPipelineMetrics();
+}
 
+// Long on purpose: one declaration per metric family of the pools, Redis, replicas, jobs, the
+// outbox, the stream consumers and the partitions (docs/operations.md "Monitor"), each reading
+// the snapshot CollectPipelines refreshes.
+void App::AddPipelineMetrics() {
     auto& metrics = server_->Metrics();
     auto snap = snapshot_;
     metrics.AddFamily(

@@ -121,6 +121,7 @@ private:
     std::string UrlFor(ServiceRole role, Database database, const Secret& base) const;
     db::PoolOptions PoolOptionsFor(std::string url) const;
     void RegisterHealth();
+    void AddPipelineMetrics();
     // Outbox backlogs, stream consumer lag and default-partition rows into the snapshot, every
     // few seconds on shard 0 until Stop.
     boost::asio::awaitable<void> CollectPipelines(std::shared_ptr<boost::asio::steady_timer> timer);

@@ -107,6 +107,7 @@ Setting Url(const char* key, const char* env, Secret Config::*field, std::vector
             }};
 }
 
+// Long on purpose: the settings table, one entry per setting (docs/configuration.md lists the same).
 std::vector<Setting> Settings() {
     std::vector<Setting> s = {
         {"http.listen", "NEXANEST_LISTEN", false,
