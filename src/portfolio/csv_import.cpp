@@ -153,6 +153,29 @@ std::string CanonicalType(std::string_view raw) {
     return t;
 }
 
+// A data record as the JSON object ReadTransaction reads: empty fields left out, the type and a
+// date-only executed_at in the API's forms, signs dropped from amounts.
+json::object RecordObject(const std::vector<std::optional<std::string_view>>& columns,
+                          const std::vector<std::string>& record) {
+    json::object o;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        const std::string& v = record[i];
+        if (v.empty()) continue;
+        std::string_view name = *columns[i];
+        if (name == "type") {
+            o[name] = CanonicalType(v);
+        } else if (name == "executed_at" && ParseDate(v)) {
+            o[name] = v + "T00:00:00Z";
+        } else if (name == "quantity" || name == "amount" || name == "fee") {
+            // Brokers export sells and withdrawals with a sign; the type carries the direction.
+            o[name] = !v.empty() && v[0] == '-' ? v.substr(1) : v;
+        } else {
+            o[name] = v;
+        }
+    }
+    return o;
+}
+
 }  // namespace
 
 CsvImport ParseTransactionsCsv(std::string_view text,
@@ -211,22 +234,7 @@ CsvImport ParseTransactionsCsv(std::string_view text,
             AddError(out, line, "", "the number of fields differs from the header");
             continue;
         }
-        json::object o;
-        for (std::size_t i = 0; i < columns.size(); ++i) {
-            const std::string& v = record[i];
-            if (v.empty()) continue;
-            std::string_view name = *columns[i];
-            if (name == "type") {
-                o[name] = CanonicalType(v);
-            } else if (name == "executed_at" && ParseDate(v)) {
-                o[name] = v + "T00:00:00Z";
-            } else if (name == "quantity" || name == "amount" || name == "fee") {
-                // Brokers export sells and withdrawals with a sign; the type carries the direction.
-                o[name] = !v.empty() && v[0] == '-' ? v.substr(1) : v;
-            } else {
-                o[name] = v;
-            }
-        }
+        json::object o = RecordObject(columns, record);
         http::FieldReader in(o);
         Transaction t = ReadTransaction(in, now);
         if (in.Ok()) {

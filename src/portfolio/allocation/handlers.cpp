@@ -150,6 +150,76 @@ Uuid RuleId(const Request& req) {
     return *id;
 }
 
+asio::awaitable<Response> ListRules(std::shared_ptr<AllocationCtx> ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kReadPermission);
+    json::array arr;
+    for (const auto& r : co_await ctx->service->List(actor, PortfolioOf(req), req.shard))
+        arr.push_back(ToJson(r));
+    co_return http::JsonResponse(json::object{{"items", std::move(arr)}, {"next_cursor", nullptr}});
+}
+
+asio::awaitable<Response> CreateRule(std::shared_ptr<AllocationCtx> ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
+    auto pid = PortfolioOf(req);
+    auto body = http::ParseJsonObject(req);
+    http::FieldReader in(body);
+    AllocationRule rule;
+    rule.dimension = in.Enum("dimension", {"SYMBOL", "ASSET_CLASS", "SECTOR", "CURRENCY", "COUNTRY"});
+    rule.key = in.String("key", {.min_length = 1, .max_length = 64});
+    if (!rule.dimension.empty() && !rule.key.empty() && !ValidKey(rule.dimension, rule.key)) {
+        in.AddError("key", "invalid", "not a valid key for " + rule.dimension);
+    }
+    auto target = ReadDecimalField(body, in, "target_weight", kWeightRules);
+    if (!target.present || (!target.value && in.Ok()))
+        in.AddError("target_weight", "required", "a fraction between 0 and 1");
+    CheckWeight(in, "target_weight", target.value);
+    if (target.value) rule.target_weight = *target.value;
+    auto tolerance = ReadDecimalField(body, in, "tolerance", kWeightRules);
+    CheckWeight(in, "tolerance", tolerance.value);
+    rule.tolerance = tolerance.value.value_or(Decimal::FromString("0.05"));
+    in.AllowOnly({"dimension", "key", "target_weight", "tolerance"});
+    in.Finish();
+    StoredRule stored = co_await ctx->service->Create(actor, pid, rule, req.request_id, req.shard);
+    co_return http::JsonResponse(ToJson(stored), 201);
+}
+
+asio::awaitable<Response> UpdateRule(std::shared_ptr<AllocationCtx> ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
+    auto pid = PortfolioOf(req);
+    auto rid = RuleId(req);
+    auto body = http::ParseJsonObject(req);
+    http::FieldReader in(body);
+    auto target = ReadDecimalField(body, in, "target_weight", kWeightRules);
+    auto tolerance = ReadDecimalField(body, in, "tolerance", kWeightRules);
+    CheckWeight(in, "target_weight", target.value);
+    CheckWeight(in, "tolerance", tolerance.value);
+    if ((target.present && !target.value) || (tolerance.present && !tolerance.value)) {
+        if (in.Ok()) in.AddError("target_weight", "required", "null is not a weight");
+    }
+    in.AllowOnly({"target_weight", "tolerance"});
+    in.Finish();
+    StoredRule stored = co_await ctx->service->Update(actor, pid, rid, target.value, tolerance.value,
+                                                      req.request_id, req.shard);
+    co_return http::JsonResponse(ToJson(stored));
+}
+
+asio::awaitable<Response> DeleteRule(std::shared_ptr<AllocationCtx> ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
+    co_await ctx->service->Delete(actor, PortfolioOf(req), RuleId(req), req.request_id, req.shard);
+    co_return Response::NoContent();
+}
+
+asio::awaitable<Response> GetRebalance(std::shared_ptr<AllocationCtx> ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kReadPermission);
+    auto view = co_await ctx->service->Rebalance(actor, PortfolioOf(req), req.shard);
+    co_return http::JsonResponse(ToJson(view));
+}
+
+template <auto Fn>
+http::Handler Bind(const std::shared_ptr<AllocationCtx>& ctx) {
+    return [ctx](Request& req) -> asio::awaitable<Response> { co_return co_await Fn(ctx, req); };
+}
+
 }  // namespace
 
 void AddAllocationRoutes(http::Router& routes,
@@ -159,46 +229,14 @@ void AddAllocationRoutes(http::Router& routes,
     routes.AddComponent("AllocationRule", RuleSchema());
     auto weight = js::Decimal().Describe("a fraction between 0 and 1, at most 6 decimals");
 
-    routes.Get(
-        "/api/v1/portfolios/{id}/allocation-rules",
-        [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kReadPermission);
-            json::array arr;
-            for (const auto& r : co_await ctx->service->List(actor, PortfolioOf(req), req.shard))
-                arr.push_back(ToJson(r));
-            co_return http::JsonResponse(json::object{{"items", std::move(arr)}, {"next_cursor", nullptr}});
-        },
-        {.name = "allocation.list",
-         .require_auth = true,
-         .contract = {.responses = {{200, js::Page(js::Ref("AllocationRule"))}},
-                      .codes = {"portfolio.not_found"}}});
+    routes.Get("/api/v1/portfolios/{id}/allocation-rules", Bind<ListRules>(ctx),
+               {.name = "allocation.list",
+                .require_auth = true,
+                .contract = {.responses = {{200, js::Page(js::Ref("AllocationRule"))}},
+                             .codes = {"portfolio.not_found"}}});
 
     routes.Post(
-        "/api/v1/portfolios/{id}/allocation-rules",
-        [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
-            auto pid = PortfolioOf(req);
-            auto body = http::ParseJsonObject(req);
-            http::FieldReader in(body);
-            AllocationRule rule;
-            rule.dimension = in.Enum("dimension", {"SYMBOL", "ASSET_CLASS", "SECTOR", "CURRENCY", "COUNTRY"});
-            rule.key = in.String("key", {.min_length = 1, .max_length = 64});
-            if (!rule.dimension.empty() && !rule.key.empty() && !ValidKey(rule.dimension, rule.key)) {
-                in.AddError("key", "invalid", "not a valid key for " + rule.dimension);
-            }
-            auto target = ReadDecimalField(body, in, "target_weight", kWeightRules);
-            if (!target.present || (!target.value && in.Ok()))
-                in.AddError("target_weight", "required", "a fraction between 0 and 1");
-            CheckWeight(in, "target_weight", target.value);
-            if (target.value) rule.target_weight = *target.value;
-            auto tolerance = ReadDecimalField(body, in, "tolerance", kWeightRules);
-            CheckWeight(in, "tolerance", tolerance.value);
-            rule.tolerance = tolerance.value.value_or(Decimal::FromString("0.05"));
-            in.AllowOnly({"dimension", "key", "target_weight", "tolerance"});
-            in.Finish();
-            StoredRule stored = co_await ctx->service->Create(actor, pid, rule, req.request_id, req.shard);
-            co_return http::JsonResponse(ToJson(stored), 201);
-        },
+        "/api/v1/portfolios/{id}/allocation-rules", Bind<CreateRule>(ctx),
         {.name = "allocation.create",
          .require_auth = true,
          .contract = {
@@ -211,26 +249,7 @@ void AddAllocationRoutes(http::Router& routes,
              .codes = {"portfolio.not_found", "allocation.duplicate", "allocation.weights_exceed_one"}}});
 
     routes.Patch(
-        "/api/v1/portfolios/{id}/allocation-rules/{rule_id}",
-        [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
-            auto pid = PortfolioOf(req);
-            auto rid = RuleId(req);
-            auto body = http::ParseJsonObject(req);
-            http::FieldReader in(body);
-            auto target = ReadDecimalField(body, in, "target_weight", kWeightRules);
-            auto tolerance = ReadDecimalField(body, in, "tolerance", kWeightRules);
-            CheckWeight(in, "target_weight", target.value);
-            CheckWeight(in, "tolerance", tolerance.value);
-            if ((target.present && !target.value) || (tolerance.present && !tolerance.value)) {
-                if (in.Ok()) in.AddError("target_weight", "required", "null is not a weight");
-            }
-            in.AllowOnly({"target_weight", "tolerance"});
-            in.Finish();
-            StoredRule stored = co_await ctx->service->Update(actor, pid, rid, target.value, tolerance.value,
-                                                              req.request_id, req.shard);
-            co_return http::JsonResponse(ToJson(stored));
-        },
+        "/api/v1/portfolios/{id}/allocation-rules/{rule_id}", Bind<UpdateRule>(ctx),
         {.name = "allocation.update",
          .require_auth = true,
          .contract = {
@@ -239,22 +258,12 @@ void AddAllocationRoutes(http::Router& routes,
              .codes = {"portfolio.not_found", "allocation.not_found", "allocation.weights_exceed_one"}}});
 
     routes.Delete(
-        "/api/v1/portfolios/{id}/allocation-rules/{rule_id}",
-        [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
-            co_await ctx->service->Delete(actor, PortfolioOf(req), RuleId(req), req.request_id, req.shard);
-            co_return Response::NoContent();
-        },
+        "/api/v1/portfolios/{id}/allocation-rules/{rule_id}", Bind<DeleteRule>(ctx),
         {.name = "allocation.delete",
          .require_auth = true,
          .contract = {.responses = {{204}}, .codes = {"portfolio.not_found", "allocation.not_found"}}});
 
-    routes.Get("/api/v1/portfolios/{id}/rebalance",
-               [ctx](Request& req) -> asio::awaitable<Response> {
-                   Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kReadPermission);
-                   auto view = co_await ctx->service->Rebalance(actor, PortfolioOf(req), req.shard);
-                   co_return http::JsonResponse(ToJson(view));
-               },
+    routes.Get("/api/v1/portfolios/{id}/rebalance", Bind<GetRebalance>(ctx),
                {.name = "portfolio.rebalance",
                 .require_auth = true,
                 .contract = {.responses = {{200, RebalanceSchema()}},

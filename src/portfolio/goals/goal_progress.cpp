@@ -21,6 +21,32 @@ double FutureValue(
     return total;
 }
 
+// The highest rate worth searching. With a non-negative current value FutureValue rises with r
+// (every exponent is >= 0): the highest rate allowed. With a negative one (overdrawn cash) a
+// higher rate also grows the debt: FutureValue rises, then falls. Its slope times (1 + r)^(1 - T)
+// is C T + sum P (T - t_m) (1 + r)^(-t_m), decreasing in r, so it has one maximum; the answer is
+// the lowest rate that reaches the target, found by bisection below the maximum, where
+// FutureValue rises.
+double HighestUsefulRate(double current, double contribution, double years, const std::vector<double>& at) {
+    if (current >= 0) return kHighestRate;
+    auto slope_sign = [&](double r) {
+        double s = current * years;
+        for (double t : at) s += contribution * (years - t) * std::pow(1.0 + r, -t);
+        return s;
+    };
+    if (slope_sign(kHighestRate) >= 0) return kHighestRate;
+    double a = kLowestRate;
+    double b = kHighestRate;
+    if (slope_sign(a) <= 0) {
+        b = a;  // falling everywhere: the best is the lowest rate
+    }
+    for (int i = 0; i < 200 && b - a > 1e-12; ++i) {
+        const double mid = (a + b) / 2;
+        (slope_sign(mid) > 0 ? a : b) = mid;
+    }
+    return b;  // the rate of the largest future value
+}
+
 }  // namespace
 
 GoalProgress ComputeGoalProgress(const GoalInputs& in) {
@@ -61,32 +87,8 @@ GoalProgress ComputeGoalProgress(const GoalInputs& in) {
         out.growth_status = "unreachable";
         return out;
     }
-    // With a non-negative current value FutureValue rises with r (every exponent is >= 0). With a
-    // negative one (overdrawn cash) a higher rate also grows the debt: FutureValue rises, then
-    // falls. Its slope times (1 + r)^(1 - T) is C T + sum P (T - t_m) (1 + r)^(-t_m), decreasing
-    // in r, so it has one maximum; the answer is the lowest rate that reaches the target, found
-    // by bisection below the maximum, where FutureValue rises.
     double lo = kLowestRate;
-    double hi = kHighestRate;
-    if (current < 0) {
-        auto slope_sign = [&](double r) {
-            double s = current * years;
-            for (double t : at) s += contribution * (years - t) * std::pow(1.0 + r, -t);
-            return s;
-        };
-        if (slope_sign(hi) < 0) {
-            double a = lo;
-            double b = hi;
-            if (slope_sign(a) <= 0) {
-                b = a;  // falling everywhere: the best is the lowest rate
-            }
-            for (int i = 0; i < 200 && b - a > 1e-12; ++i) {
-                const double mid = (a + b) / 2;
-                (slope_sign(mid) > 0 ? a : b) = mid;
-            }
-            hi = b;  // the rate of the largest future value
-        }
-    }
+    double hi = HighestUsefulRate(current, contribution, years, at);
     if (FutureValue(current, contribution, years, at, hi) < target) {
         out.growth_status = "unreachable";
         return out;

@@ -197,6 +197,86 @@ Uuid GoalId(const Request& req) {
     return *id;
 }
 
+asio::awaitable<Response> ListGoals(std::shared_ptr<GoalCtx> ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kReadPermission);
+    json::array arr;
+    for (const auto& g : co_await ctx->service->List(actor, req.shard)) arr.push_back(ToJson(g));
+    co_return http::JsonResponse(json::object{{"items", std::move(arr)}, {"next_cursor", nullptr}});
+}
+
+asio::awaitable<Response> CreateGoal(std::shared_ptr<GoalCtx> ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
+    auto body = http::ParseJsonObject(req);
+    http::FieldReader in(body);
+    Goal draft;
+    draft.user_id = actor.user_id;
+    draft.name = in.String("name", {.min_length = 1, .max_length = 100});
+    if (body.contains("target_amount")) {
+        auto target = ReadDecimalField(body, in, "target_amount", kTargetRules);
+        if (target.value) draft.target_amount = *target.value;
+        if (target.present && !target.value && in.Ok())
+            in.AddError("target_amount", "required", "a positive amount");
+    } else {
+        in.AddError("target_amount", "required", "a positive amount");
+    }
+    if (auto c = ReadCurrency(in, true)) draft.currency = *c;
+    if (auto d = ReadTargetDate(in, true)) draft.target_date = *d;
+    auto contribution = ReadDecimalField(body, in, "monthly_contribution", kContributionRules);
+    if (contribution.value) draft.monthly_contribution = *contribution.value;
+    if (auto notes = NullableNotes(body, in)) draft.notes = *notes;
+    if (auto ids = ReadPortfolioIds(body, in)) draft.portfolio_ids = *ids;
+    in.AllowOnly({"name", "target_amount", "currency", "target_date", "monthly_contribution", "notes",
+                  "portfolio_ids"});
+    in.Finish();
+    Goal g = co_await ctx->service->Create(actor, draft, req.request_id, req.shard);
+    Response res = http::JsonResponse(ToJson(g), 201);
+    res.SetHeader("Location", "/api/v1/goals/" + g.id.ToString());
+    co_return res;
+}
+
+asio::awaitable<Response> GetGoal(std::shared_ptr<GoalCtx> ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kReadPermission);
+    auto view = co_await ctx->service->Get(actor, GoalId(req), ToDate(Now()), req.shard);
+    co_return http::JsonResponse(ToJson(view));
+}
+
+asio::awaitable<Response> UpdateGoal(std::shared_ptr<GoalCtx> ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
+    auto id = GoalId(req);
+    auto body = http::ParseJsonObject(req);
+    http::FieldReader in(body);
+    GoalChange change;
+    change.name = in.OptionalString("name", {.min_length = 1, .max_length = 100});
+    auto target = ReadDecimalField(body, in, "target_amount", kTargetRules);
+    if (target.present && !target.value && in.Ok())
+        in.AddError("target_amount", "required", "a positive amount");
+    change.target_amount = target.value;
+    change.currency = ReadCurrency(in, false);
+    change.target_date = ReadTargetDate(in, false);
+    auto contribution = ReadDecimalField(body, in, "monthly_contribution", kContributionRules);
+    if (contribution.present && !contribution.value && in.Ok())
+        in.AddError("monthly_contribution", "required", "a non-negative amount");
+    change.monthly_contribution = contribution.value;
+    change.notes = NullableNotes(body, in);
+    change.portfolio_ids = ReadPortfolioIds(body, in);
+    in.AllowOnly({"name", "target_amount", "currency", "target_date", "monthly_contribution", "notes",
+                  "portfolio_ids"});
+    in.Finish();
+    Goal g = co_await ctx->service->Update(actor, id, change, req.request_id, req.shard);
+    co_return http::JsonResponse(ToJson(g));
+}
+
+asio::awaitable<Response> DeleteGoal(std::shared_ptr<GoalCtx> ctx, Request& req) {
+    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
+    co_await ctx->service->Delete(actor, GoalId(req), req.request_id, req.shard);
+    co_return Response::NoContent();
+}
+
+template <auto Fn>
+http::Handler Bind(const std::shared_ptr<GoalCtx>& ctx) {
+    return [ctx](Request& req) -> asio::awaitable<Response> { co_return co_await Fn(ctx, req); };
+}
+
 }  // namespace
 
 void AddGoalRoutes(http::Router& routes,
@@ -206,49 +286,12 @@ void AddGoalRoutes(http::Router& routes,
     routes.AddComponent("Goal", js::Object(GoalFields()));
     routes.AddComponent("GoalWithProgress", GoalWithProgressSchema());
 
-    routes.Get(
-        "/api/v1/goals",
-        [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kReadPermission);
-            json::array arr;
-            for (const auto& g : co_await ctx->service->List(actor, req.shard)) arr.push_back(ToJson(g));
-            co_return http::JsonResponse(json::object{{"items", std::move(arr)}, {"next_cursor", nullptr}});
-        },
-        {.name = "goal.list",
-         .require_auth = true,
-         .contract = {.responses = {{200, js::Page(js::Ref("Goal"))}}}});
+    routes.Get("/api/v1/goals", Bind<ListGoals>(ctx),
+               {.name = "goal.list",
+                .require_auth = true,
+                .contract = {.responses = {{200, js::Page(js::Ref("Goal"))}}}});
 
-    routes.Post("/api/v1/goals",
-                [ctx](Request& req) -> asio::awaitable<Response> {
-                    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
-                    auto body = http::ParseJsonObject(req);
-                    http::FieldReader in(body);
-                    Goal draft;
-                    draft.user_id = actor.user_id;
-                    draft.name = in.String("name", {.min_length = 1, .max_length = 100});
-                    if (body.contains("target_amount")) {
-                        auto target = ReadDecimalField(body, in, "target_amount", kTargetRules);
-                        if (target.value) draft.target_amount = *target.value;
-                        if (target.present && !target.value && in.Ok())
-                            in.AddError("target_amount", "required", "a positive amount");
-                    } else {
-                        in.AddError("target_amount", "required", "a positive amount");
-                    }
-                    if (auto c = ReadCurrency(in, true)) draft.currency = *c;
-                    if (auto d = ReadTargetDate(in, true)) draft.target_date = *d;
-                    auto contribution =
-                        ReadDecimalField(body, in, "monthly_contribution", kContributionRules);
-                    if (contribution.value) draft.monthly_contribution = *contribution.value;
-                    if (auto notes = NullableNotes(body, in)) draft.notes = *notes;
-                    if (auto ids = ReadPortfolioIds(body, in)) draft.portfolio_ids = *ids;
-                    in.AllowOnly({"name", "target_amount", "currency", "target_date", "monthly_contribution",
-                                  "notes", "portfolio_ids"});
-                    in.Finish();
-                    Goal g = co_await ctx->service->Create(actor, draft, req.request_id, req.shard);
-                    Response res = http::JsonResponse(ToJson(g), 201);
-                    res.SetHeader("Location", "/api/v1/goals/" + g.id.ToString());
-                    co_return res;
-                },
+    routes.Post("/api/v1/goals", Bind<CreateGoal>(ctx),
                 {.name = "goal.create",
                  .require_auth = true,
                  .contract = {.request = GoalInputSchema(true),
@@ -256,55 +299,20 @@ void AddGoalRoutes(http::Router& routes,
                               .codes = {"goal.portfolio_not_found", "goal.duplicate_portfolio"}}});
 
     routes.Get(
-        "/api/v1/goals/{id}",
-        [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kReadPermission);
-            auto view = co_await ctx->service->Get(actor, GoalId(req), ToDate(Now()), req.shard);
-            co_return http::JsonResponse(ToJson(view));
-        },
+        "/api/v1/goals/{id}", Bind<GetGoal>(ctx),
         {.name = "goal.get",
          .require_auth = true,
          .contract = {.responses = {{200, js::Ref("GoalWithProgress")}}, .codes = {"goal.not_found"}}});
 
     routes.Patch(
-        "/api/v1/goals/{id}",
-        [ctx](Request& req) -> asio::awaitable<Response> {
-            Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
-            auto id = GoalId(req);
-            auto body = http::ParseJsonObject(req);
-            http::FieldReader in(body);
-            GoalChange change;
-            change.name = in.OptionalString("name", {.min_length = 1, .max_length = 100});
-            auto target = ReadDecimalField(body, in, "target_amount", kTargetRules);
-            if (target.present && !target.value && in.Ok())
-                in.AddError("target_amount", "required", "a positive amount");
-            change.target_amount = target.value;
-            change.currency = ReadCurrency(in, false);
-            change.target_date = ReadTargetDate(in, false);
-            auto contribution = ReadDecimalField(body, in, "monthly_contribution", kContributionRules);
-            if (contribution.present && !contribution.value && in.Ok())
-                in.AddError("monthly_contribution", "required", "a non-negative amount");
-            change.monthly_contribution = contribution.value;
-            change.notes = NullableNotes(body, in);
-            change.portfolio_ids = ReadPortfolioIds(body, in);
-            in.AllowOnly({"name", "target_amount", "currency", "target_date", "monthly_contribution", "notes",
-                          "portfolio_ids"});
-            in.Finish();
-            Goal g = co_await ctx->service->Update(actor, id, change, req.request_id, req.shard);
-            co_return http::JsonResponse(ToJson(g));
-        },
+        "/api/v1/goals/{id}", Bind<UpdateGoal>(ctx),
         {.name = "goal.update",
          .require_auth = true,
          .contract = {.request = GoalInputSchema(false),
                       .responses = {{200, js::Ref("Goal")}},
                       .codes = {"goal.not_found", "goal.portfolio_not_found", "goal.duplicate_portfolio"}}});
 
-    routes.Delete("/api/v1/goals/{id}",
-                  [ctx](Request& req) -> asio::awaitable<Response> {
-                      Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
-                      co_await ctx->service->Delete(actor, GoalId(req), req.request_id, req.shard);
-                      co_return Response::NoContent();
-                  },
+    routes.Delete("/api/v1/goals/{id}", Bind<DeleteGoal>(ctx),
                   {.name = "goal.delete",
                    .require_auth = true,
                    .contract = {.responses = {{204}}, .codes = {"goal.not_found"}}});
