@@ -317,11 +317,6 @@ asio::awaitable<Response> PostHistoryRebuild(Ctx ctx, Request& req) {
         co_await ctx->services.performance->StoreHistoryRange(actor, id, from, to, req.shard));
 }
 
-template <auto Fn>
-http::Handler Bind(const Ctx& ctx) {
-    return [ctx](Request& req) -> asio::awaitable<Response> { co_return co_await Fn(ctx, req); };
-}
-
 }  // namespace
 
 void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::UserDirectory> directory) {
@@ -334,7 +329,7 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
     auto date_query = [](std::string name, std::string text) {
         return http::QueryParam{std::move(name), js::Date(), false, std::move(text)};
     };
-    routes.Get("/api/v1/portfolios/{id}/performance", Bind<GetPerformance>(ctx),
+    routes.Get("/api/v1/portfolios/{id}/performance", http::Bind<GetPerformance>(ctx),
                {.name = "analytics.performance",
                 .require_auth = true,
                 .contract = {.query = {{"range", js::String(1, 8), false,
@@ -347,7 +342,7 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
                              .codes = {"portfolio.not_found", "analytics.invalid_range",
                                        "analytics.invalid_date", "analytics.invalid_benchmark",
                                        "analytics.invalid_risk_free_rate", "analytics.no_history"}}});
-    routes.Get("/api/v1/portfolios/{id}/allocation", Bind<GetAllocation>(ctx),
+    routes.Get("/api/v1/portfolios/{id}/allocation", http::Bind<GetAllocation>(ctx),
                {.name = "analytics.allocation",
                 .require_auth = true,
                 .contract = {
@@ -357,7 +352,7 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
                     .codes = {"portfolio.not_found", "analytics.invalid_dimension"}}});
 
     routes.Post(
-        "/api/v1/portfolios/{id}/reports", Bind<PostReport>(ctx),
+        "/api/v1/portfolios/{id}/reports", http::Bind<PostReport>(ctx),
         {.name = "analytics.reports.generate",
          .require_auth = true,
          .expensive = true,
@@ -368,11 +363,11 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
                                     {200, js::Object(with_content), "application/json", "already stored"}},
                       .codes = {"portfolio.not_found", "analytics.period_in_future"}}});
     routes.Get(
-        "/api/v1/portfolios/{id}/reports", Bind<ListReports>(ctx),
+        "/api/v1/portfolios/{id}/reports", http::Bind<ListReports>(ctx),
         {.name = "analytics.reports.list",
          .require_auth = true,
          .contract = {.responses = {{200, js::Page(js::Ref("Report"))}}, .codes = {"portfolio.not_found"}}});
-    routes.Get("/api/v1/portfolios/{id}/reports/{report_id}", Bind<GetReport>(ctx),
+    routes.Get("/api/v1/portfolios/{id}/reports/{report_id}", http::Bind<GetReport>(ctx),
                {.name = "analytics.reports.get",
                 .require_auth = true,
                 .headers = {"Accept"},
@@ -381,7 +376,7 @@ void AddRoutes(http::Router& routes, Services services, std::shared_ptr<auth::Us
                              .responses = {{200, js::Map({}).Describe("the statement (docs/analytics.md)")},
                                            {200, js::String(), "text/csv", "the statement as CSV"}},
                              .codes = {"analytics.report_not_found", "analytics.invalid_format"}}});
-    routes.Post("/api/v1/portfolios/{id}/history/rebuild", Bind<PostHistoryRebuild>(ctx),
+    routes.Post("/api/v1/portfolios/{id}/history/rebuild", http::Bind<PostHistoryRebuild>(ctx),
                 {.name = "analytics.history.rebuild",
                  .require_auth = true,
                  .expensive = true,

@@ -315,15 +315,6 @@ struct AuthRoutes {
     std::shared_ptr<SetupCache> setup = std::make_shared<SetupCache>();
 };
 
-using AuthHandler = asio::awaitable<Response> (*)(const AuthRoutes&, Request&);
-
-// A route's handler: the named function below with the routes' shared state. The state is
-// owned by the returned handler, which the router keeps as long as it serves.
-template <AuthHandler Fn>
-http::Handler Route(const std::shared_ptr<const AuthRoutes>& routes) {
-    return [routes](Request& r) { return Fn(*routes, r); };
-}
-
 // First run: whether the sign-in page should show how to make the first admin. Public; reveals
 // one boolean.
 asio::awaitable<Response> SetupStatus(const AuthRoutes& a, Request& r) {
@@ -725,13 +716,13 @@ void AddSignUpRoutes(http::Router& router, const Routes& a) {
     auto password = js::String(1, kMaxPasswordBytes);
     auto token = js::String(1, kMaxTokenBytes);
     router.Get(
-        "/api/v1/setup", Route<SetupStatus>(a),
+        "/api/v1/setup", http::Bind<SetupStatus>(a),
         {.name = "auth.setup",
          .description = "First run: `needs_admin` is true while no active ADMIN or SUPERUSER exists; "
                         "`how` is the command that makes one. Cached a few seconds.",
          .contract = {
              .responses = {{200, js::Object({{"needs_admin", js::Boolean()}, {"how", js::String()}})}}}});
-    router.Post("/api/v1/auth/register", Route<RegisterAccount>(a),
+    router.Post("/api/v1/auth/register", http::Bind<RegisterAccount>(a),
                 {.name = "auth.register",
                  .max_body_bytes = kFormBodyBytes,
                  .contract = {.request = js::Object({{"email", EmailSchema()},
@@ -739,18 +730,18 @@ void AddSignUpRoutes(http::Router& router, const Routes& a) {
                                                      js::Opt("display_name", js::String(1, kMaxPersonName))}),
                               .responses = {{202, Status("verification_sent")}},
                               .codes = {"auth.password_policy"}}});
-    router.Post("/api/v1/auth/verify-email", Route<VerifyEmail>(a),
+    router.Post("/api/v1/auth/verify-email", http::Bind<VerifyEmail>(a),
                 {.name = "auth.verify_email",
                  .max_body_bytes = kFormBodyBytes,
                  .contract = {.request = js::Object({{"token", token}}),
                               .responses = {{200, Status("verified")}},
                               .codes = {"auth.invalid_token"}}});
-    router.Post("/api/v1/auth/password/forgot", Route<ForgotPassword>(a),
+    router.Post("/api/v1/auth/password/forgot", http::Bind<ForgotPassword>(a),
                 {.name = "auth.password_forgot",
                  .max_body_bytes = kFormBodyBytes,
                  .contract = {.request = js::Object({{"email", EmailSchema()}}),
                               .responses = {{202, Status("if_the_account_exists_an_email_was_sent")}}}});
-    router.Post("/api/v1/auth/password/reset", Route<ResetPassword>(a),
+    router.Post("/api/v1/auth/password/reset", http::Bind<ResetPassword>(a),
                 {.name = "auth.password_reset",
                  .max_body_bytes = kFormBodyBytes,
                  .contract = {.request = js::Object({{"token", token}, {"password", password}}),
@@ -760,7 +751,7 @@ void AddSignUpRoutes(http::Router& router, const Routes& a) {
 
 void AddSessionRoutes(http::Router& router, const Routes& a) {
     auto password = js::String(1, kMaxPasswordBytes);
-    router.Post("/api/v1/auth/login", Route<Login>(a),
+    router.Post("/api/v1/auth/login", http::Bind<Login>(a),
                 {.name = "auth.login",
                  .max_body_bytes = kFormBodyBytes,
                  .description = Described("Returns access_token, refresh_token, token_type, expires_in."),
@@ -770,7 +761,7 @@ void AddSessionRoutes(http::Router& router, const Routes& a) {
                               .codes = {"auth.invalid_credentials", "auth.email_unverified",
                                         "auth.rate_limited", "auth.csrf"}}});
     router.Post(
-        "/api/v1/auth/refresh", Route<Refresh>(a),
+        "/api/v1/auth/refresh", http::Bind<Refresh>(a),
         {.name = "auth.refresh",
          .max_body_bytes = kFormBodyBytes,
          .description = Described("Rotates the refresh token `{refresh_token}`; in browser mode the "
@@ -780,14 +771,14 @@ void AddSessionRoutes(http::Router& router, const Routes& a) {
                       .responses = {{200, js::Ref("Tokens")}},
                       .codes = {"auth.invalid_token", "auth.csrf"}}});
     router.Post(
-        "/api/v1/auth/logout", Route<Logout>(a),
+        "/api/v1/auth/logout", http::Bind<Logout>(a),
         {.name = "auth.logout",
          .max_body_bytes = kFormBodyBytes,
          .description = Described("Ends the session of the bearer token, or in browser mode the "
                                   "cookie's session (the cookie alone suffices), and clears the cookie."),
          .headers = {std::string(kClientHeader), "Cookie"},
          .contract = {.responses = {{204}}, .codes = {"auth.required", "auth.csrf"}}});
-    router.Post("/api/v1/auth/logout-all", Route<LogoutAll>(a),
+    router.Post("/api/v1/auth/logout-all", http::Bind<LogoutAll>(a),
                 {.name = "auth.logout_all",
                  .require_auth = true,
                  .max_body_bytes = kFormBodyBytes,
@@ -797,9 +788,9 @@ void AddSessionRoutes(http::Router& router, const Routes& a) {
 void AddAccountRoutes(http::Router& router, const Routes& a) {
     auto password = js::String(1, kMaxPasswordBytes);
     router.Get(
-        "/api/v1/me", Route<Me>(a),
+        "/api/v1/me", http::Bind<Me>(a),
         {.name = "auth.me", .require_auth = true, .contract = {.responses = {{200, js::Ref("Account")}}}});
-    router.Patch("/api/v1/me/profile", Route<UpdateProfile>(a),
+    router.Patch("/api/v1/me/profile", http::Bind<UpdateProfile>(a),
                  {.name = "auth.update_profile",
                   .require_auth = true,
                   .max_body_bytes = kProfileBodyBytes,
@@ -817,7 +808,7 @@ void AddAccountRoutes(http::Router& router, const Routes& a) {
                                     js::Opt("preferences", js::Map({}).Describe("at most 16 kB"))}),
                                .responses = {{200, js::Ref("Account")}}}});
     router.Post(
-        "/api/v1/me/password", Route<ChangePassword>(a),
+        "/api/v1/me/password", http::Bind<ChangePassword>(a),
         {.name = "auth.change_password",
          .require_auth = true,
          .max_body_bytes = kFormBodyBytes,
@@ -831,13 +822,13 @@ void AddAccountRoutes(http::Router& router, const Routes& a) {
                                {"user_agent", js::String().Nullable()},
                                {"ip", js::String().Nullable()},
                                {"current", js::Boolean()}});
-    router.Get("/api/v1/me/sessions", Route<ListSessions>(a),
+    router.Get("/api/v1/me/sessions", http::Bind<ListSessions>(a),
                {.name = "auth.list_sessions",
                 .require_auth = true,
                 .contract = {.responses = {{200, js::Page(session)}}}});
-    router.Delete("/api/v1/me/sessions", Route<DeleteSessions>(a),
+    router.Delete("/api/v1/me/sessions", http::Bind<DeleteSessions>(a),
                   {.name = "auth.delete_sessions", .require_auth = true, .contract = {.responses = {{204}}}});
-    router.Delete("/api/v1/me/sessions/{id}", Route<DeleteSession>(a),
+    router.Delete("/api/v1/me/sessions/{id}", http::Bind<DeleteSession>(a),
                   {.name = "auth.delete_session",
                    .require_auth = true,
                    .contract = {.responses = {{204}}, .codes = {"http.not_found"}}});
@@ -845,7 +836,7 @@ void AddAccountRoutes(http::Router& router, const Routes& a) {
 
 void AddApiKeyRoutes(http::Router& router, const Routes& a) {
     router.Post(
-        "/api/v1/api-keys", Route<CreateApiKey>(a),
+        "/api/v1/api-keys", http::Bind<CreateApiKey>(a),
         {.name = "auth.create_api_key",
          .require_auth = true,
          .max_body_bytes = kFormBodyBytes,
@@ -854,11 +845,11 @@ void AddApiKeyRoutes(http::Router& router, const Routes& a) {
                                              js::Opt("expires_at", js::DateTime())}),
                       .responses = {{201, ApiKeySchema(true)}},
                       .codes = {"auth.forbidden", "auth.email_unverified"}}});
-    router.Get("/api/v1/api-keys", Route<ListApiKeys>(a),
+    router.Get("/api/v1/api-keys", http::Bind<ListApiKeys>(a),
                {.name = "auth.list_api_keys",
                 .require_auth = true,
                 .contract = {.responses = {{200, js::Page(js::Ref("ApiKey"))}}}});
-    router.Delete("/api/v1/api-keys/{id}", Route<RevokeApiKey>(a),
+    router.Delete("/api/v1/api-keys/{id}", http::Bind<RevokeApiKey>(a),
                   {.name = "auth.revoke_api_key",
                    .require_auth = true,
                    .contract = {.responses = {{204}}, .codes = {"http.not_found"}}});
@@ -867,7 +858,7 @@ void AddApiKeyRoutes(http::Router& router, const Routes& a) {
 void AddAdminRoutes(http::Router& router, const Routes& a) {
     auto roles = js::Enum({"USER", "ADVISOR", "ADMIN", "SUPERUSER"});
     router.Get(
-        "/api/v1/admin/users", Route<AdminListUsers>(a),
+        "/api/v1/admin/users", http::Bind<AdminListUsers>(a),
         {.name = "auth.admin_list_users",
          .require_auth = true,
          .contract = {.query = {{"q", js::String(0, kMaxEmailBytes), false, "a part of the email address"},
@@ -875,7 +866,7 @@ void AddAdminRoutes(http::Router& router, const Routes& a) {
                                 {"cursor", js::String(), false, "next_cursor of the previous page"}},
                       .responses = {{200, js::Page(js::Ref("AccountSummary"))}}}});
     router.Patch(
-        "/api/v1/admin/users/{id}", Route<AdminUpdateUser>(a),
+        "/api/v1/admin/users/{id}", http::Bind<AdminUpdateUser>(a),
         {.name = "auth.admin_update_user",
          .require_auth = true,
          .max_body_bytes = kFormBodyBytes,
@@ -884,26 +875,26 @@ void AddAdminRoutes(http::Router& router, const Routes& a) {
 }
 
 void AddAdvisorRoutes(http::Router& router, const Routes& a) {
-    router.Post("/api/v1/me/advisors", Route<GrantAdvisor>(a),
+    router.Post("/api/v1/me/advisors", http::Bind<GrantAdvisor>(a),
                 {.name = "auth.grant_advisor",
                  .require_auth = true,
                  .max_body_bytes = kFormBodyBytes,
                  .contract = {.request = js::Object({{"advisor_email", EmailSchema()},
                                                      {"access", js::Enum({"READ", "MANAGE"})}}),
                               .responses = {{201, Status("pending")}}}});
-    router.Get("/api/v1/me/advisors", Route<ListAdvisors>(a),
+    router.Get("/api/v1/me/advisors", http::Bind<ListAdvisors>(a),
                {.name = "auth.list_advisors",
                 .require_auth = true,
                 .contract = {.responses = {{200, js::Page(js::Ref("AdvisorGrant"))}}}});
-    router.Delete("/api/v1/me/advisors/{advisor_id}", Route<RevokeAdvisor>(a),
+    router.Delete("/api/v1/me/advisors/{advisor_id}", http::Bind<RevokeAdvisor>(a),
                   {.name = "auth.revoke_advisor",
                    .require_auth = true,
                    .contract = {.responses = {{204}}, .codes = {"http.not_found"}}});
-    router.Get("/api/v1/advisor/clients", Route<ListClients>(a),
+    router.Get("/api/v1/advisor/clients", http::Bind<ListClients>(a),
                {.name = "auth.advisor_clients",
                 .require_auth = true,
                 .contract = {.responses = {{200, js::Page(js::Ref("AdvisorGrant"))}}}});
-    router.Post("/api/v1/advisor/clients/{client_id}/accept", Route<AcceptClient>(a),
+    router.Post("/api/v1/advisor/clients/{client_id}/accept", http::Bind<AcceptClient>(a),
                 {.name = "auth.accept_client",
                  .require_auth = true,
                  .max_body_bytes = kNoBodyBytes,

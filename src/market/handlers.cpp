@@ -575,14 +575,6 @@ struct MarketRoutes {
     MarketService& Service(const http::Request& req) const { return services(req.shard); }
 };
 
-using MarketHandler = asio::awaitable<http::Response> (*)(const MarketRoutes&, http::Request&);
-
-// A route's handler: the named function below with the routes' shared state.
-template <MarketHandler Fn>
-http::Handler Route(const std::shared_ptr<const MarketRoutes>& routes) {
-    return [routes](http::Request& req) { return Fn(*routes, req); };
-}
-
 template <SeriesKind kKind>
 asio::awaitable<http::Response> IngestSeries(const MarketRoutes& m, http::Request& req) {
     return IngestPrices(m.Service(req), *m.cpu, req, kKind);
@@ -771,27 +763,28 @@ http::RouteContract HistoryContract() {
 }
 
 void AddIngestRoutes(http::Router& router, const Routes& m) {
-    router.Post("/api/v1/market/prices", Route<IngestSeries<SeriesKind::kStock>>(m),
+    router.Post("/api/v1/market/prices", http::Bind<IngestSeries<SeriesKind::kStock>>(m),
                 IngestOptions("market.ingest_prices", "PriceBatch"));
-    router.Post("/api/v1/market/indices", Route<IngestSeries<SeriesKind::kIndex>>(m),
+    router.Post("/api/v1/market/indices", http::Bind<IngestSeries<SeriesKind::kIndex>>(m),
                 IngestOptions("market.ingest_indices", "PriceBatch"));
-    router.Post("/api/v1/market/fx", Route<IngestFxBatch>(m), IngestOptions("market.ingest_fx", "FxBatch"));
+    router.Post("/api/v1/market/fx", http::Bind<IngestFxBatch>(m),
+                IngestOptions("market.ingest_fx", "FxBatch"));
 }
 
 void AddPriceRoutes(http::Router& router, const Routes& m) {
     auto latest =
         http::RouteContract{.responses = {{200, js::Ref("LatestPrice")}}, .codes = {"market.no_price"}};
-    router.Get("/api/v1/market/prices/latest", Route<LatestOfMany>(m),
+    router.Get("/api/v1/market/prices/latest", http::Bind<LatestOfMany>(m),
                Authed("market.latest_many",
                       {.query = {{"symbols", js::String(1), true, "a comma list of at most 200 symbols"}},
                        .responses = {{200, js::Page(js::Ref("LatestPrice"))}}}));
-    router.Get("/api/v1/market/prices/{symbol}/latest", Route<LatestOfOne>(m),
+    router.Get("/api/v1/market/prices/{symbol}/latest", http::Bind<LatestOfOne>(m),
                Authed("market.latest", latest));
-    router.Get("/api/v1/market/indices/{symbol}/latest", Route<LatestOfOne>(m),
+    router.Get("/api/v1/market/indices/{symbol}/latest", http::Bind<LatestOfOne>(m),
                Authed("market.index_latest", latest));
-    router.Get("/api/v1/market/prices/{symbol}", Route<SeriesHistory<SeriesKind::kStock>>(m),
+    router.Get("/api/v1/market/prices/{symbol}", http::Bind<SeriesHistory<SeriesKind::kStock>>(m),
                Authed("market.history", HistoryContract()));
-    router.Get("/api/v1/market/indices/{symbol}", Route<SeriesHistory<SeriesKind::kIndex>>(m),
+    router.Get("/api/v1/market/indices/{symbol}", http::Bind<SeriesHistory<SeriesKind::kIndex>>(m),
                Authed("market.index_history", HistoryContract()));
     auto fx = js::Object({{"base", js::Ref("Currency")},
                           {"quote", js::Ref("Currency")},
@@ -799,7 +792,7 @@ void AddPriceRoutes(http::Router& router, const Routes& m) {
                           js::Opt("time", js::DateTime().Describe("absent when base = quote")),
                           js::Opt("inverted", js::Boolean())});
     router.Get(
-        "/api/v1/market/fx", Route<FxRate>(m),
+        "/api/v1/market/fx", http::Bind<FxRate>(m),
         Authed("market.fx",
                {.query = {{"base", js::Ref("Currency"), true},
                           {"quote", js::Ref("Currency"), true},
@@ -809,23 +802,23 @@ void AddPriceRoutes(http::Router& router, const Routes& m) {
 }
 
 void AddInstrumentRoutes(http::Router& router, const Routes& m) {
-    router.Get("/api/v1/market/instruments", Route<ListInstruments>(m),
+    router.Get("/api/v1/market/instruments", http::Bind<ListInstruments>(m),
                Authed("market.instruments",
                       {.query = {{"q", js::String(0, kMaxSearchText), false, "a part of the symbol or name"},
                                  {"asset_class", js::Ref("AssetClass")},
                                  {"limit", js::Integer(1, 200), false, "page size (default 50)"},
                                  {"cursor", js::String(), false, "next_cursor of the previous page"}},
                        .responses = {{200, js::Page(js::Ref("Instrument"))}}}));
-    router.Get("/api/v1/market/instruments/{symbol}", Route<ShowInstrument>(m),
+    router.Get("/api/v1/market/instruments/{symbol}", http::Bind<ShowInstrument>(m),
                Authed("market.instrument",
                       {.responses = {{200, js::Ref("Instrument")}}, .codes = {"market.unknown_symbol"}}));
     router.Post(
-        "/api/v1/market/instruments", Route<AddInstrument>(m),
+        "/api/v1/market/instruments", http::Bind<AddInstrument>(m),
         Authed("market.create_instrument", {.request = InstrumentInput(true),
                                             .responses = {{201, js::Ref("Instrument")}},
                                             .codes = {"auth.admin_required", "market.instrument_exists"}}));
     router.Patch(
-        "/api/v1/market/instruments/{symbol}", Route<ChangeInstrument>(m),
+        "/api/v1/market/instruments/{symbol}", http::Bind<ChangeInstrument>(m),
         Authed("market.update_instrument", {.request = InstrumentInput(false),
                                             .responses = {{200, js::Ref("Instrument")}},
                                             .codes = {"auth.admin_required", "market.unknown_symbol"}}));

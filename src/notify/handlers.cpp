@@ -658,11 +658,6 @@ asio::awaitable<Response> Stream(Ctx ctx, Request& req) {
     });
 }
 
-template <auto Fn>
-http::Handler Bind(const Ctx& ctx) {
-    return [ctx](Request& req) -> asio::awaitable<Response> { co_return co_await Fn(ctx, req); };
-}
-
 // --- The route tables ---
 
 namespace js = http::schema;
@@ -705,31 +700,31 @@ std::vector<http::QueryParam> PageQuery(std::vector<http::QueryParam> more = {})
 
 // The user's own: inbox, preferences, live stream.
 void AddInboxRoutes(http::Router& routes, const Ctx& ctx) {
-    routes.Get("/api/v1/notifications", Bind<ListInbox>(ctx),
+    routes.Get("/api/v1/notifications", http::Bind<ListInbox>(ctx),
                {.name = "notify.list",
                 .require_auth = true,
                 .contract = {.query = PageQuery({{"unread", js::Enum({"true", "false", "1", "0"})}}),
                              .responses = {{200, js::Page(js::Ref("Notification"))}}}});
-    routes.Post("/api/v1/notifications/read-all", Bind<MarkAllRead>(ctx),
+    routes.Post("/api/v1/notifications/read-all", http::Bind<MarkAllRead>(ctx),
                 {.name = "notify.read_all",
                  .require_auth = true,
                  .contract = {.responses = {{200, js::Object({{"marked", js::Integer(0)}})}}}});
-    routes.Post("/api/v1/notifications/{id}/read", Bind<MarkRead>(ctx),
+    routes.Post("/api/v1/notifications/{id}/read", http::Bind<MarkRead>(ctx),
                 {.name = "notify.read",
                  .require_auth = true,
                  .contract = {.responses = {{204}}, .codes = {"notification.not_found"}}});
-    routes.Get("/api/v1/me/notification-preferences", Bind<GetPreferences>(ctx),
+    routes.Get("/api/v1/me/notification-preferences", http::Bind<GetPreferences>(ctx),
                {.name = "notify.preferences",
                 .require_auth = true,
                 .contract = {.responses = {{200, js::Ref("NotificationPreferences")}}}});
-    routes.Put("/api/v1/me/notification-preferences", Bind<PutPreferences>(ctx),
+    routes.Put("/api/v1/me/notification-preferences", http::Bind<PutPreferences>(ctx),
                {.name = "notify.preferences_put",
                 .require_auth = true,
                 .contract = {
                     .request = js::Object({{"preferences", js::Array(PreferenceSchema(), kMaxPreferences)}}),
                     .responses = {{200, js::Ref("NotificationPreferences")}}}});
     routes.Get(
-        "/api/v1/stream", Bind<Stream>(ctx),
+        "/api/v1/stream", http::Bind<Stream>(ctx),
         {.name = "notify.stream",
          .require_auth = true,
          .headers = {"Last-Event-ID"},
@@ -743,7 +738,7 @@ void AddInboxRoutes(http::Router& routes, const Ctx& ctx) {
 // The recorded events: the audit trail (administrators) and a portfolio's trading events.
 void AddEventRoutes(http::Router& routes, const Ctx& ctx) {
     auto nullable_text = js::String().Nullable();
-    routes.Get("/api/v1/admin/audit", Bind<Audit>(ctx),
+    routes.Get("/api/v1/admin/audit", http::Bind<Audit>(ctx),
                {.name = "notify.audit",
                 .require_auth = true,
                 .contract = {.query = PageQuery({{"user", js::Uuid()},
@@ -766,7 +761,7 @@ void AddEventRoutes(http::Router& routes, const Ctx& ctx) {
                                                                       {"ip", nullable_text}}))}},
                              .codes = {"auth.forbidden", "pagination.bad_cursor"}}});
     routes.Get(
-        "/api/v1/portfolios/{id}/events", Bind<PortfolioEvents>(ctx),
+        "/api/v1/portfolios/{id}/events", http::Bind<PortfolioEvents>(ctx),
         {.name = "notify.portfolio_events",
          .require_auth = true,
          .contract = {.query = PageQuery(),

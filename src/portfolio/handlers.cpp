@@ -381,32 +381,32 @@ void AddPortfolioRoutes(http::Router& routes, const PortfolioCtxPtr& ctx) {
         {"holdings_count", js::Integer(0)}};
     for (auto& f : TotalsSchemaFields()) summary_fields.push_back(std::move(f));
     const std::string one = "/api/v1/portfolios/{id}";
-    routes.Post("/api/v1/portfolios", BindRoute<PostPortfolio>(ctx),
+    routes.Post("/api/v1/portfolios", http::Bind<PostPortfolio>(ctx),
                 {.name = "portfolio.create",
                  .require_auth = true,
                  .contract = {.request = js::Object(PortfolioWriteFields(true)),
                               .responses = {{201, js::Ref("Portfolio")}},
                               .codes = {"auth.insufficient_scope", "portfolio.user_inactive"}}});
-    routes.Get("/api/v1/portfolios", BindRoute<ListPortfolioPage>(ctx),
+    routes.Get("/api/v1/portfolios", http::Bind<ListPortfolioPage>(ctx),
                {.name = "portfolio.list",
                 .require_auth = true,
                 .contract = {.query = PageQuery({{"include_inactive", js::Enum({"true", "false"})}}),
                              .responses = {{200, js::Page(js::Ref("Portfolio"))}}}});
-    routes.Get("/api/v1/portfolios/summary", BindRoute<PortfolioSummary>(ctx),
+    routes.Get("/api/v1/portfolios/summary", http::Bind<PortfolioSummary>(ctx),
                {.name = "portfolio.summary",
                 .require_auth = true,
                 .contract = {.responses = {{200, js::Page(js::Object(summary_fields))}}}});
-    routes.Get(one, BindRoute<ShowPortfolio>(ctx),
+    routes.Get(one, http::Bind<ShowPortfolio>(ctx),
                {.name = "portfolio.get",
                 .require_auth = true,
                 .contract = {.responses = {{200, js::Ref("Portfolio")}}, .codes = {"portfolio.not_found"}}});
-    routes.Patch(one, BindRoute<PatchPortfolio>(ctx),
+    routes.Patch(one, http::Bind<PatchPortfolio>(ctx),
                  {.name = "portfolio.update",
                   .require_auth = true,
                   .contract = {.request = js::Object(PortfolioWriteFields(false)),
                                .responses = {{200, js::Ref("Portfolio")}},
                                .codes = {"portfolio.not_found"}}});
-    routes.Delete(one, BindRoute<DeactivatePortfolio>(ctx),
+    routes.Delete(one, http::Bind<DeactivatePortfolio>(ctx),
                   {.name = "portfolio.deactivate",
                    .require_auth = true,
                    .contract = {.responses = {{204}}, .codes = {"portfolio.not_found"}}});
@@ -422,7 +422,7 @@ void AddTransactionRoutes(http::Router& routes, const PortfolioCtxPtr& ctx) {
         return codes;
     };
     routes.Post(
-        list, BindRoute<PostTransaction>(ctx),
+        list, http::Bind<PostTransaction>(ctx),
         {.name = "portfolio.transactions.create",
          .require_auth = true,
          .headers = {"Idempotency-Key"},
@@ -434,7 +434,7 @@ void AddTransactionRoutes(http::Router& routes, const PortfolioCtxPtr& ctx) {
                                 "holdings.currency_mismatch", "holdings.not_a_position",
                                 "idempotency.key_reused", "idempotency.in_flight", "idempotency.bad_key"}}});
     const auto date_or_time = "an RFC 3339 time or a YYYY-MM-DD date";
-    routes.Get(list, BindRoute<ListTransactionPage>(ctx),
+    routes.Get(list, http::Bind<ListTransactionPage>(ctx),
                {.name = "portfolio.transactions.list",
                 .require_auth = true,
                 .contract = {.query = PageQuery({{"symbol", js::Ref("Symbol")},
@@ -443,24 +443,24 @@ void AddTransactionRoutes(http::Router& routes, const PortfolioCtxPtr& ctx) {
                                                  {"to", js::String(), false, date_or_time}}),
                              .responses = {{200, js::Page(js::Ref("Transaction"))}},
                              .codes = {"portfolio.not_found", "pagination.bad_cursor"}}});
-    routes.Get(one, BindRoute<ShowTransaction>(ctx),
+    routes.Get(one, http::Bind<ShowTransaction>(ctx),
                {.name = "portfolio.transactions.get",
                 .require_auth = true,
                 .contract = {.responses = {{200, js::Ref("Transaction")}},
                              .codes = {"portfolio.not_found", "transaction.not_found"}}});
-    routes.Put(one, BindRoute<PutTransaction>(ctx),
+    routes.Put(one, http::Bind<PutTransaction>(ctx),
                {.name = "portfolio.transactions.update",
                 .require_auth = true,
                 .contract = {.request = js::Ref("TransactionInput"),
                              .responses = {{200, js::Ref("Transaction")}},
                              .codes = with_ledger({"portfolio.not_found", "transaction.not_found"})}});
-    routes.Delete(one, BindRoute<RemoveTransaction>(ctx),
+    routes.Delete(one, http::Bind<RemoveTransaction>(ctx),
                   {.name = "portfolio.transactions.delete",
                    .require_auth = true,
                    .contract = {.responses = {{204}},
                                 .codes = with_ledger({"portfolio.not_found", "transaction.not_found"})}});
     routes.Post(
-        list + "/import", BindRoute<ImportCsv>(ctx),
+        list + "/import", http::Bind<ImportCsv>(ctx),
         {.name = "portfolio.transactions.import",
          .require_auth = true,
          .max_body_bytes = 8u << 20,
@@ -484,7 +484,7 @@ void AddRoutes(http::Router& routes, Service& service, std::shared_ptr<auth::Use
     AddSchemas(routes);
     AddPortfolioRoutes(routes, ctx);
     AddTransactionRoutes(routes, ctx);
-    routes.Get("/api/v1/portfolios/{id}/holdings", BindRoute<ShowHoldings>(ctx),
+    routes.Get("/api/v1/portfolios/{id}/holdings", http::Bind<ShowHoldings>(ctx),
                {.name = "portfolio.holdings",
                 .require_auth = true,
                 .contract = {.responses = {{200, js::Ref("Holdings")}}, .codes = {"portfolio.not_found"}}});

@@ -46,13 +46,4 @@ bool IsValidSymbol(std::string_view symbol);
 // A decimal for a response: its normalized string (decimals travel as strings), or null.
 boost::json::value DecimalOrNull(const std::optional<Decimal>& d);
 
-// A route's handler as a named function of its context and the request (the route tables of
-// handlers.cpp and the sub-domains' handlers.cpp): `routes.Get(path, BindRoute<Show>(ctx), ...)`.
-template <auto Fn, class Ctx>
-http::Handler BindRoute(Ctx ctx) {
-    return [ctx = std::move(ctx)](http::Request& req) -> boost::asio::awaitable<http::Response> {
-        co_return co_await Fn(ctx, req);
-    };
-}
-
 }  // namespace nn::portfolio

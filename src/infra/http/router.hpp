@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -50,6 +51,19 @@ struct RouteContract {
 // A route handler. It runs on the request's shard; failures are thrown as nn::Error (or
 // HttpError) and become problem+json in the problem middleware.
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
+
+// A route's handler: the named function `Fn(ctx, request)` (or `Fn(*ctx, request)` when it takes
+// the shared state itself) with the state its routes share, held by the returned handler. The
+// router keeps the handler, and so `ctx`, as long as it serves, so the handler hands back Fn's
+// awaitable without a coroutine frame of its own.
+template <auto Fn, class Ctx>
+Handler Bind(Ctx ctx) {
+    if constexpr (std::is_invocable_v<decltype(Fn), const Ctx&, Request&>) {
+        return [ctx = std::move(ctx)](Request& req) { return Fn(ctx, req); };
+    } else {
+        return [ctx = std::move(ctx)](Request& req) { return Fn(*ctx, req); };
+    }
+}
 
 struct RouteOptions {
     std::string name;                           // metrics/log label; default: the pattern

@@ -215,11 +215,6 @@ asio::awaitable<Response> GetRebalance(std::shared_ptr<AllocationCtx> ctx, Reque
     co_return http::JsonResponse(ToJson(view));
 }
 
-template <auto Fn>
-http::Handler Bind(const std::shared_ptr<AllocationCtx>& ctx) {
-    return [ctx](Request& req) -> asio::awaitable<Response> { co_return co_await Fn(ctx, req); };
-}
-
 }  // namespace
 
 void AddAllocationRoutes(http::Router& routes,
@@ -229,14 +224,14 @@ void AddAllocationRoutes(http::Router& routes,
     routes.AddComponent("AllocationRule", RuleSchema());
     auto weight = js::Decimal().Describe("a fraction between 0 and 1, at most 6 decimals");
 
-    routes.Get("/api/v1/portfolios/{id}/allocation-rules", Bind<ListRules>(ctx),
+    routes.Get("/api/v1/portfolios/{id}/allocation-rules", http::Bind<ListRules>(ctx),
                {.name = "allocation.list",
                 .require_auth = true,
                 .contract = {.responses = {{200, js::Page(js::Ref("AllocationRule"))}},
                              .codes = {"portfolio.not_found"}}});
 
     routes.Post(
-        "/api/v1/portfolios/{id}/allocation-rules", Bind<CreateRule>(ctx),
+        "/api/v1/portfolios/{id}/allocation-rules", http::Bind<CreateRule>(ctx),
         {.name = "allocation.create",
          .require_auth = true,
          .contract = {
@@ -249,7 +244,7 @@ void AddAllocationRoutes(http::Router& routes,
              .codes = {"portfolio.not_found", "allocation.duplicate", "allocation.weights_exceed_one"}}});
 
     routes.Patch(
-        "/api/v1/portfolios/{id}/allocation-rules/{rule_id}", Bind<UpdateRule>(ctx),
+        "/api/v1/portfolios/{id}/allocation-rules/{rule_id}", http::Bind<UpdateRule>(ctx),
         {.name = "allocation.update",
          .require_auth = true,
          .contract = {
@@ -258,12 +253,12 @@ void AddAllocationRoutes(http::Router& routes,
              .codes = {"portfolio.not_found", "allocation.not_found", "allocation.weights_exceed_one"}}});
 
     routes.Delete(
-        "/api/v1/portfolios/{id}/allocation-rules/{rule_id}", Bind<DeleteRule>(ctx),
+        "/api/v1/portfolios/{id}/allocation-rules/{rule_id}", http::Bind<DeleteRule>(ctx),
         {.name = "allocation.delete",
          .require_auth = true,
          .contract = {.responses = {{204}}, .codes = {"portfolio.not_found", "allocation.not_found"}}});
 
-    routes.Get("/api/v1/portfolios/{id}/rebalance", Bind<GetRebalance>(ctx),
+    routes.Get("/api/v1/portfolios/{id}/rebalance", http::Bind<GetRebalance>(ctx),
                {.name = "portfolio.rebalance",
                 .require_auth = true,
                 .contract = {.responses = {{200, RebalanceSchema()}},

@@ -272,11 +272,6 @@ asio::awaitable<Response> DeleteGoal(std::shared_ptr<GoalCtx> ctx, Request& req)
     co_return Response::NoContent();
 }
 
-template <auto Fn>
-http::Handler Bind(const std::shared_ptr<GoalCtx>& ctx) {
-    return [ctx](Request& req) -> asio::awaitable<Response> { co_return co_await Fn(ctx, req); };
-}
-
 }  // namespace
 
 void AddGoalRoutes(http::Router& routes,
@@ -286,12 +281,12 @@ void AddGoalRoutes(http::Router& routes,
     routes.AddComponent("Goal", js::Object(GoalFields()));
     routes.AddComponent("GoalWithProgress", GoalWithProgressSchema());
 
-    routes.Get("/api/v1/goals", Bind<ListGoals>(ctx),
+    routes.Get("/api/v1/goals", http::Bind<ListGoals>(ctx),
                {.name = "goal.list",
                 .require_auth = true,
                 .contract = {.responses = {{200, js::Page(js::Ref("Goal"))}}}});
 
-    routes.Post("/api/v1/goals", Bind<CreateGoal>(ctx),
+    routes.Post("/api/v1/goals", http::Bind<CreateGoal>(ctx),
                 {.name = "goal.create",
                  .require_auth = true,
                  .contract = {.request = GoalInputSchema(true),
@@ -299,20 +294,20 @@ void AddGoalRoutes(http::Router& routes,
                               .codes = {"goal.portfolio_not_found", "goal.duplicate_portfolio"}}});
 
     routes.Get(
-        "/api/v1/goals/{id}", Bind<GetGoal>(ctx),
+        "/api/v1/goals/{id}", http::Bind<GetGoal>(ctx),
         {.name = "goal.get",
          .require_auth = true,
          .contract = {.responses = {{200, js::Ref("GoalWithProgress")}}, .codes = {"goal.not_found"}}});
 
     routes.Patch(
-        "/api/v1/goals/{id}", Bind<UpdateGoal>(ctx),
+        "/api/v1/goals/{id}", http::Bind<UpdateGoal>(ctx),
         {.name = "goal.update",
          .require_auth = true,
          .contract = {.request = GoalInputSchema(false),
                       .responses = {{200, js::Ref("Goal")}},
                       .codes = {"goal.not_found", "goal.portfolio_not_found", "goal.duplicate_portfolio"}}});
 
-    routes.Delete("/api/v1/goals/{id}", Bind<DeleteGoal>(ctx),
+    routes.Delete("/api/v1/goals/{id}", http::Bind<DeleteGoal>(ctx),
                   {.name = "goal.delete",
                    .require_auth = true,
                    .contract = {.responses = {{204}}, .codes = {"goal.not_found"}}});

@@ -268,11 +268,11 @@ void AddWatchlistRoutes(http::Router& routes,
     routes.AddComponent("Watchlist", WatchlistSchema());
     const std::string list = "/api/v1/watchlists/{id}";
     const std::string item = "/api/v1/watchlists/{id}/items/{item_id}";
-    routes.Get("/api/v1/watchlists", BindRoute<ListWatchlists>(ctx),
+    routes.Get("/api/v1/watchlists", http::Bind<ListWatchlists>(ctx),
                {.name = "watchlist.list",
                 .require_auth = true,
                 .contract = {.responses = {{200, js::Page(js::Ref("Watchlist"))}}}});
-    routes.Post("/api/v1/watchlists", BindRoute<CreateWatchlist>(ctx),
+    routes.Post("/api/v1/watchlists", http::Bind<CreateWatchlist>(ctx),
                 {.name = "watchlist.create",
                  .require_auth = true,
                  .contract = {.request = js::Object({{"name", js::String(1, 100)},
@@ -280,29 +280,29 @@ void AddWatchlistRoutes(http::Router& routes,
                                                      js::Opt("items", js::Array(NewItemSchema(true), 200))}),
                               .responses = {{201, js::Ref("Watchlist")}},
                               .codes = {"watchlist.duplicate_symbol", "watchlist.alert_bounds"}}});
-    routes.Get(list, BindRoute<GetWatchlist>(ctx),
+    routes.Get(list, http::Bind<GetWatchlist>(ctx),
                {.name = "watchlist.get",
                 .require_auth = true,
                 .contract = {.responses = {{200, js::Ref("Watchlist")}}, .codes = {"watchlist.not_found"}}});
-    routes.Patch(list, BindRoute<UpdateWatchlist>(ctx),
+    routes.Patch(list, http::Bind<UpdateWatchlist>(ctx),
                  {.name = "watchlist.update",
                   .require_auth = true,
                   .contract = {.request = js::Object({js::OptNull("name", js::String(1, 100)),
                                                       js::OptNull("description", js::String(0, 2000))}),
                                .responses = {{200, js::Ref("Watchlist")}},
                                .codes = {"watchlist.not_found"}}});
-    routes.Delete(list, BindRoute<DeleteWatchlist>(ctx),
+    routes.Delete(list, http::Bind<DeleteWatchlist>(ctx),
                   {.name = "watchlist.delete",
                    .require_auth = true,
                    .contract = {.responses = {{204}}, .codes = {"watchlist.not_found"}}});
-    routes.Post(list + "/items", BindRoute<AddWatchlistItem>(ctx),
+    routes.Post(list + "/items", http::Bind<AddWatchlistItem>(ctx),
                 {.name = "watchlist.item_add",
                  .require_auth = true,
                  .contract = {.request = NewItemSchema(true),
                               .responses = {{201, js::Ref("WatchlistItem")}},
                               .codes = {"watchlist.not_found", "watchlist.duplicate_symbol",
                                         "watchlist.alert_bounds"}}});
-    routes.Patch(item, BindRoute<UpdateWatchlistItem>(ctx),
+    routes.Patch(item, http::Bind<UpdateWatchlistItem>(ctx),
                  {.name = "watchlist.item_update",
                   .require_auth = true,
                   .contract = {.request = NewItemSchema(false),
@@ -310,7 +310,7 @@ void AddWatchlistRoutes(http::Router& routes,
                                .codes = {"watchlist.not_found", "watchlist.item_not_found",
                                          "watchlist.alert_bounds"}}});
     routes.Delete(
-        item, BindRoute<RemoveWatchlistItem>(ctx),
+        item, http::Bind<RemoveWatchlistItem>(ctx),
         {.name = "watchlist.item_remove",
          .require_auth = true,
          .contract = {.responses = {{204}}, .codes = {"watchlist.not_found", "watchlist.item_not_found"}}});
