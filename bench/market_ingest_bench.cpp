@@ -43,6 +43,7 @@
 #include "infra/migrate/migrator.hpp"
 #include "market/access.hpp"
 #include "market/module.hpp"
+#include "market/pg_repository.hpp"
 #include "market/service.hpp"
 
 namespace asio = boost::asio;

@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "infra/app/app.hpp"
 #include "market/handlers.hpp"
+#include "market/pg_repository.hpp"
 
 namespace nn::market {
 namespace asio = boost::asio;
@@ -35,7 +36,7 @@ const runtime::DomainSetting kReconcileWindowSetting = runtime::CountSetting(
 
 // Per-shard repository and service; shared by the route closures and the jobs.
 struct State {
-    std::vector<std::unique_ptr<PgRepository>> repos;
+    std::vector<std::unique_ptr<Repository>> repos;
     std::vector<std::unique_ptr<MarketService>> services;
 };
 

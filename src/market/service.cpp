@@ -49,7 +49,7 @@ void CheckBatch(std::size_t size, std::size_t max_rows, bool limited, std::strin
 
 }  // namespace
 
-MarketService::MarketService(PgRepository& repo, redis::Client* redis, MarketOptions options)
+MarketService::MarketService(Repository& repo, redis::Client* redis, MarketOptions options)
     : repo_(repo), redis_(redis), options_(std::move(options)) {}
 
 asio::awaitable<IngestResult> MarketService::IngestPrices(SeriesKind kind, std::vector<PriceRow> rows) {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "market/model.hpp"
-#include "market/pg_repository.hpp"
+#include "market/repository.hpp"
 
 namespace nn::redis {
 class Client;
@@ -35,13 +35,13 @@ struct MarketOptions {
 // client belong to that shard); also used directly by the CLI (import, feed simulate --direct).
 //
 //   validate (pure, nothing written on failure)
-//   → PgRepository::StorePrices (one transaction: COPY → raw → rollups → latest → outbox row)
+//   → Repository::StorePrices (one transaction: COPY → raw → rollups → latest → outbox row)
 //   → after commit: latest prices into Redis (newest wins) and XADD nn:events:prices,
 //     then the outbox row is marked published. When Redis is down the row stays pending and
 //     RelayOutbox (a job) publishes it later: at-least-once, consumers dedupe by batch_id.
 class MarketService {
 public:
-    MarketService(PgRepository& repo, redis::Client* redis, MarketOptions options);
+    MarketService(Repository& repo, redis::Client* redis, MarketOptions options);
 
     // Throws nn::Error kUnprocessable (validation.failed / market.unknown_symbol, every offending
     // element named in its field errors) or kPayloadTooLarge (market.batch_too_large) before
@@ -58,7 +58,7 @@ public:
     // Publishes pending outbox events (older than relay_min_age); returns how many.
     boost::asio::awaitable<int> RelayOutbox(int limit = 500);
 
-    PgRepository& Repo() noexcept { return repo_; }
+    Repository& Repo() noexcept { return repo_; }
     const MarketOptions& Options() const noexcept { return options_; }
 
 private:
@@ -66,7 +66,7 @@ private:
     // Redis half of one event: latest values, then XADD. False when Redis failed.
     boost::asio::awaitable<bool> Publish(std::int64_t outbox_id, const std::string& payload);
 
-    PgRepository& repo_;
+    Repository& repo_;
     redis::Client* redis_;
     MarketOptions options_;
 };
