@@ -5,7 +5,7 @@
 namespace nn::market {
 namespace {
 
-PriceRow Bar(std::string_view o, std::string_view h, std::string_view l, std::string_view c) {
+PriceRow OhlcRow(std::string_view o, std::string_view h, std::string_view l, std::string_view c) {
     return PriceRow{TimestampFromString("2024-05-01T14:30:00Z"),
                     "AAPL",
                     Decimal::FromString(o),
@@ -33,29 +33,29 @@ TEST(MarketModel, ParsePriceRejectsNonPrices) {
 }
 
 TEST(MarketModel, ValidBarPasses) {
-    EXPECT_TRUE(ValidatePrices({Bar("10", "12", "9", "11")}, kNow, {}).empty());
+    EXPECT_TRUE(ValidatePrices({OhlcRow("10", "12", "9", "11")}, kNow, {}).empty());
 }
 
 TEST(MarketModel, BadBarsNameTheElement) {
-    auto errors = ValidatePrices({Bar("10", "12", "9", "11"), Bar("10", "8", "9", "9")}, kNow, {});
+    auto errors = ValidatePrices({OhlcRow("10", "12", "9", "11"), OhlcRow("10", "8", "9", "9")}, kNow, {});
     ASSERT_FALSE(errors.empty());
     EXPECT_EQ(errors[0].field, "prices[1].high");
     EXPECT_EQ(errors[0].code, "below_low");
 
-    errors = ValidatePrices({Bar("13", "12", "9", "11")}, kNow, {});
+    errors = ValidatePrices({OhlcRow("13", "12", "9", "11")}, kNow, {});
     ASSERT_EQ(errors.size(), 1u);
     EXPECT_EQ(errors[0].field, "prices[0].open");
     EXPECT_EQ(errors[0].code, "outside_range");
 }
 
 TEST(MarketModel, FutureAndDuplicateRows) {
-    auto future = Bar("10", "12", "9", "11");
+    auto future = OhlcRow("10", "12", "9", "11");
     future.time = kNow + std::chrono::hours(1);
     auto errors = ValidatePrices({future}, kNow, {});
     ASSERT_EQ(errors.size(), 1u);
     EXPECT_EQ(errors[0].code, "in_future");
 
-    auto a = Bar("10", "12", "9", "11");
+    auto a = OhlcRow("10", "12", "9", "11");
     auto b = a;
     EXPECT_TRUE(ValidatePrices({a, b}, kNow, {}).empty()) << "identical duplicates are harmless";
     b.close = Decimal::FromString("10.5");
