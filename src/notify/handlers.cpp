@@ -21,7 +21,6 @@
 #include "auth/principal.hpp"
 #include "auth/user_directory.hpp"
 #include "infra/app/app.hpp"
-#include "infra/db/transaction.hpp"
 #include "infra/http/json.hpp"
 #include "infra/http/keyset_cursor.hpp"
 #include "infra/http/query.hpp"
@@ -106,105 +105,88 @@ std::optional<std::string> TextParam(const Request& req, std::string_view name, 
 
 // --- Audit ---
 
-constexpr db::Query kAudit{
-    "SELECT time, source, source_event_id, actor_id, user_id, entity_type, entity_id, action, before::text, "
-    "after::text, request_id, host(ip) FROM events.system_events "
-    "WHERE ($1::uuid IS NULL OR user_id = $1::uuid OR actor_id = $1::uuid) "
-    "AND ($2::text IS NULL OR entity_type = $2) AND ($3::text IS NULL OR entity_id = $3) "
-    "AND ($4::text IS NULL OR action = $4) "
-    "AND ($5::timestamptz IS NULL OR time >= $5) AND ($6::timestamptz IS NULL OR time < $6) "
-    "AND ($7::timestamptz IS NULL OR (time, source, source_event_id) < ($7, $8::text, $9::bigint)) "
-    "ORDER BY time DESC, source DESC, source_event_id DESC LIMIT $10",
-    "notify.audit"};
+json::object AuditJson(const AuditEntry& e) {
+    json::object o;
+    o["id"] = fmt::format("{}:{}", e.source, e.source_event_id);
+    o["time"] = FormatRfc3339(e.time);
+    o["source"] = e.source;
+    o["actor_id"] = e.actor_id ? json::value(e.actor_id->ToString()) : json::value(nullptr);
+    o["user_id"] = e.user_id ? json::value(e.user_id->ToString()) : json::value(nullptr);
+    o["entity_type"] = e.entity_type;
+    o["entity_id"] = e.entity_id;
+    o["action"] = e.action;
+    o["before"] = e.before ? ParseData(*e.before) : json::value(nullptr);
+    o["after"] = e.after ? ParseData(*e.after) : json::value(nullptr);
+    o["request_id"] = e.request_id ? json::value(*e.request_id) : json::value(nullptr);
+    o["ip"] = e.ip ? json::value(*e.ip) : json::value(nullptr);
+    return o;
+}
 
-asio::awaitable<Response> Audit(Ctx ctx, Request& req) {
-    const auto& p = auth::RequirePrincipal(req, kAdminRead);
-    if (p.role != auth::Role::kAdmin && p.role != auth::Role::kSuperuser) {
-        throw Error(ErrorKind::kForbidden, "auth.forbidden", "the audit trail is for administrators");
-    }
-    auto page = http::ParsePage(req);
-    std::optional<std::string> user;
+// The audit filters of the query string, and the page's keyset position from its cursor.
+AuditFilter ReadAuditFilter(const Request& req, const std::optional<std::string>& cursor) {
+    AuditFilter filter;
     if (auto u = TextParam(req, "user", kUuidText)) {
         if (!Uuid::Parse(*u)) {
             throw Error(ErrorKind::kUnprocessable, "validation.failed", "user is not a UUID",
                         {{"user", "invalid", "a UUID"}});
         }
-        user = *u;
+        filter.user = *u;
     }
-    auto entity = TextParam(req, "entity", kMaxEntityType);
-    auto entity_id = TextParam(req, "entity_id", kMaxEntityId);
-    auto action = TextParam(req, "action", kMaxAuditAction);
-    auto from = TimeParam(req, "from");
-    auto to = TimeParam(req, "to");
-    std::optional<Timestamp> after_time;
-    std::optional<std::string> after_source;
-    std::optional<std::int64_t> after_id;
-    if (auto cursor = http::KeysetCursor::Decode(page.cursor, 2)) {
-        after_time = cursor->time;
-        after_source = cursor->keys[0];
-        after_id = cursor->IntKey(1);
+    filter.entity = TextParam(req, "entity", kMaxEntityType);
+    filter.entity_id = TextParam(req, "entity_id", kMaxEntityId);
+    filter.action = TextParam(req, "action", kMaxAuditAction);
+    filter.from = TimeParam(req, "from");
+    filter.to = TimeParam(req, "to");
+    if (auto position = http::KeysetCursor::Decode(cursor, 2)) {
+        filter.after_time = position->time;
+        filter.after_source = position->keys[0];
+        filter.after_id = position->IntKey(1);
     }
-    auto& pool = ctx->app->Db(ServiceRole::kNotify, Database::kTimescale, req.shard);
-    json::array items;
-    std::string next;
+    return filter;
+}
+
+asio::awaitable<Response> Audit(Ctx ctx, Request& req) {
+    const auto& p = auth::RequirePrincipal(req, kAdminRead);
     const Actor actor = auth::ActorOf(p);
-    co_await db::RunAs(
-        pool, actor, db::TransactionOptions().ReadOnly(), [&](db::Transaction& tx) -> asio::awaitable<void> {
-            items.clear();
-            next.clear();
-            auto rows =
-                co_await tx.Execute(kAudit, user, entity, entity_id, action, from, to, after_time,
-                                    after_source, after_id, static_cast<std::int64_t>(page.limit + 1));
-            int n = 0;
-            for (db::Row row : rows) {
-                if (static_cast<std::size_t>(n++) == page.limit) break;
-                json::object o;
-                auto time = row.Get<Timestamp>(0);
-                auto source = row.Get<std::string>(1);
-                auto id = row.Get<std::int64_t>(2);
-                o["id"] = fmt::format("{}:{}", source, id);
-                o["time"] = FormatRfc3339(time);
-                o["source"] = source;
-                auto actor = row.Get<std::optional<Uuid>>(3);
-                auto subject = row.Get<std::optional<Uuid>>(4);
-                o["actor_id"] = actor ? json::value(actor->ToString()) : json::value(nullptr);
-                o["user_id"] = subject ? json::value(subject->ToString()) : json::value(nullptr);
-                o["entity_type"] = row.Get<std::string>(5);
-                o["entity_id"] = row.Get<std::string>(6);
-                o["action"] = row.Get<std::string>(7);
-                auto before = row.Get<std::optional<std::string>>(8);
-                auto after = row.Get<std::optional<std::string>>(9);
-                o["before"] = before ? ParseData(*before) : json::value(nullptr);
-                o["after"] = after ? ParseData(*after) : json::value(nullptr);
-                auto request_id = row.Get<std::optional<std::string>>(10);
-                auto ip = row.Get<std::optional<std::string>>(11);
-                o["request_id"] = request_id ? json::value(*request_id) : json::value(nullptr);
-                o["ip"] = ip ? json::value(*ip) : json::value(nullptr);
-                items.push_back(std::move(o));
-                std::vector<std::string> keys{source, std::to_string(id)};
-                next = http::KeysetCursor(time, std::move(keys)).Encode();
-            }
-            if (static_cast<std::size_t>(n) <= page.limit) next.clear();
-        });
+    EventsService::RequireAuditor(actor);
+    auto page = http::ParsePage(req);
+    AuditFilter filter = ReadAuditFilter(req, page.cursor);
+    auto entries = co_await ctx->events->Audit(actor, filter, page.limit + 1, req.shard);
+    const bool more = entries.size() > page.limit;
+    if (more) entries.resize(page.limit);
+    json::array items;
+    for (const auto& e : entries) items.push_back(AuditJson(e));
     json::object out;
     out["items"] = std::move(items);
-    out["next_cursor"] = next.empty() ? json::value(nullptr) : json::value(next);
+    if (more) {
+        std::vector<std::string> keys{entries.back().source, std::to_string(entries.back().source_event_id)};
+        out["next_cursor"] = http::KeysetCursor(entries.back().time, std::move(keys)).Encode();
+    } else {
+        out["next_cursor"] = nullptr;
+    }
     co_return http::JsonResponse(out);
 }
 
 // --- Portfolio events ---
 
-constexpr db::Query kTradingEvents{
-    "SELECT time, source_event_id, event_type, action, transaction_id, actor_id, symbol, quantity::text, "
-    "price::text, amount::text, fee::text, currency::text FROM events.trading_events "
-    "WHERE portfolio_id = $1 AND ($2::timestamptz IS NULL OR (time, source_event_id) < ($2, $3::bigint)) "
-    "ORDER BY time DESC, source_event_id DESC LIMIT $4",
-    "notify.trading_events"};
+json::value OptText(const std::optional<std::string>& text) {
+    return text ? json::value(*text) : json::value(nullptr);
+}
 
-std::optional<json::value> OptText(const db::Row& row, int column) {
-    auto v = row.Get<std::optional<std::string>>(column);
-    if (!v) return std::nullopt;
-    return json::value(*v);
+json::object TradingEventJson(const TradingEvent& e) {
+    json::object o;
+    o["time"] = FormatRfc3339(e.time);
+    o["type"] = e.type;
+    o["action"] = e.action;
+    o["transaction_id"] = e.transaction_id ? json::value(e.transaction_id->ToString()) : json::value(nullptr);
+    o["actor_id"] = e.actor_id ? json::value(e.actor_id->ToString()) : json::value(nullptr);
+    o["symbol"] = OptText(e.symbol);
+    o["quantity"] = OptText(e.quantity);
+    o["price"] = OptText(e.price);
+    o["amount"] = OptText(e.amount);
+    o["fee"] = OptText(e.fee);
+    o["currency"] = OptText(e.currency);
+    return o;
 }
 
 asio::awaitable<Response> PortfolioEvents(Ctx ctx, Request& req) {
@@ -212,52 +194,23 @@ asio::awaitable<Response> PortfolioEvents(Ctx ctx, Request& req) {
     auto portfolio = PortfolioId::Parse(req.PathParam("id"));
     if (!portfolio) throw Error(ErrorKind::kNotFound, "portfolio.not_found", "no such portfolio");
     auto page = http::ParsePage(req);
-    std::optional<Timestamp> after_time;
-    std::optional<std::int64_t> after_id;
-    if (auto cursor = http::KeysetCursor::Decode(page.cursor, 1)) {
-        after_time = cursor->time;
-        after_id = cursor->IntKey(0);
-    }
+    std::optional<std::pair<Timestamp, std::int64_t>> after;
+    if (auto cursor = http::KeysetCursor::Decode(page.cursor, 1))
+        after.emplace(cursor->time, cursor->IntKey(0));
     const Actor actor = co_await auth::ActorOf(p, ctx->directory, req.shard);
-    // The portfolio domain decides who sees the portfolio (owner, advisors with a grant,
-    // admins); the events are then read under the same actor. Without it nothing is visible.
-    bool visible = false;
-    if (ctx->portfolios) visible = co_await ctx->portfolios->Visible(actor, *portfolio, req.shard);
-    if (!visible) throw Error(ErrorKind::kNotFound, "portfolio.not_found", "no such portfolio");
-    auto acting = db::TransactionOptions().ActingAs(actor).ReadOnly();
-
-    auto& events = ctx->app->Db(ServiceRole::kNotify, Database::kTimescale, req.shard);
+    auto events = co_await ctx->events->PortfolioEvents(actor, *portfolio, after, page.limit + 1, req.shard);
+    const bool more = events.size() > page.limit;
+    if (more) events.resize(page.limit);
     json::array items;
-    std::string next;
-    co_await db::RunInTransaction(events, acting, [&](db::Transaction& tx) -> asio::awaitable<void> {
-        items.clear();
-        next.clear();
-        auto rows = co_await tx.Execute(kTradingEvents, *portfolio, after_time, after_id,
-                                        static_cast<std::int64_t>(page.limit + 1));
-        int n = 0;
-        for (db::Row row : rows) {
-            if (static_cast<std::size_t>(n++) == page.limit) break;
-            auto time = row.Get<Timestamp>(0);
-            auto id = row.Get<std::int64_t>(1);
-            json::object o;
-            o["time"] = FormatRfc3339(time);
-            o["type"] = row.Get<std::string>(2);
-            o["action"] = row.Get<std::string>(3);
-            auto tx_id = row.Get<std::optional<Uuid>>(4);
-            auto actor = row.Get<std::optional<Uuid>>(5);
-            o["transaction_id"] = tx_id ? json::value(tx_id->ToString()) : json::value(nullptr);
-            o["actor_id"] = actor ? json::value(actor->ToString()) : json::value(nullptr);
-            const char* names[] = {"symbol", "quantity", "price", "amount", "fee", "currency"};
-            for (int c = 0; c < 6; ++c) o[names[c]] = OptText(row, 6 + c).value_or(nullptr);
-            items.push_back(std::move(o));
-            std::vector<std::string> keys{std::to_string(id)};
-            next = http::KeysetCursor(time, std::move(keys)).Encode();
-        }
-        if (static_cast<std::size_t>(n) <= page.limit) next.clear();
-    });
+    for (const auto& e : events) items.push_back(TradingEventJson(e));
     json::object out;
     out["items"] = std::move(items);
-    out["next_cursor"] = next.empty() ? json::value(nullptr) : json::value(next);
+    if (more) {
+        std::vector<std::string> keys{std::to_string(events.back().source_event_id)};
+        out["next_cursor"] = http::KeysetCursor(events.back().time, std::move(keys)).Encode();
+    } else {
+        out["next_cursor"] = nullptr;
+    }
     co_return http::JsonResponse(out);
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "infra/http/router.hpp"
+#include "notify/events_service.hpp"
 #include "notify/live_hub.hpp"
 #include "notify/notifier.hpp"
 #include "portfolio/notify_directory.hpp"
@@ -21,6 +22,7 @@ namespace nn::notify {
 struct HandlerContext {
     App* app = nullptr;
     std::shared_ptr<Notifier> notifier;
+    std::shared_ptr<EventsService> events;       // the audit trail and portfolio events
     std::vector<std::shared_ptr<LiveHub>> hubs;  // by shard
     std::shared_ptr<auth::UserDirectory> directory;
     // The held and watched symbols of a live stream (without it a stream gets no prices).

@@ -8,6 +8,7 @@
 #include "infra/mail/mailer.hpp"
 #include "infra/redis/url.hpp"
 #include "notify/handlers.hpp"
+#include "notify/pg_repository.hpp"
 
 namespace nn::notify {
 namespace asio = boost::asio;
@@ -59,7 +60,8 @@ void AddRelays(App& app, const ModuleOptions& options, Module& module) {
 
 std::shared_ptr<Module> Register(App& app, ModuleOptions options) {
     auto module = std::make_shared<Module>();
-    module->notifier = std::make_shared<Notifier>(app, options.notifier);
+    auto repository = std::make_shared<PgRepository>();
+    module->notifier = std::make_shared<Notifier>(app, repository, options.notifier);
     module->notifier->SetDirectory(options.directory);
     module->mailer =
         options.mailer
@@ -107,6 +109,12 @@ std::shared_ptr<Module> Register(App& app, ModuleOptions options) {
     HandlerContext ctx;
     ctx.app = &app;
     ctx.notifier = module->notifier;
+    ctx.events = std::make_shared<EventsService>(
+        repository,
+        [&app](std::size_t shard) -> db::Pool& {
+            return app.Db(ServiceRole::kNotify, Database::kTimescale, shard);
+        },
+        options.portfolios);
     ctx.hubs = module->hubs;
     ctx.directory = options.directory;
     ctx.portfolios = options.portfolios;

@@ -11,6 +11,8 @@
 
 #include "core/ids.hpp"
 #include "core/time.hpp"
+#include "notify/model.hpp"
+#include "notify/repository.hpp"
 
 namespace nn {
 class App;
@@ -24,55 +26,6 @@ class UserDirectory;
 
 namespace nn::notify {
 
-inline constexpr std::string_view kChannelInApp = "IN_APP";
-inline constexpr std::string_view kChannelEmail = "EMAIL";
-inline constexpr std::string_view kChannelLive = "LIVE";
-
-// What a producer hands to Notifier::Notify.
-struct NotificationDraft {
-    UserId user;
-    std::string kind;  // PRICE_ALERT, ALLOCATION_DRIFT, GOAL_MILESTONE, SECURITY_... (^[A-Z][A-Z0-9_]*$)
-    std::string title;
-    std::string body;
-    std::string data_json = "{}";  // a JSON object
-    // One notification per (user, dedupe_key), whatever the channels: a producer's retry or a
-    // concurrent batch firing the same crossing delivers nothing twice.
-    std::optional<std::string> dedupe_key;
-    // The address for the EMAIL channel; without it the Notifier asks its user directory (a
-    // verified address of an active account), and without an address that channel is skipped.
-    std::optional<std::string> email;
-    // A producer's own email (e.g. mail::PriceAlertEmail); otherwise NotificationEmail
-    // (email.hpp) renders title and body.
-    std::optional<std::string> email_subject;
-    std::optional<std::string> email_text;
-    std::optional<std::string> email_html;
-};
-
-struct Notification {
-    Uuid id;
-    UserId user;
-    std::string kind;
-    std::string title;
-    std::string body;
-    std::string data_json;
-    Timestamp created_at;
-    std::optional<Timestamp> read_at;
-};
-
-// What Notify did, per channel.
-struct NotifyResult {
-    bool duplicate = false;            // the dedupe key was seen before: nothing was done
-    std::optional<Uuid> notification;  // the inbox row (IN_APP on)
-    bool emailed = false;              // a delivery row was queued (EMAIL on and an address)
-    bool pushed = false;               // appended to the user's live stream (LIVE on, Redis up)
-};
-
-struct Preference {
-    std::string kind;  // "*" for every kind
-    std::string channel;
-    bool enabled = true;
-};
-
 struct NotifierOptions {
     // Live stream of a user: <prefix><user id>; wake-up channel: <wake_prefix><user id>.
     std::string live_prefix = "nn:notify:live:";
@@ -84,11 +37,13 @@ struct NotifierOptions {
     int email_batch = 20;
 };
 
-// The notifications database (role nexanest_notify) and the live streams in Redis. Producers
-// call Notify in SYSTEM context; the inbox calls act for the user (row-level security).
+// The notifications service: the notifications database (role nexanest_notify) through its
+// Repository, and the live streams in Redis. Producers call Notify in SYSTEM context; the inbox
+// calls act for the user (row-level security). Each call opens its transactions on the shard's
+// pool and runs the repository's statements inside them.
 class Notifier {
 public:
-    Notifier(App& app, NotifierOptions options = {});
+    Notifier(App& app, std::shared_ptr<Repository> repository, NotifierOptions options = {});
 
     // Where Notify finds addresses for the EMAIL channel (set once, before producers run).
     void SetDirectory(std::shared_ptr<auth::UserDirectory> directory) { directory_ = std::move(directory); }
@@ -131,6 +86,7 @@ public:
 
 private:
     App& app_;
+    std::shared_ptr<Repository> repo_;
     NotifierOptions options_;
     std::shared_ptr<auth::UserDirectory> directory_;
 };

@@ -14,6 +14,7 @@
 #include "infra/migrate/migrator.hpp"
 #include "infra/redis/client.hpp"
 #include "notify/notifier.hpp"
+#include "notify/pg_repository.hpp"
 #include "notify/price_alerts.hpp"
 #include "portfolio/notify_directory.hpp"
 #include "tests/support/app_fixture.hpp"
@@ -54,7 +55,7 @@ protected:
         auto c = test::AppConfig(*migrate_, "notify", std::chrono::milliseconds(500));
         c.threads = 1;
         app_ = std::make_unique<App>(c, shards_->Pointers());
-        notifier_ = std::make_shared<Notifier>(*app_);
+        notifier_ = std::make_shared<Notifier>(*app_, std::make_shared<PgRepository>());
         PriceAlertOptions o;
         o.stream = test::UniqueName("t_pa_prices_");
         o.block = std::chrono::milliseconds(50);
