@@ -3,9 +3,11 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: run test deps build build-release build-asan web package bench fuzz format tidy clean cluster cluster-stop cluster-faults
+.PHONY: run test deps build build-app build-release build-asan web package bench fuzz format tidy clean cluster cluster-stop cluster-faults
 
-run: deps build-release web
+# `make run` needs the one binary, not the test executables or benchmarks (`make build` builds
+# those), so that a first run serves in minutes.
+run: deps build-app web
 	scripts/run.sh
 
 test: deps
@@ -19,6 +21,10 @@ build: build-release
 # The web dashboard (web/dist): npm ci with the lock file, then the Vite build (docs/web.md).
 web:
 	scripts/web-build.sh
+
+build-app:
+	cmake -S . -B build/release $(GEN) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build build/release -j $(JOBS) --target nexanest
 
 build-release:
 	cmake -S . -B build/release $(GEN) -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -46,6 +52,7 @@ cluster-faults: deps build-release
 	scripts/cluster-faults.sh $(CLUSTER_DIR)
 
 bench: deps build-release
+	cmake --build build/release -j $(JOBS) --target benchmarks
 	scripts/bench.sh
 
 # libFuzzer targets (clang, build/fuzz): each runs FUZZ_SECONDS over its corpus (docs/fuzzing.md).

@@ -4,6 +4,12 @@
 # ctest suite in both, then the hostile-client suite and the browser suite against a running
 # server (each prints "N passed, N failed") and a short libFuzzer run, and stops the servers
 # whatever happens. Exits non-zero on any failure.
+#
+# The order overlaps what leaves a core idle: the dashboard's npm install runs beside the release
+# build, and the sanitizer, fuzzing and benchmark builds run at the lowest CPU priority (nice 19)
+# while the suites run — those wait on PostgreSQL, Redis, sockets and the browser about half the
+# time, and at nice 19 the compiler takes only the CPU they leave (docs/architecture.md "Build
+# time").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,16 +27,62 @@ report_timings() {
   printf '  %-28s %5d s\n' "total" "$SECONDS"
 }
 
+# The throw-away PostgreSQL and Redis, and the clusters the suites start themselves (TMPDIR), live
+# on tmpfs when it has room: a suite creates and drops five databases per fixture — some 1 500
+# files each time — and on ext4 that file churn was the suites' main cost (perf: the kernel's inode
+# allocator under postgres; nn_auth_pgtest 73 s on ext4, 40 s on tmpfs). Processes are killed in
+# the durability tests, never the machine, so RAM-backed files keep every guarantee they test.
+base=/tmp
+if [ -d /dev/shm ] && [ -w /dev/shm ] &&
+   [ "$(df -Pk /dev/shm | awk 'NR == 2 { print $4 }')" -gt $((4 * 1024 * 1024)) ]; then
+  base=/dev/shm
+fi
+tmp=$(mktemp -d "$base/nexanest-test.XXXXXX")
+background=()
+cleanup() {
+  for pid in "${background[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
+  scripts/services.sh stop "$tmp" || true
+  rm -rf "$tmp"
+  report_timings
+}
+trap cleanup EXIT INT TERM
+
+# A background step, in a session of its own (so that cleanup can stop it with all its children):
+# its output goes to $tmp/<name>.log (printed when it fails), its status and wall seconds to
+# $tmp/<name>.status once it ends.
+start_background() {
+  local name=$1
+  shift
+  # shellcheck disable=SC2016
+  setsid bash -c 'started=$SECONDS; "${@:3}" >"$2/$1.log" 2>&1
+                  echo "$? $((SECONDS - started))" >"$2/$1.status"' _ "$name" "$tmp" "$@" &
+  background+=($!)
+}
+# Waits for a background step; adds its line to the table; prints its log and returns non-zero
+# when it failed.
+finish_background() {
+  local name=$1 label=$2 rc secs
+  while [ ! -f "$tmp/$name.status" ]; do sleep 1; done
+  read -r rc secs <"$tmp/$name.status"
+  timings+=("$(printf '%-28s %5d s  (in the background)' "$label" "$secs")")
+  if [ "$rc" -ne 0 ]; then
+    echo "== $label failed:" >&2
+    tail -n 60 "$tmp/$name.log" >&2
+    return 1
+  fi
+}
+
+start_background web scripts/web-build.sh --with-browser
 make --no-print-directory build-release
 timed "build (release)"
-scripts/web-build.sh --with-browser
-timed "web build"
-make --no-print-directory build-asan
-timed "build (asan)"
+finish_background web "web build"
+t_last=$SECONDS
 
-tmp=$(mktemp -d /tmp/nexanest-test.XXXXXX)
-cleanup() { scripts/services.sh stop "$tmp" || true; rm -rf "$tmp"; report_timings; }
-trap cleanup EXIT INT TERM
+# The sanitizer build, then the fuzzing build, while the release suites run.
+start_background asan nice -n 19 make --no-print-directory build-asan
+# shellcheck disable=SC2016
+start_background fuzz-build bash -c 'while [ ! -f "$1/asan.status" ]; do sleep 2; done
+                                     exec nice -n 19 scripts/fuzz.sh --build-only' _ "$tmp"
 scripts/services.sh start "$tmp"
 timed "services start"
 # shellcheck disable=SC1091
@@ -41,6 +93,8 @@ scripts/app-secrets.sh "$tmp"
 export NEXANEST_TEST_SERVICES_SCRIPT="$PWD/scripts/services.sh"
 export NEXANEST_TEST_SERVICES_DIR="$tmp"
 export NEXANEST_SOURCE_DIR="$PWD"
+mkdir -p "$tmp/tmp"
+export TMPDIR="$tmp/tmp"
 # The suites configure every process themselves: nothing may come from a ./var left by `make run`
 # (docs/operations.md "Where the binary looks").
 export NEXANEST_ENV_FILES=
@@ -50,18 +104,35 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # Every step is bounded: a hung process fails the run instead of blocking it (ctest --timeout,
 # timeout(1) around the scripts, scripts/stop-server.sh inside them).
 status=0
-for cfg in release asan; do
-  echo "== ctest ($cfg)"
-  ctest --test-dir "build/$cfg" -j 2 --output-on-failure --timeout 900 || status=1
-  timed "ctest ($cfg)"
-done
+echo "== ctest (release)"
+ctest --test-dir build/release -j 2 --output-on-failure --timeout 900 || status=1
+timed "ctest (release)"
+# The benchmarks are not run here, only compiled (not part of `all`; after the release suites, as
+# ops_package's cpack builds in build/release too).
+start_background bench-build nice -n 19 cmake --build build/release -j 2 --target benchmarks
 echo "== hostile clients (a running server)"
 timeout -k 30 1200 scripts/hostile-test.sh || status=1
 timed "hostile clients"
 echo "== browser suite (web/, Playwright + Debian's chromium)"
 timeout -k 30 1800 scripts/web-test.sh || status=1
 timed "browser suite"
-echo "== fuzzing (libFuzzer, 10 s per target)"
-scripts/fuzz.sh 10 || status=1
-timed "fuzz (build + 10 s each)"
+
+echo "== waiting for the sanitizer build"
+asan_built=1
+finish_background asan "build (asan)" || { status=1; asan_built=0; }
+timed "wait for build (asan)"
+if [ "$asan_built" -eq 1 ]; then
+  echo "== ctest (asan)"
+  ctest --test-dir build/asan -j 2 --output-on-failure --timeout 900 || status=1
+  timed "ctest (asan)"
+fi
+finish_background bench-build "build (benchmarks)" || status=1
+fuzz_built=1
+finish_background fuzz-build "fuzz build" || { status=1; fuzz_built=0; }
+t_last=$SECONDS
+if [ "$fuzz_built" -eq 1 ]; then
+  echo "== fuzzing (libFuzzer, 10 s per target, one target per core)"
+  scripts/fuzz.sh --no-build 10 || status=1
+  timed "fuzz (10 s each)"
+fi
 exit $status
