@@ -2,51 +2,35 @@
 
 #include <boost/json/array.hpp>
 
+#include "analytics/json_values.hpp"
+
 namespace nn::analytics {
 namespace json = boost::json;
 namespace {
 
-json::value Number(const std::optional<double>& value) {
-    if (!value) {
-        return nullptr;
-    }
-    return *value;
-}
-
-json::value DateOrNull(const std::optional<Date>& date) {
-    if (!date) {
-        return nullptr;
-    }
-    return json::value(FormatDate(*date));
-}
-
-json::value Money(const Decimal& amount) {
-    return json::value(amount.ToNormalizedString());
-}
-
 json::object ReturnsJson(const PeriodPerformance& perf) {
     json::object returns;
     returns["time_weighted"] = perf.time_weighted;
-    returns["time_weighted_annualized"] = Number(perf.time_weighted_annualised);
-    returns["money_weighted"] = Number(perf.money_weighted);
-    returns["money_weighted_annualized"] = Number(perf.money_weighted_annualised);
+    returns["time_weighted_annualized"] = NumberJson(perf.time_weighted_annualised);
+    returns["money_weighted"] = NumberJson(perf.money_weighted);
+    returns["money_weighted_annualized"] = NumberJson(perf.money_weighted_annualised);
     returns["money_weighted_unavailable_reason"] =
         perf.money_weighted ? json::value(nullptr) : json::value(perf.money_weighted_unavailable);
-    returns["modified_dietz"] = Number(perf.modified_dietz);
-    returns["simple"] = Number(perf.simple);
+    returns["modified_dietz"] = NumberJson(perf.modified_dietz);
+    returns["simple"] = NumberJson(perf.simple);
     return returns;
 }
 
 json::object GainJson(const PeriodPerformance& perf) {
     json::object gain;
-    gain["opening_value"] = Money(perf.gain.opening_value);
-    gain["closing_value"] = Money(perf.gain.closing_value);
-    gain["inflows"] = Money(perf.gain.inflows);
-    gain["outflows"] = Money(perf.gain.outflows);
-    gain["total"] = Money(perf.gain.total);
-    gain["capital"] = Money(perf.gain.capital);
-    gain["income"] = Money(perf.gain.income);
-    gain["currency"] = Money(perf.gain.currency);
+    gain["opening_value"] = MoneyJson(perf.gain.opening_value);
+    gain["closing_value"] = MoneyJson(perf.gain.closing_value);
+    gain["inflows"] = MoneyJson(perf.gain.inflows);
+    gain["outflows"] = MoneyJson(perf.gain.outflows);
+    gain["total"] = MoneyJson(perf.gain.total);
+    gain["capital"] = MoneyJson(perf.gain.capital);
+    gain["income"] = MoneyJson(perf.gain.income);
+    gain["currency"] = MoneyJson(perf.gain.currency);
     return gain;
 }
 
@@ -58,7 +42,7 @@ json::value DrawdownJson(const std::optional<Drawdown>& drawdown) {
     d["peak"] = FormatDate(dd.peak);
     d["trough"] = FormatDate(dd.trough);
     d["duration_days"] = dd.duration_days;
-    d["recovery"] = DateOrNull(dd.recovery);
+    d["recovery"] = DateJson(dd.recovery);
     d["recovery_days"] = dd.recovery_days ? json::value(*dd.recovery_days) : json::value(nullptr);
     return d;
 }
@@ -67,11 +51,11 @@ json::object RiskJson(const PerformanceReport& report, const ReportContext& cont
     json::object risk;
     risk["observations"] = report.risk.observations;
     risk["risk_free_rate"] = context.risk_free_rate;
-    risk["volatility"] = Number(report.risk.volatility);
-    risk["downside_deviation"] = Number(report.risk.downside_deviation);
-    risk["sharpe_ratio"] = Number(report.risk.sharpe);
-    risk["sortino_ratio"] = Number(report.risk.sortino);
-    risk["var_95"] = Number(report.risk.var_95);
+    risk["volatility"] = NumberJson(report.risk.volatility);
+    risk["downside_deviation"] = NumberJson(report.risk.downside_deviation);
+    risk["sharpe_ratio"] = NumberJson(report.risk.sharpe);
+    risk["sortino_ratio"] = NumberJson(report.risk.sortino);
+    risk["var_95"] = NumberJson(report.risk.var_95);
     risk["max_drawdown"] = DrawdownJson(report.risk.max_drawdown);
     return risk;
 }
@@ -81,13 +65,13 @@ json::value BenchmarkJson(const std::optional<BenchmarkFigures>& benchmark) {
     const BenchmarkFigures& b = *benchmark;
     json::object bench;
     bench["symbol"] = b.symbol;
-    bench["return"] = Number(b.period_return);
-    bench["annualized"] = Number(b.annualised);
-    bench["excess_return"] = Number(b.excess_return);
-    bench["beta"] = Number(b.relation.beta);
-    bench["correlation"] = Number(b.relation.correlation);
-    bench["tracking_error"] = Number(b.relation.tracking_error);
-    bench["information_ratio"] = Number(b.relation.information_ratio);
+    bench["return"] = NumberJson(b.period_return);
+    bench["annualized"] = NumberJson(b.annualised);
+    bench["excess_return"] = NumberJson(b.excess_return);
+    bench["beta"] = NumberJson(b.relation.beta);
+    bench["correlation"] = NumberJson(b.relation.correlation);
+    bench["tracking_error"] = NumberJson(b.relation.tracking_error);
+    bench["information_ratio"] = NumberJson(b.relation.information_ratio);
     bench["observations"] = b.relation.observations;
     return bench;
 }
@@ -97,9 +81,9 @@ json::array SeriesJson(const std::vector<ChartPoint>& chart) {
     for (const ChartPoint& p : chart) {
         json::object point;
         point["date"] = FormatDate(p.date);
-        point["value"] = Money(p.value);
+        point["value"] = MoneyJson(p.value);
         point["time_weighted_return"] = p.time_weighted;
-        point["benchmark_return"] = Number(p.benchmark_return);
+        point["benchmark_return"] = NumberJson(p.benchmark_return);
         series.push_back(std::move(point));
     }
     return series;

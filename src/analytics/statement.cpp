@@ -7,6 +7,7 @@
 
 #include <boost/json/array.hpp>
 
+#include "analytics/json_values.hpp"
 #include "analytics/movements.hpp"
 #include "core/error.hpp"
 #include "portfolio/holdings.hpp"
@@ -46,21 +47,6 @@ void Add(std::optional<Decimal>& sum, const std::optional<Decimal>& term) {
 std::optional<Decimal> Times(const Decimal& amount, const std::optional<Decimal>& rate) {
     if (!rate) return std::nullopt;
     return Decimal::Mul(amount, *rate, kScale).Normalized();
-}
-
-json::value Money(const std::optional<Decimal>& d) {
-    if (!d) return nullptr;
-    return json::value(d->ToNormalizedString());
-}
-
-json::value Text(const std::optional<std::string>& s) {
-    if (!s) return nullptr;
-    return json::value(*s);
-}
-
-json::value Number(const std::optional<double>& d) {
-    if (!d) return nullptr;
-    return *d;
 }
 
 }  // namespace
@@ -299,20 +285,20 @@ namespace {
 json::object SummaryJson(const Statement& s) {
     const PeriodPerformance& perf = s.performance.performance;
     json::object summary;
-    summary["opening_value"] = Money(perf.gain.opening_value);
-    summary["closing_value"] = Money(perf.gain.closing_value);
-    summary["inflows"] = Money(perf.gain.inflows);
-    summary["outflows"] = Money(perf.gain.outflows);
-    summary["gain"] = Money(perf.gain.total);
-    summary["capital_gain"] = Money(perf.gain.capital);
-    summary["currency_effect"] = Money(perf.gain.currency);
-    summary["dividends"] = Money(s.dividends);
-    summary["interest"] = Money(s.interest);
-    summary["fees"] = Money(s.fees_total);
-    summary["realized_gains"] = Money(s.realized_total);
-    summary["holdings_value"] = Money(s.holdings_value);
-    summary["cash_value"] = Money(s.cash_value);
-    summary["total_value"] = Money(s.total_value);
+    summary["opening_value"] = MoneyJson(perf.gain.opening_value);
+    summary["closing_value"] = MoneyJson(perf.gain.closing_value);
+    summary["inflows"] = MoneyJson(perf.gain.inflows);
+    summary["outflows"] = MoneyJson(perf.gain.outflows);
+    summary["gain"] = MoneyJson(perf.gain.total);
+    summary["capital_gain"] = MoneyJson(perf.gain.capital);
+    summary["currency_effect"] = MoneyJson(perf.gain.currency);
+    summary["dividends"] = MoneyJson(s.dividends);
+    summary["interest"] = MoneyJson(s.interest);
+    summary["fees"] = MoneyJson(s.fees_total);
+    summary["realized_gains"] = MoneyJson(s.realized_total);
+    summary["holdings_value"] = MoneyJson(s.holdings_value);
+    summary["cash_value"] = MoneyJson(s.cash_value);
+    summary["total_value"] = MoneyJson(s.total_value);
     return summary;
 }
 
@@ -321,17 +307,17 @@ json::object PerformanceJson(const PerformanceReport& report) {
     json::object performance;
     performance["days"] = perf.days;
     performance["time_weighted"] = perf.time_weighted;
-    performance["time_weighted_annualized"] = Number(perf.time_weighted_annualised);
-    performance["money_weighted"] = Number(perf.money_weighted);
+    performance["time_weighted_annualized"] = NumberJson(perf.time_weighted_annualised);
+    performance["money_weighted"] = NumberJson(perf.money_weighted);
     performance["money_weighted_unavailable_reason"] =
         perf.money_weighted ? json::value(nullptr) : json::value(perf.money_weighted_unavailable);
-    performance["modified_dietz"] = Number(perf.modified_dietz);
-    performance["simple"] = Number(perf.simple);
+    performance["modified_dietz"] = NumberJson(perf.modified_dietz);
+    performance["simple"] = NumberJson(perf.simple);
     if (report.benchmark) {
         const BenchmarkFigures& b = *report.benchmark;
         performance["benchmark"] = json::object{{"symbol", b.symbol},
-                                                {"return", Number(b.period_return)},
-                                                {"excess_return", Number(b.excess_return)}};
+                                                {"return", NumberJson(b.period_return)},
+                                                {"excess_return", NumberJson(b.excess_return)}};
     } else {
         performance["benchmark"] = nullptr;
     }
@@ -345,11 +331,11 @@ json::array HoldingsJson(const std::vector<StatementHolding>& items) {
                                         {"currency", h.currency},
                                         {"quantity", h.quantity.ToString()},
                                         {"cost_basis", h.cost_basis.ToString()},
-                                        {"price", Money(h.price)},
+                                        {"price", MoneyJson(h.price)},
                                         {"price_source", h.price_source},
-                                        {"rate", Money(h.rate)},
-                                        {"market_value", Money(h.market_value)},
-                                        {"market_value_base", Money(h.market_value_base)}});
+                                        {"rate", MoneyJson(h.rate)},
+                                        {"market_value", MoneyJson(h.market_value)},
+                                        {"market_value_base", MoneyJson(h.market_value_base)}});
     }
     return holdings;
 }
@@ -359,8 +345,8 @@ json::array CashJson(const std::vector<StatementCash>& items) {
     for (const StatementCash& c : items) {
         cash.push_back(json::object{{"currency", c.currency},
                                     {"balance", c.balance.ToString()},
-                                    {"rate", Money(c.rate)},
-                                    {"value_base", Money(c.value_base)}});
+                                    {"rate", MoneyJson(c.rate)},
+                                    {"value_base", MoneyJson(c.value_base)}});
     }
     return cash;
 }
@@ -371,14 +357,14 @@ json::array TransactionsJson(const std::vector<Transaction>& items) {
         transactions.push_back(json::object{{"id", tx.id.ToString()},
                                             {"executed_at", FormatRfc3339(tx.executed_at)},
                                             {"type", portfolio::TypeName(tx.type)},
-                                            {"symbol", Text(tx.symbol)},
-                                            {"quantity", Money(tx.quantity)},
-                                            {"price", Money(tx.price)},
-                                            {"amount", Money(tx.amount)},
+                                            {"symbol", TextJson(tx.symbol)},
+                                            {"quantity", MoneyJson(tx.quantity)},
+                                            {"price", MoneyJson(tx.price)},
+                                            {"amount", MoneyJson(tx.amount)},
                                             {"fee", tx.fee.ToNormalizedString()},
                                             {"currency", tx.currency.Code()},
-                                            {"fx_rate", Money(tx.fx_rate)},
-                                            {"notes", Text(tx.notes)}});
+                                            {"fx_rate", MoneyJson(tx.fx_rate)},
+                                            {"notes", TextJson(tx.notes)}});
     }
     return transactions;
 }
@@ -389,13 +375,13 @@ json::array LinesJson(const std::vector<StatementLine>& items, bool realized) {
     for (const StatementLine& l : items) {
         json::object o{{"date", FormatDate(l.date)},
                        {"type", l.type},
-                       {"symbol", Text(l.symbol)},
+                       {"symbol", TextJson(l.symbol)},
                        {"currency", l.currency},
                        {realized ? "realized" : "amount", l.amount.ToString()},
-                       {realized ? "realized_base" : "amount_base", Money(l.amount_base)}};
+                       {realized ? "realized_base" : "amount_base", MoneyJson(l.amount_base)}};
         if (realized) {
-            o["quantity"] = Money(l.quantity);
-            o["proceeds"] = Money(l.proceeds);
+            o["quantity"] = MoneyJson(l.quantity);
+            o["proceeds"] = MoneyJson(l.proceeds);
         }
         arr.push_back(std::move(o));
     }

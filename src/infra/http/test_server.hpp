@@ -142,10 +142,12 @@ public:
         return response;
     }
 
+    // `timeout` bounds the wait for the response: a deadline for a hung server, not a latency check.
     std::optional<ClientResponse> Request(const std::string& method,
                                           const std::string& target,
                                           const std::string& body = "",
-                                          const std::map<std::string, std::string>& headers = {}) {
+                                          const std::map<std::string, std::string>& headers = {},
+                                          std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
         std::string raw = method + " " + target + " HTTP/1.1\r\nHost: test\r\n";
         for (const auto& [k, v] : headers) raw += k + ": " + v + "\r\n";
         if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
@@ -153,7 +155,7 @@ public:
         }
         raw += "\r\n" + body;
         if (!Send(raw)) return std::nullopt;
-        return Read(std::chrono::seconds(5), method == "HEAD");
+        return Read(timeout, method == "HEAD");
     }
 
     // Raw bytes as they arrive, until `until` appears in what was read or the time is up.
