@@ -1,6 +1,5 @@
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -19,7 +18,7 @@ namespace nn::auth {
 inline constexpr std::chrono::milliseconds kLocalLivenessTtl{500};
 
 // The per-user liveness facts of one process, shared by every shard (docs/auth.md "Liveness"):
-// a StripedUserCache of the facts with one process-wide generation, so Generation() needs no user.
+// a StripedUserCache of the facts; its stripes' generations tell a read that raced a Drop.
 class LocalLiveness {
 public:
     using Clock = std::chrono::steady_clock;
@@ -31,9 +30,10 @@ public:
     // The facts read less than the TTL ago; null when there are none.
     std::shared_ptr<const Liveness> Find(UserId user, Clock::time_point now = Clock::now()) const;
 
-    // A token to take before reading the facts from a store, and to give to Store: facts read
-    // while a Drop ran may predate the change that caused it, and are then not kept.
-    std::uint64_t Generation() const noexcept { return generation_.load(std::memory_order_acquire); }
+    // A token to take before reading the user's facts from a store, and to give to Store: facts
+    // read while a Drop of the user (or of another user of its stripe) ran may predate the change
+    // that caused it, and are then not kept. A Drop of a user of another stripe does not matter.
+    std::uint64_t Generation(UserId user) const { return cache_.Generation(user); }
     void Store(UserId user,
                std::shared_ptr<const Liveness> live,
                std::uint64_t generation,
@@ -46,7 +46,6 @@ public:
 
 private:
     StripedUserCache<std::shared_ptr<const Liveness>> cache_;
-    std::atomic<std::uint64_t> generation_{0};
 };
 
 }  // namespace nn::auth

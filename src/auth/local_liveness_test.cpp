@@ -21,7 +21,7 @@ TEST(LocalLiveness, KeepsFactsForItsTtlOnly) {
     const auto user = UserId::Generate();
     const auto t0 = LivenessClock::now();
     EXPECT_EQ(cache.Find(user, t0), nullptr);
-    cache.Store(user, Facts(Role::kAdmin), cache.Generation(), t0);
+    cache.Store(user, Facts(Role::kAdmin), cache.Generation(user), t0);
     ASSERT_NE(cache.Find(user, t0 + 499ms), nullptr);
     EXPECT_EQ(cache.Find(user, t0 + 499ms)->role, Role::kAdmin);
     EXPECT_EQ(cache.Find(user, t0 + 500ms), nullptr);
@@ -31,29 +31,48 @@ TEST(LocalLiveness, KeepsFactsForItsTtlOnly) {
 TEST(LocalLiveness, DropForgetsAtOnce) {
     LocalLiveness cache;
     const auto user = UserId::Generate();
-    cache.Store(user, Facts(Role::kAdmin), cache.Generation());
+    cache.Store(user, Facts(Role::kAdmin), cache.Generation(user));
     cache.Drop(user);
     EXPECT_EQ(cache.Find(user), nullptr);
 }
 
-// Facts read while a change was being dropped may predate the change: they are not kept.
-TEST(LocalLiveness, FactsReadAcrossADropAreNotStored) {
+// Facts read while a change of the user was being dropped may predate the change: not kept.
+TEST(LocalLiveness, FactsReadAcrossADropOfTheUserAreNotStored) {
     LocalLiveness cache;
     const auto user = UserId::Generate();
-    const auto before = cache.Generation();
-    cache.Drop(UserId::Generate());  // any drop: a read cannot tell whose change it raced
+    const auto before = cache.Generation(user);
+    cache.Drop(user);
     cache.Store(user, Facts(Role::kAdmin), before);
     EXPECT_EQ(cache.Find(user), nullptr);
-    cache.Store(user, Facts(Role::kUser), cache.Generation());
+    cache.Store(user, Facts(Role::kUser), cache.Generation(user));
     ASSERT_NE(cache.Find(user), nullptr);
     EXPECT_EQ(cache.Find(user)->role, Role::kUser);
+}
+
+// A drop of a user of another stripe says nothing about this user's facts: a read across it is
+// kept (one process-wide generation used to discard every read that overlapped any drop).
+TEST(LocalLiveness, ADropOfAnUnrelatedUserKeepsTheRead) {
+    LocalLiveness cache;
+    const auto user = UserId::Generate();
+    bool kept_across_unrelated_drop = false;
+    for (int i = 0; i < 64 && !kept_across_unrelated_drop; ++i) {
+        const auto before = cache.Generation(user);
+        cache.Drop(UserId::Generate());
+        if (cache.Generation(user) != before) continue;  // that user shares the stripe
+        cache.Store(user, Facts(Role::kAdmin), before);
+        kept_across_unrelated_drop = cache.Find(user) != nullptr;
+        ASSERT_TRUE(kept_across_unrelated_drop);
+    }
+    EXPECT_TRUE(kept_across_unrelated_drop);
 }
 
 TEST(LocalLiveness, StaysBounded) {
     LocalLiveness cache(500ms, 160);
     const auto t0 = LivenessClock::now();
-    for (int i = 0; i < 10000; ++i)
-        cache.Store(UserId::Generate(), Facts(Role::kUser), cache.Generation(), t0);
+    for (int i = 0; i < 10000; ++i) {
+        const auto user = UserId::Generate();
+        cache.Store(user, Facts(Role::kUser), cache.Generation(user), t0);
+    }
     EXPECT_LE(cache.Size(), 160u);
 }
 

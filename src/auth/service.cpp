@@ -560,7 +560,7 @@ bool HoldsSession(const Liveness& live, const std::string& session) {
 
 asio::awaitable<std::shared_ptr<const Liveness>> Service::LoadLiveness(UserId user,
                                                                        const std::string& session) {
-    const std::uint64_t generation = d_.local_liveness ? d_.local_liveness->Generation() : 0;
+    const std::uint64_t generation = d_.local_liveness ? d_.local_liveness->Generation(user) : 0;
     std::optional<Liveness> live;
     std::optional<std::string> version;  // the shared version, when the shared cache answered
     if (cache_) {
