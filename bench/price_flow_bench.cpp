@@ -48,9 +48,8 @@
 
 #include "auth/module.hpp"
 #include "auth/operator_commands.hpp"
+#include "auth/test_keys.hpp"
 #include "infra/app/app.hpp"
-#include "infra/crypto/key_ring.hpp"
-#include "infra/crypto/random.hpp"
 #include "infra/http/test_server.hpp"
 #include "infra/migrate/migrator.hpp"
 #include "infra/redis/client.hpp"
@@ -405,9 +404,7 @@ int main(int argc, char** argv) {
     config.database_prefix = mo.prefix;
     config.db_service_password = Secret(password);
     config.redis_url = Secret(redis_url);
-    config.jwt_keys = Secret(crypto::NewKeyEntry("k1", 32));
-    config.api_key_pepper = Secret(crypto::RandomToken(32));
-    config.field_keys = Secret(crypto::NewKeyEntry("f1", 32));
+    auth::testing::PutTestKeys(config);
     config.var_dir = "/tmp/nn_bench_flow_" + run;
     config.max_body_bytes = 16 << 20;
     spdlog::set_level(spdlog::level::warn);  // no access log line per request

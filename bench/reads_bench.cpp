@@ -311,9 +311,7 @@ int main(int argc, char** argv) {
     c.database_prefix = dbs.prefix;
     c.db_service_password = Secret(test::ServicePassword());
     c.redis_url = Secret(test::RedisUrl());
-    c.jwt_keys = Secret(crypto::NewKeyEntry("k1", 32));
-    c.api_key_pepper = Secret(crypto::RandomToken(32));
-    c.field_keys = Secret(crypto::NewKeyEntry("f1", 32));
+    auth::testing::PutTestKeys(c);
     auto app = std::make_unique<App>(c, shards.Pointers());
     auto mailer = std::make_shared<auth::testing::CapturingMailer>();
     auth::ModuleOptions ao;

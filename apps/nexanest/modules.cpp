@@ -87,7 +87,9 @@ void RegisterModules(App& app) {
 }
 
 std::vector<runtime::DomainSetting> DomainSettings() {
-    return market::Settings();
+    auto settings = auth::Settings();
+    for (auto& setting : market::Settings()) settings.push_back(std::move(setting));
+    return settings;
 }
 
 }  // namespace nn::app

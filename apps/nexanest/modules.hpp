@@ -19,8 +19,8 @@ void DeclareServices(App& app);
 // Chains every domain's Register(App&) (STYLE.md: main only chains the registrations).
 void RegisterModules(App& app);
 
-// The settings the domains own (market::Settings()), which every subcommand loads and checks
-// with the rest of the configuration (GlobalOptions::Load).
+// The settings the domains own (auth::Settings(), market::Settings()), which every subcommand loads and
+// checks with the rest of the configuration (GlobalOptions::Load).
 std::vector<runtime::DomainSetting> DomainSettings();
 
 }  // namespace nn::app

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "auth/module.hpp"
+#include "auth/test_keys.hpp"
 #include "infra/app/app.hpp"
 #include "infra/crypto/encoding.hpp"
 #include "infra/crypto/key_ring.hpp"
@@ -93,9 +94,9 @@ public:
             c.database_url = Secret(test::PgUrl());
             c.database_prefix = migrate_->prefix;
             c.db_service_password = Secret(test::ServicePassword());
-            c.jwt_keys = Secret(crypto::NewKeyEntry("k1", 32) + "," + crypto::NewKeyEntry("k0", 32));
-            c.api_key_pepper = Secret(crypto::RandomToken(32));
-            c.field_keys = Secret(crypto::NewKeyEntry("f1", 32));
+            Keys keys = TestKeys();
+            keys.jwt_keys = Secret(crypto::NewKeyEntry("k1", 32) + "," + crypto::NewKeyEntry("k0", 32));
+            PutKeys(c, keys);
         }
         c.listen_port = 0;
         c.threads = o.shards;

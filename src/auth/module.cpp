@@ -9,6 +9,7 @@
 #include "auth/pg_repository.hpp"
 #include "auth/service.hpp"
 #include "infra/app/app.hpp"
+#include "infra/crypto/api_key.hpp"
 #include "infra/crypto/key_ring.hpp"
 #include "infra/mail/mailer.hpp"
 
@@ -17,6 +18,41 @@ namespace nn::auth {
 namespace asio = boost::asio;
 
 namespace {
+
+const runtime::DomainSetting kJwtKeysSetting = runtime::SecretSetting(
+    "auth.jwt_keys", "NEXANEST_JWT_KEYS", [](const std::string& v) -> std::optional<std::string> {
+        if (v.find(':') == std::string::npos) return "kid:base64url-secret[,kid:secret...]";
+        return std::nullopt;
+    });
+const runtime::DomainSetting kApiKeyPepperSetting = runtime::SecretSetting(
+    "auth.api_key_pepper", "NEXANEST_API_KEY_PEPPER", [](const std::string& v) -> std::optional<std::string> {
+        if (v.size() < crypto::kMinPepperBytes) return "at least 32 characters";
+        return std::nullopt;
+    });
+const runtime::DomainSetting kFieldKeysSetting = runtime::SecretSetting(
+    "auth.field_keys", "NEXANEST_FIELD_KEYS", [](const std::string& v) -> std::optional<std::string> {
+        if (v.find(':') == std::string::npos) return "kid:base64url-32-byte-key[,kid:key...]";
+        return std::nullopt;
+    });
+
+std::optional<std::string> TokenClaimText(const std::string& v) {
+    if (v.empty() || v.size() > 200) return "1 to 200 characters";
+    return std::nullopt;
+}
+const runtime::DomainSetting kJwtIssuerSetting{"auth.jwt_issuer", "NEXANEST_JWT_ISSUER", TokenClaimText,
+                                               false};
+const runtime::DomainSetting kJwtAudienceSetting{"auth.jwt_audience", "NEXANEST_JWT_AUDIENCE", TokenClaimText,
+                                                 false};
+const runtime::DomainSetting kAccessTtlSetting =
+    runtime::DurationSetting("auth.access_token_ttl", "NEXANEST_ACCESS_TOKEN_TTL");
+const runtime::DomainSetting kRefreshTtlSetting =
+    runtime::DurationSetting("auth.refresh_token_ttl", "NEXANEST_REFRESH_TOKEN_TTL");
+const runtime::DomainSetting kSessionMaxLifetimeSetting =
+    runtime::DurationSetting("auth.session_max_lifetime", "NEXANEST_SESSION_MAX_LIFETIME");
+
+std::chrono::seconds WholeSeconds(std::chrono::milliseconds d) {
+    return std::chrono::duration_cast<std::chrono::seconds>(d);
+}
 
 // Redis fixed windows; nullopt when Redis cannot answer (the caller falls back or fails open).
 class RedisLimiter final : public Limiter {
@@ -123,17 +159,18 @@ public:
     Module(App& app, ModuleOptions options)
         : settings_(std::move(options.settings)), mailer_(std::move(options.mailer)) {
         const auto& config = app.Config();
-        if (config.jwt_keys.Empty()) {
+        Keys keys = KeysFrom(config);
+        if (keys.jwt_keys.Empty()) {
             throw Error(ErrorKind::kUnprocessable, "config.missing",
                         "configuration: NEXANEST_JWT_KEYS is required");
         }
-        if (config.api_key_pepper.Reveal().size() < 32) {
+        if (keys.api_key_pepper.Reveal().size() < crypto::kMinPepperBytes) {
             throw Error(ErrorKind::kUnprocessable, "config.missing",
                         "configuration: NEXANEST_API_KEY_PEPPER (at least 32 bytes) is required");
         }
-        jwt_keys_ = crypto::ParseJwtKeys(config.jwt_keys.Reveal());
-        if (!config.field_keys.Empty()) field_keys_ = crypto::ParseSecretboxKeys(config.field_keys.Reveal());
-        pepper_ = config.api_key_pepper;
+        jwt_keys_ = crypto::ParseJwtKeys(keys.jwt_keys.Reveal());
+        if (!keys.field_keys.Empty()) field_keys_ = crypto::ParseSecretboxKeys(keys.field_keys.Reveal());
+        pepper_ = std::move(keys.api_key_pepper);
         if (!mailer_) mailer_ = mail::MakeMailer(config, app.Shard(0).get_executor());
         deps_.settings = &settings_;
         deps_.jwt_keys = &jwt_keys_;
@@ -204,20 +241,41 @@ std::optional<std::pair<std::string, std::string_view>> SplitAuthorization(std::
 
 }  // namespace
 
-AuthSettings SettingsFromConfig(const App& app) {
-    const auto& c = app.Config();
+std::vector<runtime::DomainSetting> Settings() {
+    return {kJwtKeysSetting,     kApiKeyPepperSetting, kFieldKeysSetting,  kJwtIssuerSetting,
+            kJwtAudienceSetting, kAccessTtlSetting,    kRefreshTtlSetting, kSessionMaxLifetimeSetting};
+}
+
+AuthSettings SettingsFrom(const runtime::Config& config) {
     AuthSettings s;
-    s.issuer = c.jwt_issuer;
-    s.audience = c.jwt_audience;
-    s.access_ttl = std::chrono::duration_cast<std::chrono::seconds>(c.access_token_ttl);
-    s.refresh_ttl = std::chrono::duration_cast<std::chrono::seconds>(c.refresh_token_ttl);
-    s.session_max_lifetime = std::chrono::duration_cast<std::chrono::seconds>(c.session_max_lifetime);
+    if (auto v = runtime::TextValue(config, kJwtIssuerSetting)) s.issuer = *v;
+    if (auto v = runtime::TextValue(config, kJwtAudienceSetting)) s.audience = *v;
+    if (auto d = runtime::DurationValue(config, kAccessTtlSetting)) s.access_ttl = WholeSeconds(*d);
+    if (auto d = runtime::DurationValue(config, kRefreshTtlSetting)) s.refresh_ttl = WholeSeconds(*d);
+    if (auto d = runtime::DurationValue(config, kSessionMaxLifetimeSetting))
+        s.session_max_lifetime = WholeSeconds(*d);
     return s;
+}
+
+Keys KeysFrom(const runtime::Config& config) {
+    return {runtime::SecretValue(config, kJwtKeysSetting), runtime::SecretValue(config, kApiKeyPepperSetting),
+            runtime::SecretValue(config, kFieldKeysSetting)};
+}
+
+void PutKeys(runtime::Config& config, const Keys& keys) {
+    // An empty secret is one not given, as LoadConfig leaves it.
+    const std::pair<const runtime::DomainSetting*, const Secret*> given[] = {
+        {&kJwtKeysSetting, &keys.jwt_keys},
+        {&kApiKeyPepperSetting, &keys.api_key_pepper},
+        {&kFieldKeysSetting, &keys.field_keys}};
+    for (const auto& [setting, value] : given) {
+        if (!value->Empty()) runtime::PutValue(config, *setting, value->Reveal());
+    }
 }
 
 std::shared_ptr<UserDirectory> Register(App& app) {
     ModuleOptions options;
-    options.settings = SettingsFromConfig(app);
+    options.settings = SettingsFrom(app.Config());
     return Register(app, std::move(options));
 }
 

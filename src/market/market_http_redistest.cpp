@@ -15,9 +15,8 @@
 
 #include "auth/module.hpp"
 #include "auth/operator_commands.hpp"
+#include "auth/test_keys.hpp"
 #include "infra/app/app.hpp"
-#include "infra/crypto/key_ring.hpp"
-#include "infra/crypto/random.hpp"
 #include "infra/http/test_server.hpp"
 #include "infra/mail/mailer.hpp"
 #include "infra/migrate/migrator.hpp"
@@ -151,9 +150,7 @@ protected:
         config_ = new runtime::Config(test::AppConfig(*migrate_, "auth,market"));
         // Read by market::Register (market::OptionsFrom).
         config_->domain_settings["market.max_batch"] = std::to_string(kMaxBatch);
-        config_->jwt_keys = Secret(crypto::NewKeyEntry("k1", 32));
-        config_->api_key_pepper = Secret(crypto::RandomToken(32));
-        config_->field_keys = Secret(crypto::NewKeyEntry("f1", 32));
+        auth::testing::PutTestKeys(*config_);
         config_->cpu_threads = 2;
         rate_prefix_ = new std::string(test::UniqueName("t_mkthttp_rl_") + ":");
         server_ = new Server(*config_, *rate_prefix_);

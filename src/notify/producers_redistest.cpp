@@ -19,10 +19,9 @@
 #include <string>
 
 #include "auth/module.hpp"
+#include "auth/test_keys.hpp"
 #include "infra/app/app.hpp"
-#include "infra/crypto/key_ring.hpp"
 #include "infra/crypto/password.hpp"
-#include "infra/crypto/random.hpp"
 #include "infra/http/test_server.hpp"
 #include "infra/mail/mail_test_util.hpp"
 #include "infra/mail/mailer.hpp"
@@ -95,12 +94,11 @@ protected:
         shards_a_ = std::make_unique<http::testing::Shards>(2);
         auto ca = Config();
         ca.services = "auth,portfolio,notify";
-        ca.jwt_keys = Secret(crypto::NewKeyEntry("k1", 32));
-        ca.api_key_pepper = Secret(crypto::RandomToken(32));
+        auth::testing::PutTestKeys(ca);
         a_ = std::make_unique<App>(ca, shards_a_->Pointers());
         test::AddTestUserAuthenticator(*a_);
         auth::ModuleOptions ao;
-        ao.settings = auth::SettingsFromConfig(*a_);
+        ao.settings = auth::SettingsFrom(a_->Config());
         ao.settings.redis_prefix = prefix_ + ":rl:";
         // Five consecutive failures lock here (20 by default, which one address never reaches:
         // it is stopped at 10 by the per-source limit).

@@ -13,9 +13,8 @@
 #include <sstream>
 
 #include "apps/nexanest/modules.hpp"
+#include "auth/test_keys.hpp"
 #include "infra/app/app.hpp"
-#include "infra/crypto/key_ring.hpp"
-#include "infra/crypto/random.hpp"
 #include "infra/http/schema_validator.hpp"
 #include "infra/http/test_server.hpp"
 #include "tests/support/app_fixture.hpp"
@@ -63,9 +62,7 @@ protected:
         shards_ = new http::testing::Shards(1);
         auto config = test::AppConfig(*databases_, "all");
         config.public_url = "https://nexanest.test";
-        config.jwt_keys = Secret(crypto::NewKeyEntry("k1", 32));
-        config.api_key_pepper = Secret(crypto::RandomToken(32));
-        config.field_keys = Secret(crypto::NewKeyEntry("f1", 32));
+        auth::testing::PutTestKeys(config);
         app_ = new App(config, shards_->Pointers());
         app::RegisterModules(*app_);
         const auto port = app_->Start();

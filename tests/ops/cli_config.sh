@@ -63,3 +63,18 @@ fi
 echo "$out" | grep -q "^nexanest: configuration: market.raw_retention_days in $work/market.toml = '-3' must be a whole number from 0 to 36500\$" \
   || fail "unexpected refusal: $out"
 ok "bad market settings refused at start: $out"
+
+# Issue 18: auth's settings are declared by auth (auth::Settings()) and still checked by every
+# subcommand; a secret one is refused without its value.
+if out=$("${clean[@]}" NEXANEST_JWT_KEYS=hunter2-without-kid "$bin" migrate up 2>&1); then
+  fail "NEXANEST_JWT_KEYS without a kid was accepted"
+fi
+[ "$out" = "nexanest: configuration: NEXANEST_JWT_KEYS must be kid:base64url-secret[,kid:secret...]" ] \
+  || fail "unexpected refusal: $out"
+printf '[auth]\naccess_token_ttl = "10h"\n' >"$work/auth.toml"
+if out=$("${clean[@]}" "$bin" --config "$work/auth.toml" migrate up 2>&1); then
+  fail "auth.access_token_ttl = 10h in TOML was accepted"
+fi
+echo "$out" | grep -q "^nexanest: configuration: auth.access_token_ttl in $work/auth.toml = '10h' must be a positive duration such as 250ms, 30s or 5m\$" \
+  || fail "unexpected refusal: $out"
+ok "bad auth settings refused at start: $out"

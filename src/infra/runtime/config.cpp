@@ -81,10 +81,12 @@ Setting Count(const char* key, const char* env, T Config::*field, std::uint64_t 
             }};
 }
 
+constexpr const char* kDurationExpected = "a positive duration such as 250ms, 30s or 5m";
+
 Setting Duration(const char* key, const char* env, std::chrono::milliseconds Config::*field) {
     return {key, env, false, [=](Config& c, const std::string& v) -> std::optional<std::string> {
                 auto d = ParseDuration(v);
-                if (!d || d->count() <= 0) return "a positive duration such as 250ms, 30s or 5m";
+                if (!d || d->count() <= 0) return kDurationExpected;
                 c.*field = *d;
                 return std::nullopt;
             }};
@@ -201,39 +203,6 @@ std::vector<Setting> Settings() {
         Duration("database.timeout", "NEXANEST_DB_TIMEOUT", &Config::db_timeout),
         Url("redis.url", "NEXANEST_REDIS_URL", &Config::redis_url, {"redis", "redis+cluster"}),
         Duration("redis.timeout", "NEXANEST_REDIS_TIMEOUT", &Config::redis_timeout),
-        {"auth.jwt_keys", "NEXANEST_JWT_KEYS", true,
-         [](Config& c, const std::string& v) -> std::optional<std::string> {
-             if (v.find(':') == std::string::npos) return "kid:base64url-secret[,kid:secret...]";
-             c.jwt_keys = Secret(v);
-             return std::nullopt;
-         }},
-        {"auth.api_key_pepper", "NEXANEST_API_KEY_PEPPER", true,
-         [](Config& c, const std::string& v) -> std::optional<std::string> {
-             if (v.size() < 32) return "at least 32 characters";
-             c.api_key_pepper = Secret(v);
-             return std::nullopt;
-         }},
-        {"auth.field_keys", "NEXANEST_FIELD_KEYS", true,
-         [](Config& c, const std::string& v) -> std::optional<std::string> {
-             if (v.find(':') == std::string::npos) return "kid:base64url-32-byte-key[,kid:key...]";
-             c.field_keys = Secret(v);
-             return std::nullopt;
-         }},
-        {"auth.jwt_issuer", "NEXANEST_JWT_ISSUER", false,
-         [](Config& c, const std::string& v) -> std::optional<std::string> {
-             if (v.empty() || v.size() > 200) return "1 to 200 characters";
-             c.jwt_issuer = v;
-             return std::nullopt;
-         }},
-        {"auth.jwt_audience", "NEXANEST_JWT_AUDIENCE", false,
-         [](Config& c, const std::string& v) -> std::optional<std::string> {
-             if (v.empty() || v.size() > 200) return "1 to 200 characters";
-             c.jwt_audience = v;
-             return std::nullopt;
-         }},
-        Duration("auth.access_token_ttl", "NEXANEST_ACCESS_TOKEN_TTL", &Config::access_token_ttl),
-        Duration("auth.refresh_token_ttl", "NEXANEST_REFRESH_TOKEN_TTL", &Config::refresh_token_ttl),
-        Duration("auth.session_max_lifetime", "NEXANEST_SESSION_MAX_LIFETIME", &Config::session_max_lifetime),
         Url("mail.smtp_url", "NEXANEST_SMTP_URL", &Config::smtp_url, {"smtp", "smtps"}),
         {"mail.from", "NEXANEST_MAIL_FROM", false,
          [](Config& c, const std::string& v) -> std::optional<std::string> {
@@ -359,16 +328,62 @@ DomainSetting CountSetting(std::string toml_key, std::string env, std::uint64_t 
                 auto n = ParseUnsigned(v);
                 if (!n || *n < min || *n > max) return fmt::format("a whole number from {} to {}", min, max);
                 return std::nullopt;
-            }};
+            },
+            false};
 }
 
-std::optional<std::uint64_t> CountValue(const Config& config, const DomainSetting& setting) {
+DomainSetting DurationSetting(std::string toml_key, std::string env) {
+    return {std::move(toml_key), std::move(env),
+            [](const std::string& v) -> std::optional<std::string> {
+                auto d = ParseDuration(v);
+                if (!d || d->count() <= 0) return kDurationExpected;
+                return std::nullopt;
+            },
+            false};
+}
+
+DomainSetting SecretSetting(std::string toml_key,
+                            std::string env,
+                            std::function<std::optional<std::string>(const std::string&)> check) {
+    return {std::move(toml_key), std::move(env), std::move(check), true};
+}
+
+std::optional<std::string> TextValue(const Config& config, const DomainSetting& setting) {
     auto it = config.domain_settings.find(setting.toml_key);
     if (it == config.domain_settings.end()) return std::nullopt;
     if (auto problem = setting.check(it->second)) {
         Invalid(fmt::format("{} = '{}' must be {}", setting.toml_key, it->second, *problem));
     }
-    return ParseUnsigned(it->second);
+    return it->second;
+}
+
+std::optional<std::uint64_t> CountValue(const Config& config, const DomainSetting& setting) {
+    auto v = TextValue(config, setting);
+    if (!v) return std::nullopt;
+    return ParseUnsigned(*v);
+}
+
+std::optional<std::chrono::milliseconds> DurationValue(const Config& config, const DomainSetting& setting) {
+    auto v = TextValue(config, setting);
+    if (!v) return std::nullopt;
+    return ParseDuration(*v);
+}
+
+Secret SecretValue(const Config& config, const DomainSetting& setting) {
+    auto it = config.domain_secrets.find(setting.toml_key);
+    if (it == config.domain_secrets.end()) return {};
+    if (auto problem = setting.check(it->second.Reveal())) {
+        Invalid(fmt::format("{} must be {}", setting.toml_key, *problem));
+    }
+    return it->second;
+}
+
+void PutValue(Config& config, const DomainSetting& setting, std::string value) {
+    if (setting.secret) {
+        config.domain_secrets[setting.toml_key] = Secret(std::move(value));
+    } else {
+        config.domain_settings[setting.toml_key] = std::move(value);
+    }
 }
 
 EnvLookup ProcessEnv() {
@@ -396,10 +411,10 @@ Config LoadConfig(const std::optional<std::string>& toml_file,
     }
     auto settings = Settings();
     for (const auto& domain : domain_settings) {
-        settings.push_back({domain.toml_key, domain.env, false,
+        settings.push_back({domain.toml_key, domain.env, domain.secret,
                             [&domain](Config& c, const std::string& v) -> std::optional<std::string> {
                                 if (auto problem = domain.check(v)) return problem;
-                                c.domain_settings[domain.toml_key] = v;
+                                PutValue(c, domain, v);
                                 return std::nullopt;
                             }});
     }

@@ -15,19 +15,30 @@ namespace nn::runtime {
 
 enum class LogFormat { kText, kJson };
 
-// A setting a domain owns (market::Settings()): named by the domain with its TOML key,
-// environment variable and check, then loaded and checked by LoadConfig with the table of
-// config.cpp, so a bad value stops every subcommand at start like any other. The domain reads
-// the checked value back from Config::domain_settings (CountValue).
+// A setting a domain owns (market::Settings(), auth::Settings()): named by the domain with its
+// TOML key, environment variable and check, then loaded and checked by LoadConfig with the table
+// of config.cpp, so a bad value stops every subcommand at start like any other. The domain reads
+// the checked value back with CountValue, DurationValue, TextValue or SecretValue.
 struct DomainSetting {
     std::string toml_key;  // dotted path in the TOML file, e.g. "market.max_batch"
     std::string env;       // environment variable, e.g. "NEXANEST_MARKET_MAX_BATCH"
     // Returns what is expected when the value is not acceptable.
     std::function<std::optional<std::string>(const std::string&)> check;
+    // A key or password: kept as a Secret (Config::domain_secrets), and a refusal names the
+    // setting and what is expected, never the value.
+    bool secret = false;
 };
 
 // A whole number from `min` to `max`.
 DomainSetting CountSetting(std::string toml_key, std::string env, std::uint64_t min, std::uint64_t max);
+
+// A positive duration: "250ms", "30s", "5m" or a plain number of milliseconds.
+DomainSetting DurationSetting(std::string toml_key, std::string env);
+
+// A secret setting whose value `check` accepts.
+DomainSetting SecretSetting(std::string toml_key,
+                            std::string env,
+                            std::function<std::optional<std::string>(const std::string&)> check);
 
 // Every setting of the process. Sources, later ones winning: built-in defaults, the TOML file
 // (`--config FILE` or NEXANEST_CONFIG), then NEXANEST_* environment variables. The table in
@@ -72,17 +83,6 @@ struct Config {
     Secret redis_url;
     std::chrono::milliseconds redis_timeout{1'000};
 
-    // auth
-    Secret jwt_keys;        // "kid:base64url,kid2:..." (first is active), crypto::ParseJwtKeys
-    Secret api_key_pepper;  // HMAC key for API key hashes, at least 32 bytes
-    Secret field_keys;      // "kid:base64url" secretbox keys for sensitive profile fields
-    std::string jwt_issuer = "nexanest";
-    std::string jwt_audience = "nexanest-api";
-    std::chrono::milliseconds access_token_ttl{15 * 60'000};
-    std::chrono::milliseconds refresh_token_ttl{30LL * 24 * 3600'000};
-    // A session (refresh family) ends this long after its sign-in, however often it refreshes.
-    std::chrono::milliseconds session_max_lifetime{90LL * 24 * 3600'000};
-
     // mail
     Secret smtp_url;  // smtp://user:pass@host:port or smtps://; empty: .eml files in var/mail
     std::string mail_from = "NexaNest <no-reply@nexanest.localhost>";
@@ -105,14 +105,24 @@ struct Config {
     std::string migrations_dir = "migrations";
 
     // The values given for the domains' settings (DomainSetting), by TOML key, as given and
-    // checked; absent: the domain's default.
+    // checked; absent: the domain's default. Secret settings are in domain_secrets instead.
     std::map<std::string, std::string> domain_settings;
+    std::map<std::string, Secret> domain_secrets;
 };
 
-// The value of a CountSetting when one was given. Throws nn::Error(kUnprocessable,
+// The value of a domain setting when one was given. Each throws nn::Error(kUnprocessable,
 // "config.invalid") naming the setting when a value put into the Config without LoadConfig
-// (tests) is not acceptable.
+// (tests, PutValue) is not acceptable.
 std::optional<std::uint64_t> CountValue(const Config& config, const DomainSetting& setting);
+std::optional<std::chrono::milliseconds> DurationValue(const Config& config, const DomainSetting& setting);
+std::optional<std::string> TextValue(const Config& config, const DomainSetting& setting);
+// Empty when not given.
+Secret SecretValue(const Config& config, const DomainSetting& setting);
+
+// Puts a value of a domain setting into a Config built without LoadConfig (tests, benchmarks),
+// where LoadConfig would: domain_secrets for a secret, domain_settings otherwise. It is checked
+// when read back.
+void PutValue(Config& config, const DomainSetting& setting, std::string value);
 
 // Reads an environment variable; injectable so tests do not touch the process environment.
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;

@@ -192,6 +192,69 @@ TEST(ConfigTest, SecretValuesNeverAppearInMessages) {
     }
 }
 
+// The domains' settings are theirs (auth::Settings()): without them LoadConfig neither reads nor
+// checks NEXANEST_JWT_KEYS and friends.
+TEST(ConfigTest, InfraKnowsNoDomainSetting) {
+    const auto c = LoadConfig(std::nullopt, Env({{"NEXANEST_JWT_KEYS", "no-kid"},
+                                                 {"NEXANEST_API_KEY_PEPPER", "short"},
+                                                 {"NEXANEST_ACCESS_TOKEN_TTL", "10h"}}));
+    EXPECT_TRUE(c.domain_settings.empty());
+    EXPECT_TRUE(c.domain_secrets.empty());
+}
+
+TEST(ConfigTest, SecretDomainSettingIsKeptAsASecretAndNeverEchoed) {
+    const auto token =
+        SecretSetting("x.token", "NEXANEST_X_TOKEN", [](const std::string& v) -> std::optional<std::string> {
+            if (v.size() < 12) return "at least 12 characters";
+            return std::nullopt;
+        });
+    ASSERT_TRUE(token.secret);
+    try {
+        LoadConfig(std::nullopt, Env({{"NEXANEST_X_TOKEN", "hunter2"}}), {token});
+        FAIL() << "accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()), "configuration: NEXANEST_X_TOKEN must be at least 12 characters");
+    }
+    auto file = WriteToml("[x]\ntoken = \"hunter2\"\n");
+    try {
+        LoadConfig(file, Env({}), {token});
+        FAIL() << "accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "configuration: x.token in " + file + " must be at least 12 characters");
+    }
+    std::filesystem::remove(file);
+
+    auto c = LoadConfig(std::nullopt, Env({{"NEXANEST_X_TOKEN", "hunter2-hunter2"}}), {token});
+    EXPECT_TRUE(c.domain_settings.empty());
+    EXPECT_EQ(SecretValue(c, token).Reveal(), "hunter2-hunter2");
+    EXPECT_EQ(TextValue(c, token), std::nullopt);
+    EXPECT_TRUE(SecretValue(LoadConfig(std::nullopt, Env({}), {token}), token).Empty());
+
+    PutValue(c, token, "hunter2");  // by hand, checked when read, still not echoed
+    try {
+        SecretValue(c, token);
+        FAIL() << "accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()), "configuration: x.token must be at least 12 characters");
+    }
+}
+
+TEST(ConfigTest, DurationDomainSetting) {
+    const auto ttl = DurationSetting("x.ttl", "NEXANEST_X_TTL");
+    EXPECT_EQ(DurationValue(LoadConfig(std::nullopt, Env({{"NEXANEST_X_TTL", "2m"}}), {ttl}), ttl),
+              std::chrono::milliseconds(120'000));
+    EXPECT_EQ(DurationValue(LoadConfig(std::nullopt, Env({}), {ttl}), ttl), std::nullopt);
+    try {
+        LoadConfig(std::nullopt, Env({{"NEXANEST_X_TTL", "10h"}}), {ttl});
+        FAIL() << "accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(
+            std::string(e.what()),
+            "configuration: NEXANEST_X_TTL = '10h' must be a positive duration such as 250ms, 30s or 5m");
+    }
+}
+
 TEST(ConfigTest, BrokenTomlNamesFileAndLine) {
     auto file = WriteToml("[http]\nlisten = \n");
     try {
