@@ -3,7 +3,9 @@
 #include "analytics/module.hpp"
 #include "auth/module.hpp"
 #include "infra/app/app.hpp"
+#include "market/instrument_directory.hpp"
 #include "market/module.hpp"
+#include "market/rate_directory.hpp"
 #include "notify/module.hpp"
 #include "portfolio/module.hpp"
 
@@ -15,7 +17,9 @@ using migrate::ServiceRole;
 
 // The databases each service uses, with the role through which the app checks their schema
 // version and readiness. Portfolio writes its value snapshots into the timescale database,
-// whose schema the market role (its owner service) reads.
+// whose schema the market role (its owner service) reads; portfolio and analytics (through the
+// portfolio services it is handed) read the market's rates and instruments through market's
+// directories, which use the market role.
 struct DatabaseUse {
     const char* service;
     Database database;
@@ -25,6 +29,7 @@ constexpr DatabaseUse kDatabaseUses[] = {
     {"auth", Database::kAuth, ServiceRole::kAuth},
     {"portfolio", Database::kPortfolio, ServiceRole::kPortfolio},
     {"portfolio", Database::kTimescale, ServiceRole::kMarket},
+    {"analytics", Database::kTimescale, ServiceRole::kMarket},
     {"market", Database::kTimescale, ServiceRole::kMarket},
     {"analytics", Database::kAnalytics, ServiceRole::kAnalytics},
     {"notify", Database::kNotifications, ServiceRole::kNotify},
@@ -74,13 +79,19 @@ void RegisterModules(App& app) {
     if (app.Runs("market")) prices = market::Register(app);
     if (!prices && app.Runs("notify")) prices = market::MakePriceDirectory(app);
     // One set of portfolio services per process: analytics and notify receive the registered
-    // ones, or (portfolio served by another process) ones built without routes.
+    // ones, or (portfolio served by another process) ones built without routes. They read the
+    // market's rates and instruments through the market's directories, whether or not this
+    // process serves the market routes (the directories need only the market role's pool on
+    // the timescale database).
     portfolio::Services portfolios;
-    if (app.Runs("portfolio")) portfolios = portfolio::Register(app, directory);
-    if (!portfolios.portfolios && (app.Runs("analytics") || app.Runs("notify"))) {
+    const bool needs_portfolios = app.Runs("portfolio") || app.Runs("analytics") || app.Runs("notify");
+    if (needs_portfolios) {
         portfolio::ModuleOptions options;
         options.directory = directory;
-        portfolios = portfolio::MakeServices(app, options);
+        options.rates = market::MakeRateDirectory(app);
+        options.instruments = market::MakeInstrumentDirectory(app);
+        portfolios = app.Runs("portfolio") ? portfolio::Register(app, std::move(options))
+                                           : portfolio::MakeServices(app, options);
     }
     if (app.Runs("analytics")) analytics::Register(app, portfolios, directory);
     if (app.Runs("notify")) notify::Register(app, directory, portfolios.notify, prices);

@@ -14,6 +14,7 @@
 #include "core/ids.hpp"
 #include "infra/app/app.hpp"
 #include "infra/runtime/logging.hpp"
+#include "market/rate_directory.hpp"
 #include "portfolio/service.hpp"
 
 namespace nn::app {
@@ -59,7 +60,7 @@ void GenerateReport(const runtime::Config& config, const ReportArgs& args) {
 
     asio::io_context io(1);
     App app(config, {&io});
-    auto portfolios = std::make_shared<portfolio::Service>(app, nullptr);
+    auto portfolios = std::make_shared<portfolio::Service>(app, nullptr, market::MakeRateDirectory(app));
     analytics::ReportService reports(app, portfolios);
     // A named lambda: the coroutine reads its captures through it until it completes.
     auto work = [&]() -> asio::awaitable<analytics::GeneratedReport> {
@@ -76,6 +77,7 @@ void GenerateReport(const runtime::Config& config, const ReportArgs& args) {
     app.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0).Close();
     app.Db(ServiceRole::kAnalytics, Database::kTimescale, 0).Close();
     app.Db(ServiceRole::kAnalytics, Database::kAnalytics, 0).Close();
+    app.Db(ServiceRole::kMarket, Database::kTimescale, 0).Close();
 
     const std::string& body = args.format == "csv" ? generated.csv : generated.content;
     if (args.output.empty()) {

@@ -8,6 +8,7 @@
 
 #include "analytics/analytics_api_fixture.hpp"
 #include "analytics/returns.hpp"
+#include "market/rate_directory.hpp"
 #include "portfolio/snapshot_job.hpp"
 
 namespace nn::analytics {
@@ -33,10 +34,10 @@ TEST_F(SnapshotConvention, DayChangePercentIsTheAnalyticsDailyReturn) {
     const std::string user = NewUser();
     const std::string pid = CreatePortfolio(user);
     auto& pool = app_->Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
-    auto& market = app_->Db(ServiceRole::kPortfolio, Database::kTimescale, 0);
+    auto rates = market::MakeRateDirectory(*app_);
     auto run = [&](const char* day) {
         return asio::co_spawn(app_->Shard(0),
-                              portfolio::WriteDailySnapshots(pool, market, DateFromString(day)),
+                              portfolio::WriteDailySnapshots(pool, *rates, DateFromString(day)),
                               asio::use_future)
             .get();
     };

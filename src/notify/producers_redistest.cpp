@@ -27,6 +27,7 @@
 #include "infra/mail/mailer.hpp"
 #include "infra/migrate/migrator.hpp"
 #include "infra/redis/client.hpp"
+#include "market/rate_directory.hpp"
 #include "notify/module.hpp"
 #include "notify/sse_test_client.hpp"
 #include "portfolio/module.hpp"
@@ -379,7 +380,7 @@ TEST_F(ProducersTest, LivePricesAndValuesReachTheirUserOnAnotherInstance) {
     std::vector<PortfolioId> ids{*PortfolioId::Parse(mine)};
     portfolio::ValueFeedOptions vo;
     vo.stream = prefix_ + ":values";
-    auto feed = std::make_shared<portfolio::ValueFeed>(*a_, vo);
+    auto feed = std::make_shared<portfolio::ValueFeed>(*a_, market::MakeRateDirectory(*a_), vo);
     test::QueryValue(Db("_portfolio"),
                      "UPDATE portfolio.holdings SET current_price = 15 WHERE symbol = '" + held + "'");
     Run(feed->Publish(ids, 0));

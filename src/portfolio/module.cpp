@@ -1,6 +1,8 @@
 #include "portfolio/module.hpp"
 
 #include "infra/app/app.hpp"
+#include "market/instrument_directory.hpp"
+#include "market/rate_directory.hpp"
 #include "portfolio/allocation/module.hpp"
 #include "portfolio/goals/module.hpp"
 #include "portfolio/handlers.hpp"
@@ -15,9 +17,11 @@ Services MakeServices(App& app, const ModuleOptions& options) {
     // Pools are made on first use, which must happen here, before the shards serve requests.
     app.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
     app.Db(ServiceRole::kPortfolio, Database::kTimescale, 0);
+    auto rates = options.rates ? options.rates : market::MakeRateDirectory(app);
+    auto instruments = options.instruments ? options.instruments : market::MakeInstrumentDirectory(app);
     Services out;
-    out.portfolios = std::make_shared<Service>(app, options.directory, options.service);
-    out.allocation = MakeAllocationService(app, out.portfolios);
+    out.portfolios = std::make_shared<Service>(app, options.directory, std::move(rates), options.service);
+    out.allocation = MakeAllocationService(app, out.portfolios, std::move(instruments));
     out.notify = MakeNotifyDirectory(app);
     return out;
 }
@@ -32,7 +36,7 @@ Services Register(App& app, ModuleOptions options) {
     RegisterAllocation(app, allocation, options.directory);
     // Drift, goal milestones and live values after every change of holdings (watches.hpp). The
     // hooks hold the watches; the services live as long as the App.
-    auto watches = MakeWatches(app, allocation, goals, options.values);
+    auto watches = MakeWatches(app, allocation, goals, service->Rates(), options.values);
     service->OnHoldingsChanged([watches](std::vector<PortfolioId> changed, std::size_t shard) {
         return watches->HoldingsChanged(std::move(changed), shard);
     });
@@ -41,7 +45,7 @@ Services Register(App& app, ModuleOptions options) {
             co_await goal_watch->CheckGoal(goal, shard);
         });
     // Hourly refreshes of the day's row: the last run of a UTC day leaves its closing values.
-    AddSnapshotJob(app, std::chrono::hours(1));
+    AddSnapshotJob(app, service->Rates(), std::chrono::hours(1));
     if (options.start_price_consumer) {
         PriceConsumerOptions consumer;
         consumer.cache_prefix = options.service.cache_prefix;

@@ -19,6 +19,7 @@
 #include "infra/app/app.hpp"
 #include "infra/http/test_server.hpp"
 #include "infra/migrate/migrator.hpp"
+#include "market/rate_directory.hpp"
 #include "portfolio/module.hpp"
 #include "portfolio/portfolio_api_fixture.hpp"
 #include "portfolio/snapshot_job.hpp"
@@ -436,9 +437,9 @@ TEST_F(PlanningApi, DailySnapshotsNetOfFlowsAndSkippedWhenUnknown) {
     test::QueryValue(PortfolioDb(),
                      "UPDATE portfolio.holdings SET current_price = 120 WHERE portfolio_id = '" + pid + "'");
     auto& pool = app_->Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
-    auto& market = app_->Db(ServiceRole::kPortfolio, Database::kTimescale, 0);
+    auto rates = market::MakeRateDirectory(*app_);
     auto run = [&](const char* day) {
-        return asio::co_spawn(app_->Shard(0), WriteDailySnapshots(pool, market, DateFromString(day)),
+        return asio::co_spawn(app_->Shard(0), WriteDailySnapshots(pool, *rates, DateFromString(day)),
                               asio::use_future)
             .get();
     };
@@ -487,9 +488,9 @@ TEST_F(PlanningApi, DailySnapshotFlowsMatchTheValue) {
         "INSERT INTO market_data.latest_exchange_rates (base, quote, time, rate) VALUES ('EUR', 'USD', "
         "now(), 1.1) ON CONFLICT (base, quote) DO UPDATE SET rate = 1.1");
     auto& pool = app_->Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
-    auto& market = app_->Db(ServiceRole::kPortfolio, Database::kTimescale, 0);
+    auto rates = market::MakeRateDirectory(*app_);
     auto run = [&](const char* day) {
-        return asio::co_spawn(app_->Shard(0), WriteDailySnapshots(pool, market, DateFromString(day)),
+        return asio::co_spawn(app_->Shard(0), WriteDailySnapshots(pool, *rates, DateFromString(day)),
                               asio::use_future)
             .get();
     };

@@ -21,6 +21,7 @@
 #include "infra/app/app.hpp"
 #include "infra/db/errors.hpp"
 #include "infra/db/transaction.hpp"
+#include "market/rate_directory.hpp"
 #include "portfolio/ledger_deriver.hpp"
 #include "portfolio/value_totals.hpp"
 
@@ -29,23 +30,6 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 namespace {
-
-constexpr db::Query kTradeRate{
-    "SELECT rate FROM (SELECT rate, time FROM market_data.exchange_rates WHERE base = $1 AND quote = $2 AND "
-    "time <= $3 "
-    "ORDER BY time DESC LIMIT 1) a UNION ALL SELECT round(1 / rate, 12) FROM (SELECT rate FROM "
-    "market_data.exchange_rates "
-    "WHERE base = $2 AND quote = $1 AND time <= $3 ORDER BY time DESC LIMIT 1) b LIMIT 1",
-    "portfolio.trade_rate"};
-
-// kTradeRate for many (currency, time) pairs at once (an import): the direct rate, else the
-// inverse, each the latest at or before the time.
-constexpr db::Query kTradeRates{
-    "SELECT t.i, coalesce((SELECT rate FROM market_data.exchange_rates WHERE base = t.cur AND quote = $3 AND "
-    "time <= t.ts ORDER BY time DESC LIMIT 1), (SELECT round(1 / rate, 12) FROM market_data.exchange_rates "
-    "WHERE base = $3 AND quote = t.cur AND time <= t.ts ORDER BY time DESC LIMIT 1)) "
-    "FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS t(cur, ts, i)",
-    "portfolio.trade_rates"};
 
 Error NotFound() {
     return Error(ErrorKind::kNotFound, "portfolio.not_found", "no such portfolio");
@@ -67,9 +51,13 @@ std::string EventPayload(const Transaction& t, PortfolioId portfolio) {
 
 }  // namespace
 
-Service::Service(App& app, std::shared_ptr<auth::UserDirectory> directory, ServiceOptions options)
+Service::Service(App& app,
+                 std::shared_ptr<auth::UserDirectory> directory,
+                 std::shared_ptr<market::RateDirectory> rates,
+                 ServiceOptions options)
     : app_(app),
       directory_(std::move(directory)),
+      rates_(std::move(rates)),
       options_(std::move(options)),
       after_writes_(app.ShardCount()) {}
 
@@ -235,51 +223,46 @@ asio::awaitable<void> Service::Rederive(db::Transaction& tx, const Portfolio& p)
     co_await LedgerDeriver::Forget(tx, p.id);
 }
 
+// The writes call these inside their portfolio transaction (the base is the locked portfolio's
+// currency). The rates come from the market's database through its RateDirectory: that read was
+// never part of the portfolio transaction, it only runs while the transaction is open.
 asio::awaitable<void> Service::FillTradeRate(Transaction& t, Currency base, std::size_t shard) {
     if (t.currency == base || t.fx_rate) co_return;
-    try {
-        auto& ts = app_.Db(ServiceRole::kPortfolio, Database::kTimescale, shard);
-        auto res = co_await ts.Execute(kTradeRate, std::string(t.currency.Code()), std::string(base.Code()),
-                                       t.executed_at);
-        if (!res.Empty())
-            t.fx_rate = Decimal::Div(res[0].Get<Decimal>(0), Decimal::FromInt(1), 12).Normalized();
-    } catch (const db::DbError& e) {
-        // The rate stays unknown: the holding reports missing_trade_rate instead of guessing.
-        spdlog::warn("portfolio: trade-date rate {}/{} unavailable: {}", t.currency.Code(), base.Code(),
-                     e.what());
-    }
+    std::vector<Transaction> one;
+    one.push_back(t);
+    co_await FillTradeRates(one, base, shard);
+    t.fx_rate = one.front().fx_rate;
 }
 
 asio::awaitable<void> Service::FillTradeRates(std::vector<Transaction>& txs,
                                               Currency base,
                                               std::size_t shard) {
     std::vector<std::size_t> missing;
-    std::vector<std::optional<std::string>> currencies, times;
+    std::vector<market::RateAt> wanted;
     for (std::size_t i = 0; i < txs.size(); ++i) {
         if (txs[i].currency == base || txs[i].fx_rate) continue;
         missing.push_back(i);
-        currencies.push_back(std::string(txs[i].currency.Code()));
-        times.push_back(FormatRfc3339(txs[i].executed_at));
+        market::RateAt at;
+        at.currency = std::string(txs[i].currency.Code());
+        at.time = txs[i].executed_at;
+        wanted.push_back(std::move(at));
     }
     if (missing.empty()) co_return;
     try {
-        auto& ts = app_.Db(ServiceRole::kPortfolio, Database::kTimescale, shard);
-        auto res = co_await ts.Execute(kTradeRates, db::TextArray(currencies), db::TextArray(times),
-                                       std::string(base.Code()));
-        for (auto row : res) {
-            const auto i = static_cast<std::size_t>(row.Get<std::int64_t>(0)) - 1;
-            auto rate = row.Get<std::optional<Decimal>>(1);
-            if (rate && i < missing.size())
-                txs[missing[i]].fx_rate = Decimal::Div(*rate, Decimal::FromInt(1), 12).Normalized();
+        const auto rates = co_await rates_->RatesAt(std::move(wanted), std::string(base.Code()), shard);
+        for (std::size_t i = 0; i < rates.size() && i < missing.size(); ++i) {
+            if (rates[i])
+                txs[missing[i]].fx_rate = Decimal::Div(*rates[i], Decimal::FromInt(1), 12).Normalized();
         }
     } catch (const db::DbError& e) {
+        // The rates stay unknown: the holdings report missing_trade_rate instead of guessing.
         spdlog::warn("portfolio: trade-date rates to {} unavailable: {}", base.Code(), e.what());
     }
 }
 
 asio::awaitable<std::vector<std::pair<std::string, Decimal>>> Service::CurrentRates(
     const std::vector<std::string>& currencies, Currency base, std::size_t shard) {
-    co_return co_await LatestRates(app_, currencies, base, shard);
+    co_return co_await LatestRates(*rates_, currencies, base, shard);
 }
 
 asio::awaitable<StoredResponse> Service::CreateTransaction(
@@ -606,7 +589,7 @@ asio::awaitable<std::string> Service::SummaryJson(const Actor& actor, std::size_
         auto& currencies = wanted[r.currency];
         for (const auto& [currency, balance] : r.cash) currencies.push_back(currency);
     }
-    const RatesByBase rates = co_await LatestRatesByBase(app_, wanted, shard);
+    const RatesByBase rates = co_await LatestRatesByBase(*rates_, wanted, shard);
     json::array items;
     for (const auto& r : rows) {
         json::object o;

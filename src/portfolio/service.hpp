@@ -24,6 +24,9 @@ class App;
 namespace nn::auth {
 class UserDirectory;
 }
+namespace nn::market {
+class RateDirectory;
+}
 
 // The portfolio service: orchestrates the repository, the pure derivation, the summary cache
 // and idempotency keys. Handlers parse and serialise; every call acts as `actor` under RLS.
@@ -62,7 +65,11 @@ struct HoldingsView {
 
 class Service {
 public:
-    Service(App& app, std::shared_ptr<auth::UserDirectory> directory, ServiceOptions options = {});
+    // `rates` is the market's interface for exchange rates (current and at a trade's time).
+    Service(App& app,
+            std::shared_ptr<auth::UserDirectory> directory,
+            std::shared_ptr<market::RateDirectory> rates,
+            ServiceOptions options = {});
 
     boost::asio::awaitable<Portfolio> CreatePortfolio(const Actor& actor, Portfolio draft, std::size_t shard);
     boost::asio::awaitable<std::vector<Portfolio>> ListPortfolios(const Actor& actor,
@@ -147,6 +154,8 @@ public:
     std::string SummaryKey(UserId user) const;
 
     const ServiceOptions& Options() const noexcept { return options_; }
+    // The market's rates this service reads (the value feed and goals convert with the same).
+    const std::shared_ptr<market::RateDirectory>& Rates() const noexcept { return rates_; }
 
     // Called after committed transaction writes (create, import, update, delete) with the
     // portfolios whose holdings were re-derived: the drift and goal watches and the live value
@@ -171,7 +180,7 @@ private:
     boost::asio::awaitable<void> Rederive(db::Transaction& tx, const Portfolio& p);
     // Fills a foreign transaction's fx_rate from the trade-date rate when the client sent none.
     boost::asio::awaitable<void> FillTradeRate(Transaction& tx, Currency base, std::size_t shard);
-    // The same for many transactions in one query (an import).
+    // The same for many transactions in one round trip (an import).
     boost::asio::awaitable<void> FillTradeRates(std::vector<Transaction>& txs,
                                                 Currency base,
                                                 std::size_t shard);
@@ -182,6 +191,7 @@ private:
 
     App& app_;
     std::shared_ptr<auth::UserDirectory> directory_;
+    std::shared_ptr<market::RateDirectory> rates_;
     ServiceOptions options_;
     HoldingsHook holdings_hook_;
     // Per shard, touched only on that shard's thread: the portfolios waiting for the hook and

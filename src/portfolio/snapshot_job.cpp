@@ -11,6 +11,7 @@
 #include "infra/db/result.hpp"
 #include "infra/db/transaction.hpp"
 #include "infra/jobs/scheduler.hpp"
+#include "market/rate_directory.hpp"
 
 namespace nn::portfolio {
 namespace asio = boost::asio;
@@ -18,7 +19,7 @@ namespace asio = boost::asio;
 namespace {
 
 // Holdings at their current price and rate plus all cash, foreign cash converted at the latest
-// rate ($2..$4: the pairs of market_data.latest_exchange_rates, either direction, the inverse
+// rate ($2..$4: every latest rate of the market's RateDirectory, either direction, the inverse
 // rounded to 12 places) and rounded to 10 places; the day's external flows in the portfolio
 // currency: deposits, withdrawals and cash transfers at their trade-date rate, securities
 // transfers in kind at market value (quantity x the holding's current price x current rate, the
@@ -112,21 +113,19 @@ constexpr db::Query kWriteSnapshots{
     "  total_return = EXCLUDED.total_return, total_return_percent = EXCLUDED.total_return_percent",
     "portfolio.write_daily_snapshots"};
 
-// The latest rates, every pair (market_data.latest_exchange_rates holds one row per pair).
-constexpr db::Query kAllLatestRates{
-    "SELECT base::text, quote::text, rate::text FROM market_data.latest_exchange_rates",
-    "portfolio.snapshot_latest_rates"};
-
 }  // namespace
 
-asio::awaitable<std::int64_t> WriteDailySnapshots(db::Pool& pool, db::Pool& market, Date date) {
+asio::awaitable<std::int64_t> WriteDailySnapshots(db::Pool& pool,
+                                                  market::RateDirectory& market_rates,
+                                                  Date date) {
     const std::string day = FormatDate(date);
     std::vector<std::string> bases, quotes, rates;
-    const db::Result latest = co_await market.Execute(kAllLatestRates);
-    for (db::Row row : latest) {
-        bases.push_back(row.Get<std::string>(0));
-        quotes.push_back(row.Get<std::string>(1));
-        rates.push_back(row.Get<std::string>(2));
+    // Read before the portfolio transaction: the market's database was never part of it.
+    const std::vector<market::StoredRate> latest = co_await market_rates.AllLatestRates(0);
+    for (const auto& rate : latest) {
+        bases.push_back(rate.base);
+        quotes.push_back(rate.quote);
+        rates.push_back(rate.rate);
     }
     const db::TextArray base_list(bases);
     const db::TextArray quote_list(quotes);
@@ -139,14 +138,15 @@ asio::awaitable<std::int64_t> WriteDailySnapshots(db::Pool& pool, db::Pool& mark
                                             });
 }
 
-void AddSnapshotJob(App& app, std::chrono::milliseconds interval) {
+void AddSnapshotJob(App& app,
+                    std::shared_ptr<market::RateDirectory> rates,
+                    std::chrono::milliseconds interval) {
     db::Pool* pool = &app.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
-    db::Pool* market = &app.Db(ServiceRole::kPortfolio, Database::kTimescale, 0);
     app.Jobs().Add({.name = std::string(kSnapshotJobName),
                     .interval = interval,
                     .lease_pool = pool,
-                    .run = [pool, market]() -> asio::awaitable<void> {
-                        auto n = co_await WriteDailySnapshots(*pool, *market, ToDate(Now()));
+                    .run = [pool, rates]() -> asio::awaitable<void> {
+                        auto n = co_await WriteDailySnapshots(*pool, *rates, ToDate(Now()));
                         spdlog::info("portfolio: {} daily snapshot(s) written", n);
                     }});
 }

@@ -7,6 +7,7 @@
 #include "infra/app/app.hpp"
 #include "infra/db/transaction.hpp"
 #include "infra/redis/client.hpp"
+#include "market/rate_directory.hpp"
 #include "portfolio/pg_repository.hpp"
 #include "portfolio/value_totals.hpp"
 
@@ -48,7 +49,7 @@ asio::awaitable<std::string> ValueFeed::Publish(std::vector<PortfolioId> portfol
              ParseBalances(row.Get<std::optional<std::string>>(5).value_or("")))
             currencies.push_back(currency);
     }
-    const RatesByBase rates = co_await LatestRatesByBase(app_, wanted, shard);
+    const RatesByBase rates = co_await LatestRatesByBase(*rates_, wanted, shard);
     for (auto row : rows) {
         const bool missing_price = row.Get<bool>(6);
         const bool missing_rate = row.Get<bool>(7);

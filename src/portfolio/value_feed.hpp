@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,9 @@
 
 namespace nn {
 class App;
+}
+namespace nn::market {
+class RateDirectory;
 }
 
 // Portfolio values for live push (docs/notify.md "Live push"): after the price consumer moved
@@ -28,7 +32,9 @@ struct ValueFeedOptions {
 
 class ValueFeed {
 public:
-    explicit ValueFeed(App& app, ValueFeedOptions options = {}) : app_(app), options_(std::move(options)) {}
+    // `rates`: the market's current rates (the portfolio service's, Service::Rates()).
+    ValueFeed(App& app, std::shared_ptr<market::RateDirectory> rates, ValueFeedOptions options = {})
+        : app_(app), rates_(std::move(rates)), options_(std::move(options)) {}
 
     // One XADD with field `values` = [{portfolio_id, user_id, name, currency, total_value,
     // holdings_value, cash_value, value_status, time}]; returns the entry id ("" when none of the
@@ -39,6 +45,7 @@ public:
 
 private:
     App& app_;
+    std::shared_ptr<market::RateDirectory> rates_;
     ValueFeedOptions options_;
 };
 

@@ -14,8 +14,8 @@
 #include "core/decimal.hpp"
 #include "infra/http/schema.hpp"
 
-namespace nn {
-class App;
+namespace nn::market {
+class RateDirectory;
 }
 
 // One meaning of a portfolio's value, wherever it is reported (docs/portfolio.md "Value"):
@@ -28,10 +28,11 @@ namespace nn::portfolio {
 
 using RateList = std::vector<std::pair<std::string, Decimal>>;  // currency → units of base per unit
 
-// The latest rate of each foreign currency into `base` (market_data.latest_exchange_rates, either
-// direction, the inverse rounded to 12 places). A currency without a rate is left out; the
-// market database being down leaves all out (logged), so the figures say "missing_rate".
-boost::asio::awaitable<RateList> LatestRates(App& app,
+// The latest rate of each foreign currency into `base` through the market's RateDirectory (either
+// direction, the inverse rounded to 12 places; each rounded to 12 places). A currency without a
+// rate is left out; the market database being down leaves all out (logged), so the figures say
+// "missing_rate".
+boost::asio::awaitable<RateList> LatestRates(market::RateDirectory& rates,
                                              const std::vector<std::string>& currencies,
                                              Currency base,
                                              std::size_t shard);
@@ -41,7 +42,9 @@ boost::asio::awaitable<RateList> LatestRates(App& app,
 // portfolio. Key: the portfolio currency's code.
 using RatesByBase = std::map<std::string, RateList, std::less<>>;
 boost::asio::awaitable<RatesByBase> LatestRatesByBase(
-    App& app, const std::map<std::string, std::vector<std::string>>& wanted, std::size_t shard);
+    market::RateDirectory& rates,
+    const std::map<std::string, std::vector<std::string>>& wanted,
+    std::size_t shard);
 
 struct ValueTotals {
     std::optional<Decimal> holdings;

@@ -32,11 +32,12 @@ asio::awaitable<void> Watches::HoldingsChanged(std::vector<PortfolioId> portfoli
 std::shared_ptr<Watches> MakeWatches(App& app,
                                      const std::shared_ptr<AllocationService>& allocation,
                                      const std::shared_ptr<GoalService>& goals,
+                                     std::shared_ptr<market::RateDirectory> rates,
                                      ValueFeedOptions values) {
     auto w = std::make_shared<Watches>();
     w->drift = std::make_shared<DriftWatch>(app, allocation);
     w->goals = std::make_shared<GoalWatch>(app, goals);
-    w->values = std::make_shared<ValueFeed>(app, std::move(values));
+    w->values = std::make_shared<ValueFeed>(app, std::move(rates), std::move(values));
     return w;
 }
 

@@ -34,10 +34,12 @@ struct Watches {
     boost::asio::awaitable<void> HoldingsChanged(std::vector<PortfolioId> portfolios, std::size_t shard);
 };
 
-// The services are held weakly (DriftWatch): keep them alive as long as the watches are used.
+// `rates` are the value feed's (the portfolio service's, Service::Rates()). The services are
+// held weakly (DriftWatch): keep them alive as long as the watches are used.
 std::shared_ptr<Watches> MakeWatches(App& app,
                                      const std::shared_ptr<AllocationService>& allocation,
                                      const std::shared_ptr<GoalService>& goals,
+                                     std::shared_ptr<market::RateDirectory> rates,
                                      ValueFeedOptions values = {});
 
 }  // namespace nn::portfolio

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "infra/redis/client.hpp"
+#include "market/instrument_directory.hpp"
 #include "portfolio/allocation/module.hpp"
 #include "portfolio/goals/module.hpp"
 #include "portfolio/portfolio_api_fixture.hpp"
@@ -29,9 +30,9 @@ protected:
         ValueFeedOptions values;
         values.stream = test::UniqueName("t_pw_values_");
         values_stream_ = values.stream;
-        allocation_ = MakeAllocationService(*app_, service_);
+        allocation_ = MakeAllocationService(*app_, service_, market::MakeInstrumentDirectory(*app_));
         goals_ = MakeGoalService(*app_, service_);
-        watches_ = MakeWatches(*app_, allocation_, goals_, values);
+        watches_ = MakeWatches(*app_, allocation_, goals_, service_->Rates(), values);
         PriceConsumerOptions o;
         o.stream = test::UniqueName("t_pw_prices_");
         o.cache_prefix = test::UniqueName("t_pw_cache_") + ":";
@@ -135,9 +136,9 @@ TEST_F(WatchesTest, DriftFiresOncePerBreachAndRearmsWithinTolerance) {
     Price(a, "15");
     EXPECT_EQ(Events(breached, rule_id), 1);
     // A restarted instance (fresh watches) sees the stored state and stays quiet.
-    auto allocation = MakeAllocationService(*app_, service_);
+    auto allocation = MakeAllocationService(*app_, service_, market::MakeInstrumentDirectory(*app_));
     auto goals = MakeGoalService(*app_, service_);
-    auto restarted = MakeWatches(*app_, allocation, goals);
+    auto restarted = MakeWatches(*app_, allocation, goals, service_->Rates());
     std::vector<PortfolioId> ids{*PortfolioId::Parse(p)};
     auto check = Run(restarted->drift->Check(ids, 0));
     EXPECT_EQ(check.evaluated, 1u);

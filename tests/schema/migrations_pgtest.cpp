@@ -258,6 +258,44 @@ TEST(Migrations, ServiceRolesConnectOnlyToTheirDatabases) {
     }
 }
 
+// The rights of the portfolio role on market_data, as "object:privilege, ..." sorted.
+std::string PortfolioMarketRights(const std::string& admin_url) {
+    Conn c(admin_url);
+    return c.Value(
+        "SELECT coalesce(string_agg(x, ', ' ORDER BY x), '') FROM ("
+        " SELECT c.oid::regclass::text || ':' || a.privilege_type AS x"
+        "  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a"
+        "  WHERE n.nspname = 'market_data' AND pg_get_userbyid(a.grantee) = 'nexanest_portfolio'"
+        " UNION ALL SELECT 'schema market_data:' || a.privilege_type"
+        "  FROM pg_namespace n, aclexplode(n.nspacl) a"
+        "  WHERE n.nspname = 'market_data' AND pg_get_userbyid(a.grantee) = 'nexanest_portfolio') s");
+}
+
+// timescale 0003: the portfolio role loses every right on market_data (it reads rates and
+// instruments through the market's directories, as the market role); down gives back exactly
+// the reads it had.
+TEST(Migrations, PortfolioRoleReadsNoMarketDataAfterTimescale0003) {
+    const test::SuiteDatabases o("spm_");
+    migrate::To(o, Database::kTimescale, "0002");
+    const std::string admin = migrate::AdminUrlFor(o, Database::kTimescale).Reveal();
+    const std::string before = PortfolioMarketRights(admin);
+    EXPECT_NE(before.find("market_data.latest_exchange_rates:SELECT"), std::string::npos) << before;
+    EXPECT_NE(before.find("schema market_data:USAGE"), std::string::npos) << before;
+
+    migrate::To(o, Database::kTimescale, "0003");
+    EXPECT_EQ(PortfolioMarketRights(admin), "");
+    {
+        Conn portfolio(migrate::ServiceUrlFor(o, ServiceRole::kPortfolio, Database::kTimescale).Reveal());
+        EXPECT_EQ(portfolio.ErrorOf("SELECT 1 FROM market_data.latest_exchange_rates LIMIT 1"), "42501");
+        EXPECT_EQ(portfolio.ErrorOf("SELECT 1 FROM analytics_ts.portfolio_snapshots LIMIT 1"), "");
+        Conn market(migrate::ServiceUrlFor(o, ServiceRole::kMarket, Database::kTimescale).Reveal());
+        EXPECT_EQ(market.ErrorOf("SELECT 1 FROM market_data.latest_exchange_rates LIMIT 1"), "");
+    }
+
+    migrate::To(o, Database::kTimescale, "0002");
+    EXPECT_EQ(PortfolioMarketRights(admin), before);
+}
+
 // Inside the shared timescale database each role reaches only its own schemas and rights.
 TEST(Migrations, ServiceRolesCannotReadOrWriteAnotherServicesTables) {
     const std::string now = "now()";
@@ -274,6 +312,11 @@ TEST(Migrations, ServiceRolesCannotReadOrWriteAnotherServicesTables) {
         {ServiceRole::kAnalytics, insert_segment},
         {ServiceRole::kPortfolio, "DELETE FROM market_data.market_index_segments"},
         {ServiceRole::kPortfolio, "DELETE FROM market_data.latest_prices"},
+        // portfolio reads market data only through the market's directories (market role)
+        {ServiceRole::kPortfolio, "SELECT 1 FROM market_data.latest_exchange_rates LIMIT 1"},
+        {ServiceRole::kPortfolio, "SELECT 1 FROM market_data.exchange_rates LIMIT 1"},
+        {ServiceRole::kPortfolio, "SELECT 1 FROM market_data.instruments LIMIT 1"},
+        {ServiceRole::kPortfolio, "SELECT 1 FROM market_data.stock_prices LIMIT 1"},
         {ServiceRole::kNotify, "UPDATE market_data.instruments SET name = name"},
         {ServiceRole::kMarket, "SELECT 1 FROM events.system_events LIMIT 1"},
         {ServiceRole::kMarket, "SELECT 1 FROM analytics_ts.portfolio_snapshots LIMIT 1"},
@@ -312,7 +355,7 @@ TEST(Migrations, ServiceRolesCannotReadOrWriteAnotherServicesTables) {
               1);
     market.Exec("ROLLBACK");
     // every service that reads market data reads the segments and the row views
-    for (ServiceRole role : {ServiceRole::kPortfolio, ServiceRole::kAnalytics, ServiceRole::kNotify}) {
+    for (ServiceRole role : {ServiceRole::kAnalytics, ServiceRole::kNotify}) {
         SCOPED_TRACE(std::string(migrate::RoleName(role)));
         Conn reader(ServiceUrl(role, Database::kTimescale));
         for (const char* table :

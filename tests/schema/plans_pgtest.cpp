@@ -137,7 +137,7 @@ TEST_F(QueryPlans, PerformanceAnalyticsUsesTheSnapshotKey) {
 // (it cannot prune by time), so only its result is checked.
 TEST_F(QueryPlans, MarketDataIntegrationUsesIndexes) {
     Conn ts_admin(AdminUrl(Database::kTimescale));
-    Conn market(ServiceUrl(ServiceRole::kPortfolio, Database::kTimescale));
+    Conn market(ServiceUrl(ServiceRole::kMarket, Database::kTimescale));
 
     const std::string range =
         "SELECT time, symbol, open, high, low, close, volume FROM market_data.stock_prices"

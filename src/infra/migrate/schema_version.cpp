@@ -37,6 +37,7 @@ constexpr SchemaMark kNotifications[] = {
 constexpr SchemaMark kTimescale[] = {
     {"0001", {1, 0, 0}},
     {"0002", {1, 1, 0}},
+    {"0003", {1, 1, 1}},
 };
 
 std::uint64_t Number(std::string_view version) {

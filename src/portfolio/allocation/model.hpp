@@ -26,7 +26,7 @@ struct RebalanceView {
     Decimal min_trade_amount;
     RebalanceProposal proposal;
     std::vector<Uuid> rule_ids;  // parallel to proposal.rules
-    // "ok", or "unavailable" when market_data.instruments could not be read (then every
+    // "ok", or "unavailable" when the market's instruments could not be read (then every
     // instrument is taken as whole units with unknown class, sector and country).
     std::string instruments_status = "ok";
     std::vector<std::string> unknown_instruments;  // held symbols without an instruments row

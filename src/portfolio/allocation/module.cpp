@@ -6,9 +6,10 @@
 
 namespace nn::portfolio {
 
-std::shared_ptr<AllocationService> MakeAllocationService(App& app, std::shared_ptr<Service> portfolios) {
-    return std::make_shared<AllocationService>(app, std::move(portfolios),
-                                               std::make_shared<PgAllocationRepository>());
+std::shared_ptr<AllocationService> MakeAllocationService(
+    App& app, std::shared_ptr<Service> portfolios, std::shared_ptr<market::InstrumentDirectory> instruments) {
+    return std::make_shared<AllocationService>(
+        app, std::move(portfolios), std::make_shared<PgAllocationRepository>(), std::move(instruments));
 }
 
 void RegisterAllocation(App& app,

@@ -51,13 +51,6 @@ constexpr db::Query kDimensionSum{
     "WHERE portfolio_id = $1 AND dimension = $2 AND id IS DISTINCT FROM $3",
     "portfolio.allocation_dimension_sum"};
 
-// The market database's instrument table (read through the portfolio role, which may read
-// market_data; docs/architecture.md lists this as a deviation).
-constexpr db::Query kInstruments{
-    "SELECT symbol, asset_class, sector, country, fractional FROM market_data.instruments "
-    "WHERE symbol = ANY ($1::text[])",
-    "portfolio.rebalance_instruments"};
-
 // --- the drift watch ---
 
 constexpr db::Query kWithRules{
@@ -173,23 +166,6 @@ asio::awaitable<void> PgAllocationRepository::AddEvent(db::Transaction& tx,
                                                        const std::string& request_id) {
     co_await PgRepository::InsertOutbox(tx, actor, owner, "allocation_rule", rule.ToString(), event, payload,
                                         request_id);
-}
-
-asio::awaitable<std::vector<InstrumentFacts>> PgAllocationRepository::Instruments(
-    db::Pool& market, const std::vector<std::string>& symbols) {
-    std::vector<std::optional<std::string>> list(symbols.begin(), symbols.end());
-    auto res = co_await market.Execute(kInstruments, db::TextArray(list));
-    std::vector<InstrumentFacts> out;
-    for (auto row : res) {
-        InstrumentFacts f;
-        f.symbol = row.Get<std::string>(0);
-        f.asset_class = row.Get<std::string>(1);
-        f.sector = row.Get<std::optional<std::string>>(2);
-        f.country = row.Get<std::optional<std::string>>(3);
-        f.fractional = row.Get<bool>(4);
-        out.push_back(std::move(f));
-    }
-    co_return out;
 }
 
 asio::awaitable<std::vector<PortfolioId>> PgAllocationRepository::PortfoliosWithRules(

@@ -36,9 +36,6 @@ public:
                                           const std::string& payload,
                                           const std::string& request_id) override;
 
-    boost::asio::awaitable<std::vector<InstrumentFacts>> Instruments(
-        db::Pool& market, const std::vector<std::string>& symbols) override;
-
     boost::asio::awaitable<std::vector<PortfolioId>> PortfoliosWithRules(
         db::Transaction& tx, const std::vector<PortfolioId>& portfolios) override;
     boost::asio::awaitable<std::optional<DriftClaim>> ClaimDrift(db::Transaction& tx,

@@ -21,15 +21,6 @@ class Transaction;
 
 namespace nn::portfolio {
 
-// What rebalancing needs of an instrument (market_data.instruments).
-struct InstrumentFacts {
-    std::string symbol;
-    std::string asset_class;
-    std::optional<std::string> sector;
-    std::optional<std::string> country;
-    bool fractional = false;
-};
-
 // A rule claimed for one drift evaluation, as stored when claimed.
 struct DriftClaim {
     bool armed = true;
@@ -40,7 +31,8 @@ struct DriftClaim {
 
 // Every SQL statement of the allocation rules (portfolio.allocation_rules and their outbox
 // rows). Each runs inside the transaction the service opened as the acting user (RLS decides
-// what a call sees), except Instruments, which reads the market database.
+// what a call sees). The instruments' facts are the market's (market::InstrumentDirectory, given
+// to the service), not this repository's.
 class AllocationRepository {
 public:
     virtual ~AllocationRepository() = default;
@@ -80,10 +72,6 @@ public:
                                                   std::string_view event,
                                                   const std::string& payload,
                                                   const std::string& request_id) = 0;
-
-    // The instruments of these symbols that the market database knows (on the market pool).
-    virtual boost::asio::awaitable<std::vector<InstrumentFacts>> Instruments(
-        db::Pool& market, const std::vector<std::string>& symbols) = 0;
 
     // The drift watch (drift_watch.hpp), run as SYSTEM:
     // the active portfolios among these that have rules;

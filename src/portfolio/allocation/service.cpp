@@ -10,6 +10,7 @@
 #include "infra/app/app.hpp"
 #include "infra/db/errors.hpp"
 #include "infra/db/transaction.hpp"
+#include "market/instrument_directory.hpp"
 #include "portfolio/service.hpp"
 
 namespace nn::portfolio {
@@ -194,10 +195,9 @@ asio::awaitable<void> AllocationService::AddInstruments(RebalanceInput& in,
     if (in.positions.empty()) co_return;
     std::vector<std::string> symbols;
     for (const auto& p : in.positions) symbols.push_back(p.symbol);
-    std::vector<InstrumentFacts> facts;
+    std::vector<market::InstrumentFacts> facts;
     try {
-        auto& market = app_.Db(ServiceRole::kPortfolio, Database::kTimescale, shard);
-        facts = co_await repository_->Instruments(market, symbols);
+        facts = co_await instruments_->Instruments(std::move(symbols), shard);
     } catch (const db::DbError& e) {
         // Whole units is the safe rule when the instrument data cannot be read.
         spdlog::warn("portfolio: instruments unavailable for rebalancing: {}", e.what());

@@ -20,6 +20,9 @@
 namespace nn {
 class App;
 }
+namespace nn::market {
+class InstrumentDirectory;
+}
 
 // Allocation rules and the rebalancing proposal built from them. Every call runs as the acting
 // user under RLS; every rule write adds one outbox row in the same transaction. Nothing is ever
@@ -30,10 +33,15 @@ class Service;
 
 class AllocationService {
 public:
+    // `instruments`: the market's instrument facts (asset class, sector, country, fractional).
     AllocationService(App& app,
                       std::shared_ptr<Service> portfolios,
-                      std::shared_ptr<AllocationRepository> repository)
-        : app_(app), portfolios_(std::move(portfolios)), repository_(std::move(repository)) {}
+                      std::shared_ptr<AllocationRepository> repository,
+                      std::shared_ptr<market::InstrumentDirectory> instruments)
+        : app_(app),
+          portfolios_(std::move(portfolios)),
+          repository_(std::move(repository)),
+          instruments_(std::move(instruments)) {}
 
     boost::asio::awaitable<std::vector<StoredRule>> List(const Actor& actor,
                                                          PortfolioId portfolio,
@@ -96,6 +104,7 @@ private:
     App& app_;
     std::shared_ptr<Service> portfolios_;
     std::shared_ptr<AllocationRepository> repository_;
+    std::shared_ptr<market::InstrumentDirectory> instruments_;
 };
 
 }  // namespace nn::portfolio

@@ -57,15 +57,6 @@ constexpr db::Query kInsertLinks{
     "SELECT $1, p, $2 FROM unnest($3::uuid[]) AS p",
     "portfolio.insert_goal_links"};
 
-// The market database's rate table (read through the portfolio role, which may read
-// market_data; docs/architecture.md lists this as a deviation).
-constexpr db::Query kCurrentRate{
-    "SELECT rate FROM market_data.latest_exchange_rates WHERE base = $1 AND quote = $2 "
-    "UNION ALL SELECT round(1 / rate, 12) FROM market_data.latest_exchange_rates WHERE base = $2 AND quote = "
-    "$1 "
-    "LIMIT 1",
-    "portfolio.goal_current_rate"};
-
 // --- the milestone watch ---
 
 constexpr db::Query kLinkedGoals{
@@ -186,14 +177,6 @@ asio::awaitable<void> PgGoalRepository::AddEvent(db::Transaction& tx,
                                                  const std::string& request_id) {
     co_await PgRepository::InsertOutbox(tx, actor, owner, "goal", goal.ToString(), event, payload,
                                         request_id);
-}
-
-asio::awaitable<std::optional<Decimal>> PgGoalRepository::CurrentRate(db::Pool& market,
-                                                                      const std::string& from,
-                                                                      const std::string& to) {
-    auto res = co_await market.Execute(kCurrentRate, from, to);
-    if (res.Empty()) co_return std::nullopt;
-    co_return Decimal::Div(res[0].Get<Decimal>(0), Decimal::FromInt(1), 12);
 }
 
 asio::awaitable<std::vector<Uuid>> PgGoalRepository::LinkedGoals(db::Transaction& tx,

@@ -4,7 +4,7 @@
 
 namespace nn::portfolio {
 
-// The goal statements on the portfolio database (and the rate read of CurrentRate).
+// The goal statements on the portfolio database.
 class PgGoalRepository final : public GoalRepository {
 public:
     boost::asio::awaitable<std::vector<Goal>> List(db::Transaction& tx) override;
@@ -21,9 +21,6 @@ public:
                                           std::string_view event,
                                           const std::string& payload,
                                           const std::string& request_id) override;
-    boost::asio::awaitable<std::optional<Decimal>> CurrentRate(db::Pool& market,
-                                                               const std::string& from,
-                                                               const std::string& to) override;
     boost::asio::awaitable<std::vector<Uuid>> LinkedGoals(
         db::Transaction& tx, const std::vector<PortfolioId>& portfolios) override;
     boost::asio::awaitable<std::optional<UserId>> RaiseMilestone(db::Transaction& tx,

@@ -21,7 +21,8 @@ namespace nn::portfolio {
 
 // Every SQL statement of the goals (portfolio.goals, goal_portfolios and their outbox rows).
 // Each runs inside the transaction the service opened as the acting user (RLS decides what a
-// call sees), except CurrentRate, which reads the market database.
+// call sees). Exchange rates are the market's (market::RateDirectory, through the portfolio
+// service), not this repository's.
 class GoalRepository {
 public:
     virtual ~GoalRepository() = default;
@@ -49,12 +50,6 @@ public:
                                                   std::string_view event,
                                                   const std::string& payload,
                                                   const std::string& request_id) = 0;
-
-    // Units of `to` per unit of `from` from market_data.latest_exchange_rates (either
-    // direction, on the market pool `market`); nullopt when no rate is stored.
-    virtual boost::asio::awaitable<std::optional<Decimal>> CurrentRate(db::Pool& market,
-                                                                       const std::string& from,
-                                                                       const std::string& to) = 0;
 
     // The milestone watch (goal_watch.hpp), run as SYSTEM:
     // the goals linked to any of these portfolios;

@@ -11,6 +11,7 @@
 #include "infra/app/app.hpp"
 #include "infra/db/errors.hpp"
 #include "infra/db/transaction.hpp"
+#include "market/rate_directory.hpp"
 #include "portfolio/service.hpp"
 
 namespace nn::portfolio {
@@ -67,8 +68,11 @@ asio::awaitable<std::optional<Decimal>> GoalService::CurrentRate(const std::stri
                                                                  std::size_t shard) {
     if (from == to) co_return Decimal::FromInt(1);
     try {
-        auto& market = app_.Db(ServiceRole::kPortfolio, Database::kTimescale, shard);
-        co_return co_await repository_->CurrentRate(market, from, to);
+        std::vector<std::string> currencies;
+        currencies.push_back(from);
+        const auto rates = co_await portfolios_->Rates()->LatestRates(std::move(currencies), to, shard);
+        if (rates.empty()) co_return std::nullopt;
+        co_return Decimal::Div(rates.front().second, Decimal::FromInt(1), 12);
     } catch (const db::DbError& e) {
         // Unknown stays unknown: the goal reports missing_rate instead of guessing.
         spdlog::warn("portfolio: rate {}/{} unavailable: {}", from, to, e.what());

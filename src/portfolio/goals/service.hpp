@@ -65,7 +65,8 @@ private:
                                                 PortfolioId portfolio,
                                                 Currency currency,
                                                 std::size_t shard);
-    // Units of `to` per unit of `from` (either direction); nullopt when unknown.
+    // Units of `to` per unit of `from` (either direction, the market's latest rate through the
+    // portfolio service's RateDirectory, rounded to 12 places); nullopt when unknown.
     boost::asio::awaitable<std::optional<Decimal>> CurrentRate(const std::string& from,
                                                                const std::string& to,
                                                                std::size_t shard);

@@ -1,0 +1,161 @@
+// The market's read interfaces for other domains (rate_directory.hpp, instrument_directory.hpp)
+// against a freshly migrated timescale database: the rows are written as the test superuser, the
+// directories read them through the market role as portfolio and analytics do.
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_future.hpp>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "infra/app/app.hpp"
+#include "infra/http/test_server.hpp"
+#include "infra/migrate/migrator.hpp"
+#include "market/instrument_directory.hpp"
+#include "market/rate_directory.hpp"
+#include "tests/support/app_fixture.hpp"
+#include "tests/support/test_env.hpp"
+
+namespace nn::market {
+namespace {
+namespace asio = boost::asio;
+using std::chrono::hours;
+
+class MarketDirectories : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        databases_ = new test::SuiteDatabases("t_mdir_", {migrate::Database::kTimescale});
+    }
+    static void TearDownTestSuite() { delete databases_; }
+
+    void SetUp() override {
+        shards_ = std::make_unique<http::testing::Shards>(2);
+        app_ = std::make_unique<App>(
+            test::AppConfig(*databases_, "portfolio", std::chrono::milliseconds(300)), shards_->Pointers());
+        rates_ = MakeRateDirectory(*app_);
+        instruments_ = MakeInstrumentDirectory(*app_);
+        app_->Start();
+    }
+    void TearDown() override {
+        app_->Stop();
+        shards_->Stop();
+        rates_.reset();
+        instruments_.reset();
+        app_.reset();
+    }
+
+    template <class T>
+    T Run(asio::awaitable<T> op, std::size_t shard = 0) {
+        return asio::co_spawn(app_->Shard(shard), std::move(op), asio::use_future).get();
+    }
+    static void Sql(const std::string& sql) {
+        test::ExecSql(
+            test::PgUrlFor(migrate::DatabaseName(databases_->prefix, migrate::Database::kTimescale)), sql);
+    }
+
+    static void LatestRate(const char* base, const char* quote, const char* rate) {
+        Sql(std::string("INSERT INTO market_data.latest_exchange_rates (base, quote, time, rate) VALUES ('") +
+            base + "', '" + quote + "', now(), " + rate + ")");
+    }
+    static void RateAtTime(const char* base, const char* quote, Timestamp time, const char* rate) {
+        Sql(std::string("INSERT INTO market_data.exchange_rates (time, base, quote, rate) VALUES ('") +
+            FormatRfc3339(time) + "', '" + base + "', '" + quote + "', " + rate + ")");
+    }
+
+    static inline test::SuiteDatabases* databases_ = nullptr;
+    std::unique_ptr<http::testing::Shards> shards_;
+    std::unique_ptr<App> app_;
+    std::shared_ptr<RateDirectory> rates_;
+    std::shared_ptr<InstrumentDirectory> instruments_;
+};
+
+std::map<std::string, std::string> AsText(const std::vector<std::pair<std::string, Decimal>>& rates) {
+    std::map<std::string, std::string> out;
+    for (const auto& [currency, rate] : rates) {
+        EXPECT_FALSE(out.contains(currency)) << currency << " twice";
+        out[currency] = rate.Normalized().ToString();
+    }
+    return out;
+}
+
+// Either direction of a pair, the stored one first; the inverse rounded to 12 places; a currency
+// without a rate is absent; every shard's pool answers.
+TEST_F(MarketDirectories, LatestRatesTakeTheStoredPairElseTheRoundedInverse) {
+    LatestRate("USD", "EUR", "0.9");
+    LatestRate("EUR", "USD", "1.2");   // the opposite pair too: the stored USD->EUR wins
+    LatestRate("EUR", "GBP", "0.85");  // only EUR->GBP: GBP is its inverse
+    const std::map<std::string, std::string> want{{"GBP", "1.176470588235"}, {"USD", "0.9"}};
+    for (std::size_t shard : {0u, 1u}) {
+        std::vector<std::string> currencies{"USD", "GBP", "CHF"};
+        EXPECT_EQ(AsText(Run(rates_->LatestRates(currencies, "EUR", shard), shard)), want) << shard;
+    }
+    std::vector<std::string> none;
+    EXPECT_TRUE(Run(rates_->LatestRates(none, "EUR", 0)).empty());
+
+    std::map<std::string, std::string> all;
+    for (const auto& r : Run(rates_->AllLatestRates(0))) all[r.base + "/" + r.quote] = r.rate;
+    const std::map<std::string, std::string> stored{
+        {"EUR/GBP", "0.850000000000"}, {"EUR/USD", "1.200000000000"}, {"USD/EUR", "0.900000000000"}};
+    EXPECT_EQ(all, stored);
+}
+
+// The latest rate at or before each time, the stored pair else the rounded inverse, in the
+// order asked, in one call.
+TEST_F(MarketDirectories, RatesAtAreTheLatestAtOrBeforeEachTime) {
+    const Timestamp now = Now();
+    RateAtTime("SEK", "NOK", now - hours(72), "0.8");
+    RateAtTime("SEK", "NOK", now - hours(24), "0.9");
+    RateAtTime("NOK", "DKK", now - hours(48), "0.6");
+    std::vector<RateAt> wanted;
+    for (auto [currency, at] : std::vector<std::pair<const char*, Timestamp>>{{"SEK", now - hours(48)},
+                                                                              {"SEK", now},
+                                                                              {"SEK", now - hours(24)},
+                                                                              {"SEK", now - hours(96)},
+                                                                              {"DKK", now},
+                                                                              {"DKK", now - hours(72)},
+                                                                              {"ISK", now}}) {
+        RateAt w;
+        w.currency = currency;
+        w.time = at;
+        wanted.push_back(std::move(w));
+    }
+    const auto got = Run(rates_->RatesAt(wanted, "NOK", 1), 1);
+    std::vector<std::string> text;
+    for (const auto& r : got) text.push_back(r ? r->Normalized().ToString() : "none");
+    const std::vector<std::string> want{"0.8", "0.9", "0.9", "none", "1.666666666667", "none", "none"};
+    EXPECT_EQ(text, want);
+    std::vector<RateAt> nothing;
+    EXPECT_TRUE(Run(rates_->RatesAt(nothing, "NOK", 0)).empty());
+}
+
+TEST_F(MarketDirectories, InstrumentsAreTheListedOnesAmongTheSymbols) {
+    Sql("INSERT INTO market_data.instruments (symbol, name, asset_class, sector, country, currency, "
+        "fractional) "
+        "VALUES ('DIRA', 'A', 'EQUITY', 'Tech', 'US', 'USD', true), ('DIRB', 'B', 'ETF', NULL, NULL, 'EUR', "
+        "false)");
+    std::vector<std::string> symbols{"DIRA", "DIRB", "DIRX"};
+    std::map<std::string, InstrumentFacts> by_symbol;
+    for (auto& f : Run(instruments_->Instruments(symbols, 1), 1)) by_symbol[f.symbol] = f;
+    ASSERT_EQ(by_symbol.size(), 2u);
+    const InstrumentFacts& a = by_symbol.at("DIRA");
+    EXPECT_EQ(a.asset_class, "EQUITY");
+    EXPECT_EQ(a.sector, std::optional<std::string>("Tech"));
+    EXPECT_EQ(a.country, std::optional<std::string>("US"));
+    EXPECT_TRUE(a.fractional);
+    EXPECT_EQ(a.currency, "USD");
+    const InstrumentFacts& b = by_symbol.at("DIRB");
+    EXPECT_EQ(b.asset_class, "ETF");
+    EXPECT_FALSE(b.sector);
+    EXPECT_FALSE(b.country);
+    EXPECT_FALSE(b.fractional);
+    EXPECT_EQ(b.currency, "EUR");
+    std::vector<std::string> none;
+    EXPECT_TRUE(Run(instruments_->Instruments(none, 0)).empty());
+}
+
+}  // namespace
+}  // namespace nn::market

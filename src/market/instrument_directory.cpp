@@ -1,0 +1,53 @@
+#include "market/instrument_directory.hpp"
+
+#include "infra/app/app.hpp"
+#include "infra/db/pool.hpp"
+#include "infra/db/query.hpp"
+#include "infra/db/result.hpp"
+
+namespace nn::market {
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr db::Query kInstrumentFacts{
+    "SELECT symbol, asset_class, sector, country, fractional, currency::text FROM market_data.instruments "
+    "WHERE symbol = ANY ($1::text[])",
+    "market.directory.instruments"};
+
+class PgInstrumentDirectory final : public InstrumentDirectory {
+public:
+    explicit PgInstrumentDirectory(App& app) {
+        for (std::size_t shard = 0; shard < app.ShardCount(); ++shard)
+            pools_.push_back(&app.Db(ServiceRole::kMarket, Database::kTimescale, shard));
+    }
+
+    asio::awaitable<std::vector<InstrumentFacts>> Instruments(std::vector<std::string> symbols,
+                                                              std::size_t shard) override {
+        std::vector<InstrumentFacts> out;
+        if (symbols.empty()) co_return out;
+        const db::Result res = co_await pools_.at(shard)->Execute(kInstrumentFacts, db::TextArray(symbols));
+        for (db::Row row : res) {
+            InstrumentFacts f;
+            f.symbol = row.Get<std::string>(0);
+            f.asset_class = row.Get<std::string>(1);
+            f.sector = row.Get<std::optional<std::string>>(2);
+            f.country = row.Get<std::optional<std::string>>(3);
+            f.fractional = row.Get<bool>(4);
+            f.currency = row.Get<std::string>(5);
+            out.push_back(std::move(f));
+        }
+        co_return out;
+    }
+
+private:
+    std::vector<db::Pool*> pools_;
+};
+
+}  // namespace
+
+std::shared_ptr<InstrumentDirectory> MakeInstrumentDirectory(App& app) {
+    return std::make_shared<PgInstrumentDirectory>(app);
+}
+
+}  // namespace nn::market
