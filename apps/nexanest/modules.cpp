@@ -1,5 +1,6 @@
 #include "apps/nexanest/modules.hpp"
 
+#include "analytics/market_reader.hpp"
 #include "analytics/module.hpp"
 #include "auth/module.hpp"
 #include "infra/app/app.hpp"
@@ -93,7 +94,8 @@ void RegisterModules(App& app) {
         portfolios = app.Runs("portfolio") ? portfolio::Register(app, std::move(options))
                                            : portfolio::MakeServices(app, options);
     }
-    if (app.Runs("analytics")) analytics::Register(app, portfolios, directory);
+    if (app.Runs("analytics"))
+        analytics::Register(app, portfolios, directory, analytics::MakeMarketReads(app));
     if (app.Runs("notify")) notify::Register(app, directory, portfolios.notify, prices);
 }
 

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "analytics/market_reader.hpp"
 #include "analytics/report_service.hpp"
 #include "apps/nexanest/global_options.hpp"
 #include "core/error.hpp"
@@ -61,7 +62,7 @@ void GenerateReport(const runtime::Config& config, const ReportArgs& args) {
     asio::io_context io(1);
     App app(config, {&io});
     auto portfolios = std::make_shared<portfolio::Service>(app, nullptr, market::MakeRateDirectory(app));
-    analytics::ReportService reports(app, portfolios);
+    analytics::ReportService reports(app, portfolios, analytics::MakeMarketReads(app));
     // A named lambda: the coroutine reads its captures through it until it completes.
     auto work = [&]() -> asio::awaitable<analytics::GeneratedReport> {
         const Actor system = Actor::System();
@@ -75,7 +76,6 @@ void GenerateReport(const runtime::Config& config, const ReportArgs& args) {
     }
     const analytics::GeneratedReport generated = fut.get();
     app.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0).Close();
-    app.Db(ServiceRole::kAnalytics, Database::kTimescale, 0).Close();
     app.Db(ServiceRole::kAnalytics, Database::kAnalytics, 0).Close();
     app.Db(ServiceRole::kMarket, Database::kTimescale, 0).Close();
 

@@ -39,9 +39,7 @@ asio::awaitable<json::object> AllocationService::Allocation(const Actor& actor,
     for (const auto& [currency, balance] : inputs.cash) {
         if (currency != base && !balance.IsZero()) foreign.push_back(currency);
     }
-    // Market data tolerates bounded staleness: the read replica when one is configured.
-    db::QueryRunner& market = app_.ReadDb(ServiceRole::kAnalytics, Database::kTimescale, shard);
-    const std::map<std::string, Decimal> rates = co_await LoadLatestRatesTo(market, foreign, base);
+    const std::map<std::string, Decimal> rates = co_await LoadLatestRatesTo(market_, foreign, base, shard);
     std::vector<CashValue> cash;
     std::vector<std::string> unvalued_cash;
     for (const auto& [currency, balance] : inputs.cash) {

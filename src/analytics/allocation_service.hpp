@@ -8,6 +8,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
+#include "analytics/market_reader.hpp"
 #include "core/ids.hpp"
 #include "portfolio/allocation/service.hpp"
 
@@ -23,8 +24,9 @@ namespace nn::analytics {
 
 class AllocationService {
 public:
-    AllocationService(App& app, std::shared_ptr<portfolio::AllocationService> rules)
-        : app_(app), rules_(std::move(rules)) {}
+    // `market`: the market's latest rates (market_reader.hpp).
+    AllocationService(App& app, std::shared_ptr<portfolio::AllocationService> rules, MarketReads market)
+        : app_(app), rules_(std::move(rules)), market_(std::move(market)) {}
 
     // `dimensions`: a subset of kAllocationDimensions in that order.
     boost::asio::awaitable<boost::json::object> Allocation(const Actor& actor,
@@ -35,6 +37,7 @@ public:
 private:
     App& app_;
     std::shared_ptr<portfolio::AllocationService> rules_;
+    MarketReads market_;
 };
 
 }  // namespace nn::analytics

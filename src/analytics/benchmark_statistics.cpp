@@ -9,15 +9,12 @@
 #include "infra/db/query.hpp"
 #include "infra/db/result.hpp"
 #include "infra/jobs/scheduler.hpp"
+#include "market/instrument_directory.hpp"
 
 namespace nn::analytics {
 namespace asio = boost::asio;
 
 namespace {
-
-constexpr db::Query kIndexSymbols{
-    "SELECT symbol FROM market_data.instruments WHERE asset_class = 'INDEX' AND is_active ORDER BY symbol",
-    "analytics.index_symbols"};
 
 constexpr db::Query kDone{
     "SELECT count(*) FROM analytics.benchmark_statistics WHERE symbol = $1 AND as_of = $2",
@@ -86,17 +83,15 @@ std::optional<BenchmarkStatistics> ComputeBenchmarkStatistics(const std::vector<
     return out;
 }
 
-asio::awaitable<int> WriteBenchmarkStatistics(App& app, Date as_of, std::size_t shard) {
-    db::Pool& market = app.Db(ServiceRole::kAnalytics, Database::kTimescale, shard);
+asio::awaitable<int> WriteBenchmarkStatistics(App& app, MarketReads market, Date as_of, std::size_t shard) {
     db::Pool& store = app.Db(ServiceRole::kAnalytics, Database::kAnalytics, shard);
-    const db::Result symbols = co_await market.Execute(kIndexSymbols);
+    const std::vector<std::string> symbols = co_await market.instruments->ActiveIndexSymbols(shard);
     int written = 0;
-    for (db::Row row : symbols) {
-        const std::string symbol = row.Get<std::string>(0);
+    for (const std::string& symbol : symbols) {
         const db::Result done = co_await store.Execute(kDone, symbol, as_of);
         if (done[0].Get<std::int64_t>(0) == static_cast<std::int64_t>(kStatisticsRanges.size())) continue;
         const std::vector<std::string> list{symbol};
-        auto closes = co_await LoadCloses(market, list, kEarliest, as_of);
+        auto closes = co_await LoadCloses(market, list, kEarliest, as_of, shard);
         for (std::string_view range : kStatisticsRanges) {
             const std::optional<BenchmarkStatistics> s =
                 ComputeBenchmarkStatistics(closes[symbol], range, as_of);
@@ -116,15 +111,15 @@ asio::awaitable<int> WriteBenchmarkStatistics(App& app, Date as_of, std::size_t 
     co_return written;
 }
 
-void AddBenchmarkStatisticsJob(App& app, std::chrono::milliseconds interval) {
+void AddBenchmarkStatisticsJob(App& app, MarketReads market, std::chrono::milliseconds interval) {
     db::Pool* pool = &app.Db(ServiceRole::kAnalytics, Database::kAnalytics, 0);
     App* owner = &app;
     app.Jobs().Add({.name = std::string(kBenchmarkStatisticsJobName),
                     .interval = interval,
                     .lease_pool = pool,
-                    .run = [owner]() -> asio::awaitable<void> {
+                    .run = [owner, market]() -> asio::awaitable<void> {
                         const int n =
-                            co_await WriteBenchmarkStatistics(*owner, AddDays(ToDate(Now()), -1), 0);
+                            co_await WriteBenchmarkStatistics(*owner, market, AddDays(ToDate(Now()), -1), 0);
                         if (n > 0) spdlog::info("analytics: {} benchmark statistics row(s) written", n);
                     }});
 }

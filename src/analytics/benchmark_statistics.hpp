@@ -10,6 +10,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "analytics/history.hpp"
+#include "analytics/market_reader.hpp"
 #include "analytics/report.hpp"
 #include "core/time.hpp"
 
@@ -39,12 +40,17 @@ std::optional<BenchmarkStatistics> ComputeBenchmarkStatistics(const std::vector<
                                                               std::string_view range,
                                                               Date as_of);
 
-// Upserts the statistics of every active INDEX instrument (market_data.instruments) for every
-// range as of `as_of`; returns the rows written. Symbols already done for `as_of` are skipped.
-boost::asio::awaitable<int> WriteBenchmarkStatistics(App& app, Date as_of, std::size_t shard);
+// Upserts the statistics of every active INDEX instrument (the market's InstrumentDirectory) for
+// every range as of `as_of`, from its daily closes (the market's HistoryDirectory); returns the
+// rows written. Symbols already done for `as_of` are skipped. By value: a coroutine must own its
+// arguments.
+boost::asio::awaitable<int> WriteBenchmarkStatistics(App& app,
+                                                     MarketReads market,
+                                                     Date as_of,
+                                                     std::size_t shard);
 
 // Runs WriteBenchmarkStatistics for yesterday (the last settled day) every `interval` under the
 // lease public.job_leases of the analytics database.
-void AddBenchmarkStatisticsJob(App& app, std::chrono::milliseconds interval);
+void AddBenchmarkStatisticsJob(App& app, MarketReads market, std::chrono::milliseconds interval);
 
 }  // namespace nn::analytics

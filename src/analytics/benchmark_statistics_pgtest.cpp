@@ -30,9 +30,10 @@ TEST_F(BenchmarkStatisticsDb, EveryRangeOfEveryIndex) {
             "50), "
             "('2024-03-04', 100), ('2024-03-05', 110), ('2024-03-06', 99), ('2024-03-07', 121)) AS v(d, c)");
     auto run = [&] {
-        return asio::co_spawn(app_->Shard(0),
-                              WriteBenchmarkStatistics(*app_, DateFromString("2024-03-07"), 0),
-                              asio::use_future)
+        return asio::co_spawn(
+                   app_->Shard(0),
+                   WriteBenchmarkStatistics(*app_, MakeMarketReads(*app_), DateFromString("2024-03-07"), 0),
+                   asio::use_future)
             .get();
     };
     EXPECT_EQ(run(), 7);

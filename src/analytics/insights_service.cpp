@@ -113,13 +113,11 @@ asio::awaitable<json::object> InsightsService::Insights(const Actor& actor,
     in.today = today;
     const std::vector<std::string> symbols = AddPositions(in, view.holdings);
 
-    // Market data tolerates bounded staleness: the read replica when one is configured.
-    db::QueryRunner& market = app_.ReadDb(ServiceRole::kAnalytics, Database::kTimescale, shard);
     std::vector<std::string> foreign;
     for (const auto& [currency, balance] : view.cash) {
         if (currency != base && !balance.IsZero()) foreign.push_back(currency);
     }
-    const std::map<std::string, Decimal> rates = co_await LoadLatestRatesTo(market, foreign, base);
+    const std::map<std::string, Decimal> rates = co_await LoadLatestRatesTo(market_, foreign, base, shard);
     AddCash(in, view.cash, rates);
     AddFees(in, txs, view.portfolio.currency);
     // Only held symbols are judged for trades after their last close.
@@ -127,14 +125,14 @@ asio::awaitable<json::object> InsightsService::Insights(const Actor& actor,
         co_await portfolios_->LastTransactionTimes(actor, id, symbols, shard);
     for (const auto& [symbol, at] : last_trades) in.last_transaction_date[symbol] = ToDate(at);
 
-    const std::map<std::string, DatedValue> last = co_await LoadLastCloses(market, symbols, today);
-    const std::map<std::string, DatedValue> then = co_await LoadLastCloses(market, symbols, year_ago);
+    const std::map<std::string, DatedValue> last = co_await LoadLastCloses(market_, symbols, today, shard);
+    const std::map<std::string, DatedValue> then = co_await LoadLastCloses(market_, symbols, year_ago, shard);
     for (const auto& [symbol, close] : last) {
         in.last_close_date[symbol] = close.date;
         in.last_close[symbol] = close.value;
     }
     for (const auto& [symbol, close] : then) in.close_year_ago[symbol] = close.value;
-    in.latest_price_date = co_await LoadLatestPriceDates(market, symbols);
+    in.latest_price_date = co_await LoadLatestPriceDates(market_, symbols, shard);
 
     json::object out;
     out["portfolio_id"] = id.ToString();

@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
+#include "analytics/market_reader.hpp"
 #include "core/ids.hpp"
 #include "portfolio/service.hpp"
 
@@ -21,8 +22,12 @@ namespace nn::analytics {
 
 class InsightsService {
 public:
-    InsightsService(App& app, std::shared_ptr<portfolio::Service> portfolios, std::size_t page_size = 1000)
-        : app_(app), portfolios_(std::move(portfolios)), page_size_(page_size) {}
+    // `market`: the market's latest rates, closes and price dates (market_reader.hpp).
+    InsightsService(App& app,
+                    std::shared_ptr<portfolio::Service> portfolios,
+                    MarketReads market,
+                    std::size_t page_size = 1000)
+        : app_(app), portfolios_(std::move(portfolios)), market_(std::move(market)), page_size_(page_size) {}
 
     boost::asio::awaitable<boost::json::object> Insights(const Actor& actor,
                                                          PortfolioId id,
@@ -31,6 +36,7 @@ public:
 private:
     App& app_;
     std::shared_ptr<portfolio::Service> portfolios_;
+    MarketReads market_;
     std::size_t page_size_;
 };
 

@@ -17,6 +17,7 @@ constexpr std::size_t kStoreBytes = 4 << 20;
 }  // namespace
 
 asio::awaitable<PeriodOpening> OpenPeriod(App& app,
+                                          const MarketReads& market,
                                           portfolio::Service& portfolios,
                                           const Actor& actor,
                                           const portfolio::Portfolio& p,
@@ -31,8 +32,6 @@ asio::awaitable<PeriodOpening> OpenPeriod(App& app,
     if (const auto row = co_await portfolios.ReadCheckpoint(actor, p.id, opening, shard)) {
         stored = DecodeCheckpoint(row->state);
     }
-    // Market data tolerates bounded staleness: the read replica when one is configured.
-    db::QueryRunner& market = app.ReadDb(ServiceRole::kAnalytics, Database::kTimescale, shard);
     for (;;) {
         PeriodOpening out;
         out.checkpoint = stored ? *stored : EmptyCheckpoint(p);
@@ -49,7 +48,7 @@ asio::awaitable<PeriodOpening> OpenPeriod(App& app,
             if (tx.currency != p.currency) out.currencies.insert(std::string(tx.currency.Code()));
         }
         const std::vector<std::string> symbol_list(out.symbols.begin(), out.symbols.end());
-        out.listed = co_await LoadInstrumentCurrencies(market, symbol_list);
+        out.listed = co_await LoadInstrumentCurrencies(market, symbol_list, shard);
         SymbolCurrencies known = out.checkpoint.currencies;
         AddCurrencies(known, out.after);
         out.instrument_currency = InstrumentCurrencies(known, out.listed);

@@ -9,6 +9,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "analytics/market_reader.hpp"
 #include "analytics/read_checkpoint.hpp"
 #include "portfolio/service.hpp"
 
@@ -32,6 +33,7 @@ struct PeriodOpening {
 
 // `version`: the ledger's (portfolio::LedgerHead), read before this call.
 boost::asio::awaitable<PeriodOpening> OpenPeriod(App& app,
+                                                 const MarketReads& market,
                                                  portfolio::Service& portfolios,
                                                  const Actor& actor,
                                                  const portfolio::Portfolio& p,

@@ -100,23 +100,21 @@ asio::awaitable<GeneratedReport> ReportService::Generate(Actor actor,
     // From the read checkpoint before the period and the transactions since, never every
     // transaction (issue 16, §17).
     const portfolio::LedgerHead head = co_await portfolios_->ReadLedgerHead(actor, id, shard);
-    PeriodOpening opening = co_await OpenPeriod(app_, *portfolios_, actor, in.portfolio, head.version,
-                                                period.start, in.as_of, page_size_, shard);
+    PeriodOpening opening = co_await OpenPeriod(app_, market_, *portfolios_, actor, in.portfolio,
+                                                head.version, period.start, in.as_of, page_size_, shard);
     in.opening = std::move(opening.checkpoint);
     in.transactions = std::move(opening.after);
     in.instrument_currency = std::move(opening.listed);
 
-    // Market data tolerates bounded staleness: the read replica when one is configured.
-    db::QueryRunner& market = app_.ReadDb(ServiceRole::kAnalytics, Database::kTimescale, shard);
     const Date window_start = AddDays(period.start, -kLookbackDays);
     const std::vector<std::string> symbol_list(opening.symbols.begin(), opening.symbols.end());
     const std::string base(in.portfolio.currency.Code());
     const std::vector<std::string> currency_list(opening.currencies.begin(), opening.currencies.end());
-    in.closes = co_await LoadCloses(market, symbol_list, window_start, in.as_of);
-    in.rates = co_await LoadRates(market, currency_list, base, window_start, in.as_of);
+    in.closes = co_await LoadCloses(market_, symbol_list, window_start, in.as_of, shard);
+    in.rates = co_await LoadRates(market_, currency_list, base, window_start, in.as_of, shard);
     if (!in.portfolio.benchmarks.empty()) {
         const std::vector<std::string> benchmark_list{in.portfolio.benchmarks.front()};
-        auto closes = co_await LoadCloses(market, benchmark_list, window_start, in.as_of);
+        auto closes = co_await LoadCloses(market_, benchmark_list, window_start, in.as_of, shard);
         BenchmarkSeries series{benchmark_list.front(), {}};
         for (const DatedValue& close : closes[benchmark_list.front()]) {
             series.closes.push_back({close.date, close.value.ToDouble()});

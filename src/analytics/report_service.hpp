@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
+#include "analytics/market_reader.hpp"
 #include "analytics/statement.hpp"
 #include "core/ids.hpp"
 #include "portfolio/service.hpp"
@@ -52,8 +53,12 @@ boost::json::object ToJson(const StoredReport& r);
 
 class ReportService {
 public:
-    ReportService(App& app, std::shared_ptr<portfolio::Service> portfolios, std::size_t page_size = 1000)
-        : app_(app), portfolios_(std::move(portfolios)), page_size_(page_size) {}
+    // `market`: the market's closes, rates and instrument currencies (market_reader.hpp).
+    ReportService(App& app,
+                  std::shared_ptr<portfolio::Service> portfolios,
+                  MarketReads market,
+                  std::size_t page_size = 1000)
+        : app_(app), portfolios_(std::move(portfolios)), market_(std::move(market)), page_size_(page_size) {}
 
     // 422 analytics.period_in_future when the period starts after today; a period still
     // running is measured up to today (as_of).
@@ -75,6 +80,7 @@ public:
 private:
     App& app_;
     std::shared_ptr<portfolio::Service> portfolios_;
+    MarketReads market_;
     std::size_t page_size_;
 };
 

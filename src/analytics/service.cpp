@@ -54,22 +54,24 @@ Assembled Assemble(const portfolio::Portfolio& p, const std::vector<portfolio::T
     return a;
 }
 
-asio::awaitable<void> LoadMarket(db::QueryRunner& market,
+asio::awaitable<void> LoadMarket(const MarketReads& market,
                                  Assembled& a,
                                  const std::vector<portfolio::Transaction>& txs,
                                  Date from,
-                                 Date to) {
+                                 Date to,
+                                 std::size_t shard) {
     // Named vectors: g++ 12 cannot pass a braced list inside a coroutine (docs/architecture.md).
     const std::vector<std::string> symbol_list(a.symbols.begin(), a.symbols.end());
     // The instrument's own currency decides how its closes convert (not a transaction's).
-    const std::map<std::string, std::string> listed = co_await LoadInstrumentCurrencies(market, symbol_list);
+    const std::map<std::string, std::string> listed =
+        co_await LoadInstrumentCurrencies(market, symbol_list, shard);
     a.inputs.instrument_currency = InstrumentCurrencies(txs, listed);
     for (const auto& [symbol, currency] : a.inputs.instrument_currency) {
         if (currency != a.inputs.base_currency) a.currencies.insert(currency);
     }
     const std::vector<std::string> currency_list(a.currencies.begin(), a.currencies.end());
-    a.inputs.closes = co_await LoadCloses(market, symbol_list, from, to);
-    a.inputs.rates = co_await LoadRates(market, currency_list, a.inputs.base_currency, from, to);
+    a.inputs.closes = co_await LoadCloses(market, symbol_list, from, to, shard);
+    a.inputs.rates = co_await LoadRates(market, currency_list, a.inputs.base_currency, from, to, shard);
 }
 
 // The query's explicit from/to, or its named range (MAX when none; the name is kept in the query).
@@ -88,14 +90,12 @@ DateRange ResolveRange(PerformanceQuery& query, Date inception, Date today) {
 }
 
 // The benchmark's daily closes from `from` to `to`; none without a symbol.
-asio::awaitable<std::optional<BenchmarkSeries>> LoadBenchmark(db::QueryRunner& market,
-                                                              std::optional<std::string> symbol,
-                                                              Date from,
-                                                              Date to) {
+asio::awaitable<std::optional<BenchmarkSeries>> LoadBenchmark(
+    const MarketReads& market, std::optional<std::string> symbol, Date from, Date to, std::size_t shard) {
     if (!symbol) co_return std::nullopt;
     // A named vector: g++ 12 cannot pass a braced list inside a coroutine (docs/architecture.md).
     const std::vector<std::string> benchmark_list{*symbol};
-    auto closes = co_await LoadCloses(market, benchmark_list, from, to);
+    auto closes = co_await LoadCloses(market, benchmark_list, from, to, shard);
     BenchmarkSeries series{*symbol, {}};
     for (const DatedValue& close : closes[*symbol]) {
         series.closes.push_back({close.date, close.value.ToDouble()});
@@ -107,8 +107,9 @@ asio::awaitable<std::optional<BenchmarkSeries>> LoadBenchmark(db::QueryRunner& m
 
 PerformanceService::PerformanceService(App& app,
                                        std::shared_ptr<portfolio::Service> portfolios,
+                                       MarketReads market,
                                        ServiceOptions options)
-    : app_(app), portfolios_(std::move(portfolios)), options_(options) {}
+    : app_(app), portfolios_(std::move(portfolios)), market_(std::move(market)), options_(options) {}
 
 asio::awaitable<boost::json::object> PerformanceService::Performance(const Actor& actor,
                                                                      PortfolioId id,
@@ -138,14 +139,12 @@ asio::awaitable<boost::json::object> PerformanceService::Performance(const Actor
     }
     const Date rebuild_first = stored ? AddDays(stored_last, 1) : range.first;
 
-    // Market data tolerates bounded staleness: the read replica when one is configured.
-    db::QueryRunner& market = app_.ReadDb(ServiceRole::kAnalytics, Database::kTimescale, shard);
     const Date window_start = AddDays(range.first, -kLookbackDays);
     History history;
     if (rebuild_first <= range.last) {
         // From the read checkpoint before the days to rebuild and the transactions since (§17).
-        PeriodOpening opening = co_await OpenPeriod(app_, *portfolios_, actor, p, head.version, rebuild_first,
-                                                    range.last, options_.page_size, shard);
+        PeriodOpening opening = co_await OpenPeriod(app_, market_, *portfolios_, actor, p, head.version,
+                                                    rebuild_first, range.last, options_.page_size, shard);
         HistoryInputs inputs;
         inputs.base_currency = base;
         inputs.movements = ToMovements(opening.after, p.currency);
@@ -153,8 +152,8 @@ asio::awaitable<boost::json::object> PerformanceService::Performance(const Actor
         const std::vector<std::string> symbol_list(opening.symbols.begin(), opening.symbols.end());
         const std::vector<std::string> currency_list(opening.currencies.begin(), opening.currencies.end());
         const Date from = AddDays(rebuild_first, -kLookbackDays);
-        inputs.closes = co_await LoadCloses(market, symbol_list, from, range.last);
-        inputs.rates = co_await LoadRates(market, currency_list, base, from, range.last);
+        inputs.closes = co_await LoadCloses(market_, symbol_list, from, range.last, shard);
+        inputs.rates = co_await LoadRates(market_, currency_list, base, from, range.last, shard);
         history = RebuildHistory(inputs, rebuild_first, range.last, opening.checkpoint.history);
     }
     if (stored) {
@@ -176,7 +175,7 @@ asio::awaitable<boost::json::object> PerformanceService::Performance(const Actor
     std::optional<std::string> benchmark_symbol = query.benchmark;
     if (!benchmark_symbol && !p.benchmarks.empty()) benchmark_symbol = p.benchmarks.front();
     const std::optional<BenchmarkSeries> benchmark =
-        co_await LoadBenchmark(market, benchmark_symbol, window_start, range.last);
+        co_await LoadBenchmark(market_, benchmark_symbol, window_start, range.last, shard);
 
     AnalyseOptions options;
     options.risk.risk_free_rate = query.risk_free_rate;
@@ -210,9 +209,7 @@ asio::awaitable<boost::json::object> PerformanceService::StoreHistoryRange(
     const Date yesterday = AddDays(ToDate(Now()), -1);
     const DateRange range =
         ExplicitRange(from.value_or(a.inception), to.value_or(yesterday), yesterday, a.inception);
-    // Market data tolerates bounded staleness: the read replica when one is configured.
-    db::QueryRunner& market = app_.ReadDb(ServiceRole::kAnalytics, Database::kTimescale, shard);
-    co_await LoadMarket(market, a, txs, AddDays(range.first, -kLookbackDays), range.last);
+    co_await LoadMarket(market_, a, txs, AddDays(range.first, -kLookbackDays), range.last, shard);
     History history = RebuildHistory(a.inputs, range.first, range.last);
     const std::string fingerprint = LedgerFingerprint(head.version, p.currency);
     const std::size_t days = history.period.days.size();

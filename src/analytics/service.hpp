@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
+#include "analytics/market_reader.hpp"
 #include "core/ids.hpp"
 #include "portfolio/service.hpp"
 
@@ -34,7 +35,11 @@ struct ServiceOptions {
 
 class PerformanceService {
 public:
-    PerformanceService(App& app, std::shared_ptr<portfolio::Service> portfolios, ServiceOptions options = {});
+    // `market`: the market's closes, rates and instrument currencies (market_reader.hpp).
+    PerformanceService(App& app,
+                       std::shared_ptr<portfolio::Service> portfolios,
+                       MarketReads market,
+                       ServiceOptions options = {});
 
     boost::asio::awaitable<boost::json::object> Performance(const Actor& actor,
                                                             PortfolioId id,
@@ -52,6 +57,7 @@ public:
 private:
     App& app_;
     std::shared_ptr<portfolio::Service> portfolios_;
+    MarketReads market_;
     ServiceOptions options_;
 };
 

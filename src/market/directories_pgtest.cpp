@@ -15,6 +15,7 @@
 #include "infra/app/app.hpp"
 #include "infra/http/test_server.hpp"
 #include "infra/migrate/migrator.hpp"
+#include "market/history_directory.hpp"
 #include "market/instrument_directory.hpp"
 #include "market/rate_directory.hpp"
 #include "tests/support/app_fixture.hpp"
@@ -37,14 +38,18 @@ protected:
         app_ = std::make_unique<App>(
             test::AppConfig(*databases_, "portfolio", std::chrono::milliseconds(300)), shards_->Pointers());
         rates_ = MakeRateDirectory(*app_);
+        replica_rates_ = MakeRateDirectory(*app_, ReadFrom::kReplica);
         instruments_ = MakeInstrumentDirectory(*app_);
+        history_ = MakeHistoryDirectory(*app_);
         app_->Start();
     }
     void TearDown() override {
         app_->Stop();
         shards_->Stop();
         rates_.reset();
+        replica_rates_.reset();
         instruments_.reset();
+        history_.reset();
         app_.reset();
     }
 
@@ -70,7 +75,9 @@ protected:
     std::unique_ptr<http::testing::Shards> shards_;
     std::unique_ptr<App> app_;
     std::shared_ptr<RateDirectory> rates_;
+    std::shared_ptr<RateDirectory> replica_rates_;  // ReadFrom::kReplica: the primary when none is set
     std::shared_ptr<InstrumentDirectory> instruments_;
+    std::shared_ptr<HistoryDirectory> history_;
 };
 
 std::map<std::string, std::string> AsText(const std::vector<std::pair<std::string, Decimal>>& rates) {
@@ -92,6 +99,7 @@ TEST_F(MarketDirectories, LatestRatesTakeTheStoredPairElseTheRoundedInverse) {
     for (std::size_t shard : {0u, 1u}) {
         std::vector<std::string> currencies{"USD", "GBP", "CHF"};
         EXPECT_EQ(AsText(Run(rates_->LatestRates(currencies, "EUR", shard), shard)), want) << shard;
+        EXPECT_EQ(AsText(Run(replica_rates_->LatestRates(currencies, "EUR", shard), shard)), want) << shard;
     }
     std::vector<std::string> none;
     EXPECT_TRUE(Run(rates_->LatestRates(none, "EUR", 0)).empty());
@@ -155,6 +163,78 @@ TEST_F(MarketDirectories, InstrumentsAreTheListedOnesAmongTheSymbols) {
     EXPECT_EQ(b.currency, "EUR");
     std::vector<std::string> none;
     EXPECT_TRUE(Run(instruments_->Instruments(none, 0)).empty());
+}
+
+TEST_F(MarketDirectories, ActiveIndexSymbolsInOrder) {
+    Sql("INSERT INTO market_data.instruments (symbol, name, asset_class, currency, is_active) VALUES "
+        "('IXDB', 'B', 'INDEX', 'USD', true), ('IXDA', 'A', 'INDEX', 'EUR', true), "
+        "('IXDC', 'C', 'INDEX', 'USD', false), ('EQDA', 'E', 'EQUITY', 'USD', true)");
+    const std::vector<std::string> want{"IXDA", "IXDB"};
+    EXPECT_EQ(Run(instruments_->ActiveIndexSymbols(1), 1), want);
+}
+
+std::vector<std::string> ClosesText(const std::vector<DailyClose>& closes) {
+    std::vector<std::string> out;
+    for (const auto& c : closes)
+        out.push_back(c.symbol + "@" + FormatDate(c.date) + "=" + c.close.Normalized().ToString());
+    return out;
+}
+
+// Daily closes of a range (by symbol then date), the last close on or before a day, and the
+// dates of the latest prices; a symbol without data is absent.
+TEST_F(MarketDirectories, ClosesLastClosesAndLatestPriceDates) {
+    Sql("INSERT INTO market_data.ohlcv_1d (symbol, trading_date, open, high, low, close, tick_count, "
+        "open_time, "
+        "close_time) SELECT s, d::date, c, c, c, c, 1, d, d FROM (VALUES "
+        "('HDA', '2024-03-01'::timestamptz, 10), ('HDA', '2024-03-02', 11), ('HDA', '2024-03-04', 12.5), "
+        "('HDA', '2024-03-05', 13), ('HDB', '2024-03-03', 20)) AS v(s, d, c)");
+    Sql("INSERT INTO market_data.latest_prices (symbol, time, close) VALUES ('HDA', '2024-03-05T23:30:00Z', "
+        "13)");
+    std::vector<std::string> symbols{"HDB", "HDA", "HDX"};
+    const std::vector<std::string> range{"HDA@2024-03-02=11", "HDA@2024-03-04=12.5", "HDB@2024-03-03=20"};
+    EXPECT_EQ(
+        ClosesText(
+            Run(history_->Closes(symbols, DateFromString("2024-03-02"), DateFromString("2024-03-04"), 1), 1)),
+        range);
+    std::map<std::string, std::string> last;
+    for (const auto& c : Run(history_->LastCloses(symbols, DateFromString("2024-03-02"), 0)))
+        last[c.symbol] = FormatDate(c.date) + "=" + c.close.Normalized().ToString();
+    const std::map<std::string, std::string> want_last{{"HDA", "2024-03-02=11"}};
+    EXPECT_EQ(last, want_last);
+    std::map<std::string, std::string> dates;
+    for (const auto& [symbol, date] : Run(history_->LatestPriceDates(symbols, 0)))
+        dates[symbol] = FormatDate(date);
+    const std::map<std::string, std::string> want_dates{{"HDA", "2024-03-05"}};
+    EXPECT_EQ(dates, want_dates);
+    std::vector<std::string> none;
+    EXPECT_TRUE(
+        Run(history_->Closes(none, DateFromString("2024-03-02"), DateFromString("2024-03-04"), 0)).empty());
+    EXPECT_TRUE(Run(history_->LastCloses(none, DateFromString("2024-03-02"), 0)).empty());
+    EXPECT_TRUE(Run(history_->LatestPriceDates(none, 0)).empty());
+}
+
+// The last rate of each UTC day of the pairs between the currencies and the base, either
+// direction, as stored; other pairs and days outside the range are left out.
+TEST_F(MarketDirectories, DailyRatesAreEachDaysLastRateOfEitherDirection) {
+    const Date day1 = AddDays(ToDate(Now()), -3);
+    const Date day2 = AddDays(day1, 1);
+    RateAtTime("CHF", "JPY", StartOfDay(day1) + hours(10), "150");
+    RateAtTime("CHF", "JPY", StartOfDay(day1) + hours(18), "151");
+    RateAtTime("CHF", "JPY", StartOfDay(day2) + hours(9), "152");
+    RateAtTime("CHF", "JPY", StartOfDay(AddDays(day2, 1)) + hours(9), "153");  // after the range
+    RateAtTime("JPY", "AUD", StartOfDay(day1) + hours(12), "0.01");
+    RateAtTime("CHF", "USD", StartOfDay(day1) + hours(12), "1.1");  // not a pair with JPY
+    std::vector<std::string> currencies{"CHF", "AUD", "CAD"};
+    std::vector<std::string> text;
+    for (const auto& r : Run(history_->DailyRates(currencies, "JPY", day1, day2, 1), 1))
+        text.push_back(r.base + "/" + r.quote + "@" + FormatDate(r.date) + "=" +
+                       r.rate.Normalized().ToString());
+    const std::vector<std::string> want{"CHF/JPY@" + FormatDate(day1) + "=151",
+                                        "CHF/JPY@" + FormatDate(day2) + "=152",
+                                        "JPY/AUD@" + FormatDate(day1) + "=0.01"};
+    EXPECT_EQ(text, want);
+    std::vector<std::string> none;
+    EXPECT_TRUE(Run(history_->DailyRates(none, "JPY", day1, day2, 0)).empty());
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "infra/app/app.hpp"
 #include "infra/db/pool.hpp"
 #include "infra/db/query.hpp"
+#include "infra/db/read_router.hpp"
 #include "infra/db/result.hpp"
 
 namespace nn::market {
@@ -15,11 +16,20 @@ constexpr db::Query kInstrumentFacts{
     "WHERE symbol = ANY ($1::text[])",
     "market.directory.instruments"};
 
+constexpr db::Query kActiveIndexSymbols{
+    "SELECT symbol FROM market_data.instruments WHERE asset_class = 'INDEX' AND is_active ORDER BY symbol",
+    "market.directory.index_symbols"};
+
 class PgInstrumentDirectory final : public InstrumentDirectory {
 public:
-    explicit PgInstrumentDirectory(App& app) {
-        for (std::size_t shard = 0; shard < app.ShardCount(); ++shard)
-            pools_.push_back(&app.Db(ServiceRole::kMarket, Database::kTimescale, shard));
+    PgInstrumentDirectory(App& app, ReadFrom from) {
+        for (std::size_t shard = 0; shard < app.ShardCount(); ++shard) {
+            if (from == ReadFrom::kReplica) {
+                pools_.push_back(&app.ReadDb(ServiceRole::kMarket, Database::kTimescale, shard));
+            } else {
+                pools_.push_back(&app.Db(ServiceRole::kMarket, Database::kTimescale, shard));
+            }
+        }
     }
 
     asio::awaitable<std::vector<InstrumentFacts>> Instruments(std::vector<std::string> symbols,
@@ -40,14 +50,21 @@ public:
         co_return out;
     }
 
+    asio::awaitable<std::vector<std::string>> ActiveIndexSymbols(std::size_t shard) override {
+        const db::Result res = co_await pools_.at(shard)->Execute(kActiveIndexSymbols);
+        std::vector<std::string> out;
+        for (db::Row row : res) out.push_back(row.Get<std::string>(0));
+        co_return out;
+    }
+
 private:
-    std::vector<db::Pool*> pools_;
+    std::vector<db::QueryRunner*> pools_;
 };
 
 }  // namespace
 
-std::shared_ptr<InstrumentDirectory> MakeInstrumentDirectory(App& app) {
-    return std::make_shared<PgInstrumentDirectory>(app);
+std::shared_ptr<InstrumentDirectory> MakeInstrumentDirectory(App& app, ReadFrom from) {
+    return std::make_shared<PgInstrumentDirectory>(app, from);
 }
 
 }  // namespace nn::market

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "market/read_from.hpp"
+
 namespace nn {
 class App;
 }
@@ -35,10 +37,12 @@ public:
     // absent. `shard` is the caller's shard.
     virtual boost::asio::awaitable<std::vector<InstrumentFacts>> Instruments(std::vector<std::string> symbols,
                                                                              std::size_t shard) = 0;
+    // The symbols of the active INDEX instruments, in order (the benchmarks).
+    virtual boost::asio::awaitable<std::vector<std::string>> ActiveIndexSymbols(std::size_t shard) = 0;
 };
 
-// The PostgreSQL implementation (market role, timescale database). Makes its pools at once: call
-// it during registration, before the shards serve.
-std::shared_ptr<InstrumentDirectory> MakeInstrumentDirectory(App& app);
+// The PostgreSQL implementation (market role, timescale database, reading from `from`). Makes
+// its pools at once: call it during registration, before the shards serve.
+std::shared_ptr<InstrumentDirectory> MakeInstrumentDirectory(App& app, ReadFrom from = ReadFrom::kPrimary);
 
 }  // namespace nn::market

@@ -5,6 +5,7 @@
 #include "infra/app/app.hpp"
 #include "infra/db/pool.hpp"
 #include "infra/db/query.hpp"
+#include "infra/db/read_router.hpp"
 #include "infra/db/result.hpp"
 
 namespace nn::market {
@@ -12,11 +13,12 @@ namespace asio = boost::asio;
 
 namespace {
 
-// The stored direction first: of a currency listed twice the first row wins.
+// The stored direction first (ordered so): of a currency listed twice the first row wins.
 constexpr db::Query kLatestRatesInto{
-    "SELECT base::text, rate FROM market_data.latest_exchange_rates WHERE base = ANY ($1::text[]) AND "
-    "quote = $2 UNION ALL SELECT quote::text, round(1 / rate, 12) FROM market_data.latest_exchange_rates "
-    "WHERE quote = ANY ($1::text[]) AND base = $2",
+    "SELECT base::text, rate, 0 AS pref FROM market_data.latest_exchange_rates WHERE base = ANY ($1::text[]) "
+    "AND quote = $2 UNION ALL SELECT quote::text, round(1 / rate, 12), 1 FROM "
+    "market_data.latest_exchange_rates "
+    "WHERE quote = ANY ($1::text[]) AND base = $2 ORDER BY 3",
     "market.directory.latest_rates"};
 
 constexpr db::Query kAllLatestRates{
@@ -33,9 +35,14 @@ constexpr db::Query kRatesAt{
 
 class PgRateDirectory final : public RateDirectory {
 public:
-    explicit PgRateDirectory(App& app) {
-        for (std::size_t shard = 0; shard < app.ShardCount(); ++shard)
-            pools_.push_back(&app.Db(ServiceRole::kMarket, Database::kTimescale, shard));
+    PgRateDirectory(App& app, ReadFrom from) {
+        for (std::size_t shard = 0; shard < app.ShardCount(); ++shard) {
+            if (from == ReadFrom::kReplica) {
+                pools_.push_back(&app.ReadDb(ServiceRole::kMarket, Database::kTimescale, shard));
+            } else {
+                pools_.push_back(&app.Db(ServiceRole::kMarket, Database::kTimescale, shard));
+            }
+        }
     }
 
     asio::awaitable<std::vector<std::pair<std::string, Decimal>>> LatestRates(
@@ -81,13 +88,13 @@ public:
     }
 
 private:
-    std::vector<db::Pool*> pools_;
+    std::vector<db::QueryRunner*> pools_;
 };
 
 }  // namespace
 
-std::shared_ptr<RateDirectory> MakeRateDirectory(App& app) {
-    return std::make_shared<PgRateDirectory>(app);
+std::shared_ptr<RateDirectory> MakeRateDirectory(App& app, ReadFrom from) {
+    return std::make_shared<PgRateDirectory>(app, from);
 }
 
 }  // namespace nn::market

@@ -10,6 +10,7 @@
 
 #include "core/decimal.hpp"
 #include "core/time.hpp"
+#include "market/read_from.hpp"
 
 namespace nn {
 class App;
@@ -59,8 +60,8 @@ public:
                                                                                 std::size_t shard) = 0;
 };
 
-// The PostgreSQL implementation (market role, timescale database). Makes its pools at once: call
-// it during registration, before the shards serve.
-std::shared_ptr<RateDirectory> MakeRateDirectory(App& app);
+// The PostgreSQL implementation (market role, timescale database, reading from `from`). Makes
+// its pools at once: call it during registration, before the shards serve.
+std::shared_ptr<RateDirectory> MakeRateDirectory(App& app, ReadFrom from = ReadFrom::kPrimary);
 
 }  // namespace nn::market

@@ -258,42 +258,50 @@ TEST(Migrations, ServiceRolesConnectOnlyToTheirDatabases) {
     }
 }
 
-// The rights of the portfolio role on market_data, as "object:privilege, ..." sorted.
-std::string PortfolioMarketRights(const std::string& admin_url) {
+// The rights of `role` on market_data, as "object:privilege, ..." sorted.
+std::string MarketDataRights(const std::string& admin_url, ServiceRole role) {
     Conn c(admin_url);
+    const std::string name(migrate::RoleName(role));
     return c.Value(
         "SELECT coalesce(string_agg(x, ', ' ORDER BY x), '') FROM ("
         " SELECT c.oid::regclass::text || ':' || a.privilege_type AS x"
         "  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a"
-        "  WHERE n.nspname = 'market_data' AND pg_get_userbyid(a.grantee) = 'nexanest_portfolio'"
+        "  WHERE n.nspname = 'market_data' AND pg_get_userbyid(a.grantee) = $1"
         " UNION ALL SELECT 'schema market_data:' || a.privilege_type"
         "  FROM pg_namespace n, aclexplode(n.nspacl) a"
-        "  WHERE n.nspname = 'market_data' AND pg_get_userbyid(a.grantee) = 'nexanest_portfolio') s");
+        "  WHERE n.nspname = 'market_data' AND pg_get_userbyid(a.grantee) = $1) s",
+        {name});
 }
 
-// timescale 0003: the portfolio role loses every right on market_data (it reads rates and
-// instruments through the market's directories, as the market role); down gives back exactly
-// the reads it had.
-TEST(Migrations, PortfolioRoleReadsNoMarketDataAfterTimescale0003) {
+// timescale 0003: the portfolio and analytics roles lose every right on market_data (they read
+// market data through the market's directories, as the market role); down gives back exactly
+// the reads they had.
+TEST(Migrations, PortfolioAndAnalyticsRolesReadNoMarketDataAfterTimescale0003) {
     const test::SuiteDatabases o("spm_");
     migrate::To(o, Database::kTimescale, "0002");
     const std::string admin = migrate::AdminUrlFor(o, Database::kTimescale).Reveal();
-    const std::string before = PortfolioMarketRights(admin);
-    EXPECT_NE(before.find("market_data.latest_exchange_rates:SELECT"), std::string::npos) << before;
-    EXPECT_NE(before.find("schema market_data:USAGE"), std::string::npos) << before;
-
-    migrate::To(o, Database::kTimescale, "0003");
-    EXPECT_EQ(PortfolioMarketRights(admin), "");
-    {
-        Conn portfolio(migrate::ServiceUrlFor(o, ServiceRole::kPortfolio, Database::kTimescale).Reveal());
-        EXPECT_EQ(portfolio.ErrorOf("SELECT 1 FROM market_data.latest_exchange_rates LIMIT 1"), "42501");
-        EXPECT_EQ(portfolio.ErrorOf("SELECT 1 FROM analytics_ts.portfolio_snapshots LIMIT 1"), "");
-        Conn market(migrate::ServiceUrlFor(o, ServiceRole::kMarket, Database::kTimescale).Reveal());
-        EXPECT_EQ(market.ErrorOf("SELECT 1 FROM market_data.latest_exchange_rates LIMIT 1"), "");
+    const ServiceRole roles[] = {ServiceRole::kPortfolio, ServiceRole::kAnalytics};
+    std::vector<std::string> before;
+    for (ServiceRole role : roles) {
+        before.push_back(MarketDataRights(admin, role));
+        EXPECT_NE(before.back().find("market_data.latest_exchange_rates:SELECT"), std::string::npos)
+            << before.back();
+        EXPECT_NE(before.back().find("schema market_data:USAGE"), std::string::npos) << before.back();
     }
 
+    migrate::To(o, Database::kTimescale, "0003");
+    for (ServiceRole role : roles) {
+        SCOPED_TRACE(std::string(migrate::RoleName(role)));
+        EXPECT_EQ(MarketDataRights(admin, role), "");
+        Conn reader(migrate::ServiceUrlFor(o, role, Database::kTimescale).Reveal());
+        EXPECT_EQ(reader.ErrorOf("SELECT 1 FROM market_data.latest_exchange_rates LIMIT 1"), "42501");
+        EXPECT_EQ(reader.ErrorOf("SELECT 1 FROM analytics_ts.portfolio_snapshots LIMIT 1"), "");
+    }
+    Conn market(migrate::ServiceUrlFor(o, ServiceRole::kMarket, Database::kTimescale).Reveal());
+    EXPECT_EQ(market.ErrorOf("SELECT 1 FROM market_data.latest_exchange_rates LIMIT 1"), "");
+
     migrate::To(o, Database::kTimescale, "0002");
-    EXPECT_EQ(PortfolioMarketRights(admin), before);
+    for (std::size_t i = 0; i < 2; ++i) EXPECT_EQ(MarketDataRights(admin, roles[i]), before[i]);
 }
 
 // Inside the shared timescale database each role reaches only its own schemas and rights.
@@ -312,11 +320,15 @@ TEST(Migrations, ServiceRolesCannotReadOrWriteAnotherServicesTables) {
         {ServiceRole::kAnalytics, insert_segment},
         {ServiceRole::kPortfolio, "DELETE FROM market_data.market_index_segments"},
         {ServiceRole::kPortfolio, "DELETE FROM market_data.latest_prices"},
-        // portfolio reads market data only through the market's directories (market role)
+        // portfolio and analytics read market data only through the market's directories
         {ServiceRole::kPortfolio, "SELECT 1 FROM market_data.latest_exchange_rates LIMIT 1"},
         {ServiceRole::kPortfolio, "SELECT 1 FROM market_data.exchange_rates LIMIT 1"},
         {ServiceRole::kPortfolio, "SELECT 1 FROM market_data.instruments LIMIT 1"},
         {ServiceRole::kPortfolio, "SELECT 1 FROM market_data.stock_prices LIMIT 1"},
+        {ServiceRole::kAnalytics, "SELECT 1 FROM market_data.ohlcv_1d LIMIT 1"},
+        {ServiceRole::kAnalytics, "SELECT 1 FROM market_data.exchange_rates LIMIT 1"},
+        {ServiceRole::kAnalytics, "SELECT 1 FROM market_data.latest_prices LIMIT 1"},
+        {ServiceRole::kAnalytics, "SELECT 1 FROM market_data.instruments LIMIT 1"},
         {ServiceRole::kNotify, "UPDATE market_data.instruments SET name = name"},
         {ServiceRole::kMarket, "SELECT 1 FROM events.system_events LIMIT 1"},
         {ServiceRole::kMarket, "SELECT 1 FROM analytics_ts.portfolio_snapshots LIMIT 1"},
@@ -355,7 +367,7 @@ TEST(Migrations, ServiceRolesCannotReadOrWriteAnotherServicesTables) {
               1);
     market.Exec("ROLLBACK");
     // every service that reads market data reads the segments and the row views
-    for (ServiceRole role : {ServiceRole::kAnalytics, ServiceRole::kNotify}) {
+    for (ServiceRole role : {ServiceRole::kMarket, ServiceRole::kNotify}) {
         SCOPED_TRACE(std::string(migrate::RoleName(role)));
         Conn reader(ServiceUrl(role, Database::kTimescale));
         for (const char* table :
