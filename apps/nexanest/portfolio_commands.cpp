@@ -16,6 +16,7 @@
 #include "core/time.hpp"
 #include "infra/app/app.hpp"
 #include "infra/runtime/logging.hpp"
+#include "market/rate_directory.hpp"
 #include "portfolio/csv_import.hpp"
 #include "portfolio/service.hpp"
 
@@ -80,7 +81,8 @@ void ImportTransactions(const runtime::Config& config, const TransactionsImportA
 
     asio::io_context io(1);
     App app(config, {&io});
-    portfolio::Service service(app, nullptr);
+    // The trade-date rates of foreign transactions come from the market's RateDirectory.
+    portfolio::Service service(app, nullptr, market::MakeRateDirectory(app));
     const std::string request_id = "cli-import-" + Uuid::GenerateV4().ToString();
     auto imported = RunOn(io, [&]() -> asio::awaitable<std::size_t> {
         const Actor system = Actor::System();
@@ -92,6 +94,7 @@ void ImportTransactions(const runtime::Config& config, const TransactionsImportA
         co_return n;
     }());
     app.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0).Close();
+    app.Db(ServiceRole::kMarket, Database::kTimescale, 0).Close();
     std::cout << fmt::format("imported {} transaction(s) into portfolio {}\n", imported, args.portfolio);
 }
 
