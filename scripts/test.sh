@@ -6,10 +6,10 @@
 # whatever happens. Exits non-zero on any failure.
 #
 # The order overlaps what leaves a core idle: the dashboard's npm install runs beside the release
-# build, and the sanitizer, fuzzing and benchmark builds run at the lowest CPU priority (nice 19)
-# while the suites run — those wait on PostgreSQL, Redis, sockets and the browser about half the
-# time, and at nice 19 the compiler takes only the CPU they leave (docs/architecture.md "Build
-# time").
+# build, and the sanitizer, fuzzing and benchmark builds run at the lowest CPU priority
+# (SCHED_IDLE, else nice 19) while the suites run — those wait on PostgreSQL, Redis, sockets and
+# the browser about half the time, and the compiler takes only the CPU they leave
+# (docs/architecture.md "Build time").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,16 +48,23 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 # A background step, in a session of its own (so that cleanup can stop it with all its children):
-# its output goes to $tmp/<name>.log (printed when it fails), its status and wall seconds to
-# $tmp/<name>.status once it ends.
+#   start_background NAME [--after "STEP..."] COMMAND...
+# With --after it first waits until those steps have ended (each writes $tmp/<step>.status). Its
+# output goes to $tmp/<name>.log (printed when it fails), its status and wall seconds (from its
+# own start, not the wait) to $tmp/<name>.status once it ends. Background builds run with
+# SCHED_IDLE where chrt allows it (else nice 19): they get a core only when the suites leave it.
 start_background() {
-  local name=$1
+  local name=$1 after=""
   shift
+  if [ "${1:-}" = --after ]; then after=$2; shift 2; fi
   # shellcheck disable=SC2016
-  setsid bash -c 'started=$SECONDS; "${@:3}" >"$2/$1.log" 2>&1
-                  echo "$? $((SECONDS - started))" >"$2/$1.status"' _ "$name" "$tmp" "$@" &
+  setsid bash -c 'for step in $3; do while [ ! -f "$2/$step.status" ]; do sleep 1; done; done
+                  started=$SECONDS; "${@:4}" >"$2/$1.log" 2>&1
+                  echo "$? $((SECONDS - started))" >"$2/$1.status"' _ "$name" "$tmp" "$after" "$@" &
   background+=($!)
 }
+idle=(nice -n 19)
+if chrt --idle 0 true 2>/dev/null; then idle=(chrt --idle 0 nice -n 19); fi
 # Waits for a background step; adds its line to the table; prints its log and returns non-zero
 # when it failed.
 finish_background() {
@@ -78,11 +85,13 @@ timed "build (release)"
 finish_background web "web build"
 t_last=$SECONDS
 
-# The sanitizer build, then the fuzzing build, while the release suites run.
-start_background asan nice -n 19 make --no-print-directory build-asan
-# shellcheck disable=SC2016
-start_background fuzz-build bash -c 'while [ ! -f "$1/asan.status" ]; do sleep 2; done
-                                     exec nice -n 19 scripts/fuzz.sh --build-only' _ "$tmp"
+# While the suites run: the sanitizer build (the critical path), then the fuzzing build, then the
+# benchmarks (compiled, not run; not part of `all`). The benchmarks wait for the release suites
+# too, as ops_package's cpack builds in build/release.
+start_background asan "${idle[@]}" make --no-print-directory build-asan
+start_background fuzz-build --after asan "${idle[@]}" scripts/fuzz.sh --build-only
+start_background bench-build --after "fuzz-build release-suites" \
+  "${idle[@]}" cmake --build build/release -j 2 --target benchmarks
 scripts/services.sh start "$tmp"
 timed "services start"
 # shellcheck disable=SC1091
@@ -107,9 +116,7 @@ status=0
 echo "== ctest (release)"
 ctest --test-dir build/release -j 2 --output-on-failure --timeout 900 || status=1
 timed "ctest (release)"
-# The benchmarks are not run here, only compiled (not part of `all`; after the release suites, as
-# ops_package's cpack builds in build/release too).
-start_background bench-build nice -n 19 cmake --build build/release -j 2 --target benchmarks
+echo "0 0" >"$tmp/release-suites.status"
 echo "== hostile clients (a running server)"
 timeout -k 30 1200 scripts/hostile-test.sh || status=1
 timed "hostile clients"
@@ -126,7 +133,6 @@ if [ "$asan_built" -eq 1 ]; then
   ctest --test-dir build/asan -j 2 --output-on-failure --timeout 900 || status=1
   timed "ctest (asan)"
 fi
-finish_background bench-build "build (benchmarks)" || status=1
 fuzz_built=1
 finish_background fuzz-build "fuzz build" || { status=1; fuzz_built=0; }
 t_last=$SECONDS
@@ -135,4 +141,6 @@ if [ "$fuzz_built" -eq 1 ]; then
   scripts/fuzz.sh --no-build 10 || status=1
   timed "fuzz (10 s each)"
 fi
+finish_background bench-build "build (benchmarks)" || status=1
+timed "wait for build (benchmarks)"
 exit $status
