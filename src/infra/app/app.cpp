@@ -186,6 +186,7 @@ db::PoolOptions App::PoolOptionsFor(std::string url) const {
 }
 
 db::Pool& App::Db(ServiceRole role, Database database, std::size_t shard) {
+    std::lock_guard lock(pools_mutex_);
     auto& pools = pools_[PoolKey{role, database}];
     if (pools.empty()) {
         auto url = UrlFor(role, database, config_.db_service_url);
@@ -195,8 +196,14 @@ db::Pool& App::Db(ServiceRole role, Database database, std::size_t shard) {
     return *pools.at(shard);
 }
 
+bool App::HasPools(const PoolKey& key) const {
+    std::lock_guard lock(pools_mutex_);
+    return pools_.contains(key);
+}
+
 db::ReadRouter& App::ReadDb(ServiceRole role, Database database, std::size_t shard) {
     const PoolKey key{role, database};
+    std::lock_guard lock(pools_mutex_);
     auto& readers = readers_[key];
     if (readers.empty()) {
         Db(role, database, 0);
@@ -452,7 +459,7 @@ asio::awaitable<void> App::CollectPipelines(std::shared_ptr<asio::steady_timer> 
         }
         std::map<std::string, std::pair<std::int64_t, double>> outbox;
         for (const auto& source : outboxes_) {
-            if (pools_.find(source.pool) == pools_.end()) continue;
+            if (!HasPools(source.pool)) continue;
             try {
                 // The outboxes are read in SYSTEM context, the only one their relay policies admit.
                 const auto system = db::TransactionOptions().ActingAs(Actor::System());
@@ -466,7 +473,7 @@ asio::awaitable<void> App::CollectPipelines(std::shared_ptr<asio::steady_timer> 
             }
         }
         std::map<std::string, std::int64_t> default_rows;
-        if (partitions_ && pools_.find(*partitions_) != pools_.end()) {
+        if (partitions_ && HasPools(*partitions_)) {
             try {
                 auto rows =
                     co_await Db(partitions_->role, partitions_->database, 0).Execute(kDefaultPartitionRows);
@@ -525,11 +532,14 @@ std::uint16_t App::Start() {
     pipeline_done_ = done->get_future();
     asio::co_spawn(*shards_[0], CollectPipelines(pipeline_timer_),
                    [done](std::exception_ptr) { done->set_value(); });
-    started_ = true;
-    for (auto& [key, readers] : readers_) {
-        for (std::size_t i = 0; i < readers.size(); ++i) {
-            auto* r = readers[i].get();
-            asio::post(*shards_[i], [r] { r->Start(); });
+    {
+        std::lock_guard pools_lock(pools_mutex_);  // the server already serves: ReadDb may run
+        started_ = true;
+        for (auto& [key, readers] : readers_) {
+            for (std::size_t i = 0; i < readers.size(); ++i) {
+                auto* r = readers[i].get();
+                asio::post(*shards_[i], [r] { r->Start(); });
+            }
         }
     }
     for (std::size_t i = 0; i < shards_.size(); ++i) {
@@ -541,6 +551,7 @@ std::uint16_t App::Start() {
                     {
                         std::lock_guard lock(snap->mutex);
                         if (snap->stopping) co_return;
+                        std::lock_guard pools_lock(pools_mutex_);
                         for (const auto& [key, pools] : pools_) {
                             snap->pools[fmt::format("{}|{}|{}", migrate::RoleName(key.role),
                                                     migrate::DatabaseKey(key.database), i)] =
@@ -586,6 +597,7 @@ void App::Stop() {
     for (std::size_t i = 0; i < shards_.size(); ++i) {
         std::promise<void> done;
         asio::post(*shards_[i], [&] {
+            std::lock_guard lock(pools_mutex_);
             for (auto& [key, readers] : readers_) readers[i]->Close();
             for (auto& [key, pools] : pools_) pools[i]->Close();
             for (auto& [key, pools] : replica_pools_) pools[i]->Close();

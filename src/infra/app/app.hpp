@@ -5,6 +5,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -120,6 +121,7 @@ private:
     http::ServerOptions ServerOptionsFrom(const runtime::Config& config);
     std::string UrlFor(ServiceRole role, Database database, const Secret& base) const;
     db::PoolOptions PoolOptionsFor(std::string url) const;
+    bool HasPools(const PoolKey& key) const;
     void RegisterHealth();
     void AddPipelineMetrics();
     // Outbox backlogs, stream consumer lag and default-partition rows into the snapshot, every
@@ -142,6 +144,10 @@ private:
     std::unique_ptr<http::Server> server_;
     std::unique_ptr<runtime::CpuPool> cpu_;
     std::unique_ptr<jobs::Scheduler> jobs_;
+    // The three maps grow lazily (Db, ReadDb), also from the shards after Start, while the
+    // metrics snapshot walks them: pools_mutex_ guards their structure (the pools themselves
+    // belong to their shards). Recursive: ReadDb makes the primaries through Db.
+    mutable std::recursive_mutex pools_mutex_;
     std::map<PoolKey, std::vector<std::unique_ptr<db::Pool>>> pools_;
     std::map<PoolKey, std::vector<std::unique_ptr<db::Pool>>> replica_pools_;
     std::map<PoolKey, std::vector<std::unique_ptr<db::ReadRouter>>> readers_;
