@@ -57,7 +57,7 @@ run_target() {
   local name=$1
   local exe="$build/fuzz/${name}_fuzz" work="$build/corpus/$name" findings="$build/findings/$name"
   local log="$build/logs/$name.log"
-  mkdir -p "$work" "$findings" "$(dirname "$log")"
+  mkdir -p "$work" "$findings"
   local before after found execs rc=0
   before=$(find "$findings" -type f | wc -l)
   local args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1

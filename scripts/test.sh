@@ -64,7 +64,7 @@ start_background() {
   background+=($!)
 }
 idle=(nice -n 19)
-if chrt --idle 0 true 2>/dev/null; then idle=(chrt --idle 0 nice -n 19); fi
+if chrt --idle 0 true 2>/dev/null; then idle=(chrt --idle 0); fi
 # Waits for a background step; adds its line to the table; prints its log and returns non-zero
 # when it failed.
 finish_background() {

@@ -1,9 +1,6 @@
 #include "market/history_directory.hpp"
 
-#include "infra/app/app.hpp"
-#include "infra/db/pool.hpp"
 #include "infra/db/query.hpp"
-#include "infra/db/read_router.hpp"
 #include "infra/db/result.hpp"
 
 namespace nn::market {
@@ -43,15 +40,7 @@ std::vector<DailyClose> ClosesOf(const db::Result& rows) {
 
 class PgHistoryDirectory final : public HistoryDirectory {
 public:
-    PgHistoryDirectory(App& app, ReadFrom from) {
-        for (std::size_t shard = 0; shard < app.ShardCount(); ++shard) {
-            if (from == ReadFrom::kReplica) {
-                runners_.push_back(&app.ReadDb(ServiceRole::kMarket, Database::kTimescale, shard));
-            } else {
-                runners_.push_back(&app.Db(ServiceRole::kMarket, Database::kTimescale, shard));
-            }
-        }
-    }
+    PgHistoryDirectory(App& app, ReadFrom from) : runners_(RunnersFor(app, from)) {}
 
     asio::awaitable<std::vector<DailyClose>> Closes(std::vector<std::string> symbols,
                                                     Date from,

@@ -1,9 +1,6 @@
 #include "market/instrument_directory.hpp"
 
-#include "infra/app/app.hpp"
-#include "infra/db/pool.hpp"
 #include "infra/db/query.hpp"
-#include "infra/db/read_router.hpp"
 #include "infra/db/result.hpp"
 
 namespace nn::market {
@@ -22,21 +19,13 @@ constexpr db::Query kActiveIndexSymbols{
 
 class PgInstrumentDirectory final : public InstrumentDirectory {
 public:
-    PgInstrumentDirectory(App& app, ReadFrom from) {
-        for (std::size_t shard = 0; shard < app.ShardCount(); ++shard) {
-            if (from == ReadFrom::kReplica) {
-                pools_.push_back(&app.ReadDb(ServiceRole::kMarket, Database::kTimescale, shard));
-            } else {
-                pools_.push_back(&app.Db(ServiceRole::kMarket, Database::kTimescale, shard));
-            }
-        }
-    }
+    PgInstrumentDirectory(App& app, ReadFrom from) : runners_(RunnersFor(app, from)) {}
 
     asio::awaitable<std::vector<InstrumentFacts>> Instruments(std::vector<std::string> symbols,
                                                               std::size_t shard) override {
         std::vector<InstrumentFacts> out;
         if (symbols.empty()) co_return out;
-        const db::Result res = co_await pools_.at(shard)->Execute(kInstrumentFacts, db::TextArray(symbols));
+        const db::Result res = co_await runners_.at(shard)->Execute(kInstrumentFacts, db::TextArray(symbols));
         for (db::Row row : res) {
             InstrumentFacts f;
             f.symbol = row.Get<std::string>(0);
@@ -51,14 +40,14 @@ public:
     }
 
     asio::awaitable<std::vector<std::string>> ActiveIndexSymbols(std::size_t shard) override {
-        const db::Result res = co_await pools_.at(shard)->Execute(kActiveIndexSymbols);
+        const db::Result res = co_await runners_.at(shard)->Execute(kActiveIndexSymbols);
         std::vector<std::string> out;
         for (db::Row row : res) out.push_back(row.Get<std::string>(0));
         co_return out;
     }
 
 private:
-    std::vector<db::QueryRunner*> pools_;
+    std::vector<db::QueryRunner*> runners_;
 };
 
 }  // namespace

@@ -2,10 +2,7 @@
 
 #include <set>
 
-#include "infra/app/app.hpp"
-#include "infra/db/pool.hpp"
 #include "infra/db/query.hpp"
-#include "infra/db/read_router.hpp"
 #include "infra/db/result.hpp"
 
 namespace nn::market {
@@ -35,22 +32,14 @@ constexpr db::Query kRatesAt{
 
 class PgRateDirectory final : public RateDirectory {
 public:
-    PgRateDirectory(App& app, ReadFrom from) {
-        for (std::size_t shard = 0; shard < app.ShardCount(); ++shard) {
-            if (from == ReadFrom::kReplica) {
-                pools_.push_back(&app.ReadDb(ServiceRole::kMarket, Database::kTimescale, shard));
-            } else {
-                pools_.push_back(&app.Db(ServiceRole::kMarket, Database::kTimescale, shard));
-            }
-        }
-    }
+    PgRateDirectory(App& app, ReadFrom from) : runners_(RunnersFor(app, from)) {}
 
     asio::awaitable<std::vector<std::pair<std::string, Decimal>>> LatestRates(
         std::vector<std::string> currencies, std::string base, std::size_t shard) override {
         std::vector<std::pair<std::string, Decimal>> out;
         if (currencies.empty()) co_return out;
         const db::Result res =
-            co_await pools_.at(shard)->Execute(kLatestRatesInto, db::TextArray(currencies), base);
+            co_await runners_.at(shard)->Execute(kLatestRatesInto, db::TextArray(currencies), base);
         std::set<std::string> seen;
         for (db::Row row : res) {
             auto currency = row.Get<std::string>(0);
@@ -61,7 +50,7 @@ public:
     }
 
     asio::awaitable<std::vector<StoredRate>> AllLatestRates(std::size_t shard) override {
-        const db::Result res = co_await pools_.at(shard)->Execute(kAllLatestRates);
+        const db::Result res = co_await runners_.at(shard)->Execute(kAllLatestRates);
         std::vector<StoredRate> out;
         for (db::Row row : res)
             out.push_back({row.Get<std::string>(0), row.Get<std::string>(1), row.Get<std::string>(2)});
@@ -78,8 +67,8 @@ public:
             currencies.push_back(w.currency);
             times.push_back(FormatRfc3339(w.time));
         }
-        const db::Result res = co_await pools_.at(shard)->Execute(kRatesAt, db::TextArray(currencies),
-                                                                  db::TextArray(times), base);
+        const db::Result res = co_await runners_.at(shard)->Execute(kRatesAt, db::TextArray(currencies),
+                                                                    db::TextArray(times), base);
         for (db::Row row : res) {
             const auto i = static_cast<std::size_t>(row.Get<std::int64_t>(0)) - 1;
             if (i < out.size()) out[i] = row.Get<std::optional<Decimal>>(1);
@@ -88,7 +77,7 @@ public:
     }
 
 private:
-    std::vector<db::QueryRunner*> pools_;
+    std::vector<db::QueryRunner*> runners_;
 };
 
 }  // namespace

@@ -185,15 +185,19 @@ db::PoolOptions App::PoolOptionsFor(std::string url) const {
     return options;
 }
 
-db::Pool& App::Db(ServiceRole role, Database database, std::size_t shard) {
-    std::lock_guard lock(pools_mutex_);
-    auto& pools = pools_[PoolKey{role, database}];
+std::vector<std::unique_ptr<db::Pool>>& App::PrimariesLocked(const PoolKey& key) {
+    auto& pools = pools_[key];
     if (pools.empty()) {
-        auto url = UrlFor(role, database, config_.db_service_url);
+        auto url = UrlFor(key.role, key.database, config_.db_service_url);
         for (auto* io : shards_)
             pools.push_back(std::make_unique<db::Pool>(io->get_executor(), PoolOptionsFor(url)));
     }
-    return *pools.at(shard);
+    return pools;
+}
+
+db::Pool& App::Db(ServiceRole role, Database database, std::size_t shard) {
+    std::lock_guard lock(pools_mutex_);
+    return *PrimariesLocked(PoolKey{role, database}).at(shard);
 }
 
 bool App::HasPools(const PoolKey& key) const {
@@ -206,8 +210,7 @@ db::ReadRouter& App::ReadDb(ServiceRole role, Database database, std::size_t sha
     std::lock_guard lock(pools_mutex_);
     auto& readers = readers_[key];
     if (readers.empty()) {
-        Db(role, database, 0);
-        auto& primaries = pools_[key];
+        auto& primaries = PrimariesLocked(key);
         std::vector<std::unique_ptr<db::Pool>>* replicas = nullptr;
         if (!config_.db_replica_url.Empty()) {
             replicas = &replica_pools_[key];

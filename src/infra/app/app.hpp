@@ -122,6 +122,8 @@ private:
     std::string UrlFor(ServiceRole role, Database database, const Secret& base) const;
     db::PoolOptions PoolOptionsFor(std::string url) const;
     bool HasPools(const PoolKey& key) const;
+    // The key's pools, one per shard, made on first use; the caller holds pools_mutex_.
+    std::vector<std::unique_ptr<db::Pool>>& PrimariesLocked(const PoolKey& key);
     void RegisterHealth();
     void AddPipelineMetrics();
     // Outbox backlogs, stream consumer lag and default-partition rows into the snapshot, every
@@ -146,8 +148,8 @@ private:
     std::unique_ptr<jobs::Scheduler> jobs_;
     // The three maps grow lazily (Db, ReadDb), also from the shards after Start, while the
     // metrics snapshot walks them: pools_mutex_ guards their structure (the pools themselves
-    // belong to their shards). Recursive: ReadDb makes the primaries through Db.
-    mutable std::recursive_mutex pools_mutex_;
+    // belong to their shards).
+    mutable std::mutex pools_mutex_;
     std::map<PoolKey, std::vector<std::unique_ptr<db::Pool>>> pools_;
     std::map<PoolKey, std::vector<std::unique_ptr<db::Pool>>> replica_pools_;
     std::map<PoolKey, std::vector<std::unique_ptr<db::ReadRouter>>> readers_;
