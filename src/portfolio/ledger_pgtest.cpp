@@ -15,16 +15,16 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "infra/db/pool.hpp"
-#include "infra/db/testing/run.hpp"
 #include "portfolio/pg_repository.hpp"
 #include "portfolio/testing/random_ledger.hpp"
+#include "tests/support/run_awaitable.hpp"
 #include "tests/support/suite_databases.hpp"
 
 namespace nn::portfolio {
 namespace {
 
 namespace asio = boost::asio;
-using db::testkit::RunCoro;
+using nn::test::RunAwaitable;
 
 std::string Norm(const Decimal& d) {
     return d.Rescale(std::min(d.Scale(), kAmountScale)).Normalized().ToString();
@@ -150,7 +150,7 @@ TEST_P(Ledger, IncrementalEqualsFullReplay) {
             .Reveal();
     po.max_size = 2;
     int refused = 0, applied = 0;
-    RunCoro([&]() -> asio::awaitable<void> {
+    RunAwaitable([&]() -> asio::awaitable<void> {
         db::Pool pool(co_await asio::this_coro::executor, po);
         Timestamp latest = start;
         for (int op = 0; op < cfg.operations; ++op) {

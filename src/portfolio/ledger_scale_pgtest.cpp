@@ -13,16 +13,16 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "infra/db/pool.hpp"
-#include "infra/db/testing/run.hpp"
 #include "portfolio/ledger_deriver.hpp"
 #include "portfolio/pg_repository.hpp"
+#include "tests/support/run_awaitable.hpp"
 #include "tests/support/suite_databases.hpp"
 
 namespace nn::portfolio {
 namespace {
 
 namespace asio = boost::asio;
-using db::testkit::RunCoro;
+using nn::test::RunAwaitable;
 
 constexpr int kTransactions = 100'000;
 constexpr int kSymbols = 40;
@@ -78,7 +78,7 @@ protected:
         std::int64_t read = -1;
         Actor actor;
         actor.user_id = user_;
-        RunCoro([&]() -> asio::awaitable<void> {
+        RunAwaitable([&]() -> asio::awaitable<void> {
             db::Pool pool(co_await asio::this_coro::executor, po);
             co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> {
                 co_await tx.Execute(kGeneric);

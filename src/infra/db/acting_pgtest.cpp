@@ -7,8 +7,8 @@
 
 #include "core/actor.hpp"
 #include "infra/db/testing/pg.hpp"
-#include "infra/db/testing/run.hpp"
 #include "infra/db/transaction.hpp"
+#include "tests/support/run_awaitable.hpp"
 
 // The acting user of a transaction (issue 18): db::RunAs and every transaction opened with
 // TransactionOptions::ActingAs set the user, the role and both advisor client lists together,
@@ -17,7 +17,7 @@ namespace nn::db {
 namespace {
 
 namespace asio = boost::asio;
-using testkit::RunCoro;
+using nn::test::RunAwaitable;
 using testkit::TestPool;
 
 // NULL (never set) reads as "<unset>", so an empty value and a missing one differ.
@@ -46,7 +46,7 @@ const Settings kAdvisorSettings{"0190f0a1-2b3c-7d4e-8f60-718293a4b5c6", "ADVISOR
                                 "{0190f0a1-2b3c-7d4e-8f60-000000000002}"};
 
 TEST(RunAs, SetsUserRoleAndBothClientListsTogether) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         Pool pool(co_await asio::this_coro::executor, TestPool(1));
         const Actor advisor = AdvisorActor();
         Settings inside = co_await RunAs(pool, advisor, [&](Transaction& tx) -> asio::awaitable<Settings> {
@@ -65,7 +65,7 @@ TEST(RunAs, SetsUserRoleAndBothClientListsTogether) {
 }
 
 TEST(RunAs, ReadOnlyOptionsKeepTheActor) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         Pool pool(co_await asio::this_coro::executor, TestPool(1));
         const Actor advisor = AdvisorActor();
         static constexpr Query kReadOnly{"SELECT current_setting('transaction_read_only')", "test.read_only"};
@@ -84,7 +84,7 @@ TEST(RunAs, ReadOnlyOptionsKeepTheActor) {
 
 // The one-round-trip read sets the same four values.
 TEST(RunAs, ReadOnceSetsTheSameContext) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         Pool pool(co_await asio::this_coro::executor, TestPool(1));
         const Actor advisor = AdvisorActor();
         Settings s = (co_await ReadOnce(pool, TransactionOptions().ActingAs(advisor), kSettings))
@@ -96,7 +96,7 @@ TEST(RunAs, ReadOnceSetsTheSameContext) {
 // Not an advisor: the lists are set empty (the app.*_client_ids() functions ignore them for
 // any role but ADVISOR). SYSTEM work acts for nobody unless it names a user.
 TEST(RunAs, UserAndSystemActors) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         Pool pool(co_await asio::this_coro::executor, TestPool(1));
         auto settings_of = [&](Actor actor) -> asio::awaitable<Settings> {
             co_return co_await RunAs(pool, actor, [&](Transaction& tx) -> asio::awaitable<Settings> {

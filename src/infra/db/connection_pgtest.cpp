@@ -12,16 +12,16 @@
 
 #include "infra/db/errors.hpp"
 #include "infra/db/testing/pg.hpp"
-#include "infra/db/testing/run.hpp"
 #include "infra/db/url.hpp"
+#include "tests/support/run_awaitable.hpp"
 
 namespace nn::db {
 namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
+using nn::test::RunAwaitable;
 using testkit::DbUrl;
-using testkit::RunCoro;
 
 // No default argument: g++ 12 miscompiles defaulted parameters of coroutines.
 asio::awaitable<std::unique_ptr<Connection>> Open(ConnectOptions opts) {
@@ -33,7 +33,7 @@ asio::awaitable<std::unique_ptr<Connection>> Open() {
 }
 
 TEST(Connection, DecodesEveryTypeFromBinaryResults) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         auto conn = co_await Open();
         static constexpr Query kAll{
             "SELECT $1::int2, $2::int4, $3::int8, $4::bool, $5::float8, $6::text, $7::varchar, "
@@ -73,7 +73,7 @@ TEST(Connection, DecodesEveryTypeFromBinaryResults) {
 }
 
 TEST(Connection, ParametersRoundTrip) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         auto conn = co_await Open();
         static constexpr Query kEcho{
             "SELECT $1::numeric, $2::timestamptz, $3::date, $4::bytea, $5::int8, $6::text, $7::bool",
@@ -95,7 +95,7 @@ TEST(Connection, ParametersRoundTrip) {
 }
 
 TEST(Connection, TextArraysKeepEveryElementWhole) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         auto conn = co_await Open();
         static constexpr Query kUnnest{
             "SELECT count(*)::int8, string_agg(s, '|' ORDER BY o) FROM "
@@ -113,7 +113,7 @@ TEST(Connection, TextArraysKeepEveryElementWhole) {
 // Every quoting case of db::ArrayLiteral against PostgreSQL's own array text: the literal is what
 // the server prints for the same array, and the server reads it back element for element.
 TEST(Connection, TextArrayNullsAndLiteralMatchTheServer) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         auto conn = co_await Open();
         static constexpr Query kPrint{
             "SELECT $1::text[]::text, array_position($1::text[], NULL) IS NOT NULL, "
@@ -135,7 +135,7 @@ TEST(Connection, TextArrayNullsAndLiteralMatchTheServer) {
 }
 
 TEST(Connection, EnumsAndNamedColumns) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         auto conn = co_await Open();
         const std::string type = nn::test::UniqueName("mood_");
         co_await conn->ExecuteScript("CREATE TYPE " + type + " AS ENUM ('happy', 'sad')");
@@ -160,7 +160,7 @@ void ExpectShapeError(const std::function<void()>& f, const std::string& code) {
 }
 
 TEST(Connection, ShapeErrorsAreTyped) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         auto conn = co_await Open();
         static constexpr Query kNone{"SELECT 1 WHERE false", "test.none"};
         static constexpr Query kTwo{"SELECT generate_series(1, 2)", "test.two"};
@@ -205,7 +205,7 @@ asio::awaitable<void> ExpectServerError(Connection& conn,
 }
 
 TEST(Connection, ServerErrorsAreTypedAndNeverQuoteValues) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         auto conn = co_await Open();
         const std::string p = nn::test::UniqueName("p_");
         const std::string c = nn::test::UniqueName("c_");
@@ -252,7 +252,7 @@ TEST(Connection, InsufficientPrivilegeThroughDerivedCredentials) {
     const std::string table = nn::test::UniqueName("priv_");
     nn::test::ExecSql(
         DbUrl(), "CREATE ROLE " + role + " LOGIN PASSWORD 'p@ss:w/rd'; CREATE TABLE " + table + " (x int)");
-    RunCoro([&]() -> asio::awaitable<void> {
+    RunAwaitable([&]() -> asio::awaitable<void> {
         ConnectOptions as_role{.url = WithCredentials(DbUrl(), role, "p@ss:w/rd")};
         auto conn = co_await Open(std::move(as_role));
         EXPECT_EQ(
@@ -274,7 +274,7 @@ TEST(Connection, InsufficientPrivilegeThroughDerivedCredentials) {
 }
 
 TEST(Connection, DeadlineCancelsTheQueryAndKeepsTheConnection) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         auto conn = co_await Open();
         static constexpr Query kSleep{"SELECT pg_sleep(5)", "test.sleep"};
         const auto start = std::chrono::steady_clock::now();
@@ -297,7 +297,7 @@ TEST(Connection, DeadlineCancelsTheQueryAndKeepsTheConnection) {
 }
 
 TEST(Connection, PreparedStatementsSurviveAlterTable) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         auto conn = co_await Open();
         const std::string t = nn::test::UniqueName("alter_");
         co_await conn->ExecuteScript("CREATE TABLE " + t + " (a int); INSERT INTO " + t + " VALUES (1)");
@@ -328,7 +328,7 @@ TEST(Connection, PreparedStatementsSurviveAlterTable) {
 }
 
 TEST(Connection, PreparedCacheIsBoundedLru) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         ConnectOptions opts{.url = DbUrl(), .prepared_cache_size = 2};
         auto conn = co_await Open(std::move(opts));
         co_await conn->Execute(Query{"SELECT 1", "a"});
@@ -342,7 +342,7 @@ TEST(Connection, PreparedCacheIsBoundedLru) {
 }
 
 TEST(Connection, ScriptsRunSeveralStatements) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         auto conn = co_await Open();
         const std::string t = nn::test::UniqueName("script_");
         co_await conn->ExecuteScript("CREATE TABLE " + t + " (a int); INSERT INTO " + t +
@@ -364,7 +364,7 @@ TEST(Connection, ScriptsRunSeveralStatements) {
 }
 
 TEST(Connection, ConnectFailuresAreConnectionErrors) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         // Nothing listens on port 1.
         bool refused = false;
         try {
@@ -389,7 +389,7 @@ TEST(Connection, ConnectFailuresAreConnectionErrors) {
 }
 
 TEST(Connection, RefusesASecondConcurrentUser) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         auto ex = co_await asio::this_coro::executor;
         auto conn = co_await Open();
         static constexpr Query kSleep{"SELECT pg_sleep(0.2)", "test.sleep"};
@@ -422,7 +422,7 @@ TEST(Connection, ResolvesHostNamesWithoutBlocking) {
     const auto at = url.find("@127.0.0.1:");
     ASSERT_NE(at, std::string::npos) << "the test cluster listens on 127.0.0.1";
     url.replace(at + 1, 9, "localhost");
-    RunCoro([&]() -> asio::awaitable<void> {
+    RunAwaitable([&]() -> asio::awaitable<void> {
         ConnectOptions opts{.url = url};
         auto conn = co_await Open(std::move(opts));
         EXPECT_EQ((co_await conn->Execute(Query{"SELECT 1", "t"})).AsSingleRow<std::int32_t>(), 1);

@@ -10,13 +10,13 @@
 #include "infra/db/errors.hpp"
 #include "infra/db/pool.hpp"
 #include "infra/db/testing/pg.hpp"
-#include "infra/db/testing/run.hpp"
+#include "tests/support/run_awaitable.hpp"
 
 namespace nn::db {
 namespace {
 
 namespace asio = boost::asio;
-using testkit::RunCoro;
+using nn::test::RunAwaitable;
 using testkit::TestPool;
 
 struct Generated {
@@ -73,7 +73,7 @@ TEST(CopyIn, RoundTripsOneHundredThousandRowsExactly) {
                           " (id int8, small int2, mid int4, flag bool, name text, amount numeric,"
                           " price numeric(18,6), ts timestamptz, uid uuid, note text)");
     const std::vector<Generated> rows = Generate(kRows);
-    RunCoro([&]() -> asio::awaitable<void> {
+    RunAwaitable([&]() -> asio::awaitable<void> {
         Pool pool(co_await asio::this_coro::executor, TestPool(1));
         {
             PooledConnection conn = co_await pool.Acquire();
@@ -153,7 +153,7 @@ asio::awaitable<void> CopyThenFail(Pool& pool, const std::string& table) {
 TEST(CopyIn, AbortsWhenAbandoned) {
     const std::string table = nn::test::UniqueName("copy_abort_");
     nn::test::ExecSql(testkit::DbUrl(), "CREATE TABLE " + table + " (id int8, name text)");
-    RunCoro([&]() -> asio::awaitable<void> {
+    RunAwaitable([&]() -> asio::awaitable<void> {
         Pool pool(co_await asio::this_coro::executor, TestPool(1));
         bool thrown = false;
         try {
@@ -174,7 +174,7 @@ TEST(CopyIn, AbortsWhenAbandoned) {
 TEST(CopyIn, ServerRejectionsAreTypedAndLeaveTheConnectionUsable) {
     const std::string table = nn::test::UniqueName("copy_bad_");
     nn::test::ExecSql(testkit::DbUrl(), "CREATE TABLE " + table + " (id int8 PRIMARY KEY, name text)");
-    RunCoro([&]() -> asio::awaitable<void> {
+    RunAwaitable([&]() -> asio::awaitable<void> {
         Pool pool(co_await asio::this_coro::executor, TestPool(1));
         PooledConnection conn = co_await pool.Acquire();
         {

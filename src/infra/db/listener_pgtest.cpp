@@ -8,20 +8,20 @@
 
 #include "infra/db/pool.hpp"
 #include "infra/db/testing/pg.hpp"
-#include "infra/db/testing/run.hpp"
+#include "tests/support/run_awaitable.hpp"
 
 namespace nn::db {
 namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
-using testkit::RunCoro;
+using nn::test::RunAwaitable;
 using testkit::TestPool;
 
 constexpr Query kNotify{"SELECT pg_notify($1, $2)", "test.notify"};
 
 TEST(Listener, DeliversNotificationsInOrder) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         auto ex = co_await asio::this_coro::executor;
         Pool pool(ex, TestPool(1));
         ConnectOptions opts;
@@ -62,7 +62,7 @@ TEST(Listener, DeliversNotificationsInOrder) {
 }
 
 TEST(Listener, ReconnectsAfterItsBackendIsTerminated) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         auto ex = co_await asio::this_coro::executor;
         Pool pool(ex, TestPool(1));
         ConnectOptions opts;

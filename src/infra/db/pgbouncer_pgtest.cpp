@@ -16,15 +16,15 @@
 #include "infra/db/pool.hpp"
 #include "infra/db/testing/pg.hpp"
 #include "infra/db/testing/pgbouncer.hpp"
-#include "infra/db/testing/run.hpp"
 #include "infra/db/transaction.hpp"
+#include "tests/support/run_awaitable.hpp"
 
 namespace nn::db {
 namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
-using testkit::RunCoro;
+using nn::test::RunAwaitable;
 
 constexpr Query kPgbouncerBackendPid{"SELECT pg_backend_pid()", "test.pid"};
 constexpr Query kSetting{"SELECT coalesce(current_setting('app.user_id', true), '')", "test.setting"};
@@ -45,7 +45,7 @@ PoolOptions ThroughBouncer(const testkit::PgBouncer& bouncer, bool prepare) {
 // ("prepared statement ... does not exist"); unnamed statements never depend on the server.
 int Failures(const testkit::PgBouncer& bouncer, bool prepare, std::set<std::int32_t>* servers) {
     int failures = 0;
-    RunCoro([&]() -> asio::awaitable<void> {
+    RunAwaitable([&]() -> asio::awaitable<void> {
         auto ex = co_await asio::this_coro::executor;
         Pool pool(ex, ThroughBouncer(bouncer, prepare));
         int done = 0;
@@ -80,7 +80,7 @@ TEST(PgBouncerTransactionMode, UnnamedStatementsNeverMissTheirServerConnection) 
     EXPECT_EQ(Failures(bouncer, false, &servers), 0);
     // The load did move between server connections (otherwise the test proves nothing).
     EXPECT_EQ(servers.size(), 2u);
-    RunCoro([&]() -> asio::awaitable<void> {
+    RunAwaitable([&]() -> asio::awaitable<void> {
         Pool pool(co_await asio::this_coro::executor, ThroughBouncer(bouncer, false));
         // Nothing is left prepared on the servers.
         EXPECT_EQ((co_await pool.Execute(kPrepared)).AsSingleRow<std::int64_t>(), 0);
@@ -96,7 +96,7 @@ TEST(PgBouncerTransactionMode, NamedStatementsBreakThere) {
 
 TEST(PgBouncerTransactionMode, ActingUserStaysInsideItsTransaction) {
     testkit::PgBouncer bouncer(2);
-    RunCoro([&]() -> asio::awaitable<void> {
+    RunAwaitable([&]() -> asio::awaitable<void> {
         auto ex = co_await asio::this_coro::executor;
         Pool pool(ex, ThroughBouncer(bouncer, false));
         for (int i = 0; i < 20; ++i) {

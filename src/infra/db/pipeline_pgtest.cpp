@@ -7,20 +7,20 @@
 #include "infra/db/errors.hpp"
 #include "infra/db/pool.hpp"
 #include "infra/db/testing/pg.hpp"
-#include "infra/db/testing/run.hpp"
 #include "infra/db/transaction.hpp"
+#include "tests/support/run_awaitable.hpp"
 
 namespace nn::db {
 namespace {
 
 namespace asio = boost::asio;
-using testkit::RunCoro;
+using nn::test::RunAwaitable;
 using testkit::TestPool;
 
 TEST(Pipeline, OneFailureDoesNotAffectTheOthers) {
     const std::string table = nn::test::UniqueName("pipe_");
     nn::test::ExecSql(testkit::DbUrl(), "CREATE TABLE " + table + " (id int)");
-    RunCoro([&]() -> asio::awaitable<void> {
+    RunAwaitable([&]() -> asio::awaitable<void> {
         Pool pool(co_await asio::this_coro::executor, TestPool(1));
         const std::string insert = "INSERT INTO " + table + " VALUES ($1)";
         Pipeline p;
@@ -52,7 +52,7 @@ TEST(Pipeline, OneFailureDoesNotAffectTheOthers) {
 }
 
 TEST(Pipeline, InsideATransactionAFailureAbortsTheRest) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         Pool pool(co_await asio::this_coro::executor, TestPool(1));
         auto tx = co_await pool.Begin();
         Pipeline p;
@@ -72,7 +72,7 @@ TEST(Pipeline, InsideATransactionAFailureAbortsTheRest) {
 }
 
 TEST(Pipeline, ManyQueriesInOneRoundTrip) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         Pool pool(co_await asio::this_coro::executor, TestPool(1));
         Pipeline p;
         for (std::int64_t i = 0; i < 500; ++i) p.Push(Query{"SELECT $1::int8 * 2", "test.double"}, i);

@@ -12,14 +12,14 @@
 
 #include "infra/db/errors.hpp"
 #include "infra/db/testing/pg.hpp"
-#include "infra/db/testing/run.hpp"
+#include "tests/support/run_awaitable.hpp"
 
 namespace nn::db {
 namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
-using testkit::RunCoro;
+using nn::test::RunAwaitable;
 using testkit::TestPool;
 
 constexpr Query kAddOne{"SELECT $1::int8 + 1", "test.add_one"};
@@ -33,7 +33,7 @@ asio::awaitable<void> Sleep(std::chrono::milliseconds d) {
 TEST(Pool, ManyCoroutinesShareABoundedPool) {
     constexpr int kWorkers = 200;
     constexpr int kQueriesEach = 10;
-    RunCoro([&]() -> asio::awaitable<void> {
+    RunAwaitable([&]() -> asio::awaitable<void> {
         auto ex = co_await asio::this_coro::executor;
         PoolOptions opts = TestPool(8);
         opts.acquire_timeout = 30s;
@@ -78,7 +78,7 @@ TEST(Pool, ManyCoroutinesShareABoundedPool) {
 }
 
 TEST(Pool, AcquireTimesOutWhenExhausted) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         PoolOptions opts = TestPool(1);
         opts.acquire_timeout = 150ms;
         Pool pool(co_await asio::this_coro::executor, opts);
@@ -102,7 +102,7 @@ TEST(Pool, AcquireTimesOutWhenExhausted) {
 }
 
 TEST(Pool, TimedOutQueryLeavesThePoolWorking) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         Pool pool(co_await asio::this_coro::executor, TestPool(2));
         static constexpr Query kSleep{"SELECT pg_sleep(5)", "test.sleep"};
         const auto start = std::chrono::steady_clock::now();
@@ -126,7 +126,7 @@ TEST(Pool, TimedOutQueryLeavesThePoolWorking) {
 }
 
 TEST(Pool, BrokenConnectionsAreReplaced) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         Pool pool(co_await asio::this_coro::executor, TestPool(1));
         const auto pid = (co_await pool.Execute(kPoolBackendPid)).AsSingleRow<std::int32_t>();
         // Kill our own backend from another session, as a server restart or failover would.
@@ -140,7 +140,7 @@ TEST(Pool, BrokenConnectionsAreReplaced) {
 }
 
 TEST(Pool, HealthCheckPingsIdleConnections) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         PoolOptions opts = TestPool(2);
         opts.min_size = 2;
         opts.health_check_interval = 100ms;
@@ -158,7 +158,7 @@ TEST(Pool, HealthCheckPingsIdleConnections) {
 }
 
 TEST(Pool, UnreachableServerIsUnavailable) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         PoolOptions opts;
         opts.connection.url = "postgresql://u:p@127.0.0.1:1/db";
         opts.min_size = 0;

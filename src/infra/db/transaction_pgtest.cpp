@@ -11,14 +11,14 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "infra/db/testing/pg.hpp"
-#include "infra/db/testing/run.hpp"
+#include "tests/support/run_awaitable.hpp"
 
 namespace nn::db {
 namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
-using testkit::RunCoro;
+using nn::test::RunAwaitable;
 using testkit::TestPool;
 
 constexpr Query kActingUser{
@@ -55,7 +55,7 @@ asio::awaitable<std::int64_t> Count(Pool& pool, const Table& t) {
 
 TEST(Transaction, CommitMakesRowsVisible) {
     Table t;
-    RunCoro([&]() -> asio::awaitable<void> {
+    RunAwaitable([&]() -> asio::awaitable<void> {
         Pool pool(co_await asio::this_coro::executor, TestPool(2));
         const std::string insert = t.Sql("INSERT INTO $T VALUES ($1, $2)");
         auto tx = co_await pool.Begin();
@@ -77,7 +77,7 @@ asio::awaitable<void> InsertThenFail(Pool& pool, const Table& t) {
 
 TEST(Transaction, RollsBackWhenLeftWithoutCommit) {
     Table t;
-    RunCoro([&]() -> asio::awaitable<void> {
+    RunAwaitable([&]() -> asio::awaitable<void> {
         Pool pool(co_await asio::this_coro::executor, TestPool(1));
         bool thrown = false;
         try {
@@ -96,7 +96,7 @@ TEST(Transaction, RollsBackWhenLeftWithoutCommit) {
 
 TEST(Transaction, ExplicitRollbackAndAbortedCommit) {
     Table t;
-    RunCoro([&]() -> asio::awaitable<void> {
+    RunAwaitable([&]() -> asio::awaitable<void> {
         Pool pool(co_await asio::this_coro::executor, TestPool(1));
         const std::string insert = t.Sql("INSERT INTO $T VALUES ($1, $2)");
         {
@@ -125,7 +125,7 @@ TEST(Transaction, ExplicitRollbackAndAbortedCommit) {
 }
 
 TEST(Transaction, ActingUserIsLocalToTheTransaction) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         Pool pool(co_await asio::this_coro::executor, TestPool(1));
         std::int32_t pid_inside = 0;
         {
@@ -148,7 +148,7 @@ TEST(Transaction, ActingUserIsLocalToTheTransaction) {
 
 TEST(Transaction, IsolationAndReadOnly) {
     Table t;
-    RunCoro([&]() -> asio::awaitable<void> {
+    RunAwaitable([&]() -> asio::awaitable<void> {
         Pool pool(co_await asio::this_coro::executor, TestPool(1));
         static constexpr Query kIsolation{"SELECT current_setting('transaction_isolation')",
                                           "test.isolation"};
@@ -171,7 +171,7 @@ TEST(Transaction, IsolationAndReadOnly) {
 TEST(Transaction, RunInTransactionRetriesSerializationFailures) {
     Table t;
     nn::test::ExecSql(testkit::DbUrl(), t.Sql("INSERT INTO $T VALUES (1, 0), (2, 0)"));
-    RunCoro([&]() -> asio::awaitable<void> {
+    RunAwaitable([&]() -> asio::awaitable<void> {
         auto ex = co_await asio::this_coro::executor;
         Pool pool(ex, TestPool(4));
         const std::string read_sql = t.Sql("SELECT sum(v) FROM $T");
@@ -216,7 +216,7 @@ TEST(Transaction, RunInTransactionRetriesSerializationFailures) {
 }
 
 TEST(Transaction, RunInTransactionGivesUpAfterMaxAttempts) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         Pool pool(co_await asio::this_coro::executor, TestPool(1));
         int attempts = 0;
         bool thrown = false;
@@ -256,7 +256,7 @@ namespace {
 
 // ReadOnce: BEGIN READ ONLY, set_config, the query and COMMIT in one round trip (issue 16).
 TEST(ReadOnce, ActsAsTheUserInsideAReadOnlyTransactionAndLeavesNothingBehind) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         Pool pool(co_await asio::this_coro::executor, TestPool(1));
         auto options = TransactionOptions().ActingAs(Actor(kUser, Role::kUser));
         static constexpr Query kInside{
@@ -279,7 +279,7 @@ TEST(ReadOnce, ActsAsTheUserInsideAReadOnlyTransactionAndLeavesNothingBehind) {
 }
 
 TEST(ReadOnce, PreparesOnceAndPassesParameters) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         Pool pool(co_await asio::this_coro::executor, TestPool(1));
         static constexpr Query kAdd{"SELECT $1::int + $2::int", "test.add"};
         for (std::int32_t i = 0; i < 3; ++i) {
@@ -295,7 +295,7 @@ TEST(ReadOnce, PreparesOnceAndPassesParameters) {
 
 // Behind a transaction-mode pooler (prepare_statements = false) the batch goes unnamed.
 TEST(ReadOnce, WithoutPreparedStatements) {
-    RunCoro([]() -> asio::awaitable<void> {
+    RunAwaitable([]() -> asio::awaitable<void> {
         auto options = TestPool(1);
         options.connection.prepare_statements = false;
         Pool pool(co_await asio::this_coro::executor, options);
@@ -311,7 +311,7 @@ TEST(ReadOnce, WithoutPreparedStatements) {
 
 TEST(ReadOnce, AFailureRollsBackAndTheConnectionStaysUsable) {
     Table t;
-    RunCoro([&]() -> asio::awaitable<void> {
+    RunAwaitable([&]() -> asio::awaitable<void> {
         Pool pool(co_await asio::this_coro::executor, TestPool(1));
         const std::string insert = t.Sql("INSERT INTO $T VALUES (1, 1) RETURNING id");
         std::string state;

@@ -17,11 +17,13 @@
 #include "infra/mail/mail_test_util.hpp"
 #include "infra/mail/templates.hpp"
 #include "infra/runtime/config.hpp"
+#include "tests/support/run_awaitable.hpp"
 
 namespace nn::mail {
 namespace {
 
 using namespace test_util;
+using nn::test::RunAwaitable;
 
 std::vector<fs::path> Files(const fs::path& dir) {
     std::vector<fs::path> out;
@@ -45,7 +47,7 @@ TEST(EmlMailer, WritesOneParsableFilePerMessage) {
     std::string text = "Hello,\n\n.a line starting with a dot\nlong " + std::string(120, 'x') +
                        "\ncaf\xc3\xa9 = 5 \xe2\x82\xac \nend\n";
     std::string html = "<p>caf\xc3\xa9 &amp; <b>bold</b></p>\n";
-    RunCo(io, mailer->Send({"ann@example.com", subject, text, html, "verification"}));
+    RunAwaitable(io, mailer->Send({"ann@example.com", subject, text, html, "verification"}));
 
     auto files = Files(var.Path() / "mail");
     ASSERT_EQ(files.size(), 1u);
@@ -84,7 +86,8 @@ TEST(EmlMailer, TextOnlyMessage) {
     TempDir var;
     asio::io_context io;
     auto mailer = MakeMailer(SinkConfig(var.Path()), io.get_executor());
-    RunCo(io, mailer->Send({"bob@example.com", "Plain", "just text\n", std::nullopt, "Password Reset!"}));
+    RunAwaitable(io,
+                 mailer->Send({"bob@example.com", "Plain", "just text\n", std::nullopt, "Password Reset!"}));
     auto files = Files(var.Path() / "mail");
     ASSERT_EQ(files.size(), 1u);
     // The kind is reduced to safe file-name characters.
@@ -102,7 +105,7 @@ TEST(EmlMailer, RejectsInjectionAndWritesNothing) {
     for (const auto& m : {Message{"a@b.c", "Hi\r\nBcc: evil@x.io", "b", std::nullopt, "t"},
                           Message{"a@b.c\nBcc: evil@x.io", "Hi", "b", std::nullopt, "t"}}) {
         try {
-            RunCo(io, mailer->Send(m));
+            RunAwaitable(io, mailer->Send(m));
             ADD_FAILURE() << "sent";
         } catch (const Error& e) {
             EXPECT_EQ(e.Code(), "mail.bad_header");
@@ -142,7 +145,7 @@ TEST(EmlMailer, FilesAppearAtomically) {
         }
     });
     std::string big_body(200'000, 'y');
-    RunCo(io, SendBulk(*mailer, kMessages, big_body));
+    RunAwaitable(io, SendBulk(*mailer, kMessages, big_body));
     done = true;
     watcher.join();
     EXPECT_EQ(partial.load(), 0);
@@ -165,7 +168,7 @@ TEST(EmlMailer, CallerShapes) {
     TempDir var;
     asio::io_context io;
     auto mailer = MakeMailer(SinkConfig(var.Path()), io.get_executor());
-    RunCo(io, SendInEveryShape(*mailer));
+    RunAwaitable(io, SendInEveryShape(*mailer));
     EXPECT_EQ(Files(var.Path() / "mail").size(), 3u);
 }
 
@@ -176,7 +179,7 @@ TEST(EmlMailer, UnwritableDirectoryIsUnavailable) {
     asio::io_context io;
     auto mailer = MakeMailer(SinkConfig(blocker), io.get_executor());  // <file>/mail cannot exist
     try {
-        RunCo(io, mailer->Send({"a@b.c", "s", "b", std::nullopt, "t"}));
+        RunAwaitable(io, mailer->Send({"a@b.c", "s", "b", std::nullopt, "t"}));
         ADD_FAILURE() << "sent";
     } catch (const Error& e) {
         EXPECT_EQ(e.Code(), "mail.unavailable");
@@ -197,10 +200,10 @@ TEST(EmlMailer, LogsTheLinkOfEachMessage) {
     spdlog::set_default_logger(capture);
     auto verification =
         VerificationEmail("http://127.0.0.1:8080", "ann@example.com", "tok-1", std::chrono::hours(24));
-    RunCo(io, mailer->Send(verification));
+    RunAwaitable(io, mailer->Send(verification));
     auto reset =
         PasswordResetEmail("http://127.0.0.1:8080/", "bob@example.com", "tok-2", std::chrono::minutes(30));
-    RunCo(io, mailer->Send(reset));
+    RunAwaitable(io, mailer->Send(reset));
     spdlog::set_default_logger(previous);
     const std::string log = lines.str();
     EXPECT_NE(log.find("mail to ann@example.com: Confirm your email address for NexaNest \xe2\x80\x94 "

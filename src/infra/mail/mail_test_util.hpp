@@ -31,22 +31,6 @@ namespace nn::mail::test_util {
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
-// Runs `task` on `io` until it finishes and returns its result (or rethrows).
-template <typename T>
-T RunCo(asio::io_context& io,
-        asio::awaitable<T> task,
-        std::chrono::seconds limit = std::chrono::seconds(60)) {
-    auto future = asio::co_spawn(io, std::move(task), asio::use_future);
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-        if (std::chrono::steady_clock::now() > deadline)
-            throw std::runtime_error("test coroutine did not finish in time");
-        io.restart();
-        io.run_one_for(std::chrono::milliseconds(50));
-    }
-    return future.get();
-}
-
 inline std::string ReadFile(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     std::ostringstream out;

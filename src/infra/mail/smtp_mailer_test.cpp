@@ -14,11 +14,13 @@
 #include "infra/mail/mail_test_util.hpp"
 #include "infra/mail/templates.hpp"
 #include "infra/runtime/config.hpp"
+#include "tests/support/run_awaitable.hpp"
 
 namespace nn::mail {
 namespace {
 
 using namespace test_util;
+using nn::test::RunAwaitable;
 using std::chrono::steady_clock;
 
 class SmtpMailerTest : public ::testing::Test {
@@ -44,7 +46,7 @@ protected:
         return scheme + "://127.0.0.1:" + std::to_string(sink.Port());
     }
 
-    void Send(mail::Mailer& mailer, Message m) { RunCo(io_, mailer.Send(std::move(m))); }
+    void Send(mail::Mailer& mailer, Message m) { RunAwaitable(io_, mailer.Send(std::move(m))); }
 
     // The nn::Error a send ends with; fails the test if it succeeds.
     Error SendFails(mail::Mailer& mailer, Message m) {
@@ -269,7 +271,7 @@ asio::awaitable<void> SendFour(mail::Mailer& mailer) {
 TEST_F(SmtpMailerTest, ConcurrentSends) {
     SmtpSink sink;
     auto mailer = MakeFor(Local(sink));
-    RunCo(io_, SendFour(*mailer));
+    RunAwaitable(io_, SendFour(*mailer));
     std::set<std::string> recipients;
     for (int i = 1; i <= 4; ++i)
         recipients.insert(std::string(sink.Message(i).at("rcpt_tos").as_array()[0].as_string()));

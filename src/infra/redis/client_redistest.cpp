@@ -2,12 +2,13 @@
 
 #include "infra/redis/client.hpp"
 #include "infra/redis/redis_test_util.hpp"
+#include "tests/support/run_awaitable.hpp"
 
 namespace nn::redis {
 namespace {
 
 using namespace std::chrono_literals;
-using test_util::RunCo;
+using nn::test::RunAwaitable;
 using test_util::Sleep;
 using test_util::TestOptions;
 namespace asio = boost::asio;
@@ -18,7 +19,7 @@ class RedisClient : public ::testing::Test {
 protected:
     void TearDown() override {
         if (keys_.empty()) return;
-        RunCo(io_, [&]() -> asio::awaitable<void> { co_await client_.DelMany(keys_); }());
+        RunAwaitable(io_, [&]() -> asio::awaitable<void> { co_await client_.DelMany(keys_); }());
     }
     std::string Key(const std::string& what) {
         keys_.push_back(nn::test::UniqueName("nn_redis_client_" + what + "_"));
@@ -33,7 +34,7 @@ protected:
 TEST_F(RedisClient, StringsWithTtlAndConditions) {
     const std::string k = Key("str");
     const std::string missing = Key("missing");
-    RunCo(io_, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io_, [&]() -> asio::awaitable<void> {
         EXPECT_EQ(co_await client_.Get(missing), std::nullopt);
         EXPECT_FALSE(co_await client_.Set(k, "x", {.condition = SetOptions::Condition::kIfExists}));
         EXPECT_FALSE(co_await client_.Exists(k));
@@ -61,7 +62,7 @@ TEST_F(RedisClient, StringsWithTtlAndConditions) {
 
 TEST_F(RedisClient, CountersAndMultiKey) {
     const std::string a = Key("a"), b = Key("b"), c = Key("c");
-    RunCo(io_, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io_, [&]() -> asio::awaitable<void> {
         EXPECT_EQ(co_await client_.Incr(a), 1);
         EXPECT_EQ(co_await client_.IncrBy(a, 41), 42);
         EXPECT_EQ(co_await client_.IncrBy(a, -50), -8);
@@ -90,7 +91,7 @@ TEST_F(RedisClient, CountersAndMultiKey) {
 
 TEST_F(RedisClient, RateLimitCountsWithinAWindowAndResets) {
     const std::string k = Key("rl");
-    RunCo(io_, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io_, [&]() -> asio::awaitable<void> {
         for (int i = 1; i <= 5; ++i) {
             RateLimitCount r = co_await client_.RateLimit(k, 300ms);
             EXPECT_EQ(r.count, i);
@@ -110,7 +111,7 @@ TEST_F(RedisClient, RateLimitCountsWithinAWindowAndResets) {
 
 TEST_F(RedisClient, HashesAndSets) {
     const std::string h = Key("h"), s = Key("s");
-    RunCo(io_, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io_, [&]() -> asio::awaitable<void> {
         EXPECT_TRUE(co_await client_.HSet(h, "f1", "v1"));
         EXPECT_FALSE(co_await client_.HSet(h, "f1", "v1b"));
         const FieldValues fields{{"f2", "v2"}, {"f3", ""}};
@@ -141,7 +142,7 @@ TEST_F(RedisClient, EvalUsesTheScriptCacheAndFallsBackOnNoscript) {
     const Script script("-- " + nn::test::UniqueName("t") +
                         "\nreturn {redis.call('INCRBY', KEYS[1], ARGV[1]), ARGV[2]}");
     EXPECT_EQ(script.Sha1().size(), 40u);
-    RunCo(io_, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io_, [&]() -> asio::awaitable<void> {
         const std::vector<std::string> keys{k};
         const std::vector<std::string> args{"5", "tag"};
         auto errors_before = client_.GetStats().errors;
@@ -167,7 +168,7 @@ TEST_F(RedisClient, EvalUsesTheScriptCacheAndFallsBackOnNoscript) {
 }
 
 TEST_F(RedisClient, GenericCommandAndPublish) {
-    RunCo(io_, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io_, [&]() -> asio::awaitable<void> {
         const std::vector<std::string> ping{"PING", "hello"};
         EXPECT_EQ((co_await client_.Command(ping)).AsString(), "hello");
         const std::vector<std::string> bogus{"NO_SUCH_COMMAND"};

@@ -7,12 +7,13 @@
 
 #include "infra/redis/client.hpp"
 #include "infra/redis/redis_test_util.hpp"
+#include "tests/support/run_awaitable.hpp"
 
 namespace nn::redis {
 namespace {
 
 using namespace std::chrono_literals;
-using test_util::RunCo;
+using nn::test::RunAwaitable;
 namespace asio = boost::asio;
 using test_util::Sleep;
 using test_util::TestOptions;
@@ -22,7 +23,7 @@ class RedisConnection : public ::testing::Test {
 protected:
     void TearDown() override {
         if (keys_.empty()) return;
-        RunCo(io_, [&]() -> asio::awaitable<void> { co_await client_.DelMany(keys_); }());
+        RunAwaitable(io_, [&]() -> asio::awaitable<void> { co_await client_.DelMany(keys_); }());
     }
     std::string Key(const std::string& what) {
         keys_.push_back(nn::test::UniqueName("nn_redis_conn_" + what + "_"));
@@ -52,7 +53,7 @@ TEST_F(RedisConnection, ConcurrentIncrsFromManyCoroutinesAreAllCountedAndMatched
         ++finished;
     };
     for (int w = 0; w < kWorkers; ++w) asio::co_spawn(io_, worker, asio::detached);
-    RunCo(io_, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io_, [&]() -> asio::awaitable<void> {
         while (finished < kWorkers) co_await Sleep(5ms);
         EXPECT_EQ(co_await client_.Get(key), std::to_string(kWorkers * kEach));
     }());
@@ -70,7 +71,7 @@ TEST_F(RedisConnection, ConcurrentGetsReturnTheirOwnValues) {
     std::vector<std::string> keys;
     for (int i = 0; i < kKeys; ++i) keys.push_back(Key("get" + std::to_string(i)));
     auto value_of = [](int i) { return "value-" + std::to_string(i) + std::string(i % 37, 'x'); };
-    RunCo(io_, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io_, [&]() -> asio::awaitable<void> {
         FieldValues kv;
         for (int i = 0; i < kKeys; ++i) kv.emplace_back(keys[i], value_of(i));
         co_await client_.MSet(kv);
@@ -86,7 +87,7 @@ TEST_F(RedisConnection, ConcurrentGetsReturnTheirOwnValues) {
             },
             asio::detached);
     }
-    RunCo(io_, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io_, [&]() -> asio::awaitable<void> {
         while (finished < kKeys) co_await Sleep(5ms);
     }());
 }
@@ -97,7 +98,7 @@ TEST_F(RedisConnection, ValuesAndKeysAreBinarySafe) {
     std::mt19937 rng(7);
     for (char& c : big) c = static_cast<char>(rng());
     const std::string small("\0\r\n$-1\r\n*3\r\n", 13);
-    RunCo(io_, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io_, [&]() -> asio::awaitable<void> {
         EXPECT_TRUE(co_await client_.Set(key, small));
         EXPECT_EQ(co_await client_.Get(key), small);
         EXPECT_TRUE(co_await client_.Set(key, big));
@@ -112,7 +113,7 @@ TEST_F(RedisConnection, ValuesAndKeysAreBinarySafe) {
 
 TEST_F(RedisConnection, ErrorReplyFailsOnlyItsCommand) {
     const std::string key = Key("wrongtype");
-    RunCo(io_, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io_, [&]() -> asio::awaitable<void> {
         co_await client_.Set(key, "a string");
         Pipeline p;
         p.Add({"HGET", key, "f"}).Add({"GET", key}).Add({"LPUSH", key, "x"}).Add({"STRLEN", key});
@@ -139,7 +140,7 @@ TEST_F(RedisConnection, ErrorReplyFailsOnlyItsCommand) {
 TEST_F(RedisConnection, TimeoutFailsTheCallAndReconnects) {
     const std::string list = Key("blpop");
     const std::string key = Key("after");
-    RunCo(io_, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io_, [&]() -> asio::awaitable<void> {
         NN_CO_ASSERT_TRUE(co_await client_.WaitConnected(5s));
         // BLPOP holds the connection for 5 s server-side; our deadline is 200 ms.
         auto start = Clock::now();
@@ -168,7 +169,7 @@ TEST_F(RedisConnection, ReconnectsAfterClientKill) {
     const std::string key = Key("kill");
     std::vector<std::pair<bool, std::string>> events;
     Client killer(io_.get_executor(), TestOptions());
-    RunCo(io_, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io_, [&]() -> asio::awaitable<void> {
         NN_CO_ASSERT_TRUE(co_await client_.WaitConnected(5s));
         client_.OnStateChange([&](bool up, const std::string& why) { events.emplace_back(up, why); });
         const std::vector<std::string> client_id{"CLIENT", "ID"};
@@ -208,7 +209,7 @@ TEST_F(RedisConnection, SelectsTheDatabaseOfTheUrl) {
     db1.url.db = 1;
     Client other(io_.get_executor(), db1);
     const std::string key = Key("db");
-    RunCo(io_, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io_, [&]() -> asio::awaitable<void> {
         co_await other.Set(key, "in db 1", {.ttl = 60s});
         EXPECT_EQ(co_await client_.Get(key), std::nullopt);
         EXPECT_EQ(co_await other.Get(key), "in db 1");
@@ -228,7 +229,7 @@ TEST(RedisConnectionDown, FailsFastWhenNothingListens) {
     o.url.port = port;
     Connection c(io.get_executor(), o);
     const Pipeline ping{"PING"};
-    RunCo(io, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io, [&]() -> asio::awaitable<void> {
         EXPECT_FALSE(co_await c.WaitConnected(300ms));
         for (int i = 0; i < 10; ++i) {
             auto start = Clock::now();
@@ -253,7 +254,7 @@ TEST(RedisConnectionDown, WrongPasswordIsReportedNotRetriedSilently) {
     std::string reason;
     Connection c(io.get_executor(), o);
     const Pipeline ping{"PING"};
-    RunCo(io, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io, [&]() -> asio::awaitable<void> {
         EXPECT_FALSE(co_await c.WaitConnected(300ms));
         try {
             co_await c.ExecuteOne(ping);
@@ -271,7 +272,7 @@ TEST(RedisConnectionClose, PendingAndLaterCallsFail) {
     asio::io_context io;
     auto c = std::make_unique<Connection>(io.get_executor(), TestOptions());
     const Pipeline ping{"PING"};
-    RunCo(io, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io, [&]() -> asio::awaitable<void> {
         EXPECT_TRUE(co_await c->WaitConnected(5s));
         c->Close();
         EXPECT_EQ(c->GetState(), State::kClosed);

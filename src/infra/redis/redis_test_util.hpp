@@ -36,22 +36,6 @@ namespace nn::redis::test_util {
 
 namespace asio = boost::asio;
 
-// Runs `task` on `io` until it finishes and returns its result (or rethrows). Connections keep
-// background coroutines alive, so io.run() would never return on its own.
-template <typename T>
-T RunCo(asio::io_context& io,
-        asio::awaitable<T> task,
-        std::chrono::seconds limit = std::chrono::seconds(120)) {
-    auto future = asio::co_spawn(io, std::move(task), asio::use_future);
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (future.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-        if (std::chrono::steady_clock::now() > deadline)
-            throw std::runtime_error("test coroutine did not finish in time");
-        io.run_one_for(std::chrono::milliseconds(50));
-    }
-    return future.get();
-}
-
 inline asio::awaitable<void> Sleep(std::chrono::milliseconds d) {
     asio::steady_timer t(co_await asio::this_coro::executor, d);
     co_await t.async_wait(asio::use_awaitable);

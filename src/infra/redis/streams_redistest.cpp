@@ -7,12 +7,13 @@
 #include "infra/redis/client.hpp"
 #include "infra/redis/consumer_group.hpp"
 #include "infra/redis/redis_test_util.hpp"
+#include "tests/support/run_awaitable.hpp"
 
 namespace nn::redis {
 namespace {
 
 using namespace std::chrono_literals;
-using test_util::RunCo;
+using nn::test::RunAwaitable;
 using test_util::Sleep;
 using test_util::TestOptions;
 namespace asio = boost::asio;
@@ -21,7 +22,7 @@ using Clock = std::chrono::steady_clock;
 class RedisStreams : public ::testing::Test {
 protected:
     void TearDown() override {
-        RunCo(io_, [&]() -> asio::awaitable<void> { co_await client_.Del(stream_); }());
+        RunAwaitable(io_, [&]() -> asio::awaitable<void> { co_await client_.Del(stream_); }());
     }
 
     asio::io_context io_;
@@ -33,7 +34,7 @@ TEST_F(RedisStreams, ConsumerGroupSharesEachEntryOnce) {
     constexpr int kEntries = 200;
     std::set<std::string> added;
     std::map<std::string, std::vector<std::string>> by_consumer;
-    RunCo(io_, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io_, [&]() -> asio::awaitable<void> {
         EXPECT_TRUE(co_await client_.XGroupCreate(stream_, "g", "0"));
         EXPECT_FALSE(co_await client_.XGroupCreate(stream_, "g", "0"));  // BUSYGROUP is not an error
         for (int i = 0; i < kEntries; ++i) {
@@ -65,7 +66,7 @@ TEST_F(RedisStreams, ConsumerGroupSharesEachEntryOnce) {
     };
     asio::co_spawn(io_, consume("alice"), asio::detached);
     asio::co_spawn(io_, consume("bob"), asio::detached);
-    RunCo(io_, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io_, [&]() -> asio::awaitable<void> {
         while (done < 2) co_await Sleep(5ms);
         XPendingSummary pending = co_await client_.XPending(stream_, "g");
         EXPECT_EQ(pending.count, 0);
@@ -81,7 +82,7 @@ TEST_F(RedisStreams, ConsumerGroupSharesEachEntryOnce) {
 }
 
 TEST_F(RedisStreams, AutoClaimTakesOverACrashedConsumersEntries) {
-    RunCo(io_, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io_, [&]() -> asio::awaitable<void> {
         EXPECT_TRUE(co_await client_.XGroupCreate(stream_, "g"));  // "$" + MKSTREAM on a new stream
         std::vector<std::string> ids;
         for (int i = 0; i < 5; ++i) {
@@ -120,8 +121,8 @@ TEST_F(RedisStreams, AutoClaimTakesOverACrashedConsumersEntries) {
 }
 
 TEST_F(RedisStreams, BlockingReadUsesItsOwnConnection) {
-    RunCo(io_,
-          [&]() -> asio::awaitable<void> { EXPECT_TRUE(co_await client_.XGroupCreate(stream_, "g")); }());
+    RunAwaitable(
+        io_, [&]() -> asio::awaitable<void> { EXPECT_TRUE(co_await client_.XGroupCreate(stream_, "g")); }());
     std::optional<std::vector<StreamEntry>> got;
     Clock::time_point woke{};
     asio::co_spawn(
@@ -133,7 +134,7 @@ TEST_F(RedisStreams, BlockingReadUsesItsOwnConnection) {
         },
         asio::detached);
     Clock::time_point added{};
-    RunCo(io_, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io_, [&]() -> asio::awaitable<void> {
         co_await Sleep(100ms);  // the blocking read is now parked on the server
         // the shared connection is not stuck behind it
         auto start = Clock::now();
@@ -150,7 +151,7 @@ TEST_F(RedisStreams, BlockingReadUsesItsOwnConnection) {
     EXPECT_LT(woke - added, 1s);
 
     // An expired BLOCK is an empty result, not an error.
-    RunCo(io_, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io_, [&]() -> asio::awaitable<void> {
         auto none =
             co_await client_.XReadGroup({.group = "g", .consumer = "c", .stream = stream_, .block = 50ms});
         EXPECT_TRUE(none.empty());
@@ -158,7 +159,7 @@ TEST_F(RedisStreams, BlockingReadUsesItsOwnConnection) {
 }
 
 TEST_F(RedisStreams, TrimmingAndRange) {
-    RunCo(io_, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io_, [&]() -> asio::awaitable<void> {
         for (int i = 0; i < 50; ++i) {
             const FieldValues fields{{"i", std::to_string(i)}};
             co_await client_.XAdd(stream_, fields, {.max_len = 10, .approximate = false});
@@ -186,7 +187,7 @@ TEST_F(RedisStreams, TrimmingAndRange) {
 // A round creates the group from the stream's start, hands new entries over, and an entry its
 // handler did not acknowledge (it threw) is claimed by the next consumer once idle long enough.
 TEST_F(RedisStreams, ConsumeRoundReadsNewEntriesAndReclaimsUnacknowledgedOnes) {
-    RunCo(io_, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io_, [&]() -> asio::awaitable<void> {
         const FieldValues one{{"n", "1"}}, two{{"n", "2"}}, three{{"n", "3"}};
         co_await client_.XAdd(stream_, one);
         co_await client_.XAdd(stream_, two);
@@ -235,7 +236,7 @@ TEST_F(RedisStreams, RoundLoopRetriesFailedRoundsUntilStopped) {
         co_await Sleep(1ms);
         co_return 0;
     });
-    RunCo(io_, []() -> asio::awaitable<void> { co_await Sleep(1500ms); }());
+    RunAwaitable(io_, []() -> asio::awaitable<void> { co_await Sleep(1500ms); }());
     EXPECT_TRUE(*stop);
     EXPECT_EQ(*rounds, 3);
 }

@@ -3,12 +3,13 @@
 #include "infra/redis/client.hpp"
 #include "infra/redis/redis_test_util.hpp"
 #include "infra/redis/subscriber.hpp"
+#include "tests/support/run_awaitable.hpp"
 
 namespace nn::redis {
 namespace {
 
 using namespace std::chrono_literals;
-using test_util::RunCo;
+using nn::test::RunAwaitable;
 using test_util::Sleep;
 using test_util::TestOptions;
 namespace asio = boost::asio;
@@ -20,7 +21,7 @@ TEST(RedisSubscriber, DeliversChannelAndPatternMessages) {
     Subscriber sub(io.get_executor(), TestOptions());
     const std::string prefix = nn::test::UniqueName("nn_redis_ps_");
     const std::string ch = prefix + ":prices";
-    RunCo(io, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io, [&]() -> asio::awaitable<void> {
         const std::vector<std::string> channels{ch};
         co_await sub.Subscribe(channels);
         const std::vector<std::string> patterns{prefix + ":user:*"};
@@ -64,7 +65,7 @@ TEST(RedisSubscriber, ResubscribesAfterTheConnectionIsKilled) {
     o.client_name = nn::test::UniqueName("nn_redis_sub_");
     Subscriber sub(io.get_executor(), o);
     const std::string ch = nn::test::UniqueName("nn_redis_ps_");
-    RunCo(io, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io, [&]() -> asio::awaitable<void> {
         const std::vector<std::string> channels{ch};
         co_await sub.Subscribe(channels);
         EXPECT_EQ(co_await client.Publish(ch, "before"), 1);
@@ -111,7 +112,7 @@ TEST(RedisSubscriber, NextThrowsOnceClosed) {
             }
         },
         asio::detached);
-    RunCo(io, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io, [&]() -> asio::awaitable<void> {
         co_await Sleep(50ms);
         sub.Close();
         co_await Sleep(10ms);

@@ -17,7 +17,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "infra/db/testing/run.hpp"
+#include "tests/support/run_awaitable.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace nn::db {
@@ -25,7 +25,7 @@ namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
-using testkit::RunCoro;
+using nn::test::RunAwaitable;
 
 constexpr Query kInRecovery{"SELECT pg_is_in_recovery()", "test.in_recovery"};
 constexpr Query kCount{"SELECT count(*) FROM rr_items", "test.count"};
@@ -118,7 +118,7 @@ protected:
 };
 
 TEST_F(ReadRouterTest, CaughtUpReplicaServesReadsWithinTheBound) {
-    RunCoro([&]() -> asio::awaitable<void> {
+    RunAwaitable([&]() -> asio::awaitable<void> {
         auto ex = co_await asio::this_coro::executor;
         Pool primary(ex, Options(TheCluster().Primary()));
         Pool replica(ex, Options(TheCluster().Replica()));
@@ -147,7 +147,7 @@ TEST_F(ReadRouterTest, CaughtUpReplicaServesReadsWithinTheBound) {
 }
 
 TEST_F(ReadRouterTest, PausedReplayAgesPastTheBoundAndReadsGoToThePrimary) {
-    RunCoro([&]() -> asio::awaitable<void> {
+    RunAwaitable([&]() -> asio::awaitable<void> {
         auto ex = co_await asio::this_coro::executor;
         Pool primary(ex, Options(TheCluster().Primary()));
         Pool replica(ex, Options(TheCluster().Replica()));
@@ -173,7 +173,7 @@ TEST_F(ReadRouterTest, PausedReplayAgesPastTheBoundAndReadsGoToThePrimary) {
 }
 
 TEST_F(ReadRouterTest, StoppedReplicaCostsNoFailedRead) {
-    RunCoro([&]() -> asio::awaitable<void> {
+    RunAwaitable([&]() -> asio::awaitable<void> {
         auto ex = co_await asio::this_coro::executor;
         Pool primary(ex, Options(TheCluster().Primary()));
         Pool replica(ex, Options(TheCluster().Replica()));

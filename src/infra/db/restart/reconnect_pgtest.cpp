@@ -16,7 +16,7 @@
 
 #include "infra/db/listener.hpp"
 #include "infra/db/pool.hpp"
-#include "infra/db/testing/run.hpp"
+#include "tests/support/run_awaitable.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace nn::db {
@@ -49,7 +49,7 @@ TEST(Reconnect, PoolAndListenerComeBackAfterServerRestart) {
     std::atomic<int> start_rc{-1};
     std::thread restarter;
 
-    testkit::RunCoro([&]() -> asio::awaitable<void> {
+    nn::test::RunAwaitable([&]() -> asio::awaitable<void> {
         auto ex = co_await asio::this_coro::executor;
         PoolOptions opts;
         opts.connection.url = test::PgUrl();

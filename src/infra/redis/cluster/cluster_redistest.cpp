@@ -13,12 +13,13 @@
 #include "infra/redis/client.hpp"
 #include "infra/redis/redis_test_util.hpp"
 #include "infra/redis/subscriber.hpp"
+#include "tests/support/run_awaitable.hpp"
 
 namespace nn::redis {
 namespace {
 
 using namespace std::chrono_literals;
-using test_util::RunCo;
+using nn::test::RunAwaitable;
 using test_util::Sleep;
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
@@ -168,7 +169,7 @@ TEST(RedisCluster, KeySlotsMatchTheServer) {
     asio::io_context io;
     Client client(io.get_executor(), ClusterOptions());
     ASSERT_TRUE(client.IsCluster());
-    RunCo(io, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io, [&]() -> asio::awaitable<void> {
         const std::vector<std::string> keys{"foo",        "bar", "123456789", "{user1000}.following",
                                             "nn:px:AAPL", "{}x", "a{b}c{d}",  "\xff\xfe binary"};
         for (const auto& k : keys) {
@@ -185,7 +186,7 @@ TEST(RedisCluster, RoutesKeysToEveryMasterAndSplitsPipelines) {
     const std::string prefix = nn::test::UniqueName("route_");
     std::vector<std::string> keys;
     for (int i = 0; i < 60; ++i) keys.push_back(prefix + ":" + std::to_string(i));
-    RunCo(io, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io, [&]() -> asio::awaitable<void> {
         for (const auto& k : keys) co_await client.Set(k, "v" + k);
         // One pipeline spanning every master: replies come back in the caller's order.
         Pipeline p;
@@ -221,7 +222,7 @@ TEST(RedisCluster, RoutesKeysToEveryMasterAndSplitsPipelines) {
         used.insert(owner);
     }
     EXPECT_EQ(used.size(), 3u);
-    RunCo(io, [&]() -> asio::awaitable<void> { EXPECT_EQ(co_await client.DelMany(keys), 60); }());
+    RunAwaitable(io, [&]() -> asio::awaitable<void> { EXPECT_EQ(co_await client.DelMany(keys), 60); }());
 }
 
 TEST(RedisCluster, FollowsMovedAfterAReshardingAndAskDuringAMigration) {
@@ -233,12 +234,12 @@ TEST(RedisCluster, FollowsMovedAfterAReshardingAndAskDuringAMigration) {
     const int from = g_cluster->Owner(slot);
     const auto masters = g_cluster->Masters();
     const int to = masters[0] == from ? masters[1] : masters[0];
-    RunCo(io, [&]() -> asio::awaitable<void> { co_await client.Set(moved_key, "before"); }());
+    RunAwaitable(io, [&]() -> asio::awaitable<void> { co_await client.Set(moved_key, "before"); }());
     const auto refreshes = client.SlotMapRefreshes();
 
     MoveSlot(slot, from, to, {moved_key}, true);
     EXPECT_EQ(g_cluster->Owner(slot), to);
-    RunCo(io, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io, [&]() -> asio::awaitable<void> {
         // The client still believes `from` owns the slot: MOVED, map refreshed, answered by `to`.
         EXPECT_EQ(co_await client.Get(moved_key), "before");
         EXPECT_TRUE(co_await client.Set(moved_key, "after"));
@@ -248,13 +249,13 @@ TEST(RedisCluster, FollowsMovedAfterAReshardingAndAskDuringAMigration) {
 
     // ASK: a slot half-way through its migration from `to` back to `from`.
     const std::string a = "{" + tag + "}:a", b = "{" + tag + "}:b", c = "{" + tag + "}:c";
-    RunCo(io, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io, [&]() -> asio::awaitable<void> {
         co_await client.Set(a, "A");
         co_await client.Set(b, "B");
     }());
     MoveSlot(slot, to, from, {a}, false);
     const auto before_ask = client.SlotMapRefreshes();
-    RunCo(io, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io, [&]() -> asio::awaitable<void> {
         EXPECT_EQ(co_await client.Get(a), "A");  // moved already: ASK, then ASKING + GET on `from`
         EXPECT_EQ(co_await client.Get(b), "B");  // still on `to`
         co_await client.Set(c, "C");             // a new key of a migrating slot goes to the target
@@ -269,7 +270,7 @@ TEST(RedisCluster, FollowsMovedAfterAReshardingAndAskDuringAMigration) {
     FinishMove(slot, to, from);
     for (int m : g_cluster->Masters())
         g_cluster->Cli(m, "cluster setslot " + std::to_string(slot) + " node " + g_cluster->Id(from));
-    RunCo(io, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io, [&]() -> asio::awaitable<void> {
         const std::vector<std::string> all{moved_key, a, b, c};
         auto values = co_await client.MGet(all);
         EXPECT_EQ(values[0], "after");
@@ -284,7 +285,7 @@ TEST(RedisCluster, StreamConsumerGroupAndLuaOnHashTaggedKeys) {
     Client client(io.get_executor(), ClusterOptions());
     const std::string tag = "{" + nn::test::UniqueName("acct") + "}";
     const std::string stream = tag + ":events";
-    RunCo(io, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io, [&]() -> asio::awaitable<void> {
         EXPECT_TRUE(co_await client.XGroupCreate(stream, "g", "0"));
         const FieldValues fields{{"n", "1"}};
         const std::string id = co_await client.XAdd(stream, fields);
@@ -332,12 +333,12 @@ TEST(RedisCluster, PubSubReachesASubscriberOnAnotherNode) {
     const int pub_node = g_cluster->ports[4];
     Subscriber sub(io.get_executor(), ClusterOptions(sub_node));
     const std::string channel = nn::test::UniqueName("ch_");
-    RunCo(io, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io, [&]() -> asio::awaitable<void> {
         const std::vector<std::string> channels{channel};
         co_await sub.Subscribe(channels);
     }());
     EXPECT_EQ(g_cluster->Cli(pub_node, "publish " + channel + " hello"), "0");  // counts local receivers only
-    RunCo(io, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io, [&]() -> asio::awaitable<void> {
         auto m = co_await sub.Next(3000ms);
         NN_CO_ASSERT_TRUE(m.has_value());
         EXPECT_EQ(m->payload, "hello");
@@ -354,7 +355,7 @@ TEST(RedisCluster, SurvivesAMasterKilledAndFailedOver) {
     Subscriber sub(io.get_executor(), ClusterOptions(victim));
     const std::string channel = nn::test::UniqueName("fo_ch_");
     constexpr int kWrites = 200;
-    RunCo(io, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io, [&]() -> asio::awaitable<void> {
         const std::vector<std::string> channels{channel};
         co_await sub.Subscribe(channels);
         for (int i = 0; i < kWrites; ++i) co_await client.Set(tag + std::to_string(i), std::to_string(i));
@@ -372,7 +373,7 @@ TEST(RedisCluster, SurvivesAMasterKilledAndFailedOver) {
     const auto killed = Clock::now();
     int failed_writes = 0;
     std::chrono::milliseconds recovered{};
-    RunCo(
+    RunAwaitable(
         io,
         [&]() -> asio::awaitable<void> {
             // Writes fail (kUnavailable) until the replica is promoted, then reach it.

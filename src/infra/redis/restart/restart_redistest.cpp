@@ -7,12 +7,13 @@
 #include "infra/redis/client.hpp"
 #include "infra/redis/redis_test_util.hpp"
 #include "infra/redis/subscriber.hpp"
+#include "tests/support/run_awaitable.hpp"
 
 namespace nn::redis {
 namespace {
 
 using namespace std::chrono_literals;
-using test_util::RunCo;
+using nn::test::RunAwaitable;
 namespace asio = boost::asio;
 using test_util::Sleep;
 using Clock = std::chrono::steady_clock;
@@ -37,7 +38,7 @@ TEST(RedisRestart, FailsFastWhileDownAndRecovers) {
     std::vector<bool> states;
     const std::string key = nn::test::UniqueName("nn_redis_restart_");
 
-    RunCo(io, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io, [&]() -> asio::awaitable<void> {
         EXPECT_TRUE(co_await client.WaitConnected(5s));
         client.OnStateChange([&](bool connected, const std::string&) { states.push_back(connected); });
         EXPECT_TRUE(co_await client.Set(key, "kept", {.ttl = 300s}));
@@ -56,7 +57,7 @@ TEST(RedisRestart, FailsFastWhileDownAndRecovers) {
     ASSERT_EQ(Services("stop"), 0);
 
     // Down: every call fails with kUnavailable, each well within the command deadline.
-    RunCo(io, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io, [&]() -> asio::awaitable<void> {
         for (int i = 0; i < 20; ++i) {
             auto start = Clock::now();
             try {
@@ -76,7 +77,7 @@ TEST(RedisRestart, FailsFastWhileDownAndRecovers) {
     restarted = true;
 
     // Back: within a few seconds the next calls succeed and the value survived the restart.
-    RunCo(io, [&]() -> asio::awaitable<void> {
+    RunAwaitable(io, [&]() -> asio::awaitable<void> {
         auto deadline = Clock::now() + 15s;
         std::optional<std::string> value;
         bool ok = false;
