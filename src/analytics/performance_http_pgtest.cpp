@@ -1,20 +1,17 @@
 // GET /api/v1/portfolios/{id}/performance end to end: an in-process App with the portfolio and
 // analytics modules against freshly migrated portfolio and timescale databases and the test
-// Redis. Transactions go in through the portfolio API; daily closes are inserted into
-// market_data.ohlcv_1d directly. A test authenticator turns X-Test-User into a principal.
+// Redis (the shared App of tests/support/app_fixture.hpp, X-Test-User as the principal).
+// Transactions go in through the portfolio API; daily closes are inserted into
+// market_data.ohlcv_1d directly.
 #include <gtest/gtest.h>
 
-#include <libpq-fe.h>
 #include <cmath>
-
-#include <boost/json/parse.hpp>
 #include <map>
 #include <memory>
 #include <string>
 
 #include "analytics/module.hpp"
 #include "infra/app/app.hpp"
-#include "infra/http/test_server.hpp"
 #include "infra/migrate/migrator.hpp"
 #include "portfolio/module.hpp"
 #include "tests/support/app_fixture.hpp"
@@ -25,62 +22,32 @@ namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-struct PerformanceReply {
-    int status = 0;
-    std::string body;
-    json::value Json() const { return json::parse(body); }
-};
+using PerformanceReply = test::AppReply;
 
 double PerformanceNum(const json::value& v) {
     return v.is_double() ? v.as_double() : static_cast<double>(v.as_int64());
 }
 
-class PerformanceApi : public ::testing::Test {
+// The portfolio module without a user directory of the test's, and analytics on its services.
+class PerformanceApi : public ::testing::Test, protected test::TestUserAppHost {
 protected:
     static void SetUpTestSuite() {
         migrate_ = new test::SuiteDatabases(
             "t_an_",
             {migrate::Database::kPortfolio, migrate::Database::kTimescale, migrate::Database::kAnalytics});
-        migrate::Up(*migrate_, migrate::Database::kTimescale);
-        migrate::Up(*migrate_, migrate::Database::kAnalytics);
     }
     static void TearDownTestSuite() { delete migrate_; }
 
     void SetUp() override {
-        shards_ = std::make_unique<http::testing::Shards>(2);
-        auto c = test::AppConfig(*migrate_, "portfolio", std::chrono::milliseconds(300));
-        app_ = std::make_unique<App>(c, shards_->Pointers());
-        test::AddTestUserAuthenticator(*app_);
+        MakeApp(test::AppConfig(*migrate_, "portfolio"));
         portfolio::ModuleOptions mo;
         mo.service.cache_prefix = test::UniqueName("t_an_cache_") + ":";
         mo.start_price_consumer = false;
         Register(*app_, portfolio::Register(*app_, mo));
-        port_ = app_->Start();
+        StartApp();
     }
-    void TearDown() override {
-        app_->Stop();
-        shards_->Stop();
-        app_.reset();
-    }
+    void TearDown() override { StopApp(); }
 
-    PerformanceReply Call(const std::string& user,
-                          const std::string& method,
-                          const std::string& target,
-                          const std::string& body = "") {
-        http::testing::Client client(port_);
-        std::map<std::string, std::string> headers;
-        if (!user.empty()) headers["X-Test-User"] = user;
-        if (!body.empty()) headers["Content-Type"] = "application/json";
-        auto r = client.Request(method, target, body, headers);
-        PerformanceReply out;
-        if (r) {
-            out.status = r->status;
-            out.body = r->body;
-        }
-        return out;
-    }
-
-    static std::string NewUser() { return UserId::Generate().ToString() + ":USER"; }
     static std::string Day(int days_ago) { return FormatDate(AddDays(ToDate(Now()), -days_ago)); }
 
     // Daily closes for `symbol`: close(k days ago) for k in [0, back] (tests share the database
@@ -115,13 +82,8 @@ protected:
         return pid;
     }
 
-    static test::SuiteDatabases* migrate_;
-    std::unique_ptr<http::testing::Shards> shards_;
-    std::unique_ptr<App> app_;
-    std::uint16_t port_ = 0;
+    inline static test::SuiteDatabases* migrate_ = nullptr;
 };
-
-test::SuiteDatabases* PerformanceApi::migrate_ = nullptr;
 
 // Deposit 10,000 ten days ago, buy 10 AAA at 100 nine days ago; AAA closes at 110 - k (k days
 // ago), so today the portfolio holds 9,000 cash + 10 x 110 = 10,100. By hand: gain 100, and

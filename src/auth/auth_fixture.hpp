@@ -1,12 +1,11 @@
 #pragma once
 
-// An in-process App with the auth module on 127.0.0.1:0 against a freshly migrated auth
-// database, for the *_pgtest.cpp files of this folder (and the benchmark).
+// The shared in-process App of tests/support/app_fixture.hpp with the auth module against a
+// freshly migrated auth database and real tokens (no test authenticator), for the *_pgtest.cpp
+// files of this folder (and the benchmark).
 
 #include <libpq-fe.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 #include <memory>
 #include <mutex>
@@ -20,7 +19,6 @@
 #include "infra/crypto/encoding.hpp"
 #include "infra/crypto/key_ring.hpp"
 #include "infra/crypto/random.hpp"
-#include "infra/http/test_server.hpp"
 #include "infra/mail/mailer.hpp"
 #include "infra/migrate/migrator.hpp"
 #include "tests/support/app_fixture.hpp"
@@ -56,18 +54,7 @@ private:
     std::vector<mail::Message> sent_;
 };
 
-// One blocking superuser query; the first column of the first row ("" for none / NULL).
-struct Reply {
-    int status = 0;
-    std::string body;
-    std::map<std::string, std::string> headers;
-    boost::json::value Json() const { return boost::json::parse(body); }
-    std::string Field(std::string_view k) const {
-        auto v = Json();
-        const auto* f = v.as_object().if_contains(k);
-        return f && f->is_string() ? std::string(f->as_string()) : std::string();
-    }
-};
+using Reply = test::AppReply;
 
 class Harness;
 
@@ -79,11 +66,10 @@ struct HarnessOptions {
     const Harness* peer = nullptr;
 };
 
-class Harness {
+class Harness : public test::AppHost {
 public:
     explicit Harness(HarnessOptions o = {})
-        : shards_(o.shards),
-          migrate_(o.peer
+        : migrate_(o.peer
                        ? o.peer->migrate_
                        : std::make_shared<test::SuiteDatabases>(
                              "t_auth_", std::initializer_list<migrate::Database>{migrate::Database::kAuth})) {
@@ -106,37 +92,21 @@ public:
         c.cpu_threads = 2;
         config_ = c;
         redis_prefix_ = o.peer ? o.peer->redis_prefix_ : test::UniqueName("t_auth_rl_") + ":";
-        app_ = std::make_unique<App>(c, shards_.Pointers());
+        MakeApp(c);
         mailer_ = std::make_shared<CapturingMailer>();
         ModuleOptions mo;
         mo.settings = o.settings;
         mo.settings.redis_prefix = redis_prefix_;
         mo.mailer = mailer_;
         directory_ = Register(*app_, mo);
-        port_ = app_->Start();
+        StartApp();
     }
     ~Harness() {
-        app_->Stop();
-        shards_.Stop();
+        StopApp();
         directory_.reset();
-        app_.reset();
+        app_.reset();  // before the last peer drops the databases
     }
 
-    Reply Call(const std::string& method,
-               const std::string& target,
-               const std::string& body = "",
-               std::map<std::string, std::string> headers = {},
-               const std::string& from = "127.0.0.1") {
-        http::testing::Client client(port_, from);
-        if (!body.empty() && !headers.count("Content-Type")) headers["Content-Type"] = "application/json";
-        auto r = client.Request(method, target, body, headers);
-        Reply out;
-        if (!r) return out;
-        out.status = r->status;
-        out.body = r->body;
-        out.headers = r->headers;
-        return out;
-    }
     Reply Bearer(const std::string& method,
                  const std::string& target,
                  const std::string& token,
@@ -148,11 +118,7 @@ public:
     const std::string& RedisPrefix() const { return redis_prefix_; }
     // SET key value through this instance's Redis client (on shard 0, where it lives).
     void RedisSet(const std::string& key, const std::string& value) {
-        auto done = boost::asio::co_spawn(
-            app_->Shard(0),
-            [&]() -> boost::asio::awaitable<void> { co_await app_->Redis(0).Set(key, value); },
-            boost::asio::use_future);
-        done.get();
+        Run([&]() -> boost::asio::awaitable<void> { co_await app_->Redis(0).Set(key, value); }());
     }
     std::string Scalar(const std::string& sql) { return test::QueryValue(Db(), sql); }
     long Count(const std::string& table) { return std::stol(Scalar("SELECT count(*) FROM " + table)); }
@@ -179,21 +145,16 @@ public:
         return r.Json().as_object();
     }
 
-    App& app() { return *app_; }
     CapturingMailer& mailer() { return *mailer_; }
     UserDirectory& directory() { return *directory_; }
-    std::uint16_t port() const { return port_; }
     const runtime::Config& config() const { return config_; }
 
 private:
-    http::testing::Shards shards_;
     std::shared_ptr<test::SuiteDatabases> migrate_;  // dropped after the last peer's App is gone
     std::string redis_prefix_;
     runtime::Config config_;
-    std::unique_ptr<App> app_;
     std::shared_ptr<CapturingMailer> mailer_;
     std::shared_ptr<UserDirectory> directory_;
-    std::uint16_t port_ = 0;
 };
 
 // A fresh address per call ("<tag>_<unique>@example.com"): suites share the database set.

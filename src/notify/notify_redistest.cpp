@@ -1,6 +1,6 @@
 // The notify service against real servers: freshly migrated auth, portfolio, notifications and
-// timescale databases, the test Redis and an in-process App on 127.0.0.1:0. A test
-// authenticator turns the X-Test-User header ("<uuid>:<ROLE>") into a principal (the auth
+// timescale databases, the test Redis and the shared in-process App of
+// tests/support/app_fixture.hpp, where X-Test-User ("<uuid>:<ROLE>") is the principal (the auth
 // service has its own tests).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -28,6 +28,7 @@
 #include "infra/redis/client.hpp"
 #include "infra/redis/url.hpp"
 #include "notify/module.hpp"
+#include "notify/notify_app_fixture.hpp"
 #include "notify/sse_test_client.hpp"
 #include "portfolio/notify_directory.hpp"
 #include "tests/support/app_fixture.hpp"
@@ -53,79 +54,25 @@ public:
     }
 };
 
-struct NotifyReply {
-    int status = 0;
-    std::string body;
-    json::value Json() const { return json::parse(body); }
-};
+using NotifyReply = test::AppReply;
 
 using testing::SseClient;
 
-class NotifyTest : public ::testing::Test {
-protected:
-    static void SetUpTestSuite() {
-        migrate_ = new test::SuiteDatabases(
-            "t_nt_", {migrate::Database::kAuth, migrate::Database::kPortfolio,
-                      migrate::Database::kNotifications, migrate::Database::kTimescale});
-    }
-    static void TearDownTestSuite() { delete migrate_; }
+class NotifyTest : public testing::NotifyApp<NotifyTest> {
+public:
+    static constexpr const char* kPrefix = "t_nt_";
 
-    void SetUp() override {
-        shards_ = std::make_unique<http::testing::Shards>(2);
-        auto c = test::AppConfig(*migrate_, "notify", std::chrono::milliseconds(500));
-        app_ = std::make_unique<App>(c, shards_->Pointers());
-        test::AddTestUserAuthenticator(*app_);
+protected:
+    void Configure(ModuleOptions& mo) override {
         mailer_ = std::make_shared<RecordingMailer>();
-        ModuleOptions mo;
         mo.mailer = mailer_;
-        mo.start_jobs = false;
         mo.live_poll = std::chrono::milliseconds(2000);
-        auto prefix = test::UniqueName("t_nt_live_");
-        mo.notifier.live_prefix = prefix + ":live:";
-        mo.notifier.wake_prefix = prefix + ":wake:";
-        mo.relay.stream = test::UniqueName("t_nt_audit_");
-        mo.sources.clear();
         for (const auto& s : DefaultSources()) {
             if (s.name != "analytics") mo.sources.push_back(s);
         }
-        mo.portfolios = portfolio::MakeNotifyDirectory(*app_);
-        module_ = Register(*app_, mo);
         stream_ = mo.relay.stream;
-        port_ = app_->Start();
-    }
-    void TearDown() override {
-        module_->Stop();
-        app_->Stop();
-        shards_->Stop();
-        module_.reset();
-        app_.reset();
     }
 
-    template <class T>
-    T Run(asio::awaitable<T> op) {
-        return asio::co_spawn(app_->Shard(0), std::move(op), asio::use_future).get();
-    }
-
-    NotifyReply Call(const std::string& user,
-                     const std::string& method,
-                     const std::string& target,
-                     const std::string& body = "") {
-        http::testing::Client client(port_);
-        std::map<std::string, std::string> headers;
-        if (!user.empty()) headers["X-Test-User"] = user;
-        if (!body.empty()) headers["Content-Type"] = "application/json";
-        auto r = client.Request(method, target, body, headers);
-        NotifyReply out;
-        if (r) {
-            out.status = r->status;
-            out.body = r->body;
-        }
-        return out;
-    }
-
-    static std::string NewUser(const char* role = "USER") {
-        return UserId::Generate().ToString() + ":" + role;
-    }
     static UserId IdOf(const std::string& user) { return *UserId::Parse(user.substr(0, 36)); }
     static std::string Db(const char* suffix) { return test::PgUrlFor(migrate_->prefix + suffix); }
     static long Count(const char* db, const std::string& sql) {
@@ -155,16 +102,9 @@ protected:
         throw std::runtime_error("no relay " + source);
     }
 
-    static test::SuiteDatabases* migrate_;
-    std::unique_ptr<http::testing::Shards> shards_;
-    std::unique_ptr<App> app_;
     std::shared_ptr<RecordingMailer> mailer_;
-    std::shared_ptr<Module> module_;
     std::string stream_;
-    std::uint16_t port_ = 0;
 };
-
-test::SuiteDatabases* NotifyTest::migrate_ = nullptr;
 
 // A URL to the same database on a port nothing listens on: the "time-series database is down".
 std::string DeadPort(const std::string& url) {

@@ -12,9 +12,9 @@
 
 #include "auth/user_directory.hpp"
 #include "infra/app/app.hpp"
-#include "infra/http/test_server.hpp"
 #include "infra/migrate/migrator.hpp"
 #include "notify/module.hpp"
+#include "notify/notify_app_fixture.hpp"
 #include "notify/sse_test_client.hpp"
 #include "portfolio/notify_directory.hpp"
 #include "tests/support/app_fixture.hpp"
@@ -48,52 +48,20 @@ private:
     std::set<std::string> dead_;
 };
 
-class StreamLiveness : public ::testing::Test {
-protected:
-    static void SetUpTestSuite() {
-        migrate_ = new test::SuiteDatabases(
-            "t_nt_sl_", {migrate::Database::kAuth, migrate::Database::kPortfolio,
-                         migrate::Database::kNotifications, migrate::Database::kTimescale});
-    }
-    static void TearDownTestSuite() { delete migrate_; }
+class StreamLiveness : public testing::NotifyApp<StreamLiveness> {
+public:
+    static constexpr const char* kPrefix = "t_nt_sl_";
 
-    void SetUp() override {
-        shards_ = std::make_unique<http::testing::Shards>(2);
-        auto c = test::AppConfig(*migrate_, "notify", std::chrono::milliseconds(500));
-        app_ = std::make_unique<App>(c, shards_->Pointers());
-        test::AddTestUserAuthenticator(*app_);
+protected:
+    void Configure(ModuleOptions& mo) override {
         directory_ = std::make_shared<Directory>();
-        ModuleOptions mo;
         mo.directory = directory_;
-        mo.start_jobs = false;
         mo.start_live_feed = false;
         mo.liveness_check = std::chrono::milliseconds(300);
         mo.max_streams_per_user = 3;
-        const auto prefix = test::UniqueName("t_nt_sl_live_");
-        mo.notifier.live_prefix = prefix + ":live:";
-        mo.notifier.wake_prefix = prefix + ":wake:";
-        mo.relay.stream = test::UniqueName("t_nt_sl_audit_");
-        mo.sources.clear();
-        mo.portfolios = portfolio::MakeNotifyDirectory(*app_);
-        module_ = Register(*app_, mo);
-        port_ = app_->Start();
-    }
-    void TearDown() override {
-        module_->Stop();
-        app_->Stop();
-        shards_->Stop();
-        module_.reset();
-        app_.reset();
     }
 
-    static std::string NewUser() { return UserId::Generate().ToString() + ":USER"; }
-
-    inline static test::SuiteDatabases* migrate_ = nullptr;
-    std::unique_ptr<http::testing::Shards> shards_;
-    std::unique_ptr<App> app_;
     std::shared_ptr<Directory> directory_;
-    std::shared_ptr<Module> module_;
-    std::uint16_t port_ = 0;
 };
 
 TEST_F(StreamLiveness, AStreamEndsSoonAfterItsPrincipalStopsBeingLive) {

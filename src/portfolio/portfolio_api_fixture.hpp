@@ -1,14 +1,11 @@
 #pragma once
 
-// The fixture of the portfolio API tests: an in-process App on 127.0.0.1:0 against freshly
-// migrated portfolio and timescale databases (one set per test suite, named by Suite::kPrefix)
-// and the test Redis. A test authenticator turns the X-Test-User header ("<uuid>:<ROLE>") into
-// a principal (the auth service has its own tests); the user directory is a small in-memory
-// implementation of auth's interface.
+// The fixture of the portfolio API tests: the shared in-process App (tests/support/app_fixture.hpp,
+// X-Test-User "<uuid>:<ROLE>" as the principal) with the portfolio module against freshly migrated
+// portfolio and timescale databases (one set per test suite, named by Suite::kPrefix) and the test
+// Redis; the user directory is a small in-memory implementation of auth's interface.
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
 
-#include <boost/json/parse.hpp>
 #include <map>
 #include <memory>
 #include <set>
@@ -16,7 +13,6 @@
 
 #include "auth/user_directory.hpp"
 #include "infra/app/app.hpp"
-#include "infra/http/test_server.hpp"
 #include "infra/migrate/migrator.hpp"
 #include "portfolio/module.hpp"
 #include "tests/support/app_fixture.hpp"
@@ -44,67 +40,35 @@ public:
     }
 };
 
-struct Reply {
-    int status = 0;
-    std::string body;
-    json::value Json() const { return json::parse(body); }
-};
+using Reply = test::AppReply;
 
 template <class Suite>
-class ApiFixture : public ::testing::Test {
+class ApiFixture : public ::testing::Test, protected test::TestUserAppHost {
 protected:
     static void SetUpTestSuite() {
         migrate_ = new test::SuiteDatabases(Suite::kPrefix,
                                             {migrate::Database::kPortfolio, migrate::Database::kTimescale});
-        migrate::Up(*migrate_, migrate::Database::kTimescale);
     }
     static void TearDownTestSuite() { delete migrate_; }
 
     void SetUp() override {
-        shards_ = std::make_unique<http::testing::Shards>(2);
-        auto c = test::AppConfig(*migrate_, "portfolio", std::chrono::milliseconds(300));
+        auto c = test::AppConfig(*migrate_, "portfolio");
         // A suite may run with Redis down (a closed port).
         if constexpr (requires { Suite::kRedisDown; }) {
             if (Suite::kRedisDown) c.redis_url = Secret("redis://127.0.0.1:1/0");
         }
-        app_ = std::make_unique<App>(c, shards_->Pointers());
-        test::AddTestUserAuthenticator(*app_);
+        MakeApp(c);
         directory_ = std::make_shared<Directory>();
         ModuleOptions mo;
         mo.directory = directory_;
         mo.service.cache_prefix = test::UniqueName(std::string(Suite::kPrefix) + "cache_") + ":";
         mo.start_price_consumer = false;
         service_ = Register(*app_, mo).portfolios;
-        port_ = app_->Start();
+        StartApp();
     }
-    void TearDown() override {
-        app_->Stop();
-        shards_->Stop();
-        service_.reset();
-        app_.reset();
-    }
+    void TearDown() override { StopApp(); }
 
-    Reply Call(const std::string& user,
-               const std::string& method,
-               const std::string& target,
-               const std::string& body = "",
-               std::map<std::string, std::string> headers = {}) {
-        http::testing::Client client(port_);
-        if (!user.empty()) headers["X-Test-User"] = user;
-        if (!body.empty() && !headers.count("Content-Type")) headers["Content-Type"] = "application/json";
-        auto r = client.Request(method, target, body, headers);
-        Reply out;
-        if (r) {
-            out.status = r->status;
-            out.body = r->body;
-        }
-        return out;
-    }
-
-    static std::string NewUser(const char* role = "USER") {
-        return UserId::Generate().ToString() + ":" + role;
-    }
-    static std::string IdOf(const std::string& user) { return user.substr(0, 36); }
+    using TestUserAppHost::Run;  // not ::testing::Test's
 
     std::string CreatePortfolio(const std::string& user, const std::string& extra = "") {
         auto r = Call(user, "POST", "/api/v1/portfolios", R"({"name":"Main","currency":"USD")" + extra + "}");
@@ -116,11 +80,8 @@ protected:
     long Count(const std::string& sql) { return std::stol(test::QueryValue(PortfolioDb(), sql)); }
 
     inline static test::SuiteDatabases* migrate_ = nullptr;
-    std::unique_ptr<http::testing::Shards> shards_;
-    std::unique_ptr<App> app_;
     std::shared_ptr<Directory> directory_;
     std::shared_ptr<Service> service_;
-    std::uint16_t port_ = 0;
 };
 
 }  // namespace nn::portfolio::testing

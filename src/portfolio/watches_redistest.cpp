@@ -56,11 +56,6 @@ protected:
         ApiFixture::TearDown();
     }
 
-    template <class T>
-    T Run(asio::awaitable<T> op, std::size_t shard = 0) {
-        return asio::co_spawn(app_->Shard(shard), std::move(op), asio::use_future).get();
-    }
-
     void Price(const std::string& symbol, const std::string& price) {
         PriceEvent e;
         e.batch_id = test::UniqueName("b");
