@@ -48,33 +48,31 @@ echo "$out" | grep -q 'needs NEXANEST_AUTH_DATABASE_URL.*\./var' || fail "unhelp
 [ "$(echo "$out" | wc -l)" -eq 1 ] || fail "the message is not one line: $out"
 ok "without ./var: $out"
 
-# Issue 18: the market settings are checked with the rest of the configuration, by every
-# subcommand, from the environment or the TOML file, with one line naming the setting.
-cd "$work/repo"
-if out=$("${clean[@]}" NEXANEST_MARKET_MAX_BATCH=abc "$bin" migrate up 2>&1); then
-  fail "NEXANEST_MARKET_MAX_BATCH=abc was accepted"
-fi
-[ "$out" = "nexanest: configuration: NEXANEST_MARKET_MAX_BATCH = 'abc' must be a whole number from 1 to 10000000" ] \
-  || fail "unexpected refusal: $out"
-printf '[market]\nraw_retention_days = -3\n' >"$work/market.toml"
-if out=$("${clean[@]}" "$bin" --config "$work/market.toml" migrate up 2>&1); then
-  fail "market.raw_retention_days = -3 in TOML was accepted"
-fi
-echo "$out" | grep -q "^nexanest: configuration: market.raw_retention_days in $work/market.toml = '-3' must be a whole number from 0 to 36500\$" \
-  || fail "unexpected refusal: $out"
-ok "bad market settings refused at start: $out"
+# Issue 18: every subcommand checks a domain's settings with the rest of the configuration, from
+# the environment or the TOML file, and refuses a bad one with one line naming the setting.
+# refuses_bad_settings SECTION ENV_SETTING ENV_REFUSAL TOML_LINE TOML_REFUSAL: the environment's
+# refusal is the whole output; the TOML file's is one of its lines, after "<key> in <file> = ".
+refuses_bad_settings() {
+  local section=$1 env_setting=$2 env_refusal=$3 toml_line=$4 toml_refusal=$5
+  local toml="$work/$section.toml"
+  if out=$("${clean[@]}" "$env_setting" "$bin" migrate up 2>&1); then
+    fail "$env_setting was accepted"
+  fi
+  [ "$out" = "$env_refusal" ] || fail "unexpected refusal: $out"
+  printf '[%s]\n%s\n' "$section" "$toml_line" >"$toml"
+  if out=$("${clean[@]}" "$bin" --config "$toml" migrate up 2>&1); then
+    fail "$section: $toml_line in TOML was accepted"
+  fi
+  echo "$out" | grep -q "^nexanest: configuration: $section\.${toml_line%% *} in $toml = $toml_refusal\$" \
+    || fail "unexpected refusal: $out"
+  ok "bad $section settings refused at start: $out"
+}
 
-# Issue 18: auth's settings are declared by auth (auth::Settings()) and still checked by every
-# subcommand; a secret one is refused without its value.
-if out=$("${clean[@]}" NEXANEST_JWT_KEYS=hunter2-without-kid "$bin" migrate up 2>&1); then
-  fail "NEXANEST_JWT_KEYS without a kid was accepted"
-fi
-[ "$out" = "nexanest: configuration: NEXANEST_JWT_KEYS must be kid:base64url-secret[,kid:secret...]" ] \
-  || fail "unexpected refusal: $out"
-printf '[auth]\naccess_token_ttl = "10h"\n' >"$work/auth.toml"
-if out=$("${clean[@]}" "$bin" --config "$work/auth.toml" migrate up 2>&1); then
-  fail "auth.access_token_ttl = 10h in TOML was accepted"
-fi
-echo "$out" | grep -q "^nexanest: configuration: auth.access_token_ttl in $work/auth.toml = '10h' must be a positive duration such as 250ms, 30s or 5m\$" \
-  || fail "unexpected refusal: $out"
-ok "bad auth settings refused at start: $out"
+cd "$work/repo"
+refuses_bad_settings market NEXANEST_MARKET_MAX_BATCH=abc \
+  "nexanest: configuration: NEXANEST_MARKET_MAX_BATCH = 'abc' must be a whole number from 1 to 10000000" \
+  'raw_retention_days = -3' "'-3' must be a whole number from 0 to 36500"
+# auth's settings are declared by auth (auth::Settings()); a secret one is refused without its value.
+refuses_bad_settings auth NEXANEST_JWT_KEYS=hunter2-without-kid \
+  "nexanest: configuration: NEXANEST_JWT_KEYS must be kid:base64url-secret[,kid:secret...]" \
+  'access_token_ttl = "10h"' "'10h' must be a positive duration such as 250ms, 30s or 5m"
