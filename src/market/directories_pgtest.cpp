@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "infra/app/app.hpp"
-#include "infra/http/test_server.hpp"
 #include "infra/migrate/migrator.hpp"
 #include "market/history_directory.hpp"
 #include "market/instrument_directory.hpp"
@@ -26,7 +25,7 @@ namespace {
 namespace asio = boost::asio;
 using std::chrono::hours;
 
-class MarketDirectories : public ::testing::Test {
+class MarketDirectories : public ::testing::Test, protected test::AppHost {
 protected:
     static void SetUpTestSuite() {
         databases_ = new test::SuiteDatabases("t_mdir_", {migrate::Database::kTimescale});
@@ -34,29 +33,17 @@ protected:
     static void TearDownTestSuite() { delete databases_; }
 
     void SetUp() override {
-        shards_ = std::make_unique<http::testing::Shards>(2);
-        app_ = std::make_unique<App>(
-            test::AppConfig(*databases_, "portfolio", std::chrono::milliseconds(300)), shards_->Pointers());
+        MakeApp(test::AppConfig(*databases_, "portfolio"));
         rates_ = MakeRateDirectory(*app_);
         replica_rates_ = MakeRateDirectory(*app_, ReadFrom::kReplica);
         instruments_ = MakeInstrumentDirectory(*app_);
         history_ = MakeHistoryDirectory(*app_);
-        app_->Start();
+        StartApp();
     }
-    void TearDown() override {
-        app_->Stop();
-        shards_->Stop();
-        rates_.reset();
-        replica_rates_.reset();
-        instruments_.reset();
-        history_.reset();
-        app_.reset();
-    }
+    void TearDown() override { StopApp(); }
 
-    template <class T>
-    T Run(asio::awaitable<T> op, std::size_t shard = 0) {
-        return asio::co_spawn(app_->Shard(shard), std::move(op), asio::use_future).get();
-    }
+    using AppHost::Run;  // not ::testing::Test's
+
     static void Sql(const std::string& sql) {
         test::ExecSql(
             test::PgUrlFor(migrate::DatabaseName(databases_->prefix, migrate::Database::kTimescale)), sql);
@@ -72,8 +59,6 @@ protected:
     }
 
     static inline test::SuiteDatabases* databases_ = nullptr;
-    std::unique_ptr<http::testing::Shards> shards_;
-    std::unique_ptr<App> app_;
     std::shared_ptr<RateDirectory> rates_;
     std::shared_ptr<RateDirectory> replica_rates_;  // ReadFrom::kReplica: the primary when none is set
     std::shared_ptr<InstrumentDirectory> instruments_;

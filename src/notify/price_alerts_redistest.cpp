@@ -10,7 +10,6 @@
 #include <string>
 
 #include "infra/app/app.hpp"
-#include "infra/http/test_server.hpp"
 #include "infra/migrate/migrator.hpp"
 #include "infra/redis/client.hpp"
 #include "notify/notifier.hpp"
@@ -41,7 +40,7 @@ std::string Sql(const std::string& url, const std::string& sql) {
     return out;
 }
 
-class PriceAlertTest : public ::testing::Test {
+class PriceAlertTest : public ::testing::Test, protected test::AppHost {
 protected:
     static void SetUpTestSuite() {
         migrate_ = new test::SuiteDatabases("t_pa_",
@@ -51,10 +50,9 @@ protected:
     static void TearDownTestSuite() { delete migrate_; }
 
     void SetUp() override {
-        shards_ = std::make_unique<http::testing::Shards>(1);
         auto c = test::AppConfig(*migrate_, "notify", std::chrono::milliseconds(500));
         c.threads = 1;
-        app_ = std::make_unique<App>(c, shards_->Pointers());
+        MakeApp(c);
         notifier_ = std::make_shared<Notifier>(*app_, std::make_shared<PgRepository>());
         PriceAlertOptions o;
         o.stream = test::UniqueName("t_pa_prices_");
@@ -62,7 +60,7 @@ protected:
         stream_ = o.stream;
         producer_ = std::make_shared<PriceAlertProducer>(
             *app_, notifier_, portfolio::MakeNotifyDirectory(*app_), market::MakePriceDirectory(*app_), o);
-        app_->Start();
+        StartApp();
     }
     void TearDown() override {
         try {
@@ -70,17 +68,10 @@ protected:
         } catch (...) {
             // the stream expires with the throw-away server
         }
-        app_->Stop();
-        shards_->Stop();
-        producer_.reset();
-        notifier_.reset();
-        app_.reset();
+        StopApp();
     }
 
-    template <class T>
-    T Run(asio::awaitable<T> op) {
-        return asio::co_spawn(app_->Shard(0), std::move(op), asio::use_future).get();
-    }
+    using AppHost::Run;  // not ::testing::Test's
 
     static std::string Db(const char* suffix) { return test::PgUrlFor(migrate_->prefix + suffix); }
 
@@ -109,16 +100,12 @@ protected:
         return Run(producer_->Evaluate(symbol, price, time));
     }
 
-    static test::SuiteDatabases* migrate_;
-    std::unique_ptr<http::testing::Shards> shards_;
-    std::unique_ptr<App> app_;
+    inline static test::SuiteDatabases* migrate_ = nullptr;
     std::shared_ptr<Notifier> notifier_;
     std::shared_ptr<PriceAlertProducer> producer_;
     std::string stream_;
     std::string user_;
 };
-
-test::SuiteDatabases* PriceAlertTest::migrate_ = nullptr;
 
 TEST_F(PriceAlertTest, AboveFiresOncePerCrossingAndRearmsPastTheHysteresis) {
     auto symbol = Symbol();

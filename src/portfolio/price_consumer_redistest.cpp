@@ -19,19 +19,14 @@ namespace nn::portfolio {
 namespace {
 namespace asio = boost::asio;
 
-class PriceConsumerTest : public ::testing::Test {
+class PriceConsumerTest : public ::testing::Test, protected test::AppHost {
 protected:
-    template <class F>
-    auto Run(F f) {
-        auto future = asio::co_spawn(app_->Shard(0), f, asio::use_future);
-        return future.get();
-    }
+    using AppHost::Run;  // not ::testing::Test's
 
     void SetUp() override {
         migrate_ = std::make_unique<test::SuiteDatabases>(
             "t_pfc_", std::initializer_list<migrate::Database>{migrate::Database::kPortfolio,
                                                                migrate::Database::kTimescale});
-        shards_ = std::make_unique<http::testing::Shards>(1);
         runtime::Config c;
         c.listen_port = 0;
         c.threads = 1;
@@ -39,7 +34,7 @@ protected:
         c.database_prefix = migrate_->prefix;
         c.db_service_password = Secret(test::ServicePassword());
         c.redis_url = Secret(test::RedisUrl());
-        app_ = std::make_unique<App>(c, shards_->Pointers());
+        MakeApp(c);
         PriceConsumerOptions o;
         o.stream = test::UniqueName("t_pfc_stream_");
         o.group = "portfolio";
@@ -72,8 +67,7 @@ protected:
             // the stream goes with the throw-away server
         }
         consumer_.reset();
-        app_->Stop();
-        shards_->Stop();
+        StopApp();
         app_.reset();
         migrate_.reset();
     }
@@ -99,8 +93,6 @@ protected:
     }
 
     std::unique_ptr<test::SuiteDatabases> migrate_;
-    std::unique_ptr<http::testing::Shards> shards_;
-    std::unique_ptr<App> app_;
     std::shared_ptr<PriceConsumer> consumer_;
 };
 

@@ -7,6 +7,7 @@
 // helpers. Header-only: it needs nn_app, nn_auth and nn_migrate, which only the domain tests link
 // (nn_test_support stays below them).
 #include <chrono>
+#include <concepts>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -151,6 +152,10 @@ public:
     T Run(boost::asio::awaitable<T> op, std::size_t shard = 0) {
         return boost::asio::co_spawn(app_->Shard(shard), std::move(op), boost::asio::use_future).get();
     }
+    // The same for a lambda coroutine that makes the op (it outlives the run).
+    template <class Make>
+    requires std::invocable<Make&>
+    auto Run(Make make, std::size_t shard = 0) { return Run(make(), shard); }
 
     App& app() { return *app_; }
     std::uint16_t port() const { return port_; }
