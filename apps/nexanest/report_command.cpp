@@ -16,6 +16,7 @@
 #include "infra/app/app.hpp"
 #include "infra/runtime/logging.hpp"
 #include "market/rate_directory.hpp"
+#include "portfolio/pg_repository.hpp"
 #include "portfolio/service.hpp"
 
 namespace nn::app {
@@ -61,7 +62,8 @@ void GenerateReport(const runtime::Config& config, const ReportArgs& args) {
 
     asio::io_context io(1);
     App app(config, {&io});
-    auto portfolios = std::make_shared<portfolio::Service>(app, nullptr, market::MakeRateDirectory(app));
+    auto portfolios = std::make_shared<portfolio::Service>(app, std::make_shared<portfolio::PgRepository>(),
+                                                           nullptr, market::MakeRateDirectory(app));
     analytics::ReportService reports(app, portfolios, analytics::MakeMarketReads(app));
     // A named lambda: the coroutine reads its captures through it until it completes.
     auto work = [&]() -> asio::awaitable<analytics::GeneratedReport> {

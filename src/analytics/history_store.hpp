@@ -13,7 +13,7 @@
 #include "core/time.hpp"
 #include "infra/db/pool.hpp"
 #include "portfolio/model.hpp"
-#include "portfolio/pg_repository.hpp"
+#include "portfolio/repository.hpp"
 
 // The rebuilt daily history stored in analytics.portfolio_history (docs/analytics.md §14), as
 // the acting user under RLS. A build is valid for the ledger it was built from: the fingerprint

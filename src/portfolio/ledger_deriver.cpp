@@ -9,7 +9,7 @@
 #include "core/error.hpp"
 #include "infra/db/query.hpp"
 #include "infra/db/result.hpp"
-#include "portfolio/pg_repository.hpp"
+#include "portfolio/repository.hpp"
 
 namespace nn::portfolio {
 namespace asio = boost::asio;
@@ -315,6 +315,7 @@ struct Plan {
 // other change re-derives from the last checkpoint before it (or the first transaction), whose
 // later checkpoints describe the ledger before this change and are deleted.
 asio::awaitable<Plan> PlanSymbol(db::Transaction& tx,
+                                 Repository& repo,
                                  const Portfolio& p,
                                  const std::string& symbol,
                                  const Affected& a,
@@ -350,7 +351,7 @@ asio::awaitable<Plan> PlanSymbol(db::Transaction& tx,
     } else {
         co_await tx.Execute(kDeleteSymbolCheckpoints, p.id, symbol);
     }
-    plan.tail = co_await PgRepository::SymbolTransactions(tx, p.id, symbol, from);
+    plan.tail = co_await repo.SymbolTransactions(tx, p.id, symbol, from);
     co_return plan;
 }
 
@@ -377,6 +378,7 @@ void Derive(std::vector<Plan>& plans,
 }  // namespace
 
 asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
+                                           Repository& repo,
                                            const Portfolio& p,
                                            const LedgerChange& change,
                                            runtime::CpuPool* cpu,
@@ -391,7 +393,7 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
     std::vector<Plan> plans;
     std::size_t steps = 0;
     for (const auto& [symbol, a] : affected) {
-        Plan plan = co_await PlanSymbol(tx, p, symbol, a, stored);
+        Plan plan = co_await PlanSymbol(tx, repo, p, symbol, a, stored);
         steps += plan.Steps();
         plans.push_back(std::move(plan));
     }

@@ -24,6 +24,8 @@
 // which serialises writers of one portfolio.
 namespace nn::portfolio {
 
+class Repository;
+
 struct LedgerChange {
     std::vector<Transaction> removed;  // as they were stored (with created_at)
     std::vector<Transaction> added;    // as they are stored now (with created_at)
@@ -33,9 +35,10 @@ class LedgerDeriver {
 public:
     // Throws a 422 nn::Error (the ledger error of the earliest transaction that cannot be
     // applied), like the full replay would.
-    // A long derivation runs on `cpu` when given. `checkpoint_every`: kCheckpointEvery,
-    // smaller in tests.
+    // A symbol's transactions are read through `repo`. A long derivation runs on `cpu` when
+    // given. `checkpoint_every`: kCheckpointEvery, smaller in tests.
     static boost::asio::awaitable<void> Apply(db::Transaction& tx,
+                                              Repository& repo,
                                               const Portfolio& p,
                                               const LedgerChange& change,
                                               runtime::CpuPool* cpu = nullptr,

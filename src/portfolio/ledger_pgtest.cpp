@@ -56,7 +56,8 @@ test::SuiteDatabases* Ledger::dbs_ = nullptr;
 
 // The stored rows against Replay of the stored transactions.
 asio::awaitable<void> ExpectEqualToReplay(db::Transaction& tx, const Portfolio& p, const std::string& where) {
-    auto all = co_await PgRepository::AllTransactions(tx, p.id);
+    PgRepository repo;
+    auto all = co_await repo.AllTransactions(tx, p.id);
     const LedgerSettings s{p.currency, p.cost_basis_method, p.allow_short};
     auto replayed = Replay(all, s);
     if (!replayed) {
@@ -65,7 +66,7 @@ asio::awaitable<void> ExpectEqualToReplay(db::Transaction& tx, const Portfolio& 
     }
     const auto& ledger = replayed.Value();
 
-    auto rows = co_await PgRepository::Holdings(tx, p.id);
+    auto rows = co_await repo.Holdings(tx, p.id);
     std::map<std::string, HoldingRow> stored;
     for (auto& r : rows) stored.emplace(r.symbol, r);
     EXPECT_EQ(stored.size(), ledger.holdings.size()) << where;
@@ -88,7 +89,7 @@ asio::awaitable<void> ExpectEqualToReplay(db::Transaction& tx, const Portfolio& 
         EXPECT_EQ(r.first_trade_at, h.first_trade_at) << where << " " << symbol;
     }
 
-    auto cash = co_await PgRepository::Cash(tx, p.id);
+    auto cash = co_await repo.Cash(tx, p.id);
     std::map<std::string, std::string> stored_cash, expected_cash;
     for (const auto& [c, b] : cash) stored_cash[c] = Norm(b);
     for (const auto& [c, b] : ledger.cash) expected_cash[std::string(c.Code())] = Norm(b);
@@ -149,6 +150,7 @@ TEST_P(Ledger, IncrementalEqualsFullReplay) {
         migrate::ServiceUrlFor(*dbs_, migrate::ServiceRole::kPortfolio, migrate::Database::kPortfolio)
             .Reveal();
     po.max_size = 2;
+    PgRepository repo;
     int refused = 0, applied = 0;
     RunAwaitable([&]() -> asio::awaitable<void> {
         db::Pool pool(co_await asio::this_coro::executor, po);
@@ -161,13 +163,13 @@ TEST_P(Ledger, IncrementalEqualsFullReplay) {
             try {
                 co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> {
                     LedgerChange change;
-                    auto existing = co_await PgRepository::AllTransactions(tx, p.id);
+                    auto existing = co_await repo.AllTransactions(tx, p.id);
                     if (kind < 45 || existing.empty()) {
                         what = "append";
                         Transaction t = gen.Next();
                         latest = t.executed_at;
-                        co_await PgRepository::InsertTransaction(tx, p.id, p.user_id, t, std::nullopt);
-                        change.added.push_back(*co_await PgRepository::GetTransaction(tx, p.id, t.id));
+                        co_await repo.InsertTransaction(tx, p.id, p.user_id, t, std::nullopt);
+                        change.added.push_back(*co_await repo.GetTransaction(tx, p.id, t.id));
                     } else if (kind < 55) {
                         what = "import";
                         std::vector<Transaction> batch;
@@ -180,13 +182,13 @@ TEST_P(Ledger, IncrementalEqualsFullReplay) {
                             if (t.executed_at > latest) latest = t.executed_at;
                             batch.push_back(t);
                         }
-                        co_await PgRepository::CopyTransactions(tx, p.id, p.user_id, batch);
+                        co_await repo.CopyTransactions(tx, p.id, p.user_id, batch);
                         change.added = std::move(batch);
                     } else if (kind < 70) {
                         what = "back-dated insert";
                         Transaction t = gen.At(start + (latest - start) * gen.Pick(1000) / 1000);
-                        co_await PgRepository::InsertTransaction(tx, p.id, p.user_id, t, std::nullopt);
-                        change.added.push_back(*co_await PgRepository::GetTransaction(tx, p.id, t.id));
+                        co_await repo.InsertTransaction(tx, p.id, p.user_id, t, std::nullopt);
+                        change.added.push_back(*co_await repo.GetTransaction(tx, p.id, t.id));
                     } else if (kind < 85) {
                         what = "edit";
                         const Transaction before = existing[gen.Pick(existing.size())];
@@ -196,24 +198,24 @@ TEST_P(Ledger, IncrementalEqualsFullReplay) {
                                             ? gen.At(before.executed_at)
                                             : gen.At(start + (latest - start) * gen.Pick(1000) / 1000);
                         t.id = before.id;
-                        co_await PgRepository::UpdateTransaction(tx, p.id, t);
+                        co_await repo.UpdateTransaction(tx, p.id, t);
                         change.removed.push_back(before);
-                        change.added.push_back(*co_await PgRepository::GetTransaction(tx, p.id, t.id));
+                        change.added.push_back(*co_await repo.GetTransaction(tx, p.id, t.id));
                     } else {
                         what = "delete";
                         const Transaction before = existing[gen.Pick(existing.size())];
-                        co_await PgRepository::DeleteTransaction(tx, p.id, before.id);
+                        co_await repo.DeleteTransaction(tx, p.id, before.id);
                         change.removed.push_back(before);
                     }
                     // The reference on the changed ledger: refused exactly when it refuses.
-                    auto after = co_await PgRepository::AllTransactions(tx, p.id);
+                    auto after = co_await repo.AllTransactions(tx, p.id);
                     auto reference =
                         Replay(after, LedgerSettings{p.currency, p.cost_basis_method, p.allow_short});
                     std::string expected_refusal;
                     if (!reference) expected_refusal = LedgerRefusal(reference.Error()).what();
                     std::string got_refusal;
                     try {
-                        co_await LedgerDeriver::Apply(tx, p, change, nullptr, kEvery);
+                        co_await LedgerDeriver::Apply(tx, repo, p, change, nullptr, kEvery);
                     } catch (const Error& e) {
                         got_refusal = e.what();
                     }

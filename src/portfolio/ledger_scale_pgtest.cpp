@@ -109,12 +109,13 @@ PortfolioId LedgerScale::portfolio_;
 UserId LedgerScale::user_;
 
 TEST_F(LedgerScale, AHistoryPageReadsItsPage) {
+    PgRepository repo;
     TransactionFilter deep;
     deep.after = std::pair(TimestampFromString("2021-01-01T00:00:00Z"), TransactionId());
     deep.limit = 50;
     std::size_t got = 0;
     const auto read = RowsRead([&](db::Transaction& tx) -> asio::awaitable<void> {
-        got = (co_await PgRepository::ListTransactions(tx, portfolio_, deep)).size();
+        got = (co_await repo.ListTransactions(tx, portfolio_, deep)).size();
     });
     EXPECT_EQ(got, 50u);
     EXPECT_LE(read, 60) << "rows read for a page of 50 in the middle of the history";
@@ -123,7 +124,7 @@ TEST_F(LedgerScale, AHistoryPageReadsItsPage) {
     symbol.symbol = "S7";
     symbol.from = TimestampFromString("2019-01-01T00:00:00Z");
     const auto read_symbol = RowsRead([&](db::Transaction& tx) -> asio::awaitable<void> {
-        got = (co_await PgRepository::ListTransactions(tx, portfolio_, symbol)).size();
+        got = (co_await repo.ListTransactions(tx, portfolio_, symbol)).size();
     });
     EXPECT_EQ(got, 50u);
     EXPECT_LE(read_symbol, 60) << "rows read for a page of one symbol";
@@ -133,7 +134,7 @@ TEST_F(LedgerScale, AHistoryPageReadsItsPage) {
     window.to = TimestampFromString("2020-03-02T00:00:00Z");
     window.limit = 200;
     const auto read_window = RowsRead([&](db::Transaction& tx) -> asio::awaitable<void> {
-        got = (co_await PgRepository::ListTransactions(tx, portfolio_, window)).size();
+        got = (co_await repo.ListTransactions(tx, portfolio_, window)).size();
     });
     EXPECT_GT(got, 20u);
     EXPECT_LE(read_window, static_cast<std::int64_t>(got) + 5) << "rows read for one day";
@@ -141,6 +142,7 @@ TEST_F(LedgerScale, AHistoryPageReadsItsPage) {
 
 TEST_F(LedgerScale, WritesReadTheirSymbolOnly) {
     const Portfolio p = ThePortfolio();
+    PgRepository repo;
     const std::int64_t per_symbol = kTransactions / kSymbols;
     auto append = [&](const char* symbol) {
         return RowsRead([&](db::Transaction& tx) -> asio::awaitable<void> {
@@ -151,10 +153,10 @@ TEST_F(LedgerScale, WritesReadTheirSymbolOnly) {
             t.quantity = Decimal::FromInt(1);
             t.price = Decimal::FromInt(50);
             t.executed_at = TimestampFromString("2026-06-01T00:00:00Z");
-            co_await PgRepository::InsertTransaction(tx, p.id, p.user_id, t, std::nullopt);
+            co_await repo.InsertTransaction(tx, p.id, p.user_id, t, std::nullopt);
             LedgerChange change;
-            change.added.push_back(*co_await PgRepository::GetTransaction(tx, p.id, t.id));
-            co_await LedgerDeriver::Apply(tx, p, change);
+            change.added.push_back(*co_await repo.GetTransaction(tx, p.id, t.id));
+            co_await LedgerDeriver::Apply(tx, repo, p, change);
         });
     };
     // No stored state yet (as after the migration): the symbol derives from its first transaction.
@@ -170,15 +172,15 @@ TEST_F(LedgerScale, WritesReadTheirSymbolOnly) {
         f.symbol = "S3";
         f.after = std::pair(TimestampFromString("2021-01-01T00:00:00Z"), TransactionId());
         f.limit = 1;
-        auto page = co_await PgRepository::ListTransactions(tx, p.id, f);
+        auto page = co_await repo.ListTransactions(tx, p.id, f);
         Transaction before = page.at(0);
         Transaction t = before;
         t.quantity = *t.quantity + Decimal::FromInt(1);
-        co_await PgRepository::UpdateTransaction(tx, p.id, t);
+        co_await repo.UpdateTransaction(tx, p.id, t);
         LedgerChange change;
         change.removed.push_back(before);
-        change.added.push_back(*co_await PgRepository::GetTransaction(tx, p.id, t.id));
-        co_await LedgerDeriver::Apply(tx, p, change);
+        change.added.push_back(*co_await repo.GetTransaction(tx, p.id, t.id));
+        co_await LedgerDeriver::Apply(tx, repo, p, change);
     });
     EXPECT_LE(edit, per_symbol / 2 + kCheckpointEvery + 20) << "the symbol's tail after the checkpoint";
 }

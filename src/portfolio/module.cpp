@@ -6,6 +6,7 @@
 #include "portfolio/allocation/module.hpp"
 #include "portfolio/goals/module.hpp"
 #include "portfolio/handlers.hpp"
+#include "portfolio/pg_repository.hpp"
 #include "portfolio/price_consumer.hpp"
 #include "portfolio/snapshot_job.hpp"
 #include "portfolio/watches.hpp"
@@ -19,8 +20,12 @@ Services MakeServices(App& app, const ModuleOptions& options) {
     app.Db(ServiceRole::kPortfolio, Database::kTimescale, 0);
     auto rates = options.rates ? options.rates : market::MakeRateDirectory(app);
     auto instruments = options.instruments ? options.instruments : market::MakeInstrumentDirectory(app);
+    // One repository for the domain: the portfolio service and the sub-domains' repositories
+    // (portfolio lookups, outbox rows) share it.
+    auto repo = std::make_shared<PgRepository>();
     Services out;
-    out.portfolios = std::make_shared<Service>(app, options.directory, std::move(rates), options.service);
+    out.portfolios =
+        std::make_shared<Service>(app, std::move(repo), options.directory, std::move(rates), options.service);
     out.allocation = MakeAllocationService(app, out.portfolios, std::move(instruments));
     out.notify = MakeNotifyDirectory(app);
     return out;
@@ -31,7 +36,7 @@ Services Register(App& app, ModuleOptions options) {
     const auto& service = services.portfolios;
     const auto& allocation = services.allocation;
     AddRoutes(app.Routes(), *service, options.directory);
-    RegisterWatchlists(app, options.directory);
+    RegisterWatchlists(app, service->Repo(), options.directory);
     auto goals = RegisterGoals(app, service, options.directory);
     RegisterAllocation(app, allocation, options.directory);
     // Drift, goal milestones and live values after every change of holdings (watches.hpp). The

@@ -195,11 +195,6 @@ constexpr db::Query kSelectCash{
     "SELECT currency, balance FROM portfolio.cash_balances WHERE portfolio_id = $1 ORDER BY currency",
     "portfolio.select_cash"};
 
-constexpr db::Query kSetRates{
-    "UPDATE portfolio.holdings h SET fx_rate = t.rate FROM unnest($2::text[], $3::numeric[]) AS t(cur, rate) "
-    "WHERE h.portfolio_id = $1 AND h.currency = t.cur AND h.fx_rate IS DISTINCT FROM t.rate",
-    "portfolio.set_rates"};
-
 // The spec's "User Portfolio Summary", with each holding converted at its current rate: the
 // total is NULL (explicitly unknown) when an open foreign holding has no rate.
 constexpr db::Query kSummary{
@@ -574,18 +569,6 @@ asio::awaitable<std::vector<std::pair<std::string, Decimal>>> PgRepository::Cash
     std::vector<std::pair<std::string, Decimal>> out;
     for (auto row : res) out.emplace_back(row.Get<std::string>(0), row.Get<Decimal>(1));
     co_return out;
-}
-
-asio::awaitable<void> PgRepository::SetRates(db::Transaction& tx,
-                                             PortfolioId portfolio,
-                                             const std::vector<std::pair<std::string, Decimal>>& rates) {
-    if (rates.empty()) co_return;
-    std::vector<std::optional<std::string>> currencies, values;
-    for (const auto& [c, r] : rates) {
-        currencies.push_back(c);
-        values.push_back(r.ToString());
-    }
-    co_await tx.Execute(kSetRates, portfolio, db::TextArray(currencies), db::TextArray(values));
 }
 
 asio::awaitable<std::vector<SummaryRow>> PgRepository::Summary(db::Pool& pool,

@@ -14,7 +14,7 @@
 #include "infra/app/app.hpp"
 #include "infra/db/transaction.hpp"
 #include "infra/redis/consumer_group.hpp"
-#include "portfolio/pg_repository.hpp"
+#include "portfolio/repository.hpp"
 
 namespace nn::portfolio {
 namespace asio = boost::asio;

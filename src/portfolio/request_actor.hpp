@@ -11,7 +11,7 @@
 #include "infra/http/json.hpp"
 #include "infra/http/request.hpp"
 #include "infra/http/router.hpp"
-#include "portfolio/pg_repository.hpp"
+#include "portfolio/repository.hpp"
 
 // Shared by the portfolio, watchlist, goal and allocation routes: the permissions they need (the
 // acting user is auth::ActorOfRequest), the decimal field rules, and how a named handler is bound

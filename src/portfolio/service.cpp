@@ -15,6 +15,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <set>
+#include <span>
 
 #include "auth/user_directory.hpp"
 #include "core/error.hpp"
@@ -52,10 +53,12 @@ std::string EventPayload(const Transaction& t, PortfolioId portfolio) {
 }  // namespace
 
 Service::Service(App& app,
+                 std::shared_ptr<Repository> repo,
                  std::shared_ptr<auth::UserDirectory> directory,
                  std::shared_ptr<market::RateDirectory> rates,
                  ServiceOptions options)
     : app_(app),
+      repo_(std::move(repo)),
       directory_(std::move(directory)),
       rates_(std::move(rates)),
       options_(std::move(options)),
@@ -129,12 +132,12 @@ asio::awaitable<Portfolio> Service::CreatePortfolio(const Actor& actor, Portfoli
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     Portfolio created =
         co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<Portfolio> {
-            Portfolio p = co_await PgRepository::InsertPortfolio(tx, draft);
+            Portfolio p = co_await repo_->InsertPortfolio(tx, draft);
             p.benchmarks = draft.benchmarks;
-            co_await PgRepository::ReplaceBenchmarks(tx, p);
+            co_await repo_->ReplaceBenchmarks(tx, p);
             json::object payload{{"name", p.name}, {"currency", p.currency.Code()}};
-            co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "portfolio", p.id.ToString(),
-                                                "portfolio.created", json::serialize(payload), "");
+            co_await repo_->InsertOutbox(tx, actor, p.user_id, "portfolio", p.id.ToString(),
+                                         "portfolio.created", json::serialize(payload), "");
             co_return p;
         });
     co_await InvalidateSummary(created.user_id, shard);
@@ -145,14 +148,14 @@ asio::awaitable<std::vector<Portfolio>> Service::ListPortfolios(const Actor& act
                                                                 PortfolioFilter filter,
                                                                 std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await PgRepository::ListPortfolios(pool, actor, filter);
+    co_return co_await repo_->ListPortfolios(pool, actor, filter);
 }
 
 asio::awaitable<Portfolio> Service::GetPortfolio(const Actor& actor, PortfolioId id, std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     co_return co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
                                  [&](db::Transaction& tx) -> asio::awaitable<Portfolio> {
-                                     auto p = co_await PgRepository::GetPortfolio(tx, id, false);
+                                     auto p = co_await repo_->GetPortfolio(tx, id, false);
                                      if (!p) throw NotFound();
                                      co_return *p;
                                  });
@@ -163,7 +166,7 @@ asio::awaitable<Portfolio> Service::LockWritable(db::Transaction& tx, PortfolioI
     // one) and needs the write policy: a READ-only advisor gets "not found".
     std::optional<Portfolio> p;
     try {
-        p = co_await PgRepository::GetPortfolio(tx, id, true);
+        p = co_await repo_->GetPortfolio(tx, id, true);
     } catch (const db::InsufficientPrivilege&) {
         throw NotFound();
     }
@@ -181,9 +184,9 @@ asio::awaitable<Portfolio> Service::UpdatePortfolio(const Actor& actor,
             Portfolio before = co_await LockWritable(tx, id);
             Portfolio after = before;
             change(after);
-            Portfolio stored = co_await PgRepository::UpdatePortfolio(tx, after);
+            Portfolio stored = co_await repo_->UpdatePortfolio(tx, after);
             if (after.benchmarks != before.benchmarks) {
-                co_await PgRepository::ReplaceBenchmarks(tx, after);
+                co_await repo_->ReplaceBenchmarks(tx, after);
                 stored.benchmarks = after.benchmarks;
             }
             if (after.cost_basis_method != before.cost_basis_method ||
@@ -191,10 +194,9 @@ asio::awaitable<Portfolio> Service::UpdatePortfolio(const Actor& actor,
                 co_await Rederive(tx, stored);
             }
             json::object payload{{"name", stored.name}, {"is_active", stored.is_active}};
-            co_await PgRepository::InsertOutbox(
-                tx, actor, stored.user_id, "portfolio", stored.id.ToString(),
-                stored.is_active ? "portfolio.updated" : "portfolio.deactivated", json::serialize(payload),
-                "");
+            co_await repo_->InsertOutbox(tx, actor, stored.user_id, "portfolio", stored.id.ToString(),
+                                         stored.is_active ? "portfolio.updated" : "portfolio.deactivated",
+                                         json::serialize(payload), "");
             co_return stored;
         });
     co_await InvalidateSummary(updated.user_id, shard);
@@ -202,7 +204,7 @@ asio::awaitable<Portfolio> Service::UpdatePortfolio(const Actor& actor,
 }
 
 asio::awaitable<void> Service::Rederive(db::Transaction& tx, const Portfolio& p) {
-    auto txs = co_await PgRepository::AllTransactions(tx, p.id);
+    auto txs = co_await repo_->AllTransactions(tx, p.id);
     LedgerSettings settings{p.currency, p.cost_basis_method, p.allow_short};
     // A long ledger (a large import, years of trades) is replayed on the CPU pool, so the event
     // loop that runs this request keeps serving others (issue 15); a short one costs less than
@@ -217,7 +219,7 @@ asio::awaitable<void> Service::Rederive(db::Transaction& tx, const Portfolio& p)
         ledger.emplace(Replay(std::move(txs), settings));
     }
     if (!*ledger) throw LedgerRefusal(ledger->Error());
-    co_await PgRepository::WriteLedger(tx, p, ledger->Value());
+    co_await repo_->WriteLedger(tx, p, ledger->Value());
     // The stored states were derived under the old settings: each symbol's next write derives
     // it again from its first transaction.
     co_await LedgerDeriver::Forget(tx, p.id);
@@ -228,31 +230,37 @@ asio::awaitable<void> Service::Rederive(db::Transaction& tx, const Portfolio& p)
 // never part of the portfolio transaction, it only runs while the transaction is open.
 asio::awaitable<void> Service::FillTradeRate(Transaction& t, Currency base, std::size_t shard) {
     if (t.currency == base || t.fx_rate) co_return;
-    std::vector<Transaction> one;
-    one.push_back(t);
-    co_await FillTradeRates(one, base, shard);
-    t.fx_rate = one.front().fx_rate;
+    Transaction* const one = &t;
+    co_await FillTradeRates(std::span<Transaction* const>(&one, 1), base, shard);
 }
 
 asio::awaitable<void> Service::FillTradeRates(std::vector<Transaction>& txs,
                                               Currency base,
                                               std::size_t shard) {
-    std::vector<std::size_t> missing;
+    std::vector<Transaction*> all;
+    all.reserve(txs.size());
+    for (Transaction& t : txs) all.push_back(&t);
+    co_await FillTradeRates(std::span<Transaction* const>(all), base, shard);
+}
+
+asio::awaitable<void> Service::FillTradeRates(std::span<Transaction* const> txs,
+                                              Currency base,
+                                              std::size_t shard) {
+    std::vector<Transaction*> missing;
     std::vector<market::RateAt> wanted;
-    for (std::size_t i = 0; i < txs.size(); ++i) {
-        if (txs[i].currency == base || txs[i].fx_rate) continue;
-        missing.push_back(i);
+    for (Transaction* t : txs) {
+        if (t->currency == base || t->fx_rate) continue;
+        missing.push_back(t);
         market::RateAt at;
-        at.currency = std::string(txs[i].currency.Code());
-        at.time = txs[i].executed_at;
+        at.currency = std::string(t->currency.Code());
+        at.time = t->executed_at;
         wanted.push_back(std::move(at));
     }
     if (missing.empty()) co_return;
     try {
         const auto rates = co_await rates_->RatesAt(std::move(wanted), std::string(base.Code()), shard);
         for (std::size_t i = 0; i < rates.size() && i < missing.size(); ++i) {
-            if (rates[i])
-                txs[missing[i]].fx_rate = Decimal::Div(*rates[i], Decimal::FromInt(1), 12).Normalized();
+            if (rates[i]) missing[i]->fx_rate = Decimal::Div(*rates[i], Decimal::FromInt(1), 12).Normalized();
         }
     } catch (const db::DbError& e) {
         // The rates stay unknown: the holdings report missing_trade_rate instead of guessing.
@@ -278,11 +286,11 @@ asio::awaitable<StoredResponse> Service::CreateTransaction(
         // Step 1 of security.md §4.3: claim the key in a short transaction of its own.
         std::optional<StoredResponse> replay = co_await db::RunAs(
             pool, actor, [&](db::Transaction& tx) -> asio::awaitable<std::optional<StoredResponse>> {
-                if (co_await PgRepository::ClaimKey(tx, actor.user_id, idem->key, idem->method, idem->path,
-                                                    idem->hash)) {
+                if (co_await repo_->ClaimKey(tx, actor.user_id, idem->key, idem->method, idem->path,
+                                             idem->hash)) {
                     co_return std::nullopt;
                 }
-                auto row = co_await PgRepository::GetKey(tx, actor.user_id, idem->key);
+                auto row = co_await repo_->GetKey(tx, actor.user_id, idem->key);
                 if (!row) throw Error(ErrorKind::kConflict, "idempotency.in_flight", "retry the request");
                 if (row->request_hash != idem->hash) {
                     throw Error(ErrorKind::kUnprocessable, "idempotency.key_reused",
@@ -292,7 +300,7 @@ asio::awaitable<StoredResponse> Service::CreateTransaction(
                     co_return StoredResponse{row->response_status.value_or(201),
                                              row->response_body.value_or("")};
                 }
-                if (row->stale && co_await PgRepository::TakeOverKey(tx, actor.user_id, idem->key)) {
+                if (row->stale && co_await repo_->TakeOverKey(tx, actor.user_id, idem->key)) {
                     co_return std::nullopt;
                 }
                 throw Error(ErrorKind::kConflict, "idempotency.in_flight",
@@ -316,18 +324,16 @@ asio::awaitable<StoredResponse> Service::CreateTransaction(
                 }
                 owner = p.user_id;
                 co_await FillTradeRate(t, p.currency, shard);
-                co_await PgRepository::InsertTransaction(tx, p.id, p.user_id, t, key_text);
-                auto stored = co_await PgRepository::GetTransaction(tx, p.id, t.id);
+                co_await repo_->InsertTransaction(tx, p.id, p.user_id, t, key_text);
+                auto stored = co_await repo_->GetTransaction(tx, p.id, t.id);
                 LedgerChange change;
                 change.added.push_back(*stored);
-                co_await LedgerDeriver::Apply(tx, p, change, &app_.Cpu());
-                co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "transaction", t.id.ToString(),
-                                                    "transaction.created", EventPayload(*stored, p.id),
-                                                    request_id);
+                co_await LedgerDeriver::Apply(tx, *repo_, p, change, &app_.Cpu());
+                co_await repo_->InsertOutbox(tx, actor, p.user_id, "transaction", t.id.ToString(),
+                                             "transaction.created", EventPayload(*stored, p.id), request_id);
                 std::string body = render(*stored);
                 if (idem) {
-                    body = co_await PgRepository::FinishKey(tx, actor.user_id, idem->key, 201, body,
-                                                            t.id.Value());
+                    body = co_await repo_->FinishKey(tx, actor.user_id, idem->key, 201, body, t.id.Value());
                 }
                 co_return StoredResponse{201, std::move(body)};
             });
@@ -342,7 +348,7 @@ asio::awaitable<StoredResponse> Service::CreateTransaction(
     // result for requests that did not execute).
     try {
         co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> {
-            co_await PgRepository::ReleaseKey(tx, actor.user_id, idem->key);
+            co_await repo_->ReleaseKey(tx, actor.user_id, idem->key);
         });
     } catch (const std::exception& e) {
         spdlog::warn("portfolio: idempotency key not released: {}", e.what());
@@ -373,13 +379,13 @@ asio::awaitable<std::size_t> Service::ImportTransactions(const Actor& actor,
         owner = p.user_id;
         for (Transaction& t : txs) t.id = TransactionId::Generate();
         co_await FillTradeRates(txs, p.currency, shard);
-        co_await PgRepository::CopyTransactions(tx, p.id, p.user_id, txs);
+        co_await repo_->CopyTransactions(tx, p.id, p.user_id, txs);
         LedgerChange change;
         change.added = std::move(txs);
-        co_await LedgerDeriver::Apply(tx, p, change, &app_.Cpu());
+        co_await LedgerDeriver::Apply(tx, *repo_, p, change, &app_.Cpu());
         json::object payload{{"portfolio_id", p.id.ToString()}, {"count", txs.size()}};
-        co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "portfolio", p.id.ToString(),
-                                            "transactions.imported", json::serialize(payload), request_id);
+        co_await repo_->InsertOutbox(tx, actor, p.user_id, "portfolio", p.id.ToString(),
+                                     "transactions.imported", json::serialize(payload), request_id);
         co_return change.added.size();
     });
     co_await InvalidateSummary(owner, shard);
@@ -394,9 +400,9 @@ asio::awaitable<std::vector<Transaction>> Service::ListTransactions(const Actor&
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     co_return co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
                                  [&](db::Transaction& tx) -> asio::awaitable<std::vector<Transaction>> {
-                                     if (!co_await PgRepository::GetPortfolio(tx, portfolio, false))
+                                     if (!co_await repo_->GetPortfolio(tx, portfolio, false))
                                          throw NotFound();
-                                     co_return co_await PgRepository::ListTransactions(tx, portfolio, filter);
+                                     co_return co_await repo_->ListTransactions(tx, portfolio, filter);
                                  });
 }
 
@@ -406,7 +412,7 @@ asio::awaitable<LedgerHead> Service::ReadLedgerHead(const Actor& actor,
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     co_return co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
                                  [&](db::Transaction& tx) -> asio::awaitable<LedgerHead> {
-                                     co_return co_await PgRepository::ReadLedgerHead(tx, portfolio);
+                                     co_return co_await repo_->ReadLedgerHead(tx, portfolio);
                                  });
 }
 
@@ -416,7 +422,7 @@ asio::awaitable<std::map<std::string, Timestamp>> Service::LastTransactionTimes(
     co_return co_await db::RunAs(
         pool, actor, db::TransactionOptions().ReadOnly(),
         [&](db::Transaction& tx) -> asio::awaitable<std::map<std::string, Timestamp>> {
-            co_return co_await PgRepository::LastTransactionTimes(tx, portfolio, symbols);
+            co_return co_await repo_->LastTransactionTimes(tx, portfolio, symbols);
         });
 }
 
@@ -428,7 +434,7 @@ asio::awaitable<std::optional<StoredReadCheckpoint>> Service::ReadCheckpoint(con
     co_return co_await db::RunAs(
         pool, actor, db::TransactionOptions().ReadOnly(),
         [&](db::Transaction& tx) -> asio::awaitable<std::optional<StoredReadCheckpoint>> {
-            co_return co_await PgRepository::ReadCheckpoint(tx, portfolio, on_or_before);
+            co_return co_await repo_->ReadCheckpoint(tx, portfolio, on_or_before);
         });
 }
 
@@ -439,8 +445,8 @@ asio::awaitable<bool> Service::StoreReadCheckpoints(const Actor& actor,
                                                     std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     co_return co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<bool> {
-        co_return co_await PgRepository::StoreReadCheckpoints(tx, portfolio.id, portfolio.user_id, version,
-                                                              checkpoints);
+        co_return co_await repo_->StoreReadCheckpoints(tx, portfolio.id, portfolio.user_id, version,
+                                                       checkpoints);
     });
 }
 
@@ -451,7 +457,7 @@ asio::awaitable<Transaction> Service::GetTransaction(const Actor& actor,
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     co_return co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
                                  [&](db::Transaction& tx) -> asio::awaitable<Transaction> {
-                                     auto t = co_await PgRepository::GetTransaction(tx, portfolio, id);
+                                     auto t = co_await repo_->GetTransaction(tx, portfolio, id);
                                      if (!t)
                                          throw Error(ErrorKind::kNotFound, "transaction.not_found",
                                                      "no such transaction");
@@ -471,17 +477,16 @@ asio::awaitable<Transaction> Service::UpdateTransaction(const Actor& actor,
             Portfolio p = co_await LockWritable(tx, portfolio);
             owner = p.user_id;
             co_await FillTradeRate(t, p.currency, shard);
-            auto before = co_await PgRepository::GetTransaction(tx, p.id, t.id);
+            auto before = co_await repo_->GetTransaction(tx, p.id, t.id);
             if (!before) throw Error(ErrorKind::kNotFound, "transaction.not_found", "no such transaction");
-            co_await PgRepository::UpdateTransaction(tx, p.id, t);
-            auto after = co_await PgRepository::GetTransaction(tx, p.id, t.id);
+            co_await repo_->UpdateTransaction(tx, p.id, t);
+            auto after = co_await repo_->GetTransaction(tx, p.id, t.id);
             LedgerChange change;
             change.removed.push_back(*before);
             change.added.push_back(*after);
-            co_await LedgerDeriver::Apply(tx, p, change, &app_.Cpu());
-            co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "transaction", t.id.ToString(),
-                                                "transaction.updated", EventPayload(*after, p.id),
-                                                request_id);
+            co_await LedgerDeriver::Apply(tx, *repo_, p, change, &app_.Cpu());
+            co_await repo_->InsertOutbox(tx, actor, p.user_id, "transaction", t.id.ToString(),
+                                         "transaction.updated", EventPayload(*after, p.id), request_id);
             co_return *after;
         });
     co_await InvalidateSummary(owner, shard);
@@ -499,15 +504,15 @@ asio::awaitable<void> Service::DeleteTransaction(const Actor& actor,
     co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> {
         Portfolio p = co_await LockWritable(tx, portfolio);
         owner = p.user_id;
-        auto before = co_await PgRepository::GetTransaction(tx, p.id, id);
+        auto before = co_await repo_->GetTransaction(tx, p.id, id);
         if (!before) throw Error(ErrorKind::kNotFound, "transaction.not_found", "no such transaction");
-        co_await PgRepository::DeleteTransaction(tx, p.id, id);
+        co_await repo_->DeleteTransaction(tx, p.id, id);
         LedgerChange change;
         change.removed.push_back(*before);
-        co_await LedgerDeriver::Apply(tx, p, change, &app_.Cpu());
+        co_await LedgerDeriver::Apply(tx, *repo_, p, change, &app_.Cpu());
         json::object payload{{"portfolio_id", p.id.ToString()}, {"transaction_id", id.ToString()}};
-        co_await PgRepository::InsertOutbox(tx, actor, p.user_id, "transaction", id.ToString(),
-                                            "transaction.deleted", json::serialize(payload), request_id);
+        co_await repo_->InsertOutbox(tx, actor, p.user_id, "transaction", id.ToString(),
+                                     "transaction.deleted", json::serialize(payload), request_id);
     });
     co_await InvalidateSummary(owner, shard);
     HoldingsChanged(portfolio, shard);
@@ -517,18 +522,17 @@ asio::awaitable<HoldingsView> Service::Holdings(const Actor& actor,
                                                 PortfolioId portfolio,
                                                 std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    HoldingsView view =
-        co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
-                           [&](db::Transaction& tx) -> asio::awaitable<HoldingsView> {
-                               auto p = co_await PgRepository::GetPortfolio(tx, portfolio, false);
-                               if (!p) throw NotFound();
-                               HoldingsView v;
-                               v.portfolio = *p;
-                               for (auto& row : co_await PgRepository::Holdings(tx, portfolio))
-                                   v.holdings.push_back({row, {}, {}});
-                               v.cash = co_await PgRepository::Cash(tx, portfolio);
-                               co_return v;
-                           });
+    HoldingsView view = co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
+                                           [&](db::Transaction& tx) -> asio::awaitable<HoldingsView> {
+                                               auto p = co_await repo_->GetPortfolio(tx, portfolio, false);
+                                               if (!p) throw NotFound();
+                                               HoldingsView v;
+                                               v.portfolio = *p;
+                                               for (auto& row : co_await repo_->Holdings(tx, portfolio))
+                                                   v.holdings.push_back({row, {}, {}});
+                                               v.cash = co_await repo_->Cash(tx, portfolio);
+                                               co_return v;
+                                           });
     std::vector<std::string> currencies;
     for (const auto& h : view.holdings) currencies.push_back(h.row.currency);
     for (const auto& [currency, balance] : view.cash) currencies.push_back(currency);
@@ -583,7 +587,7 @@ asio::awaitable<std::string> Service::SummaryJson(const Actor& actor, std::size_
     }
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     std::vector<SummaryRow> rows;
-    rows = co_await PgRepository::Summary(pool, actor, actor.user_id);
+    rows = co_await repo_->Summary(pool, actor, actor.user_id);
     std::map<std::string, std::vector<std::string>> wanted;
     for (const auto& r : rows) {
         auto& currencies = wanted[r.currency];

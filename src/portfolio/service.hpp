@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,7 @@
 #include "portfolio/csv_import.hpp"
 #include "portfolio/holdings.hpp"
 #include "portfolio/model.hpp"
-#include "portfolio/pg_repository.hpp"
+#include "portfolio/repository.hpp"
 #include "portfolio/value_totals.hpp"
 
 namespace nn {
@@ -28,8 +29,9 @@ namespace nn::market {
 class RateDirectory;
 }
 
-// The portfolio service: orchestrates the repository, the pure derivation, the summary cache
-// and idempotency keys. Handlers parse and serialise; every call acts as `actor` under RLS.
+// The portfolio service: orchestrates the repository (through its interface, repository.hpp),
+// the pure derivation, the summary cache and idempotency keys. Handlers parse and serialise;
+// every call acts as `actor` under RLS.
 namespace nn::portfolio {
 
 struct ServiceOptions {
@@ -65,8 +67,10 @@ struct HoldingsView {
 
 class Service {
 public:
-    // `rates` is the market's interface for exchange rates (current and at a trade's time).
+    // `repo`: the portfolio statements (module.cpp builds the PostgreSQL one); `rates` is the
+    // market's interface for exchange rates (current and at a trade's time).
     Service(App& app,
+            std::shared_ptr<Repository> repo,
             std::shared_ptr<auth::UserDirectory> directory,
             std::shared_ptr<market::RateDirectory> rates,
             ServiceOptions options = {});
@@ -154,6 +158,9 @@ public:
     std::string SummaryKey(UserId user) const;
 
     const ServiceOptions& Options() const noexcept { return options_; }
+    // The repository this service calls (the sub-domains' repositories reuse its portfolio
+    // lookup and outbox statements).
+    const std::shared_ptr<Repository>& Repo() const noexcept { return repo_; }
     // The market's rates this service reads (the value feed and goals convert with the same).
     const std::shared_ptr<market::RateDirectory>& Rates() const noexcept { return rates_; }
 
@@ -184,12 +191,17 @@ private:
     boost::asio::awaitable<void> FillTradeRates(std::vector<Transaction>& txs,
                                                 Currency base,
                                                 std::size_t shard);
+    // What both fill: the transactions pointed at, in place (none copied).
+    boost::asio::awaitable<void> FillTradeRates(std::span<Transaction* const> txs,
+                                                Currency base,
+                                                std::size_t shard);
     // Current rates (base per unit) for currencies; missing ones are absent.
     boost::asio::awaitable<std::vector<std::pair<std::string, Decimal>>> CurrentRates(
         const std::vector<std::string>& currencies, Currency base, std::size_t shard);
     boost::asio::awaitable<Portfolio> LockWritable(db::Transaction& tx, PortfolioId id);
 
     App& app_;
+    std::shared_ptr<Repository> repo_;
     std::shared_ptr<auth::UserDirectory> directory_;
     std::shared_ptr<market::RateDirectory> rates_;
     ServiceOptions options_;

@@ -8,7 +8,7 @@
 #include "infra/db/transaction.hpp"
 #include "infra/redis/client.hpp"
 #include "market/rate_directory.hpp"
-#include "portfolio/pg_repository.hpp"
+#include "portfolio/repository.hpp"
 #include "portfolio/value_totals.hpp"
 
 namespace nn::portfolio {

@@ -6,7 +6,6 @@
 #include "infra/db/result.hpp"
 #include "infra/db/text_array.hpp"
 #include "infra/db/transaction.hpp"
-#include "portfolio/pg_repository.hpp"
 
 namespace nn::portfolio {
 namespace asio = boost::asio;
@@ -94,10 +93,10 @@ StoredRule ReadRuleRow(const db::Row& r) {
 asio::awaitable<std::optional<Portfolio>> PgAllocationRepository::FindPortfolio(db::Transaction& tx,
                                                                                 PortfolioId id,
                                                                                 bool for_update) {
-    if (!for_update) co_return co_await PgRepository::GetPortfolio(tx, id, false);
+    if (!for_update) co_return co_await core_->GetPortfolio(tx, id, false);
     std::optional<Portfolio> p;
     try {
-        p = co_await PgRepository::GetPortfolio(tx, id, true);
+        p = co_await core_->GetPortfolio(tx, id, true);
     } catch (const db::InsufficientPrivilege&) {
         // Readable (an advisor's read grant) but not writable: the same as absent.
     }
@@ -164,8 +163,8 @@ asio::awaitable<void> PgAllocationRepository::AddEvent(db::Transaction& tx,
                                                        std::string_view event,
                                                        const std::string& payload,
                                                        const std::string& request_id) {
-    co_await PgRepository::InsertOutbox(tx, actor, owner, "allocation_rule", rule.ToString(), event, payload,
-                                        request_id);
+    co_await core_->InsertOutbox(tx, actor, owner, "allocation_rule", rule.ToString(), event, payload,
+                                 request_id);
 }
 
 asio::awaitable<std::vector<PortfolioId>> PgAllocationRepository::PortfoliosWithRules(

@@ -1,12 +1,18 @@
 #pragma once
 
+#include <memory>
+
 #include "portfolio/allocation/repository.hpp"
+#include "portfolio/repository.hpp"
 
 namespace nn::portfolio {
 
 // The allocation statements on the portfolio database (and the instrument read).
 class PgAllocationRepository final : public AllocationRepository {
 public:
+    // `core`: the portfolio repository, whose outbox statement and portfolio lookup this one uses.
+    explicit PgAllocationRepository(std::shared_ptr<Repository> core) : core_(std::move(core)) {}
+
     boost::asio::awaitable<std::optional<Portfolio>> FindPortfolio(db::Transaction& tx,
                                                                    PortfolioId id,
                                                                    bool for_update) override;
@@ -48,6 +54,9 @@ public:
                                                Uuid rule,
                                                const std::string& event,
                                                const std::string& payload) override;
+
+private:
+    std::shared_ptr<Repository> core_;
 };
 
 }  // namespace nn::portfolio

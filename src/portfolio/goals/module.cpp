@@ -3,11 +3,13 @@
 #include "infra/app/app.hpp"
 #include "portfolio/goals/handlers.hpp"
 #include "portfolio/goals/pg_repository.hpp"
+#include "portfolio/service.hpp"
 
 namespace nn::portfolio {
 
 std::shared_ptr<GoalService> MakeGoalService(App& app, std::shared_ptr<Service> portfolios) {
-    return std::make_shared<GoalService>(app, std::move(portfolios), std::make_shared<PgGoalRepository>());
+    auto repo = std::make_shared<PgGoalRepository>(portfolios->Repo());
+    return std::make_shared<GoalService>(app, std::move(portfolios), std::move(repo));
 }
 
 std::shared_ptr<GoalService> RegisterGoals(App& app,

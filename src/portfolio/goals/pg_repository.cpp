@@ -8,7 +8,6 @@
 #include "infra/db/result.hpp"
 #include "infra/db/text_array.hpp"
 #include "infra/db/transaction.hpp"
-#include "portfolio/pg_repository.hpp"
 
 namespace nn::portfolio {
 namespace asio = boost::asio;
@@ -175,8 +174,7 @@ asio::awaitable<void> PgGoalRepository::AddEvent(db::Transaction& tx,
                                                  std::string_view event,
                                                  const std::string& payload,
                                                  const std::string& request_id) {
-    co_await PgRepository::InsertOutbox(tx, actor, owner, "goal", goal.ToString(), event, payload,
-                                        request_id);
+    co_await core_->InsertOutbox(tx, actor, owner, "goal", goal.ToString(), event, payload, request_id);
 }
 
 asio::awaitable<std::vector<Uuid>> PgGoalRepository::LinkedGoals(db::Transaction& tx,

@@ -1,12 +1,18 @@
 #pragma once
 
+#include <memory>
+
 #include "portfolio/goals/repository.hpp"
+#include "portfolio/repository.hpp"
 
 namespace nn::portfolio {
 
 // The goal statements on the portfolio database.
 class PgGoalRepository final : public GoalRepository {
 public:
+    // `core`: the portfolio repository, whose outbox statement this one uses.
+    explicit PgGoalRepository(std::shared_ptr<Repository> core) : core_(std::move(core)) {}
+
     boost::asio::awaitable<std::vector<Goal>> List(db::Transaction& tx) override;
     boost::asio::awaitable<std::optional<Goal>> Find(db::Transaction& tx, Uuid id) override;
     boost::asio::awaitable<std::optional<Goal>> LockWritable(db::Transaction& tx, Uuid id) override;
@@ -30,6 +36,9 @@ public:
                                                    UserId owner,
                                                    Uuid goal,
                                                    const std::string& payload) override;
+
+private:
+    std::shared_ptr<Repository> core_;
 };
 
 }  // namespace nn::portfolio

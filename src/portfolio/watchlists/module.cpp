@@ -6,13 +6,14 @@
 
 namespace nn::portfolio {
 
-std::shared_ptr<WatchlistService> MakeWatchlistService(App& app) {
-    return std::make_shared<WatchlistService>(app, std::make_shared<PgWatchlistRepository>());
+std::shared_ptr<WatchlistService> MakeWatchlistService(App& app, std::shared_ptr<Repository> core) {
+    return std::make_shared<WatchlistService>(app, std::make_shared<PgWatchlistRepository>(std::move(core)));
 }
 
 std::shared_ptr<WatchlistService> RegisterWatchlists(App& app,
+                                                     std::shared_ptr<Repository> core,
                                                      std::shared_ptr<auth::UserDirectory> directory) {
-    auto service = MakeWatchlistService(app);
+    auto service = MakeWatchlistService(app, std::move(core));
     AddWatchlistRoutes(app.Routes(), service, std::move(directory));
     return service;
 }

@@ -13,11 +13,15 @@ class UserDirectory;
 
 namespace nn::portfolio {
 
-// The watchlist service on its PostgreSQL repository, with the app's portfolio pools.
-std::shared_ptr<WatchlistService> MakeWatchlistService(App& app);
+class Repository;
+
+// The watchlist service on its PostgreSQL repository, with the app's portfolio pools; `core` is
+// the portfolio repository (its outbox statement).
+std::shared_ptr<WatchlistService> MakeWatchlistService(App& app, std::shared_ptr<Repository> core);
 
 // Adds the /api/v1/watchlists routes (called by portfolio::Register); returns the service.
 std::shared_ptr<WatchlistService> RegisterWatchlists(App& app,
+                                                     std::shared_ptr<Repository> core,
                                                      std::shared_ptr<auth::UserDirectory> directory);
 
 }  // namespace nn::portfolio

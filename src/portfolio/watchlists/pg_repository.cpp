@@ -5,7 +5,6 @@
 #include "infra/db/result.hpp"
 #include "infra/db/text_array.hpp"
 #include "infra/db/transaction.hpp"
-#include "portfolio/pg_repository.hpp"
 
 namespace nn::portfolio {
 namespace asio = boost::asio;
@@ -215,8 +214,7 @@ asio::awaitable<void> PgWatchlistRepository::AddEvent(db::Transaction& tx,
                                                       std::string_view event,
                                                       const std::string& payload,
                                                       const std::string& request_id) {
-    co_await PgRepository::InsertOutbox(tx, actor, owner, "watchlist", list.ToString(), event, payload,
-                                        request_id);
+    co_await core_->InsertOutbox(tx, actor, owner, "watchlist", list.ToString(), event, payload, request_id);
 }
 
 }  // namespace nn::portfolio

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <memory>
+
+#include "portfolio/repository.hpp"
 #include "portfolio/watchlists/repository.hpp"
 
 namespace nn::portfolio {
@@ -7,6 +10,9 @@ namespace nn::portfolio {
 // The watchlist statements on the portfolio database (portfolio.watchlists, watchlist_items).
 class PgWatchlistRepository final : public WatchlistRepository {
 public:
+    // `core`: the portfolio repository, whose outbox statement this one uses.
+    explicit PgWatchlistRepository(std::shared_ptr<Repository> core) : core_(std::move(core)) {}
+
     boost::asio::awaitable<std::vector<Watchlist>> List(db::Transaction& tx) override;
     boost::asio::awaitable<std::optional<Watchlist>> Find(db::Transaction& tx, WatchlistId id) override;
     boost::asio::awaitable<std::optional<Watchlist>> LockWritable(db::Transaction& tx,
@@ -37,6 +43,9 @@ public:
                                           std::string_view event,
                                           const std::string& payload,
                                           const std::string& request_id) override;
+
+private:
+    std::shared_ptr<Repository> core_;
 };
 
 }  // namespace nn::portfolio

@@ -1,0 +1,206 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "core/actor.hpp"
+#include "core/ids.hpp"
+#include "core/time.hpp"
+#include "infra/db/pool.hpp"
+#include "infra/db/transaction.hpp"
+#include "portfolio/holdings.hpp"
+#include "portfolio/ledger_state.hpp"
+#include "portfolio/model.hpp"
+
+// The portfolio repository: the records it reads and writes, then the interface (`Repository`)
+// the services call (docs/architecture.md "Rooms of a domain"). pg_repository.hpp holds the
+// PostgreSQL implementation (the SQL). Every call runs inside a transaction opened as the acting
+// nn::Actor (db::RunAs: RLS decides what it sees); the ones taking a db::Transaction run in the
+// caller's, so a service composes several (lock, derive, outbox) into one.
+namespace nn::portfolio {
+
+struct TransactionFilter {
+    std::optional<std::string> symbol;
+    std::optional<TransactionType> type;
+    std::optional<Timestamp> from;
+    std::optional<Timestamp> to;
+    std::optional<std::pair<Timestamp, TransactionId>> after;  // cursor: rows before this one
+    std::size_t limit = 50;
+};
+
+struct PortfolioFilter {
+    std::optional<std::pair<Timestamp, PortfolioId>> after;
+    std::size_t limit = 50;
+    bool include_inactive = false;
+};
+
+// What the read path needs to know of a portfolio's ledger without reading it (issue 16): its
+// version (0 before any change) and its first transaction's time.
+struct LedgerHead {
+    std::int64_t version = 0;
+    std::optional<Timestamp> first_executed_at;
+};
+
+// A read checkpoint as stored (analytics/read_checkpoint.hpp decodes it).
+struct StoredReadCheckpoint {
+    Date day;
+    std::string state;
+};
+
+// A stored holding with the price columns the price flow maintains.
+struct HoldingRow {
+    std::string symbol;
+    std::string currency;
+    Decimal quantity;
+    Decimal average_cost;
+    Decimal cost_basis;
+    std::optional<Decimal> cost_basis_base;
+    Decimal realized_pnl;
+    Decimal income;
+    Decimal fees;
+    std::optional<Decimal> current_price;
+    std::optional<Decimal> previous_close;
+    std::optional<Decimal> fx_rate;
+    std::optional<Timestamp> first_trade_at;
+};
+
+struct SummaryRow {
+    PortfolioId id;
+    std::string name;
+    std::string portfolio_type;
+    std::string currency;
+    std::int64_t holdings_count = 0;
+    std::optional<Decimal> holdings_value;  // nullopt: a foreign holding's rate is unknown
+    bool missing_price = false;
+    std::vector<std::pair<std::string, Decimal>> cash;  // non-zero balances
+};
+
+struct IdempotencyRow {
+    std::string request_hash;
+    std::string status;  // IN_FLIGHT | DONE
+    std::optional<std::int32_t> response_status;
+    std::optional<std::string> response_body;
+    bool stale = false;  // IN_FLIGHT for longer than the takeover delay
+};
+
+class Repository {
+public:
+    virtual ~Repository() = default;
+
+    virtual boost::asio::awaitable<Portfolio> InsertPortfolio(db::Transaction& tx, const Portfolio& p) = 0;
+    virtual boost::asio::awaitable<std::optional<Portfolio>> GetPortfolio(db::Transaction& tx,
+                                                                          PortfolioId id,
+                                                                          bool for_update) = 0;
+    // In one round trip (db::ReadOnce, acting as `actor`).
+    virtual boost::asio::awaitable<std::vector<Portfolio>> ListPortfolios(db::Pool& pool,
+                                                                          const Actor& actor,
+                                                                          const PortfolioFilter& f) = 0;
+    virtual boost::asio::awaitable<Portfolio> UpdatePortfolio(db::Transaction& tx, const Portfolio& p) = 0;
+    virtual boost::asio::awaitable<void> ReplaceBenchmarks(db::Transaction& tx, const Portfolio& p) = 0;
+
+    virtual boost::asio::awaitable<void> InsertTransaction(
+        db::Transaction& tx,
+        PortfolioId portfolio,
+        UserId owner,
+        const Transaction& t,
+        const std::optional<std::string>& idempotency_key) = 0;
+    // Many transactions in one binary COPY. `txs` become what is stored: created_at set (the
+    // database transaction's start, as for every insert), decimals at the columns' scales.
+    virtual boost::asio::awaitable<void> CopyTransactions(db::Transaction& tx,
+                                                          PortfolioId portfolio,
+                                                          UserId owner,
+                                                          std::vector<Transaction>& txs) = 0;
+    virtual boost::asio::awaitable<bool> UpdateTransaction(db::Transaction& tx,
+                                                           PortfolioId portfolio,
+                                                           const Transaction& t) = 0;
+    virtual boost::asio::awaitable<bool> DeleteTransaction(db::Transaction& tx,
+                                                           PortfolioId portfolio,
+                                                           TransactionId id) = 0;
+    virtual boost::asio::awaitable<std::optional<Transaction>> GetTransaction(db::Transaction& tx,
+                                                                              PortfolioId portfolio,
+                                                                              TransactionId id) = 0;
+    virtual boost::asio::awaitable<std::vector<Transaction>> ListTransactions(
+        db::Transaction& tx, PortfolioId portfolio, const TransactionFilter& filter) = 0;
+    virtual boost::asio::awaitable<std::vector<Transaction>> AllTransactions(db::Transaction& tx,
+                                                                             PortfolioId portfolio) = 0;
+    // One symbol's transactions in replay order, those after `after` only when given.
+    virtual boost::asio::awaitable<std::vector<Transaction>> SymbolTransactions(
+        db::Transaction& tx,
+        PortfolioId portfolio,
+        const std::string& symbol,
+        const std::optional<LedgerKey>& after) = 0;
+
+    virtual boost::asio::awaitable<LedgerHead> ReadLedgerHead(db::Transaction& tx, PortfolioId portfolio) = 0;
+    // Each symbol's latest executed_at (symbols without a transaction are left out), one index
+    // probe per symbol.
+    virtual boost::asio::awaitable<std::map<std::string, Timestamp>> LastTransactionTimes(
+        db::Transaction& tx, PortfolioId portfolio, const std::vector<std::string>& symbols) = 0;
+    // The latest read checkpoint on or before `day`.
+    virtual boost::asio::awaitable<std::optional<StoredReadCheckpoint>> ReadCheckpoint(db::Transaction& tx,
+                                                                                       PortfolioId portfolio,
+                                                                                       Date day) = 0;
+    // Stores them when the ledger is still at `version` (waiting for a writer in progress: the
+    // portfolio's row lock); false otherwise, or when the actor may not write.
+    virtual boost::asio::awaitable<bool> StoreReadCheckpoints(
+        db::Transaction& tx,
+        PortfolioId portfolio,
+        UserId owner,
+        std::int64_t version,
+        const std::vector<StoredReadCheckpoint>& checkpoints) = 0;
+
+    // Rewrites holdings and cash balances from a replayed ledger (price columns kept).
+    virtual boost::asio::awaitable<void> WriteLedger(db::Transaction& tx,
+                                                     const Portfolio& p,
+                                                     const Ledger& ledger) = 0;
+    virtual boost::asio::awaitable<std::vector<HoldingRow>> Holdings(db::Transaction& tx,
+                                                                     PortfolioId portfolio) = 0;
+    virtual boost::asio::awaitable<std::vector<std::pair<std::string, Decimal>>> Cash(
+        db::Transaction& tx, PortfolioId portfolio) = 0;
+    // The spec's "User Portfolio Summary": the user's active portfolios with holdings count and
+    // total value in each portfolio's currency.
+    virtual boost::asio::awaitable<std::vector<SummaryRow>> Summary(db::Pool& pool,
+                                                                    const Actor& actor,
+                                                                    UserId user) = 0;
+
+    virtual boost::asio::awaitable<void> InsertOutbox(db::Transaction& tx,
+                                                      const Actor& actor,
+                                                      UserId owner,
+                                                      std::string_view aggregate_type,
+                                                      std::string_view aggregate_id,
+                                                      std::string_view event_type,
+                                                      const std::string& payload_json,
+                                                      const std::string& request_id) = 0;
+
+    // Idempotency keys (security.md §4.3): claim in a short transaction of its own; true when
+    // this request now owns the key.
+    virtual boost::asio::awaitable<bool> ClaimKey(db::Transaction& tx,
+                                                  UserId user,
+                                                  const std::string& key,
+                                                  std::string_view method,
+                                                  std::string_view path,
+                                                  const std::string& hash) = 0;
+    virtual boost::asio::awaitable<std::optional<IdempotencyRow>> GetKey(db::Transaction& tx,
+                                                                         UserId user,
+                                                                         const std::string& key) = 0;
+    // Takes over a stale IN_FLIGHT key (its request died); true when taken.
+    virtual boost::asio::awaitable<bool> TakeOverKey(db::Transaction& tx,
+                                                     UserId user,
+                                                     const std::string& key) = 0;
+    // DONE with the response; returns the stored body as text (what every replay sends).
+    virtual boost::asio::awaitable<std::string> FinishKey(db::Transaction& tx,
+                                                          UserId user,
+                                                          const std::string& key,
+                                                          int status,
+                                                          const std::string& body,
+                                                          std::optional<Uuid> resource_id) = 0;
+    virtual boost::asio::awaitable<void> ReleaseKey(db::Transaction& tx,
+                                                    UserId user,
+                                                    const std::string& key) = 0;
+};
+
+}  // namespace nn::portfolio

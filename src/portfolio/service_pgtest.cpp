@@ -1,0 +1,301 @@
+// The portfolio service over its repository interface (repository.hpp, issue 18): a decorator
+// around the PostgreSQL repository fails or counts chosen statements, and the real database shows
+// what the service left behind.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_future.hpp>
+#include <functional>
+#include <stdexcept>
+#include <vector>
+
+#include "portfolio/pg_repository.hpp"
+#include "portfolio/portfolio_api_fixture.hpp"
+
+namespace nn::portfolio::testing {
+namespace {
+
+// Every statement goes to PgRepository; InsertOutbox fails when `fail_outbox` is set (after the
+// statements before it ran in the same transaction), and the ledger reads are counted.
+class ProbeRepository final : public Repository {
+public:
+    bool fail_outbox = false;
+    int inserted = 0;      // InsertTransaction
+    int full_replays = 0;  // AllTransactions: the full re-derivation's read
+    int symbol_reads = 0;  // SymbolTransactions: one symbol re-derived from a checkpoint
+
+    asio::awaitable<Portfolio> InsertPortfolio(db::Transaction& tx, const Portfolio& p) override {
+        co_return co_await pg_.InsertPortfolio(tx, p);
+    }
+    asio::awaitable<std::optional<Portfolio>> GetPortfolio(db::Transaction& tx,
+                                                           PortfolioId id,
+                                                           bool for_update) override {
+        co_return co_await pg_.GetPortfolio(tx, id, for_update);
+    }
+    asio::awaitable<std::vector<Portfolio>> ListPortfolios(db::Pool& pool,
+                                                           const Actor& actor,
+                                                           const PortfolioFilter& f) override {
+        co_return co_await pg_.ListPortfolios(pool, actor, f);
+    }
+    asio::awaitable<Portfolio> UpdatePortfolio(db::Transaction& tx, const Portfolio& p) override {
+        co_return co_await pg_.UpdatePortfolio(tx, p);
+    }
+    asio::awaitable<void> ReplaceBenchmarks(db::Transaction& tx, const Portfolio& p) override {
+        co_await pg_.ReplaceBenchmarks(tx, p);
+    }
+    asio::awaitable<void> InsertTransaction(db::Transaction& tx,
+                                            PortfolioId portfolio,
+                                            UserId owner,
+                                            const Transaction& t,
+                                            const std::optional<std::string>& key) override {
+        ++inserted;
+        co_await pg_.InsertTransaction(tx, portfolio, owner, t, key);
+    }
+    asio::awaitable<void> CopyTransactions(db::Transaction& tx,
+                                           PortfolioId portfolio,
+                                           UserId owner,
+                                           std::vector<Transaction>& txs) override {
+        co_await pg_.CopyTransactions(tx, portfolio, owner, txs);
+    }
+    asio::awaitable<bool> UpdateTransaction(db::Transaction& tx,
+                                            PortfolioId portfolio,
+                                            const Transaction& t) override {
+        co_return co_await pg_.UpdateTransaction(tx, portfolio, t);
+    }
+    asio::awaitable<bool> DeleteTransaction(db::Transaction& tx,
+                                            PortfolioId portfolio,
+                                            TransactionId id) override {
+        co_return co_await pg_.DeleteTransaction(tx, portfolio, id);
+    }
+    asio::awaitable<std::optional<Transaction>> GetTransaction(db::Transaction& tx,
+                                                               PortfolioId portfolio,
+                                                               TransactionId id) override {
+        co_return co_await pg_.GetTransaction(tx, portfolio, id);
+    }
+    asio::awaitable<std::vector<Transaction>> ListTransactions(db::Transaction& tx,
+                                                               PortfolioId portfolio,
+                                                               const TransactionFilter& filter) override {
+        co_return co_await pg_.ListTransactions(tx, portfolio, filter);
+    }
+    asio::awaitable<std::vector<Transaction>> AllTransactions(db::Transaction& tx,
+                                                              PortfolioId portfolio) override {
+        ++full_replays;
+        co_return co_await pg_.AllTransactions(tx, portfolio);
+    }
+    asio::awaitable<std::vector<Transaction>> SymbolTransactions(
+        db::Transaction& tx,
+        PortfolioId portfolio,
+        const std::string& symbol,
+        const std::optional<LedgerKey>& after) override {
+        ++symbol_reads;
+        co_return co_await pg_.SymbolTransactions(tx, portfolio, symbol, after);
+    }
+    asio::awaitable<LedgerHead> ReadLedgerHead(db::Transaction& tx, PortfolioId portfolio) override {
+        co_return co_await pg_.ReadLedgerHead(tx, portfolio);
+    }
+    asio::awaitable<std::map<std::string, Timestamp>> LastTransactionTimes(
+        db::Transaction& tx, PortfolioId portfolio, const std::vector<std::string>& symbols) override {
+        co_return co_await pg_.LastTransactionTimes(tx, portfolio, symbols);
+    }
+    asio::awaitable<std::optional<StoredReadCheckpoint>> ReadCheckpoint(db::Transaction& tx,
+                                                                        PortfolioId portfolio,
+                                                                        Date day) override {
+        co_return co_await pg_.ReadCheckpoint(tx, portfolio, day);
+    }
+    asio::awaitable<bool> StoreReadCheckpoints(
+        db::Transaction& tx,
+        PortfolioId portfolio,
+        UserId owner,
+        std::int64_t version,
+        const std::vector<StoredReadCheckpoint>& checkpoints) override {
+        co_return co_await pg_.StoreReadCheckpoints(tx, portfolio, owner, version, checkpoints);
+    }
+    asio::awaitable<void> WriteLedger(db::Transaction& tx,
+                                      const Portfolio& p,
+                                      const nn::portfolio::Ledger& ledger) override {
+        co_await pg_.WriteLedger(tx, p, ledger);
+    }
+    asio::awaitable<std::vector<HoldingRow>> Holdings(db::Transaction& tx, PortfolioId portfolio) override {
+        co_return co_await pg_.Holdings(tx, portfolio);
+    }
+    asio::awaitable<std::vector<std::pair<std::string, Decimal>>> Cash(db::Transaction& tx,
+                                                                       PortfolioId portfolio) override {
+        co_return co_await pg_.Cash(tx, portfolio);
+    }
+    asio::awaitable<std::vector<SummaryRow>> Summary(db::Pool& pool,
+                                                     const Actor& actor,
+                                                     UserId user) override {
+        co_return co_await pg_.Summary(pool, actor, user);
+    }
+    asio::awaitable<void> InsertOutbox(db::Transaction& tx,
+                                       const Actor& actor,
+                                       UserId owner,
+                                       std::string_view aggregate_type,
+                                       std::string_view aggregate_id,
+                                       std::string_view event_type,
+                                       const std::string& payload_json,
+                                       const std::string& request_id) override {
+        if (fail_outbox) throw std::runtime_error("outbox unavailable (test)");
+        co_await pg_.InsertOutbox(tx, actor, owner, aggregate_type, aggregate_id, event_type, payload_json,
+                                  request_id);
+    }
+    asio::awaitable<bool> ClaimKey(db::Transaction& tx,
+                                   UserId user,
+                                   const std::string& key,
+                                   std::string_view method,
+                                   std::string_view path,
+                                   const std::string& hash) override {
+        co_return co_await pg_.ClaimKey(tx, user, key, method, path, hash);
+    }
+    asio::awaitable<std::optional<IdempotencyRow>> GetKey(db::Transaction& tx,
+                                                          UserId user,
+                                                          const std::string& key) override {
+        co_return co_await pg_.GetKey(tx, user, key);
+    }
+    asio::awaitable<bool> TakeOverKey(db::Transaction& tx, UserId user, const std::string& key) override {
+        co_return co_await pg_.TakeOverKey(tx, user, key);
+    }
+    asio::awaitable<std::string> FinishKey(db::Transaction& tx,
+                                           UserId user,
+                                           const std::string& key,
+                                           int status,
+                                           const std::string& body,
+                                           std::optional<Uuid> resource_id) override {
+        co_return co_await pg_.FinishKey(tx, user, key, status, body, resource_id);
+    }
+    asio::awaitable<void> ReleaseKey(db::Transaction& tx, UserId user, const std::string& key) override {
+        co_await pg_.ReleaseKey(tx, user, key);
+    }
+
+private:
+    PgRepository pg_;
+};
+
+struct SeamSuite {
+    static constexpr const char* kPrefix = "t_pseam_";
+};
+
+// The routes (ApiFixture's service) set up and read; the writes under test go through a second
+// service on the probe, over the same databases.
+class RepositorySeam : public ApiFixture<SeamSuite> {
+protected:
+    void SetUp() override {
+        ApiFixture::SetUp();
+        probe_ = std::make_shared<ProbeRepository>();
+        probed_ = std::make_shared<Service>(*app_, probe_, directory_, service_->Rates());
+    }
+    void TearDown() override {
+        probed_.reset();
+        ApiFixture::TearDown();
+    }
+
+    template <class T>
+    T RunOnShard(asio::awaitable<T> op) {
+        return asio::co_spawn(app_->Shard(0), std::move(op), asio::use_future).get();
+    }
+
+    // Records a transaction through the probed service as the portfolio's owner.
+    void Record(const std::string& user, const std::string& portfolio, Transaction t) {
+        const Actor actor(*UserId::Parse(IdOf(user)), Role::kUser);
+        const PortfolioId id = *PortfolioId::Parse(portfolio);
+        auto service = probed_;
+        RunOnShard([service, actor, id, t]() mutable -> asio::awaitable<int> {
+            std::function<std::string(const Transaction&)> render = [](const Transaction& stored) {
+                return stored.id.ToString();
+            };
+            std::optional<Idempotency> no_key;
+            co_await service->CreateTransaction(actor, id, std::move(t), no_key, render, "seam", 0);
+            co_return 0;
+        }());
+    }
+
+    // What the portfolio shows and stores: the API's transaction list and holdings, then the rows
+    // behind them (transactions, stored states, ledger version, cash, the owner's outbox rows).
+    std::vector<std::string> Stored(const std::string& user, const std::string& portfolio) {
+        const std::string base = "/api/v1/portfolios/" + portfolio;
+        const std::string where = " WHERE portfolio_id = '" + portfolio + "'";
+        std::vector<std::string> out{Call(user, "GET", base + "/transactions").body,
+                                     Call(user, "GET", base + "/holdings").body};
+        for (const std::string& sql :
+             {"SELECT count(*) FROM portfolio.transactions" + where,
+              "SELECT count(*) FROM portfolio.ledger_positions" + where,
+              "SELECT coalesce(max(version), 0) FROM portfolio.ledger_versions" + where,
+              "SELECT coalesce(string_agg(currency || '=' || balance::text, ',' ORDER BY currency), '') "
+              "FROM portfolio.cash_balances" +
+                  where,
+              "SELECT count(*) FROM portfolio.outbox WHERE user_id = '" + IdOf(user) + "'"}) {
+            out.push_back(test::QueryValue(PortfolioDb(), sql));
+        }
+        return out;
+    }
+
+    static Transaction Buy(const std::string& symbol, const char* quantity, const char* at) {
+        Transaction t;
+        t.type = TransactionType::kBuy;
+        t.symbol = symbol;
+        t.quantity = *Decimal::Parse(quantity);
+        t.price = Decimal::FromInt(100);
+        t.executed_at = TimestampFromString(at);
+        return t;
+    }
+
+    std::shared_ptr<ProbeRepository> probe_;
+    std::shared_ptr<Service> probed_;
+};
+
+// The transaction row is inserted and the ledger derived before the outbox row fails: the whole
+// write rolls back, so the list, the holdings, the cash, the stored states and the outbox are as
+// before.
+TEST_F(RepositorySeam, AFailedOutboxRowLeavesNothingHalfWritten) {
+    const auto user = NewUser();
+    const auto portfolio = CreatePortfolio(user);
+    ASSERT_EQ(
+        Call(user, "POST", "/api/v1/portfolios/" + portfolio + "/transactions",
+             R"({"type":"DEPOSIT","amount":"1000","currency":"USD","executed_at":"2024-03-01T09:00:00Z"})")
+            .status,
+        201);
+    Record(user, portfolio, Buy("AAPL", "2", "2024-03-02T10:00:00Z"));
+    const auto before = Stored(user, portfolio);
+    ASSERT_NE(before[0].find("AAPL"), std::string::npos) << before[0];
+
+    probe_->fail_outbox = true;
+    const int inserted = probe_->inserted;
+    EXPECT_THROW(Record(user, portfolio, Buy("MSFT", "3", "2024-03-03T10:00:00Z")), std::runtime_error);
+    EXPECT_EQ(probe_->inserted, inserted + 1) << "the row was inserted before the outbox failed";
+    EXPECT_EQ(Stored(user, portfolio), before);
+
+    // The same write succeeds once the outbox does, from the state left behind.
+    probe_->fail_outbox = false;
+    Record(user, portfolio, Buy("MSFT", "3", "2024-03-03T10:00:00Z"));
+    auto holdings = Call(user, "GET", "/api/v1/portfolios/" + portfolio + "/holdings").Json();
+    EXPECT_EQ(holdings.at("holdings").as_array().size(), 2u) << holdings;
+}
+
+// The incremental ledger (issue 16): appends continue from the stored state, a back-dated
+// insert re-derives its one symbol; neither reads the whole ledger, which only a change of the
+// cost-basis method does.
+TEST_F(RepositorySeam, AnAppendDoesNotReplayTheLedger) {
+    const auto user = NewUser();
+    const auto portfolio = CreatePortfolio(user);
+    Record(user, portfolio, Buy("AAPL", "1", "2024-03-01T10:00:00Z"));
+    const int first_reads = probe_->symbol_reads;
+    Record(user, portfolio, Buy("AAPL", "2", "2024-03-02T10:00:00Z"));
+    Record(user, portfolio, Buy("AAPL", "3", "2024-03-03T10:00:00Z"));
+    EXPECT_EQ(probe_->symbol_reads, first_reads) << "an append reads none of the symbol's transactions";
+    Record(user, portfolio, Buy("AAPL", "4", "2024-02-01T10:00:00Z"));
+    EXPECT_EQ(probe_->symbol_reads, first_reads + 1) << "a back-dated insert re-derives its symbol";
+    EXPECT_EQ(probe_->full_replays, 0);
+
+    const Actor actor(*UserId::Parse(IdOf(user)), Role::kUser);
+    const PortfolioId id = *PortfolioId::Parse(portfolio);
+    auto service = probed_;
+    RunOnShard([service, actor, id]() -> asio::awaitable<int> {
+        std::function<void(Portfolio&)> to_fifo = [](Portfolio& p) {
+            p.cost_basis_method = CostBasisMethod::kFifo;
+        };
+        co_await service->UpdatePortfolio(actor, id, to_fifo, 0);
+        co_return 0;
+    }());
+    EXPECT_EQ(probe_->full_replays, 1) << "a method change re-derives from every transaction";
+}
+
+}  // namespace
+}  // namespace nn::portfolio::testing
