@@ -18,6 +18,7 @@
 #include "infra/runtime/logging.hpp"
 #include "market/rate_directory.hpp"
 #include "portfolio/csv_import.hpp"
+#include "portfolio/pg_repository.hpp"
 #include "portfolio/service.hpp"
 
 namespace nn::app {
@@ -82,7 +83,8 @@ void ImportTransactions(const runtime::Config& config, const TransactionsImportA
     asio::io_context io(1);
     App app(config, {&io});
     // The trade-date rates of foreign transactions come from the market's RateDirectory.
-    portfolio::Service service(app, nullptr, market::MakeRateDirectory(app));
+    portfolio::Service service(app, std::make_shared<portfolio::PgRepository>(), nullptr,
+                               market::MakeRateDirectory(app));
     const std::string request_id = "cli-import-" + Uuid::GenerateV4().ToString();
     auto imported = RunOn(io, [&]() -> asio::awaitable<std::size_t> {
         const Actor system = Actor::System();
