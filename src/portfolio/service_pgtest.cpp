@@ -1,8 +1,6 @@
 // The portfolio service over its repository interface (repository.hpp, issue 18): a decorator
 // around the PostgreSQL repository fails or counts chosen statements, and the real database shows
 // what the service left behind.
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/use_future.hpp>
 #include <functional>
 #include <stdexcept>
 #include <vector>
@@ -187,17 +185,12 @@ protected:
         ApiFixture::TearDown();
     }
 
-    template <class T>
-    T RunOnShard(asio::awaitable<T> op) {
-        return asio::co_spawn(app_->Shard(0), std::move(op), asio::use_future).get();
-    }
-
     // Records a transaction through the probed service as the portfolio's owner.
     void Record(const std::string& user, const std::string& portfolio, Transaction t) {
         const Actor actor(*UserId::Parse(IdOf(user)), Role::kUser);
         const PortfolioId id = *PortfolioId::Parse(portfolio);
         auto service = probed_;
-        RunOnShard([service, actor, id, t]() mutable -> asio::awaitable<int> {
+        Run([service, actor, id, t]() mutable -> asio::awaitable<int> {
             std::function<std::string(const Transaction&)> render = [](const Transaction& stored) {
                 return stored.id.ToString();
             };
@@ -287,7 +280,7 @@ TEST_F(RepositorySeam, AnAppendDoesNotReplayTheLedger) {
     const Actor actor(*UserId::Parse(IdOf(user)), Role::kUser);
     const PortfolioId id = *PortfolioId::Parse(portfolio);
     auto service = probed_;
-    RunOnShard([service, actor, id]() -> asio::awaitable<int> {
+    Run([service, actor, id]() -> asio::awaitable<int> {
         std::function<void(Portfolio&)> to_fifo = [](Portfolio& p) {
             p.cost_basis_method = CostBasisMethod::kFifo;
         };
