@@ -318,7 +318,7 @@ public:
                 inst.currency = "USD";
                 inst.exchange_timezone = "America/New_York";
                 try {
-                    direct_->Run(direct_->Service().Repo().CreateInstrument(inst));
+                    direct_->Run(direct_->Service().CreateInstrument(inst));
                 } catch (const Error& e) {
                     if (e.Code() != "market.instrument_exists") throw;
                 }

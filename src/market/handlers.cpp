@@ -406,14 +406,9 @@ asio::awaitable<http::Response> History(MarketService& svc, http::Request& req, 
         throw Error(ErrorKind::kUnprocessable, "validation.failed", "invalid query", std::move(errors));
     const Timestamp start = BucketStart(from, interval);
     // A later page starts where the previous one ended (the cursor), not at the bucket of `from`.
-    // One more than asked: a next page only when there is more, not when exactly `limit` exist.
     const auto after = HistoryCursor(req);
-    auto bars = co_await svc.Repo().History(kind, symbol, after.value_or(start), to, interval, limit + 1);
-    const bool more = static_cast<int>(bars.size()) > limit;
-    if (more) bars.pop_back();
-    if (bars.empty() && !(co_await svc.Repo().GetInstrument(symbol))) {
-        throw Error(ErrorKind::kNotFound, "market.unknown_symbol", "no instrument " + symbol);
-    }
+    auto page = co_await svc.History(kind, symbol, after.value_or(start), to, interval, limit);
+    const std::vector<Bar>& bars = page.bars;
     json::array out;
     out.reserve(bars.size());
     for (const Bar& b : bars) {
@@ -428,7 +423,7 @@ asio::awaitable<http::Response> History(MarketService& svc, http::Request& req, 
         out.push_back(std::move(o));
     }
     json::value next = nullptr;
-    if (more) next = json::value(http::KeysetCursor(NextStart(bars.back(), interval)).Encode());
+    if (page.more) next = json::value(http::KeysetCursor(NextStart(bars.back(), interval)).Encode());
     co_return http::JsonResponse(json::object{{"symbol", symbol},
                                               {"interval", IntervalName(interval)},
                                               {"from", FormatRfc3339(start)},
@@ -652,13 +647,12 @@ asio::awaitable<http::Response> FxRate(const MarketRoutes& m, http::Request& req
     if (base == quote) {
         co_return http::JsonResponse(json::object{{"base", base}, {"quote", quote}, {"rate", "1"}});
     }
-    auto fx = co_await m.Service(req).Repo().Fx(base, quote, at);
-    if (!fx) throw Error(ErrorKind::kNotFound, "market.no_rate", "no rate for " + base + "/" + quote);
+    auto fx = co_await m.Service(req).Fx(base, quote, at);
     co_return http::JsonResponse(json::object{{"base", base},
                                               {"quote", quote},
-                                              {"rate", DecimalText(fx->rate)},
-                                              {"time", FormatRfc3339(fx->time)},
-                                              {"inverted", fx->inverted}});
+                                              {"rate", DecimalText(fx.rate)},
+                                              {"time", FormatRfc3339(fx.time)},
+                                              {"inverted", fx.inverted}});
 }
 
 asio::awaitable<http::Response> ListInstruments(const MarketRoutes& m, http::Request& req) {
@@ -675,7 +669,7 @@ asio::awaitable<http::Response> ListInstruments(const MarketRoutes& m, http::Req
         q.text = std::string(*t);
     }
     if (auto a = req.Query().Get("asset_class")) q.asset_class = std::string(*a);
-    auto items = co_await m.Service(req).Repo().SearchInstruments(q);
+    auto items = co_await m.Service(req).SearchInstruments(q);
     json::array out;
     for (const auto& i : items) out.push_back(InstrumentJson(i));
     json::value next = nullptr;
@@ -686,15 +680,14 @@ asio::awaitable<http::Response> ListInstruments(const MarketRoutes& m, http::Req
 asio::awaitable<http::Response> ShowInstrument(const MarketRoutes& m, http::Request& req) {
     RequireScope(req, kScopeRead);
     auto symbol = UpperSymbol(req);
-    auto i = co_await m.Service(req).Repo().GetInstrument(symbol);
-    if (!i) throw Error(ErrorKind::kNotFound, "market.unknown_symbol", "no instrument " + symbol);
-    co_return http::JsonResponse(InstrumentJson(*i));
+    auto i = co_await m.Service(req).GetInstrument(symbol);
+    co_return http::JsonResponse(InstrumentJson(i));
 }
 
 asio::awaitable<http::Response> AddInstrument(const MarketRoutes& m, http::Request& req) {
     RequireAdmin(req);
     auto instrument = ReadInstrument(http::ParseJsonObject(req));
-    auto created = co_await m.Service(req).Repo().CreateInstrument(instrument);
+    auto created = co_await m.Service(req).CreateInstrument(instrument);
     auto res = http::JsonResponse(InstrumentJson(created), 201);
     res.SetHeader("Location", "/api/v1/market/instruments/" + created.symbol);
     co_return res;
@@ -704,9 +697,8 @@ asio::awaitable<http::Response> ChangeInstrument(const MarketRoutes& m, http::Re
     RequireAdmin(req);
     auto symbol = UpperSymbol(req);
     auto patch = ReadPatch(http::ParseJsonObject(req));
-    auto updated = co_await m.Service(req).Repo().UpdateInstrument(symbol, patch);
-    if (!updated) throw Error(ErrorKind::kNotFound, "market.unknown_symbol", "no instrument " + symbol);
-    co_return http::JsonResponse(InstrumentJson(*updated));
+    auto updated = co_await m.Service(req).UpdateInstrument(symbol, patch);
+    co_return http::JsonResponse(InstrumentJson(updated));
 }
 
 // --- The route tables, one per group ---

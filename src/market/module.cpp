@@ -86,26 +86,12 @@ std::shared_ptr<PriceDirectory> Register(App& app) {
     app.Jobs().Add({.name = "market.maintenance",
                     .interval = options.maintenance_interval,
                     .lease_pool = lease,
-                    .run = [jobs_svc, state]() -> asio::awaitable<void> {
-                        auto& repo = jobs_svc->Repo();
-                        co_await repo.Maintain(jobs_svc->Options().retention);
-                        for (const auto& [table, rows] : co_await repo.DefaultPartitionRows()) {
-                            if (rows > 0) {
-                                spdlog::warn(
-                                    "market: {} row(s) of {} are in its default partition (no partition "
-                                    "for their time); partman_maint.ensure_partitions moves them",
-                                    rows, table);
-                            }
-                        }
-                        co_await repo.DeletePublishedBefore(std::chrono::hours(24));
-                    }});
+                    .run = [jobs_svc, state]() -> asio::awaitable<void> { co_await jobs_svc->Maintain(); }});
     app.Jobs().Add({.name = "market.reconcile",
                     .interval = options.reconcile_interval,
                     .lease_pool = lease,
                     .run = [jobs_svc, state]() -> asio::awaitable<void> {
-                        const Timestamp to = Now() - std::chrono::minutes(5);
-                        auto n = co_await jobs_svc->Repo().Reconcile(
-                            to - jobs_svc->Options().reconcile_window, to);
+                        auto n = co_await jobs_svc->Reconcile(Now());
                         spdlog::info("market: reconciled {} bar(s) from raw data", n);
                     }});
     return MakePriceDirectory(app);

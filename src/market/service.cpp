@@ -194,4 +194,67 @@ asio::awaitable<std::vector<LatestPrice>> MarketService::LatestMany(const std::v
     co_return found;
 }
 
+asio::awaitable<HistoryPage> MarketService::History(
+    SeriesKind kind, const std::string& symbol, Timestamp from, Timestamp to, Interval interval, int limit) {
+    // One more than asked: a next page only when there is more, not when exactly `limit` exist.
+    HistoryPage page;
+    page.bars = co_await repo_.History(kind, symbol, from, to, interval, limit + 1);
+    page.more = static_cast<int>(page.bars.size()) > limit;
+    if (page.more) page.bars.pop_back();
+    if (page.bars.empty()) {
+        auto instrument = co_await repo_.GetInstrument(symbol);
+        if (!instrument)
+            throw Error(ErrorKind::kNotFound, "market.unknown_symbol", "no instrument " + symbol);
+    }
+    co_return page;
+}
+
+asio::awaitable<FxQuote> MarketService::Fx(const std::string& base,
+                                           const std::string& quote,
+                                           std::optional<Timestamp> at) {
+    auto fx = co_await repo_.Fx(base, quote, at);
+    if (!fx) throw Error(ErrorKind::kNotFound, "market.no_rate", "no rate for " + base + "/" + quote);
+    co_return std::move(*fx);
+}
+
+asio::awaitable<std::vector<Instrument>> MarketService::SearchInstruments(const InstrumentQuery& query) {
+    co_return co_await repo_.SearchInstruments(query);
+}
+
+asio::awaitable<Instrument> MarketService::GetInstrument(const std::string& symbol) {
+    auto instrument = co_await repo_.GetInstrument(symbol);
+    if (!instrument) throw Error(ErrorKind::kNotFound, "market.unknown_symbol", "no instrument " + symbol);
+    co_return std::move(*instrument);
+}
+
+asio::awaitable<Instrument> MarketService::CreateInstrument(const Instrument& instrument) {
+    co_return co_await repo_.CreateInstrument(instrument);
+}
+
+asio::awaitable<Instrument> MarketService::UpdateInstrument(const std::string& symbol,
+                                                            const InstrumentPatch& patch) {
+    auto updated = co_await repo_.UpdateInstrument(symbol, patch);
+    if (!updated) throw Error(ErrorKind::kNotFound, "market.unknown_symbol", "no instrument " + symbol);
+    co_return std::move(*updated);
+}
+
+asio::awaitable<void> MarketService::Maintain() {
+    co_await repo_.Maintain(options_.retention);
+    auto defaults = co_await repo_.DefaultPartitionRows();
+    for (const auto& [table, rows] : defaults) {
+        if (rows > 0) {
+            spdlog::warn(
+                "market: {} row(s) of {} are in its default partition (no partition for their time); "
+                "partman_maint.ensure_partitions moves them",
+                rows, table);
+        }
+    }
+    co_await repo_.DeletePublishedBefore(std::chrono::hours(24));
+}
+
+asio::awaitable<std::int64_t> MarketService::Reconcile(Timestamp now) {
+    const Timestamp to = now - std::chrono::minutes(5);
+    co_return co_await repo_.Reconcile(to - options_.reconcile_window, to);
+}
+
 }  // namespace nn::market

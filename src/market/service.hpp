@@ -31,7 +31,14 @@ struct MarketOptions {
     std::string stream{kPriceStream};       // tests use their own
 };
 
-// The ingest pipeline and the reads that prefer Redis. One per shard (its pool and Redis
+// One page of a history query: at most the asked number of bars, `more` when a next page exists.
+struct HistoryPage {
+    std::vector<Bar> bars;
+    bool more = false;
+};
+
+// The ingest pipeline, the reads that prefer Redis, and the use cases of history, rates,
+// instruments and the maintenance jobs over the repository. One per shard (its pool and Redis
 // client belong to that shard); also used directly by the CLI (import, feed simulate --direct).
 //
 //   validate (pure, nothing written on failure)
@@ -58,7 +65,36 @@ public:
     // Publishes pending outbox events (older than relay_min_age); returns how many.
     boost::asio::awaitable<int> RelayOutbox(int limit = 500);
 
-    Repository& Repo() noexcept { return repo_; }
+    // Bars of [from, to) at `interval`, at most `limit` of them. An instrument without bars in
+    // the range is an empty page; no bars and no instrument throws nn::Error kNotFound
+    // "market.unknown_symbol".
+    boost::asio::awaitable<HistoryPage> History(SeriesKind kind,
+                                                const std::string& symbol,
+                                                Timestamp from,
+                                                Timestamp to,
+                                                Interval interval,
+                                                int limit);
+    // The rate of base in quote at `at` (the latest when nullopt), possibly inverted from
+    // quote/base; nn::Error kNotFound "market.no_rate" when there is none.
+    boost::asio::awaitable<FxQuote> Fx(const std::string& base,
+                                       const std::string& quote,
+                                       std::optional<Timestamp> at);
+
+    // Instruments. Get and Update throw nn::Error kNotFound "market.unknown_symbol" when the
+    // symbol is absent; Create throws kConflict "market.instrument_exists" when it exists.
+    boost::asio::awaitable<std::vector<Instrument>> SearchInstruments(const InstrumentQuery& query);
+    boost::asio::awaitable<Instrument> GetInstrument(const std::string& symbol);
+    boost::asio::awaitable<Instrument> CreateInstrument(const Instrument& instrument);
+    boost::asio::awaitable<Instrument> UpdateInstrument(const std::string& symbol,
+                                                        const InstrumentPatch& patch);
+
+    // The maintenance job: the retention windows and partition maintenance, a warning per
+    // default partition holding rows, published outbox rows older than a day deleted.
+    boost::asio::awaitable<void> Maintain();
+    // The reconcile job: rebuilds the bars of [now - 5 min - reconcile_window, now - 5 min) from
+    // the raw data (the last minutes are still being ingested). Returns the bars written.
+    boost::asio::awaitable<std::int64_t> Reconcile(Timestamp now);
+
     const MarketOptions& Options() const noexcept { return options_; }
 
 private:

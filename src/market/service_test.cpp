@@ -1,7 +1,8 @@
 // MarketService against an in-memory market::Repository: the service's own logic (batch limits,
 // validation before anything is written, the ingest order handed to the repository, the outbox
-// relay and the latest-price fallback without Redis). The SQL is PgRepository's and is tested
-// against PostgreSQL (ingest_redistest.cpp, market_http_redistest.cpp).
+// relay, the latest-price fallback without Redis, history paging and its unknown-symbol rule,
+// the not-found answers of rates and instruments, and what the maintenance jobs ask for). The SQL is
+// PgRepository's and is tested against PostgreSQL (ingest_redistest.cpp, market_http_redistest.cpp).
 #include "market/service.hpp"
 
 #include <gtest/gtest.h>
@@ -18,7 +19,8 @@ namespace {
 
 namespace asio = boost::asio;
 
-// Latest prices and the outbox in memory; what the service under test never calls throws.
+// Latest prices, the outbox, instruments, bars and rates in memory; what the service under test never calls
+// throws.
 class MemoryRepository : public Repository {
 public:
     struct Stored {
@@ -32,6 +34,13 @@ public:
     std::vector<OutboxEvent> outbox;
     std::vector<std::int64_t> published;
     std::vector<std::pair<std::int64_t, std::string>> failed;
+    std::map<std::string, Instrument> instruments;
+    std::map<std::string, std::vector<Bar>> bars;
+    std::map<std::string, FxQuote> rates;  // by base + quote
+    std::vector<int> history_limits;
+    std::vector<std::pair<Timestamp, Timestamp>> reconciled;
+    std::vector<RetentionWindows> maintained;
+    std::vector<std::chrono::hours> deleted_before;
 
     asio::awaitable<StoredBatch> StorePrices(SeriesKind kind,
                                              const std::vector<PriceRow>& rows,
@@ -68,8 +77,9 @@ public:
         failed.emplace_back(id, error);
         co_return;
     }
-    asio::awaitable<std::int64_t> DeletePublishedBefore(std::chrono::hours) override {
-        throw std::logic_error("DeletePublishedBefore is not in memory");
+    asio::awaitable<std::int64_t> DeletePublishedBefore(std::chrono::hours age) override {
+        deleted_before.push_back(age);
+        co_return 0;
     }
     asio::awaitable<std::vector<LatestPrice>> Latest(const std::vector<std::string>& symbols) override {
         std::vector<LatestPrice> out;
@@ -83,35 +93,46 @@ public:
         throw std::logic_error("PreviousClose is not in memory");
     }
     asio::awaitable<std::vector<Bar>> History(
-        SeriesKind, const std::string&, Timestamp, Timestamp, Interval, int) override {
-        throw std::logic_error("History is not in memory");
+        SeriesKind, const std::string& symbol, Timestamp, Timestamp, Interval, int limit) override {
+        history_limits.push_back(limit);
+        std::vector<Bar> out;
+        if (auto it = bars.find(symbol); it != bars.end()) out = it->second;
+        if (static_cast<int>(out.size()) > limit) out.resize(static_cast<std::size_t>(limit));
+        co_return out;
     }
-    asio::awaitable<std::optional<FxQuote>> Fx(const std::string&,
-                                               const std::string&,
+    asio::awaitable<std::optional<FxQuote>> Fx(const std::string& base,
+                                               const std::string& quote,
                                                std::optional<Timestamp>) override {
-        throw std::logic_error("Fx is not in memory");
+        if (auto it = rates.find(base + quote); it != rates.end()) co_return it->second;
+        co_return std::nullopt;
     }
     asio::awaitable<Instrument> CreateInstrument(const Instrument&) override {
         throw std::logic_error("CreateInstrument is not in memory");
     }
-    asio::awaitable<std::optional<Instrument>> UpdateInstrument(const std::string&,
-                                                                const InstrumentPatch&) override {
-        throw std::logic_error("UpdateInstrument is not in memory");
+    asio::awaitable<std::optional<Instrument>> UpdateInstrument(const std::string& symbol,
+                                                                const InstrumentPatch& patch) override {
+        auto it = instruments.find(symbol);
+        if (it == instruments.end()) co_return std::nullopt;
+        if (patch.name) it->second.name = *patch.name;
+        co_return it->second;
     }
-    asio::awaitable<std::optional<Instrument>> GetInstrument(const std::string&) override {
-        throw std::logic_error("GetInstrument is not in memory");
+    asio::awaitable<std::optional<Instrument>> GetInstrument(const std::string& symbol) override {
+        if (auto it = instruments.find(symbol); it != instruments.end()) co_return it->second;
+        co_return std::nullopt;
     }
     asio::awaitable<std::vector<Instrument>> SearchInstruments(const InstrumentQuery&) override {
         throw std::logic_error("SearchInstruments is not in memory");
     }
-    asio::awaitable<std::int64_t> Reconcile(Timestamp, Timestamp) override {
-        throw std::logic_error("Reconcile is not in memory");
+    asio::awaitable<std::int64_t> Reconcile(Timestamp from, Timestamp to) override {
+        reconciled.emplace_back(from, to);
+        co_return 42;
     }
-    asio::awaitable<void> Maintain(const RetentionWindows&) override {
-        throw std::logic_error("Maintain is not in memory");
+    asio::awaitable<void> Maintain(const RetentionWindows& windows) override {
+        maintained.push_back(windows);
+        co_return;
     }
     asio::awaitable<std::vector<std::pair<std::string, std::int64_t>>> DefaultPartitionRows() override {
-        throw std::logic_error("DefaultPartitionRows is not in memory");
+        co_return std::vector<std::pair<std::string, std::int64_t>>{{"market_data.ohlcv_1m", 3}};
     }
 };
 
@@ -211,6 +232,101 @@ TEST_F(MarketServiceMemory, LatestWithoutRedisReadsTheRepositoryInSymbolOrder) {
     EXPECT_EQ(many[1].symbol, "MSFT");
     EXPECT_EQ(many[1].price, Decimal::FromString("410.5"));
     EXPECT_FALSE(test::RunAwaitable(svc_.Latest("NONE")).has_value());
+}
+
+// Error the awaitable throws (a failure when it returns).
+template <typename T>
+Error Refusal(asio::awaitable<T> call) {
+    try {
+        test::RunAwaitable(std::move(call));
+    } catch (const Error& e) {
+        return e;
+    }
+    ADD_FAILURE() << "the call succeeded";
+    return Error(ErrorKind::kInternal, "test.succeeded", "the call succeeded");
+}
+
+Instrument MemoryInstrument(std::string symbol) {
+    Instrument i;
+    i.symbol = std::move(symbol);
+    i.name = "Instrument " + i.symbol;
+    i.asset_class = "EQUITY";
+    i.currency = "USD";
+    return i;
+}
+
+Bar MemoryBar(Timestamp time, const char* close) {
+    Bar b;
+    b.time = time;
+    b.close = Decimal::FromString(close);
+    return b;
+}
+
+TEST_F(MarketServiceMemory, HistoryOfAnUnknownSymbolIsNotFound) {
+    const Error e =
+        Refusal(svc_.History(SeriesKind::kStock, "NONE", t_, t_ + std::chrono::hours(1), Interval::k1m, 10));
+    EXPECT_EQ(e.Kind(), ErrorKind::kNotFound);
+    EXPECT_EQ(e.Code(), "market.unknown_symbol");
+}
+
+TEST_F(MarketServiceMemory, HistoryOfAKnownSymbolWithoutBarsIsAnEmptyPage) {
+    repo_.instruments["AAPL"] = MemoryInstrument("AAPL");
+    auto page = test::RunAwaitable(
+        svc_.History(SeriesKind::kStock, "AAPL", t_, t_ + std::chrono::hours(1), Interval::k1m, 10));
+    EXPECT_TRUE(page.bars.empty());
+    EXPECT_FALSE(page.more);
+}
+
+TEST_F(MarketServiceMemory, HistoryWithBarsNeedsNoInstrumentAndPagesOnlyWhenThereIsMore) {
+    // Bars of an index with no instrument row: still answered (the instrument is read only when
+    // there are no bars).
+    repo_.bars["^SPX"] = {MemoryBar(t_, "1"), MemoryBar(t_ + std::chrono::minutes(1), "2"),
+                          MemoryBar(t_ + std::chrono::minutes(2), "3")};
+    const Timestamp to = t_ + std::chrono::hours(1);
+    auto exact = test::RunAwaitable(svc_.History(SeriesKind::kIndex, "^SPX", t_, to, Interval::k1m, 3));
+    EXPECT_EQ(exact.bars.size(), 3u);
+    EXPECT_FALSE(exact.more);
+    auto shorter = test::RunAwaitable(svc_.History(SeriesKind::kIndex, "^SPX", t_, to, Interval::k1m, 2));
+    ASSERT_EQ(shorter.bars.size(), 2u);
+    EXPECT_TRUE(shorter.more);
+    EXPECT_EQ(shorter.bars.back().close, Decimal::FromString("2"));
+    EXPECT_EQ(repo_.history_limits, (std::vector<int>{4, 3}));  // one more than asked
+}
+
+TEST_F(MarketServiceMemory, FxWithoutARateIsNotFound) {
+    repo_.rates["EURUSD"] = FxQuote{"EUR", "USD", Decimal::FromString("1.0842"), t_, false};
+    auto fx = test::RunAwaitable(svc_.Fx("EUR", "USD", std::nullopt));
+    EXPECT_EQ(fx.rate, Decimal::FromString("1.0842"));
+    const Error e = Refusal(svc_.Fx("EUR", "JPY", std::nullopt));
+    EXPECT_EQ(e.Kind(), ErrorKind::kNotFound);
+    EXPECT_EQ(e.Code(), "market.no_rate");
+}
+
+TEST_F(MarketServiceMemory, GetAndUpdateOfAnAbsentInstrumentAreNotFound) {
+    repo_.instruments["AAPL"] = MemoryInstrument("AAPL");
+    EXPECT_EQ(test::RunAwaitable(svc_.GetInstrument("AAPL")).symbol, "AAPL");
+    InstrumentPatch patch;
+    patch.name = "Apple";
+    EXPECT_EQ(test::RunAwaitable(svc_.UpdateInstrument("AAPL", patch)).name, "Apple");
+    EXPECT_EQ(Refusal(svc_.GetInstrument("NONE")).Code(), "market.unknown_symbol");
+    const Error e = Refusal(svc_.UpdateInstrument("NONE", patch));
+    EXPECT_EQ(e.Kind(), ErrorKind::kNotFound);
+    EXPECT_EQ(e.Code(), "market.unknown_symbol");
+}
+
+TEST_F(MarketServiceMemory, MaintainAppliesTheRetentionWindowsAndDropsDayOldPublishedEvents) {
+    test::RunAwaitable(svc_.Maintain());
+    ASSERT_EQ(repo_.maintained.size(), 1u);
+    EXPECT_EQ(repo_.maintained[0].raw, SmallBatches().retention.raw);
+    EXPECT_EQ(repo_.deleted_before, (std::vector<std::chrono::hours>{std::chrono::hours(24)}));
+}
+
+TEST_F(MarketServiceMemory, ReconcileRebuildsTheWindowEndingFiveMinutesAgo) {
+    const Timestamp now = t_;
+    EXPECT_EQ(test::RunAwaitable(svc_.Reconcile(now)), 42);
+    ASSERT_EQ(repo_.reconciled.size(), 1u);
+    EXPECT_EQ(repo_.reconciled[0].second, now - std::chrono::minutes(5));
+    EXPECT_EQ(repo_.reconciled[0].first, now - std::chrono::minutes(5) - std::chrono::hours(72));
 }
 
 }  // namespace
