@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/decimal.hpp"
 #include "core/ids.hpp"
 #include "core/time.hpp"
 
@@ -132,5 +133,16 @@ struct TradingEvent {
     std::optional<std::string> fee;
     std::optional<std::string> currency;
 };
+
+// The daily change of a price alert in percent, as PostgreSQL computes
+// trim_scale(round((price / prev_close - 1) * 100, 2)) on numerics: the quotient rounded half
+// away from zero at PostgreSQL's division scale (at least 16 significant digits, at least the
+// scale of either operand), then the percentage rounded half away from zero to 2 places, trailing
+// zeros trimmed: "5.83", "-0.01", "100". Throws "decimal.division_by_zero" when prev_close is zero.
+std::string ChangePercent(const Decimal& price, const Decimal& prev_close);
+
+// The UTC calendar date ("YYYY-MM-DD") of an RFC 3339 time, the day a daily-change crossing
+// belongs to. Throws nn::Error "time.invalid" when `time` is not RFC 3339.
+std::string UtcTradingDate(std::string_view time);
 
 }  // namespace nn::notify

@@ -14,23 +14,13 @@
 #include "core/time.hpp"
 
 #include "infra/app/app.hpp"
-#include "infra/db/pool.hpp"
 #include "infra/mail/templates.hpp"
 #include "infra/redis/consumer_group.hpp"
+#include "notify/model.hpp"
 
 namespace nn::notify {
 namespace asio = boost::asio;
 namespace json = boost::json;
-
-namespace {
-
-const db::Query kChangePct{"SELECT trim_scale(round(($1::numeric / $2::numeric - 1) * 100, 2))::text",
-                           "notify.alerts.change_pct"};
-
-const db::Query kTradingDate{"SELECT (($1::timestamptz) AT TIME ZONE 'UTC')::date::text",
-                             "notify.alerts.trading_date"};
-
-}  // namespace
 
 PriceAlertProducer::PriceAlertProducer(App& app,
                                        std::shared_ptr<Notifier> notifier,
@@ -45,7 +35,6 @@ PriceAlertProducer::PriceAlertProducer(App& app,
 
 asio::awaitable<int> PriceAlertProducer::Evaluate(std::string symbol, std::string price, std::string time) {
     if (!portfolios_) co_return 0;
-    auto& ts = app_.Db(ServiceRole::kNotify, Database::kTimescale, 0);
     std::optional<std::string> prev_close;
     if (prices_) prev_close = co_await prices_->PreviousClose(symbol, time, 0);
     int fired = 0;
@@ -60,8 +49,8 @@ asio::awaitable<int> PriceAlertProducer::Evaluate(std::string symbol, std::strin
         std::string change_pct;
         std::string date;
         if (!change.empty()) {
-            change_pct = (co_await ts.Execute(kChangePct, price, *prev_close)).AsSingleRow<std::string>();
-            date = (co_await ts.Execute(kTradingDate, time)).AsSingleRow<std::string>();
+            change_pct = ChangePercent(Decimal::FromString(price), Decimal::FromString(*prev_close));
+            date = UtcTradingDate(time);
         }
 
         auto notify = [&](const portfolio::FiredAlert& f, std::string_view condition, std::string title,
