@@ -63,6 +63,9 @@ public:
         db::Transaction&, Uuid, const std::string&, std::chrono::seconds, std::chrono::seconds) override {
         Reached("DeliveryFailed");
     }
+    asio::awaitable<void> RecordEvents(db::Transaction&, const std::string&, const std::string&) override {
+        Reached("RecordEvents");
+    }
     asio::awaitable<std::vector<AuditEntry>> Audit(db::Transaction&,
                                                    const AuditFilter&,
                                                    std::size_t) override {

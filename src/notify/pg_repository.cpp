@@ -1,5 +1,7 @@
 #include "notify/pg_repository.hpp"
 
+#include <fmt/format.h>
+
 #include "infra/db/transaction.hpp"
 
 namespace nn::notify {
@@ -111,6 +113,43 @@ constexpr db::Query kTradingEvents{
     "WHERE portfolio_id = $1 AND ($2::timestamptz IS NULL OR (time, source_event_id) < ($2, $3::bigint)) "
     "ORDER BY time DESC, source_event_id DESC LIMIT $4",
     "notify.trading_events"};
+
+// The columns of a db::OutboxDrain event record.
+constexpr std::string_view kRecordColumns =
+    "r(source_event_id bigint, time timestamptz, actor_id uuid, user_id uuid, entity_type text, entity_id "
+    "text, "
+    "action text, before jsonb, after jsonb, request_id text, ip inet, payload jsonb)";
+
+const std::string kInsertSystemSql = fmt::format(
+    "INSERT INTO events.system_events (time, source, source_event_id, actor_id, user_id, entity_type, "
+    "entity_id, action, before, after, request_id, ip) "
+    "SELECT r.time, $2, r.source_event_id, r.actor_id, r.user_id, r.entity_type, r.entity_id, r.action, "
+    "r.before, r.after, r.request_id, r.ip FROM jsonb_to_recordset($1::jsonb) AS {} "
+    "ON CONFLICT DO NOTHING",
+    kRecordColumns);
+const db::Query kInsertSystem{kInsertSystemSql, "notify.relay.insert_system"};
+
+// Transaction events of the portfolio service. A deletion's payload carries no type: it is taken
+// from the transaction's earlier trading event (a deletion of one never seen is skipped).
+const std::string kInsertTradingSql = fmt::format(
+    "INSERT INTO events.trading_events (time, portfolio_id, source_event_id, user_id, actor_id, "
+    "transaction_id, event_type, action, symbol, quantity, price, amount, fee, currency, details) "
+    "SELECT * FROM (SELECT r.time, (r.payload->>'portfolio_id')::uuid, r.source_event_id, r.user_id, "
+    "r.actor_id, (r.payload->>'transaction_id')::uuid AS transaction_id, "
+    "coalesce(r.payload->>'type', (SELECT t.event_type FROM events.trading_events t "
+    "  WHERE t.transaction_id = (r.payload->>'transaction_id')::uuid ORDER BY t.time DESC LIMIT 1)) "
+    "  AS event_type, "
+    "upper(split_part(r.action, '.', 2)), r.payload->>'symbol', (r.payload->>'quantity')::numeric, "
+    "(r.payload->>'price')::numeric, (r.payload->>'amount')::numeric, (r.payload->>'fee')::numeric, "
+    "r.payload->>'currency', r.payload "
+    "FROM jsonb_to_recordset($1::jsonb) AS {} "
+    "WHERE $2 = 'portfolio' AND r.entity_type = 'transaction' AND r.user_id IS NOT NULL "
+    "AND r.action IN ('transaction.created', 'transaction.updated', 'transaction.deleted') "
+    "AND r.payload ? 'portfolio_id' AND r.payload ? 'transaction_id') e "
+    "WHERE e.event_type IS NOT NULL ORDER BY e.time "
+    "ON CONFLICT DO NOTHING",
+    kRecordColumns);
+const db::Query kInsertTrading{kInsertTradingSql, "notify.relay.insert_trading"};
 
 Notification NotificationOfRow(const db::Row& row) {
     Notification n;
@@ -274,6 +313,13 @@ asio::awaitable<void> PgRepository::DeliveryFailed(db::Transaction& tx,
                                                    std::chrono::seconds backoff_max) {
     co_await tx.Execute(kDeliveryFailed, id, error, static_cast<double>(backoff.count()),
                         static_cast<double>(backoff_max.count()));
+}
+
+asio::awaitable<void> PgRepository::RecordEvents(db::Transaction& tx,
+                                                 const std::string& source,
+                                                 const std::string& events) {
+    co_await tx.Execute(kInsertSystem, events, source);
+    co_await tx.Execute(kInsertTrading, events, source);
 }
 
 asio::awaitable<std::vector<AuditEntry>> PgRepository::Audit(db::Transaction& tx,

@@ -43,6 +43,9 @@ public:
                                                 const std::string& error,
                                                 std::chrono::seconds backoff,
                                                 std::chrono::seconds backoff_max) override;
+    boost::asio::awaitable<void> RecordEvents(db::Transaction& tx,
+                                              const std::string& source,
+                                              const std::string& events) override;
     boost::asio::awaitable<std::vector<AuditEntry>> Audit(db::Transaction& tx,
                                                           const AuditFilter& filter,
                                                           std::size_t limit) override;

@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "infra/db/outbox_drain.hpp"
 #include "infra/migrate/catalog.hpp"
+#include "notify/pg_repository.hpp"
 
 namespace nn::db {
 class Pool;
@@ -39,8 +41,9 @@ struct RelayOptions {
     std::int64_t stream_max_len = 100000;
 };
 
-// Drains one outbox into events.system_events, events.trading_events (portfolio transaction
-// events) and the Redis stream. A batch is marked published in the source only after the
+// Drains one outbox (a db::OutboxDrain on the source database) into events.system_events,
+// events.trading_events (portfolio transaction events; Repository::RecordEvents) and the Redis
+// stream. A batch is marked published in the source only after the
 // time-series transaction committed and every XADD succeeded; otherwise the batch stays and the
 // next run repeats it. Repeating inserts nothing twice: (source, source_event_id, time) and
 // (portfolio_id, time, source_event_id) are the targets' keys and the inserts say ON CONFLICT
@@ -64,20 +67,17 @@ public:
     const OutboxSource& Source() const noexcept { return source_; }
 
 private:
+    // The events into the time-series database, then each onto the stream.
+    boost::asio::awaitable<void> Deliver(const db::OutboxBatch& batch);
     boost::asio::awaitable<void> RecordFailure(const std::vector<std::int64_t>& ids,
                                                const std::string& error);
 
     OutboxSource source_;
-    db::Pool& source_pool_;
+    db::OutboxDrain drain_;
     db::Pool& target_;
     redis::Client& redis_;
     RelayOptions options_;
-    std::string select_sql_;
-    std::string select_name_;
-    std::string mark_sql_;
-    std::string mark_name_;
-    std::string fail_sql_;
-    std::string fail_name_;
+    PgRepository events_;
 };
 
 }  // namespace nn::notify

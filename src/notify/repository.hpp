@@ -24,7 +24,8 @@ namespace nn::notify {
 // and the recorded events on the timescale database (events.system_events, trading_events).
 // Each call runs inside the transaction the service opened as the acting user (row-level
 // security decides what it sees); PgRepository (pg_repository.hpp) is the implementation. The
-// outbox relay (relay.hpp) keeps its own statements: it drains every service's outbox.
+// relay (relay.hpp) reads the other services' outboxes through db::OutboxDrain and records their
+// events here (RecordEvents).
 class Repository {
 public:
     virtual ~Repository() = default;
@@ -81,6 +82,15 @@ public:
                                                         std::chrono::seconds backoff_max) = 0;
 
     // --- events (timescale database) ---
+
+    // Records a batch of outbox events of `source` (auth, portfolio, analytics, notifications):
+    // `events` is a JSON array of db::OutboxDrain event records. Each goes into
+    // events.system_events; a portfolio transaction's events also into events.trading_events (a
+    // deletion takes its type from the transaction's earlier trading event, one never seen is
+    // skipped). Repeating a batch inserts nothing twice (ON CONFLICT DO NOTHING on the keys).
+    virtual boost::asio::awaitable<void> RecordEvents(db::Transaction& tx,
+                                                      const std::string& source,
+                                                      const std::string& events) = 0;
 
     // The audit trail, newest first (time, source, source event id); at most `limit`.
     virtual boost::asio::awaitable<std::vector<AuditEntry>> Audit(db::Transaction& tx,
