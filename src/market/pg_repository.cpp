@@ -414,6 +414,7 @@ asio::awaitable<void> CopyBars(db::Transaction& tx, const std::vector<PartialBar
     static const std::vector<std::string> kColumns{"symbol",    "bucket",     "open",        "high",
                                                    "low",       "close",      "volume",      "tick_count",
                                                    "open_time", "close_time", "close_volume"};
+    co_await tx.Flush();
     auto copy = co_await db::CopyIn::Begin(tx.Conn(), "nn_stage_bars", kColumns);
     for (const PartialBar& b : bars) {
         copy.AddRow(b.symbol, b.bucket, b.open, b.high, b.low, b.close, b.volume, b.tick_count, b.open_time,
@@ -434,6 +435,7 @@ asio::awaitable<void> CopySegments(db::Transaction& tx,
     static const std::vector<std::string> kColumns{
         "symbol", "bucket",     "first_time", "last_time", "open",  "high", "low",    "close",
         "volume", "tick_count", "times",      "opens",     "highs", "lows", "closes", "volumes"};
+    co_await tx.Flush();
     auto copy = co_await db::CopyIn::Begin(tx.Conn(), SegmentTable(kind), kColumns);
     std::size_t begin = 0;
     for (const PartialBar& m : minutes) {

@@ -144,9 +144,9 @@ asio::awaitable<void> WriteStates(db::Transaction& tx,
                                   const Portfolio& p,
                                   const StateRows& r) {
     if (r.Empty()) co_return;
-    co_await tx.Execute(q, p.id, p.user_id, db::TextArray(r.symbol), db::TextArray(r.executed_at),
-                        db::TextArray(r.created_at), db::TextArray(r.id), db::TextArray(r.count),
-                        db::TextArray(r.state));
+    tx.Defer(q, p.id, p.user_id, db::TextArray(r.symbol), db::TextArray(r.executed_at),
+             db::TextArray(r.created_at), db::TextArray(r.id), db::TextArray(r.count),
+             db::TextArray(r.state));
 }
 
 // More steps than this run on the CPU pool (a replay step costs ~1 µs; the hop ~50 µs).
@@ -188,9 +188,10 @@ Error LedgerRefusal(const LedgerError& e) {
 }
 
 asio::awaitable<void> LedgerDeriver::Forget(db::Transaction& tx, PortfolioId portfolio) {
-    co_await tx.Execute(kForgetPositions, portfolio);
-    co_await tx.Execute(kForgetCheckpoints, portfolio);
-    co_await tx.Execute(kForgetReads, portfolio);
+    tx.Defer(kForgetPositions, portfolio);
+    tx.Defer(kForgetCheckpoints, portfolio);
+    tx.Defer(kForgetReads, portfolio);
+    co_return;
 }
 
 asio::awaitable<void> LedgerDeriver::WriteHoldings(db::Transaction& tx,
@@ -212,10 +213,9 @@ asio::awaitable<void> LedgerDeriver::WriteHoldings(db::Transaction& tx,
         fees.push_back(Normalized(h->fees));
         first.push_back(h->first_trade_at ? Time(*h->first_trade_at) : std::nullopt);
     }
-    co_await tx.Execute(kUpsertHoldings, p.id, p.user_id, db::TextArray(symbols), db::TextArray(currencies),
-                        db::TextArray(quantity), db::TextArray(avg), db::TextArray(cost),
-                        db::TextArray(cost_base), db::TextArray(realized), db::TextArray(income),
-                        db::TextArray(fees), db::TextArray(first));
+    tx.Defer(kUpsertHoldings, p.id, p.user_id, db::TextArray(symbols), db::TextArray(currencies),
+             db::TextArray(quantity), db::TextArray(avg), db::TextArray(cost), db::TextArray(cost_base),
+             db::TextArray(realized), db::TextArray(income), db::TextArray(fees), db::TextArray(first));
 }
 
 namespace {
@@ -230,7 +230,7 @@ asio::awaitable<void> ApplyCash(db::Transaction& tx, const Portfolio& p, const L
             if (!changed_from || day < *changed_from) changed_from = day;
         }
     }
-    if (changed_from) co_await tx.Execute(kChangedFrom, p.id, p.user_id, *changed_from);
+    if (changed_from) tx.Defer(kChangedFrom, p.id, p.user_id, *changed_from);
 
     std::map<std::string, Decimal> delta;
     std::set<std::string> removed_currencies;
@@ -246,13 +246,14 @@ asio::awaitable<void> ApplyCash(db::Transaction& tx, const Portfolio& p, const L
             currencies.push_back(c);
             amounts.push_back(Normalized(d));
         }
-        co_await tx.Execute(kAddCash, p.id, p.user_id, db::TextArray(currencies), db::TextArray(amounts));
+        tx.Defer(kAddCash, p.id, p.user_id, db::TextArray(currencies), db::TextArray(amounts));
     }
     if (!removed_currencies.empty()) {
         std::vector<std::optional<std::string>> currencies(removed_currencies.begin(),
                                                            removed_currencies.end());
-        co_await tx.Execute(kDeleteUnusedCash, p.id, db::TextArray(currencies));
+        tx.Defer(kDeleteUnusedCash, p.id, db::TextArray(currencies));
     }
+    co_return;
 }
 
 // What the change is for one symbol: its earliest removed transaction and its added ones.
@@ -346,10 +347,9 @@ asio::awaitable<Plan> PlanSymbol(db::Transaction& tx,
         }
     }
     if (from) {
-        co_await tx.Execute(kDeleteCheckpointsAfter, p.id, symbol, from->executed_at, from->created_at,
-                            from->id);
+        tx.Defer(kDeleteCheckpointsAfter, p.id, symbol, from->executed_at, from->created_at, from->id);
     } else {
-        co_await tx.Execute(kDeleteSymbolCheckpoints, p.id, symbol);
+        tx.Defer(kDeleteSymbolCheckpoints, p.id, symbol);
     }
     plan.tail = co_await repo.SymbolTransactions(tx, p.id, symbol, from);
     co_return plan;
@@ -430,8 +430,8 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
     co_await WriteStates(tx, kUpsertPositions, p, positions);
     if (!gone.empty()) {
         const db::TextArray list(gone);
-        co_await tx.Execute(kDeletePositions, p.id, list);
-        co_await tx.Execute(kDeleteHoldings, p.id, list);
+        tx.Defer(kDeletePositions, p.id, list);
+        tx.Defer(kDeleteHoldings, p.id, list);
     }
     co_await WriteHoldings(tx, p, holdings);
 }

@@ -36,7 +36,10 @@ public:
     // Throws a 422 nn::Error (the ledger error of the earliest transaction that cannot be
     // applied), like the full replay would.
     // A symbol's transactions are read through `repo`. A long derivation runs on `cpu` when
-    // given. `checkpoint_every`: kCheckpointEvery, smaller in tests.
+    // given. `checkpoint_every`: kCheckpointEvery, smaller in tests. Its writes are deferred
+    // (db::Transaction::Defer): an append costs two round trips here (the cash and version writes
+    // with the read of the stored positions; the position and holding writes with the caller's
+    // next statement or COMMIT).
     static boost::asio::awaitable<void> Apply(db::Transaction& tx,
                                               Repository& repo,
                                               const Portfolio& p,

@@ -384,9 +384,10 @@ asio::awaitable<void> PgRepository::InsertTransaction(db::Transaction& tx,
                                                       UserId owner,
                                                       const Transaction& t,
                                                       const std::optional<std::string>& idempotency_key) {
-    co_await tx.Execute(kInsertTransaction, t.id, portfolio, owner, std::string(TypeName(t.type)), t.symbol,
-                        t.quantity, t.price, t.amount, t.fee, std::string(t.currency.Code()), t.fx_rate,
-                        t.split_ratio, t.executed_at, t.notes, idempotency_key);
+    tx.Defer(kInsertTransaction, t.id, portfolio, owner, std::string(TypeName(t.type)), t.symbol, t.quantity,
+             t.price, t.amount, t.fee, std::string(t.currency.Code()), t.fx_rate, t.split_ratio,
+             t.executed_at, t.notes, idempotency_key);
+    co_return;  // sent with the next statement (write-behind), an error thrown there
 }
 
 asio::awaitable<void> PgRepository::CopyTransactions(db::Transaction& tx,
@@ -398,6 +399,7 @@ asio::awaitable<void> PgRepository::CopyTransactions(db::Transaction& tx,
                                                    "fx_rate", "split_ratio", "executed_at", "notes"};
     co_await tx.Execute(kCreateTransactionStage);
     {
+        co_await tx.Flush();  // the deferred writes before the COPY
         auto copy = co_await db::CopyIn::Begin(tx.Conn(), "nn_stage_transactions", kColumns);
         for (const Transaction& t : txs) {
             copy.AddRow(t.id, TypeName(t.type), t.symbol, t.quantity, t.price, t.amount, t.fee,
@@ -586,8 +588,9 @@ asio::awaitable<void> PgRepository::InsertOutbox(db::Transaction& tx,
                                                  std::string_view event_type,
                                                  const std::string& payload_json,
                                                  const std::string& request_id) {
-    co_await tx.Execute(kInsertOutbox, actor.user_id, owner, aggregate_type, aggregate_id, event_type,
-                        payload_json, request_id);
+    tx.Defer(kInsertOutbox, actor.user_id, owner, aggregate_type, aggregate_id, event_type, payload_json,
+             request_id);
+    co_return;  // sent with the next statement or the COMMIT (write-behind)
 }
 
 asio::awaitable<bool> PgRepository::ClaimKey(db::Transaction& tx,

@@ -1,6 +1,7 @@
 #include "infra/db/transaction.hpp"
 
 #include <random>
+#include <utility>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -53,18 +54,13 @@ std::string_view BeginSql(const TransactionOptions& o) {
 }  // namespace
 
 asio::awaitable<Transaction> Transaction::Begin(PooledConnection conn, TransactionOptions options) {
-    const Query begin{BeginSql(options), "db.begin"};
-    if (options.acting_user) {
-        Pipeline p;
-        p.Push(begin).PushParams(kSetActingUser, ActingParams(*options.acting_user));
-        PipelineResults r = co_await conn->RunPipeline(std::move(p), std::nullopt);
-        for (std::size_t i = 0; i < r.Size(); ++i) {
-            if (auto error = r.Error(i)) std::rethrow_exception(error);
-        }
-    } else {
-        co_await conn->Run(begin, Params(), std::nullopt);
-    }
-    co_return Transaction(std::move(conn));
+    // Nothing is sent yet: BEGIN with the options' isolation and access mode, and the statement
+    // that sets the whole acting user, go with the transaction's first statement, in its round
+    // trip (Defer). An error of either is thrown there, inside RunInTransaction's retry loop.
+    Transaction tx(std::move(conn));
+    tx.deferred_.Push(Query{BeginSql(options), "db.begin"});
+    if (options.acting_user) tx.deferred_.PushParams(kSetActingUser, ActingParams(*options.acting_user));
+    co_return tx;
 }
 
 void Transaction::EnsureOpen() const {
@@ -76,36 +72,80 @@ void Transaction::EnsureOpen() const {
 
 Connection& Transaction::Conn() const {
     EnsureOpen();
+    if (!deferred_.Empty()) {
+        ErrorInfo info;
+        info.server_message =
+            "statements are deferred on this transaction; run one before using its connection";
+        throw ServerError(ErrorKind::kInternal, "db.deferred_pending", std::move(info));
+    }
     return *conn_;
+}
+
+asio::awaitable<Result> Transaction::FlushWith(Query query,
+                                               Params params,
+                                               std::optional<std::chrono::milliseconds> timeout) {
+    // One batch behind one Sync, prepared statements (Connection::RunBatch): a failure skips
+    // what follows it, which the aborted transaction would refuse anyway.
+    Pipeline batch = std::exchange(deferred_, Pipeline());
+    const std::size_t want = batch.Size();
+    batch.PushParams(query, std::move(params));
+    co_return co_await conn_->RunBatch(std::move(batch), want, timeout);
 }
 
 asio::awaitable<Result> Transaction::Run(Query query,
                                          Params params,
                                          std::optional<std::chrono::milliseconds> timeout) {
     EnsureOpen();
-    co_return co_await conn_->Run(query, std::move(params), timeout);
+    if (deferred_.Empty()) co_return co_await conn_->Run(query, std::move(params), timeout);
+    co_return co_await FlushWith(query, std::move(params), timeout);
 }
 
 asio::awaitable<PipelineResults> Transaction::RunPipeline(Pipeline pipeline,
                                                           std::optional<std::chrono::milliseconds> timeout) {
     EnsureOpen();
+    // The deferred statements go first, in a round trip of their own: RunPipeline gives each
+    // statement its own Sync and error, which a batch behind one Sync cannot.
+    co_await Flush();
     co_return co_await conn_->RunPipeline(std::move(pipeline), timeout);
+}
+
+asio::awaitable<void> Transaction::Flush() {
+    EnsureOpen();
+    if (deferred_.Empty()) co_return;
+    Pipeline batch = std::exchange(deferred_, Pipeline());
+    const std::size_t last = batch.Size() - 1;
+    co_await conn_->RunBatch(std::move(batch), last, std::nullopt);
 }
 
 asio::awaitable<void> Transaction::Commit() {
     EnsureOpen();
-    // The pool rolls back whatever is left open when the connection is released below.
-    PooledConnection conn = std::move(conn_);
-    if (PQtransactionStatus(conn->Impl().Raw()) == PQTRANS_INERROR) {
+    if (PQtransactionStatus(conn_->Impl().Raw()) == PQTRANS_INERROR) {
+        PooledConnection gone = std::move(conn_);  // the pool rolls it back
+        deferred_ = Pipeline();
         ErrorInfo info;
         info.server_message = "an earlier statement failed, so the transaction was rolled back";
         throw ServerError(ErrorKind::kInternal, "db.transaction_aborted", std::move(info));
     }
-    co_await conn->Run(kCommit, Params(), std::nullopt);
+    if (deferred_.Empty()) {
+        PooledConnection conn = std::move(conn_);
+        co_await conn->Run(kCommit, Params(), std::nullopt);
+        co_return;
+    }
+    // The deferred writes and COMMIT in one round trip. When one of them fails, the server skips
+    // the rest of the batch and that write's error is thrown. Either way the transaction is
+    // over; the connection goes back to the pool, which rolls back what is left open.
+    try {
+        co_await FlushWith(kCommit, Params(), std::nullopt);
+    } catch (...) {
+        PooledConnection gone = std::move(conn_);
+        throw;
+    }
+    PooledConnection done = std::move(conn_);
 }
 
 asio::awaitable<void> Transaction::Rollback() {
     EnsureOpen();
+    deferred_ = Pipeline();
     PooledConnection conn = std::move(conn_);
     co_await conn->Run(kRollback, Params(), std::nullopt);
 }

@@ -23,9 +23,9 @@ namespace nn::db {
 //   co_await tx.Commit();
 class Transaction final : public QueryRunner {
 public:
-    // BEGIN with the options' isolation and access mode; with an acting user, BEGIN and the
-    // statement that sets the whole actor (TransactionOptions::ActingAs) go in one pipelined
-    // round trip.
+    // BEGIN with the options' isolation and access mode and, with an acting user, the statement
+    // that sets the whole actor (TransactionOptions::ActingAs): both deferred, so they travel
+    // with the transaction's first statement and cost no round trip of their own.
     static boost::asio::awaitable<Transaction> Begin(PooledConnection conn, TransactionOptions options);
 
     Transaction(Transaction&&) noexcept = default;
@@ -38,6 +38,22 @@ public:
     boost::asio::awaitable<PipelineResults> RunPipeline(
         Pipeline pipeline, std::optional<std::chrono::milliseconds> timeout) override;
 
+    // Write-behind: `query` goes to the server with this transaction's next statement (Run,
+    // RunPipeline or Commit) in one pipelined round trip instead of a round trip of its own. For
+    // writes whose result nobody reads (a derived row, an outbox event): the append of a
+    // transaction sends its seven writes in two round trips instead of seven. A deferred
+    // statement's failure is thrown by that next call, as its own error (a DbError subclass, so
+    // RunInTransaction retries it like any other), and aborts the transaction as usual; a
+    // Rollback, or a Transaction dropped without Commit, never sends what is still deferred.
+    template <class... Args>
+    void Defer(const Query& query, const Args&... args) {
+        EnsureOpen();
+        deferred_.Push(query, args...);
+    }
+    std::size_t DeferredCount() const noexcept { return deferred_.Size(); }
+    // Sends what is deferred now (before using Conn(), e.g. for a CopyIn).
+    boost::asio::awaitable<void> Flush();
+
     // Throws the server's error when COMMIT fails (e.g. SerializationFailure), and
     // ServerError "db.transaction_aborted" when an earlier statement had already failed (the
     // server would silently roll back). The transaction is over either way.
@@ -45,14 +61,22 @@ public:
     boost::asio::awaitable<void> Rollback();
     bool Finished() const noexcept { return !conn_; }
 
-    // The underlying connection, e.g. for a CopyIn inside the transaction.
+    // The underlying connection, e.g. for a CopyIn inside the transaction. Nothing may be
+    // deferred then, BEGIN included (it would run after what the caller does on the
+    // connection): throws; `co_await Flush()` first.
     Connection& Conn() const;
 
 private:
     explicit Transaction(PooledConnection conn) : conn_(std::move(conn)) {}
     void EnsureOpen() const;
+    // The deferred statements followed by `query`, in one round trip; throws the first error,
+    // else returns `query`'s result.
+    boost::asio::awaitable<Result> FlushWith(Query query,
+                                             Params params,
+                                             std::optional<std::chrono::milliseconds> timeout);
 
     PooledConnection conn_;
+    Pipeline deferred_;
 };
 
 namespace detail {

@@ -1,0 +1,188 @@
+// Transaction::Defer: write-behind statements that travel with the transaction's next statement.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include <boost/asio/this_coro.hpp>
+
+#include "infra/db/testing/pg.hpp"
+#include "infra/db/transaction.hpp"
+#include "tests/support/run_awaitable.hpp"
+
+namespace nn::db {
+namespace {
+
+namespace asio = boost::asio;
+using nn::test::RunAwaitable;
+using testkit::TestPool;
+
+struct DeferTable {
+    DeferTable() : name(nn::test::UniqueName("defer_")) {
+        nn::test::ExecSql(testkit::DbUrl(), "CREATE TABLE " + name + " (id int PRIMARY KEY, v int NOT NULL)");
+        insert = "INSERT INTO " + name + " VALUES ($1, $2)";
+        count = "SELECT count(*) FROM " + name;
+    }
+    ~DeferTable() {
+        try {
+            nn::test::ExecSql(testkit::DbUrl(), "DROP TABLE " + name);
+        } catch (const std::exception&) {
+            // the scratch database is dropped at exit anyway
+        }
+    }
+    Query Insert() const { return Query{insert, "test.defer_insert"}; }
+    Query Count() const { return Query{count, "test.defer_count"}; }
+
+    std::string name, insert, count;
+};
+
+asio::awaitable<std::int64_t> CountRows(QueryRunner& runner, const DeferTable& t) {
+    co_return (co_await runner.Execute(t.Count())).AsSingleRow<std::int64_t>();
+}
+
+TEST(TransactionDefer, RunsBeforeTheNextStatementOfTheTransaction) {
+    DeferTable t;
+    RunAwaitable([&]() -> asio::awaitable<void> {
+        Pool pool(co_await asio::this_coro::executor, TestPool(2));
+        auto tx = co_await pool.Begin();
+        const std::size_t begin = tx.DeferredCount();  // BEGIN itself
+        tx.Defer(t.Insert(), std::int32_t{1}, std::int32_t{10});
+        tx.Defer(t.Insert(), std::int32_t{2}, std::int32_t{20});
+        EXPECT_EQ(tx.DeferredCount(), begin + 2);
+        EXPECT_EQ(co_await CountRows(tx, t), 2);  // sent ahead of the count, in its round trip
+        EXPECT_EQ(tx.DeferredCount(), 0u);
+        EXPECT_EQ(co_await CountRows(pool, t), 0);  // still inside the transaction
+        co_await tx.Commit();
+        EXPECT_EQ(co_await CountRows(pool, t), 2);
+    });
+}
+
+TEST(TransactionDefer, TravelsWithCommit) {
+    DeferTable t;
+    RunAwaitable([&]() -> asio::awaitable<void> {
+        Pool pool(co_await asio::this_coro::executor, TestPool(1));
+        auto tx = co_await pool.Begin();
+        tx.Defer(t.Insert(), std::int32_t{1}, std::int32_t{10});
+        tx.Defer(t.Insert(), std::int32_t{2}, std::int32_t{20});
+        co_await tx.Commit();
+        EXPECT_TRUE(tx.Finished());
+        EXPECT_EQ(co_await CountRows(pool, t), 2);
+    });
+}
+
+TEST(TransactionDefer, PipelineResultsAreTheCallersOwn) {
+    DeferTable t;
+    RunAwaitable([&]() -> asio::awaitable<void> {
+        Pool pool(co_await asio::this_coro::executor, TestPool(1));
+        auto tx = co_await pool.Begin();
+        tx.Defer(t.Insert(), std::int32_t{1}, std::int32_t{10});
+        Pipeline p;
+        p.Push(t.Count()).Push(Query{"SELECT 7", "test.defer_seven"});
+        PipelineResults r = co_await tx.RunPipeline(std::move(p), std::nullopt);
+        EXPECT_EQ(r.Size(), 2u);
+        if (r.Size() != 2) co_return;
+        EXPECT_EQ(r[0].AsSingleRow<std::int64_t>(), 1);
+        EXPECT_EQ(r[1].AsSingleRow<std::int32_t>(), 7);
+        co_await tx.Rollback();
+    });
+}
+
+TEST(TransactionDefer, AFailingWriteIsThrownByTheNextStatementAndAbortsTheTransaction) {
+    DeferTable t;
+    RunAwaitable([&]() -> asio::awaitable<void> {
+        Pool pool(co_await asio::this_coro::executor, TestPool(1));
+        auto tx = co_await pool.Begin();
+        tx.Defer(t.Insert(), std::int32_t{1}, std::int32_t{10});
+        tx.Defer(t.Insert(), std::int32_t{1}, std::int32_t{11});  // the same key
+        bool unique = false;
+        try {
+            co_await CountRows(tx, t);
+        } catch (const UniqueViolation&) {
+            unique = true;
+        }
+        EXPECT_TRUE(unique);
+        bool aborted = false;
+        try {
+            co_await tx.Commit();
+        } catch (const ServerError& e) {
+            aborted = std::string(e.Code()) == "db.transaction_aborted";
+        }
+        EXPECT_TRUE(aborted);
+        EXPECT_EQ(co_await CountRows(pool, t), 0);
+    });
+}
+
+TEST(TransactionDefer, AFailingWriteIsThrownByCommitAndNothingIsCommitted) {
+    DeferTable t;
+    nn::test::ExecSql(testkit::DbUrl(), "INSERT INTO " + t.name + " VALUES (1, 1)");
+    RunAwaitable([&]() -> asio::awaitable<void> {
+        Pool pool(co_await asio::this_coro::executor, TestPool(1));
+        auto tx = co_await pool.Begin();
+        tx.Defer(t.Insert(), std::int32_t{2}, std::int32_t{20});
+        tx.Defer(t.Insert(), std::int32_t{1}, std::int32_t{10});  // taken before the transaction
+        bool unique = false;
+        try {
+            co_await tx.Commit();
+        } catch (const UniqueViolation&) {
+            unique = true;
+        }
+        EXPECT_TRUE(unique);
+        EXPECT_TRUE(tx.Finished());
+        // The one connection is back in the pool, rolled back: row 2 was never committed.
+        EXPECT_EQ(co_await CountRows(pool, t), 1);
+    });
+}
+
+TEST(TransactionDefer, RollbackAndADroppedTransactionNeverSendIt) {
+    DeferTable t;
+    RunAwaitable([&]() -> asio::awaitable<void> {
+        Pool pool(co_await asio::this_coro::executor, TestPool(1));
+        {
+            auto tx = co_await pool.Begin();
+            tx.Defer(t.Insert(), std::int32_t{1}, std::int32_t{10});
+            co_await tx.Rollback();
+        }
+        {
+            auto tx = co_await pool.Begin();
+            tx.Defer(t.Insert(), std::int32_t{2}, std::int32_t{20});
+        }  // dropped without Commit
+        EXPECT_EQ(co_await CountRows(pool, t), 0);
+    });
+}
+
+TEST(TransactionDefer, TheConnectionIsNotHandedOutWhileSomethingIsDeferred) {
+    DeferTable t;
+    RunAwaitable([&]() -> asio::awaitable<void> {
+        Pool pool(co_await asio::this_coro::executor, TestPool(1));
+        auto tx = co_await pool.Begin();
+        tx.Defer(t.Insert(), std::int32_t{1}, std::int32_t{10});
+        EXPECT_THROW((void)tx.Conn(), ServerError);
+        co_await CountRows(tx, t);
+        EXPECT_NO_THROW((void)tx.Conn());
+        co_await tx.Rollback();
+    });
+}
+
+TEST(TransactionDefer, BeginSendsNothingUntilTheFirstStatement) {
+    DeferTable t;
+    RunAwaitable([&]() -> asio::awaitable<void> {
+        Pool pool(co_await asio::this_coro::executor, TestPool(1));
+        {
+            auto tx = co_await pool.Begin(TransactionOptions().ActingAs(Actor::System()));
+            EXPECT_EQ(tx.DeferredCount(), 2u);  // BEGIN and the acting user
+        }  // dropped: the connection never left idle, so the pool has nothing to roll back
+        EXPECT_EQ(pool.Stats().resets, 0u);
+        auto empty = co_await pool.Begin();
+        co_await empty.Commit();  // BEGIN and COMMIT in one round trip
+        EXPECT_TRUE(empty.Finished());
+        auto tx = co_await pool.Begin();
+        tx.Defer(t.Insert(), std::int32_t{1}, std::int32_t{10});
+        co_await tx.Flush();
+        EXPECT_EQ(tx.DeferredCount(), 0u);
+        EXPECT_EQ(co_await CountRows(tx, t), 1);
+        co_await tx.Rollback();
+        EXPECT_EQ(co_await CountRows(pool, t), 0);
+    });
+}
+
+}  // namespace
+}  // namespace nn::db
