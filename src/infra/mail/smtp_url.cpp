@@ -1,31 +1,15 @@
 #include "infra/mail/smtp_url.hpp"
 
 #include <boost/asio/ip/address.hpp>
-#include <charconv>
 
 #include "core/error.hpp"
-#include "core/percent_decode.hpp"
+#include "core/url_parts.hpp"
 
 namespace nn::mail {
 namespace {
 
 [[noreturn]] void Bad(const std::string& why) {
     throw Error(ErrorKind::kUnprocessable, "config.invalid", "configuration: mail.smtp_url: " + why);
-}
-
-std::string Decoded(std::string_view in, const char* what) {
-    auto out = PercentDecode(in);
-    if (!out) Bad(std::string("bad %-escape in the ") + what);
-    return *out;
-}
-
-template <typename T>
-T ParseNumber(std::string_view text, T min, T max, const char* what) {
-    T value{};
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < min || value > max)
-        Bad(std::string("bad ") + what + " '" + std::string(text) + "'");
-    return value;
 }
 
 bool ParseBool(std::string_view text, const char* what) {
@@ -51,9 +35,9 @@ void ApplyOption(SmtpUrl& out, std::string_view key, std::string_view value, boo
         out.tls_verify = ParseBool(value, "tls_verify");
     } else if (key == "tls_ca") {
         if (value.empty()) Bad("tls_ca names a PEM file");
-        out.tls_ca_file = Decoded(value, "tls_ca option");
+        out.tls_ca_file = DecodeUrlPart(value, "tls_ca option", Bad);
     } else if (key == "timeout_ms") {
-        out.timeout = std::chrono::milliseconds(ParseNumber<std::int64_t>(value, 1, 3'600'000, "timeout_ms"));
+        out.timeout = std::chrono::milliseconds(ParseUrlInteger(value, 1, 3'600'000, "timeout_ms", Bad));
     } else {
         Bad("unknown option '" + std::string(key) + "' (known: starttls, tls_verify, tls_ca, timeout_ms)");
     }
@@ -91,37 +75,15 @@ SmtpUrl ParseSmtpUrl(std::string_view url) {
         if (slash + 1 != rest.size()) Bad("a path is not allowed");
         rest = rest.substr(0, slash);
     }
-    // The password may contain '@' only percent-encoded, so the last '@' ends the user info.
-    if (auto at = rest.rfind('@'); at != std::string_view::npos) {
-        std::string_view info = rest.substr(0, at);
-        rest = rest.substr(at + 1);
-        auto colon = info.find(':');
-        out.user = Decoded(info.substr(0, colon), "user");
-        if (colon != std::string_view::npos)
-            out.password = Secret(Decoded(info.substr(colon + 1), "password"));
+    if (auto info = TakeUrlUserInfo(rest, Bad)) {
+        out.user = std::move(info->user);
+        if (info->password) out.password = Secret(std::move(*info->password));
         if (out.user.empty()) Bad("a password needs a user name");
     }
-    std::string_view port_text;
-    if (!rest.empty() && rest.front() == '[') {
-        auto close = rest.find(']');
-        if (close == std::string_view::npos) Bad("unterminated IPv6 address");
-        out.host = std::string(rest.substr(1, close - 1));
-        std::string_view after = rest.substr(close + 1);
-        if (!after.empty()) {
-            if (after.front() != ':') Bad("unexpected text after the IPv6 address");
-            port_text = after.substr(1);
-            if (port_text.empty()) Bad("empty port");
-        }
-    } else {
-        auto colon = rest.find(':');
-        out.host = std::string(rest.substr(0, colon));
-        if (colon != std::string_view::npos) {
-            port_text = rest.substr(colon + 1);
-            if (port_text.empty()) Bad("empty port");
-        }
-    }
-    if (out.host.empty()) Bad("empty host");
-    if (!port_text.empty()) out.port = ParseNumber<std::uint16_t>(port_text, 1, 65535, "port");
+    UrlHostPort authority = ParseUrlHostPort(rest, Bad);
+    if (authority.host.empty()) Bad("empty host");
+    out.host = std::move(authority.host);
+    if (authority.port) out.port = *authority.port;
 
     bool loopback = IsLoopbackHost(out.host);
     bool starttls_given = false;

@@ -1,9 +1,7 @@
 #include "infra/redis/url.hpp"
 
-#include <charconv>
-
 #include "core/error.hpp"
-#include "core/percent_decode.hpp"
+#include "core/url_parts.hpp"
 
 namespace nn::redis {
 namespace {
@@ -12,47 +10,11 @@ namespace {
     throw Error(ErrorKind::kInternal, "redis.bad_url", "invalid Redis URL: " + why);
 }
 
-std::string Decoded(std::string_view in, const char* what) {
-    auto out = PercentDecode(in);
-    if (!out) Bad(std::string("bad escape in ") + what);
-    return *out;
-}
-
-template <typename T>
-T ParseNumber(std::string_view text, T min, T max, const char* what) {
-    T value{};
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < min || value > max) {
-        Bad(std::string("bad ") + what + " '" + std::string(text) + "'");
-    }
-    return value;
-}
-
 HostPort ParseHost(std::string_view authority) {
     HostPort out;
-    out.host = "127.0.0.1";
-    std::string_view port_text;
-    if (!authority.empty() && authority.front() == '[') {
-        auto close = authority.find(']');
-        if (close == std::string_view::npos) Bad("unterminated IPv6 address");
-        out.host = std::string(authority.substr(1, close - 1));
-        std::string_view after = authority.substr(close + 1);
-        if (!after.empty()) {
-            if (after.front() != ':') Bad("unexpected text after the IPv6 address");
-            port_text = after.substr(1);
-            if (port_text.empty()) Bad("empty port");
-        }
-    } else {
-        auto colon = authority.find(':');
-        std::string_view host = authority.substr(0, colon);
-        if (!host.empty()) out.host = std::string(host);
-        if (colon != std::string_view::npos) {
-            port_text = authority.substr(colon + 1);
-            if (port_text.empty()) Bad("empty port");
-        }
-    }
-    if (out.host.empty()) Bad("empty host");
-    if (!port_text.empty()) out.port = ParseNumber<std::uint16_t>(port_text, 1, 65535, "port");
+    UrlHostPort parsed = ParseUrlHostPort(authority, Bad);
+    out.host = parsed.host.empty() ? "127.0.0.1" : std::move(parsed.host);
+    if (parsed.port) out.port = *parsed.port;
     return out;
 }
 
@@ -75,14 +37,9 @@ Url ParseUrl(std::string_view url) {
     if (auto q = rest.find_first_of("?#"); q != std::string_view::npos)
         Bad("query parameters are not supported");
 
-    // The password may contain '@' only percent-encoded, so the last '@' ends the user info.
-    if (auto at = rest.rfind('@'); at != std::string_view::npos) {
-        std::string_view info = rest.substr(0, at);
-        rest = rest.substr(at + 1);
-        auto colon = info.find(':');
-        out.user = Decoded(info.substr(0, colon), "user");
-        if (colon != std::string_view::npos)
-            out.password = Secret(Decoded(info.substr(colon + 1), "password"));
+    if (auto info = TakeUrlUserInfo(rest, Bad)) {
+        out.user = std::move(info->user);
+        if (info->password) out.password = Secret(std::move(*info->password));
     }
 
     std::string_view authority = rest.substr(0, rest.find('/'));
@@ -102,7 +59,7 @@ Url ParseUrl(std::string_view url) {
     }
     out.host = out.seeds.front().host;
     out.port = out.seeds.front().port;
-    if (!path.empty()) out.db = ParseNumber<int>(path, 0, 1 << 20, "database number");
+    if (!path.empty()) out.db = static_cast<int>(ParseUrlInteger(path, 0, 1 << 20, "database number", Bad));
     if (out.cluster && out.db != 0) Bad("a Redis Cluster has database 0 only");
     return out;
 }
