@@ -9,6 +9,7 @@
 #include "analytics/analytics_api_fixture.hpp"
 #include "analytics/returns.hpp"
 #include "market/rate_directory.hpp"
+#include "portfolio/pg_repository.hpp"
 #include "portfolio/snapshot_job.hpp"
 
 namespace nn::analytics {
@@ -35,9 +36,10 @@ TEST_F(SnapshotConvention, DayChangePercentIsTheAnalyticsDailyReturn) {
     const std::string pid = CreatePortfolio(user);
     auto& pool = app_->Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
     auto rates = market::MakeRateDirectory(*app_);
+    portfolio::PgRepository repo;
     auto run = [&](const char* day) {
         return asio::co_spawn(app_->Shard(0),
-                              portfolio::WriteDailySnapshots(pool, *rates, DateFromString(day)),
+                              portfolio::WriteDailySnapshots(pool, repo, *rates, DateFromString(day)),
                               asio::use_future)
             .get();
     };

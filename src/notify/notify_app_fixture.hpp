@@ -14,6 +14,7 @@
 #include "infra/migrate/migrator.hpp"
 #include "notify/module.hpp"
 #include "portfolio/notify_directory.hpp"
+#include "portfolio/pg_repository.hpp"
 #include "tests/support/app_fixture.hpp"
 #include "tests/support/test_env.hpp"
 
@@ -38,7 +39,7 @@ protected:
         mo.notifier.wake_prefix = prefix + ":wake:";
         mo.relay.stream = test::UniqueName(std::string(Suite::kPrefix) + "audit_");
         mo.sources.clear();
-        mo.portfolios = portfolio::MakeNotifyDirectory(*app_);
+        mo.portfolios = portfolio::MakeNotifyDirectory(*app_, std::make_shared<portfolio::PgRepository>());
         Configure(mo);
         module_ = Register(*app_, mo);
         StartApp();

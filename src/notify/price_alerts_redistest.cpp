@@ -16,6 +16,7 @@
 #include "notify/pg_repository.hpp"
 #include "notify/price_alerts.hpp"
 #include "portfolio/notify_directory.hpp"
+#include "portfolio/pg_repository.hpp"
 #include "tests/support/app_fixture.hpp"
 #include "tests/support/test_env.hpp"
 
@@ -59,7 +60,9 @@ protected:
         o.block = std::chrono::milliseconds(50);
         stream_ = o.stream;
         producer_ = std::make_shared<PriceAlertProducer>(
-            *app_, notifier_, portfolio::MakeNotifyDirectory(*app_), market::MakePriceDirectory(*app_), o);
+            *app_, notifier_,
+            portfolio::MakeNotifyDirectory(*app_, std::make_shared<portfolio::PgRepository>()),
+            market::MakePriceDirectory(*app_), o);
         StartApp();
     }
     void TearDown() override {

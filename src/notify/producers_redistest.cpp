@@ -31,6 +31,7 @@
 #include "notify/module.hpp"
 #include "notify/sse_test_client.hpp"
 #include "portfolio/module.hpp"
+#include "portfolio/pg_repository.hpp"
 #include "portfolio/value_feed.hpp"
 #include "tests/support/app_fixture.hpp"
 #include "tests/support/test_env.hpp"
@@ -127,7 +128,7 @@ protected:
         b_ = std::make_unique<App>(cb, shards_b_->Pointers());
         test::AddTestUserAuthenticator(*b_);
         auto mo_b = NotifyOptions();
-        mo_b.portfolios = portfolio::MakeNotifyDirectory(*b_);
+        mo_b.portfolios = portfolio::MakeNotifyDirectory(*b_, std::make_shared<portfolio::PgRepository>());
         module_b_ = Register(*b_, mo_b);
         port_b_ = b_->Start();
     }
@@ -380,7 +381,8 @@ TEST_F(ProducersTest, LivePricesAndValuesReachTheirUserOnAnotherInstance) {
     std::vector<PortfolioId> ids{*PortfolioId::Parse(mine)};
     portfolio::ValueFeedOptions vo;
     vo.stream = prefix_ + ":values";
-    auto feed = std::make_shared<portfolio::ValueFeed>(*a_, market::MakeRateDirectory(*a_), vo);
+    auto feed = std::make_shared<portfolio::ValueFeed>(*a_, std::make_shared<portfolio::PgRepository>(),
+                                                       market::MakeRateDirectory(*a_), vo);
     test::QueryValue(Db("_portfolio"),
                      "UPDATE portfolio.holdings SET current_price = 15 WHERE symbol = '" + held + "'");
     Run(feed->Publish(ids, 0));

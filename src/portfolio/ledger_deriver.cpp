@@ -7,8 +7,6 @@
 #include <string>
 
 #include "core/error.hpp"
-#include "infra/db/query.hpp"
-#include "infra/db/result.hpp"
 #include "portfolio/repository.hpp"
 
 namespace nn::portfolio {
@@ -16,138 +14,14 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr db::Query kSelectPositions{
-    "SELECT symbol, last_executed_at, last_created_at, last_transaction_id, transaction_count, state "
-    "FROM portfolio.ledger_positions WHERE portfolio_id = $1 AND symbol = ANY ($2::text[])",
-    "portfolio.select_ledger_positions"};
-
-constexpr db::Query kCheckpointBefore{
-    "SELECT executed_at, created_at, transaction_id, transaction_count, state FROM "
-    "portfolio.ledger_checkpoints "
-    "WHERE portfolio_id = $1 AND symbol = $2 AND (executed_at, created_at, transaction_id) < ($3, $4, $5) "
-    "ORDER BY executed_at DESC, created_at DESC, transaction_id DESC LIMIT 1",
-    "portfolio.ledger_checkpoint_before"};
-
-constexpr db::Query kDeleteCheckpointsAfter{
-    "DELETE FROM portfolio.ledger_checkpoints WHERE portfolio_id = $1 AND symbol = $2 "
-    "AND (executed_at, created_at, transaction_id) > ($3, $4, $5)",
-    "portfolio.delete_ledger_checkpoints_after"};
-
-constexpr db::Query kDeleteSymbolCheckpoints{
-    "DELETE FROM portfolio.ledger_checkpoints WHERE portfolio_id = $1 AND symbol = $2",
-    "portfolio.delete_symbol_ledger_checkpoints"};
-
-constexpr db::Query kInsertCheckpoints{
-    "INSERT INTO portfolio.ledger_checkpoints (portfolio_id, user_id, symbol, executed_at, created_at, "
-    "transaction_id, transaction_count, state) "
-    "SELECT $1, $2, t.* FROM unnest($3::text[], $4::timestamptz[], $5::timestamptz[], $6::uuid[], "
-    "$7::bigint[], $8::text[]) AS t "
-    "ON CONFLICT (portfolio_id, symbol, executed_at, created_at, transaction_id) DO UPDATE SET "
-    "transaction_count = EXCLUDED.transaction_count, state = EXCLUDED.state",
-    "portfolio.insert_ledger_checkpoints"};
-
-constexpr db::Query kUpsertPositions{
-    "INSERT INTO portfolio.ledger_positions AS l (portfolio_id, user_id, symbol, last_executed_at, "
-    "last_created_at, last_transaction_id, transaction_count, state) "
-    "SELECT $1, $2, t.* FROM unnest($3::text[], $4::timestamptz[], $5::timestamptz[], $6::uuid[], "
-    "$7::bigint[], $8::text[]) AS t "
-    "ON CONFLICT (portfolio_id, symbol) DO UPDATE SET last_executed_at = EXCLUDED.last_executed_at, "
-    "last_created_at = EXCLUDED.last_created_at, last_transaction_id = EXCLUDED.last_transaction_id, "
-    "transaction_count = EXCLUDED.transaction_count, state = EXCLUDED.state",
-    "portfolio.upsert_ledger_positions"};
-
-constexpr db::Query kDeletePositions{
-    "DELETE FROM portfolio.ledger_positions WHERE portfolio_id = $1 AND symbol = ANY ($2::text[])",
-    "portfolio.delete_ledger_positions"};
-
-constexpr db::Query kDeleteHoldings{
-    "DELETE FROM portfolio.holdings WHERE portfolio_id = $1 AND symbol = ANY ($2::text[])",
-    "portfolio.delete_holdings"};
-
-constexpr db::Query kForgetPositions{"DELETE FROM portfolio.ledger_positions WHERE portfolio_id = $1",
-                                     "portfolio.forget_ledger_positions"};
-constexpr db::Query kForgetCheckpoints{"DELETE FROM portfolio.ledger_checkpoints WHERE portfolio_id = $1",
-                                       "portfolio.forget_ledger_checkpoints"};
-
-// A change dated on `$3` or later: the read checkpoints from that day on no longer hold, and the
-// ledger's version moves (docs/analytics.md §17).
-constexpr db::Query kChangedFrom{
-    "WITH gone AS (DELETE FROM portfolio.read_checkpoints WHERE portfolio_id = $1 AND day >= $3) "
-    "INSERT INTO portfolio.ledger_versions (portfolio_id, user_id, version) VALUES ($1, $2, 1) "
-    "ON CONFLICT (portfolio_id) DO UPDATE SET version = portfolio.ledger_versions.version + 1",
-    "portfolio.ledger_changed_from"};
-
-constexpr db::Query kForgetReads{
-    "WITH gone AS (DELETE FROM portfolio.read_checkpoints WHERE portfolio_id = $1) "
-    "INSERT INTO portfolio.ledger_versions (portfolio_id, user_id, version) "
-    "SELECT id, user_id, 1 FROM portfolio.portfolios WHERE id = $1 "
-    "ON CONFLICT (portfolio_id) DO UPDATE SET version = portfolio.ledger_versions.version + 1",
-    "portfolio.ledger_forget_reads"};
-
-// A balance moves by the sum of the cash effects; a currency's first transaction creates its
-// row (balance 0 included, as the full replay writes it).
-constexpr db::Query kAddCash{
-    "INSERT INTO portfolio.cash_balances AS c (portfolio_id, user_id, currency, balance, updated_at) "
-    "SELECT $1, $2, t.cur, t.delta, now() FROM unnest($3::text[], $4::numeric[]) AS t(cur, delta) "
-    "ON CONFLICT (portfolio_id, currency) DO UPDATE SET balance = c.balance + EXCLUDED.balance, "
-    "updated_at = now() WHERE EXCLUDED.balance <> 0",
-    "portfolio.add_cash"};
-
-constexpr db::Query kDeleteUnusedCash{
-    "DELETE FROM portfolio.cash_balances c WHERE c.portfolio_id = $1 AND c.currency = ANY ($2::text[]) "
-    "AND NOT EXISTS (SELECT 1 FROM portfolio.transactions t WHERE t.portfolio_id = $1 AND t.currency = "
-    "c.currency)",
-    "portfolio.delete_unused_cash"};
-
-// Only rows whose figures change are written (a write that changes nothing costs no new row
-// version, no WAL and no index update).
-constexpr db::Query kUpsertHoldings{
-    "INSERT INTO portfolio.holdings AS h (portfolio_id, user_id, symbol, currency, quantity, average_cost, "
-    "cost_basis, cost_basis_base, realized_pnl, income, fees, first_trade_at, last_updated) "
-    "SELECT $1, $2, t.* , now() FROM unnest($3::text[], $4::text[], $5::numeric[], $6::numeric[], "
-    "$7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[], $12::timestamptz[]) AS t "
-    "ON CONFLICT (portfolio_id, symbol) DO UPDATE SET currency = EXCLUDED.currency, quantity = "
-    "EXCLUDED.quantity, average_cost = EXCLUDED.average_cost, cost_basis = EXCLUDED.cost_basis, "
-    "cost_basis_base = EXCLUDED.cost_basis_base, realized_pnl = EXCLUDED.realized_pnl, income = "
-    "EXCLUDED.income, fees = EXCLUDED.fees, first_trade_at = EXCLUDED.first_trade_at, last_updated = now() "
-    "WHERE (h.currency, h.quantity, h.average_cost, h.cost_basis, h.cost_basis_base, h.realized_pnl, "
-    "h.income, h.fees, h.first_trade_at) IS DISTINCT FROM (EXCLUDED.currency, EXCLUDED.quantity, "
-    "EXCLUDED.average_cost, EXCLUDED.cost_basis, EXCLUDED.cost_basis_base, EXCLUDED.realized_pnl, "
-    "EXCLUDED.income, EXCLUDED.fees, EXCLUDED.first_trade_at)",
-    "portfolio.upsert_holdings"};
-
-std::optional<std::string> Normalized(const Decimal& d) {
-    return d.Rescale(std::min(d.Scale(), kAmountScale)).Normalized().ToString();
-}
-
-std::optional<std::string> Time(Timestamp t) {
-    return FormatRfc3339(t);
-}
-
-// Stored states to write, as the columns of kInsertCheckpoints / kUpsertPositions.
+// Stored states to write (Repository::StoreLedgerStates).
 struct StateRows {
-    std::vector<std::optional<std::string>> symbol, executed_at, created_at, id, count, state;
+    std::vector<StoredLedgerState> rows;
 
     void Add(const std::string& s, const PositionState& st) {
-        symbol.push_back(s);
-        executed_at.push_back(Time(st.last.executed_at));
-        created_at.push_back(Time(st.last.created_at));
-        id.push_back(st.last.id.ToString());
-        count.push_back(std::to_string(st.count));
-        state.push_back(EncodeHolding(st.holding));
+        rows.push_back(StoredLedgerState{s, st.last, st.count, EncodeHolding(st.holding)});
     }
-    bool Empty() const { return symbol.empty(); }
 };
-
-asio::awaitable<void> WriteStates(db::Transaction& tx,
-                                  const db::Query& q,
-                                  const Portfolio& p,
-                                  const StateRows& r) {
-    if (r.Empty()) co_return;
-    tx.Defer(q, p.id, p.user_id, db::TextArray(r.symbol), db::TextArray(r.executed_at),
-             db::TextArray(r.created_at), db::TextArray(r.id), db::TextArray(r.count),
-             db::TextArray(r.state));
-}
 
 // More steps than this run on the CPU pool (a replay step costs ~1 µs; the hop ~50 µs).
 constexpr std::size_t kInlineSteps = 2000;
@@ -187,42 +61,14 @@ Error LedgerRefusal(const LedgerError& e) {
                  fmt::format("{} (transaction {})", e.message, e.transaction_id.ToString()));
 }
 
-asio::awaitable<void> LedgerDeriver::Forget(db::Transaction& tx, PortfolioId portfolio) {
-    tx.Defer(kForgetPositions, portfolio);
-    tx.Defer(kForgetCheckpoints, portfolio);
-    tx.Defer(kForgetReads, portfolio);
-    co_return;
-}
-
-asio::awaitable<void> LedgerDeriver::WriteHoldings(db::Transaction& tx,
-                                                   const Portfolio& p,
-                                                   const std::vector<const Holding*>& holdings) {
-    if (holdings.empty()) co_return;
-    std::vector<std::optional<std::string>> symbols, currencies, quantity, avg, cost, cost_base, realized,
-        income, fees, first;
-    for (const Holding* h : holdings) {
-        symbols.push_back(h->symbol);
-        currencies.push_back(std::string(h->currency.Code()));
-        quantity.push_back(Normalized(h->quantity));
-        avg.push_back(Normalized(h->AverageCost(p.cost_basis_method)));
-        cost.push_back(Normalized(h->CostBasis(p.cost_basis_method)));
-        auto base = h->CostBasisBase(p.cost_basis_method);
-        cost_base.push_back(base ? Normalized(*base) : std::nullopt);
-        realized.push_back(Normalized(h->Realized(p.cost_basis_method)));
-        income.push_back(Normalized(h->income));
-        fees.push_back(Normalized(h->fees));
-        first.push_back(h->first_trade_at ? Time(*h->first_trade_at) : std::nullopt);
-    }
-    tx.Defer(kUpsertHoldings, p.id, p.user_id, db::TextArray(symbols), db::TextArray(currencies),
-             db::TextArray(quantity), db::TextArray(avg), db::TextArray(cost), db::TextArray(cost_base),
-             db::TextArray(realized), db::TextArray(income), db::TextArray(fees), db::TextArray(first));
-}
-
 namespace {
 
 // Cash balances: a sum, so only the change's own transactions count, in any order. Also marks
 // the stored daily values from the change's first day as stale.
-asio::awaitable<void> ApplyCash(db::Transaction& tx, const Portfolio& p, const LedgerChange& change) {
+asio::awaitable<void> ApplyCash(db::Transaction& tx,
+                                Repository& repo,
+                                const Portfolio& p,
+                                const LedgerChange& change) {
     std::optional<Date> changed_from;
     for (const auto* list : {&change.removed, &change.added}) {
         for (const Transaction& t : *list) {
@@ -230,7 +76,7 @@ asio::awaitable<void> ApplyCash(db::Transaction& tx, const Portfolio& p, const L
             if (!changed_from || day < *changed_from) changed_from = day;
         }
     }
-    if (changed_from) tx.Defer(kChangedFrom, p.id, p.user_id, *changed_from);
+    if (changed_from) co_await repo.LedgerChangedFrom(tx, p.id, p.user_id, *changed_from);
 
     std::map<std::string, Decimal> delta;
     std::set<std::string> removed_currencies;
@@ -240,20 +86,11 @@ asio::awaitable<void> ApplyCash(db::Transaction& tx, const Portfolio& p, const L
         removed_currencies.insert(c);
     }
     for (const Transaction& t : change.added) delta[std::string(t.currency.Code())] += CashEffect(t);
-    if (!delta.empty()) {
-        std::vector<std::optional<std::string>> currencies, amounts;
-        for (const auto& [c, d] : delta) {
-            currencies.push_back(c);
-            amounts.push_back(Normalized(d));
-        }
-        tx.Defer(kAddCash, p.id, p.user_id, db::TextArray(currencies), db::TextArray(amounts));
-    }
+    if (!delta.empty()) co_await repo.AddCash(tx, p.id, p.user_id, delta);
     if (!removed_currencies.empty()) {
-        std::vector<std::optional<std::string>> currencies(removed_currencies.begin(),
-                                                           removed_currencies.end());
-        tx.Defer(kDeleteUnusedCash, p.id, db::TextArray(currencies));
+        const std::vector<std::string> currencies(removed_currencies.begin(), removed_currencies.end());
+        co_await repo.DeleteUnusedCash(tx, p.id, currencies);
     }
-    co_return;
 }
 
 // What the change is for one symbol: its earliest removed transaction and its added ones.
@@ -283,20 +120,22 @@ std::map<std::string, Affected> AffectedSymbols(const LedgerChange& change) {
 // The stored state of each named symbol (an unreadable one is left out: re-derived like a
 // missing one).
 asio::awaitable<std::map<std::string, PositionState>> LoadPositions(
-    db::Transaction& tx, const Portfolio& p, const std::map<std::string, Affected>& affected) {
-    std::vector<std::optional<std::string>> names;
+    db::Transaction& tx,
+    Repository& repo,
+    const Portfolio& p,
+    const std::map<std::string, Affected>& affected) {
+    std::vector<std::string> names;
     for (const auto& [s, a] : affected) names.push_back(s);
     std::map<std::string, PositionState> stored;
-    auto res = co_await tx.Execute(kSelectPositions, p.id, db::TextArray(names));
-    for (auto row : res) {
-        auto symbol = row.Get<std::string>(0);
-        auto holding = DecodeHolding(row.Get<std::string>(5), symbol);
+    std::vector<StoredLedgerState> rows = co_await repo.LedgerPositions(tx, p.id, names);
+    for (StoredLedgerState& row : rows) {
+        auto holding = DecodeHolding(row.state, row.symbol);
         if (!holding) continue;
         PositionState st;
         st.holding = std::move(*holding);
-        st.last = LedgerKey{row.Get<Timestamp>(1), row.Get<Timestamp>(2), row.Get<TransactionId>(3)};
-        st.count = row.Get<std::int64_t>(4);
-        stored.emplace(std::move(symbol), std::move(st));
+        st.last = row.last;
+        st.count = row.count;
+        stored.emplace(std::move(row.symbol), std::move(st));
     }
     co_return stored;
 }
@@ -334,23 +173,17 @@ asio::awaitable<Plan> PlanSymbol(db::Transaction& tx,
     LedgerKey start = a.added.empty() ? *a.earliest_removed : KeyOf(*a.added.front());
     if (a.earliest_removed && *a.earliest_removed < start) start = *a.earliest_removed;
     std::optional<LedgerKey> from;
-    auto cp =
-        co_await tx.Execute(kCheckpointBefore, p.id, symbol, start.executed_at, start.created_at, start.id);
-    if (!cp.Empty()) {
-        auto holding = DecodeHolding(cp[0].Get<std::string>(4), symbol);
+    std::optional<StoredLedgerState> cp = co_await repo.LedgerCheckpointBefore(tx, p.id, symbol, start);
+    if (cp) {
+        auto holding = DecodeHolding(cp->state, symbol);
         if (holding) {
             plan.state.holding = std::move(*holding);
-            plan.state.last =
-                LedgerKey{cp[0].Get<Timestamp>(0), cp[0].Get<Timestamp>(1), cp[0].Get<TransactionId>(2)};
-            plan.state.count = cp[0].Get<std::int64_t>(3);
+            plan.state.last = cp->last;
+            plan.state.count = cp->count;
             from = plan.state.last;
         }
     }
-    if (from) {
-        tx.Defer(kDeleteCheckpointsAfter, p.id, symbol, from->executed_at, from->created_at, from->id);
-    } else {
-        tx.Defer(kDeleteSymbolCheckpoints, p.id, symbol);
-    }
+    co_await repo.DeleteLedgerCheckpoints(tx, p.id, symbol, from);
     plan.tail = co_await repo.SymbolTransactions(tx, p.id, symbol, from);
     co_return plan;
 }
@@ -384,10 +217,10 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
                                            runtime::CpuPool* cpu,
                                            std::int64_t checkpoint_every) {
     const LedgerSettings settings{p.currency, p.cost_basis_method, p.allow_short};
-    co_await ApplyCash(tx, p, change);
+    co_await ApplyCash(tx, repo, p, change);
     const std::map<std::string, Affected> affected = AffectedSymbols(change);
     if (affected.empty()) co_return;
-    std::map<std::string, PositionState> stored = co_await LoadPositions(tx, p, affected);
+    std::map<std::string, PositionState> stored = co_await LoadPositions(tx, repo, p, affected);
 
     // 1. Reads: each symbol's starting state and the transactions to apply to it.
     std::vector<Plan> plans;
@@ -414,7 +247,7 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
     // 3. Writes.
     StateRows positions;
     std::vector<const Holding*> holdings;
-    std::vector<std::optional<std::string>> gone;
+    std::vector<std::string> gone;
     for (const Plan& plan : plans) {
         if (!plan.ok) continue;
         if (plan.state.count == 0) {
@@ -426,14 +259,12 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
     }
     if (failure) throw LedgerRefusal(failure->error);
 
-    co_await WriteStates(tx, kInsertCheckpoints, p, checkpoints);
-    co_await WriteStates(tx, kUpsertPositions, p, positions);
+    co_await repo.StoreLedgerStates(tx, p.id, p.user_id, checkpoints.rows, positions.rows);
     if (!gone.empty()) {
-        const db::TextArray list(gone);
-        tx.Defer(kDeletePositions, p.id, list);
-        tx.Defer(kDeleteHoldings, p.id, list);
+        co_await repo.DeleteLedgerPositions(tx, p.id, gone);
+        co_await repo.DeleteHoldings(tx, p.id, gone);
     }
-    co_await WriteHoldings(tx, p, holdings);
+    co_await repo.WriteHoldings(tx, p, holdings);
 }
 
 }  // namespace nn::portfolio

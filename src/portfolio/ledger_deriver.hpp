@@ -19,6 +19,8 @@
 //     checkpoint before the earliest changed place, replaying the symbol's later transactions;
 //   - cash: each currency's balance moves by the cash effects removed and added (sums do not
 //     depend on order).
+// Its statements are the Repository's (LedgerPositions, LedgerCheckpointBefore, StoreLedgerStates,
+// AddCash, WriteHoldings, ...): the planning and the derivation are here.
 // The result equals the full Replay of every transaction (the reference; ledger_pgtest.cpp
 // proves it over random ledgers). The caller holds the portfolio's row lock (LockWritable),
 // which serialises writers of one portfolio.
@@ -35,8 +37,8 @@ class LedgerDeriver {
 public:
     // Throws a 422 nn::Error (the ledger error of the earliest transaction that cannot be
     // applied), like the full replay would.
-    // A symbol's transactions are read through `repo`. A long derivation runs on `cpu` when
-    // given. `checkpoint_every`: kCheckpointEvery, smaller in tests. Its writes are deferred
+    // Every read and write goes through `repo`. A long derivation runs on `cpu` when given.
+    // `checkpoint_every`: kCheckpointEvery, smaller in tests. PgRepository defers the writes
     // (db::Transaction::Defer): an append costs two round trips here (the cash and version writes
     // with the read of the stored positions; the position and holding writes with the caller's
     // next statement or COMMIT).
@@ -46,15 +48,6 @@ public:
                                               const LedgerChange& change,
                                               runtime::CpuPool* cpu = nullptr,
                                               std::int64_t checkpoint_every = kCheckpointEvery);
-
-    // Forgets every stored state of the portfolio (its next writes re-derive each symbol from
-    // its first transaction); for a full re-derivation.
-    static boost::asio::awaitable<void> Forget(db::Transaction& tx, PortfolioId portfolio);
-
-    // Writes holdings rows (the figures of the portfolio's method), only where they differ.
-    static boost::asio::awaitable<void> WriteHoldings(db::Transaction& tx,
-                                                      const Portfolio& p,
-                                                      const std::vector<const Holding*>& holdings);
 };
 
 // The 422 a ledger refusal is answered with.

@@ -163,4 +163,38 @@ struct LedgerError {
     TransactionId transaction_id;
 };
 
+// One price of the market's price stream (price_consumer.hpp), applied to every holding of the
+// symbol.
+struct PricePoint {
+    std::string symbol;
+    Decimal price;
+    Timestamp time{};
+};
+
+// One exchange rate of the market's price stream, applied to every foreign holding.
+struct RatePoint {
+    std::string base;
+    std::string quote;
+    Decimal rate;  // quote per unit of base
+    Timestamp time{};
+};
+
+// One price tick to evaluate the watchlist alerts of its symbol against (decimal strings, `time`
+// RFC 3339). `prev_close` is the previous close of the tick's trading date (nullopt: the change
+// condition is not evaluated); `hysteresis` the re-arm band (PriceAlertOptions).
+struct AlertTick {
+    std::string symbol, price, time, hysteresis;
+    std::optional<std::string> prev_close;
+};
+
+// A watchlist item whose condition the tick crossed; it is disarmed by the evaluation.
+struct FiredAlert {
+    std::string item, user, watchlist, threshold;
+};
+
+struct FiredAlerts {
+    std::vector<FiredAlert> above, below, change;
+    bool Empty() const noexcept { return above.empty() && below.empty() && change.empty(); }
+};
+
 }  // namespace nn::portfolio

@@ -20,14 +20,15 @@ Services MakeServices(App& app, const ModuleOptions& options) {
     app.Db(ServiceRole::kPortfolio, Database::kTimescale, 0);
     auto rates = options.rates ? options.rates : market::MakeRateDirectory(app);
     auto instruments = options.instruments ? options.instruments : market::MakeInstrumentDirectory(app);
-    // One repository for the domain: the portfolio service and the sub-domains' repositories
-    // (portfolio lookups, outbox rows) share it.
-    auto repo = std::make_shared<PgRepository>();
+    // One repository for the domain: the portfolio service, the sub-domains' repositories
+    // (portfolio lookups, outbox rows), notify's directory, and (Register) the price consumer,
+    // the value feed and the daily snapshot job share it.
+    std::shared_ptr<Repository> repo = std::make_shared<PgRepository>();
     Services out;
     out.portfolios =
-        std::make_shared<Service>(app, std::move(repo), options.directory, std::move(rates), options.service);
+        std::make_shared<Service>(app, repo, options.directory, std::move(rates), options.service);
     out.allocation = MakeAllocationService(app, out.portfolios, std::move(instruments));
-    out.notify = MakeNotifyDirectory(app);
+    out.notify = MakeNotifyDirectory(app, std::move(repo));
     return out;
 }
 
@@ -41,7 +42,7 @@ Services Register(App& app, ModuleOptions options) {
     RegisterAllocation(app, allocation, options.directory);
     // Drift, goal milestones and live values after every change of holdings (watches.hpp). The
     // hooks hold the watches; the services live as long as the App.
-    auto watches = MakeWatches(app, allocation, goals, service->Rates(), options.values);
+    auto watches = MakeWatches(app, service->Repo(), allocation, goals, service->Rates(), options.values);
     service->OnHoldingsChanged([watches](std::vector<PortfolioId> changed, std::size_t shard) {
         return watches->HoldingsChanged(std::move(changed), shard);
     });
@@ -50,7 +51,7 @@ Services Register(App& app, ModuleOptions options) {
             co_await goal_watch->CheckGoal(goal, shard);
         });
     // Hourly refreshes of the day's row: the last run of a UTC day leaves its closing values.
-    AddSnapshotJob(app, service->Rates(), std::chrono::hours(1));
+    AddSnapshotJob(app, service->Repo(), service->Rates(), std::chrono::hours(1));
     if (options.start_price_consumer) {
         PriceConsumerOptions consumer;
         consumer.cache_prefix = options.service.cache_prefix;
@@ -59,7 +60,7 @@ Services Register(App& app, ModuleOptions options) {
             for (const auto& p : portfolios) ids.emplace_back(p);
             return watches->HoldingsChanged(std::move(ids), 0);
         };
-        auto prices = std::make_shared<PriceConsumer>(app, consumer);
+        auto prices = std::make_shared<PriceConsumer>(app, service->Repo(), consumer);
         prices->Start();
         app.OnStop([prices] { prices->Stop(); });
     }

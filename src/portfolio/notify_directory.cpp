@@ -1,160 +1,72 @@
 #include "portfolio/notify_directory.hpp"
 
-#include <fmt/format.h>
-
 #include "infra/app/app.hpp"
 #include "infra/db/pool.hpp"
-#include "infra/db/text_array.hpp"
 #include "infra/db/transaction.hpp"
+#include "portfolio/repository.hpp"
 
 namespace nn::portfolio {
 namespace asio = boost::asio;
 
 namespace {
 
-// Row-level security returns the row only to those who may see the portfolio.
-constexpr db::Query kVisible{"SELECT user_id FROM portfolio.portfolios WHERE id = $1",
-                             "notify.portfolio_visible"};
-
-// Symbols held (open positions of active portfolios) or watched, read as the user.
-constexpr db::Query kInterest{
-    "SELECT h.symbol FROM portfolio.holdings h JOIN portfolio.portfolios p ON p.id = h.portfolio_id "
-    "WHERE p.user_id = $1 AND p.is_active AND h.quantity <> 0 "
-    "UNION SELECT symbol FROM portfolio.watchlist_items WHERE user_id = $1",
-    "notify.live_interest"};
-
-// Ticks are evaluated in price-time order per item: a tick not newer than the item's
-// last_evaluated_at (a replay, or an entry committed after a newer one) changes nothing.
-constexpr std::string_view kFresh = "(last_evaluated_at IS NULL OR last_evaluated_at < $3::timestamptz)";
-
-// Re-arms by hysteresis (above, below) and at a new UTC trading date (change). Its row locks make
-// a concurrent evaluation of the same symbol wait for this transaction, then find the tick stale.
-const std::string kRearmSql = fmt::format(
-    "UPDATE portfolio.watchlist_items SET "
-    "above_armed = above_armed OR (alert_above IS NOT NULL AND $2::numeric < alert_above * (1 - "
-    "$4::numeric)), "
-    "below_armed = below_armed OR (alert_below IS NOT NULL AND $2::numeric > alert_below * (1 + "
-    "$4::numeric)), "
-    "change_armed = change_armed OR (last_evaluated_at IS NOT NULL AND "
-    "  (last_evaluated_at AT TIME ZONE 'UTC')::date < ($3::timestamptz AT TIME ZONE 'UTC')::date) "
-    "WHERE symbol = $1 AND (alert_above IS NOT NULL OR alert_below IS NOT NULL OR alert_change_pct IS NOT "
-    "NULL) "
-    "AND {} RETURNING id",
-    kFresh);
-const db::Query kRearm{kRearmSql, "notify.alerts.rearm"};
-
-constexpr std::string_view kFireTemplate =
-    "UPDATE portfolio.watchlist_items SET {0}_armed = false, last_triggered_at = now() "
-    "WHERE symbol = $1 AND {0}_armed AND {1} AND {2} "
-    "RETURNING id::text, user_id::text, watchlist_id::text, trim_scale({3})::text";
-
-std::string FireSql(std::string_view condition, std::string_view test, std::string_view threshold) {
-    return fmt::format(fmt::runtime(kFireTemplate), condition, test, kFresh, threshold);
-}
-
-// $1 symbol, $2 price, $3 tick time; for change $4 prev_close (NULL: not evaluated).
-const std::string kFireAboveSql =
-    FireSql("above", "alert_above IS NOT NULL AND $2::numeric >= alert_above", "alert_above");
-const std::string kFireBelowSql =
-    FireSql("below", "alert_below IS NOT NULL AND $2::numeric <= alert_below", "alert_below");
-const std::string kFireChangeSql = FireSql("change",
-                                           "alert_change_pct IS NOT NULL AND $4::numeric IS NOT NULL "
-                                           "AND abs($2::numeric / $4::numeric - 1) * 100 >= alert_change_pct",
-                                           "alert_change_pct");
-const db::Query kFireAbove{kFireAboveSql, "notify.alerts.fire_above"};
-const db::Query kFireBelow{kFireBelowSql, "notify.alerts.fire_below"};
-const db::Query kFireChange{kFireChangeSql, "notify.alerts.fire_change"};
-
-const std::string kEvaluatedSql = fmt::format(
-    "UPDATE portfolio.watchlist_items SET last_price = $2::numeric, last_evaluated_at = $3::timestamptz "
-    "WHERE symbol = $1 AND (alert_above IS NOT NULL OR alert_below IS NOT NULL OR alert_change_pct IS NOT "
-    "NULL) "
-    "AND {}",
-    kFresh);
-const db::Query kEvaluated{kEvaluatedSql, "notify.alerts.evaluated"};
-
-// Which symbols any watchlist item has an alert on (the partial index of docs/schema.md).
-const db::Query kWithAlerts{
-    "SELECT DISTINCT symbol FROM portfolio.watchlist_items WHERE symbol = ANY ($1::text[]) "
-    "AND (alert_above IS NOT NULL OR alert_below IS NOT NULL OR alert_change_pct IS NOT NULL)",
-    "notify.alerts.with_alerts"};
-
-std::vector<FiredAlert> FiredOf(db::Result& rows) {
-    std::vector<FiredAlert> out;
-    for (db::Row row : rows) {
-        out.push_back({row.Get<std::string>(0), row.Get<std::string>(1), row.Get<std::string>(2),
-                       row.Get<std::string>(3)});
-    }
-    return out;
-}
-
-class PgNotifyDirectory final : public NotifyDirectory {
+class RepositoryNotifyDirectory final : public NotifyDirectory {
 public:
-    explicit PgNotifyDirectory(App& app) : app_(app) {}
+    RepositoryNotifyDirectory(App& app, std::shared_ptr<Repository> repo)
+        : app_(app), repo_(std::move(repo)) {}
 
     asio::awaitable<bool> Visible(Actor actor, PortfolioId id, std::size_t shard) override {
         auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
         co_return co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
                                      [&](db::Transaction& tx) -> asio::awaitable<bool> {
-                                         auto rows = co_await tx.Execute(kVisible, id);
-                                         co_return !rows.Empty();
+                                         co_return co_await repo_->PortfolioVisible(tx, id);
                                      });
     }
 
     asio::awaitable<std::set<std::string>> InterestOf(UserId user, std::size_t shard) override {
         auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
         auto tx = co_await pool.Begin(db::TransactionOptions().ActingAs(Actor(user, Role::kUser)).ReadOnly());
-        auto rows = co_await tx.Execute(kInterest, user);
+        std::set<std::string> symbols = co_await repo_->InterestOf(tx, user);
         co_await tx.Commit();
-        std::set<std::string> symbols;
-        for (db::Row row : rows) symbols.insert(row.Get<std::string>(0));
         co_return symbols;
     }
 
     asio::awaitable<std::set<std::string>> SymbolsWithAlerts(std::vector<std::string> symbols,
                                                              std::size_t shard) override {
-        std::set<std::string> out;
-        if (symbols.empty()) co_return out;
-        const db::TextArray array(symbols);
+        if (symbols.empty()) co_return std::set<std::string>();
         auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
         db::Transaction tx =
             co_await pool.Begin(db::TransactionOptions().ActingAs(Actor::System()).ReadOnly());
-        auto rows = co_await tx.Execute(kWithAlerts, array);
+        std::set<std::string> out = co_await repo_->SymbolsWithAlerts(tx, symbols);
         co_await tx.Commit();
-        for (db::Row row : rows) out.insert(row.Get<std::string>(0));
         co_return out;
     }
 
     asio::awaitable<void> EvaluateAlerts(AlertTick tick, OnFired on_fired, std::size_t shard) override {
         auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
         db::Transaction tx = co_await pool.Begin(db::TransactionOptions().ActingAs(Actor::System()));
-        auto candidates = co_await tx.Execute(kRearm, tick.symbol, tick.price, tick.time, tick.hysteresis);
-        if (candidates.Size() == 0) {
+        const std::size_t candidates = co_await repo_->RearmAlerts(tx, tick);
+        if (candidates == 0) {
             co_await tx.Commit();
             co_return;
         }
-        FiredAlerts fired;
-        auto above = co_await tx.Execute(kFireAbove, tick.symbol, tick.price, tick.time);
-        fired.above = FiredOf(above);
-        auto below = co_await tx.Execute(kFireBelow, tick.symbol, tick.price, tick.time);
-        fired.below = FiredOf(below);
-        auto change = co_await tx.Execute(kFireChange, tick.symbol, tick.price, tick.time, tick.prev_close);
-        fired.change = FiredOf(change);
-        co_await tx.Execute(kEvaluated, tick.symbol, tick.price, tick.time);
+        const FiredAlerts fired = co_await repo_->FireAlerts(tx, tick);
+        co_await repo_->MarkAlertsEvaluated(tx, tick);
         co_await on_fired(fired);
         co_await tx.Commit();
     }
 
 private:
     App& app_;
+    std::shared_ptr<Repository> repo_;
 };
 
 }  // namespace
 
-std::shared_ptr<NotifyDirectory> MakeNotifyDirectory(App& app) {
+std::shared_ptr<NotifyDirectory> MakeNotifyDirectory(App& app, std::shared_ptr<Repository> repo) {
     // Pools are made on first use, which must happen here, before the shards serve requests.
     app.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
-    return std::make_shared<PgNotifyDirectory>(app);
+    return std::make_shared<RepositoryNotifyDirectory>(app, std::move(repo));
 }
 
 }  // namespace nn::portfolio

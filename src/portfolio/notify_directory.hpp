@@ -11,6 +11,7 @@
 
 #include "core/actor.hpp"
 #include "core/ids.hpp"
+#include "portfolio/model.hpp"
 
 namespace nn {
 class App;
@@ -18,23 +19,7 @@ class App;
 
 namespace nn::portfolio {
 
-// One price tick to evaluate the watchlist alerts of its symbol against (decimal strings, `time`
-// RFC 3339). `prev_close` is the previous close of the tick's trading date (nullopt: the change
-// condition is not evaluated); `hysteresis` the re-arm band (PriceAlertOptions).
-struct AlertTick {
-    std::string symbol, price, time, hysteresis;
-    std::optional<std::string> prev_close;
-};
-
-// A watchlist item whose condition the tick crossed; it is disarmed by the evaluation.
-struct FiredAlert {
-    std::string item, user, watchlist, threshold;
-};
-
-struct FiredAlerts {
-    std::vector<FiredAlert> above, below, change;
-    bool Empty() const noexcept { return above.empty() && below.empty() && change.empty(); }
-};
+class Repository;
 
 // What the notify domain may read and change of portfolios and watchlists (holdings and
 // watchlist items stay the portfolio domain's tables): an abstract class as auth::UserDirectory,
@@ -68,8 +53,9 @@ public:
                                                         std::size_t shard) = 0;
 };
 
-// The PostgreSQL implementation (portfolio role; SYSTEM context for the alerts, the user's for
-// InterestOf, the actor's for Visible). Makes its pools at once: call it during registration.
-std::shared_ptr<NotifyDirectory> MakeNotifyDirectory(App& app);
+// The implementation over the domain's repository (`repo`: MakeServices', its statements; portfolio
+// role; SYSTEM context for the alerts, the user's for InterestOf, the actor's for Visible). Makes
+// its pools at once: call it during registration.
+std::shared_ptr<NotifyDirectory> MakeNotifyDirectory(App& app, std::shared_ptr<Repository> repo);
 
 }  // namespace nn::portfolio

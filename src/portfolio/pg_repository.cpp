@@ -9,7 +9,6 @@
 #include "infra/db/copy_in.hpp"
 #include "infra/db/query.hpp"
 #include "infra/db/result.hpp"
-#include "portfolio/ledger_deriver.hpp"
 
 namespace nn::portfolio {
 namespace asio = boost::asio;
@@ -527,7 +526,7 @@ asio::awaitable<void> PgRepository::WriteLedger(db::Transaction& tx,
         holdings.push_back(&h);
     }
     const db::TextArray symbol_array(symbols);
-    co_await LedgerDeriver::WriteHoldings(tx, p, holdings);
+    co_await WriteHoldings(tx, p, holdings);
     co_await tx.Execute(kDeleteStaleHoldings, p.id, symbol_array);
 
     std::vector<std::optional<std::string>> cash_currencies, balances;

@@ -69,6 +69,70 @@ public:
                                                              PortfolioId portfolio) override;
     boost::asio::awaitable<std::vector<std::pair<std::string, Decimal>>> Cash(db::Transaction& tx,
                                                                               PortfolioId portfolio) override;
+    boost::asio::awaitable<std::vector<StoredLedgerState>> LedgerPositions(
+        db::Transaction& tx, PortfolioId portfolio, const std::vector<std::string>& symbols) override;
+    boost::asio::awaitable<std::optional<StoredLedgerState>> LedgerCheckpointBefore(
+        db::Transaction& tx,
+        PortfolioId portfolio,
+        const std::string& symbol,
+        const LedgerKey& before) override;
+    boost::asio::awaitable<void> DeleteLedgerCheckpoints(db::Transaction& tx,
+                                                         PortfolioId portfolio,
+                                                         const std::string& symbol,
+                                                         const std::optional<LedgerKey>& after) override;
+    boost::asio::awaitable<void> StoreLedgerStates(db::Transaction& tx,
+                                                   PortfolioId portfolio,
+                                                   UserId owner,
+                                                   const std::vector<StoredLedgerState>& checkpoints,
+                                                   const std::vector<StoredLedgerState>& positions) override;
+    boost::asio::awaitable<void> DeleteLedgerPositions(db::Transaction& tx,
+                                                       PortfolioId portfolio,
+                                                       const std::vector<std::string>& symbols) override;
+    boost::asio::awaitable<void> ForgetLedger(db::Transaction& tx, PortfolioId portfolio) override;
+    boost::asio::awaitable<void> LedgerChangedFrom(db::Transaction& tx,
+                                                   PortfolioId portfolio,
+                                                   UserId owner,
+                                                   Date day) override;
+    boost::asio::awaitable<void> AddCash(db::Transaction& tx,
+                                         PortfolioId portfolio,
+                                         UserId owner,
+                                         const std::map<std::string, Decimal>& deltas) override;
+    boost::asio::awaitable<void> DeleteUnusedCash(db::Transaction& tx,
+                                                  PortfolioId portfolio,
+                                                  const std::vector<std::string>& currencies) override;
+    boost::asio::awaitable<void> WriteHoldings(db::Transaction& tx,
+                                               const Portfolio& p,
+                                               const std::vector<const Holding*>& holdings) override;
+    boost::asio::awaitable<void> DeleteHoldings(db::Transaction& tx,
+                                                PortfolioId portfolio,
+                                                const std::vector<std::string>& symbols) override;
+
+    boost::asio::awaitable<bool> MarkProcessed(db::Transaction& tx,
+                                               const std::string& consumer,
+                                               const std::string& event_id) override;
+    boost::asio::awaitable<std::vector<MovedHolding>> ApplyPrices(
+        db::Transaction& tx, const std::vector<PricePoint>& prices) override;
+    boost::asio::awaitable<std::vector<MovedHolding>> ApplyRates(
+        db::Transaction& tx, const std::vector<RatePoint>& rates) override;
+    boost::asio::awaitable<std::vector<SnapshotValue>> SnapshotValues(
+        db::Transaction& tx, const std::vector<Uuid>& portfolios) override;
+    boost::asio::awaitable<std::size_t> InsertValueSamples(db::Transaction& tx,
+                                                           const std::vector<SnapshotValue>& values,
+                                                           std::chrono::seconds interval) override;
+    boost::asio::awaitable<std::vector<FeedValue>> FeedValues(
+        db::Transaction& tx, const std::vector<PortfolioId>& portfolios) override;
+    boost::asio::awaitable<std::int64_t> WriteDailySnapshots(db::Transaction& tx,
+                                                             Date date,
+                                                             const std::vector<SnapshotRate>& rates) override;
+
+    boost::asio::awaitable<bool> PortfolioVisible(db::Transaction& tx, PortfolioId id) override;
+    boost::asio::awaitable<std::set<std::string>> InterestOf(db::Transaction& tx, UserId user) override;
+    boost::asio::awaitable<std::set<std::string>> SymbolsWithAlerts(
+        db::Transaction& tx, const std::vector<std::string>& symbols) override;
+    boost::asio::awaitable<std::size_t> RearmAlerts(db::Transaction& tx, const AlertTick& tick) override;
+    boost::asio::awaitable<FiredAlerts> FireAlerts(db::Transaction& tx, const AlertTick& tick) override;
+    boost::asio::awaitable<void> MarkAlertsEvaluated(db::Transaction& tx, const AlertTick& tick) override;
+
     boost::asio::awaitable<std::vector<SummaryRow>> Summary(db::Pool& pool,
                                                             const Actor& actor,
                                                             UserId user) override;

@@ -21,6 +21,7 @@
 #include "infra/migrate/migrator.hpp"
 #include "market/rate_directory.hpp"
 #include "portfolio/module.hpp"
+#include "portfolio/pg_repository.hpp"
 #include "portfolio/portfolio_api_fixture.hpp"
 #include "portfolio/snapshot_job.hpp"
 #include "tests/support/test_env.hpp"
@@ -438,8 +439,9 @@ TEST_F(PlanningApi, DailySnapshotsNetOfFlowsAndSkippedWhenUnknown) {
                      "UPDATE portfolio.holdings SET current_price = 120 WHERE portfolio_id = '" + pid + "'");
     auto& pool = app_->Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
     auto rates = market::MakeRateDirectory(*app_);
+    PgRepository repo;
     auto run = [&](const char* day) {
-        return asio::co_spawn(app_->Shard(0), WriteDailySnapshots(pool, *rates, DateFromString(day)),
+        return asio::co_spawn(app_->Shard(0), WriteDailySnapshots(pool, repo, *rates, DateFromString(day)),
                               asio::use_future)
             .get();
     };
@@ -489,8 +491,9 @@ TEST_F(PlanningApi, DailySnapshotFlowsMatchTheValue) {
         "now(), 1.1) ON CONFLICT (base, quote) DO UPDATE SET rate = 1.1");
     auto& pool = app_->Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
     auto rates = market::MakeRateDirectory(*app_);
+    PgRepository repo;
     auto run = [&](const char* day) {
-        return asio::co_spawn(app_->Shard(0), WriteDailySnapshots(pool, *rates, DateFromString(day)),
+        return asio::co_spawn(app_->Shard(0), WriteDailySnapshots(pool, repo, *rates, DateFromString(day)),
                               asio::use_future)
             .get();
     };

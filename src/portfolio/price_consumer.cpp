@@ -22,51 +22,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr db::Query kMarkProcessed{
-    "INSERT INTO portfolio.processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-    "portfolio.mark_processed"};
-
-// The spec's "Market Data Integration" shape: one UPDATE ... FROM for the whole batch. A
-// price older than the one already applied never overwrites it (events may arrive reordered).
-constexpr db::Query kApplyPrices{
-    "UPDATE portfolio.holdings h SET current_price = t.price, price_updated_at = t.time, last_updated = "
-    "now() "
-    "FROM unnest($1::text[], $2::numeric[], $3::timestamptz[]) AS t(symbol, price, time) "
-    "WHERE h.symbol = t.symbol AND (h.price_updated_at IS NULL OR h.price_updated_at < t.time) "
-    "RETURNING h.portfolio_id, h.user_id",
-    "portfolio.apply_prices"};
-
-constexpr db::Query kApplyRates{
-    "UPDATE portfolio.holdings h SET fx_rate = round(CASE WHEN h.currency = t.base THEN t.rate ELSE 1 / "
-    "t.rate END, "
-    "12), last_updated = now() FROM portfolio.portfolios p, "
-    "unnest($1::text[], $2::text[], $3::numeric[]) AS t(base, quote, rate) "
-    "WHERE p.id = h.portfolio_id AND ((h.currency = t.base AND p.currency = t.quote) OR "
-    "(h.currency = t.quote AND p.currency = t.base)) RETURNING h.portfolio_id, h.user_id",
-    "portfolio.apply_rates"};
-
-constexpr db::Query kSnapshotValues{
-    "SELECT p.id, p.user_id, p.currency, "
-    "coalesce(sum(h.market_value * CASE WHEN h.currency = p.currency THEN 1 ELSE h.fx_rate END), 0)::text, "
-    "coalesce((SELECT c.balance FROM portfolio.cash_balances c WHERE c.portfolio_id = p.id AND c.currency = "
-    "p.currency), 0)::text, "
-    "bool_or(h.quantity <> 0 AND ((h.currency <> p.currency AND h.fx_rate IS NULL) OR h.current_price IS "
-    "NULL)) "
-    "FROM portfolio.portfolios p LEFT JOIN portfolio.holdings h ON h.portfolio_id = p.id "
-    "WHERE p.id = ANY ($1::uuid[]) AND p.is_active GROUP BY p.id",
-    "portfolio.snapshot_values"};
-
-// At most one row per portfolio per interval, also across instances.
-constexpr db::Query kInsertSnapshots{
-    "INSERT INTO analytics_ts.portfolio_snapshots (time, portfolio_id, user_id, currency, total_value, "
-    "cash_value, "
-    "holdings_value) SELECT now(), t.pid, t.uid, t.cur, t.hv + t.cv, t.cv, t.hv "
-    "FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::numeric[], $5::numeric[]) AS t(pid, uid, cur, hv, "
-    "cv) "
-    "WHERE NOT EXISTS (SELECT 1 FROM analytics_ts.portfolio_snapshots s WHERE s.portfolio_id = t.pid "
-    "AND s.time > now() - make_interval(secs => $6)) ON CONFLICT DO NOTHING",
-    "portfolio.insert_snapshots"};
-
 db::TransactionOptions System() {
     return db::TransactionOptions().ActingAs(Actor::System());
 }
@@ -130,8 +85,8 @@ std::optional<PriceEvent> ParsePriceEvent(const redis::FieldValues& fields) {
     return event;
 }
 
-PriceConsumer::PriceConsumer(App& app, PriceConsumerOptions options)
-    : app_(app), options_(std::move(options)) {
+PriceConsumer::PriceConsumer(App& app, std::shared_ptr<Repository> repo, PriceConsumerOptions options)
+    : app_(app), repo_(std::move(repo)), options_(std::move(options)) {
     if (options_.consumer.empty()) options_.consumer = DefaultConsumerName();
 }
 
@@ -141,43 +96,26 @@ PriceConsumer::~PriceConsumer() {
 
 asio::awaitable<ApplyResult> PriceConsumer::Apply(const PriceEvent& event) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
-    std::vector<std::optional<std::string>> symbols, prices, times, bases, quotes, rates;
-    for (const auto& p : event.prices) {
-        symbols.push_back(p.symbol);
-        prices.push_back(p.price.ToString());
-        times.push_back(FormatRfc3339(p.time));
-    }
-    for (const auto& r : event.rates) {
-        bases.push_back(r.base);
-        quotes.push_back(r.quote);
-        rates.push_back(r.rate.ToString());
-    }
     const std::string consumer_key = "prices:" + options_.group;
     ApplyResult result = co_await db::RunInTransaction(
         pool, System(), [&](db::Transaction& tx) -> asio::awaitable<ApplyResult> {
             ApplyResult r;
-            auto mark = co_await tx.Execute(kMarkProcessed, consumer_key, event.batch_id);
-            if (mark.RowsAffected() == 0) {
+            const bool fresh = co_await repo_->MarkProcessed(tx, consumer_key, event.batch_id);
+            if (!fresh) {
                 r.duplicate = true;
                 co_return r;
             }
             std::set<Uuid> portfolios;
             std::set<UserId> users;
-            auto collect = [&](const db::Result& res) {
-                for (auto row : res) {
-                    portfolios.insert(row.Get<Uuid>(0));
-                    users.insert(row.Get<UserId>(1));
+            auto collect = [&](const std::vector<MovedHolding>& moved) {
+                for (const MovedHolding& m : moved) {
+                    portfolios.insert(m.portfolio);
+                    users.insert(m.user);
                 }
-                r.holdings_updated += static_cast<std::size_t>(res.Size());
+                r.holdings_updated += moved.size();
             };
-            if (!symbols.empty()) {
-                const db::TextArray a(symbols), b(prices), c(times);
-                collect(co_await tx.Execute(kApplyPrices, a, b, c));
-            }
-            if (!bases.empty()) {
-                const db::TextArray a(bases), b(quotes), c(rates);
-                collect(co_await tx.Execute(kApplyRates, a, b, c));
-            }
+            if (!event.prices.empty()) collect(co_await repo_->ApplyPrices(tx, event.prices));
+            if (!event.rates.empty()) collect(co_await repo_->ApplyRates(tx, event.rates));
             r.portfolios.assign(portfolios.begin(), portfolios.end());
             r.users.assign(users.begin(), users.end());
             co_return r;
@@ -208,38 +146,30 @@ asio::awaitable<ApplyResult> PriceConsumer::Apply(const PriceEvent& event) {
 
 asio::awaitable<std::size_t> PriceConsumer::Snapshots(const std::vector<Uuid>& portfolios) {
     const auto now = std::chrono::steady_clock::now();
-    std::vector<std::optional<std::string>> due;
+    std::vector<Uuid> due;
     for (const auto& id : portfolios) {
         auto it = last_snapshot_.find(id);
         if (it != last_snapshot_.end() && now - it->second < options_.snapshot_interval) continue;
-        due.push_back(id.ToString());
+        due.push_back(id);
     }
     if (due.empty()) co_return 0;
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);
-    const db::TextArray ids(due);
-    auto values = co_await db::RunInTransaction(pool, System().ReadOnly(),
-                                                [&](db::Transaction& tx) -> asio::awaitable<db::Result> {
-                                                    co_return co_await tx.Execute(kSnapshotValues, ids);
-                                                });
-    std::vector<std::optional<std::string>> pids, uids, currencies, holdings, cash;
-    for (auto row : values) {
-        if (row.Get<std::optional<bool>>(5).value_or(false)) continue;  // a value is unknown: no snapshot
-        pids.push_back(row.Get<Uuid>(0).ToString());
-        uids.push_back(row.Get<Uuid>(1).ToString());
-        currencies.push_back(row.Get<std::string>(2));
-        holdings.push_back(row.Get<std::string>(3));
-        cash.push_back(row.Get<std::string>(4));
-    }
-    for (const auto& pid : pids) last_snapshot_[*Uuid::Parse(*pid)] = now;
-    if (pids.empty()) co_return 0;
-    auto& ts = app_.Db(ServiceRole::kPortfolio, Database::kTimescale, 0);
-    const db::TextArray a(pids), b(uids), c(currencies), d(holdings), e(cash);
-    const double interval = static_cast<double>(options_.snapshot_interval.count());
-    auto res =
-        co_await db::RunInTransaction(ts, System(), [&](db::Transaction& tx) -> asio::awaitable<db::Result> {
-            co_return co_await tx.Execute(kInsertSnapshots, a, b, c, d, e, interval);
+    auto values = co_await db::RunInTransaction(
+        pool, System().ReadOnly(), [&](db::Transaction& tx) -> asio::awaitable<std::vector<SnapshotValue>> {
+            co_return co_await repo_->SnapshotValues(tx, due);
         });
-    co_return static_cast<std::size_t>(res.RowsAffected());
+    std::vector<SnapshotValue> known;
+    for (SnapshotValue& v : values) {
+        if (v.unknown) continue;  // a value is unknown: no snapshot
+        last_snapshot_[v.portfolio] = now;
+        known.push_back(std::move(v));
+    }
+    if (known.empty()) co_return 0;
+    auto& ts = app_.Db(ServiceRole::kPortfolio, Database::kTimescale, 0);
+    co_return co_await db::RunInTransaction(
+        ts, System(), [&](db::Transaction& tx) -> asio::awaitable<std::size_t> {
+            co_return co_await repo_->InsertValueSamples(tx, known, options_.snapshot_interval);
+        });
 }
 
 asio::awaitable<void> PriceConsumer::Handle(const std::vector<redis::StreamEntry>& entries) {

@@ -16,6 +16,7 @@
 #include "core/ids.hpp"
 #include "core/time.hpp"
 #include "infra/redis/client.hpp"
+#include "portfolio/model.hpp"
 
 namespace nn {
 class App;
@@ -28,18 +29,7 @@ class App;
 // instance) changes nothing the second time. Entries are acknowledged only after that commit.
 namespace nn::portfolio {
 
-struct PricePoint {
-    std::string symbol;
-    Decimal price;
-    Timestamp time{};
-};
-
-struct RatePoint {
-    std::string base;
-    std::string quote;
-    Decimal rate;  // quote per unit of base
-    Timestamp time{};
-};
+class Repository;
 
 struct PriceEvent {
     std::string batch_id;
@@ -79,7 +69,8 @@ struct ApplyResult {
 
 class PriceConsumer : public std::enable_shared_from_this<PriceConsumer> {
 public:
-    PriceConsumer(App& app, PriceConsumerOptions options);
+    // `repo`: the domain's repository (MakeServices'), every statement of the flow.
+    PriceConsumer(App& app, std::shared_ptr<Repository> repo, PriceConsumerOptions options);
     ~PriceConsumer();
 
     // Applies one event (exposed for tests and the relay): one transaction in the portfolio
@@ -100,6 +91,7 @@ private:
     boost::asio::awaitable<std::size_t> Snapshots(const std::vector<Uuid>& portfolios);
 
     App& app_;
+    std::shared_ptr<Repository> repo_;
     PriceConsumerOptions options_;
     bool group_ready_ = false;
     std::map<Uuid, std::chrono::steady_clock::time_point> last_snapshot_;

@@ -11,6 +11,7 @@
 #include "infra/app/app.hpp"
 #include "infra/http/test_server.hpp"
 #include "infra/migrate/migrator.hpp"
+#include "portfolio/pg_repository.hpp"
 #include "portfolio/price_consumer.hpp"
 #include "tests/support/app_fixture.hpp"
 #include "tests/support/test_env.hpp"
@@ -43,7 +44,7 @@ protected:
         o.claim_idle = std::chrono::milliseconds(0);
         o.snapshot_interval = std::chrono::seconds(3600);
         o.cache_prefix = test::UniqueName("t_pfc_cache_") + ":";
-        consumer_ = std::make_shared<PriceConsumer>(*app_, o);
+        consumer_ = std::make_shared<PriceConsumer>(*app_, std::make_shared<PgRepository>(), o);
 
         // Two users holding AAPL in USD portfolios, one holding SAP (EUR) in a USD portfolio.
         test::QueryValue(

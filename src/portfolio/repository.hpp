@@ -1,8 +1,10 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -88,6 +90,52 @@ struct IdempotencyRow {
     bool stale = false;  // IN_FLIGHT for longer than the takeover delay
 };
 
+// A symbol's stored derivation state (portfolio.ledger_positions and ledger_checkpoints): after
+// `count` of its transactions, the last at `last`; `state` as EncodeHolding writes it
+// (ledger_state.hpp).
+struct StoredLedgerState {
+    std::string symbol;
+    LedgerKey last;
+    std::int64_t count = 0;
+    std::string state;
+};
+
+// A holding row a price or rate batch moved.
+struct MovedHolding {
+    Uuid portfolio;
+    UserId user;
+};
+
+// An active portfolio's value for the price consumer's throttled sample (decimals as text).
+struct SnapshotValue {
+    Uuid portfolio;
+    Uuid user;
+    std::string currency;
+    std::string holdings_value;
+    std::string cash_value;  // the balance in the portfolio's currency
+    bool unknown = false;    // an open holding lacks a price or rate
+};
+
+// An active portfolio's value for the live feed (value_feed.hpp): holdings at current price x
+// current rate, the non-zero cash balances ("USD:1.5,EUR:2"), and what is missing.
+struct FeedValue {
+    Uuid portfolio;
+    Uuid user;
+    std::string name;
+    std::string currency;
+    std::string holdings_value;
+    std::optional<std::string> cash;
+    bool missing_price = false;
+    bool missing_rate = false;
+};
+
+// A latest exchange rate as the daily snapshot job converts with (decimal text).
+struct SnapshotRate {
+    std::string base;
+    std::string quote;
+    std::string rate;
+};
+
 class Repository {
 public:
     virtual ~Repository() = default;
@@ -164,6 +212,99 @@ public:
                                                                      PortfolioId portfolio) = 0;
     virtual boost::asio::awaitable<std::vector<std::pair<std::string, Decimal>>> Cash(
         db::Transaction& tx, PortfolioId portfolio) = 0;
+
+    // The incremental ledger's stored states (ledger_deriver.hpp), in the writer's transaction
+    // (it holds the portfolio's row lock). The writes may be write-behind as InsertTransaction
+    // (PgRepository's are). LedgerPositions: the stored positions of `symbols` (a symbol without
+    // one is left out).
+    virtual boost::asio::awaitable<std::vector<StoredLedgerState>> LedgerPositions(
+        db::Transaction& tx, PortfolioId portfolio, const std::vector<std::string>& symbols) = 0;
+    // The symbol's latest checkpoint before `before`.
+    virtual boost::asio::awaitable<std::optional<StoredLedgerState>> LedgerCheckpointBefore(
+        db::Transaction& tx, PortfolioId portfolio, const std::string& symbol, const LedgerKey& before) = 0;
+    // Deletes the symbol's checkpoints after `after` (every one of the symbol when nullopt).
+    virtual boost::asio::awaitable<void> DeleteLedgerCheckpoints(db::Transaction& tx,
+                                                                 PortfolioId portfolio,
+                                                                 const std::string& symbol,
+                                                                 const std::optional<LedgerKey>& after) = 0;
+    // Stores new checkpoints, then the symbols' positions (either list may be empty).
+    virtual boost::asio::awaitable<void> StoreLedgerStates(
+        db::Transaction& tx,
+        PortfolioId portfolio,
+        UserId owner,
+        const std::vector<StoredLedgerState>& checkpoints,
+        const std::vector<StoredLedgerState>& positions) = 0;
+    virtual boost::asio::awaitable<void> DeleteLedgerPositions(db::Transaction& tx,
+                                                               PortfolioId portfolio,
+                                                               const std::vector<std::string>& symbols) = 0;
+    // Forgets every stored state and read checkpoint of the portfolio and moves its ledger
+    // version (a full re-derivation).
+    virtual boost::asio::awaitable<void> ForgetLedger(db::Transaction& tx, PortfolioId portfolio) = 0;
+    // A change dated on `day` or later: the read checkpoints from that day on are dropped and the
+    // ledger's version moves (docs/analytics.md §17).
+    virtual boost::asio::awaitable<void> LedgerChangedFrom(db::Transaction& tx,
+                                                           PortfolioId portfolio,
+                                                           UserId owner,
+                                                           Date day) = 0;
+    // Moves each currency's balance by its delta; a currency's first one creates its row.
+    virtual boost::asio::awaitable<void> AddCash(db::Transaction& tx,
+                                                 PortfolioId portfolio,
+                                                 UserId owner,
+                                                 const std::map<std::string, Decimal>& deltas) = 0;
+    // Deletes the balances of `currencies` no transaction of the portfolio is in any more.
+    virtual boost::asio::awaitable<void> DeleteUnusedCash(db::Transaction& tx,
+                                                          PortfolioId portfolio,
+                                                          const std::vector<std::string>& currencies) = 0;
+    // Writes holdings rows (the figures of the portfolio's method), only where they differ.
+    virtual boost::asio::awaitable<void> WriteHoldings(db::Transaction& tx,
+                                                       const Portfolio& p,
+                                                       const std::vector<const Holding*>& holdings) = 0;
+    virtual boost::asio::awaitable<void> DeleteHoldings(db::Transaction& tx,
+                                                        PortfolioId portfolio,
+                                                        const std::vector<std::string>& symbols) = 0;
+
+    // The price flow (price_consumer.hpp), in SYSTEM context. MarkProcessed: false when the
+    // consumer had already processed the event.
+    virtual boost::asio::awaitable<bool> MarkProcessed(db::Transaction& tx,
+                                                       const std::string& consumer,
+                                                       const std::string& event_id) = 0;
+    // The price (rate) columns of every holding of the batch's symbols (currency pairs), across
+    // portfolios; a price older than the applied one is skipped. Returns the rows moved.
+    virtual boost::asio::awaitable<std::vector<MovedHolding>> ApplyPrices(
+        db::Transaction& tx, const std::vector<PricePoint>& prices) = 0;
+    virtual boost::asio::awaitable<std::vector<MovedHolding>> ApplyRates(
+        db::Transaction& tx, const std::vector<RatePoint>& rates) = 0;
+    // Of `portfolios`, the active ones.
+    virtual boost::asio::awaitable<std::vector<SnapshotValue>> SnapshotValues(
+        db::Transaction& tx, const std::vector<Uuid>& portfolios) = 0;
+    // In a transaction on the timescale database: the samples of analytics_ts.portfolio_snapshots,
+    // at most one per portfolio per `interval` (also across instances); returns the rows written.
+    virtual boost::asio::awaitable<std::size_t> InsertValueSamples(db::Transaction& tx,
+                                                                   const std::vector<SnapshotValue>& values,
+                                                                   std::chrono::seconds interval) = 0;
+    // The live feed's values (value_feed.hpp) of the active ones of `portfolios`.
+    virtual boost::asio::awaitable<std::vector<FeedValue>> FeedValues(
+        db::Transaction& tx, const std::vector<PortfolioId>& portfolios) = 0;
+    // Writes (or refreshes) `date`'s portfolio_snapshots row of every active portfolio whose value
+    // is known (snapshot_job.hpp); returns the rows written.
+    virtual boost::asio::awaitable<std::int64_t> WriteDailySnapshots(
+        db::Transaction& tx, Date date, const std::vector<SnapshotRate>& rates) = 0;
+
+    // What notify reads and changes (notify_directory.hpp), each in the caller's transaction.
+    // Whether the acting user sees the portfolio (row-level security decides).
+    virtual boost::asio::awaitable<bool> PortfolioVisible(db::Transaction& tx, PortfolioId id) = 0;
+    // The symbols `user` holds (open positions of active portfolios) or watches.
+    virtual boost::asio::awaitable<std::set<std::string>> InterestOf(db::Transaction& tx, UserId user) = 0;
+    // Of `symbols`, those with an alert on some watchlist item.
+    virtual boost::asio::awaitable<std::set<std::string>> SymbolsWithAlerts(
+        db::Transaction& tx, const std::vector<std::string>& symbols) = 0;
+    // The alert evaluation's three steps (NotifyDirectory::EvaluateAlerts): re-arm the symbol's
+    // items the tick is fresh for (returns how many; their row locks serialise evaluations of
+    // the symbol), fire and disarm the crossed conditions, record the tick as evaluated.
+    virtual boost::asio::awaitable<std::size_t> RearmAlerts(db::Transaction& tx, const AlertTick& tick) = 0;
+    virtual boost::asio::awaitable<FiredAlerts> FireAlerts(db::Transaction& tx, const AlertTick& tick) = 0;
+    virtual boost::asio::awaitable<void> MarkAlertsEvaluated(db::Transaction& tx, const AlertTick& tick) = 0;
+
     // The spec's "User Portfolio Summary": the user's active portfolios with holdings count and
     // total value in each portfolio's currency.
     virtual boost::asio::awaitable<std::vector<SummaryRow>> Summary(db::Pool& pool,

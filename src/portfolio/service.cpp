@@ -222,7 +222,7 @@ asio::awaitable<void> Service::Rederive(db::Transaction& tx, const Portfolio& p)
     co_await repo_->WriteLedger(tx, p, ledger->Value());
     // The stored states were derived under the old settings: each symbol's next write derives
     // it again from its first transaction.
-    co_await LedgerDeriver::Forget(tx, p.id);
+    co_await repo_->ForgetLedger(tx, p.id);
 }
 
 // The writes call these inside their portfolio transaction (the base is the locked portfolio's

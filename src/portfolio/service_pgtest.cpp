@@ -11,14 +11,17 @@
 namespace nn::portfolio::testing {
 namespace {
 
-// Every statement goes to PgRepository; InsertOutbox fails when `fail_outbox` is set (after the
-// statements before it ran in the same transaction), and the ledger reads are counted.
+// Every statement goes to PgRepository; InsertOutbox fails when `fail_outbox` is set and
+// WriteHoldings when `fail_holdings` is (after the statements before it ran in the same
+// transaction), and the ledger reads are counted.
 class ProbeRepository final : public Repository {
 public:
     bool fail_outbox = false;
-    int inserted = 0;      // InsertTransaction
-    int full_replays = 0;  // AllTransactions: the full re-derivation's read
-    int symbol_reads = 0;  // SymbolTransactions: one symbol re-derived from a checkpoint
+    bool fail_holdings = false;
+    int position_reads = 0;  // LedgerPositions: the incremental ledger's stored states
+    int inserted = 0;        // InsertTransaction
+    int full_replays = 0;    // AllTransactions: the full re-derivation's read
+    int symbol_reads = 0;    // SymbolTransactions: one symbol re-derived from a checkpoint
 
     asio::awaitable<Portfolio> InsertPortfolio(db::Transaction& tx, const Portfolio& p) override {
         co_return co_await pg_.InsertPortfolio(tx, p);
@@ -117,6 +120,117 @@ public:
     asio::awaitable<std::vector<std::pair<std::string, Decimal>>> Cash(db::Transaction& tx,
                                                                        PortfolioId portfolio) override {
         co_return co_await pg_.Cash(tx, portfolio);
+    }
+    asio::awaitable<std::vector<StoredLedgerState>> LedgerPositions(
+        db::Transaction& tx, PortfolioId portfolio, const std::vector<std::string>& symbols) override {
+        ++position_reads;
+        co_return co_await pg_.LedgerPositions(tx, portfolio, symbols);
+    }
+    asio::awaitable<std::optional<StoredLedgerState>> LedgerCheckpointBefore(
+        db::Transaction& tx,
+        PortfolioId portfolio,
+        const std::string& symbol,
+        const LedgerKey& before) override {
+        co_return co_await pg_.LedgerCheckpointBefore(tx, portfolio, symbol, before);
+    }
+    asio::awaitable<void> DeleteLedgerCheckpoints(db::Transaction& tx,
+                                                  PortfolioId portfolio,
+                                                  const std::string& symbol,
+                                                  const std::optional<LedgerKey>& after) override {
+        co_await pg_.DeleteLedgerCheckpoints(tx, portfolio, symbol, after);
+    }
+    asio::awaitable<void> StoreLedgerStates(db::Transaction& tx,
+                                            PortfolioId portfolio,
+                                            UserId owner,
+                                            const std::vector<StoredLedgerState>& checkpoints,
+                                            const std::vector<StoredLedgerState>& positions) override {
+        co_await pg_.StoreLedgerStates(tx, portfolio, owner, checkpoints, positions);
+    }
+    asio::awaitable<void> DeleteLedgerPositions(db::Transaction& tx,
+                                                PortfolioId portfolio,
+                                                const std::vector<std::string>& symbols) override {
+        co_await pg_.DeleteLedgerPositions(tx, portfolio, symbols);
+    }
+    asio::awaitable<void> ForgetLedger(db::Transaction& tx, PortfolioId portfolio) override {
+        co_await pg_.ForgetLedger(tx, portfolio);
+    }
+    asio::awaitable<void> LedgerChangedFrom(db::Transaction& tx,
+                                            PortfolioId portfolio,
+                                            UserId owner,
+                                            Date day) override {
+        co_await pg_.LedgerChangedFrom(tx, portfolio, owner, day);
+    }
+    asio::awaitable<void> AddCash(db::Transaction& tx,
+                                  PortfolioId portfolio,
+                                  UserId owner,
+                                  const std::map<std::string, Decimal>& deltas) override {
+        co_await pg_.AddCash(tx, portfolio, owner, deltas);
+    }
+    asio::awaitable<void> DeleteUnusedCash(db::Transaction& tx,
+                                           PortfolioId portfolio,
+                                           const std::vector<std::string>& currencies) override {
+        co_await pg_.DeleteUnusedCash(tx, portfolio, currencies);
+    }
+    asio::awaitable<void> WriteHoldings(db::Transaction& tx,
+                                        const Portfolio& p,
+                                        const std::vector<const Holding*>& holdings) override {
+        if (fail_holdings) throw std::runtime_error("holdings unavailable (test)");
+        co_await pg_.WriteHoldings(tx, p, holdings);
+    }
+    asio::awaitable<void> DeleteHoldings(db::Transaction& tx,
+                                         PortfolioId portfolio,
+                                         const std::vector<std::string>& symbols) override {
+        co_await pg_.DeleteHoldings(tx, portfolio, symbols);
+    }
+    asio::awaitable<bool> MarkProcessed(db::Transaction& tx,
+                                        const std::string& consumer,
+                                        const std::string& event_id) override {
+        co_return co_await pg_.MarkProcessed(tx, consumer, event_id);
+    }
+    asio::awaitable<std::vector<MovedHolding>> ApplyPrices(db::Transaction& tx,
+                                                           const std::vector<PricePoint>& prices) override {
+        co_return co_await pg_.ApplyPrices(tx, prices);
+    }
+    asio::awaitable<std::vector<MovedHolding>> ApplyRates(db::Transaction& tx,
+                                                          const std::vector<RatePoint>& rates) override {
+        co_return co_await pg_.ApplyRates(tx, rates);
+    }
+    asio::awaitable<std::vector<SnapshotValue>> SnapshotValues(db::Transaction& tx,
+                                                               const std::vector<Uuid>& portfolios) override {
+        co_return co_await pg_.SnapshotValues(tx, portfolios);
+    }
+    asio::awaitable<std::size_t> InsertValueSamples(db::Transaction& tx,
+                                                    const std::vector<SnapshotValue>& values,
+                                                    std::chrono::seconds interval) override {
+        co_return co_await pg_.InsertValueSamples(tx, values, interval);
+    }
+    asio::awaitable<std::vector<FeedValue>> FeedValues(db::Transaction& tx,
+                                                       const std::vector<PortfolioId>& portfolios) override {
+        co_return co_await pg_.FeedValues(tx, portfolios);
+    }
+    asio::awaitable<std::int64_t> WriteDailySnapshots(db::Transaction& tx,
+                                                      Date date,
+                                                      const std::vector<SnapshotRate>& rates) override {
+        co_return co_await pg_.WriteDailySnapshots(tx, date, rates);
+    }
+    asio::awaitable<bool> PortfolioVisible(db::Transaction& tx, PortfolioId id) override {
+        co_return co_await pg_.PortfolioVisible(tx, id);
+    }
+    asio::awaitable<std::set<std::string>> InterestOf(db::Transaction& tx, UserId user) override {
+        co_return co_await pg_.InterestOf(tx, user);
+    }
+    asio::awaitable<std::set<std::string>> SymbolsWithAlerts(
+        db::Transaction& tx, const std::vector<std::string>& symbols) override {
+        co_return co_await pg_.SymbolsWithAlerts(tx, symbols);
+    }
+    asio::awaitable<std::size_t> RearmAlerts(db::Transaction& tx, const AlertTick& tick) override {
+        co_return co_await pg_.RearmAlerts(tx, tick);
+    }
+    asio::awaitable<FiredAlerts> FireAlerts(db::Transaction& tx, const AlertTick& tick) override {
+        co_return co_await pg_.FireAlerts(tx, tick);
+    }
+    asio::awaitable<void> MarkAlertsEvaluated(db::Transaction& tx, const AlertTick& tick) override {
+        co_await pg_.MarkAlertsEvaluated(tx, tick);
     }
     asio::awaitable<std::vector<SummaryRow>> Summary(db::Pool& pool,
                                                      const Actor& actor,
@@ -288,6 +402,27 @@ TEST_F(RepositorySeam, AnAppendDoesNotReplayTheLedger) {
         co_return 0;
     }());
     EXPECT_EQ(probe_->full_replays, 1) << "a method change re-derives from every transaction";
+}
+
+// The incremental ledger's statements are the repository's (issue 18): its stored states are
+// read through it, and a holdings write that fails there rolls the whole write back.
+TEST_F(RepositorySeam, TheIncrementalLedgerWritesThroughTheRepository) {
+    const auto user = NewUser();
+    const auto portfolio = CreatePortfolio(user);
+    const int reads = probe_->position_reads;
+    Record(user, portfolio, Buy("AAPL", "1", "2024-03-01T10:00:00Z"));
+    EXPECT_EQ(probe_->position_reads, reads + 1) << "the stored positions are read through the repository";
+    const auto before = Stored(user, portfolio);
+
+    probe_->fail_holdings = true;
+    EXPECT_THROW(Record(user, portfolio, Buy("AAPL", "2", "2024-03-02T10:00:00Z")), std::runtime_error);
+    EXPECT_EQ(Stored(user, portfolio), before);
+
+    probe_->fail_holdings = false;
+    Record(user, portfolio, Buy("AAPL", "2", "2024-03-02T10:00:00Z"));
+    auto holdings = Call(user, "GET", "/api/v1/portfolios/" + portfolio + "/holdings").Json();
+    ASSERT_EQ(holdings.at("holdings").as_array().size(), 1u) << holdings;
+    EXPECT_EQ(holdings.at("holdings").as_array()[0].at("quantity").as_string(), "3") << holdings;
 }
 
 }  // namespace

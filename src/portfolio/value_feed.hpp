@@ -25,6 +25,8 @@ class RateDirectory;
 // rate; a value that needs a missing price or rate is null with `value_status` saying which.
 namespace nn::portfolio {
 
+class Repository;
+
 struct ValueFeedOptions {
     std::string stream = "nn:events:portfolio_values";
     std::int64_t max_len = 10000;  // approximate MAXLEN: only the newest values matter
@@ -32,9 +34,13 @@ struct ValueFeedOptions {
 
 class ValueFeed {
 public:
-    // `rates`: the market's current rates (the portfolio service's, Service::Rates()).
-    ValueFeed(App& app, std::shared_ptr<market::RateDirectory> rates, ValueFeedOptions options = {})
-        : app_(app), rates_(std::move(rates)), options_(std::move(options)) {}
+    // `repo`: the domain's repository (MakeServices', Service::Repo()); `rates`: the market's
+    // current rates (the portfolio service's, Service::Rates()).
+    ValueFeed(App& app,
+              std::shared_ptr<Repository> repo,
+              std::shared_ptr<market::RateDirectory> rates,
+              ValueFeedOptions options = {})
+        : app_(app), repo_(std::move(repo)), rates_(std::move(rates)), options_(std::move(options)) {}
 
     // One XADD with field `values` = [{portfolio_id, user_id, name, currency, total_value,
     // holdings_value, cash_value, value_status, time}]; returns the entry id ("" when none of the
@@ -45,6 +51,7 @@ public:
 
 private:
     App& app_;
+    std::shared_ptr<Repository> repo_;
     std::shared_ptr<market::RateDirectory> rates_;
     ValueFeedOptions options_;
 };

@@ -30,6 +30,7 @@ asio::awaitable<void> Watches::HoldingsChanged(std::vector<PortfolioId> portfoli
 }
 
 std::shared_ptr<Watches> MakeWatches(App& app,
+                                     std::shared_ptr<Repository> repo,
                                      const std::shared_ptr<AllocationService>& allocation,
                                      const std::shared_ptr<GoalService>& goals,
                                      std::shared_ptr<market::RateDirectory> rates,
@@ -37,7 +38,7 @@ std::shared_ptr<Watches> MakeWatches(App& app,
     auto w = std::make_shared<Watches>();
     w->drift = std::make_shared<DriftWatch>(app, allocation);
     w->goals = std::make_shared<GoalWatch>(app, goals);
-    w->values = std::make_shared<ValueFeed>(app, std::move(rates), std::move(values));
+    w->values = std::make_shared<ValueFeed>(app, std::move(repo), std::move(rates), std::move(values));
     return w;
 }
 

@@ -34,9 +34,11 @@ struct Watches {
     boost::asio::awaitable<void> HoldingsChanged(std::vector<PortfolioId> portfolios, std::size_t shard);
 };
 
-// `rates` are the value feed's (the portfolio service's, Service::Rates()). The services are
-// held weakly (DriftWatch): keep them alive as long as the watches are used.
+// `repo` and `rates` are the value feed's (the portfolio service's, Service::Repo() and
+// Service::Rates()). The services are held weakly (DriftWatch): keep them alive as long as the
+// watches are used.
 std::shared_ptr<Watches> MakeWatches(App& app,
+                                     std::shared_ptr<Repository> repo,
                                      const std::shared_ptr<AllocationService>& allocation,
                                      const std::shared_ptr<GoalService>& goals,
                                      std::shared_ptr<market::RateDirectory> rates,

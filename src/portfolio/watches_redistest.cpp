@@ -32,7 +32,7 @@ protected:
         values_stream_ = values.stream;
         allocation_ = MakeAllocationService(*app_, service_, market::MakeInstrumentDirectory(*app_));
         goals_ = MakeGoalService(*app_, service_);
-        watches_ = MakeWatches(*app_, allocation_, goals_, service_->Rates(), values);
+        watches_ = MakeWatches(*app_, service_->Repo(), allocation_, goals_, service_->Rates(), values);
         PriceConsumerOptions o;
         o.stream = test::UniqueName("t_pw_prices_");
         o.cache_prefix = test::UniqueName("t_pw_cache_") + ":";
@@ -41,7 +41,7 @@ protected:
             for (const auto& p : portfolios) ids.emplace_back(p);
             return w->HoldingsChanged(std::move(ids), 0);
         };
-        prices_ = std::make_shared<PriceConsumer>(*app_, o);
+        prices_ = std::make_shared<PriceConsumer>(*app_, service_->Repo(), o);
     }
     void TearDown() override {
         try {
@@ -133,7 +133,7 @@ TEST_F(WatchesTest, DriftFiresOncePerBreachAndRearmsWithinTolerance) {
     // A restarted instance (fresh watches) sees the stored state and stays quiet.
     auto allocation = MakeAllocationService(*app_, service_, market::MakeInstrumentDirectory(*app_));
     auto goals = MakeGoalService(*app_, service_);
-    auto restarted = MakeWatches(*app_, allocation, goals, service_->Rates());
+    auto restarted = MakeWatches(*app_, service_->Repo(), allocation, goals, service_->Rates());
     std::vector<PortfolioId> ids{*PortfolioId::Parse(p)};
     auto check = Run(restarted->drift->Check(ids, 0));
     EXPECT_EQ(check.evaluated, 1u);

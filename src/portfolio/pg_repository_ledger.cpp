@@ -1,0 +1,270 @@
+#include "portfolio/pg_repository.hpp"
+
+#include <algorithm>
+
+#include "infra/db/query.hpp"
+#include "infra/db/result.hpp"
+
+// PgRepository's statements of the incremental ledger (ledger_deriver.hpp): stored positions and
+// checkpoints, ledger versions, cash balances and holdings rows. The writes are write-behind
+// (db::Transaction::Defer): sent with the transaction's next statement or its COMMIT.
+namespace nn::portfolio {
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr db::Query kSelectPositions{
+    "SELECT symbol, last_executed_at, last_created_at, last_transaction_id, transaction_count, state "
+    "FROM portfolio.ledger_positions WHERE portfolio_id = $1 AND symbol = ANY ($2::text[])",
+    "portfolio.select_ledger_positions"};
+
+constexpr db::Query kCheckpointBefore{
+    "SELECT executed_at, created_at, transaction_id, transaction_count, state FROM "
+    "portfolio.ledger_checkpoints "
+    "WHERE portfolio_id = $1 AND symbol = $2 AND (executed_at, created_at, transaction_id) < ($3, $4, $5) "
+    "ORDER BY executed_at DESC, created_at DESC, transaction_id DESC LIMIT 1",
+    "portfolio.ledger_checkpoint_before"};
+
+constexpr db::Query kDeleteCheckpointsAfter{
+    "DELETE FROM portfolio.ledger_checkpoints WHERE portfolio_id = $1 AND symbol = $2 "
+    "AND (executed_at, created_at, transaction_id) > ($3, $4, $5)",
+    "portfolio.delete_ledger_checkpoints_after"};
+
+constexpr db::Query kDeleteSymbolCheckpoints{
+    "DELETE FROM portfolio.ledger_checkpoints WHERE portfolio_id = $1 AND symbol = $2",
+    "portfolio.delete_symbol_ledger_checkpoints"};
+
+constexpr db::Query kInsertCheckpoints{
+    "INSERT INTO portfolio.ledger_checkpoints (portfolio_id, user_id, symbol, executed_at, created_at, "
+    "transaction_id, transaction_count, state) "
+    "SELECT $1, $2, t.* FROM unnest($3::text[], $4::timestamptz[], $5::timestamptz[], $6::uuid[], "
+    "$7::bigint[], $8::text[]) AS t "
+    "ON CONFLICT (portfolio_id, symbol, executed_at, created_at, transaction_id) DO UPDATE SET "
+    "transaction_count = EXCLUDED.transaction_count, state = EXCLUDED.state",
+    "portfolio.insert_ledger_checkpoints"};
+
+constexpr db::Query kUpsertPositions{
+    "INSERT INTO portfolio.ledger_positions AS l (portfolio_id, user_id, symbol, last_executed_at, "
+    "last_created_at, last_transaction_id, transaction_count, state) "
+    "SELECT $1, $2, t.* FROM unnest($3::text[], $4::timestamptz[], $5::timestamptz[], $6::uuid[], "
+    "$7::bigint[], $8::text[]) AS t "
+    "ON CONFLICT (portfolio_id, symbol) DO UPDATE SET last_executed_at = EXCLUDED.last_executed_at, "
+    "last_created_at = EXCLUDED.last_created_at, last_transaction_id = EXCLUDED.last_transaction_id, "
+    "transaction_count = EXCLUDED.transaction_count, state = EXCLUDED.state",
+    "portfolio.upsert_ledger_positions"};
+
+constexpr db::Query kDeletePositions{
+    "DELETE FROM portfolio.ledger_positions WHERE portfolio_id = $1 AND symbol = ANY ($2::text[])",
+    "portfolio.delete_ledger_positions"};
+
+constexpr db::Query kDeleteHoldings{
+    "DELETE FROM portfolio.holdings WHERE portfolio_id = $1 AND symbol = ANY ($2::text[])",
+    "portfolio.delete_holdings"};
+
+constexpr db::Query kForgetPositions{"DELETE FROM portfolio.ledger_positions WHERE portfolio_id = $1",
+                                     "portfolio.forget_ledger_positions"};
+constexpr db::Query kForgetCheckpoints{"DELETE FROM portfolio.ledger_checkpoints WHERE portfolio_id = $1",
+                                       "portfolio.forget_ledger_checkpoints"};
+
+// A change dated on `$3` or later: the read checkpoints from that day on no longer hold, and the
+// ledger's version moves (docs/analytics.md §17).
+constexpr db::Query kChangedFrom{
+    "WITH gone AS (DELETE FROM portfolio.read_checkpoints WHERE portfolio_id = $1 AND day >= $3) "
+    "INSERT INTO portfolio.ledger_versions (portfolio_id, user_id, version) VALUES ($1, $2, 1) "
+    "ON CONFLICT (portfolio_id) DO UPDATE SET version = portfolio.ledger_versions.version + 1",
+    "portfolio.ledger_changed_from"};
+
+constexpr db::Query kForgetReads{
+    "WITH gone AS (DELETE FROM portfolio.read_checkpoints WHERE portfolio_id = $1) "
+    "INSERT INTO portfolio.ledger_versions (portfolio_id, user_id, version) "
+    "SELECT id, user_id, 1 FROM portfolio.portfolios WHERE id = $1 "
+    "ON CONFLICT (portfolio_id) DO UPDATE SET version = portfolio.ledger_versions.version + 1",
+    "portfolio.ledger_forget_reads"};
+
+// A balance moves by the sum of the cash effects; a currency's first transaction creates its
+// row (balance 0 included, as the full replay writes it).
+constexpr db::Query kAddCash{
+    "INSERT INTO portfolio.cash_balances AS c (portfolio_id, user_id, currency, balance, updated_at) "
+    "SELECT $1, $2, t.cur, t.delta, now() FROM unnest($3::text[], $4::numeric[]) AS t(cur, delta) "
+    "ON CONFLICT (portfolio_id, currency) DO UPDATE SET balance = c.balance + EXCLUDED.balance, "
+    "updated_at = now() WHERE EXCLUDED.balance <> 0",
+    "portfolio.add_cash"};
+
+constexpr db::Query kDeleteUnusedCash{
+    "DELETE FROM portfolio.cash_balances c WHERE c.portfolio_id = $1 AND c.currency = ANY ($2::text[]) "
+    "AND NOT EXISTS (SELECT 1 FROM portfolio.transactions t WHERE t.portfolio_id = $1 AND t.currency = "
+    "c.currency)",
+    "portfolio.delete_unused_cash"};
+
+// Only rows whose figures change are written (a write that changes nothing costs no new row
+// version, no WAL and no index update).
+constexpr db::Query kUpsertHoldings{
+    "INSERT INTO portfolio.holdings AS h (portfolio_id, user_id, symbol, currency, quantity, average_cost, "
+    "cost_basis, cost_basis_base, realized_pnl, income, fees, first_trade_at, last_updated) "
+    "SELECT $1, $2, t.* , now() FROM unnest($3::text[], $4::text[], $5::numeric[], $6::numeric[], "
+    "$7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[], $12::timestamptz[]) AS t "
+    "ON CONFLICT (portfolio_id, symbol) DO UPDATE SET currency = EXCLUDED.currency, quantity = "
+    "EXCLUDED.quantity, average_cost = EXCLUDED.average_cost, cost_basis = EXCLUDED.cost_basis, "
+    "cost_basis_base = EXCLUDED.cost_basis_base, realized_pnl = EXCLUDED.realized_pnl, income = "
+    "EXCLUDED.income, fees = EXCLUDED.fees, first_trade_at = EXCLUDED.first_trade_at, last_updated = now() "
+    "WHERE (h.currency, h.quantity, h.average_cost, h.cost_basis, h.cost_basis_base, h.realized_pnl, "
+    "h.income, h.fees, h.first_trade_at) IS DISTINCT FROM (EXCLUDED.currency, EXCLUDED.quantity, "
+    "EXCLUDED.average_cost, EXCLUDED.cost_basis, EXCLUDED.cost_basis_base, EXCLUDED.realized_pnl, "
+    "EXCLUDED.income, EXCLUDED.fees, EXCLUDED.first_trade_at)",
+    "portfolio.upsert_holdings"};
+
+std::optional<std::string> LedgerAmount(const Decimal& d) {
+    return d.Rescale(std::min(d.Scale(), kAmountScale)).Normalized().ToString();
+}
+
+std::optional<std::string> LedgerTime(Timestamp t) {
+    return FormatRfc3339(t);
+}
+
+// Stored states as the columns of kInsertCheckpoints / kUpsertPositions.
+void DeferStates(db::Transaction& tx,
+                 const db::Query& q,
+                 PortfolioId portfolio,
+                 UserId owner,
+                 const std::vector<StoredLedgerState>& states) {
+    if (states.empty()) return;
+    std::vector<std::optional<std::string>> symbol, executed_at, created_at, id, count, state;
+    for (const StoredLedgerState& s : states) {
+        symbol.push_back(s.symbol);
+        executed_at.push_back(LedgerTime(s.last.executed_at));
+        created_at.push_back(LedgerTime(s.last.created_at));
+        id.push_back(s.last.id.ToString());
+        count.push_back(std::to_string(s.count));
+        state.push_back(s.state);
+    }
+    tx.Defer(q, portfolio, owner, db::TextArray(symbol), db::TextArray(executed_at),
+             db::TextArray(created_at), db::TextArray(id), db::TextArray(count), db::TextArray(state));
+}
+
+}  // namespace
+
+asio::awaitable<std::vector<StoredLedgerState>> PgRepository::LedgerPositions(
+    db::Transaction& tx, PortfolioId portfolio, const std::vector<std::string>& symbols) {
+    auto res = co_await tx.Execute(kSelectPositions, portfolio, db::TextArray(symbols));
+    std::vector<StoredLedgerState> out;
+    for (auto row : res) {
+        StoredLedgerState s;
+        s.symbol = row.Get<std::string>(0);
+        s.last = LedgerKey{row.Get<Timestamp>(1), row.Get<Timestamp>(2), row.Get<TransactionId>(3)};
+        s.count = row.Get<std::int64_t>(4);
+        s.state = row.Get<std::string>(5);
+        out.push_back(std::move(s));
+    }
+    co_return out;
+}
+
+asio::awaitable<std::optional<StoredLedgerState>> PgRepository::LedgerCheckpointBefore(
+    db::Transaction& tx, PortfolioId portfolio, const std::string& symbol, const LedgerKey& before) {
+    auto cp = co_await tx.Execute(kCheckpointBefore, portfolio, symbol, before.executed_at, before.created_at,
+                                  before.id);
+    if (cp.Empty()) co_return std::nullopt;
+    StoredLedgerState s;
+    s.symbol = symbol;
+    s.last = LedgerKey{cp[0].Get<Timestamp>(0), cp[0].Get<Timestamp>(1), cp[0].Get<TransactionId>(2)};
+    s.count = cp[0].Get<std::int64_t>(3);
+    s.state = cp[0].Get<std::string>(4);
+    co_return s;
+}
+
+asio::awaitable<void> PgRepository::DeleteLedgerCheckpoints(db::Transaction& tx,
+                                                            PortfolioId portfolio,
+                                                            const std::string& symbol,
+                                                            const std::optional<LedgerKey>& after) {
+    if (after) {
+        tx.Defer(kDeleteCheckpointsAfter, portfolio, symbol, after->executed_at, after->created_at,
+                 after->id);
+    } else {
+        tx.Defer(kDeleteSymbolCheckpoints, portfolio, symbol);
+    }
+    co_return;
+}
+
+asio::awaitable<void> PgRepository::StoreLedgerStates(db::Transaction& tx,
+                                                      PortfolioId portfolio,
+                                                      UserId owner,
+                                                      const std::vector<StoredLedgerState>& checkpoints,
+                                                      const std::vector<StoredLedgerState>& positions) {
+    DeferStates(tx, kInsertCheckpoints, portfolio, owner, checkpoints);
+    DeferStates(tx, kUpsertPositions, portfolio, owner, positions);
+    co_return;
+}
+
+asio::awaitable<void> PgRepository::DeleteLedgerPositions(db::Transaction& tx,
+                                                          PortfolioId portfolio,
+                                                          const std::vector<std::string>& symbols) {
+    tx.Defer(kDeletePositions, portfolio, db::TextArray(symbols));
+    co_return;
+}
+
+asio::awaitable<void> PgRepository::ForgetLedger(db::Transaction& tx, PortfolioId portfolio) {
+    tx.Defer(kForgetPositions, portfolio);
+    tx.Defer(kForgetCheckpoints, portfolio);
+    tx.Defer(kForgetReads, portfolio);
+    co_return;
+}
+
+asio::awaitable<void> PgRepository::LedgerChangedFrom(db::Transaction& tx,
+                                                      PortfolioId portfolio,
+                                                      UserId owner,
+                                                      Date day) {
+    tx.Defer(kChangedFrom, portfolio, owner, day);
+    co_return;
+}
+
+asio::awaitable<void> PgRepository::AddCash(db::Transaction& tx,
+                                            PortfolioId portfolio,
+                                            UserId owner,
+                                            const std::map<std::string, Decimal>& deltas) {
+    if (deltas.empty()) co_return;
+    std::vector<std::optional<std::string>> currencies, amounts;
+    for (const auto& [c, d] : deltas) {
+        currencies.push_back(c);
+        amounts.push_back(LedgerAmount(d));
+    }
+    tx.Defer(kAddCash, portfolio, owner, db::TextArray(currencies), db::TextArray(amounts));
+}
+
+asio::awaitable<void> PgRepository::DeleteUnusedCash(db::Transaction& tx,
+                                                     PortfolioId portfolio,
+                                                     const std::vector<std::string>& currencies) {
+    if (currencies.empty()) co_return;
+    tx.Defer(kDeleteUnusedCash, portfolio, db::TextArray(currencies));
+}
+
+asio::awaitable<void> PgRepository::WriteHoldings(db::Transaction& tx,
+                                                  const Portfolio& p,
+                                                  const std::vector<const Holding*>& holdings) {
+    if (holdings.empty()) co_return;
+    std::vector<std::optional<std::string>> symbols, currencies, quantity, avg, cost, cost_base, realized,
+        income, fees, first;
+    for (const Holding* h : holdings) {
+        symbols.push_back(h->symbol);
+        currencies.push_back(std::string(h->currency.Code()));
+        quantity.push_back(LedgerAmount(h->quantity));
+        avg.push_back(LedgerAmount(h->AverageCost(p.cost_basis_method)));
+        cost.push_back(LedgerAmount(h->CostBasis(p.cost_basis_method)));
+        auto base = h->CostBasisBase(p.cost_basis_method);
+        cost_base.push_back(base ? LedgerAmount(*base) : std::nullopt);
+        realized.push_back(LedgerAmount(h->Realized(p.cost_basis_method)));
+        income.push_back(LedgerAmount(h->income));
+        fees.push_back(LedgerAmount(h->fees));
+        first.push_back(h->first_trade_at ? LedgerTime(*h->first_trade_at) : std::nullopt);
+    }
+    tx.Defer(kUpsertHoldings, p.id, p.user_id, db::TextArray(symbols), db::TextArray(currencies),
+             db::TextArray(quantity), db::TextArray(avg), db::TextArray(cost), db::TextArray(cost_base),
+             db::TextArray(realized), db::TextArray(income), db::TextArray(fees), db::TextArray(first));
+}
+
+asio::awaitable<void> PgRepository::DeleteHoldings(db::Transaction& tx,
+                                                   PortfolioId portfolio,
+                                                   const std::vector<std::string>& symbols) {
+    tx.Defer(kDeleteHoldings, portfolio, db::TextArray(symbols));
+    co_return;
+}
+
+}  // namespace nn::portfolio
