@@ -6,6 +6,7 @@
 #include "analytics/transaction_reader.hpp"
 #include "infra/app/app.hpp"
 #include "infra/db/errors.hpp"
+#include "portfolio/holdings.hpp"
 
 namespace nn::analytics {
 namespace asio = boost::asio;
@@ -28,17 +29,26 @@ asio::awaitable<PeriodOpening> OpenPeriod(App& app,
                                           std::size_t shard) {
     const Date opening = LatestOpening(first);
     const std::string base(p.currency.Code());
+    const Timestamp until = StartOfDay(AddDays(last, 1));
+    // The checkpoint and the transactions after it in one read snapshot; read again from the
+    // first transaction only when the checkpoint cannot serve (unreadable, or other settings or
+    // instrument currencies since it was stored).
+    portfolio::Service::OpeningRead read =
+        co_await portfolios.ReadOpening(actor, p.id, opening, until, page_size, shard);
     std::optional<ReadCheckpoint> stored;
-    if (const auto row = co_await portfolios.ReadCheckpoint(actor, p.id, opening, shard)) {
-        stored = DecodeCheckpoint(row->state);
-    }
+    if (read.checkpoint) stored = DecodeCheckpoint(read.checkpoint->state);
+    bool from_inception = read.checkpoint && !stored;
     for (;;) {
+        if (from_inception) {
+            read = co_await portfolios.ReadOpening(actor, p.id, std::nullopt, until, page_size, shard);
+            stored.reset();
+            from_inception = false;
+        }
         PeriodOpening out;
         out.checkpoint = stored ? *stored : EmptyCheckpoint(p);
-        const std::optional<Timestamp> from =
-            out.checkpoint.day ? std::optional(StartOfDay(AddDays(*out.checkpoint.day, 1))) : std::nullopt;
-        out.after = co_await LoadTransactionsBetween(portfolios, actor, p.id, from,
-                                                     StartOfDay(AddDays(last, 1)), page_size, shard);
+        CountTransactionRowsRead(read.after.size());
+        out.after = std::move(read.after);
+        portfolio::SortForReplay(out.after);
         for (const auto& [symbol, holding] : out.checkpoint.ledger.holdings) out.symbols.insert(symbol);
         for (const auto& [currency, balance] : out.checkpoint.ledger.cash) {
             if (currency != p.currency) out.currencies.insert(std::string(currency.Code()));
@@ -56,7 +66,7 @@ asio::awaitable<PeriodOpening> OpenPeriod(App& app,
             if (currency != base) out.currencies.insert(currency);
         }
         if (stored && !Usable(*stored, p, out.instrument_currency)) {
-            stored.reset();  // other settings or instrument currencies since: from the first transaction
+            from_inception = true;  // other settings or instrument currencies since
             continue;
         }
         // Proportional to the transactions since the checkpoint: on the CPU pool, never on the

@@ -57,6 +57,10 @@ boost::asio::awaitable<std::vector<portfolio::Transaction>> LoadTransactionsBetw
     co_return txs;
 }
 
+void CountTransactionRowsRead(std::uint64_t rows) noexcept {
+    rows_read.fetch_add(rows, std::memory_order_relaxed);
+}
+
 std::uint64_t TransactionRowsRead() noexcept {
     return rows_read.load(std::memory_order_relaxed);
 }

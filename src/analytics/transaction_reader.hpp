@@ -31,5 +31,7 @@ boost::asio::awaitable<std::vector<portfolio::Transaction>> LoadTransactionsBetw
 // Transaction rows the analytics services have read in this process (tests and benchmarks
 // bound what one request reads with it, issue 16).
 std::uint64_t TransactionRowsRead() noexcept;
+// Adds rows read through another path (the period opening's one snapshot) to that count.
+void CountTransactionRowsRead(std::uint64_t rows) noexcept;
 
 }  // namespace nn::analytics

@@ -438,6 +438,37 @@ asio::awaitable<std::optional<StoredReadCheckpoint>> Service::ReadCheckpoint(con
         });
 }
 
+asio::awaitable<Service::OpeningRead> Service::ReadOpening(const Actor& actor,
+                                                           PortfolioId portfolio,
+                                                           std::optional<Date> checkpoint_day,
+                                                           Timestamp until,
+                                                           std::size_t page_size,
+                                                           std::size_t shard) {
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    const auto options = db::TransactionOptions().ReadOnly().Isolation(db::IsolationLevel::kRepeatableRead);
+    co_return co_await db::RunAs(
+        pool, actor, options, [&](db::Transaction& tx) -> asio::awaitable<OpeningRead> {
+            const std::optional<Portfolio> visible = co_await repo_->GetPortfolio(tx, portfolio, false);
+            if (!visible) throw NotFound();
+            OpeningRead out;
+            if (checkpoint_day)
+                out.checkpoint = co_await repo_->ReadCheckpoint(tx, portfolio, *checkpoint_day);
+            TransactionFilter filter;
+            filter.to = until;
+            filter.limit = page_size;
+            if (out.checkpoint) filter.from = StartOfDay(AddDays(out.checkpoint->day, 1));
+            for (;;) {
+                std::vector<Transaction> page = co_await repo_->ListTransactions(tx, portfolio, filter);
+                const bool more = page.size() == page_size;
+                if (!page.empty()) filter.after = std::make_pair(page.back().executed_at, page.back().id);
+                out.after.insert(out.after.end(), std::make_move_iterator(page.begin()),
+                                 std::make_move_iterator(page.end()));
+                if (!more) break;
+            }
+            co_return out;
+        });
+}
+
 asio::awaitable<bool> Service::StoreReadCheckpoints(const Actor& actor,
                                                     const Portfolio& portfolio,
                                                     std::int64_t version,

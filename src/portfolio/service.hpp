@@ -121,6 +121,20 @@ public:
                                                                                PortfolioId portfolio,
                                                                                Date on_or_before,
                                                                                std::size_t shard);
+    // A period's opening in one read-only snapshot (REPEATABLE READ, so the checkpoint and the
+    // pages agree): the latest read checkpoint on or before `checkpoint_day` (none asked when
+    // nullopt) and the transactions dated after its day (all of them without one) up to `until`
+    // (exclusive), read in pages of `page_size`, newest first.
+    struct OpeningRead {
+        std::optional<StoredReadCheckpoint> checkpoint;
+        std::vector<Transaction> after;
+    };
+    boost::asio::awaitable<OpeningRead> ReadOpening(const Actor& actor,
+                                                    PortfolioId portfolio,
+                                                    std::optional<Date> checkpoint_day,
+                                                    Timestamp until,
+                                                    std::size_t page_size,
+                                                    std::size_t shard);
     // Best effort: false when not stored (the ledger moved past `version`, a READ advisor).
     boost::asio::awaitable<bool> StoreReadCheckpoints(const Actor& actor,
                                                       const Portfolio& portfolio,
