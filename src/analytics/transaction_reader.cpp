@@ -15,21 +15,9 @@ boost::asio::awaitable<std::vector<portfolio::Transaction>> LoadPages(portfolio:
                                                                       portfolio::TransactionFilter filter,
                                                                       std::size_t page_size,
                                                                       std::size_t shard) {
-    std::vector<portfolio::Transaction> txs;
-    filter.limit = page_size;
-    for (;;) {
-        std::vector<portfolio::Transaction> page =
-            co_await portfolios.ListTransactions(actor, id, filter, shard);
-        rows_read.fetch_add(page.size(), std::memory_order_relaxed);
-        const bool more = page.size() == page_size;
-        if (!page.empty()) {
-            filter.after = std::make_pair(page.back().executed_at, page.back().id);
-        }
-        txs.insert(txs.end(), std::make_move_iterator(page.begin()), std::make_move_iterator(page.end()));
-        if (!more) {
-            break;
-        }
-    }
+    std::vector<portfolio::Transaction> txs =
+        co_await portfolios.ListAllTransactions(actor, id, std::move(filter), page_size, shard);
+    rows_read.fetch_add(txs.size(), std::memory_order_relaxed);
     co_return txs;
 }
 

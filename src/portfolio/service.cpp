@@ -230,30 +230,18 @@ asio::awaitable<void> Service::Rederive(db::Transaction& tx, const Portfolio& p)
 // never part of the portfolio transaction, it only runs while the transaction is open.
 asio::awaitable<void> Service::FillTradeRate(Transaction& t, Currency base, std::size_t shard) {
     if (t.currency == base || t.fx_rate) co_return;
-    Transaction* const one = &t;
-    co_await FillTradeRates(std::span<Transaction* const>(&one, 1), base, shard);
+    co_await FillTradeRates(std::span<Transaction>(&t, 1), base, shard);
 }
 
-asio::awaitable<void> Service::FillTradeRates(std::vector<Transaction>& txs,
-                                              Currency base,
-                                              std::size_t shard) {
-    std::vector<Transaction*> all;
-    all.reserve(txs.size());
-    for (Transaction& t : txs) all.push_back(&t);
-    co_await FillTradeRates(std::span<Transaction* const>(all), base, shard);
-}
-
-asio::awaitable<void> Service::FillTradeRates(std::span<Transaction* const> txs,
-                                              Currency base,
-                                              std::size_t shard) {
+asio::awaitable<void> Service::FillTradeRates(std::span<Transaction> txs, Currency base, std::size_t shard) {
     std::vector<Transaction*> missing;
     std::vector<market::RateAt> wanted;
-    for (Transaction* t : txs) {
-        if (t->currency == base || t->fx_rate) continue;
-        missing.push_back(t);
+    for (Transaction& t : txs) {
+        if (t.currency == base || t.fx_rate) continue;
+        missing.push_back(&t);
         market::RateAt at;
-        at.currency = std::string(t->currency.Code());
-        at.time = t->executed_at;
+        at.currency = std::string(t.currency.Code());
+        at.time = t.executed_at;
         wanted.push_back(std::move(at));
     }
     if (missing.empty()) co_return;
@@ -438,6 +426,46 @@ asio::awaitable<std::optional<StoredReadCheckpoint>> Service::ReadCheckpoint(con
         });
 }
 
+namespace {
+
+// Every transaction matching `filter` (its limit replaced by `page_size`), page after page in the
+// caller's transaction, newest first.
+asio::awaitable<std::vector<Transaction>> ReadPages(Repository& repo,
+                                                    db::Transaction& tx,
+                                                    PortfolioId portfolio,
+                                                    TransactionFilter filter,
+                                                    std::size_t page_size) {
+    std::vector<Transaction> out;
+    filter.limit = page_size;
+    for (;;) {
+        std::vector<Transaction> page = co_await repo.ListTransactions(tx, portfolio, filter);
+        const bool more = page.size() == page_size;
+        if (!page.empty()) filter.after = std::make_pair(page.back().executed_at, page.back().id);
+        out.insert(out.end(), std::make_move_iterator(page.begin()), std::make_move_iterator(page.end()));
+        if (!more) co_return out;
+    }
+}
+
+db::TransactionOptions OneSnapshot() {
+    return db::TransactionOptions().ReadOnly().Isolation(db::IsolationLevel::kRepeatableRead);
+}
+
+}  // namespace
+
+asio::awaitable<std::vector<Transaction>> Service::ListAllTransactions(const Actor& actor,
+                                                                       PortfolioId portfolio,
+                                                                       TransactionFilter filter,
+                                                                       std::size_t page_size,
+                                                                       std::size_t shard) {
+    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
+    co_return co_await db::RunAs(
+        pool, actor, OneSnapshot(), [&](db::Transaction& tx) -> asio::awaitable<std::vector<Transaction>> {
+            const std::optional<Portfolio> visible = co_await repo_->GetPortfolio(tx, portfolio, false);
+            if (!visible) throw NotFound();
+            co_return co_await ReadPages(*repo_, tx, portfolio, filter, page_size);
+        });
+}
+
 asio::awaitable<Service::OpeningRead> Service::ReadOpening(const Actor& actor,
                                                            PortfolioId portfolio,
                                                            std::optional<Date> checkpoint_day,
@@ -445,9 +473,8 @@ asio::awaitable<Service::OpeningRead> Service::ReadOpening(const Actor& actor,
                                                            std::size_t page_size,
                                                            std::size_t shard) {
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    const auto options = db::TransactionOptions().ReadOnly().Isolation(db::IsolationLevel::kRepeatableRead);
     co_return co_await db::RunAs(
-        pool, actor, options, [&](db::Transaction& tx) -> asio::awaitable<OpeningRead> {
+        pool, actor, OneSnapshot(), [&](db::Transaction& tx) -> asio::awaitable<OpeningRead> {
             const std::optional<Portfolio> visible = co_await repo_->GetPortfolio(tx, portfolio, false);
             if (!visible) throw NotFound();
             OpeningRead out;
@@ -455,16 +482,8 @@ asio::awaitable<Service::OpeningRead> Service::ReadOpening(const Actor& actor,
                 out.checkpoint = co_await repo_->ReadCheckpoint(tx, portfolio, *checkpoint_day);
             TransactionFilter filter;
             filter.to = until;
-            filter.limit = page_size;
             if (out.checkpoint) filter.from = StartOfDay(AddDays(out.checkpoint->day, 1));
-            for (;;) {
-                std::vector<Transaction> page = co_await repo_->ListTransactions(tx, portfolio, filter);
-                const bool more = page.size() == page_size;
-                if (!page.empty()) filter.after = std::make_pair(page.back().executed_at, page.back().id);
-                out.after.insert(out.after.end(), std::make_move_iterator(page.begin()),
-                                 std::make_move_iterator(page.end()));
-                if (!more) break;
-            }
+            out.after = co_await ReadPages(*repo_, tx, portfolio, filter, page_size);
             co_return out;
         });
 }

@@ -121,6 +121,13 @@ public:
                                                                                PortfolioId portfolio,
                                                                                Date on_or_before,
                                                                                std::size_t shard);
+    // Every transaction matching `filter` (its limit ignored), read in pages of `page_size`,
+    // newest first, in one read-only snapshot (REPEATABLE READ); 404 when not visible.
+    boost::asio::awaitable<std::vector<Transaction>> ListAllTransactions(const Actor& actor,
+                                                                         PortfolioId portfolio,
+                                                                         TransactionFilter filter,
+                                                                         std::size_t page_size,
+                                                                         std::size_t shard);
     // A period's opening in one read-only snapshot (REPEATABLE READ, so the checkpoint and the
     // pages agree): the latest read checkpoint on or before `checkpoint_day` (none asked when
     // nullopt) and the transactions dated after its day (all of them without one) up to `until`
@@ -201,14 +208,8 @@ private:
     boost::asio::awaitable<void> Rederive(db::Transaction& tx, const Portfolio& p);
     // Fills a foreign transaction's fx_rate from the trade-date rate when the client sent none.
     boost::asio::awaitable<void> FillTradeRate(Transaction& tx, Currency base, std::size_t shard);
-    // The same for many transactions in one round trip (an import).
-    boost::asio::awaitable<void> FillTradeRates(std::vector<Transaction>& txs,
-                                                Currency base,
-                                                std::size_t shard);
-    // What both fill: the transactions pointed at, in place (none copied).
-    boost::asio::awaitable<void> FillTradeRates(std::span<Transaction* const> txs,
-                                                Currency base,
-                                                std::size_t shard);
+    // The same for many transactions in one round trip (an import), in place (none copied).
+    boost::asio::awaitable<void> FillTradeRates(std::span<Transaction> txs, Currency base, std::size_t shard);
     // Current rates (base per unit) for currencies; missing ones are absent.
     boost::asio::awaitable<std::vector<std::pair<std::string, Decimal>>> CurrentRates(
         const std::vector<std::string>& currencies, Currency base, std::size_t shard);

@@ -146,6 +146,18 @@ TEST(TransactionDefer, RollbackAndADroppedTransactionNeverSendIt) {
             tx.Defer(t.Insert(), std::int32_t{2}, std::int32_t{20});
         }  // dropped without Commit
         EXPECT_EQ(co_await CountRows(pool, t), 0);
+        // Nothing was ever sent (BEGIN is deferred too), so no ROLLBACK went to the server.
+        for (const QueryStat& q : pool.QueryStats()) EXPECT_NE(q.name, "db.rollback");
+        {
+            auto tx = co_await pool.Begin();
+            co_await CountRows(tx, t);  // BEGIN sent with it
+            co_await tx.Rollback();
+        }
+        std::uint64_t rollbacks = 0;
+        for (const QueryStat& q : pool.QueryStats()) {
+            if (q.name == "db.rollback") rollbacks += q.calls;
+        }
+        EXPECT_EQ(rollbacks, 1u);
     });
 }
 

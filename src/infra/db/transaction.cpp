@@ -81,15 +81,13 @@ Connection& Transaction::Conn() const {
     return *conn_;
 }
 
-asio::awaitable<Result> Transaction::FlushWith(Query query,
-                                               Params params,
-                                               std::optional<std::chrono::milliseconds> timeout) {
+asio::awaitable<Result> Transaction::SendDeferred(std::optional<std::chrono::milliseconds> timeout) {
     // One batch behind one Sync, prepared statements (Connection::RunBatch): a failure skips
-    // what follows it, which the aborted transaction would refuse anyway.
+    // what follows it, which the aborted transaction would refuse anyway. The result is the last
+    // statement's.
     Pipeline batch = std::exchange(deferred_, Pipeline());
-    const std::size_t want = batch.Size();
-    batch.PushParams(query, std::move(params));
-    co_return co_await conn_->RunBatch(std::move(batch), want, timeout);
+    const std::size_t last = batch.Size() - 1;
+    co_return co_await conn_->RunBatch(std::move(batch), last, timeout);
 }
 
 asio::awaitable<Result> Transaction::Run(Query query,
@@ -97,7 +95,8 @@ asio::awaitable<Result> Transaction::Run(Query query,
                                          std::optional<std::chrono::milliseconds> timeout) {
     EnsureOpen();
     if (deferred_.Empty()) co_return co_await conn_->Run(query, std::move(params), timeout);
-    co_return co_await FlushWith(query, std::move(params), timeout);
+    deferred_.PushParams(query, std::move(params));
+    co_return co_await SendDeferred(timeout);
 }
 
 asio::awaitable<PipelineResults> Transaction::RunPipeline(Pipeline pipeline,
@@ -111,10 +110,7 @@ asio::awaitable<PipelineResults> Transaction::RunPipeline(Pipeline pipeline,
 
 asio::awaitable<void> Transaction::Flush() {
     EnsureOpen();
-    if (deferred_.Empty()) co_return;
-    Pipeline batch = std::exchange(deferred_, Pipeline());
-    const std::size_t last = batch.Size() - 1;
-    co_await conn_->RunBatch(std::move(batch), last, std::nullopt);
+    if (!deferred_.Empty()) co_await SendDeferred(std::nullopt);
 }
 
 asio::awaitable<void> Transaction::Commit() {
@@ -126,16 +122,11 @@ asio::awaitable<void> Transaction::Commit() {
         info.server_message = "an earlier statement failed, so the transaction was rolled back";
         throw ServerError(ErrorKind::kInternal, "db.transaction_aborted", std::move(info));
     }
-    if (deferred_.Empty()) {
-        PooledConnection conn = std::move(conn_);
-        co_await conn->Run(kCommit, Params(), std::nullopt);
-        co_return;
-    }
-    // The deferred writes and COMMIT in one round trip. When one of them fails, the server skips
-    // the rest of the batch and that write's error is thrown. Either way the transaction is
-    // over; the connection goes back to the pool, which rolls back what is left open.
+    // COMMIT goes with whatever is still deferred, in one round trip; a deferred write's failure
+    // is thrown (the server then skips the COMMIT). Either way the transaction is over: the
+    // connection goes back to the pool, which rolls back what is left open.
     try {
-        co_await FlushWith(kCommit, Params(), std::nullopt);
+        co_await Run(kCommit, Params(), std::nullopt);
     } catch (...) {
         PooledConnection gone = std::move(conn_);
         throw;
@@ -147,6 +138,8 @@ asio::awaitable<void> Transaction::Rollback() {
     EnsureOpen();
     deferred_ = Pipeline();
     PooledConnection conn = std::move(conn_);
+    // Nothing sent yet (BEGIN is deferred too): nothing to roll back, no round trip.
+    if (PQtransactionStatus(conn->Impl().Raw()) == PQTRANS_IDLE) co_return;
     co_await conn->Run(kRollback, Params(), std::nullopt);
 }
 

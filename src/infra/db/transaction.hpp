@@ -69,11 +69,9 @@ public:
 private:
     explicit Transaction(PooledConnection conn) : conn_(std::move(conn)) {}
     void EnsureOpen() const;
-    // The deferred statements followed by `query`, in one round trip; throws the first error,
-    // else returns `query`'s result.
-    boost::asio::awaitable<Result> FlushWith(Query query,
-                                             Params params,
-                                             std::optional<std::chrono::milliseconds> timeout);
+    // Sends the deferred statements in one round trip; throws the first error, else returns the
+    // last one's result.
+    boost::asio::awaitable<Result> SendDeferred(std::optional<std::chrono::milliseconds> timeout);
 
     PooledConnection conn_;
     Pipeline deferred_;
