@@ -17,11 +17,6 @@
 #include "portfolio/value_totals.hpp"
 
 namespace nn::portfolio {
-namespace asio = boost::asio;
-namespace json = boost::json;
-using http::Request;
-using http::Response;
-namespace js = http::schema;
 
 namespace {
 

@@ -23,4 +23,12 @@ struct TextArray {
 // (an advisor's client lists, Transaction::Begin) that a policy casts with ::uuid[].
 std::string ArrayLiteral(const TextArray& array);
 
+// Ids (Uuid, PortfolioId, anything with ToString()) as one text[] parameter, for `$n::uuid[]`.
+template <class Ids>
+TextArray IdArray(const Ids& ids) {
+    std::vector<std::optional<std::string>> items;
+    for (const auto& id : ids) items.push_back(id.ToString());
+    return TextArray(std::move(items));
+}
+
 }  // namespace nn::db

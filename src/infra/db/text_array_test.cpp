@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/ids.hpp"
 #include "infra/db/codec.hpp"
 #include "infra/db/query.hpp"
 
@@ -34,6 +35,17 @@ TEST(TextArray, LiteralQuotesAsPostgresPrints) {
         {{"héllo"}, "{héllo}"},
     };
     for (const auto& c : cases) EXPECT_EQ(ArrayLiteral(TextArray(c.items)), c.literal) << c.literal;
+}
+
+TEST(TextArray, IdsAsTheirText) {
+    const auto a = *Uuid::Parse("0190a8c2-7b4e-7c3d-8e5f-0a1b2c3d4e5f");
+    const auto b = *Uuid::Parse("0190a8c2-7b4e-7c3d-8e5f-0a1b2c3d4e60");
+    const std::vector<PortfolioId> ids{PortfolioId(b), PortfolioId(a)};
+    const TextArray array = IdArray(ids);
+    ASSERT_EQ(array.items.size(), 2u);  // in order, one element each, none NULL
+    EXPECT_EQ(array.items[0], b.ToString());
+    EXPECT_EQ(array.items[1], a.ToString());
+    EXPECT_TRUE(IdArray(std::vector<Uuid>{}).items.empty());
 }
 
 TEST(TextArray, FromPlainStrings) {

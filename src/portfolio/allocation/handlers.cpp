@@ -9,21 +9,11 @@
 #include "portfolio/request_actor.hpp"
 
 namespace nn::portfolio {
-namespace asio = boost::asio;
-namespace json = boost::json;
-using http::Request;
-using http::Response;
-namespace js = http::schema;
 
 namespace {
 
 // numeric(9, 6) in [0, 1].
 constexpr DecimalRules kWeightRules{.integer_digits = 1, .scale = 6, .positive = false};
-
-struct AllocationCtx {
-    std::shared_ptr<AllocationService> service;
-    std::shared_ptr<auth::UserDirectory> directory;
-};
 
 json::object ToJson(const StoredRule& s) {
     return json::object{{"id", s.id.ToString()},
@@ -139,27 +129,23 @@ void CheckWeight(http::FieldReader& in, const char* field, const std::optional<D
 }
 
 PortfolioId PortfolioOf(const Request& req) {
-    auto id = PortfolioId::Parse(req.PathParam("id"));
-    if (!id) throw Error(ErrorKind::kNotFound, "portfolio.not_found", "no such portfolio");
-    return *id;
+    return PathIdOr<PortfolioId>(req, "id", kPortfolioNotFound);
 }
 
 Uuid RuleId(const Request& req) {
-    auto id = Uuid::Parse(req.PathParam("rule_id"));
-    if (!id) throw Error(ErrorKind::kNotFound, "allocation.not_found", "no such allocation rule");
-    return *id;
+    return PathIdOr<Uuid>(req, "rule_id", kRuleNotFound);
 }
 
-asio::awaitable<Response> ListRules(std::shared_ptr<AllocationCtx> ctx, Request& req) {
-    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kReadPermission);
+asio::awaitable<Response> ListRules(const SubdomainRoutes<AllocationService>& ctx, Request& req) {
+    Actor actor = co_await ctx.Reader(req);
     json::array arr;
-    for (const auto& r : co_await ctx->service->List(actor, PortfolioOf(req), req.shard))
+    for (const auto& r : co_await ctx.service->List(actor, PortfolioOf(req), req.shard))
         arr.push_back(ToJson(r));
     co_return http::JsonResponse(json::object{{"items", std::move(arr)}, {"next_cursor", nullptr}});
 }
 
-asio::awaitable<Response> CreateRule(std::shared_ptr<AllocationCtx> ctx, Request& req) {
-    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
+asio::awaitable<Response> CreateRule(const SubdomainRoutes<AllocationService>& ctx, Request& req) {
+    ActingRequest write = co_await ctx.Writer(req);
     auto pid = PortfolioOf(req);
     auto body = http::ParseJsonObject(req);
     http::FieldReader in(body);
@@ -179,12 +165,12 @@ asio::awaitable<Response> CreateRule(std::shared_ptr<AllocationCtx> ctx, Request
     rule.tolerance = tolerance.value.value_or(Decimal::FromString("0.05"));
     in.AllowOnly({"dimension", "key", "target_weight", "tolerance"});
     in.Finish();
-    StoredRule stored = co_await ctx->service->Create(actor, pid, rule, req.request_id, req.shard);
+    StoredRule stored = co_await ctx.service->Create(write, pid, rule);
     co_return http::JsonResponse(ToJson(stored), 201);
 }
 
-asio::awaitable<Response> UpdateRule(std::shared_ptr<AllocationCtx> ctx, Request& req) {
-    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
+asio::awaitable<Response> UpdateRule(const SubdomainRoutes<AllocationService>& ctx, Request& req) {
+    ActingRequest write = co_await ctx.Writer(req);
     auto pid = PortfolioOf(req);
     auto rid = RuleId(req);
     auto body = http::ParseJsonObject(req);
@@ -198,29 +184,26 @@ asio::awaitable<Response> UpdateRule(std::shared_ptr<AllocationCtx> ctx, Request
     }
     in.AllowOnly({"target_weight", "tolerance"});
     in.Finish();
-    StoredRule stored = co_await ctx->service->Update(actor, pid, rid, target.value, tolerance.value,
-                                                      req.request_id, req.shard);
+    StoredRule stored = co_await ctx.service->Update(write, pid, rid, target.value, tolerance.value);
     co_return http::JsonResponse(ToJson(stored));
 }
 
-asio::awaitable<Response> DeleteRule(std::shared_ptr<AllocationCtx> ctx, Request& req) {
-    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
-    co_await ctx->service->Delete(actor, PortfolioOf(req), RuleId(req), req.request_id, req.shard);
+asio::awaitable<Response> DeleteRule(const SubdomainRoutes<AllocationService>& ctx, Request& req) {
+    ActingRequest write = co_await ctx.Writer(req);
+    co_await ctx.service->Delete(write, PortfolioOf(req), RuleId(req));
     co_return Response::NoContent();
 }
 
-asio::awaitable<Response> GetRebalance(std::shared_ptr<AllocationCtx> ctx, Request& req) {
-    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kReadPermission);
-    auto view = co_await ctx->service->Rebalance(actor, PortfolioOf(req), req.shard);
+asio::awaitable<Response> GetRebalance(const SubdomainRoutes<AllocationService>& ctx, Request& req) {
+    Actor actor = co_await ctx.Reader(req);
+    auto view = co_await ctx.service->Rebalance(actor, PortfolioOf(req), req.shard);
     co_return http::JsonResponse(ToJson(view));
 }
 
 }  // namespace
 
-void AddAllocationRoutes(http::Router& routes,
-                         std::shared_ptr<AllocationService> service,
-                         std::shared_ptr<auth::UserDirectory> directory) {
-    auto ctx = std::make_shared<AllocationCtx>(AllocationCtx{std::move(service), std::move(directory)});
+void AddAllocationRoutes(http::Router& routes, SubdomainRoutes<AllocationService> context) {
+    auto ctx = std::make_shared<const SubdomainRoutes<AllocationService>>(std::move(context));
     routes.AddComponent("AllocationRule", RuleSchema());
     auto weight = js::Decimal().Describe("a fraction between 0 and 1, at most 6 decimals");
 

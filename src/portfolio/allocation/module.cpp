@@ -9,15 +9,15 @@ namespace nn::portfolio {
 
 std::shared_ptr<AllocationService> MakeAllocationService(
     App& app, std::shared_ptr<Service> portfolios, std::shared_ptr<market::InstrumentDirectory> instruments) {
-    auto repo = std::make_shared<PgAllocationRepository>(portfolios->Repo());
-    return std::make_shared<AllocationService>(app, std::move(portfolios), std::move(repo),
-                                               std::move(instruments));
+    return std::make_shared<AllocationService>(
+        app, std::move(portfolios), std::make_shared<PgAllocationRepository>(), std::move(instruments));
 }
 
 void RegisterAllocation(App& app,
                         std::shared_ptr<AllocationService> service,
                         std::shared_ptr<auth::UserDirectory> directory) {
-    AddAllocationRoutes(app.Routes(), std::move(service), std::move(directory));
+    AddAllocationRoutes(app.Routes(),
+                        SubdomainRoutes<AllocationService>{std::move(service), std::move(directory)});
 }
 
 }  // namespace nn::portfolio

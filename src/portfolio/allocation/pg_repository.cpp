@@ -1,7 +1,5 @@
 #include "portfolio/allocation/pg_repository.hpp"
 
-#include "infra/db/errors.hpp"
-#include "infra/db/pool.hpp"
 #include "infra/db/query.hpp"
 #include "infra/db/result.hpp"
 #include "infra/db/text_array.hpp"
@@ -90,19 +88,6 @@ StoredRule ReadRuleRow(const db::Row& r) {
 
 }  // namespace
 
-asio::awaitable<std::optional<Portfolio>> PgAllocationRepository::FindPortfolio(db::Transaction& tx,
-                                                                                PortfolioId id,
-                                                                                bool for_update) {
-    if (!for_update) co_return co_await core_->GetPortfolio(tx, id, false);
-    std::optional<Portfolio> p;
-    try {
-        p = co_await core_->GetPortfolio(tx, id, true);
-    } catch (const db::InsufficientPrivilege&) {
-        // Readable (an advisor's read grant) but not writable: the same as absent.
-    }
-    co_return p;
-}
-
 asio::awaitable<std::vector<StoredRule>> PgAllocationRepository::ListRules(db::Transaction& tx,
                                                                            PortfolioId portfolio) {
     auto res = co_await tx.Execute(kListRules, portfolio);
@@ -123,15 +108,13 @@ asio::awaitable<std::optional<StoredRule>> PgAllocationRepository::InsertRule(db
                                                                               PortfolioId portfolio,
                                                                               UserId owner,
                                                                               const AllocationRule& rule) {
-    std::optional<StoredRule> stored;
-    try {
-        auto res = co_await tx.Execute(kInsertRule, Uuid::GenerateV7(), portfolio, owner, rule.dimension,
-                                       rule.key, rule.target_weight, rule.tolerance);
-        stored = ReadRuleRow(res[0]);
-    } catch (const db::UniqueViolation&) {
-        // A rule on that dimension and key exists: nullopt says so.
-    }
-    co_return stored;
+    // A duplicate: a rule on that dimension and key exists.
+    auto inserted =
+        co_await InsertUnlessDuplicate(tx, kInsertRule,
+                                       db::MakeParams(Uuid::GenerateV7(), portfolio, owner, rule.dimension,
+                                                      rule.key, rule.target_weight, rule.tolerance));
+    if (!inserted) co_return std::nullopt;
+    co_return ReadRuleRow((*inserted)[0]);
 }
 
 asio::awaitable<StoredRule> PgAllocationRepository::UpdateRule(db::Transaction& tx,
@@ -156,22 +139,9 @@ asio::awaitable<Decimal> PgAllocationRepository::DimensionSum(db::Transaction& t
     co_return res[0].Get<Decimal>(0);
 }
 
-asio::awaitable<void> PgAllocationRepository::AddEvent(db::Transaction& tx,
-                                                       const Actor& actor,
-                                                       UserId owner,
-                                                       Uuid rule,
-                                                       std::string_view event,
-                                                       const std::string& payload,
-                                                       const std::string& request_id) {
-    co_await core_->InsertOutbox(tx, actor, owner, "allocation_rule", rule.ToString(), event, payload,
-                                 request_id);
-}
-
 asio::awaitable<std::vector<PortfolioId>> PgAllocationRepository::PortfoliosWithRules(
     db::Transaction& tx, const std::vector<PortfolioId>& portfolios) {
-    std::vector<std::optional<std::string>> ids;
-    for (const auto& p : portfolios) ids.push_back(p.ToString());
-    auto res = co_await tx.Execute(kWithRules, db::TextArray(ids));
+    auto res = co_await tx.Execute(kWithRules, db::IdArray(portfolios));
     std::vector<PortfolioId> out;
     for (auto row : res) out.push_back(row.Get<PortfolioId>(0));
     co_return out;

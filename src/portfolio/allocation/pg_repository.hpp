@@ -1,21 +1,12 @@
 #pragma once
 
-#include <memory>
-
 #include "portfolio/allocation/repository.hpp"
-#include "portfolio/repository.hpp"
 
 namespace nn::portfolio {
 
-// The allocation statements on the portfolio database (and the instrument read).
+// The allocation statements on the portfolio database.
 class PgAllocationRepository final : public AllocationRepository {
 public:
-    // `core`: the portfolio repository, whose outbox statement and portfolio lookup this one uses.
-    explicit PgAllocationRepository(std::shared_ptr<Repository> core) : core_(std::move(core)) {}
-
-    boost::asio::awaitable<std::optional<Portfolio>> FindPortfolio(db::Transaction& tx,
-                                                                   PortfolioId id,
-                                                                   bool for_update) override;
     boost::asio::awaitable<std::vector<StoredRule>> ListRules(db::Transaction& tx,
                                                               PortfolioId portfolio) override;
     boost::asio::awaitable<std::optional<StoredRule>> FindRule(db::Transaction& tx,
@@ -34,13 +25,6 @@ public:
                                                  PortfolioId portfolio,
                                                  const std::string& dimension,
                                                  std::optional<Uuid> except) override;
-    boost::asio::awaitable<void> AddEvent(db::Transaction& tx,
-                                          const Actor& actor,
-                                          UserId owner,
-                                          Uuid rule,
-                                          std::string_view event,
-                                          const std::string& payload,
-                                          const std::string& request_id) override;
 
     boost::asio::awaitable<std::vector<PortfolioId>> PortfoliosWithRules(
         db::Transaction& tx, const std::vector<PortfolioId>& portfolios) override;
@@ -54,9 +38,6 @@ public:
                                                Uuid rule,
                                                const std::string& event,
                                                const std::string& payload) override;
-
-private:
-    std::shared_ptr<Repository> core_;
 };
 
 }  // namespace nn::portfolio

@@ -2,22 +2,13 @@
 
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include <boost/asio/awaitable.hpp>
-
-#include "core/actor.hpp"
 #include "core/decimal.hpp"
 #include "core/ids.hpp"
 #include "core/time.hpp"
 #include "portfolio/allocation/model.hpp"
-#include "portfolio/model.hpp"
-
-namespace nn::db {
-class Pool;
-class Transaction;
-}  // namespace nn::db
+#include "portfolio/subdomain_rows.hpp"
 
 namespace nn::portfolio {
 
@@ -29,19 +20,15 @@ struct DriftClaim {
     UserId owner;
 };
 
-// Every SQL statement of the allocation rules (portfolio.allocation_rules and their outbox
-// rows). Each runs inside the transaction the service opened as the acting user (RLS decides
-// what a call sees). The instruments' facts are the market's (market::InstrumentDirectory, given
-// to the service), not this repository's.
+// Every SQL statement of the allocation rules (portfolio.allocation_rules; their portfolio and
+// outbox rows go through the Subdomain, the drift watch's SYSTEM rows are here). Rules hang off a
+// portfolio, so they are read by it rather than as SubdomainRows (subdomain_rows.hpp says how
+// each statement runs). The instruments' facts are the market's (market::InstrumentDirectory,
+// given to the service), not this repository's.
 class AllocationRepository {
 public:
     virtual ~AllocationRepository() = default;
 
-    // The portfolio the rules belong to; with `for_update` locked for a write. nullopt when the
-    // actor cannot see it, or (for_update) may read but not write it.
-    virtual boost::asio::awaitable<std::optional<Portfolio>> FindPortfolio(db::Transaction& tx,
-                                                                           PortfolioId id,
-                                                                           bool for_update) = 0;
     virtual boost::asio::awaitable<std::vector<StoredRule>> ListRules(db::Transaction& tx,
                                                                       PortfolioId portfolio) = 0;
     virtual boost::asio::awaitable<std::optional<StoredRule>> FindRule(db::Transaction& tx,
@@ -64,14 +51,6 @@ public:
                                                          PortfolioId portfolio,
                                                          const std::string& dimension,
                                                          std::optional<Uuid> except) = 0;
-    // One portfolio.outbox row (aggregate "allocation_rule") in the same transaction.
-    virtual boost::asio::awaitable<void> AddEvent(db::Transaction& tx,
-                                                  const Actor& actor,
-                                                  UserId owner,
-                                                  Uuid rule,
-                                                  std::string_view event,
-                                                  const std::string& payload,
-                                                  const std::string& request_id) = 0;
 
     // The drift watch (drift_watch.hpp), run as SYSTEM:
     // the active portfolios among these that have rules;

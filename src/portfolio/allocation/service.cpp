@@ -19,14 +19,6 @@ namespace json = boost::json;
 
 namespace {
 
-Error PortfolioNotFound() {
-    return Error(ErrorKind::kNotFound, "portfolio.not_found", "no such portfolio");
-}
-
-Error RuleNotFound() {
-    return Error(ErrorKind::kNotFound, "allocation.not_found", "no such allocation rule");
-}
-
 std::string RulePayload(PortfolioId portfolio, const StoredRule& s) {
     json::object o{{"portfolio_id", portfolio.ToString()},
                    {"dimension", s.rule.dimension},
@@ -38,12 +30,14 @@ std::string RulePayload(PortfolioId portfolio, const StoredRule& s) {
 
 }  // namespace
 
-// A portfolio the actor may read but not write is "not found".
-asio::awaitable<Portfolio> AllocationService::LockWritablePortfolio(db::Transaction& tx, PortfolioId id) {
-    auto p = co_await repository_->FindPortfolio(tx, id, true);
-    if (!p) throw PortfolioNotFound();
-    co_return std::move(*p);
-}
+AllocationService::AllocationService(App& app,
+                                     std::shared_ptr<Service> portfolios,
+                                     std::shared_ptr<AllocationRepository> repository,
+                                     std::shared_ptr<market::InstrumentDirectory> instruments)
+    : portfolios_(std::move(portfolios)),
+      subdomain_(app, portfolios_->Repo(), "allocation_rule"),
+      repository_(std::move(repository)),
+      instruments_(std::move(instruments)) {}
 
 asio::awaitable<void> AllocationService::CheckDimensionSum(db::Transaction& tx,
                                                            PortfolioId portfolio,
@@ -61,68 +55,59 @@ asio::awaitable<void> AllocationService::CheckDimensionSum(db::Transaction& tx,
 asio::awaitable<std::vector<StoredRule>> AllocationService::List(const Actor& actor,
                                                                  PortfolioId portfolio,
                                                                  std::size_t shard) {
-    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
-                                 [&](db::Transaction& tx) -> asio::awaitable<std::vector<StoredRule>> {
-                                     auto p = co_await repository_->FindPortfolio(tx, portfolio, false);
-                                     if (!p) throw PortfolioNotFound();
-                                     co_return co_await repository_->ListRules(tx, portfolio);
-                                 });
+    co_return co_await subdomain_.Read(actor, shard,
+                                       [&](db::Transaction& tx) -> asio::awaitable<std::vector<StoredRule>> {
+                                           co_await subdomain_.VisiblePortfolio(tx, portfolio);
+                                           co_return co_await repository_->ListRules(tx, portfolio);
+                                       });
 }
 
-asio::awaitable<StoredRule> AllocationService::Create(const Actor& actor,
+asio::awaitable<StoredRule> AllocationService::Create(const ActingRequest& request,
                                                       PortfolioId portfolio,
-                                                      AllocationRule rule,
-                                                      const std::string& request_id,
-                                                      std::size_t shard) {
-    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<StoredRule> {
-        Portfolio p = co_await LockWritablePortfolio(tx, portfolio);
+                                                      AllocationRule rule) {
+    co_return co_await subdomain_.Write(request, [&](db::Transaction& tx) -> asio::awaitable<StoredRule> {
+        Portfolio p = co_await subdomain_.WritablePortfolio(tx, portfolio);
         co_await CheckDimensionSum(tx, portfolio, rule, std::nullopt);
         auto stored = co_await repository_->InsertRule(tx, portfolio, p.user_id, rule);
         if (!stored) {
             throw Error(ErrorKind::kConflict, "allocation.duplicate",
                         fmt::format("a {} rule for {} exists", rule.dimension, rule.key));
         }
-        co_await repository_->AddEvent(tx, actor, p.user_id, stored->id, "allocation_rule.created",
-                                       RulePayload(portfolio, *stored), request_id);
+        co_await subdomain_.AddEvent(tx, request, p.user_id, stored->id, "allocation_rule.created",
+                                     RulePayload(portfolio, *stored));
         co_return *stored;
     });
 }
 
-asio::awaitable<StoredRule> AllocationService::Update(const Actor& actor,
+asio::awaitable<StoredRule> AllocationService::Update(const ActingRequest& request,
                                                       PortfolioId portfolio,
                                                       Uuid id,
                                                       std::optional<Decimal> target_weight,
-                                                      std::optional<Decimal> tolerance,
-                                                      const std::string& request_id,
-                                                      std::size_t shard) {
-    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<StoredRule> {
-        Portfolio p = co_await LockWritablePortfolio(tx, portfolio);
+                                                      std::optional<Decimal> tolerance) {
+    co_return co_await subdomain_.Write(request, [&](db::Transaction& tx) -> asio::awaitable<StoredRule> {
+        Portfolio p = co_await subdomain_.WritablePortfolio(tx, portfolio);
         auto found = co_await repository_->FindRule(tx, portfolio, id);
-        if (!found) throw RuleNotFound();
-        StoredRule s = std::move(*found);
+        StoredRule s = FoundOr(std::move(found), kRuleNotFound);
         if (target_weight) s.rule.target_weight = *target_weight;
         if (tolerance) s.rule.tolerance = *tolerance;
         co_await CheckDimensionSum(tx, portfolio, s.rule, id);
         StoredRule stored = co_await repository_->UpdateRule(tx, portfolio, id, s.rule);
-        co_await repository_->AddEvent(tx, actor, p.user_id, id, "allocation_rule.updated",
-                                       RulePayload(portfolio, stored), request_id);
+        co_await subdomain_.AddEvent(tx, request, p.user_id, id, "allocation_rule.updated",
+                                     RulePayload(portfolio, stored));
         co_return stored;
     });
 }
 
-asio::awaitable<void> AllocationService::Delete(
-    const Actor& actor, PortfolioId portfolio, Uuid id, const std::string& request_id, std::size_t shard) {
-    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> {
-        Portfolio p = co_await LockWritablePortfolio(tx, portfolio);
+asio::awaitable<void> AllocationService::Delete(const ActingRequest& request,
+                                                PortfolioId portfolio,
+                                                Uuid id) {
+    co_await subdomain_.Write(request, [&](db::Transaction& tx) -> asio::awaitable<void> {
+        Portfolio p = co_await subdomain_.WritablePortfolio(tx, portfolio);
         auto found = co_await repository_->FindRule(tx, portfolio, id);
-        if (!found) throw RuleNotFound();
+        const StoredRule rule = FoundOr(std::move(found), kRuleNotFound);
         co_await repository_->DeleteRule(tx, portfolio, id);
-        co_await repository_->AddEvent(tx, actor, p.user_id, id, "allocation_rule.deleted",
-                                       RulePayload(portfolio, *found), request_id);
+        co_await subdomain_.AddEvent(tx, request, p.user_id, id, "allocation_rule.deleted",
+                                     RulePayload(portfolio, rule));
     });
 }
 
@@ -244,20 +229,17 @@ asio::awaitable<RebalanceView> AllocationService::Rebalance(const Actor& actor,
 asio::awaitable<std::vector<PortfolioId>> AllocationService::PortfoliosWithRules(
     std::vector<PortfolioId> portfolios, std::size_t shard) {
     if (portfolios.empty()) co_return std::vector<PortfolioId>{};
-    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     // allocation_rules is under row-level security: read it as SYSTEM.
-    co_return co_await db::RunAs(
-        pool, Actor::System(), db::TransactionOptions().ReadOnly(),
-        [&](db::Transaction& tx) { return repository_->PortfoliosWithRules(tx, portfolios); });
+    co_return co_await subdomain_.ReadAsSystem(
+        shard, [&](db::Transaction& tx) { return repository_->PortfoliosWithRules(tx, portfolios); });
 }
 
 asio::awaitable<DriftCheck> AllocationService::RecordDrift(PortfolioId portfolio,
                                                            const RebalanceView& view,
                                                            Timestamp started,
                                                            std::size_t shard) {
-    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunAs(
-        pool, Actor::System(), [&](db::Transaction& tx) -> asio::awaitable<DriftCheck> {
+    co_return co_await subdomain_.WriteAsSystem(
+        shard, [&](db::Transaction& tx) -> asio::awaitable<DriftCheck> {
             DriftCheck round;
             for (std::size_t i = 0; i < view.rule_ids.size() && i < view.proposal.rules.size(); ++i) {
                 co_await RecordRuleDrift(tx, portfolio, view, i, started, round);

@@ -16,6 +16,7 @@
 #include "portfolio/allocation/rebalance.hpp"
 #include "portfolio/allocation/repository.hpp"
 #include "portfolio/model.hpp"
+#include "portfolio/subdomain.hpp"
 
 namespace nn {
 class App;
@@ -31,37 +32,32 @@ namespace nn::portfolio {
 
 class Service;
 
+inline constexpr RowNotFound kRuleNotFound{"allocation.not_found", "no such allocation rule"};
+
 class AllocationService {
 public:
-    // `instruments`: the market's instrument facts (asset class, sector, country, fractional).
+    // `portfolios` values the holdings (its repository finds the rules' portfolio and writes
+    // their outbox rows); `instruments`: the market's instrument facts (asset class, sector,
+    // country, fractional).
     AllocationService(App& app,
                       std::shared_ptr<Service> portfolios,
                       std::shared_ptr<AllocationRepository> repository,
-                      std::shared_ptr<market::InstrumentDirectory> instruments)
-        : app_(app),
-          portfolios_(std::move(portfolios)),
-          repository_(std::move(repository)),
-          instruments_(std::move(instruments)) {}
+                      std::shared_ptr<market::InstrumentDirectory> instruments);
 
     boost::asio::awaitable<std::vector<StoredRule>> List(const Actor& actor,
                                                          PortfolioId portfolio,
                                                          std::size_t shard);
     // The targets of one dimension may not add up to more than 1 (422
     // allocation.weights_exceed_one); a second rule on the same key is 409.
-    boost::asio::awaitable<StoredRule> Create(const Actor& actor,
+    boost::asio::awaitable<StoredRule> Create(const ActingRequest& request,
                                               PortfolioId portfolio,
-                                              AllocationRule rule,
-                                              const std::string& request_id,
-                                              std::size_t shard);
-    boost::asio::awaitable<StoredRule> Update(const Actor& actor,
+                                              AllocationRule rule);
+    boost::asio::awaitable<StoredRule> Update(const ActingRequest& request,
                                               PortfolioId portfolio,
                                               Uuid id,
                                               std::optional<Decimal> target_weight,
-                                              std::optional<Decimal> tolerance,
-                                              const std::string& request_id,
-                                              std::size_t shard);
-    boost::asio::awaitable<void> Delete(
-        const Actor& actor, PortfolioId portfolio, Uuid id, const std::string& request_id, std::size_t shard);
+                                              std::optional<Decimal> tolerance);
+    boost::asio::awaitable<void> Delete(const ActingRequest& request, PortfolioId portfolio, Uuid id);
 
     // The inputs of Rebalance; positions without a price or rate and short positions are listed,
     // not refused.
@@ -87,7 +83,6 @@ public:
                                                    std::size_t shard);
 
 private:
-    boost::asio::awaitable<Portfolio> LockWritablePortfolio(db::Transaction& tx, PortfolioId id);
     boost::asio::awaitable<void> CheckDimensionSum(db::Transaction& tx,
                                                    PortfolioId portfolio,
                                                    const AllocationRule& rule,
@@ -101,8 +96,8 @@ private:
                                                  Timestamp started,
                                                  DriftCheck& round);
 
-    App& app_;
     std::shared_ptr<Service> portfolios_;
+    Subdomain subdomain_;
     std::shared_ptr<AllocationRepository> repository_;
     std::shared_ptr<market::InstrumentDirectory> instruments_;
 };

@@ -9,21 +9,11 @@
 #include "portfolio/request_actor.hpp"
 
 namespace nn::portfolio {
-namespace asio = boost::asio;
-namespace json = boost::json;
-using http::Request;
-using http::Response;
-namespace js = http::schema;
 
 namespace {
 
 constexpr DecimalRules kTargetRules{.integer_digits = 18, .scale = 10, .positive = true};
 constexpr DecimalRules kContributionRules{.integer_digits = 18, .scale = 10, .positive = false};
-
-struct GoalCtx {
-    std::shared_ptr<GoalService> service;
-    std::shared_ptr<auth::UserDirectory> directory;
-};
 
 json::object ToJson(const Goal& g) {
     json::object o;
@@ -192,24 +182,22 @@ std::optional<Currency> ReadCurrency(http::FieldReader& in, bool required) {
 }
 
 Uuid GoalId(const Request& req) {
-    auto id = Uuid::Parse(req.PathParam("id"));
-    if (!id) throw Error(ErrorKind::kNotFound, "goal.not_found", "no such goal");
-    return *id;
+    return PathIdOr<Uuid>(req, "id", kGoalNotFound);
 }
 
-asio::awaitable<Response> ListGoals(std::shared_ptr<GoalCtx> ctx, Request& req) {
-    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kReadPermission);
+asio::awaitable<Response> ListGoals(const SubdomainRoutes<GoalService>& ctx, Request& req) {
+    Actor actor = co_await ctx.Reader(req);
     json::array arr;
-    for (const auto& g : co_await ctx->service->List(actor, req.shard)) arr.push_back(ToJson(g));
+    for (const auto& g : co_await ctx.service->List(actor, req.shard)) arr.push_back(ToJson(g));
     co_return http::JsonResponse(json::object{{"items", std::move(arr)}, {"next_cursor", nullptr}});
 }
 
-asio::awaitable<Response> CreateGoal(std::shared_ptr<GoalCtx> ctx, Request& req) {
-    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
+asio::awaitable<Response> CreateGoal(const SubdomainRoutes<GoalService>& ctx, Request& req) {
+    ActingRequest write = co_await ctx.Writer(req);
     auto body = http::ParseJsonObject(req);
     http::FieldReader in(body);
     Goal draft;
-    draft.user_id = actor.user_id;
+    draft.user_id = write.actor.user_id;
     draft.name = in.String("name", {.min_length = 1, .max_length = 100});
     if (body.contains("target_amount")) {
         auto target = ReadDecimalField(body, in, "target_amount", kTargetRules);
@@ -228,20 +216,20 @@ asio::awaitable<Response> CreateGoal(std::shared_ptr<GoalCtx> ctx, Request& req)
     in.AllowOnly({"name", "target_amount", "currency", "target_date", "monthly_contribution", "notes",
                   "portfolio_ids"});
     in.Finish();
-    Goal g = co_await ctx->service->Create(actor, draft, req.request_id, req.shard);
+    Goal g = co_await ctx.service->Create(write, draft);
     Response res = http::JsonResponse(ToJson(g), 201);
     res.SetHeader("Location", "/api/v1/goals/" + g.id.ToString());
     co_return res;
 }
 
-asio::awaitable<Response> GetGoal(std::shared_ptr<GoalCtx> ctx, Request& req) {
-    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kReadPermission);
-    auto view = co_await ctx->service->Get(actor, GoalId(req), ToDate(Now()), req.shard);
+asio::awaitable<Response> GetGoal(const SubdomainRoutes<GoalService>& ctx, Request& req) {
+    Actor actor = co_await ctx.Reader(req);
+    auto view = co_await ctx.service->Get(actor, GoalId(req), ToDate(Now()), req.shard);
     co_return http::JsonResponse(ToJson(view));
 }
 
-asio::awaitable<Response> UpdateGoal(std::shared_ptr<GoalCtx> ctx, Request& req) {
-    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
+asio::awaitable<Response> UpdateGoal(const SubdomainRoutes<GoalService>& ctx, Request& req) {
+    ActingRequest write = co_await ctx.Writer(req);
     auto id = GoalId(req);
     auto body = http::ParseJsonObject(req);
     http::FieldReader in(body);
@@ -262,22 +250,20 @@ asio::awaitable<Response> UpdateGoal(std::shared_ptr<GoalCtx> ctx, Request& req)
     in.AllowOnly({"name", "target_amount", "currency", "target_date", "monthly_contribution", "notes",
                   "portfolio_ids"});
     in.Finish();
-    Goal g = co_await ctx->service->Update(actor, id, change, req.request_id, req.shard);
+    Goal g = co_await ctx.service->Update(write, id, change);
     co_return http::JsonResponse(ToJson(g));
 }
 
-asio::awaitable<Response> DeleteGoal(std::shared_ptr<GoalCtx> ctx, Request& req) {
-    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
-    co_await ctx->service->Delete(actor, GoalId(req), req.request_id, req.shard);
+asio::awaitable<Response> DeleteGoal(const SubdomainRoutes<GoalService>& ctx, Request& req) {
+    ActingRequest write = co_await ctx.Writer(req);
+    co_await ctx.service->Delete(write, GoalId(req));
     co_return Response::NoContent();
 }
 
 }  // namespace
 
-void AddGoalRoutes(http::Router& routes,
-                   std::shared_ptr<GoalService> service,
-                   std::shared_ptr<auth::UserDirectory> directory) {
-    auto ctx = std::make_shared<GoalCtx>(GoalCtx{std::move(service), std::move(directory)});
+void AddGoalRoutes(http::Router& routes, SubdomainRoutes<GoalService> context) {
+    auto ctx = std::make_shared<const SubdomainRoutes<GoalService>>(std::move(context));
     routes.AddComponent("Goal", js::Object(GoalFields()));
     routes.AddComponent("GoalWithProgress", GoalWithProgressSchema());
 

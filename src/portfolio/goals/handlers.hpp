@@ -1,19 +1,11 @@
 #pragma once
 
-#include <memory>
-
-#include "infra/http/router.hpp"
 #include "portfolio/goals/service.hpp"
-
-namespace nn::auth {
-class UserDirectory;
-}
+#include "portfolio/request_actor.hpp"
 
 namespace nn::portfolio {
 
 // /api/v1/goals routes (docs/portfolio.md "Goals").
-void AddGoalRoutes(http::Router& routes,
-                   std::shared_ptr<GoalService> service,
-                   std::shared_ptr<auth::UserDirectory> directory);
+void AddGoalRoutes(http::Router& routes, SubdomainRoutes<GoalService> context);
 
 }  // namespace nn::portfolio

@@ -8,15 +8,14 @@
 namespace nn::portfolio {
 
 std::shared_ptr<GoalService> MakeGoalService(App& app, std::shared_ptr<Service> portfolios) {
-    auto repo = std::make_shared<PgGoalRepository>(portfolios->Repo());
-    return std::make_shared<GoalService>(app, std::move(portfolios), std::move(repo));
+    return std::make_shared<GoalService>(app, std::move(portfolios), std::make_shared<PgGoalRepository>());
 }
 
 std::shared_ptr<GoalService> RegisterGoals(App& app,
                                            std::shared_ptr<Service> portfolios,
                                            std::shared_ptr<auth::UserDirectory> directory) {
     auto service = MakeGoalService(app, std::move(portfolios));
-    AddGoalRoutes(app.Routes(), service, std::move(directory));
+    AddGoalRoutes(app.Routes(), SubdomainRoutes<GoalService>{service, std::move(directory)});
     return service;
 }
 

@@ -108,12 +108,6 @@ Goal ReadGoalRow(const db::Row& r) {
     return g;
 }
 
-db::TextArray GoalPortfolioIdArray(const std::vector<PortfolioId>& ids) {
-    std::vector<std::optional<std::string>> items;
-    for (const auto& id : ids) items.push_back(id.ToString());
-    return db::TextArray(items);
-}
-
 }  // namespace
 
 asio::awaitable<std::vector<Goal>> PgGoalRepository::List(db::Transaction& tx) {
@@ -130,14 +124,9 @@ asio::awaitable<std::optional<Goal>> PgGoalRepository::Find(db::Transaction& tx,
 }
 
 asio::awaitable<std::optional<Goal>> PgGoalRepository::LockWritable(db::Transaction& tx, Uuid id) {
-    std::optional<Goal> g;
-    try {
-        auto res = co_await tx.Execute(kSelectGoalForUpdate, id);
-        if (!res.Empty()) g = ReadGoalRow(res[0]);
-    } catch (const db::InsufficientPrivilege&) {
-        // Readable (an advisor's read grant) but not writable: the same as absent.
-    }
-    co_return g;
+    auto locked = co_await LockIfWritable(tx, kSelectGoalForUpdate, db::MakeParams(id));
+    if (!locked) co_return std::nullopt;
+    co_return ReadGoalRow((*locked)[0]);
 }
 
 asio::awaitable<void> PgGoalRepository::Insert(db::Transaction& tx, const Goal& g) {
@@ -158,7 +147,7 @@ asio::awaitable<GoalRepository::Links> PgGoalRepository::ReplaceLinks(db::Transa
     co_await tx.Execute(kDeleteLinks, g.id);
     if (g.portfolio_ids.empty()) co_return Links::kStored;
     try {
-        co_await tx.Execute(kInsertLinks, g.id, g.user_id, GoalPortfolioIdArray(g.portfolio_ids));
+        co_await tx.Execute(kInsertLinks, g.id, g.user_id, db::IdArray(g.portfolio_ids));
     } catch (const db::ForeignKeyViolation&) {
         co_return Links::kForeignPortfolio;
     } catch (const db::UniqueViolation&) {
@@ -167,21 +156,9 @@ asio::awaitable<GoalRepository::Links> PgGoalRepository::ReplaceLinks(db::Transa
     co_return Links::kStored;
 }
 
-asio::awaitable<void> PgGoalRepository::AddEvent(db::Transaction& tx,
-                                                 const Actor& actor,
-                                                 UserId owner,
-                                                 Uuid goal,
-                                                 std::string_view event,
-                                                 const std::string& payload,
-                                                 const std::string& request_id) {
-    co_await core_->InsertOutbox(tx, actor, owner, "goal", goal.ToString(), event, payload, request_id);
-}
-
 asio::awaitable<std::vector<Uuid>> PgGoalRepository::LinkedGoals(db::Transaction& tx,
                                                                  const std::vector<PortfolioId>& portfolios) {
-    std::vector<std::optional<std::string>> ids;
-    for (const auto& p : portfolios) ids.push_back(p.ToString());
-    auto res = co_await tx.Execute(kLinkedGoals, db::TextArray(ids));
+    auto res = co_await tx.Execute(kLinkedGoals, db::IdArray(portfolios));
     std::vector<Uuid> goals;
     for (auto row : res) goals.push_back(row.Get<Uuid>(0));
     co_return goals;

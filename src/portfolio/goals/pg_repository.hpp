@@ -1,18 +1,12 @@
 #pragma once
 
-#include <memory>
-
 #include "portfolio/goals/repository.hpp"
-#include "portfolio/repository.hpp"
 
 namespace nn::portfolio {
 
 // The goal statements on the portfolio database.
 class PgGoalRepository final : public GoalRepository {
 public:
-    // `core`: the portfolio repository, whose outbox statement this one uses.
-    explicit PgGoalRepository(std::shared_ptr<Repository> core) : core_(std::move(core)) {}
-
     boost::asio::awaitable<std::vector<Goal>> List(db::Transaction& tx) override;
     boost::asio::awaitable<std::optional<Goal>> Find(db::Transaction& tx, Uuid id) override;
     boost::asio::awaitable<std::optional<Goal>> LockWritable(db::Transaction& tx, Uuid id) override;
@@ -20,13 +14,6 @@ public:
     boost::asio::awaitable<void> Update(db::Transaction& tx, const Goal& goal) override;
     boost::asio::awaitable<void> Delete(db::Transaction& tx, Uuid id) override;
     boost::asio::awaitable<Links> ReplaceLinks(db::Transaction& tx, const Goal& goal) override;
-    boost::asio::awaitable<void> AddEvent(db::Transaction& tx,
-                                          const Actor& actor,
-                                          UserId owner,
-                                          Uuid goal,
-                                          std::string_view event,
-                                          const std::string& payload,
-                                          const std::string& request_id) override;
     boost::asio::awaitable<std::vector<Uuid>> LinkedGoals(
         db::Transaction& tx, const std::vector<PortfolioId>& portfolios) override;
     boost::asio::awaitable<std::optional<UserId>> RaiseMilestone(db::Transaction& tx,
@@ -36,9 +23,6 @@ public:
                                                    UserId owner,
                                                    Uuid goal,
                                                    const std::string& payload) override;
-
-private:
-    std::shared_ptr<Repository> core_;
 };
 
 }  // namespace nn::portfolio

@@ -20,10 +20,6 @@ namespace json = boost::json;
 
 namespace {
 
-Error GoalNotFound() {
-    return Error(ErrorKind::kNotFound, "goal.not_found", "no such goal");
-}
-
 std::string GoalPayload(const Goal& g) {
     json::object o;
     o["name"] = g.name;
@@ -39,12 +35,12 @@ std::string GoalPayload(const Goal& g) {
 
 }  // namespace
 
-// A goal the actor may read but not write is "not found".
-asio::awaitable<Goal> GoalService::LockWritable(db::Transaction& tx, Uuid id) {
-    auto g = co_await repository_->LockWritable(tx, id);
-    if (!g) throw GoalNotFound();
-    co_return std::move(*g);
-}
+GoalService::GoalService(App& app,
+                         std::shared_ptr<Service> portfolios,
+                         std::shared_ptr<GoalRepository> repository)
+    : portfolios_(std::move(portfolios)),
+      subdomain_(app, portfolios_->Repo(), "goal"),
+      repository_(std::move(repository)) {}
 
 asio::awaitable<void> GoalService::ReplaceLinks(db::Transaction& tx, const Goal& goal) {
     const GoalRepository::Links links = co_await repository_->ReplaceLinks(tx, goal);
@@ -58,9 +54,8 @@ asio::awaitable<void> GoalService::ReplaceLinks(db::Transaction& tx, const Goal&
 }
 
 asio::awaitable<std::vector<Goal>> GoalService::List(const Actor& actor, std::size_t shard) {
-    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
-                                 [&](db::Transaction& tx) { return repository_->List(tx); });
+    co_return co_await subdomain_.Read(actor, shard,
+                                       [&](db::Transaction& tx) { return repository_->List(tx); });
 }
 
 asio::awaitable<std::optional<Decimal>> GoalService::CurrentRate(const std::string& from,
@@ -124,14 +119,11 @@ asio::awaitable<LinkedValue> GoalService::ValueIn(const Actor& actor,
 }
 
 asio::awaitable<GoalView> GoalService::Get(const Actor& actor, Uuid id, Date today, std::size_t shard) {
-    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     GoalView view;
-    view.goal = co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
-                                   [&](db::Transaction& tx) -> asio::awaitable<Goal> {
-                                       auto g = co_await repository_->Find(tx, id);
-                                       if (!g) throw GoalNotFound();
-                                       co_return std::move(*g);
-                                   });
+    view.goal = co_await subdomain_.Read(actor, shard, [&](db::Transaction& tx) -> asio::awaitable<Goal> {
+        auto g = co_await repository_->Find(tx, id);
+        co_return FoundOr(std::move(g), kGoalNotFound);
+    });
     std::optional<Decimal> total = Decimal();
     for (const auto& pid : view.goal.portfolio_ids) {
         LinkedValue v = co_await ValueIn(actor, pid, view.goal.currency, shard);
@@ -151,30 +143,25 @@ asio::awaitable<GoalView> GoalService::Get(const Actor& actor, Uuid id, Date tod
     co_return view;
 }
 
-asio::awaitable<Goal> GoalService::Create(const Actor& actor,
-                                          Goal draft,
-                                          const std::string& request_id,
-                                          std::size_t shard) {
+asio::awaitable<Goal> GoalService::Create(const ActingRequest& request, Goal draft) {
     draft.id = Uuid::GenerateV7();
-    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    Goal created = co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<Goal> {
+    Goal created = co_await subdomain_.Write(request, [&](db::Transaction& tx) -> asio::awaitable<Goal> {
         co_await repository_->Insert(tx, draft);
         co_await ReplaceLinks(tx, draft);
         auto found = co_await repository_->Find(tx, draft.id);
         Goal stored = std::move(*found);
-        co_await repository_->AddEvent(tx, actor, stored.user_id, stored.id, "goal.created",
-                                       GoalPayload(stored), request_id);
+        co_await subdomain_.AddEvent(tx, request, stored.user_id, stored.id, "goal.created",
+                                     GoalPayload(stored));
         co_return stored;
     });
-    co_await GoalChanged(created.id, shard);
+    co_await GoalChanged(created.id, request.shard);
     co_return created;
 }
 
-asio::awaitable<Goal> GoalService::Update(
-    const Actor& actor, Uuid id, GoalChange change, const std::string& request_id, std::size_t shard) {
-    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    Goal updated = co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<Goal> {
-        Goal g = co_await LockWritable(tx, id);
+asio::awaitable<Goal> GoalService::Update(const ActingRequest& request, Uuid id, GoalChange change) {
+    Goal updated = co_await subdomain_.Write(request, [&](db::Transaction& tx) -> asio::awaitable<Goal> {
+        auto locked = co_await repository_->LockWritable(tx, id);
+        Goal g = FoundOr(std::move(locked), kGoalNotFound);
         if (change.name) g.name = *change.name;
         if (change.target_amount) g.target_amount = *change.target_amount;
         if (change.currency) g.currency = *change.currency;
@@ -188,11 +175,11 @@ asio::awaitable<Goal> GoalService::Update(
         }
         auto found = co_await repository_->Find(tx, id);
         Goal stored = std::move(*found);
-        co_await repository_->AddEvent(tx, actor, stored.user_id, stored.id, "goal.updated",
-                                       GoalPayload(stored), request_id);
+        co_await subdomain_.AddEvent(tx, request, stored.user_id, stored.id, "goal.updated",
+                                     GoalPayload(stored));
         co_return stored;
     });
-    co_await GoalChanged(id, shard);
+    co_await GoalChanged(id, request.shard);
     co_return updated;
 }
 
@@ -207,34 +194,28 @@ asio::awaitable<void> GoalService::GoalChanged(Uuid goal, std::size_t shard) {
     if (!error.empty()) spdlog::warn("portfolio: after-goal hook for {} failed: {}", goal.ToString(), error);
 }
 
-asio::awaitable<void> GoalService::Delete(const Actor& actor,
-                                          Uuid id,
-                                          const std::string& request_id,
-                                          std::size_t shard) {
-    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> {
-        Goal g = co_await LockWritable(tx, id);
+asio::awaitable<void> GoalService::Delete(const ActingRequest& request, Uuid id) {
+    co_await subdomain_.Write(request, [&](db::Transaction& tx) -> asio::awaitable<void> {
+        auto locked = co_await repository_->LockWritable(tx, id);
+        Goal g = FoundOr(std::move(locked), kGoalNotFound);
         co_await repository_->Delete(tx, id);
-        co_await repository_->AddEvent(tx, actor, g.user_id, id, "goal.deleted", GoalPayload(g), request_id);
+        co_await subdomain_.AddEvent(tx, request, g.user_id, id, "goal.deleted", GoalPayload(g));
     });
 }
 
 asio::awaitable<std::vector<Uuid>> GoalService::GoalsLinkedTo(std::vector<PortfolioId> portfolios,
                                                               std::size_t shard) {
     if (portfolios.empty()) co_return std::vector<Uuid>{};
-    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     // goal_portfolios is under row-level security: read it as SYSTEM.
-    co_return co_await db::RunAs(
-        pool, Actor::System(), db::TransactionOptions().ReadOnly(),
-        [&](db::Transaction& tx) { return repository_->LinkedGoals(tx, portfolios); });
+    co_return co_await subdomain_.ReadAsSystem(
+        shard, [&](db::Transaction& tx) { return repository_->LinkedGoals(tx, portfolios); });
 }
 
 asio::awaitable<bool> GoalService::RaiseMilestone(Uuid goal,
                                                   int pct,
                                                   std::string payload,
                                                   std::size_t shard) {
-    auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
-    co_return co_await db::RunAs(pool, Actor::System(), [&](db::Transaction& tx) -> asio::awaitable<bool> {
+    co_return co_await subdomain_.WriteAsSystem(shard, [&](db::Transaction& tx) -> asio::awaitable<bool> {
         auto owner = co_await repository_->RaiseMilestone(tx, goal, pct);
         if (!owner) co_return false;
         co_await repository_->AddMilestoneEvent(tx, *owner, goal, payload);

@@ -16,6 +16,7 @@
 #include "core/time.hpp"
 #include "portfolio/goals/model.hpp"
 #include "portfolio/goals/repository.hpp"
+#include "portfolio/subdomain.hpp"
 
 namespace nn {
 class App;
@@ -27,25 +28,20 @@ namespace nn::portfolio {
 
 class Service;
 
+inline constexpr RowNotFound kGoalNotFound{"goal.not_found", "no such goal"};
+
 class GoalService {
 public:
-    GoalService(App& app, std::shared_ptr<Service> portfolios, std::shared_ptr<GoalRepository> repository)
-        : app_(app), portfolios_(std::move(portfolios)), repository_(std::move(repository)) {}
+    // `portfolios` values the linked portfolios; its repository writes the goals' outbox rows.
+    GoalService(App& app, std::shared_ptr<Service> portfolios, std::shared_ptr<GoalRepository> repository);
 
     boost::asio::awaitable<std::vector<Goal>> List(const Actor& actor, std::size_t shard);
     // The goal with its progress at `today`.
     boost::asio::awaitable<GoalView> Get(const Actor& actor, Uuid id, Date today, std::size_t shard);
     // A linked portfolio that is not the owner's is 422 goal.portfolio_not_found.
-    boost::asio::awaitable<Goal> Create(const Actor& actor,
-                                        Goal draft,
-                                        const std::string& request_id,
-                                        std::size_t shard);
-    boost::asio::awaitable<Goal> Update(
-        const Actor& actor, Uuid id, GoalChange change, const std::string& request_id, std::size_t shard);
-    boost::asio::awaitable<void> Delete(const Actor& actor,
-                                        Uuid id,
-                                        const std::string& request_id,
-                                        std::size_t shard);
+    boost::asio::awaitable<Goal> Create(const ActingRequest& request, Goal draft);
+    boost::asio::awaitable<Goal> Update(const ActingRequest& request, Uuid id, GoalChange change);
+    boost::asio::awaitable<void> Delete(const ActingRequest& request, Uuid id);
 
     // Called after a goal was created or changed (the goal watch, module.cpp); its failures are
     // logged, never the request's.
@@ -71,11 +67,10 @@ private:
                                                                const std::string& to,
                                                                std::size_t shard);
 
-    boost::asio::awaitable<Goal> LockWritable(db::Transaction& tx, Uuid id);
     boost::asio::awaitable<void> ReplaceLinks(db::Transaction& tx, const Goal& goal);
 
-    App& app_;
     std::shared_ptr<Service> portfolios_;
+    Subdomain subdomain_;
     std::shared_ptr<GoalRepository> repository_;
     GoalHook goal_hook_;
 };

@@ -9,23 +9,12 @@
 #include "portfolio/request_actor.hpp"
 
 namespace nn::portfolio {
-namespace asio = boost::asio;
-namespace json = boost::json;
-using http::Request;
-using http::Response;
-namespace js = http::schema;
 
 namespace {
 
 // Prices: numeric(28, 10) > 0; the change threshold: numeric(9, 4) > 0 (percent).
 constexpr DecimalRules kPriceRules{.integer_digits = 18, .scale = 10, .positive = true};
 constexpr DecimalRules kPercentRules{.integer_digits = 5, .scale = 4, .positive = true};
-
-struct WatchlistCtx {
-    std::shared_ptr<WatchlistService> service;
-    std::shared_ptr<auth::UserDirectory> directory;
-};
-using WatchlistCtxPtr = std::shared_ptr<const WatchlistCtx>;
 
 json::object ToJson(const WatchlistItem& i) {
     json::object o;
@@ -129,15 +118,11 @@ http::Schema NewItemSchema(bool with_symbol) {
 }
 
 WatchlistId ListId(const Request& req) {
-    auto id = WatchlistId::Parse(req.PathParam("id"));
-    if (!id) throw Error(ErrorKind::kNotFound, "watchlist.not_found", "no such watchlist");
-    return *id;
+    return PathIdOr<WatchlistId>(req, "id", kWatchlistNotFound);
 }
 
 Uuid ItemId(const Request& req) {
-    auto id = Uuid::Parse(req.PathParam("item_id"));
-    if (!id) throw Error(ErrorKind::kNotFound, "watchlist.item_not_found", "no such watchlist item");
-    return *id;
+    return PathIdOr<Uuid>(req, "item_id", kItemNotFound);
 }
 
 // The items of a new watchlist, each read like a single new item with its problems recorded
@@ -166,38 +151,38 @@ void ReadInitialItems(const json::object& body, http::FieldReader& in, Watchlist
 
 // --- handlers, one per route ---
 
-asio::awaitable<Response> ListWatchlists(WatchlistCtxPtr ctx, Request& req) {
-    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kReadPermission);
-    auto lists = co_await ctx->service->List(actor, req.shard);
+asio::awaitable<Response> ListWatchlists(const SubdomainRoutes<WatchlistService>& ctx, Request& req) {
+    Actor actor = co_await ctx.Reader(req);
+    auto lists = co_await ctx.service->List(actor, req.shard);
     json::array arr;
     for (const auto& w : lists) arr.push_back(ToJson(w));
     co_return http::JsonResponse(json::object{{"items", std::move(arr)}, {"next_cursor", nullptr}});
 }
 
-asio::awaitable<Response> CreateWatchlist(WatchlistCtxPtr ctx, Request& req) {
-    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
+asio::awaitable<Response> CreateWatchlist(const SubdomainRoutes<WatchlistService>& ctx, Request& req) {
+    ActingRequest write = co_await ctx.Writer(req);
     auto body = http::ParseJsonObject(req);
     http::FieldReader in(body);
     Watchlist draft;
-    draft.user_id = actor.user_id;
+    draft.user_id = write.actor.user_id;
     draft.name = in.String("name", {.min_length = 1, .max_length = 100});
     if (auto d = NullableString(body, in, "description")) draft.description = *d;
     in.AllowOnly({"name", "description", "items"});
     ReadInitialItems(body, in, draft);
     in.Finish();
-    Watchlist w = co_await ctx->service->Create(actor, draft, req.request_id, req.shard);
+    Watchlist w = co_await ctx.service->Create(write, draft);
     Response res = http::JsonResponse(ToJson(w), 201);
     res.SetHeader("Location", "/api/v1/watchlists/" + w.id.ToString());
     co_return res;
 }
 
-asio::awaitable<Response> GetWatchlist(WatchlistCtxPtr ctx, Request& req) {
-    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kReadPermission);
-    co_return http::JsonResponse(ToJson(co_await ctx->service->Get(actor, ListId(req), req.shard)));
+asio::awaitable<Response> GetWatchlist(const SubdomainRoutes<WatchlistService>& ctx, Request& req) {
+    Actor actor = co_await ctx.Reader(req);
+    co_return http::JsonResponse(ToJson(co_await ctx.service->Get(actor, ListId(req), req.shard)));
 }
 
-asio::awaitable<Response> UpdateWatchlist(WatchlistCtxPtr ctx, Request& req) {
-    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
+asio::awaitable<Response> UpdateWatchlist(const SubdomainRoutes<WatchlistService>& ctx, Request& req) {
+    ActingRequest write = co_await ctx.Writer(req);
     auto id = ListId(req);
     auto body = http::ParseJsonObject(req);
     http::FieldReader in(body);
@@ -205,29 +190,29 @@ asio::awaitable<Response> UpdateWatchlist(WatchlistCtxPtr ctx, Request& req) {
     auto description = NullableString(body, in, "description");
     in.AllowOnly({"name", "description"});
     in.Finish();
-    Watchlist w = co_await ctx->service->Update(actor, id, name, description, req.request_id, req.shard);
+    Watchlist w = co_await ctx.service->Update(write, id, name, description);
     co_return http::JsonResponse(ToJson(w));
 }
 
-asio::awaitable<Response> DeleteWatchlist(WatchlistCtxPtr ctx, Request& req) {
-    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
-    co_await ctx->service->Delete(actor, ListId(req), req.request_id, req.shard);
+asio::awaitable<Response> DeleteWatchlist(const SubdomainRoutes<WatchlistService>& ctx, Request& req) {
+    ActingRequest write = co_await ctx.Writer(req);
+    co_await ctx.service->Delete(write, ListId(req));
     co_return Response::NoContent();
 }
 
-asio::awaitable<Response> AddWatchlistItem(WatchlistCtxPtr ctx, Request& req) {
-    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
+asio::awaitable<Response> AddWatchlistItem(const SubdomainRoutes<WatchlistService>& ctx, Request& req) {
+    ActingRequest write = co_await ctx.Writer(req);
     auto id = ListId(req);
     auto body = http::ParseJsonObject(req);
     http::FieldReader in(body);
     WatchlistItem item = ReadNewItem(body, in);
     in.Finish();
-    WatchlistItem stored = co_await ctx->service->AddItem(actor, id, item, req.request_id, req.shard);
+    WatchlistItem stored = co_await ctx.service->AddItem(write, id, item);
     co_return http::JsonResponse(ToJson(stored), 201);
 }
 
-asio::awaitable<Response> UpdateWatchlistItem(WatchlistCtxPtr ctx, Request& req) {
-    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
+asio::awaitable<Response> UpdateWatchlistItem(const SubdomainRoutes<WatchlistService>& ctx, Request& req) {
+    ActingRequest write = co_await ctx.Writer(req);
     auto id = ListId(req);
     auto item_id = ItemId(req);
     auto body = http::ParseJsonObject(req);
@@ -245,25 +230,22 @@ asio::awaitable<Response> UpdateWatchlistItem(WatchlistCtxPtr ctx, Request& req)
     change.notes = NullableString(body, in, "notes");
     in.AllowOnly({"alert_above", "alert_below", "alert_change_pct", "notes"});
     in.Finish();
-    WatchlistItem stored =
-        co_await ctx->service->UpdateItem(actor, id, item_id, change, req.request_id, req.shard);
+    WatchlistItem stored = co_await ctx.service->UpdateItem(write, id, item_id, change);
     co_return http::JsonResponse(ToJson(stored));
 }
 
-asio::awaitable<Response> RemoveWatchlistItem(WatchlistCtxPtr ctx, Request& req) {
-    Actor actor = co_await auth::ActorOfRequest(req, ctx->directory, kWritePermission);
+asio::awaitable<Response> RemoveWatchlistItem(const SubdomainRoutes<WatchlistService>& ctx, Request& req) {
+    ActingRequest write = co_await ctx.Writer(req);
     auto id = ListId(req);
     auto item_id = ItemId(req);
-    co_await ctx->service->RemoveItem(actor, id, item_id, req.request_id, req.shard);
+    co_await ctx.service->RemoveItem(write, id, item_id);
     co_return Response::NoContent();
 }
 
 }  // namespace
 
-void AddWatchlistRoutes(http::Router& routes,
-                        std::shared_ptr<WatchlistService> service,
-                        std::shared_ptr<auth::UserDirectory> directory) {
-    auto ctx = std::make_shared<const WatchlistCtx>(WatchlistCtx{std::move(service), std::move(directory)});
+void AddWatchlistRoutes(http::Router& routes, SubdomainRoutes<WatchlistService> context) {
+    auto ctx = std::make_shared<const SubdomainRoutes<WatchlistService>>(std::move(context));
     routes.AddComponent("WatchlistItem", ItemSchema());
     routes.AddComponent("Watchlist", WatchlistSchema());
     const std::string list = "/api/v1/watchlists/{id}";

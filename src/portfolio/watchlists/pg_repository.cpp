@@ -1,10 +1,10 @@
 #include "portfolio/watchlists/pg_repository.hpp"
 
-#include "infra/db/errors.hpp"
 #include "infra/db/query.hpp"
 #include "infra/db/result.hpp"
 #include "infra/db/text_array.hpp"
 #include "infra/db/transaction.hpp"
+#include "portfolio/subdomain_rows.hpp"
 
 namespace nn::portfolio {
 namespace asio = boost::asio;
@@ -106,9 +106,9 @@ WatchlistItem ReadWatchlistItemRow(const db::Row& r) {
 
 asio::awaitable<void> LoadWatchlistItems(db::Transaction& tx, std::vector<Watchlist>& lists) {
     if (lists.empty()) co_return;
-    std::vector<std::optional<std::string>> ids;
-    for (const auto& w : lists) ids.push_back(w.id.ToString());
-    auto items = co_await tx.Execute(kSelectItems, db::TextArray(ids));
+    std::vector<WatchlistId> ids;
+    for (const auto& w : lists) ids.push_back(w.id);
+    auto items = co_await tx.Execute(kSelectItems, db::IdArray(ids));
     for (auto row : items) {
         auto list = row.Get<WatchlistId>(13);
         for (auto& w : lists) {
@@ -137,14 +137,9 @@ asio::awaitable<std::optional<Watchlist>> PgWatchlistRepository::Find(db::Transa
 
 asio::awaitable<std::optional<Watchlist>> PgWatchlistRepository::LockWritable(db::Transaction& tx,
                                                                               WatchlistId id) {
-    std::optional<Watchlist> w;
-    try {
-        auto res = co_await tx.Execute(kSelectWatchlistForUpdate, id);
-        if (!res.Empty()) w = ReadWatchlistRow(res[0]);
-    } catch (const db::InsufficientPrivilege&) {
-        // Readable (an advisor's read grant) but not writable: the same as absent.
-    }
-    co_return w;
+    auto locked = co_await LockIfWritable(tx, kSelectWatchlistForUpdate, db::MakeParams(id));
+    if (!locked) co_return std::nullopt;
+    co_return ReadWatchlistRow((*locked)[0]);
 }
 
 asio::awaitable<Watchlist> PgWatchlistRepository::Insert(db::Transaction& tx, const Watchlist& draft) {
@@ -174,15 +169,13 @@ asio::awaitable<std::optional<WatchlistItem>> PgWatchlistRepository::InsertItem(
                                                                                 WatchlistId list,
                                                                                 UserId owner,
                                                                                 const WatchlistItem& item) {
-    std::optional<WatchlistItem> stored;
-    try {
-        auto r = co_await tx.Execute(kInsertItem, Uuid::GenerateV7(), list, owner, item.symbol,
-                                     item.alert_above, item.alert_below, item.alert_change_pct, item.notes);
-        stored = ReadWatchlistItemRow(r[0]);
-    } catch (const db::UniqueViolation&) {
-        // The symbol is on the list already: nullopt says so.
-    }
-    co_return stored;
+    // A duplicate: the symbol is on the list already.
+    auto inserted = co_await InsertUnlessDuplicate(
+        tx, kInsertItem,
+        db::MakeParams(Uuid::GenerateV7(), list, owner, item.symbol, item.alert_above, item.alert_below,
+                       item.alert_change_pct, item.notes));
+    if (!inserted) co_return std::nullopt;
+    co_return ReadWatchlistItemRow((*inserted)[0]);
 }
 
 asio::awaitable<std::optional<WatchlistItem>> PgWatchlistRepository::LockItem(db::Transaction& tx,
@@ -205,16 +198,6 @@ asio::awaitable<WatchlistItem> PgWatchlistRepository::UpdateItem(db::Transaction
 asio::awaitable<bool> PgWatchlistRepository::DeleteItem(db::Transaction& tx, WatchlistId list, Uuid item_id) {
     auto res = co_await tx.Execute(kDeleteItem, list, item_id);
     co_return res.RowsAffected() == 1;
-}
-
-asio::awaitable<void> PgWatchlistRepository::AddEvent(db::Transaction& tx,
-                                                      const Actor& actor,
-                                                      UserId owner,
-                                                      WatchlistId list,
-                                                      std::string_view event,
-                                                      const std::string& payload,
-                                                      const std::string& request_id) {
-    co_await core_->InsertOutbox(tx, actor, owner, "watchlist", list.ToString(), event, payload, request_id);
 }
 
 }  // namespace nn::portfolio

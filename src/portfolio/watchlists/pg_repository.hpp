@@ -1,8 +1,5 @@
 #pragma once
 
-#include <memory>
-
-#include "portfolio/repository.hpp"
 #include "portfolio/watchlists/repository.hpp"
 
 namespace nn::portfolio {
@@ -10,9 +7,6 @@ namespace nn::portfolio {
 // The watchlist statements on the portfolio database (portfolio.watchlists, watchlist_items).
 class PgWatchlistRepository final : public WatchlistRepository {
 public:
-    // `core`: the portfolio repository, whose outbox statement this one uses.
-    explicit PgWatchlistRepository(std::shared_ptr<Repository> core) : core_(std::move(core)) {}
-
     boost::asio::awaitable<std::vector<Watchlist>> List(db::Transaction& tx) override;
     boost::asio::awaitable<std::optional<Watchlist>> Find(db::Transaction& tx, WatchlistId id) override;
     boost::asio::awaitable<std::optional<Watchlist>> LockWritable(db::Transaction& tx,
@@ -36,16 +30,6 @@ public:
                                                      Uuid item_id,
                                                      const WatchlistItem& values) override;
     boost::asio::awaitable<bool> DeleteItem(db::Transaction& tx, WatchlistId list, Uuid item_id) override;
-    boost::asio::awaitable<void> AddEvent(db::Transaction& tx,
-                                          const Actor& actor,
-                                          UserId owner,
-                                          WatchlistId list,
-                                          std::string_view event,
-                                          const std::string& payload,
-                                          const std::string& request_id) override;
-
-private:
-    std::shared_ptr<Repository> core_;
 };
 
 }  // namespace nn::portfolio
