@@ -50,6 +50,8 @@ protected:
     }
     void TearDown() override { StopApp(); }
 
+    using TestUserAppHost::Run;  // not ::testing::Test's
+
     // As the shared Call, keeping the answer's Content-Type in content_type_.
     Reply Call(const std::string& user,
                const std::string& method,

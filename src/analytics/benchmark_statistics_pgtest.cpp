@@ -1,15 +1,11 @@
 // analytics.benchmark_statistics written from market_data for every INDEX instrument.
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/use_future.hpp>
-
 #include "analytics/analytics_api_fixture.hpp"
 #include "analytics/benchmark_statistics.hpp"
 
 namespace nn::analytics {
 namespace {
-namespace asio = boost::asio;
 
 struct StatisticsSuite {
     static constexpr const char* kPrefix = "t_an_bst_";
@@ -30,11 +26,7 @@ TEST_F(BenchmarkStatisticsDb, EveryRangeOfEveryIndex) {
             "50), "
             "('2024-03-04', 100), ('2024-03-05', 110), ('2024-03-06', 99), ('2024-03-07', 121)) AS v(d, c)");
     auto run = [&] {
-        return asio::co_spawn(
-                   app_->Shard(0),
-                   WriteBenchmarkStatistics(*app_, MakeMarketReads(*app_), DateFromString("2024-03-07"), 0),
-                   asio::use_future)
-            .get();
+        return Run(WriteBenchmarkStatistics(*app_, MakeMarketReads(*app_), DateFromString("2024-03-07"), 0));
     };
     EXPECT_EQ(run(), 7);
     auto value = [&](const char* range, const char* column) {

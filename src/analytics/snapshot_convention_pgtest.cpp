@@ -3,9 +3,6 @@
 // return the time-weighted return chains, and total_return is the gain since inception.
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/use_future.hpp>
-
 #include "analytics/analytics_api_fixture.hpp"
 #include "analytics/returns.hpp"
 #include "market/rate_directory.hpp"
@@ -14,7 +11,6 @@
 
 namespace nn::analytics {
 namespace {
-namespace asio = boost::asio;
 
 struct SnapshotSuite {
     static constexpr const char* kPrefix = "t_an_snap_";
@@ -38,10 +34,7 @@ TEST_F(SnapshotConvention, DayChangePercentIsTheAnalyticsDailyReturn) {
     auto rates = market::MakeRateDirectory(*app_);
     portfolio::PgRepository repo;
     auto run = [&](const char* day) {
-        return asio::co_spawn(app_->Shard(0),
-                              portfolio::WriteDailySnapshots(pool, repo, *rates, DateFromString(day)),
-                              asio::use_future)
-            .get();
+        return Run(portfolio::WriteDailySnapshots(pool, repo, *rates, DateFromString(day)));
     };
     auto price = [&](const char* p) {
         Sql(PortfolioDb(), std::string("UPDATE portfolio.holdings SET current_price = ") + p +

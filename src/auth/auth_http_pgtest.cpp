@@ -1,7 +1,5 @@
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/use_future.hpp>
 #include <thread>
 
 #include "auth/auth_fixture.hpp"
@@ -433,9 +431,7 @@ TEST_F(AuthHttp, AdvisorReadManageNone) {
     // Grants are pending until the advisor accepts them: the directory other domains use gives
     // no access yet, and a client cannot accept for the advisor.
     auto adv_id = *UserId::Parse(id_of(adv));
-    auto pending =
-        boost::asio::co_spawn(h.app().Shard(0), h.directory().GrantsOf(adv_id, 0), boost::asio::use_future)
-            .get();
+    auto pending = h.Run(h.directory().GrantsOf(adv_id, 0));
     EXPECT_TRUE(pending.read.empty());
     EXPECT_EQ(items[0].at("status").as_string(), "pending");
     EXPECT_EQ(
@@ -476,21 +472,15 @@ TEST_F(AuthHttp, AdvisorReadManageNone) {
                  adv_id.ToString() + "', '" + id_of(c3) + "', 'READ', now()) RETURNING 1"),
         std::exception);
 
-    auto grants =
-        boost::asio::co_spawn(h.app().Shard(0), h.directory().GrantsOf(adv_id, 0), boost::asio::use_future)
-            .get();
+    auto grants = h.Run(h.directory().GrantsOf(adv_id, 0));
     EXPECT_EQ(grants.read.size(), 2u);
     ASSERT_EQ(grants.manage.size(), 1u);
     EXPECT_EQ(grants.manage[0].ToString(), id_of(c2));
-    auto status =
-        boost::asio::co_spawn(h.app().Shard(0), h.directory().GetUser(adv_id, 0), boost::asio::use_future)
-            .get();
+    auto status = h.Run(h.directory().GetUser(adv_id, 0));
     ASSERT_TRUE(status);
     EXPECT_EQ(status->role, Role::kAdvisor);
     EXPECT_TRUE(status->is_active);
-    auto none = boost::asio::co_spawn(h.app().Shard(0), h.directory().GetUser(UserId::Generate(), 0),
-                                      boost::asio::use_future)
-                    .get();
+    auto none = h.Run(h.directory().GetUser(UserId::Generate(), 0));
     EXPECT_FALSE(none);
 
     // Revoke.
@@ -680,9 +670,7 @@ TEST_F(AuthHttp, CleanupJobRemovesExpiredRows) {
         user);
     h.Scalar("UPDATE auth.login_attempts SET attempted_at = now() - interval '1000 days' WHERE user_id = " +
              user);
-    auto ran = boost::asio::co_spawn(h.app().Shard(0), h.app().Jobs().RunOnce("auth.cleanup"),
-                                     boost::asio::use_future)
-                   .get();
+    auto ran = h.Run(h.app().Jobs().RunOnce("auth.cleanup"));
     EXPECT_TRUE(ran);
     EXPECT_EQ(h.Scalar("SELECT count(*) FROM auth.refresh_tokens WHERE user_id = " + user), "0");
     EXPECT_EQ(h.Scalar("SELECT count(*) FROM auth.email_verification_tokens WHERE user_id = " + user), "0");

@@ -4,8 +4,6 @@
 // written is checked in the database as the superuser.
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <map>
@@ -17,7 +15,6 @@
 #include "auth/operator_commands.hpp"
 #include "auth/test_keys.hpp"
 #include "infra/app/app.hpp"
-#include "infra/http/test_server.hpp"
 #include "infra/mail/mailer.hpp"
 #include "infra/migrate/migrator.hpp"
 #include "infra/redis/client.hpp"
@@ -85,59 +82,44 @@ Timestamp Time(const json::value& v, std::string_view key) {
     return *t;
 }
 
-// An App with auth + market (market::Register: routes and jobs) on shards of its own threads.
-class Server {
+// An App with auth + market (market::Register: routes and jobs) on shards of its own threads
+// (test::AppHost); Run runs a coroutine on one of them.
+class Server : public test::AppHost {
 public:
-    Server(const runtime::Config& config, const std::string& rate_limit_prefix) : shards_(2) {
-        app_ = std::make_unique<App>(config, shards_.Pointers());
+    Server(const runtime::Config& config, const std::string& rate_limit_prefix) {
+        MakeApp(config);
         auth::ModuleOptions ao;
         ao.mailer = std::make_shared<DiscardMailer>();
         ao.settings.redis_prefix = rate_limit_prefix;
-        directory_ = auth::Register(*app_, ao);
-        prices_ = Register(*app_);
-        port_ = app_->Start();
+        directory_ = auth::Register(app(), ao);
+        prices_ = Register(app());
+        StartApp();
     }
     ~Server() {
-        app_->Stop();
-        shards_.Stop();
+        StopApp();
         directory_.reset();
         prices_.reset();
-        app_.reset();
     }
 
     Reply Call(const std::string& method,
                const std::string& target,
                const std::string& body = "",
-               const std::string& authorization = "") {
-        http::testing::Client client(port_);
+               const std::string& authorization = "") const {
         std::map<std::string, std::string> headers;
         if (!authorization.empty()) headers["Authorization"] = authorization;
-        if (!body.empty()) headers["Content-Type"] = "application/json";
-        auto r = client.Request(method, target, body, headers);
+        const test::AppReply r = AppHost::Call(method, target, body, std::move(headers));
         Reply out;
-        if (r) {
-            out.status = r->status;
-            out.body = r->body;
-            out.content_type = r->Header("content-type");
-        }
+        out.status = r.status;
+        out.body = r.body;
+        out.content_type = r.Header("content-type");
         return out;
     }
 
-    // Runs a coroutine on shard 0 and waits for it.
-    template <class T>
-    T OnShard(asio::awaitable<T> work) {
-        return asio::co_spawn(app_->Shard(0), std::move(work), asio::use_future).get();
-    }
-
-    App& app() { return *app_; }
     PriceDirectory& prices() { return *prices_; }
 
 private:
-    http::testing::Shards shards_;
-    std::unique_ptr<App> app_;
     std::shared_ptr<auth::UserDirectory> directory_;
     std::shared_ptr<PriceDirectory> prices_;
-    std::uint16_t port_ = 0;
 };
 
 class MarketHttp : public ::testing::Test {
@@ -174,7 +156,7 @@ protected:
         for (const auto& s : symbols_) keys.push_back(PriceKey(s));
         for (const auto& k : fx_keys_) keys.push_back(k);
         auto& redis = server_->app().Redis(0);
-        server_->OnShard(redis.DelMany(keys));
+        server_->Run(redis.DelMany(keys));
     }
 
     // A verified account with `role`, logged in over HTTP: its access token.
@@ -182,7 +164,7 @@ protected:
         const std::string email = test::UniqueName(tag + "_") + "@example.com";
         const std::string password = "correct horse battery staple";
         auto& pool = server_->app().Db(ServiceRole::kAuth, Database::kAuth, 0);
-        server_->OnShard(auth::CreateUserAsOperator(pool, email, password, role));
+        server_->Run(auth::CreateUserAsOperator(pool, email, password, role));
         auto r = server_->Call("POST", "/api/v1/auth/login",
                                R"({"email":")" + email + R"(","password":")" + password + R"("})");
         if (r.status != 200) throw std::runtime_error("login: " + r.body);
@@ -570,7 +552,7 @@ TEST_F(MarketHttp, LatestFallsBackToTheDatabaseWhenRedisIsUnreachable) {
     ASSERT_EQ(Ingest({Tick(s, t, "55.5", R"(,"volume":3)")}).status, 200);
     // Make Redis disagree with the database, so each answer shows where it came from.
     auto& redis = server_->app().Redis(0);
-    server_->OnShard(redis.Set(PriceKey(s), EncodeCachedPrice(t + 1s, Decimal::FromString("999"))));
+    server_->Run(redis.Set(PriceKey(s), EncodeCachedPrice(t + 1s, Decimal::FromString("999"))));
     auto cached = Call("GET", "/api/v1/market/prices/" + s + "/latest", "", *user_);
     ASSERT_EQ(cached.status, 200) << cached.body;
     EXPECT_EQ(Dec(cached.Json(), "price"), Decimal::FromString("999")) << "Redis is read first";
@@ -926,7 +908,7 @@ TEST_F(MarketHttp, ThePriceDirectoryGivesThePreviousCloseOfTheLatestTradingDate)
         "VALUES ('" +
             s + "', '2024-05-01T15:00:00Z', 103, 100.5, '2024-04-30')");
     auto previous = [&](const std::string& symbol, const std::string& time) {
-        return server_->OnShard(server_->prices().PreviousClose(symbol, time, 0));
+        return server_->Run(server_->prices().PreviousClose(symbol, time, 0));
     };
     const auto same_day = previous(s, "2024-05-01T00:00:00.000000Z");
     ASSERT_TRUE(same_day.has_value());

@@ -299,6 +299,7 @@ TEST_F(NotifyTest, PreferencesOptOutsAreRespectedAndDedupeHolds) {
     d.title = "half way";
     d.dedupe_key = "goal:1:50";
     for (int i = 0; i < 8; ++i) {
+        // co_spawn rather than the fixture's Run, which waits for each run before the next: these race.
         runs.push_back(
             asio::co_spawn(app_->Shard(i % 2), module_->notifier->Notify(d, i % 2), asio::use_future));
     }
@@ -474,7 +475,7 @@ TEST_F(NotifyTest, StreamDeliversLiveAndResumesWithoutGaps) {
     d.kind = "PRICE_ALERT";
     for (const char* t : {"second", "third"}) {
         d.title = t;
-        asio::co_spawn(app_->Shard(1), module_->notifier->Notify(d, 1), asio::use_future).get();
+        Run(module_->notifier->Notify(d, 1), 1);
     }
     SseClient resumed(port_, user, last);
     auto got = resumed.Read(2, std::chrono::seconds(3));

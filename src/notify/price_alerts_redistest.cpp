@@ -175,6 +175,7 @@ TEST_F(PriceAlertTest, ConcurrentBatchesWithTheSameCrossingNotifyOnce) {
     for (int round = 0; round < 5; ++round) {
         auto symbol = Symbol();
         Item(symbol, "alert_above=10");
+        // co_spawn rather than the fixture's Run, which waits for each run before the next: these race.
         auto a =
             asio::co_spawn(app_->Shard(0), producer_->Evaluate(symbol, "11", "2024-05-01T14:00:00.000000Z"),
                            asio::use_future);

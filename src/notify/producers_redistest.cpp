@@ -10,8 +10,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/json/parse.hpp>
 #include <map>
 #include <memory>
@@ -47,11 +45,7 @@ public:
     asio::awaitable<void> Send(mail::Message) override { co_return; }
 };
 
-struct ProducerReply {
-    int status = 0;
-    std::string body;
-    json::value Json() const { return json::parse(body); }
-};
+using ProducerReply = test::AppReply;
 
 using testing::SseClient;
 
@@ -93,87 +87,62 @@ protected:
 
     void SetUp() override {
         prefix_ = test::UniqueName("t_np_");
-        shards_a_ = std::make_unique<http::testing::Shards>(2);
         auto ca = Config();
         ca.services = "auth,portfolio,notify";
         auth::testing::PutTestKeys(ca);
-        a_ = std::make_unique<App>(ca, shards_a_->Pointers());
-        test::AddTestUserAuthenticator(*a_);
+        App& a = a_.MakeApp(ca);
         auth::ModuleOptions ao;
-        ao.settings = auth::SettingsFrom(a_->Config());
+        ao.settings = auth::SettingsFrom(a.Config());
         ao.settings.redis_prefix = prefix_ + ":rl:";
         // Five consecutive failures lock here (20 by default, which one address never reaches:
         // it is stopped at 10 by the per-source limit).
         ao.settings.lockout_threshold = 5;
         ao.mailer = std::make_shared<DroppingMailer>();
-        directory_ = auth::Register(*a_, ao);
+        directory_ = auth::Register(a, ao);
         portfolio::ModuleOptions po;
         po.directory = directory_;
         po.start_price_consumer = false;
         po.service.cache_prefix = prefix_ + ":cache:";
         po.values.stream = prefix_ + ":values";
-        auto portfolios = portfolio::Register(*a_, po);
+        auto portfolios = portfolio::Register(a, po);
         auto mo = NotifyOptions();
         mo.directory = directory_;
         mo.portfolios = portfolios.notify;
         for (const auto& s : DefaultSources()) {
             if (s.name == "auth" || s.name == "portfolio") mo.sources.push_back(s);
         }
-        module_a_ = Register(*a_, mo);
-        port_a_ = a_->Start();
+        module_a_ = Register(a, mo);
+        a_.StartApp();
 
-        shards_b_ = std::make_unique<http::testing::Shards>(2);
         auto cb = Config();
         cb.services = "notify";
-        b_ = std::make_unique<App>(cb, shards_b_->Pointers());
-        test::AddTestUserAuthenticator(*b_);
+        App& b = b_.MakeApp(cb);
         auto mo_b = NotifyOptions();
-        mo_b.portfolios = portfolio::MakeNotifyDirectory(*b_, std::make_shared<portfolio::PgRepository>());
-        module_b_ = Register(*b_, mo_b);
-        port_b_ = b_->Start();
+        mo_b.portfolios = portfolio::MakeNotifyDirectory(b, std::make_shared<portfolio::PgRepository>());
+        module_b_ = Register(b, mo_b);
+        b_.StartApp();
     }
     void TearDown() override {
         for (const char* s : {":audit", ":prices", ":prices:dead", ":values"}) {
             try {
-                Run(a_->Redis(0).Del(prefix_ + s));
+                Run(a_.app().Redis(0).Del(prefix_ + s));
             } catch (...) {
                 // the stream goes with the throw-away server
             }
         }
         module_b_->Stop();
         module_a_->Stop();
-        b_->Stop();
-        a_->Stop();
-        shards_b_->Stop();
-        shards_a_->Stop();
+        b_.StopApp();
+        a_.StopApp();
         module_b_.reset();
         module_a_.reset();
         directory_.reset();
-        b_.reset();
-        a_.reset();
     }
 
+    // On instance A's shard.
     template <class T>
     T Run(asio::awaitable<T> op, std::size_t shard = 0) {
-        return asio::co_spawn(a_->Shard(shard), std::move(op), asio::use_future).get();
-    }
-
-    ProducerReply Call(std::uint16_t port,
-                       const std::string& user,
-                       const std::string& method,
-                       const std::string& target,
-                       const std::string& body = "",
-                       std::map<std::string, std::string> headers = {}) {
-        http::testing::Client client(port);
-        if (!user.empty()) headers["X-Test-User"] = user;
-        if (!body.empty()) headers["Content-Type"] = "application/json";
-        auto r = client.Request(method, target, body, headers);
-        ProducerReply out;
-        if (r) {
-            out.status = r->status;
-            out.body = r->body;
-        }
-        return out;
+        return a_.Run(std::move(op), shard);
     }
 
     static std::string Db(const char* suffix) { return test::PgUrlFor(migrate_->prefix + suffix); }
@@ -218,7 +187,7 @@ protected:
     }
 
     std::multiset<std::string> Kinds(const std::string& user) {
-        auto inbox = Call(port_a_, user, "GET", "/api/v1/notifications");
+        auto inbox = a_.Call(user, "GET", "/api/v1/notifications");
         EXPECT_EQ(inbox.status, 200) << inbox.body;
         std::multiset<std::string> kinds;
         auto body = inbox.Json();
@@ -227,19 +196,19 @@ protected:
     }
 
     ProducerReply Login(const std::string& email, const std::string& password, const std::string& agent) {
-        return Call(port_a_, "", "POST", "/api/v1/auth/login",
-                    R"({"email":")" + email + R"(","password":")" + password + "\"}",
-                    {{"User-Agent", agent}});
+        return a_.Call("", "POST", "/api/v1/auth/login",
+                       R"({"email":")" + email + R"(","password":")" + password + "\"}",
+                       {{"User-Agent", agent}});
     }
 
     static test::SuiteDatabases* migrate_;
     mail::test_util::SmtpSink sink_;
     std::string prefix_;
-    std::unique_ptr<http::testing::Shards> shards_a_, shards_b_;
-    std::unique_ptr<App> a_, b_;
+    // Instance A (auth, portfolio, notify) and B (notify only), each an App on shards of its own;
+    // destroyed after the modules below.
+    test::TestUserAppHost a_, b_;
     std::shared_ptr<auth::UserDirectory> directory_;
     std::shared_ptr<Module> module_a_, module_b_;
-    std::uint16_t port_a_ = 0, port_b_ = 0;
 };
 
 test::SuiteDatabases* ProducersTest::migrate_ = nullptr;
@@ -274,7 +243,7 @@ TEST_F(ProducersTest, DriftGoalAndSecurityEventsNotifyOnceAndEmailTheOwner) {
     replay.stream = prefix_ + ":audit";
     replay.group = "replay";
     replay.block = std::chrono::milliseconds(50);
-    auto second = std::make_shared<AuditProducer>(*a_, module_a_->notifier, replay);
+    auto second = std::make_shared<AuditProducer>(a_.app(), module_a_->notifier, replay);
     Run(second->RunOnce());
 
     EXPECT_EQ(Kinds(user), (std::multiset<std::string>{"ALLOCATION_DRIFT", "GOAL_MILESTONE",
@@ -314,8 +283,8 @@ TEST_F(ProducersTest, EmailOptOutsAndUnverifiedAddressesAreRespected) {
     const std::string email = test::UniqueName("optout") + "@example.com";
     auto user = Account(email, true);
     auto unverified = Account(test::UniqueName("unverified") + "@example.com", false);
-    auto put = Call(port_a_, user, "PUT", "/api/v1/me/notification-preferences",
-                    R"({"preferences":[{"kind":"GOAL_MILESTONE","channel":"EMAIL","enabled":false}]})");
+    auto put = a_.Call(user, "PUT", "/api/v1/me/notification-preferences",
+                       R"({"preferences":[{"kind":"GOAL_MILESTONE","channel":"EMAIL","enabled":false}]})");
     ASSERT_EQ(put.status, 200) << put.body;
     const std::string goal = R"({"goal_id":"g1","name":"Car","milestone_pct":25,"current_value":"250",)"
                              R"("target_amount":"1000","currency":"USD"})";
@@ -341,30 +310,30 @@ TEST_F(ProducersTest, LivePricesAndValuesReachTheirUserOnAnotherInstance) {
                       watched = "W" + test::UniqueName("").substr(0, 10),
                       foreign = "F" + test::UniqueName("").substr(0, 10);
     auto portfolio = [&](const std::string& u, const std::string& symbol) {
-        auto p = Call(port_a_, u, "POST", "/api/v1/portfolios", R"({"name":"Main","currency":"USD"})");
+        auto p = a_.Call(u, "POST", "/api/v1/portfolios", R"({"name":"Main","currency":"USD"})");
         EXPECT_EQ(p.status, 201) << p.body;
         std::string id(p.Json().at("id").as_string());
-        auto t = Call(port_a_, u, "POST", "/api/v1/portfolios/" + id + "/transactions",
-                      R"({"type":"BUY","symbol":")" + symbol +
-                          R"(","quantity":"2","price":"10","currency":"USD",)" + R"("executed_at":")" +
-                          FormatRfc3339(Now() - std::chrono::minutes(1)) + "\"}");
+        auto t = a_.Call(u, "POST", "/api/v1/portfolios/" + id + "/transactions",
+                         R"({"type":"BUY","symbol":")" + symbol +
+                             R"(","quantity":"2","price":"10","currency":"USD",)" + R"("executed_at":")" +
+                             FormatRfc3339(Now() - std::chrono::minutes(1)) + "\"}");
         EXPECT_EQ(t.status, 201) << t.body;
         return id;
     };
     auto mine = portfolio(user, held);
     portfolio(other, foreign);
-    auto list = Call(port_a_, user, "POST", "/api/v1/watchlists",
-                     R"({"name":"w","items":[{"symbol":")" + watched + "\"}]}");
+    auto list = a_.Call(user, "POST", "/api/v1/watchlists",
+                        R"({"name":"w","items":[{"symbol":")" + watched + "\"}]}");
     ASSERT_EQ(list.status, 201) << list.body;
 
-    SseClient sse(port_b_, user);  // instance B: nothing was produced there
+    SseClient sse(b_.port(), user);  // instance B: nothing was produced there
     ASSERT_TRUE(sse.Open());
     auto tick = [&](const std::string& symbol, const std::string& price) {
         redis::FieldValues f{{"batch_id", test::UniqueName("b")},
                              {"kind", "stock"},
                              {"prices", R"([{"symbol":")" + symbol + R"(","price":")" + price +
                                             R"(","time":")" + FormatRfc3339(Now()) + "\"}]"}};
-        Run(a_->Redis(0).XAdd(prefix_ + ":prices", f));
+        Run(a_.app().Redis(0).XAdd(prefix_ + ":prices", f));
     };
     tick(held, "11");
     tick(watched, "12");
@@ -381,8 +350,8 @@ TEST_F(ProducersTest, LivePricesAndValuesReachTheirUserOnAnotherInstance) {
     std::vector<PortfolioId> ids{*PortfolioId::Parse(mine)};
     portfolio::ValueFeedOptions vo;
     vo.stream = prefix_ + ":values";
-    auto feed = std::make_shared<portfolio::ValueFeed>(*a_, std::make_shared<portfolio::PgRepository>(),
-                                                       market::MakeRateDirectory(*a_), vo);
+    auto feed = std::make_shared<portfolio::ValueFeed>(a_.app(), std::make_shared<portfolio::PgRepository>(),
+                                                       market::MakeRateDirectory(a_.app()), vo);
     test::QueryValue(Db("_portfolio"),
                      "UPDATE portfolio.holdings SET current_price = 15 WHERE symbol = '" + held + "'");
     Run(feed->Publish(ids, 0));
@@ -420,9 +389,9 @@ TEST_F(ProducersTest, LivePricesAndValuesReachTheirUserOnAnotherInstance) {
     // its symbols (within a second), and the new symbol's prices follow.
     const std::string bought = "N" + test::UniqueName("").substr(0, 10);
     auto buy =
-        Call(port_a_, user, "POST", "/api/v1/portfolios/" + mine + "/transactions",
-             R"({"type":"BUY","symbol":")" + bought + R"(","quantity":"1","price":"3","currency":"USD",)" +
-                 R"("executed_at":")" + FormatRfc3339(Now() - std::chrono::minutes(1)) + "\"}");
+        a_.Call(user, "POST", "/api/v1/portfolios/" + mine + "/transactions",
+                R"({"type":"BUY","symbol":")" + bought + R"(","quantity":"1","price":"3","currency":"USD",)" +
+                    R"("executed_at":")" + FormatRfc3339(Now() - std::chrono::minutes(1)) + "\"}");
     ASSERT_EQ(buy.status, 201) << buy.body;
     auto seen = [&] {
         for (const auto& e : sse.Of("price")) {
@@ -441,20 +410,20 @@ TEST_F(ProducersTest, LivePricesAndValuesReachTheirUserOnAnotherInstance) {
 TEST_F(ProducersTest, LiveOptOutsAreRespected) {
     auto user = Account(test::UniqueName("quiet") + "@example.com", true);
     const std::string watched = "Q" + test::UniqueName("").substr(0, 10);
-    ASSERT_EQ(Call(port_a_, user, "POST", "/api/v1/watchlists",
-                   R"({"name":"w","items":[{"symbol":")" + watched + "\"}]}")
-                  .status,
-              201);
-    auto put = Call(port_a_, user, "PUT", "/api/v1/me/notification-preferences",
-                    R"({"preferences":[{"kind":"PRICE","channel":"LIVE","enabled":false}]})");
+    ASSERT_EQ(
+        a_.Call(user, "POST", "/api/v1/watchlists", R"({"name":"w","items":[{"symbol":")" + watched + "\"}]}")
+            .status,
+        201);
+    auto put = a_.Call(user, "PUT", "/api/v1/me/notification-preferences",
+                       R"({"preferences":[{"kind":"PRICE","channel":"LIVE","enabled":false}]})");
     ASSERT_EQ(put.status, 200) << put.body;
-    SseClient sse(port_b_, user);
+    SseClient sse(b_.port(), user);
     ASSERT_TRUE(sse.Open());
     redis::FieldValues f{{"batch_id", "b"},
                          {"kind", "stock"},
                          {"prices", R"([{"symbol":")" + watched + R"(","price":"5","time":")" +
                                         FormatRfc3339(Now()) + "\"}]"}};
-    Run(a_->Redis(0).XAdd(prefix_ + ":prices", f));
+    Run(a_.app().Redis(0).XAdd(prefix_ + ":prices", f));
     NotificationDraft d;
     d.user = *UserId::Parse(IdOf(user));
     d.kind = "PRICE_ALERT";
@@ -465,11 +434,11 @@ TEST_F(ProducersTest, LiveOptOutsAreRespected) {
     EXPECT_EQ(sse.Of("notification").size(), 1u);
     EXPECT_TRUE(sse.Of("price").empty());
     // The opt-in again reaches an open connection at its next refresh; a new one at once.
-    put = Call(port_a_, user, "PUT", "/api/v1/me/notification-preferences",
-               R"({"preferences":[{"kind":"PRICE","channel":"LIVE","enabled":true}]})");
-    SseClient again(port_b_, user);
+    put = a_.Call(user, "PUT", "/api/v1/me/notification-preferences",
+                  R"({"preferences":[{"kind":"PRICE","channel":"LIVE","enabled":true}]})");
+    SseClient again(b_.port(), user);
     ASSERT_TRUE(again.Open());
-    Run(a_->Redis(0).XAdd(prefix_ + ":prices", f));
+    Run(a_.app().Redis(0).XAdd(prefix_ + ":prices", f));
     again.ReadFor(std::chrono::seconds(2), [&](const auto&) { return !again.Of("price").empty(); });
     EXPECT_EQ(again.Of("price").size(), 1u);
 }
@@ -478,14 +447,14 @@ TEST_F(ProducersTest, PriceAlertsAreEmailedWithTheAlertTemplate) {
     const std::string email = test::UniqueName("alert") + "@example.com";
     auto user = Account(email, true);
     const std::string symbol = "E" + test::UniqueName("").substr(0, 10);
-    auto list = Call(port_a_, user, "POST", "/api/v1/watchlists",
-                     R"({"name":"w","items":[{"symbol":")" + symbol + R"(","alert_above":"100"}]})");
+    auto list = a_.Call(user, "POST", "/api/v1/watchlists",
+                        R"({"name":"w","items":[{"symbol":")" + symbol + R"(","alert_above":"100"}]})");
     ASSERT_EQ(list.status, 201) << list.body;
     redis::FieldValues f{
         {"batch_id", "b1"},
         {"kind", "stock"},
         {"prices", R"([{"symbol":")" + symbol + R"(","price":"101.5","time":"2024-05-01T14:05:07Z"}])"}};
-    Run(a_->Redis(0).XAdd(prefix_ + ":prices", f));
+    Run(a_.app().Redis(0).XAdd(prefix_ + ":prices", f));
     std::size_t handled = 0;
     for (int i = 0; i < 5 && handled < 1; ++i) handled += Run(module_a_->alerts->RunOnce());
     EXPECT_EQ(Kinds(user), (std::multiset<std::string>{"PRICE_ALERT"}));
@@ -506,7 +475,7 @@ TEST_F(ProducersTest, PriceAlertsAreEmailedWithTheAlertTemplate) {
 
 TEST_F(ProducersTest, MalformedPriceEntriesGoToTheDeadLetterStream) {
     const std::string stream = prefix_ + ":prices", dead = prefix_ + ":prices:dead";
-    auto& redis = a_->Redis(0);
+    auto& redis = a_.app().Redis(0);
     redis::FieldValues not_json{{"batch_id", "b1"}, {"kind", "stock"}, {"prices", "[{"}};
     redis::FieldValues bad_price{
         {"batch_id", "b2"},
@@ -535,7 +504,7 @@ TEST_F(ProducersTest, MalformedPriceEntriesGoToTheDeadLetterStream) {
     EXPECT_EQ(reasons[1], "prices[1].price: not a positive decimal");
     EXPECT_EQ(reasons[2], "no kind");
     EXPECT_EQ(module_a_->alerts->DeadLetters(), 3u);
-    auto metrics = Call(port_a_, "", "GET", "/metrics");
+    auto metrics = a_.Call("", "GET", "/metrics");
     EXPECT_NE(metrics.body.find("nn_notify_dead_letters_total{stream=\"" + stream +
                                 "\",group=\"notify.alerts\"} 3"),
               std::string::npos)

@@ -4,8 +4,6 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/use_future.hpp>
 #include <boost/json/parse.hpp>
 #include <map>
 #include <memory>
@@ -441,9 +439,7 @@ TEST_F(PlanningApi, DailySnapshotsNetOfFlowsAndSkippedWhenUnknown) {
     auto rates = market::MakeRateDirectory(*app_);
     PgRepository repo;
     auto run = [&](const char* day) {
-        return asio::co_spawn(app_->Shard(0), WriteDailySnapshots(pool, repo, *rates, DateFromString(day)),
-                              asio::use_future)
-            .get();
+        return Run(WriteDailySnapshots(pool, repo, *rates, DateFromString(day)));
     };
     EXPECT_GE(run("2024-03-01"), 1);
     auto row = [&](const char* day, const char* column) {
@@ -493,9 +489,7 @@ TEST_F(PlanningApi, DailySnapshotFlowsMatchTheValue) {
     auto rates = market::MakeRateDirectory(*app_);
     PgRepository repo;
     auto run = [&](const char* day) {
-        return asio::co_spawn(app_->Shard(0), WriteDailySnapshots(pool, repo, *rates, DateFromString(day)),
-                              asio::use_future)
-            .get();
+        return Run(WriteDailySnapshots(pool, repo, *rates, DateFromString(day)));
     };
     auto row = [&](const char* day, const char* column) {
         return test::QueryValue(PortfolioDb(), std::string("SELECT coalesce(") + column +

@@ -149,6 +149,7 @@ TEST_F(WatchesTest, DriftFiresOncePerBreachAndRearmsWithinTolerance) {
     // The next breach fires once, even with four evaluations racing on both shards.
     test::QueryValue(PortfolioDb(),
                      "UPDATE portfolio.holdings SET current_price = 13 WHERE symbol = '" + a + "'");
+    // co_spawn rather than the fixture's Run, which waits for each run before the next: these race.
     std::vector<std::future<DriftCheck>> racing;
     for (std::size_t i = 0; i < 4; ++i)
         racing.push_back(
@@ -212,6 +213,7 @@ TEST_F(WatchesTest, GoalMilestonesFireOnceEachUnderConcurrentWrites) {
                     "' AND achieved_at IS NOT NULL"),
               1);
     // Concurrent evaluations and a fall and rise again announce nothing more.
+    // co_spawn rather than the fixture's Run, which waits for each run before the next: these race.
     std::vector<std::future<bool>> racing;
     for (std::size_t i = 0; i < 4; ++i)
         racing.push_back(asio::co_spawn(

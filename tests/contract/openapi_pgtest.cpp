@@ -59,24 +59,20 @@ protected:
         databases_ = new test::SuiteDatabases(
             "t_oa_", {migrate::Database::kAuth, migrate::Database::kPortfolio, migrate::Database::kAnalytics,
                       migrate::Database::kNotifications, migrate::Database::kTimescale});
-        shards_ = new http::testing::Shards(1);
         auto config = test::AppConfig(*databases_, "all");
+        config.threads = 1;
         config.public_url = "https://nexanest.test";
         auth::testing::PutTestKeys(config);
-        app_ = new App(config, shards_->Pointers());
-        app::RegisterModules(*app_);
-        const auto port = app_->Start();
-        http::testing::Client client(port);
-        auto r = client.Request("GET", "/api/v1/openapi.json", "", {});
-        if (!r || r->status != 200) throw std::runtime_error("the document was not served");
-        text_ = new std::string(r->body);
+        host_ = new test::AppHost();
+        app::RegisterModules(host_->MakeApp(config));
+        host_->StartApp();
+        const test::AppReply r = host_->Call("GET", "/api/v1/openapi.json");
+        if (r.status != 200) throw std::runtime_error("the document was not served");
+        text_ = new std::string(r.body);
         document_ = new json::object(json::parse(*text_).as_object());
     }
     static void TearDownTestSuite() {
-        app_->Stop();
-        shards_->Stop();
-        delete app_;
-        delete shards_;
+        delete host_;  // stops the App, then its shard
         delete document_;
         delete text_;
         delete databases_;
@@ -134,8 +130,7 @@ protected:
     }
 
     inline static test::SuiteDatabases* databases_ = nullptr;
-    inline static http::testing::Shards* shards_ = nullptr;
-    inline static App* app_ = nullptr;
+    inline static test::AppHost* host_ = nullptr;
     inline static std::string* text_ = nullptr;
     inline static json::object* document_ = nullptr;
 };
@@ -144,7 +139,7 @@ protected:
 TEST_F(OpenApiContract, EveryRouteHasACompleteContract) {
     std::vector<std::string> incomplete;
     std::size_t operations = 0;
-    for (const auto& route : app_->Routes().Routes()) {
+    for (const auto& route : host_->app().Routes().Routes()) {
         if (route->method == http::Method::kOptions || route->method == http::Method::kHead) continue;
         ++operations;
         const std::string name = std::string(http::MethodName(route->method)) + " " + route->pattern;
