@@ -217,9 +217,11 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
                                            runtime::CpuPool* cpu,
                                            std::int64_t checkpoint_every) {
     const LedgerSettings settings{p.currency, p.cost_basis_method, p.allow_short};
-    co_await ApplyCash(tx, repo, p, change);
     const std::map<std::string, Affected> affected = AffectedSymbols(change);
-    if (affected.empty()) co_return;
+    if (affected.empty()) {
+        co_await ApplyCash(tx, repo, p, change);
+        co_return;
+    }
     std::map<std::string, PositionState> stored = co_await LoadPositions(tx, repo, p, affected);
 
     // 1. Reads: each symbol's starting state and the transactions to apply to it.
@@ -259,6 +261,10 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
     }
     if (failure) throw LedgerRefusal(failure->error);
 
+    // Every write after the reads: deferred, they go in one round trip with the COMMIT, the
+    // fusable ones as one statement (db::Query::fusable). Cash and the ledger version do not
+    // depend on the reads above, nor they on them.
+    co_await ApplyCash(tx, repo, p, change);
     co_await repo.StoreLedgerStates(tx, p.id, p.user_id, checkpoints.rows, positions.rows);
     if (!gone.empty()) {
         co_await repo.DeleteLedgerPositions(tx, p.id, gone);

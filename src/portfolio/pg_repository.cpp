@@ -95,7 +95,9 @@ constexpr db::Query kInsertTransaction{
     "INSERT INTO portfolio.transactions (id, portfolio_id, user_id, type, symbol, quantity, price, amount, "
     "fee, "
     "currency, fx_rate, split_ratio, executed_at, notes, idempotency_key) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) "
+    "RETURNING id, type, symbol, quantity, price, amount, fee, currency, fx_rate, split_ratio, executed_at, "
+    "notes, created_at",
     "portfolio.insert_transaction"};
 
 constexpr db::Query kCreateTransactionStage{
@@ -212,7 +214,7 @@ constexpr db::Query kInsertOutbox{
     "INSERT INTO portfolio.outbox (actor_id, user_id, aggregate_type, aggregate_id, event_type, payload, "
     "request_id) "
     "VALUES ($1, $2, $3, $4, $5, $6::jsonb, nullif($7, ''))",
-    "portfolio.insert_outbox"};
+    "portfolio.insert_outbox", true};
 
 constexpr db::Query kClaimKey{
     "INSERT INTO portfolio.idempotency_keys (user_id, key, request_method, request_path, request_hash, "
@@ -378,15 +380,17 @@ asio::awaitable<void> PgRepository::ReplaceBenchmarks(db::Transaction& tx, const
     co_await tx.Execute(kInsertBenchmarks, p.id, p.user_id, db::TextArray(p.benchmarks));
 }
 
-asio::awaitable<void> PgRepository::InsertTransaction(db::Transaction& tx,
-                                                      PortfolioId portfolio,
-                                                      UserId owner,
-                                                      const Transaction& t,
-                                                      const std::optional<std::string>& idempotency_key) {
-    tx.Defer(kInsertTransaction, t.id, portfolio, owner, std::string(TypeName(t.type)), t.symbol, t.quantity,
-             t.price, t.amount, t.fee, std::string(t.currency.Code()), t.fx_rate, t.split_ratio,
-             t.executed_at, t.notes, idempotency_key);
-    co_return;  // sent with the next statement (write-behind), an error thrown there
+asio::awaitable<Transaction> PgRepository::InsertTransaction(
+    db::Transaction& tx,
+    PortfolioId portfolio,
+    UserId owner,
+    const Transaction& t,
+    const std::optional<std::string>& idempotency_key) {
+    auto res =
+        co_await tx.Execute(kInsertTransaction, t.id, portfolio, owner, std::string(TypeName(t.type)),
+                            t.symbol, t.quantity, t.price, t.amount, t.fee, std::string(t.currency.Code()),
+                            t.fx_rate, t.split_ratio, t.executed_at, t.notes, idempotency_key);
+    co_return ReadTransaction(res[0]);
 }
 
 asio::awaitable<void> PgRepository::CopyTransactions(db::Transaction& tx,

@@ -18,7 +18,7 @@ public:
     boost::asio::awaitable<Portfolio> UpdatePortfolio(db::Transaction& tx, const Portfolio& p) override;
     boost::asio::awaitable<void> ReplaceBenchmarks(db::Transaction& tx, const Portfolio& p) override;
 
-    boost::asio::awaitable<void> InsertTransaction(
+    boost::asio::awaitable<Transaction> InsertTransaction(
         db::Transaction& tx,
         PortfolioId portfolio,
         UserId owner,

@@ -28,11 +28,11 @@ constexpr db::Query kCheckpointBefore{
 constexpr db::Query kDeleteCheckpointsAfter{
     "DELETE FROM portfolio.ledger_checkpoints WHERE portfolio_id = $1 AND symbol = $2 "
     "AND (executed_at, created_at, transaction_id) > ($3, $4, $5)",
-    "portfolio.delete_ledger_checkpoints_after"};
+    "portfolio.delete_ledger_checkpoints_after", true};
 
 constexpr db::Query kDeleteSymbolCheckpoints{
     "DELETE FROM portfolio.ledger_checkpoints WHERE portfolio_id = $1 AND symbol = $2",
-    "portfolio.delete_symbol_ledger_checkpoints"};
+    "portfolio.delete_symbol_ledger_checkpoints", true};
 
 constexpr db::Query kInsertCheckpoints{
     "INSERT INTO portfolio.ledger_checkpoints (portfolio_id, user_id, symbol, executed_at, created_at, "
@@ -41,7 +41,7 @@ constexpr db::Query kInsertCheckpoints{
     "$7::bigint[], $8::text[]) AS t "
     "ON CONFLICT (portfolio_id, symbol, executed_at, created_at, transaction_id) DO UPDATE SET "
     "transaction_count = EXCLUDED.transaction_count, state = EXCLUDED.state",
-    "portfolio.insert_ledger_checkpoints"};
+    "portfolio.insert_ledger_checkpoints", true};
 
 constexpr db::Query kUpsertPositions{
     "INSERT INTO portfolio.ledger_positions AS l (portfolio_id, user_id, symbol, last_executed_at, "
@@ -51,28 +51,31 @@ constexpr db::Query kUpsertPositions{
     "ON CONFLICT (portfolio_id, symbol) DO UPDATE SET last_executed_at = EXCLUDED.last_executed_at, "
     "last_created_at = EXCLUDED.last_created_at, last_transaction_id = EXCLUDED.last_transaction_id, "
     "transaction_count = EXCLUDED.transaction_count, state = EXCLUDED.state",
-    "portfolio.upsert_ledger_positions"};
+    "portfolio.upsert_ledger_positions", true};
 
 constexpr db::Query kDeletePositions{
     "DELETE FROM portfolio.ledger_positions WHERE portfolio_id = $1 AND symbol = ANY ($2::text[])",
-    "portfolio.delete_ledger_positions"};
+    "portfolio.delete_ledger_positions", true};
 
 constexpr db::Query kDeleteHoldings{
     "DELETE FROM portfolio.holdings WHERE portfolio_id = $1 AND symbol = ANY ($2::text[])",
-    "portfolio.delete_holdings"};
+    "portfolio.delete_holdings", true};
 
 constexpr db::Query kForgetPositions{"DELETE FROM portfolio.ledger_positions WHERE portfolio_id = $1",
-                                     "portfolio.forget_ledger_positions"};
+                                     "portfolio.forget_ledger_positions", true};
 constexpr db::Query kForgetCheckpoints{"DELETE FROM portfolio.ledger_checkpoints WHERE portfolio_id = $1",
-                                       "portfolio.forget_ledger_checkpoints"};
+                                       "portfolio.forget_ledger_checkpoints", true};
 
-// A change dated on `$3` or later: the read checkpoints from that day on no longer hold, and the
-// ledger's version moves (docs/analytics.md §17).
-constexpr db::Query kChangedFrom{
-    "WITH gone AS (DELETE FROM portfolio.read_checkpoints WHERE portfolio_id = $1 AND day >= $3) "
+// A change dated on `$2` or later: the read checkpoints from that day on no longer hold, and the
+// ledger's version moves (docs/analytics.md §17). Two writes, fused into the statement of the
+// other writes of the change (db::Query::fusable).
+constexpr db::Query kDeleteReadsFrom{
+    "DELETE FROM portfolio.read_checkpoints WHERE portfolio_id = $1 AND day >= $2",
+    "portfolio.delete_read_checkpoints_from", true};
+constexpr db::Query kBumpVersion{
     "INSERT INTO portfolio.ledger_versions (portfolio_id, user_id, version) VALUES ($1, $2, 1) "
     "ON CONFLICT (portfolio_id) DO UPDATE SET version = portfolio.ledger_versions.version + 1",
-    "portfolio.ledger_changed_from"};
+    "portfolio.bump_ledger_version", true};
 
 constexpr db::Query kForgetReads{
     "WITH gone AS (DELETE FROM portfolio.read_checkpoints WHERE portfolio_id = $1) "
@@ -88,7 +91,7 @@ constexpr db::Query kAddCash{
     "SELECT $1, $2, t.cur, t.delta, now() FROM unnest($3::text[], $4::numeric[]) AS t(cur, delta) "
     "ON CONFLICT (portfolio_id, currency) DO UPDATE SET balance = c.balance + EXCLUDED.balance, "
     "updated_at = now() WHERE EXCLUDED.balance <> 0",
-    "portfolio.add_cash"};
+    "portfolio.add_cash", true};
 
 constexpr db::Query kDeleteUnusedCash{
     "DELETE FROM portfolio.cash_balances c WHERE c.portfolio_id = $1 AND c.currency = ANY ($2::text[]) "
@@ -111,7 +114,7 @@ constexpr db::Query kUpsertHoldings{
     "h.income, h.fees, h.first_trade_at) IS DISTINCT FROM (EXCLUDED.currency, EXCLUDED.quantity, "
     "EXCLUDED.average_cost, EXCLUDED.cost_basis, EXCLUDED.cost_basis_base, EXCLUDED.realized_pnl, "
     "EXCLUDED.income, EXCLUDED.fees, EXCLUDED.first_trade_at)",
-    "portfolio.upsert_holdings"};
+    "portfolio.upsert_holdings", true};
 
 std::optional<std::string> LedgerAmount(const Decimal& d) {
     return d.Rescale(std::min(d.Scale(), kAmountScale)).Normalized().ToString();
@@ -212,7 +215,8 @@ asio::awaitable<void> PgRepository::LedgerChangedFrom(db::Transaction& tx,
                                                       PortfolioId portfolio,
                                                       UserId owner,
                                                       Date day) {
-    tx.Defer(kChangedFrom, portfolio, owner, day);
+    tx.Defer(kDeleteReadsFrom, portfolio, day);
+    tx.Defer(kBumpVersion, portfolio, owner);
     co_return;
 }
 

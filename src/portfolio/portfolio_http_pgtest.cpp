@@ -522,5 +522,45 @@ TEST_F(PortfolioApi, AfterWriteHookRunsAfterTheResponseAndCoalesces) {
     EXPECT_EQ(after_gate, (std::set<std::string>{a, b}));
 }
 
+// Writes inside the gather window after the one that found the runner idle share its run: the
+// hook reads them all with one statement instead of one run per write (issue 16).
+TEST_F(PortfolioApi, AfterWriteHookGathersTheWritesOfItsWindow) {
+    std::mutex mutex;
+    std::vector<std::set<std::string>> runs;
+    service_->OnHoldingsChanged(
+        [&](std::vector<PortfolioId> changed, std::size_t) -> asio::awaitable<void> {
+            std::set<std::string> run;
+            for (const auto& p : changed) run.insert(p.ToString());
+            std::lock_guard lock(mutex);
+            runs.push_back(std::move(run));
+            co_return;
+        },
+        std::chrono::milliseconds(1500));
+    auto user = NewUser();
+    const std::vector<std::string> portfolios{CreatePortfolio(user), CreatePortfolio(user),
+                                              CreatePortfolio(user)};
+    const auto first = std::chrono::steady_clock::now();
+    for (const auto& pid : portfolios) {
+        auto r = Call(user, "POST", "/api/v1/portfolios/" + pid + "/transactions", Buy("AAPL", "1", "10"));
+        ASSERT_EQ(r.status, 201) << r.body;
+    }
+    const auto written = std::chrono::steady_clock::now() - first;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    auto seen = [&] {
+        std::lock_guard lock(mutex);
+        std::set<std::string> all;
+        for (const auto& r : runs) all.insert(r.begin(), r.end());
+        return all;
+    };
+    while (seen().size() < portfolios.size() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(seen(), std::set<std::string>(portfolios.begin(), portfolios.end()));
+    if (written > std::chrono::milliseconds(1200)) GTEST_SKIP() << "the writes took longer than the window";
+    std::lock_guard lock(mutex);
+    // One run per shard at most (each shard gathers its own writes), not one per write.
+    EXPECT_LE(runs.size(), std::min<std::size_t>(app_->ShardCount(), portfolios.size()));
+}
+
 }  // namespace
 }  // namespace nn::portfolio

@@ -151,10 +151,9 @@ public:
     virtual boost::asio::awaitable<Portfolio> UpdatePortfolio(db::Transaction& tx, const Portfolio& p) = 0;
     virtual boost::asio::awaitable<void> ReplaceBenchmarks(db::Transaction& tx, const Portfolio& p) = 0;
 
-    // InsertTransaction and InsertOutbox may be write-behind (PgRepository's are:
-    // db::Transaction::Defer), sent with the transaction's next statement or its COMMIT, which
-    // then throws their error.
-    virtual boost::asio::awaitable<void> InsertTransaction(
+    // Inserts `t` and returns it as stored (created_at set: the database transaction's start;
+    // decimals at the columns' scales), in one statement.
+    virtual boost::asio::awaitable<Transaction> InsertTransaction(
         db::Transaction& tx,
         PortfolioId portfolio,
         UserId owner,

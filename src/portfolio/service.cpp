@@ -92,7 +92,12 @@ void Service::HoldingsChanged(PortfolioId portfolio, std::size_t shard) {
 
 asio::awaitable<void> Service::RunHoldingsHook(std::size_t shard) {
     AfterWrites& q = after_writes_[shard];
+    asio::steady_timer gather(app_.Shard(shard));
     while (!q.pending.empty()) {
+        if (holdings_gather_.count() > 0) {
+            gather.expires_after(holdings_gather_);
+            co_await gather.async_wait(asio::use_awaitable);
+        }
         std::vector<PortfolioId> batch;
         batch.swap(q.pending);
         std::string error;
@@ -312,14 +317,14 @@ asio::awaitable<StoredResponse> Service::CreateTransaction(
                 }
                 owner = p.user_id;
                 co_await FillTradeRate(t, p.currency, shard);
-                co_await repo_->InsertTransaction(tx, p.id, p.user_id, t, key_text);
-                auto stored = co_await repo_->GetTransaction(tx, p.id, t.id);
+                const Transaction stored =
+                    co_await repo_->InsertTransaction(tx, p.id, p.user_id, t, key_text);
                 LedgerChange change;
-                change.added.push_back(*stored);
+                change.added.push_back(stored);
                 co_await LedgerDeriver::Apply(tx, *repo_, p, change, &app_.Cpu());
                 co_await repo_->InsertOutbox(tx, actor, p.user_id, "transaction", t.id.ToString(),
-                                             "transaction.created", EventPayload(*stored, p.id), request_id);
-                std::string body = render(*stored);
+                                             "transaction.created", EventPayload(stored, p.id), request_id);
+                std::string body = render(stored);
                 if (idem) {
                     body = co_await repo_->FinishKey(tx, actor.user_id, idem->key, 201, body, t.id.Value());
                 }

@@ -42,13 +42,13 @@ public:
     asio::awaitable<void> ReplaceBenchmarks(db::Transaction& tx, const Portfolio& p) override {
         co_await pg_.ReplaceBenchmarks(tx, p);
     }
-    asio::awaitable<void> InsertTransaction(db::Transaction& tx,
-                                            PortfolioId portfolio,
-                                            UserId owner,
-                                            const Transaction& t,
-                                            const std::optional<std::string>& key) override {
+    asio::awaitable<Transaction> InsertTransaction(db::Transaction& tx,
+                                                   PortfolioId portfolio,
+                                                   UserId owner,
+                                                   const Transaction& t,
+                                                   const std::optional<std::string>& key) override {
         ++inserted;
-        co_await pg_.InsertTransaction(tx, portfolio, owner, t, key);
+        co_return co_await pg_.InsertTransaction(tx, portfolio, owner, t, key);
     }
     asio::awaitable<void> CopyTransactions(db::Transaction& tx,
                                            PortfolioId portfolio,

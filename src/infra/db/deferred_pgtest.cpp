@@ -196,5 +196,55 @@ TEST(TransactionDefer, BeginSendsNothingUntilTheFirstStatement) {
     });
 }
 
+// Fusable writes on different tables go as one statement: its parts share one snapshot, so a
+// part reading the other's table sees it as before the statement. (That reading is what the
+// contract of Query::fusable forbids; here it is how the test sees the fusion.)
+TEST(TransactionDefer, FusableWritesOnDifferentTablesRunAsOneStatement) {
+    DeferTable a;
+    DeferTable b;
+    const std::string seen_sql = "INSERT INTO " + b.name + " SELECT $1, count(*) FROM " + a.name;
+    const Query insert_a{a.insert, "test.fuse_a", true};
+    const Query seen_b{seen_sql, "test.fuse_b", true};
+    RunAwaitable([&]() -> asio::awaitable<void> {
+        Pool pool(co_await asio::this_coro::executor, TestPool(1));
+        auto tx = co_await pool.Begin();
+        tx.Defer(insert_a, std::int32_t{1}, std::int32_t{10});
+        tx.Defer(seen_b, std::int32_t{7});
+        tx.Defer(insert_a, std::int32_t{2}, std::int32_t{20});  // `a` again: a second statement
+        tx.Defer(seen_b, std::int32_t{8});
+        co_await tx.Commit();
+    });
+    // Fused: 7 saw none of a's rows, 8 saw the first (sent before its statement) but not the second.
+    EXPECT_EQ(nn::test::QueryValue(testkit::DbUrl(),
+                                   "SELECT string_agg(id || ':' || v, ',' ORDER BY id) FROM " + b.name),
+              "7:0,8:1");
+    EXPECT_EQ(nn::test::QueryValue(testkit::DbUrl(), "SELECT count(*) FROM " + a.name), "2");
+}
+
+// A failing part of a fused statement fails the statement: thrown as its own kind of error by the
+// next call, nothing of the transaction committed.
+TEST(TransactionDefer, AFailingPartOfAFusedStatementIsThrownAndNothingCommits) {
+    DeferTable a;
+    DeferTable b;
+    const Query insert_a{a.insert, "test.fuse_a", true};
+    const Query insert_b{b.insert, "test.fuse_b", true};
+    nn::test::ExecSql(testkit::DbUrl(), "INSERT INTO " + b.name + " VALUES (1, 1)");
+    RunAwaitable([&]() -> asio::awaitable<void> {
+        Pool pool(co_await asio::this_coro::executor, TestPool(1));
+        auto tx = co_await pool.Begin();
+        tx.Defer(insert_a, std::int32_t{1}, std::int32_t{10});
+        tx.Defer(insert_b, std::int32_t{1}, std::int32_t{10});  // duplicate key
+        bool unique = false;
+        try {
+            co_await tx.Commit();
+        } catch (const UniqueViolation&) {
+            unique = true;
+        }
+        EXPECT_TRUE(unique);
+        EXPECT_TRUE(tx.Finished());
+        EXPECT_EQ(co_await CountRows(pool, a), 0);
+    });
+}
+
 }  // namespace
 }  // namespace nn::db

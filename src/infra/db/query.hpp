@@ -27,9 +27,15 @@ namespace nn::db {
 //
 // The name keys the prepared-statement cache, the per-query metrics and error messages. Both
 // views must outlive the call (string literals do).
+//
+// `fusable`: a write (INSERT, UPDATE or DELETE, without a WITH of its own) that may run as one
+// part of a single statement with the other fusable writes deferred next to it on a transaction
+// (Transaction::Defer; fuse.hpp): it neither reads rows they write nor writes rows they read,
+// beyond a foreign key's check. Such parts see one snapshot and run in no set order.
 struct Query {
     std::string_view sql;
     std::string_view name;
+    bool fusable = false;
 };
 
 // A per-call deadline that replaces the default of the pool or connection.
@@ -215,6 +221,11 @@ public:
 
     std::size_t Size() const noexcept { return values_.size(); }
     const std::vector<ParamValue>& Values() const noexcept { return values_; }
+    // `other`'s values after these (a fused statement's parameters, fuse.hpp).
+    Params& Append(Params other) {
+        for (ParamValue& v : other.values_) values_.push_back(std::move(v));
+        return *this;
+    }
 
 private:
     std::vector<ParamValue> values_;

@@ -1,6 +1,8 @@
 #include "infra/db/transaction.hpp"
 
+#include <deque>
 #include <random>
+#include <string>
 #include <utility>
 
 #include <boost/asio/as_tuple.hpp>
@@ -9,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "infra/db/detail/connection_impl.hpp"
+#include "infra/db/fuse.hpp"
 #include "infra/db/text_array.hpp"
 
 namespace nn::db {
@@ -81,11 +84,16 @@ Connection& Transaction::Conn() const {
     return *conn_;
 }
 
-asio::awaitable<Result> Transaction::SendDeferred(std::optional<std::chrono::milliseconds> timeout) {
+asio::awaitable<Result> Transaction::SendDeferred(std::optional<Query> query,
+                                                  Params params,
+                                                  std::optional<std::chrono::milliseconds> timeout) {
     // One batch behind one Sync, prepared statements (Connection::RunBatch): a failure skips
-    // what follows it, which the aborted transaction would refuse anyway. The result is the last
-    // statement's.
-    Pipeline batch = std::exchange(deferred_, Pipeline());
+    // what follows it, which the aborted transaction would refuse anyway. Runs of fusable
+    // writes go as one statement each (fuse.hpp); `query`, whose result the caller reads, is
+    // never fused and comes last. The result is the last statement's.
+    std::deque<std::string> texts;  // the fused statements' SQL and names, kept until sent
+    Pipeline batch = fuse::Fused(std::exchange(deferred_, Pipeline()), texts);
+    if (query) batch.PushParams(*query, std::move(params));
     const std::size_t last = batch.Size() - 1;
     co_return co_await conn_->RunBatch(std::move(batch), last, timeout);
 }
@@ -95,8 +103,7 @@ asio::awaitable<Result> Transaction::Run(Query query,
                                          std::optional<std::chrono::milliseconds> timeout) {
     EnsureOpen();
     if (deferred_.Empty()) co_return co_await conn_->Run(query, std::move(params), timeout);
-    deferred_.PushParams(query, std::move(params));
-    co_return co_await SendDeferred(timeout);
+    co_return co_await SendDeferred(query, std::move(params), timeout);
 }
 
 asio::awaitable<PipelineResults> Transaction::RunPipeline(Pipeline pipeline,
@@ -110,7 +117,7 @@ asio::awaitable<PipelineResults> Transaction::RunPipeline(Pipeline pipeline,
 
 asio::awaitable<void> Transaction::Flush() {
     EnsureOpen();
-    if (!deferred_.Empty()) co_await SendDeferred(std::nullopt);
+    if (!deferred_.Empty()) co_await SendDeferred(std::nullopt, Params(), std::nullopt);
 }
 
 asio::awaitable<void> Transaction::Commit() {

@@ -45,6 +45,8 @@ public:
     // statement's failure is thrown by that next call, as its own error (a DbError subclass, so
     // RunInTransaction retries it like any other), and aborts the transaction as usual; a
     // Rollback, or a Transaction dropped without Commit, never sends what is still deferred.
+    // Consecutive fusable writes (Query::fusable) on different tables go as one statement
+    // (fuse.hpp): recording a portfolio transaction writes its six derived rows with one.
     template <class... Args>
     void Defer(const Query& query, const Args&... args) {
         EnsureOpen();
@@ -69,9 +71,11 @@ public:
 private:
     explicit Transaction(PooledConnection conn) : conn_(std::move(conn)) {}
     void EnsureOpen() const;
-    // Sends the deferred statements in one round trip; throws the first error, else returns the
-    // last one's result.
-    boost::asio::awaitable<Result> SendDeferred(std::optional<std::chrono::milliseconds> timeout);
+    // Sends the deferred statements, then `query` when given, in one round trip; throws the
+    // first error, else returns the last one's result.
+    boost::asio::awaitable<Result> SendDeferred(std::optional<Query> query,
+                                                Params params,
+                                                std::optional<std::chrono::milliseconds> timeout);
 
     PooledConnection conn_;
     Pipeline deferred_;

@@ -109,6 +109,13 @@ void SetUpDatabase(Session& s, const Options& options, Database database) {
             s.Exec("REVOKE CONNECT ON DATABASE " + db + " FROM " + grantee, "revoking CONNECT on " + name);
         }
     }
+    for (const RoleSetting& setting : kRoleSettings) {
+        if (setting.database != database) continue;
+        s.Exec("ALTER ROLE " + s.QuoteIdent(RoleName(setting.role)) + " IN DATABASE " + db + " SET " +
+                   s.QuoteIdent(setting.name) + " = " + s.QuoteLiteral(setting.value),
+               "setting " + std::string(setting.name) + " of " + std::string(RoleName(setting.role)) +
+                   " in " + name);
+    }
 }
 
 void SetUpInsideDatabase(const Options& options, Database database) {

@@ -52,4 +52,24 @@ inline constexpr std::array<std::pair<ServiceRole, Database>, 8> kConnectGrants 
 
 bool MayConnect(ServiceRole role, Database database) noexcept;
 
+// A setting a service role gets in one database (ALTER ROLE ... IN DATABASE ... SET), applied
+// by bootstrap to every session of that role there, through a pooler too.
+struct RoleSetting {
+    ServiceRole role;
+    Database database;
+    std::string_view name;
+    std::string_view value;
+};
+
+// The portfolio role plans its prepared statements once (generic plans): its statements look
+// rows up by portfolio and user, so a plan built for the values of one call is no better than
+// one for any, while a custom plan costs a planning of the row-level policies at every call.
+// PostgreSQL keeps custom plans forever for statements with array parameters (`= ANY ($1)`: the
+// generic plan's estimate assumes ten elements), which made planning the largest single cost
+// of recording a transaction (docs/architecture.md "The write path"). The time-series databases
+// keep the default: their range predicates do want plans for the values.
+inline constexpr std::array<RoleSetting, 1> kRoleSettings = {{
+    {ServiceRole::kPortfolio, Database::kPortfolio, "plan_cache_mode", "force_generic_plan"},
+}};
+
 }  // namespace nn::migrate

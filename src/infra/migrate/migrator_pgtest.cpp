@@ -453,6 +453,21 @@ TEST_F(MigrateTest, ServiceRolesConnectOnlyWhereGranted) {
     EXPECT_FALSE(MayConnect(ServiceRole::kMarket, Database::kPortfolio));
 }
 
+// The portfolio role plans generically in its database, and only there (catalog.hpp
+// kRoleSettings): every session of it gets the setting, whoever opens it.
+TEST_F(MigrateTest, RoleSettingsApplyInTheirDatabaseOnly) {
+    Bootstrap(options_);
+    const auto mode = [&](ServiceRole role, Database d) {
+        return QueryUrl(ServiceUrlFor(options_, role, d).Reveal(), "SHOW plan_cache_mode");
+    };
+    EXPECT_EQ(mode(ServiceRole::kPortfolio, Database::kPortfolio), "force_generic_plan");
+    EXPECT_EQ(mode(ServiceRole::kPortfolio, Database::kTimescale), "auto");
+    EXPECT_EQ(mode(ServiceRole::kMarket, Database::kTimescale), "auto");
+    EXPECT_EQ(mode(ServiceRole::kAuth, Database::kAuth), "auto");
+    Bootstrap(options_);  // idempotent
+    EXPECT_EQ(mode(ServiceRole::kPortfolio, Database::kPortfolio), "force_generic_plan");
+}
+
 TEST_F(MigrateTest, OwnerRoleOwnsWhatMigrationsCreate) {
     Write(Database::kAuth, "0001_objects.up.sql",
           "CREATE SCHEMA auth;\n"
