@@ -212,6 +212,8 @@ private:
     // Queues `portfolio` for the hook on `shard` and starts the shard's runner when idle.
     void HoldingsChanged(PortfolioId portfolio, std::size_t shard);
     boost::asio::awaitable<void> RunHoldingsHook(std::size_t shard);
+    // Caches a summary body (SummaryJson, after its answer).
+    boost::asio::awaitable<void> StoreSummary(std::string key, std::string body, std::size_t shard);
     // Replays the portfolio's transactions and rewrites holdings; throws 422 on a ledger error.
     boost::asio::awaitable<void> Rederive(db::Transaction& tx, const Portfolio& p);
     // Fills a foreign transaction's fx_rate from the trade-date rate when the client sent none.
