@@ -39,6 +39,16 @@ asio::awaitable<std::int64_t> CountRows(QueryRunner& runner, const DeferTable& t
     co_return (co_await runner.Execute(t.Count())).AsSingleRow<std::int64_t>();
 }
 
+// Whether the COMMIT threw a unique violation (a deferred write's, thrown by the COMMIT).
+asio::awaitable<bool> CommitFailsAsUnique(Transaction& tx) {
+    try {
+        co_await tx.Commit();
+    } catch (const UniqueViolation&) {
+        co_return true;
+    }
+    co_return false;
+}
+
 TEST(TransactionDefer, RunsBeforeTheNextStatementOfTheTransaction) {
     DeferTable t;
     RunAwaitable([&]() -> asio::awaitable<void> {
@@ -119,13 +129,7 @@ TEST(TransactionDefer, AFailingWriteIsThrownByCommitAndNothingIsCommitted) {
         auto tx = co_await pool.Begin();
         tx.Defer(t.Insert(), std::int32_t{2}, std::int32_t{20});
         tx.Defer(t.Insert(), std::int32_t{1}, std::int32_t{10});  // taken before the transaction
-        bool unique = false;
-        try {
-            co_await tx.Commit();
-        } catch (const UniqueViolation&) {
-            unique = true;
-        }
-        EXPECT_TRUE(unique);
+        EXPECT_TRUE(co_await CommitFailsAsUnique(tx));
         EXPECT_TRUE(tx.Finished());
         // The one connection is back in the pool, rolled back: row 2 was never committed.
         EXPECT_EQ(co_await CountRows(pool, t), 1);
@@ -234,13 +238,7 @@ TEST(TransactionDefer, AFailingPartOfAFusedStatementIsThrownAndNothingCommits) {
         auto tx = co_await pool.Begin();
         tx.Defer(insert_a, std::int32_t{1}, std::int32_t{10});
         tx.Defer(insert_b, std::int32_t{1}, std::int32_t{10});  // duplicate key
-        bool unique = false;
-        try {
-            co_await tx.Commit();
-        } catch (const UniqueViolation&) {
-            unique = true;
-        }
-        EXPECT_TRUE(unique);
+        EXPECT_TRUE(co_await CommitFailsAsUnique(tx));
         EXPECT_TRUE(tx.Finished());
         EXPECT_EQ(co_await CountRows(pool, a), 0);
     });
