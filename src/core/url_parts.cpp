@@ -3,7 +3,7 @@
 #include <charconv>
 #include <stdexcept>
 
-#include "core/percent_decode.hpp"
+#include "core/percent_coding.hpp"
 
 namespace nn {
 namespace {

@@ -2,28 +2,13 @@
 
 #include <algorithm>
 
+#include "core/percent_coding.hpp"
+
 namespace nn::db {
 namespace {
 
 bool IsUrl(std::string_view s) {
     return s.starts_with("postgresql://") || s.starts_with("postgres://");
-}
-
-std::string PercentEncode(std::string_view s) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : s) {
-        const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                                c == '-' || c == '.' || c == '_' || c == '~';
-        if (unreserved) {
-            out.push_back(static_cast<char>(c));
-        } else {
-            out.push_back('%');
-            out.push_back(kHex[c >> 4]);
-            out.push_back(kHex[c & 15]);
-        }
-    }
-    return out;
 }
 
 // scheme://[userinfo@]hostport[/path][?query]

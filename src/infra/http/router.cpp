@@ -5,7 +5,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "core/percent_decode.hpp"
+#include "core/percent_coding.hpp"
 
 namespace nn::http {
 namespace {

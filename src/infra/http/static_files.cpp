@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/percent_decode.hpp"
+#include "core/percent_coding.hpp"
 #include "core/text.hpp"
 
 namespace nn::http {

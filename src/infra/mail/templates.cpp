@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "core/percent_coding.hpp"
+
 namespace nn::mail {
 namespace {
 
@@ -84,23 +86,6 @@ std::string HtmlEscape(std::string_view text) {
                 break;
             default:
                 out += c;
-        }
-    }
-    return out;
-}
-
-std::string PercentEncode(std::string_view text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char c : text) {
-        bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                          c == '-' || c == '.' || c == '_' || c == '~';
-        if (unreserved) {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += kHex[c >> 4];
-            out += kHex[c & 0x0f];
         }
     }
     return out;

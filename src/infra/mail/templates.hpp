@@ -41,9 +41,6 @@ Message PriceAlertEmail(std::string_view public_url, std::string to, const Price
 // & < > " ' as character references.
 std::string HtmlEscape(std::string_view text);
 
-// RFC 3986 unreserved characters stay, every other byte becomes %XX.
-std::string PercentEncode(std::string_view text);
-
 // "45 minutes", "1 hour", "24 hours", "7 days": the largest unit that divides evenly (days
 // from two on, since "24 hours" reads better than "1 day" for a link's lifetime).
 std::string FormatValidity(std::chrono::seconds duration);

@@ -93,10 +93,5 @@ TEST(Templates, FormatValidity) {
     EXPECT_EQ(FormatValidity(seconds(45)), "45 seconds");
 }
 
-TEST(Templates, PercentEncode) {
-    EXPECT_EQ(PercentEncode("aZ09-._~"), "aZ09-._~");
-    EXPECT_EQ(PercentEncode("a b+c/d?e=f&g#\xc3\xa9"), "a%20b%2Bc%2Fd%3Fe%3Df%26g%23%C3%A9");
-}
-
 }  // namespace
 }  // namespace nn::mail

@@ -5,29 +5,13 @@
 #include <memory>
 #include <vector>
 
+#include "core/percent_coding.hpp"
+
 namespace nn::migrate {
 namespace {
 
 bool IsUri(std::string_view url) noexcept {
     return url.starts_with("postgresql://") || url.starts_with("postgres://");
-}
-
-std::string PercentEncode(std::string_view s) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (char ch : s) {
-        auto c = static_cast<unsigned char>(ch);
-        bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                     c == '_' || c == '.' || c == '~';
-        if (plain) {
-            out.push_back(ch);
-        } else {
-            out.push_back('%');
-            out.push_back(kHex[c >> 4]);
-            out.push_back(kHex[c & 0x0f]);
-        }
-    }
-    return out;
 }
 
 struct UriParts {

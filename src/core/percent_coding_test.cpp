@@ -1,4 +1,4 @@
-#include "core/percent_decode.hpp"
+#include "core/percent_coding.hpp"
 
 #include <gtest/gtest.h>
 
@@ -35,6 +35,15 @@ TEST(PercentDecode, DecodesEscapesAndRefusesMalformedOnes) {
         {"ok%2", std::nullopt},
     };
     for (const Case& c : cases) EXPECT_EQ(PercentDecode(c.in), c.out) << '"' << c.in << '"';
+}
+
+// The one encoder of database URLs (user, password, database name) and mail links (tokens).
+TEST(PercentEncode, KeepsUnreservedAndEscapesEveryOtherByte) {
+    EXPECT_EQ(PercentEncode(""), "");
+    EXPECT_EQ(PercentEncode("aZ09-._~"), "aZ09-._~");
+    EXPECT_EQ(PercentEncode("a b+c/d?e=f&g#\xc3\xa9"), "a%20b%2Bc%2Fd%3Fe%3Df%26g%23%C3%A9");
+    EXPECT_EQ(PercentEncode(std::string("p@ss:w%rd\0", 10)), "p%40ss%3Aw%25rd%00");
+    EXPECT_EQ(PercentDecode(PercentEncode("any \xff byte")), "any \xff byte");
 }
 
 }  // namespace
