@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "core/error.hpp"
+#include "core/hex.hpp"
 
 namespace nn {
 namespace {
@@ -25,13 +26,6 @@ void FillRandom(std::span<std::uint8_t> out) {
         }
         filled += static_cast<std::size_t>(n);
     }
-}
-
-int HexValue(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
 }
 
 bool IsHyphenPosition(std::size_t i) {
@@ -72,8 +66,8 @@ std::optional<Uuid> Uuid::Parse(std::string_view text) noexcept {
             ++i;
             continue;
         }
-        const int high = HexValue(text[i]);
-        const int low = HexValue(text[i + 1]);
+        const int high = HexDigitValue(text[i]);
+        const int low = HexDigitValue(text[i + 1]);
         if (high < 0 || low < 0) return std::nullopt;
         bytes[out++] = static_cast<std::uint8_t>(high << 4 | low);
         i += 2;

@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdint>
 
+#include "core/hex.hpp"
+
 namespace nn::crypto {
 namespace {
 
@@ -120,17 +122,11 @@ std::string HexEncode(std::string_view bytes) {
 
 std::optional<std::string> HexDecode(std::string_view text) {
     if (text.size() % 2 != 0) return std::nullopt;
-    const auto nibble = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-    };
     std::string out;
     out.reserve(text.size() / 2);
     for (std::size_t i = 0; i < text.size(); i += 2) {
-        const int hi = nibble(text[i]);
-        const int lo = nibble(text[i + 1]);
+        const int hi = HexDigitValue(text[i]);
+        const int lo = HexDigitValue(text[i + 1]);
         if (hi < 0 || lo < 0) return std::nullopt;
         out += static_cast<char>(hi << 4 | lo);
     }

@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/hex.hpp"
 #include "infra/db/errors.hpp"
 
 namespace nn::db {
@@ -43,10 +44,7 @@ std::optional<std::uint64_t> ParseLsn(std::string_view text) {
         if (s.size() > 8) return std::nullopt;
         std::uint64_t v = 0;
         for (char c : s) {
-            int d = (c >= '0' && c <= '9')   ? c - '0'
-                    : (c >= 'A' && c <= 'F') ? c - 'A' + 10
-                    : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-                                             : -1;
+            const int d = HexDigitValue(c);
             if (d < 0) return std::nullopt;
             v = v * 16 + static_cast<std::uint64_t>(d);
         }
