@@ -666,16 +666,6 @@ asio::awaitable<std::string> Service::SummaryJson(const Actor& actor, std::size_
         items.push_back(std::move(o));
     }
     std::string body = json::serialize(json::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
-    // Stored after the answer, not before it: the caller does not wait for Redis's reply (the
-    // SET leaves before the answer does, so a write the caller makes next invalidates after it).
-    // A TTL of 0 stores nothing (Redis would refuse it).
-    if (options_.summary_cache_ttl.count() > 0) {
-        asio::co_spawn(app_.Shard(shard), StoreSummary(key, body, shard), asio::detached);
-    }
-    co_return body;
-}
-
-asio::awaitable<void> Service::StoreSummary(std::string key, std::string body, std::size_t shard) {
     try {
         redis::SetOptions set;
         set.ttl = std::chrono::duration_cast<std::chrono::milliseconds>(options_.summary_cache_ttl);
@@ -683,6 +673,7 @@ asio::awaitable<void> Service::StoreSummary(std::string key, std::string body, s
     } catch (const std::exception& e) {
         spdlog::debug("portfolio: summary not cached: {}", e.what());
     }
+    co_return body;
 }
 
 }  // namespace nn::portfolio

@@ -191,12 +191,13 @@ public:
     // request: nothing it does is acknowledged with the write (the outbox row carries the
     // durable event; the live value is state the next write or price batch refreshes). Writes
     // arriving while it runs are coalesced: the next run gets every portfolio changed
-    // meanwhile, once, so a burst of writes costs one run per round, not one per write. A run
-    // starts `gather` after the write that found the runner idle, so the writes of that window
-    // share it too: under load the hook reads many portfolios per statement instead of a few
-    // (its statements were a third of the database's work per recorded transaction, issue 16),
-    // and a live value is at most `gather` later. Every write is followed by a run that starts
-    // after it committed. Failures are logged.
+    // meanwhile, once, so a burst of writes costs one run per round, not one per write. Each
+    // round starts `gather` after the previous one ended (or after the write that found the
+    // runner idle), so the writes of that window share it too: under load the hook reads many
+    // portfolios per statement instead of a few (its statements were a third of the database's
+    // work per recorded transaction, issue 16); a live value is later by at most one run plus
+    // `gather`. Every write is followed by a run that starts after it committed. Failures are
+    // logged.
     using HoldingsHook =
         std::function<boost::asio::awaitable<void>(std::vector<PortfolioId>, std::size_t shard)>;
     static constexpr std::chrono::milliseconds kHoldingsGather{25};
@@ -212,8 +213,6 @@ private:
     // Queues `portfolio` for the hook on `shard` and starts the shard's runner when idle.
     void HoldingsChanged(PortfolioId portfolio, std::size_t shard);
     boost::asio::awaitable<void> RunHoldingsHook(std::size_t shard);
-    // Caches a summary body (SummaryJson, after its answer).
-    boost::asio::awaitable<void> StoreSummary(std::string key, std::string body, std::size_t shard);
     // Replays the portfolio's transactions and rewrites holdings; throws 422 on a ledger error.
     boost::asio::awaitable<void> Rederive(db::Transaction& tx, const Portfolio& p);
     // Fills a foreign transaction's fx_rate from the trade-date rate when the client sent none.

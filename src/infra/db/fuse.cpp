@@ -44,9 +44,10 @@ std::optional<std::string_view> AfterVerb(std::string_view sql) {
     return std::nullopt;
 }
 
+// A run of fusable writes, each renumbered once, as the text it takes in the fused statement.
 struct Part {
     const Pipeline::Item* item;
-    std::string table;
+    std::string renumbered;
 };
 
 void Flush(std::vector<Part>& run, Pipeline& out, std::deque<std::string>& texts) {
@@ -57,9 +58,7 @@ void Flush(std::vector<Part>& run, Pipeline& out, std::deque<std::string>& texts
         Params params;
         for (std::size_t i = 0; i < run.size(); ++i) {
             const Pipeline::Item& item = *run[i].item;
-            // Renumbered cannot fail here: the run only holds statements it accepted.
-            sql += (i > 0 ? ", w" : "w") + std::to_string(i) + " AS (" +
-                   *Renumbered(item.query.sql, params.Size()) + ")";
+            sql += (i > 0 ? ", w" : "w") + std::to_string(i) + " AS (" + run[i].renumbered + ")";
             name += (i > 0 ? "+" : "") + std::string(item.query.name);
             params.Append(item.params);
         }
@@ -126,19 +125,27 @@ Pipeline Fused(const Pipeline& batch, std::deque<std::string>& texts) {
     Pipeline out;
     std::vector<Part> run;
     std::set<std::string> tables;
+    std::size_t offset = 0;  // parameters of the run so far
     for (const Pipeline::Item& item : batch.Items()) {
         std::optional<std::string> table;
-        if (item.query.fusable && Renumbered(item.query.sql, 0)) table = TargetOf(item.query.sql);
-        if (!table || tables.count(*table) > 0) {
+        if (item.query.fusable) table = TargetOf(item.query.sql);
+        if (table && tables.count(*table) > 0) {  // the table again: the run ends before it
             Flush(run, out, texts);
             tables.clear();
+            offset = 0;
         }
-        if (!table) {
+        std::optional<std::string> renumbered;
+        if (table) renumbered = Renumbered(item.query.sql, offset);
+        if (!renumbered) {
+            Flush(run, out, texts);
+            tables.clear();
+            offset = 0;
             out.PushParams(item.query, item.params);
             continue;
         }
-        tables.insert(*table);
-        run.push_back(Part{&item, std::move(*table)});
+        tables.insert(std::move(*table));
+        offset += item.params.Size();
+        run.push_back(Part{&item, std::move(*renumbered)});
     }
     Flush(run, out, texts);
     return out;

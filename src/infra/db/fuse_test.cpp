@@ -58,12 +58,24 @@ TEST(FuseFused, JoinsRunsOfFusableWritesOnDifferentTables) {
     EXPECT_EQ(items[1].query.name, "c");  // not fusable: as it is, in its place
     // a, b, then a again: the second write of `a` starts a new run.
     EXPECT_EQ(items[2].query.name, "fused(a+b)");
-    EXPECT_EQ(items[3].query.name, "a2");  // alone in its run: as it is
+    EXPECT_EQ(items[2].query.sql, items[0].query.sql);  // a new run numbers from $1 again
+    EXPECT_EQ(items[3].query.name, "a2");               // alone in its run: as it is
     EXPECT_EQ(items[3].query.sql, kA2.sql);
     EXPECT_EQ(items[4].query.name, "s");  // marked, but not a write
-    // The parameters follow their statements: 1, 2 | 3 | 4, 5 | 6 | 7.
+    // Each statement keeps its own parameters: two in each fused one, one in each left alone.
     EXPECT_EQ(items[2].params.Size(), 2u);
     EXPECT_EQ(items[3].params.Size(), 1u);
+}
+
+TEST(FuseFused, AStatementItCannotRenumberEndsTheRunAndGoesAlone) {
+    constexpr Query kCommented{"UPDATE d SET v = $1 -- note", "d", true};
+    std::deque<std::string> texts;
+    const Pipeline out = Fused(Batch({kA, kCommented, kB, kA2}), texts);
+    ASSERT_EQ(out.Size(), 3u);
+    EXPECT_EQ(out.Items()[0].query.name, "a");
+    EXPECT_EQ(out.Items()[1].query.name, "d");
+    EXPECT_EQ(out.Items()[2].query.sql,
+              "WITH w0 AS (UPDATE b SET v = $1), w1 AS (DELETE FROM a WHERE id = $2) SELECT");
 }
 
 TEST(FuseFused, LeavesABatchWithoutFusableRunsAlone) {

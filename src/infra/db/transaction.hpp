@@ -40,8 +40,7 @@ public:
 
     // Write-behind: `query` goes to the server with this transaction's next statement (Run,
     // RunPipeline or Commit) in one pipelined round trip instead of a round trip of its own. For
-    // writes whose result nobody reads (a derived row, an outbox event): the append of a
-    // transaction sends its seven writes in two round trips instead of seven. A deferred
+    // writes whose result nobody reads (a derived row, an outbox event). A deferred
     // statement's failure is thrown by that next call, as its own error (a DbError subclass, so
     // RunInTransaction retries it like any other), and aborts the transaction as usual; a
     // Rollback, or a Transaction dropped without Commit, never sends what is still deferred.
