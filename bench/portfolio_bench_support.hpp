@@ -108,7 +108,7 @@ struct PortfolioServer {
     std::shared_ptr<portfolio::Service> service;
     std::uint16_t port = 0;
 
-    PortfolioServer(const migrate::Options& mo, std::chrono::seconds ttl) {
+    PortfolioServer(const migrate::Options& mo, std::chrono::milliseconds ttl) {
         shards = std::make_unique<http::testing::Shards>(2);
         runtime::Config c;
         c.listen_port = 0;

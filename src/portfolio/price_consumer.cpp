@@ -15,6 +15,7 @@
 #include "infra/db/transaction.hpp"
 #include "infra/redis/consumer_group.hpp"
 #include "portfolio/repository.hpp"
+#include "portfolio/summary_cache.hpp"
 
 namespace nn::portfolio {
 namespace asio = boost::asio;
@@ -121,12 +122,11 @@ asio::awaitable<ApplyResult> PriceConsumer::Apply(const PriceEvent& event) {
             co_return r;
         });
     if (result.duplicate) co_return result;
-    for (const auto& user : result.users) {
-        try {
-            co_await app_.Redis(0).Del(options_.cache_prefix + "summary:" + user.ToString());
-        } catch (const std::exception& e) {
-            spdlog::warn("portfolio: summary cache of {} not invalidated: {}", user.ToString(), e.what());
-        }
+    try {
+        co_await SummaryCache(options_.cache_prefix, {}).Invalidate(app_.Redis(0), result.users);
+    } catch (const std::exception& e) {
+        spdlog::warn("portfolio: summary cache of {} users not invalidated: {}", result.users.size(),
+                     e.what());
     }
     try {
         result.snapshots_written = co_await Snapshots(result.portfolios);

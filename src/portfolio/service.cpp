@@ -62,16 +62,14 @@ Service::Service(App& app,
       directory_(std::move(directory)),
       rates_(std::move(rates)),
       options_(std::move(options)),
-      after_writes_(app.ShardCount()) {}
-
-std::string Service::SummaryKey(UserId user) const {
-    return options_.cache_prefix + "summary:" + user.ToString();
-}
+      after_writes_(app.ShardCount()),
+      summary_cache_(options_.cache_prefix, options_.summary_cache_ttl) {}
 
 asio::awaitable<void> Service::InvalidateSummary(UserId user, std::size_t shard) {
     list_answers_.Drop(user);
     try {
-        co_await app_.Redis(shard).Del(SummaryKey(user));
+        const std::vector<UserId> users(1, user);
+        co_await summary_cache_.Invalidate(app_.Redis(shard), users);
     } catch (const std::exception& e) {
         spdlog::warn("portfolio: summary cache of {} not invalidated: {}", user.ToString(), e.what());
     }
@@ -634,9 +632,11 @@ asio::awaitable<HoldingsView> Service::Holdings(const Actor& actor,
 }
 
 asio::awaitable<std::string> Service::SummaryJson(const Actor& actor, std::size_t shard) {
-    const std::string key = SummaryKey(actor.user_id);
+    std::optional<std::string> generation;  // set when Redis answered: the body may be stored
     try {
-        if (auto cached = co_await app_.Redis(shard).Get(key)) co_return *cached;
+        SummaryCache::Lookup found = co_await summary_cache_.Find(app_.Redis(shard), actor.user_id);
+        if (found.body) co_return std::move(*found.body);
+        generation = std::move(found.generation);
     } catch (const std::exception& e) {
         spdlog::debug("portfolio: summary cache unavailable: {}", e.what());
     }
@@ -666,13 +666,9 @@ asio::awaitable<std::string> Service::SummaryJson(const Actor& actor, std::size_
         items.push_back(std::move(o));
     }
     std::string body = json::serialize(json::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
-    try {
-        redis::SetOptions set;
-        set.ttl = std::chrono::duration_cast<std::chrono::milliseconds>(options_.summary_cache_ttl);
-        co_await app_.Redis(shard).Set(key, body, set);
-    } catch (const std::exception& e) {
-        spdlog::debug("portfolio: summary not cached: {}", e.what());
-    }
+    if (generation)
+        summary_cache_.Store(app_.Shard(shard).get_executor(), app_.Redis(shard), actor.user_id,
+                             std::move(*generation), body);
     co_return body;
 }
 

@@ -17,6 +17,7 @@
 #include "portfolio/holdings.hpp"
 #include "portfolio/model.hpp"
 #include "portfolio/repository.hpp"
+#include "portfolio/summary_cache.hpp"
 #include "portfolio/value_totals.hpp"
 
 namespace nn {
@@ -35,7 +36,8 @@ class RateDirectory;
 namespace nn::portfolio {
 
 struct ServiceOptions {
-    std::chrono::seconds summary_cache_ttl{60};
+    // How long a summary stays in Redis (summary_cache.hpp; capped at an hour); 0 caches nothing.
+    std::chrono::milliseconds summary_cache_ttl{std::chrono::seconds(60)};
     std::string cache_prefix = "nn:portfolio:";
 };
 
@@ -166,17 +168,18 @@ public:
     boost::asio::awaitable<HoldingsView> Holdings(const Actor& actor,
                                                   PortfolioId portfolio,
                                                   std::size_t shard);
-    // The summary as JSON text: Redis first, the database when the cache is empty or Redis down.
+    // The summary as JSON text: Redis first (summary_cache.hpp), the database on a miss or with
+    // Redis down; the response does not wait for the body to be stored.
     boost::asio::awaitable<std::string> SummaryJson(const Actor& actor, std::size_t shard);
 
-    // Forgets a user's cached summary (best effort; the TTL bounds staleness when Redis is down)
-    // and this process's cached portfolio list of the user (at once). Every portfolio write
-    // calls it after committing.
+    // Makes a user's cached summary stale (a new generation: best effort; the TTL bounds
+    // staleness when Redis is down) and forgets this process's cached portfolio list of the user
+    // (at once). Every portfolio write calls it after committing.
     boost::asio::awaitable<void> InvalidateSummary(UserId user, std::size_t shard);
     // The first page of GET /api/v1/portfolios as a plain user asks for it, per user, valid
     // under the request's liveness copy (auth::LiveAnswers); dropped by InvalidateSummary.
     auth::LiveAnswers& ListAnswers() noexcept { return list_answers_; }
-    std::string SummaryKey(UserId user) const;
+    const SummaryCache& SummaryCacheOf() const noexcept { return summary_cache_; }
 
     const ServiceOptions& Options() const noexcept { return options_; }
     // The repository this service calls (the sub-domains' repositories reuse its portfolio
@@ -239,6 +242,7 @@ private:
     };
     std::vector<AfterWrites> after_writes_;
     auth::LiveAnswers list_answers_;
+    SummaryCache summary_cache_;
 };
 
 }  // namespace nn::portfolio

@@ -3,7 +3,10 @@
 // what the service left behind.
 #include <functional>
 #include <stdexcept>
+#include <thread>
 #include <vector>
+
+#include <boost/json/parse.hpp>
 
 #include "portfolio/pg_repository.hpp"
 #include "portfolio/portfolio_api_fixture.hpp"
@@ -22,6 +25,9 @@ public:
     int inserted = 0;        // InsertTransaction
     int full_replays = 0;    // AllTransactions: the full re-derivation's read
     int symbol_reads = 0;    // SymbolTransactions: one symbol re-derived from a checkpoint
+    int summary_reads = 0;   // Summary
+    // Runs after Summary has read its rows and before the service uses them.
+    std::function<asio::awaitable<void>()> after_summary_read;
 
     asio::awaitable<Portfolio> InsertPortfolio(db::Transaction& tx, const Portfolio& p) override {
         co_return co_await pg_.InsertPortfolio(tx, p);
@@ -235,7 +241,10 @@ public:
     asio::awaitable<std::vector<SummaryRow>> Summary(db::Pool& pool,
                                                      const Actor& actor,
                                                      UserId user) override {
-        co_return co_await pg_.Summary(pool, actor, user);
+        ++summary_reads;
+        std::vector<SummaryRow> rows = co_await pg_.Summary(pool, actor, user);
+        if (after_summary_read) co_await after_summary_read();
+        co_return rows;
     }
     asio::awaitable<void> InsertOutbox(db::Transaction& tx,
                                        const Actor& actor,
@@ -423,6 +432,45 @@ TEST_F(RepositorySeam, TheIncrementalLedgerWritesThroughTheRepository) {
     auto holdings = Call(user, "GET", "/api/v1/portfolios/" + portfolio + "/holdings").Json();
     ASSERT_EQ(holdings.at("holdings").as_array().size(), 1u) << holdings;
     EXPECT_EQ(holdings.at("holdings").as_array()[0].at("quantity").as_string(), "3") << holdings;
+}
+
+// The summary cache (issue 16): a write that commits and invalidates while a summary is being
+// built from the rows before it must not leave that summary in the cache. Here the write runs
+// between the summary's read and its cache write; the next summary must show it.
+TEST_F(RepositorySeam, AWriteDuringASummaryIsNotHiddenByItsCacheEntry) {
+    const auto user = NewUser();
+    const auto portfolio = CreatePortfolio(user);
+    const Actor actor(*UserId::Parse(IdOf(user)), Role::kUser);
+    const PortfolioId id = *PortfolioId::Parse(portfolio);
+    auto service = probed_;
+    auto summary = [&] {
+        const std::string body = Run([service, actor]() -> asio::awaitable<std::string> {
+            co_return co_await service->SummaryJson(actor, 0);
+        }());
+        return json::parse(body).at("items").as_array().at(0).at("holdings_count").as_int64();
+    };
+    Transaction buy = Buy("AAPL", "2", "2024-03-02T10:00:00Z");
+    probe_->after_summary_read = [service, actor, id, buy]() -> asio::awaitable<void> {
+        std::function<std::string(const Transaction&)> render = [](const Transaction& stored) {
+            return stored.id.ToString();
+        };
+        std::optional<Idempotency> no_key;
+        co_await service->CreateTransaction(actor, id, buy, no_key, render, "seam", 0);
+    };
+    // The write invalidates the cached summary and commits; this summary read the rows before it.
+    EXPECT_EQ(summary(), 0) << "the summary read its rows before the write";
+    probe_->after_summary_read = nullptr;
+    EXPECT_EQ(summary(), 1) << "the summary built before the write was served after it";
+
+    // And the fresh summary is cached (its SET is not awaited: it lands within moments).
+    bool served_from_cache = false;
+    for (int i = 0; i < 100 && !served_from_cache; ++i) {
+        const int reads = probe_->summary_reads;
+        EXPECT_EQ(summary(), 1);
+        served_from_cache = probe_->summary_reads == reads;
+        if (!served_from_cache) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_TRUE(served_from_cache);
 }
 
 }  // namespace
