@@ -308,6 +308,34 @@ TEST(RowLevelSecurity, AdvisorSeesExactlyWhatIsGranted) {
     an.Exec("ROLLBACK");
 }
 
+// Write policies are evaluated per row, with no plan node set up per execution (portfolio 0007,
+// docs/schema.md "Row-level security model"): an upsert keeps only the InitPlans of its read
+// policy, which ON CONFLICT DO UPDATE applies three times (3 x 3), a plain insert has none, and a
+// read only its read policy's three. Under the former FOR ALL write policy: 27, 3 and 6.
+TEST(RowLevelSecurity, PortfolioWritePoliciesSetUpNoPlanNodes) {
+    Conn c(ServiceUrl(ServiceRole::kPortfolio, Database::kPortfolio));
+    Ids a;
+    BeginAs(c, a.u, "USER");
+    auto init_plans = [&](const std::string& sql) {
+        int n = 0;
+        for (const auto& row : c.Query("EXPLAIN (VERBOSE) " + sql))
+            if (!row.empty() && row[0].find("InitPlan") != std::string::npos) ++n;
+        return n;
+    };
+    EXPECT_EQ(
+        init_plans(Fill("INSERT INTO portfolio.cash_balances AS c (portfolio_id, user_id, currency, balance)"
+                        " VALUES ('{p}', '{u}', 'USD', 1) ON CONFLICT (portfolio_id, currency)"
+                        " DO UPDATE SET balance = c.balance + EXCLUDED.balance",
+                        a)),
+        9);
+    EXPECT_EQ(init_plans(Fill("INSERT INTO portfolio.outbox (actor_id, user_id, aggregate_type, aggregate_id,"
+                              " event_type) VALUES ('{u}', '{u}', 'portfolio', '{p}', 'x')",
+                              a)),
+              0);
+    EXPECT_EQ(init_plans("SELECT * FROM portfolio.holdings"), 3);
+    c.Exec("ROLLBACK");
+}
+
 // Advisor grants and roles in the auth database.
 TEST(RowLevelSecurity, AuthGrantsRolesAndPreLoginLookups) {
     Conn c(ServiceUrl(ServiceRole::kAuth, Database::kAuth));
