@@ -414,6 +414,7 @@ public:
                 failed = read == Read::kFailed;
             }
             co_await RefreshInterest();
+            co_await RefreshPresence();
             // Prices and values: the newest per symbol and per portfolio, at most one of each per
             // live_min_interval; the rest waits for its turn (only the newest survives).
             waiter_->live_pending = false;
@@ -430,6 +431,19 @@ public:
 private:
     enum class Read { kDone, kFailed, kClientGone };
     static constexpr std::int64_t kBatch = 200;
+
+    // Every presence.RefreshEvery(): the user is still watching (the first mark was the handler's).
+    asio::awaitable<void> RefreshPresence() {
+        if (Clock::now() < next_presence_) co_return;
+        next_presence_ = Clock::now() + ctx_->presence.RefreshEvery();
+        std::string error;
+        try {
+            co_await Shielded(ctx_->presence.Mark(redis_, principal_.user_id));
+        } catch (const std::exception& e) {
+            error = e.what();  // Redis away: the next refresh marks again
+        }
+        if (!error.empty()) spdlog::debug("notify: live presence not refreshed: {}", error);
+    }
 
     // Every liveness_check: false once the principal is no longer live (the access token expired,
     // the session was revoked or the account deactivated); the stream then got its `end` event.
@@ -579,6 +593,7 @@ private:
     // When each symbol's ("p:") or portfolio's ("v:") last update went out: the rate bound.
     std::map<std::string, Clock::time_point> sent_at_;
     Clock::time_point next_liveness_;
+    Clock::time_point next_presence_ = Clock::now() + ctx_->presence.RefreshEvery();
 };
 
 asio::awaitable<void> RunStream(
@@ -606,6 +621,15 @@ asio::awaitable<Response> Stream(Ctx ctx, Request& req) {
     }
     auth::Principal principal = p;
     std::size_t shard = req.shard;
+    // Watching from before the first byte: a value written once the client sees the stream open
+    // is published (portfolio/live_presence.hpp). Without Redis the stream gets no values anyway.
+    std::string unmarked;
+    try {
+        co_await ctx->presence.Mark(ctx->app->Redis(shard), principal.user_id);
+    } catch (const std::exception& e) {
+        unmarked = e.what();
+    }
+    if (!unmarked.empty()) spdlog::debug("notify: live stream not marked as watching: {}", unmarked);
     co_return Response::Sse([ctx, principal, last, shard, slot](http::SseStream& stream) {
         return RunStream(stream, ctx, principal, last, shard);
     });

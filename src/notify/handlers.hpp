@@ -8,6 +8,7 @@
 #include "notify/events_service.hpp"
 #include "notify/live_hub.hpp"
 #include "notify/notifier.hpp"
+#include "portfolio/live_presence.hpp"
 #include "portfolio/notify_directory.hpp"
 
 namespace nn {
@@ -38,6 +39,9 @@ struct HandlerContext {
     std::chrono::milliseconds liveness_check{2000};
     // Live streams one user may hold open on this instance at once (429 beyond).
     std::size_t max_streams_per_user = 5;
+    // Every open stream marks its user as watching (before its first byte, then every
+    // RefreshEvery): the live value feed publishes only for watched owners.
+    portfolio::LivePresence presence;
 };
 
 // The routes of docs/notify.md.

@@ -123,6 +123,7 @@ std::shared_ptr<Module> Register(App& app, ModuleOptions options) {
     ctx.interest_refresh = options.interest_refresh;
     ctx.liveness_check = options.liveness_check;
     ctx.max_streams_per_user = options.max_streams_per_user;
+    ctx.presence = portfolio::LivePresence(options.presence);
     AddRoutes(app.Routes(), std::move(ctx));
     // Subscribers and stream readers close on their shards while the loops still run.
     app.OnStop([module] { module->Stop(); });

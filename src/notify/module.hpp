@@ -10,6 +10,7 @@
 #include "notify/notifier.hpp"
 #include "notify/price_alerts.hpp"
 #include "notify/relay.hpp"
+#include "portfolio/live_presence.hpp"
 
 namespace nn {
 class App;
@@ -52,6 +53,8 @@ struct ModuleOptions {
     // A stream re-checks its principal this often (HandlerContext::liveness_check).
     std::chrono::milliseconds liveness_check{2000};
     std::size_t max_streams_per_user = 5;
+    // Must equal the portfolio value feed's (portfolio::ValueFeedOptions::presence).
+    portfolio::LivePresenceOptions presence;
 };
 
 // What Register built; lives as long as the App.

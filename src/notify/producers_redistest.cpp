@@ -347,7 +347,8 @@ TEST_F(ProducersTest, LivePricesAndValuesReachTheirUserOnAnotherInstance) {
     EXPECT_EQ(symbols, (std::set<std::string>{held, watched}));
 
     // Portfolio values produced on A, a notification produced on A: both arrive on B.
-    std::vector<PortfolioId> ids{*PortfolioId::Parse(mine)};
+    // The owner watches: the stream on B marked it before its first byte (live_presence.hpp).
+    std::vector<portfolio::ChangedPortfolio> ids{{*PortfolioId::Parse(mine), *UserId::Parse(IdOf(user))}};
     portfolio::ValueFeedOptions vo;
     vo.stream = prefix_ + ":values";
     auto feed = std::make_shared<portfolio::ValueFeed>(a_.app(), std::make_shared<portfolio::PgRepository>(),

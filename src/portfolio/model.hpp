@@ -50,6 +50,14 @@ std::optional<CostBasisMethod> ParseMethod(std::string_view name) noexcept;
 // portfolios.portfolio_type values.
 bool IsPortfolioType(std::string_view name) noexcept;
 
+// A portfolio whose holdings moved, and its owner: what runs after a change (watches.hpp) gets
+// both; the live value feed publishes only for owners someone is watching.
+struct ChangedPortfolio {
+    PortfolioId id;
+    UserId owner;
+    friend bool operator==(const ChangedPortfolio&, const ChangedPortfolio&) = default;
+};
+
 struct Portfolio {
     PortfolioId id;
     UserId user_id;

@@ -43,7 +43,7 @@ Services Register(App& app, ModuleOptions options) {
     // Drift, goal milestones and live values after every change of holdings (watches.hpp). The
     // hooks hold the watches; the services live as long as the App.
     auto watches = MakeWatches(app, service->Repo(), allocation, goals, service->Rates(), options.values);
-    service->OnHoldingsChanged([watches](std::vector<PortfolioId> changed, std::size_t shard) {
+    service->OnHoldingsChanged([watches](std::vector<ChangedPortfolio> changed, std::size_t shard) {
         return watches->HoldingsChanged(std::move(changed), shard);
     });
     goals->OnGoalChanged(
@@ -55,10 +55,8 @@ Services Register(App& app, ModuleOptions options) {
     if (options.start_price_consumer) {
         PriceConsumerOptions consumer;
         consumer.cache_prefix = options.service.cache_prefix;
-        consumer.on_applied = [watches](std::vector<Uuid> portfolios) {
-            std::vector<PortfolioId> ids;
-            for (const auto& p : portfolios) ids.emplace_back(p);
-            return watches->HoldingsChanged(std::move(ids), 0);
+        consumer.on_applied = [watches](std::vector<ChangedPortfolio> changed) {
+            return watches->HoldingsChanged(std::move(changed), 0);
         };
         auto prices = std::make_shared<PriceConsumer>(app, service->Repo(), consumer);
         prices->Start();

@@ -471,9 +471,9 @@ TEST_F(PortfolioApi, AfterWriteHookRunsAfterTheResponseAndCoalesces) {
     std::atomic<bool> open{false};
     std::atomic<int> finished{0};
     service_->OnHoldingsChanged(
-        [&](std::vector<PortfolioId> changed, std::size_t shard) -> asio::awaitable<void> {
+        [&](std::vector<ChangedPortfolio> changed, std::size_t shard) -> asio::awaitable<void> {
             Run run{shard, {}, open.load()};
-            for (const auto& p : changed) run.portfolios.insert(p.ToString());
+            for (const auto& p : changed) run.portfolios.insert(p.id.ToString());
             {
                 std::lock_guard lock(mutex);
                 runs.push_back(run);
@@ -531,9 +531,9 @@ TEST_F(PortfolioApi, AfterWriteHookGathersTheWritesOfItsWindow) {
     std::mutex mutex;
     std::vector<std::set<std::string>> runs;
     service_->OnHoldingsChanged(
-        [&](std::vector<PortfolioId> changed, std::size_t) -> asio::awaitable<void> {
+        [&](std::vector<ChangedPortfolio> changed, std::size_t) -> asio::awaitable<void> {
             std::set<std::string> run;
-            for (const auto& p : changed) run.insert(p.ToString());
+            for (const auto& p : changed) run.insert(p.id.ToString());
             std::lock_guard lock(mutex);
             runs.push_back(std::move(run));
             co_return;

@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
+#include <map>
 #include <set>
 
 #include "infra/app/app.hpp"
@@ -106,18 +107,21 @@ asio::awaitable<ApplyResult> PriceConsumer::Apply(const PriceEvent& event) {
                 r.duplicate = true;
                 co_return r;
             }
-            std::set<Uuid> portfolios;
+            std::map<Uuid, UserId> portfolios;
             std::set<UserId> users;
             auto collect = [&](const std::vector<MovedHolding>& moved) {
                 for (const MovedHolding& m : moved) {
-                    portfolios.insert(m.portfolio);
+                    portfolios.emplace(m.portfolio, m.user);
                     users.insert(m.user);
                 }
                 r.holdings_updated += moved.size();
             };
             if (!event.prices.empty()) collect(co_await repo_->ApplyPrices(tx, event.prices));
             if (!event.rates.empty()) collect(co_await repo_->ApplyRates(tx, event.rates));
-            r.portfolios.assign(portfolios.begin(), portfolios.end());
+            for (const auto& [portfolio, owner] : portfolios) {
+                r.portfolios.push_back(portfolio);
+                r.changed.push_back(ChangedPortfolio{PortfolioId(portfolio), owner});
+            }
             r.users.assign(users.begin(), users.end());
             co_return r;
         });
@@ -136,7 +140,7 @@ asio::awaitable<ApplyResult> PriceConsumer::Apply(const PriceEvent& event) {
     }
     if (options_.on_applied && !result.portfolios.empty()) {
         try {
-            co_await options_.on_applied(result.portfolios);
+            co_await options_.on_applied(result.changed);
         } catch (const std::exception& e) {
             spdlog::warn("portfolio: after-price hook failed: {}", e.what());
         }

@@ -56,7 +56,7 @@ struct PriceConsumerOptions {
     // Called after a batch moved holdings, with the affected portfolios (the drift and goal
     // watches and the live value feed, module.cpp); its failures are logged and never hold the
     // entry back.
-    std::function<boost::asio::awaitable<void>(std::vector<Uuid> portfolios)> on_applied;
+    std::function<boost::asio::awaitable<void>(std::vector<ChangedPortfolio> portfolios)> on_applied;
 };
 
 struct ApplyResult {
@@ -64,6 +64,7 @@ struct ApplyResult {
     std::size_t holdings_updated = 0;
     std::vector<UserId> users;  // whose caches to invalidate
     std::vector<Uuid> portfolios;
+    std::vector<ChangedPortfolio> changed;  // the same portfolios with their owners
     std::size_t snapshots_written = 0;
 };
 

@@ -75,13 +75,14 @@ asio::awaitable<void> Service::InvalidateSummary(UserId user, std::size_t shard)
     }
 }
 
-void Service::HoldingsChanged(PortfolioId portfolio, std::size_t shard) {
+void Service::HoldingsChanged(PortfolioId portfolio, UserId owner, std::size_t shard) {
     if (!holdings_hook_ || shard >= after_writes_.size()) return;
     // The state is the shard's: get there first (inline when already on it).
-    asio::dispatch(app_.Shard(shard), [this, portfolio, shard] {
+    const ChangedPortfolio changed{portfolio, owner};
+    asio::dispatch(app_.Shard(shard), [this, changed, shard] {
         AfterWrites& q = after_writes_[shard];
-        if (std::find(q.pending.begin(), q.pending.end(), portfolio) == q.pending.end())
-            q.pending.push_back(portfolio);
+        if (std::find(q.pending.begin(), q.pending.end(), changed) == q.pending.end())
+            q.pending.push_back(changed);
         if (q.running) return;
         q.running = true;
         asio::co_spawn(app_.Shard(shard), RunHoldingsHook(shard), asio::detached);
@@ -96,7 +97,7 @@ asio::awaitable<void> Service::RunHoldingsHook(std::size_t shard) {
             gather.expires_after(holdings_gather_);
             co_await gather.async_wait(asio::use_awaitable);
         }
-        std::vector<PortfolioId> batch;
+        std::vector<ChangedPortfolio> batch;
         batch.swap(q.pending);
         std::string error;
         try {
@@ -329,7 +330,7 @@ asio::awaitable<StoredResponse> Service::CreateTransaction(
                 co_return StoredResponse{201, std::move(body)};
             });
         co_await InvalidateSummary(owner, shard);
-        HoldingsChanged(portfolio, shard);
+        HoldingsChanged(portfolio, owner, shard);
         co_return response;
     } catch (...) {
         if (!idem) throw;
@@ -380,7 +381,7 @@ asio::awaitable<std::size_t> Service::ImportTransactions(const Actor& actor,
         co_return change.added.size();
     });
     co_await InvalidateSummary(owner, shard);
-    HoldingsChanged(portfolio, shard);
+    HoldingsChanged(portfolio, owner, shard);
     co_return n;
 }
 
@@ -543,7 +544,7 @@ asio::awaitable<Transaction> Service::UpdateTransaction(const Actor& actor,
             co_return *after;
         });
     co_await InvalidateSummary(owner, shard);
-    HoldingsChanged(portfolio, shard);
+    HoldingsChanged(portfolio, owner, shard);
     co_return stored;
 }
 
@@ -568,7 +569,7 @@ asio::awaitable<void> Service::DeleteTransaction(const Actor& actor,
                                      "transaction.deleted", json::serialize(payload), request_id);
     });
     co_await InvalidateSummary(owner, shard);
-    HoldingsChanged(portfolio, shard);
+    HoldingsChanged(portfolio, owner, shard);
 }
 
 asio::awaitable<HoldingsView> Service::Holdings(const Actor& actor,

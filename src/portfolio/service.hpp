@@ -202,7 +202,7 @@ public:
     // `gather`. Every write is followed by a run that starts after it committed. Failures are
     // logged.
     using HoldingsHook =
-        std::function<boost::asio::awaitable<void>(std::vector<PortfolioId>, std::size_t shard)>;
+        std::function<boost::asio::awaitable<void>(std::vector<ChangedPortfolio>, std::size_t shard)>;
     static constexpr std::chrono::milliseconds kHoldingsGather{25};
     void OnHoldingsChanged(HoldingsHook hook, std::chrono::milliseconds gather = kHoldingsGather) {
         holdings_hook_ = std::move(hook);
@@ -213,8 +213,9 @@ public:
     boost::asio::awaitable<void> AfterWritesDone(std::size_t shard);
 
 private:
-    // Queues `portfolio` for the hook on `shard` and starts the shard's runner when idle.
-    void HoldingsChanged(PortfolioId portfolio, std::size_t shard);
+    // Queues `portfolio` (owned by `owner`) for the hook on `shard` and starts the shard's runner
+    // when idle.
+    void HoldingsChanged(PortfolioId portfolio, UserId owner, std::size_t shard);
     boost::asio::awaitable<void> RunHoldingsHook(std::size_t shard);
     // Replays the portfolio's transactions and rewrites holdings; throws 422 on a ledger error.
     boost::asio::awaitable<void> Rederive(db::Transaction& tx, const Portfolio& p);
@@ -237,7 +238,7 @@ private:
     // Per shard, touched only on that shard's thread: the portfolios waiting for the hook and
     // whether a runner is active.
     struct AfterWrites {
-        std::vector<PortfolioId> pending;
+        std::vector<ChangedPortfolio> pending;
         bool running = false;
     };
     std::vector<AfterWrites> after_writes_;

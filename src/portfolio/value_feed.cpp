@@ -1,5 +1,7 @@
 #include "portfolio/value_feed.hpp"
 
+#include <algorithm>
+
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -15,7 +17,18 @@ namespace nn::portfolio {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-asio::awaitable<std::string> ValueFeed::Publish(std::vector<PortfolioId> portfolios, std::size_t shard) {
+asio::awaitable<std::string> ValueFeed::Publish(std::vector<ChangedPortfolio> changed, std::size_t shard) {
+    std::vector<UserId> owners;
+    for (const ChangedPortfolio& c : changed) {
+        if (std::find(owners.begin(), owners.end(), c.owner) == owners.end()) owners.push_back(c.owner);
+    }
+    const LivePresence presence(options_.presence);
+    const std::vector<bool> watched = co_await presence.Watched(app_.Redis(shard), owners);
+    std::vector<PortfolioId> portfolios;
+    for (const ChangedPortfolio& c : changed) {
+        const auto at = std::find(owners.begin(), owners.end(), c.owner) - owners.begin();
+        if (watched.at(static_cast<std::size_t>(at))) portfolios.push_back(c.id);
+    }
     if (portfolios.empty()) co_return std::string();
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     auto tx = co_await pool.Begin(db::TransactionOptions().ActingAs(Actor::System()).ReadOnly());

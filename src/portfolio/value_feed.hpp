@@ -9,6 +9,8 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "core/ids.hpp"
+#include "portfolio/live_presence.hpp"
+#include "portfolio/model.hpp"
 
 namespace nn {
 class App;
@@ -23,6 +25,8 @@ class RateDirectory;
 // on any instance sees the change. The values are those of value_totals.hpp (docs/portfolio.md
 // "Value"): holdings at current price x current rate plus all cash, foreign cash at the current
 // rate; a value that needs a missing price or rate is null with `value_status` saying which.
+// Only portfolios whose owner has a live stream open somewhere are read and published
+// (live_presence.hpp): the others' values would reach nobody.
 namespace nn::portfolio {
 
 class Repository;
@@ -30,6 +34,7 @@ class Repository;
 struct ValueFeedOptions {
     std::string stream = "nn:events:portfolio_values";
     std::int64_t max_len = 10000;  // approximate MAXLEN: only the newest values matter
+    LivePresenceOptions presence;  // the same as the live streams' (notify ModuleOptions)
 };
 
 class ValueFeed {
@@ -43,9 +48,10 @@ public:
         : app_(app), repo_(std::move(repo)), rates_(std::move(rates)), options_(std::move(options)) {}
 
     // One XADD with field `values` = [{portfolio_id, user_id, name, currency, total_value,
-    // holdings_value, cash_value, value_status, time}]; returns the entry id ("" when none of the
-    // portfolios is active). By value: a coroutine must own its arguments.
-    boost::asio::awaitable<std::string> Publish(std::vector<PortfolioId> portfolios, std::size_t shard);
+    // holdings_value, cash_value, value_status, time}] for the portfolios whose owner is watched;
+    // returns the entry id ("" when none is both watched and active: then nothing is read). By
+    // value: a coroutine must own its arguments.
+    boost::asio::awaitable<std::string> Publish(std::vector<ChangedPortfolio> changed, std::size_t shard);
 
     const ValueFeedOptions& Options() const noexcept { return options_; }
 

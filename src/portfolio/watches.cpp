@@ -5,10 +5,13 @@
 namespace nn::portfolio {
 namespace asio = boost::asio;
 
-asio::awaitable<void> Watches::HoldingsChanged(std::vector<PortfolioId> portfolios, std::size_t shard) {
+asio::awaitable<void> Watches::HoldingsChanged(std::vector<ChangedPortfolio> changed, std::size_t shard) {
+    std::vector<PortfolioId> portfolios;
+    portfolios.reserve(changed.size());
+    for (const ChangedPortfolio& c : changed) portfolios.push_back(c.id);
     std::string error;
     try {
-        co_await values->Publish(portfolios, shard);
+        co_await values->Publish(std::move(changed), shard);
     } catch (const std::exception& e) {
         error = e.what();
     }

@@ -31,7 +31,7 @@ struct Watches {
     std::shared_ptr<ValueFeed> values;
 
     // By value: a coroutine must own its arguments.
-    boost::asio::awaitable<void> HoldingsChanged(std::vector<PortfolioId> portfolios, std::size_t shard);
+    boost::asio::awaitable<void> HoldingsChanged(std::vector<ChangedPortfolio> changed, std::size_t shard);
 };
 
 // `repo` and `rates` are the value feed's (the portfolio service's, Service::Repo() and

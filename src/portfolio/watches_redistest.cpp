@@ -36,10 +36,8 @@ protected:
         PriceConsumerOptions o;
         o.stream = test::UniqueName("t_pw_prices_");
         o.cache_prefix = test::UniqueName("t_pw_cache_") + ":";
-        o.on_applied = [w = watches_](std::vector<Uuid> portfolios) {
-            std::vector<PortfolioId> ids;
-            for (const auto& p : portfolios) ids.emplace_back(p);
-            return w->HoldingsChanged(std::move(ids), 0);
+        o.on_applied = [w = watches_](std::vector<ChangedPortfolio> changed) {
+            return w->HoldingsChanged(std::move(changed), 0);
         };
         prices_ = std::make_shared<PriceConsumer>(*app_, service_->Repo(), o);
     }
@@ -232,12 +230,19 @@ TEST_F(WatchesTest, GoalMilestonesFireOnceEachUnderConcurrentWrites) {
     EXPECT_EQ(last.at("name").as_string(), "House");
 }
 
-TEST_F(WatchesTest, ValuesArePublishedAfterPriceBatches) {
+// Values are published for owners with a live stream open (live_presence.hpp), after price
+// batches as after writes; an owner nobody watches costs no read and no entry.
+TEST_F(WatchesTest, ValuesArePublishedAfterPriceBatchesForWatchedOwners) {
     auto user = NewUser();
     auto p = CreatePortfolio(user);
     const std::string a = "V" + test::UniqueName("").substr(0, 12);
     Tx(user, p, R"({"type":"DEPOSIT","amount":"50"})");
     Tx(user, p, R"({"type":"BUY","symbol":")" + a + R"(","quantity":"2","price":"10"})");
+    Price(a, "11");
+    EXPECT_TRUE(Run(app_->Redis(0).XRange(values_stream_, "-", "+")).empty()) << "nobody watches the owner";
+
+    const UserId owner = *UserId::Parse(IdOf(user));
+    Run(LivePresence().Mark(app_->Redis(0), owner));
     Price(a, "12.5");
     auto entries = Run(app_->Redis(0).XRange(values_stream_, "-", "+"));
     ASSERT_FALSE(entries.empty());
