@@ -104,8 +104,8 @@ double PgBench(const std::string& url, const std::string& body, int users, int c
 }
 
 // The statements the server sends to record one BUY of S1 (docs/architecture.md "The write
-// path"), as pgbench runs them: the lock, the insert returning the stored row, the stored
-// position, then the six derived writes fused into one statement (the SQL of
+// path"), as pgbench runs them: the lock, the insert (sent with the next statement: nothing
+// returned), the stored position, then the six derived writes fused into one statement (the SQL of
 // src/portfolio/pg_repository*.cpp with its parameters written in). What the server adds to its
 // own SQL is this against the POST; what the SQL costs is this against the plain INSERT.
 std::string AppendSql() {
@@ -125,10 +125,7 @@ std::string AppendSql() {
            "fee, currency, fx_rate, split_ratio, executed_at, notes, idempotency_key) VALUES "
            "(gen_random_uuid(), " +
            p + ", " + u +
-           ", 'BUY', 'S1', 1, 100, NULL, 0, 'USD', NULL, NULL, '2024-03-01T10:00:00Z', NULL, NULL) RETURNING "
-           "id, "
-           "type, symbol, quantity, price, amount, fee, currency, fx_rate, split_ratio, executed_at, notes, "
-           "created_at;\n"
+           ", 'BUY', 'S1', 1, 100, NULL, 0, 'USD', NULL, NULL, '2024-03-01T10:00:00Z', NULL, NULL);\n"
            "SELECT symbol, last_executed_at, last_created_at, last_transaction_id, transaction_count, state "
            "FROM "
            "portfolio.ledger_positions WHERE portfolio_id = " +

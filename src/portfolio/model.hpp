@@ -19,6 +19,8 @@ namespace nn::portfolio {
 // Stored amounts are numeric(28, 10): 18 integer and 10 fractional digits.
 inline constexpr int kAmountScale = 10;
 inline constexpr int kAmountIntegerDigits = 18;
+// transactions.fx_rate is numeric(24, 12); split_ratio numeric(20, 10).
+inline constexpr int kFxRateScale = 12;
 
 // Text widths of the API, each the CHECK of the columns it mirrors
 // (migrations/portfolio/0001_portfolio.up.sql, 0004_ledger_checkpoints.up.sql).

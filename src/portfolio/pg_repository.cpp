@@ -91,14 +91,12 @@ constexpr db::Query kInsertBenchmarks{
     "SELECT $1, $2, s, 1, ord = 1 FROM unnest($3::text[]) WITH ORDINALITY AS t(s, ord)",
     "portfolio.insert_benchmarks"};
 
+// Write-behind (InsertTransaction): every stored value is known before it is sent.
 constexpr db::Query kInsertTransaction{
     "INSERT INTO portfolio.transactions (id, portfolio_id, user_id, type, symbol, quantity, price, amount, "
-    "fee, "
-    "currency, fx_rate, split_ratio, executed_at, notes, idempotency_key) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) "
-    "RETURNING id, type, symbol, quantity, price, amount, fee, currency, fx_rate, split_ratio, executed_at, "
-    "notes, created_at",
-    "portfolio.insert_transaction"};
+    "fee, currency, fx_rate, split_ratio, executed_at, notes, idempotency_key, created_at, updated_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)",
+    "portfolio.insert_transaction", true};
 
 constexpr db::Query kCreateTransactionStage{
     "CREATE TEMP TABLE IF NOT EXISTS nn_stage_transactions (id uuid NOT NULL, type text NOT NULL, symbol "
@@ -386,11 +384,28 @@ asio::awaitable<Transaction> PgRepository::InsertTransaction(
     UserId owner,
     const Transaction& t,
     const std::optional<std::string>& idempotency_key) {
-    auto res =
-        co_await tx.Execute(kInsertTransaction, t.id, portfolio, owner, std::string(TypeName(t.type)),
-                            t.symbol, t.quantity, t.price, t.amount, t.fee, std::string(t.currency.Code()),
-                            t.fx_rate, t.split_ratio, t.executed_at, t.notes, idempotency_key);
-    co_return ReadTransaction(res[0]);
+    // The row as PostgreSQL stores it, without asking: the decimals at their columns' scales
+    // (the API admits no more digits than those), created_at this server's clock in microseconds.
+    // The insert travels with the transaction's next statement (docs/architecture.md "The write
+    // path"), which is how a failing insert is reported.
+    Transaction stored = t;
+    // PostgreSQL rounds to a column's scale half away from zero (never needed here: the API and
+    // the trade-rate fill keep within the scales).
+    auto at_scale = [](std::optional<Decimal>& d, int scale) {
+        if (d) d = d->Rescale(scale, Rounding::kHalfUp);
+    };
+    at_scale(stored.quantity, kAmountScale);
+    at_scale(stored.price, kAmountScale);
+    at_scale(stored.amount, kAmountScale);
+    at_scale(stored.fx_rate, kFxRateScale);
+    at_scale(stored.split_ratio, kAmountScale);
+    stored.fee = stored.fee.Rescale(kAmountScale, Rounding::kHalfUp);
+    stored.created_at = Now();
+    tx.Defer(kInsertTransaction, stored.id, portfolio, owner, std::string(TypeName(stored.type)),
+             stored.symbol, stored.quantity, stored.price, stored.amount, stored.fee,
+             std::string(stored.currency.Code()), stored.fx_rate, stored.split_ratio, stored.executed_at,
+             stored.notes, idempotency_key, stored.created_at);
+    co_return stored;
 }
 
 asio::awaitable<void> PgRepository::CopyTransactions(db::Transaction& tx,
