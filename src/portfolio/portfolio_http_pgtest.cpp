@@ -100,6 +100,42 @@ TEST_F(PortfolioApi, TransactionsDeriveHoldingsAndRefuseShortSales) {
         3);
 }
 
+// Writers of one portfolio are serialised by its row lock, and each reads the stored position
+// only once the lock is granted: of concurrent BUYs, every one counts in the holding, the cash and
+// the stored position (a position read before the lock loses updates: 7 of 33 when tried).
+TEST_F(PortfolioApi, ConcurrentWritesToOnePortfolioAllCount) {
+    auto user = NewUser();
+    auto pid = CreatePortfolio(user);
+    const std::string base = "/api/v1/portfolios/" + pid + "/transactions";
+    ASSERT_EQ(Call(user, "POST", base, Buy("AAPL", "1", "100")).status, 201);
+    std::atomic<int> created{0};
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 8; ++w) {
+        writers.emplace_back([&, w] {
+            for (int i = 0; i < 4; ++i) {
+                // Later execution times: appends to the stored position, no re-derivation.
+                const std::string at =
+                    "2024-03-0" + std::to_string(2 + i) + "T10:00:0" + std::to_string(w) + "Z";
+                if (Call(user, "POST", base, Buy("AAPL", "1", "100", at.c_str())).status == 201) ++created;
+            }
+        });
+    }
+    for (auto& t : writers) t.join();
+    ASSERT_EQ(created.load(), 32);
+    auto holdings = Call(user, "GET", "/api/v1/portfolios/" + pid + "/holdings").Json();
+    ASSERT_EQ(holdings.at("holdings").as_array().size(), 1u) << holdings;
+    EXPECT_EQ(holdings.at("holdings").as_array()[0].at("quantity").as_string(), "33") << holdings;
+    EXPECT_EQ(test::QueryValue(
+                  PortfolioDb(),
+                  "SELECT balance::text FROM portfolio.cash_balances WHERE portfolio_id = '" + pid + "'"),
+              "-3333.0000000000");  // 33 x (100 + 1 fee)
+    EXPECT_EQ(test::QueryValue(PortfolioDb(),
+                               "SELECT transaction_count FROM portfolio.ledger_positions WHERE "
+                               "portfolio_id = '" +
+                                   pid + "' AND symbol = 'AAPL'"),
+              "33");
+}
+
 // The answer to a recorded transaction is the row as stored (the insert is sent without asking
 // for the row back: the service builds it, docs/architecture.md "The write path").
 TEST_F(PortfolioApi, ARecordedTransactionIsAnsweredAsStored) {
