@@ -107,38 +107,33 @@ asio::awaitable<ApplyResult> PriceConsumer::Apply(const PriceEvent& event) {
                 r.duplicate = true;
                 co_return r;
             }
-            std::map<Uuid, UserId> portfolios;
-            std::set<UserId> users;
+            std::map<Uuid, UserId> portfolios;  // each once, with its owner
             auto collect = [&](const std::vector<MovedHolding>& moved) {
-                for (const MovedHolding& m : moved) {
-                    portfolios.emplace(m.portfolio, m.user);
-                    users.insert(m.user);
-                }
+                for (const MovedHolding& m : moved) portfolios.emplace(m.portfolio, m.user);
                 r.holdings_updated += moved.size();
             };
             if (!event.prices.empty()) collect(co_await repo_->ApplyPrices(tx, event.prices));
             if (!event.rates.empty()) collect(co_await repo_->ApplyRates(tx, event.rates));
-            for (const auto& [portfolio, owner] : portfolios) {
-                r.portfolios.push_back(portfolio);
+            for (const auto& [portfolio, owner] : portfolios)
                 r.changed.push_back(ChangedPortfolio{PortfolioId(portfolio), owner});
-            }
-            r.users.assign(users.begin(), users.end());
             co_return r;
         });
     if (result.duplicate) co_return result;
+    std::set<UserId> owners;  // whose summaries the batch made stale
+    for (const ChangedPortfolio& c : result.changed) owners.insert(c.owner);
     try {
-        co_await SummaryCache(options_.cache_prefix, {}).Invalidate(app_.Redis(0), result.users);
+        const std::vector<UserId> users(owners.begin(), owners.end());
+        co_await SummaryCache(options_.cache_prefix, {}).Invalidate(app_.Redis(0), users);
     } catch (const std::exception& e) {
-        spdlog::warn("portfolio: summary cache of {} users not invalidated: {}", result.users.size(),
-                     e.what());
+        spdlog::warn("portfolio: summary cache of {} users not invalidated: {}", owners.size(), e.what());
     }
     try {
-        result.snapshots_written = co_await Snapshots(result.portfolios);
+        result.snapshots_written = co_await Snapshots(result.changed);
     } catch (const std::exception& e) {
         // Snapshots are throttled samples: a missed one is taken at the next price batch.
         spdlog::warn("portfolio: snapshots not written: {}", e.what());
     }
-    if (options_.on_applied && !result.portfolios.empty()) {
+    if (options_.on_applied && !result.changed.empty()) {
         try {
             co_await options_.on_applied(result.changed);
         } catch (const std::exception& e) {
@@ -148,13 +143,13 @@ asio::awaitable<ApplyResult> PriceConsumer::Apply(const PriceEvent& event) {
     co_return result;
 }
 
-asio::awaitable<std::size_t> PriceConsumer::Snapshots(const std::vector<Uuid>& portfolios) {
+asio::awaitable<std::size_t> PriceConsumer::Snapshots(const std::vector<ChangedPortfolio>& changed) {
     const auto now = std::chrono::steady_clock::now();
     std::vector<Uuid> due;
-    for (const auto& id : portfolios) {
-        auto it = last_snapshot_.find(id);
+    for (const ChangedPortfolio& c : changed) {
+        auto it = last_snapshot_.find(c.id.Value());
         if (it != last_snapshot_.end() && now - it->second < options_.snapshot_interval) continue;
-        due.push_back(id);
+        due.push_back(c.id.Value());
     }
     if (due.empty()) co_return 0;
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, 0);

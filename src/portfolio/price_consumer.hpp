@@ -62,9 +62,7 @@ struct PriceConsumerOptions {
 struct ApplyResult {
     bool duplicate = false;  // batch already applied
     std::size_t holdings_updated = 0;
-    std::vector<UserId> users;  // whose caches to invalidate
-    std::vector<Uuid> portfolios;
-    std::vector<ChangedPortfolio> changed;  // the same portfolios with their owners
+    std::vector<ChangedPortfolio> changed;  // the portfolios whose holdings moved, with their owners
     std::size_t snapshots_written = 0;
 };
 
@@ -89,7 +87,7 @@ public:
 
 private:
     boost::asio::awaitable<void> Handle(const std::vector<redis::StreamEntry>& entries);
-    boost::asio::awaitable<std::size_t> Snapshots(const std::vector<Uuid>& portfolios);
+    boost::asio::awaitable<std::size_t> Snapshots(const std::vector<ChangedPortfolio>& changed);
 
     App& app_;
     std::shared_ptr<Repository> repo_;

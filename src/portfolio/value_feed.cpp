@@ -1,6 +1,6 @@
 #include "portfolio/value_feed.hpp"
 
-#include <algorithm>
+#include <map>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -18,17 +18,16 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 asio::awaitable<std::string> ValueFeed::Publish(std::vector<ChangedPortfolio> changed, std::size_t shard) {
+    std::map<UserId, bool> watched;  // each owner once: is a live stream open for them?
+    for (const ChangedPortfolio& c : changed) watched.emplace(c.owner, false);
     std::vector<UserId> owners;
-    for (const ChangedPortfolio& c : changed) {
-        if (std::find(owners.begin(), owners.end(), c.owner) == owners.end()) owners.push_back(c.owner);
-    }
-    const LivePresence presence(options_.presence);
-    const std::vector<bool> watched = co_await presence.Watched(app_.Redis(shard), owners);
+    for (const auto& entry : watched) owners.push_back(entry.first);
+    const std::vector<bool> open =
+        co_await LivePresence(options_.presence).Watched(app_.Redis(shard), owners);
+    for (std::size_t i = 0; i < owners.size(); ++i) watched[owners[i]] = open.at(i);
     std::vector<PortfolioId> portfolios;
-    for (const ChangedPortfolio& c : changed) {
-        const auto at = std::find(owners.begin(), owners.end(), c.owner) - owners.begin();
-        if (watched.at(static_cast<std::size_t>(at))) portfolios.push_back(c.id);
-    }
+    for (const ChangedPortfolio& c : changed)
+        if (watched.at(c.owner)) portfolios.push_back(c.id);
     if (portfolios.empty()) co_return std::string();
     auto& pool = app_.Db(ServiceRole::kPortfolio, Database::kPortfolio, shard);
     auto tx = co_await pool.Begin(db::TransactionOptions().ActingAs(Actor::System()).ReadOnly());
