@@ -104,8 +104,9 @@ double PgBench(const std::string& url, const std::string& body, int users, int c
 }
 
 // The statements the server sends to record one BUY of S1 (docs/architecture.md "The write
-// path"), as pgbench runs them: the lock, the insert (sent with the next statement: nothing
-// returned), the stored position, then the six derived writes fused into one statement (the SQL of
+// path"), as pgbench runs them (a round trip each): the lock and the stored position (the server
+// sends them in one round trip), the insert (nothing returned), then the six derived writes fused
+// into one statement (the insert and these go with the COMMIT; the SQL of
 // src/portfolio/pg_repository*.cpp with its parameters written in). What the server adds to its
 // own SQL is this against the POST; what the SQL costs is this against the plain INSERT.
 std::string AppendSql() {
@@ -115,22 +116,21 @@ std::string AppendSql() {
     std::string state = "v1 USD 5.0000000000 500.0000000000 500 0 0 0 0 0 0.0000000000 1709287200000000 0 5";
     for (int i = 0; i < 5; ++i) state += " 1.0000000000 100.0000000000 100 1709287200000000";
     return "SELECT id, user_id, name, description, portfolio_type, currency, cost_basis_method, allow_short, "
-           "min_trade_amount, is_active, created_at, updated_at, ARRAY(SELECT b.symbol FROM "
-           "portfolio.portfolio_benchmarks b WHERE b.portfolio_id = p.id ORDER BY b.symbol)::text FROM "
-           "portfolio.portfolios p WHERE id = " +
+           "min_trade_amount, is_active, created_at, updated_at, '{}'::text FROM portfolio.portfolios "
+           "WHERE id = " +
            p +
            " FOR UPDATE;\n"
+           "SELECT symbol, last_executed_at, last_created_at, last_transaction_id, transaction_count, state "
+           "FROM "
+           "portfolio.ledger_positions WHERE portfolio_id = " +
+           p +
+           " AND symbol = ANY ('{S1}'::text[]);\n"
            "INSERT INTO portfolio.transactions (id, portfolio_id, user_id, type, symbol, quantity, price, "
            "amount, "
            "fee, currency, fx_rate, split_ratio, executed_at, notes, idempotency_key) VALUES "
            "(gen_random_uuid(), " +
            p + ", " + u +
            ", 'BUY', 'S1', 1, 100, NULL, 0, 'USD', NULL, NULL, '2024-03-01T10:00:00Z', NULL, NULL);\n"
-           "SELECT symbol, last_executed_at, last_created_at, last_transaction_id, transaction_count, state "
-           "FROM "
-           "portfolio.ledger_positions WHERE portfolio_id = " +
-           p +
-           " AND symbol = ANY ('{S1}'::text[]);\n"
            "WITH w0 AS (DELETE FROM portfolio.read_checkpoints WHERE portfolio_id = " +
            p +
            " AND day >= '2024-03-01'), "

@@ -123,12 +123,19 @@ asio::awaitable<std::map<std::string, PositionState>> LoadPositions(
     db::Transaction& tx,
     Repository& repo,
     const Portfolio& p,
-    const std::map<std::string, Affected>& affected) {
-    std::vector<std::string> names;
-    for (const auto& [s, a] : affected) names.push_back(s);
+    const std::map<std::string, Affected>& affected,
+    const LedgerChange& change) {
+    std::vector<StoredLedgerState> rows;
+    if (change.stored_positions) {
+        rows = *change.stored_positions;
+    } else {
+        std::vector<std::string> names;
+        for (const auto& [s, a] : affected) names.push_back(s);
+        rows = co_await repo.LedgerPositions(tx, p.id, names);
+    }
     std::map<std::string, PositionState> stored;
-    std::vector<StoredLedgerState> rows = co_await repo.LedgerPositions(tx, p.id, names);
     for (StoredLedgerState& row : rows) {
+        if (!affected.contains(row.symbol)) continue;
         auto holding = DecodeHolding(row.state, row.symbol);
         if (!holding) continue;
         PositionState st;
@@ -222,7 +229,7 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
         co_await ApplyCash(tx, repo, p, change);
         co_return;
     }
-    std::map<std::string, PositionState> stored = co_await LoadPositions(tx, repo, p, affected);
+    std::map<std::string, PositionState> stored = co_await LoadPositions(tx, repo, p, affected, change);
 
     // 1. Reads: each symbol's starting state and the transactions to apply to it.
     std::vector<Plan> plans;

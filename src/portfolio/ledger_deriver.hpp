@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -9,6 +10,7 @@
 #include "portfolio/holdings.hpp"
 #include "portfolio/ledger_state.hpp"
 #include "portfolio/model.hpp"
+#include "portfolio/repository.hpp"
 
 // The incremental ledger (docs/portfolio.md "Incremental ledger", issue 16): after a change to
 // portfolio.transactions, brings the derived rows (holdings, cash_balances) and the stored
@@ -31,6 +33,9 @@ class Repository;
 struct LedgerChange {
     std::vector<Transaction> removed;  // as they were stored (with created_at)
     std::vector<Transaction> added;    // as they are stored now (with created_at)
+    // The stored positions of the change's symbols when the caller read them under the lock
+    // (Repository::LockForAppend: one round trip fewer); otherwise Apply reads them.
+    std::optional<std::vector<StoredLedgerState>> stored_positions;
 };
 
 class LedgerDeriver {
@@ -39,9 +44,9 @@ public:
     // applied), like the full replay would.
     // Every read and write goes through `repo`. A long derivation runs on `cpu` when given.
     // `checkpoint_every`: kCheckpointEvery, smaller in tests. PgRepository defers the writes
-    // (db::Transaction::Defer): an append costs two round trips here (the cash and version writes
-    // with the read of the stored positions; the position and holding writes with the caller's
-    // next statement or COMMIT).
+    // (db::Transaction::Defer): an append whose positions came with the lock costs no round trip
+    // here (its writes go with the caller's next statement or COMMIT); otherwise one, the read
+    // of the stored positions.
     static boost::asio::awaitable<void> Apply(db::Transaction& tx,
                                               Repository& repo,
                                               const Portfolio& p,

@@ -1,4 +1,5 @@
 #include "portfolio/pg_repository.hpp"
+#include "portfolio/pg_rows.hpp"
 #include "portfolio/value_totals.hpp"
 
 #include <fmt/format.h>
@@ -257,24 +258,6 @@ std::vector<std::string> ParseTextArray(const std::string& text) {
     return out;
 }
 
-Portfolio ReadPortfolio(const db::Row& r) {
-    Portfolio p;
-    p.id = r.Get<PortfolioId>(0);
-    p.user_id = r.Get<UserId>(1);
-    p.name = r.Get<std::string>(2);
-    p.description = r.Get<std::optional<std::string>>(3);
-    p.portfolio_type = r.Get<std::string>(4);
-    p.currency = Currency::FromCode(r.Get<std::string>(5));
-    p.cost_basis_method = ParseMethod(r.Get<std::string>(6)).value_or(CostBasisMethod::kAverage);
-    p.allow_short = r.Get<bool>(7);
-    p.min_trade_amount = r.Get<Decimal>(8);
-    p.is_active = r.Get<bool>(9);
-    p.created_at = r.Get<Timestamp>(10);
-    p.updated_at = r.Get<Timestamp>(11);
-    p.benchmarks = ParseTextArray(r.Get<std::string>(12));
-    return p;
-}
-
 Transaction ReadTransaction(const db::Row& r) {
     Transaction t;
     t.id = r.Get<TransactionId>(0);
@@ -298,6 +281,24 @@ std::optional<std::string> NormalizedDecimal(const Decimal& d) {
 }
 
 }  // namespace
+
+Portfolio ReadPortfolio(const db::Row& r) {
+    Portfolio p;
+    p.id = r.Get<PortfolioId>(0);
+    p.user_id = r.Get<UserId>(1);
+    p.name = r.Get<std::string>(2);
+    p.description = r.Get<std::optional<std::string>>(3);
+    p.portfolio_type = r.Get<std::string>(4);
+    p.currency = Currency::FromCode(r.Get<std::string>(5));
+    p.cost_basis_method = ParseMethod(r.Get<std::string>(6)).value_or(CostBasisMethod::kAverage);
+    p.allow_short = r.Get<bool>(7);
+    p.min_trade_amount = r.Get<Decimal>(8);
+    p.is_active = r.Get<bool>(9);
+    p.created_at = r.Get<Timestamp>(10);
+    p.updated_at = r.Get<Timestamp>(11);
+    p.benchmarks = ParseTextArray(r.Get<std::string>(12));
+    return p;
+}
 
 asio::awaitable<Portfolio> PgRepository::InsertPortfolio(db::Transaction& tx, const Portfolio& p) {
     auto res =

@@ -71,6 +71,9 @@ public:
                                                                               PortfolioId portfolio) override;
     boost::asio::awaitable<std::vector<StoredLedgerState>> LedgerPositions(
         db::Transaction& tx, PortfolioId portfolio, const std::vector<std::string>& symbols) override;
+    boost::asio::awaitable<LockedForAppend> LockForAppend(db::Transaction& tx,
+                                                          PortfolioId id,
+                                                          const std::vector<std::string>& symbols) override;
     boost::asio::awaitable<std::optional<StoredLedgerState>> LedgerCheckpointBefore(
         db::Transaction& tx,
         PortfolioId portfolio,

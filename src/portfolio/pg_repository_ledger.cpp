@@ -1,4 +1,5 @@
 #include "portfolio/pg_repository.hpp"
+#include "portfolio/pg_rows.hpp"
 
 #include <algorithm>
 
@@ -17,6 +18,14 @@ constexpr db::Query kSelectPositions{
     "SELECT symbol, last_executed_at, last_created_at, last_transaction_id, transaction_count, state "
     "FROM portfolio.ledger_positions WHERE portfolio_id = $1 AND symbol = ANY ($2::text[])",
     "portfolio.select_ledger_positions"};
+
+// The write lock of an append: GetPortfolio's columns FOR UPDATE without the benchmarks, whose
+// sub-select (and its read policy) an append does not need.
+constexpr db::Query kLockForAppend{
+    "SELECT id, user_id, name, description, portfolio_type, currency, cost_basis_method, allow_short, "
+    "min_trade_amount, is_active, created_at, updated_at, '{}'::text FROM portfolio.portfolios "
+    "WHERE id = $1 FOR UPDATE",
+    "portfolio.lock_for_append"};
 
 constexpr db::Query kCheckpointBefore{
     "SELECT executed_at, created_at, transaction_id, transaction_count, state FROM "
@@ -146,10 +155,11 @@ void DeferStates(db::Transaction& tx,
 
 }  // namespace
 
-asio::awaitable<std::vector<StoredLedgerState>> PgRepository::LedgerPositions(
-    db::Transaction& tx, PortfolioId portfolio, const std::vector<std::string>& symbols) {
-    auto res = co_await tx.Execute(kSelectPositions, portfolio, db::TextArray(symbols));
+namespace {
+
+std::vector<StoredLedgerState> PositionsFrom(const db::Result& res) {
     std::vector<StoredLedgerState> out;
+    out.reserve(res.Size());
     for (auto row : res) {
         StoredLedgerState s;
         s.symbol = row.Get<std::string>(0);
@@ -158,6 +168,29 @@ asio::awaitable<std::vector<StoredLedgerState>> PgRepository::LedgerPositions(
         s.state = row.Get<std::string>(5);
         out.push_back(std::move(s));
     }
+    return out;
+}
+
+}  // namespace
+
+asio::awaitable<std::vector<StoredLedgerState>> PgRepository::LedgerPositions(
+    db::Transaction& tx, PortfolioId portfolio, const std::vector<std::string>& symbols) {
+    auto res = co_await tx.Execute(kSelectPositions, portfolio, db::TextArray(symbols));
+    co_return PositionsFrom(res);
+}
+
+asio::awaitable<LockedForAppend> PgRepository::LockForAppend(db::Transaction& tx,
+                                                             PortfolioId id,
+                                                             const std::vector<std::string>& symbols) {
+    // One round trip with the deferred BEGIN: the server runs the statements in order, so the
+    // positions are read with the lock held (the next writer of this portfolio waits for it).
+    db::Pipeline batch;
+    batch.Push(kLockForAppend, id);
+    if (!symbols.empty()) batch.Push(kSelectPositions, id, db::TextArray(symbols));
+    std::vector<db::Result> results = co_await tx.RunBatch(std::move(batch));
+    LockedForAppend out;
+    if (!results.at(0).Empty()) out.portfolio = ReadPortfolio(results[0][0]);
+    if (results.size() > 1) out.positions = PositionsFrom(results[1]);
     co_return out;
 }
 

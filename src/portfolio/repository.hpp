@@ -136,6 +136,12 @@ struct SnapshotRate {
     std::string rate;
 };
 
+// The write lock of an append and what it guards (Repository::LockForAppend).
+struct LockedForAppend {
+    std::optional<Portfolio> portfolio;  // none when absent or not writable by the actor
+    std::vector<StoredLedgerState> positions;
+};
+
 class Repository {
 public:
     virtual ~Repository() = default;
@@ -218,6 +224,11 @@ public:
     // one is left out).
     virtual boost::asio::awaitable<std::vector<StoredLedgerState>> LedgerPositions(
         db::Transaction& tx, PortfolioId portfolio, const std::vector<std::string>& symbols) = 0;
+    // The portfolio's write lock (GetPortfolio(tx, id, true), its benchmarks left empty: an
+    // append does not use them) and, read after it in the same round trip, the stored positions
+    // of `symbols` (LedgerPositions; no such read when `symbols` is empty).
+    virtual boost::asio::awaitable<LockedForAppend> LockForAppend(
+        db::Transaction& tx, PortfolioId id, const std::vector<std::string>& symbols) = 0;
     // The symbol's latest checkpoint before `before`.
     virtual boost::asio::awaitable<std::optional<StoredLedgerState>> LedgerCheckpointBefore(
         db::Transaction& tx, PortfolioId portfolio, const std::string& symbol, const LedgerKey& before) = 0;

@@ -309,7 +309,17 @@ asio::awaitable<StoredResponse> Service::CreateTransaction(
         UserId owner;
         StoredResponse response =
             co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<StoredResponse> {
-                Portfolio p = co_await LockWritable(tx, portfolio);
+                // The lock and the stored position it guards, in one round trip.
+                std::vector<std::string> symbols;
+                if (t.symbol) symbols.push_back(*t.symbol);
+                LockedForAppend locked;
+                try {
+                    locked = co_await repo_->LockForAppend(tx, portfolio, symbols);
+                } catch (const db::InsufficientPrivilege&) {
+                    throw NotFound();
+                }
+                if (!locked.portfolio) throw NotFound();
+                const Portfolio& p = *locked.portfolio;
                 if (!p.is_active) {
                     throw Error(ErrorKind::kUnprocessable, "portfolio.inactive",
                                 "the portfolio is deactivated");
@@ -320,6 +330,7 @@ asio::awaitable<StoredResponse> Service::CreateTransaction(
                     co_await repo_->InsertTransaction(tx, p.id, p.user_id, t, key_text);
                 LedgerChange change;
                 change.added.push_back(stored);
+                change.stored_positions = std::move(locked.positions);
                 co_await LedgerDeriver::Apply(tx, *repo_, p, change, &app_.Cpu());
                 co_await repo_->InsertOutbox(tx, actor, p.user_id, "transaction", t.id.ToString(),
                                              "transaction.created", EventPayload(stored, p.id), request_id);

@@ -127,6 +127,12 @@ public:
                                                                        PortfolioId portfolio) override {
         co_return co_await pg_.Cash(tx, portfolio);
     }
+    asio::awaitable<LockedForAppend> LockForAppend(db::Transaction& tx,
+                                                   PortfolioId id,
+                                                   const std::vector<std::string>& symbols) override {
+        if (!symbols.empty()) ++position_reads;
+        co_return co_await pg_.LockForAppend(tx, id, symbols);
+    }
     asio::awaitable<std::vector<StoredLedgerState>> LedgerPositions(
         db::Transaction& tx, PortfolioId portfolio, const std::vector<std::string>& symbols) override {
         ++position_reads;

@@ -78,6 +78,10 @@ public:
     boost::asio::awaitable<Result> RunBatch(Pipeline batch,
                                             std::size_t want,
                                             std::optional<std::chrono::milliseconds> timeout);
+    // The same, returning the results of statements `first` to the last, in order (a
+    // transaction's deferred writes, then reads whose results the caller wants).
+    boost::asio::awaitable<std::vector<Result>> RunBatchFrom(
+        Pipeline batch, std::size_t first, std::optional<std::chrono::milliseconds> timeout);
 
     // Several ';'-separated statements without parameters over the simple protocol (DDL,
     // migrations). Text results are discarded; the first error is thrown.

@@ -2,9 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include <boost/asio/this_coro.hpp>
 
+#include "core/actor.hpp"
 #include "infra/db/testing/pg.hpp"
 #include "infra/db/transaction.hpp"
 #include "tests/support/run_awaitable.hpp"
@@ -196,6 +198,69 @@ TEST(TransactionDefer, BeginSendsNothingUntilTheFirstStatement) {
         EXPECT_EQ(tx.DeferredCount(), 0u);
         EXPECT_EQ(co_await CountRows(tx, t), 1);
         co_await tx.Rollback();
+        EXPECT_EQ(co_await CountRows(pool, t), 0);
+    });
+}
+
+std::uint64_t RecordedCalls(const Pool& pool) {
+    std::uint64_t calls = 0;
+    for (const QueryStat& q : pool.QueryStats()) calls += q.calls;
+    return calls;
+}
+
+// RunBatch: several reads after the deferred BEGIN and writes, one round trip, their results in
+// order (the write lock and the positions it guards, portfolio/service.cpp).
+TEST(TransactionDefer, RunBatchSendsTheDeferredAndSeveralStatementsInOneRoundTrip) {
+    DeferTable t;
+    RunAwaitable([&]() -> asio::awaitable<void> {
+        Pool pool(co_await asio::this_coro::executor, TestPool(1));
+        co_await pool.Execute(Query{"SELECT 1", "test.warm"});  // the connection is open
+        const std::uint64_t before = RecordedCalls(pool);
+        auto tx = co_await pool.Begin(TransactionOptions().ActingAs(Actor::System()));
+        tx.Defer(t.Insert(), std::int32_t{1}, std::int32_t{10});
+        tx.Defer(t.Insert(), std::int32_t{2}, std::int32_t{20});
+        const std::string v_sql = "SELECT v FROM " + t.name + " WHERE id = $1";
+        Pipeline batch;
+        batch.Push(t.Count());
+        batch.Push(Query{"SELECT current_setting('app.role')", "test.role"});
+        batch.Push(Query{v_sql, "test.v"}, std::int32_t{2});
+        std::vector<Result> results = co_await tx.RunBatch(std::move(batch));
+        EXPECT_EQ(RecordedCalls(pool), before + 1) << "one round trip";
+        EXPECT_EQ(tx.DeferredCount(), 0u);
+        EXPECT_EQ(results.size(), 3u);
+        if (results.size() == 3) {
+            EXPECT_EQ(results[0].AsSingleRow<std::int64_t>(), 2) << "the deferred writes ran first";
+            EXPECT_EQ(results[1].AsSingleRow<std::string>(), std::string(RoleName(Actor::System().role)));
+            EXPECT_EQ(results[2].AsSingleRow<std::int32_t>(), 20);
+        }
+        co_await tx.Commit();
+        EXPECT_EQ(co_await CountRows(pool, t), 2);
+    });
+}
+
+TEST(TransactionDefer, RunBatchThrowsTheFirstFailureAndNothingCommits) {
+    DeferTable t;
+    RunAwaitable([&]() -> asio::awaitable<void> {
+        Pool pool(co_await asio::this_coro::executor, TestPool(1));
+        auto tx = co_await pool.Begin();
+        tx.Defer(t.Insert(), std::int32_t{1}, std::int32_t{10});
+        Pipeline batch;
+        batch.Push(t.Insert(), std::int32_t{1}, std::int32_t{11});  // the same key
+        batch.Push(t.Count());
+        bool unique = false;
+        try {
+            co_await tx.RunBatch(std::move(batch));
+        } catch (const UniqueViolation&) {
+            unique = true;
+        }
+        EXPECT_TRUE(unique);
+        bool aborted = false;
+        try {
+            co_await tx.Commit();
+        } catch (const DbError&) {
+            aborted = true;
+        }
+        EXPECT_TRUE(aborted);
         EXPECT_EQ(co_await CountRows(pool, t), 0);
     });
 }

@@ -1,5 +1,6 @@
 #include "infra/db/pipeline.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -148,14 +149,22 @@ asio::awaitable<PipelineResults> Connection::RunPipeline(Pipeline pipeline,
 asio::awaitable<Result> Connection::RunBatch(Pipeline batch,
                                              std::size_t want,
                                              std::optional<std::chrono::milliseconds> timeout) {
+    std::vector<Result> results = co_await RunBatchFrom(std::move(batch), want, timeout);
+    co_return results.empty() ? Result() : std::move(results.front());
+}
+
+asio::awaitable<std::vector<Result>> Connection::RunBatchFrom(
+    Pipeline batch, std::size_t first, std::optional<std::chrono::milliseconds> timeout) {
     detail::ConnectionImpl& im = *impl_;
     const auto& items = batch.Items();
+    const std::size_t want = std::min(first, items.size());
     const std::string_view name = want < items.size() ? items[want].query.name : std::string_view("batch");
     auto busy = im.Claim(name);
     const auto start = detail::Clock::now();
     auto guard = im.Guard(im.DeadlineFor(timeout));
     std::optional<ErrorInfo> error;
-    Result wanted;
+    std::vector<Result> wanted;
+    wanted.reserve(items.size() - want);
     std::vector<std::string> evicted;
     try {
         if (im.needs_drain) co_await im.Drain();
@@ -180,9 +189,9 @@ asio::awaitable<Result> Connection::RunBatch(Pipeline batch,
                 }
             }
             detail::PgResultPtr r = co_await ReadGroup(im, items[i].query.name, error, false);
-            if (i == want && r && !error) {
-                wanted = Result(std::shared_ptr<pg_result>(r.release(), detail::PgResultDeleter()),
-                                items[i].query.name);
+            if (i >= want && r && !error) {
+                wanted.emplace_back(std::shared_ptr<pg_result>(r.release(), detail::PgResultDeleter()),
+                                    items[i].query.name);
             }
         }
         detail::PgResultPtr sync = co_await im.pg->NextResult();

@@ -106,6 +106,17 @@ asio::awaitable<Result> Transaction::Run(Query query,
     co_return co_await SendDeferred(query, std::move(params), timeout);
 }
 
+asio::awaitable<std::vector<Result>> Transaction::RunBatch(Pipeline batch,
+                                                           std::optional<std::chrono::milliseconds> timeout) {
+    EnsureOpen();
+    if (batch.Empty()) co_return std::vector<Result>();
+    std::deque<std::string> texts;  // the fused statements' SQL and names, kept until sent
+    Pipeline all = fuse::Fused(std::exchange(deferred_, Pipeline()), texts);
+    const std::size_t first = all.Size();
+    for (const Pipeline::Item& item : batch.Items()) all.PushParams(item.query, item.params);
+    co_return co_await conn_->RunBatchFrom(std::move(all), first, timeout);
+}
+
 asio::awaitable<PipelineResults> Transaction::RunPipeline(Pipeline pipeline,
                                                           std::optional<std::chrono::milliseconds> timeout) {
     EnsureOpen();

@@ -4,6 +4,7 @@
 #include <exception>
 #include <optional>
 #include <type_traits>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -38,6 +39,12 @@ public:
     boost::asio::awaitable<PipelineResults> RunPipeline(
         Pipeline pipeline, std::optional<std::chrono::milliseconds> timeout) override;
 
+    // Runs the statements of `batch` after what is deferred, in one round trip behind one Sync
+    // (as Run does for one statement), and returns their results in order. The first failure
+    // skips the rest and is thrown. For reads that travel together, e.g. the write lock and the
+    // stored positions it guards (the server runs them in order, so the second sees the lock).
+    boost::asio::awaitable<std::vector<Result>> RunBatch(
+        Pipeline batch, std::optional<std::chrono::milliseconds> timeout = {});
     // Write-behind: `query` goes to the server with this transaction's next statement (Run,
     // RunPipeline or Commit) in one pipelined round trip instead of a round trip of its own. For
     // writes whose result nobody reads (a derived row, an outbox event). A deferred
