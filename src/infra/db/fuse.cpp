@@ -1,5 +1,6 @@
 #include "infra/db/fuse.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <set>
 #include <vector>
@@ -77,6 +78,11 @@ std::optional<std::string> Renumbered(std::string_view sql, std::size_t offset) 
     std::string out;
     out.reserve(sql.size() + 16);
     for (std::size_t i = 0; i < sql.size();) {
+        // Plain text up to the next quote, comment start or parameter goes over in one piece.
+        const std::size_t special = std::min(sql.find_first_of("'\"-/$", i), sql.size());
+        out.append(sql.substr(i, special - i));
+        i = special;
+        if (i == sql.size()) break;
         const char c = sql[i];
         if (c == '\'' || c == '"') {
             const std::size_t close = sql.find(c, i + 1);
@@ -102,7 +108,7 @@ std::optional<std::string> Renumbered(std::string_view sql, std::size_t offset) 
             i = j;
             continue;
         }
-        out += c;
+        out += c;  // a lone '-' or '/'
         ++i;
     }
     return out;
