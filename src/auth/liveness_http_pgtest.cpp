@@ -113,6 +113,27 @@ TEST_P(Liveness, SessionsHaveAnAbsoluteLifetime) {
     EXPECT_EQ(refresh(first.Field("refresh_token")).status, 401);
 }
 
+// A verified token is kept with its principal (VerifiedTokens) and used again without the HMAC;
+// a token that differs from it anywhere is verified in full and refused, and the kept one still
+// meets the session checks (issue 16).
+TEST_P(Liveness, ATokenAlteredAfterTheOriginalWasVerifiedIsRefused) {
+    auto& h = *h_;
+    const auto token = S(h.SignUp(Email("altered")), "access_token");
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(h.Bearer("GET", "/api/v1/me", token).status, 200);
+    std::string signature = token;
+    signature.back() = signature.back() == 'A' ? 'B' : 'A';
+    EXPECT_EQ(h.Bearer("GET", "/api/v1/me", signature).status, 401);
+    std::string payload = token;
+    const std::size_t dot = payload.find('.');
+    payload[dot + 5] = payload[dot + 5] == 'A' ? 'B' : 'A';
+    EXPECT_EQ(h.Bearer("GET", "/api/v1/me", payload).status, 401);
+    EXPECT_EQ(h.Bearer("GET", "/api/v1/me", token + "x").status, 401);
+    EXPECT_EQ(h.Bearer("GET", "/api/v1/me", token).status, 200);
+    ASSERT_EQ(h.Bearer("POST", "/api/v1/auth/logout", token).status, 204);
+    EXPECT_EQ(h.Bearer("GET", "/api/v1/me", token).status, 401)
+        << "signed out: the kept token no longer passes";
+}
+
 // Each instance keeps the liveness facts it read for kLocalLivenessTtl (500 ms) without a round
 // trip; a change made through another instance must still reach it within a second (issue 16).
 TEST_P(Liveness, AnotherInstanceRefusesASignedOutSessionWithinASecond) {

@@ -180,6 +180,7 @@ public:
         deps_.cpu = &app.Cpu();
         deps_.public_url = config.public_url;
         deps_.local_liveness = &local_liveness_;
+        deps_.verified_tokens = &verified_tokens_;
         for (std::size_t i = 0; i < app.ShardCount(); ++i) {
             Shard s;
             s.repo = std::make_unique<PgRepository>(app.Db(ServiceRole::kAuth, Database::kAuth, i));
@@ -223,6 +224,7 @@ private:
     crypto::KeyRing field_keys_;
     Secret pepper_;
     LocalLiveness local_liveness_;
+    VerifiedTokens verified_tokens_;
     LiveAnswers me_answers_;
     ServiceDeps deps_;
     std::vector<Shard> shards_;

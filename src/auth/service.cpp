@@ -612,10 +612,14 @@ asio::awaitable<void> Service::Forget(UserId user) {
 }
 
 Principal Service::AuthenticateBearer(std::string_view token) const {
+    const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
     crypto::JwtExpectations expect;
+    if (d_.verified_tokens) {
+        std::optional<Principal> known = d_.verified_tokens->Find(token, now, expect.leeway);
+        if (known) return std::move(*known);
+    }
     expect.issuer = d_.settings->issuer;
     expect.audience = d_.settings->audience;
-    const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
     auto v = crypto::VerifyJwt(*d_.jwt_keys, token, now, expect);
     if (!v) ThrowInvalidToken();
     const auto& c = *v.claims;
@@ -637,6 +641,7 @@ Principal Service::AuthenticateBearer(std::string_view token) const {
             }
         }
     }
+    if (d_.verified_tokens) d_.verified_tokens->Store(token, p);
     return p;
 }
 

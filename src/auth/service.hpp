@@ -14,6 +14,7 @@
 #include "auth/model.hpp"
 #include "auth/principal.hpp"
 #include "auth/repository.hpp"
+#include "auth/verified_tokens.hpp"
 #include "core/secret.hpp"
 
 namespace nn::crypto {
@@ -80,7 +81,8 @@ struct ServiceDeps {
     const crypto::KeyRing* field_keys = nullptr;  // empty ring: sensitive fields cannot be stored
     const Secret* api_key_pepper = nullptr;
     mail::Mailer* mailer = nullptr;
-    LocalLiveness* local_liveness = nullptr;  // this process's copy; null: every request asks the cache
+    LocalLiveness* local_liveness = nullptr;    // this process's copy; null: every request asks the cache
+    VerifiedTokens* verified_tokens = nullptr;  // null: every bearer token is verified in full
     runtime::CpuPool* cpu = nullptr;
     std::string public_url;
 };

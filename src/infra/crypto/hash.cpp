@@ -3,9 +3,11 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <sodium.h>
 
 #include "core/error.hpp"
 #include "infra/crypto/encoding.hpp"
+#include "infra/crypto/random.hpp"
 
 namespace nn::crypto {
 
@@ -39,6 +41,20 @@ bool ConstantTimeEqual(std::string_view a, std::string_view b) noexcept {
     if (a.size() != b.size()) return false;
     if (a.empty()) return true;
     return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+KeyedShortHash::KeyedShortHash() {
+    static_assert(crypto_shorthash_KEYBYTES == 16 && crypto_shorthash_BYTES == 8);
+    EnsureSodium();
+    crypto_shorthash_keygen(key_.data());
+}
+
+std::uint64_t KeyedShortHash::operator()(std::string_view data) const noexcept {
+    unsigned char out[crypto_shorthash_BYTES];
+    crypto_shorthash(out, reinterpret_cast<const unsigned char*>(data.data()), data.size(), key_.data());
+    std::uint64_t h = 0;
+    for (const unsigned char byte : out) h = (h << 8) | byte;
+    return h;
 }
 
 std::string HashToken(std::string_view token) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -23,5 +25,17 @@ bool ConstantTimeEqual(std::string_view a, std::string_view b) noexcept;
 // reset): lower-case hex SHA-256 of the token text exactly as handed to the client. A slow KDF
 // or a pepper adds nothing for 256-bit random values (security.md §1.5).
 std::string HashToken(std::string_view token);
+
+// SipHash-2-4 (libsodium crypto_shorthash) under a random key of its own: a 64-bit hash of
+// attacker-chosen text that nobody without the key can predict or aim at one bucket. For in-memory
+// tables keyed by secrets (VerifiedTokens); not a MAC to hand out.
+class KeyedShortHash {
+public:
+    KeyedShortHash();
+    std::uint64_t operator()(std::string_view data) const noexcept;
+
+private:
+    std::array<unsigned char, 16> key_{};
+};
 
 }  // namespace nn::crypto
