@@ -178,6 +178,22 @@ asio::awaitable<Portfolio> Service::LockWritable(db::Transaction& tx, PortfolioI
     co_return *p;
 }
 
+asio::awaitable<LockedForAppend> Service::LockForAppend(db::Transaction& tx,
+                                                        PortfolioId id,
+                                                        const Transaction& t) {
+    // LockWritable and the stored position of the transaction's symbol, in one round trip.
+    std::vector<std::string> symbols;
+    if (t.symbol) symbols.push_back(*t.symbol);
+    LockedForAppend locked;
+    try {
+        locked = co_await repo_->LockForAppend(tx, id, symbols);
+    } catch (const db::InsufficientPrivilege&) {
+        throw NotFound();
+    }
+    if (!locked.portfolio) throw NotFound();
+    co_return locked;
+}
+
 asio::awaitable<Portfolio> Service::UpdatePortfolio(const Actor& actor,
                                                     PortfolioId id,
                                                     std::function<void(Portfolio&)> change,
@@ -309,16 +325,7 @@ asio::awaitable<StoredResponse> Service::CreateTransaction(
         UserId owner;
         StoredResponse response =
             co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<StoredResponse> {
-                // The lock and the stored position it guards, in one round trip.
-                std::vector<std::string> symbols;
-                if (t.symbol) symbols.push_back(*t.symbol);
-                LockedForAppend locked;
-                try {
-                    locked = co_await repo_->LockForAppend(tx, portfolio, symbols);
-                } catch (const db::InsufficientPrivilege&) {
-                    throw NotFound();
-                }
-                if (!locked.portfolio) throw NotFound();
+                LockedForAppend locked = co_await LockForAppend(tx, portfolio, t);
                 const Portfolio& p = *locked.portfolio;
                 if (!p.is_active) {
                     throw Error(ErrorKind::kUnprocessable, "portfolio.inactive",

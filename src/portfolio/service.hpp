@@ -227,6 +227,11 @@ private:
     boost::asio::awaitable<std::vector<std::pair<std::string, Decimal>>> CurrentRates(
         const std::vector<std::string>& currencies, Currency base, std::size_t shard);
     boost::asio::awaitable<Portfolio> LockWritable(db::Transaction& tx, PortfolioId id);
+    // LockWritable (its benchmarks left empty) with the stored position of `t`'s symbol read
+    // under the lock, in one round trip (Repository::LockForAppend).
+    boost::asio::awaitable<LockedForAppend> LockForAppend(db::Transaction& tx,
+                                                          PortfolioId id,
+                                                          const Transaction& t);
 
     App& app_;
     std::shared_ptr<Repository> repo_;
