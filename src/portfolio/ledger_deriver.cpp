@@ -125,16 +125,16 @@ asio::awaitable<std::map<std::string, PositionState>> LoadPositions(
     const Portfolio& p,
     const std::map<std::string, Affected>& affected,
     const LedgerChange& change) {
-    std::vector<StoredLedgerState> rows;
-    if (change.stored_positions) {
-        rows = *change.stored_positions;
-    } else {
+    // Read under the lock by the caller, or now; never copied (a state grows with open lots).
+    std::vector<StoredLedgerState> read;
+    if (!change.stored_positions) {
         std::vector<std::string> names;
         for (const auto& [s, a] : affected) names.push_back(s);
-        rows = co_await repo.LedgerPositions(tx, p.id, names);
+        read = co_await repo.LedgerPositions(tx, p.id, names);
     }
+    const std::vector<StoredLedgerState>& rows = change.stored_positions ? *change.stored_positions : read;
     std::map<std::string, PositionState> stored;
-    for (StoredLedgerState& row : rows) {
+    for (const StoredLedgerState& row : rows) {
         if (!affected.contains(row.symbol)) continue;
         auto holding = DecodeHolding(row.state, row.symbol);
         if (!holding) continue;
@@ -142,7 +142,7 @@ asio::awaitable<std::map<std::string, PositionState>> LoadPositions(
         st.holding = std::move(*holding);
         st.last = row.last;
         st.count = row.count;
-        stored.emplace(std::move(row.symbol), std::move(st));
+        stored.emplace(row.symbol, std::move(st));
     }
     co_return stored;
 }

@@ -22,8 +22,7 @@ asio::awaitable<std::string> ValueFeed::Publish(std::vector<ChangedPortfolio> ch
     for (const ChangedPortfolio& c : changed) watched.emplace(c.owner, false);
     std::vector<UserId> owners;
     for (const auto& entry : watched) owners.push_back(entry.first);
-    const std::vector<bool> open =
-        co_await LivePresence(options_.presence).Watched(app_.Redis(shard), owners);
+    const std::vector<bool> open = co_await presence_.Watched(app_.Redis(shard), owners);
     for (std::size_t i = 0; i < owners.size(); ++i) watched[owners[i]] = open.at(i);
     std::vector<PortfolioId> portfolios;
     for (const ChangedPortfolio& c : changed)

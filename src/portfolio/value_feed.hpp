@@ -45,7 +45,11 @@ public:
               std::shared_ptr<Repository> repo,
               std::shared_ptr<market::RateDirectory> rates,
               ValueFeedOptions options = {})
-        : app_(app), repo_(std::move(repo)), rates_(std::move(rates)), options_(std::move(options)) {}
+        : app_(app),
+          repo_(std::move(repo)),
+          rates_(std::move(rates)),
+          options_(std::move(options)),
+          presence_(options_.presence) {}
 
     // One XADD with field `values` = [{portfolio_id, user_id, name, currency, total_value,
     // holdings_value, cash_value, value_status, time}] for the portfolios whose owner is watched;
@@ -60,6 +64,7 @@ private:
     std::shared_ptr<Repository> repo_;
     std::shared_ptr<market::RateDirectory> rates_;
     ValueFeedOptions options_;
+    LivePresence presence_;
 };
 
 }  // namespace nn::portfolio

@@ -51,6 +51,16 @@ asio::awaitable<bool> CommitFailsAsUnique(Transaction& tx) {
     co_return false;
 }
 
+// Whether the COMMIT was refused because an earlier statement had failed.
+asio::awaitable<bool> CommitRefusedAsAborted(Transaction& tx) {
+    try {
+        co_await tx.Commit();
+    } catch (const ServerError& e) {
+        co_return std::string(e.Code()) == "db.transaction_aborted";
+    }
+    co_return false;
+}
+
 TEST(TransactionDefer, RunsBeforeTheNextStatementOfTheTransaction) {
     DeferTable t;
     RunAwaitable([&]() -> asio::awaitable<void> {
@@ -112,13 +122,7 @@ TEST(TransactionDefer, AFailingWriteIsThrownByTheNextStatementAndAbortsTheTransa
             unique = true;
         }
         EXPECT_TRUE(unique);
-        bool aborted = false;
-        try {
-            co_await tx.Commit();
-        } catch (const ServerError& e) {
-            aborted = std::string(e.Code()) == "db.transaction_aborted";
-        }
-        EXPECT_TRUE(aborted);
+        EXPECT_TRUE(co_await CommitRefusedAsAborted(tx));
         EXPECT_EQ(co_await CountRows(pool, t), 0);
     });
 }
@@ -254,13 +258,7 @@ TEST(TransactionDefer, RunBatchThrowsTheFirstFailureAndNothingCommits) {
             unique = true;
         }
         EXPECT_TRUE(unique);
-        bool aborted = false;
-        try {
-            co_await tx.Commit();
-        } catch (const DbError&) {
-            aborted = true;
-        }
-        EXPECT_TRUE(aborted);
+        EXPECT_TRUE(co_await CommitRefusedAsAborted(tx));
         EXPECT_EQ(co_await CountRows(pool, t), 0);
     });
 }

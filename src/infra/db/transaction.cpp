@@ -84,18 +84,20 @@ Connection& Transaction::Conn() const {
     return *conn_;
 }
 
-asio::awaitable<Result> Transaction::SendDeferred(std::optional<Query> query,
-                                                  Params params,
-                                                  std::optional<std::chrono::milliseconds> timeout) {
-    // One batch behind one Sync, prepared statements (Connection::RunBatch): a failure skips
+asio::awaitable<std::vector<Result>> Transaction::SendDeferred(
+    Pipeline then, std::optional<std::chrono::milliseconds> timeout) {
+    // One batch behind one Sync, prepared statements (Connection::RunBatchFrom): a failure skips
     // what follows it, which the aborted transaction would refuse anyway. Runs of fusable
-    // writes go as one statement each (fuse.hpp); `query`, whose result the caller reads, is
-    // never fused and comes last. The result is the last statement's.
+    // writes go as one statement each (fuse.hpp); `then`'s statements, whose results the caller
+    // reads, are never fused and come last. With none, the batch's metrics go under its last
+    // deferred statement.
     std::deque<std::string> texts;  // the fused statements' SQL and names, kept until sent
     Pipeline batch = fuse::Fused(std::exchange(deferred_, Pipeline()), texts);
-    if (query) batch.PushParams(*query, std::move(params));
-    const std::size_t last = batch.Size() - 1;
-    co_return co_await conn_->RunBatch(std::move(batch), last, timeout);
+    const std::size_t first = then.Empty() ? batch.Size() - 1 : batch.Size();
+    for (const Pipeline::Item& item : then.Items()) batch.PushParams(item.query, item.params);
+    std::vector<Result> results = co_await conn_->RunBatchFrom(std::move(batch), first, timeout);
+    if (then.Empty()) results.clear();
+    co_return results;
 }
 
 asio::awaitable<Result> Transaction::Run(Query query,
@@ -103,18 +105,17 @@ asio::awaitable<Result> Transaction::Run(Query query,
                                          std::optional<std::chrono::milliseconds> timeout) {
     EnsureOpen();
     if (deferred_.Empty()) co_return co_await conn_->Run(query, std::move(params), timeout);
-    co_return co_await SendDeferred(query, std::move(params), timeout);
+    Pipeline then;
+    then.PushParams(query, std::move(params));
+    std::vector<Result> results = co_await SendDeferred(std::move(then), timeout);
+    co_return results.empty() ? Result() : std::move(results.front());
 }
 
 asio::awaitable<std::vector<Result>> Transaction::RunBatch(Pipeline batch,
                                                            std::optional<std::chrono::milliseconds> timeout) {
     EnsureOpen();
     if (batch.Empty()) co_return std::vector<Result>();
-    std::deque<std::string> texts;  // the fused statements' SQL and names, kept until sent
-    Pipeline all = fuse::Fused(std::exchange(deferred_, Pipeline()), texts);
-    const std::size_t first = all.Size();
-    for (const Pipeline::Item& item : batch.Items()) all.PushParams(item.query, item.params);
-    co_return co_await conn_->RunBatchFrom(std::move(all), first, timeout);
+    co_return co_await SendDeferred(std::move(batch), timeout);
 }
 
 asio::awaitable<PipelineResults> Transaction::RunPipeline(Pipeline pipeline,
@@ -128,7 +129,7 @@ asio::awaitable<PipelineResults> Transaction::RunPipeline(Pipeline pipeline,
 
 asio::awaitable<void> Transaction::Flush() {
     EnsureOpen();
-    if (!deferred_.Empty()) co_await SendDeferred(std::nullopt, Params(), std::nullopt);
+    if (!deferred_.Empty()) co_await SendDeferred(Pipeline(), std::nullopt);
 }
 
 asio::awaitable<void> Transaction::Commit() {

@@ -77,11 +77,10 @@ public:
 private:
     explicit Transaction(PooledConnection conn) : conn_(std::move(conn)) {}
     void EnsureOpen() const;
-    // Sends the deferred statements, then `query` when given, in one round trip; throws the
-    // first error, else returns the last one's result.
-    boost::asio::awaitable<Result> SendDeferred(std::optional<Query> query,
-                                                Params params,
-                                                std::optional<std::chrono::milliseconds> timeout);
+    // Sends the deferred statements, then `then`'s, in one round trip behind one Sync; throws the
+    // first error, else returns the results of `then`'s statements.
+    boost::asio::awaitable<std::vector<Result>> SendDeferred(
+        Pipeline then, std::optional<std::chrono::milliseconds> timeout);
 
     PooledConnection conn_;
     Pipeline deferred_;
