@@ -227,14 +227,12 @@ char* WriteDigits(U128 magnitude, char* end) {
     return end;
 }
 
-std::string Format(I128 mantissa, int scale) {
+void AppendFormatted(std::string& out, I128 mantissa, int scale) {
     // sign + 38 digits + point + leading "0." padding up to 18 places
     char buffer[64];
     char* const end = buffer + sizeof(buffer);
     char* begin = WriteDigits(Magnitude(mantissa), end);
     while (end - begin < scale + 1) *--begin = '0';
-    std::string out;
-    out.reserve(static_cast<std::size_t>(end - begin) + 2);
     if (mantissa < 0) out.push_back('-');
     const std::ptrdiff_t integer_digits = (end - begin) - scale;
     out.append(begin, begin + integer_digits);
@@ -242,6 +240,12 @@ std::string Format(I128 mantissa, int scale) {
         out.push_back('.');
         out.append(begin + integer_digits, end);
     }
+}
+
+std::string Format(I128 mantissa, int scale) {
+    std::string out;
+    out.reserve(static_cast<std::size_t>(scale) + 24);
+    AppendFormatted(out, mantissa, scale);
     return out;
 }
 
@@ -299,6 +303,16 @@ Result<Decimal, DecimalParseError> Decimal::ParseWithError(std::string_view text
     const auto scale = static_cast<int>(fraction_end - fraction_begin);
     if (scale > kMaxScale) return Fail(DecimalParseError::kTooManyFractionDigits);
 
+    // Up to 19 digits fit a 64-bit accumulator (stored states and API amounts almost always):
+    // no 128-bit multiplication per digit.
+    if ((integer_end - integer_begin) + (fraction_end - fraction_begin) <= 19) {
+        std::uint64_t small = 0;
+        for (std::size_t k = integer_begin; k < integer_end; ++k)
+            small = small * 10 + static_cast<unsigned>(text[k] - '0');
+        for (std::size_t k = fraction_begin; k < fraction_end; ++k)
+            small = small * 10 + static_cast<unsigned>(text[k] - '0');
+        return Decimal(Signed(negative, U128(small)), scale);
+    }
     // Leading zeros are not significant; every digit after the first non-zero one is.
     U128 magnitude = 0;
     int significant = 0;
@@ -323,6 +337,10 @@ Decimal Decimal::FromString(std::string_view text) {
     auto parsed = ParseWithError(text);
     if (!parsed) throw Error(ErrorKind::kUnprocessable, "decimal.invalid", Describe(parsed.Error()));
     return *parsed;
+}
+
+void Decimal::AppendTo(std::string& out) const {
+    AppendFormatted(out, mantissa_, scale_);
 }
 
 std::string Decimal::ToString() const {

@@ -76,6 +76,8 @@ public:
     std::string ToString() const;
     // Without trailing fractional zeros: "1.5", "12", "0".
     std::string ToNormalizedString() const;
+    // ToString() appended to `out`, without a string of its own (encoders writing many).
+    void AppendTo(std::string& out) const;
 
     __int128 Mantissa() const noexcept { return mantissa_; }
     int Scale() const noexcept { return scale_; }

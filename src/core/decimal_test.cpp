@@ -75,6 +75,37 @@ TEST(DecimalParse, AcceptsStrictSyntaxAndKeepsScale) {
     }
 }
 
+// Up to 19 digits are read with a 64-bit accumulator, more with 128 bits: both give the same
+// mantissa and scale at and around the boundary, signs and leading zeros included.
+TEST(DecimalParse, NineteenAndTwentyDigitsReadAlike) {
+    struct Case {
+        const char* text;
+        __int128 mantissa;
+        int scale;
+    };
+    const __int128 nineteen_nines = static_cast<__int128>(9'999'999'999'999'999'999ULL);
+    const Case cases[] = {
+        {"9999999999999999999", nineteen_nines, 0},
+        {"-9999999999.999999999", -nineteen_nines, 9},
+        {"99999999999999999999", nineteen_nines * 10 + 9, 0},
+        {"0.000000000000000001", 1, 18},
+        {"-0", 0, 0},
+        {"+0000000000000000012.5", 125, 1},
+        {"00000000000000000012.5", 125, 1},
+        {"1844674407370955161.5", static_cast<__int128>(18'446'744'073'709'551'615ULL), 1},
+        {"18446744073709551616", static_cast<__int128>(18'446'744'073'709'551'615ULL) + 1, 0},
+    };
+    for (const Case& c : cases) {
+        const auto parsed = Decimal::Parse(c.text);
+        ASSERT_TRUE(parsed.has_value()) << c.text;
+        EXPECT_TRUE(parsed->Mantissa() == c.mantissa) << c.text;
+        EXPECT_EQ(parsed->Scale(), c.scale) << c.text;
+        std::string appended = "x";
+        parsed->AppendTo(appended);
+        EXPECT_EQ(appended, "x" + parsed->ToString()) << c.text;
+    }
+}
+
 TEST(DecimalParse, RejectsWithReason) {
     const std::vector<std::pair<std::string, DecimalParseError>> cases = {
         {"", DecimalParseError::kEmpty},

@@ -11,14 +11,23 @@ void Put(std::string& out, std::string_view token) {
     if (!out.empty()) out.push_back(' ');
     out += token;
 }
+// Written in place: a stored position holds four values per open lot (thousands of them).
 void PutDecimal(std::string& out, const Decimal& d) {
-    Put(out, d.ToString());
+    if (!out.empty()) out.push_back(' ');
+    d.AppendTo(out);
 }
 void PutOptional(std::string& out, const std::optional<Decimal>& d) {
-    Put(out, d ? d->ToString() : "-");
+    if (d) {
+        PutDecimal(out, *d);
+    } else {
+        Put(out, "-");
+    }
 }
 void PutTime(std::string& out, Timestamp t) {
-    Put(out, std::to_string(t.time_since_epoch().count()));
+    char buffer[24];
+    const std::to_chars_result written =
+        std::to_chars(buffer, buffer + sizeof buffer, t.time_since_epoch().count());
+    Put(out, std::string_view(buffer, static_cast<std::size_t>(written.ptr - buffer)));
 }
 
 class Reader {
