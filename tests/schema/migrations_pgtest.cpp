@@ -117,6 +117,33 @@ TEST(Migrations, UpDownUpLeavesAnIdenticalSchema) {
     }
 }
 
+// portfolio 0008: the stored ledger states (a position holds every open lot) are compressed with
+// lz4, cheaper than pglz to write and read; rolling it back restores the default method.
+TEST(Migrations, LedgerStatesAreCompressedWithLz4UntilPortfolio0008IsRolledBack) {
+    const test::SuiteDatabases o("slz_");  // dropped at the end
+    ASSERT_FALSE(migrate::Up(o, Database::kPortfolio).empty());
+    Conn c(migrate::AdminUrlFor(o, Database::kPortfolio).Reveal());
+    const std::string methods =
+        "SELECT string_agg(attrelid::regclass::text || '=' || attcompression::text, ',' ORDER BY "
+        "attrelid::regclass::text) FROM pg_attribute WHERE attname = 'state' AND attrelid IN "
+        "('portfolio.ledger_positions'::regclass, 'portfolio.ledger_checkpoints'::regclass, "
+        "'portfolio.read_checkpoints'::regclass)";
+    EXPECT_EQ(c.Value(methods),
+              "portfolio.ledger_checkpoints=l,portfolio.ledger_positions=l,portfolio.read_checkpoints=l");
+    c.Exec(
+        "INSERT INTO portfolio.portfolios (id, user_id, name, currency) VALUES "
+        "('00000000-0000-4000-8001-000000000001', '00000000-0000-4000-8000-000000000001', 'P', 'USD');"
+        "INSERT INTO portfolio.ledger_positions (portfolio_id, user_id, symbol, last_executed_at, "
+        "last_created_at, last_transaction_id, transaction_count, state) VALUES "
+        "('00000000-0000-4000-8001-000000000001', '00000000-0000-4000-8000-000000000001', 'S', now(), now(), "
+        "gen_random_uuid(), 1, repeat('1.2345 123.4567891234 110.12345 1709287200000000 ', 1400))");
+    EXPECT_EQ(c.Value("SELECT pg_column_compression(state) FROM portfolio.ledger_positions"), "lz4");
+
+    migrate::To(o, Database::kPortfolio, "0007");
+    EXPECT_EQ(c.Value(methods),
+              "portfolio.ledger_checkpoints=,portfolio.ledger_positions=,portfolio.read_checkpoints=");
+}
+
 // timescale 0002 turns raw rows into segments and ohlcv_1m into the bars of expired minutes
 // only: every tick, every one-minute bar (raw-backed or not) and every index value reads the
 // same after the up migration (through the views) and after the down migration (tables again).
