@@ -85,7 +85,13 @@ asio::awaitable<void> ApplyCash(db::Transaction& tx,
         delta[c] -= CashEffect(t);
         removed_currencies.insert(c);
     }
-    for (const Transaction& t : change.added) delta[std::string(t.currency.Code())] += CashEffect(t);
+    // A currency the change adds a transaction in is in use: only the others can have lost their
+    // last one (finding out reads the ledger).
+    for (const Transaction& t : change.added) {
+        const std::string c(t.currency.Code());
+        delta[c] += CashEffect(t);
+        removed_currencies.erase(c);
+    }
     if (!delta.empty()) co_await repo.AddCash(tx, p.id, p.user_id, delta);
     if (!removed_currencies.empty()) {
         const std::vector<std::string> currencies(removed_currencies.begin(), removed_currencies.end());

@@ -21,11 +21,12 @@ class ProbeRepository final : public Repository {
 public:
     bool fail_outbox = false;
     bool fail_holdings = false;
-    int position_reads = 0;  // LedgerPositions: the incremental ledger's stored states
-    int inserted = 0;        // InsertTransaction
-    int full_replays = 0;    // AllTransactions: the full re-derivation's read
-    int symbol_reads = 0;    // SymbolTransactions: one symbol re-derived from a checkpoint
-    int summary_reads = 0;   // Summary
+    int position_reads = 0;      // LedgerPositions: the incremental ledger's stored states
+    int inserted = 0;            // InsertTransaction
+    int full_replays = 0;        // AllTransactions: the full re-derivation's read
+    int symbol_reads = 0;        // SymbolTransactions: one symbol re-derived from a checkpoint
+    int summary_reads = 0;       // Summary
+    int unused_cash_checks = 0;  // currencies DeleteUnusedCash looked for
     // Runs after Summary has read its rows and before the service uses them.
     std::function<asio::awaitable<void>()> after_summary_read;
 
@@ -181,6 +182,7 @@ public:
     asio::awaitable<void> DeleteUnusedCash(db::Transaction& tx,
                                            PortfolioId portfolio,
                                            const std::vector<std::string>& currencies) override {
+        unused_cash_checks += static_cast<int>(currencies.size());
         co_await pg_.DeleteUnusedCash(tx, portfolio, currencies);
     }
     asio::awaitable<void> WriteHoldings(db::Transaction& tx,
@@ -417,6 +419,49 @@ TEST_F(RepositorySeam, AnAppendDoesNotReplayTheLedger) {
         co_return 0;
     }());
     EXPECT_EQ(probe_->full_replays, 1) << "a method change re-derives from every transaction";
+}
+
+// A currency's cash row goes when its last transaction does. Looking for any other transaction in
+// that currency reads the ledger, so it is done only for a currency the change removes and does
+// not add again: not for an edit that keeps the currency, which used to cost 5 ms of the 12 of a
+// back-dated edit on a 100 000-transaction ledger (nn_bench_ledger).
+TEST_F(RepositorySeam, ACashRowGoesWithItsLastTransactionAndAnEditKeepingItsCurrencyLooksForNone) {
+    const auto user = NewUser();
+    const auto portfolio = CreatePortfolio(user);
+    Record(user, portfolio, Buy("AAPL", "1", "2024-03-01T10:00:00Z"));
+    Transaction eur = Buy("SAP", "2", "2024-03-02T10:00:00Z");
+    eur.currency = Currency::FromCode("EUR");
+    eur.fx_rate = *Decimal::Parse("1.1");
+    Record(user, portfolio, eur);
+    const std::string cash =
+        "SELECT coalesce(string_agg(currency, ',' ORDER BY currency), '') FROM "
+        "portfolio.cash_balances WHERE portfolio_id = '" +
+        portfolio + "'";
+    ASSERT_EQ(test::QueryValue(PortfolioDb(), cash), "EUR,USD");
+    const std::string eur_id = test::QueryValue(
+        PortfolioDb(),
+        "SELECT id FROM portfolio.transactions WHERE symbol = 'SAP' AND portfolio_id = '" + portfolio + "'");
+
+    const Actor actor(*UserId::Parse(IdOf(user)), Role::kUser);
+    const PortfolioId id = *PortfolioId::Parse(portfolio);
+    auto service = probed_;
+    const int checks = probe_->unused_cash_checks;
+    Transaction edited = eur;
+    edited.id = *TransactionId::Parse(eur_id);
+    edited.quantity = *Decimal::Parse("3");
+    Run([service, actor, id, edited]() -> asio::awaitable<int> {
+        co_await service->UpdateTransaction(actor, id, edited, "seam", 0);
+        co_return 0;
+    }());
+    EXPECT_EQ(probe_->unused_cash_checks, checks) << "the edit keeps EUR in use";
+    EXPECT_EQ(test::QueryValue(PortfolioDb(), cash), "EUR,USD");
+
+    Run([service, actor, id, edited]() -> asio::awaitable<int> {
+        co_await service->DeleteTransaction(actor, id, edited.id, "seam", 0);
+        co_return 0;
+    }());
+    EXPECT_EQ(probe_->unused_cash_checks, checks + 1);
+    EXPECT_EQ(test::QueryValue(PortfolioDb(), cash), "USD") << "EUR's last transaction is gone";
 }
 
 // The incremental ledger's statements are the repository's (issue 18): its stored states are
