@@ -1,62 +1,34 @@
 #include "auth/verified_tokens.hpp"
 
-#include <algorithm>
-
-#include "infra/crypto/hash.hpp"
-
 namespace nn::auth {
 
-VerifiedTokens::VerifiedTokens(std::size_t max_entries)
-    : per_stripe_(std::max<std::size_t>(1, max_entries / kStripes)) {}
+VerifiedTokens::VerifiedTokens(std::size_t max_entries) : cache_(kVerifiedTokenTtl, max_entries) {}
 
 std::optional<Principal> VerifiedTokens::Find(std::string_view token,
                                               Seconds now,
                                               std::chrono::seconds leeway) {
     const std::uint64_t h = hash_(token);
-    Stripe& stripe = StripeOf(h);
-    std::lock_guard lock(stripe.mutex);
-    auto it = stripe.entries.find(h);
-    if (it == stripe.entries.end() || !crypto::ConstantTimeEqual(it->second.token, token))
-        return std::nullopt;
-    const auto& expires = it->second.principal.expires_at;
+    const auto found = cache_.Find(h, Cache::Clock::now(), [&](const std::shared_ptr<const Entry>& e) {
+        return crypto::ConstantTimeEqual(e->token, token);
+    });
+    if (!found) return std::nullopt;
+    const auto& expires = (*found)->principal.expires_at;
     // VerifyJwt's rule (CheckClaims): refused once now - leeway >= exp.
     if (!expires || now - leeway >= *expires) {
-        stripe.entries.erase(it);
+        cache_.Drop(h);
         return std::nullopt;
     }
-    ++stripe.hits;
-    return it->second.principal;
+    hits_.fetch_add(1, std::memory_order_relaxed);
+    return (*found)->principal;
 }
 
 void VerifiedTokens::Store(std::string_view token, const Principal& principal) {
     if (!principal.expires_at) return;
-    const std::uint64_t h = hash_(token);
-    Stripe& stripe = StripeOf(h);
-    Entry entry{std::string(token), principal};
-    entry.principal.live.reset();
-    std::lock_guard lock(stripe.mutex);
-    if (stripe.entries.size() >= per_stripe_ && !stripe.entries.contains(h)) {
-        stripe.entries.erase(stripe.entries.begin());
-    }
-    stripe.entries.insert_or_assign(h, std::move(entry));
-}
-
-std::size_t VerifiedTokens::Size() const {
-    std::size_t n = 0;
-    for (const Stripe& s : stripes_) {
-        std::lock_guard lock(s.mutex);
-        n += s.entries.size();
-    }
-    return n;
-}
-
-std::uint64_t VerifiedTokens::Hits() const {
-    std::uint64_t n = 0;
-    for (const Stripe& s : stripes_) {
-        std::lock_guard lock(s.mutex);
-        n += s.hits;
-    }
-    return n;
+    auto entry = std::make_shared<Entry>(Entry{std::string(token), principal});
+    entry->principal.live.reset();
+    cache_.Store(
+        hash_(token), std::move(entry), Cache::Clock::now(), [](std::uint64_t) { return true; },
+        [](const std::shared_ptr<const Entry>&) { return false; });
 }
 
 }  // namespace nn::auth

@@ -1,30 +1,32 @@
 #pragma once
 
-#include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "auth/principal.hpp"
+#include "auth/striped_user_cache.hpp"
 #include "infra/crypto/hash.hpp"
 
 namespace nn::auth {
 
+inline constexpr std::chrono::minutes kVerifiedTokenTtl{15};
+
 // Bearer tokens this process has verified in full (crypto::VerifyJwt: structure, header, HMAC,
-// claims), each with the principal it carries, until it expires (docs/auth.md "Bearer tokens").
-// A request with the very same token skips the decoding, the two JSON reads and the HMAC; its
-// expiry is checked again on every use, exactly as VerifyJwt checks it, and the liveness check
-// after it (revocation, role, deactivation) is not affected. Only tokens that passed are stored,
-// so a forged or altered token (a different string) is always verified in full.
-// Entries are found by a keyed hash of the token (SipHash, a random key per process: no one can
-// aim tokens at one slot) and the stored token is compared in constant time. Bounded: a full
-// stripe forgets an entry to take a new one.
+// claims), each with the principal it carries (docs/auth.md "Bearer tokens"). A request with the
+// very same token skips the decoding, the two JSON reads and the HMAC; its expiry is checked
+// again on every use, exactly as VerifyJwt checks it, and the liveness check after it
+// (revocation, role, deactivation) is not affected. Only tokens that passed are stored, so a
+// forged or altered token (a different string) is always verified in full.
+// A StripedCache keyed by a keyed hash of the token (SipHash, a random key per process: no one
+// can aim tokens at one slot); the stored token is compared in constant time. An entry is kept
+// for kVerifiedTokenTtl (the default access-token lifetime; a longer-lived token is verified in
+// full again after it) and at most max_entries of them.
 class VerifiedTokens {
 public:
     using Seconds = std::chrono::sys_seconds;
@@ -40,26 +42,19 @@ public:
     // Keeps `principal` (which must have expires_at) for `token`, which VerifyJwt accepted.
     void Store(std::string_view token, const Principal& principal);
 
-    std::size_t Size() const;
-    std::uint64_t Hits() const;
+    std::size_t Size() const { return cache_.Size(); }
+    std::uint64_t Hits() const { return hits_.load(std::memory_order_relaxed); }
 
 private:
     struct Entry {
         std::string token;
         Principal principal;
     };
-    struct Stripe {
-        mutable std::mutex mutex;
-        std::unordered_map<std::uint64_t, Entry> entries;
-        std::uint64_t hits = 0;
-    };
-    static constexpr std::size_t kStripes = 16;
-
-    Stripe& StripeOf(std::uint64_t hash) { return stripes_[hash % kStripes]; }
 
     crypto::KeyedShortHash hash_;
-    std::size_t per_stripe_;
-    std::array<Stripe, kStripes> stripes_;
+    using Cache = StripedCache<std::uint64_t, std::shared_ptr<const Entry>>;
+    Cache cache_;
+    std::atomic<std::uint64_t> hits_{0};
 };
 
 }  // namespace nn::auth
