@@ -13,10 +13,13 @@
 //   4. import: POST .../transactions/import of the 100 000 lines as CSV (parse, validation,
 //      COPY, derivation, outbox: the whole request) against a raw binary COPY of the same rows
 //      into portfolio.transactions with libpq (goal >= 0.3).
+//   5. savings plan: the append (a BUY then a SELL of one unit, as in 2) on a ledger of 10, 10 000
+//      and 100 000 purchases of one symbol, never sold, so every purchase is an open lot the
+//      stored position carries (the limit: the same on 10; goal as in 2).
 // The ledgers are loaded through the import route, so the 1 000- to 100 000-line imports are
 // timed too.
 //
-//   nn_bench_ledger [replay] [server] [seconds=4 with server]
+//   nn_bench_ledger [replay] [server] [dca] [seconds=4 with server or dca]
 // Server parts: the test servers (NEXANEST_TEST_PG_URL, NEXANEST_TEST_REDIS_URL, the service
 // password), wrk and curl.
 #include <algorithm>
@@ -244,7 +247,7 @@ double RawCopy(const std::string& owner_url,
     return t;
 }
 
-void ServerParts(int seconds) {
+void ServerParts(int seconds, bool ledger, bool dca) {
     migrate::Options mo;
     mo.admin_url = Secret(test::PgUrl());
     mo.prefix = test::UniqueName("bench_ledger_");
@@ -262,11 +265,12 @@ void ServerParts(int seconds) {
         std::printf("ledger bench: 40 symbols, %s .. %s, %d s per measurement, one connection\n",
                     FormatRfc3339(all.front().executed_at).c_str(),
                     FormatRfc3339(all.back().executed_at).c_str(), seconds);
-        Latency base, base_fresh;
+        Latency base, base_fresh, dca_base;
         double import_seconds = 0;
         std::vector<pf::Transaction> big_rows;  // the 100 000 lines imported
         int k = 0;
         for (const std::size_t n : {10u, 1'000u, 10'000u, 100'000u}) {
+            if (!ledger) break;
             const std::string p = NewPortfolio(owner, ++k);
             const std::vector<pf::Transaction> txs(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n));
             const double imported = Import(server.port, p, Csv(txs));
@@ -334,12 +338,42 @@ void ServerParts(int seconds) {
                     symbol, e.p50, e.p99, l.p50 > 0 ? e.p50 / l.p50 : 0.0);
             }
         }
-        const std::string raw = NewPortfolio(owner, ++k);
-        const double copy = RawCopy(owner, raw, big_rows);
-        std::printf(
-            "import of 100 000 lines: %.2f s (%.0f lines/s) vs raw binary COPY of the same rows %.2f s "
-            "(%.0f rows/s): ratio %.2f (goal >= 0.3)\n",
-            import_seconds, 100'000 / import_seconds, copy, 100'000 / copy, copy / import_seconds);
+        if (dca) {
+            // A savings plan: one symbol bought again and again, never sold, so every purchase
+            // stays an open FIFO lot the stored position carries.
+            for (const std::size_t n : {10u, 10'000u, 100'000u}) {
+                const std::string p = NewPortfolio(owner, ++k);
+                std::vector<pf::Transaction> buys(n);
+                for (std::size_t i = 0; i < n; ++i) {
+                    pf::Transaction& t = buys[i];
+                    t.type = pf::TransactionType::kBuy;
+                    t.symbol = "DCA";
+                    t.quantity = Decimal::FromInt(static_cast<std::int64_t>(1 + i % 7));
+                    t.price = Decimal::FromString("100.25");
+                    t.currency = Currency::FromCode("USD");
+                    t.executed_at =
+                        all.front().executed_at + std::chrono::seconds(3000) * static_cast<int>(i);
+                }
+                const double imported = Import(server.port, p, Csv(buys));
+                bench::Exec(owner, "ANALYZE portfolio.transactions");
+                Measure(server.port, AppendLua(p, at, "DCA"), 1);
+                const Latency l = Measure(server.port, AppendLua(p, at, "DCA"), seconds);
+                if (n == 10) dca_base = l;
+                std::printf(
+                    "append to a savings plan of %6zu open lots: p50 %6.2f ms, p99 %6.2f ms; p50 ratio to 10 "
+                    "lots %.2f (goal <= 2), p99 %s 20 ms; import %.2f s\n",
+                    n, l.p50, l.p99, dca_base.p50 > 0 ? l.p50 / dca_base.p50 : 0.0, l.p99 <= 20 ? "<=" : ">",
+                    imported);
+            }
+        }
+        if (ledger) {
+            const std::string raw = NewPortfolio(owner, ++k);
+            const double copy = RawCopy(owner, raw, big_rows);
+            std::printf(
+                "import of 100 000 lines: %.2f s (%.0f lines/s) vs raw binary COPY of the same rows %.2f s "
+                "(%.0f rows/s): ratio %.2f (goal >= 0.3)\n",
+                import_seconds, 100'000 / import_seconds, copy, 100'000 / copy, copy / import_seconds);
+        }
     }
     for (auto d : migrate::kAllDatabases) {
         bench::Exec(mo.admin_url.Reveal(),
@@ -358,12 +392,12 @@ int main(int argc, char** argv) {
         return false;
     };
     if (wanted("replay")) ReplayScaling();
-    if (wanted("server")) {
+    if (wanted("server") || wanted("dca")) {
         int seconds = 4;
         for (int i = 1; i < argc; ++i) {
             if (std::atoi(argv[i]) > 0) seconds = std::atoi(argv[i]);
         }
-        ServerParts(seconds);
+        ServerParts(seconds, wanted("server"), wanted("dca"));
     }
     return 0;
 }

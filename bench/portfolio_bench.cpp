@@ -282,11 +282,14 @@ int main(int argc, char** argv) {
             return 1;
         }
         for (const int conns : {4, 16, 64}) {
-            const double limit = PgBench(service, summary, users, conns, seconds);
-            const double ours = Wrk(server.port, lua, conns, seconds);
-            std::printf("GET summary %-6s c=%-2d: %8.0f req/s vs pgbench %8.0f tps: ratio %.2f%s\n",
-                        mode.name, conns, ours, limit, limit > 0 ? ours / limit : 0.0,
-                        cached ? "" : " (goal >= 0.7)");
+            const Measured limit =
+                WithPgCpu(seconds, [&] { return PgBench(service, summary, users, conns, seconds); });
+            const Measured ours = WithPgCpu(seconds, [&] { return Wrk(server.port, lua, conns, seconds); });
+            std::printf(
+                "GET summary %-6s c=%-2d: %8.0f req/s vs pgbench %8.0f tps: ratio %.2f%s; PostgreSQL CPU "
+                "%.3f vs %.3f ms each\n",
+                mode.name, conns, ours.rate, limit.rate, limit.rate > 0 ? ours.rate / limit.rate : 0.0,
+                cached ? "" : " (goal >= 0.7)", ours.pg_ms_each, limit.pg_ms_each);
         }
     }
     if (parts.find("post") != std::string::npos) {

@@ -50,7 +50,7 @@ bool Step(PositionState& st,
     st.holding.sales.clear();
     st.last = KeyOf(t);
     ++st.count;
-    if (st.count % checkpoint_every == 0) checkpoints.Add(symbol, st);
+    if (IsCheckpoint(st.count, st.holding.fifo.lots.size(), checkpoint_every)) checkpoints.Add(symbol, st);
     return true;
 }
 

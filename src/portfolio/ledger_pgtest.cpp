@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -244,6 +245,108 @@ TEST_P(Ledger, IncrementalEqualsFullReplay) {
     });
     EXPECT_GT(applied, cfg.operations / 2);
     RecordProperty("refused", refused);
+}
+
+// A savings plan: one symbol bought again and again and never sold, so every purchase stays an
+// open lot and the state grows with the history. Its checkpoints must not store every open lot
+// every few transactions (O(n^2) lots: a 100 000-purchase import never finished), and a
+// back-dated edit, delete or append over the sparser checkpoints must still equal the replay.
+TEST(LedgerCheckpoints, ASavingsPlanStoresLinearlyManyLotsAndStillEqualsTheReplay) {
+    test::SuiteDatabases dbs("t_ledger_plan_", {migrate::Database::kPortfolio});
+    const std::string owner_url = migrate::AdminUrlFor(dbs, migrate::Database::kPortfolio).Reveal();
+    Portfolio p;
+    p.id = PortfolioId::Generate();
+    p.user_id = UserId::Generate();
+    p.name = "plan";
+    p.currency = Currency::FromCode("USD");
+    p.cost_basis_method = CostBasisMethod::kFifo;
+    test::ExecSql(owner_url, "INSERT INTO portfolio.portfolios (id, user_id, name, currency) VALUES ('" +
+                                 p.id.ToString() + "', '" + p.user_id.ToString() + "', 'plan', 'USD')");
+    Actor actor;
+    actor.user_id = p.user_id;
+    constexpr std::int64_t kEvery = 8;
+    constexpr int kBuys = 600;
+    const Timestamp start = TimestampFromString("2016-01-04T10:00:00Z");
+    auto buy = [&](int i) {
+        Transaction t;
+        t.id = TransactionId::Generate();
+        t.type = TransactionType::kBuy;
+        t.symbol = "PLAN";
+        t.quantity = Decimal::FromInt(1 + i % 3);
+        t.price = Decimal::FromString("10.25");
+        t.fee = Decimal::FromString("0.5");
+        t.executed_at = start + std::chrono::hours(24) * i;
+        return t;
+    };
+    const db::Query lots_in_checkpoints{
+        "SELECT count(*), coalesce(sum(split_part(state, ' ', 14)::bigint), 0)::bigint FROM "
+        "portfolio.ledger_checkpoints WHERE portfolio_id = $1",
+        "test.checkpoint_lots"};
+
+    db::PoolOptions po;
+    po.connection.url =
+        migrate::ServiceUrlFor(dbs, migrate::ServiceRole::kPortfolio, migrate::Database::kPortfolio).Reveal();
+    po.max_size = 1;
+    PgRepository repo;
+    RunAwaitable([&]() -> asio::awaitable<void> {
+        db::Pool pool(co_await asio::this_coro::executor, po);
+        auto change_and_check = [&](const std::string& what,
+                                    std::function<asio::awaitable<LedgerChange>(db::Transaction&)> change_fn)
+            -> asio::awaitable<void> {
+            co_await db::RunAs(pool, actor, [&](db::Transaction& tx) -> asio::awaitable<void> {
+                LedgerChange change = co_await change_fn(tx);
+                co_await LedgerDeriver::Apply(tx, repo, p, change, nullptr, kEvery);
+            });
+            co_await db::RunAs(pool, actor, db::TransactionOptions().ReadOnly(),
+                               [&](db::Transaction& tx) -> asio::awaitable<void> {
+                                   co_await ExpectEqualToReplay(tx, p, what);
+                                   auto r = co_await tx.Execute(lots_in_checkpoints, p.id);
+                                   const auto checkpoints = r[0].Get<std::int64_t>(0);
+                                   const auto lots = r[0].Get<std::int64_t>(1);
+                                   EXPECT_GE(checkpoints, 4) << what;
+                                   EXPECT_LE(lots, 3 * kBuys)
+                                       << what << ": lots stored in " << checkpoints << " checkpoints";
+                               });
+        };
+        co_await change_and_check("import", [&](db::Transaction& tx) -> asio::awaitable<LedgerChange> {
+            std::vector<Transaction> batch;
+            for (int i = 0; i < kBuys; ++i) batch.push_back(buy(i));
+            co_await repo.CopyTransactions(tx, p.id, p.user_id, batch);
+            LedgerChange change;
+            change.added = std::move(batch);
+            co_return change;
+        });
+        auto nth = [&](db::Transaction& tx, int n) -> asio::awaitable<Transaction> {
+            auto all = co_await repo.AllTransactions(tx, p.id);
+            co_return all.at(static_cast<std::size_t>(n));
+        };
+        co_await change_and_check("back-dated edit",
+                                  [&](db::Transaction& tx) -> asio::awaitable<LedgerChange> {
+                                      const Transaction before = co_await nth(tx, 100);
+                                      Transaction t = before;
+                                      t.quantity = *t.quantity + Decimal::FromInt(5);
+                                      co_await repo.UpdateTransaction(tx, p.id, t);
+                                      LedgerChange change;
+                                      change.removed.push_back(before);
+                                      change.added.push_back(*co_await repo.GetTransaction(tx, p.id, t.id));
+                                      co_return change;
+                                  });
+        co_await change_and_check("back-dated delete",
+                                  [&](db::Transaction& tx) -> asio::awaitable<LedgerChange> {
+                                      const Transaction before = co_await nth(tx, kBuys - 40);
+                                      co_await repo.DeleteTransaction(tx, p.id, before.id);
+                                      LedgerChange change;
+                                      change.removed.push_back(before);
+                                      co_return change;
+                                  });
+        co_await change_and_check("append", [&](db::Transaction& tx) -> asio::awaitable<LedgerChange> {
+            Transaction t = buy(kBuys + 1);
+            co_await repo.InsertTransaction(tx, p.id, p.user_id, t, std::nullopt);
+            LedgerChange change;
+            change.added.push_back(*co_await repo.GetTransaction(tx, p.id, t.id));
+            co_return change;
+        });
+    });
 }
 
 INSTANTIATE_TEST_SUITE_P(RandomLedgers,
