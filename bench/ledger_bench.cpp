@@ -294,7 +294,7 @@ void ServerParts(int seconds, bool ledger, bool dca) {
                 "%.2f (goal <= 2), p99 %s 20 ms; import of the %zu lines %.2f s\n",
                 n,
                 bench::Run("psql -Atq '" + owner +
-                           "' -c \"SELECT split_part(state, ' ', 14) FROM portfolio.ledger_positions "
+                           "' -c \"SELECT split_part(state, ' ', 18) FROM portfolio.ledger_positions "
                            "WHERE portfolio_id = '" +
                            p + "' AND symbol = 'S0'\" | tr -d '\\n'")
                     .c_str(),

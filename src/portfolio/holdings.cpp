@@ -80,10 +80,10 @@ struct Removed {
 
 // Closes `quantity` from the front of the lots (the oldest first); a lot closed in part keeps
 // the rest of its quantity and cost. Each lot closed costs O(1) (a deque's front).
-Removed RemoveFromLots(std::deque<Lot>& lots, Decimal quantity) {
+Removed RemoveFromLots(LotQueue& lots, Decimal quantity) {
     Removed removed;
     while (quantity.IsPositive() && !lots.empty()) {
-        Lot& lot = lots.front();
+        const Lot& lot = lots.front();
         const Decimal lot_q = lot.quantity.Abs();
         const Decimal m = std::min(quantity, lot_q);
         const Decimal cost = Portion(lot.cost, m, lot_q);
@@ -94,9 +94,7 @@ Removed RemoveFromLots(std::deque<Lot>& lots, Decimal quantity) {
         if (m == lot_q) {
             lots.pop_front();
         } else {
-            lot.quantity -= Decimal::FromInt(lot.quantity.Sign()) * m;
-            lot.cost -= cost;
-            lot.cost_base = SubOpt(lot.cost_base, cost_base);
+            lots.ReduceFront(m, cost, cost_base);
         }
     }
     return removed;
@@ -237,7 +235,7 @@ Result<Holding, LedgerError> ApplyTransaction(Holding h, const Transaction& tx, 
         case TransactionType::kSplit: {
             const Decimal ratio = tx.split_ratio.value_or(Decimal::FromInt(1));
             h.quantity = Mul(h.quantity, ratio);
-            for (Lot& lot : h.fifo.lots) lot.quantity = Mul(lot.quantity, ratio);
+            h.fifo.lots.MapQuantities([&](const Decimal& q) { return Mul(q, ratio); });
             return h;
         }
         case TransactionType::kDividend:

@@ -1,5 +1,6 @@
 #include "portfolio/holdings.hpp"
 #include "core/testing.hpp"
+#include "portfolio/ledger_state.hpp"
 
 #include <gtest/gtest.h>
 
@@ -247,6 +248,40 @@ TEST(Holdings, ReplayIsOrderIndependentOfInput) {
     EXPECT_EQ(a->holdings.at("AAPL").fifo.lots, b->holdings.at("AAPL").fifo.lots);
     EXPECT_EQ(a->holdings.at("AAPL").average.cost, b->holdings.at("AAPL").average.cost);
     EXPECT_EQ(a->holdings.at("AAPL").quantity, D("8"));
+}
+
+// A stored position of an earlier release (v1: every lot inline, no numbers or totals) reads with
+// its lots numbered from 0 and their totals summed; written again it keeps them.
+TEST(LedgerState, AStateOfAnEarlierReleaseReadsWithItsLotsNumberedFromZero) {
+    const std::string v1 =
+        "v1 USD 3.5 351.5 351.5 0 0 0 0 0 1.5 1709287200000000 0 2 "
+        "2 201 201 1709287200000000 1.5 150.5 - 1709373600000000";
+    auto decoded = DecodeState(v1, "OLD");
+    ASSERT_TRUE(decoded.has_value());
+    EXPECT_EQ(decoded->lots_per_page, 0);
+    const Holding& h = decoded->holding;
+    EXPECT_EQ(h.fifo.lots.size(), 2u);
+    EXPECT_TRUE(h.fifo.lots.Complete());
+    EXPECT_EQ(h.fifo.lots.FirstSeq(), 0);
+    EXPECT_EQ(h.fifo.lots.front().quantity, Decimal::FromString("2"));
+    EXPECT_EQ(h.CostBasis(CostBasisMethod::kFifo), Decimal::FromString("351.5"));
+    EXPECT_FALSE(h.CostBasisBase(CostBasisMethod::kFifo).has_value()) << "a lot without a base cost";
+    const std::string v2 = EncodeHolding(h);
+    auto again = DecodeHolding(v2, "OLD");
+    ASSERT_TRUE(again.has_value()) << v2;
+    EXPECT_EQ(again->fifo.lots, h.fifo.lots);
+    EXPECT_EQ(EncodeHolding(*again), v2);
+
+    // The position without its lots, and a page of them, assemble to the same holding.
+    const std::string position = EncodePosition(h, 64);
+    EXPECT_EQ(position.find("1709373600000000"), std::string::npos) << "no lot in " << position;
+    std::vector<const Lot*> lots;
+    h.fifo.lots.ForEach([&](const Lot& lot) { lots.push_back(&lot); });
+    auto assembled = AssemblePosition(position, "OLD", {EncodeLotPage(0, lots)});
+    ASSERT_TRUE(assembled.has_value());
+    EXPECT_EQ(EncodeHolding(*assembled), v2);
+    EXPECT_FALSE(AssemblePosition(position, "OLD", {EncodeLotPage(1, lots)}).has_value()) << "misnumbered";
+    EXPECT_FALSE(AssemblePosition(position, "OLD", {}).has_value()) << "a page missing";
 }
 
 }  // namespace

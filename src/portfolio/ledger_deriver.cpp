@@ -17,42 +17,18 @@ namespace {
 // Stored states to write (Repository::StoreLedgerStates).
 struct StateRows {
     std::vector<StoredLedgerState> rows;
-
-    void Add(const std::string& s, const PositionState& st) {
-        rows.push_back(StoredLedgerState{s, st.last, st.count, EncodeHolding(st.holding)});
-    }
 };
 
 // More steps than this run on the CPU pool (a replay step costs ~1 µs; the hop ~50 µs).
 constexpr std::size_t kInlineSteps = 2000;
 
+// Pages of lots read at once when a sale closes more than the loaded front holds.
+constexpr std::int64_t kPagesAhead = 8;
+
 struct Failure {
     LedgerKey key;
     LedgerError error;
 };
-
-// Applies `t` to `st`; false (and `failure` set when earlier than the one recorded) when the
-// ledger refuses it. Checkpoints are collected into `checkpoints`.
-bool Step(PositionState& st,
-          const Transaction& t,
-          const LedgerSettings& settings,
-          const std::string& symbol,
-          std::int64_t checkpoint_every,
-          StateRows& checkpoints,
-          std::optional<Failure>& failure) {
-    auto applied = ApplyTransaction(std::move(st.holding), t, settings);
-    if (!applied) {
-        const LedgerKey key = KeyOf(t);
-        if (!failure || key < failure->key) failure = Failure{key, applied.Error()};
-        return false;
-    }
-    st.holding = std::move(applied).Value();
-    st.holding.sales.clear();
-    st.last = KeyOf(t);
-    ++st.count;
-    if (IsCheckpoint(st.count, st.holding.fifo.lots.size(), checkpoint_every)) checkpoints.Add(symbol, st);
-    return true;
-}
 
 }  // namespace
 
@@ -123,15 +99,55 @@ std::map<std::string, Affected> AffectedSymbols(const LedgerChange& change) {
     return affected;
 }
 
+// A stored position as LoadPositions read it.
+struct Loaded {
+    PositionState state;
+    std::int64_t lots_per_page = 0;  // its lots' pages (0: inline, every lot loaded)
+};
+
+// The lots of page `page` (of `per_page`) numbered `from` to before `to`, from `text`; nullopt
+// when the page is not that.
+std::optional<std::vector<Lot>> PageLots(const StoredLotPage& stored,
+                                         std::int64_t page,
+                                         std::int64_t per_page,
+                                         std::int64_t from,
+                                         std::int64_t to) {
+    if (stored.page != page) return std::nullopt;
+    auto decoded = DecodeLotPage(stored.lots);
+    const std::int64_t first = std::max(from, page * per_page);
+    const std::int64_t end = std::min(to, (page + 1) * per_page);
+    if (!decoded || decoded->first_seq != first ||
+        static_cast<std::int64_t>(decoded->lots.size()) != end - first) {
+        return std::nullopt;
+    }
+    return std::move(decoded->lots);
+}
+
+// The stored position's first and last page loaded into its (empty) queue; false when they do
+// not fit it.
+bool AttachEnds(LotQueue& lots, std::int64_t per_page, const StoredLedgerState& row) {
+    if (lots.empty()) return true;
+    const std::int64_t first = lots.FirstSeq();
+    const std::int64_t next = lots.NextSeq();
+    const std::int64_t first_page = first / per_page;
+    const std::int64_t last_page = (next - 1) / per_page;
+    if (!row.first_page) return false;
+    auto head = PageLots(*row.first_page, first_page, per_page, first, next);
+    if (!head || !lots.LoadAfterHead(std::move(*head))) return false;
+    if (last_page == first_page) return true;
+    if (!row.last_page) return false;
+    auto tail = PageLots(*row.last_page, last_page, per_page, first, next);
+    return tail && lots.LoadTail(std::move(*tail));
+}
+
 // The stored state of each named symbol (an unreadable one is left out: re-derived like a
 // missing one).
-asio::awaitable<std::map<std::string, PositionState>> LoadPositions(
-    db::Transaction& tx,
-    Repository& repo,
-    const Portfolio& p,
-    const std::map<std::string, Affected>& affected,
-    const LedgerChange& change) {
-    // Read under the lock by the caller, or now; never copied (a state grows with open lots).
+asio::awaitable<std::map<std::string, Loaded>> LoadPositions(db::Transaction& tx,
+                                                             Repository& repo,
+                                                             const Portfolio& p,
+                                                             const std::map<std::string, Affected>& affected,
+                                                             const LedgerChange& change) {
+    // Read under the lock by the caller, or now.
     std::vector<StoredLedgerState> read;
     if (!change.stored_positions) {
         std::vector<std::string> names;
@@ -139,19 +155,26 @@ asio::awaitable<std::map<std::string, PositionState>> LoadPositions(
         read = co_await repo.LedgerPositions(tx, p.id, names);
     }
     const std::vector<StoredLedgerState>& rows = change.stored_positions ? *change.stored_positions : read;
-    std::map<std::string, PositionState> stored;
+    std::map<std::string, Loaded> stored;
     for (const StoredLedgerState& row : rows) {
         if (!affected.contains(row.symbol)) continue;
-        auto holding = DecodeHolding(row.state, row.symbol);
-        if (!holding) continue;
-        PositionState st;
-        st.holding = std::move(*holding);
-        st.last = row.last;
-        st.count = row.count;
-        stored.emplace(row.symbol, std::move(st));
+        auto decoded = DecodeState(row.state, row.symbol);
+        if (!decoded) continue;
+        if (decoded->lots_per_page != 0 &&
+            !AttachEnds(decoded->holding.fifo.lots, decoded->lots_per_page, row)) {
+            continue;
+        }
+        Loaded l;
+        l.state.holding = std::move(decoded->holding);
+        l.state.last = row.last;
+        l.state.count = row.count;
+        l.lots_per_page = decoded->lots_per_page;
+        stored.emplace(row.symbol, std::move(l));
     }
     co_return stored;
 }
+
+enum class Needs { kNothing, kMoreLots, kAllLots };
 
 // One symbol's starting state and the transactions to apply to it.
 struct Plan {
@@ -159,10 +182,110 @@ struct Plan {
     PositionState state;
     std::vector<Transaction> tail;             // read back (re-derivation)
     std::vector<const Transaction*> appended;  // or the change's own (append)
+    // An append to a stored position whose lots are in pages: the page size, the numbering it
+    // had, and (when not every lot is loaded) the state to derive again from after loading more.
+    std::int64_t lots_per_page = 0;
+    std::int64_t first_seq = 0;
+    std::int64_t next_seq = 0;
+    std::optional<PositionState> start;
+    // The symbol's stored position had its lots in pages of the size written now.
+    bool stored_pages = false;
+    // The derivation's outcome.
+    bool done = false;
     bool ok = true;
+    Needs needs = Needs::kNothing;
+    std::optional<Failure> failure;
+    StateRows checkpoints;
 
     std::size_t Steps() const { return tail.size() + appended.size(); }
 };
+
+// Applies `t` to the plan's state; false when the ledger refuses it (the plan's failure) or
+// lots not loaded are needed (the plan's needs). Checkpoints are collected in the plan.
+bool Step(Plan& plan, const Transaction& t, const LedgerSettings& settings, std::int64_t checkpoint_every) {
+    PositionState& st = plan.state;
+    try {
+        auto applied = ApplyTransaction(std::move(st.holding), t, settings);
+        if (!applied) {
+            plan.failure = Failure{KeyOf(t), applied.Error()};
+            return false;
+        }
+        st.holding = std::move(applied).Value();
+    } catch (const LotsNotLoaded& missing) {
+        plan.needs = missing.all ? Needs::kAllLots : Needs::kMoreLots;
+        return false;
+    }
+    st.holding.sales.clear();
+    st.last = KeyOf(t);
+    ++st.count;
+    if (IsCheckpoint(st.count, st.holding.fifo.lots.size(), checkpoint_every)) {
+        if (!st.holding.fifo.lots.Complete()) {
+            plan.needs = Needs::kAllLots;
+            return false;
+        }
+        plan.checkpoints.rows.push_back(
+            StoredLedgerState{plan.symbol, st.last, st.count, EncodeHolding(st.holding), {}, {}});
+    }
+    return true;
+}
+
+// Whether an append must load every lot before it starts: a split rescales them all, and a
+// checkpoint stores them all. The lots cannot fall below those still in storage without loading
+// them (Step then asks), and IsCheckpoint at fewer lots is a multiple of it at more.
+bool NeedsEveryLot(const Plan& plan, std::int64_t checkpoint_every) {
+    const LotQueue& lots = plan.state.holding.fifo.lots;
+    if (lots.Complete()) return false;
+    Decimal quantity = plan.state.holding.quantity;
+    bool may_close = false;
+    for (const Transaction* t : plan.appended) {
+        if (t->type == TransactionType::kSplit) return true;
+        if (!t->quantity) continue;
+        const bool in = t->type == TransactionType::kBuy || t->type == TransactionType::kTransferIn;
+        const bool out = t->type == TransactionType::kSell || t->type == TransactionType::kTransferOut;
+        if (!in && !out) continue;
+        const Decimal delta = in ? *t->quantity : -*t->quantity;
+        if (!quantity.IsZero() && quantity.Sign() != delta.Sign()) may_close = true;
+        quantity += delta;
+    }
+    const std::size_t fewest = may_close ? lots.Hidden() : lots.size();
+    const std::int64_t stride = CheckpointStride(fewest, checkpoint_every);
+    for (std::size_t j = 1; j <= plan.appended.size(); ++j) {
+        if ((plan.state.count + static_cast<std::int64_t>(j)) % stride == 0) return true;
+    }
+    return false;
+}
+
+// Loads stored lots after the plan's loaded front into its starting state: the next few pages,
+// or every one still in storage.
+asio::awaitable<void> LoadLots(
+    db::Transaction& tx, Repository& repo, const Portfolio& p, Plan& plan, bool all) {
+    LotQueue& lots = plan.start->holding.fifo.lots;
+    if (lots.Complete()) {
+        throw Error(ErrorKind::kInternal, "portfolio.ledger_pages",
+                    fmt::format("every lot of {} is loaded and more were asked for", plan.symbol));
+    }
+    const std::int64_t per_page = plan.lots_per_page;
+    const std::int64_t from_seq = lots.FirstSeq() + static_cast<std::int64_t>(lots.Head().size());
+    const std::int64_t to_seq = from_seq + static_cast<std::int64_t>(lots.Hidden());  // the tail's first
+    const std::int64_t first_page = from_seq / per_page;
+    std::int64_t last_page = (to_seq - 1) / per_page;
+    if (!all) last_page = std::min(last_page, first_page + kPagesAhead - 1);
+    const std::vector<StoredLotPage> pages =
+        co_await repo.LotPages(tx, p.id, plan.symbol, first_page, last_page);
+    std::vector<Lot> loaded;
+    std::size_t i = 0;
+    for (std::int64_t page = first_page; page <= last_page; ++page, ++i) {
+        auto page_lots =
+            i < pages.size() ? PageLots(pages[i], page, per_page, from_seq, to_seq) : std::nullopt;
+        if (!page_lots) {
+            throw Error(
+                ErrorKind::kInternal, "portfolio.ledger_pages",
+                fmt::format("the stored lots of {} do not fit its position (page {})", plan.symbol, page));
+        }
+        for (Lot& lot : *page_lots) loaded.push_back(std::move(lot));
+    }
+    lots.LoadAfterHead(std::move(loaded));
+}
 
 // An append after the symbol's last stored transaction continues from the stored state; any
 // other change re-derives from the last checkpoint before it (or the first transaction), whose
@@ -172,15 +295,29 @@ asio::awaitable<Plan> PlanSymbol(db::Transaction& tx,
                                  const Portfolio& p,
                                  const std::string& symbol,
                                  const Affected& a,
-                                 std::map<std::string, PositionState>& stored) {
+                                 std::map<std::string, Loaded>& stored,
+                                 std::int64_t checkpoint_every,
+                                 std::int64_t lots_per_page) {
     Plan plan;
     plan.symbol = symbol;
     auto head = stored.find(symbol);
     const bool append = head != stored.end() && !a.earliest_removed && !a.added.empty() &&
-                        head->second.last < KeyOf(*a.added.front());
+                        head->second.state.last < KeyOf(*a.added.front());
+    if (head != stored.end()) plan.stored_pages = head->second.lots_per_page == lots_per_page;
     if (append) {
-        plan.state = std::move(head->second);
+        plan.state = std::move(head->second.state);
         plan.appended = a.added;
+        plan.lots_per_page = head->second.lots_per_page;
+        plan.first_seq = plan.state.holding.fifo.lots.FirstSeq();
+        plan.next_seq = plan.state.holding.fifo.lots.NextSeq();
+        if (!plan.state.holding.fifo.lots.Complete()) {
+            plan.start = plan.state;
+            // Pages of another size are written again whole.
+            if (NeedsEveryLot(plan, checkpoint_every) || plan.lots_per_page != lots_per_page) {
+                co_await LoadLots(tx, repo, p, plan, true);
+                plan.state = *plan.start;
+            }
+        }
         co_return plan;
     }
     LedgerKey start = a.added.empty() ? *a.earliest_removed : KeyOf(*a.added.front());
@@ -201,24 +338,70 @@ asio::awaitable<Plan> PlanSymbol(db::Transaction& tx,
     co_return plan;
 }
 
-// The derivation, pure: each plan's transactions applied to its state, checkpoints collected.
-void Derive(std::vector<Plan>& plans,
-            const LedgerSettings& settings,
-            std::int64_t checkpoint_every,
-            StateRows& checkpoints,
-            std::optional<Failure>& failure) {
+// The derivation, pure: each unfinished plan's transactions applied to its state.
+void Derive(std::vector<Plan>& plans, const LedgerSettings& settings, std::int64_t checkpoint_every) {
     for (Plan& plan : plans) {
+        if (plan.done) continue;
+        plan.done = true;
+        bool ok = true;
         for (const Transaction* t : plan.appended) {
-            if (!(plan.ok =
-                      Step(plan.state, *t, settings, plan.symbol, checkpoint_every, checkpoints, failure)))
-                break;
+            if (!(ok = Step(plan, *t, settings, checkpoint_every))) break;
         }
-        for (const Transaction& t : plan.tail) {
-            if (!(plan.ok =
-                      Step(plan.state, t, settings, plan.symbol, checkpoint_every, checkpoints, failure)))
-                break;
+        if (ok) {
+            for (const Transaction& t : plan.tail) {
+                if (!(ok = Step(plan, t, settings, checkpoint_every))) break;
+            }
         }
+        plan.ok = ok;
     }
+}
+
+// The lots of page `page` as they are now, from the loaded ones.
+StoredLotPage PageOf(const LotQueue& lots, std::int64_t page, std::int64_t per_page) {
+    const std::int64_t first = std::max(lots.FirstSeq(), page * per_page);
+    const std::int64_t end = std::min(lots.NextSeq(), (page + 1) * per_page);
+    std::vector<const Lot*> list;
+    for (std::int64_t seq = first; seq < end; ++seq) {
+        const Lot* lot = lots.Loaded(seq);
+        if (lot == nullptr) {
+            throw Error(ErrorKind::kInternal, "portfolio.ledger_pages",
+                        fmt::format("lot {} of page {} is not loaded", seq, page));
+        }
+        list.push_back(lot);
+    }
+    return StoredLotPage{page, EncodeLotPage(first, list)};
+}
+
+// The pages a derivation changed: after an append to paged lots, the front page when a sale
+// closed into it and the pages the new lots went to (earlier pages deleted); otherwise every page
+// (the others deleted), as after a split.
+Repository::LotPagesWrite PagesToWrite(const Plan& plan, std::int64_t per_page) {
+    const LotQueue& lots = plan.state.holding.fifo.lots;
+    Repository::LotPagesWrite w;
+    w.symbol = plan.symbol;
+    const std::int64_t first = lots.FirstSeq();
+    const std::int64_t next = lots.NextSeq();
+    w.keep_from = first / per_page;
+    w.keep_to = lots.empty() ? w.keep_from - 1 : (next - 1) / per_page;
+    std::set<std::int64_t> pages;
+    if (plan.lots_per_page == per_page && !plan.appended.empty() && !lots.AllTouched()) {
+        w.prune = lots.empty() || w.keep_from != plan.first_seq / per_page;
+        // The front page changed when a sale closed into it; one whose first lot is the front
+        // and still in storage was not touched.
+        const bool front_untouched = first % per_page == 0 && lots.Loaded(first) == nullptr;
+        if (!lots.empty() && (first != plan.first_seq || lots.FrontTouched()) && !front_untouched) {
+            pages.insert(w.keep_from);
+        }
+        for (std::int64_t page = std::max(plan.next_seq, first) / per_page;
+             next > plan.next_seq && page <= w.keep_to; ++page) {
+            pages.insert(page);
+        }
+    } else {
+        w.prune = true;
+        for (std::int64_t page = w.keep_from; page <= w.keep_to; ++page) pages.insert(page);
+    }
+    for (std::int64_t page : pages) w.pages.push_back(PageOf(lots, page, per_page));
+    return w;
 }
 
 }  // namespace
@@ -228,48 +411,91 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
                                            const Portfolio& p,
                                            const LedgerChange& change,
                                            runtime::CpuPool* cpu,
-                                           std::int64_t checkpoint_every) {
+                                           std::int64_t checkpoint_every,
+                                           std::int64_t lots_per_page) {
     const LedgerSettings settings{p.currency, p.cost_basis_method, p.allow_short};
     const std::map<std::string, Affected> affected = AffectedSymbols(change);
     if (affected.empty()) {
         co_await ApplyCash(tx, repo, p, change);
         co_return;
     }
-    std::map<std::string, PositionState> stored = co_await LoadPositions(tx, repo, p, affected, change);
+    std::map<std::string, Loaded> stored = co_await LoadPositions(tx, repo, p, affected, change);
 
     // 1. Reads: each symbol's starting state and the transactions to apply to it.
     std::vector<Plan> plans;
     std::size_t steps = 0;
     for (const auto& [symbol, a] : affected) {
-        Plan plan = co_await PlanSymbol(tx, repo, p, symbol, a, stored);
+        Plan plan = co_await PlanSymbol(tx, repo, p, symbol, a, stored, checkpoint_every, lots_per_page);
         steps += plan.Steps();
         plans.push_back(std::move(plan));
     }
 
     // 2. The derivation, pure: on the CPU pool when it is long (a large import, an edit early
-    // in a long history), so the request's event loop keeps serving others (issue 15).
-    std::optional<Failure> failure;
-    StateRows checkpoints;
-    if (cpu && steps > kInlineSteps) {
-        co_await cpu->Run([&] {
-            Derive(plans, settings, checkpoint_every, checkpoints, failure);
-            return 0;
-        });
-    } else {
-        Derive(plans, settings, checkpoint_every, checkpoints, failure);
+    // in a long history), so the request's event loop keeps serving others (issue 15). An
+    // append that reaches lots still in storage loads them and derives again.
+    for (;;) {
+        if (cpu && steps > kInlineSteps) {
+            co_await cpu->Run([&] {
+                Derive(plans, settings, checkpoint_every);
+                return 0;
+            });
+        } else {
+            Derive(plans, settings, checkpoint_every);
+        }
+        bool again = false;
+        for (Plan& plan : plans) {
+            if (plan.needs == Needs::kNothing) continue;
+            if (!plan.start) {
+                throw Error(ErrorKind::kInternal, "portfolio.ledger_pages",
+                            "a derivation with every lot loaded asked for more");
+            }
+            co_await LoadLots(tx, repo, p, plan, plan.needs == Needs::kAllLots);
+            plan.state = *plan.start;
+            plan.needs = Needs::kNothing;
+            plan.done = false;
+            plan.ok = true;
+            plan.failure.reset();
+            plan.checkpoints.rows.clear();
+            again = true;
+        }
+        if (!again) break;
     }
 
     // 3. Writes.
-    StateRows positions;
+    std::optional<Failure> failure;
+    StateRows checkpoints, positions;
+    std::vector<Repository::LotPagesWrite> pages;
     std::vector<const Holding*> holdings;
     std::vector<std::string> gone;
-    for (const Plan& plan : plans) {
+    for (Plan& plan : plans) {
+        if (plan.failure && (!failure || plan.failure->key < failure->key)) failure = plan.failure;
+        for (StoredLedgerState& cp : plan.checkpoints.rows) checkpoints.rows.push_back(std::move(cp));
         if (!plan.ok) continue;
         if (plan.state.count == 0) {
             gone.push_back(plan.symbol);
             continue;
         }
-        positions.Add(plan.symbol, plan.state);
+        positions.rows.push_back(StoredLedgerState{plan.symbol,
+                                                   plan.state.last,
+                                                   plan.state.count,
+                                                   EncodePosition(plan.state.holding, lots_per_page),
+                                                   {},
+                                                   {}});
+        Repository::LotPagesWrite w = PagesToWrite(plan, lots_per_page);
+        if (plan.stored_pages && w.pages.size() > 2) {
+            // Written whole (a re-derivation, a split): the pages that did not change stay. A
+            // back-dated change seldom reaches the open lots, and reading pages is cheaper than
+            // writing them.
+            const std::vector<StoredLotPage> old =
+                co_await repo.LotPages(tx, p.id, plan.symbol, w.pages.front().page, w.pages.back().page);
+            std::map<std::int64_t, const std::string*> before;
+            for (const StoredLotPage& page : old) before.emplace(page.page, &page.lots);
+            std::erase_if(w.pages, [&](const StoredLotPage& page) {
+                auto it = before.find(page.page);
+                return it != before.end() && *it->second == page.lots;
+            });
+        }
+        pages.push_back(std::move(w));
         holdings.push_back(&plan.state.holding);
     }
     if (failure) throw LedgerRefusal(failure->error);
@@ -279,6 +505,7 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
     // depend on the reads above, nor they on them.
     co_await ApplyCash(tx, repo, p, change);
     co_await repo.StoreLedgerStates(tx, p.id, p.user_id, checkpoints.rows, positions.rows);
+    co_await repo.WriteLotPages(tx, p.id, p.user_id, pages);
     if (!gone.empty()) {
         co_await repo.DeleteLedgerPositions(tx, p.id, gone);
         co_await repo.DeleteHoldings(tx, p.id, gone);

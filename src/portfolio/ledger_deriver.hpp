@@ -43,16 +43,17 @@ public:
     // Throws a 422 nn::Error (the ledger error of the earliest transaction that cannot be
     // applied), like the full replay would.
     // Every read and write goes through `repo`. A long derivation runs on `cpu` when given.
-    // `checkpoint_every`: kCheckpointEvery, smaller in tests. PgRepository defers the writes
-    // (db::Transaction::Defer): an append whose positions came with the lock costs no round trip
-    // here (its writes go with the caller's next statement or COMMIT); otherwise one, the read
-    // of the stored positions.
+    // `checkpoint_every`: kCheckpointEvery, `lots_per_page`: kLotsPerPage, smaller in tests. PgRepository
+    // defers the writes (db::Transaction::Defer): an append whose positions came with the lock costs no round
+    // trip here (its writes go with the caller's next statement or COMMIT); otherwise one, the read of the
+    // stored positions.
     static boost::asio::awaitable<void> Apply(db::Transaction& tx,
                                               Repository& repo,
                                               const Portfolio& p,
                                               const LedgerChange& change,
                                               runtime::CpuPool* cpu = nullptr,
-                                              std::int64_t checkpoint_every = kCheckpointEvery);
+                                              std::int64_t checkpoint_every = kCheckpointEvery,
+                                              std::int64_t lots_per_page = kLotsPerPage);
 };
 
 // The 422 a ledger refusal is answered with.

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/ids.hpp"
 #include "core/time.hpp"
@@ -34,16 +35,17 @@ inline LedgerKey KeyOf(const Transaction& t) {
 inline constexpr std::int64_t kCheckpointEvery = 256;
 
 // The distance between a symbol's checkpoints while it has `open_lots` open FIFO lots: the
-// smallest `every` * 2^k of at least half the lots. A checkpoint stores every open lot, so at a
-// fixed distance a position that only grows (a savings plan: every purchase an open lot) would
-// store O(n^2 / every) lots over n transactions (100 000 purchases: 20 million lots, a 100 000-
-// line import that never finished); spaced by its size, a checkpoint stores at most three lots per
-// transaction since the one before it (the lots grow by at most one per transaction, and
-// consecutive checkpoints are at least the smaller of their strides apart), so O(n) in all. What it
-// costs: a back-dated change replays up to one stride of its symbol.
+// smallest `every` * 2^k of at least an eighth of the lots. A checkpoint stores every open lot, so
+// at a fixed distance a position that only grows (a savings plan: every purchase an open lot)
+// would store O(n^2 / every) lots over n transactions (100 000 purchases: 20 million lots, a
+// 100 000-line import that never finished); spaced by its size, a checkpoint stores at most nine
+// lots per transaction since the one before it (the lots grow by at most one per transaction, and
+// consecutive checkpoints are at least the smaller of their strides apart), so O(n) in all. What
+// it costs: a back-dated change replays up to one stride of its symbol (256 while it has at most
+// 2 048 open lots).
 constexpr std::int64_t CheckpointStride(std::size_t open_lots, std::int64_t every) {
     std::int64_t stride = every;
-    while (static_cast<std::size_t>(stride) * 2 < open_lots) stride *= 2;
+    while (static_cast<std::size_t>(stride) * 8 < open_lots) stride *= 2;
     return stride;
 }
 
@@ -61,9 +63,39 @@ struct PositionState {
     LedgerKey last;
 };
 
-// Every field of the holding but its symbol and sales, exactly (decimals keep their scale).
+// Every field of the holding but its symbol and sales, exactly (decimals keep their scale), with
+// every open lot, their numbering and totals (checkpoints, read checkpoints). Every lot must be
+// loaded (throws LotsNotLoaded otherwise).
 std::string EncodeHolding(const Holding& holding);
-// nullopt when the text is not an encoded holding.
+// nullopt when the text is not an encoded holding with its lots (EncodeHolding, or the v1 text
+// of earlier releases, whose lots are numbered from 0).
 std::optional<Holding> DecodeHolding(std::string_view text, std::string symbol);
+
+// A stored position (ledger_positions): the same without the lots, which are stored apart in pages
+// of `lots_per_page` by number (page n: the lots numbered n * lots_per_page to the next page's
+// first, EncodeLotPage), so an append writes the pages it changes, not every open lot.
+inline constexpr std::int64_t kLotsPerPage = 64;
+std::string EncodePosition(const Holding& holding, std::int64_t lots_per_page);
+struct DecodedState {
+    Holding holding;
+    // 0: the lots were in the text (every one loaded); otherwise none is loaded, they are in pages
+    // of this many.
+    std::int64_t lots_per_page = 0;
+};
+// Either encoding (EncodeHolding or EncodePosition); nullopt when it is neither.
+std::optional<DecodedState> DecodeState(std::string_view text, std::string symbol);
+
+// One page of a position's lots: the number of its first and the lots, oldest first.
+struct LotPage {
+    std::int64_t first_seq = 0;
+    std::vector<Lot> lots;
+};
+std::string EncodeLotPage(std::int64_t first_seq, const std::vector<const Lot*>& lots);
+std::optional<LotPage> DecodeLotPage(std::string_view text);
+// A stored position with every one of its pages (in order): the whole holding, or nullopt when
+// they do not fit together.
+std::optional<Holding> AssemblePosition(std::string_view state,
+                                        std::string symbol,
+                                        const std::vector<std::string>& pages);
 
 }  // namespace nn::portfolio

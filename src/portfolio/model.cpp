@@ -1,5 +1,7 @@
 #include "portfolio/model.hpp"
 
+#include <stdexcept>
+
 #include <array>
 #include <utility>
 
@@ -55,22 +57,136 @@ bool IsPortfolioType(std::string_view name) noexcept {
     return false;
 }
 
+const Lot& LotQueue::front() const {
+    if (!head_.empty()) return head_.front();
+    if (hidden_ != 0) throw LotsNotLoaded{};
+    if (tail_.empty()) throw std::out_of_range("LotQueue::front of an empty queue");
+    return tail_.front();
+}
+
+void LotQueue::pop_front() {
+    std::deque<Lot>& from = !head_.empty() ? head_ : tail_;
+    if (head_.empty() && hidden_ != 0) throw LotsNotLoaded{};
+    if (from.empty()) throw std::out_of_range("LotQueue::pop_front of an empty queue");
+    const Lot& lot = from.front();
+    cost_ -= lot.cost;
+    if (lot.cost_base) {
+        cost_base_ -= *lot.cost_base;
+    } else {
+        --missing_base_;
+    }
+    from.pop_front();
+    ++first_seq_;
+    front_touched_ = true;
+}
+
+void LotQueue::ReduceFront(const Decimal& quantity,
+                           const Decimal& cost,
+                           const std::optional<Decimal>& cost_base) {
+    if (head_.empty() && hidden_ != 0) throw LotsNotLoaded{};
+    Lot& lot = !head_.empty() ? head_.front() : tail_.front();
+    lot.quantity -= Decimal::FromInt(lot.quantity.Sign()) * quantity;
+    lot.cost -= cost;
+    cost_ -= cost;
+    if (lot.cost_base && cost_base) {
+        lot.cost_base = *lot.cost_base - *cost_base;
+        cost_base_ -= *cost_base;
+    } else if (lot.cost_base) {
+        // A part without a base-currency cost leaves the rest without one too.
+        cost_base_ -= *lot.cost_base;
+        lot.cost_base.reset();
+        ++missing_base_;
+    }
+    front_touched_ = true;
+}
+
+void LotQueue::push_back(Lot lot) {
+    cost_ += lot.cost;
+    if (lot.cost_base) {
+        cost_base_ += *lot.cost_base;
+    } else {
+        ++missing_base_;
+    }
+    tail_.push_back(std::move(lot));
+}
+
+void LotQueue::clear() {
+    first_seq_ = NextSeq();
+    head_.clear();
+    tail_.clear();
+    hidden_ = 0;
+    cost_ = Decimal();
+    cost_base_ = Decimal();
+    missing_base_ = 0;
+    front_touched_ = true;
+}
+
+std::optional<Decimal> LotQueue::CostBase() const {
+    if (missing_base_ != 0) return std::nullopt;
+    return cost_base_;
+}
+
+LotQueue LotQueue::Stored(
+    std::int64_t first_seq, std::size_t count, Decimal cost, Decimal cost_base, std::size_t missing_base) {
+    LotQueue q;
+    q.first_seq_ = first_seq;
+    q.hidden_ = count;
+    q.cost_ = std::move(cost);
+    q.cost_base_ = std::move(cost_base);
+    q.missing_base_ = missing_base;
+    return q;
+}
+
+LotQueue LotQueue::Numbered(std::int64_t first_seq, std::deque<Lot> lots) {
+    LotQueue q;
+    q.first_seq_ = first_seq;
+    for (Lot& lot : lots) q.push_back(std::move(lot));
+    return q;
+}
+
+bool LotQueue::LoadAfterHead(std::vector<Lot> lots) {
+    if (lots.size() > hidden_) return false;
+    for (Lot& lot : lots) head_.push_back(std::move(lot));
+    hidden_ -= lots.size();
+    return true;
+}
+
+bool LotQueue::LoadTail(std::vector<Lot> lots) {
+    if (lots.size() > hidden_ || !tail_.empty()) return false;
+    for (Lot& lot : lots) tail_.push_back(std::move(lot));
+    hidden_ -= tail_.size();
+    return true;
+}
+
+const Lot* LotQueue::Loaded(std::int64_t seq) const noexcept {
+    if (seq < first_seq_) return nullptr;
+    const auto i = static_cast<std::size_t>(seq - first_seq_);
+    if (i < head_.size()) return &head_[i];
+    const std::int64_t tail_start = NextSeq() - static_cast<std::int64_t>(tail_.size());
+    if (seq >= tail_start && seq < NextSeq()) return &tail_[static_cast<std::size_t>(seq - tail_start)];
+    return nullptr;
+}
+
+bool operator==(const LotQueue& a, const LotQueue& b) {
+    if (a.first_seq_ != b.first_seq_ || a.size() != b.size() || a.hidden_ != 0 || b.hidden_ != 0 ||
+        !(a.cost_ == b.cost_) || !(a.cost_base_ == b.cost_base_) || a.missing_base_ != b.missing_base_) {
+        return false;
+    }
+    for (std::int64_t seq = a.first_seq_; seq < a.NextSeq(); ++seq) {
+        if (!(*a.Loaded(seq) == *b.Loaded(seq))) return false;
+    }
+    return true;
+}
+
 Decimal Holding::CostBasis(CostBasisMethod method) const {
     if (method == CostBasisMethod::kAverage) return average.cost;
-    Decimal total;
-    for (const Lot& lot : fifo.lots) total += lot.cost;
-    return total;
+    return fifo.lots.Cost();
 }
 
 std::optional<Decimal> Holding::CostBasisBase(CostBasisMethod method) const {
     if (base_rate_missing) return std::nullopt;
     if (method == CostBasisMethod::kAverage) return average.cost_base;
-    Decimal total;
-    for (const Lot& lot : fifo.lots) {
-        if (!lot.cost_base) return std::nullopt;
-        total += *lot.cost_base;
-    }
-    return total;
+    return fifo.lots.CostBase();
 }
 
 Decimal Holding::Realized(CostBasisMethod method) const {

@@ -127,10 +127,94 @@ struct AverageBook {
     std::optional<Decimal> realized_base;
 };
 
+// Thrown by LotQueue when an operation reaches open lots that are still in storage (a stored
+// position loads only the lots an append touches; LedgerDeriver then loads more and derives again).
+struct LotsNotLoaded {
+    bool all = false;  // every lot is needed (a split, a checkpoint), not just more from the front
+};
+
+// A position's open FIFO lots, oldest first, with the totals of their costs (so a cost basis does
+// not visit every lot). Lots are numbered in the order they open: the front one is FirstSeq(), the
+// next one opened gets NextSeq() (a stored position keeps its lots in pages of these numbers,
+// docs/portfolio.md "Lots stored apart"). A queue built by a replay holds every lot; one rebuilt
+// from storage may hold a loaded front (Head) and a loaded back (Tail) with Hidden() lots between
+// them still in storage: reaching those throws LotsNotLoaded. A sale consumes from the front, so
+// deques (a vector's erase at the front moved every remaining lot: quadratic over a long ledger).
+class LotQueue {
+public:
+    std::size_t size() const noexcept { return head_.size() + hidden_ + tail_.size(); }
+    bool empty() const noexcept { return size() == 0; }
+    bool Complete() const noexcept { return hidden_ == 0; }
+    std::size_t Hidden() const noexcept { return hidden_; }
+    std::int64_t FirstSeq() const noexcept { return first_seq_; }
+    std::int64_t NextSeq() const noexcept { return first_seq_ + static_cast<std::int64_t>(size()); }
+    // Whether the front lot was closed or reduced since the queue was built (its page changed).
+    bool FrontTouched() const noexcept { return front_touched_; }
+    // Whether every lot changed since the queue was built (a split).
+    bool AllTouched() const noexcept { return all_touched_; }
+
+    // The oldest lot (the queue is not empty).
+    const Lot& front() const;
+    void pop_front();
+    // Closes `quantity` (positive, less than the front lot's) of the front lot, whose cost goes
+    // down by `cost` (and `cost_base`): the rest stays open.
+    void ReduceFront(const Decimal& quantity, const Decimal& cost, const std::optional<Decimal>& cost_base);
+    void push_back(Lot lot);
+    // Every lot closed; the numbering goes on.
+    void clear();
+    // Each lot's quantity replaced by f(quantity) (a split: costs do not change).
+    template <typename F>
+    void MapQuantities(F&& f) {
+        if (hidden_ != 0) throw LotsNotLoaded{true};
+        for (Lot& l : head_) l.quantity = f(l.quantity);
+        for (Lot& l : tail_) l.quantity = f(l.quantity);
+        all_touched_ = true;
+    }
+    // Each lot, oldest first (every lot is loaded).
+    template <typename F>
+    void ForEach(F&& f) const {
+        if (hidden_ != 0) throw LotsNotLoaded{true};
+        for (const Lot& l : head_) f(l);
+        for (const Lot& l : tail_) f(l);
+    }
+
+    // The totals of every open lot: cost, and cost in the base currency unless a lot has none.
+    const Decimal& Cost() const noexcept { return cost_; }
+    std::optional<Decimal> CostBase() const;
+    const Decimal& CostBaseOfLotsWithOne() const noexcept { return cost_base_; }
+    std::size_t LotsWithoutCostBase() const noexcept { return missing_base_; }
+
+    // Storage (ledger_state.hpp, ledger_deriver.cpp).
+    // `count` lots from `first_seq` on with these totals, none loaded.
+    static LotQueue Stored(
+        std::int64_t first_seq, std::size_t count, Decimal cost, Decimal cost_base, std::size_t missing_base);
+    // Numbered from `first_seq`, every lot loaded (totals summed).
+    static LotQueue Numbered(std::int64_t first_seq, std::deque<Lot> lots);
+    // Loaded lots next to the front ones (false, and nothing changed, if they are not that many).
+    bool LoadAfterHead(std::vector<Lot> lots);
+    // The last lots, loaded (false, and nothing changed, if there are not that many hidden).
+    bool LoadTail(std::vector<Lot> lots);
+    const std::deque<Lot>& Head() const noexcept { return head_; }
+    const std::deque<Lot>& Tail() const noexcept { return tail_; }
+    // The loaded lot numbered `seq`, or null.
+    const Lot* Loaded(std::int64_t seq) const noexcept;
+
+    friend bool operator==(const LotQueue& a, const LotQueue& b);
+
+private:
+    std::deque<Lot> head_;
+    std::size_t hidden_ = 0;
+    std::deque<Lot> tail_;
+    std::int64_t first_seq_ = 0;
+    Decimal cost_;
+    Decimal cost_base_;
+    std::size_t missing_base_ = 0;
+    bool front_touched_ = false;
+    bool all_touched_ = false;
+};
+
 struct FifoBook {
-    // Oldest first; a sale consumes from the front, so a deque (a vector's erase at the front
-    // moved every remaining lot: quadratic over a long ledger).
-    std::deque<Lot> lots;
+    LotQueue lots;
     Decimal realized;
     std::optional<Decimal> realized_base;
 };

@@ -88,6 +88,15 @@ public:
                                                    UserId owner,
                                                    const std::vector<StoredLedgerState>& checkpoints,
                                                    const std::vector<StoredLedgerState>& positions) override;
+    boost::asio::awaitable<std::vector<StoredLotPage>> LotPages(db::Transaction& tx,
+                                                                PortfolioId portfolio,
+                                                                const std::string& symbol,
+                                                                std::int64_t from,
+                                                                std::int64_t to) override;
+    boost::asio::awaitable<void> WriteLotPages(db::Transaction& tx,
+                                               PortfolioId portfolio,
+                                               UserId owner,
+                                               const std::vector<LotPagesWrite>& writes) override;
     boost::asio::awaitable<void> DeleteLedgerPositions(db::Transaction& tx,
                                                        PortfolioId portfolio,
                                                        const std::vector<std::string>& symbols) override;

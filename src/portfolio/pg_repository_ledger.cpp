@@ -14,10 +14,41 @@ namespace asio = boost::asio;
 
 namespace {
 
+// Each position with its first and last page of lots (an index probe each): what an append
+// needs of them unless it closes more than the first page holds.
 constexpr db::Query kSelectPositions{
-    "SELECT symbol, last_executed_at, last_created_at, last_transaction_id, transaction_count, state "
-    "FROM portfolio.ledger_positions WHERE portfolio_id = $1 AND symbol = ANY ($2::text[])",
+    "SELECT l.symbol, l.last_executed_at, l.last_created_at, l.last_transaction_id, l.transaction_count, "
+    "l.state, f.page, f.lots, b.page, b.lots FROM portfolio.ledger_positions l "
+    "LEFT JOIN LATERAL (SELECT g.page, g.lots FROM portfolio.ledger_lot_pages g WHERE g.portfolio_id = "
+    "l.portfolio_id AND g.symbol = l.symbol ORDER BY g.page LIMIT 1) f ON true "
+    "LEFT JOIN LATERAL (SELECT g.page, g.lots FROM portfolio.ledger_lot_pages g WHERE g.portfolio_id = "
+    "l.portfolio_id AND g.symbol = l.symbol ORDER BY g.page DESC LIMIT 1) b ON true "
+    "WHERE l.portfolio_id = $1 AND l.symbol = ANY ($2::text[])",
     "portfolio.select_ledger_positions"};
+
+constexpr db::Query kSelectLotPages{
+    "SELECT page, lots FROM portfolio.ledger_lot_pages WHERE portfolio_id = $1 AND symbol = $2 "
+    "AND page BETWEEN $3 AND $4 ORDER BY page",
+    "portfolio.select_lot_pages"};
+
+constexpr db::Query kPruneLotPages{
+    "DELETE FROM portfolio.ledger_lot_pages g USING unnest($2::text[], $3::bigint[], $4::bigint[]) AS "
+    "k(symbol, keep_from, keep_to) WHERE g.portfolio_id = $1 AND g.symbol = k.symbol "
+    "AND (g.page < k.keep_from OR g.page > k.keep_to)",
+    "portfolio.prune_lot_pages", true};
+
+constexpr db::Query kUpsertLotPages{
+    "INSERT INTO portfolio.ledger_lot_pages AS g (portfolio_id, user_id, symbol, page, lots) "
+    "SELECT $1, $2, t.* FROM unnest($3::text[], $4::bigint[], $5::text[]) AS t "
+    "ON CONFLICT (portfolio_id, symbol, page) DO UPDATE SET lots = EXCLUDED.lots",
+    "portfolio.upsert_lot_pages", true};
+
+constexpr db::Query kDeleteSymbolLotPages{
+    "DELETE FROM portfolio.ledger_lot_pages WHERE portfolio_id = $1 AND symbol = ANY ($2::text[])",
+    "portfolio.delete_symbol_lot_pages", true};
+
+constexpr db::Query kForgetLotPages{"DELETE FROM portfolio.ledger_lot_pages WHERE portfolio_id = $1",
+                                    "portfolio.forget_lot_pages", true};
 
 // The write lock of an append: GetPortfolio's columns FOR UPDATE without the benchmarks, whose
 // sub-select (and its read policy) an append does not need.
@@ -168,6 +199,8 @@ std::vector<StoredLedgerState> PositionsFrom(const db::Result& res) {
         s.last = LedgerKey{row.Get<Timestamp>(1), row.Get<Timestamp>(2), row.Get<TransactionId>(3)};
         s.count = row.Get<std::int64_t>(4);
         s.state = row.Get<std::string>(5);
+        if (!row.IsNull(6)) s.first_page = StoredLotPage{row.Get<std::int64_t>(6), row.Get<std::string>(7)};
+        if (!row.IsNull(8)) s.last_page = StoredLotPage{row.Get<std::int64_t>(8), row.Get<std::string>(9)};
         out.push_back(std::move(s));
     }
     return out;
@@ -232,15 +265,58 @@ asio::awaitable<void> PgRepository::StoreLedgerStates(db::Transaction& tx,
     co_return;
 }
 
+asio::awaitable<std::vector<StoredLotPage>> PgRepository::LotPages(db::Transaction& tx,
+                                                                   PortfolioId portfolio,
+                                                                   const std::string& symbol,
+                                                                   std::int64_t from,
+                                                                   std::int64_t to) {
+    auto res = co_await tx.Execute(kSelectLotPages, portfolio, symbol, from, to);
+    std::vector<StoredLotPage> out;
+    out.reserve(res.Size());
+    for (auto row : res) out.push_back(StoredLotPage{row.Get<std::int64_t>(0), row.Get<std::string>(1)});
+    co_return out;
+}
+
+asio::awaitable<void> PgRepository::WriteLotPages(db::Transaction& tx,
+                                                  PortfolioId portfolio,
+                                                  UserId owner,
+                                                  const std::vector<LotPagesWrite>& writes) {
+    std::vector<std::optional<std::string>> prune_symbol, keep_from, keep_to, symbol, page, lots;
+    for (const LotPagesWrite& w : writes) {
+        if (w.prune) {
+            prune_symbol.push_back(w.symbol);
+            keep_from.push_back(std::to_string(w.keep_from));
+            keep_to.push_back(std::to_string(w.keep_to));
+        }
+        for (const StoredLotPage& p : w.pages) {
+            symbol.push_back(w.symbol);
+            page.push_back(std::to_string(p.page));
+            lots.push_back(p.lots);
+        }
+    }
+    // The pages pruned are outside the ones written: one statement may do both.
+    if (!prune_symbol.empty()) {
+        tx.Defer(kPruneLotPages, portfolio, db::TextArray(prune_symbol), db::TextArray(keep_from),
+                 db::TextArray(keep_to));
+    }
+    if (!symbol.empty()) {
+        tx.Defer(kUpsertLotPages, portfolio, owner, db::TextArray(symbol), db::TextArray(page),
+                 db::TextArray(lots));
+    }
+    co_return;
+}
+
 asio::awaitable<void> PgRepository::DeleteLedgerPositions(db::Transaction& tx,
                                                           PortfolioId portfolio,
                                                           const std::vector<std::string>& symbols) {
     tx.Defer(kDeletePositions, portfolio, db::TextArray(symbols));
+    tx.Defer(kDeleteSymbolLotPages, portfolio, db::TextArray(symbols));
     co_return;
 }
 
 asio::awaitable<void> PgRepository::ForgetLedger(db::Transaction& tx, PortfolioId portfolio) {
     tx.Defer(kForgetPositions, portfolio);
+    tx.Defer(kForgetLotPages, portfolio);
     tx.Defer(kForgetCheckpoints, portfolio);
     tx.Defer(kForgetReads, portfolio);
     co_return;

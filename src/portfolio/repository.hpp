@@ -90,14 +90,23 @@ struct IdempotencyRow {
     bool stale = false;  // IN_FLIGHT for longer than the takeover delay
 };
 
+// One stored page of a position's lots (portfolio.ledger_lot_pages), EncodeLotPage's text.
+struct StoredLotPage {
+    std::int64_t page = 0;
+    std::string lots;
+};
+
 // A symbol's stored derivation state (portfolio.ledger_positions and ledger_checkpoints): after
-// `count` of its transactions, the last at `last`; `state` as EncodeHolding writes it
-// (ledger_state.hpp).
+// `count` of its transactions, the last at `last`; `state` as EncodePosition (a position) or
+// EncodeHolding (a checkpoint) writes it (ledger_state.hpp). A position read by LedgerPositions
+// or LockForAppend comes with its first and last page of lots.
 struct StoredLedgerState {
     std::string symbol;
     LedgerKey last;
     std::int64_t count = 0;
     std::string state;
+    std::optional<StoredLotPage> first_page;
+    std::optional<StoredLotPage> last_page;
 };
 
 // A holding row a price or rate batch moved.
@@ -244,6 +253,26 @@ public:
         UserId owner,
         const std::vector<StoredLedgerState>& checkpoints,
         const std::vector<StoredLedgerState>& positions) = 0;
+    // A symbol's pages of lots numbered `from` to `to` (both included), in order.
+    virtual boost::asio::awaitable<std::vector<StoredLotPage>> LotPages(db::Transaction& tx,
+                                                                        PortfolioId portfolio,
+                                                                        const std::string& symbol,
+                                                                        std::int64_t from,
+                                                                        std::int64_t to) = 0;
+    // Per symbol: its pages outside [keep_from, keep_to] deleted (every one when keep_to <
+    // keep_from; none when `prune` is false), then `pages` written.
+    struct LotPagesWrite {
+        std::string symbol;
+        bool prune = false;
+        std::int64_t keep_from = 0;
+        std::int64_t keep_to = -1;
+        std::vector<StoredLotPage> pages;
+    };
+    virtual boost::asio::awaitable<void> WriteLotPages(db::Transaction& tx,
+                                                       PortfolioId portfolio,
+                                                       UserId owner,
+                                                       const std::vector<LotPagesWrite>& writes) = 0;
+    // Deletes the positions of `symbols` and their pages of lots.
     virtual boost::asio::awaitable<void> DeleteLedgerPositions(db::Transaction& tx,
                                                                PortfolioId portfolio,
                                                                const std::vector<std::string>& symbols) = 0;

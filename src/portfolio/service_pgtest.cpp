@@ -159,6 +159,19 @@ public:
                                             const std::vector<StoredLedgerState>& positions) override {
         co_await pg_.StoreLedgerStates(tx, portfolio, owner, checkpoints, positions);
     }
+    asio::awaitable<std::vector<StoredLotPage>> LotPages(db::Transaction& tx,
+                                                         PortfolioId portfolio,
+                                                         const std::string& symbol,
+                                                         std::int64_t from,
+                                                         std::int64_t to) override {
+        co_return co_await pg_.LotPages(tx, portfolio, symbol, from, to);
+    }
+    asio::awaitable<void> WriteLotPages(db::Transaction& tx,
+                                        PortfolioId portfolio,
+                                        UserId owner,
+                                        const std::vector<LotPagesWrite>& writes) override {
+        co_await pg_.WriteLotPages(tx, portfolio, owner, writes);
+    }
     asio::awaitable<void> DeleteLedgerPositions(db::Transaction& tx,
                                                 PortfolioId portfolio,
                                                 const std::vector<std::string>& symbols) override {

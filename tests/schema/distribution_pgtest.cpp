@@ -52,6 +52,7 @@ const std::map<std::string, Planned>& Plan() {
         {"portfolio.portfolio_snapshots", {Place::kByUser, "user_id"}},
         {"portfolio.portfolio_benchmarks", {Place::kByUser, "user_id"}},
         {"portfolio.ledger_positions", {Place::kByUser, "user_id"}},
+        {"portfolio.ledger_lot_pages", {Place::kByUser, "user_id"}},
         {"portfolio.ledger_checkpoints", {Place::kByUser, "user_id"}},
         {"portfolio.ledger_versions", {Place::kByUser, "user_id"}},
         {"portfolio.read_checkpoints", {Place::kByUser, "user_id"}},
