@@ -404,6 +404,64 @@ Repository::LotPagesWrite PagesToWrite(const Plan& plan, std::int64_t per_page) 
     return w;
 }
 
+// The pages of the plan's lots to write (PagesToWrite). Written whole (a re-derivation, a split),
+// the stored pages that did not change stay: a back-dated change seldom reaches the open lots, and
+// reading pages is cheaper than writing them.
+asio::awaitable<Repository::LotPagesWrite> ChangedPages(
+    db::Transaction& tx, Repository& repo, const Portfolio& p, const Plan& plan, std::int64_t per_page) {
+    Repository::LotPagesWrite w = PagesToWrite(plan, per_page);
+    if (plan.stored_pages && w.pages.size() > 2) {
+        const std::vector<StoredLotPage> old =
+            co_await repo.LotPages(tx, p.id, plan.symbol, w.pages.front().page, w.pages.back().page);
+        std::map<std::int64_t, const std::string*> before;
+        for (const StoredLotPage& page : old) before.emplace(page.page, &page.lots);
+        std::erase_if(w.pages, [&](const StoredLotPage& page) {
+            auto it = before.find(page.page);
+            return it != before.end() && *it->second == page.lots;
+        });
+    }
+    co_return w;
+}
+
+// The derivation, pure, on `cpu` when given (a large import, an edit early in a long history), so
+// the request's event loop keeps serving others (issue 15). An append that reaches lots still in
+// storage loads them and derives again from its stored state.
+asio::awaitable<void> DeriveLoadingLots(db::Transaction& tx,
+                                        Repository& repo,
+                                        const Portfolio& p,
+                                        std::vector<Plan>& plans,
+                                        const LedgerSettings& settings,
+                                        runtime::CpuPool* cpu,
+                                        std::int64_t checkpoint_every) {
+    for (;;) {
+        if (cpu) {
+            co_await cpu->Run([&] {
+                Derive(plans, settings, checkpoint_every);
+                return 0;
+            });
+        } else {
+            Derive(plans, settings, checkpoint_every);
+        }
+        bool again = false;
+        for (Plan& plan : plans) {
+            if (plan.needs == Needs::kNothing) continue;
+            if (!plan.start) {
+                throw Error(ErrorKind::kInternal, "portfolio.ledger_pages",
+                            "a derivation with every lot loaded asked for more");
+            }
+            co_await LoadLots(tx, repo, p, plan, plan.needs == Needs::kAllLots);
+            plan.state = *plan.start;
+            plan.needs = Needs::kNothing;
+            plan.done = false;
+            plan.ok = true;
+            plan.failure.reset();
+            plan.checkpoints.rows.clear();
+            again = true;
+        }
+        if (!again) co_return;
+    }
+}
+
 }  // namespace
 
 asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
@@ -430,36 +488,9 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
         plans.push_back(std::move(plan));
     }
 
-    // 2. The derivation, pure: on the CPU pool when it is long (a large import, an edit early
-    // in a long history), so the request's event loop keeps serving others (issue 15). An
-    // append that reaches lots still in storage loads them and derives again.
-    for (;;) {
-        if (cpu && steps > kInlineSteps) {
-            co_await cpu->Run([&] {
-                Derive(plans, settings, checkpoint_every);
-                return 0;
-            });
-        } else {
-            Derive(plans, settings, checkpoint_every);
-        }
-        bool again = false;
-        for (Plan& plan : plans) {
-            if (plan.needs == Needs::kNothing) continue;
-            if (!plan.start) {
-                throw Error(ErrorKind::kInternal, "portfolio.ledger_pages",
-                            "a derivation with every lot loaded asked for more");
-            }
-            co_await LoadLots(tx, repo, p, plan, plan.needs == Needs::kAllLots);
-            plan.state = *plan.start;
-            plan.needs = Needs::kNothing;
-            plan.done = false;
-            plan.ok = true;
-            plan.failure.reset();
-            plan.checkpoints.rows.clear();
-            again = true;
-        }
-        if (!again) break;
-    }
+    // 2. The derivation.
+    co_await DeriveLoadingLots(tx, repo, p, plans, settings, steps > kInlineSteps ? cpu : nullptr,
+                               checkpoint_every);
 
     // 3. Writes.
     std::optional<Failure> failure;
@@ -481,21 +512,7 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
                                                    EncodePosition(plan.state.holding, lots_per_page),
                                                    {},
                                                    {}});
-        Repository::LotPagesWrite w = PagesToWrite(plan, lots_per_page);
-        if (plan.stored_pages && w.pages.size() > 2) {
-            // Written whole (a re-derivation, a split): the pages that did not change stay. A
-            // back-dated change seldom reaches the open lots, and reading pages is cheaper than
-            // writing them.
-            const std::vector<StoredLotPage> old =
-                co_await repo.LotPages(tx, p.id, plan.symbol, w.pages.front().page, w.pages.back().page);
-            std::map<std::int64_t, const std::string*> before;
-            for (const StoredLotPage& page : old) before.emplace(page.page, &page.lots);
-            std::erase_if(w.pages, [&](const StoredLotPage& page) {
-                auto it = before.find(page.page);
-                return it != before.end() && *it->second == page.lots;
-            });
-        }
-        pages.push_back(std::move(w));
+        pages.push_back(co_await ChangedPages(tx, repo, p, plan, lots_per_page));
         holdings.push_back(&plan.state.holding);
     }
     if (failure) throw LedgerRefusal(failure->error);
