@@ -105,8 +105,8 @@ struct Loaded {
     std::int64_t lots_per_page = 0;  // its lots' pages (0: inline, every lot loaded)
 };
 
-// The lots of page `page` (of `per_page`) numbered `from` to before `to`, from `text`; nullopt
-// when the page is not that.
+// The lots a stored page must hold: those of page `page` (of `per_page`) among the ones numbered
+// `from` to before `to`; nullopt when it holds anything else.
 std::optional<std::vector<Lot>> PageLots(const StoredLotPage& stored,
                                          std::int64_t page,
                                          std::int64_t per_page,
