@@ -105,20 +105,18 @@ double PgBench(const std::string& url, const std::string& body, int users, int c
 
 // The statements the server sends to record one BUY of S1 (docs/architecture.md "The write
 // path"), as pgbench runs them (a round trip each): the lock and the stored position (the server
-// sends them in one round trip), the insert (nothing returned), then the seven derived writes fused
+// sends them in one round trip), the insert (nothing returned), then the six derived writes fused
 // into one statement (the insert and these go with the COMMIT; the SQL of
-// src/portfolio/pg_repository*.cpp with its parameters written in; the lot page after the
-// position, as the server fuses them). What the server adds to its
+// src/portfolio/pg_repository*.cpp with its parameters written in). What the server adds to its
 // own SQL is this against the POST; what the SQL costs is this against the plain INSERT.
 std::string AppendSql() {
     const std::string p = std::string(kPortfolioExpr) + "::uuid";
     const std::string u = std::string(kUserExpr) + "::uuid";
-    // A stored position of five lots, as the benchmark's portfolios have after a few appends: its
-    // state without them, and the page they are in.
-    const std::string state =
-        "v2 USD 5.0000000000 500.0000000000 500 0 0 0 0 0 0.0000000000 1709287200000000 0 500 500 0 0 5 P64";
-    std::string page = "0 5";
-    for (int i = 0; i < 5; ++i) page += " 1.0000000000 100.0000000000 100 1709287200000000";
+    // A stored position of five lots, as the benchmark's portfolios have after a few appends (up
+    // to a page of lots stays in the state).
+    std::string state =
+        "v2 USD 5.0000000000 500.0000000000 500 0 0 0 0 0 0.0000000000 1709287200000000 0 500 500 0 0 5 L";
+    for (int i = 0; i < 5; ++i) state += " 1.0000000000 100.0000000000 100 1709287200000000";
     return "SELECT id, user_id, name, description, portfolio_type, currency, cost_basis_method, allow_short, "
            "min_trade_amount, is_active, created_at, updated_at, '{}'::text FROM portfolio.portfolios "
            "WHERE id = " +
@@ -167,10 +165,6 @@ std::string AppendSql() {
            "EXCLUDED.last_executed_at, last_created_at = EXCLUDED.last_created_at, last_transaction_id = "
            "EXCLUDED.last_transaction_id, transaction_count = EXCLUDED.transaction_count, state = "
            "EXCLUDED.state), "
-           "w6 AS (INSERT INTO portfolio.ledger_lot_pages AS g (portfolio_id, user_id, symbol, page, lots) "
-           "SELECT " +
-           p + ", " + u + ", t.* FROM unnest('{S1}'::text[], '{0}'::bigint[], ARRAY['" + page +
-           "']) AS t ON CONFLICT (portfolio_id, symbol, page) DO UPDATE SET lots = EXCLUDED.lots), "
            "w4 AS (INSERT INTO portfolio.holdings AS h (portfolio_id, user_id, symbol, currency, quantity, "
            "average_cost, cost_basis, cost_basis_base, realized_pnl, income, fees, first_trade_at, "
            "last_updated) "

@@ -3,8 +3,9 @@
 --
 -- `ledger_positions.state` held every open lot of its symbol and was rewritten whole at every
 -- append: a savings plan (every purchase an open lot) took 5.6 ms to record a purchase at 10 000
--- lots and 78 ms at 100 000. Lots are numbered in the order they open; page n holds the open lots
--- numbered n * P to before (n + 1) * P (P in the state, 64), as text (ledger_state.cpp). An append
+-- lots and 78 ms at 100 000. Lots are numbered in the order they open; a position of more than P
+-- open lots (P in the state, 64) has them here, page n holding those numbered n * P to before
+-- (n + 1) * P, as text (ledger_state.cpp); a smaller one keeps them in its state. An append
 -- reads the first and last page with the position and writes the pages it changes: the last one
 -- (a new lot) and the first one (a sale closing into it), deleting pages a sale emptied. A state
 -- from before this migration holds its lots inline and is read as before; its next write moves

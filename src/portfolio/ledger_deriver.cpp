@@ -190,6 +190,8 @@ struct Plan {
     std::optional<PositionState> start;
     // The symbol's stored position had its lots in pages of the size written now.
     bool stored_pages = false;
+    // Pages of the symbol may be stored (it had no readable position, or one with pages).
+    bool may_have_pages = true;
     // The derivation's outcome.
     bool done = false;
     bool ok = true;
@@ -303,7 +305,10 @@ asio::awaitable<Plan> PlanSymbol(db::Transaction& tx,
     auto head = stored.find(symbol);
     const bool append = head != stored.end() && !a.earliest_removed && !a.added.empty() &&
                         head->second.state.last < KeyOf(*a.added.front());
-    if (head != stored.end()) plan.stored_pages = head->second.lots_per_page == lots_per_page;
+    if (head != stored.end()) {
+        plan.stored_pages = head->second.lots_per_page == lots_per_page;
+        plan.may_have_pages = head->second.lots_per_page != 0;
+    }
     if (append) {
         plan.state = std::move(head->second.state);
         plan.appended = a.added;
@@ -506,13 +511,23 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
             gone.push_back(plan.symbol);
             continue;
         }
+        // Up to a page of open lots stays in the state (one row per append, as most positions
+        // need); more go to pages.
+        const LotQueue& lots = plan.state.holding.fifo.lots;
+        const bool inline_lots = lots.Complete() && lots.size() <= static_cast<std::size_t>(lots_per_page);
         positions.rows.push_back(StoredLedgerState{plan.symbol,
                                                    plan.state.last,
                                                    plan.state.count,
-                                                   EncodePosition(plan.state.holding, lots_per_page),
+                                                   inline_lots
+                                                       ? EncodeHolding(plan.state.holding)
+                                                       : EncodePosition(plan.state.holding, lots_per_page),
                                                    {},
                                                    {}});
-        pages.push_back(co_await ChangedPages(tx, repo, p, plan, lots_per_page));
+        if (!inline_lots) {
+            pages.push_back(co_await ChangedPages(tx, repo, p, plan, lots_per_page));
+        } else if (plan.may_have_pages) {
+            pages.push_back(Repository::LotPagesWrite{plan.symbol, true, 0, -1, {}});
+        }
         holdings.push_back(&plan.state.holding);
     }
     if (failure) throw LedgerRefusal(failure->error);

@@ -277,7 +277,11 @@ std::optional<Holding> AssemblePosition(std::string_view state,
                                         const std::vector<std::string>& pages) {
     auto decoded = DecodeState(state, std::move(symbol));
     if (!decoded) return std::nullopt;
-    if (decoded->lots_per_page == 0) return std::move(decoded->holding);
+    if (decoded->lots_per_page == 0) {
+        // Lots in the state: no page may be stored besides.
+        if (!pages.empty()) return std::nullopt;
+        return std::move(decoded->holding);
+    }
     LotQueue& lots = decoded->holding.fifo.lots;
     std::int64_t next = lots.FirstSeq();
     for (const std::string& text : pages) {

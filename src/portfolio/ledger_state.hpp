@@ -71,9 +71,11 @@ std::string EncodeHolding(const Holding& holding);
 // of earlier releases, whose lots are numbered from 0).
 std::optional<Holding> DecodeHolding(std::string_view text, std::string symbol);
 
-// A stored position (ledger_positions): the same without the lots, which are stored apart in pages
-// of `lots_per_page` by number (page n: the lots numbered n * lots_per_page to the next page's
-// first, EncodeLotPage), so an append writes the pages it changes, not every open lot.
+// A stored position (ledger_positions) of more than a page of open lots: the same without the
+// lots, which are stored apart in pages of `lots_per_page` by number (page n: the lots numbered
+// n * lots_per_page to the next page's first, EncodeLotPage), so an append writes the pages it
+// changes, not every open lot. A position of at most a page of them is stored as EncodeHolding
+// writes it, with no page.
 inline constexpr std::int64_t kLotsPerPage = 64;
 std::string EncodePosition(const Holding& holding, std::int64_t lots_per_page);
 struct DecodedState {
@@ -93,7 +95,7 @@ struct LotPage {
 std::string EncodeLotPage(std::int64_t first_seq, const std::vector<const Lot*>& lots);
 std::optional<LotPage> DecodeLotPage(std::string_view text);
 // A stored position with every one of its pages (in order): the whole holding, or nullopt when
-// they do not fit together.
+// they do not fit together (or a position holding its lots has pages).
 std::optional<Holding> AssemblePosition(std::string_view state,
                                         std::string symbol,
                                         const std::vector<std::string>& pages);
