@@ -188,6 +188,20 @@ Result<Holding, LedgerError> ApplyTrade(Holding h,
 
 }  // namespace
 
+std::optional<Decimal> PositionDelta(const Transaction& tx) {
+    if (!tx.quantity) return std::nullopt;
+    switch (tx.type) {
+        case TransactionType::kBuy:
+        case TransactionType::kTransferIn:
+            return *tx.quantity;
+        case TransactionType::kSell:
+        case TransactionType::kTransferOut:
+            return -*tx.quantity;
+        default:
+            return std::nullopt;
+    }
+}
+
 std::optional<Decimal> TradeRate(const Transaction& tx, Currency base) {
     if (tx.currency == base) return Decimal::FromInt(1);
     return tx.fx_rate;
@@ -216,12 +230,12 @@ Result<Holding, LedgerError> ApplyTransaction(Holding h, const Transaction& tx, 
         case TransactionType::kSell:
         case TransactionType::kTransferIn:
         case TransactionType::kTransferOut: {
-            if (!tx.quantity) return Refuse("holdings.not_a_position", "a cash transfer has no position", tx);
-            const bool in = tx.type == TransactionType::kBuy || tx.type == TransactionType::kTransferIn;
+            const std::optional<Decimal> delta = PositionDelta(tx);
+            if (!delta) return Refuse("holdings.not_a_position", "a cash transfer has no position", tx);
             const bool transfer =
                 tx.type == TransactionType::kTransferIn || tx.type == TransactionType::kTransferOut;
             if (!rate) h.base_rate_missing = true;
-            Trade t{in ? *tx.quantity : -*tx.quantity, tx.price.value_or(Decimal()), tx.fee, rate, !transfer};
+            Trade t{*delta, tx.price.value_or(Decimal()), tx.fee, rate, !transfer};
             auto applied = ApplyTrade(std::move(h), t, tx, s);
             if (!applied) return applied;
             Holding out = std::move(applied).Value();

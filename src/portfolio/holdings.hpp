@@ -33,6 +33,10 @@ Result<Holding, LedgerError> ApplyTransaction(Holding holding,
 // Cash effect of a transaction, in its currency (negative: cash goes out).
 Decimal CashEffect(const Transaction& tx);
 
+// How a trade (BUY, SELL, TRANSFER_IN or TRANSFER_OUT with a quantity) moves its position's
+// quantity: + in, - out; nullopt for any other transaction.
+std::optional<Decimal> PositionDelta(const Transaction& tx);
+
 // The rate that converts the transaction's currency into the base currency: 1 when they are
 // equal, the transaction's fx_rate otherwise; nullopt when it is unknown.
 std::optional<Decimal> TradeRate(const Transaction& tx, Currency base);

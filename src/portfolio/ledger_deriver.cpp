@@ -182,16 +182,13 @@ struct Plan {
     PositionState state;
     std::vector<Transaction> tail;             // read back (re-derivation)
     std::vector<const Transaction*> appended;  // or the change's own (append)
-    // An append to a stored position whose lots are in pages: the page size, the numbering it
-    // had, and (when not every lot is loaded) the state to derive again from after loading more.
-    std::int64_t lots_per_page = 0;
+    // The page size of the symbol's stored position (0: its lots were in its state; nullopt: no
+    // readable position, so pages may be stored); for an append, the numbering it had and (when
+    // not every lot is loaded) the state to derive again from after loading more.
+    std::optional<std::int64_t> stored_per_page;
     std::int64_t first_seq = 0;
     std::int64_t next_seq = 0;
     std::optional<PositionState> start;
-    // The symbol's stored position had its lots in pages of the size written now.
-    bool stored_pages = false;
-    // Pages of the symbol may be stored (it had no readable position, or one with pages).
-    bool may_have_pages = true;
     // The derivation's outcome.
     bool done = false;
     bool ok = true;
@@ -241,13 +238,10 @@ bool NeedsEveryLot(const Plan& plan, std::int64_t checkpoint_every) {
     bool may_close = false;
     for (const Transaction* t : plan.appended) {
         if (t->type == TransactionType::kSplit) return true;
-        if (!t->quantity) continue;
-        const bool in = t->type == TransactionType::kBuy || t->type == TransactionType::kTransferIn;
-        const bool out = t->type == TransactionType::kSell || t->type == TransactionType::kTransferOut;
-        if (!in && !out) continue;
-        const Decimal delta = in ? *t->quantity : -*t->quantity;
-        if (!quantity.IsZero() && quantity.Sign() != delta.Sign()) may_close = true;
-        quantity += delta;
+        const std::optional<Decimal> delta = PositionDelta(*t);
+        if (!delta) continue;
+        if (!quantity.IsZero() && quantity.Sign() != delta->Sign()) may_close = true;
+        quantity += *delta;
     }
     const std::size_t fewest = may_close ? lots.Hidden() : lots.size();
     const std::int64_t stride = CheckpointStride(fewest, checkpoint_every);
@@ -266,7 +260,7 @@ asio::awaitable<void> LoadLots(
         throw Error(ErrorKind::kInternal, "portfolio.ledger_pages",
                     fmt::format("every lot of {} is loaded and more were asked for", plan.symbol));
     }
-    const std::int64_t per_page = plan.lots_per_page;
+    const std::int64_t per_page = *plan.stored_per_page;
     const std::int64_t from_seq = lots.FirstSeq() + static_cast<std::int64_t>(lots.Head().size());
     const std::int64_t to_seq = from_seq + static_cast<std::int64_t>(lots.Hidden());  // the tail's first
     const std::int64_t first_page = from_seq / per_page;
@@ -305,20 +299,16 @@ asio::awaitable<Plan> PlanSymbol(db::Transaction& tx,
     auto head = stored.find(symbol);
     const bool append = head != stored.end() && !a.earliest_removed && !a.added.empty() &&
                         head->second.state.last < KeyOf(*a.added.front());
-    if (head != stored.end()) {
-        plan.stored_pages = head->second.lots_per_page == lots_per_page;
-        plan.may_have_pages = head->second.lots_per_page != 0;
-    }
+    if (head != stored.end()) plan.stored_per_page = head->second.lots_per_page;
     if (append) {
         plan.state = std::move(head->second.state);
         plan.appended = a.added;
-        plan.lots_per_page = head->second.lots_per_page;
         plan.first_seq = plan.state.holding.fifo.lots.FirstSeq();
         plan.next_seq = plan.state.holding.fifo.lots.NextSeq();
         if (!plan.state.holding.fifo.lots.Complete()) {
             plan.start = plan.state;
             // Pages of another size are written again whole.
-            if (NeedsEveryLot(plan, checkpoint_every) || plan.lots_per_page != lots_per_page) {
+            if (NeedsEveryLot(plan, checkpoint_every) || plan.stored_per_page != lots_per_page) {
                 co_await LoadLots(tx, repo, p, plan, true);
                 plan.state = *plan.start;
             }
@@ -389,7 +379,7 @@ Repository::LotPagesWrite PagesToWrite(const Plan& plan, std::int64_t per_page) 
     w.keep_from = first / per_page;
     w.keep_to = lots.empty() ? w.keep_from - 1 : (next - 1) / per_page;
     std::set<std::int64_t> pages;
-    if (plan.lots_per_page == per_page && !plan.appended.empty() && !lots.AllTouched()) {
+    if (plan.stored_per_page == per_page && !plan.appended.empty() && !lots.AllTouched()) {
         w.prune = lots.empty() || w.keep_from != plan.first_seq / per_page;
         // The front page changed when a sale closed into it; one whose first lot is the front
         // and still in storage was not touched.
@@ -415,7 +405,7 @@ Repository::LotPagesWrite PagesToWrite(const Plan& plan, std::int64_t per_page) 
 asio::awaitable<Repository::LotPagesWrite> ChangedPages(
     db::Transaction& tx, Repository& repo, const Portfolio& p, const Plan& plan, std::int64_t per_page) {
     Repository::LotPagesWrite w = PagesToWrite(plan, per_page);
-    if (plan.stored_pages && w.pages.size() > 2) {
+    if (plan.stored_per_page == per_page && w.pages.size() > 2) {
         const std::vector<StoredLotPage> old =
             co_await repo.LotPages(tx, p.id, plan.symbol, w.pages.front().page, w.pages.back().page);
         std::map<std::int64_t, const std::string*> before;
@@ -525,7 +515,7 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
                                                    {}});
         if (!inline_lots) {
             pages.push_back(co_await ChangedPages(tx, repo, p, plan, lots_per_page));
-        } else if (plan.may_have_pages) {
+        } else if (plan.stored_per_page != 0) {
             pages.push_back(Repository::LotPagesWrite{plan.symbol, true, 0, -1, {}});
         }
         holdings.push_back(&plan.state.holding);

@@ -118,9 +118,9 @@ void PutLot(std::string& out, const Lot& lot) {
 
 // v2's lot fields: the totals, the numbering and the count.
 void PutLotsHeader(std::string& out, const LotQueue& lots) {
-    PutDecimal(out, lots.Cost());
-    PutDecimal(out, lots.CostBaseOfLotsWithOne());
-    Put(out, std::to_string(lots.LotsWithoutCostBase()));
+    PutDecimal(out, lots.Totals().cost);
+    PutDecimal(out, lots.Totals().cost_base);
+    Put(out, std::to_string(lots.Totals().missing_base));
     Put(out, std::to_string(lots.FirstSeq()));
     Put(out, std::to_string(lots.size()));
 }
@@ -157,8 +157,9 @@ bool ReadLot(Reader& r, Lot& lot) {
 }
 
 // `count` lots, the last tokens of the text.
-std::optional<std::deque<Lot>> ReadLotsToEnd(Reader& r, std::int64_t count) {
-    std::deque<Lot> list;
+std::optional<std::vector<Lot>> ReadLotsToEnd(Reader& r, std::int64_t count) {
+    std::vector<Lot> list;
+    list.reserve(static_cast<std::size_t>(count));
     for (std::int64_t i = 0; i < count; ++i) {
         Lot lot;
         if (!ReadLot(r, lot)) return std::nullopt;
@@ -206,29 +207,26 @@ std::optional<DecodedState> DecodeState(std::string_view text, std::string symbo
         h.fifo.lots = LotQueue::Numbered(0, std::move(*list));
         return out;
     }
-    Decimal cost, cost_base;
+    LotTotals totals;
     std::int64_t missing_base = 0, first_seq = 0, count = 0;
-    if (!r.ReadDecimal(cost) || !r.ReadDecimal(cost_base) || !r.ReadInt(missing_base) || missing_base < 0 ||
-        !r.ReadInt(first_seq) || first_seq < 0 || !r.ReadInt(count) || count < 0 || missing_base > count) {
+    if (!r.ReadDecimal(totals.cost) || !r.ReadDecimal(totals.cost_base) || !r.ReadInt(missing_base) ||
+        missing_base < 0 || !r.ReadInt(first_seq) || first_seq < 0 || !r.ReadInt(count) || count < 0 ||
+        missing_base > count) {
         return std::nullopt;
     }
+    totals.missing_base = static_cast<std::size_t>(missing_base);
     auto where = r.Token();
     if (!where) return std::nullopt;
     if (*where == "L") {
         auto list = ReadLotsToEnd(r, count);
         if (!list) return std::nullopt;
-        h.fifo.lots = LotQueue::Numbered(first_seq, std::move(*list));
-        // The stored totals, exactly as they were kept (a sum could differ in scale).
-        if (!(h.fifo.lots.Cost() == cost) || !(h.fifo.lots.CostBaseOfLotsWithOne() == cost_base) ||
-            h.fifo.lots.LotsWithoutCostBase() != static_cast<std::size_t>(missing_base)) {
-            return std::nullopt;
-        }
-        LotQueue stored = LotQueue::Stored(first_seq, static_cast<std::size_t>(count), cost, cost_base,
-                                           static_cast<std::size_t>(missing_base));
-        std::vector<Lot> all;
-        h.fifo.lots.ForEach([&](const Lot& lot) { all.push_back(lot); });
-        stored.LoadAfterHead(std::move(all));
-        h.fifo.lots = std::move(stored);
+        // The stored totals, exactly as they were kept (a sum could differ in scale), if they are
+        // the lots' (equal in value).
+        LotTotals summed;
+        for (const Lot& lot : *list) summed.Add(lot);
+        if (!(summed == totals)) return std::nullopt;
+        h.fifo.lots = LotQueue::Stored(first_seq, static_cast<std::size_t>(count), std::move(totals));
+        h.fifo.lots.LoadAfterHead(std::move(*list));
         return out;
     }
     if (where->size() < 2 || (*where)[0] != 'P' || !r.Done()) return std::nullopt;
@@ -236,8 +234,7 @@ std::optional<DecodedState> DecodeState(std::string_view text, std::string symbo
     auto [p, ec] = std::from_chars(where->data() + 1, where->data() + where->size(), per_page);
     if (ec != std::errc() || p != where->data() + where->size() || per_page <= 0) return std::nullopt;
     out.lots_per_page = per_page;
-    h.fifo.lots = LotQueue::Stored(first_seq, static_cast<std::size_t>(count), std::move(cost),
-                                   std::move(cost_base), static_cast<std::size_t>(missing_base));
+    h.fifo.lots = LotQueue::Stored(first_seq, static_cast<std::size_t>(count), std::move(totals));
     return out;
 }
 
@@ -262,13 +259,9 @@ std::optional<LotPage> DecodeLotPage(std::string_view text) {
     std::int64_t count = 0;
     if (!r.ReadInt(page.first_seq) || page.first_seq < 0 || !r.ReadInt(count) || count < 0)
         return std::nullopt;
-    page.lots.reserve(static_cast<std::size_t>(count));
-    for (std::int64_t i = 0; i < count; ++i) {
-        Lot lot;
-        if (!ReadLot(r, lot)) return std::nullopt;
-        page.lots.push_back(std::move(lot));
-    }
-    if (!r.Done()) return std::nullopt;
+    auto lots = ReadLotsToEnd(r, count);
+    if (!lots) return std::nullopt;
+    page.lots = std::move(*lots);
     return page;
 }
 

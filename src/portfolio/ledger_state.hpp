@@ -37,8 +37,8 @@ inline constexpr std::int64_t kCheckpointEvery = 256;
 // The distance between a symbol's checkpoints while it has `open_lots` open FIFO lots: the
 // smallest `every` * 2^k of at least an eighth of the lots. A checkpoint stores every open lot, so
 // at a fixed distance a position that only grows (a savings plan: every purchase an open lot)
-// would store O(n^2 / every) lots over n transactions (100 000 purchases: 20 million lots, a
-// 100 000-line import that never finished); spaced by its size, a checkpoint stores at most nine
+// would store O(n^2 / every) lots over n transactions (100 000 purchases: some 20 million lots by
+// count, a 100 000-line import that never finished); spaced by its size, a checkpoint stores at most nine
 // lots per transaction since the one before it (the lots grow by at most one per transaction, and
 // consecutive checkpoints are at least the smaller of their strides apart), so O(n) in all. What
 // it costs: a back-dated change replays up to one stride of its symbol (256 while it has at most

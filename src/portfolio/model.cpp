@@ -57,24 +57,38 @@ bool IsPortfolioType(std::string_view name) noexcept {
     return false;
 }
 
-const Lot& LotQueue::front() const {
-    if (!head_.empty()) return head_.front();
+void LotTotals::Add(const Lot& lot) {
+    cost += lot.cost;
+    if (lot.cost_base) {
+        cost_base += *lot.cost_base;
+    } else {
+        ++missing_base;
+    }
+}
+
+void LotTotals::Remove(const Lot& lot) {
+    cost -= lot.cost;
+    if (lot.cost_base) {
+        cost_base -= *lot.cost_base;
+    } else {
+        --missing_base;
+    }
+}
+
+std::deque<Lot>& LotQueue::FrontDeque() {
+    if (!head_.empty()) return head_;
     if (hidden_ != 0) throw LotsNotLoaded{};
-    if (tail_.empty()) throw std::out_of_range("LotQueue::front of an empty queue");
-    return tail_.front();
+    if (tail_.empty()) throw std::out_of_range("LotQueue: the front of an empty queue");
+    return tail_;
+}
+
+const Lot& LotQueue::front() const {
+    return const_cast<LotQueue*>(this)->FrontDeque().front();
 }
 
 void LotQueue::pop_front() {
-    std::deque<Lot>& from = !head_.empty() ? head_ : tail_;
-    if (head_.empty() && hidden_ != 0) throw LotsNotLoaded{};
-    if (from.empty()) throw std::out_of_range("LotQueue::pop_front of an empty queue");
-    const Lot& lot = from.front();
-    cost_ -= lot.cost;
-    if (lot.cost_base) {
-        cost_base_ -= *lot.cost_base;
-    } else {
-        --missing_base_;
-    }
+    std::deque<Lot>& from = FrontDeque();
+    totals_.Remove(from.front());
     from.pop_front();
     ++first_seq_;
     front_touched_ = true;
@@ -83,30 +97,19 @@ void LotQueue::pop_front() {
 void LotQueue::ReduceFront(const Decimal& quantity,
                            const Decimal& cost,
                            const std::optional<Decimal>& cost_base) {
-    if (head_.empty() && hidden_ != 0) throw LotsNotLoaded{};
-    Lot& lot = !head_.empty() ? head_.front() : tail_.front();
+    Lot& lot = FrontDeque().front();
     lot.quantity -= Decimal::FromInt(lot.quantity.Sign()) * quantity;
     lot.cost -= cost;
-    cost_ -= cost;
+    totals_.cost -= cost;
     if (lot.cost_base && cost_base) {
         lot.cost_base = *lot.cost_base - *cost_base;
-        cost_base_ -= *cost_base;
-    } else if (lot.cost_base) {
-        // A part without a base-currency cost leaves the rest without one too.
-        cost_base_ -= *lot.cost_base;
-        lot.cost_base.reset();
-        ++missing_base_;
+        totals_.cost_base -= *cost_base;
     }
     front_touched_ = true;
 }
 
 void LotQueue::push_back(Lot lot) {
-    cost_ += lot.cost;
-    if (lot.cost_base) {
-        cost_base_ += *lot.cost_base;
-    } else {
-        ++missing_base_;
-    }
+    totals_.Add(lot);
     tail_.push_back(std::move(lot));
 }
 
@@ -115,29 +118,24 @@ void LotQueue::clear() {
     head_.clear();
     tail_.clear();
     hidden_ = 0;
-    cost_ = Decimal();
-    cost_base_ = Decimal();
-    missing_base_ = 0;
+    totals_ = LotTotals();
     front_touched_ = true;
 }
 
 std::optional<Decimal> LotQueue::CostBase() const {
-    if (missing_base_ != 0) return std::nullopt;
-    return cost_base_;
+    if (totals_.missing_base != 0) return std::nullopt;
+    return totals_.cost_base;
 }
 
-LotQueue LotQueue::Stored(
-    std::int64_t first_seq, std::size_t count, Decimal cost, Decimal cost_base, std::size_t missing_base) {
+LotQueue LotQueue::Stored(std::int64_t first_seq, std::size_t count, LotTotals totals) {
     LotQueue q;
     q.first_seq_ = first_seq;
     q.hidden_ = count;
-    q.cost_ = std::move(cost);
-    q.cost_base_ = std::move(cost_base);
-    q.missing_base_ = missing_base;
+    q.totals_ = std::move(totals);
     return q;
 }
 
-LotQueue LotQueue::Numbered(std::int64_t first_seq, std::deque<Lot> lots) {
+LotQueue LotQueue::Numbered(std::int64_t first_seq, std::vector<Lot> lots) {
     LotQueue q;
     q.first_seq_ = first_seq;
     for (Lot& lot : lots) q.push_back(std::move(lot));
@@ -169,7 +167,7 @@ const Lot* LotQueue::Loaded(std::int64_t seq) const noexcept {
 
 bool operator==(const LotQueue& a, const LotQueue& b) {
     if (a.first_seq_ != b.first_seq_ || a.size() != b.size() || a.hidden_ != 0 || b.hidden_ != 0 ||
-        !(a.cost_ == b.cost_) || !(a.cost_base_ == b.cost_base_) || a.missing_base_ != b.missing_base_) {
+        !(a.totals_ == b.totals_)) {
         return false;
     }
     for (std::int64_t seq = a.first_seq_; seq < a.NextSeq(); ++seq) {

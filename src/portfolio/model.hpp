@@ -133,6 +133,16 @@ struct LotsNotLoaded {
     bool all = false;  // every lot is needed (a split, a checkpoint), not just more from the front
 };
 
+// The totals of a set of open lots: what a cost basis needs of them.
+struct LotTotals {
+    Decimal cost;
+    Decimal cost_base;             // of the lots that have one
+    std::size_t missing_base = 0;  // lots without a base-currency cost
+    void Add(const Lot& lot);
+    void Remove(const Lot& lot);
+    friend bool operator==(const LotTotals&, const LotTotals&) = default;
+};
+
 // A position's open FIFO lots, oldest first, with the totals of their costs (so a cost basis does
 // not visit every lot). Lots are numbered in the order they open: the front one is FirstSeq(), the
 // next one opened gets NextSeq() (a stored position keeps its lots in pages of these numbers,
@@ -157,7 +167,8 @@ public:
     const Lot& front() const;
     void pop_front();
     // Closes `quantity` (positive, less than the front lot's) of the front lot, whose cost goes
-    // down by `cost` (and `cost_base`): the rest stays open.
+    // down by `cost` and `cost_base` (present exactly when the lot has a base cost, as PortionOpt
+    // gives it): the rest stays open.
     void ReduceFront(const Decimal& quantity, const Decimal& cost, const std::optional<Decimal>& cost_base);
     void push_back(Lot lot);
     // Every lot closed; the numbering goes on.
@@ -179,17 +190,15 @@ public:
     }
 
     // The totals of every open lot: cost, and cost in the base currency unless a lot has none.
-    const Decimal& Cost() const noexcept { return cost_; }
+    const Decimal& Cost() const noexcept { return totals_.cost; }
     std::optional<Decimal> CostBase() const;
-    const Decimal& CostBaseOfLotsWithOne() const noexcept { return cost_base_; }
-    std::size_t LotsWithoutCostBase() const noexcept { return missing_base_; }
+    const LotTotals& Totals() const noexcept { return totals_; }
 
     // Storage (ledger_state.hpp, ledger_deriver.cpp).
     // `count` lots from `first_seq` on with these totals, none loaded.
-    static LotQueue Stored(
-        std::int64_t first_seq, std::size_t count, Decimal cost, Decimal cost_base, std::size_t missing_base);
+    static LotQueue Stored(std::int64_t first_seq, std::size_t count, LotTotals totals);
     // Numbered from `first_seq`, every lot loaded (totals summed).
-    static LotQueue Numbered(std::int64_t first_seq, std::deque<Lot> lots);
+    static LotQueue Numbered(std::int64_t first_seq, std::vector<Lot> lots);
     // Loaded lots next to the front ones (false, and nothing changed, if they are not that many).
     bool LoadAfterHead(std::vector<Lot> lots);
     // The last lots, loaded (false, and nothing changed, if there are not that many hidden).
@@ -202,13 +211,14 @@ public:
     friend bool operator==(const LotQueue& a, const LotQueue& b);
 
 private:
+    // The deque the front lot is in (throws LotsNotLoaded when it is in storage).
+    std::deque<Lot>& FrontDeque();
+
     std::deque<Lot> head_;
     std::size_t hidden_ = 0;
     std::deque<Lot> tail_;
     std::int64_t first_seq_ = 0;
-    Decimal cost_;
-    Decimal cost_base_;
-    std::size_t missing_base_ = 0;
+    LotTotals totals_;
     bool front_touched_ = false;
     bool all_touched_ = false;
 };
