@@ -37,6 +37,7 @@
 #include "infra/http/test_server.hpp"
 #include "infra/migrate/migrator.hpp"
 #include "portfolio/module.hpp"
+#include "portfolio/pg_repository.hpp"
 #include "tests/support/app_fixture.hpp"
 #include "tests/support/test_env.hpp"
 
@@ -53,20 +54,13 @@ namespace {
 constexpr const char* kUserExpr = "('00000000-0000-4000-8000-' || lpad(:u::text, 12, '0'))";
 constexpr const char* kPortfolioExpr = "('00000000-0000-4000-800' || :k || '-' || lpad(:u::text, 12, '0'))";
 
-// kSummary of src/portfolio/pg_repository.cpp with $1 bound to the pgbench user.
-std::string SummarySql() {
-    return std::string(
-               "SELECT p.id, p.name, p.portfolio_type, p.currency, count(h.id) FILTER (WHERE h.quantity <> "
-               "0), "
-               "CASE WHEN bool_or(h.quantity <> 0 AND h.currency <> p.currency AND h.fx_rate IS NULL) THEN "
-               "NULL "
-               "ELSE coalesce(sum(h.market_value * CASE WHEN h.currency = p.currency THEN 1 ELSE h.fx_rate "
-               "END), "
-               "0) END, "
-               "coalesce(bool_or(h.quantity <> 0 AND h.current_price IS NULL), false) "
-               "FROM portfolio.portfolios p LEFT JOIN portfolio.holdings h ON h.portfolio_id = p.id "
-               "WHERE p.user_id = ") +
-           kUserExpr + "::uuid AND p.is_active GROUP BY p.id ORDER BY p.created_at, p.id;\n";
+// The server's summary statement (portfolio::SummarySql) with $1 bound to the pgbench user.
+std::string SummaryScript() {
+    std::string sql(portfolio::SummarySql());
+    const std::string user = std::string(kUserExpr) + "::uuid";
+    for (auto at = sql.find("$1"); at != std::string::npos; at = sql.find("$1", at + user.size()))
+        sql.replace(at, 2, user);
+    return sql + ";\n";
 }
 
 struct Measured {
@@ -264,7 +258,7 @@ int main(int argc, char** argv) {
         "threads, wrk -t2, pgbench -M prepared -j 2\n",
         users, seconds);
 
-    const std::string summary = SummarySql();
+    const std::string summary = SummaryScript();
     // The cache off (TTL 0: Redis is not asked), every request a miss (1 ms TTL: the MGET, the
     // query, and the body stored in the background, as a deployment's miss), and warm.
     struct Mode {

@@ -1,10 +1,16 @@
 #pragma once
 
+#include <string_view>
+
 #include "portfolio/repository.hpp"
 
 // The SQL of the portfolio database (STYLE.md "pg_repository"); repository.hpp says what each
 // call does. It holds no state: one serves every shard.
 namespace nn::portfolio {
+
+// The summary's statement ($1: the user), for the benchmark that runs it under pgbench as the
+// physical limit of the summary route: the very text the server sends, so the two cannot drift.
+std::string_view SummarySql();
 
 class PgRepository final : public Repository {
 public:
