@@ -241,8 +241,9 @@ std::string TransactionLua(int users) {
 }
 
 // The warm-up: a BUY into every portfolio in turn, round and round (wrk's two threads take every
-// other one; wrk's first call only checks the script), so that each measured POST appends to a stored position, as on a running
-// system, instead of some deriving a symbol's first position (a replay of its transactions).
+// other one; wrk's first call only checks the script), so that each measured POST appends to a
+// stored position, as on a running system, instead of some deriving a symbol's first position (a
+// replay of its transactions).
 std::string SweepLua(int users) {
     return "local users = " + std::to_string(users) +
            "\n"

@@ -592,7 +592,9 @@ asio::awaitable<std::vector<std::pair<std::string, Decimal>>> PgRepository::Cash
     co_return out;
 }
 
-std::string_view SummarySql() { return kSummary.sql; }
+std::string_view SummarySql() {
+    return kSummary.sql;
+}
 
 asio::awaitable<std::vector<SummaryRow>> PgRepository::Summary(db::Pool& pool,
                                                                const Actor& actor,
