@@ -20,7 +20,6 @@
 // service password NEXANEST_DB_SERVICE_PASSWORD, Redis NEXANEST_TEST_REDIS_URL. A test
 // authenticator turns X-Test-User "<uuid>:USER" into the principal (tokens are auth's bench).
 #include <libpq-fe.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -72,28 +71,20 @@ struct Measured {
     double redis_ms_each = 0;  // Redis's CPU milliseconds per request
 };
 
-// This process's CPU seconds, user + system (the server's threads; wrk and pgbench are others).
-double SelfCpuSeconds() {
-    rusage u{};
-    ::getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
 // Runs `run` (which returns a rate over `seconds`) and charges PostgreSQL's, Redis's and this
 // process's CPU to its work.
 template <typename F>
-Measured WithPgCpu(int seconds, F run) {
+Measured WithCpu(int seconds, F run) {
     const double pg = bench::CpuSeconds("postgres");
     const double redis = bench::CpuSeconds("redis-server");
-    const double self = SelfCpuSeconds();
+    const double self = bench::SelfCpuSeconds();
     Measured m;
     m.rate = run();
     if (m.rate > 0) {
         const double per = 1000.0 / (m.rate * seconds);
         m.pg_ms_each = (bench::CpuSeconds("postgres") - pg) * per;
         m.redis_ms_each = (bench::CpuSeconds("redis-server") - redis) * per;
-        m.self_ms_each = (SelfCpuSeconds() - self) * per;
+        m.self_ms_each = (bench::SelfCpuSeconds() - self) * per;
     }
     return m;
 }
@@ -328,8 +319,8 @@ int main(int argc, char** argv) {
         }
         for (const int conns : {4, 16, 64}) {
             const Measured limit =
-                WithPgCpu(seconds, [&] { return PgBench(service, summary, users, conns, seconds); });
-            const Measured ours = WithPgCpu(seconds, [&] { return Wrk(server.port, lua, conns, seconds); });
+                WithCpu(seconds, [&] { return PgBench(service, summary, users, conns, seconds); });
+            const Measured ours = WithCpu(seconds, [&] { return Wrk(server.port, lua, conns, seconds); });
             std::printf(
                 "GET summary %-6s c=%-2d: %8.0f req/s vs pgbench %8.0f tps: ratio %.2f%s; PostgreSQL CPU "
                 "%.3f vs %.3f ms each; server %.3f, Redis %.3f ms each\n",
@@ -361,10 +352,10 @@ int main(int argc, char** argv) {
         const std::string append = AppendSql();
         for (const int conns : {4, 16}) {
             const Measured limit =
-                WithPgCpu(seconds, [&] { return PgBench(service, insert, users, conns, seconds); });
+                WithCpu(seconds, [&] { return PgBench(service, insert, users, conns, seconds); });
             const Measured own =
-                WithPgCpu(seconds, [&] { return PgBench(service, append, users, conns, seconds); });
-            const Measured ours = WithPgCpu(seconds, [&] { return Wrk(server.port, lua, conns, seconds); });
+                WithCpu(seconds, [&] { return PgBench(service, append, users, conns, seconds); });
+            const Measured ours = WithCpu(seconds, [&] { return Wrk(server.port, lua, conns, seconds); });
             std::printf(
                 "POST transaction  c=%-2d: %8.0f req/s vs pgbench INSERT %8.0f tps: ratio %.2f (goal >= "
                 "0.3); "

@@ -4,6 +4,7 @@
 // for set-up, running a tool and reading its figures, and an in-process server running the
 // portfolio service with the test authenticator (X-Test-User "<uuid>:USER").
 #include <libpq-fe.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <array>
@@ -84,6 +85,15 @@ inline double CpuSeconds(const std::string& comm) {
         }
     }
     return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// This process's CPU seconds, user + system: a benchmark's in-process server (wrk, pgbench and
+// the other clients are processes of their own).
+inline double SelfCpuSeconds() {
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 // wrk against 127.0.0.1:port with a Lua request builder; requests per second, or 0 (and wrk's

@@ -14,10 +14,10 @@ namespace asio = boost::asio;
 
 namespace {
 
-// Stored states to write (Repository::StoreLedgerStates).
-struct StateRows {
-    std::vector<StoredLedgerState> rows;
-};
+// A stored state to write (Repository::StoreLedgerStates): `state` after `st`'s transactions.
+StoredLedgerState StateRow(const std::string& symbol, const PositionState& st, std::string state) {
+    return StoredLedgerState{symbol, st.last, st.count, std::move(state), {}, {}};
+}
 
 // More steps than this run on the CPU pool (a replay step costs ~1 µs; the hop ~50 µs).
 constexpr std::size_t kInlineSteps = 2000;
@@ -176,6 +176,16 @@ asio::awaitable<std::map<std::string, Loaded>> LoadPositions(db::Transaction& tx
 
 enum class Needs { kNothing, kMoreLots, kAllLots };
 
+// What deriving a plan's transactions gave (Derive): its refusal, or stored lots it needs first
+// (DeriveLoadingLots then loads them and derives again from a fresh Outcome), and the checkpoints
+// met on the way.
+struct Outcome {
+    bool done = false;
+    Needs needs = Needs::kNothing;
+    std::optional<Failure> failure;
+    std::vector<StoredLedgerState> checkpoints;
+};
+
 // One symbol's starting state and the transactions to apply to it.
 struct Plan {
     std::string symbol;
@@ -189,29 +199,24 @@ struct Plan {
     std::int64_t first_seq = 0;
     std::int64_t next_seq = 0;
     std::optional<PositionState> start;
-    // The derivation's outcome.
-    bool done = false;
-    bool ok = true;
-    Needs needs = Needs::kNothing;
-    std::optional<Failure> failure;
-    StateRows checkpoints;
+    Outcome outcome;
 
     std::size_t Steps() const { return tail.size() + appended.size(); }
 };
 
-// Applies `t` to the plan's state; false when the ledger refuses it (the plan's failure) or
-// lots not loaded are needed (the plan's needs). Checkpoints are collected in the plan.
+// Applies `t` to the plan's state; false when the ledger refuses it or lots not loaded are
+// needed (both said in the plan's outcome, with the checkpoints met on the way).
 bool Step(Plan& plan, const Transaction& t, const LedgerSettings& settings, std::int64_t checkpoint_every) {
     PositionState& st = plan.state;
     try {
         auto applied = ApplyTransaction(std::move(st.holding), t, settings);
         if (!applied) {
-            plan.failure = Failure{KeyOf(t), applied.Error()};
+            plan.outcome.failure = Failure{KeyOf(t), applied.Error()};
             return false;
         }
         st.holding = std::move(applied).Value();
     } catch (const LotsNotLoaded& missing) {
-        plan.needs = missing.all ? Needs::kAllLots : Needs::kMoreLots;
+        plan.outcome.needs = missing.all ? Needs::kAllLots : Needs::kMoreLots;
         return false;
     }
     st.holding.sales.clear();
@@ -219,11 +224,10 @@ bool Step(Plan& plan, const Transaction& t, const LedgerSettings& settings, std:
     ++st.count;
     if (IsCheckpoint(st.count, st.holding.fifo.lots.size(), checkpoint_every)) {
         if (!st.holding.fifo.lots.Complete()) {
-            plan.needs = Needs::kAllLots;
+            plan.outcome.needs = Needs::kAllLots;
             return false;
         }
-        plan.checkpoints.rows.push_back(
-            StoredLedgerState{plan.symbol, st.last, st.count, EncodeHolding(st.holding), {}, {}});
+        plan.outcome.checkpoints.push_back(StateRow(plan.symbol, st, EncodeHolding(st.holding)));
     }
     return true;
 }
@@ -251,15 +255,17 @@ bool NeedsEveryLot(const Plan& plan, std::int64_t checkpoint_every) {
     return false;
 }
 
-// Loads stored lots after the plan's loaded front into its starting state: the next few pages,
-// or every one still in storage.
-asio::awaitable<void> LoadLots(
+// Loads stored lots after the plan's loaded front into its starting state — the next few pages,
+// or every one still in storage — and starts the plan's state again from there. Once every lot
+// is loaded no derivation can ask for more: the starting state is moved, not copied (every lot
+// of a large position).
+asio::awaitable<void> LoadLotsAndRestart(
     db::Transaction& tx, Repository& repo, const Portfolio& p, Plan& plan, bool all) {
-    LotQueue& lots = plan.start->holding.fifo.lots;
-    if (lots.Complete()) {
+    if (!plan.start) {
         throw Error(ErrorKind::kInternal, "portfolio.ledger_pages",
-                    fmt::format("every lot of {} is loaded and more were asked for", plan.symbol));
+                    fmt::format("a derivation of {} with every lot loaded asked for more", plan.symbol));
     }
+    LotQueue& lots = plan.start->holding.fifo.lots;
     const std::int64_t per_page = *plan.stored_per_page;
     const std::int64_t from_seq = lots.FirstSeq() + static_cast<std::int64_t>(lots.Head().size());
     const std::int64_t to_seq = from_seq + static_cast<std::int64_t>(lots.Hidden());  // the tail's first
@@ -281,6 +287,12 @@ asio::awaitable<void> LoadLots(
         for (Lot& lot : *page_lots) loaded.push_back(std::move(lot));
     }
     lots.LoadAfterHead(std::move(loaded));
+    if (lots.Complete()) {
+        plan.state = std::move(*plan.start);
+        plan.start.reset();
+    } else {
+        plan.state = *plan.start;
+    }
 }
 
 // An append after the symbol's last stored transaction continues from the stored state; any
@@ -309,8 +321,7 @@ asio::awaitable<Plan> PlanSymbol(db::Transaction& tx,
             plan.start = plan.state;
             // Pages of another size are written again whole.
             if (NeedsEveryLot(plan, checkpoint_every) || plan.stored_per_page != lots_per_page) {
-                co_await LoadLots(tx, repo, p, plan, true);
-                plan.state = *plan.start;
+                co_await LoadLotsAndRestart(tx, repo, p, plan, true);
             }
         }
         co_return plan;
@@ -336,18 +347,16 @@ asio::awaitable<Plan> PlanSymbol(db::Transaction& tx,
 // The derivation, pure: each unfinished plan's transactions applied to its state.
 void Derive(std::vector<Plan>& plans, const LedgerSettings& settings, std::int64_t checkpoint_every) {
     for (Plan& plan : plans) {
-        if (plan.done) continue;
-        plan.done = true;
+        if (plan.outcome.done) continue;
+        plan.outcome.done = true;
         bool ok = true;
         for (const Transaction* t : plan.appended) {
             if (!(ok = Step(plan, *t, settings, checkpoint_every))) break;
         }
-        if (ok) {
-            for (const Transaction& t : plan.tail) {
-                if (!(ok = Step(plan, t, settings, checkpoint_every))) break;
-            }
+        if (!ok) continue;
+        for (const Transaction& t : plan.tail) {
+            if (!Step(plan, t, settings, checkpoint_every)) break;
         }
-        plan.ok = ok;
     }
 }
 
@@ -439,18 +448,9 @@ asio::awaitable<void> DeriveLoadingLots(db::Transaction& tx,
         }
         bool again = false;
         for (Plan& plan : plans) {
-            if (plan.needs == Needs::kNothing) continue;
-            if (!plan.start) {
-                throw Error(ErrorKind::kInternal, "portfolio.ledger_pages",
-                            "a derivation with every lot loaded asked for more");
-            }
-            co_await LoadLots(tx, repo, p, plan, plan.needs == Needs::kAllLots);
-            plan.state = *plan.start;
-            plan.needs = Needs::kNothing;
-            plan.done = false;
-            plan.ok = true;
-            plan.failure.reset();
-            plan.checkpoints.rows.clear();
+            if (plan.outcome.needs == Needs::kNothing) continue;
+            co_await LoadLotsAndRestart(tx, repo, p, plan, plan.outcome.needs == Needs::kAllLots);
+            plan.outcome = Outcome{};
             again = true;
         }
         if (!again) co_return;
@@ -489,14 +489,16 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
 
     // 3. Writes.
     std::optional<Failure> failure;
-    StateRows checkpoints, positions;
+    std::vector<StoredLedgerState> checkpoints, positions;
     std::vector<Repository::LotPagesWrite> pages;
     std::vector<const Holding*> holdings;
     std::vector<std::string> gone;
     for (Plan& plan : plans) {
-        if (plan.failure && (!failure || plan.failure->key < failure->key)) failure = plan.failure;
-        for (StoredLedgerState& cp : plan.checkpoints.rows) checkpoints.rows.push_back(std::move(cp));
-        if (!plan.ok) continue;
+        // Derived to the end, a plan stopped only where the ledger refused a transaction.
+        const std::optional<Failure>& refused = plan.outcome.failure;
+        if (refused && (!failure || refused->key < failure->key)) failure = refused;
+        for (StoredLedgerState& cp : plan.outcome.checkpoints) checkpoints.push_back(std::move(cp));
+        if (refused) continue;
         if (plan.state.count == 0) {
             gone.push_back(plan.symbol);
             continue;
@@ -505,14 +507,9 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
         // need); more go to pages.
         const LotQueue& lots = plan.state.holding.fifo.lots;
         const bool inline_lots = lots.Complete() && lots.size() <= static_cast<std::size_t>(lots_per_page);
-        positions.rows.push_back(StoredLedgerState{plan.symbol,
-                                                   plan.state.last,
-                                                   plan.state.count,
-                                                   inline_lots
-                                                       ? EncodeHolding(plan.state.holding)
-                                                       : EncodePosition(plan.state.holding, lots_per_page),
-                                                   {},
-                                                   {}});
+        positions.push_back(StateRow(plan.symbol, plan.state,
+                                     inline_lots ? EncodeHolding(plan.state.holding)
+                                                 : EncodePosition(plan.state.holding, lots_per_page)));
         if (!inline_lots) {
             pages.push_back(co_await ChangedPages(tx, repo, p, plan, lots_per_page));
         } else if (plan.stored_per_page != 0) {
@@ -526,7 +523,7 @@ asio::awaitable<void> LedgerDeriver::Apply(db::Transaction& tx,
     // fusable ones as one statement (db::Query::fusable). Cash and the ledger version do not
     // depend on the reads above, nor they on them.
     co_await ApplyCash(tx, repo, p, change);
-    co_await repo.StoreLedgerStates(tx, p.id, p.user_id, checkpoints.rows, positions.rows);
+    co_await repo.StoreLedgerStates(tx, p.id, p.user_id, checkpoints, positions);
     co_await repo.WriteLotPages(tx, p.id, p.user_id, pages);
     if (!gone.empty()) {
         co_await repo.DeleteLedgerPositions(tx, p.id, gone);

@@ -273,10 +273,6 @@ TEST_P(Ledger, IncrementalEqualsFullReplay) {
     RecordProperty("refused", refused);
 }
 
-// A savings plan: one symbol bought again and again and never sold, so every purchase stays an
-// open lot and the state grows with the history. Its checkpoints must not store every open lot
-// every few transactions (O(n^2) lots: a 100 000-purchase import never finished), and a
-// back-dated edit, delete or append over the sparser checkpoints must still equal the replay.
 // A FIFO portfolio in USD of a new user, stored as its owner.
 Portfolio NewFifoPortfolio(const test::SuiteDatabases& dbs) {
     Portfolio p;
@@ -291,6 +287,10 @@ Portfolio NewFifoPortfolio(const test::SuiteDatabases& dbs) {
     return p;
 }
 
+// A savings plan: one symbol bought again and again and never sold, so every purchase stays an
+// open lot and the state grows with the history. Its checkpoints must not store every open lot
+// every few transactions (O(n^2) lots: a 100 000-purchase import never finished), and a
+// back-dated edit, delete or append over the sparser checkpoints must still equal the replay.
 TEST(LedgerCheckpoints, ASavingsPlanStoresLinearlyManyLotsAndStillEqualsTheReplay) {
     test::SuiteDatabases dbs("t_ledger_plan_", {migrate::Database::kPortfolio});
     const Portfolio p = NewFifoPortfolio(dbs);

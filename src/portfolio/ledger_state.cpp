@@ -1,7 +1,6 @@
 #include "portfolio/ledger_state.hpp"
 
 #include <charconv>
-#include <deque>
 #include <vector>
 
 namespace nn::portfolio {

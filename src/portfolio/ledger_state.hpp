@@ -64,8 +64,8 @@ struct PositionState {
 };
 
 // Every field of the holding but its symbol and sales, exactly (decimals keep their scale), with
-// every open lot, their numbering and totals (checkpoints, read checkpoints). Every lot must be
-// loaded (throws LotsNotLoaded otherwise).
+// every open lot, their numbering and totals (checkpoints, read checkpoints, and a stored
+// position of at most a page of lots). Every lot must be loaded (throws LotsNotLoaded otherwise).
 std::string EncodeHolding(const Holding& holding);
 // nullopt when the text is not an encoded holding with its lots (EncodeHolding, or the v1 text
 // of earlier releases, whose lots are numbered from 0).

@@ -1,8 +1,7 @@
 #include "portfolio/model.hpp"
 
-#include <stdexcept>
-
 #include <array>
+#include <stdexcept>
 #include <utility>
 
 namespace nn::portfolio {

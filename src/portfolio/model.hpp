@@ -147,7 +147,7 @@ struct LotTotals {
 // not visit every lot). Lots are numbered in the order they open: the front one is FirstSeq(), the
 // next one opened gets NextSeq() (a stored position keeps its lots in pages of these numbers,
 // docs/portfolio.md "Lots stored apart"). A queue built by a replay holds every lot; one rebuilt
-// from storage may hold a loaded front (Head) and a loaded back (Tail) with Hidden() lots between
+// from storage may hold a loaded front (Head) and a loaded back with Hidden() lots between
 // them still in storage: reaching those throws LotsNotLoaded. A sale consumes from the front, so
 // deques (a vector's erase at the front moved every remaining lot: quadratic over a long ledger).
 class LotQueue {
@@ -204,7 +204,6 @@ public:
     // The last lots, loaded (false, and nothing changed, if there are not that many hidden).
     bool LoadTail(std::vector<Lot> lots);
     const std::deque<Lot>& Head() const noexcept { return head_; }
-    const std::deque<Lot>& Tail() const noexcept { return tail_; }
     // The loaded lot numbered `seq`, or null.
     const Lot* Loaded(std::int64_t seq) const noexcept;
 

@@ -97,8 +97,9 @@ struct StoredLotPage {
 };
 
 // A symbol's stored derivation state (portfolio.ledger_positions and ledger_checkpoints): after
-// `count` of its transactions, the last at `last`; `state` as EncodePosition (a position) or
-// EncodeHolding (a checkpoint) writes it (ledger_state.hpp). A position read by LedgerPositions
+// `count` of its transactions, the last at `last`; `state` as EncodeHolding (a checkpoint, or a
+// position of at most a page of open lots) or EncodePosition (a larger position) writes it
+// (ledger_state.hpp). A position read by LedgerPositions
 // or LockForAppend comes with its first and last page of lots.
 struct StoredLedgerState {
     std::string symbol;
