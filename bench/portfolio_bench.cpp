@@ -10,11 +10,17 @@
 //      pgbench running the statements the server sends for it (AppendSql): how far the SQL
 //      itself is from the INSERT, and the server from its SQL.
 //
-//   nn_bench_portfolio [users=2000] [seconds=4] [parts=summary,post]
+//   nn_bench_portfolio [users=2000] [seconds=4] [parts=summary,post] [rounds=3]
 //
-// Each POST line also prints the PostgreSQL CPU (every postgres process, user + system) per
-// request and per pgbench transaction: the database's work per write, which a busy machine moves
-// far less than the rates.
+// Each figure is measured in `rounds` rounds, ours and its limits alternated within a round: the
+// machine is shared, and one pair of measurements moved ±20 % between runs of the same build
+// (pgbench's own rate for one summary query at c=4 went from 3 939 to 4 833 tps within a run).
+// A line prints the median round's ratio with the range of all rounds, and the rounds' mean
+// rates and CPU.
+//
+// Each line also prints the PostgreSQL CPU (every postgres process, user + system) per request
+// and per pgbench transaction: the database's work per write, which a busy machine moves far
+// less than the rates.
 //
 // Migrates a throw-away database set (dropped at the end) on NEXANEST_TEST_PG_URL with the
 // service password NEXANEST_DB_SERVICE_PASSWORD, Redis NEXANEST_TEST_REDIS_URL. A test
@@ -29,6 +35,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -70,6 +77,46 @@ struct Measured {
     double self_ms_each = 0;   // this process's (the server's) CPU milliseconds per request
     double redis_ms_each = 0;  // Redis's CPU milliseconds per request
 };
+
+// Rounds of one figure: `ours` and its `limit` measured alternately, once each per round.
+struct Rounds {
+    std::vector<Measured> ours, limit;
+
+    std::vector<double> Ratios() const {
+        std::vector<double> r;
+        for (std::size_t i = 0; i < ours.size() && i < limit.size(); ++i)
+            r.push_back(limit[i].rate > 0 ? ours[i].rate / limit[i].rate : 0.0);
+        return r;
+    }
+    // "0.24 (0.22-0.25 in 3 rounds)": the median round's ratio and the range.
+    std::string Ratio() const {
+        const std::vector<double> r = Ratios();
+        if (r.empty()) return "-";
+        const auto [lo, hi] = std::minmax_element(r.begin(), r.end());
+        char text[64];
+        std::snprintf(text, sizeof text, "%.2f (%.2f-%.2f in %zu rounds)", bench::Median(r), *lo, *hi,
+                      r.size());
+        return text;
+    }
+};
+
+// The rounds' mean of each figure.
+Measured Mean(const std::vector<Measured>& all) {
+    Measured m;
+    if (all.empty()) return m;
+    for (const Measured& x : all) {
+        m.rate += x.rate;
+        m.pg_ms_each += x.pg_ms_each;
+        m.self_ms_each += x.self_ms_each;
+        m.redis_ms_each += x.redis_ms_each;
+    }
+    const double n = static_cast<double>(all.size());
+    m.rate /= n;
+    m.pg_ms_each /= n;
+    m.self_ms_each /= n;
+    m.redis_ms_each /= n;
+    return m;
+}
 
 // Runs `run` (which returns a rate over `seconds`) and charges PostgreSQL's, Redis's and this
 // process's CPU to its work.
@@ -260,6 +307,7 @@ int main(int argc, char** argv) {
     const int users = argc > 1 ? std::atoi(argv[1]) : 2000;
     const int seconds = argc > 2 ? std::atoi(argv[2]) : 4;
     const std::string parts = argc > 3 ? argv[3] : "summary,post";
+    const int rounds = std::max(1, argc > 4 ? std::atoi(argv[4]) : 3);
     migrate::Options mo;
     mo.admin_url = Secret(test::PgUrl());
     mo.prefix = test::UniqueName("bench_pf_");
@@ -287,9 +335,9 @@ int main(int argc, char** argv) {
          "SELECT id, user_id, 'USD', 10000 FROM portfolio.portfolios");
     Exec(owner, "ANALYZE");
     std::printf(
-        "portfolio bench: %d users x 3 portfolios x 20 holdings, %d s per measurement, 2 server "
-        "threads, wrk -t2, pgbench -M prepared -j 2\n",
-        users, seconds);
+        "portfolio bench: %d users x 3 portfolios x 20 holdings, %d rounds of %d s per measurement, 2 "
+        "server threads, wrk -t2, pgbench -M prepared -j 2\n",
+        users, rounds, seconds);
 
     const std::string summary = SummaryScript();
     // The cache off (TTL 0: Redis is not asked), every request a miss (1 ms TTL: the MGET, the
@@ -318,15 +366,19 @@ int main(int argc, char** argv) {
             return 1;
         }
         for (const int conns : {4, 16, 64}) {
-            const Measured limit =
-                WithCpu(seconds, [&] { return PgBench(service, summary, users, conns, seconds); });
-            const Measured ours = WithCpu(seconds, [&] { return Wrk(server.port, lua, conns, seconds); });
+            Rounds r;
+            for (int round = 0; round < rounds; ++round) {
+                r.limit.push_back(
+                    WithCpu(seconds, [&] { return PgBench(service, summary, users, conns, seconds); }));
+                r.ours.push_back(WithCpu(seconds, [&] { return Wrk(server.port, lua, conns, seconds); }));
+            }
+            const Measured ours = Mean(r.ours);
+            const Measured limit = Mean(r.limit);
             std::printf(
-                "GET summary %-6s c=%-2d: %8.0f req/s vs pgbench %8.0f tps: ratio %.2f%s; PostgreSQL CPU "
+                "GET summary %-6s c=%-2d: %8.0f req/s vs pgbench %8.0f tps: ratio %s%s; PostgreSQL CPU "
                 "%.3f vs %.3f ms each; server %.3f, Redis %.3f ms each\n",
-                mode.name, conns, ours.rate, limit.rate, limit.rate > 0 ? ours.rate / limit.rate : 0.0,
-                cached ? "" : " (goal >= 0.7)", ours.pg_ms_each, limit.pg_ms_each, ours.self_ms_each,
-                ours.redis_ms_each);
+                mode.name, conns, ours.rate, limit.rate, r.Ratio().c_str(), cached ? "" : " (goal >= 0.7)",
+                ours.pg_ms_each, limit.pg_ms_each, ours.self_ms_each, ours.redis_ms_each);
         }
     }
     if (parts.find("post") != std::string::npos) {
@@ -351,24 +403,35 @@ int main(int argc, char** argv) {
         Exec(owner, "ANALYZE");
         const std::string append = AppendSql();
         for (const int conns : {4, 16}) {
-            const Measured limit =
-                WithCpu(seconds, [&] { return PgBench(service, insert, users, conns, seconds); });
-            const Measured own =
-                WithCpu(seconds, [&] { return PgBench(service, append, users, conns, seconds); });
-            const Measured ours = WithCpu(seconds, [&] { return Wrk(server.port, lua, conns, seconds); });
+            // Against the INSERT (the goal), the own SQL against the INSERT, the server against its SQL.
+            Rounds vs_insert, sql_vs_insert, vs_sql;
+            for (int round = 0; round < rounds; ++round) {
+                const Measured limit =
+                    WithCpu(seconds, [&] { return PgBench(service, insert, users, conns, seconds); });
+                const Measured own =
+                    WithCpu(seconds, [&] { return PgBench(service, append, users, conns, seconds); });
+                const Measured ours = WithCpu(seconds, [&] { return Wrk(server.port, lua, conns, seconds); });
+                vs_insert.ours.push_back(ours);
+                vs_insert.limit.push_back(limit);
+                sql_vs_insert.ours.push_back(own);
+                sql_vs_insert.limit.push_back(limit);
+                vs_sql.ours.push_back(ours);
+                vs_sql.limit.push_back(own);
+            }
+            const Measured ours = Mean(vs_insert.ours);
+            const Measured limit = Mean(vs_insert.limit);
+            const Measured own = Mean(vs_sql.limit);
             std::printf(
-                "POST transaction  c=%-2d: %8.0f req/s vs pgbench INSERT %8.0f tps: ratio %.2f (goal >= "
-                "0.3); "
+                "POST transaction  c=%-2d: %8.0f req/s vs pgbench INSERT %8.0f tps: ratio %s (goal >= 0.3); "
                 "PostgreSQL CPU %.3f ms per request vs %.3f ms per INSERT; server %.3f, Redis %.3f ms per "
                 "request\n",
-                conns, ours.rate, limit.rate, limit.rate > 0 ? ours.rate / limit.rate : 0.0, ours.pg_ms_each,
-                limit.pg_ms_each, ours.self_ms_each, ours.redis_ms_each);
+                conns, ours.rate, limit.rate, vs_insert.Ratio().c_str(), ours.pg_ms_each, limit.pg_ms_each,
+                ours.self_ms_each, ours.redis_ms_each);
             std::printf(
                 "  pgbench running the POST's own SQL c=%-2d: %8.0f tps, %.3f ms PostgreSQL CPU each: the "
                 "SQL "
-                "reaches %.2f of the INSERT, the server %.2f of its SQL\n",
-                conns, own.rate, own.pg_ms_each, limit.rate > 0 ? own.rate / limit.rate : 0.0,
-                own.rate > 0 ? ours.rate / own.rate : 0.0);
+                "reaches %s of the INSERT, the server %s of its SQL\n",
+                conns, own.rate, own.pg_ms_each, sql_vs_insert.Ratio().c_str(), vs_sql.Ratio().c_str());
         }
     }
     for (auto d : migrate::kAllDatabases) {

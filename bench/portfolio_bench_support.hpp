@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -27,6 +29,13 @@
 #include "tests/support/test_env.hpp"
 
 namespace nn::bench {
+
+// The median of `v` (not empty): the middle value, or the mean of the two middle ones.
+inline double Median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
 
 inline void Exec(const std::string& url, const std::string& sql) {
     PGconn* c = PQconnectdb(url.c_str());
