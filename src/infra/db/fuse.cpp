@@ -45,31 +45,97 @@ std::optional<std::string_view> AfterVerb(std::string_view sql) {
     return std::nullopt;
 }
 
-// A run of fusable writes, each renumbered once, as the text it takes in the fused statement.
-struct Part {
-    const Pipeline::Item* item;
-    std::string renumbered;
-};
-
-void Flush(std::vector<Part>& run, Pipeline& out, std::deque<std::string>& texts) {
-    if (run.size() == 1) out.PushParams(run.front().item->query, run.front().item->params);
-    if (run.size() > 1) {
-        std::string sql = "WITH ";
-        std::string name = "fused(";
-        Params params;
-        for (std::size_t i = 0; i < run.size(); ++i) {
-            const Pipeline::Item& item = *run[i].item;
-            sql += (i > 0 ? ", w" : "w") + std::to_string(i) + " AS (" + run[i].renumbered + ")";
-            name += (i > 0 ? "+" : "") + std::string(item.query.name);
-            params.Append(item.params);
-        }
-        sql += " SELECT";
-        name += ")";
-        const std::string& stored_sql = texts.emplace_back(std::move(sql));
-        const std::string& stored_name = texts.emplace_back(std::move(name));
-        out.PushParams(Query{stored_sql, stored_name}, std::move(params));
+// The run of `parts` (renumbered) starting at `items[first]`, when it has two or more.
+void CloseRun(const std::vector<Pipeline::Item>& items,
+              std::size_t first,
+              const std::vector<std::string>& parts,
+              Plan& plan) {
+    if (parts.size() < 2) return;
+    Run run{first, parts.size(), "WITH ", "fused(", {}};
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        run.sql += (i > 0 ? ", w" : "w") + std::to_string(i) + " AS (" + parts[i] + ")";
+        run.name += (i > 0 ? "+" : "") + std::string(items[first + i].query.name);
     }
-    run.clear();
+    run.sql += " SELECT";
+    run.name += ")";
+    plan.push_back(std::move(run));
+}
+
+Plan MakePlan(const Pipeline& batch) {
+    const std::vector<Pipeline::Item>& items = batch.Items();
+    Plan plan;
+    std::vector<std::string> parts;  // the current run's, renumbered
+    std::size_t first = 0;           // its first item
+    std::set<std::string> tables;    // the tables it writes
+    std::size_t offset = 0;          // its parameters so far
+    const auto end_run = [&] {
+        CloseRun(items, first, parts, plan);
+        parts.clear();
+        tables.clear();
+        offset = 0;
+    };
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        std::optional<std::string> table;
+        if (items[i].query.fusable) table = TargetOf(items[i].query.sql);
+        if (table && tables.count(*table) > 0) end_run();  // the table again: the run ends before it
+        std::optional<std::string> renumbered;
+        if (table) renumbered = Renumbered(items[i].query.sql, offset);
+        if (!renumbered) {
+            end_run();
+            continue;
+        }
+        if (parts.empty()) first = i;
+        tables.insert(std::move(*table));
+        offset += items[i].params.Size();
+        parts.push_back(std::move(*renumbered));
+    }
+    end_run();
+    return plan;
+}
+
+// A batch's key in the cache: what its plan depends on. A statement that is not fusable
+// counts only as one.
+std::string KeyOf(const Pipeline& batch) {
+    std::size_t size = 0;
+    for (const Pipeline::Item& item : batch.Items()) size += item.query.sql.size() + 16;
+    std::string key;
+    key.reserve(size);
+    for (const Pipeline::Item& item : batch.Items()) {
+        if (!item.query.fusable) {
+            key += '\x01';
+            continue;
+        }
+        key += std::to_string(item.params.Size());
+        key += '\x02';
+        key += item.query.sql;
+        key += '\x03';
+    }
+    return key;
+}
+
+// Each run's query views its own texts, once they are where they stay.
+void ViewTexts(Plan& plan) {
+    for (Run& run : plan) run.query = Query{run.sql, run.name};
+}
+
+// The batch's items, each run of `plan` fused with its parameters in order.
+Pipeline Apply(const Plan& plan, Pipeline batch) {
+    std::vector<Pipeline::Item> items = batch.Release();
+    Pipeline out;
+    auto run = plan.begin();
+    for (std::size_t i = 0; i < items.size();) {
+        if (run != plan.end() && run->first == i) {
+            Params params;
+            for (std::size_t j = i; j < i + run->count; ++j) params.Append(std::move(items[j].params));
+            out.PushParams(run->query, std::move(params));
+            i += run->count;
+            ++run;
+            continue;
+        }
+        out.PushParams(items[i].query, std::move(items[i].params));
+        ++i;
+    }
+    return out;
 }
 
 }  // namespace
@@ -127,34 +193,35 @@ std::optional<std::string> TargetOf(std::string_view sql) {
     return std::string(rest->substr(0, end));
 }
 
-Pipeline Fused(const Pipeline& batch, std::deque<std::string>& texts) {
-    Pipeline out;
-    std::vector<Part> run;
-    std::set<std::string> tables;
-    std::size_t offset = 0;  // parameters of the run so far
-    for (const Pipeline::Item& item : batch.Items()) {
-        std::optional<std::string> table;
-        if (item.query.fusable) table = TargetOf(item.query.sql);
-        if (table && tables.count(*table) > 0) {  // the table again: the run ends before it
-            Flush(run, out, texts);
-            tables.clear();
-            offset = 0;
-        }
-        std::optional<std::string> renumbered;
-        if (table) renumbered = Renumbered(item.query.sql, offset);
-        if (!renumbered) {
-            Flush(run, out, texts);
-            tables.clear();
-            offset = 0;
-            out.PushParams(item.query, item.params);
-            continue;
-        }
-        tables.insert(std::move(*table));
-        offset += item.params.Size();
-        run.push_back(Part{&item, std::move(*renumbered)});
+const Plan* PlanCache::Find(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    const auto it = plans_.find(key);
+    return it == plans_.end() ? nullptr : &it->second;
+}
+
+const Plan* PlanCache::Keep(std::string key, Plan plan) {
+    std::lock_guard lock(mutex_);
+    if (plans_.size() >= max_plans_ && plans_.count(key) == 0) return nullptr;
+    const auto [it, added] = plans_.try_emplace(std::move(key), std::move(plan));
+    if (added) ViewTexts(it->second);
+    return &it->second;
+}
+
+PlanCache& ProcessPlans() {
+    static PlanCache plans(1024);
+    return plans;
+}
+
+Pipeline Fused(Pipeline batch, std::deque<std::string>& texts, PlanCache& plans) {
+    std::string key = KeyOf(batch);
+    if (const Plan* kept = plans.Find(key)) return Apply(*kept, std::move(batch));
+    Plan plan = MakePlan(batch);
+    if (const Plan* kept = plans.Keep(std::move(key), plan)) return Apply(*kept, std::move(batch));
+    // Not kept: the texts stay with the caller until the batch is sent.
+    for (Run& run : plan) {
+        run.query = Query{texts.emplace_back(std::move(run.sql)), texts.emplace_back(std::move(run.name))};
     }
-    Flush(run, out, texts);
-    return out;
+    return Apply(plan, std::move(batch));
 }
 
 }  // namespace nn::db::fuse

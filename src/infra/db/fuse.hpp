@@ -1,9 +1,13 @@
 #pragma once
 
+#include <cstddef>
 #include <deque>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "infra/db/pipeline.hpp"
 
@@ -27,8 +31,42 @@ std::optional<std::string> Renumbered(std::string_view sql, std::size_t offset);
 // nullopt for anything else, a statement with its own WITH included.
 std::optional<std::string> TargetOf(std::string_view sql);
 
-// `batch` with each run of two or more fusable writes replaced by their fused statement (its SQL
-// and name kept in `texts`, which must outlive the batch); everything else in its place and order.
-Pipeline Fused(const Pipeline& batch, std::deque<std::string>& texts);
+// What Fused makes of a batch: its runs of two or more fusable writes, each the items
+// [first, first + count) fused into one statement (`query` views `sql` and `name`); every other
+// item goes as it is. It depends on the items' SQL, fusable flags and parameter counts only.
+struct Run {
+    std::size_t first = 0;
+    std::size_t count = 0;
+    std::string sql;
+    std::string name;
+    Query query;
+};
+using Plan = std::vector<Run>;
+
+// Plans kept by the sequence of statements they were made for (their SQL, fusable flags and
+// parameter counts: not their names). Entries never move or go, so the texts their queries view
+// stay valid for the cache's life; past `max_plans` (SQL made at run time) nothing more is kept.
+class PlanCache {
+public:
+    explicit PlanCache(std::size_t max_plans) : max_plans_(max_plans) {}
+
+    const Plan* Find(const std::string& key);
+    // The plan kept for `key` (this one, or one another thread kept first); nullptr when full.
+    const Plan* Keep(std::string key, Plan plan);
+
+private:
+    std::size_t max_plans_;
+    std::mutex mutex_;
+    std::unordered_map<std::string, Plan> plans_;
+};
+
+// The process's plans: a deployment sends a few dozen sequences of writes.
+PlanCache& ProcessPlans();
+
+// `batch` with each run of two or more fusable writes replaced by their fused statement;
+// everything else in its place and order, each statement with its own parameters (moved). A
+// sequence's plan is made once and kept in `plans`; when `plans` is full, its texts are kept in
+// `texts`, which must then outlive the batch.
+Pipeline Fused(Pipeline batch, std::deque<std::string>& texts, PlanCache& plans = ProcessPlans());
 
 }  // namespace nn::db::fuse

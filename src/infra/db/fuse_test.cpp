@@ -86,5 +86,60 @@ TEST(FuseFused, LeavesABatchWithoutFusableRunsAlone) {
     EXPECT_TRUE(texts.empty());
 }
 
+// The fused text of a sequence of statements is made once and kept: the POST of a transaction
+// renumbered and concatenated its six derived writes at every call, 8 % of the server's CPU.
+TEST(FuseFused, MakesTheTextOfASequenceOnceAndKeepsIt) {
+    std::deque<std::string> first_texts, second_texts;
+    const Pipeline first = Fused(Batch({kA, kB, kPlain}), first_texts);
+    const Pipeline second = Fused(Batch({kA, kB, kPlain}), second_texts);
+    ASSERT_EQ(first.Size(), 2u);
+    ASSERT_EQ(second.Size(), 2u);
+    EXPECT_EQ(second.Items()[0].query.sql, first.Items()[0].query.sql);
+    // The same storage, not a second copy made for the call.
+    EXPECT_EQ(second.Items()[0].query.sql.data(), first.Items()[0].query.sql.data());
+    EXPECT_EQ(second.Items()[0].query.name.data(), first.Items()[0].query.name.data());
+    EXPECT_TRUE(second_texts.empty());
+    // Each call's own parameters, in order.
+    ASSERT_EQ(second.Items()[0].params.Size(), 2u);
+    EXPECT_EQ(second.Items()[0].params.Values()[1].bytes, first.Items()[0].params.Values()[1].bytes);
+}
+
+// What a sequence is: the statements' text and parameter counts, not their names (a name reused
+// for another text, as tests building SQL at run time may, must not get the first text's fusion).
+TEST(FuseFused, ASequenceIsItsTextsAndParameterCountsNotItsNames) {
+    std::deque<std::string> texts;
+    const Pipeline a = Fused(Batch({kA, kB}), texts);
+    const Query other_a{"INSERT INTO other_a VALUES ($1)", "a", true};
+    const Pipeline other = Fused(Batch({other_a, kB}), texts);
+    EXPECT_EQ(other.Items()[0].query.sql,
+              "WITH w0 AS (INSERT INTO other_a VALUES ($1)), w1 AS (UPDATE b SET v = $2) SELECT");
+    constexpr Query kTwo{"INSERT INTO a VALUES ($1, $2)", "a", true};
+    Pipeline two;
+    two.Push(kTwo, 1, 2).Push(kB, 3);
+    const Pipeline out = Fused(std::move(two), texts);
+    EXPECT_EQ(out.Items()[0].query.sql,
+              "WITH w0 AS (INSERT INTO a VALUES ($1, $2)), w1 AS (UPDATE b SET v = $3) SELECT");
+    EXPECT_NE(out.Items()[0].query.sql, a.Items()[0].query.sql);
+}
+
+// Past its bound a cache keeps nothing more: the batch's texts stay with the caller, and the
+// statement is the same.
+TEST(FuseFused, PastTheBoundTheTextsStayWithTheCaller) {
+    PlanCache plans(1);
+    std::deque<std::string> texts;
+    const Pipeline kept = Fused(Batch({kA, kB}), texts, plans);
+    EXPECT_TRUE(texts.empty());
+    const Pipeline not_kept = Fused(Batch({kB, kA2}), texts, plans);
+    ASSERT_EQ(not_kept.Size(), 1u);
+    EXPECT_EQ(not_kept.Items()[0].query.sql,
+              "WITH w0 AS (UPDATE b SET v = $1), w1 AS (DELETE FROM a WHERE id = $2) SELECT");
+    ASSERT_EQ(texts.size(), 2u);
+    EXPECT_EQ(not_kept.Items()[0].query.sql.data(), texts.front().data());
+    // What was kept is still served from the cache.
+    const Pipeline again = Fused(Batch({kA, kB}), texts, plans);
+    EXPECT_EQ(again.Items()[0].query.sql.data(), kept.Items()[0].query.sql.data());
+    EXPECT_EQ(texts.size(), 2u);
+}
+
 }  // namespace
 }  // namespace nn::db::fuse

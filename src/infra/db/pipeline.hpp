@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <exception>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "infra/db/query.hpp"
@@ -39,6 +40,8 @@ public:
         Params params;
     };
     const std::vector<Item>& Items() const noexcept { return items_; }
+    // The items, moved out; the pipeline is empty after.
+    std::vector<Item> Release() noexcept { return std::exchange(items_, {}); }
 
 private:
     std::vector<Item> items_;
