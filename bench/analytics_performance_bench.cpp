@@ -27,6 +27,7 @@
 
 #include "analytics/module.hpp"
 #include "auth/principal.hpp"
+#include "bench/median.hpp"
 #include "infra/app/app.hpp"
 #include "infra/http/test_server.hpp"
 #include "infra/migrate/migrator.hpp"
@@ -65,10 +66,7 @@ void ExecOnce(const std::string& url, const std::string& sql) {
     PQfinish(c);
 }
 
-double Median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
+using nn::bench::Median;
 
 }  // namespace
 

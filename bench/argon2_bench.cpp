@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/median.hpp"
 #include "core/secret.hpp"
 #include "infra/crypto/password.hpp"
 #include "infra/crypto/random.hpp"
@@ -63,10 +64,7 @@ double Rate(const std::function<void()>& work, int threads, double seconds) {
     return static_cast<double>(done) / std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-double Median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
+using nn::bench::Median;
 
 }  // namespace
 

@@ -3,3 +3,4 @@
 # against off (bench/http_bench.cpp).
 add_executable(nn_bench_http ${CMAKE_CURRENT_LIST_DIR}/http_bench.cpp)
 target_link_libraries(nn_bench_http PRIVATE nn_http nn_runtime nn_options)
+target_include_directories(nn_bench_http PRIVATE ${PROJECT_SOURCE_DIR})

@@ -42,6 +42,7 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "bench/median.hpp"
 #include "infra/http/server.hpp"
 #include "infra/runtime/logging.hpp"
 
@@ -151,10 +152,7 @@ nn::http::ServerOptions Options(nn::http::AccessLogSink sink) {
     return options;
 }
 
-double Median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 == 1 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
+using nn::bench::Median;
 
 }  // namespace
 

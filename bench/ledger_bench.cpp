@@ -380,15 +380,14 @@ void ServerParts(int seconds, bool ledger, bool dca) {
                 imports.push_back(Import(server.port, NewPortfolio(owner, ++k), csv));
                 ratios.push_back(copies.back() / imports.back());
             }
-            const auto [lo, hi] = std::minmax_element(ratios.begin(), ratios.end());
             const double copy = bench::Median(copies);
             const double imported = bench::Median(imports);
             std::printf(
                 "import of 100 000 lines: %.2f s (%.0f lines/s) vs raw binary COPY of the same rows %.2f s "
-                "(%.0f rows/s), medians of %d rounds alternated: ratio %.2f (%.2f-%.2f; goal >= 0.3); the "
-                "first import, into the ledger above, %.2f s\n",
-                imported, 100'000 / imported, copy, 100'000 / copy, kImportRounds, bench::Median(ratios), *lo,
-                *hi, import_seconds);
+                "(%.0f rows/s), medians of rounds alternated: ratio %s (goal >= 0.3); the first import, "
+                "into the ledger above, %.2f s\n",
+                imported, 100'000 / imported, copy, 100'000 / copy, bench::MedianAndRange(ratios).c_str(),
+                import_seconds);
         }
     }
     for (auto d : migrate::kAllDatabases) {

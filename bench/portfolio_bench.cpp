@@ -78,27 +78,14 @@ struct Measured {
     double redis_ms_each = 0;  // Redis's CPU milliseconds per request
 };
 
-// Rounds of one figure: `ours` and its `limit` measured alternately, once each per round.
-struct Rounds {
-    std::vector<Measured> ours, limit;
-
-    std::vector<double> Ratios() const {
-        std::vector<double> r;
-        for (std::size_t i = 0; i < ours.size() && i < limit.size(); ++i)
-            r.push_back(limit[i].rate > 0 ? ours[i].rate / limit[i].rate : 0.0);
-        return r;
-    }
-    // "0.24 (0.22-0.25 in 3 rounds)": the median round's ratio and the range.
-    std::string Ratio() const {
-        const std::vector<double> r = Ratios();
-        if (r.empty()) return "-";
-        const auto [lo, hi] = std::minmax_element(r.begin(), r.end());
-        char text[64];
-        std::snprintf(text, sizeof text, "%.2f (%.2f-%.2f in %zu rounds)", bench::Median(r), *lo, *hi,
-                      r.size());
-        return text;
-    }
-};
+// Round by round, `ours`'s rate over `limit`'s (measured alternately, once each per round): the
+// median round's ratio and the range.
+std::string RoundRatios(const std::vector<Measured>& ours, const std::vector<Measured>& limit) {
+    std::vector<double> r;
+    for (std::size_t i = 0; i < ours.size() && i < limit.size(); ++i)
+        r.push_back(limit[i].rate > 0 ? ours[i].rate / limit[i].rate : 0.0);
+    return bench::MedianAndRange(r);
+}
 
 // The rounds' mean of each figure.
 Measured Mean(const std::vector<Measured>& all) {
@@ -366,19 +353,21 @@ int main(int argc, char** argv) {
             return 1;
         }
         for (const int conns : {4, 16, 64}) {
-            Rounds r;
+            std::vector<Measured> limits, ours_rounds;
             for (int round = 0; round < rounds; ++round) {
-                r.limit.push_back(
+                limits.push_back(
                     WithCpu(seconds, [&] { return PgBench(service, summary, users, conns, seconds); }));
-                r.ours.push_back(WithCpu(seconds, [&] { return Wrk(server.port, lua, conns, seconds); }));
+                ours_rounds.push_back(
+                    WithCpu(seconds, [&] { return Wrk(server.port, lua, conns, seconds); }));
             }
-            const Measured ours = Mean(r.ours);
-            const Measured limit = Mean(r.limit);
+            const Measured ours = Mean(ours_rounds);
+            const Measured limit = Mean(limits);
             std::printf(
                 "GET summary %-6s c=%-2d: %8.0f req/s vs pgbench %8.0f tps: ratio %s%s; PostgreSQL CPU "
                 "%.3f vs %.3f ms each; server %.3f, Redis %.3f ms each\n",
-                mode.name, conns, ours.rate, limit.rate, r.Ratio().c_str(), cached ? "" : " (goal >= 0.7)",
-                ours.pg_ms_each, limit.pg_ms_each, ours.self_ms_each, ours.redis_ms_each);
+                mode.name, conns, ours.rate, limit.rate, RoundRatios(ours_rounds, limits).c_str(),
+                cached ? "" : " (goal >= 0.7)", ours.pg_ms_each, limit.pg_ms_each, ours.self_ms_each,
+                ours.redis_ms_each);
         }
     }
     if (parts.find("post") != std::string::npos) {
@@ -403,35 +392,30 @@ int main(int argc, char** argv) {
         Exec(owner, "ANALYZE");
         const std::string append = AppendSql();
         for (const int conns : {4, 16}) {
-            // Against the INSERT (the goal), the own SQL against the INSERT, the server against its SQL.
-            Rounds vs_insert, sql_vs_insert, vs_sql;
+            std::vector<Measured> inserts, owns, ours_rounds;  // pgbench's INSERT, its own SQL, ours
             for (int round = 0; round < rounds; ++round) {
-                const Measured limit =
-                    WithCpu(seconds, [&] { return PgBench(service, insert, users, conns, seconds); });
-                const Measured own =
-                    WithCpu(seconds, [&] { return PgBench(service, append, users, conns, seconds); });
-                const Measured ours = WithCpu(seconds, [&] { return Wrk(server.port, lua, conns, seconds); });
-                vs_insert.ours.push_back(ours);
-                vs_insert.limit.push_back(limit);
-                sql_vs_insert.ours.push_back(own);
-                sql_vs_insert.limit.push_back(limit);
-                vs_sql.ours.push_back(ours);
-                vs_sql.limit.push_back(own);
+                inserts.push_back(
+                    WithCpu(seconds, [&] { return PgBench(service, insert, users, conns, seconds); }));
+                owns.push_back(
+                    WithCpu(seconds, [&] { return PgBench(service, append, users, conns, seconds); }));
+                ours_rounds.push_back(
+                    WithCpu(seconds, [&] { return Wrk(server.port, lua, conns, seconds); }));
             }
-            const Measured ours = Mean(vs_insert.ours);
-            const Measured limit = Mean(vs_insert.limit);
-            const Measured own = Mean(vs_sql.limit);
+            const Measured ours = Mean(ours_rounds);
+            const Measured limit = Mean(inserts);
+            const Measured own = Mean(owns);
             std::printf(
                 "POST transaction  c=%-2d: %8.0f req/s vs pgbench INSERT %8.0f tps: ratio %s (goal >= 0.3); "
                 "PostgreSQL CPU %.3f ms per request vs %.3f ms per INSERT; server %.3f, Redis %.3f ms per "
                 "request\n",
-                conns, ours.rate, limit.rate, vs_insert.Ratio().c_str(), ours.pg_ms_each, limit.pg_ms_each,
-                ours.self_ms_each, ours.redis_ms_each);
+                conns, ours.rate, limit.rate, RoundRatios(ours_rounds, inserts).c_str(), ours.pg_ms_each,
+                limit.pg_ms_each, ours.self_ms_each, ours.redis_ms_each);
             std::printf(
                 "  pgbench running the POST's own SQL c=%-2d: %8.0f tps, %.3f ms PostgreSQL CPU each: the "
                 "SQL "
                 "reaches %s of the INSERT, the server %s of its SQL\n",
-                conns, own.rate, own.pg_ms_each, sql_vs_insert.Ratio().c_str(), vs_sql.Ratio().c_str());
+                conns, own.rate, own.pg_ms_each, RoundRatios(owns, inserts).c_str(),
+                RoundRatios(ours_rounds, owns).c_str());
         }
     }
     for (auto d : migrate::kAllDatabases) {

@@ -7,7 +7,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -21,6 +20,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bench/median.hpp"
 #include "infra/app/app.hpp"
 #include "infra/http/test_server.hpp"
 #include "infra/migrate/migrator.hpp"
@@ -29,13 +29,6 @@
 #include "tests/support/test_env.hpp"
 
 namespace nn::bench {
-
-// The median of `v` (not empty): the middle value, or the mean of the two middle ones.
-inline double Median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const std::size_t n = v.size();
-    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 inline void Exec(const std::string& url, const std::string& sql) {
     PGconn* c = PQconnectdb(url.c_str());

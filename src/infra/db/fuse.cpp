@@ -97,7 +97,8 @@ Plan MakePlan(const Pipeline& batch) {
 // counts only as one.
 std::string KeyOf(const Pipeline& batch) {
     std::size_t size = 0;
-    for (const Pipeline::Item& item : batch.Items()) size += item.query.sql.size() + 16;
+    for (const Pipeline::Item& item : batch.Items())
+        size += item.query.sql.size() + item.query.name.size() + 16;
     std::string key;
     key.reserve(size);
     for (const Pipeline::Item& item : batch.Items()) {
@@ -109,6 +110,8 @@ std::string KeyOf(const Pipeline& batch) {
         key += '\x02';
         key += item.query.sql;
         key += '\x03';
+        key += item.query.name;
+        key += '\x04';
     }
     return key;
 }

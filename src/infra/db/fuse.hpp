@@ -33,7 +33,7 @@ std::optional<std::string> TargetOf(std::string_view sql);
 
 // What Fused makes of a batch: its runs of two or more fusable writes, each the items
 // [first, first + count) fused into one statement (`query` views `sql` and `name`); every other
-// item goes as it is. It depends on the items' SQL, fusable flags and parameter counts only.
+// item goes as it is. It depends on the items' SQL, names, fusable flags and parameter counts only.
 struct Run {
     std::size_t first = 0;
     std::size_t count = 0;
@@ -43,8 +43,8 @@ struct Run {
 };
 using Plan = std::vector<Run>;
 
-// Plans kept by the sequence of statements they were made for (their SQL, fusable flags and
-// parameter counts: not their names). Entries never move or go, so the texts their queries view
+// Plans kept by the sequence of statements they were made for (their SQL, names, fusable flags
+// and parameter counts). Entries never move or go, so the texts their queries view
 // stay valid for the cache's life; past `max_plans` (SQL made at run time) nothing more is kept.
 class PlanCache {
 public:

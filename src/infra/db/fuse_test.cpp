@@ -104,9 +104,10 @@ TEST(FuseFused, MakesTheTextOfASequenceOnceAndKeepsIt) {
     EXPECT_EQ(second.Items()[0].params.Values()[1].bytes, first.Items()[0].params.Values()[1].bytes);
 }
 
-// What a sequence is: the statements' text and parameter counts, not their names (a name reused
-// for another text, as tests building SQL at run time may, must not get the first text's fusion).
-TEST(FuseFused, ASequenceIsItsTextsAndParameterCountsNotItsNames) {
+// What a sequence is: the statements' text, names and parameter counts (a name reused for another
+// text, as tests building SQL at run time may, must not get the first text's fusion; a text under
+// another name is fused under its own, which metrics and errors report).
+TEST(FuseFused, ASequenceIsItsTextsNamesAndParameterCounts) {
     std::deque<std::string> texts;
     const Pipeline a = Fused(Batch({kA, kB}), texts);
     const Query other_a{"INSERT INTO other_a VALUES ($1)", "a", true};
@@ -120,6 +121,10 @@ TEST(FuseFused, ASequenceIsItsTextsAndParameterCountsNotItsNames) {
     EXPECT_EQ(out.Items()[0].query.sql,
               "WITH w0 AS (INSERT INTO a VALUES ($1, $2)), w1 AS (UPDATE b SET v = $3) SELECT");
     EXPECT_NE(out.Items()[0].query.sql, a.Items()[0].query.sql);
+    const Query renamed_a{kA.sql, "renamed_a", true};
+    const Pipeline renamed = Fused(Batch({renamed_a, kB}), texts);
+    EXPECT_EQ(renamed.Items()[0].query.sql, a.Items()[0].query.sql);
+    EXPECT_EQ(renamed.Items()[0].query.name, "fused(renamed_a+b)");
 }
 
 // Past its bound a cache keeps nothing more: the batch's texts stay with the caller, and the
