@@ -72,6 +72,17 @@ U256 Multiply(U128 a, U128 b) {
     return r;
 }
 
+// v * f into `out` when it fits 256 bits.
+bool MultiplyFits(const U256& v, U128 f, U256& out) {
+    const U256 low = Multiply(v.lo, f);
+    const U256 high = Multiply(v.hi, f);
+    if (high.hi != 0) return false;
+    const U128 top = low.hi + high.lo;
+    if (top < low.hi) return false;
+    out = U256{top, low.lo};
+    return true;
+}
+
 // n / d for a small d, returning the remainder.
 std::uint64_t DivideSmall(const U256& n, std::uint64_t d, U256& quotient) {
     const std::uint64_t limbs[4] = {static_cast<std::uint64_t>(n.hi >> 64), static_cast<std::uint64_t>(n.hi),
@@ -420,6 +431,27 @@ Decimal Decimal::Mul(const Decimal& a, const Decimal& b, int scale, Rounding rou
     }
     if (!magnitude.FitsMantissa()) ThrowOverflow("multiplication");
     return Decimal(Signed(negative, magnitude.lo), scale);
+}
+
+Decimal Decimal::MulDiv(const Decimal& a, const Decimal& b, const Decimal& c, int scale, Rounding rounding) {
+    CheckScale(scale);
+    if (c.mantissa_ == 0) {
+        throw Error(ErrorKind::kUnprocessable, "decimal.division_by_zero", "decimal division by zero");
+    }
+    // a*b/c at `scale` = ma * mb * 10^e / mc, e = scale + sc - sa - sb (in -36..36).
+    const int e = scale + c.scale_ - a.scale_ - b.scale_;
+    U256 numerator = Multiply(Magnitude(a.mantissa_), Magnitude(b.mantissa_));
+    if (e > 0 && !MultiplyFits(numerator, kPow10[e], numerator)) {
+        // The dividend passed 2^256 while the divisor is at most 38 digits: the quotient has
+        // more than 38.
+        ThrowOverflow("multiplication and division");
+    }
+    U256 denominator{0, Magnitude(c.mantissa_)};
+    if (e < 0) denominator = Multiply(denominator.lo, kPow10[-e]);
+    const bool negative = ((a.mantissa_ < 0) != (b.mantissa_ < 0)) != (c.mantissa_ < 0);
+    const U256 quotient = DivideRounded(numerator, denominator, negative, rounding);
+    if (!quotient.FitsMantissa()) ThrowOverflow("multiplication and division");
+    return Decimal(Signed(negative, quotient.lo), scale);
 }
 
 double Decimal::ToDouble() const noexcept {

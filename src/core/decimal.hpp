@@ -112,6 +112,15 @@ public:
                        int scale,
                        Rounding rounding = Rounding::kHalfEven);
 
+    // a * b / c rounded once to `scale` fractional digits, from the exact quotient (a share of an
+    // amount: cost * part / whole; never the fraction rounded first). Throws
+    // "decimal.division_by_zero" and "decimal.overflow".
+    static Decimal MulDiv(const Decimal& a,
+                          const Decimal& b,
+                          const Decimal& c,
+                          int scale,
+                          Rounding rounding = Rounding::kHalfEven);
+
     // For statistics and charts only (nearest double, correctly rounded); never feed it back into
     // money arithmetic.
     double ToDouble() const noexcept;

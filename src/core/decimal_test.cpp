@@ -443,6 +443,33 @@ TEST(DecimalMul, RoundedProduct) {
     EXPECT_EQ(ErrorCode([] { Decimal::Mul(D(kMaxDigits), D("10"), 0); }), "decimal.overflow");
 }
 
+TEST(DecimalMulDiv, TheExactQuotientRoundedOnce) {
+    // 3e12 x 1 / 3: exactly 1e12, where 1/3 rounded to 18 places first gives 1e12 + 1e-6.
+    EXPECT_EQ(Decimal::MulDiv(D("3000000000000"), D("1"), D("3"), 10).ToString(), "1000000000000.0000000000");
+    EXPECT_NE(Decimal::Mul(D("3000000000000"), Decimal::Div(D("1"), D("3"), 18), 10),
+              Decimal::MulDiv(D("3000000000000"), D("1"), D("3"), 10));
+    // 300.0000000003 x 0.5 / 3 = 50.00000000005: a tie at the 11th place, half-even keeps 0.
+    EXPECT_EQ(Decimal::MulDiv(D("300.0000000003"), D("0.5"), D("3"), 10).ToString(), "50.0000000000");
+    EXPECT_EQ(Decimal::MulDiv(D("300.0000000003"), D("0.5"), D("3"), 10, Rounding::kHalfUp).ToString(),
+              "50.0000000001");
+    EXPECT_EQ(Decimal::MulDiv(D("-10"), D("1"), D("3"), 4).ToString(), "-3.3333");
+    EXPECT_EQ(Decimal::MulDiv(D("-10"), D("1"), D("3"), 4, Rounding::kFloor).ToString(), "-3.3334");
+    EXPECT_EQ(Decimal::MulDiv(D("10"), D("-2"), D("-4"), 0).ToString(), "5");
+    // Products and scales past 128 bits: 38-digit operands, a dividend scaled up by 10^36.
+    EXPECT_EQ(Decimal::MulDiv(D(kMaxDigits), D(kMaxDigits), D(kMaxDigits), 0).ToString(), kMaxDigits);
+    EXPECT_EQ(
+        Decimal::MulDiv(D("0.000000000000000001"), D("0.000000000000000001"), D("0.000000000000000001"), 18)
+            .ToString(),
+        "0.000000000000000001");
+    EXPECT_EQ(Decimal::MulDiv(D("1"), D("1"), D("0.000000000000000003"), 18).ToString(),
+              "333333333333333333.333333333333333333");
+    EXPECT_EQ(ErrorCode([] { Decimal::MulDiv(D("1"), D("1"), D("0"), 2); }), "decimal.division_by_zero");
+    EXPECT_EQ(ErrorCode([] { Decimal::MulDiv(D(kMaxDigits), D(kMaxDigits), D("1"), 0); }),
+              "decimal.overflow");
+    EXPECT_EQ(ErrorCode([] { Decimal::MulDiv(D(kMaxDigits), D(kMaxDigits), D("0.1"), 18); }),
+              "decimal.overflow");
+}
+
 TEST(DecimalCompare, ValueBasedAcrossScales) {
     EXPECT_EQ(D("1.5"), D("1.50"));
     EXPECT_FALSE(D("1.5").IdenticalTo(D("1.50")));

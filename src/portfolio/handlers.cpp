@@ -400,7 +400,8 @@ void AddPortfolioRoutes(http::Router& routes, const PortfolioCtxPtr& ctx) {
                   .require_auth = true,
                   .contract = {.request = js::Object(PortfolioWriteFields(false)),
                                .responses = {{200, js::Ref("Portfolio")}},
-                               .codes = {"portfolio.not_found"}}});
+                               // allow_short off re-derives: a past short sale is refused again
+                               .codes = {"portfolio.not_found", "holdings.insufficient_quantity"}}});
     routes.Delete(one, http::Bind<DeactivatePortfolio>(ctx),
                   {.name = "portfolio.deactivate",
                    .require_auth = true,

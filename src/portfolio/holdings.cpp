@@ -47,7 +47,7 @@ std::optional<Decimal> SubOpt(const std::optional<Decimal>& a, const std::option
 // whole position or lot leaves no rounding residue.
 Decimal Portion(const Decimal& amount, const Decimal& part, const Decimal& whole) {
     if (part == whole) return amount;
-    return Decimal::Mul(amount, Decimal::Div(part, whole, Decimal::kMaxScale), kAmountScale).Normalized();
+    return Decimal::MulDiv(amount, part, whole, kAmountScale).Normalized();
 }
 
 std::optional<Decimal> PortionOpt(const std::optional<Decimal>& amount,

@@ -137,6 +137,33 @@ INSTANTIATE_TEST_SUITE_P(
                      {"6", "300", "300", "0", "0", "0", "0", "0"}}),
     [](const ::testing::TestParamInfo<HoldingsCase>& info) { return std::string(info.param.name); });
 
+// A partial close removes cost x part / whole exactly, rounded half-even to 10 places once
+// (docs/portfolio.md): not the fraction part / whole rounded first. Found by an independent
+// oracle: a fraction rounded to 18 places, times a cost of 3e12, left 1e-6 of phantom cost and
+// profit; and a half-way product at the 11th place rounded the wrong way.
+TEST(Holdings, APartialCloseRemovesTheExactFractionOfTheCost) {
+    for (const CostBasisMethod method : {CostBasisMethod::kAverage, CostBasisMethod::kFifo}) {
+        auto large = Replay({Buy("AAPL", "3", "1000000000000"), Sell("AAPL", "1", "1000000000000")}, {});
+        ASSERT_TRUE(large.HasValue()) << large.Error().message;
+        const Holding& h = large->holdings.at("AAPL");
+        EXPECT_EQ(h.CostBasis(method), D("2000000000000"));
+        EXPECT_EQ(h.Realized(method), D("0"));
+
+        // 300.0000000003 x 0.5 / 3 = 50.00000000005 exactly: half-even keeps 50.0000000000.
+        auto tie = Replay({Buy("AAPL", "3", "100.0000000001"), Sell("AAPL", "0.5", "100")}, {});
+        ASSERT_TRUE(tie.HasValue()) << tie.Error().message;
+        const Holding& t = tie->holdings.at("AAPL");
+        EXPECT_EQ(t.CostBasis(method), D("250.0000000003"));
+        EXPECT_EQ(t.Realized(method), D("0"));
+    }
+    LedgerSettings shorts;
+    shorts.allow_short = true;
+    auto cover = Replay({Sell("AAPL", "3", "1000000000000"), Buy("AAPL", "1", "1000000000000")}, shorts);
+    ASSERT_TRUE(cover.HasValue()) << cover.Error().message;
+    EXPECT_EQ(cover->holdings.at("AAPL").CostBasis(CostBasisMethod::kFifo), D("-2000000000000"));
+    EXPECT_EQ(cover->holdings.at("AAPL").Realized(CostBasisMethod::kAverage), D("0"));
+}
+
 TEST(Holdings, ShortSellRefusedWithoutAllowShort) {
     auto ledger = Replay({Buy("AAPL", "5", "10"), Sell("AAPL", "6", "10")}, LedgerSettings{});
     ASSERT_FALSE(ledger.HasValue());

@@ -100,6 +100,37 @@ TEST_F(PortfolioApi, TransactionsDeriveHoldingsAndRefuseShortSales) {
         3);
 }
 
+// Turning allow_short off re-derives the ledger under the new rule: with a short open it is refused
+// as the sale would be (422 holdings.insufficient_quantity, a code the route declares) and changes
+// nothing. Found by an independent oracle: the route declared only portfolio.not_found, so the
+// contract check answered 500 contract.violation.
+TEST_F(PortfolioApi, TurningShortsOffWithAShortOpenIsRefusedAndChangesNothing) {
+    auto user = NewUser();
+    auto pid = CreatePortfolio(user, R"(,"allow_short":true)");
+    auto base = "/api/v1/portfolios/" + pid;
+    ASSERT_EQ(
+        Call(
+            user, "POST", base + "/transactions",
+            R"({"type":"SELL","symbol":"AAA","quantity":"1","price":"10","currency":"USD","executed_at":"2024-01-02T00:00:00Z"})")
+            .status,
+        201);
+    auto patch = Call(user, "PATCH", base, R"({"allow_short":false})");
+    EXPECT_EQ(patch.status, 422) << patch.body;
+    EXPECT_NE(patch.body.find("holdings.insufficient_quantity"), std::string::npos) << patch.body;
+    auto after = Call(user, "GET", base);
+    ASSERT_EQ(after.status, 200);
+    EXPECT_TRUE(after.Json().at("allow_short").as_bool());
+    EXPECT_EQ(
+        test::QueryValue(PortfolioDb(),
+                         "SELECT quantity::text FROM portfolio.holdings WHERE portfolio_id = '" + pid + "'"),
+        "-1.0000000000");
+    // A cover later does not make the past sale a long one: the replay still refuses it.
+    ASSERT_EQ(Call(user, "POST", base + "/transactions", Buy("AAA", "1", "9", "2024-01-03T00:00:00Z")).status,
+              201);
+    EXPECT_EQ(Call(user, "PATCH", base, R"({"allow_short":false})").status, 422);
+    EXPECT_EQ(Call(user, "PATCH", base, R"({"name":"Renamed"})").status, 200);
+}
+
 // Writers of one portfolio are serialised by its row lock, and each reads the stored position
 // only once the lock is granted: of concurrent BUYs, every one counts in the holding, the cash and
 // the stored position (a position read before the lock loses updates: 7 of 33 when tried).

@@ -144,6 +144,54 @@ TEST(Migrations, LedgerStatesAreCompressedWithLz4UntilPortfolio0008IsRolledBack)
               "portfolio.ledger_checkpoints=,portfolio.ledger_positions=,portfolio.read_checkpoints=");
 }
 
+// The stored ledger states, checkpoints and read checkpoints are caches of the transactions:
+// portfolio 0010 (a partial close's cost is now the exact share, rounded once) forgets them and
+// moves every ledger version on, and so does rolling back 0009 (whose states the code before it
+// cannot read). A migration runs as the tables' owner, whom FORCE ROW LEVEL SECURITY leaves no
+// policy: a plain DELETE there saw no rows and removed nothing.
+TEST(Migrations, LedgerCachesAreForgottenByPortfolio0010AndByRollingBack0009) {
+    const test::SuiteDatabases o("slc_");  // dropped at the end
+    ASSERT_FALSE(migrate::To(o, Database::kPortfolio, "0009").empty());
+    Conn c(migrate::AdminUrlFor(o, Database::kPortfolio).Reveal());
+    const std::string p = "'00000000-0000-4000-8001-000000000001'";
+    const std::string u = "'00000000-0000-4000-8000-000000000001'";
+    const std::string fill =
+        "INSERT INTO portfolio.ledger_positions (portfolio_id, user_id, symbol, last_executed_at, "
+        "last_created_at, last_transaction_id, transaction_count, state) VALUES (" +
+        p + ", " + u +
+        ", 'S', now(), now(), gen_random_uuid(), 1, 'v2');"
+        "INSERT INTO portfolio.ledger_checkpoints (portfolio_id, user_id, symbol, executed_at, created_at, "
+        "transaction_id, transaction_count, state) VALUES (" +
+        p + ", " + u +
+        ", 'S', now(), now(), gen_random_uuid(), 1, 'v2');"
+        "INSERT INTO portfolio.read_checkpoints (portfolio_id, user_id, day, state) VALUES (" +
+        p + ", " + u +
+        ", '2024-01-02', '{}');"
+        "INSERT INTO portfolio.ledger_versions (portfolio_id, user_id, version) VALUES (" +
+        p + ", " + u + ", 1) ON CONFLICT (portfolio_id) DO UPDATE SET version = 1;";
+    const std::string caches =
+        "SELECT (SELECT count(*) FROM portfolio.ledger_positions) || ',' || (SELECT count(*) FROM "
+        "portfolio.ledger_checkpoints) || ',' || (SELECT count(*) FROM portfolio.read_checkpoints) || ',' || "
+        "(SELECT version FROM portfolio.ledger_versions)";
+    c.Exec("INSERT INTO portfolio.portfolios (id, user_id, name, currency) VALUES (" + p + ", " + u +
+           ", 'P', 'USD');" + fill +
+           "INSERT INTO portfolio.ledger_lot_pages (portfolio_id, user_id, symbol, page, lots) VALUES (" + p +
+           ", " + u + ", 'S', 0, '')");
+    ASSERT_EQ(c.Value(caches), "1,1,1,1");
+
+    migrate::To(o, Database::kPortfolio, "0010");
+    EXPECT_EQ(c.Value(caches), "0,0,0,2");
+    EXPECT_EQ(c.Value("SELECT count(*) FROM portfolio.ledger_lot_pages"), "0");
+    EXPECT_EQ(c.Value("SELECT count(*) FROM portfolio.portfolios"), "1");
+
+    c.Exec(fill);
+    migrate::To(o, Database::kPortfolio, "0008");  // 0010's down, then 0009's: one version each
+    EXPECT_EQ(c.Value(caches), "0,0,0,3");
+    EXPECT_EQ(c.Value("SELECT relforcerowsecurity::text FROM pg_class WHERE oid = "
+                      "'portfolio.ledger_versions'::regclass"),
+              "true");
+}
+
 // timescale 0002 turns raw rows into segments and ohlcv_1m into the bars of expired minutes
 // only: every tick, every one-minute bar (raw-backed or not) and every index value reads the
 // same after the up migration (through the views) and after the down migration (tables again).
