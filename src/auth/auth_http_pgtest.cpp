@@ -349,6 +349,16 @@ TEST_F(AuthHttp, ApiKeysScopesRevocationLastUse) {
         << "a USER cannot give a key more than the role has";
     EXPECT_EQ(h.Bearer("POST", "/api/v1/api-keys", access, R"({"name":"x","scopes":["root:all"]})").status,
               422);
+    // A leap second was kept as no expiry at all; an explicit null (no expiry) created the key
+    // and answered 500 contract.violation, so the caller never saw it.
+    EXPECT_EQ(h.Bearer("POST", "/api/v1/api-keys", access,
+                       R"({"name":"leap","scopes":["portfolio:read"],"expires_at":"2030-06-30T23:59:60Z"})")
+                  .status,
+              422);
+    auto no_expiry = h.Bearer("POST", "/api/v1/api-keys", access,
+                              R"({"name":"forever","scopes":["portfolio:read"],"expires_at":null})");
+    EXPECT_EQ(no_expiry.status, 201) << no_expiry.body;
+    EXPECT_EQ(h.Scalar("SELECT count(*) FROM auth.api_keys WHERE name = 'leap'"), "0");
     auto created =
         h.Bearer("POST", "/api/v1/api-keys", access, R"({"name":"reader","scopes":["portfolio:read"]})");
     ASSERT_EQ(created.status, 201) << created.body;
@@ -375,7 +385,7 @@ TEST_F(AuthHttp, ApiKeysScopesRevocationLastUse) {
         << "a key cannot mint keys";
     auto list = h.Bearer("GET", "/api/v1/api-keys", access);
     ASSERT_EQ(list.status, 200);
-    EXPECT_EQ(list.Json().at("items").as_array().size(), 2u);
+    EXPECT_EQ(list.Json().at("items").as_array().size(), 3u);  // forever, reader, profile
     EXPECT_EQ(list.body.find(key), std::string::npos) << "the secret is shown once";
     EXPECT_EQ(h.Bearer("DELETE", "/api/v1/api-keys/" + profile_key.Field("id"), access).status, 204);
     EXPECT_EQ(
@@ -540,6 +550,15 @@ TEST_F(AuthHttp, AdminPermissions) {
                   .status,
               403);
     EXPECT_EQ(h.Scalar("SELECT role FROM auth.users WHERE email = '" + user_email + "'"), "ADVISOR");
+    // Codes the route answers and now declares (500 contract.violation before).
+    auto self = h.Bearer("PATCH", "/api/v1/admin/users/" + id(admin_email), S(admin, "access_token"),
+                         R"({"is_active":false})");
+    EXPECT_EQ(self.status, 409) << self.body;
+    EXPECT_EQ(self.Field("code"), "auth.self_change");
+    auto nobody = h.Bearer("PATCH", "/api/v1/admin/users/00000000-0000-7000-8000-000000000000",
+                           S(admin, "access_token"), R"({"is_active":false})");
+    EXPECT_EQ(nobody.status, 404) << nobody.body;
+    EXPECT_EQ(nobody.Field("code"), "auth.user_not_found");
     EXPECT_EQ(h.Bearer("PATCH", "/api/v1/admin/users/" + id(user_email), S(super, "access_token"),
                        R"({"role":"ADMIN"})")
                   .status,
@@ -628,6 +647,12 @@ TEST_F(AuthHttp, ProfileEncryptedAtRest) {
         422);
     EXPECT_EQ(h.Bearer("PATCH", "/api/v1/me/profile", S(t, "access_token"), R"({"tax_id":null})").status,
               200);
+    // null is "not given" for the fields that cannot be cleared (docs/api.md): answered 500
+    // contract.violation, after saving, while the request schema refused null.
+    auto nulls = h.Bearer("PATCH", "/api/v1/me/profile", S(t, "access_token"),
+                          R"({"timezone":null,"locale":null,"base_currency":null})");
+    EXPECT_EQ(nulls.status, 200) << nulls.body;
+    EXPECT_EQ(nulls.Json().at("profile").at("base_currency").as_string(), "EUR");
     EXPECT_EQ(h.Scalar("SELECT tax_id_enc IS NULL FROM auth.user_profiles p JOIN auth.users u ON u.id = "
                        "p.user_id WHERE u.email = '" +
                        email + "'"),

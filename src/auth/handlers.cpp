@@ -594,9 +594,14 @@ asio::awaitable<Response> CreateApiKey(const AuthRoutes& a, Request& r) {
     auto expires = in.OptionalTimestamp("expires_at");
     std::vector<std::string> scopes = ReadScopes(body, in);
     in.AllowOnly({"name", "scopes", "expires_at"});
-    in.Finish();
     std::optional<Timestamp> expires_at;
-    if (expires) expires_at = ParseRfc3339(*expires);
+    if (expires) {
+        expires_at = ParseRfc3339(*expires);
+        // Never "no expiry" for a time that was given.
+        if (!expires_at)
+            in.AddError("expires_at", "not_timestamp", "\"expires_at\" is not a time this server can store");
+    }
+    in.Finish();
     auto key = co_await a.services->For(r).CreateApiKey(PrincipalOf(r), name, std::move(scopes), expires_at,
                                                         AuditOf(r));
     auto out = ApiKeyJson(key.info);
@@ -802,9 +807,10 @@ void AddAccountRoutes(http::Router& router, const Routes& a) {
                                     js::Opt("date_of_birth", js::Date().Nullable()),
                                     js::Opt("tax_id", js::String(0, kMaxTaxId).Nullable()),
                                     js::Opt("address", js::String(0, kMaxAddress).Nullable()),
-                                    js::Opt("timezone", js::String(1, kMaxTimezone)),
-                                    js::Opt("locale", js::String(kMinLocale, kMaxLocale)),
-                                    js::Opt("base_currency", js::Pattern("^[A-Z]{3}$")),
+                                    // null: not given (these cannot be cleared)
+                                    js::Opt("timezone", js::String(1, kMaxTimezone).Nullable()),
+                                    js::Opt("locale", js::String(kMinLocale, kMaxLocale).Nullable()),
+                                    js::Opt("base_currency", js::Pattern("^[A-Z]{3}$").Nullable()),
                                     js::Opt("preferences", js::Map({}).Describe("at most 16 kB"))}),
                                .responses = {{200, js::Ref("Account")}}}});
     router.Post(
@@ -842,7 +848,7 @@ void AddApiKeyRoutes(http::Router& router, const Routes& a) {
          .max_body_bytes = kFormBodyBytes,
          .contract = {.request = js::Object({{"name", js::String(1, kMaxApiKeyName)},
                                              {"scopes", js::Array(js::String(1, kMaxScopeName), kMaxScopes)},
-                                             js::Opt("expires_at", js::DateTime())}),
+                                             js::Opt("expires_at", js::DateTime().Nullable())}),
                       .responses = {{201, ApiKeySchema(true)}},
                       .codes = {"auth.forbidden", "auth.email_unverified"}}});
     router.Get("/api/v1/api-keys", http::Bind<ListApiKeys>(a),
@@ -871,7 +877,8 @@ void AddAdminRoutes(http::Router& router, const Routes& a) {
          .require_auth = true,
          .max_body_bytes = kFormBodyBytes,
          .contract = {.request = js::Object({js::Opt("is_active", js::Boolean()), js::Opt("role", roles)}),
-                      .responses = {{200, js::Ref("AccountSummary")}}}});
+                      .responses = {{200, js::Ref("AccountSummary")}},
+                      .codes = {"auth.self_change", "auth.user_not_found"}}});
 }
 
 void AddAdvisorRoutes(http::Router& router, const Routes& a) {

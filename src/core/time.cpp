@@ -37,7 +37,8 @@ std::optional<Date> ParseDatePrefix(std::string_view text) {
     const int year = ReadNumber(text, 0, 4);
     const int month = ReadNumber(text, 5, 2);
     const int day = ReadNumber(text, 8, 2);
-    if (year < 0 || month < 0 || day < 0 || !Expect(text, 4, '-') || !Expect(text, 7, '-'))
+    // Year 0 is PostgreSQL's 1 BC: refused, as every date before the common era.
+    if (year < 1 || month < 0 || day < 0 || !Expect(text, 4, '-') || !Expect(text, 7, '-'))
         return std::nullopt;
     const Date date{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
                     std::chrono::day(static_cast<unsigned>(day))};

@@ -146,6 +146,13 @@ Transaction ReadTransaction(http::FieldReader& in, Timestamp now, std::chrono::s
             t.executed_at = *ts;
             if (*ts > now + max_future)
                 in.AddError("executed_at", "in_future", "a transaction cannot be in the future");
+            // A day-by-day history from year 1 is 740 000 days: /performance once took 800 MB
+            // and 7 s for one deposit dated 0001-01-01.
+            if (*ts < kEarliestTransaction)
+                in.AddError("executed_at", "too_early", "a transaction cannot be dated before 1900-01-01");
+        } else {
+            in.AddError("executed_at", "not_timestamp",
+                        "\"executed_at\" is not a time this server can store");
         }
     }
     t.quantity = quantity;

@@ -419,6 +419,14 @@ TEST_F(PortfolioApi, BadInputsAre4xxWithNothingWritten) {
         R"({"type":"BUY","symbol":"AAPL","quantity":1,"price":"1","currency":"USD","executed_at":"2024-03-01T00:00:00Z"})",
         R"({"type":"BUY","symbol":"AAPL","quantity":"1","price":"1","currency":"USD","executed_at":"2024-03-01T00:00:00Z","user_id":"x"})",
         "{not json",
+        // Found on a running server: a leap second passed the JSON check, failed the parse and
+        // was stored as 1970-01-01 (past the future check); year 0 was stored as 1 BC; year 1
+        // made /performance build 740 000 days.
+        Buy("AAPL", "1", "10", "2024-06-15T12:30:60Z"),
+        Buy("AAPL", "1", "10", "9999-12-31T23:59:60Z"),
+        Buy("AAPL", "1", "10", "0000-01-01T00:00:00Z"),
+        Buy("AAPL", "1", "10", "0001-01-01T00:00:00Z"),
+        Buy("AAPL", "1", "10", "1899-12-31T23:59:59Z"),
     };
     for (const auto& body : bodies) {
         auto r = Call(user, "POST", path, body);
@@ -432,6 +440,14 @@ TEST_F(PortfolioApi, BadInputsAre4xxWithNothingWritten) {
     EXPECT_EQ(Call(user, "POST", "/api/v1/portfolios/not-a-uuid/transactions", Buy("AAPL", "1", "10")).status,
               404);
     EXPECT_EQ(Call(user, "POST", "/api/v1/portfolios", R"({"name":"X","currency":"ABC"})").status, 422);
+    EXPECT_NE(Call(user, "POST", path, Buy("AAPL", "1", "10", "1899-12-31T23:59:59Z")).body.find("too_early"),
+              std::string::npos);
+    for (const char* date : {"0000-01-01", "1899-12-31", "2024-06-30T23:59:60Z"}) {
+        auto csv = Call(user, "POST", path + "/import",
+                        std::string("type,amount,currency,date\nDEPOSIT,1,USD,") + date,
+                        {{"Content-Type", "text/csv"}});
+        EXPECT_EQ(csv.status, 422) << date << ": " << csv.body;
+    }
     EXPECT_EQ(Count("SELECT count(*) FROM portfolio.transactions WHERE portfolio_id = '" + pid + "'"), 0);
     EXPECT_EQ(Count("SELECT count(*) FROM portfolio.holdings WHERE portfolio_id = '" + pid + "'"), 0);
 

@@ -254,7 +254,9 @@ bool ValidTimestamp(std::string_view s) {
     if (month < 1 || month > 12 || day < 1) return false;
     const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     if (day > kDays[month - 1] + (month == 2 && leap ? 1 : 0)) return false;
-    if (hour > 23 || minute > 59 || second > 60) return false;
+    // What ParseRfc3339 stores: no leap second (a :60 once passed here, failed there and was kept
+    // as the epoch) and no year 0 (PostgreSQL's 1 BC).
+    if (year == 0 || hour > 23 || minute > 59 || second > 59) return false;
     std::size_t i = kShape.size();
     if (s[i] == '.') {
         const std::size_t start = ++i;
