@@ -159,6 +159,47 @@ TEST_F(PlanningApi, WatchlistsAreIsolatedBetweenUsers) {
     EXPECT_EQ(Str(Call(alice, "GET", base).Json(), "name"), "Mine");
 }
 
+// A user's watchlists are one answer: 300 lists of 200 items once made a 133 MB answer and 628 MB
+// of RSS (found by attacking a running server). At most 50 lists and 1 000 symbols over all of
+// them; past either, 409 watchlist.limit_reached and nothing written.
+TEST_F(PlanningApi, WatchlistsAreBoundedPerUser) {
+    auto user = NewUser();
+    auto other = NewUser();
+    std::string items;
+    for (int i = 0; i < 200; ++i)
+        items += std::string(i ? "," : "") + R"({"symbol":"S)" + std::to_string(i) + R"("})";
+    for (int l = 0; l < 5; ++l) {
+        auto r = Call(user, "POST", "/api/v1/watchlists",
+                      R"({"name":"L)" + std::to_string(l) + R"(","items":[)" + items + "]}");
+        ASSERT_EQ(r.status, 201) << r.body.substr(0, 300);
+    }
+    auto full = Call(user, "POST", "/api/v1/watchlists", R"({"name":"one more","items":[{"symbol":"X"}]})");
+    EXPECT_EQ(full.status, 409) << full.body;
+    EXPECT_NE(full.body.find("watchlist.limit_reached"), std::string::npos) << full.body;
+    auto lists = Call(user, "GET", "/api/v1/watchlists");
+    ASSERT_EQ(lists.status, 200);
+    const auto first = Str(lists.Json().at("items").as_array()[0], "id");
+    EXPECT_EQ(Call(user, "POST", "/api/v1/watchlists/" + first + "/items", R"({"symbol":"NEW"})").status,
+              409);
+    // An empty list still fits, up to 50 lists.
+    for (int l = 5; l < 50; ++l) {
+        ASSERT_EQ(
+            Call(user, "POST", "/api/v1/watchlists", R"({"name":"E)" + std::to_string(l) + R"("})").status,
+            201)
+            << l;
+    }
+    EXPECT_EQ(Call(user, "POST", "/api/v1/watchlists", R"({"name":"51st"})").status, 409);
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.watchlists WHERE user_id = '" + IdOf(user) + "'"), 50);
+    // Another user's lists are their own.
+    EXPECT_EQ(Call(other, "POST", "/api/v1/watchlists", R"({"name":"Mine","items":[{"symbol":"X"}]})").status,
+              201);
+    // Freeing a symbol makes room again.
+    const auto item = Str(lists.Json().at("items").as_array()[0].at("items").as_array()[0], "id");
+    EXPECT_EQ(Call(user, "DELETE", "/api/v1/watchlists/" + first + "/items/" + item).status, 204);
+    EXPECT_EQ(Call(user, "POST", "/api/v1/watchlists/" + first + "/items", R"({"symbol":"NEW"})").status,
+              201);
+}
+
 std::string InDays(int days) {
     return FormatDate(AddDays(ToDate(Now()), days));
 }

@@ -261,7 +261,8 @@ void AddWatchlistRoutes(http::Router& routes, SubdomainRoutes<WatchlistService> 
                                                      js::OptNull("description", js::String(0, 2000)),
                                                      js::Opt("items", js::Array(NewItemSchema(true), 200))}),
                               .responses = {{201, js::Ref("Watchlist")}},
-                              .codes = {"watchlist.duplicate_symbol", "watchlist.alert_bounds"}}});
+                              .codes = {"watchlist.duplicate_symbol", "watchlist.alert_bounds",
+                                        "watchlist.limit_reached"}}});
     routes.Get(list, http::Bind<GetWatchlist>(ctx),
                {.name = "watchlist.get",
                 .require_auth = true,
@@ -283,7 +284,7 @@ void AddWatchlistRoutes(http::Router& routes, SubdomainRoutes<WatchlistService> 
                  .contract = {.request = NewItemSchema(true),
                               .responses = {{201, js::Ref("WatchlistItem")}},
                               .codes = {"watchlist.not_found", "watchlist.duplicate_symbol",
-                                        "watchlist.alert_bounds"}}});
+                                        "watchlist.alert_bounds", "watchlist.limit_reached"}}});
     routes.Patch(item, http::Bind<UpdateWatchlistItem>(ctx),
                  {.name = "watchlist.item_update",
                   .require_auth = true,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +42,18 @@ struct Watchlist {
 
 // A partial change of an item: a condition with set_* false keeps the stored value; set_* with
 // no value clears it; notes likewise (outer optional = sent).
+// What one user holds, against kMaxWatchlists and kMaxWatchlistItems.
+struct WatchlistCounts {
+    std::int64_t lists = 0;
+    std::int64_t items = 0;
+};
+
+// A user's watchlists are one answer (GET /watchlists, items inline): at most 50 lists and 1 000
+// symbols over all of them, so the answer stays under about 9 MB with every note at its 2 000
+// characters (unbounded, 300 lists of 200 items once made a 133 MB answer and 628 MB of RSS).
+inline constexpr std::int64_t kMaxWatchlists = 50;
+inline constexpr std::int64_t kMaxWatchlistItems = 1000;
+
 struct WatchlistItemChange {
     std::optional<Decimal> alert_above, alert_below, alert_change_pct;
     bool set_above = false, set_below = false, set_change = false;

@@ -35,6 +35,18 @@ constexpr db::Query kUpdateWatchlist{
     "RETURNING id, user_id, name, description, created_at, updated_at",
     "portfolio.update_watchlist"};
 
+// The owner's lists are counted after the lock: a statement of its own, so that its snapshot is
+// taken once the writer before has committed.
+constexpr db::Query kLockWatchlistsOf{
+    "SELECT pg_advisory_xact_lock(hashtextextended('portfolio.watchlists:' || $1::text, 0))",
+    "portfolio.lock_watchlists_of"};
+
+constexpr db::Query kCountWatchlistsOf{
+    "SELECT (SELECT count(*) FROM portfolio.watchlists WHERE user_id = $1), "
+    "(SELECT count(*) FROM portfolio.watchlist_items WHERE watchlist_id IN "
+    "(SELECT id FROM portfolio.watchlists WHERE user_id = $1))",
+    "portfolio.count_watchlists_of"};
+
 constexpr db::Query kDeleteWatchlist{"DELETE FROM portfolio.watchlists WHERE id = $1",
                                      "portfolio.delete_watchlist"};
 
@@ -163,6 +175,13 @@ asio::awaitable<void> PgWatchlistRepository::Delete(db::Transaction& tx, Watchli
 
 asio::awaitable<void> PgWatchlistRepository::Touch(db::Transaction& tx, WatchlistId id) {
     co_await tx.Execute(kTouchWatchlist, id);
+}
+
+asio::awaitable<WatchlistCounts> PgWatchlistRepository::LockAndCount(db::Transaction& tx, UserId owner) {
+    co_await tx.Execute(kLockWatchlistsOf, owner);
+    auto res = co_await tx.Execute(kCountWatchlistsOf, owner);
+    const auto [lists, items] = res[0].As<std::int64_t, std::int64_t>();
+    co_return WatchlistCounts{lists, items};
 }
 
 asio::awaitable<std::optional<WatchlistItem>> PgWatchlistRepository::InsertItem(db::Transaction& tx,

@@ -18,6 +18,7 @@ public:
                                              const std::optional<std::string>& description) override;
     boost::asio::awaitable<void> Delete(db::Transaction& tx, WatchlistId id) override;
     boost::asio::awaitable<void> Touch(db::Transaction& tx, WatchlistId id) override;
+    boost::asio::awaitable<WatchlistCounts> LockAndCount(db::Transaction& tx, UserId owner) override;
     boost::asio::awaitable<std::optional<WatchlistItem>> InsertItem(db::Transaction& tx,
                                                                     WatchlistId list,
                                                                     UserId owner,

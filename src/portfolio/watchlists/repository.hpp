@@ -20,6 +20,9 @@ public:
                                                      WatchlistId id,
                                                      const std::string& name,
                                                      const std::optional<std::string>& description) = 0;
+    // How many watchlists and items (over all its lists) `owner` has, with the owner's watchlists
+    // locked for this transaction (one writer of a user's lists at a time, so a limit holds).
+    virtual boost::asio::awaitable<WatchlistCounts> LockAndCount(db::Transaction& tx, UserId owner) = 0;
     // Marks the watchlist changed (updated_at) after a change of its items.
     virtual boost::asio::awaitable<void> Touch(db::Transaction& tx, WatchlistId id) = 0;
 

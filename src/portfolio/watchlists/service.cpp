@@ -23,6 +23,24 @@ std::string ItemPayload(WatchlistId list, const WatchlistItem& i) {
     return json::serialize(o);
 }
 
+// Refuses what would take `owner` past kMaxWatchlists lists or kMaxWatchlistItems symbols.
+asio::awaitable<void> CheckLimits(WatchlistRepository& repository,
+                                  db::Transaction& tx,
+                                  UserId owner,
+                                  std::int64_t new_lists,
+                                  std::int64_t new_items) {
+    const WatchlistCounts held = co_await repository.LockAndCount(tx, owner);
+    if (held.lists + new_lists > kMaxWatchlists) {
+        throw Error(ErrorKind::kConflict, "watchlist.limit_reached",
+                    "at most " + std::to_string(kMaxWatchlists) + " watchlists: delete one first");
+    }
+    if (held.items + new_items > kMaxWatchlistItems) {
+        throw Error(ErrorKind::kConflict, "watchlist.limit_reached",
+                    "at most " + std::to_string(kMaxWatchlistItems) +
+                        " symbols over all watchlists: remove some first");
+    }
+}
+
 Error DuplicateSymbol(const std::string& symbol) {
     return Error(ErrorKind::kConflict, "watchlist.duplicate_symbol", "the watchlist already holds " + symbol);
 }
@@ -44,6 +62,8 @@ asio::awaitable<Watchlist> WatchlistService::Get(const Actor& actor, WatchlistId
 asio::awaitable<Watchlist> WatchlistService::Create(const ActingRequest& request, Watchlist draft) {
     draft.id = WatchlistId::Generate();
     co_return co_await subdomain_.Write(request, [&](db::Transaction& tx) -> asio::awaitable<Watchlist> {
+        co_await CheckLimits(*repository_, tx, draft.user_id, 1,
+                             static_cast<std::int64_t>(draft.items.size()));
         Watchlist w = co_await repository_->Insert(tx, draft);
         for (const auto& item : draft.items) {
             auto stored = co_await repository_->InsertItem(tx, w.id, w.user_id, item);
@@ -91,6 +111,7 @@ asio::awaitable<WatchlistItem> WatchlistService::AddItem(const ActingRequest& re
     co_return co_await subdomain_.Write(request, [&](db::Transaction& tx) -> asio::awaitable<WatchlistItem> {
         auto locked = co_await repository_->LockWritable(tx, id);
         Watchlist list = FoundOr(std::move(locked), kWatchlistNotFound);
+        co_await CheckLimits(*repository_, tx, list.user_id, 0, 1);
         auto stored = co_await repository_->InsertItem(tx, id, list.user_id, item);
         if (!stored) throw DuplicateSymbol(item.symbol);
         co_await repository_->Touch(tx, id);
