@@ -386,6 +386,23 @@ TEST_F(AuthHttp, ApiKeysScopesRevocationLastUse) {
     auto list = h.Bearer("GET", "/api/v1/api-keys", access);
     ASSERT_EQ(list.status, 200);
     EXPECT_EQ(list.Json().at("items").as_array().size(), 3u);  // forever, reader, profile
+    // At most 25 live keys (unbounded, 60 creations in a row all answered 201).
+    for (int i = 3; i < 25; ++i) {
+        ASSERT_EQ(h.Bearer("POST", "/api/v1/api-keys", access,
+                           R"({"name":"k)" + std::to_string(i) + R"(","scopes":["portfolio:read"]})")
+                      .status,
+                  201)
+            << i;
+    }
+    auto over = h.Bearer("POST", "/api/v1/api-keys", access, R"({"name":"k25","scopes":["portfolio:read"]})");
+    EXPECT_EQ(over.status, 409) << over.body;
+    EXPECT_EQ(over.Field("code"), "auth.api_key_limit");
+    const auto forever = no_expiry.Field("id");
+    EXPECT_EQ(h.Bearer("DELETE", "/api/v1/api-keys/" + forever, access).status, 204);
+    EXPECT_EQ(
+        h.Bearer("POST", "/api/v1/api-keys", access, R"({"name":"k25","scopes":["portfolio:read"]})").status,
+        201)
+        << "a revoked key frees its place";
     EXPECT_EQ(list.body.find(key), std::string::npos) << "the secret is shown once";
     EXPECT_EQ(h.Bearer("DELETE", "/api/v1/api-keys/" + profile_key.Field("id"), access).status, 204);
     EXPECT_EQ(

@@ -850,7 +850,7 @@ void AddApiKeyRoutes(http::Router& router, const Routes& a) {
                                              {"scopes", js::Array(js::String(1, kMaxScopeName), kMaxScopes)},
                                              js::Opt("expires_at", js::DateTime().Nullable())}),
                       .responses = {{201, ApiKeySchema(true)}},
-                      .codes = {"auth.forbidden", "auth.email_unverified"}}});
+                      .codes = {"auth.forbidden", "auth.email_unverified", "auth.api_key_limit"}}});
     router.Get("/api/v1/api-keys", http::Bind<ListApiKeys>(a),
                {.name = "auth.list_api_keys",
                 .require_auth = true,

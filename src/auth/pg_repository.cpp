@@ -187,13 +187,21 @@ inline constexpr Query kAdminUpdateUser{
     "auth.admin_update_user"};
 
 // --- API keys ---
+// One writer of a user's keys at a time (the count below is then exact), in a statement of its
+// own so that the insert's snapshot is taken after the writer before has committed.
+inline constexpr Query kLockApiKeysOf{
+    "SELECT pg_advisory_xact_lock(hashtextextended('auth.api_keys:' || $1::text, 0))",
+    "auth.lock_api_keys_of"};
+// Nothing when the user already has kMaxLiveApiKeys keys neither revoked nor expired.
 inline constexpr Query kInsertApiKey{
     "INSERT INTO auth.api_keys (id, user_id, name, prefix, key_hash, scopes, expires_at) "
-    "VALUES ($1, $2, $3, $4, $5, string_to_array(nullif($6, ''), ' '), $7)",
+    "SELECT $1, $2, $3, $4, $5, string_to_array(nullif($6, ''), ' '), $7 WHERE (SELECT count(*) FROM "
+    "auth.api_keys WHERE user_id = $2 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())) "
+    "< $8",
     "auth.insert_api_key"};
 inline constexpr Query kListApiKeys{
     "SELECT id, name, prefix, array_to_string(scopes, ' '), created_at, expires_at, last_used_at, revoked_at "
-    "FROM auth.api_keys WHERE user_id = $1 ORDER BY created_at DESC, id",
+    "FROM auth.api_keys WHERE user_id = $1 ORDER BY created_at DESC, id LIMIT 100",
     "auth.list_api_keys"};
 inline constexpr Query kRevokeAllApiKeys{
     "UPDATE auth.api_keys SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
@@ -658,8 +666,14 @@ asio::awaitable<void> PgRepository::ChangePassword(Actor actor,
 
 asio::awaitable<void> PgRepository::CreateApiKey(Actor actor, NewApiKeyRecord key, Audit audit) {
     co_await db::RunInTransaction(pool_, As(actor), [&](Transaction& tx) -> asio::awaitable<void> {
-        co_await tx.Execute(kInsertApiKey, key.id, actor.user_id, key.name, key.prefix, Bytea(key.key_hash),
-                            JoinScopes(key.scopes), key.expires_at);
+        co_await tx.Execute(kLockApiKeysOf, actor.user_id);
+        const auto inserted =
+            co_await tx.Execute(kInsertApiKey, key.id, actor.user_id, key.name, key.prefix,
+                                Bytea(key.key_hash), JoinScopes(key.scopes), key.expires_at, kMaxLiveApiKeys);
+        if (inserted.RowsAffected() != 1) {
+            throw Error(ErrorKind::kConflict, "auth.api_key_limit",
+                        "at most " + std::to_string(kMaxLiveApiKeys) + " live API keys: revoke one first");
+        }
         boost::json::object payload;
         payload["name"] = key.name;
         payload["scopes"] = JoinScopes(key.scopes);

@@ -87,6 +87,10 @@ struct ApiKeyRecord {
     bool user_is_active = false;
 };
 
+// A user's keys neither revoked nor expired; one more is 409 auth.api_key_limit. The list answers
+// the newest 100 keys, revoked ones included.
+inline constexpr std::int64_t kMaxLiveApiKeys = 25;
+
 struct NewApiKeyRecord {
     ApiKeyId id;
     std::string name;
