@@ -6,7 +6,9 @@
 
 #include "apps/nexanest/global_options.hpp"
 #include "core/error.hpp"
+#include "infra/migrate/migration_files.hpp"
 #include "infra/migrate/migrator.hpp"
+#include "infra/migrate/schema_version.hpp"
 
 namespace nn::app {
 
@@ -43,6 +45,27 @@ migrate::Database RequireDatabase(const std::string& key) {
     return *db;
 }
 
+// Applying a file this build does not know leaves a schema its own `serve` refuses (the folder of
+// a newer release next to an older binary): refused before anything is applied. A migration this
+// build knows but the folder lacks is LoadMigrations's and the migrator's to report.
+void RefuseUnknownMigrations(const migrate::Options& options, std::optional<migrate::Database> only) {
+    for (migrate::Database d : migrate::kAllDatabases) {
+        if (only && *only != d) continue;
+        const auto known = migrate::SchemaHistory(d);
+        for (const migrate::Migration& m : migrate::LoadMigrations(options.migrations_dir, d)) {
+            const bool listed = std::any_of(known.begin(), known.end(), [&](const migrate::SchemaMark& k) {
+                return k.migration == m.version;
+            });
+            if (listed) continue;
+            throw Error(
+                ErrorKind::kUnprocessable, "migrate.unknown_to_build",
+                fmt::format("migrations/{}/{} is not a migration this nexanest knows (its newest is "
+                            "{}): run the nexanest of the release these files belong to",
+                            migrate::DatabaseKey(d), m.up_file, migrate::RequiredSchema(d).migration));
+        }
+    }
+}
+
 struct MigrateArgs {
     std::string database;
     int steps = 1;
@@ -62,6 +85,7 @@ void AddMigrateCommand(CLI::App& app, const GlobalOptions& global) {
         auto options = MigrateOptions(global.Load());
         std::optional<migrate::Database> db;
         if (!args->database.empty()) db = RequireDatabase(args->database);
+        RefuseUnknownMigrations(options, db);
         auto steps = migrate::Up(options, db);
         std::cout << (steps.empty() ? "nothing to apply: every database is current\n"
                                     : fmt::format("applied {} migration(s)\n", steps.size()));
@@ -82,8 +106,9 @@ void AddMigrateCommand(CLI::App& app, const GlobalOptions& global) {
     to->add_option("--database", args->database, "auth, portfolio, analytics, notifications or timescale")
         ->required();
     to->callback([&global, args] {
-        auto steps =
-            migrate::To(MigrateOptions(global.Load()), RequireDatabase(args->database), args->version);
+        auto options = MigrateOptions(global.Load());
+        RefuseUnknownMigrations(options, RequireDatabase(args->database));
+        auto steps = migrate::To(options, RequireDatabase(args->database), args->version);
         std::cout << fmt::format("{} step(s) to reach {}\n", steps.size(), args->version);
     });
 

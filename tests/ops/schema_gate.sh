@@ -34,6 +34,19 @@ psql_db notifications -c "INSERT INTO public.schema_migrations (version, name, c
 refuse "the notifications schema is newer than this nexanest knows (migration 9999 applied"
 psql_db notifications -c "DELETE FROM public.schema_migrations WHERE version = '9999'"
 
+# A migrations folder newer than the binary (a release's files next to an older nexanest): `migrate
+# up` once applied the unknown file, and then its own `serve` refused the schema.
+newer=$(mktemp -d)
+cp -r "$src/migrations/." "$newer/"
+printf 'CREATE TABLE notifications.from_the_future (id int);\n' > "$newer/notifications/9999_from_the_future.up.sql"
+printf 'DROP TABLE notifications.from_the_future;\n' > "$newer/notifications/9999_from_the_future.down.sql"
+rc=0; out=$(NEXANEST_MIGRATIONS_DIR=$newer "$bin" migrate up 2>&1) || rc=$?
+rm -rf "$newer"
+[ "$rc" -ne 0 ] || fail "migrate up applied a migration this nexanest does not know: $out"
+echo "$out" | grep -qF "notifications/9999_from_the_future.up.sql is not a migration this nexanest knows" || fail "no reason: $out"
+[ "$(psql_db notifications -Atc "SELECT count(*) FROM public.schema_migrations WHERE version = '9999'")" = 0 ] || fail "9999 was applied"
+ok "migrate up refuses a folder newer than the binary"
+
 start_server
 ok "serves the schema it knows on port $port"
 stop_server
