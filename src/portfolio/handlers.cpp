@@ -1,6 +1,7 @@
 #include "portfolio/handlers.hpp"
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -97,6 +98,11 @@ std::vector<std::string> ReadBenchmarks(const json::object& body, http::FieldRea
         if (!v.is_string() || !IsValidSymbol(v.as_string())) {
             in.AddError("benchmarks", "invalid",
                         "index symbols are 1-32 characters of A-Z, a-z, 0-9 and ^.=_:- (the symbol rule)");
+            return out;
+        }
+        if (std::find(out.begin(), out.end(), v.as_string()) != out.end()) {
+            // was 409 db.unique_violation from the benchmarks' primary key
+            in.AddError("benchmarks", "duplicate", "each index symbol at most once");
             return out;
         }
         out.emplace_back(v.as_string());
@@ -423,9 +429,9 @@ void AddTransactionRoutes(http::Router& routes, const PortfolioCtxPtr& ctx) {
          .require_auth = true,
          .headers = {"Idempotency-Key"},
          .contract = {.request = js::Ref("TransactionInput"),
-                      .responses = {{201, js::Ref("Transaction")},
-                                    {200, js::Ref("Transaction"), "application/json",
-                                     "a replay of an Idempotency-Key: the first answer"}},
+                      .responses = {{201, js::Ref("Transaction"), "application/json",
+                                     "recorded; a replay of an Idempotency-Key answers the first answer, "
+                                     "status and body"}},
                       .codes = {"portfolio.not_found", "portfolio.inactive", "holdings.insufficient_quantity",
                                 "holdings.currency_mismatch", "holdings.not_a_position",
                                 "idempotency.key_reused", "idempotency.in_flight", "idempotency.bad_key"}}});

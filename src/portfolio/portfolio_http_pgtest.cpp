@@ -440,6 +440,12 @@ TEST_F(PortfolioApi, BadInputsAre4xxWithNothingWritten) {
     EXPECT_EQ(Call(user, "POST", "/api/v1/portfolios/not-a-uuid/transactions", Buy("AAPL", "1", "10")).status,
               404);
     EXPECT_EQ(Call(user, "POST", "/api/v1/portfolios", R"({"name":"X","currency":"ABC"})").status, 422);
+    auto twice = Call(user, "POST", "/api/v1/portfolios",
+                      R"({"name":"X","currency":"USD","benchmarks":["SPX","SPX"]})");
+    EXPECT_EQ(twice.status, 422) << twice.body;  // 409 db.unique_violation before
+    EXPECT_NE(twice.body.find("\"benchmarks\""), std::string::npos) << twice.body;
+    EXPECT_EQ(Call(user, "PATCH", "/api/v1/portfolios/" + pid, R"({"benchmarks":["SPX","SPX"]})").status,
+              422);
     EXPECT_NE(Call(user, "POST", path, Buy("AAPL", "1", "10", "1899-12-31T23:59:59Z")).body.find("too_early"),
               std::string::npos);
     for (const char* date : {"0000-01-01", "1899-12-31", "2024-06-30T23:59:60Z"}) {
