@@ -664,6 +664,17 @@ TEST_F(AuthHttp, ProfileEncryptedAtRest) {
         422);
     EXPECT_EQ(h.Bearer("PATCH", "/api/v1/me/profile", S(t, "access_token"), R"({"tax_id":null})").status,
               200);
+    for (const char* born : {"0000-01-01", "1899-12-31", "9999-12-31"}) {
+        EXPECT_EQ(h.Bearer("PATCH", "/api/v1/me/profile", S(t, "access_token"),
+                           std::string(R"({"date_of_birth":")") + born + R"("})")
+                      .status,
+                  422)
+            << born;
+    }
+    EXPECT_EQ(
+        h.Bearer("PATCH", "/api/v1/me/profile", S(t, "access_token"), R"({"date_of_birth":"1984-02-29"})")
+            .status,
+        200);
     // null is "not given" for the fields that cannot be cleared (docs/api.md): answered 500
     // contract.violation, after saving, while the request schema refused null.
     auto nulls = h.Bearer("PATCH", "/api/v1/me/profile", S(t, "access_token"),

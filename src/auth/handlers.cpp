@@ -528,8 +528,14 @@ ProfilePatch ReadProfilePatch(const json::object& body, FieldReader& in) {
             in.AddError("base_currency", "invalid_currency", "must be an ISO 4217 code such as USD");
         }
     }
-    if (patch.date_of_birth && *patch.date_of_birth && !ParseDate(**patch.date_of_birth)) {
-        in.AddError("date_of_birth", "invalid_date", "must be a date YYYY-MM-DD");
+    if (patch.date_of_birth && *patch.date_of_birth) {
+        const auto born = ParseDate(**patch.date_of_birth);
+        if (!born) {
+            in.AddError("date_of_birth", "invalid_date", "must be a date YYYY-MM-DD");
+        } else if (*born < Date{std::chrono::year{1900}, std::chrono::January, std::chrono::day{1}} ||
+                   *born > ToDate(Now())) {
+            in.AddError("date_of_birth", "out_of_range", "a date from 1900-01-01 to today");
+        }
     }
     if (const auto* prefs = body.if_contains("preferences")) {
         if (!prefs->is_object()) {

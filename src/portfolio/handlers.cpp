@@ -50,9 +50,16 @@ Response RawJson(int status, std::string body) {
     return Response(status, std::move(body), "application/json");
 }
 
+// A name of spaces alone names nothing (the list would show a blank row).
+void RefuseBlankName(http::FieldReader& in, const std::string& name) {
+    if (!name.empty() && name.find_first_not_of(" \t\r\n") == std::string::npos)
+        in.AddError("name", "blank", "the name is more than spaces");
+}
+
 Portfolio ReadPortfolioFields(http::FieldReader& in, Portfolio p, bool create) {
     if (create) {
         p.name = in.String("name", {.min_length = 1, .max_length = 100});
+        RefuseBlankName(in, p.name);
         auto currency = in.String("currency", {.min_length = 3, .max_length = 3});
         if (auto c = Currency::Parse(currency)) {
             p.currency = *c;
@@ -60,6 +67,7 @@ Portfolio ReadPortfolioFields(http::FieldReader& in, Portfolio p, bool create) {
             in.AddError("currency", "unknown_currency", "not an ISO 4217 currency code");
         }
     } else if (auto name = in.OptionalString("name", {.min_length = 1, .max_length = 100})) {
+        RefuseBlankName(in, *name);
         p.name = *name;
     }
     if (auto d = in.OptionalString("description", {.min_length = 0, .max_length = 2000})) p.description = *d;
@@ -199,7 +207,13 @@ asio::awaitable<Response> ListPortfolioPage(PortfolioCtxPtr ctx, Request& req) {
     PortfolioFilter filter;
     filter.limit = page.limit + 1;
     filter.after = http::DecodeTimeIdCursor<PortfolioId>(page.cursor);
-    filter.include_inactive = req.Query().Get("include_inactive") == std::optional<std::string_view>("true");
+    const auto include_inactive = req.Query().Get("include_inactive");
+    if (include_inactive && *include_inactive != "true" && *include_inactive != "false") {
+        const std::string message = "include_inactive is true or false";  // "maybe" was taken as false
+        throw http::HttpError(422, "validation.failed", message, {},
+                              {http::FieldError{"include_inactive", "not_allowed", message}});
+    }
+    filter.include_inactive = include_inactive == std::optional<std::string_view>("true");
     auto items = co_await ctx->service.ListPortfolios(actor, filter, req.shard);
     json::object out = PageJson(
         std::move(items), page.limit, [](const Portfolio& p) { return ToJson(p); },

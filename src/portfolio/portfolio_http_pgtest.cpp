@@ -440,6 +440,10 @@ TEST_F(PortfolioApi, BadInputsAre4xxWithNothingWritten) {
     EXPECT_EQ(Call(user, "POST", "/api/v1/portfolios/not-a-uuid/transactions", Buy("AAPL", "1", "10")).status,
               404);
     EXPECT_EQ(Call(user, "POST", "/api/v1/portfolios", R"({"name":"X","currency":"ABC"})").status, 422);
+    EXPECT_EQ(Call(user, "GET", "/api/v1/portfolios?include_inactive=maybe").status, 422);
+    EXPECT_EQ(Call(user, "GET", "/api/v1/portfolios?include_inactive=false").status, 200);
+    EXPECT_EQ(Call(user, "POST", "/api/v1/portfolios", R"({"name":"   ","currency":"USD"})").status, 422);
+    EXPECT_EQ(Call(user, "PATCH", "/api/v1/portfolios/" + pid, R"({"name":" "})").status, 422);
     auto twice = Call(user, "POST", "/api/v1/portfolios",
                       R"({"name":"X","currency":"USD","benchmarks":["SPX","SPX"]})");
     EXPECT_EQ(twice.status, 422) << twice.body;  // 409 db.unique_violation before

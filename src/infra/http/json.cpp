@@ -360,14 +360,20 @@ std::optional<std::string> FieldReader::OptionalString(std::string_view field, S
         return std::nullopt;
     }
     const json::string& s = v->get_string();
-    if (s.size() < rules.min_length) {
-        AddError(std::string(field), "too_short",
-                 Quoted(field) + " must be at least " + std::to_string(rules.min_length) + " bytes long");
+    // Characters (code points), as JSON Schema's minLength and maxLength and PostgreSQL's length()
+    // count them: counted in bytes, a name of 40 Chinese characters was "too long" for 100.
+    // The parser has checked the UTF-8, so every byte that is not a continuation starts one.
+    const auto characters = static_cast<std::size_t>(std::count_if(
+        s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+    if (characters < rules.min_length) {
+        AddError(
+            std::string(field), "too_short",
+            Quoted(field) + " must be at least " + std::to_string(rules.min_length) + " characters long");
         return std::nullopt;
     }
-    if (s.size() > rules.max_length) {
+    if (characters > rules.max_length) {
         AddError(std::string(field), "too_long",
-                 Quoted(field) + " must be at most " + std::to_string(rules.max_length) + " bytes long");
+                 Quoted(field) + " must be at most " + std::to_string(rules.max_length) + " characters long");
         return std::nullopt;
     }
     return std::string(s);

@@ -100,6 +100,23 @@ TEST(Json, BodyNeedsJsonContentTypeAndObject) {
     EXPECT_EQ(status(Request(Method::kPost, "/", {{"Content-Type", "application/json"}}, "[]")), 400);
 }
 
+// String bounds count characters, as the contract's JSON Schema and PostgreSQL's length() do.
+TEST(Json, FieldReaderStringBoundsCountCharacters) {
+    std::string cjk;
+    for (int i = 0; i < 100; ++i) cjk += "\xe7\x8c\xab";  // 猫, three bytes
+    boost::json::object body;
+    body["name"] = cjk;
+    body["longer"] = cjk + "\xf0\x9f\x90\x88";  // and one four-byte character
+    body["short"] = "\xc3\xa9";                 // é: one character, two bytes
+    FieldReader in(body);
+    EXPECT_EQ(in.String("name", {.min_length = 1, .max_length = 100}), cjk);
+    EXPECT_EQ(in.String("longer", {.min_length = 1, .max_length = 100}), "");
+    EXPECT_EQ(in.String("short", {.min_length = 2, .max_length = 10}), "");
+    std::vector<std::string> fields;
+    for (const auto& e : in.Errors()) fields.push_back(e.field + ":" + e.code);
+    EXPECT_EQ(fields, (std::vector<std::string>{"longer:too_long", "short:too_short"}));
+}
+
 TEST(Json, FieldReaderCollectsEveryError) {
     const boost::json::object body = ParseJson(R"({
         "name": "", "quantity": 1.5, "price": "12.50", "count": 3, "big": 99, "flag": "yes",
