@@ -200,6 +200,40 @@ TEST_F(PlanningApi, WatchlistsAreBoundedPerUser) {
               201);
 }
 
+// Goals and allocation rules had no count either (60 creations in a row all answered 201): at
+// most 100 goals per user and 200 rules per portfolio, 409 past them and nothing written.
+TEST_F(PlanningApi, GoalsAndAllocationRulesAreBounded) {
+    auto user = NewUser();
+    for (int i = 0; i < 100; ++i) {
+        ASSERT_EQ(Call(user, "POST", "/api/v1/goals",
+                       R"({"name":"G)" + std::to_string(i) +
+                           R"(","target_amount":"1000","currency":"USD","target_date":"2030-01-01"})")
+                      .status,
+                  201)
+            << i;
+    }
+    auto goal =
+        Call(user, "POST", "/api/v1/goals",
+             R"({"name":"one more","target_amount":"1000","currency":"USD","target_date":"2030-01-01"})");
+    EXPECT_EQ(goal.status, 409) << goal.body;
+    EXPECT_NE(goal.body.find("goal.limit_reached"), std::string::npos) << goal.body;
+    EXPECT_EQ(Count("SELECT count(*) FROM portfolio.goals WHERE user_id = '" + IdOf(user) + "'"), 100);
+
+    auto pid = CreatePortfolio(user);
+    const std::string rules = "/api/v1/portfolios/" + pid + "/allocation-rules";
+    for (int i = 0; i < 200; ++i) {
+        ASSERT_EQ(
+            Call(user, "POST", rules,
+                 R"({"dimension":"SYMBOL","key":"S)" + std::to_string(i) + R"(","target_weight":"0.001"})")
+                .status,
+            201)
+            << i;
+    }
+    auto rule = Call(user, "POST", rules, R"({"dimension":"SYMBOL","key":"S200","target_weight":"0.001"})");
+    EXPECT_EQ(rule.status, 409) << rule.body;
+    EXPECT_NE(rule.body.find("allocation.limit_reached"), std::string::npos) << rule.body;
+}
+
 std::string InDays(int days) {
     return FormatDate(AddDays(ToDate(Now()), days));
 }

@@ -213,18 +213,18 @@ void AddAllocationRoutes(http::Router& routes, SubdomainRoutes<AllocationService
                 .contract = {.responses = {{200, js::Page(js::Ref("AllocationRule"))}},
                              .codes = {"portfolio.not_found"}}});
 
-    routes.Post(
-        "/api/v1/portfolios/{id}/allocation-rules", http::Bind<CreateRule>(ctx),
-        {.name = "allocation.create",
-         .require_auth = true,
-         .contract = {
-             .request = js::Object(
-                 {{"dimension", js::Enum({"SYMBOL", "ASSET_CLASS", "SECTOR", "CURRENCY", "COUNTRY"})},
-                  {"key", js::String(1, 64)},
-                  {"target_weight", weight},
-                  js::OptNull("tolerance", weight)}),
-             .responses = {{201, js::Ref("AllocationRule")}},
-             .codes = {"portfolio.not_found", "allocation.duplicate", "allocation.weights_exceed_one"}}});
+    routes.Post("/api/v1/portfolios/{id}/allocation-rules", http::Bind<CreateRule>(ctx),
+                {.name = "allocation.create",
+                 .require_auth = true,
+                 .contract = {
+                     .request = js::Object(
+                         {{"dimension", js::Enum({"SYMBOL", "ASSET_CLASS", "SECTOR", "CURRENCY", "COUNTRY"})},
+                          {"key", js::String(1, 64)},
+                          {"target_weight", weight},
+                          js::OptNull("tolerance", weight)}),
+                     .responses = {{201, js::Ref("AllocationRule")}},
+                     .codes = {"portfolio.not_found", "allocation.duplicate", "allocation.weights_exceed_one",
+                               "allocation.limit_reached"}}});
 
     routes.Patch(
         "/api/v1/portfolios/{id}/allocation-rules/{rule_id}", http::Bind<UpdateRule>(ctx),

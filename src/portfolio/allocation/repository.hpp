@@ -12,6 +12,10 @@
 
 namespace nn::portfolio {
 
+// A portfolio's rules are one answer (GET .../allocation-rules) and every drift check reads them
+// all: at most 200.
+inline constexpr std::size_t kMaxAllocationRules = 200;
+
 // A rule claimed for one drift evaluation, as stored when claimed.
 struct DriftClaim {
     bool armed = true;

@@ -66,7 +66,12 @@ asio::awaitable<StoredRule> AllocationService::Create(const ActingRequest& reque
                                                       PortfolioId portfolio,
                                                       AllocationRule rule) {
     co_return co_await subdomain_.Write(request, [&](db::Transaction& tx) -> asio::awaitable<StoredRule> {
-        Portfolio p = co_await subdomain_.WritablePortfolio(tx, portfolio);
+        Portfolio p = co_await subdomain_.WritablePortfolio(tx, portfolio);  // locked: one writer
+        if ((co_await repository_->ListRules(tx, portfolio)).size() >= kMaxAllocationRules) {
+            throw Error(ErrorKind::kConflict, "allocation.limit_reached",
+                        fmt::format("at most {} allocation rules per portfolio: delete one first",
+                                    kMaxAllocationRules));
+        }
         co_await CheckDimensionSum(tx, portfolio, rule, std::nullopt);
         auto stored = co_await repository_->InsertRule(tx, portfolio, p.user_id, rule);
         if (!stored) {

@@ -277,7 +277,8 @@ void AddGoalRoutes(http::Router& routes, SubdomainRoutes<GoalService> context) {
                  .require_auth = true,
                  .contract = {.request = GoalInputSchema(true),
                               .responses = {{201, js::Ref("Goal")}},
-                              .codes = {"goal.portfolio_not_found", "goal.duplicate_portfolio"}}});
+                              .codes = {"goal.portfolio_not_found", "goal.duplicate_portfolio",
+                                        "goal.limit_reached"}}});
 
     routes.Get(
         "/api/v1/goals/{id}", http::Bind<GetGoal>(ctx),

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +15,9 @@
 // Savings goals (portfolio.goals / goal_portfolios): the values. Their pure rules are
 // goal_progress.hpp (progress) and goal_watch.hpp (MilestoneOf).
 namespace nn::portfolio {
+
+// A user's goals are one answer (GET /goals, each with its progress): at most 100.
+inline constexpr std::int64_t kMaxGoals = 100;
 
 struct Goal {
     Uuid id;

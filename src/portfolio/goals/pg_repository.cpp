@@ -14,6 +14,14 @@ namespace asio = boost::asio;
 
 namespace {
 
+// The count is a statement of its own after the lock, so that its snapshot follows the writer
+// before.
+constexpr db::Query kLockGoalsOf{
+    "SELECT pg_advisory_xact_lock(hashtextextended('portfolio.goals:' || $1::text, 0))",
+    "portfolio.lock_goals_of"};
+constexpr db::Query kCountGoalsOf{"SELECT count(*) FROM portfolio.goals WHERE user_id = $1",
+                                  "portfolio.count_goals_of"};
+
 constexpr db::Query kListGoals{
     "SELECT id, user_id, name, target_amount, currency, target_date, monthly_contribution, notes, "
     "achieved_at, created_at, updated_at, "
@@ -127,6 +135,12 @@ asio::awaitable<std::optional<Goal>> PgGoalRepository::LockWritable(db::Transact
     auto locked = co_await LockIfWritable(tx, kSelectGoalForUpdate, db::MakeParams(id));
     if (!locked) co_return std::nullopt;
     co_return ReadGoalRow((*locked)[0]);
+}
+
+asio::awaitable<std::int64_t> PgGoalRepository::LockAndCount(db::Transaction& tx, UserId owner) {
+    co_await tx.Execute(kLockGoalsOf, owner);
+    auto res = co_await tx.Execute(kCountGoalsOf, owner);
+    co_return res[0].As<std::int64_t>();
 }
 
 asio::awaitable<void> PgGoalRepository::Insert(db::Transaction& tx, const Goal& g) {

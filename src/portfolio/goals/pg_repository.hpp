@@ -10,6 +10,7 @@ public:
     boost::asio::awaitable<std::vector<Goal>> List(db::Transaction& tx) override;
     boost::asio::awaitable<std::optional<Goal>> Find(db::Transaction& tx, Uuid id) override;
     boost::asio::awaitable<std::optional<Goal>> LockWritable(db::Transaction& tx, Uuid id) override;
+    boost::asio::awaitable<std::int64_t> LockAndCount(db::Transaction& tx, UserId owner) override;
     boost::asio::awaitable<void> Insert(db::Transaction& tx, const Goal& goal) override;
     boost::asio::awaitable<void> Update(db::Transaction& tx, const Goal& goal) override;
     boost::asio::awaitable<void> Delete(db::Transaction& tx, Uuid id) override;

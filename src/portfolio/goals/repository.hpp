@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -15,6 +16,9 @@ namespace nn::portfolio {
 // (market::RateDirectory, through the portfolio service), not this repository's.
 class GoalRepository : public SubdomainRows<Goal, Uuid> {
 public:
+    // How many goals `owner` has, with the owner's goals locked for this transaction (one
+    // creator at a time, so kMaxGoals holds).
+    virtual boost::asio::awaitable<std::int64_t> LockAndCount(db::Transaction& tx, UserId owner) = 0;
     // Inserts the goal's own row (its links go through ReplaceLinks).
     virtual boost::asio::awaitable<void> Insert(db::Transaction& tx, const Goal& goal) = 0;
     // Stores name, target, currency, date, contribution and notes.

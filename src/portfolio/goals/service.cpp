@@ -146,6 +146,10 @@ asio::awaitable<GoalView> GoalService::Get(const Actor& actor, Uuid id, Date tod
 asio::awaitable<Goal> GoalService::Create(const ActingRequest& request, Goal draft) {
     draft.id = Uuid::GenerateV7();
     Goal created = co_await subdomain_.Write(request, [&](db::Transaction& tx) -> asio::awaitable<Goal> {
+        if (co_await repository_->LockAndCount(tx, draft.user_id) >= kMaxGoals) {
+            throw Error(ErrorKind::kConflict, "goal.limit_reached",
+                        "at most " + std::to_string(kMaxGoals) + " goals: delete one first");
+        }
         co_await repository_->Insert(tx, draft);
         co_await ReplaceLinks(tx, draft);
         auto found = co_await repository_->Find(tx, draft.id);
