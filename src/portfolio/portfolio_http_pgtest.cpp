@@ -440,6 +440,18 @@ TEST_F(PortfolioApi, BadInputsAre4xxWithNothingWritten) {
     EXPECT_EQ(Call(user, "POST", "/api/v1/portfolios/not-a-uuid/transactions", Buy("AAPL", "1", "10")).status,
               404);
     EXPECT_EQ(Call(user, "POST", "/api/v1/portfolios", R"({"name":"X","currency":"ABC"})").status, 422);
+    // A position past numeric(28, 10) says so (was db.data_exception, "breaks a rule of the stored
+    // data"), and nothing is written.
+    {
+        auto big = CreatePortfolio(user);
+        auto big_path = "/api/v1/portfolios/" + big + "/transactions";
+        ASSERT_EQ(Call(user, "POST", big_path, Buy("AAPL", "1", "1")).status, 201);
+        auto over = Call(user, "POST", big_path, Buy("AAPL", "999999999999999999", "0"));
+        EXPECT_EQ(over.status, 422) << over.body;
+        EXPECT_NE(over.body.find("db.out_of_range"), std::string::npos) << over.body;
+        EXPECT_NE(over.body.find("18 digits"), std::string::npos) << over.body;
+        EXPECT_EQ(Count("SELECT count(*) FROM portfolio.transactions WHERE portfolio_id = '" + big + "'"), 1);
+    }
     EXPECT_EQ(Call(user, "GET", "/api/v1/portfolios?include_inactive=maybe").status, 422);
     EXPECT_EQ(Call(user, "GET", "/api/v1/portfolios?include_inactive=false").status, 200);
     EXPECT_EQ(Call(user, "POST", "/api/v1/portfolios", R"({"name":"   ","currency":"USD"})").status, 422);

@@ -227,6 +227,8 @@ TEST(Connection, ServerErrorsAreTypedAndNeverQuoteValues) {
                                                      "db.not_null_violation");
         co_await ExpectServerError<DataException>(*conn, "SELECT 1 / 0", "22012", ErrorKind::kUnprocessable,
                                                   "db.data_exception");
+        co_await ExpectServerError<DataException>(*conn, "SELECT 99999::numeric(4, 0)", "22003",
+                                                  ErrorKind::kUnprocessable, "db.out_of_range");
         co_await ExpectServerError<ServerError>(*conn, "SELECT * FROM no_such_table_here", "42P01",
                                                 ErrorKind::kInternal, "db.server_error");
         // All of the above are IntegrityViolation / DbError / nn::Error for generic handlers.

@@ -47,6 +47,10 @@ void ThrowServerError(ErrorInfo info) {
         // uuid: \"...\""); keep only the sentence so parameter values never reach a log.
         auto quoted = info.server_message.find(": \"");
         if (quoted != std::string::npos) info.server_message.resize(quoted);
+        // A figure past its column (numeric(28, 10): 18 digits before the point) says so; the
+        // generic code told a user nothing about a position grown past it.
+        if (state == "22003")
+            throw DataException(ErrorKind::kUnprocessable, "db.out_of_range", std::move(info));
         throw DataException(ErrorKind::kUnprocessable, "db.data_exception", std::move(info));
     }
     if (state == "40001") {

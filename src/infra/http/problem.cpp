@@ -60,7 +60,11 @@ Schema ProblemSchema() {
         .Describe("RFC 9457 problem details; `code` is stable and machine-readable.");
 }
 
-static std::string_view DatabaseDetail(ErrorKind kind) {
+static std::string_view DatabaseDetail(ErrorKind kind, std::string_view code) {
+    if (code == "db.out_of_range") {
+        return "a figure this would store is out of range: amounts, prices, quantities, balances and "
+               "positions have at most 18 digits before the point";
+    }
     switch (kind) {
         case ErrorKind::kConflict:
             return "the request conflicts with data that already exists";
@@ -110,7 +114,7 @@ Response ProblemFromException(std::exception_ptr error, const Request& request) 
         }
         const std::string_view detail =
             internal ? kGenericInternal
-                     : (from_database ? DatabaseDetail(e.Kind()) : std::string_view(e.what()));
+                     : (from_database ? DatabaseDetail(e.Kind(), e.Code()) : std::string_view(e.what()));
         Response response =
             ProblemResponse(status, e.Code(), detail, request.request_id, path, e.FieldErrors());
         SetRetryAfter(response, e);
