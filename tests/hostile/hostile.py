@@ -185,5 +185,23 @@ check("json: 100 000 nested arrays are a 4xx problem", 400 <= s < 500 and "probl
 s, b, h = call("POST", "/api/v1/auth/login", "x" * (64 << 10), headers={"Content-Type": "application/json"})
 check("json: a 64 KiB login body is 413", s == 413, "%d" % s)
 
+# 10. Times the server cannot store, and a history from year 1 (stop 34's hostile run: a leap
+# second was stored as 1970-01-01 and an API key's expiry as none; a deposit dated 0001-01-01
+# made /performance take 800 MB and 7 s).
+tx_path = "/api/v1/portfolios/%s/transactions" % pid
+codes = [call("POST", tx_path, {"type": "DEPOSIT", "amount": "1", "currency": "USD", "executed_at": when},
+              alice_token)[0] for when in ("2024-06-15T12:30:60Z", "0000-01-01T00:00:00Z", "0001-01-01T00:00:00Z")]
+s, _, _ = call("POST", "/api/v1/api-keys", {"name": "leap", "scopes": ["portfolio:read"],
+                                            "expires_at": "2030-06-30T23:59:60Z"}, alice_token)
+check("times: a leap second, year 0 and year 1 are refused (422), and a key's leap-second expiry too",
+      codes == [422, 422, 422] and s == 422, "%s %d" % (codes, s))
+
+# 11. A user's watchlists are one answer: bounded (300 lists of 200 items once made 133 MB).
+items = [{"symbol": "S%d" % i, "notes": "n" * 2000} for i in range(200)]
+codes = [call("POST", "/api/v1/watchlists", {"name": "w%d" % i, "items": items}, bob_token)[0] for i in range(6)]
+s, b, _ = call("GET", "/api/v1/watchlists", token=bob_token)
+check("watchlists: the sixth list of 200 symbols is refused (409) and the list stays under 3 MB",
+      codes == [201] * 5 + [409] and s == 200 and len(b) < (3 << 20), "%s %d %d bytes" % (codes, s, len(b)))
+
 print("hostile: %d passed, %d failed" % (len(passes), len(failures)))
 sys.exit(len(failures))
