@@ -187,11 +187,6 @@ inline constexpr Query kAdminUpdateUser{
     "auth.admin_update_user"};
 
 // --- API keys ---
-// One writer of a user's keys at a time (the count below is then exact), in a statement of its
-// own so that the insert's snapshot is taken after the writer before has committed.
-inline constexpr Query kLockApiKeysOf{
-    "SELECT pg_advisory_xact_lock(hashtextextended('auth.api_keys:' || $1::text, 0))",
-    "auth.lock_api_keys_of"};
 // Nothing when the user already has kMaxLiveApiKeys keys neither revoked nor expired.
 inline constexpr Query kInsertApiKey{
     "INSERT INTO auth.api_keys (id, user_id, name, prefix, key_hash, scopes, expires_at) "
@@ -666,7 +661,8 @@ asio::awaitable<void> PgRepository::ChangePassword(Actor actor,
 
 asio::awaitable<void> PgRepository::CreateApiKey(Actor actor, NewApiKeyRecord key, Audit audit) {
     co_await db::RunInTransaction(pool_, As(actor), [&](Transaction& tx) -> asio::awaitable<void> {
-        co_await tx.Execute(kLockApiKeysOf, actor.user_id);
+        // One writer of a user's keys at a time: the count in the insert is then exact.
+        co_await tx.LockUntilEnd("auth.api_keys", actor.user_id.ToString());
         const auto inserted =
             co_await tx.Execute(kInsertApiKey, key.id, actor.user_id, key.name, key.prefix,
                                 Bytea(key.key_hash), JoinScopes(key.scopes), key.expires_at, kMaxLiveApiKeys);

@@ -127,6 +127,13 @@ asio::awaitable<PipelineResults> Transaction::RunPipeline(Pipeline pipeline,
     co_return co_await conn_->RunPipeline(std::move(pipeline), timeout);
 }
 
+asio::awaitable<void> Transaction::LockUntilEnd(std::string_view scope, std::string_view key) {
+    static constexpr Query kLock{
+        "SELECT pg_advisory_xact_lock(hashtextextended($1::text || ':' || $2::text, 0))",
+        "db.lock_until_end"};
+    co_await Execute(kLock, std::string(scope), std::string(key));
+}
+
 asio::awaitable<void> Transaction::Flush() {
     EnsureOpen();
     if (!deferred_.Empty()) co_await SendDeferred(Pipeline(), std::nullopt);

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <exception>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -59,6 +61,11 @@ public:
         deferred_.Push(query, args...);
     }
     std::size_t DeferredCount() const noexcept { return deferred_.Size(); }
+    // A transaction-level lock on `key` within `scope` (PostgreSQL's advisory lock of their
+    // hash), held until commit or rollback: one writer of the thing at a time. A statement run
+    // after it has its own snapshot, so it sees what the writer before committed (a count
+    // against a limit stays exact under concurrent creates).
+    boost::asio::awaitable<void> LockUntilEnd(std::string_view scope, std::string_view key);
     // Sends what is deferred now (before using Conn(), e.g. for a CopyIn).
     boost::asio::awaitable<void> Flush();
 

@@ -14,11 +14,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-// The count is a statement of its own after the lock, so that its snapshot follows the writer
-// before.
-constexpr db::Query kLockGoalsOf{
-    "SELECT pg_advisory_xact_lock(hashtextextended('portfolio.goals:' || $1::text, 0))",
-    "portfolio.lock_goals_of"};
 constexpr db::Query kCountGoalsOf{"SELECT count(*) FROM portfolio.goals WHERE user_id = $1",
                                   "portfolio.count_goals_of"};
 
@@ -138,7 +133,7 @@ asio::awaitable<std::optional<Goal>> PgGoalRepository::LockWritable(db::Transact
 }
 
 asio::awaitable<std::int64_t> PgGoalRepository::LockAndCount(db::Transaction& tx, UserId owner) {
-    co_await tx.Execute(kLockGoalsOf, owner);
+    co_await tx.LockUntilEnd("portfolio.goals", owner.ToString());
     auto res = co_await tx.Execute(kCountGoalsOf, owner);
     co_return res[0].As<std::int64_t>();
 }

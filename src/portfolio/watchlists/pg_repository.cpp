@@ -35,12 +35,6 @@ constexpr db::Query kUpdateWatchlist{
     "RETURNING id, user_id, name, description, created_at, updated_at",
     "portfolio.update_watchlist"};
 
-// The owner's lists are counted after the lock: a statement of its own, so that its snapshot is
-// taken once the writer before has committed.
-constexpr db::Query kLockWatchlistsOf{
-    "SELECT pg_advisory_xact_lock(hashtextextended('portfolio.watchlists:' || $1::text, 0))",
-    "portfolio.lock_watchlists_of"};
-
 constexpr db::Query kCountWatchlistsOf{
     "SELECT (SELECT count(*) FROM portfolio.watchlists WHERE user_id = $1), "
     "(SELECT count(*) FROM portfolio.watchlist_items WHERE watchlist_id IN "
@@ -178,7 +172,7 @@ asio::awaitable<void> PgWatchlistRepository::Touch(db::Transaction& tx, Watchlis
 }
 
 asio::awaitable<WatchlistCounts> PgWatchlistRepository::LockAndCount(db::Transaction& tx, UserId owner) {
-    co_await tx.Execute(kLockWatchlistsOf, owner);
+    co_await tx.LockUntilEnd("portfolio.watchlists", owner.ToString());
     auto res = co_await tx.Execute(kCountWatchlistsOf, owner);
     const auto [lists, items] = res[0].As<std::int64_t, std::int64_t>();
     co_return WatchlistCounts{lists, items};
